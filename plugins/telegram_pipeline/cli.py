@@ -1,0 +1,56 @@
+"""``python -m telegram_pipeline``: a CLI over the same functions the DAGs call.
+
+Each subcommand lives in its own module, imported only when that subcommand runs, so ``--help``
+stays fast. A module provides ``add_arguments(parser)`` and ``run(args) -> int``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# subcommand -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "serve": ("telegram_pipeline.server", "run the webhook handler behind a local HTTP server"),
+    "webhook": ("telegram_pipeline.webhook_setup", "register, inspect or delete the bot's webhook with Telegram"),
+    "consolidate": ("telegram_pipeline.consolidate", "consolidate one day of raw updates into the curated Parquet table"),
+    "catalog": ("telegram_pipeline.catalog", "create the catalog table and register a day's partition (Glue or local DuckDB)"),
+    "ddl": ("telegram_pipeline.schema", "print the Athena DDL of the messages table, generated from the schema"),
+    "report": ("telegram_pipeline.reports", "build the reports for a range of days: Parquet tables and an HTML page"),
+    "simulate": ("telegram_pipeline.simulate", "generate a reproducible living group's traffic and send it to a webhook"),
+    "import-export": ("telegram_pipeline.export_import", "import a Telegram Desktop chat export into the raw zone"),
+}
+
+
+def build_parser(load_modules: bool = True) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m telegram_pipeline", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (module_name, help_text) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        if load_modules:
+            module = importlib.import_module(module_name)
+            module.add_arguments(command)
+            command.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    # Only the chosen subcommand's module is imported; top-level --help needs none of them.
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    if chosen not in COMMANDS:
+        build_parser(load_modules=False).parse_args(argv)
+        return 2
+    parser = argparse.ArgumentParser(prog="python -m telegram_pipeline")
+    sub = parser.add_subparsers(dest="command", required=True)
+    module_name, help_text = COMMANDS[chosen]
+    module = importlib.import_module(module_name)
+    command = sub.add_parser(chosen, help=help_text, description=help_text)
+    module.add_arguments(command)
+    args = parser.parse_args(argv)
+    try:
+        return int(module.run(args) or 0)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

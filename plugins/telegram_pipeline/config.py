@@ -1,0 +1,180 @@
+"""The pipeline's settings: one place, read from environment variables with the same names
+in the Lambda, the CLI and the DAGs.
+
+With nothing set, every location defaults to a local lake under ``./data/`` at the repository's
+root, so the embedded default needs no AWS at all.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_LAKE = REPO_ROOT / "data"
+
+# name -> (default, description). The README's configuration table is checked against this.
+SETTINGS: dict[str, tuple[str, str]] = {
+    "RAW_URI": (str(DEFAULT_LAKE / "raw"), "Raw zone: every update verbatim as JSON, `context_date=YYYY-MM-DD/{update_id}.json`."),
+    "CURATED_URI": (str(DEFAULT_LAKE / "curated"), "Curated zone: the date-partitioned Parquet `messages` table."),
+    "REPORTS_URI": (str(DEFAULT_LAKE / "reports"), "Report tables (Parquet) and HTML pages."),
+    "QUARANTINE_URI": ("", "Where bad raw objects go with their reason. Default: `{RAW_URI}/_quarantine`."),
+    "TIMEZONE": ("UTC", "IANA time zone of the group: day boundaries, partitions, the activity heatmap."),
+    "ALLOWED_CHAT_IDS": ("", "Comma-separated chat ids the webhook keeps; empty keeps none."),
+    "WEBHOOK_SECRET": ("", "The `secret_token` given to Telegram's setWebhook; checked on every call."),
+    "WEBHOOK_SECRET_PARAM": ("", "Instead of WEBHOOK_SECRET: an SSM parameter name, or a Secrets Manager ARN/name prefixed `secretsmanager:`."),
+    "TELEGRAM_BOT_TOKEN": ("", "The bot's token, for `webhook set|info|delete` only."),
+    "AWS_ENDPOINT_URL": ("", "Endpoint for every AWS client (S3, Glue, Athena, pyarrow's S3): MinIO or moto in development."),
+    "AWS_REGION": ("us-east-1", "Region of the AWS clients (AWS_DEFAULT_REGION is honoured too)."),
+    "CATALOG": ("auto", "`glue`, `duckdb` or `auto` (Glue when CURATED_URI is on S3, else a local DuckDB catalog)."),
+    "CATALOG_DB_PATH": ("", "DuckDB catalog file of the local default. Default: `{CURATED_URI}/catalog.duckdb`."),
+    "GLUE_DATABASE": ("telegram_analytics", "Glue database (and Athena schema) of the `messages` table."),
+    "PARTITION_PROJECTION": ("false", "`true`: the Glue table uses partition projection; no per-day registration."),
+    "REPORT_ENGINE": ("duckdb", "`duckdb` (local or on the worker) or `athena`."),
+    "ATHENA_WORKGROUP": ("primary", "Athena workgroup for the reports."),
+    "ATHENA_OUTPUT_URI": ("", "s3:// location for Athena query results (when the workgroup does not set one)."),
+    "START_DATE": ("2026-01-01", "First day the consolidation DAG schedules (catchup starts here)."),
+    "LATE_DAYS": ("2", "Days looked back on each run, so updates arriving up to 48 h late land in their day."),
+    "MAX_BAD_SHARE": ("0.05", "Share of bad raw objects in a day above which consolidation fails."),
+    "TRACKED_KEYWORDS": ("", "Comma-separated keywords always reported, even at zero."),
+    "INCLUDE_BOTS": ("false", "`true` counts bots in top_posters."),
+    "PSEUDONYMIZE_KEY": ("", "When set, senders become a keyed hash in curated and report layers, and names are dropped."),
+}
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def _chat_ids(value: str) -> frozenset[int]:
+    ids = set()
+    for part in _csv(value):
+        try:
+            ids.add(int(part))
+        except ValueError:
+            raise ValueError(f"ALLOWED_CHAT_IDS: {part!r} is not an integer chat id") from None
+    return frozenset(ids)
+
+
+def _join(base: str, *parts: str) -> str:
+    return "/".join([base.rstrip("/"), *(p.strip("/") for p in parts)])
+
+
+@dataclass(frozen=True)
+class Settings:
+    raw_uri: str
+    curated_uri: str
+    reports_uri: str
+    quarantine_uri: str
+    timezone: str
+    allowed_chat_ids: frozenset[int]
+    webhook_secret: str = field(repr=False)
+    webhook_secret_param: str
+    telegram_bot_token: str = field(repr=False)
+    aws_endpoint_url: str | None
+    aws_region: str
+    catalog: str
+    catalog_db_path: str
+    glue_database: str
+    partition_projection: bool
+    report_engine: str
+    athena_workgroup: str
+    athena_output_uri: str
+    start_date: str
+    late_days: int
+    max_bad_share: float
+    tracked_keywords: tuple[str, ...]
+    include_bots: bool
+    pseudonymize_key: str = field(repr=False)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def catalog_kind(self) -> str:
+        if self.catalog != "auto":
+            return self.catalog
+        return "glue" if self.curated_uri.startswith("s3://") else "duckdb"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+
+        def get(name: str) -> str:
+            return env.get(name) or SETTINGS[name][0]
+
+        raw_uri = get("RAW_URI")
+        curated_uri = get("CURATED_URI")
+        timezone = get("TIMEZONE")
+        try:
+            ZoneInfo(timezone)
+        except Exception:
+            raise ValueError(f"TIMEZONE: {timezone!r} is not an IANA time zone name (e.g. America/Sao_Paulo)") from None
+        catalog = get("CATALOG").lower()
+        if catalog not in {"auto", "glue", "duckdb"}:
+            raise ValueError(f"CATALOG: {catalog!r} must be auto, glue or duckdb")
+        report_engine = get("REPORT_ENGINE").lower()
+        if report_engine not in {"duckdb", "athena"}:
+            raise ValueError(f"REPORT_ENGINE: {report_engine!r} must be duckdb or athena")
+        return cls(
+            raw_uri=raw_uri,
+            curated_uri=curated_uri,
+            reports_uri=get("REPORTS_URI"),
+            quarantine_uri=get("QUARANTINE_URI") or _join(raw_uri, "_quarantine"),
+            timezone=timezone,
+            allowed_chat_ids=_chat_ids(get("ALLOWED_CHAT_IDS")),
+            webhook_secret=get("WEBHOOK_SECRET"),
+            webhook_secret_param=get("WEBHOOK_SECRET_PARAM"),
+            telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
+            aws_endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
+            aws_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or SETTINGS["AWS_REGION"][0],
+            catalog=catalog,
+            catalog_db_path=get("CATALOG_DB_PATH") or _join(curated_uri, "catalog.duckdb"),
+            glue_database=get("GLUE_DATABASE"),
+            partition_projection=_flag(get("PARTITION_PROJECTION")),
+            report_engine=report_engine,
+            athena_workgroup=get("ATHENA_WORKGROUP"),
+            athena_output_uri=get("ATHENA_OUTPUT_URI"),
+            start_date=get("START_DATE"),
+            late_days=int(get("LATE_DAYS")),
+            max_bad_share=float(get("MAX_BAD_SHARE")),
+            tracked_keywords=tuple(k.lower() for k in _csv(get("TRACKED_KEYWORDS"))),
+            include_bots=_flag(get("INCLUDE_BOTS")),
+            pseudonymize_key=get("PSEUDONYMIZE_KEY"),
+        )
+
+
+def load() -> Settings:
+    """The settings as the environment says now (read on every call: tests and tasks change it)."""
+    return Settings.from_env()
+
+
+def setting_names() -> list[str]:
+    return list(SETTINGS)
+
+
+def sql_dir() -> Path:
+    """Where the SQL files are: ``include/sql`` in the repository, or under the DAGs folder on MWAA,
+    which ships only the ``dags/`` prefix (the bundle puts ``include/`` there)."""
+    candidates = [os.environ.get("SQL_DIR", ""), str(REPO_ROOT / "include" / "sql")]
+    for dags in (os.environ.get("AIRFLOW__CORE__DAGS_FOLDER"), os.path.join(os.environ.get("AIRFLOW_HOME", ""), "dags")):
+        if dags:
+            candidates.append(os.path.join(dags, "include", "sql"))
+    for candidate in candidates:
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    raise FileNotFoundError(f"no include/sql folder found; looked in {[c for c in candidates if c]} (set SQL_DIR)")
+
+
+def read_sql(name: str) -> str:
+    return (sql_dir() / name).read_text(encoding="utf-8")
+
+
+assert {f.name.upper() for f in fields(Settings)} == set(SETTINGS), "Settings and SETTINGS must list the same names"

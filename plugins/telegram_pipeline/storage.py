@@ -1,0 +1,243 @@
+"""One storage layer over S3 and a local directory, so no other module branches on the backend.
+
+A store is rooted at a URI (``s3://bucket/prefix`` or a local path). Keys are ``/``-separated paths
+relative to that root. Every write is atomic: a reader sees the old object or the new one whole,
+never a part (S3 PUTs are atomic; locally a temporary file is renamed over the target).
+Temporary files start with ``.`` so that no listing, glob or dataset reader ever picks them up.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from telegram_pipeline import aws, config
+
+
+class StorageError(RuntimeError):
+    """Storage could not be reached or refused the call: worth a retry."""
+
+
+class ObjectNotFound(KeyError):
+    pass
+
+
+def _is_hidden(key: str) -> bool:
+    return any(part.startswith(".") for part in key.split("/"))
+
+
+class Store:
+    uri: str
+
+    def read(self, key: str) -> bytes:
+        raise NotImplementedError
+
+    def write(self, key: str, data: bytes) -> None:
+        raise NotImplementedError
+
+    def exists(self, key: str) -> bool:
+        raise NotImplementedError
+
+    def list(self, prefix: str = "") -> Iterator[str]:
+        """Every key under the folder ``prefix`` (recursively), in key order, however many there are."""
+        raise NotImplementedError
+
+    def delete(self, keys: Iterable[str]) -> None:
+        raise NotImplementedError
+
+    def arrow_filesystem(self) -> tuple[Any, str]:
+        """(pyarrow filesystem, path of this store's root on it), for Parquet reads and writes."""
+        raise NotImplementedError
+
+    def read_many(self, keys: Iterable[str], concurrency: int = 32) -> Iterator[tuple[str, bytes | Exception]]:
+        """Read many objects concurrently; yields (key, bytes) or (key, the error) in the order given."""
+
+        def fetch(key: str) -> bytes | Exception:
+            try:
+                return self.read(key)
+            except Exception as exc:  # handed to the caller, who decides what a missing object means
+                return exc
+
+        keys = list(keys)
+        if not keys:
+            return
+        with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(keys)))) as pool:
+            yield from zip(keys, pool.map(fetch, keys))
+
+    def replace_folder(self, prefix: str, files: Mapping[str, bytes]) -> None:
+        """Make the folder ``prefix`` hold exactly ``files`` (name -> bytes): each written atomically,
+        then every other object under it removed. With one file per folder the replacement is atomic."""
+        for name, data in files.items():
+            self.write(f"{prefix.rstrip('/')}/{name}", data)
+        wanted = {f"{prefix.rstrip('/')}/{name}" for name in files}
+        self.delete([key for key in self.list(prefix) if key not in wanted] + self._hidden_leftovers(prefix))
+
+    def _hidden_leftovers(self, prefix: str) -> list[str]:
+        return []
+
+    def url(self, key: str = "") -> str:
+        return f"{self.uri.rstrip('/')}/{key}" if key else self.uri
+
+    def child(self, prefix: str) -> Store:
+        return open_store(self.url(prefix.strip("/")))
+
+
+@dataclass
+class LocalStore(Store):
+    uri: str
+
+    def __post_init__(self) -> None:
+        self.root = Path(self.uri).expanduser().resolve()
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if path != self.root and self.root not in path.parents:
+            raise ValueError(f"key {key!r} leaves the store at {self.root}")
+        return path
+
+    def read(self, key: str) -> bytes:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError:
+            raise ObjectNotFound(self.url(key)) from None
+
+    def write(self, key: str, data: bytes) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex}")
+        try:
+            with open(tmp, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def list(self, prefix: str = "") -> Iterator[str]:
+        base = self._path(prefix) if prefix else self.root
+        if not base.is_dir():
+            return
+        keys = []
+        for dirpath, dirnames, filenames in os.walk(base):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            rel = Path(dirpath).relative_to(self.root).as_posix()
+            keys.extend(name if rel == "." else f"{rel}/{name}" for name in filenames if not name.startswith("."))
+        yield from sorted(keys)
+
+    def _hidden_leftovers(self, prefix: str) -> list[str]:
+        base = self._path(prefix)
+        if not base.is_dir():
+            return []
+        return [f"{prefix.rstrip('/')}/{p.name}" for p in base.iterdir() if p.name.startswith(".") and p.is_file()]
+
+    def delete(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            self._path(key).unlink(missing_ok=True)
+
+    def arrow_filesystem(self) -> tuple[Any, str]:
+        from pyarrow import fs
+
+        self.root.mkdir(parents=True, exist_ok=True)
+        return fs.LocalFileSystem(), str(self.root)
+
+
+@dataclass
+class S3Store(Store):
+    uri: str
+
+    def __post_init__(self) -> None:
+        bucket, _, prefix = self.uri.removeprefix("s3://").partition("/")
+        if not bucket:
+            raise ValueError(f"{self.uri!r} names no bucket")
+        self.bucket, self.prefix = bucket, prefix.strip("/")
+        self.client = aws.client("s3")
+
+    def _key(self, key: str) -> str:
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def _call(self, method: str, **kwargs: Any) -> Any:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return getattr(self.client, method)(Bucket=self.bucket, **kwargs)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in {"NoSuchKey", "404", "NotFound"}:
+                raise ObjectNotFound(f"s3://{self.bucket}/{kwargs.get('Key', '')}") from None
+            raise StorageError(f"S3 {method} on s3://{self.bucket}/{kwargs.get('Key', kwargs.get('Prefix', ''))}: {code}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"S3 {method} on s3://{self.bucket}: {exc}") from exc
+
+    def read(self, key: str) -> bytes:
+        return self._call("get_object", Key=self._key(key))["Body"].read()
+
+    def write(self, key: str, data: bytes) -> None:
+        self._call("put_object", Key=self._key(key), Body=data)
+
+    def exists(self, key: str) -> bool:
+        try:
+            self._call("head_object", Key=self._key(key))
+            return True
+        except ObjectNotFound:
+            return False
+
+    def list(self, prefix: str = "") -> Iterator[str]:
+        folder = self._key(prefix.strip("/")) if prefix else self.prefix
+        folder = f"{folder}/" if folder else ""
+        strip = len(f"{self.prefix}/") if self.prefix else 0
+        token: dict[str, str] = {}
+        while True:
+            page = self._call("list_objects_v2", Prefix=folder, **token)
+            for item in page.get("Contents", []):
+                key = item["Key"][strip:]
+                if not _is_hidden(key):
+                    yield key
+            if not page.get("IsTruncated"):
+                return
+            token = {"ContinuationToken": page["NextContinuationToken"]}
+
+    def delete(self, keys: Iterable[str]) -> None:
+        keys = list(keys)
+        for start in range(0, len(keys), 1000):
+            batch = [{"Key": self._key(k)} for k in keys[start : start + 1000]]
+            result = self._call("delete_objects", Delete={"Objects": batch, "Quiet": True})
+            if result.get("Errors"):
+                raise StorageError(f"S3 delete_objects failed for {len(result['Errors'])} keys: {result['Errors'][:3]}")
+
+    def arrow_filesystem(self) -> tuple[Any, str]:
+        return aws.arrow_s3_filesystem(), f"{self.bucket}/{self.prefix}".rstrip("/")
+
+
+def open_store(uri: str) -> Store:
+    """The store for ``uri``: ``s3://bucket/prefix`` or a local directory (created on first write)."""
+    if uri.startswith("s3://"):
+        return S3Store(uri)
+    if "://" in uri and not uri.startswith("file://"):
+        raise ValueError(f"unsupported storage URI {uri!r}: use s3://bucket/prefix or a local directory")
+    return LocalStore(uri.removeprefix("file://"))
+
+
+def raw_store(settings: config.Settings | None = None) -> Store:
+    return open_store((settings or config.load()).raw_uri)
+
+
+def curated_store(settings: config.Settings | None = None) -> Store:
+    return open_store((settings or config.load()).curated_uri)
+
+
+def reports_store(settings: config.Settings | None = None) -> Store:
+    return open_store((settings or config.load()).reports_uri)
+
+
+def quarantine_store(settings: config.Settings | None = None) -> Store:
+    return open_store((settings or config.load()).quarantine_uri)

@@ -1,0 +1,126 @@
+"""Shared test harness: a moto S3/Glue/Athena server on 127.0.0.1, temporary lakes (local and S3),
+and Airflow's metadata DB.
+
+Every test starts with the pipeline's settings cleared and a temporary local lake configured, so no
+test writes into the repository's ./data or reaches real AWS.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+FIXTURES = SHARED / "fixtures"
+
+# Before anything imports boto3 or airflow: fake credentials, and an AIRFLOW_HOME of our own when
+# pytest is run by hand rather than through `make test`.
+os.environ.update(
+    AWS_ACCESS_KEY_ID="testing",
+    AWS_SECRET_ACCESS_KEY="testing",
+    AWS_SESSION_TOKEN="testing",
+    AWS_DEFAULT_REGION="us-east-1",
+    AWS_REGION="us-east-1",
+)
+os.environ.pop("AWS_PROFILE", None)
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO / "dags"))
+os.environ.setdefault("AIRFLOW__CORE__PLUGINS_FOLDER", str(REPO / "plugins"))
+os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "True")
+_OWN_AIRFLOW_HOME = "AIRFLOW_HOME" not in os.environ
+if _OWN_AIRFLOW_HOME:
+    os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="airflow-test-")
+
+from telegram_pipeline import aws, config  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(autouse=True)
+def local_lake(tmp_path, monkeypatch) -> Path:
+    """A fresh local lake for every test, with every pipeline setting cleared first."""
+    for name in config.setting_names():
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    lake = tmp_path / "lake"
+    monkeypatch.setenv("RAW_URI", str(lake / "raw"))
+    monkeypatch.setenv("CURATED_URI", str(lake / "curated"))
+    monkeypatch.setenv("REPORTS_URI", str(lake / "reports"))
+    return lake
+
+
+@pytest.fixture(scope="session")
+def moto_server():
+    """moto's HTTP server on 127.0.0.1 (S3, Glue, Athena, SSM, Secrets Manager), for the whole session."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws_endpoint(moto_server, monkeypatch) -> str:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
+    return moto_server
+
+
+@pytest.fixture
+def s3_lake(aws_endpoint, monkeypatch) -> dict[str, str]:
+    """A fresh bucket on moto's server holding the raw, curated and reports zones."""
+    bucket = f"lake-{uuid.uuid4().hex[:12]}"
+    aws.client("s3").create_bucket(Bucket=bucket)
+    uris = {
+        "RAW_URI": f"s3://{bucket}/raw",
+        "CURATED_URI": f"s3://{bucket}/curated",
+        "REPORTS_URI": f"s3://{bucket}/reports",
+    }
+    for name, value in uris.items():
+        monkeypatch.setenv(name, value)
+    return {"bucket": bucket, "endpoint": aws_endpoint, **uris}
+
+
+@pytest.fixture(params=["local", "s3"])
+def lake(request) -> dict[str, str]:
+    """The same test against a local folder and against moto's S3 server."""
+    if request.param == "s3":
+        return {"backend": "s3", **request.getfixturevalue("s3_lake")}
+    root = request.getfixturevalue("local_lake")
+    return {
+        "backend": "local",
+        "RAW_URI": str(root / "raw"),
+        "CURATED_URI": str(root / "curated"),
+        "REPORTS_URI": str(root / "reports"),
+    }
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> str:
+    """Airflow's SQLite metadata DB, migrated once (`make test` has already done it)."""
+    home = os.environ["AIRFLOW_HOME"]
+    if not Path(home, "airflow.db").exists():
+        subprocess.run(
+            [sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True, env=os.environ.copy()
+        )
+    return home
+
+
+@pytest.fixture
+def telegram_fixtures() -> dict[str, bytes]:
+    """The real Bot API updates in ../shared/fixtures/telegram, by file stem, as bytes."""
+    folder = FIXTURES / "telegram"
+    return {path.stem: path.read_bytes() for path in sorted(folder.glob("*.json"))}

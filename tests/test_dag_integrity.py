@@ -1,0 +1,98 @@
+"""Every DAG file imports cleanly, is thin, and is safe for the scheduler to parse over and over."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from tests.conftest import REPO
+
+DAGS_FOLDER = REPO / "dags"
+DAG_FILES = sorted(p for p in DAGS_FOLDER.glob("*.py") if not p.name.startswith("_"))
+EXPECTED_DAGS = {"telegram_consolidate", "telegram_reports"}
+
+# Imports a DAG file under an audit hook that records any file opened (other than Python modules),
+# any network connection and any subprocess: the things a DAG file must not do when parsed.
+PROBE = textwrap.dedent(
+    """
+    import json, os, runpy, sys
+    import airflow.sdk  # the framework's own start-up I/O is not the DAG file's
+    from airflow.sdk import DAG, Variable, task  # noqa: F401
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("Variable.get at parse time")
+    Variable.get = refuse
+
+    violations = []
+    MODULE_SUFFIXES = (".py", ".pyc", ".so", ".pth", ".pyi", ".typed", ".json.gz")
+    def hook(event, args):
+        if event == "open":
+            path, mode = str(args[0]), args[1] or "r"
+            if isinstance(args[0], int) or path.endswith(MODULE_SUFFIXES) or os.path.isdir(path):
+                return
+            if "/site-packages/" in path or path.startswith(sys.base_prefix) or "/zoneinfo/" in path:
+                return
+            violations.append(f"open {path} {mode}")
+        elif event in ("socket.connect", "subprocess.Popen", "os.system"):
+            violations.append(f"{event} {args[1] if len(args) > 1 else args}")
+    sys.addaudithook(hook)
+    runpy.run_path(sys.argv[1], run_name="dag_under_test")
+    print("VIOLATIONS=" + json.dumps(violations))
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def dagbag(airflow_db):
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(DAGS_FOLDER))
+
+
+def test_no_import_errors(dagbag):
+    assert not dagbag.import_errors, dagbag.import_errors
+
+
+def test_the_pipeline_dags_are_there(dagbag):
+    assert EXPECTED_DAGS <= set(dagbag.dag_ids)
+
+
+def test_one_dag_per_file(dagbag):
+    files = [dag.fileloc for dag in dagbag.dags.values()]
+    assert len(files) == len(set(files))
+
+
+def test_every_dag_has_tags_and_retries(dagbag):
+    for dag_id, dag in dagbag.dags.items():
+        assert dag.tags, f"{dag_id} has no tags"
+        for task in dag.tasks:
+            assert task.retries >= 2, f"{dag_id}.{task.task_id} has retries={task.retries}, needs >= 2"
+
+
+@pytest.mark.parametrize("dag_file", DAG_FILES, ids=[p.name for p in DAG_FILES])
+def test_no_io_at_parse_time(dag_file, airflow_db):
+    result = subprocess.run([sys.executable, "-c", PROBE, str(dag_file)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    line = next(line for line in result.stdout.splitlines() if line.startswith("VIOLATIONS="))
+    violations = json.loads(line.removeprefix("VIOLATIONS="))
+    assert not violations, f"{dag_file.name} does I/O when parsed: {violations}"
+
+
+@pytest.mark.parametrize("dag_file", DAG_FILES, ids=[p.name for p in DAG_FILES])
+def test_dag_files_are_thin(dag_file):
+    lines = [line for line in dag_file.read_text().splitlines() if line.strip() and not line.strip().startswith("#")]
+    assert len(lines) <= 80, f"{dag_file.name} has {len(lines)} lines: move the logic into telegram_pipeline"
+    heavy = {"pyarrow", "duckdb", "boto3", "pandas"}
+    top_imports = [line for line in dag_file.read_text().splitlines() if line.startswith(("import ", "from "))]
+    assert not [line for line in top_imports if any(h in line for h in heavy)], top_imports
+
+
+def test_the_probe_catches_top_level_io(tmp_path, airflow_db):
+    bad = tmp_path / "bad_dag.py"
+    bad.write_text(f"open({str(REPO / 'README.md')!r}).read()\n")
+    result = subprocess.run([sys.executable, "-c", PROBE, str(bad)], capture_output=True, text=True)
+    assert "README.md" in result.stdout, result.stdout + result.stderr
