@@ -7,7 +7,6 @@ UV_VERSION := 0.13.9
 # The lock is resolved as the index stood on this day, so `make lock` gives the same versions every time.
 LOCK_DATE := 2026-11-20T00:00:00Z
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
-AIRFLOW_TEST_HOME := $(CURDIR)/.airflow-test
 
 export PYTHONPATH := $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
@@ -40,11 +39,11 @@ $(BIN)/.installed: requirements-dev.lock | $(UV)
 
 venv: $(BIN)/.installed
 
+# A throwaway AIRFLOW_HOME per run, so that runs side by side never share a metadata DB.
 test: venv
-	rm -rf $(AIRFLOW_TEST_HOME) && mkdir -p $(AIRFLOW_TEST_HOME)
-	AIRFLOW_HOME=$(AIRFLOW_TEST_HOME) $(BIN)/airflow db migrate > $(AIRFLOW_TEST_HOME)/migrate.log 2>&1 \
-		|| (tail -30 $(AIRFLOW_TEST_HOME)/migrate.log; exit 1)
-	AIRFLOW_HOME=$(AIRFLOW_TEST_HOME) $(BIN)/pytest $(PYTEST_ARGS)
+	@home=$$(mktemp -d -t airflow-test-XXXXXX); trap 'rm -rf "$$home"' EXIT; \
+	AIRFLOW_HOME=$$home $(BIN)/airflow db migrate > $$home/migrate.log 2>&1 || { tail -30 $$home/migrate.log; exit 1; }; \
+	AIRFLOW_HOME=$$home $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check dags plugins lambda tests bench
@@ -54,4 +53,4 @@ demo: venv
 	@echo "make demo: not yet. It will start the webhook server, simulate 14 days of a group, run the DAGs and print the report."
 
 clean:
-	rm -rf $(AIRFLOW_TEST_HOME) dist .pytest_cache
+	rm -rf dist .pytest_cache

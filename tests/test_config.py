@@ -61,14 +61,6 @@ def test_readme_documents_every_setting():
     assert set(config.setting_names()) <= documented
 
 
-def test_arrow_s3_filesystem_uses_the_endpoint(monkeypatch):
-    from telegram_pipeline import aws
-
-    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1234")
-    fs = aws.arrow_s3_filesystem()
-    assert fs.endpoint_override == "127.0.0.1:1234"
-
-
 def test_cli_help_lists_the_subcommands():
     import subprocess
     import sys

@@ -1,0 +1,86 @@
+"""The curated ``messages`` table: the single source of truth for its columns.
+
+The Parquet files, the Glue table and the Athena DDL in ``include/sql/`` all come from ``COLUMNS``.
+One row per Telegram update (``update_id``). The partition column ``context_date`` is the day of the
+update's event time in TIMEZONE; it lives in the path (``context_date=YYYY-MM-DD/``), not in the files.
+
+Evolution: new columns are only ever appended, nullable. Old partitions simply lack them, and every
+reader maps Parquet columns by name (Athena's default; DuckDB with ``union_by_name``), so they read
+as NULL there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PARTITION_COLUMN = "context_date"
+TABLE_NAME = "messages"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # one of: bigint, int, string, boolean, timestamp, array<string>, array<bigint>
+    comment: str
+    nullable: bool = True
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("update_id", "bigint", "Telegram's update id; negative for updates imported from a Desktop export", False),
+    Column("update_type", "string", "message, edited_message, channel_post, edited_channel_post, message_reaction, my_chat_member, chat_member, …", False),
+    Column("source", "string", "webhook (live) or export (imported from Telegram Desktop)", False),
+    Column("chat_id", "bigint", "Bot API chat id (supergroups: -100…)", False),
+    Column("chat_type", "string", "private, group, supergroup or channel"),
+    Column("chat_title", "string", "chat title at the time of the update"),
+    Column("message_id", "bigint", "message id within the chat"),
+    Column("message_thread_id", "bigint", "forum topic / thread id"),
+    Column("sent_at", "timestamp", "UTC time the message was sent (the update's `date`)"),
+    Column("edited_at", "timestamp", "UTC time of the edit (`edit_date`), for edits"),
+    Column("user_id", "bigint", "sender's user id (a keyed hash when pseudonymised)"),
+    Column("user_is_bot", "boolean", "the sender is a bot"),
+    Column("user_first_name", "string", "sender's first name (NULL when pseudonymised)"),
+    Column("user_last_name", "string", "sender's last name (NULL when pseudonymised)"),
+    Column("user_username", "string", "sender's @username without @ (NULL when pseudonymised)"),
+    Column("sender_chat_id", "bigint", "chat on whose behalf the message was sent: anonymous admins, channels"),
+    Column("sender_chat_title", "string", "title of sender_chat"),
+    Column("text", "string", "the text, or the caption of media"),
+    Column("content_type", "string", "text, photo, sticker, voice, video, video_note, document, animation, audio, poll, location, contact, reaction, member, service, other"),
+    Column("service_action", "string", "for content_type = service: new_chat_members, left_chat_member, pinned_message, migrate_to_chat_id, …"),
+    Column("new_member_ids", "array<bigint>", "users who joined (service message new_chat_members)"),
+    Column("reply_to_message_id", "bigint", "message this one replies to"),
+    Column("forward_origin_type", "string", "user, hidden_user, chat or channel, for forwarded messages"),
+    Column("hashtags", "array<string>", "hashtags from the entities, lower-cased, with #"),
+    Column("mentions", "array<string>", "@mentions from the entities, with @"),
+    Column("urls", "array<string>", "URLs from url and text_link entities"),
+    Column("reaction_emojis", "array<string>", "new reactions, for message_reaction updates"),
+)
+
+COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
+
+
+def arrow_schema():
+    """The Arrow schema of the Parquet files (without the partition column)."""
+    import pyarrow as pa
+
+    types = {
+        "bigint": pa.int64(),
+        "int": pa.int32(),
+        "string": pa.string(),
+        "boolean": pa.bool_(),
+        "timestamp": pa.timestamp("us", tz="UTC"),
+        "array<string>": pa.list_(pa.string()),
+        "array<bigint>": pa.list_(pa.int64()),
+    }
+    return pa.schema([pa.field(c.name, types[c.type], nullable=c.nullable) for c in COLUMNS])
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--location", help="s3:// location of the table (default: {CURATED_URI}/messages/)")
+    parser.add_argument("--projection", action="store_true", help="use partition projection instead of registered partitions")
+
+
+def run(args) -> int:
+    from telegram_pipeline import catalog
+
+    print(catalog.athena_ddl(location=args.location, projection=args.projection))
+    return 0
