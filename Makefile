@@ -14,7 +14,7 @@ export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export AIRFLOW__CORE__UNIT_TEST_MODE := True
 
-.PHONY: help venv lock test lint demo airflow loadtest fuzz bench mwaa-bundle lambda-zip clean
+.PHONY: help venv lock test lint browser demo airflow loadtest fuzz bench mwaa-bundle lambda-zip clean
 
 help:
 	@echo "make venv         create .venv from requirements-dev.lock (uv, bytecode compiled)"
@@ -51,6 +51,13 @@ lint: venv
 
 demo: venv
 	@echo "make demo: not yet. It will start the webhook server, simulate 14 days of a group, run the DAGs and print the report."
+
+# Headless Chromium from Debian, for the tests that look at pages in a real browser (skipped without it).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+		else echo "chromium is not installed: the browser tests will be skipped (apt-get install chromium)"; fi; }
 
 clean:
 	rm -rf dist .pytest_cache

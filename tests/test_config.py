@@ -3,8 +3,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from telegram_pipeline import config
+
 from tests.conftest import REPO
 
 

@@ -14,11 +14,20 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("telegram_pipeline.server", "run the webhook handler behind a local HTTP server"),
     "webhook": ("telegram_pipeline.webhook_setup", "register, inspect or delete the bot's webhook with Telegram"),
-    "consolidate": ("telegram_pipeline.consolidate", "consolidate one day of raw updates into the curated Parquet table"),
-    "catalog": ("telegram_pipeline.catalog", "create the catalog table and register a day's partition (Glue or local DuckDB)"),
+    "consolidate": (
+        "telegram_pipeline.consolidate",
+        "consolidate one day of raw updates into the curated Parquet table",
+    ),
+    "catalog": (
+        "telegram_pipeline.catalog",
+        "create the catalog table and register a day's partition (Glue or local DuckDB)",
+    ),
     "ddl": ("telegram_pipeline.schema", "print the Athena DDL of the messages table, generated from the schema"),
     "report": ("telegram_pipeline.reports", "build the reports for a range of days: Parquet tables and an HTML page"),
-    "simulate": ("telegram_pipeline.simulate", "generate a reproducible living group's traffic and send it to a webhook"),
+    "simulate": (
+        "telegram_pipeline.simulate",
+        "generate a reproducible living group's traffic and send it to a webhook",
+    ),
     "import-export": ("telegram_pipeline.export_import", "import a Telegram Desktop chat export into the raw zone"),
 }
 

@@ -17,16 +17,25 @@ DEFAULT_LAKE = REPO_ROOT / "data"
 
 # name -> (default, description). The README's configuration table is checked against this.
 SETTINGS: dict[str, tuple[str, str]] = {
-    "RAW_URI": (str(DEFAULT_LAKE / "raw"), "Raw zone: every update verbatim as JSON, `context_date=YYYY-MM-DD/{update_id}.json`."),
+    "RAW_URI": (
+        str(DEFAULT_LAKE / "raw"),
+        "Raw zone: every update verbatim as JSON, `context_date=YYYY-MM-DD/{update_id}.json`.",
+    ),
     "CURATED_URI": (str(DEFAULT_LAKE / "curated"), "Curated zone: the date-partitioned Parquet `messages` table."),
     "REPORTS_URI": (str(DEFAULT_LAKE / "reports"), "Report tables (Parquet) and HTML pages."),
     "QUARANTINE_URI": ("", "Where bad raw objects go with their reason. Default: `{RAW_URI}/_quarantine`."),
     "TIMEZONE": ("UTC", "IANA time zone of the group: day boundaries, partitions, the activity heatmap."),
     "ALLOWED_CHAT_IDS": ("", "Comma-separated chat ids the webhook keeps; empty keeps none."),
     "WEBHOOK_SECRET": ("", "The `secret_token` given to Telegram's setWebhook; checked on every call."),
-    "WEBHOOK_SECRET_PARAM": ("", "Instead of WEBHOOK_SECRET: an SSM parameter name, or a Secrets Manager ARN/name prefixed `secretsmanager:`."),
+    "WEBHOOK_SECRET_PARAM": (
+        "",
+        "Instead of WEBHOOK_SECRET: an SSM parameter name, or a Secrets Manager ARN/name prefixed `secretsmanager:`.",
+    ),
     "TELEGRAM_BOT_TOKEN": ("", "The bot's token, for `webhook set|info|delete` only."),
-    "AWS_ENDPOINT_URL": ("", "Endpoint for every AWS client (S3, Glue, Athena, pyarrow's S3): MinIO or moto in development."),
+    "AWS_ENDPOINT_URL": (
+        "",
+        "Endpoint for every AWS client (S3, Glue, Athena, pyarrow's S3): MinIO or moto in development.",
+    ),
     "AWS_REGION": ("us-east-1", "Region of the AWS clients (AWS_DEFAULT_REGION is honoured too)."),
     "CATALOG": ("auto", "`glue`, `duckdb` or `auto` (Glue when CURATED_URI is on S3, else a local DuckDB catalog)."),
     "CATALOG_DB_PATH": ("", "DuckDB catalog file of the local default. Default: `{CURATED_URI}/catalog.duckdb`."),
@@ -40,7 +49,10 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "MAX_BAD_SHARE": ("0.05", "Share of bad raw objects in a day above which consolidation fails."),
     "TRACKED_KEYWORDS": ("", "Comma-separated keywords always reported, even at zero."),
     "INCLUDE_BOTS": ("false", "`true` counts bots in top_posters."),
-    "PSEUDONYMIZE_KEY": ("", "When set, senders become a keyed hash in curated and report layers, and names are dropped."),
+    "PSEUDONYMIZE_KEY": (
+        "",
+        "When set, senders become a keyed hash in curated and report layers, and names are dropped.",
+    ),
 }
 
 
@@ -164,7 +176,10 @@ def sql_dir() -> Path:
     """Where the SQL files are: ``include/sql`` in the repository, or under the DAGs folder on MWAA,
     which ships only the ``dags/`` prefix (the bundle puts ``include/`` there)."""
     candidates = [os.environ.get("SQL_DIR", ""), str(REPO_ROOT / "include" / "sql")]
-    for dags in (os.environ.get("AIRFLOW__CORE__DAGS_FOLDER"), os.path.join(os.environ.get("AIRFLOW_HOME", ""), "dags")):
+    for dags in (
+        os.environ.get("AIRFLOW__CORE__DAGS_FOLDER"),
+        os.path.join(os.environ.get("AIRFLOW_HOME", ""), "dags"),
+    ):
         if dags:
             candidates.append(os.path.join(dags, "include", "sql"))
     for candidate in candidates:

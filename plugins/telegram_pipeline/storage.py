@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -63,11 +64,17 @@ class Store:
             except Exception as exc:  # handed to the caller, who decides what a missing object means
                 return exc
 
-        keys = list(keys)
-        if not keys:
-            return
-        with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(keys)))) as pool:
-            yield from zip(keys, pool.map(fetch, keys))
+        # A bounded window of requests in flight: memory stays flat however many keys a day has.
+        window: deque = deque()
+        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+            for key in keys:
+                window.append((key, pool.submit(fetch, key)))
+                if len(window) >= 4 * concurrency:
+                    done_key, future = window.popleft()
+                    yield done_key, future.result()
+            while window:
+                done_key, future = window.popleft()
+                yield done_key, future.result()
 
     def replace_folder(self, prefix: str, files: Mapping[str, bytes]) -> None:
         """Make the folder ``prefix`` hold exactly ``files`` (name -> bytes): each written atomically,
@@ -174,7 +181,9 @@ class S3Store(Store):
             code = exc.response.get("Error", {}).get("Code", "")
             if code in {"NoSuchKey", "404", "NotFound"}:
                 raise ObjectNotFound(f"s3://{self.bucket}/{kwargs.get('Key', '')}") from None
-            raise StorageError(f"S3 {method} on s3://{self.bucket}/{kwargs.get('Key', kwargs.get('Prefix', ''))}: {code}: {exc}") from exc
+            raise StorageError(
+                f"S3 {method} on s3://{self.bucket}/{kwargs.get('Key', kwargs.get('Prefix', ''))}: {code}: {exc}"
+            ) from exc
         except BotoCoreError as exc:
             raise StorageError(f"S3 {method} on s3://{self.bucket}: {exc}") from exc
 
