@@ -22,6 +22,9 @@ help:
 	@echo "make lint         ruff over the code, Airflow 3 rules (AIR3) included"
 	@echo "make lock         re-resolve requirements-dev.lock from requirements-dev.in"
 	@echo "make demo         the whole pipeline end to end on a simulated group"
+	@echo "make bench        every benchmark of bench/, one table with targets beside results"
+	@echo "make loadtest     200 concurrent senders for 60 s against the local webhook server (local lake, then moto S3)"
+	@echo "make fuzz         the update parser and the webhook handler under hypothesis at scale, bounded in time"
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -58,6 +61,16 @@ browser:
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 		else echo "chromium is not installed: the browser tests will be skipped (apt-get install chromium)"; fi; }
+
+# Figures, not pass/fail tests: see the README's Reliability section and each issue's benchmark.
+bench: venv
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
+
+loadtest: venv
+	$(BIN)/python bench/loadtest.py $(LOADTEST_ARGS)
+
+fuzz: venv
+	$(BIN)/python bench/fuzz.py $(FUZZ_ARGS)
 
 clean:
 	rm -rf dist .pytest_cache

@@ -1,0 +1,174 @@
+"""``make bench``: run every ``bench/bench_*.py`` and print one table, targets beside results.
+
+Each benchmark prints its figures as a JSON object on its last JSON line. The preferred shape is
+``{"bench": name, "results": [{"metric", "value", "unit", "target", "ok"}]}``, but any object is
+accepted: nested numbers become metrics, and ``target``/``targets``/``ok`` members are matched to them
+by name where they can be.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO = BENCH_DIR.parent
+RESULT_KEYS = {"metric", "value"}
+
+
+def last_json_object(stdout: str) -> dict | None:
+    for line in reversed(stdout.splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                value = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(value, dict):
+                return value
+    return None
+
+
+def _number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _flatten(prefix: str, value, out: dict) -> None:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            _flatten(f"{prefix}.{key}" if prefix else str(key), inner, out)
+    elif isinstance(value, list) and all(isinstance(item, dict) for item in value) and value:
+        for index, item in enumerate(value):
+            label = item.get("name") or item.get("case") or item.get("label") or str(index)
+            _flatten(f"{prefix}[{label}]", {k: v for k, v in item.items() if k not in {"name", "case", "label"}}, out)
+    else:
+        out[prefix] = value
+
+
+def normalise(name: str, payload: dict) -> list[dict]:
+    """Rows of {metric, value, unit, target, ok} from whatever shape a benchmark printed."""
+    results = payload.get("results")
+    if isinstance(results, list) and results and all(isinstance(r, dict) and RESULT_KEYS <= r.keys() for r in results):
+        return [
+            {
+                "metric": str(r["metric"]),
+                "value": r["value"],
+                "unit": r.get("unit", ""),
+                "target": r.get("target", ""),
+                "ok": r.get("ok"),
+            }
+            for r in results
+        ]
+    flat: dict = {}
+    _flatten("", {k: v for k, v in payload.items() if k not in {"bench", "name"}}, flat)
+    targets = {_without_target(k): v for k, v in flat.items() if "target" in k.lower()}
+    oks = {
+        k.rsplit(".", 1)[0] if "." in k else "": v for k, v in flat.items() if k.endswith("ok") and isinstance(v, bool)
+    }
+    rows = []
+    for key, value in flat.items():
+        lowered = key.lower()
+        if "target" in lowered or lowered.endswith("ok") or not (_number(value) or isinstance(value, str | bool)):
+            continue
+        if isinstance(value, str) and len(value) > 40:
+            continue
+        leaf = key.rsplit(".", 1)[-1]
+        target = next((t for t_key, t in targets.items() if t_key in {key, leaf}), "")
+        ok = oks.get(key.rsplit(".", 1)[0] if "." in key else "", None) if isinstance(value, int | float) else None
+        rows.append({"metric": key, "value": value, "unit": _unit_from_name(leaf), "target": target, "ok": ok})
+    return rows
+
+
+def _without_target(key: str) -> str:
+    """``targets.p99_ms``, ``p99_ms_target``, ``target_p99_ms`` -> ``p99_ms``."""
+    for part in ("targets.", "target.", "target_", "_target", ".target"):
+        key = key.replace(part, "")
+    return key.rsplit(".", 1)[-1]
+
+
+def _unit_from_name(name: str) -> str:
+    units = (("_per_s", "/s"), ("_ps", "/s"), ("_ms", "ms"), ("_s", "s"), ("_mib", "MiB"), ("_mb", "MB"), ("_pct", "%"))
+    for suffix, unit in units:
+        if name.lower().endswith(suffix):
+            return unit
+    return ""
+
+
+def _format(value) -> str:
+    if isinstance(value, float):
+        return f"{value:,.3f}" if abs(value) < 100 else f"{value:,.0f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return "" if value is None else str(value)
+
+
+def run_bench(path: Path, timeout: float) -> tuple[list[dict], str | None, float]:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "plugins"), str(REPO / "lambda"), str(REPO)]))
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(
+            [sys.executable, str(path)], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        return [], f"timed out after {timeout:.0f} s", time.perf_counter() - started
+    elapsed = time.perf_counter() - started
+    payload = last_json_object(done.stdout)
+    if done.returncode != 0 or payload is None:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+        return [], f"exit {done.returncode}, no JSON result line: {' | '.join(tail)}", elapsed
+    return normalise(path.stem, payload), None, elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", help="only these benchmarks (file stem, e.g. bench_webhook)")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds allowed per benchmark")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a result misses its target")
+    args = parser.parse_args(argv)
+
+    paths = sorted(BENCH_DIR.glob("bench_*.py"))
+    if args.names:
+        paths = [p for p in paths if p.stem in args.names or p.stem.removeprefix("bench_") in args.names]
+    if not paths:
+        print("no benchmarks found in bench/", file=sys.stderr)
+        return 1
+
+    table: list[tuple[str, dict]] = []
+    failures = []
+    for path in paths:
+        print(f"running {path.name} ...", file=sys.stderr, flush=True)
+        rows, error, elapsed = run_bench(path, args.timeout)
+        print(f"  {path.name}: {elapsed:.1f} s{'; ' + error if error else ''}", file=sys.stderr, flush=True)
+        if error:
+            failures.append(path.stem)
+            table.append(
+                (path.stem, {"metric": "(did not run)", "value": error, "unit": "", "target": "", "ok": False})
+            )
+        table.extend((path.stem, row) for row in rows)
+
+    headers = ("benchmark", "metric", "result", "unit", "target", "")
+    lines = [
+        (bench, row["metric"], _format(row["value"]), row["unit"] or "", _format(row["target"]), _verdict(row["ok"]))
+        for bench, row in table
+    ]
+    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(headers)]
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    print("  ".join("-" * w for w in widths))
+    for line in lines:
+        print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+    missed = [line for line, (_, row) in zip(lines, table, strict=True) if row["ok"] is False]
+    print(f"\n{len(paths)} benchmarks, {len(failures)} failed to run, {len(missed)} results off target")
+    return 1 if failures or (args.strict and missed) else 0
+
+
+def _verdict(ok) -> str:
+    return {True: "ok", False: "MISS"}.get(ok, "")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
