@@ -1,0 +1,331 @@
+"""Daily consolidation: one day's raw JSON updates → one deterministic zstd Parquet file.
+
+``consolidate_day(day)`` reads every object under ``{RAW_URI}/context_date=D/`` (paginated listing,
+concurrent reads), flattens each with ``parse``, keeps one row per ``update_id``, sorts by it and
+replaces ``{CURATED_URI}/messages/context_date=D/data.parquet`` in one write. The same raw objects
+always give a byte-identical file, so reruns and retries change nothing.
+
+Bad objects are copied to ``{QUARANTINE_URI}/context_date=D/`` with a ``.reason.json`` beside each,
+and left out; above ``MAX_BAD_SHARE`` the day fails after quarantining, leaving the previous partition
+as it was. A storage error other than "not found" is never a bad object: it fails the task so that
+Airflow retries it.
+
+Partition rule (the webhook's): an update belongs to the day, in TIMEZONE, of its event time: the
+`edit_date` (``edited_at``) for edited_message / edited_channel_post, the `date` (``sent_at``) for
+every other type. An object filed under a day that its event time contradicts is quarantined as
+misfiled, so a partition never holds a row the quality check would reject.
+
+``consolidate_with_late_days(day)`` is what the DAG runs: the day plus the ``LATE_DAYS`` days before
+it, each past day skipped when its raw listing is unchanged since it was last consolidated (a small
+manifest under ``{CURATED_URI}/_manifests/``, outside the table's folders).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram_pipeline import config, parse, schema, storage
+
+# Bump when parse.py changes what a row holds: every manifest then misses and the days are rewritten.
+PARSER_VERSION = 1
+TABLE_PREFIX = schema.TABLE_NAME
+MANIFEST_PREFIX = f"_manifests/{schema.TABLE_NAME}"
+DATA_FILE = "data.parquet"
+# Requests kept in flight while reading a day: S3 GETs are latency-bound (tens of ms each), so many;
+# local reads are cheap syscalls, so a few threads are enough. The S3 figure matches the boto3
+# client's connection pool (aws.client's max_pool_connections).
+READ_CONCURRENCY = {"s3": 64, "local": 8}
+# Keys read per batch: bounds the raw bytes held at once, whatever the size of the day.
+READ_BATCH = 8192
+
+
+class TooManyBadObjects(RuntimeError):
+    pass
+
+
+class QualityCheckFailed(RuntimeError):
+    pass
+
+
+@dataclass
+class DayResult:
+    day: str
+    objects: int = 0  # raw objects listed under the day
+    rows: int = 0  # rows written = distinct good updates
+    duplicates: int = 0  # good objects whose update_id another object already had
+    quarantined: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)  # reason kind -> count
+    skipped: bool = False  # a past day whose raw listing had not changed: not rewritten
+    parquet_sha256: str = ""
+    parquet_bytes: int = 0
+    requests_in_flight: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def raw_prefix(day: date) -> str:
+    return f"context_date={day.isoformat()}"
+
+
+def partition_prefix(day: date) -> str:
+    return f"{TABLE_PREFIX}/context_date={day.isoformat()}"
+
+
+def partition_key(day: date) -> str:
+    return f"{partition_prefix(day)}/{DATA_FILE}"
+
+
+def manifest_key(day: date) -> str:
+    return f"{MANIFEST_PREFIX}/context_date={day.isoformat()}.json"
+
+
+def day_bounds(day: date, timezone: str) -> tuple[int, int]:
+    """[start, end) of the day in TIMEZONE, as Unix seconds (23 or 25 hours long on DST days)."""
+    tz = ZoneInfo(timezone)
+    start = datetime(day.year, day.month, day.day, tzinfo=tz)
+    following = day + timedelta(days=1)
+    end = datetime(following.year, following.month, following.day, tzinfo=tz)
+    return int(start.timestamp()), int(end.timestamp())
+
+
+def read_concurrency(store: storage.Store) -> int:
+    return READ_CONCURRENCY["s3" if isinstance(store, storage.S3Store) else "local"]
+
+
+def listing_fingerprint(keys: list[str]) -> str:
+    # Keys alone: a raw key is the update_id and Telegram never changes an update's body, so new or
+    # removed objects are what late data looks like. The parser version is part of it too.
+    digest = hashlib.sha256(f"parser={PARSER_VERSION};columns={','.join(schema.COLUMN_NAMES)}\n".encode())
+    for key in keys:
+        digest.update(key.encode() + b"\n")
+    return digest.hexdigest()
+
+
+def to_table(rows: list[dict[str, Any]]):
+    """Rows (timestamps as Unix seconds) → an Arrow table of exactly ``schema.arrow_schema()``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    target = schema.arrow_schema()
+    arrays = []
+    for column in target:
+        values = [row[column.name] for row in rows]
+        if pa.types.is_timestamp(column.type):
+            seconds = pa.array(values, pa.int64())
+            arrays.append(pc.multiply(seconds, 1_000_000).cast(column.type))
+            continue
+        try:
+            arrays.append(pa.array(values, column.type))
+        except (UnicodeEncodeError, pa.ArrowInvalid):
+            # A JSON "\ud800" escape gives a lone surrogate, which UTF-8 cannot hold: replace it.
+            arrays.append(pa.array(_utf8_safe(values), column.type))
+    return pa.Table.from_arrays(arrays, schema=target)
+
+
+def _utf8_safe(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-8", errors="replace").decode("utf-8")
+    if isinstance(value, list):
+        return [_utf8_safe(v) for v in value]
+    return value
+
+
+def parquet_bytes(table) -> bytes:
+    """zstd Parquet, deterministic: the same table always gives the same bytes."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd", row_group_size=1_000_000, write_statistics=True)
+    return sink.getvalue().to_pybytes()
+
+
+def _quarantine(settings: config.Settings, day: date, bad: dict[str, tuple[str, bytes | None]]) -> None:
+    """Make the day's quarantine folder hold exactly the bad objects of this run (rerun-safe)."""
+    files: dict[str, bytes] = {}
+    for key, (reason, data) in sorted(bad.items()):
+        name = key.rsplit("/", 1)[-1]
+        if data is not None:
+            files[name] = data
+        note = {"raw_key": key, "day": day.isoformat(), "reason": reason, "bytes": None if data is None else len(data)}
+        files[f"{name}.reason.json"] = json.dumps(note, ensure_ascii=False, sort_keys=True).encode()
+    storage.quarantine_store(settings).replace_folder(raw_prefix(day), files)
+
+
+def _reason_kind(reason: str) -> str:
+    return reason.split(":", 1)[0]
+
+
+def consolidate_day(day: date, settings: config.Settings | None = None) -> DayResult:
+    """Consolidate one day (see the module's docstring). Raises TooManyBadObjects above MAX_BAD_SHARE,
+    StorageError when storage fails (worth a retry)."""
+    started = time.perf_counter()
+    settings = settings or config.load()
+    raw = storage.raw_store(settings)
+    start, end = day_bounds(day, settings.timezone)
+    keys = list(raw.list(raw_prefix(day)))
+    result = DayResult(day=day.isoformat(), objects=len(keys))
+    concurrency = read_concurrency(raw)
+    result.requests_in_flight = min(concurrency, len(keys))
+    rows: dict[int, dict[str, Any]] = {}
+    bad: dict[str, tuple[str, bytes | None]] = {}
+    pseudonym_key = settings.pseudonymize_key.encode() if settings.pseudonymize_key else None
+
+    for first in range(0, len(keys), READ_BATCH):
+        for key, data in raw.read_many(keys[first : first + READ_BATCH], concurrency=concurrency):
+            if isinstance(data, storage.ObjectNotFound):
+                bad[key] = ("missing: listed, then gone when read", None)
+                continue
+            if isinstance(data, Exception):
+                raise data
+            try:
+                row = parse.parse(data)
+            except parse.BadUpdate as exc:
+                bad[key] = (exc.reason, data)
+                continue
+            moment = parse.event_time(row)
+            if moment is not None and not start <= moment < end:
+                filed_on = datetime.fromtimestamp(moment, settings.tz).date()
+                bad[key] = (f"misfiled: its event time is on {filed_on} in {settings.timezone}, not {day}", data)
+                continue
+            if row["update_id"] in rows:
+                result.duplicates += 1
+                continue
+            rows[row["update_id"]] = parse.pseudonymize(row, pseudonym_key) if pseudonym_key else row
+
+    _quarantine(settings, day, bad)
+    result.quarantined = len(bad)
+    for reason, _ in bad.values():
+        result.reasons[_reason_kind(reason)] = result.reasons.get(_reason_kind(reason), 0) + 1
+    if keys and len(bad) / len(keys) > settings.max_bad_share:
+        raise TooManyBadObjects(
+            f"context_date={day}: {len(bad)} of {len(keys)} raw objects are bad ({len(bad) / len(keys):.1%} > "
+            f"MAX_BAD_SHARE {settings.max_bad_share:.1%}); reasons {result.reasons}; copies and reasons are in "
+            f"{storage.quarantine_store(settings).url(raw_prefix(day))}/. The partition was left as it was."
+        )
+
+    table = to_table([rows[update_id] for update_id in sorted(rows)])
+    body = parquet_bytes(table)
+    curated = storage.curated_store(settings)
+    curated.replace_folder(partition_prefix(day), {DATA_FILE: body})
+    result.rows = table.num_rows
+    result.parquet_bytes = len(body)
+    result.parquet_sha256 = hashlib.sha256(body).hexdigest()
+    manifest = {"day": day.isoformat(), "listing": listing_fingerprint(keys), **result.to_dict()}
+    curated.write(manifest_key(day), json.dumps(manifest, sort_keys=True).encode())
+    result.seconds = round(time.perf_counter() - started, 3)
+    return result
+
+
+def unchanged_since_last_run(day: date, settings: config.Settings) -> DayResult | None:
+    """The last result of ``day`` when its raw listing is what it was then and the partition is there."""
+    curated = storage.curated_store(settings)
+    try:
+        manifest = json.loads(curated.read(manifest_key(day)))
+    except (storage.ObjectNotFound, ValueError):
+        return None
+    keys = list(storage.raw_store(settings).list(raw_prefix(day)))
+    if manifest.get("listing") != listing_fingerprint(keys) or not curated.exists(partition_key(day)):
+        return None
+    known = {name: manifest[name] for name in DayResult.__dataclass_fields__ if name in manifest}
+    return DayResult(**{**known, "skipped": True, "seconds": 0.0})
+
+
+def days_to_consolidate(day: date, settings: config.Settings) -> list[date]:
+    """The day and the LATE_DAYS days before it (not before START_DATE), oldest first."""
+    first_day = date.fromisoformat(settings.start_date)
+    lookback = [day - timedelta(days=n) for n in range(settings.late_days, 0, -1)]
+    return [d for d in lookback if d >= first_day] + [day]
+
+
+def consolidate_with_late_days(day: date, settings: config.Settings | None = None) -> dict[str, Any]:
+    """What the DAG's task runs: ``day`` always, and each of the LATE_DAYS days before it whose raw
+    listing changed since its last consolidation (late data). Returns {"dates": days rewritten,
+    "results": [DayResult dicts]}."""
+    settings = settings or config.load()
+    results = []
+    for each in days_to_consolidate(day, settings):
+        previous = unchanged_since_last_run(each, settings) if each != day else None
+        results.append(previous or consolidate_day(each, settings))
+    return {"dates": [r.day for r in results if not r.skipped], "results": [r.to_dict() for r in results]}
+
+
+def check_day(day: date, expected_rows: int, settings: config.Settings | None = None) -> dict[str, Any]:
+    """Quality checks of the written partition; QualityCheckFailed with the numbers when one fails.
+
+    - rows = ``expected_rows`` (the distinct good updates consolidation read), one per update_id;
+    - no NULL update_id or chat_id;
+    - each row's event time is inside the day [00:00, next 00:00) in TIMEZONE: ``edited_at`` for
+      edited_message / edited_channel_post (their ``sent_at`` is the original send time, often an
+      earlier day, and must only not be after the day's end), ``sent_at`` for every other type.
+      A NULL event time is allowed: the webhook filed such an update by its receive time.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    settings = settings or config.load()
+    table = pq.read_table(pa.BufferReader(storage.curated_store(settings).read(partition_key(day))))
+    start, end = day_bounds(day, settings.timezone)
+    tz = pa.timestamp("us", tz="UTC")
+    lower, upper = pa.scalar(start * 1_000_000, tz), pa.scalar(end * 1_000_000, tz)
+    is_edit = pc.is_in(table["update_type"], value_set=pa.array(sorted(parse.EDIT_TYPES)))
+    event = pc.if_else(pc.and_(is_edit, pc.is_valid(table["edited_at"])), table["edited_at"], table["sent_at"])
+    outside = pc.or_(pc.less(event, lower), pc.greater_equal(event, upper))
+    edits_sent_later = pc.and_(is_edit, pc.greater_equal(table["sent_at"], upper))
+    numbers = {
+        "rows": table.num_rows,
+        "expected_rows": expected_rows,
+        "distinct_update_ids": pc.count_distinct(table["update_id"]).as_py(),
+        "null_update_id": table["update_id"].null_count,
+        "null_chat_id": table["chat_id"].null_count,
+        "event_time_outside_day": pc.sum(outside.fill_null(False)).as_py() or 0,
+        "edits_sent_after_day": pc.sum(edits_sent_later.fill_null(False)).as_py() or 0,
+    }
+    problems = []
+    if numbers["rows"] != expected_rows:
+        problems.append(f"{numbers['rows']} rows written, {expected_rows} distinct good updates read")
+    if numbers["distinct_update_ids"] != numbers["rows"]:
+        problems.append(f"{numbers['rows'] - numbers['distinct_update_ids']} duplicate update_id")
+    for name in ("null_update_id", "null_chat_id", "event_time_outside_day", "edits_sent_after_day"):
+        if numbers[name]:
+            problems.append(f"{numbers[name]} rows with {name.replace('_', ' ')}")
+    if problems:
+        raise QualityCheckFailed(
+            f"context_date={day} ({settings.timezone}) failed its quality checks: {'; '.join(problems)}. {numbers}"
+        )
+    return {"day": day.isoformat(), **numbers}
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--date", required=True, type=date.fromisoformat, help="first (or only) day, YYYY-MM-DD")
+    parser.add_argument("--to", type=date.fromisoformat, help="last day of a range (inclusive), for a backfill")
+    parser.add_argument("--no-check", action="store_true", help="skip the quality checks after each write")
+
+
+def run(args) -> int:
+    settings = config.load()
+    last = args.to or args.date
+    if last < args.date:
+        raise ValueError(f"--to {last} is before --date {args.date}")
+    day = args.date
+    while day <= last:
+        try:
+            result = consolidate_day(day, settings)
+            if not args.no_check:
+                check_day(day, result.rows, settings)
+        except (TooManyBadObjects, QualityCheckFailed, storage.StorageError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(json.dumps(result.to_dict(), sort_keys=True))
+        day += timedelta(days=1)
+    return 0
