@@ -1,0 +1,453 @@
+"""Telegram webhook → raw zone. AWS Lambda behind API Gateway (REST 1.0, HTTP API 2.0) or a function URL.
+
+Ships alone in a zip: standard library plus boto3, and boto3 is imported only when S3, SSM or Secrets
+Manager is actually used, so a cold start stays small. Settings are the pipeline's environment
+variables (same names and defaults as ``telegram_pipeline.config``).
+
+Every good update from an allowed chat is stored verbatim at
+``{RAW_URI}/context_date=YYYY-MM-DD/{update_id}.json`` before the answer is 200. Answers:
+
+- 200 stored, or ignored (other chat, no chat): Telegram must not resend those.
+- 400 not a JSON object with a positive integer ``update_id``; 413 body above 1 MiB; 405 not POST.
+- 401 no secret header; 403 wrong secret. Nothing is parsed or stored before the secret matches.
+- 500 the handler is misconfigured (no secret, bad ALLOWED_CHAT_IDS/TIMEZONE): fixable, so Telegram
+  keeps retrying until it is fixed. 503 storage (or the secret's store) failed: Telegram retries.
+
+A group that becomes a supergroup changes its chat id. When an allowed group's update announces the
+move (``migrate_to_chat_id``, or ``migrate_from_chat_id`` in the new supergroup), a marker
+``_migrations/{new_chat_id}.json`` is written to the raw zone, and updates of the new id are kept
+from then on, with a warning telling the operator to add it to ALLOWED_CHAT_IDS.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+import os
+import sys
+import time
+import uuid
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+MAX_BODY_BYTES = 1024 * 1024
+SECRET_HEADER = "x-telegram-bot-api-secret-token"
+# Telegram's update ids are positive and fit in 32 bits; negative ids belong to imported history.
+MAX_UPDATE_ID = 2**53
+MIGRATIONS_FOLDER = "_migrations"
+MIGRATION_NEGATIVE_TTL_S = 30.0
+SECRET_RECHECK_AFTER_S = 300.0
+# Used only when RAW_URI is unset outside Lambda: the repository's ./data/raw, as config.py has it.
+DEFAULT_RAW_URI = str(Path(__file__).resolve().parents[1] / "data" / "raw")
+
+EDIT_TYPES = {"edited_message", "edited_channel_post", "edited_business_message"}
+
+
+class ConfigError(Exception):
+    """The deployment is misconfigured: answer 500 and say why in the log."""
+
+
+class StorageUnavailable(Exception):
+    """Storage (or the secret's store) failed: answer 503 so Telegram retries."""
+
+
+# ---------------------------------------------------------------- stores
+
+
+class LocalRawStore:
+    """A local folder. Each object is written to a hidden temporary file beside it, fsynced, then renamed
+    over the target, so a reader sees the whole object or none."""
+
+    def __init__(self, root: str) -> None:
+        self.root = Path(root.removeprefix("file://")).expanduser()
+
+    def put(self, key: str, data: bytes) -> None:
+        path = self.root / key
+        tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex}")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise StorageUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
+    def exists(self, key: str) -> bool:
+        try:
+            return (self.root / key).is_file()
+        except OSError as exc:
+            raise StorageUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
+
+class S3RawStore:
+    def __init__(self, uri: str, endpoint_url: str | None) -> None:
+        bucket, _, prefix = uri.removeprefix("s3://").partition("/")
+        if not bucket:
+            raise ConfigError(f"RAW_URI {uri!r} names no bucket")
+        self.bucket, self.prefix = bucket, prefix.strip("/")
+        self.client = _aws_client("s3", endpoint_url)
+
+    def _key(self, key: str) -> str:
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def put(self, key: str, data: bytes) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data, ContentType="application/json")
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageUnavailable(f"S3 put_object s3://{self.bucket}/{self._key(key)}: {exc}") from exc
+
+    def exists(self, key: str) -> bool:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._key(key))
+            return True
+        except ClientError as exc:
+            # Without s3:ListBucket a missing object answers 403, not 404: both mean "no marker here".
+            if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") in (403, 404):
+                return False
+            raise StorageUnavailable(f"S3 head_object s3://{self.bucket}/{self._key(key)}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageUnavailable(f"S3 head_object s3://{self.bucket}/{self._key(key)}: {exc}") from exc
+
+
+_clients: dict[tuple[str, str | None], object] = {}
+_stores: dict[tuple[str, str | None], LocalRawStore | S3RawStore] = {}
+
+
+def _aws_client(service: str, endpoint_url: str | None):
+    client = _clients.get((service, endpoint_url))
+    if client is None:
+        import boto3
+        from botocore.config import Config
+
+        client = boto3.session.Session().client(
+            service,
+            endpoint_url=endpoint_url,
+            region_name=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+            config=Config(
+                connect_timeout=3,
+                read_timeout=10,
+                retries={"mode": "standard", "max_attempts": 3},
+                max_pool_connections=128,
+            ),
+        )
+        _clients[(service, endpoint_url)] = client
+    return client
+
+
+def open_raw_store(uri: str, endpoint_url: str | None) -> LocalRawStore | S3RawStore:
+    store = _stores.get((uri, endpoint_url))
+    if store is None:
+        if uri.startswith("s3://"):
+            store = S3RawStore(uri, endpoint_url)
+        elif "://" in uri and not uri.startswith("file://"):
+            raise ConfigError(f"RAW_URI {uri!r}: use s3://bucket/prefix or a local directory")
+        else:
+            store = LocalRawStore(uri)
+        _stores[(uri, endpoint_url)] = store
+    return store
+
+
+# ---------------------------------------------------------------- settings and the secret
+
+_secrets: dict[str, tuple[str, float]] = {}
+_migrated_ids: set[int] = set()
+_not_migrated_until: dict[int, float] = {}
+_warned: set[str] = set()
+
+
+def reset_caches() -> None:
+    """Forget everything kept per container (clients, stores, secret, migration lookups)."""
+    for cache in (_clients, _stores, _secrets, _migrated_ids, _not_migrated_until, _warned):
+        cache.clear()
+
+
+def _allowed_chat_ids(value: str) -> frozenset[int]:
+    try:
+        return frozenset(int(part) for part in value.split(",") if part.strip())
+    except ValueError:
+        raise ConfigError(f"ALLOWED_CHAT_IDS {value!r} is not a comma-separated list of integer chat ids") from None
+
+
+def _time_zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except Exception:
+        raise ConfigError(f"TIMEZONE {name!r} is not an IANA time zone name") from None
+
+
+def _fetch_secret(param: str, endpoint_url: str | None) -> str:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        if param.startswith("secretsmanager:"):
+            response = _aws_client("secretsmanager", endpoint_url).get_secret_value(
+                SecretId=param.removeprefix("secretsmanager:")
+            )
+            value = response.get("SecretString") or ""
+        else:
+            response = _aws_client("ssm", endpoint_url).get_parameter(Name=param, WithDecryption=True)
+            value = response["Parameter"]["Value"]
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in {"ParameterNotFound", "ResourceNotFoundException", "AccessDeniedException", "ValidationException"}:
+            raise ConfigError(f"WEBHOOK_SECRET_PARAM {param!r}: {code}") from exc
+        raise StorageUnavailable(f"reading WEBHOOK_SECRET_PARAM {param!r}: {code}") from exc
+    except BotoCoreError as exc:
+        raise StorageUnavailable(f"reading WEBHOOK_SECRET_PARAM {param!r}: {type(exc).__name__}") from exc
+    if not value.strip():
+        raise ConfigError(f"WEBHOOK_SECRET_PARAM {param!r} holds an empty secret")
+    return value.strip()
+
+
+def _secret(env, refresh: bool = False) -> str:
+    """WEBHOOK_SECRET, or the secret named by WEBHOOK_SECRET_PARAM, read once per container (and again
+    at most every few minutes when a token does not match, so a rotated secret is picked up)."""
+    secret = env.get("WEBHOOK_SECRET", "")
+    if secret:
+        return secret
+    param = env.get("WEBHOOK_SECRET_PARAM", "")
+    if not param:
+        raise ConfigError("no secret configured: set WEBHOOK_SECRET or WEBHOOK_SECRET_PARAM; refusing every request")
+    cached = _secrets.get(param)
+    if cached and not (refresh and time.monotonic() - cached[1] > SECRET_RECHECK_AFTER_S):
+        return cached[0]
+    value = _fetch_secret(param, env.get("AWS_ENDPOINT_URL") or None)
+    _secrets[param] = (value, time.monotonic())
+    return value
+
+
+def _token_matches(token: str, secret: str) -> bool:
+    return hmac.compare_digest(token.encode("utf-8", "replace"), secret.encode("utf-8", "replace"))
+
+
+def _rotated_secret_matches(token: str, env) -> bool:
+    try:
+        return _token_matches(token, _secret(env, refresh=True))
+    except (ConfigError, StorageUnavailable):
+        return False
+
+
+# ---------------------------------------------------------------- the event
+
+
+def _request(event) -> tuple[str, dict[str, str], bytes | None, tuple[int, str] | None]:
+    """(method, lower-cased headers, body bytes, the answer a bad body gets) from any of the three event
+    shapes. A bad body is only answered after the secret has been checked."""
+    if not isinstance(event, dict):
+        return "", {}, None, (400, "bad_event")
+    context = event.get("requestContext")
+    http = context.get("http") if isinstance(context, dict) else None
+    method = http.get("method") if isinstance(http, dict) else None
+    method = str(method or event.get("httpMethod") or "").upper()
+
+    headers: dict[str, str] = {}
+    multi = event.get("multiValueHeaders")
+    if isinstance(multi, dict):
+        for name, values in multi.items():
+            if isinstance(values, list):
+                headers[str(name).lower()] = ",".join(str(v) for v in values)
+    single = event.get("headers")
+    if isinstance(single, dict):
+        for name, value in single.items():
+            if value is not None:
+                headers.setdefault(str(name).lower(), str(value))
+
+    body = event.get("body")
+    if body is None or body == "":
+        return method, headers, None, (400, "empty_body")
+    if not isinstance(body, str):
+        return method, headers, None, (400, "bad_event")
+    if event.get("isBase64Encoded"):
+        if len(body) > (MAX_BODY_BYTES // 3 + 1) * 4:
+            return method, headers, None, (413, "too_large")
+        try:
+            data = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            return method, headers, None, (400, "bad_base64")
+    else:
+        try:
+            data = body.encode("utf-8")
+        except UnicodeEncodeError:
+            return method, headers, None, (400, "not_utf8")
+    if len(data) > MAX_BODY_BYTES:
+        return method, headers, None, (413, "too_large")
+    return method, headers, data, None
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _what(update: dict) -> tuple[str | None, dict | None, int | None]:
+    """(update type, its object, chat id or None) of a Bot API update."""
+    for name, value in update.items():
+        if name == "update_id" or not isinstance(value, dict):
+            continue
+        holder = value.get("message") if name == "callback_query" else value
+        chat = holder.get("chat") if isinstance(holder, dict) else None
+        chat_id = chat.get("id") if isinstance(chat, dict) else None
+        return name, value, chat_id if _is_int(chat_id) else None
+    return None, None, None
+
+
+def _event_day(update_type: str | None, item: dict | None, tz: ZoneInfo, received: float) -> str:
+    when = None
+    if isinstance(item, dict):
+        when = item.get("edit_date") if update_type in EDIT_TYPES else None
+        if not _is_int(when):
+            when = item.get("date")
+    if not _is_int(when) or not 0 < when < 2**37:
+        when = received
+    return datetime.fromtimestamp(when, tz).date().isoformat()
+
+
+# ---------------------------------------------------------------- migrations
+
+
+def _migration_key(chat_id: int) -> str:
+    return f"{MIGRATIONS_FOLDER}/{chat_id}.json"
+
+
+def _has_migrated_into(chat_id: int, store, now: float) -> bool:
+    if chat_id in _migrated_ids:
+        return True
+    if _not_migrated_until.get(chat_id, 0.0) > now:
+        return False
+    if store.exists(_migration_key(chat_id)):
+        _migrated_ids.add(chat_id)
+        return True
+    if len(_not_migrated_until) > 10_000:
+        _not_migrated_until.clear()
+    _not_migrated_until[chat_id] = now + MIGRATION_NEGATIVE_TTL_S
+    return False
+
+
+def _record_migration(update_id: int, old_id: int, new_id: int, store, log: dict) -> None:
+    marker = {"from_chat_id": old_id, "to_chat_id": new_id, "update_id": update_id, "recorded_at": int(time.time())}
+    store.put(_migration_key(new_id), json.dumps(marker).encode())
+    _migrated_ids.add(new_id)
+    _not_migrated_until.pop(new_id, None)
+    log["migration"] = {"from_chat_id": old_id, "to_chat_id": new_id}
+    _warn(
+        f"migration:{new_id}",
+        f"chat {old_id} became {new_id}: its updates are kept; add {new_id} to ALLOWED_CHAT_IDS",
+    )
+
+
+# ---------------------------------------------------------------- logging and answers
+
+
+def _write_log(record: dict) -> None:
+    # One write per line, so lines of concurrent requests (the local server) never interleave.
+    sys.stdout.write(json.dumps(record, separators=(",", ":"), default=str) + "\n")
+    sys.stdout.flush()
+
+
+def _warn(once_key: str, message: str) -> None:
+    if once_key not in _warned:
+        _warned.add(once_key)
+        _write_log({"level": "WARNING", "message": message})
+
+
+def _answer(status: int, body: dict, extra_headers: dict | None = None) -> dict:
+    headers = {"Content-Type": "application/json"}
+    headers.update(extra_headers or {})
+    return {"statusCode": status, "headers": headers, "body": json.dumps(body), "isBase64Encoded": False}
+
+
+def lambda_handler(event, context=None):
+    return handle(event)
+
+
+def handle(event, store=None, env=None, now=None) -> dict:
+    """Answer one webhook event. ``store`` (put/exists), ``env`` and ``now`` are injectable for tests."""
+    started = time.perf_counter()
+    env = os.environ if env is None else env
+    received = time.time() if now is None else now
+    log: dict = {"update_id": None, "chat_id": None, "update_type": None}
+    try:
+        status, outcome = _handle(event, store, env, received, log)
+    except ConfigError as exc:
+        status, outcome = 500, "misconfigured"
+        log["error"] = str(exc)
+    except StorageUnavailable as exc:
+        status, outcome = 503, "storage_error"
+        log["error"] = str(exc)[:500]
+    except Exception as exc:  # a bug: still one log line, and Telegram will redeliver
+        status, outcome = 500, "internal_error"
+        log["error"] = f"{type(exc).__name__}: {str(exc)[:300]}"
+    log.update(outcome=outcome, status=status, latency_ms=round((time.perf_counter() - started) * 1000, 3))
+    _write_log(log)
+    if status == 405:
+        return _answer(405, {"ok": False, "error": outcome}, {"Allow": "POST"})
+    return _answer(status, {"ok": status == 200, "outcome": outcome})
+
+
+def _handle(event, store, env, received: float, log: dict) -> tuple[int, str]:
+    method, headers, body, bad_body = _request(event)
+    if method != "POST":
+        return 405, "method_not_allowed"
+    token = headers.get(SECRET_HEADER)
+    secret = _secret(env)  # with no secret configured every request gets 500 (fail closed)
+    if token is None:
+        return 401, "missing_secret"
+    if not _token_matches(token, secret) and not _rotated_secret_matches(token, env):
+        return 403, "wrong_secret"
+    if bad_body:
+        return bad_body
+    try:
+        update = json.loads(body, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        return 400, "not_json"
+    if not isinstance(update, dict):
+        return 400, "not_an_object"
+    update_id = update.get("update_id")
+    if not _is_int(update_id) or not 0 < update_id < MAX_UPDATE_ID:
+        return 400, "bad_update_id"
+    log["update_id"] = update_id
+
+    update_type, item, chat_id = _what(update)
+    log["update_type"], log["chat_id"] = update_type, chat_id
+    if chat_id is None:
+        return 200, "ignored_no_chat"
+
+    allowed = _allowed_chat_ids(env.get("ALLOWED_CHAT_IDS", ""))
+    if not allowed:
+        _warn("empty-allowlist", "ALLOWED_CHAT_IDS is empty: every update is acknowledged and dropped")
+    tz = _time_zone(env.get("TIMEZONE") or "UTC")
+    if store is None:
+        raw_uri = env.get("RAW_URI", "")
+        if not raw_uri and env.get("AWS_LAMBDA_FUNCTION_NAME"):
+            raise ConfigError("RAW_URI is not set")
+        store = open_raw_store(raw_uri or DEFAULT_RAW_URI, env.get("AWS_ENDPOINT_URL") or None)
+
+    migrate_to = item.get("migrate_to_chat_id")
+    migrate_from = item.get("migrate_from_chat_id")
+    if chat_id in allowed:
+        if _is_int(migrate_to) and migrate_to not in allowed:
+            _record_migration(update_id, chat_id, migrate_to, store, log)
+    elif _is_int(migrate_from) and migrate_from in allowed:
+        _record_migration(update_id, migrate_from, chat_id, store, log)
+    elif not _has_migrated_into(chat_id, store, time.monotonic()):
+        return 200, "ignored_other_chat"
+    else:
+        _warn(f"migration:{chat_id}", f"keeping chat {chat_id}, a migrated allowed group: add it to ALLOWED_CHAT_IDS")
+
+    day = _event_day(update_type, item, tz, received)
+    store.put(f"context_date={day}/{update_id}.json", body)
+    log["context_date"] = day
+    return 200, "stored"
