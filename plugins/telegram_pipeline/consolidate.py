@@ -31,7 +31,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram_pipeline import config, parse, schema, storage
+from telegram_pipeline import config, parse, privacy, schema, storage
 
 # Bump when parse.py changes what a row holds: every manifest then misses and the days are rewritten.
 PARSER_VERSION = 1
@@ -178,7 +178,6 @@ def consolidate_day(day: date, settings: config.Settings | None = None) -> DayRe
     result.requests_in_flight = min(concurrency, len(keys))
     rows: dict[int, dict[str, Any]] = {}
     bad: dict[str, tuple[str, bytes | None]] = {}
-    pseudonym_key = settings.pseudonymize_key.encode() if settings.pseudonymize_key else None
 
     for first in range(0, len(keys), READ_BATCH):
         for key, data in raw.read_many(keys[first : first + READ_BATCH], concurrency=concurrency):
@@ -200,7 +199,7 @@ def consolidate_day(day: date, settings: config.Settings | None = None) -> DayRe
             if row["update_id"] in rows:
                 result.duplicates += 1
                 continue
-            rows[row["update_id"]] = parse.pseudonymize(row, pseudonym_key) if pseudonym_key else row
+            rows[row["update_id"]] = row
 
     _quarantine(settings, day, bad)
     result.quarantined = len(bad)
@@ -214,6 +213,7 @@ def consolidate_day(day: date, settings: config.Settings | None = None) -> DayRe
         )
 
     table = to_table([rows[update_id] for update_id in sorted(rows)])
+    table = privacy.pseudonymize(table, settings.pseudonymize_key)
     body = parquet_bytes(table)
     curated = storage.curated_store(settings)
     curated.replace_folder(partition_prefix(day), {DATA_FILE: body})

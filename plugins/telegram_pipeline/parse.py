@@ -12,8 +12,6 @@ What is bad and what is merely odd:
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from typing import Any
 
@@ -297,18 +295,3 @@ def event_time(row: dict[str, Any]) -> int | None:
     if row["update_type"] in EDIT_TYPES and row["edited_at"] is not None:
         return row["edited_at"]
     return row["sent_at"]
-
-
-def pseudonymize(row: dict[str, Any], key: bytes) -> dict[str, Any]:
-    """Senders become a keyed hash (HMAC-SHA256, first 63 bits) and their names are dropped."""
-
-    def hashed(user_id: int | None) -> int | None:
-        if user_id is None:
-            return None
-        digest = hmac.new(key, str(user_id).encode(), hashlib.sha256).digest()
-        return int.from_bytes(digest[:8], "big") >> 1
-
-    row["user_id"] = hashed(row["user_id"])
-    row["user_first_name"] = row["user_last_name"] = row["user_username"] = None
-    row["new_member_ids"] = [hashed(m) for m in row["new_member_ids"]]
-    return row

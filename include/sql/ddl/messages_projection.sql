@@ -1,0 +1,45 @@
+-- Generated from plugins/telegram_pipeline/schema.py by `python -m telegram_pipeline catalog --write-ddl`.
+-- Partition projection: Athena computes each day's location; no partition is ever registered.
+CREATE EXTERNAL TABLE IF NOT EXISTS `telegram_analytics`.`messages` (
+  `update_id`           bigint COMMENT 'Telegram''s update id; negative for updates imported from a Desktop export',
+  `update_type`         string COMMENT 'message, edited_message, channel_post, edited_channel_post, message_reaction, my_chat_member, chat_member, …',
+  `source`              string COMMENT 'webhook (live) or export (imported from Telegram Desktop)',
+  `chat_id`             bigint COMMENT 'Bot API chat id (supergroups: -100…)',
+  `chat_type`           string COMMENT 'private, group, supergroup or channel',
+  `chat_title`          string COMMENT 'chat title at the time of the update',
+  `message_id`          bigint COMMENT 'message id within the chat',
+  `message_thread_id`   bigint COMMENT 'forum topic / thread id',
+  `sent_at`             timestamp COMMENT 'UTC time the message was sent (the update''s `date`)',
+  `edited_at`           timestamp COMMENT 'UTC time of the edit (`edit_date`), for edits',
+  `user_id`             bigint COMMENT 'sender''s user id (a keyed hash when pseudonymised)',
+  `user_is_bot`         boolean COMMENT 'the sender is a bot',
+  `user_first_name`     string COMMENT 'sender''s first name (NULL when pseudonymised)',
+  `user_last_name`      string COMMENT 'sender''s last name (NULL when pseudonymised)',
+  `user_username`       string COMMENT 'sender''s @username without @ (NULL when pseudonymised)',
+  `sender_chat_id`      bigint COMMENT 'chat on whose behalf the message was sent: anonymous admins, channels',
+  `sender_chat_title`   string COMMENT 'title of sender_chat',
+  `text`                string COMMENT 'the text, or the caption of media',
+  `content_type`        string COMMENT 'text, photo, sticker, voice, video, video_note, document, animation, audio, poll, location, contact, reaction, member, service, other',
+  `service_action`      string COMMENT 'for content_type = service: new_chat_members, left_chat_member, pinned_message, migrate_to_chat_id, …',
+  `new_member_ids`      array<bigint> COMMENT 'users who joined (service message new_chat_members)',
+  `reply_to_message_id` bigint COMMENT 'message this one replies to',
+  `forward_origin_type` string COMMENT 'user, hidden_user, chat or channel, for forwarded messages',
+  `hashtags`            array<string> COMMENT 'hashtags from the entities, lower-cased, with #',
+  `mentions`            array<string> COMMENT '@mentions from the entities, with @',
+  `urls`                array<string> COMMENT 'URLs from url and text_link entities',
+  `reaction_emojis`     array<string> COMMENT 'new reactions, for message_reaction updates'
+)
+PARTITIONED BY (`context_date` string)
+STORED AS PARQUET
+LOCATION 's3://your-lake-bucket/curated/messages/'
+TBLPROPERTIES (
+  'classification' = 'parquet',
+  'parquet.compression' = 'ZSTD',
+  'projection.enabled' = 'true',
+  'projection.context_date.type' = 'date',
+  'projection.context_date.format' = 'yyyy-MM-dd',
+  'projection.context_date.range' = '2013-08-14,NOW+1DAYS',
+  'projection.context_date.interval' = '1',
+  'projection.context_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://your-lake-bucket/curated/messages/context_date=${context_date}/'
+);
