@@ -1,0 +1,293 @@
+"""Consolidation of a day: rows, dedupe, quarantine, determinism, late days, quality checks."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from telegram_pipeline import cli, config, consolidate, parse, schema, storage
+
+from tests.conftest import FIXTURES
+
+DAY = date(2026, 1, 10)
+CHAT = -1001234567890
+
+
+def unix(day: date, hour: int = 12, minute: int = 0, tz: str = "UTC") -> int:
+    return int(datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(tz)).timestamp())
+
+
+def message(update_id: int, when: int, text: str = "olá #corrida", message_id: int | None = None, **extra) -> bytes:
+    payload = {
+        "message_id": message_id or update_id,
+        "from": {"id": 1000 + update_id % 7, "is_bot": False, "first_name": "Ana"},
+        "chat": {"id": CHAT, "type": "supergroup", "title": "Grupo"},
+        "date": when,
+        "text": text,
+        "entities": [{"type": "hashtag", "offset": text.index("#"), "length": 8}] if "#corrida" in text else [],
+        **extra,
+    }
+    return json.dumps({"update_id": update_id, "message": payload}, ensure_ascii=False).encode()
+
+
+def edit(update_id: int, sent: int, edited: int, message_id: int) -> bytes:
+    body = json.loads(message(update_id, sent, "editado", message_id=message_id))
+    body["edited_message"] = {**body.pop("message"), "edit_date": edited}
+    return json.dumps(body).encode()
+
+
+def put(day: date, name: str, data: bytes) -> None:
+    storage.raw_store().write(f"context_date={day}/{name}", data)
+
+
+def read_partition(day: date) -> pa.Table:
+    return pq.read_table(pa.BufferReader(storage.curated_store().read(consolidate.partition_key(day))))
+
+
+def fill_day(day: date, count: int = 20) -> None:
+    for i in range(1, count + 1):
+        put(day, f"{i}.json", message(i, unix(day, 8) + i * 60))
+
+
+def test_a_day_becomes_one_sorted_parquet_file(lake):
+    fill_day(DAY, 30)
+    result = consolidate.consolidate_day(DAY)
+    assert (result.objects, result.rows, result.duplicates, result.quarantined) == (30, 30, 0, 0)
+    curated = storage.curated_store()
+    assert list(curated.list("messages")) == [f"messages/context_date={DAY}/data.parquet"]
+    table = read_partition(DAY)
+    assert table.schema == schema.arrow_schema()
+    assert table["update_id"].to_pylist() == list(range(1, 31))
+    assert pq.ParquetFile(pa.BufferReader(curated.read(consolidate.partition_key(DAY)))).metadata.row_group(0).column(0).compression == "ZSTD"
+    assert table["hashtags"].to_pylist()[0] == ["#corrida"]
+    assert consolidate.check_day(DAY, result.rows)["rows"] == 30
+
+
+def test_every_fixture_round_trips_through_parquet(tmp_path, monkeypatch):
+    monkeypatch.setenv("MAX_BAD_SHARE", "0.2")
+    expected = {}
+    for path in sorted((FIXTURES / "telegram").glob("*.json")):
+        data = path.read_bytes()
+        try:
+            row = parse.parse(data)
+        except parse.BadUpdate:
+            continue
+        day = datetime.fromtimestamp(parse.event_time(row), UTC).date()
+        put(day, path.name, data)
+        expected.setdefault(day, {})[row["update_id"]] = row
+    for day, rows in expected.items():
+        result = consolidate.consolidate_day(day)
+        # Two docs examples share update_id 10000 on one day: one row, one duplicate.
+        assert result.rows == len(rows) and result.rows + result.duplicates == result.objects
+        got = {r["update_id"]: r for r in read_partition(day).to_pylist()}
+        for update_id, row in rows.items():
+            for column in schema.COLUMN_NAMES:
+                value = got[update_id][column]
+                if isinstance(value, datetime):
+                    value = int(value.timestamp())
+                if column in ("message", "edited_message"):
+                    continue
+                if update_id == 10000:  # the duplicate pair: the first key wins ("docs_example_edited_message")
+                    continue
+                assert value == row[column], (update_id, column)
+
+
+def test_rerun_gives_a_byte_identical_file_and_nothing_extra(lake):
+    fill_day(DAY, 25)
+    put(DAY, "bad.json", b"{oops")
+    first = consolidate.consolidate_day(DAY, config.load())
+    body = storage.curated_store().read(consolidate.partition_key(DAY))
+    quarantine = sorted(storage.quarantine_store().list())
+    curated_keys = sorted(storage.curated_store().list())
+    second = consolidate.consolidate_day(DAY)
+    assert storage.curated_store().read(consolidate.partition_key(DAY)) == body
+    assert first.parquet_sha256 == second.parquet_sha256
+    assert sorted(storage.quarantine_store().list()) == quarantine
+    assert sorted(storage.curated_store().list()) == curated_keys
+
+
+def test_a_redelivered_update_is_counted_once(lake):
+    fill_day(DAY, 5)
+    put(DAY, "3-redelivered.json", message(3, unix(DAY, 8) + 180))
+    result = consolidate.consolidate_day(DAY)
+    assert (result.objects, result.rows, result.duplicates) == (6, 5, 1)
+    assert read_partition(DAY)["update_id"].to_pylist() == [1, 2, 3, 4, 5]
+    consolidate.check_day(DAY, result.rows)
+
+
+def test_bad_objects_are_quarantined_with_their_reason(lake, monkeypatch):
+    monkeypatch.setenv("MAX_BAD_SHARE", "0.5")
+    fill_day(DAY, 10)
+    bad = {"junk.json": b"not json at all", "cut.json": message(99, unix(DAY))[:40], "list.json": b"[1,2]"}
+    for name, data in bad.items():
+        put(DAY, name, data)
+    result = consolidate.consolidate_day(DAY)
+    assert (result.rows, result.quarantined) == (10, 3)
+    assert result.reasons == {"not JSON": 1, "cut short": 1, "not an update": 1}
+    quarantine = storage.quarantine_store()
+    for name, data in bad.items():
+        assert quarantine.read(f"context_date={DAY}/{name}") == data
+        note = json.loads(quarantine.read(f"context_date={DAY}/{name}.reason.json"))
+        assert note["raw_key"] == f"context_date={DAY}/{name}" and note["reason"]
+    # Fixed at the source: the next run clears it from quarantine (the folder mirrors the current run).
+    put(DAY, "junk.json", message(50, unix(DAY)))
+    assert consolidate.consolidate_day(DAY).quarantined == 2
+    assert not quarantine.exists(f"context_date={DAY}/junk.json")
+
+
+def test_quarantine_defaults_under_the_raw_zone_and_honours_its_setting(tmp_path, monkeypatch):
+    put(DAY, "junk.json", b"junk")
+    fill_day(DAY, 40)
+    consolidate.consolidate_day(DAY)
+    assert storage.raw_store().exists(f"_quarantine/context_date={DAY}/junk.json")
+    monkeypatch.setenv("QUARANTINE_URI", str(tmp_path / "q"))
+    consolidate.consolidate_day(DAY)
+    assert (tmp_path / "q" / f"context_date={DAY}" / "junk.json.reason.json").is_file()
+
+
+def test_too_many_bad_objects_fail_loudly_and_leave_the_partition(lake):
+    fill_day(DAY, 10)
+    consolidate.consolidate_day(DAY)
+    before = storage.curated_store().read(consolidate.partition_key(DAY))
+    for i in range(3):
+        put(DAY, f"junk{i}.json", b"garbage")
+    with pytest.raises(consolidate.TooManyBadObjects, match=r"3 of 13 raw objects are bad \(23\.1% > MAX_BAD_SHARE 5\.0%\)"):
+        consolidate.consolidate_day(DAY)
+    assert storage.curated_store().read(consolidate.partition_key(DAY)) == before
+    assert len(list(storage.quarantine_store().list(f"context_date={DAY}"))) == 6  # quarantined all the same
+
+
+def test_an_empty_day_is_a_valid_empty_partition(lake):
+    result = consolidate.consolidate_day(DAY)
+    assert (result.objects, result.rows) == (0, 0)
+    table = read_partition(DAY)
+    assert table.num_rows == 0 and table.schema == schema.arrow_schema()
+    consolidate.check_day(DAY, 0)
+
+
+def test_an_object_gone_between_list_and_read_is_quarantined_as_missing(monkeypatch):
+    fill_day(DAY, 30)
+    real_read = storage.LocalStore.read
+
+    def vanishing(self, key):
+        if key.endswith("/7.json"):
+            raise storage.ObjectNotFound(key)
+        return real_read(self, key)
+
+    monkeypatch.setattr(storage.LocalStore, "read", vanishing)
+    result = consolidate.consolidate_day(DAY)
+    assert (result.rows, result.quarantined, result.reasons) == (29, 1, {"missing": 1})
+    note = json.loads(storage.quarantine_store().read(f"context_date={DAY}/7.json.reason.json"))
+    assert note["bytes"] is None
+
+
+def test_a_storage_failure_fails_the_run_and_leaves_the_previous_partition(monkeypatch):
+    fill_day(DAY, 10)
+    consolidate.consolidate_day(DAY)
+    before = storage.curated_store().read(consolidate.partition_key(DAY))
+    put(DAY, "11.json", message(11, unix(DAY, 20)))
+    real_read = storage.LocalStore.read
+
+    def flaky(self, key):
+        if key.endswith("/5.json"):
+            raise storage.StorageError("S3 get_object: SlowDown")
+        return real_read(self, key)
+
+    monkeypatch.setattr(storage.LocalStore, "read", flaky)
+    with pytest.raises(storage.StorageError):
+        consolidate.consolidate_day(DAY)
+    assert storage.curated_store().read(consolidate.partition_key(DAY)) == before
+    assert not list(storage.quarantine_store().list())
+    monkeypatch.setattr(storage.LocalStore, "read", real_read)
+    assert consolidate.consolidate_day(DAY).rows == 11
+
+
+def test_partition_day_is_the_event_day_in_timezone(monkeypatch):
+    monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
+    late_evening = unix(DAY, 23, 30, "America/Sao_Paulo")  # already the next day in UTC
+    assert datetime.fromtimestamp(late_evening, UTC).date() != DAY
+    put(DAY, "1.json", message(1, late_evening))
+    # An edit today of a message sent two days ago belongs to today (edit_date), not to the send day.
+    put(DAY, "2.json", edit(2, unix(date(2026, 1, 8), 10, 0, "America/Sao_Paulo"), unix(DAY, 9, 0, "America/Sao_Paulo"), 77))
+    result = consolidate.consolidate_day(DAY)
+    assert (result.rows, result.quarantined) == (2, 0)
+    assert consolidate.check_day(DAY, 2)["event_time_outside_day"] == 0
+
+
+def test_a_misfiled_object_is_quarantined_not_kept(monkeypatch):
+    monkeypatch.setenv("MAX_BAD_SHARE", "0.5")
+    fill_day(DAY, 3)
+    put(DAY, "9.json", message(9, unix(date(2026, 1, 12))))
+    result = consolidate.consolidate_day(DAY)
+    assert (result.rows, result.reasons) == (3, {"misfiled": 1})
+    note = json.loads(storage.quarantine_store().read(f"context_date={DAY}/9.json.reason.json"))
+    assert "2026-01-12" in note["reason"]
+
+
+def test_quality_check_fails_with_the_numbers(monkeypatch):
+    fill_day(DAY, 4)
+    consolidate.consolidate_day(DAY)
+    with pytest.raises(consolidate.QualityCheckFailed, match="4 rows written, 5 distinct good updates read"):
+        consolidate.check_day(DAY, 5)
+    # A partition holding a row of another day (written behind consolidation's back) fails the time check.
+    rows = read_partition(DAY).to_pylist()
+    rows[0]["sent_at"] = datetime(2026, 1, 11, 0, 0, tzinfo=UTC)
+    rows[1]["chat_id"] = None
+    loose = pa.schema([f.with_nullable(True) for f in schema.arrow_schema()])  # our writer refuses NULL keys
+    storage.curated_store().write(consolidate.partition_key(DAY), consolidate.parquet_bytes(pa.Table.from_pylist(rows, schema=loose)))
+    with pytest.raises(consolidate.QualityCheckFailed) as failure:
+        consolidate.check_day(DAY, 4)
+    assert "1 rows with null chat id" in str(failure.value)
+    assert "1 rows with event time outside day" in str(failure.value)
+
+
+def test_late_days_rewrite_only_changed_days(monkeypatch):
+    monkeypatch.setenv("START_DATE", "2026-01-01")
+    for day in (date(2026, 1, 8), date(2026, 1, 9), DAY):
+        fill_day(day, 3)
+    first = consolidate.consolidate_with_late_days(DAY)
+    assert first["dates"] == ["2026-01-08", "2026-01-09", "2026-01-10"]
+    again = consolidate.consolidate_with_late_days(DAY)
+    assert again["dates"] == ["2026-01-10"]
+    assert [r["skipped"] for r in again["results"]] == [True, True, False]
+    assert again["results"][0]["rows"] == 3
+    # A late update for the 9th lands in the 9th's partition on the next run.
+    put(date(2026, 1, 9), "500.json", message(500, unix(date(2026, 1, 9), 23)))
+    late = consolidate.consolidate_with_late_days(date(2026, 1, 11))
+    assert late["dates"] == ["2026-01-09", "2026-01-11"]
+    assert 500 in read_partition(date(2026, 1, 9))["update_id"].to_pylist()
+
+
+def test_late_days_never_go_before_start_date(monkeypatch):
+    monkeypatch.setenv("START_DATE", "2026-01-10")
+    assert consolidate.consolidate_with_late_days(DAY)["dates"] == ["2026-01-10"]
+    assert not storage.curated_store().exists(consolidate.partition_key(date(2026, 1, 9)))
+
+
+def test_pseudonymised_senders(monkeypatch):
+    monkeypatch.setenv("PSEUDONYMIZE_KEY", "k")
+    fill_day(DAY, 2)
+    consolidate.consolidate_day(DAY)
+    table = read_partition(DAY)
+    assert 1001 not in table["user_id"].to_pylist() and table["user_first_name"].null_count == 2
+
+
+def test_lone_surrogates_do_not_break_the_day():
+    put(DAY, "1.json", b'{"update_id": 1, "message": {"message_id": 1, "date": %d, "chat": {"id": -1}, "text": "a\\ud800b"}}' % unix(DAY))
+    assert consolidate.consolidate_day(DAY).rows == 1
+    assert read_partition(DAY)["text"].to_pylist() == ["a?b"]
+
+
+def test_cli_consolidates_a_range(capsys):
+    fill_day(DAY, 3)
+    assert cli.main(["consolidate", "--date", "2026-01-09", "--to", "2026-01-10"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r["day"], r["rows"]) for r in lines] == [("2026-01-09", 0), ("2026-01-10", 3)]
+    for i in range(3):
+        put(DAY, f"junk{i}.json", b"x")
+    assert cli.main(["consolidate", "--date", "2026-01-10"]) == 1
+    assert "MAX_BAD_SHARE" in capsys.readouterr().err
