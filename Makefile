@@ -22,6 +22,9 @@ help:
 	@echo "make lint         ruff over the code, Airflow 3 rules (AIR3) included"
 	@echo "make lock         re-resolve requirements-dev.lock from requirements-dev.in"
 	@echo "make demo         the whole pipeline end to end on a simulated group"
+	@echo "make airflow      Airflow standalone on http://127.0.0.1:8080 with these DAGs (Ctrl-C stops it)"
+	@echo "make mwaa-bundle  dist/mwaa/: dags/ (with include/), plugins.zip, requirements.txt, startup.sh"
+	@echo "make lambda-zip   dist/lambda.zip: the webhook handler for the python3.12 Lambda runtime"
 	@echo "make bench        every benchmark of bench/, one table with targets beside results"
 	@echo "make loadtest     200 concurrent senders for 60 s against the local webhook server (local lake, then moto S3)"
 	@echo "make fuzz         the update parser and the webhook handler under hypothesis at scale, bounded in time"
@@ -71,6 +74,29 @@ loadtest: venv
 
 fuzz: venv
 	$(BIN)/python bench/fuzz.py $(FUZZ_ARGS)
+
+# Airflow 3.3.1 standalone (scheduler, DAG processor, API server, triggerer) on http://127.0.0.1:8080
+# over this repo's dags/ and plugins/ and the local lake in ./data; Ctrl-C stops it cleanly.
+AIRFLOW_LOCAL_ENV := AIRFLOW_HOME=$(CURDIR)/.airflow AIRFLOW__CORE__UNIT_TEST_MODE=False \
+	AIRFLOW__CORE__PARALLELISM=4 AIRFLOW__API__HOST=127.0.0.1 AIRFLOW__API__PORT=8080 \
+	AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=admin:admin \
+	RAW_URI=$${RAW_URI:-$(CURDIR)/data/raw} CURATED_URI=$${CURATED_URI:-$(CURDIR)/data/curated} \
+	REPORTS_URI=$${REPORTS_URI:-$(CURDIR)/data/reports}
+airflow: venv
+	@mkdir -p .airflow; export PATH="$(CURDIR)/$(BIN):$$PATH" $(AIRFLOW_LOCAL_ENV); \
+	echo "Airflow on http://127.0.0.1:8080 (AIRFLOW_HOME=.airflow, lake: $$RAW_URI …); Ctrl-C stops it"; \
+	( for i in $$(seq 180); do \
+		if [ -s .airflow/simple_auth_manager_passwords.json.generated ]; then \
+			echo "==> login at http://127.0.0.1:8080 as admin, password: $$(sed -E 's/.*"admin": *"([^"]*)".*/\1/' .airflow/simple_auth_manager_passwords.json.generated)"; \
+			break; fi; sleep 1; done ) & \
+	exec airflow standalone
+
+# Deployment bundles (standard library only): dist/mwaa/ for Amazon MWAA, dist/lambda.zip for the webhook.
+mwaa-bundle:
+	$(PYTHON) include/deploy/build.py mwaa dist/mwaa
+
+lambda-zip:
+	$(PYTHON) include/deploy/build.py lambda dist/lambda.zip
 
 clean:
 	rm -rf dist .pytest_cache

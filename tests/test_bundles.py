@@ -1,0 +1,187 @@
+"""The deployment bundles: unpacked where nothing of the repository is in reach, they still work."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+
+import pytest
+from telegram_pipeline import config
+
+from tests.conftest import FIXTURES, REPO
+
+BUILD = REPO / "include" / "deploy" / "build.py"
+EXPECTED_DAGS = {"telegram_consolidate", "telegram_reports"}
+
+
+def build(kind: str, out: Path, **env: str) -> Path:
+    clean = {k: v for k, v in os.environ.items() if k not in config.SETTINGS}
+    subprocess.run([sys.executable, str(BUILD), kind, str(out)], check=True, capture_output=True, env={**clean, **env})
+    return out
+
+
+def isolated_env(**extra: str) -> dict[str, str]:
+    """An environment without the repository on any path and without the pipeline's settings."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in config.SETTINGS and not k.startswith("AIRFLOW__") and k not in {"PYTHONPATH", "SQL_DIR"}
+    }
+    env.update(AIRFLOW__CORE__LOAD_EXAMPLES="False", **extra)
+    return env
+
+
+def test_mwaa_bundle_layout(tmp_path):
+    bundle = build("mwaa", tmp_path / "mwaa")
+    assert sorted(p.name for p in bundle.iterdir()) == ["dags", "plugins.zip", "requirements.txt", "startup.sh"]
+    repo_dags = sorted(p.name for p in (REPO / "dags").glob("*.py"))
+    assert sorted(p.name for p in (bundle / "dags").glob("*.py")) == repo_dags
+    repo_sql = sorted(
+        p.relative_to(REPO / "include" / "sql").as_posix() for p in (REPO / "include" / "sql").rglob("*.sql")
+    )
+    assert (
+        repo_sql
+        and sorted(
+            p.relative_to(bundle / "dags" / "include" / "sql").as_posix()
+            for p in (bundle / "dags" / "include" / "sql").rglob("*.sql")
+        )
+        == repo_sql
+    )
+    names = zipfile.ZipFile(bundle / "plugins.zip").namelist()
+    assert "telegram_pipeline/__init__.py" in names and "telegram_pipeline/config.py" in names
+    assert all(n.startswith("telegram_pipeline/") and "__pycache__" not in n for n in names)
+    requirements = (bundle / "requirements.txt").read_text().splitlines()
+    assert any(
+        line.startswith("--constraint ") and "constraints-3.3.1/constraints-3.12.txt" in line for line in requirements
+    )
+    assert not any(line.startswith("apache-airflow==") for line in requirements), "MWAA brings Airflow itself"
+
+
+def test_zips_are_reproducible(tmp_path):
+    first = build("mwaa", tmp_path / "one") / "plugins.zip"
+    second = build("mwaa", tmp_path / "two") / "plugins.zip"
+    assert first.read_bytes() == second.read_bytes()
+    assert build("lambda", tmp_path / "a.zip").read_bytes() == build("lambda", tmp_path / "b.zip").read_bytes()
+
+
+def test_startup_script_exports_the_settings_given_at_build_time(tmp_path):
+    bundle = build(
+        "mwaa",
+        tmp_path / "mwaa",
+        RAW_URI="s3://my-raw/raw",
+        TIMEZONE="America/Sao_Paulo",
+        TRACKED_KEYWORDS="maratona, longão",
+    )
+    script = bundle / "startup.sh"
+    probe = f'. "{script}" && env'
+    shown = subprocess.run(
+        ["sh", "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PATH": os.environ["PATH"], "AIRFLOW_HOME": "/usr/local/airflow"},
+    ).stdout
+    env = dict(line.split("=", 1) for line in shown.splitlines() if "=" in line)
+    assert (
+        env["RAW_URI"] == "s3://my-raw/raw"
+        and env["TIMEZONE"] == "America/Sao_Paulo"
+        and env["TRACKED_KEYWORDS"] == "maratona, longão"
+    )
+    assert env["CURATED_URI"].startswith("s3://CHANGE-ME") and env["CATALOG"] == "glue"
+    assert env["SQL_DIR"] == "/usr/local/airflow/dags/include/sql"
+    assert "AWS_ENDPOINT_URL" not in env and "WEBHOOK_SECRET" not in env
+    settings = config.Settings.from_env(env)  # the exported values are ones the pipeline accepts
+    assert settings.tracked_keywords == ("maratona", "longão")
+
+
+def test_every_dag_imports_from_the_unpacked_bundle_alone(tmp_path, airflow_db):
+    bundle = build("mwaa", tmp_path / "mwaa")
+    # MWAA's layout: $AIRFLOW_HOME/dags is the synced DAGs prefix, plugins.zip is unzipped into plugins/.
+    home = tmp_path / "usr-local-airflow"
+    shutil.copytree(bundle / "dags", home / "dags")
+    zipfile.ZipFile(bundle / "plugins.zip").extractall(home / "plugins")
+    shutil.copy(Path(airflow_db) / "airflow.db", home / "airflow.db")
+    probe = textwrap.dedent(
+        f"""
+        import json, sys
+        sys.path.insert(0, {str(home / "plugins")!r})
+        from airflow.dag_processing.dagbag import DagBag
+        import telegram_pipeline
+        from telegram_pipeline import config
+        bag = DagBag(dag_folder={str(home / "dags")!r})
+        sql = {{p.relative_to(config.sql_dir()).as_posix(): len(config.read_sql(p.relative_to(config.sql_dir()).as_posix())) for p in config.sql_dir().rglob("*.sql")}}
+        print("RESULT=" + json.dumps({{"errors": {{k: str(v) for k, v in bag.import_errors.items()}}, "dags": sorted(bag.dag_ids),
+                                     "package": telegram_pipeline.__file__, "sql_dir": str(config.sql_dir()), "sql": sql}}))
+        """
+    )
+    startup = home.parent / "mwaa" / "startup.sh"
+    command = f'. "{startup}" && exec "{sys.executable}" -c "$PROBE"'
+    env = isolated_env(AIRFLOW_HOME=str(home), PROBE=probe)
+    done = subprocess.run(["sh", "-c", command], cwd=home, env=env, capture_output=True, text=True, timeout=240)
+    line = next((line for line in done.stdout.splitlines() if line.startswith("RESULT=")), None)
+    assert line, done.stderr[-3000:]
+    result = json.loads(line.removeprefix("RESULT="))
+    assert result["errors"] == {}
+    assert EXPECTED_DAGS <= set(result["dags"])
+    assert result["package"].startswith(str(home / "plugins"))
+    assert result["sql_dir"] == str(home / "dags" / "include" / "sql")
+    assert set(result["sql"]) == {
+        p.relative_to(REPO / "include" / "sql").as_posix() for p in (REPO / "include" / "sql").rglob("*.sql")
+    }
+    assert all(size > 0 for size in result["sql"].values())
+
+
+def test_lambda_zip_holds_the_handler_alone_and_it_runs_from_the_zip(tmp_path):
+    archive = build("lambda", tmp_path / "lambda.zip")
+    assert zipfile.ZipFile(archive).namelist() == ["handler.py"]
+    update = (FIXTURES / "telegram" / "message_text_supergroup.json").read_bytes()
+    event = json.loads((FIXTURES / "apigateway" / "http-v2-proxy-event.json").read_text())
+    event["headers"] = {"content-type": "application/json", "x-telegram-bot-api-secret-token": "zip-secret"}
+    event["body"], event["isBase64Encoded"] = base64.b64encode(update).decode(), True
+    event["requestContext"]["http"]["method"] = "POST"
+    probe = textwrap.dedent(
+        f"""
+        import json, sys
+        sys.path.insert(0, {str(archive)!r})
+        import handler
+        event = json.loads(sys.stdin.read())
+        print("RESULT=" + json.dumps({{"file": handler.__file__, "answer": handler.lambda_handler(event, None)}}))
+        """
+    )
+    raw = tmp_path / "raw"
+    env = isolated_env(
+        RAW_URI=str(raw), WEBHOOK_SECRET="zip-secret", ALLOWED_CHAT_IDS="-1001234567890", TIMEZONE="America/Sao_Paulo"
+    )
+    # -I: no PYTHONPATH, no current directory, nothing of the repository; boto3 is in site-packages as on Lambda.
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", probe],
+        input=json.dumps(event),
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    line = next((line for line in done.stdout.splitlines() if line.startswith("RESULT=")), None)
+    assert line, done.stderr[-3000:]
+    result = json.loads(line.removeprefix("RESULT="))
+    assert result["file"].startswith(str(archive))
+    assert result["answer"]["statusCode"] == 200, result
+    stored = raw / "context_date=2024-11-18" / "815000001.json"
+    assert stored.read_bytes() == update
+
+
+@pytest.mark.parametrize("target", ["mwaa-bundle", "lambda-zip"])
+def test_make_targets_name_the_build(target):
+    makefile = (REPO / "Makefile").read_text()
+    assert (
+        f"\n{target}:" in makefile
+        and "include/deploy/build.py" in makefile.split(f"\n{target}:", 1)[1].split("\n\n", 1)[0]
+    )
