@@ -75,7 +75,10 @@ class LocalRawStore:
                 os.fsync(handle.fileno())
             os.replace(tmp, path)
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass  # the folder itself is unusable: there is no temporary file to remove
             raise StorageUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     def exists(self, key: str) -> bool:
