@@ -667,11 +667,9 @@ class ExportReader:
                     need_separator = False
                     continue
                 self.pos += 1
-            start = self.pos
             try:
                 element = self._value()
-            except json.JSONDecodeError as exc:
-                self.pos = start
+            except json.JSONDecodeError as exc:  # self.pos is still where the message starts
                 yield self._resync(f"not valid JSON ({exc.msg}, line {self.line(exc.pos)})")
                 need_separator = False
                 continue
@@ -910,15 +908,11 @@ def _summary(result: ImportResult, settings: config.Settings, dry_run: bool) -> 
         return "\n".join(lines)
     first, last = result.first_day, result.last_day
     lines.append(f"  days: {len(result.days):,}, from {first} to {last} ({settings.timezone})")
-    lines.append("next: consolidate those days, then build the reports:")
-    if len(result.days) <= 7:
-        lines += [f"  python -m telegram_pipeline consolidate --date {day}" for day in sorted(result.days)]
-    tz = settings.tz
-    start = datetime.combine(date.fromisoformat(first), datetime.min.time(), tz).isoformat()
-    end = datetime.combine(date.fromisoformat(last), datetime.min.time(), tz).isoformat()
-    lines.append(
-        f"  {'or: ' if len(result.days) <= 7 else ''}airflow backfill create --dag-id telegram_consolidate --from-date {start} --to-date {end}"
-    )
+    lines.append("next: consolidate those days (either command), then build the reports:")
+    lines.append(f"  python -m telegram_pipeline consolidate --date {first} --to {last}")
+    start = datetime.combine(date.fromisoformat(first), datetime.min.time(), settings.tz).isoformat()
+    end = datetime.combine(date.fromisoformat(last), datetime.min.time(), settings.tz).isoformat()
+    lines.append(f"  airflow backfill create --dag-id telegram_consolidate --from-date {start} --to-date {end}")
     lines.append(f"  python -m telegram_pipeline report --from {first} --to {last} --out reports/")
     return "\n".join(lines)
 

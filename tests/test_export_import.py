@@ -1,0 +1,403 @@
+"""History import from a Telegram Desktop export: exact update shapes, ids, dates, streaming, errors,
+and the samples of ../shared/fixtures/telegram_export end to end (import → consolidate → reports)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from telegram_pipeline import cli, config, export_import, storage
+
+from tests.conftest import FIXTURES
+
+EXPORTS = FIXTURES / "telegram_export"
+GROUP = EXPORTS / "group_sample.json"
+DM = EXPORTS / "dm_sample.json"
+GROUP_CHAT_ID = -1001234567890
+GROUP_CHAT = {"id": GROUP_CHAT_ID, "type": "supergroup", "title": "Grupo de Corrida SP"}
+
+
+def raw_updates(settings: config.Settings | None = None) -> dict[str, dict]:
+    """Every object of the raw zone, by key, decoded."""
+    store = storage.raw_store(settings)
+    return {key: json.loads(store.read(key)) for key in store.list()}
+
+
+def by_message_id(updates: dict[str, dict]) -> dict[int, tuple[str, dict]]:
+    """message_id -> (day, update)."""
+    found = {}
+    for key, update in updates.items():
+        body = update.get("message") or update.get("channel_post")
+        found[body["message_id"]] = (key.split("/")[0].removeprefix("context_date="), update)
+    return found
+
+
+def write_export(tmp_path: Path, messages: list, filename: str = "result.json", **header) -> Path:
+    export = {"name": "Grupo", "type": "public_supergroup", "id": 1234567890, **header, "messages": messages}
+    path = tmp_path / filename
+    path.write_text(json.dumps(export, ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
+
+
+def text_message(message_id: int, unix: int, text="oi", **extra) -> dict:
+    return {
+        "id": message_id,
+        "type": "message",
+        "date": "2024-11-17T09:00:00",
+        "date_unixtime": str(unix),
+        "from": "Ana Souza",
+        "from_id": "user111111111",
+        "text": text,
+        "text_entities": [{"type": "plain", "text": text}] if isinstance(text, str) else text,
+        **extra,
+    }
+
+
+# ----------------------------------------------------------------------------------------------
+# The group sample, update by update
+
+
+@pytest.fixture
+def group_updates(monkeypatch) -> dict[int, tuple[str, dict]]:
+    monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
+    result = export_import.import_export(GROUP)
+    assert result.messages == 9 and result.skipped == 0 and result.not_for_bots == 0
+    assert result.chat == export_import.Chat(GROUP_CHAT_ID, "supergroup", "Grupo de Corrida SP")
+    return by_message_id(raw_updates())
+
+
+def test_edited_text_with_entities_in_utf16(group_updates):
+    day, update = group_updates[2]
+    assert day == "2024-11-17"
+    assert update == {
+        "update_id": export_import.import_update_id(GROUP_CHAT_ID, 2),
+        "x_source": "export",
+        "message": {
+            "message_id": 2,
+            "from": {"id": 111111111, "is_bot": False, "first_name": "Ana Souza"},
+            "chat": GROUP_CHAT,
+            "date": 1731845100,
+            "edit_date": 1731845170,
+            "text": "Treino amanhã às 6h #corrida com @joaop 🏃‍♀️",
+            "entities": [
+                {"offset": 20, "length": 8, "type": "hashtag"},
+                {"offset": 33, "length": 6, "type": "mention"},
+            ],
+        },
+    }
+
+
+def test_photo_caption_reply_sticker_voice_forward(group_updates):
+    photo = group_updates[3][1]["message"]
+    assert photo["reply_to_message"] == {"message_id": 2}
+    assert photo["photo"] == [{"width": 1280, "height": 960}]
+    assert photo["caption"] == "Resultado da prova: 42km em 3h58" and "text" not in photo
+    sticker = group_updates[4][1]["message"]
+    assert sticker["sticker"] == {
+        "type": "regular",
+        "width": 512,
+        "height": 512,
+        "is_animated": False,
+        "is_video": False,
+        "emoji": "👏",
+    }
+    assert "text" not in sticker and "caption" not in sticker
+    voice = group_updates[8][1]["message"]
+    assert voice["voice"] == {"duration": 7, "mime_type": "audio/ogg"}
+    forward = group_updates[5][1]["message"]
+    assert forward["forward_origin"] == {"type": "hidden_user", "sender_user_name": "Notícias da Corrida"}
+    assert forward["text"] == "Inscrições abertas para a São Silvestre!"
+    link = group_updates[9][1]["message"]
+    assert link["entities"] == [{"offset": 36, "length": 30, "type": "url"}]
+
+
+def test_anonymous_admin_is_the_group_itself(group_updates):
+    message = group_updates[7][1]["message"]
+    assert message["sender_chat"] == GROUP_CHAT
+    assert message["from"]["username"] == "GroupAnonymousBot" and message["from"]["is_bot"] is True
+    assert message["author_signature"] == "Moderação"
+
+
+def test_service_messages(group_updates):
+    migrate = group_updates[1][1]["message"]
+    assert "migrate_from_chat_id" in migrate and "text" not in migrate
+    invite = group_updates[6][1]["message"]
+    assert invite["from"] == {"id": 222222222, "is_bot": False, "first_name": "João"}
+    # Carla is named only by her display name; her id comes from her own later message.
+    assert invite["new_chat_members"] == [{"id": 333333333, "is_bot": False, "first_name": "Carla"}]
+
+
+def test_keys_and_update_ids(group_updates):
+    ids = [update["update_id"] for _, update in group_updates.values()]
+    assert all(i < 0 for i in ids) and len(set(ids)) == 9
+    assert all(-(2**63) <= i for i in ids)
+    assert export_import.import_update_id(GROUP_CHAT_ID, 2) == export_import.import_update_id(GROUP_CHAT_ID, 2)
+    assert export_import.import_update_id(GROUP_CHAT_ID, 2) != export_import.import_update_id(-1009, 2)
+    for key, update in raw_updates().items():
+        assert key.endswith(f"/{update['update_id']}.json")
+
+
+@pytest.mark.parametrize(
+    ("timezone", "days"),
+    [
+        ("UTC", {"2024-11-17": [1, 2, 3, 4, 5, 6], "2024-11-18": [7, 8, 9]}),
+        ("America/Sao_Paulo", {"2024-11-17": [1, 2, 3, 4, 5, 6, 7], "2024-11-18": [8, 9]}),
+    ],
+)
+def test_the_day_is_the_message_date_in_timezone(monkeypatch, timezone, days):
+    # Message 7 was sent at 23:30 in São Paulo, 02:30 the next day in UTC.
+    monkeypatch.setenv("TIMEZONE", timezone)
+    result = export_import.import_export(GROUP)
+    assert result.days == set(days)
+    found: dict[str, list[int]] = {}
+    for message_id, (day, _) in sorted(by_message_id(raw_updates()).items()):
+        found.setdefault(day, []).append(message_id)
+    assert found == days
+
+
+# ----------------------------------------------------------------------------------------------
+# Text, ids, dates
+
+
+def test_entities_count_utf16_code_units():
+    text, entities = export_import.convert_text(
+        [
+            "👀 ",  # a surrogate pair: 2 code units, then a space
+            {"type": "hashtag", "text": "#ação"},
+            " ",
+            {"type": "text_link", "text": "aqui", "href": "https://exemplo.com"},
+            " ",
+            {"type": "mention_name", "text": "Carla", "user_id": 333333333},
+            {"type": "bank_card", "text": " 4111"},
+            {"type": "pre", "text": "x=1", "language": "python"},
+            {"type": "bold", "text": ""},
+        ]
+    )
+    assert text == "👀 #ação aqui Carla 4111x=1"
+    assert entities == [
+        {"offset": 3, "length": 5, "type": "hashtag"},
+        {"offset": 9, "length": 4, "type": "text_link", "url": "https://exemplo.com"},
+        {
+            "offset": 14,
+            "length": 5,
+            "type": "text_mention",
+            "user": {"id": 333333333, "is_bot": False, "first_name": "Carla"},
+        },
+        {"offset": 24, "length": 3, "type": "pre", "language": "python"},
+    ]
+    encoded = text.encode("utf-16-le")
+    assert encoded[6:16].decode("utf-16-le") == "#ação"
+    assert export_import.convert_text("plain") == ("plain", [])
+    with pytest.raises(export_import.MalformedMessage):
+        export_import.convert_text(42)
+
+
+def test_bot_api_chat_ids():
+    assert export_import.bot_api_chat_id(1234567890, "supergroup") == -1001234567890
+    assert export_import.bot_api_chat_id(1001234, "channel") == -1000001001234
+    assert export_import.bot_api_chat_id(4012345678, "group") == -4012345678
+    assert export_import.bot_api_chat_id(700000000, "private") == 700000000
+
+
+def test_chat_id_override_and_basic_group(tmp_path):
+    path = write_export(tmp_path, [text_message(1, 1731845100)], type="private_group", id=4012345678)
+    export_import.import_export(path)
+    (update,) = raw_updates().values()
+    assert update["message"]["chat"] == {"id": -4012345678, "type": "group", "title": "Grupo"}
+    export_import.import_export(path, chat_id=-1001234567890)
+    chats = {u["message"]["chat"]["id"] for u in raw_updates().values()}
+    assert chats == {-4012345678, -1001234567890}
+
+
+def test_channel_export_gives_channel_posts(tmp_path):
+    post = text_message(10, 1731845100, from_id="channel1234567890", **{"from": "Canal"})
+    export_import.import_export(write_export(tmp_path, [post], type="public_channel", name="Canal"))
+    (update,) = raw_updates().values()
+    chat = {"id": -1001234567890, "type": "channel", "title": "Canal"}
+    assert update["channel_post"]["sender_chat"] == chat and "from" not in update["channel_post"]
+
+
+def test_private_chat_and_missing_unixtime_needs_the_export_timezone(monkeypatch):
+    # dm_sample's first messages have only `date`, the exporting machine's local time.
+    with pytest.raises(export_import.ExportError, match="--export-timezone"):
+        export_import.import_export(DM)
+    monkeypatch.setenv("TIMEZONE", "UTC")
+    result = export_import.import_export(DM, export_timezone="America/Sao_Paulo")
+    assert (result.messages, result.not_for_bots, result.skipped) == (6, 1, 0)  # "joined Telegram" is not for bots
+    updates = by_message_id(raw_updates())
+    assert set(updates) == {3644, 3645, 3662, 3663, 3672, 3673}
+    day, update = updates[3644]
+    message = update["message"]
+    # 16:55:32 in São Paulo (UTC−3) is 19:55:32 UTC.
+    assert message["date"] == int(datetime(2019, 7, 12, 19, 55, 32, tzinfo=UTC).timestamp())
+    assert message["chat"] == {"id": 700000000, "type": "private", "first_name": "Bob"}
+    assert message["text"] == "https://google.com 👀"
+    assert message["entities"] == [{"offset": 0, "length": 18, "type": "url"}]
+    assert updates[3662][1]["message"]["date"] == 1652135033  # date_unixtime wins when present
+    assert updates[3672][1]["message"]["photo"] == [{"width": 960, "height": 1280}]
+    assert "text" not in updates[3672][1]["message"]
+    with pytest.raises(export_import.ExportError, match="IANA"):
+        export_import.import_export(DM, export_timezone="Mars/Olympus")
+
+
+def test_whole_account_export_and_unknown_chat_type_are_refused(tmp_path):
+    account = tmp_path / "account.json"
+    account.write_text(json.dumps({"about": "x", "chats": {"list": []}}))
+    with pytest.raises(export_import.ExportError, match="whole-account"):
+        export_import.import_export(account)
+    with pytest.raises(export_import.ExportError, match="unknown chat type"):
+        export_import.import_export(write_export(tmp_path, [text_message(1, 1731845100)], type="secret_chat"))
+    with pytest.raises(FileNotFoundError):
+        export_import.import_export(tmp_path / "nope.json")
+
+
+# ----------------------------------------------------------------------------------------------
+# Streaming, bad input, reruns
+
+
+def test_tiny_chunks_give_the_same_updates(monkeypatch):
+    export_import.import_export(GROUP)
+    expected = {key: storage.raw_store().read(key) for key in storage.raw_store().list()}
+    for key in expected:
+        storage.raw_store().delete([key])
+    monkeypatch.setattr(export_import, "CHUNK_BYTES", 7)
+    export_import.import_export(GROUP)
+    assert {key: storage.raw_store().read(key) for key in storage.raw_store().list()} == expected
+
+
+def test_malformed_messages_are_reported_and_skipped(tmp_path):
+    messages = [
+        text_message(1, 1731845100),
+        text_message(2, 1731845101, date_unixtime="yesterday"),
+        text_message(3, 1731845102, text=17, text_entities=None),
+        text_message(4, 1731845103, from_id="robot9"),
+        "not a message",
+        text_message(6, 1731845105),
+        text_message(7, 1731845106),
+        text_message(8, 1731845107),
+    ]
+    path = write_export(tmp_path, messages)
+    # Telegram Desktop writes control characters as \xNN, which is not JSON: message 7 cannot be decoded.
+    raw = path.read_text(encoding="utf-8")
+    seventh = raw.index('"id": 7')
+    broken = raw[:seventh] + raw[seventh:].replace('"text": "oi"', '"text": "o\\x0Bi"', 1)
+    path.write_text(broken, encoding="utf-8")
+    result = export_import.import_export(path)
+    assert result.messages == 3
+    assert sorted(by_message_id(raw_updates())) == [1, 6, 8]
+    assert result.skipped == 5
+    skipped = dict(result.skipped_details)
+    assert set(skipped) == {"message 2", "message 3", "message 4", "message ?", "message 7"}
+    assert "date_unixtime" in skipped["message 2"] and "robot9" in skipped["message 4"]
+    assert "not valid JSON" in skipped["message 7"]
+
+
+def test_cut_short_file_keeps_what_came_before(tmp_path, capsys):
+    raw = GROUP.read_bytes()
+    cut = tmp_path / "cut.json"
+    cut.write_bytes(raw[: raw.index(b'"id": 5')])
+    with pytest.raises(export_import.CutShortError, match="after message id 4") as error:
+        export_import.import_export(cut)
+    assert "4 messages" in str(error.value) and "stay imported" in str(error.value)
+    assert error.value.result.messages == 4
+    assert sorted(by_message_id(raw_updates())) == [1, 2, 3, 4]
+    assert cli.main(["import-export", str(cut), "--quiet"]) == 1
+    out, err = capsys.readouterr()
+    assert "imported 4 messages" in out and "ends early" in err
+
+
+def test_every_cut_point_is_reported_and_counts_whole_messages(tmp_path):
+    raw = GROUP.read_bytes()
+    text = raw.decode("utf-8")
+    # Where each message object closes: a cut after that point has it whole.
+    array_start = text.index('"messages"')
+    ends, depth = [], 0
+    for index, char in enumerate(text[array_start:], start=array_start):
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                ends.append(len(text[: index + 1].encode("utf-8")))
+    assert len(ends) == 9
+    cut = tmp_path / "cut.json"
+    for size in range(len(raw[: raw.index(b"[")]) + 1, len(raw.rstrip())):
+        cut.write_bytes(raw[:size])
+        with pytest.raises(export_import.CutShortError) as error:
+            export_import.import_export(cut, dry_run=True)
+        assert error.value.result.messages == sum(end <= size for end in ends), size
+
+
+def test_rerun_changes_nothing(lake, monkeypatch):
+    monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
+    export_import.import_export(GROUP)
+    store = storage.raw_store()
+    first = {key: store.read(key) for key in store.list()}
+    assert len(first) == 9
+    again = export_import.import_export(GROUP)
+    assert again.messages == 9
+    assert {key: store.read(key) for key in store.list()} == first
+    assert storage.raw_store().uri.startswith("s3://" if lake["backend"] == "s3" else "/")
+
+
+def test_cli_summary_next_commands_and_dry_run(capsys, monkeypatch):
+    monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
+    assert cli.main(["import-export", str(GROUP), "--dry-run"]) == 0
+    out, err = capsys.readouterr()
+    assert list(storage.raw_store().list()) == []
+    assert "would import 9 messages" in out and err == ""  # no progress bar when stderr is not a terminal
+    assert cli.main(["import-export", str(GROUP)]) == 0
+    out, _ = capsys.readouterr()
+    assert "imported 9 messages of 'Grupo de Corrida SP' (chat_id -1001234567890, supergroup)" in out
+    assert "days: 2, from 2024-11-17 to 2024-11-18 (America/Sao_Paulo)" in out
+    assert "python -m telegram_pipeline consolidate --date 2024-11-17 --to 2024-11-18" in out
+    assert "airflow backfill create --dag-id telegram_consolidate" in out
+    assert "python -m telegram_pipeline report --from 2024-11-17 --to 2024-11-18" in out
+    assert cli.main(["import-export", str(DM)]) == 2
+    assert "--export-timezone" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------------------------
+# End to end: the raw zone the import wrote, consolidated like live data
+
+
+def test_imported_days_consolidate_and_pass_the_quality_checks(lake, monkeypatch):
+    from telegram_pipeline import consolidate
+
+    monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
+    export_import.import_export(GROUP)
+    rows = {}
+    for day, expected in ((date(2024, 11, 17), 7), (date(2024, 11, 18), 2)):
+        result = consolidate.consolidate_day(day)
+        assert (result.rows, result.quarantined) == (expected, 0)
+        assert consolidate.check_day(day, expected)["rows"] == expected
+        rows.update({r["message_id"]: r for r in curated_rows(day)})
+    assert {r["source"] for r in rows.values()} == {"export"}
+    assert all(r["update_id"] < 0 and r["chat_id"] == GROUP_CHAT_ID for r in rows.values())
+    assert {m: r["content_type"] for m, r in rows.items()} == {
+        1: "service",
+        2: "text",
+        3: "photo",
+        4: "sticker",
+        5: "text",
+        6: "service",
+        7: "text",
+        8: "voice",
+        9: "text",
+    }
+    assert rows[2]["hashtags"] == ["#corrida"] and rows[2]["mentions"] == ["@joaop"]
+    assert rows[9]["urls"] == ["https://loja.exemplo.com/tenis"]
+    assert rows[6]["new_member_ids"] == [333333333]
+    assert rows[7]["sender_chat_id"] == GROUP_CHAT_ID
+    assert rows[3]["text"] == "Resultado da prova: 42km em 3h58" and rows[3]["reply_to_message_id"] == 2
+
+
+def curated_rows(day: date) -> list[dict]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from telegram_pipeline import consolidate
+
+    data = storage.curated_store().read(consolidate.partition_key(day))
+    return pq.read_table(pa.BufferReader(data)).to_pylist()
