@@ -1,0 +1,109 @@
+-- Generated from include/sql/reports/activity_heatmap.sql and counted_messages.sql by sqlglot (Trino dialect).
+-- Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after changing the DuckDB SQL.
+-- Parameters (:name) and the tables stopwords(word) / tracked_keywords(keyword) are bound at run time.
+/* Messages per weekday (1 = Monday … 7 = Sunday) and hour (0–23) of sent_at in the group's time */
+/* zone: all 168 cells, zeros included. */
+WITH counted_messages AS (
+  /* The messages every report counts (DuckDB SQL; the Athena files are generated from it). */
+  /* A message is a message/channel post or an edit of one, not a service message, counted once per */
+  /* (chat_id, message_id) in its latest version (greatest coalesce(edited_at, sent_at); on a tie the */
+  /* live update wins over the imported one). Its day and hour are those of sent_at in $timezone. */
+  /* Partitions are scanned with a margin ($scan_from..$scan_to): an edit lands in its edit day's */
+  /* partition but counts on the day the message was sent. */
+  SELECT
+    chat_id,
+    message_id,
+    CAST(sent_at AT TIME ZONE :timezone AS DATE) AS day,
+    sent_at AT TIME ZONE :timezone AS local_sent_at,
+    CASE WHEN NOT sender_chat_id IS NULL THEN sender_chat_id ELSE user_id END AS sender_id,
+    CASE
+      WHEN NOT sender_chat_id IS NULL
+      THEN sender_chat_title
+      ELSE COALESCE(
+        NULLIF(
+          TRIM(
+            CONCAT(
+              CAST(COALESCE(user_first_name, '') AS VARCHAR),
+              CAST(' ' AS VARCHAR),
+              CAST(COALESCE(user_last_name, '') AS VARCHAR)
+            )
+          ),
+          ''
+        ),
+        CONCAT(CAST('@' AS VARCHAR), CAST(user_username AS VARCHAR))
+      )
+    END AS sender_name,
+    text
+  FROM (
+    SELECT
+      *,
+      ROW_NUMBER() OVER (
+        PARTITION BY chat_id, message_id
+        ORDER BY COALESCE(edited_at, sent_at) DESC, update_id DESC
+      ) AS version
+    FROM messages
+    WHERE
+      context_date BETWEEN :scan_from AND :scan_to
+      AND update_type IN ('message', 'edited_message', 'channel_post', 'edited_channel_post')
+      AND COALESCE(content_type, '') <> 'service'
+      AND NOT message_id IS NULL
+      AND NOT sent_at IS NULL
+  ) AS versions
+  WHERE
+    version = 1
+    AND CAST(sent_at AT TIME ZONE :timezone AS DATE) BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
+    AND /* Anonymous admins post as GroupAnonymousBot (a bot) on behalf of the group: they are not bots here. */ (
+      :include_bots OR NOT sender_chat_id IS NULL OR NOT COALESCE(user_is_bot, FALSE)
+    )
+), cells AS (
+  SELECT
+    DAY_OF_WEEK(local_sent_at) AS weekday,
+    HOUR(local_sent_at) AS hour,
+    COUNT(*) AS messages
+  FROM counted_messages
+  GROUP BY
+    DAY_OF_WEEK(local_sent_at),
+    HOUR(local_sent_at)
+)
+SELECT
+  CAST(w.weekday AS INTEGER) AS weekday,
+  CAST(h.hour AS INTEGER) AS hour,
+  CAST(COALESCE(c.messages, 0) AS BIGINT) AS messages
+FROM (VALUES
+  (1),
+  (2),
+  (3),
+  (4),
+  (5),
+  (6),
+  (7)) AS w(weekday)
+CROSS JOIN (VALUES
+  (0),
+  (1),
+  (2),
+  (3),
+  (4),
+  (5),
+  (6),
+  (7),
+  (8),
+  (9),
+  (10),
+  (11),
+  (12),
+  (13),
+  (14),
+  (15),
+  (16),
+  (17),
+  (18),
+  (19),
+  (20),
+  (21),
+  (22),
+  (23)) AS h(hour)
+LEFT JOIN cells AS c
+  ON c.weekday = w.weekday AND c.hour = h.hour
+ORDER BY
+  weekday,
+  hour

@@ -1,0 +1,17 @@
+-- Messages per sender. The sender is the user, or the chat an anonymous admin or a channel posted as.
+WITH per_sender AS (
+  SELECT
+    sender_id,
+    ARG_MAX(sender_name, local_sent_at) AS sender_name,
+    COUNT(*) AS messages
+  FROM counted_messages
+  GROUP BY sender_id
+)
+SELECT
+  CAST(sender_id AS BIGINT) AS user_id,
+  COALESCE(sender_name, 'user ' || CAST(sender_id AS VARCHAR)) AS user_name,
+  CAST(messages AS BIGINT) AS messages,
+  CAST(messages AS DOUBLE) / SUM(messages) OVER () AS share,
+  CAST(RANK() OVER (ORDER BY messages DESC) AS BIGINT) AS rank
+FROM per_sender
+ORDER BY rank, user_id

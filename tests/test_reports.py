@@ -1,0 +1,357 @@
+"""The reports on curated data made for each counting rule (built directly with the schema's Arrow
+schema), on DuckDB, from a local lake and from moto's S3; the CLI; the DAG's per-day windows."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from telegram_pipeline import cli, config, reports, schema, storage
+
+TZ = "America/Sao_Paulo"
+CHAT = -1001234567890
+FIRST, LAST = date(2026, 3, 9), date(2026, 3, 11)  # Monday .. Wednesday
+ANONYMOUS_BOT = 1087968824
+
+
+def local(text: str) -> datetime:
+    """A wall-clock time in the group's zone, as the UTC instant the curated table stores."""
+    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(TZ)).astimezone(ZoneInfo("UTC"))
+
+
+class Lake:
+    """Curated rows, put in the partition of their event time (edit time for edits) in TZ."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict] = []
+        self._next_update = 1000
+
+    def add(self, **values) -> dict:
+        self._next_update += 1
+        row = dict.fromkeys(schema.COLUMN_NAMES)
+        row.update(update_id=self._next_update, update_type="message", source="webhook", chat_id=CHAT)
+        row.update(chat_type="supergroup", chat_title="Grupo Python", content_type="text")
+        row.update(values)
+        self.rows.append(row)
+        return row
+
+    def user(self, user_id: int, first: str | None, last: str | None = None, username: str | None = None, bot=False):
+        return dict(
+            user_id=user_id, user_first_name=first, user_last_name=last, user_username=username, user_is_bot=bot
+        )
+
+    def write(self, settings: config.Settings | None = None) -> list[date]:
+        by_day: dict[date, list[dict]] = {}
+        for row in self.rows:
+            event = row["edited_at"] or row["sent_at"]
+            by_day.setdefault(event.astimezone(ZoneInfo(TZ)).date(), []).append(row)
+        store = storage.curated_store(settings)
+        for day, rows in by_day.items():
+            table = pa.Table.from_pylist(rows, schema=schema.arrow_schema())
+            sink = io.BytesIO()
+            pq.write_table(table, sink, compression="zstd")
+            store.replace_folder(f"messages/context_date={day.isoformat()}", {"data.parquet": sink.getvalue()})
+        return sorted(by_day)
+
+
+def scenario() -> Lake:
+    lake = Lake()
+    alice = lake.user(1, "Alice", "Souza", "alice")
+    bob = lake.user(2, None, None, "bob")
+    carol = lake.user(3, "Carol")
+    dave = lake.user(4, "Dave")
+    bot = lake.user(99, "Helper", "Bot", "helper_bot", bot=True)
+
+    # Monday 2026-03-09
+    lake.add(message_id=1, sent_at=local("2026-03-09T10:00"), text="Ação AÇÃO ação 🚀 no evento de Python", **alice)
+    lake.add(message_id=2, sent_at=local("2026-03-09T14:00"), content_type="photo", text="Foto do evento", **bob)
+    # 00:30 in São Paulo is 03:30 UTC: the same day either way; 23:59 on Sunday is Monday in UTC.
+    lake.add(message_id=3, sent_at=local("2026-03-09T00:30"), text="Bom dia pessoal", **dave)
+    lake.add(message_id=4, sent_at=local("2026-03-08T23:59"), text="domingo fora do intervalo", **dave)
+    lake.add(
+        update_type="message",
+        message_id=5,
+        sent_at=local("2026-03-09T09:00"),
+        content_type="service",
+        service_action="new_chat_members",
+        new_member_ids=[5, 6],
+        **lake.user(5, "Eve"),
+    )
+    lake.add(  # the same join seen again under another update: still two people
+        message_id=5,
+        sent_at=local("2026-03-09T09:00"),
+        content_type="service",
+        service_action="new_chat_members",
+        new_member_ids=[5, 6],
+        **lake.user(5, "Eve"),
+    )
+    # an edit on Monday of a message sent before the range: not counted
+    lake.add(
+        update_type="edited_message",
+        message_id=4,
+        sent_at=local("2026-03-08T23:59"),
+        edited_at=local("2026-03-09T08:00"),
+        text="domingo editado",
+        **dave,
+    )
+
+    # Tuesday 2026-03-10
+    lake.add(
+        message_id=10,
+        sent_at=local("2026-03-10T23:30"),  # Wednesday 02:30 in UTC
+        text="acao https://example.com/x @bob bob@mail.com #Python",
+        **alice,
+    )
+    lake.add(message_id=11, sent_at=local("2026-03-10T12:00"), text="Reunião amanhã", **alice)
+    lake.add(
+        update_type="edited_message",
+        message_id=11,
+        sent_at=local("2026-03-10T12:00"),
+        edited_at=local("2026-03-10T12:05"),
+        text="Reunião talvez",
+        **alice,
+    )
+    lake.add(  # the latest edit lands in Wednesday's partition; the message stays on Tuesday
+        update_type="edited_message",
+        message_id=11,
+        sent_at=local("2026-03-10T12:00"),
+        edited_at=local("2026-03-11T09:00"),
+        text="Reunião adiada",
+        **alice,
+    )
+    lake.add(
+        message_id=12,
+        sent_at=local("2026-03-10T11:00"),
+        text="Regras do grupo",
+        sender_chat_id=CHAT,
+        sender_chat_title="Grupo Python",
+        **lake.user(ANONYMOUS_BOT, "Group", None, "GroupAnonymousBot", bot=True),
+    )
+    lake.add(message_id=13, sent_at=local("2026-03-10T16:00"), text="python python bot spam", **bot)
+    lake.add(
+        message_id=14,
+        sent_at=local("2026-03-10T18:00"),
+        content_type="service",
+        service_action="new_chat_members",
+        new_member_ids=[6],
+        **lake.user(6, "Frank"),
+    )
+    lake.add(
+        message_id=15,
+        sent_at=local("2026-03-10T19:00"),
+        content_type="service",
+        service_action="pinned_message",
+        **alice,
+    )
+    lake.add(
+        update_type="message_reaction",
+        message_id=12,
+        content_type="reaction",
+        reaction_emojis=["👍"],
+        sent_at=local("2026-03-10T20:00"),
+        **bob,
+    )
+
+    # Wednesday 2026-03-11
+    lake.add(message_id=20, sent_at=local("2026-03-11T08:00"), content_type="sticker", text=None, **bob)
+    # imported from a Desktop export and received live: the same (chat_id, message_id)
+    lake.add(
+        update_id=-500,
+        source="export",
+        message_id=21,
+        sent_at=local("2026-03-11T15:00"),
+        text="Python é demais",
+        **carol,
+    )
+    lake.add(message_id=21, sent_at=local("2026-03-11T15:00"), text="Python é demais", **carol)
+    lake.add(message_id=22, sent_at=local("2026-03-11T22:30"), text="Até amanhã, pessoal!", **dave)  # Thursday in UTC
+    lake.add(message_id=23, sent_at=local("2026-03-12T00:10"), text="quinta fora do intervalo", **dave)
+    return lake
+
+
+@pytest.fixture
+def scenario_lake(monkeypatch):
+    monkeypatch.setenv("TIMEZONE", TZ)
+    monkeypatch.setenv("TRACKED_KEYWORDS", "Python,kotlin")
+    lake = scenario()
+    lake.write()
+    return lake
+
+
+def build(**overrides):
+    settings = config.load()
+    return reports.build(reports.ReportRange.from_settings(FIRST, LAST, settings, **overrides), settings)
+
+
+def test_top_posters_counts_each_message_once(scenario_lake):
+    posters = build()["top_posters"].to_pylist()
+    assert [(p["user_id"], p["user_name"], p["messages"], p["rank"]) for p in posters] == [
+        (1, "Alice Souza", 3, 1),  # an edited message once, the 23:30 message on its local day
+        (2, "@bob", 2, 2),  # a photo with a caption and a sticker without text
+        (4, "Dave", 2, 2),
+        (CHAT, "Grupo Python", 1, 4),  # the anonymous admin counts for the group
+        (3, "Carol", 1, 4),  # imported and live: once
+    ]
+    assert sum(p["share"] for p in posters) == pytest.approx(1.0)
+    assert posters[0]["share"] == pytest.approx(3 / 9)
+    assert 99 not in {p["user_id"] for p in posters}  # bots are left out by default
+
+
+def test_bots_are_counted_when_asked(scenario_lake, monkeypatch):
+    monkeypatch.setenv("INCLUDE_BOTS", "true")
+    tables = build(include_bots=True)
+    posters = {p["user_id"]: p["messages"] for p in tables["top_posters"].to_pylist()}
+    assert posters[99] == 1 and posters[CHAT] == 1 and sum(posters.values()) == 10
+    assert {k["keyword"]: k["messages"] for k in tables["keywords"].to_pylist()}["python"] == 3
+
+
+def test_daily_volume_in_the_group_time_zone(scenario_lake):
+    volume = build()["daily_volume"].to_pylist()
+    assert volume == [
+        {"date": date(2026, 3, 9), "messages": 3, "active_users": 3, "new_members": 2},
+        {"date": date(2026, 3, 10), "messages": 3, "active_users": 2, "new_members": 1},
+        {"date": date(2026, 3, 11), "messages": 3, "active_users": 3, "new_members": 0},
+    ]
+
+
+def test_activity_heatmap_uses_local_weekday_and_hour(scenario_lake):
+    cells = build()["activity_heatmap"].to_pylist()
+    assert len(cells) == 7 * 24
+    busy = {(c["weekday"], c["hour"]): c["messages"] for c in cells if c["messages"]}
+    assert busy == {
+        (1, 0): 1, (1, 10): 1, (1, 14): 1,
+        (2, 11): 1, (2, 12): 1, (2, 23): 1,
+        (3, 8): 1, (3, 15): 1, (3, 22): 1,
+    }  # fmt: skip
+
+
+def test_keywords(scenario_lake):
+    keywords = {k["keyword"]: k for k in build()["keywords"].to_pylist()}
+    counts = {k: (v["messages"], v["users"]) for k, v in keywords.items()}
+    assert counts == {
+        "python": (2, 2),  # "Python" upper case; the bot's "python python" is not counted
+        "evento": (2, 2),
+        "pessoal": (2, 1),
+        "ação": (1, 1),  # three spellings in one message: one message
+        "acao": (1, 1),  # not the same word as ação
+        "#python": (1, 1),  # hashtags are their own keyword, with the #
+        "reunião": (1, 1),
+        "adiada": (1, 1),  # the latest edit's text; "amanhã" below is only Dave's
+        "amanhã": (1, 1),
+        "foto": (1, 1),  # a caption is text
+        "regras": (1, 1),
+        "grupo": (1, 1),
+        "kotlin": (0, 0),  # tracked, never mentioned: reported at zero
+    }
+    assert keywords["python"]["rank"] == 1 and keywords["evento"]["rank"] == 1 and keywords["pessoal"]["rank"] == 3
+    assert keywords["kotlin"]["rank"] is None and keywords["kotlin"]["tracked"] and keywords["python"]["tracked"]
+    assert not keywords["evento"]["tracked"]
+    # stopwords, short tokens, URLs, mentions and e-mail addresses, emoji and excluded messages are absent
+    for absent in (
+        "de",
+        "no",
+        "bom",
+        "dia",
+        "até",
+        "é",
+        "example",
+        "com",
+        "bob",
+        "mail",
+        "🚀",
+        "spam",
+        "talvez",
+        "domingo",
+        "quinta",
+    ):
+        assert absent not in keywords
+
+
+def test_tracked_keyword_counted_even_if_a_stopword_or_short(scenario_lake):
+    keywords = {k["keyword"]: k["messages"] for k in build(tracked_keywords=("dia", "é"))["keywords"].to_pylist()}
+    assert keywords["dia"] == 1 and keywords["é"] == 1
+
+
+def test_empty_range_gives_empty_reports(scenario_lake):
+    settings = config.load()
+    tables = reports.build(reports.ReportRange.from_settings(date(2025, 1, 1), date(2025, 1, 2), settings), settings)
+    assert tables["top_posters"].num_rows == 0
+    assert [k["keyword"] for k in tables["keywords"].to_pylist()] == ["kotlin", "python"]
+    assert [v["messages"] for v in tables["daily_volume"].to_pylist()] == [0, 0]
+    assert sum(c["messages"] for c in tables["activity_heatmap"].to_pylist()) == 0
+
+
+def test_reads_the_curated_zone_on_s3_too(lake, monkeypatch):
+    monkeypatch.setenv("TIMEZONE", TZ)
+    scenario().write()
+    volume = build()["daily_volume"].to_pylist()
+    assert [v["messages"] for v in volume] == [3, 3, 3]
+
+
+def test_cli_writes_tables_and_page(scenario_lake, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert cli.main(["report", "--from", "2026-03-09", "--to", "2026-03-11", "--out", str(out)]) == 0
+    for name in reports.REPORTS:
+        assert pq.read_table(out / f"{name}.parquet").schema == reports.output_schemas()[name]
+    assert pq.read_table(out / "top_posters.parquet").num_rows == 5
+    html = (out / "report.html").read_text()
+    assert 'data-chart="activity-heatmap"' in html and "America/Sao_Paulo" in html
+    printed = capsys.readouterr().out
+    assert "9 messages from 5 senders; 3 new members" in printed
+    assert "Alice Souza (3)" in printed and "busiest:" in printed
+
+
+def test_cli_rejects_a_bad_range(tmp_path, capsys):
+    assert cli.main(["report", "--from", "2026-03-11", "--to", "2026-03-09", "--out", str(tmp_path)]) == 2
+    assert "before" in capsys.readouterr().err
+    assert cli.main(["report", "--from", "yesterday", "--out", str(tmp_path)]) == 2
+
+
+def test_day_windows_layout_and_idempotence(scenario_lake):
+    settings = config.load()
+    first = reports.build_day_windows(LAST, settings)
+    assert first["windows"]["1d"]["messages"] == 3
+    assert first["windows"]["7d"]["messages"] == 10  # Sunday's message is inside the 7 days
+    store = storage.reports_store(settings)
+    keys = sorted(store.list())
+    expected = {
+        f"{report}/context_date=2026-03-11/window={w}/data.parquet"
+        for report in reports.REPORTS
+        for w in reports.WINDOWS
+    } | {f"html/context_date=2026-03-11/window={w}/report.html" for w in reports.WINDOWS}
+    assert set(keys) == expected
+    before = {key: store.read(key) for key in keys if key.endswith(".parquet")}
+    reports.build_day_windows(LAST, settings)
+    assert sorted(store.list()) == keys
+    assert {key: store.read(key) for key in before} == before
+
+
+def test_dates_to_report_from_params_or_asset_events():
+    class Event:
+        def __init__(self, dates):
+            self.extra = {"dates": dates}
+
+    class Asset:
+        name = uri = "telegram_curated_messages"
+
+    events = {Asset(): [Event(["2026-03-10", "2026-03-09"]), Event(["2026-03-10", "2026-03-11"])]}
+    assert reports.dates_to_report({}, events) == ["2026-03-09", "2026-03-10", "2026-03-11"]
+    assert reports.dates_to_report({"from": "2026-02-27", "to": "2026-03-01"}, events) == [
+        "2026-02-27",
+        "2026-02-28",
+        "2026-03-01",
+    ]
+    assert reports.dates_to_report({"from": "2026-03-01", "to": None}, {}) == ["2026-03-01"]
+    assert reports.dates_to_report({}, {}) == []
+    with pytest.raises(ValueError):
+        reports.dates_to_report({"from": "2026-03-02", "to": "2026-03-01"}, {})
+
+
+def test_scan_margin_covers_edits_on_the_next_day():
+    rng = reports.ReportRange(FIRST, LAST)
+    assert rng.scan_first == FIRST - timedelta(days=1) and rng.scan_last == LAST + timedelta(days=1)
