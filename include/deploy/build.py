@@ -91,7 +91,10 @@ def build_mwaa(out: Path, env: dict[str, str]) -> Path:
     # The DAG processor has no business walking the SQL folder.
     (dags / ".airflowignore").write_text("include/\n")
     package = REPO / "plugins" / "telegram_pipeline"
-    _zip(out / "plugins.zip", [(f"telegram_pipeline/{p.relative_to(package).as_posix()}", p) for p in _files(package)])
+    entries = [(f"telegram_pipeline/{p.relative_to(package).as_posix()}", p) for p in _files(package)]
+    # MWAA unzips plugins.zip into the plugins folder, where Airflow would run every .py as a plugin.
+    entries.append((".airflowignore", REPO / "plugins" / ".airflowignore"))
+    _zip(out / "plugins.zip", entries)
     shutil.copyfile(REPO / "requirements.txt", out / "requirements.txt")
     (out / "startup.sh").write_text(startup_script(env))
     (out / "startup.sh").chmod(0o755)
