@@ -32,6 +32,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "Instead of WEBHOOK_SECRET: an SSM parameter name, or a Secrets Manager ARN/name prefixed `secretsmanager:`.",
     ),
     "TELEGRAM_BOT_TOKEN": ("", "The bot's token, for `webhook set|info|delete` only."),
+    "TELEGRAM_API_URL": ("https://api.telegram.org", "Base URL of the Bot API for `webhook set|info|delete` (a local stand-in in tests)."),
     "AWS_ENDPOINT_URL": (
         "",
         "Endpoint for every AWS client (S3, Glue, Athena, pyarrow's S3): MinIO or moto in development.",
@@ -89,6 +90,7 @@ class Settings:
     webhook_secret: str = field(repr=False)
     webhook_secret_param: str
     telegram_bot_token: str = field(repr=False)
+    telegram_api_url: str
     aws_endpoint_url: str | None
     aws_region: str
     catalog: str
@@ -145,6 +147,7 @@ class Settings:
             webhook_secret=get("WEBHOOK_SECRET"),
             webhook_secret_param=get("WEBHOOK_SECRET_PARAM"),
             telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
+            telegram_api_url=get("TELEGRAM_API_URL").rstrip("/"),
             aws_endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
             aws_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or SETTINGS["AWS_REGION"][0],
             catalog=catalog,
