@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
 from telegram_pipeline import cli, config, reports, schema, storage
 
 TZ = "America/Sao_Paulo"

@@ -9,7 +9,7 @@ Every chart is an ``<svg data-chart="...">``; every bar or cell carries ``data-v
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from html import escape
 from typing import Any
 
@@ -21,11 +21,11 @@ HASHTAG = "#8a4bd6"
 HEAT_SCALE = ("#eef3fe", "#c9dafc", "#94b6f8", "#5a8cf2", "#2a6df4", "#1747b3", "#0b2a73")
 
 CSS = """
-:root { --ink:#1d2433; --muted:#6b7385; --line:#e4e8f0; --card:#ffffff; --bg:#f5f7fb; --accent:%(accent)s; }
+:root { --ink:#1d2433; --muted:#6b7385; --line:#e4e8f0; --card:#ffffff; --bg:#f5f7fb; --accent:__ACCENT__; }
 * { box-sizing: border-box; }
 body { margin:0; background:var(--bg); color:var(--ink);
   font: 15px/1.45 -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
-header { background: linear-gradient(120deg, #1747b3, #2a6df4 60%%, #5a8cf2); color:#fff; padding:28px 32px 64px; }
+header { background: linear-gradient(120deg, #1747b3, #2a6df4 60%, #5a8cf2); color:#fff; padding:28px 32px 64px; }
 header h1 { margin:0 0 4px; font-size:26px; font-weight:700; letter-spacing:-0.01em; }
 header p { margin:0; opacity:.9; }
 main { max-width:1120px; margin:-44px auto 40px; padding:0 20px; }
@@ -39,7 +39,7 @@ main { max-width:1120px; margin:-44px auto 40px; padding:0 20px; }
 .card.wide { grid-column:1 / -1; }
 .card h2 { margin:0 0 2px; font-size:17px; }
 .card .sub { margin:0 0 12px; color:var(--muted); font-size:13px; }
-svg { display:block; width:100%%; height:auto; font-family:inherit; }
+svg { display:block; width:100%; height:auto; font-family:inherit; }
 svg text { fill:var(--ink); font-size:12px; }
 svg .muted { fill:var(--muted); }
 .chips { display:flex; flex-wrap:wrap; gap:8px; margin-top:10px; }
@@ -50,7 +50,7 @@ svg .muted { fill:var(--muted); }
 .empty { color:var(--muted); padding:24px 0; text-align:center; }
 footer { max-width:1120px; margin:0 auto 32px; padding:0 20px; color:var(--muted); font-size:12px; }
 @media (max-width: 820px) { .grid { grid-template-columns:1fr; } }
-""" % {"accent": ACCENT}
+""".replace("__ACCENT__", ACCENT)
 
 
 def _fmt(n: float) -> str:
@@ -209,7 +209,7 @@ def render(tables: Mapping[str, Any], summary: Any, title: str | None = None) ->
         if tracked
         else ""
     )
-    generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
     return f"""<!DOCTYPE html>
 <html lang="en">

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from telegram_pipeline import config, schema, storage, stopwords
+from telegram_pipeline import config, schema, stopwords, storage
 
 log = logging.getLogger(__name__)
 

@@ -1,9 +1,9 @@
 -- The messages every report counts (DuckDB SQL; the Athena files are generated from it).
 -- A message is a message/channel post or an edit of one, not a service message, counted once per
 -- (chat_id, message_id) in its latest version (greatest coalesce(edited_at, sent_at); on a tie the
--- live update wins over the imported one). Its day and hour are those of sent_at in $timezone.
--- Partitions are scanned with a margin ($scan_from..$scan_to): an edit lands in its edit day's
--- partition but counts on the day the message was sent. Bots are left out unless $include_bots;
+-- live update wins over the imported one). Its day and hour are those of sent_at in the timezone parameter.
+-- Partitions are scanned with a margin (scan_from..scan_to): an edit lands in its edit day's
+-- partition but counts on the day the message was sent. Bots are left out unless include_bots;
 -- anonymous admins post as GroupAnonymousBot (a bot) on behalf of the group, and count for the group.
 SELECT
   chat_id,
