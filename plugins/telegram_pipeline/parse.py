@@ -91,7 +91,8 @@ class BadUpdate(ValueError):
 
 
 def _int(value: Any) -> int | None:
-    return value if type(value) is int else None
+    # JSON integers are unbounded; the table's are int64. A bigger one is as wrong as a string.
+    return value if type(value) is int and -(2**63) <= value < 2**63 else None
 
 
 def _str(value: Any) -> str | None:
