@@ -10,7 +10,13 @@ import requests
 import sqlglot
 from telegram_pipeline import aws, config, reports
 
-from tests.test_reports import FIRST, LAST, build, scenario_lake  # noqa: F401  (a fixture)
+from tests.test_reports import FIRST, LAST, build, write_scenario
+
+
+@pytest.fixture
+def scenario_lake(monkeypatch):
+    return write_scenario(monkeypatch)
+
 
 DUCKDB_ONLY = ("$", "ISODOW", "GENERATE_SERIES", "ARG_MAX", "AT_TIMEZONE", "'g')")
 
@@ -103,5 +109,7 @@ def test_athena_engine_submits_the_rendered_queries_and_reads_the_results(s3_lak
     for report in reports.REPORTS:
         execution = submitted[reports.rendered_athena_sql(report, rng)]
         assert execution["QueryExecutionContext"]["Database"] == "telegram_test"
-        assert execution["ResultConfiguration"]["OutputLocation"].startswith(f"s3://{s3_lake['bucket']}/athena-results/")
+        assert execution["ResultConfiguration"]["OutputLocation"].startswith(
+            f"s3://{s3_lake['bucket']}/athena-results/"
+        )
         assert execution["WorkGroup"] == "primary"

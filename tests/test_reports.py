@@ -173,13 +173,17 @@ def scenario() -> Lake:
     return lake
 
 
-@pytest.fixture
-def scenario_lake(monkeypatch):
+def write_scenario(monkeypatch) -> Lake:
     monkeypatch.setenv("TIMEZONE", TZ)
     monkeypatch.setenv("TRACKED_KEYWORDS", "Python,kotlin")
     lake = scenario()
     lake.write()
     return lake
+
+
+@pytest.fixture
+def scenario_lake(monkeypatch):
+    return write_scenario(monkeypatch)
 
 
 def build(**overrides):
