@@ -1,0 +1,172 @@
+"""Import of a large generated Telegram Desktop export: time and peak memory (RSS), at two sizes.
+
+The export is generated like Telegram Desktop writes one (indented JSON, a `messages` array of text
+with entities, photos with captions, stickers, voice notes, edits, replies, anonymous admins, joins).
+Each import runs in a fresh process into a temporary local raw zone, so its peak RSS is its own; a
+bounded-memory import shows about the same peak at both sizes.
+
+    PYTHONPATH=plugins .venv/bin/python bench/bench_import.py [--sizes 30000,300000] [--dry-run]
+
+Last line: {"bench": "import", "results": [...]}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PEAK_RSS_TARGET_MIB = 256
+WORDS = (
+    "treino corrida amanhã domingo prova maratona ritmo tênis parque ibirapuera pace quilômetros "
+    "hidratação alongamento inscrição resultado chuva manhã cedo grupo encontro ação café depois"
+).split()
+
+
+def generate(path: Path, messages: int, seed: int = 7) -> int:
+    """Write an export of ``messages`` messages to ``path``; returns its size in bytes."""
+    rng = random.Random(seed)
+    users = [(f"user{100000000 + i}", f"Pessoa {i}") for i in range(200)]
+    start = 1_700_000_000
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(
+            '{\n "name": "Grupo de Corrida SP",\n "type": "public_supergroup",\n "id": 1234567890,\n "messages": ['
+        )
+        for message_id in range(1, messages + 1):
+            unix = start + message_id * 97
+            from_id, name = users[min(int(rng.paretovariate(1.2)) - 1, len(users) - 1)]
+            message: dict = {
+                "id": message_id,
+                "type": "message",
+                "date": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(unix - 3 * 3600)),
+                "date_unixtime": str(unix),
+                "from": name,
+                "from_id": from_id,
+            }
+            kind = rng.random()
+            words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 18)))
+            parts: list = [words + " "]
+            if rng.random() < 0.3:
+                parts.append({"type": "hashtag", "text": f"#{rng.choice(WORDS)}"})
+            if rng.random() < 0.2:
+                parts += [" ", {"type": "mention", "text": f"@pessoa{rng.randint(0, 199)}"}]
+            if rng.random() < 0.1:
+                parts += [" ", {"type": "link", "text": "https://exemplo.com.br/rota"}]
+            if rng.random() < 0.2:
+                parts.append(" 🏃‍♀️")
+            if kind < 0.01:
+                message = {k: message[k] for k in ("id", "date", "date_unixtime")}
+                message.update(type="service", actor=name, actor_id=from_id, action="invite_members")
+                message["members"] = [rng.choice(users)[1]]
+                parts = []
+            elif kind < 0.11:
+                message.update(
+                    photo="(File not included. Change data exporting settings to download.)", width=1280, height=960
+                )
+            elif kind < 0.16:
+                message.update(
+                    file="stickers/sticker.webp", media_type="sticker", sticker_emoji="👏", width=512, height=512
+                )
+                parts = []
+            elif kind < 0.21:
+                message.update(
+                    file="voice_messages/audio.ogg",
+                    media_type="voice_message",
+                    mime_type="audio/ogg",
+                    duration_seconds=7,
+                )
+                parts = []
+            elif kind < 0.22:
+                message.update({"from": "Grupo de Corrida SP", "from_id": "channel1234567890", "author": "Moderação"})
+            if kind >= 0.21 and rng.random() < 0.05:
+                message.update(edited=message["date"], edited_unixtime=str(unix + 60))
+            if kind >= 0.01 and rng.random() < 0.1:
+                message["reply_to_message_id"] = rng.randint(1, message_id)
+            if parts:
+                message["text"] = parts if len(parts) > 1 else parts[0]
+                message["text_entities"] = [p if isinstance(p, dict) else {"type": "plain", "text": p} for p in parts]
+            else:
+                message["text"], message["text_entities"] = "", []
+            body = json.dumps(message, ensure_ascii=False, indent=1).replace("\n", "\n  ")
+            out.write(("\n  " if message_id == 1 else ",\n  ") + body)
+        out.write("\n ]\n}\n")
+    return path.stat().st_size
+
+
+def child(export: str, dry_run: bool) -> None:
+    """Run one import in this process and print its figures."""
+    from telegram_pipeline import export_import
+
+    started = time.perf_counter()
+    result = export_import.import_export(export, dry_run=dry_run)
+    seconds = time.perf_counter() - started
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"messages": result.messages, "seconds": seconds, "peak_rss_mib": peak_kib / 1024}))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="30000,300000", help="comma-separated message counts")
+    parser.add_argument("--dry-run", action="store_true", help="read and convert only, write nothing")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.dry_run)
+        return 0
+    results = []
+    with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
+        for size in (int(s) for s in args.sizes.split(",")):
+            export = Path(tmp) / f"export-{size}.json"
+            size_bytes = generate(export, size)
+            env = {**os.environ, "RAW_URI": str(Path(tmp) / f"raw-{size}"), "TIMEZONE": "America/Sao_Paulo"}
+            env["PYTHONPATH"] = os.pathsep.join(
+                filter(None, [str(Path(__file__).resolve().parents[1] / "plugins"), env.get("PYTHONPATH")])
+            )
+            command = [sys.executable, __file__, "--child", str(export)] + (["--dry-run"] if args.dry_run else [])
+            done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+            figures = json.loads(done.stdout.strip().splitlines()[-1])
+            assert figures["messages"] == size, figures
+            mib = size_bytes / 2**20
+            print(
+                f"{size:>9,} messages, {mib:7.1f} MiB: {figures['seconds']:6.1f} s, "
+                f"{size / figures['seconds']:8,.0f} messages/s, peak RSS {figures['peak_rss_mib']:6.1f} MiB",
+                file=sys.stderr,
+            )
+            label = f"{size // 1000}k{' dry-run' if args.dry_run else ''}"
+            results += [
+                {"metric": f"export size ({label})", "value": round(mib, 1), "unit": "MiB", "target": "", "ok": None},
+                {
+                    "metric": f"import time ({label})",
+                    "value": round(figures["seconds"], 1),
+                    "unit": "s",
+                    "target": "",
+                    "ok": None,
+                },
+                {
+                    "metric": f"throughput ({label})",
+                    "value": round(size / figures["seconds"]),
+                    "unit": "messages/s",
+                    "target": "",
+                    "ok": None,
+                },
+                {
+                    "metric": f"peak RSS ({label})",
+                    "value": round(figures["peak_rss_mib"], 1),
+                    "unit": "MiB",
+                    "target": f"< {PEAK_RSS_TARGET_MIB} (bounded)",
+                    "ok": figures["peak_rss_mib"] < PEAK_RSS_TARGET_MIB,
+                },
+            ]
+    print(json.dumps({"bench": "import", "results": results}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
