@@ -70,7 +70,7 @@ def bar_chart(chart: str, rows: list[tuple[str, float, str]], color: str | list[
     if not rows:
         return f'<svg data-chart="{chart}" viewBox="0 0 520 60" role="img" aria-label="no data"><text x="260" y="34" text-anchor="middle" class="muted">No messages in this range</text></svg>'
     width, bar_h, gap = 520, 18, 8
-    plot = width - label_width - 70
+    plot = width - label_width - 12 - 6.5 * max(len(text) for _, _, text in rows)
     top = max(v for _, v, _ in rows) or 1
     height = len(rows) * (bar_h + gap) + 4
     parts = [
@@ -93,7 +93,7 @@ def bar_chart(chart: str, rows: list[tuple[str, float, str]], color: str | list[
 def heatmap(cells: list[dict[str, Any]]) -> str:
     counts = {(c["weekday"], c["hour"]): c["messages"] for c in cells}
     top = max(counts.values(), default=0) or 1
-    left, cell, gap, head = 40, 26, 3, 18
+    left, cell, gap, head = 44, 37, 4, 20
     width = left + 24 * (cell + gap)
     height = head + 7 * (cell + gap) + 34
     parts = [
@@ -105,7 +105,9 @@ def heatmap(cells: list[dict[str, Any]]) -> str:
         )
     for weekday in range(1, 8):
         y = head + (weekday - 1) * (cell + gap)
-        parts.append(f'<text x="{left - 8}" y="{y + 17}" text-anchor="end">{WEEKDAY_SHORT[weekday - 1]}</text>')
+        parts.append(
+            f'<text x="{left - 8}" y="{y + cell / 2 + 4}" text-anchor="end">{WEEKDAY_SHORT[weekday - 1]}</text>'
+        )
         for hour in range(24):
             value = counts.get((weekday, hour), 0)
             level = 0 if value == 0 else 1 + round((len(HEAT_SCALE) - 2) * value / top)
@@ -184,7 +186,7 @@ def render(tables: Mapping[str, Any], summary: Any, title: str | None = None) ->
     days = tables["daily_volume"].to_pylist()
     heading = "Telegram group report" + (f" · {title}" if title else "")
     period = f"{_day(summary.first)} – {_day(summary.last)}" if summary.first != summary.last else _day(summary.first)
-    busiest = f"{summary.busiest_weekday}s {summary.busiest_hour:02d}:00" if summary.busiest_weekday else "–"
+    busiest = f"{summary.busiest_weekday[:3]} {summary.busiest_hour:02d}:00" if summary.busiest_weekday else "–"
     used = [k for k in keywords if k["messages"] > 0]
     top_keyword = used[0]["keyword"] if used else "–"
     per_day = summary.messages / max(len(days), 1)
@@ -194,7 +196,7 @@ def render(tables: Mapping[str, Any], summary: Any, title: str | None = None) ->
         for p in posters[:TOP_POSTERS_SHOWN]
     ]
     keyword_rows = [
-        (k["keyword"], k["messages"], f"{_fmt(k['messages'])} msgs · {k['users']} people")
+        (k["keyword"], k["messages"], f"{_fmt(k['messages'])} · {_fmt(k['users'])} people")
         for k in used[:KEYWORDS_SHOWN]
     ]
     keyword_colors = [HASHTAG if k.startswith("#") else ACCENT for k, _, _ in keyword_rows]
@@ -229,7 +231,7 @@ def render(tables: Mapping[str, Any], summary: Any, title: str | None = None) ->
     {_kpi("Messages", _fmt(summary.messages), f"{per_day:,.1f} a day", "messages")}
     {_kpi("Active members", _fmt(summary.active_users), "posted at least once", "active_users")}
     {_kpi("New members", _fmt(summary.new_members), "joined the group", "new_members")}
-    {_kpi("Busiest time", busiest, "weekday and hour", "busiest")}
+    {_kpi("Busiest time", busiest, "busiest weekday · hour", "busiest")}
     {_kpi("Top keyword", top_keyword, "most discussed", "top_keyword")}
   </section>
   <section class="grid">
