@@ -1,0 +1,52 @@
+"""telegram_reports: the reports (top posters, keywords, activity heatmap, daily volume) and the HTML
+page, for each day the consolidation (re)wrote and for the 7 and 30 days ending on it.
+
+Runs when telegram_consolidate updates the Asset "telegram_curated_messages" (its extra names the
+days: {"dates": [...]}), or on demand: trigger with params {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"}
+to rebuild every day of a range. Output: {REPORTS_URI}/{report}/context_date=D/window=1d|7d|30d/
+data.parquet and {REPORTS_URI}/html/context_date=D/window=.../report.html, each folder replaced whole,
+so reruns leave the same files. Engine: REPORT_ENGINE (duckdb on the worker, or athena).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from airflow.sdk import DAG, Asset, Param, task
+
+CURATED_MESSAGES = Asset("telegram_curated_messages")
+DAY = {"type": ["null", "string"], "format": "date"}
+
+with DAG(
+    dag_id="telegram_reports",
+    description="daily, 7-day and 30-day reports (Parquet + HTML) for each consolidated day",
+    schedule=[CURATED_MESSAGES],
+    catchup=False,
+    max_active_runs=1,
+    params={
+        "from": Param(None, **DAY, description="first day to rebuild (manual runs); overrides the Asset's dates"),
+        "to": Param(None, **DAY, description="last day to rebuild (default: from)"),
+    },
+    default_args={
+        "retries": 3,
+        "retry_delay": timedelta(minutes=1),
+        "retry_exponential_backoff": True,
+        "max_retry_delay": timedelta(minutes=20),
+    },
+    tags=["telegram", "reports"],
+) as dag:
+
+    @task
+    def days_to_report(params=None, triggering_asset_events=None) -> list[str]:
+        from telegram_pipeline import reports
+
+        return reports.dates_to_report(params, triggering_asset_events)
+
+    # Two days at a time: each holds up to 32 days of curated data in DuckDB on the worker.
+    @task(max_active_tis_per_dagrun=2)
+    def build_reports(day: str) -> dict:
+        from telegram_pipeline import reports
+
+        return reports.build_day_windows(date.fromisoformat(day))
+
+    build_reports.expand(day=days_to_report())
