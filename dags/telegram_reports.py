@@ -43,7 +43,7 @@ with DAG(
         return reports.dates_to_report(params, triggering_asset_events)
 
     # Two days at a time: each holds up to 32 days of curated data in DuckDB on the worker.
-    @task(max_active_tis_per_dagrun=2)
+    @task(multiple_outputs=False, max_active_tis_per_dagrun=2)
     def build_reports(day: str) -> dict:
         from telegram_pipeline import reports
 
