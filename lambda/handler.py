@@ -413,7 +413,11 @@ def _handle(event, store, env, received: float, log: dict) -> tuple[int, str]:
     if bad_body:
         return bad_body
     try:
-        update = json.loads(body, parse_constant=_reject_constant)
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return 400, "not_utf8"
+    try:
+        update = json.loads(text, parse_constant=_reject_constant)
     except (ValueError, RecursionError):
         return 400, "not_json"
     if not isinstance(update, dict):

@@ -365,6 +365,8 @@ def test_oversized_and_invalid_base64_bodies():
     assert handler.lambda_handler(event, None)["statusCode"] == 400
     not_utf8 = b'{"update_id": 900000501, "message": {"chat": {"id": -1001234567890}, "text": "\xff\xfe"}}'
     assert handler.lambda_handler(envelope("rest-v1-proxy-event", not_utf8, b64=True), None)["statusCode"] == 400
+    utf16 = update(900000503).decode().encode("utf-16")  # JSON, but not the UTF-8 Telegram sends
+    assert handler.lambda_handler(envelope("rest-v1-proxy-event", utf16, b64=True), None)["statusCode"] == 400
     assert raw_objects() == {}
 
 

@@ -135,6 +135,11 @@ class WebhookServer(ThreadingHTTPServer):
     request_queue_size = 1024  # a burst of senders waits in the accept queue instead of being refused
     allow_reuse_address = True
 
+    def handle_error(self, request, client_address) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return  # a sender that hung up or went quiet; the handler has logged what it did
+        super().handle_error(request, client_address)
+
 
 def make_server(host: str = "127.0.0.1", port: int = DEFAULT_PORT, handler_file: Path | None = None) -> WebhookServer:
     module = load_handler(handler_file)
