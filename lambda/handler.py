@@ -35,7 +35,8 @@ from zoneinfo import ZoneInfo
 
 MAX_BODY_BYTES = 1024 * 1024
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
-# Telegram's update ids are positive and fit in 32 bits; negative ids belong to imported history.
+# Telegram's update ids are positive (32-bit so far); negative ones belong to imported history. The
+# cap keeps keys short and the id exact in every JSON reader.
 MAX_UPDATE_ID = 2**53
 MIGRATIONS_FOLDER = "_migrations"
 MIGRATION_NEGATIVE_TTL_S = 30.0
