@@ -267,7 +267,9 @@ def test_tiny_chunks_give_the_same_updates(monkeypatch):
     assert {key: storage.raw_store().read(key) for key in storage.raw_store().list()} == expected
 
 
-def test_malformed_messages_are_reported_and_skipped(tmp_path):
+@pytest.mark.parametrize("chunk_bytes", [export_import.CHUNK_BYTES, 7])
+def test_malformed_messages_are_reported_and_skipped(tmp_path, monkeypatch, chunk_bytes):
+    monkeypatch.setattr(export_import, "CHUNK_BYTES", chunk_bytes)
     messages = [
         text_message(1, 1731845100),
         text_message(2, 1731845101, date_unixtime="yesterday"),
@@ -323,7 +325,13 @@ def test_every_cut_point_is_reported_and_counts_whole_messages(tmp_path):
                 ends.append(len(text[: index + 1].encode("utf-8")))
     assert len(ends) == 9
     cut = tmp_path / "cut.json"
-    for size in range(len(raw[: raw.index(b"[")]) + 1, len(raw.rstrip())):
+    # Every 5th byte, and every byte around the end of each message and of the file.
+    sizes = set(range(raw.index(b"[") + 1, len(raw.rstrip()), 5))
+    sizes |= {end + d for end in [*ends, len(raw.rstrip())] for d in range(-3, 4)}
+    cut.write_bytes(raw[:40])  # inside the chat's name, before any message
+    with pytest.raises(export_import.CutShortError):
+        export_import.import_export(cut, dry_run=True)
+    for size in sorted(s for s in sizes if raw.index(b"[") < s < len(raw.rstrip())):
         cut.write_bytes(raw[:size])
         with pytest.raises(export_import.CutShortError) as error:
             export_import.import_export(cut, dry_run=True)

@@ -908,8 +908,12 @@ def _summary(result: ImportResult, settings: config.Settings, dry_run: bool) -> 
         return "\n".join(lines)
     first, last = result.first_day, result.last_day
     lines.append(f"  days: {len(result.days):,}, from {first} to {last} ({settings.timezone})")
-    lines.append("next: consolidate those days (either command), then build the reports:")
-    lines.append(f"  python -m telegram_pipeline consolidate --date {first} --to {last}")
+    lines.append("next: consolidate and register those days, then build the reports:")
+    lines.append(
+        f"  python -m telegram_pipeline consolidate --date {first} --to {last}"
+        f" && python -m telegram_pipeline catalog --date {first} --to {last}"
+    )
+    lines.append("  or through Airflow (the same steps; the dates are midnights in TIMEZONE):")
     start = datetime.combine(date.fromisoformat(first), datetime.min.time(), settings.tz).isoformat()
     end = datetime.combine(date.fromisoformat(last), datetime.min.time(), settings.tz).isoformat()
     lines.append(f"  airflow backfill create --dag-id telegram_consolidate --from-date {start} --to-date {end}")
