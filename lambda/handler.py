@@ -140,7 +140,7 @@ def _aws_client(service: str, endpoint_url: str | None):
             config=Config(
                 connect_timeout=3,
                 read_timeout=10,
-                retries={"mode": "standard", "max_attempts": 3},
+                retries={"mode": "standard", "max_attempts": int(os.environ.get("AWS_MAX_ATTEMPTS") or 3)},
                 max_pool_connections=128,
             ),
         )

@@ -235,6 +235,7 @@ def test_an_unreachable_secret_store_answers_503(monkeypatch):
     monkeypatch.delenv("WEBHOOK_SECRET")
     monkeypatch.setenv("WEBHOOK_SECRET_PARAM", "/telegram/secret")
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # botocore's own setting; spares the test the backoff
     answer = handler.lambda_handler(envelope("http-v2-proxy-event", telegram("voice")), None)
     assert answer["statusCode"] == 503
     assert raw_objects() == {}
@@ -428,6 +429,7 @@ def test_a_missing_bucket_answers_503_until_it_exists(s3_lake, monkeypatch):
 def test_unreachable_s3_answers_503(monkeypatch):
     monkeypatch.setenv("RAW_URI", "s3://unreachable-bucket/raw")
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # botocore's own setting; spares the test the backoff
     assert handler.lambda_handler(envelope("http-v2-proxy-event", telegram("sticker")), None)["statusCode"] == 503
 
 
