@@ -358,3 +358,49 @@ def test_dates_to_report_from_params_or_asset_events():
 def test_scan_margin_covers_edits_on_the_next_day():
     rng = reports.ReportRange(FIRST, LAST)
     assert rng.scan_first == FIRST - timedelta(days=1) and rng.scan_last == LAST + timedelta(days=1)
+
+
+def test_end_to_end_from_real_updates_through_the_consolidation(monkeypatch, telegram_fixtures):
+    """Real Bot API updates in the raw zone → consolidate_day → the reports, in São Paulo time."""
+    import json
+
+    from telegram_pipeline import consolidate
+
+    monkeypatch.setenv("TIMEZONE", TZ)
+    monkeypatch.setenv("TRACKED_KEYWORDS", "ibirapuera,maratona")
+    # callback queries carry no chat: the webhook never stores them
+    wanted = [n for n in telegram_fixtures if not n.startswith("docs_example") and n != "callback_query_no_chat"]
+    raw = storage.raw_store()
+    days = set()
+
+    def put(body: bytes) -> None:
+        update = json.loads(body)
+        payload = next(v for k, v in update.items() if isinstance(v, dict) and k != "x_source")
+        event = payload.get("edit_date") or payload.get("date")
+        day = datetime.fromtimestamp(event, ZoneInfo(TZ)).date()
+        days.add(day)
+        raw.write(f"context_date={day}/{update['update_id']}.json", body)
+
+    for name in wanted:
+        put(telegram_fixtures[name])
+        put(telegram_fixtures[name])  # a redelivery lands on the same key
+    imported = json.loads(telegram_fixtures["message_text_supergroup"])  # the same message, from an export
+    put(json.dumps({**imported, "update_id": -4201, "x_source": "export"}).encode())
+    for day in sorted(days):
+        consolidate.consolidate_day(day)
+    assert days == {date(2024, 11, 17), date(2024, 11, 18)}  # the bot was added at 23:46 on the 17th
+
+    settings = config.load()
+    tables = reports.build(reports.ReportRange.from_settings(date(2024, 11, 18), date(2024, 11, 18), settings))
+    posters = {p["user_id"]: (p["user_name"], p["messages"]) for p in tables["top_posters"].to_pylist()}
+    assert posters == {
+        111111111: ("Ana Souza", 4),  # text (edited, imported and live: once), sticker, forward, voice
+        222222222: ("João", 4),  # photo with caption, reply, forum topic message, /start in private
+        -1001234567890: ("Grupo de Corrida SP", 1),  # the anonymous admin
+        -1009876543210: ("Notícias da Corrida", 1),  # the channel post
+    }
+    volume = tables["daily_volume"].to_pylist()
+    assert volume == [{"date": date(2024, 11, 18), "messages": 10, "active_users": 4, "new_members": 1}]
+    keywords = {k["keyword"]: k["messages"] for k in tables["keywords"].to_pylist()}
+    assert keywords["ibirapuera"] >= 1 and keywords["maratona"] == 0
+    assert sum(c["messages"] for c in tables["activity_heatmap"].to_pylist()) == 10
