@@ -350,6 +350,13 @@ def test_rerun_changes_nothing(lake, monkeypatch):
     assert storage.raw_store().uri.startswith("s3://" if lake["backend"] == "s3" else "/")
 
 
+def test_storage_failure_is_a_clear_error(aws_endpoint, monkeypatch, capsys):
+    monkeypatch.setenv("RAW_URI", "s3://no-such-bucket-here/raw")
+    assert cli.main(["import-export", str(GROUP), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "writing to the raw zone failed" in err and "NoSuchBucket" in err and "Traceback" not in err
+
+
 def test_cli_summary_next_commands_and_dry_run(capsys, monkeypatch):
     monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
     assert cli.main(["import-export", str(GROUP), "--dry-run"]) == 0

@@ -26,7 +26,7 @@ import re
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -771,7 +771,6 @@ def import_export(
     workers: int = 16,
     dry_run: bool = False,
     progress: bool = False,
-    on_progress: Callable[[ImportResult], None] | None = None,
 ) -> ImportResult:
     """Import the export at ``path`` (a result.json, or the folder holding it) into the raw zone.
 
@@ -824,8 +823,6 @@ def import_export(
                 pending.popleft().result()
             result.bytes_read = reader.bytes_read
             bar.done(result)
-            if on_progress:
-                on_progress(result)
 
         try:
             for element in reader.messages():
@@ -848,8 +845,6 @@ def import_export(
                 emit(element)
                 result.bytes_read = reader.bytes_read
                 bar.update(result)
-                if on_progress:
-                    on_progress(result)
         except _Truncated:
             if converter is not None:
                 finish()
@@ -937,6 +932,13 @@ def run(args) -> int:
         if exc.result.chat is not None:
             print(_summary(exc.result, settings, args.dry_run))
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except storage.StorageError as exc:
+        print(
+            f"error: writing to the raw zone failed: {exc}. Rerun the import when storage is back: it rewrites "
+            "the same objects, so nothing is doubled.",
+            file=sys.stderr,
+        )
         return 1
     print(_summary(result, settings, args.dry_run))
     return 0
