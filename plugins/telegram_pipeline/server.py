@@ -86,7 +86,6 @@ class WebhookRequestHandler(BaseHTTPRequestHandler):
     timeout = 60  # an idle keep-alive connection gives its thread back after this long
     disable_nagle_algorithm = True  # headers and body go out as two writes; Nagle would hold the body ~40 ms
     server_version = "telegram-webhook"
-    sys_version = ""
     lambda_module: ModuleType  # set on the subclass made by make_server
 
     def _dispatch(self) -> None:
@@ -125,6 +124,9 @@ class WebhookRequestHandler(BaseHTTPRequestHandler):
             self.wfile.write(data)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _dispatch
+
+    def version_string(self) -> str:
+        return self.server_version
 
     def log_message(self, format: str, *args) -> None:
         pass  # the handler writes one JSON line per request; an access log would double it
