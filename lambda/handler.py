@@ -296,6 +296,11 @@ def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _is_chat_id(value) -> bool:
+    # Bot API chat ids have at most 52 significant bits; anything longer could not even name an object.
+    return _is_int(value) and 0 < abs(value) < 2**53
+
+
 def _what(update: dict) -> tuple[str | None, dict | None, int | None]:
     """(update type, its object, chat id or None) of a Bot API update."""
     for name, value in update.items():
@@ -304,7 +309,7 @@ def _what(update: dict) -> tuple[str | None, dict | None, int | None]:
         holder = value.get("message") if name == "callback_query" else value
         chat = holder.get("chat") if isinstance(holder, dict) else None
         chat_id = chat.get("id") if isinstance(chat, dict) else None
-        return name, value, chat_id if _is_int(chat_id) else None
+        return name, value, chat_id if _is_chat_id(chat_id) else None
     return None, None, None
 
 
@@ -446,9 +451,9 @@ def _handle(event, store, env, received: float, log: dict) -> tuple[int, str]:
     migrate_to = item.get("migrate_to_chat_id")
     migrate_from = item.get("migrate_from_chat_id")
     if chat_id in allowed:
-        if _is_int(migrate_to) and migrate_to not in allowed:
+        if _is_chat_id(migrate_to) and migrate_to not in allowed:
             _record_migration(update_id, chat_id, migrate_to, store, log)
-    elif _is_int(migrate_from) and migrate_from in allowed:
+    elif _is_chat_id(migrate_from) and migrate_from in allowed:
         _record_migration(update_id, migrate_from, chat_id, store, log)
     elif not _has_migrated_into(chat_id, store, time.monotonic()):
         return 200, "ignored_other_chat"

@@ -378,6 +378,20 @@ def test_a_body_just_under_the_cap_is_stored():
     assert raw_objects() == {"context_date=2024-11-18/900000502.json": body}
 
 
+@pytest.mark.parametrize("chat_id", [10**40, -(10**4000), 0, True, "-1001234567890"])
+def test_a_chat_id_that_cannot_be_one_is_no_chat(lake, chat_id):
+    body = json.dumps({"update_id": 900000800, "message": {"chat": {"id": chat_id}, "date": 1731898800}}).encode()
+    answer = handler.lambda_handler(envelope("http-v2-proxy-event", body), None)
+    assert answer["statusCode"] == 200 and json.loads(answer["body"])["outcome"] == "ignored_no_chat"
+    assert raw_objects() == {}
+
+
+def test_an_absurd_migration_target_is_not_recorded(lake):
+    body = update(900000801, migrate_to_chat_id=-(10**4000))
+    assert handler.lambda_handler(envelope("http-v2-proxy-event", body), None)["statusCode"] == 200
+    assert list(raw_objects()) == ["context_date=2024-11-18/900000801.json"]
+
+
 @pytest.mark.parametrize("event", [None, [], "POST", {}, {"httpMethod": "POST"}, {"requestContext": "x"}])
 def test_events_that_are_not_http_requests(event):
     assert handler.lambda_handler(event, None)["statusCode"] in (400, 401, 405)
