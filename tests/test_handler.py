@@ -647,3 +647,20 @@ def test_any_event_shape_gets_an_answer_below_500(event):
     store = MemoryStore()
     answer = handler.handle(event, store=store, env=ENV)
     assert answer["statusCode"] < 500 and store.objects == {}
+
+
+@pytest.fixture(scope="module")
+def shared_local_store(tmp_path_factory):
+    return handler.LocalRawStore(str(tmp_path_factory.mktemp("raw")))
+
+
+@settings(max_examples=100, deadline=None)
+@given(body=update_like.map(lambda v: json.dumps(v).encode()))
+def test_authenticated_updates_never_get_5xx_from_a_real_folder(shared_local_store, body):
+    env = {**ENV, "ALLOWED_CHAT_IDS": f"{GROUP},{OLD_GROUP}"}
+    answer = handler.handle(
+        raw_event("http-v2-proxy-event", body, {handler.SECRET_HEADER: SECRET}, "POST", False),
+        store=shared_local_store,
+        env=env,
+    )
+    assert answer["statusCode"] in {200, 400}
