@@ -242,6 +242,58 @@ def test_private_chat_and_missing_unixtime_needs_the_export_timezone(monkeypatch
         export_import.import_export(DM, export_timezone="Mars/Olympus")
 
 
+def test_service_messages_name_members_by_id_when_the_export_shows_it(tmp_path):
+    def service(number, action, **extra):
+        return {
+            "id": number,
+            "type": "service",
+            "date_unixtime": str(1731845100 + number),
+            "actor": "João",
+            "actor_id": "user222222222",
+            "action": action,
+            "text": "",
+            "text_entities": [],
+            **extra,
+        }
+
+    messages = [
+        service(1, "invite_members", members=["Carla", "Zé", "Ana"]),
+        service(2, "join_group_by_link", inviter="Ana"),
+        service(3, "remove_members", members=["Carla"]),
+        service(4, "pin_message", message_id=6),
+        service(5, "phone_call", duration_seconds=30),
+        text_message(6, 1731845106, **{"from": "Carla", "from_id": "user333333333"}),
+        text_message(7, 1731845107, **{"from": "Ana", "from_id": "user111111111"}),
+        text_message(8, 1731845108, **{"from": "Ana", "from_id": "user444444444"}),  # another Ana
+    ]
+    result = export_import.import_export(write_export(tmp_path, messages))
+    assert (result.messages, result.not_for_bots) == (7, 1)
+    found = {m: update["message"] for m, (_, update) in by_message_id(raw_updates()).items()}
+    carla = {"id": 333333333, "is_bot": False, "first_name": "Carla"}
+    # Zé never posted and two people are called Ana: the export gives no id for them.
+    assert found[1]["new_chat_members"] == [
+        carla,
+        {"is_bot": False, "first_name": "Zé"},
+        {"is_bot": False, "first_name": "Ana"},
+    ]
+    assert found[2]["new_chat_members"] == [{"id": 222222222, "is_bot": False, "first_name": "João"}]
+    assert found[3]["left_chat_member"] == carla
+    assert found[4]["pinned_message"] == {
+        "chat": {"id": -1001234567890, "type": "supergroup", "title": "Grupo"},
+        "message_id": 6,
+        "date": 0,
+    }
+
+
+def test_progress_bar_on_a_terminal(capsys):
+    bar = export_import.Progress(enabled=True)
+    bar.done(export_import.ImportResult(messages=1234, skipped=2, bytes_read=2**20, bytes_total=2**21))
+    err = capsys.readouterr().err
+    assert "50.0%" in err and "1.0/2.0 MiB" in err and "1,234 messages" in err and "2 skipped" in err
+    export_import.Progress(enabled=False).done(export_import.ImportResult())
+    assert capsys.readouterr().err == ""
+
+
 def test_whole_account_export_and_unknown_chat_type_are_refused(tmp_path):
     account = tmp_path / "account.json"
     account.write_text(json.dumps({"about": "x", "chats": {"list": []}}))
