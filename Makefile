@@ -77,19 +77,15 @@ fuzz: venv
 
 # Airflow 3.3.1 standalone (scheduler, DAG processor, API server, triggerer) on http://127.0.0.1:8080
 # over this repo's dags/ and plugins/ and the local lake in ./data; Ctrl-C stops it cleanly.
-AIRFLOW_LOCAL_ENV := AIRFLOW_HOME=$(CURDIR)/.airflow AIRFLOW__CORE__UNIT_TEST_MODE=False \
-	AIRFLOW__CORE__PARALLELISM=4 AIRFLOW__API__HOST=127.0.0.1 AIRFLOW__API__PORT=8080 \
+AIRFLOW_LOCAL_HOME ?= $(CURDIR)/.airflow
+AIRFLOW_PORT ?= 8080
+AIRFLOW_LOCAL_ENV := AIRFLOW_HOME=$(AIRFLOW_LOCAL_HOME) AIRFLOW__CORE__UNIT_TEST_MODE=False \
+	AIRFLOW__CORE__PARALLELISM=4 AIRFLOW__API__HOST=127.0.0.1 AIRFLOW__API__PORT=$(AIRFLOW_PORT) \
 	AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=admin:admin \
 	RAW_URI=$${RAW_URI:-$(CURDIR)/data/raw} CURATED_URI=$${CURATED_URI:-$(CURDIR)/data/curated} \
 	REPORTS_URI=$${REPORTS_URI:-$(CURDIR)/data/reports}
 airflow: venv
-	@mkdir -p .airflow; export PATH="$(CURDIR)/$(BIN):$$PATH" $(AIRFLOW_LOCAL_ENV); \
-	echo "Airflow on http://127.0.0.1:8080 (AIRFLOW_HOME=.airflow, lake: $$RAW_URI …); Ctrl-C stops it"; \
-	( for i in $$(seq 180); do \
-		if [ -s .airflow/simple_auth_manager_passwords.json.generated ]; then \
-			echo "==> login at http://127.0.0.1:8080 as admin, password: $$(sed -E 's/.*"admin": *"([^"]*)".*/\1/' .airflow/simple_auth_manager_passwords.json.generated)"; \
-			break; fi; sleep 1; done ) & \
-	exec airflow standalone
+	@export PATH="$(CURDIR)/$(BIN):$$PATH" $(AIRFLOW_LOCAL_ENV); exec include/deploy/airflow_standalone.sh
 
 # Deployment bundles (standard library only): dist/mwaa/ for Amazon MWAA, dist/lambda.zip for the webhook.
 mwaa-bundle:

@@ -1,0 +1,203 @@
+"""`make airflow` for real: standalone Airflow comes up, prints the admin password, a headless Chromium
+logs in through the UI's own form and sees both DAGs, and Ctrl-C (SIGINT) stops every process."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, free_port
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+EXPECTED_DAGS = ("telegram_consolidate", "telegram_reports")
+
+
+class Browser:
+    """Headless Chromium driven over the DevTools protocol (what Playwright and Selenium speak underneath)."""
+
+    def __init__(self, profile: Path):
+        from websockets.sync.client import connect
+
+        self.process = subprocess.Popen(
+            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+             "--remote-debugging-port=0", f"--user-data-dir={profile}", "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        port_file = profile / "DevToolsActivePort"
+        deadline = time.monotonic() + 30
+        while not (port_file.exists() and port_file.read_text().strip()):
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError("chromium did not open its DevTools port")
+            time.sleep(0.1)
+        port = int(port_file.read_text().split()[0])
+        pages = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10))
+        page = next(p for p in pages if p["type"] == "page")
+        self.socket = connect(page["webSocketDebuggerUrl"], max_size=None, open_timeout=10)
+        self.ids = itertools.count(1)
+
+    def call(self, method: str, **params):
+        call_id = next(self.ids)
+        self.socket.send(json.dumps({"id": call_id, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.socket.recv(timeout=30))
+            if message.get("id") == call_id:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                return message.get("result", {})
+
+    def evaluate(self, expression: str):
+        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
+        return result.get("result", {}).get("value")
+
+    def wait_for(self, expression: str, timeout: float = 60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = self.evaluate(expression)
+            if value:
+                return value
+            time.sleep(0.25)
+        raise AssertionError(
+            f"timed out waiting for {expression}; page shows: {self.evaluate('document.body && document.body.innerText')!r}"
+        )
+
+    def type_into(self, selector: str, text: str) -> None:
+        self.wait_for(f"!!document.querySelector({json.dumps(selector)})")
+        self.evaluate(f"document.querySelector({json.dumps(selector)}).focus()")
+        self.call("Input.insertText", text=text)  # real input events, as React expects
+
+    def close(self) -> None:
+        self.socket.close()
+        self.process.terminate()
+        self.process.wait(10)
+
+
+@pytest.fixture
+def standalone():
+    """`make airflow` on a free port in a temporary AIRFLOW_HOME, in its own process group (like a terminal)."""
+    home = Path(tempfile.mkdtemp(prefix="airflow-ui-"))
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__")}
+    # The log servers of the scheduler and the triggerer listen on fixed ports: move them out of the way.
+    env.update(
+        AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()),
+        AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(free_port()),
+    )
+    log = home / "make-airflow.log"
+    process = subprocess.Popen(
+        ["make", "-s", "airflow", f"AIRFLOW_LOCAL_HOME={home}", f"AIRFLOW_PORT={port}"],
+        cwd=REPO, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    yield {"process": process, "port": port, "log": log, "home": home}
+    for pid in processes_of(home):
+        os.kill(pid, signal.SIGKILL)
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def processes_of(home: Path) -> list[int]:
+    """The processes running with this AIRFLOW_HOME: the ones this test started, and no one else's."""
+    marker = f"AIRFLOW_HOME={home}".encode() + b"\0"
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if marker in (proc / "environ").read_bytes() and (proc / "stat").read_text().split()[2] != "Z":
+                    found.append(int(proc.name))
+            except OSError:
+                pass
+    return found
+
+
+def wait_for_password(log: Path, process, timeout: float = 120) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = re.search(
+            r"==> login at http://127\.0\.0\.1:\d+ as admin, password: (\S+)", log.read_text(errors="replace")
+        )
+        if found:
+            return found.group(1)
+        assert process.poll() is None, log.read_text(errors="replace")[-3000:]
+        time.sleep(0.5)
+    raise AssertionError("no password printed: " + log.read_text(errors="replace")[-3000:])
+
+
+def wait_for_http(url: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"{url} never answered")
+
+
+@pytest.mark.skipif(not CHROMIUM, reason="chromium is not installed (make browser)")
+def test_make_airflow_serves_both_dags_and_stops_on_ctrl_c(standalone, tmp_path):
+    pytest.importorskip("websockets")
+    base = f"http://127.0.0.1:{standalone['port']}"
+    password = wait_for_password(standalone["log"], standalone["process"])
+    wait_for_http(f"{base}/api/v2/version")
+
+    browser = Browser(tmp_path / "chromium-profile")
+    try:
+        browser.call("Page.enable")
+        browser.call("Page.navigate", url=f"{base}/dags")
+        browser.type_into("input[name=username]", "admin")
+        browser.type_into("input[name=password]", password)
+        browser.wait_for("!document.querySelector('button[type=submit]').disabled")
+        browser.evaluate("document.querySelector('button[type=submit]').click()")
+        # the DAG processor parses dags/ right after start; the list fills in when it has
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            text = browser.evaluate("document.body ? document.body.innerText : ''") or ""
+            if all(dag_id in text for dag_id in EXPECTED_DAGS):
+                break
+            if "Sign in" not in text and time.monotonic() > deadline - 80 and int(time.monotonic()) % 10 == 0:
+                browser.call("Page.reload")
+            time.sleep(0.5)
+        assert all(dag_id in text for dag_id in EXPECTED_DAGS), text[:2000]
+        assert "Sign in" not in text
+    finally:
+        browser.close()
+
+    token_request = urllib.request.Request(
+        f"{base}/auth/token",
+        data=json.dumps({"username": "admin", "password": password}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    token = json.load(urllib.request.urlopen(token_request, timeout=10))["access_token"]
+    errors = json.load(
+        urllib.request.urlopen(
+            urllib.request.Request(f"{base}/api/v2/importErrors", headers={"Authorization": f"Bearer {token}"}),
+            timeout=10,
+        )
+    )
+    assert errors["total_entries"] == 0, errors
+
+    process = standalone["process"]
+    assert processes_of(standalone["home"])
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in the terminal does: the whole foreground group
+    stopped = threading.Event()
+    threading.Thread(target=lambda: (process.wait(), stopped.set()), daemon=True).start()
+    assert stopped.wait(60), "make airflow did not stop within 60 s of Ctrl-C"
+    deadline = time.monotonic() + 15
+    while processes_of(standalone["home"]) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert processes_of(standalone["home"]) == [], "Airflow processes were still running after make airflow stopped"
+    assert "standalone | Complete" in standalone["log"].read_text(errors="replace")
