@@ -173,7 +173,15 @@ def scan_source(source: str, name: str = "<source>") -> Scan:
                 return returns[callee]
             if callee == "AthenaHook":
                 return "athena-hook"
+            if (
+                callee == "get_conn"
+                and isinstance(expr.func, ast.Attribute)
+                and service_of(expr.func.value) == "athena-hook"
+            ):
+                return "athena"  # the hook's boto3 client
             return None
+        if isinstance(expr, ast.Attribute) and expr.attr == "conn" and service_of(expr.value) == "athena-hook":
+            return "athena"
         key = _target_key(expr)
         return bound.get(key) if key else None
 
@@ -343,6 +351,7 @@ def report(sql):
     hook = AthenaHook()
     query = hook.run_query(sql, {}, {})
     hook.poll_query_status(query)
+    pages = hook.get_conn().get_paginator("get_query_results")
     aws.client("ssm").get_parameter(Name="x", WithDecryption=True)
 """
     scan = scan_source(source)
@@ -355,6 +364,7 @@ def report(sql):
         "glue:GetPartitions",
         "athena:StartQueryExecution",
         "athena:GetQueryExecution",
+        "athena:GetQueryResults",
         "ssm:GetParameter",
         "secretsmanager:GetSecretValue",
         "kms:Decrypt",
