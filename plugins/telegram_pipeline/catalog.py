@@ -80,6 +80,11 @@ def table_properties(location: str, projection: bool) -> dict[str, str]:
 # --- Athena DDL ---------------------------------------------------------------------------------
 
 
+def _hive_string(text: str) -> str:
+    # Athena's DDL is Hive's: a quote inside a string literal is escaped with a backslash.
+    return text.replace("\\", "\\\\").replace("'", "\\'")
+
+
 def athena_ddl(location: str | None = None, projection: bool = False, database: str | None = None) -> str:
     """CREATE EXTERNAL TABLE for Athena, generated from the schema (registered partitions, or projection)."""
     settings = config.load()
@@ -88,8 +93,7 @@ def athena_ddl(location: str | None = None, projection: bool = False, database: 
     database = database or settings.glue_database
     width = max(len(c.name) for c in schema.COLUMNS) + 2
     columns = ",\n".join(
-        f"  {'`' + c.name + '`':<{width}} {c.type} COMMENT '{c.comment.replace(chr(39), chr(39) * 2)}'"
-        for c in schema.COLUMNS
+        f"  {'`' + c.name + '`':<{width}} {c.type} COMMENT '{_hive_string(c.comment)}'" for c in schema.COLUMNS
     )
     properties = ",\n".join(
         f"  '{k}' = '{v}'" for k, v in table_properties(location, projection).items() if k != "EXTERNAL"

@@ -1,7 +1,7 @@
 -- Generated from plugins/telegram_pipeline/schema.py by `python -m telegram_pipeline catalog --write-ddl`.
 -- Partition projection: Athena computes each day's location; no partition is ever registered.
 CREATE EXTERNAL TABLE IF NOT EXISTS `telegram_analytics`.`messages` (
-  `update_id`           bigint COMMENT 'Telegram''s update id; negative for updates imported from a Desktop export',
+  `update_id`           bigint COMMENT 'Telegram\'s update id; negative for updates imported from a Desktop export',
   `update_type`         string COMMENT 'message, edited_message, channel_post, edited_channel_post, message_reaction, my_chat_member, chat_member, …',
   `source`              string COMMENT 'webhook (live) or export (imported from Telegram Desktop)',
   `chat_id`             bigint COMMENT 'Bot API chat id (supergroups: -100…)',
@@ -9,13 +9,13 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `telegram_analytics`.`messages` (
   `chat_title`          string COMMENT 'chat title at the time of the update',
   `message_id`          bigint COMMENT 'message id within the chat',
   `message_thread_id`   bigint COMMENT 'forum topic / thread id',
-  `sent_at`             timestamp COMMENT 'UTC time the message was sent (the update''s `date`)',
+  `sent_at`             timestamp COMMENT 'UTC time the message was sent (the update\'s `date`)',
   `edited_at`           timestamp COMMENT 'UTC time of the edit (`edit_date`), for edits',
-  `user_id`             bigint COMMENT 'sender''s user id (a keyed hash when pseudonymised)',
+  `user_id`             bigint COMMENT 'sender\'s user id (a keyed hash when pseudonymised)',
   `user_is_bot`         boolean COMMENT 'the sender is a bot',
-  `user_first_name`     string COMMENT 'sender''s first name (NULL when pseudonymised)',
-  `user_last_name`      string COMMENT 'sender''s last name (NULL when pseudonymised)',
-  `user_username`       string COMMENT 'sender''s @username without @ (NULL when pseudonymised)',
+  `user_first_name`     string COMMENT 'sender\'s first name (NULL when pseudonymised)',
+  `user_last_name`      string COMMENT 'sender\'s last name (NULL when pseudonymised)',
+  `user_username`       string COMMENT 'sender\'s @username without @ (NULL when pseudonymised)',
   `sender_chat_id`      bigint COMMENT 'chat on whose behalf the message was sent: anonymous admins, channels',
   `sender_chat_title`   string COMMENT 'title of sender_chat',
   `text`                string COMMENT 'the text, or the caption of media',

@@ -1,0 +1,69 @@
+"""telegram_consolidate: each day's raw Telegram updates → one Parquet partition, checked, catalogued.
+
+The run for the interval [D 00:00, D+1 00:00) in TIMEZONE consolidates day D and re-consolidates the
+LATE_DAYS days before it whose raw folders changed (updates that arrived late), then checks every
+rewritten day and registers it in the catalog. It publishes the Asset the reports schedule on, with
+the rewritten days in its extra: {"dates": ["YYYY-MM-DD", ...]}.
+
+Backfill: `airflow backfill create --dag-id telegram_consolidate --from-date 2026-01-01 --to-date 2026-01-31`
+or, in the UI, the DAG's "Trigger" button → "Backfill" with the date range.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, task
+
+TIMEZONE = os.environ.get("TIMEZONE") or "UTC"
+START_DATE = date.fromisoformat(os.environ.get("START_DATE") or "2026-01-01")
+CURATED_MESSAGES = Asset("telegram_curated_messages")
+
+
+def partition_day(data_interval_start: datetime) -> date:
+    return data_interval_start.astimezone(ZoneInfo(TIMEZONE)).date()
+
+
+with DAG(
+    dag_id="telegram_consolidate",
+    description="raw Telegram updates → daily Parquet partition, quality checks, catalog",
+    schedule=CronDataIntervalTimetable("0 0 * * *", timezone=TIMEZONE),
+    start_date=datetime(START_DATE.year, START_DATE.month, START_DATE.day, tzinfo=ZoneInfo(TIMEZONE)),
+    catchup=True,
+    # One run at a time: each run rewrites the LATE_DAYS days before its own, so neighbouring runs
+    # touch the same partitions and manifests, and a run must see the manifests its predecessor left.
+    max_active_runs=1,
+    default_args={
+        "retries": 3,
+        "retry_delay": timedelta(minutes=1),
+        "retry_exponential_backoff": True,
+        "max_retry_delay": timedelta(minutes=20),
+    },
+    tags=["telegram", "consolidation"],
+) as dag:
+
+    @task(multiple_outputs=False)
+    def consolidate(data_interval_start=None) -> dict:
+        from telegram_pipeline import consolidate
+
+        return consolidate.consolidate_with_late_days(partition_day(data_interval_start))
+
+    @task(multiple_outputs=False)
+    def check_quality(consolidated: dict) -> list:
+        from telegram_pipeline import consolidate
+
+        rewritten = [r for r in consolidated["results"] if not r["skipped"]]
+        return [consolidate.check_day(date.fromisoformat(r["day"]), r["rows"]) for r in rewritten]
+
+    @task(multiple_outputs=False, outlets=[CURATED_MESSAGES])
+    def register_in_catalog(consolidated: dict, *, outlet_events=None) -> dict:
+        from telegram_pipeline import catalog
+
+        registered = catalog.register_days([date.fromisoformat(d) for d in consolidated["dates"]])
+        outlet_events[CURATED_MESSAGES].extra = {"dates": consolidated["dates"]}
+        return registered
+
+    consolidated = consolidate()
+    check_quality(consolidated) >> register_in_catalog(consolidated)
