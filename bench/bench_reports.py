@@ -202,6 +202,7 @@ def main() -> int:
     parser.add_argument("--first", default="2026-10-01")
     parser.add_argument("--repeat", type=int, default=2, help="runs; the best is reported")
     parser.add_argument("--sample-out", help="keep the outputs (tables and report.html) in this folder")
+    parser.add_argument("--lake", help="generate the curated zone here once and reuse it (default: a temporary folder)")
     parser.add_argument("--child", nargs=4, metavar=("CURATED", "FIRST", "LAST", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -211,10 +212,16 @@ def main() -> int:
     first = date.fromisoformat(args.first)
     last = first + timedelta(days=args.days - 1)
     with tempfile.TemporaryDirectory(prefix="bench-reports-") as tmp:
+        tmp = args.lake or tmp
         started = time.perf_counter()
-        rows = write_lake(Path(tmp) / "curated", first, args.days, args.per_day)
+        marker = Path(tmp) / f"rows-{first}-{args.days}-{args.per_day}.txt"
+        if marker.exists():
+            rows = int(marker.read_text())
+        else:
+            rows = write_lake(Path(tmp) / "curated", first, args.days, args.per_day)
+            marker.write_text(str(rows))
         print(
-            f"generated {rows:,} curated rows over {args.days} days in {time.perf_counter() - started:.1f} s",
+            f"{rows:,} curated rows over {args.days} days, ready in {time.perf_counter() - started:.1f} s",
             file=sys.stderr,
         )
         out = args.sample_out or str(Path(tmp) / "out")

@@ -404,3 +404,23 @@ def test_end_to_end_from_real_updates_through_the_consolidation(monkeypatch, tel
     keywords = {k["keyword"]: k["messages"] for k in tables["keywords"].to_pylist()}
     assert keywords["ibirapuera"] >= 1 and keywords["maratona"] == 0
     assert sum(c["messages"] for c in tables["activity_heatmap"].to_pylist()) == 10
+
+
+@pytest.mark.parametrize("backend", ["local", "s3"])
+def test_older_partitions_without_newer_columns(backend, request, monkeypatch):
+    """Columns are only ever appended: a partition written before a column existed reads it as NULL."""
+    if backend == "s3":
+        request.getfixturevalue("s3_lake")
+    monkeypatch.setenv("TIMEZONE", TZ)
+    lake = scenario()
+    lake.write()
+    old_day = date(2026, 3, 9)
+    rows = [r for r in lake.rows if (r["edited_at"] or r["sent_at"]).astimezone(ZoneInfo(TZ)).date() == old_day]
+    older = pa.Table.from_pylist(rows, schema=schema.arrow_schema()).drop_columns(["reaction_emojis", "urls", "text"])
+    sink = io.BytesIO()
+    pq.write_table(older, sink)
+    storage.curated_store().replace_folder(f"messages/context_date={old_day}", {"data.parquet": sink.getvalue()})
+    tables = build()
+    assert [v["messages"] for v in tables["daily_volume"].to_pylist()] == [3, 3, 3]
+    keywords = {k["keyword"] for k in tables["keywords"].to_pylist()}
+    assert "reunião" in keywords and "foto" not in keywords  # Monday's texts were not there yet

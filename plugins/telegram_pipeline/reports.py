@@ -239,17 +239,24 @@ def partition_key(day: date) -> str:
     return f"{schema.TABLE_NAME}/{schema.PARTITION_COLUMN}={day.isoformat()}/data.parquet"
 
 
-def messages_dataset(first: date, last: date, settings: config.Settings):
-    """The curated partitions first..last that exist, as one pyarrow dataset with ``context_date``."""
-    import pyarrow as pa
-    import pyarrow.dataset as ds
+def curated_files(first: date, last: date, store: storage.Store) -> tuple[Any, str, list[str]]:
+    """(pyarrow filesystem, root, the Parquet files of the partitions first..last that exist)."""
     from pyarrow import fs as pafs
 
-    store = storage.curated_store(settings)
     filesystem, root = store.arrow_filesystem()
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     candidates = [f"{root}/{partition_key(day)}" for day in days]
     found = [info.path for info in filesystem.get_file_info(candidates) if info.type == pafs.FileType.File]
+    return filesystem, root, found
+
+
+def messages_dataset(first: date, last: date, settings: config.Settings):
+    """The curated partitions first..last that exist, as one pyarrow dataset with ``context_date``.
+    Columns missing from older files read as NULL (the schema is given, not inferred)."""
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    filesystem, root, found = curated_files(first, last, storage.curated_store(settings))
     partitioning = pa.schema([(schema.PARTITION_COLUMN, pa.string())])
     full_schema = pa.unify_schemas([schema.arrow_schema(), partitioning])
     if not found:
@@ -262,6 +269,41 @@ def messages_dataset(first: date, last: date, settings: config.Settings):
         partitioning=ds.partitioning(partitioning, flavor="hive"),
         partition_base_dir=f"{root}/{schema.TABLE_NAME}",
     )
+
+
+DUCKDB_TYPES = {
+    "bigint": "BIGINT",
+    "int": "INTEGER",
+    "string": "VARCHAR",
+    "boolean": "BOOLEAN",
+    "timestamp": "TIMESTAMPTZ",
+    "array<string>": "VARCHAR[]",
+    "array<bigint>": "BIGINT[]",
+}
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def register_messages(con, first: date, last: date, settings: config.Settings) -> None:
+    """``messages`` in DuckDB over the curated partitions first..last: local files through DuckDB's own
+    Parquet reader (leaner and faster), S3 through pyarrow's filesystem (no extension to download)."""
+    store = storage.curated_store(settings)
+    if not isinstance(store, storage.LocalStore):
+        con.register("messages", messages_dataset(first, last, settings))
+        return
+    _, _, found = curated_files(first, last, store)
+    if not found:
+        con.register("messages", messages_dataset(first, last, settings))
+        return
+    files = "[" + ", ".join(_quote(path) for path in found) + "]"
+    source = f"read_parquet({files}, hive_partitioning = true, union_by_name = true, hive_types = {{'context_date': VARCHAR}})"
+    present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+    columns = [
+        c.name if c.name in present else f"CAST(NULL AS {DUCKDB_TYPES[c.type]}) AS {c.name}" for c in schema.COLUMNS
+    ]
+    con.execute(f"CREATE OR REPLACE TEMP VIEW messages AS SELECT {', '.join(columns)}, context_date FROM {source}")
 
 
 def _words_table(column: str, words: Iterable[str]):
@@ -281,7 +323,7 @@ class DuckDBReports:
         self.con.execute("SET TimeZone = 'UTC'")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
-        self.con.register("messages", messages_dataset(first, last, settings))
+        register_messages(self.con, first, last, settings)
         self.con.register("stopwords", _words_table("word", stopwords.ALL))
 
     def _execute(self, sql: str, params: Mapping[str, Any]):

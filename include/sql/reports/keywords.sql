@@ -3,17 +3,16 @@
 -- their #; words shorter than 3 letters and stopwords are dropped, except tracked keywords, which are
 -- always reported, at zero when nobody used them.
 WITH tokens AS (
-  SELECT DISTINCT
-    m.chat_id,
-    m.message_id,
+  SELECT
     m.sender_id,
     t.token
   FROM counted_messages AS m
+  -- each token once per message
   CROSS JOIN UNNEST(
-    REGEXP_EXTRACT_ALL(
+    ARRAY_DISTINCT(REGEXP_EXTRACT_ALL(
       REPLACE(LOWER(m.text), '’', ''''),
       'https?://\S+|www\.\S+|t\.me/\S+|[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+|@[\p{L}\p{N}_]+|#[\p{L}\p{M}\p{N}_]+|\p{L}[\p{L}\p{M}]*(?:''\p{L}[\p{L}\p{M}]*)*'
-    )
+    ))
   ) AS t(token)
   WHERE m.text IS NOT NULL
 ),

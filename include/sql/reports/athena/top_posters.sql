@@ -13,48 +13,63 @@ WITH counted_messages AS (
   SELECT
     chat_id,
     message_id,
-    CAST(sent_at AT TIME ZONE :timezone AS DATE) AS day,
-    sent_at AT TIME ZONE :timezone AS local_sent_at,
-    CASE WHEN NOT sender_chat_id IS NULL THEN sender_chat_id ELSE user_id END AS sender_id,
-    CASE
-      WHEN NOT sender_chat_id IS NULL
-      THEN sender_chat_title
-      ELSE COALESCE(
-        NULLIF(
-          TRIM(
-            CONCAT(
-              CAST(COALESCE(user_first_name, '') AS VARCHAR),
-              CAST(' ' AS VARCHAR),
-              CAST(COALESCE(user_last_name, '') AS VARCHAR)
-            )
-          ),
-          ''
-        ),
-        CONCAT(CAST('@' AS VARCHAR), CAST(user_username AS VARCHAR))
-      )
-    END AS sender_name,
+    CAST(local_sent_at AS DATE) AS day,
+    local_sent_at,
+    sender_id,
+    sender_name,
     text
   FROM (
     SELECT
-      *,
-      ROW_NUMBER() OVER (
-        PARTITION BY chat_id, message_id
-        ORDER BY COALESCE(edited_at, sent_at) DESC, update_id DESC
-      ) AS version
-    FROM messages
+      chat_id,
+      message_id,
+      sent_at AT TIME ZONE :timezone AS local_sent_at,
+      sender_id,
+      sender_name,
+      text
+    FROM (
+      SELECT
+        chat_id,
+        message_id,
+        sent_at,
+        CASE WHEN NOT sender_chat_id IS NULL THEN sender_chat_id ELSE user_id END AS sender_id,
+        CASE
+          WHEN NOT sender_chat_id IS NULL
+          THEN sender_chat_title
+          ELSE COALESCE(
+            NULLIF(
+              TRIM(
+                CONCAT(
+                  CAST(COALESCE(user_first_name, '') AS VARCHAR),
+                  CAST(' ' AS VARCHAR),
+                  CAST(COALESCE(user_last_name, '') AS VARCHAR)
+                )
+              ),
+              ''
+            ),
+            CONCAT(CAST('@' AS VARCHAR), CAST(user_username AS VARCHAR))
+          )
+        END AS sender_name,
+        sender_chat_id IS NULL AND COALESCE(user_is_bot, FALSE) AS sender_is_bot,
+        text,
+        ROW_NUMBER() OVER (
+          PARTITION BY chat_id, message_id
+          ORDER BY COALESCE(edited_at, sent_at) DESC, update_id DESC
+        ) AS version
+      FROM messages
+      WHERE
+        context_date BETWEEN :scan_from AND :scan_to
+        AND update_type IN ('message', 'edited_message', 'channel_post', 'edited_channel_post')
+        AND COALESCE(content_type, '') <> 'service'
+        AND NOT message_id IS NULL
+        AND NOT sent_at IS NULL
+    ) AS versions
     WHERE
-      context_date BETWEEN :scan_from AND :scan_to
-      AND update_type IN ('message', 'edited_message', 'channel_post', 'edited_channel_post')
-      AND COALESCE(content_type, '') <> 'service'
-      AND NOT message_id IS NULL
-      AND NOT sent_at IS NULL
-  ) AS versions
+      version = 1 AND (
+        :include_bots OR NOT sender_is_bot
+      )
+  ) AS latest
   WHERE
-    version = 1
-    AND CAST(sent_at AT TIME ZONE :timezone AS DATE) BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
-    AND (
-      :include_bots OR NOT sender_chat_id IS NULL OR NOT COALESCE(user_is_bot, FALSE)
-    )
+    CAST(local_sent_at AS DATE) BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
 ), per_sender AS (
   SELECT
     sender_id,
