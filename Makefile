@@ -55,8 +55,10 @@ lint: venv
 	$(BIN)/ruff check dags plugins lambda tests bench
 	$(BIN)/ruff format --check dags plugins lambda tests bench
 
+# The whole pipeline on a simulated group: webhook server, 14 days of traffic, the DAGs, the report.
+# Its own lake (data/demo/, wiped first) and AIRFLOW_HOME (.airflow-demo/): runs twice, same results.
 demo: venv
-	@echo "make demo: not yet. It will start the webhook server, simulate 14 days of a group, run the DAGs and print the report."
+	$(BIN)/python -m telegram_pipeline.demo $(DEMO_ARGS)
 
 # Headless Chromium from Debian, for the tests that look at pages in a real browser (skipped without it).
 browser:

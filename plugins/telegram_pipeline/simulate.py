@@ -149,6 +149,7 @@ ADMIN_NOTES = ["Lembrete: sem propaganda no grupo, por favor.",
 STICKERS = [("👏", "HotCherry"), ("😂", "RunnerCats"), ("🏃", "RunnerCats"), ("🔥", "HotCherry")]
 PHOTO_CAPTIONS = ["Longão de hoje com a galera {emoji} {tag}", "Minha medalha da prova {emoji} {tag}",
                   "Pôr do sol no Ibirapuera durante o treino {emoji}", "Tênis novo chegou! {tag}"]  # fmt: skip
+EDIT_ADDITIONS = ["✅", "👍", "🙏", "😅", "!!"]
 OTHER_CHAT_TEXTS = [
     "Vendo bicicleta aro 29",
     "Alguém tem barraca para trocar?",
@@ -435,7 +436,8 @@ class _Generator:
             self.recent.append(message)
             if "text" in message and "forward_origin" not in message and rng.random() < 0.05:
                 edited_at = when + rng.randrange(30, 900)
-                edited = dict(message, edit_date=edited_at, text=message["text"] + " (editado)")
+                # the usual edit: an afterthought appended, the entities before it unchanged
+                edited = dict(message, edit_date=edited_at, text=message["text"] + " " + rng.choice(EDIT_ADDITIONS))
                 self._add(edited_at, {"edited_message": edited})
             if rng.random() < 0.06:
                 reactor = rng.choice(present)
