@@ -1,0 +1,265 @@
+"""Benchmark of the daily consolidation: generated days of 10,000 and 100,000 realistic updates, from a
+local folder and from moto's S3 server, beside a naive baseline (objects read one at a time, one
+small pyarrow table per object, concatenated).
+
+Each case runs in its own subprocess, so its peak memory (ru_maxrss) is its own. moto's server runs
+in this (parent) process on 127.0.0.1, so its CPU competes with the client on the same 2 cores.
+
+    .venv/bin/python bench/bench_consolidate.py            # local 10k + 100k, S3 10k
+    .venv/bin/python bench/bench_consolidate.py --s3-sizes 10000,100000   # S3 100k too (minutes)
+
+Prints a table, then one machine-readable JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "plugins"))
+
+DAY = date(2026, 3, 14)
+CHAT = -1001234567890
+WORDS = (
+    "bom dia treino corrida amanhã parque ibirapuera longão sábado pace ritmo tênis prova maratona "
+    "meia inscrição hidratação alongamento lesão joelho chuva calor grupo encontro café depois km"
+).split()
+TAGS = ["#corrida", "#maratona", "#treino", "#longão", "#sp"]
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def generate_update(update_id: int, rng: random.Random) -> bytes:
+    """One update of a living group: mostly text with entities, some edits, media, reactions, joins."""
+    start = int(datetime(DAY.year, DAY.month, DAY.day, tzinfo=UTC).timestamp())
+    when = start + rng.randrange(86_400 - 3_600)
+    user = 100_000 + int(rng.paretovariate(1.2) * 10) % 400
+    sender = {
+        "id": user,
+        "is_bot": False,
+        "first_name": f"Pessoa {user}",
+        "username": f"pessoa{user}",
+        "language_code": "pt-br",
+    }
+    chat = {"id": CHAT, "title": "Grupo de Corrida SP", "username": "corrida_sp", "type": "supergroup"}
+    kind = rng.random()
+    if kind < 0.08:
+        payload = {
+            "chat": chat,
+            "message_id": rng.randrange(1, update_id + 2),
+            "user": sender,
+            "date": when,
+            "old_reaction": [],
+            "new_reaction": [{"type": "emoji", "emoji": rng.choice("🔥👍❤️😂")}],
+        }
+        return json.dumps({"update_id": update_id, "message_reaction": payload}, ensure_ascii=False).encode()
+    text = " ".join(rng.choice(WORDS) for _ in range(rng.randrange(3, 25))).capitalize() + " 🏃‍♀️"
+    entities = []
+    if rng.random() < 0.3:
+        tag = rng.choice(TAGS)
+        entities.append({"offset": utf16_len(text) + 1, "length": utf16_len(tag), "type": "hashtag"})
+        text += f" {tag}"
+    if rng.random() < 0.15:
+        mention = f"@pessoa{rng.randrange(100_000, 100_400)}"
+        entities.append({"offset": utf16_len(text) + 1, "length": utf16_len(mention), "type": "mention"})
+        text += f" {mention}"
+    if rng.random() < 0.05:
+        url = "https://exemplo.com.br/rota"
+        entities.append({"offset": utf16_len(text) + 1, "length": utf16_len(url), "type": "url"})
+        text += f" {url}"
+    message = {"message_id": update_id, "from": sender, "chat": chat, "date": when}
+    if kind < 0.14:
+        message.update(
+            photo=[{"file_id": "AgAC" + "x" * 40, "file_unique_id": "AQAD", "width": 1280, "height": 960}],
+            caption=text,
+            caption_entities=entities,
+        )
+    elif kind < 0.18:
+        message["sticker"] = {
+            "file_id": "CAAC" + "y" * 40,
+            "emoji": "👏",
+            "width": 512,
+            "height": 512,
+            "type": "regular",
+        }
+    elif kind < 0.19:
+        message["new_chat_members"] = [{"id": user + 1000, "is_bot": False, "first_name": "Nova"}]
+    else:
+        message.update(text=text, entities=entities)
+        if rng.random() < 0.2:
+            message["reply_to_message"] = {
+                "message_id": max(1, update_id - rng.randrange(1, 50)),
+                "chat": chat,
+                "date": when - 60,
+            }
+    if kind > 0.95:  # an edit: sent earlier the same day, edited now
+        message["date"] = max(start, when - 600)
+        message["edit_date"] = when
+        return json.dumps({"update_id": update_id, "edited_message": message}, ensure_ascii=False).encode()
+    return json.dumps({"update_id": update_id, "message": message}, ensure_ascii=False).encode()
+
+
+def generate_day(count: int, seed: int = 7) -> dict[str, bytes]:
+    rng = random.Random(seed)
+    first = 900_000_000
+    return {f"context_date={DAY}/{first + i}.json": generate_update(first + i, rng) for i in range(count)}
+
+
+def naive(settings) -> int:
+    """The baseline: one object at a time, one small table per object, concatenated, one file."""
+    import pyarrow as pa
+    from telegram_pipeline import consolidate, parse, schema, storage
+
+    raw = storage.raw_store(settings)
+    target = schema.arrow_schema()
+    tables, seen = [], set()
+    for key in raw.list(f"context_date={DAY}"):
+        try:
+            row = parse.parse(raw.read(key))
+        except parse.BadUpdate:
+            continue
+        if row["update_id"] in seen:
+            continue
+        seen.add(row["update_id"])
+        for column in ("sent_at", "edited_at"):
+            row[column] = None if row[column] is None else datetime.fromtimestamp(row[column], UTC)
+        tables.append(pa.Table.from_pylist([row], schema=target))
+    table = pa.concat_tables(tables).sort_by("update_id") if tables else target.empty_table()
+    storage.curated_store(settings).replace_folder(
+        consolidate.partition_prefix(DAY), {"data.parquet": consolidate.parquet_bytes(table)}
+    )
+    return table.num_rows
+
+
+def worker(mode: str) -> None:
+    from telegram_pipeline import config, consolidate
+
+    settings = config.load()
+    started = time.perf_counter()
+    if mode == "consolidate":
+        result = consolidate.consolidate_day(DAY, settings)
+        rows, in_flight = result.rows, result.requests_in_flight
+    else:
+        rows, in_flight = naive(settings), 1
+    seconds = time.perf_counter() - started
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"rows": rows, "seconds": seconds, "peak_mib": peak_mib, "in_flight": in_flight}))
+
+
+def run_case(mode: str, env: dict[str, str]) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--worker", mode], env=env, capture_output=True, text=True, check=False
+    )
+    if out.returncode:
+        raise SystemExit(f"{mode} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def upload(store, objects: dict[str, bytes]) -> None:
+    with ThreadPoolExecutor(32) as pool:
+        list(pool.map(lambda item: store.write(*item), objects.items()))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--worker", choices=["consolidate", "naive"], help=argparse.SUPPRESS)
+    parser.add_argument("--local-sizes", default="10000,100000")
+    parser.add_argument("--s3-sizes", default="10000")
+    parser.add_argument("--skip-naive-above", type=int, default=100_000, help="largest day the naive baseline runs on")
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.worker)
+        return
+
+    import logging
+
+    from telegram_pipeline import aws, config, storage
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+    base_env = {**os.environ, "PYTHONPATH": str(REPO / "plugins"), "MAX_BAD_SHARE": "1", "PSEUDONYMIZE_KEY": ""}
+    results = []
+    work = Path(tempfile.mkdtemp(prefix="bench-consolidate-"))
+    server = None
+    cases = [("local", int(n)) for n in args.local_sizes.split(",") if n] + [
+        ("s3", int(n)) for n in args.s3_sizes.split(",") if n
+    ]
+    for backend, count in cases:
+        objects = generate_day(count)
+        mean_bytes = sum(map(len, objects.values())) / len(objects)
+        env = dict(base_env)
+        if backend == "local":
+            env.update(RAW_URI=str(work / f"raw-{count}"), CURATED_URI=str(work / f"curated-{count}"))
+        else:
+            if server is None:
+                from moto.server import ThreadedMotoServer
+
+                os.environ.update(
+                    AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1"
+                )
+                server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+                server.start()
+                host, port = server.get_host_and_port()
+                os.environ["AWS_ENDPOINT_URL"] = f"http://{host}:{port}"
+            bucket = f"bench-{count}"
+            aws.client("s3", config.load()).create_bucket(Bucket=bucket)
+            env.update(
+                RAW_URI=f"s3://{bucket}/raw",
+                CURATED_URI=f"s3://{bucket}/curated",
+                AWS_ENDPOINT_URL=os.environ["AWS_ENDPOINT_URL"],
+                AWS_ACCESS_KEY_ID="bench",
+                AWS_SECRET_ACCESS_KEY="bench",
+                AWS_DEFAULT_REGION="us-east-1",
+            )
+        os.environ.update(RAW_URI=env["RAW_URI"])
+        upload(storage.open_store(env["RAW_URI"]), objects)
+        del objects
+        fast = run_case("consolidate", env)
+        slow = run_case("naive", env) if count <= args.skip_naive_above else None
+        row = {
+            "backend": backend,
+            "updates": count,
+            "mean_object_bytes": round(mean_bytes),
+            "seconds": round(fast["seconds"], 2),
+            "updates_per_s": round(count / fast["seconds"]),
+            "peak_mib": round(fast["peak_mib"]),
+            "requests_in_flight": fast["in_flight"],
+            "naive_seconds": round(slow["seconds"], 2) if slow else None,
+            "naive_updates_per_s": round(count / slow["seconds"]) if slow else None,
+            "naive_peak_mib": round(slow["peak_mib"]) if slow else None,
+            "speedup": round(slow["seconds"] / fast["seconds"], 1) if slow else None,
+            "rows": fast["rows"],
+        }
+        assert slow is None or slow["rows"] == fast["rows"], (slow, fast)
+        results.append(row)
+        print(
+            f"{backend:5} {count:>7} updates: {row['seconds']:>6.2f} s {row['updates_per_s']:>7}/s peak {row['peak_mib']:>4} MiB "
+            f"in flight {row['requests_in_flight']:>2} | naive {row['naive_seconds']} s peak {row['naive_peak_mib']} MiB | "
+            f"speedup {row['speedup']}×",
+            flush=True,
+        )
+    if server is not None:
+        server.stop()
+    load = os.getloadavg()
+    print(
+        json.dumps(
+            {"bench": "consolidate", "cpus": os.cpu_count(), "loadavg_1m": round(load[0], 2), "results": results}
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
