@@ -148,6 +148,8 @@ def worker(mode: str) -> None:
     from telegram_pipeline import config, consolidate
 
     settings = config.load()
+    import pyarrow.parquet  # noqa: F401  (both sides: time the work, not the first import of pyarrow)
+
     started = time.perf_counter()
     if mode == "consolidate":
         result = consolidate.consolidate_day(DAY, settings)

@@ -151,3 +151,10 @@ def test_catalog_cli_registers_a_range(glue_lake, capsys):
     assert cli.main(["catalog", "--date", "2026-01-08", "--to", "2026-01-10"]) == 0
     assert sorted(partitions(glue_lake["database"])) == ["2026-01-08", "2026-01-09", "2026-01-10"]
     assert '"created": 3' in capsys.readouterr().out
+
+
+def test_readme_lists_every_column_of_the_messages_table():
+    readme = (config.REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Consolidation", 1)[1].split("\n## ", 1)[0]
+    for column in schema.COLUMNS:
+        assert f"| `{column.name}` | {column.type} |" in section, column.name
