@@ -212,11 +212,12 @@ def test_storage_failing_then_hanging_under_the_webhook_loses_nothing_and_double
         fault["mode"] = None
         time.sleep(0.3)
         fault["mode"] = hang  # longer than the sender waits: the write lands after it gave up
+        hang_began = time.monotonic()
         time.sleep(1.5)
         fault["mode"] = None
         for each in threads:
             each.join(150)
-        time.sleep(hang)  # the last hung writes finish
+        time.sleep(max(0.0, hang_began + hang + 0.3 - time.monotonic()))  # the first hung writes land
     finally:
         httpd.shutdown()
         httpd.server_close()

@@ -406,3 +406,67 @@ def parse_ok(data: bytes) -> bool:
 
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__, "-q"]))
+
+
+# -- the same promises over real HTTP, through `serve` ----------------------------------------
+
+http_tokens = st.one_of(
+    st.just(SECRET), st.from_regex(r"[!-~]{0,40}", fullmatch=True), st.sampled_from([SECRET[:-1], ""])
+)
+http_methods = st.sampled_from(["POST", "GET", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "BREW", "post"])
+
+
+@pytest.fixture
+def served(tmp_path, monkeypatch):
+    """`serve` in this process on a local lake, for one test (all its examples): (port, raw folder)."""
+    import threading
+
+    from telegram_pipeline import server
+
+    raw = tmp_path / "served-raw"
+    raw.mkdir()
+    monkeypatch.setenv("WEBHOOK_SECRET", SECRET)
+    monkeypatch.setenv("ALLOWED_CHAT_IDS", str(CHAT_ID))
+    monkeypatch.setenv("RAW_URI", str(raw))
+    httpd = server.make_server("127.0.0.1", 0)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield httpd.server_address[1], raw
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@examples(40)
+@given(
+    method=http_methods,
+    secret_headers=st.lists(st.tuples(header_names, http_tokens), max_size=3),
+    junk_headers=st.lists(
+        st.tuples(
+            st.from_regex(r"[A-Za-z][A-Za-z0-9-]{0,20}", fullmatch=True), st.from_regex(r"[ -~]{0,40}", fullmatch=True)
+        ),
+        max_size=4,
+    ),
+    body=st.one_of(st.binary(max_size=200), mutated_updates()),
+)
+def test_served_webhook_never_5xx_never_writes_without_the_secret(served, method, secret_headers, junk_headers, body):
+    import http.client
+
+    port, raw = served
+    before = sorted(raw.rglob("*.json"))
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.putrequest(method, "/webhook", skip_accept_encoding=True)
+    for name, value in [*secret_headers, *junk_headers]:  # repeated names are sent repeated
+        if name.lower() not in {"content-length", "transfer-encoding", "host", "connection", "expect"}:
+            connection.putheader(name, value)
+    connection.putheader("Content-Length", str(len(body)))
+    connection.endheaders(body)
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    assert response.status < 500
+    written = sorted(set(raw.rglob("*.json")) - set(before))
+    values = [value for _, value in secret_headers]
+    if values != [SECRET]:  # missing, wrong, or sent more than once (joined by commas): refused
+        assert written == [] and response.status in {401, 403, 405}
+    for path in written:
+        assert path.read_bytes() == body

@@ -125,6 +125,13 @@ class WebhookRequestHandler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _dispatch
 
+    def __getattr__(self, name: str):
+        # Any other method (TRACE, a lower-case "post", made-up ones) is the handler's to answer (405),
+        # not http.server's 501: a 5xx would tell a sender to retry what can never succeed.
+        if name.startswith("do_"):
+            return self._dispatch
+        raise AttributeError(name)
+
     def version_string(self) -> str:
         return self.server_version
 
