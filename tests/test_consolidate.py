@@ -62,7 +62,13 @@ def test_a_day_becomes_one_sorted_parquet_file(lake):
     table = read_partition(DAY)
     assert table.schema == schema.arrow_schema()
     assert table["update_id"].to_pylist() == list(range(1, 31))
-    assert pq.ParquetFile(pa.BufferReader(curated.read(consolidate.partition_key(DAY)))).metadata.row_group(0).column(0).compression == "ZSTD"
+    assert (
+        pq.ParquetFile(pa.BufferReader(curated.read(consolidate.partition_key(DAY))))
+        .metadata.row_group(0)
+        .column(0)
+        .compression
+        == "ZSTD"
+    )
     assert table["hashtags"].to_pylist()[0] == ["#corrida"]
     assert consolidate.check_day(DAY, result.rows)["rows"] == 30
 
@@ -155,7 +161,9 @@ def test_too_many_bad_objects_fail_loudly_and_leave_the_partition(lake):
     before = storage.curated_store().read(consolidate.partition_key(DAY))
     for i in range(3):
         put(DAY, f"junk{i}.json", b"garbage")
-    with pytest.raises(consolidate.TooManyBadObjects, match=r"3 of 13 raw objects are bad \(23\.1% > MAX_BAD_SHARE 5\.0%\)"):
+    with pytest.raises(
+        consolidate.TooManyBadObjects, match=r"3 of 13 raw objects are bad \(23\.1% > MAX_BAD_SHARE 5\.0%\)"
+    ):
         consolidate.consolidate_day(DAY)
     assert storage.curated_store().read(consolidate.partition_key(DAY)) == before
     assert len(list(storage.quarantine_store().list(f"context_date={DAY}"))) == 6  # quarantined all the same
@@ -212,7 +220,11 @@ def test_partition_day_is_the_event_day_in_timezone(monkeypatch):
     assert datetime.fromtimestamp(late_evening, UTC).date() != DAY
     put(DAY, "1.json", message(1, late_evening))
     # An edit today of a message sent two days ago belongs to today (edit_date), not to the send day.
-    put(DAY, "2.json", edit(2, unix(date(2026, 1, 8), 10, 0, "America/Sao_Paulo"), unix(DAY, 9, 0, "America/Sao_Paulo"), 77))
+    put(
+        DAY,
+        "2.json",
+        edit(2, unix(date(2026, 1, 8), 10, 0, "America/Sao_Paulo"), unix(DAY, 9, 0, "America/Sao_Paulo"), 77),
+    )
     result = consolidate.consolidate_day(DAY)
     assert (result.rows, result.quarantined) == (2, 0)
     assert consolidate.check_day(DAY, 2)["event_time_outside_day"] == 0
@@ -238,7 +250,9 @@ def test_quality_check_fails_with_the_numbers(monkeypatch):
     rows[0]["sent_at"] = datetime(2026, 1, 11, 0, 0, tzinfo=UTC)
     rows[1]["chat_id"] = None
     loose = pa.schema([f.with_nullable(True) for f in schema.arrow_schema()])  # our writer refuses NULL keys
-    storage.curated_store().write(consolidate.partition_key(DAY), consolidate.parquet_bytes(pa.Table.from_pylist(rows, schema=loose)))
+    storage.curated_store().write(
+        consolidate.partition_key(DAY), consolidate.parquet_bytes(pa.Table.from_pylist(rows, schema=loose))
+    )
     with pytest.raises(consolidate.QualityCheckFailed) as failure:
         consolidate.check_day(DAY, 4)
     assert "1 rows with null chat id" in str(failure.value)
@@ -277,7 +291,12 @@ def test_pseudonymised_senders(monkeypatch):
 
 
 def test_lone_surrogates_do_not_break_the_day():
-    put(DAY, "1.json", b'{"update_id": 1, "message": {"message_id": 1, "date": %d, "chat": {"id": -1}, "text": "a\\ud800b"}}' % unix(DAY))
+    put(
+        DAY,
+        "1.json",
+        b'{"update_id": 1, "message": {"message_id": 1, "date": %d, "chat": {"id": -1}, "text": "a\\ud800b"}}'
+        % unix(DAY),
+    )
     assert consolidate.consolidate_day(DAY).rows == 1
     assert read_partition(DAY)["text"].to_pylist() == ["a?b"]
 
@@ -291,3 +310,21 @@ def test_cli_consolidates_a_range(capsys):
         put(DAY, f"junk{i}.json", b"x")
     assert cli.main(["consolidate", "--date", "2026-01-10"]) == 1
     assert "MAX_BAD_SHARE" in capsys.readouterr().err
+
+
+def test_a_large_day_split_across_processes_gives_the_same_file(monkeypatch):
+    fill_day(DAY, 60)
+    put(DAY, "999-copy-of-1.json", message(1, unix(DAY, 8) + 60))  # sorts last: lands in another slice than 1.json
+    put(DAY, "junk.json", b"junk")
+    monkeypatch.setenv("MAX_BAD_SHARE", "0.5")
+    single = consolidate.consolidate_day(DAY)
+    body = storage.curated_store().read(consolidate.partition_key(DAY))
+    monkeypatch.setattr(consolidate, "processes_for", lambda objects: 3)
+    split = consolidate.consolidate_day(DAY)
+    assert storage.curated_store().read(consolidate.partition_key(DAY)) == body
+    assert (
+        (split.rows, split.duplicates, split.quarantined)
+        == (single.rows, single.duplicates, single.quarantined)
+        == (60, 1, 1)
+    )
+    assert split.requests_in_flight == 3 * consolidate.READ_CONCURRENCY["local"]

@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
 import sys
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -44,6 +46,10 @@ DATA_FILE = "data.parquet"
 # local reads are cheap syscalls, so a few threads are enough. The S3 figure matches the boto3
 # client's connection pool (aws.client's max_pool_connections).
 READ_CONCURRENCY = {"s3": 64, "local": 8}
+# A day this large is split into contiguous runs of keys, one process each: flattening is CPU-bound
+# Python, and one process gets one core. Contiguous runs keep "the first key wins" for duplicates.
+PARALLEL_MIN_OBJECTS = 20_000
+MAX_PROCESSES = 4
 # Keys read per batch: bounds the raw bytes held at once, whatever the size of the day.
 READ_BATCH = 8192
 # Keys one thread reads in a row: on local disk a thread-pool hand-off per object costs more than
@@ -197,21 +203,17 @@ def _reason_kind(reason: str) -> str:
     return reason.split(":", 1)[0]
 
 
-def consolidate_day(day: date, settings: config.Settings | None = None) -> DayResult:
-    """Consolidate one day (see the module's docstring). Raises TooManyBadObjects above MAX_BAD_SHARE,
-    StorageError when storage fails (worth a retry)."""
-    started = time.perf_counter()
-    settings = settings or config.load()
+def read_slice(
+    day: date, keys: list[str], settings: config.Settings
+) -> tuple[Any, dict[str, tuple[str, bytes | None]], int]:
+    """Read and flatten ``keys`` (a contiguous run of the day's keys): (Arrow table sorted by update_id,
+    bad objects {key: (reason, bytes or None)}, duplicates dropped). The first key with an update_id wins."""
     raw = storage.raw_store(settings)
     start, end = day_bounds(day, settings.timezone)
-    keys = list(raw.list(raw_prefix(day)))
-    result = DayResult(day=day.isoformat(), objects=len(keys))
-    concurrency = read_concurrency(raw)
-    result.requests_in_flight = min(concurrency, len(keys))
     rows: dict[int, dict[str, Any]] = {}
     bad: dict[str, tuple[str, bytes | None]] = {}
-
-    for key, data in read_in_order(raw, keys, concurrency):
+    duplicates = 0
+    for key, data in read_in_order(raw, keys, read_concurrency(raw)):
         if isinstance(data, storage.ObjectNotFound):
             bad[key] = ("missing: listed, then gone when read", None)
             continue
@@ -228,9 +230,56 @@ def consolidate_day(day: date, settings: config.Settings | None = None) -> DayRe
             bad[key] = (f"misfiled: its event time is on {filed_on} in {settings.timezone}, not {day}", data)
             continue
         if row["update_id"] in rows:
-            result.duplicates += 1
+            duplicates += 1
             continue
         rows[row["update_id"]] = row
+    return to_table([rows[update_id] for update_id in sorted(rows)]), bad, duplicates
+
+
+def merge_slices(tables: list) -> tuple[Any, int]:
+    """One table sorted by update_id, one row per update_id (an earlier slice's row wins), and the
+    number of rows dropped as duplicates across slices."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table = pa.concat_tables(tables).combine_chunks()
+    if len(tables) == 1:
+        return table, 0
+    order = pc.sort_indices(table, [("update_id", "ascending")])  # stable: slice order among equals
+    ids = pc.take(table["update_id"], order)
+    first = pc.not_equal(ids[1:], ids[:-1])
+    keep = pa.concat_arrays([pa.array([True]), first.combine_chunks()]) if len(ids) else pa.array([], pa.bool_())
+    merged = pc.take(table, pc.filter(order, keep)).combine_chunks()
+    return merged, table.num_rows - merged.num_rows
+
+
+def processes_for(objects: int) -> int:
+    if objects < PARALLEL_MIN_OBJECTS:
+        return 1
+    return max(1, min(MAX_PROCESSES, len(os.sched_getaffinity(0))))
+
+
+def consolidate_day(day: date, settings: config.Settings | None = None) -> DayResult:
+    """Consolidate one day (see the module's docstring). Raises TooManyBadObjects above MAX_BAD_SHARE,
+    StorageError when storage fails (worth a retry)."""
+    started = time.perf_counter()
+    settings = settings or config.load()
+    raw = storage.raw_store(settings)
+    keys = list(raw.list(raw_prefix(day)))
+    result = DayResult(day=day.isoformat(), objects=len(keys))
+    processes = processes_for(len(keys))
+    size = -(-len(keys) // processes) if keys else 0
+    slices = [keys[i : i + size] for i in range(0, len(keys), size)] if keys else [[]]
+    result.requests_in_flight = sum(min(read_concurrency(raw), len(part)) for part in slices)
+    if len(slices) == 1:
+        parts = [read_slice(day, slices[0], settings)]
+    else:
+        spawn = multiprocessing.get_context("spawn")  # no fork: the parent may hold threads and sockets
+        with ProcessPoolExecutor(max_workers=len(slices), mp_context=spawn) as pool:
+            parts = list(pool.map(read_slice, [day] * len(slices), slices, [settings] * len(slices)))
+    table, cross_duplicates = merge_slices([part[0] for part in parts])
+    bad = {key: value for part in parts for key, value in part[1].items()}
+    result.duplicates = sum(part[2] for part in parts) + cross_duplicates
 
     _quarantine(settings, day, bad)
     result.quarantined = len(bad)
@@ -243,7 +292,6 @@ def consolidate_day(day: date, settings: config.Settings | None = None) -> DayRe
             f"{storage.quarantine_store(settings).url(raw_prefix(day))}/. The partition was left as it was."
         )
 
-    table = to_table([rows[update_id] for update_id in sorted(rows)])
     table = privacy.pseudonymize(table, settings.pseudonymize_key)
     body = parquet_bytes(table)
     curated = storage.curated_store(settings)
