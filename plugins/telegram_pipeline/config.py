@@ -49,7 +49,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "LATE_DAYS": ("2", "Days looked back on each run, so updates arriving up to 48 h late land in their day."),
     "MAX_BAD_SHARE": ("0.05", "Share of bad raw objects in a day above which consolidation fails."),
     "TRACKED_KEYWORDS": ("", "Comma-separated keywords always reported, even at zero."),
-    "INCLUDE_BOTS": ("false", "`true` counts bots in top_posters."),
+    "INCLUDE_BOTS": ("false", "`true` counts bots' messages in every report (left out by default)."),
     "PSEUDONYMIZE_KEY": (
         "",
         "When set, senders become a keyed hash in curated and report layers, and names are dropped.",
