@@ -43,6 +43,10 @@ PROGRESS = "DEMO| "
 FLAKY_EVERY = 97
 
 
+def shown(path: Path) -> str:
+    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -148,9 +152,7 @@ def ingest(simulation: simulate.Simulation, env: dict[str, str], lake: Path) -> 
     threading.Thread(target=gateway.serve_forever, daemon=True).start()
     try:
         wait_for_port(port, server, log)
-        print(
-            f"   webhook server on http://127.0.0.1:{port}/ (log: {log.relative_to(REPO)}), gateway on :{gateway_port}"
-        )
+        print(f"   webhook server on http://127.0.0.1:{port}/ (log: {shown(log)}), gateway on :{gateway_port}")
         started = time.monotonic()
         result = simulate.send(simulation.deliveries, f"http://127.0.0.1:{gateway_port}/", SECRET, concurrency=8)
         elapsed = time.monotonic() - started
@@ -331,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     if {int(key.rsplit("/", 1)[1].removesuffix(".json")) for key in stored} != expected:
         raise RuntimeError("the raw zone does not hold exactly the group's updates")
 
-    print(f"3. The DAGs through Airflow (dag.test, log: {(lake / 'airflow.log').relative_to(REPO)})")
+    print(f"3. The DAGs through Airflow (dag.test, log: {shown(lake / 'airflow.log')})")
     run_dags([first + dt.timedelta(days=n) for n in range(args.days)], env, lake)
 
     dag_html = headline(simulation, lake, first, last)
