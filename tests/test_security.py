@@ -195,3 +195,41 @@ def test_chat_id_allowlist_keeps_other_chats_out(tmp_path):
         event(json.dumps(update(41, chat_id=CHAT_ID + 1)).encode()), store=store, env=env(str(tmp_path))
     )
     assert answer["statusCode"] == 200 and store.puts == 0
+
+
+def test_the_local_server_logs_neither_the_secret_nor_message_text(monkeypatch, tmp_path, capfd, caplog):
+    import http.client
+    import threading
+
+    from telegram_pipeline import server
+
+    caplog.set_level(logging.INFO)
+    monkeypatch.setenv("WEBHOOK_SECRET", SECRET)
+    monkeypatch.setenv("ALLOWED_CHAT_IDS", str(CHAT_ID))
+    httpd = server.make_server("127.0.0.1", 0)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    statuses = []
+    try:
+        for body, token, method in [
+            (_body(61), SECRET, "POST"),
+            (_body(62), NEAR_MISSES[0], "POST"),
+            (_body(63), None, "POST"),
+            (f'{{"update_id": 64, "message": {{"text": "{TEXT}"'.encode(), SECRET, "POST"),
+            (_body(65), SECRET, "PUT"),
+            (TEXT.encode("latin-1", "replace"), SECRET, "POST"),
+        ]:
+            connection = http.client.HTTPConnection("127.0.0.1", httpd.server_address[1], timeout=30)
+            headers = {} if token is None else {"X-Telegram-Bot-Api-Secret-Token": token}
+            connection.request(method, "/webhook", body=body, headers=headers)
+            response = connection.getresponse()
+            statuses.append(response.status)
+            _assert_nothing_leaked(response.read().decode("utf-8", "replace"))
+            connection.close()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert statuses == [200, 403, 401, 400, 405, 400]
+    out, err = capfd.readouterr()
+    assert out.count("\n") >= len(statuses)
+    _assert_nothing_leaked(out + err + caplog.text)
