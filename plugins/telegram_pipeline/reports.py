@@ -40,6 +40,8 @@ HTML_FOLDER = "html"
 HTML_FILE = "report.html"
 DATA_FILE = "data.parquet"
 CURATED_ASSET = "telegram_curated_messages"
+ATHENA_POLL_SECONDS = 2
+ATHENA_MAX_POLLS = 900  # 30 minutes
 
 
 def output_schemas():
@@ -364,7 +366,7 @@ def run_athena_query(sql: str, settings: config.Settings, hook=None) -> tuple[st
         result_configuration=result_configuration,
         workgroup=settings.athena_workgroup,
     )
-    state = hook.poll_query_status(query_id, sleep_time=2)
+    state = hook.poll_query_status(query_id, max_polling_attempts=ATHENA_MAX_POLLS, sleep_time=ATHENA_POLL_SECONDS)
     if state != "SUCCEEDED":
         reason = hook.get_state_change_reason(query_id)
         raise RuntimeError(f"Athena query {query_id} ended {state}: {reason}")
