@@ -91,39 +91,45 @@ def load_handler():
 
 
 def time_handler(count: int, folder: Path) -> dict:
-    """Wall time per update, split into the store's write (temporary file, fsync, rename: the disk's
-    time) and everything else (the handler's own work)."""
+    """Time per update, split into the store's write (temporary file, fsync, rename: the disk's time) and
+    everything else (the handler's own work). Wall-clock, and the thread's CPU time, which a machine
+    busy with other jobs does not inflate."""
     handler = load_handler()
-    write_ms: list[float] = []
+    write_wall: list[float] = []
+    write_cpu: list[float] = []
     put = handler.LocalRawStore.put
 
     def timed_put(store, key, data):
-        started = time.perf_counter_ns()
+        wall, cpu = time.perf_counter_ns(), time.thread_time_ns()
         try:
             put(store, key, data)
         finally:
-            write_ms.append((time.perf_counter_ns() - started) / 1e6)
+            write_cpu.append((time.thread_time_ns() - cpu) / 1e6)
+            write_wall.append((time.perf_counter_ns() - wall) / 1e6)
 
     handler.LocalRawStore.put = timed_put
     batch = events(count)
-    total_ms = []
+    total_wall, total_cpu = [], []
     with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
         for event in events(50, first_id=800_000_000):  # warm-up: the store's folders, zoneinfo, caches
             assert handler.lambda_handler(event, None)["statusCode"] == 200
-        write_ms.clear()
+        write_wall.clear()
+        write_cpu.clear()
         for event in batch:
-            started = time.perf_counter_ns()
+            wall, cpu = time.perf_counter_ns(), time.thread_time_ns()
             answer = handler.lambda_handler(event, None)
-            total_ms.append((time.perf_counter_ns() - started) / 1e6)
+            total_cpu.append((time.thread_time_ns() - cpu) / 1e6)
+            total_wall.append((time.perf_counter_ns() - wall) / 1e6)
             if answer["statusCode"] != 200:
                 raise SystemExit(f"handler answered {answer}")
     stored = sum(1 for _ in folder.rglob("7*.json"))
-    if stored != count or len(write_ms) != count:
+    if stored != count or len(write_wall) != count:
         raise SystemExit(f"{stored} of {count} updates are on disk")
-    own_ms = [total - write for total, write in zip(total_ms, write_ms, strict=True)]
+    own_wall = [total - write for total, write in zip(total_wall, write_wall, strict=True)]
+    own_cpu = [total - write for total, write in zip(total_cpu, write_cpu, strict=True)]
     return {
         name: {"p50": percentile(values, 0.50), "p99": percentile(values, 0.99), "max": max(values)}
-        for name, values in (("own", own_ms), ("write", write_ms), ("total", total_ms))
+        for name, values in (("own", own_wall), ("own_cpu", own_cpu), ("write", write_wall), ("total", total_wall))
     }
 
 
@@ -172,15 +178,17 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
-    own, write, total = handler["own"], handler["write"], handler["total"]
-    print(f"handler, {args.updates} updates, local disk store under {folder.parent}:")
-    print(
-        f"  own work   p50 {own['p50']:.3f} ms  p99 {own['p99']:.3f} ms  max {own['max']:.1f} ms (target p99 < {P99_TARGET_MS} ms)"
-    )
-    print(
-        f"  disk write p50 {write['p50']:.3f} ms  p99 {write['p99']:.3f} ms  max {write['max']:.1f} ms (temp file, fsync, rename)"
-    )
-    print(f"  total      p50 {total['p50']:.3f} ms  p99 {total['p99']:.3f} ms  max {total['max']:.1f} ms")
+    load = os.getloadavg()[0]
+    print(f"handler, {args.updates} updates, local disk store under {folder.parent}, load average {load:.1f}:")
+    labels = {
+        "own": f"own work (target p99 < {P99_TARGET_MS} ms)",
+        "own_cpu": "own work, CPU time",
+        "write": "disk write (temp file, fsync, rename)",
+        "total": "total",
+    }
+    for name, label in labels.items():
+        figures = handler[name]
+        print(f"  p50 {figures['p50']:7.3f} ms  p99 {figures['p99']:7.3f} ms  max {figures['max']:7.1f} ms  {label}")
     print(f"cold import of lambda/handler.py, median of {args.cold_runs} fresh interpreters:")
     print(f"  {cold['import_ms']:.1f} ms (max {cold['import_max_ms']:.1f} ms; target < {COLD_IMPORT_TARGET_MS:.0f} ms)")
     print(f"  then the first request: {cold['first_ms']:.1f} ms")
@@ -188,13 +196,15 @@ def main(argv: list[str] | None = None) -> int:
     def row(metric, value, target="", ok=None):
         return {"metric": metric, "value": round(value, 3), "unit": "ms", "target": target, "ok": ok}
 
+    own_p99 = handler["own"]["p99"]
     results = [
-        row("handler_own_p50_ms", own["p50"]),
-        row("handler_own_p99_ms", own["p99"], f"< {P99_TARGET_MS}", own["p99"] < P99_TARGET_MS),
-        row("disk_write_p50_ms", write["p50"]),
-        row("disk_write_p99_ms", write["p99"]),
-        row("total_p50_ms", total["p50"]),
-        row("total_p99_ms", total["p99"]),
+        row("handler_own_p50_ms", handler["own"]["p50"]),
+        row("handler_own_p99_ms", own_p99, f"< {P99_TARGET_MS}", own_p99 < P99_TARGET_MS),
+        row("handler_own_cpu_p99_ms", handler["own_cpu"]["p99"]),
+        row("disk_write_p50_ms", handler["write"]["p50"]),
+        row("disk_write_p99_ms", handler["write"]["p99"]),
+        row("total_p50_ms", handler["total"]["p50"]),
+        row("total_p99_ms", handler["total"]["p99"]),
         row(
             "cold_import_ms",
             cold["import_ms"],
@@ -203,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
         row("first_request_ms", cold["first_ms"]),
     ]
-    print(json.dumps({"bench": "webhook", "updates": args.updates, "results": results}))
+    print(json.dumps({"bench": "webhook", "updates": args.updates, "load_average": round(load, 1), "results": results}))
     return 0
 
 
