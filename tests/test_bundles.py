@@ -96,6 +96,8 @@ def test_startup_script_exports_the_settings_given_at_build_time(tmp_path):
         and env["TRACKED_KEYWORDS"] == "maratona, longão"
     )
     assert env["CURATED_URI"].startswith("s3://CHANGE-ME") and env["CATALOG"] == "glue"
+    # the execution role may not write into the raw zone, so the quarantine is in the lake bucket
+    assert env["QUARANTINE_URI"].split("/")[2] == env["CURATED_URI"].split("/")[2] != env["RAW_URI"].split("/")[2]
     assert env["SQL_DIR"] == "/usr/local/airflow/dags/include/sql"
     assert "AWS_ENDPOINT_URL" not in env and "WEBHOOK_SECRET" not in env
     settings = config.Settings.from_env(env)  # the exported values are ones the pipeline accepts

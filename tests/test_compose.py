@@ -73,7 +73,7 @@ def test_the_lake_is_minio_with_its_buckets_created(compose):
     for name in AIRFLOW_SERVICES | {"webhook"}:
         env = environment(services[name])
         assert env["AWS_ENDPOINT_URL"] == "http://minio:9000"
-        for setting in ("RAW_URI", "CURATED_URI", "REPORTS_URI"):
+        for setting in ("RAW_URI", "CURATED_URI", "REPORTS_URI", "QUARANTINE_URI"):
             assert env[setting].startswith("s3://")
             assert env[setting].removeprefix("s3://").split("/")[0] in buckets, (
                 f"{setting} of {name} names a bucket minio-init does not create"

@@ -31,10 +31,13 @@ MWAA_SETTINGS = [
     "LATE_DAYS", "MAX_BAD_SHARE", "TRACKED_KEYWORDS", "INCLUDE_BOTS", "PSEUDONYMIZE_KEY",
 ]  # fmt: skip
 # Where a local default makes no sense on MWAA: placeholders to replace (or set them when building).
+# Two buckets, as include/iam/ has them: the webhook writes only the raw one; the DAGs read raw and
+# write the lake one (the quarantine too, so it must not default to a folder of the raw zone).
 MWAA_PLACEHOLDERS = {
-    "RAW_URI": "s3://CHANGE-ME-telegram-raw/raw",
-    "CURATED_URI": "s3://CHANGE-ME-telegram-curated/curated",
-    "REPORTS_URI": "s3://CHANGE-ME-telegram-reports/reports",
+    "RAW_URI": "s3://CHANGE-ME-raw-bucket/raw",
+    "CURATED_URI": "s3://CHANGE-ME-lake-bucket/curated",
+    "REPORTS_URI": "s3://CHANGE-ME-lake-bucket/reports",
+    "QUARANTINE_URI": "s3://CHANGE-ME-lake-bucket/quarantine",
     "CATALOG": "glue",
 }
 
