@@ -1,7 +1,8 @@
 """Daily consolidation: one day's raw JSON updates → one deterministic zstd Parquet file.
 
 ``consolidate_day(day)`` reads every object under ``{RAW_URI}/context_date=D/`` (paginated listing,
-concurrent reads), flattens each with ``parse``, keeps one row per ``update_id``, sorts by it and
+concurrent reads; a large day split over a few processes), flattens each with ``parse``, keeps one
+row per ``update_id``, sorts by it and
 replaces ``{CURATED_URI}/messages/context_date=D/data.parquet`` in one write. The same raw objects
 always give a byte-identical file, so reruns and retries change nothing.
 
