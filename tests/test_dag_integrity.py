@@ -22,6 +22,8 @@ PROBE = textwrap.dedent(
     import json, os, runpy, sys
     import airflow.sdk  # the framework's own start-up I/O is not the DAG file's
     from airflow.sdk import DAG, Variable, task  # noqa: F401
+    # croniter (behind the cron timetables) runs `file` on the interpreter when first imported.
+    from airflow.sdk import CronDataIntervalTimetable  # noqa: F401
 
     def refuse(*args, **kwargs):
         raise RuntimeError("Variable.get at parse time")
