@@ -44,10 +44,23 @@ def _flatten(prefix: str, value, out: dict) -> None:
             _flatten(f"{prefix}.{key}" if prefix else str(key), inner, out)
     elif isinstance(value, list) and all(isinstance(item, dict) for item in value) and value:
         for index, item in enumerate(value):
-            label = item.get("name") or item.get("case") or item.get("label") or str(index)
-            _flatten(f"{prefix}[{label}]", {k: v for k, v in item.items() if k not in {"name", "case", "label"}}, out)
+            label, rest = _label(item, index)
+            _flatten(f"{prefix}[{label}]", rest, out)
     else:
         out[prefix] = value
+
+
+SIZE_KEYS = ("updates", "size", "n", "count", "messages")
+
+
+def _label(item: dict, index: int) -> tuple[str, dict]:
+    """A readable label for one case of a list (its short strings and its size), and the rest."""
+    parts = [k for k, v in item.items() if isinstance(v, str) and len(v) <= 24]
+    parts += [k for k in SIZE_KEYS if k in item and isinstance(item[k], int)][:1]
+    if not parts:
+        return str(index), item
+    label = " ".join(f"{item[k]:,}" if isinstance(item[k], int) else item[k] for k in parts)
+    return label, {k: v for k, v in item.items() if k not in parts}
 
 
 def normalise(name: str, payload: dict) -> list[dict]:
@@ -92,6 +105,8 @@ def _without_target(key: str) -> str:
 
 
 def _unit_from_name(name: str) -> str:
+    if name.lower().endswith("seconds"):
+        return "s"
     units = (("_per_s", "/s"), ("_ps", "/s"), ("_ms", "ms"), ("_s", "s"), ("_mib", "MiB"), ("_mb", "MB"), ("_pct", "%"))
     for suffix, unit in units:
         if name.lower().endswith(suffix):
