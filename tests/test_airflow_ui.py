@@ -1,5 +1,6 @@
 """`make airflow` for real: standalone Airflow comes up, prints the admin password, a headless Chromium
-logs in through the UI's own form and sees both DAGs, and Ctrl-C (SIGINT) stops every process."""
+logs in through the UI's own form and sees both DAGs, a DAG run's tasks succeed, and Ctrl-C (SIGINT)
+stops every process."""
 
 from __future__ import annotations
 
@@ -123,6 +124,17 @@ def processes_of(home: Path) -> list[int]:
     return found
 
 
+class Api:
+    def __init__(self, base: str, token: str):
+        self.base, self.token = base, token
+
+    def call(self, method: str, path: str, body: dict | None = None) -> dict:
+        data = json.dumps(body).encode() if body is not None else None
+        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
+        request = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)
+        return json.load(urllib.request.urlopen(request, timeout=20))
+
+
 def wait_for_password(log: Path, process, timeout: float = 120) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -189,6 +201,18 @@ def test_make_airflow_serves_both_dags_and_stops_on_ctrl_c(standalone, tmp_path)
         )
     )
     assert errors["total_entries"] == 0, errors
+    # Tasks run too: a task's supervisor must reach the Execution API on this port, not on 8080.
+    api = Api(base, token)
+    api.call("PATCH", "/api/v2/dags/telegram_reports", {"is_paused": False})
+    run_id = api.call("POST", "/api/v2/dags/telegram_reports/dagRuns", {"logical_date": None})["dag_run_id"]
+    deadline = time.monotonic() + 90
+    while (state := api.call("GET", f"/api/v2/dags/telegram_reports/dagRuns/{run_id}")["state"]) not in {
+        "success",
+        "failed",
+    }:
+        assert time.monotonic() < deadline, f"the run is still {state}"
+        time.sleep(1)
+    assert state == "success", standalone["log"].read_text(errors="replace")[-4000:]
 
     process = standalone["process"]
     assert processes_of(standalone["home"])
