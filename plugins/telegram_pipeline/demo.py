@@ -320,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     kinds = simulation.kinds
     print(f"2. Simulated group '{simulate.GROUP_TITLE}': {args.days} days from {first}, seed {args.seed}")
     print(
-        f"   {len(simulation.messages_by_sender)} posting members, {kinds['message']} messages, {kinds['edited_message']} edits, "
+        f"   {len(simulation.messages_by_sender)} senders, {kinds['message']} message updates ({simulation.messages} by members; the rest joins, the bot, other chats), {kinds['edited_message']} edits, "
         f"{kinds['message_reaction']} reactions, {kinds['from other chats']} updates from other chats, {kinds['duplicate deliveries']} redelivery"
     )
     ingest(simulation, env, lake)
