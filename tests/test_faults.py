@@ -236,6 +236,8 @@ def test_storage_failing_then_hanging_under_the_webhook_loses_nothing_and_double
     assert ids_stored == list(range(1, total + 1))  # each once: a redelivery lands on the same key
     for key, data in raw.read_many(keys):
         assert data == loadtest.update_body(int(key.rsplit("/", 1)[1].removesuffix(".json")))
+    if backend == "s3":
+        return  # the local run and `make loadtest` take the raw zone on through consolidation
     curated = []
     for day in sorted({date.fromisoformat(k.split("/")[0].removeprefix("context_date=")) for k in keys}):
         consolidate.consolidate_day(day, config.load())
@@ -345,7 +347,7 @@ def test_a_reader_never_sees_half_a_partition(lake, monkeypatch):
     thread = threading.Thread(target=reader, daemon=True)
     thread.start()
     try:
-        for round_ in range(1, 5):
+        for round_ in range(1, 5 if lake["backend"] == "local" else 3):
             write_raw_day(day_ids(more, start=first + more * (round_ - 1)))
             counts.add(first + more * round_)
             consolidate.consolidate_day(DAY, config.load())
