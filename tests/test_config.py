@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -65,8 +66,9 @@ def test_cli_help_lists_the_subcommands():
     import subprocess
     import sys
 
+    env = {**os.environ, "PYTHONPATH": str(REPO / "plugins")}
     out = subprocess.run(
-        [sys.executable, "-m", "telegram_pipeline", "--help"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "telegram_pipeline", "--help"], capture_output=True, text=True, check=True, env=env
     ).stdout
     for command in ["serve", "webhook", "consolidate", "catalog", "report", "simulate", "import-export"]:
         assert command in out
