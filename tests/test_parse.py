@@ -16,7 +16,12 @@ FIXTURE_FILES = sorted((FIXTURES / "telegram").glob("*.json"))
 # What each fixture must give beyond the fields checked against the JSON generically.
 EXPECTED = {
     "anonymous_admin": {"content_type": "text", "sender_chat_id": -1001234567890, "user_is_bot": True},
-    "channel_post": {"update_type": "channel_post", "chat_type": "channel", "user_id": None, "sender_chat_id": -1009876543210},
+    "channel_post": {
+        "update_type": "channel_post",
+        "chat_type": "channel",
+        "user_id": None,
+        "sender_chat_id": -1009876543210,
+    },
     "docs_example_edited_message": {"update_type": "edited_message", "edited_at": 1441646600, "chat_title": None},
     "docs_example_message_with_entities": {"hashtags": [], "mentions": [], "urls": []},
     "edited_message_supergroup": {
@@ -48,8 +53,17 @@ EXPECTED = {
         "urls": ["https://exemplo.com.br/rota"],
         "user_last_name": "Souza",
     },
-    "my_chat_member_bot_added": {"update_type": "my_chat_member", "content_type": "member", "message_id": None, "user_id": 111111111},
-    "new_chat_members": {"content_type": "service", "service_action": "new_chat_members", "new_member_ids": [333333333]},
+    "my_chat_member_bot_added": {
+        "update_type": "my_chat_member",
+        "content_type": "member",
+        "message_id": None,
+        "user_id": 111111111,
+    },
+    "new_chat_members": {
+        "content_type": "service",
+        "service_action": "new_chat_members",
+        "new_member_ids": [333333333],
+    },
     "other_chat_message": {"chat_id": 222222222, "chat_type": "private", "text": "/start"},
     "photo_with_caption": {
         "content_type": "photo",
@@ -144,7 +158,11 @@ def test_impossible_entities_and_dates_are_skipped():
         update(
             date=10**12,
             text="#ok",
-            entities=[{"type": "hashtag", "offset": 0, "length": 99}, {"type": "hashtag", "offset": -1, "length": 2}, "x"],
+            entities=[
+                {"type": "hashtag", "offset": 0, "length": 99},
+                {"type": "hashtag", "offset": -1, "length": 2},
+                "x",
+            ],
         )
     )
     assert row["sent_at"] is None and row["hashtags"] == []
@@ -160,7 +178,10 @@ def test_export_updates_are_marked():
 def test_legacy_forward_fields():
     assert parse.parse(update(text="x", forward_from={"id": 1}))["forward_origin_type"] == "user"
     assert parse.parse(update(text="x", forward_sender_name="Ana"))["forward_origin_type"] == "hidden_user"
-    assert parse.parse(update(text="x", forward_from_chat={"id": -1, "type": "channel"}))["forward_origin_type"] == "channel"
+    assert (
+        parse.parse(update(text="x", forward_from_chat={"id": -1, "type": "channel"}))["forward_origin_type"]
+        == "channel"
+    )
 
 
 def test_animation_is_not_a_document():
@@ -188,7 +209,9 @@ def test_bad_objects_say_why(data, reason):
 
 
 def test_event_time_is_edit_date_for_edits():
-    edit = parse.parse(json.dumps({"update_id": 1, "edited_message": json.loads(update(edit_date=1767300000))["message"]}).encode())
+    edit = parse.parse(
+        json.dumps({"update_id": 1, "edited_message": json.loads(update(edit_date=1767300000))["message"]}).encode()
+    )
     assert parse.event_time(edit) == 1767300000 and edit["sent_at"] == 1767225600
     assert parse.event_time(parse.parse(update())) == 1767225600
 
@@ -199,12 +222,27 @@ json_values = st.recursive(
     max_leaves=20,
 )
 message_keys = st.sampled_from(
-    ["text", "caption", "entities", "from", "chat", "date", "edit_date", "message_id", "photo", "new_chat_members", "forward_origin"]
+    [
+        "text",
+        "caption",
+        "entities",
+        "from",
+        "chat",
+        "date",
+        "edit_date",
+        "message_id",
+        "photo",
+        "new_chat_members",
+        "forward_origin",
+    ]
 )
 
 
 @settings(max_examples=200, deadline=None)
-@given(payload=st.dictionaries(message_keys, json_values, max_size=8), kind=st.sampled_from(["message", "edited_message", "message_reaction"]))
+@given(
+    payload=st.dictionaries(message_keys, json_values, max_size=8),
+    kind=st.sampled_from(["message", "edited_message", "message_reaction"]),
+)
 def test_any_shape_either_parses_or_is_a_bad_update(payload, kind):
     payload.setdefault("chat", {"id": -1})
     try:
