@@ -16,8 +16,6 @@ DAG_FILES = sorted(p for p in DAGS_FOLDER.glob("*.py") if not p.name.startswith(
 EXPECTED_DAGS = {"telegram_consolidate", "telegram_reports"}
 
 # Imports a DAG file under an audit hook that records any file opened (other than Python modules),
-# any network connection and any subprocess: the things a DAG file must not do when parsed.
-# Imports a DAG file under an audit hook that records any file opened (other than Python modules),
 # any network connection and any subprocess: the things a DAG file must not do when parsed. The
 # file's own import statements run first, unobserved: what a framework does once when first imported
 # is not what the scheduler pays on every parse.

@@ -102,14 +102,15 @@ class LocalStore(Store):
         self.root = Path(self.uri).expanduser().resolve()
 
     def _path(self, key: str) -> Path:
-        path = (self.root / key).resolve()
-        if path != self.root and self.root not in path.parents:
+        # A lexical check, not resolve(): this runs once per object read, 100,000 times a day.
+        if key.startswith("/") or ".." in key.split("/"):
             raise ValueError(f"key {key!r} leaves the store at {self.root}")
-        return path
+        return self.root / key
 
     def read(self, key: str) -> bytes:
         try:
-            return self._path(key).read_bytes()
+            with open(self._path(key), "rb") as handle:
+                return handle.read()
         except FileNotFoundError:
             raise ObjectNotFound(self.url(key)) from None
 
