@@ -207,3 +207,19 @@ def test_make_targets_name_the_build(target):
         f"\n{target}:" in makefile
         and "include/deploy/build.py" in makefile.split(f"\n{target}:", 1)[1].split("\n\n", 1)[0]
     )
+
+
+def test_the_mwaa_bundle_compiles_on_python_3_12(tmp_path):
+    """MWAA runs Python 3.12: every module of the bundle at least compiles there."""
+    python = python_3_12()
+    if python is None:
+        pytest.skip("no Python 3.12 on this machine")
+    bundle = build("mwaa", tmp_path / "mwaa")
+    zipfile.ZipFile(bundle / "plugins.zip").extractall(tmp_path / "plugins")
+    done = subprocess.run(
+        [python, "-m", "compileall", "-q", str(bundle / "dags"), str(tmp_path / "plugins")],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert list((tmp_path / "plugins" / "telegram_pipeline" / "__pycache__").glob("*.cpython-312.pyc"))
