@@ -327,4 +327,4 @@ def test_a_large_day_split_across_processes_gives_the_same_file(monkeypatch):
         == (single.rows, single.duplicates, single.quarantined)
         == (60, 1, 1)
     )
-    assert split.requests_in_flight == 3 * consolidate.READ_CONCURRENCY["local"]
+    assert split.requests_in_flight == 3 * storage.LocalStore.concurrency

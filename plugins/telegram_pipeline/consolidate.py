@@ -1,7 +1,7 @@
 """Daily consolidation: one day's raw JSON updates → one deterministic zstd Parquet file.
 
 ``consolidate_day(day)`` reads every object under ``{RAW_URI}/context_date=D/`` (paginated listing,
-concurrent reads; a large day split over a few processes), flattens each with ``parse``, keeps one
+concurrent reads through ``Store.read_many``; a large day split over a few processes), flattens each with ``parse``, keeps one
 row per ``update_id``, sorts by it and
 replaces ``{CURATED_URI}/messages/context_date=D/data.parquet`` in one write. The same raw objects
 always give a byte-identical file, so reruns and retries change nothing.
@@ -29,8 +29,7 @@ import multiprocessing
 import os
 import sys
 import time
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -43,19 +42,10 @@ PARSER_VERSION = 1
 TABLE_PREFIX = schema.TABLE_NAME
 MANIFEST_PREFIX = f"_manifests/{schema.TABLE_NAME}"
 DATA_FILE = "data.parquet"
-# Requests kept in flight while reading a day: S3 GETs are latency-bound (tens of ms each), so many;
-# local reads are cheap syscalls, so a few threads are enough. The S3 figure matches the boto3
-# client's connection pool (aws.client's max_pool_connections).
-READ_CONCURRENCY = {"s3": 64, "local": 8}
 # A day this large is split into contiguous runs of keys, one process each: flattening is CPU-bound
 # Python, and one process gets one core. Contiguous runs keep "the first key wins" for duplicates.
 PARALLEL_MIN_OBJECTS = 20_000
 MAX_PROCESSES = 4
-# Keys read per batch: bounds the raw bytes held at once, whatever the size of the day.
-READ_BATCH = 8192
-# Keys one thread reads in a row: on local disk a thread-pool hand-off per object costs more than
-# the read itself. On S3 each thread still has exactly one GET in flight at a time.
-KEYS_PER_TASK = {"s3": 4, "local": 64}
 
 
 class TooManyBadObjects(RuntimeError):
@@ -107,36 +97,6 @@ def day_bounds(day: date, timezone: str) -> tuple[int, int]:
     following = day + timedelta(days=1)
     end = datetime(following.year, following.month, following.day, tzinfo=tz)
     return int(start.timestamp()), int(end.timestamp())
-
-
-def _backend(store: storage.Store) -> str:
-    return "s3" if isinstance(store, storage.S3Store) else "local"
-
-
-def read_concurrency(store: storage.Store) -> int:
-    return READ_CONCURRENCY[_backend(store)]
-
-
-def read_in_order(store: storage.Store, keys: list[str], concurrency: int) -> Iterator[tuple[str, bytes | Exception]]:
-    """(key, bytes or the error) for every key, in the order given, with ``concurrency`` reads in flight
-    and at most READ_BATCH objects held at once."""
-    per_task = KEYS_PER_TASK[_backend(store)]
-
-    def read_group(group: list[str]) -> list[tuple[str, bytes | Exception]]:
-        out: list[tuple[str, bytes | Exception]] = []
-        for key in group:
-            try:
-                out.append((key, store.read(key)))
-            except Exception as exc:  # the caller decides: missing → quarantine, anything else → fail
-                out.append((key, exc))
-        return out
-
-    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(keys)))) as pool:
-        for first in range(0, len(keys), READ_BATCH):
-            batch = keys[first : first + READ_BATCH]
-            groups = [batch[i : i + per_task] for i in range(0, len(batch), per_task)]
-            for results in pool.map(read_group, groups):
-                yield from results
 
 
 def listing_fingerprint(keys: list[str]) -> str:
@@ -214,7 +174,7 @@ def read_slice(
     rows: dict[int, dict[str, Any]] = {}
     bad: dict[str, tuple[str, bytes | None]] = {}
     duplicates = 0
-    for key, data in read_in_order(raw, keys, read_concurrency(raw)):
+    for key, data in raw.read_many(keys):
         if isinstance(data, storage.ObjectNotFound):
             bad[key] = ("missing: listed, then gone when read", None)
             continue
@@ -271,7 +231,7 @@ def consolidate_day(day: date, settings: config.Settings | None = None) -> DayRe
     processes = processes_for(len(keys))
     size = -(-len(keys) // processes) if keys else 0
     slices = [keys[i : i + size] for i in range(0, len(keys), size)] if keys else [[]]
-    result.requests_in_flight = sum(min(read_concurrency(raw), len(part)) for part in slices)
+    result.requests_in_flight = sum(min(raw.concurrency, len(part)) for part in slices)
     if len(slices) == 1:
         parts = [read_slice(day, slices[0], settings)]
     else:

@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -55,26 +56,35 @@ class Store:
         """(pyarrow filesystem, path of this store's root on it), for Parquet reads and writes."""
         raise NotImplementedError
 
-    def read_many(self, keys: Iterable[str], concurrency: int = 32) -> Iterator[tuple[str, bytes | Exception]]:
-        """Read many objects concurrently; yields (key, bytes) or (key, the error) in the order given."""
+    # Reads in flight, and keys one read task takes in a row. S3 GETs are latency-bound (tens of ms
+    # each), so many in flight, one key each; local reads are cheap syscalls, where a thread hand-off
+    # per object would cost more than the read itself.
+    concurrency = 8
+    keys_per_task = 64
 
-        def fetch(key: str) -> bytes | Exception:
-            try:
-                return self.read(key)
-            except Exception as exc:  # handed to the caller, who decides what a missing object means
-                return exc
+    def read_many(self, keys: Iterable[str], concurrency: int | None = None) -> Iterator[tuple[str, bytes | Exception]]:
+        """Read many objects concurrently; yields (key, bytes) or (key, the error) in the order given.
+        A bounded window of reads is in flight, so memory stays flat however many keys there are."""
 
-        # A bounded window of requests in flight: memory stays flat however many keys a day has.
+        def read_group(group: list[str]) -> list[tuple[str, bytes | Exception]]:
+            out: list[tuple[str, bytes | Exception]] = []
+            for key in group:
+                try:
+                    out.append((key, self.read(key)))
+                except Exception as exc:  # handed to the caller, who decides what a missing object means
+                    out.append((key, exc))
+            return out
+
+        concurrency = concurrency or self.concurrency
+        keys = iter(keys)
         window: deque = deque()
-        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-            for key in keys:
-                window.append((key, pool.submit(fetch, key)))
-                if len(window) >= 4 * concurrency:
-                    done_key, future = window.popleft()
-                    yield done_key, future.result()
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            while group := list(islice(keys, self.keys_per_task)):
+                window.append(pool.submit(read_group, group))
+                if len(window) >= 2 * concurrency:
+                    yield from window.popleft().result()
             while window:
-                done_key, future = window.popleft()
-                yield done_key, future.result()
+                yield from window.popleft().result()
 
     def replace_folder(self, prefix: str, files: Mapping[str, bytes]) -> None:
         """Make the folder ``prefix`` hold exactly ``files`` (name -> bytes): each written atomically,
@@ -162,6 +172,8 @@ class LocalStore(Store):
 @dataclass
 class S3Store(Store):
     uri: str
+    concurrency = 64  # the boto3 client's connection pool (aws.client's max_pool_connections)
+    keys_per_task = 1
 
     def __post_init__(self) -> None:
         bucket, _, prefix = self.uri.removeprefix("s3://").partition("/")
