@@ -32,7 +32,10 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "Instead of WEBHOOK_SECRET: an SSM parameter name, or a Secrets Manager ARN/name prefixed `secretsmanager:`.",
     ),
     "TELEGRAM_BOT_TOKEN": ("", "The bot's token, for `webhook set|info|delete` only."),
-    "TELEGRAM_API_URL": ("https://api.telegram.org", "Base URL of the Bot API for `webhook set|info|delete` (a local stand-in in tests)."),
+    "TELEGRAM_API_URL": (
+        "https://api.telegram.org",
+        "Base URL of the Bot API for `webhook set|info|delete` (a local stand-in in tests).",
+    ),
     "AWS_ENDPOINT_URL": (
         "",
         "Endpoint for every AWS client (S3, Glue, Athena, pyarrow's S3): MinIO or moto in development.",

@@ -27,7 +27,12 @@ class Column:
 
 COLUMNS: tuple[Column, ...] = (
     Column("update_id", "bigint", "Telegram's update id; negative for updates imported from a Desktop export", False),
-    Column("update_type", "string", "message, edited_message, channel_post, edited_channel_post, message_reaction, my_chat_member, chat_member, …", False),
+    Column(
+        "update_type",
+        "string",
+        "message, edited_message, channel_post, edited_channel_post, message_reaction, my_chat_member, chat_member, …",
+        False,
+    ),
     Column("source", "string", "webhook (live) or export (imported from Telegram Desktop)", False),
     Column("chat_id", "bigint", "Bot API chat id (supergroups: -100…)", False),
     Column("chat_type", "string", "private, group, supergroup or channel"),
@@ -44,8 +49,16 @@ COLUMNS: tuple[Column, ...] = (
     Column("sender_chat_id", "bigint", "chat on whose behalf the message was sent: anonymous admins, channels"),
     Column("sender_chat_title", "string", "title of sender_chat"),
     Column("text", "string", "the text, or the caption of media"),
-    Column("content_type", "string", "text, photo, sticker, voice, video, video_note, document, animation, audio, poll, location, contact, reaction, member, service, other"),
-    Column("service_action", "string", "for content_type = service: new_chat_members, left_chat_member, pinned_message, migrate_to_chat_id, …"),
+    Column(
+        "content_type",
+        "string",
+        "text, photo, sticker, voice, video, video_note, document, animation, audio, poll, location, contact, reaction, member, service, other",
+    ),
+    Column(
+        "service_action",
+        "string",
+        "for content_type = service: new_chat_members, left_chat_member, pinned_message, migrate_to_chat_id, …",
+    ),
     Column("new_member_ids", "array<bigint>", "users who joined (service message new_chat_members)"),
     Column("reply_to_message_id", "bigint", "message this one replies to"),
     Column("forward_origin_type", "string", "user, hidden_user, chat or channel, for forwarded messages"),
@@ -76,7 +89,9 @@ def arrow_schema():
 
 def add_arguments(parser) -> None:
     parser.add_argument("--location", help="s3:// location of the table (default: {CURATED_URI}/messages/)")
-    parser.add_argument("--projection", action="store_true", help="use partition projection instead of registered partitions")
+    parser.add_argument(
+        "--projection", action="store_true", help="use partition projection instead of registered partitions"
+    )
 
 
 def run(args) -> int:
