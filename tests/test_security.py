@@ -101,7 +101,7 @@ def _assert_nothing_leaked(text: str) -> None:
 # parameters and response bodies (an S3 PUT's body, the secret SSM returns): never turn botocore's
 # loggers to DEBUG where real updates flow.
 def test_no_log_line_holds_the_secret_or_message_text(tmp_path, capfd, caplog):
-    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.DEBUG)  # no botocore on this path: every level of our own code
     store = MemoryStore()
     answers = _representative_run(env(str(tmp_path)), store)
     statuses = {a["statusCode"] for a in answers}
