@@ -164,61 +164,81 @@ def test_storage_failing_then_hanging_under_the_webhook_loses_nothing_and_double
     monkeypatch.setenv("ALLOWED_CHAT_IDS", str(loadtest.CHAT_ID))
     monkeypatch.setenv("MAX_BAD_SHARE", "0")
     fault = {"mode": None}
-    # botocore retries a failing PUT itself for a couple of seconds: S3 must fail longer than that.
-    timeout, hang, failing_for = (1.0, 1.6, 1.5) if backend == "local" else (2.5, 3.0, 3.5)
+    timeout, hang = (1.0, 1.6) if backend == "local" else (2.5, 3.0)
     if backend == "s3":
         proxy = request.getfixturevalue("faulty_s3")
         proxy.rule = lambda method, path: fault["mode"] if method == "PUT" else None
     httpd, thread = _start_server()
+    webhook = httpd.RequestHandlerClass.lambda_module
     if backend == "local":
-        store_class = httpd.RequestHandlerClass.lambda_module.LocalRawStore
-        real_put = store_class.put
+        real_put = webhook.LocalRawStore.put
 
         def put(self, key, data):
             if fault["mode"] == "fail":
-                raise httpd.RequestHandlerClass.lambda_module.StorageUnavailable("disk unavailable (injected)")
+                raise webhook.StorageUnavailable("disk unavailable (injected)")
             if isinstance(fault["mode"], float):
                 time.sleep(fault["mode"])
             return real_put(self, key, data)
 
-        monkeypatch.setattr(store_class, "put", put)
+        monkeypatch.setattr(webhook.LocalRawStore, "put", put)
+    answered = {"storage_error": 0}
+    real_log = webhook._write_log
 
-    senders = 12
+    def write_log(record):
+        if record.get("outcome") == "storage_error":
+            answered["storage_error"] += 1
+        real_log(record)
+
+    monkeypatch.setattr(webhook, "_write_log", write_log)
+
+    done = threading.Event()
     ids = itertools.count(1)
     lock = threading.Lock()
 
-    class Ids:
+    class Ids:  # new updates until the fault schedule is over; those under way are then delivered
         def __next__(self):
+            if done.is_set():
+                raise StopIteration
             with lock:
                 return next(ids)
 
+    def until(condition, at_least: float, at_most: float = 60.0) -> None:
+        began = time.monotonic()
+        while time.monotonic() - began < at_least or (not condition() and time.monotonic() - began < at_most):
+            time.sleep(0.05)
+
     tally = loadtest.Tally()
-    stop_at = time.monotonic() + 2.5 + failing_for  # no new update after this; those under way are delivered
     threads = [
         threading.Thread(
             target=loadtest.send_until,
-            args=(httpd.server_address[1], Ids(), stop_at, tally),
+            args=(httpd.server_address[1], Ids(), time.monotonic() + 300, tally),
             kwargs={"timeout": timeout, "give_up_after": 90},
             daemon=True,
         )
-        for _ in range(senders)
+        for _ in range(12)
     ]
     try:
         for each in threads:
             each.start()
         time.sleep(0.3)
+        # Storage fails until the webhook has answered 503 a few times (botocore retries a failing
+        # PUT for a few seconds before the handler sees the error).
         fault["mode"] = "fail"
-        time.sleep(failing_for)
+        until(lambda: answered["storage_error"] >= 3, at_least=1.0)
         fault["mode"] = None
         time.sleep(0.3)
-        fault["mode"] = hang  # longer than the sender waits: the write lands after it gave up
+        # Storage hangs longer than the sender waits: the write lands after the sender gave up.
+        fault["mode"] = hang
         hang_began = time.monotonic()
-        time.sleep(1.5)
+        until(lambda: tally.errors.get("TimeoutError", 0) >= 3, at_least=1.0)
         fault["mode"] = None
+        time.sleep(0.3)
+        done.set()
         for each in threads:
             each.join(150)
         time.sleep(max(0.0, hang_began + hang + 0.3 - time.monotonic()))  # the first hung writes land
     finally:
+        done.set()
         httpd.shutdown()
         httpd.server_close()
         thread.join(5)
