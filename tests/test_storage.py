@@ -115,3 +115,14 @@ def test_s3_errors_become_storage_errors(s3_lake):
     store = storage.open_store("s3://no-such-bucket-here/raw")
     with pytest.raises(storage.StorageError):
         store.write("k", b"x")
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_read_many_keeps_the_order_given_inline_or_threaded(store, concurrency):
+    keys = [f"o/{i:04d}" for i in range(300)]
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(lambda k: store.write(k, k.encode()), keys))
+    shuffled = keys[::-1]
+    assert [(k, d) for k, d in store.read_many(shuffled, concurrency=concurrency)] == [
+        (k, k.encode()) for k in shuffled
+    ]
