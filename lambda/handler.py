@@ -130,8 +130,15 @@ _stores: dict[tuple[str, str | None], LocalRawStore | S3RawStore] = {}
 def _aws_client(service: str, endpoint_url: str | None):
     client = _clients.get((service, endpoint_url))
     if client is None:
+        import logging
+
         import boto3
         from botocore.config import Config
+
+        # At DEBUG, botocore logs request and response bodies: the secret read from SSM and the
+        # message bodies put to S3. Whatever the Lambda's log level, it stays at INFO or above.
+        botocore_log = logging.getLogger("botocore")
+        botocore_log.setLevel(max(botocore_log.getEffectiveLevel(), logging.INFO))
 
         client = boto3.session.Session().client(
             service,

@@ -97,9 +97,8 @@ def _assert_nothing_leaked(text: str) -> None:
         assert base64.b64encode(needle.encode()).decode() not in text
 
 
-# INFO, the level the Lambda and the local server log at. At DEBUG botocore itself logs request
-# parameters and response bodies (an S3 PUT's body, the secret SSM returns): never turn botocore's
-# loggers to DEBUG where real updates flow.
+# Every level, DEBUG included: at DEBUG botocore itself would log request parameters and response
+# bodies (an S3 PUT's body, the secret SSM returns), so the handler keeps botocore at INFO or above.
 def test_no_log_line_holds_the_secret_or_message_text(tmp_path, capfd, caplog):
     caplog.set_level(logging.DEBUG)  # no botocore on this path: every level of our own code
     store = MemoryStore()
@@ -117,7 +116,7 @@ def test_no_log_line_holds_the_secret_or_message_text(tmp_path, capfd, caplog):
 
 
 def test_no_log_line_holds_the_secret_or_message_text_on_s3(s3_lake, capfd, caplog):
-    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.DEBUG)
     settings = env(s3_lake["RAW_URI"], AWS_ENDPOINT_URL=s3_lake["endpoint"])
     answers = [handler.handle(event(_body(n)), env=settings) for n in (51, 52)]
     answers.append(handler.handle(event(_body(53), token=SECRET[:-1]), env=settings))
@@ -148,7 +147,7 @@ def test_secret_from_parameter_store_or_secrets_manager_is_used_and_never_logged
     else:
         aws.client("secretsmanager").create_secret(Name=name, SecretString=SECRET)
         param = f"secretsmanager:{name}"
-    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.DEBUG)
     settings = {**env(str(tmp_path / "raw")), "WEBHOOK_SECRET": "", "WEBHOOK_SECRET_PARAM": param}
     settings["AWS_ENDPOINT_URL"] = aws_endpoint
     good = handler.handle(event(_body(11)), env=settings)

@@ -183,6 +183,9 @@ def test_the_serve_command_runs_and_stops_cleanly(local_lake, stop_signal):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Started the way a shell starts a background job (`make demo &`): SIGINT ignored. Ctrl-C
+        # must still stop it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     try:
         banner = process.stderr.readline()

@@ -176,6 +176,8 @@ def run(args: argparse.Namespace) -> int:
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, stop)  # `docker stop` and process managers stop it cleanly
+        # A shell starts background jobs with SIGINT ignored, and Python keeps it so: restore Ctrl-C.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
