@@ -266,9 +266,38 @@ def main() -> None:
     load = os.getloadavg()
     print(
         json.dumps(
-            {"bench": "consolidate", "cpus": os.cpu_count(), "loadavg_1m": round(load[0], 2), "results": results}
+            {
+                "bench": "consolidate",
+                "cpus": os.cpu_count(),
+                "loadavg_1m": round(load[0], 2),
+                "results": metric_rows(results),
+                "cases": results,
+            }
         )
     )
+
+
+# The issue's targets, for the 100,000-update day from local disk.
+TARGETS = {"seconds": (10.0, "<"), "peak_mib": (1024, "<"), "speedup": (10.0, ">=")}
+
+
+def metric_rows(cases: list[dict]) -> list[dict]:
+    """The cases as {metric, value, unit, target, ok} rows for `make bench`'s table."""
+    rows = []
+    for case in cases:
+        targeted = case["backend"] == "local" and case["updates"] == 100_000
+        for name, unit in (("seconds", "s"), ("updates_per_s", "updates/s"), ("peak_mib", "MiB"), ("speedup", "x")):
+            value = case[name]
+            if value is None:
+                continue
+            target, ok = "", None
+            if targeted and name in TARGETS:
+                limit, sign = TARGETS[name]
+                target = f"{sign} {limit:g}"
+                ok = value < limit if sign == "<" else value >= limit
+            label = f"{case['backend']} {case['updates']:,}: {name.replace('_', ' ')}"
+            rows.append({"metric": label, "value": value, "unit": unit, "target": target, "ok": ok})
+    return rows
 
 
 if __name__ == "__main__":
