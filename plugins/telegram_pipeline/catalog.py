@@ -37,15 +37,6 @@ PARQUET_FORMAT = {
     "OutputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
     "SerdeInfo": {"SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"},
 }
-DUCKDB_TYPES = {
-    "bigint": "BIGINT",
-    "int": "INTEGER",
-    "string": "VARCHAR",
-    "boolean": "BOOLEAN",
-    "timestamp": "TIMESTAMPTZ",
-    "array<string>": "VARCHAR[]",
-    "array<bigint>": "BIGINT[]",
-}
 
 
 def table_location(settings: config.Settings) -> str:
@@ -237,7 +228,7 @@ def register_glue_partitions(days: list[date], settings: config.Settings | None 
 
 
 def _empty_messages_select() -> str:
-    columns = [f"CAST(NULL AS {DUCKDB_TYPES[c.type]}) AS {c.name}" for c in schema.COLUMNS]
+    columns = [f"CAST(NULL AS {schema.DUCKDB_TYPES[c.type]}) AS {c.name}" for c in schema.COLUMNS]
     columns.append(f"CAST(NULL AS VARCHAR) AS {schema.PARTITION_COLUMN}")
     return f"SELECT {', '.join(columns)} WHERE false"
 

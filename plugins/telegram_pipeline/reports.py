@@ -273,17 +273,6 @@ def messages_dataset(first: date, last: date, settings: config.Settings):
     )
 
 
-DUCKDB_TYPES = {
-    "bigint": "BIGINT",
-    "int": "INTEGER",
-    "string": "VARCHAR",
-    "boolean": "BOOLEAN",
-    "timestamp": "TIMESTAMPTZ",
-    "array<string>": "VARCHAR[]",
-    "array<bigint>": "BIGINT[]",
-}
-
-
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -303,7 +292,8 @@ def register_messages(con, first: date, last: date, settings: config.Settings) -
     source = f"read_parquet({files}, hive_partitioning = true, union_by_name = true, hive_types = {{'context_date': VARCHAR}})"
     present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
     columns = [
-        c.name if c.name in present else f"CAST(NULL AS {DUCKDB_TYPES[c.type]}) AS {c.name}" for c in schema.COLUMNS
+        c.name if c.name in present else f"CAST(NULL AS {schema.DUCKDB_TYPES[c.type]}) AS {c.name}"
+        for c in schema.COLUMNS
     ]
     con.execute(f"CREATE OR REPLACE TEMP VIEW messages AS SELECT {', '.join(columns)}, context_date FROM {source}")
 

@@ -70,6 +70,17 @@ COLUMNS: tuple[Column, ...] = (
 
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
 
+# The column types in DuckDB, for a NULL of the right type where a partition lacks a newer column.
+DUCKDB_TYPES = {
+    "bigint": "BIGINT",
+    "int": "INTEGER",
+    "string": "VARCHAR",
+    "boolean": "BOOLEAN",
+    "timestamp": "TIMESTAMPTZ",
+    "array<string>": "VARCHAR[]",
+    "array<bigint>": "BIGINT[]",
+}
+
 
 def arrow_schema():
     """The Arrow schema of the Parquet files (without the partition column)."""
