@@ -29,6 +29,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "plugins"))
 
+from telegram_pipeline.export_import import utf16_len  # noqa: E402
+
 DAY = date(2026, 3, 14)
 CHAT = -1001234567890
 WORDS = (
@@ -36,10 +38,6 @@ WORDS = (
     "meia inscrição hidratação alongamento lesão joelho chuva calor grupo encontro café depois km"
 ).split()
 TAGS = ["#corrida", "#maratona", "#treino", "#longão", "#sp"]
-
-
-def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
 
 
 def generate_update(update_id: int, rng: random.Random) -> bytes:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from telegram_pipeline import config
+from telegram_pipeline.export_import import utf16_len
 
 DEFAULT_CHAT_ID = -1001234567890
 DEFAULT_START = "2026-11-02"
@@ -198,10 +199,6 @@ class Simulation:
 
     def top_posters(self, n: int = 5) -> list[tuple[str, int]]:
         return [(self.names[sender], count) for sender, count in self.messages_by_sender.most_common(n)]
-
-
-def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
 
 
 class _Generator:
