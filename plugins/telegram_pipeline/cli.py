@@ -32,34 +32,25 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def build_parser(load_modules: bool = True) -> argparse.ArgumentParser:
+def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
+    """Every subcommand listed; only ``chosen``'s module imported, for its own options."""
     parser = argparse.ArgumentParser(prog="python -m telegram_pipeline", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module_name, help_text) in COMMANDS.items():
         command = sub.add_parser(name, help=help_text, description=help_text)
-        if load_modules:
+        if name == chosen:
             module = importlib.import_module(module_name)
             module.add_arguments(command)
-            command.set_defaults(_run=module.run)
+            command.set_defaults(run=module.run)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    # Only the chosen subcommand's module is imported; top-level --help needs none of them.
     chosen = next((a for a in argv if not a.startswith("-")), None)
-    if chosen not in COMMANDS:
-        build_parser(load_modules=False).parse_args(argv)
-        return 2
-    parser = argparse.ArgumentParser(prog="python -m telegram_pipeline")
-    sub = parser.add_subparsers(dest="command", required=True)
-    module_name, help_text = COMMANDS[chosen]
-    module = importlib.import_module(module_name)
-    command = sub.add_parser(chosen, help=help_text, description=help_text)
-    module.add_arguments(command)
-    args = parser.parse_args(argv)
+    args = build_parser(chosen).parse_args(argv)  # exits here for --help and for usage errors
     try:
-        return int(module.run(args) or 0)
+        return int(args.run(args) or 0)
     except (ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
