@@ -215,7 +215,7 @@ def _int(value: Any, what: str) -> int:
 def _timestamp(message: dict[str, Any], prefix: str, export_tz: ZoneInfo | None) -> int | None:
     """Unix time of ``date``/``edited``: the ``*_unixtime`` member (UTC) when the export has it, else the
     local time of the exporting machine read in ``export_tz``."""
-    unix_key, local_key = ("date_unixtime", "date") if prefix == "date" else ("edited_unixtime", "edited")
+    unix_key, local_key = f"{prefix}_unixtime", prefix
     if message.get(unix_key) is not None:
         return _int(message[unix_key], unix_key)
     local = message.get(local_key)
@@ -243,10 +243,17 @@ def _peer(from_id: Any) -> tuple[str, int]:
     raise MalformedMessage(f"sender id {from_id!r} is not user<id>, channel<id> or chat<id>")
 
 
-def _user(user_id: int, name: Any) -> dict[str, Any]:
+def _user(user_id: int | None, name: Any) -> dict[str, Any]:
     # The export has one display name; it goes whole into first_name. Whether a sender is a bot is not
-    # exported either.
-    return {"id": user_id, "is_bot": False, "first_name": name if isinstance(name, str) and name else "Deleted Account"}
+    # exported either. A member named only in a service message may have no known id.
+    user = {"id": user_id} if user_id is not None else {}
+    return {**user, "is_bot": False, "first_name": name if isinstance(name, str) and name else "Deleted Account"}
+
+
+def _peer_chat(kind: str, bare: int, title: str) -> dict[str, Any]:
+    """The Bot API chat of a ``channel<id>``/``chat<id>`` peer."""
+    chat_type = "channel" if kind == "channel" else "group"
+    return {"id": bot_api_chat_id(bare, chat_type), "type": chat_type, "title": title}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -275,17 +282,19 @@ class Converter:
     def learn_names(self, message: dict[str, Any]) -> None:
         for name_key, id_key in (("from", "from_id"), ("actor", "actor_id")):
             name, peer = message.get(name_key), message.get(id_key)
-            if isinstance(name, str) and isinstance(peer, str) and peer.startswith("user") and peer[4:].isdigit():
-                known = self.user_ids_by_name.get(name, int(peer[4:]))
-                # Two people with the same display name: neither can be told by name.
-                self.user_ids_by_name[name] = int(peer[4:]) if known == int(peer[4:]) else None
+            if not isinstance(name, str):
+                continue
+            try:
+                kind, user_id = _peer(peer)
+            except MalformedMessage:
+                continue
+            # Two people with the same display name: neither can be told by name.
+            if kind == "user" and self.user_ids_by_name.setdefault(name, user_id) != user_id:
+                self.user_ids_by_name[name] = None
 
     def member(self, name: Any) -> dict[str, Any]:
-        user_id = self.user_ids_by_name.get(name) if isinstance(name, str) else None
-        if user_id is None:
-            # Never seen posting, or ambiguous: the export gives no id for this member.
-            return {"is_bot": False, "first_name": name if isinstance(name, str) and name else "Deleted Account"}
-        return _user(user_id, name)
+        # None when never seen posting, or ambiguous: the export gives no id for this member.
+        return _user(self.user_ids_by_name.get(name) if isinstance(name, str) else None, name)
 
     def needs_all_names(self, message: dict[str, Any]) -> bool:
         """Service messages naming members are converted once every sender's name is known."""
@@ -309,19 +318,18 @@ class Converter:
         sent = _timestamp(message, "date", self.export_tz)
         if sent is None:
             raise MalformedMessage("no date_unixtime and no date")
-        body: dict[str, Any] = {"message_id": message_id}
+        body: dict[str, Any] = {
+            "message_id": message_id,
+            **(self._actor(message) if kind == "service" else self._sender(message)),
+            "chat": self.chat.as_bot_api(),
+            "date": sent,
+        }
         if kind == "service":
-            body.update(self._actor(message))
-            body["chat"] = self.chat.as_bot_api()
-            body["date"] = sent
             service = self._service(message)
             if service is None:
                 return None
             body.update(service)
         else:
-            body.update(self._sender(message))
-            body["chat"] = self.chat.as_bot_api()
-            body["date"] = sent
             edited = _timestamp(message, "edited", self.export_tz)
             if edited is not None:
                 body["edit_date"] = edited
@@ -330,8 +338,7 @@ class Converter:
             body.update(self._reply(message))
             body.update(self._forward(message))
             body.update(self._content(message))
-        chat_id = self.chat.id
-        update_id = import_update_id(chat_id, message_id)
+        update_id = import_update_id(self.chat.id, message_id)
         update_type = "channel_post" if self.chat.type == "channel" and kind == "message" else "message"
         update = {"update_id": update_id, "x_source": "export", update_type: body}
         day = datetime.fromtimestamp(sent, self.tz).date().isoformat()
@@ -346,15 +353,10 @@ class Converter:
             return {"from": _user(bare, message.get("from"))}
         if self.chat.type == "channel":
             return {"sender_chat": self.chat.as_bot_api()}
-        if (kind == "channel" and -(10**12 + bare) == self.chat.id) or (kind == "chat" and -bare == self.chat.id):
+        sender_chat = _peer_chat(kind, bare, message.get("from") if isinstance(message.get("from"), str) else "")
+        if sender_chat["id"] == self.chat.id:
             # An anonymous admin: Telegram sends it as GroupAnonymousBot on behalf of the group itself.
             return {"from": dict(GROUP_ANONYMOUS_BOT), "sender_chat": self.chat.as_bot_api()}
-        title = message.get("from") if isinstance(message.get("from"), str) else ""
-        sender_chat = (
-            {"id": -(10**12 + bare), "type": "channel", "title": title}
-            if kind == "channel"
-            else {"id": -bare, "type": "group", "title": title}
-        )
         return {"from": dict(CHANNEL_BOT), "sender_chat": sender_chat}
 
     def _actor(self, message: dict[str, Any]) -> dict[str, Any]:
@@ -383,11 +385,9 @@ class Converter:
             kind, bare = _peer(message["forwarded_from_id"])
             if kind == "user":
                 return {"forward_origin": {"type": "user", "sender_user": _user(bare, name)}}
-            chat_type = "channel" if kind == "channel" else "group"
-            chat_id = -(10**12 + bare) if kind == "channel" else -bare
-            origin_type = "channel" if kind == "channel" else "chat"
-            key = "chat" if origin_type == "channel" else "sender_chat"
-            return {"forward_origin": {"type": origin_type, key: {"id": chat_id, "type": chat_type, "title": name}}}
+            if kind == "channel":
+                return {"forward_origin": {"type": "channel", "chat": _peer_chat(kind, bare, name)}}
+            return {"forward_origin": {"type": "chat", "sender_chat": _peer_chat(kind, bare, name)}}
         # Only a name: a hidden user, as the Bot API reports senders it cannot link to.
         return {"forward_origin": {"type": "hidden_user", "sender_user_name": name}}
 
@@ -555,9 +555,8 @@ class ExportReader:
     message decoded on its own with ``json.JSONDecoder.raw_decode``, so memory does not grow with the
     file. ``header`` holds the chat's members before ``messages`` (name, type, id)."""
 
-    def __init__(self, handle, total_bytes: int):
+    def __init__(self, handle):
         self.handle = handle
-        self.total_bytes = total_bytes
         self.bytes_read = 0
         self.text_decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
         self.json = json.JSONDecoder()
@@ -796,7 +795,7 @@ def import_export(
     deferred: list[dict[str, Any]] = []
 
     with open(file, "rb") as handle, ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        reader = ExportReader(handle, result.bytes_total)
+        reader = ExportReader(handle)
         converter: Converter | None = None
 
         def emit(message: dict[str, Any]) -> None:
