@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from telegram_pipeline import config, schema, stopwords, storage
+from telegram_pipeline import config, consolidate, report_html, schema, stopwords, storage
 
 log = logging.getLogger(__name__)
 
@@ -237,17 +237,12 @@ def rendered_athena_sql(report: str, rng: ReportRange, words: Iterable[str] | No
 # ------------------------------------------------------------------------------------------ DuckDB
 
 
-def partition_key(day: date) -> str:
-    return f"{schema.TABLE_NAME}/{schema.PARTITION_COLUMN}={day.isoformat()}/data.parquet"
-
-
 def curated_files(first: date, last: date, store: storage.Store) -> tuple[Any, str, list[str]]:
     """(pyarrow filesystem, root, the Parquet files of the partitions first..last that exist)."""
     from pyarrow import fs as pafs
 
     filesystem, root = store.arrow_filesystem()
-    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    candidates = [f"{root}/{partition_key(day)}" for day in days]
+    candidates = [f"{root}/{consolidate.partition_key(day)}" for day in days_between(first, last)]
     found = [info.path for info in filesystem.get_file_info(candidates) if info.type == pafs.FileType.File]
     return filesystem, root, found
 
@@ -281,10 +276,7 @@ def register_messages(con, first: date, last: date, settings: config.Settings) -
     """``messages`` in DuckDB over the curated partitions first..last: local files through DuckDB's own
     Parquet reader (leaner and faster), S3 through pyarrow's filesystem (no extension to download)."""
     store = storage.curated_store(settings)
-    if not isinstance(store, storage.LocalStore):
-        con.register("messages", messages_dataset(first, last, settings))
-        return
-    _, _, found = curated_files(first, last, store)
+    found = curated_files(first, last, store)[2] if isinstance(store, storage.LocalStore) else []
     if not found:
         con.register("messages", messages_dataset(first, last, settings))
         return
@@ -467,8 +459,6 @@ def parquet_bytes(table) -> bytes:
 
 
 def render_html(tables: Mapping[str, Any], rng: ReportRange, title: str | None = None) -> str:
-    from telegram_pipeline import report_html
-
     return report_html.render(tables, summarize(tables, rng), title=title)
 
 
@@ -502,10 +492,10 @@ def build_day_windows(day: date, settings: config.Settings | None = None) -> dic
             tables = duck.build(rng) if duck else build_athena(rng, settings)
             for report in REPORTS:
                 store.replace_folder(window_prefix(report, day, window), {DATA_FILE: parquet_bytes(tables[report])})
-            title = f"Last {WINDOWS[window]} days" if WINDOWS[window] > 1 else None
-            html = render_html(tables, rng, title=title).encode("utf-8")
-            store.replace_folder(window_prefix(HTML_FOLDER, day, window), {HTML_FILE: html})
             summary = summarize(tables, rng)
+            title = f"Last {WINDOWS[window]} days" if WINDOWS[window] > 1 else None
+            html = report_html.render(tables, summary, title=title).encode("utf-8")
+            store.replace_folder(window_prefix(HTML_FOLDER, day, window), {HTML_FILE: html})
             written[window] = {"messages": summary.messages, "active_users": summary.active_users}
     finally:
         if duck:
