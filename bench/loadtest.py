@@ -35,6 +35,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "plugins")]
 
+from telegram_pipeline.demo import free_port  # noqa: E402
+
 SECRET = "loadtest-secret-3f9a"
 CHAT_ID = -1001234567890
 OTHER_CHAT_ID = -1009999999999
@@ -47,12 +49,6 @@ TEXTS = [
     "Hoje choveu muito, treino cancelado. #chuva #corrida",
     "Quem tem dica de tênis para maratona?",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def update_body(update_id: int) -> bytes:
