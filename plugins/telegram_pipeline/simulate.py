@@ -26,6 +26,7 @@ import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from telegram_pipeline import config
@@ -486,9 +487,7 @@ class _Generator:
             self._day(index, self.start + dt.timedelta(days=index))
         self.events.sort(key=lambda event: (event[0], event[1]))
         first_update_id = 700000000 + self.rng.randrange(10**8)
-        updates = []
-        for offset, (_, _, body) in enumerate(self.events):
-            updates.append({"update_id": first_update_id + offset, **body})
+        updates = [{"update_id": first_update_id + offset, **body} for offset, (_, _, body) in enumerate(self.events)]
         simulation = Simulation(deliveries=list(updates), chat_id=self.chat["id"])
         # Telegram delivers an update again when it did not see our answer: one redelivery, late.
         if updates:
@@ -605,8 +604,6 @@ def send(
 
 def write(deliveries: list[dict], out: str) -> int:
     """Each delivery as a file, numbered in delivery order (the redelivered update has two files)."""
-    from pathlib import Path
-
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     for index, update in enumerate(deliveries, 1):
