@@ -250,6 +250,10 @@ def _user(user_id: int | None, name: Any) -> dict[str, Any]:
     return {**user, "is_bot": False, "first_name": name if isinstance(name, str) and name else "Deleted Account"}
 
 
+def _size(message: dict[str, Any]) -> dict[str, int]:
+    return {k: message[k] for k in ("width", "height") if isinstance(message.get(k), int)}
+
+
 def _peer_chat(kind: str, bare: int, title: str) -> dict[str, Any]:
     """The Bot API chat of a ``channel<id>``/``chat<id>`` peer."""
     chat_type = "channel" if kind == "channel" else "group"
@@ -325,7 +329,7 @@ class Converter:
             "date": sent,
         }
         if kind == "service":
-            service = self._service(message)
+            service = self._service(message, body.get("from"))
             if service is None:
                 return None
             body.update(service)
@@ -397,7 +401,7 @@ class Converter:
         )
         content: dict[str, Any] = {}
         width = message.get("width")
-        size = {k: message[k] for k in ("width", "height") if isinstance(message.get(k), int)}
+        size = _size(message)
         media_type = message.get("media_type")
         captioned = True
         if "photo" in message:
@@ -481,11 +485,11 @@ class Converter:
                     content["entities"] = entities
         return content
 
-    def _service(self, message: dict[str, Any]) -> dict[str, Any] | None:
-        """The Bot API service member of a service message; None when bots never receive it."""
+    def _service(self, message: dict[str, Any], actor: dict[str, Any] | None) -> dict[str, Any] | None:
+        """The Bot API service member of a service message (``actor`` is its ``from``); None when bots
+        never receive it."""
         action = message.get("action")
         members = message.get("members") if isinstance(message.get("members"), list) else []
-        actor = self._actor(message).get("from")
         if action == "invite_members":
             return {"new_chat_members": [self.member(name) for name in members]}
         if action in {"join_group_by_link", "join_group_by_request"}:
@@ -504,7 +508,7 @@ class Converter:
         if action == "edit_group_title":
             return {"new_chat_title": message.get("title", "")}
         if action == "edit_group_photo":
-            return {"new_chat_photo": [{k: message[k] for k in ("width", "height") if isinstance(message.get(k), int)}]}
+            return {"new_chat_photo": [_size(message)]}
         if action == "delete_group_photo":
             return {"delete_chat_photo": True}
         if action == "pin_message":
@@ -719,8 +723,10 @@ class Progress:
         self.last = 0.0
 
     def update(self, result: ImportResult, force: bool = False) -> None:
+        if not self.enabled:
+            return
         now = time.monotonic()
-        if not self.enabled or (not force and now - self.last < 0.2):
+        if not force and now - self.last < 0.2:
             return
         self.last = now
         total = max(result.bytes_total, 1)
