@@ -50,6 +50,13 @@ def _files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and not _skipped(p.relative_to(root)))
 
 
+def _copy_files(source: Path, target: Path) -> None:
+    for path in _files(source):
+        copy = target / path.relative_to(source)
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, copy)
+
+
 def _zip(target: Path, entries: list[tuple[str, Path]]) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
@@ -84,13 +91,8 @@ def build_mwaa(out: Path, env: dict[str, str]) -> Path:
     if out.exists():
         shutil.rmtree(out)
     dags = out / "dags"
-    for path in _files(REPO / "dags"):
-        target = dags / path.relative_to(REPO / "dags")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
-    shutil.copytree(
-        REPO / "include" / "sql", dags / "include" / "sql", ignore=shutil.ignore_patterns("__pycache__", ".*")
-    )
+    _copy_files(REPO / "dags", dags)
+    _copy_files(REPO / "include" / "sql", dags / "include" / "sql")
     # The DAG processor has no business walking the SQL folder.
     (dags / ".airflowignore").write_text("include/\n")
     package = REPO / "plugins" / "telegram_pipeline"
