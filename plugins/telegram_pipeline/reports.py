@@ -18,7 +18,6 @@ Parameters of the SQL: ``$from_date``/``$to_date`` (the range, in TIMEZONE), ``$
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import sys
@@ -103,10 +102,6 @@ class ReportRange:
     @property
     def scan_last(self) -> date:
         return self.last + SCAN_MARGIN
-
-    @property
-    def days(self) -> int:
-        return (self.last - self.first).days + 1
 
     def params(self) -> dict[str, Any]:
         return {
@@ -450,14 +445,6 @@ def summarize(tables: Mapping[str, Any], rng: ReportRange) -> Summary:
     )
 
 
-def parquet_bytes(table) -> bytes:
-    import pyarrow.parquet as pq
-
-    sink = io.BytesIO()
-    pq.write_table(table, sink, compression="zstd")
-    return sink.getvalue()
-
-
 def render_html(tables: Mapping[str, Any], rng: ReportRange, title: str | None = None) -> str:
     return report_html.render(tables, summarize(tables, rng), title=title)
 
@@ -466,7 +453,7 @@ def write_range(tables: Mapping[str, Any], rng: ReportRange, out: str) -> list[s
     """``out/{report}.parquet`` and ``out/report.html`` (out: a local folder or s3://)."""
     store = storage.open_store(out)
     for report in REPORTS:
-        store.write(f"{report}.parquet", parquet_bytes(tables[report]))
+        store.write(f"{report}.parquet", consolidate.parquet_bytes(tables[report]))
     store.write(HTML_FILE, render_html(tables, rng).encode("utf-8"))
     return [store.url(f"{report}.parquet") for report in REPORTS] + [store.url(HTML_FILE)]
 
@@ -491,7 +478,9 @@ def build_day_windows(day: date, settings: config.Settings | None = None) -> dic
         for window, rng in ranges.items():
             tables = duck.build(rng) if duck else build_athena(rng, settings)
             for report in REPORTS:
-                store.replace_folder(window_prefix(report, day, window), {DATA_FILE: parquet_bytes(tables[report])})
+                store.replace_folder(
+                    window_prefix(report, day, window), {DATA_FILE: consolidate.parquet_bytes(tables[report])}
+                )
             summary = summarize(tables, rng)
             title = f"Last {WINDOWS[window]} days" if WINDOWS[window] > 1 else None
             html = report_html.render(tables, summary, title=title).encode("utf-8")
@@ -534,6 +523,7 @@ def dates_to_report(params: Mapping[str, Any] | None, triggering_asset_events: A
 
 
 def _day(value: str) -> date:
+    # Not argparse type=: its error raises SystemExit, while cli.main turns a ValueError into status 2.
     try:
         return date.fromisoformat(value)
     except ValueError:
