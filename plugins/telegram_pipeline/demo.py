@@ -30,6 +30,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -171,10 +172,10 @@ def ingest(simulation: simulate.Simulation, env: dict[str, str], lake: Path) -> 
         )
 
 
-def run_dags(days: list[dt.date], env: dict[str, str], lake: Path) -> None:
+def run_dags(first: dt.date, last: dt.date, env: dict[str, str], lake: Path) -> None:
     """The DAGs in a child process with the demo's Airflow settings; its chatter goes to a log file."""
     log = lake / "airflow.log"
-    command = [sys.executable, "-m", "telegram_pipeline.demo", "--run-dags", days[0].isoformat(), days[-1].isoformat()]
+    command = [sys.executable, "-m", "telegram_pipeline.demo", "--run-dags", first.isoformat(), last.isoformat()]
     with open(log, "w") as out:
         child = subprocess.Popen(
             command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO
@@ -193,9 +194,7 @@ def dag_runs(first: dt.date, last: dt.date) -> int:
     from zoneinfo import ZoneInfo
 
     def states(run) -> str:
-        found: dict[str, int] = {}
-        for ti in run.get_task_instances():
-            found[str(ti.state)] = found.get(str(ti.state), 0) + 1
+        found = Counter(str(ti.state) for ti in run.get_task_instances())
         return ", ".join(f"{count} {state}" for state, count in sorted(found.items()))
 
     consolidate_dag = runpy.run_path(str(REPO / "dags" / "telegram_consolidate.py"))["dag"]
@@ -324,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{kinds['message_reaction']} reactions, {kinds['from other chats']} updates from other chats, {kinds['duplicate deliveries']} redelivery"
     )
     ingest(simulation, env, lake)
-    stored = [key for key in simulate_raw_keys(lake)]
+    stored = simulate_raw_keys(lake)
     expected = {u["update_id"] for u in simulation.deliveries if chat_of(u) == simulation.chat_id}
     folders = sorted({key.split("/")[0] for key in stored})
     print(
@@ -334,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
         raise RuntimeError("the raw zone does not hold exactly the group's updates")
 
     print(f"3. The DAGs through Airflow (dag.test, log: {shown(lake / 'airflow.log')})")
-    run_dags([first + dt.timedelta(days=n) for n in range(args.days)], env, lake)
+    run_dags(first, last, env, lake)
 
     dag_html = headline(simulation, lake, first, last)
     print()
