@@ -1,9 +1,7 @@
 """``make bench``: run every ``bench/bench_*.py`` and print one table, targets beside results.
 
-Each benchmark prints its figures as a JSON object on its last JSON line. The preferred shape is
-``{"bench": name, "results": [{"metric", "value", "unit", "target", "ok"}]}``, but any object is
-accepted: nested numbers become metrics, and ``target``/``targets``/``ok`` members are matched to them
-by name where they can be.
+Each benchmark prints its figures as a JSON object on its last JSON line:
+``{"bench": name, "results": [{"metric", "value", "unit", "target", "ok"}]}``.
 """
 
 from __future__ import annotations
@@ -34,84 +32,21 @@ def last_json_object(stdout: str) -> dict | None:
     return None
 
 
-def _number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _flatten(prefix: str, value, out: dict) -> None:
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            _flatten(f"{prefix}.{key}" if prefix else str(key), inner, out)
-    elif isinstance(value, list) and all(isinstance(item, dict) for item in value) and value:
-        for index, item in enumerate(value):
-            label, rest = _label(item, index)
-            _flatten(f"{prefix}[{label}]", rest, out)
-    else:
-        out[prefix] = value
-
-
-SIZE_KEYS = ("updates", "size", "n", "count", "messages")
-
-
-def _label(item: dict, index: int) -> tuple[str, dict]:
-    """A readable label for one case of a list (its short strings and its size), and the rest."""
-    parts = [k for k, v in item.items() if isinstance(v, str) and len(v) <= 24]
-    parts += [k for k in SIZE_KEYS if k in item and isinstance(item[k], int)][:1]
-    if not parts:
-        return str(index), item
-    label = " ".join(f"{item[k]:,}" if isinstance(item[k], int) else item[k] for k in parts)
-    return label, {k: v for k, v in item.items() if k not in parts}
-
-
-def normalise(name: str, payload: dict) -> list[dict]:
-    """Rows of {metric, value, unit, target, ok} from whatever shape a benchmark printed."""
+def normalise(payload: dict) -> list[dict] | None:
+    """The rows of {metric, value, unit, target, ok} a benchmark printed, or None if it printed none."""
     results = payload.get("results")
-    if isinstance(results, list) and results and all(isinstance(r, dict) and RESULT_KEYS <= r.keys() for r in results):
-        return [
-            {
-                "metric": str(r["metric"]),
-                "value": r["value"],
-                "unit": r.get("unit", ""),
-                "target": r.get("target", ""),
-                "ok": r.get("ok"),
-            }
-            for r in results
-        ]
-    flat: dict = {}
-    _flatten("", {k: v for k, v in payload.items() if k not in {"bench", "name"}}, flat)
-    targets = {_without_target(k): v for k, v in flat.items() if "target" in k.lower()}
-    oks = {
-        k.rsplit(".", 1)[0] if "." in k else "": v for k, v in flat.items() if k.endswith("ok") and isinstance(v, bool)
-    }
-    rows = []
-    for key, value in flat.items():
-        lowered = key.lower()
-        if "target" in lowered or lowered.endswith("ok") or not (_number(value) or isinstance(value, str | bool)):
-            continue
-        if isinstance(value, str) and len(value) > 40:
-            continue
-        leaf = key.rsplit(".", 1)[-1]
-        target = next((t for t_key, t in targets.items() if t_key in {key, leaf}), "")
-        ok = oks.get(key.rsplit(".", 1)[0] if "." in key else "", None) if isinstance(value, int | float) else None
-        rows.append({"metric": key, "value": value, "unit": _unit_from_name(leaf), "target": target, "ok": ok})
-    return rows
-
-
-def _without_target(key: str) -> str:
-    """``targets.p99_ms``, ``p99_ms_target``, ``target_p99_ms`` -> ``p99_ms``."""
-    for part in ("targets.", "target.", "target_", "_target", ".target"):
-        key = key.replace(part, "")
-    return key.rsplit(".", 1)[-1]
-
-
-def _unit_from_name(name: str) -> str:
-    if name.lower().endswith("seconds"):
-        return "s"
-    units = (("_per_s", "/s"), ("_ps", "/s"), ("_ms", "ms"), ("_s", "s"), ("_mib", "MiB"), ("_mb", "MB"), ("_pct", "%"))
-    for suffix, unit in units:
-        if name.lower().endswith(suffix):
-            return unit
-    return ""
+    if not isinstance(results, list) or not all(isinstance(r, dict) and RESULT_KEYS <= r.keys() for r in results):
+        return None
+    return [
+        {
+            "metric": str(r["metric"]),
+            "value": r["value"],
+            "unit": r.get("unit", ""),
+            "target": r.get("target", ""),
+            "ok": r.get("ok"),
+        }
+        for r in results
+    ]
 
 
 def _format(value) -> str:
@@ -133,10 +68,11 @@ def run_bench(path: Path, timeout: float) -> tuple[list[dict], str | None, float
         return [], f"timed out after {timeout:.0f} s", time.perf_counter() - started
     elapsed = time.perf_counter() - started
     payload = last_json_object(done.stdout)
-    if done.returncode != 0 or payload is None:
+    rows = normalise(payload) if payload is not None else None
+    if done.returncode != 0 or rows is None:
         tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
         return [], f"exit {done.returncode}, no JSON result line: {' | '.join(tail)}", elapsed
-    return normalise(path.stem, payload), None, elapsed
+    return rows, None, elapsed
 
 
 def main(argv: list[str] | None = None) -> int:
