@@ -15,11 +15,11 @@ and the DuckDB views. ``register_days(days)`` is what the DAG calls after a day 
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from telegram_pipeline import config, schema
+from telegram_pipeline import config, consolidate, schema
 
 LATEST_SQL = "messages_latest.sql"
 DDL_FILES = {
@@ -294,11 +294,9 @@ def run(args) -> int:
             return 0
     days = []
     if args.date:
-        day, last = args.date, args.to or args.date
-        if last < day:
-            raise ValueError(f"--to {last} is before --date {day}")
-        while day <= last:
-            days.append(day)
-            day += timedelta(days=1)
+        last = args.to or args.date
+        if last < args.date:
+            raise ValueError(f"--to {last} is before --date {args.date}")
+        days = consolidate.days_between(args.date, last)
     print(json.dumps(register_days(days), sort_keys=True))
     return 0

@@ -99,6 +99,13 @@ def day_bounds(day: date, timezone: str) -> tuple[int, int]:
     return int(start.timestamp()), int(end.timestamp())
 
 
+def days_between(first: date, last: date) -> list[date]:
+    """first..last, both included."""
+    if last < first:
+        raise ValueError(f"the range ends ({last}) before it starts ({first})")
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
 def listing_fingerprint(keys: list[str]) -> str:
     # Keys alone: a raw key is the update_id and Telegram never changes an update's body, so new or
     # removed objects are what late data looks like. The parser version is part of it too.
@@ -357,8 +364,7 @@ def run(args) -> int:
     last = args.to or args.date
     if last < args.date:
         raise ValueError(f"--to {last} is before --date {args.date}")
-    day = args.date
-    while day <= last:
+    for day in days_between(args.date, last):
         try:
             result = consolidate_day(day, settings)
             if not args.no_check:
@@ -367,5 +373,4 @@ def run(args) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 1
         print(json.dumps(result.to_dict(), sort_keys=True))
-        day += timedelta(days=1)
     return 0

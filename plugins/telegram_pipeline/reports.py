@@ -237,7 +237,7 @@ def curated_files(first: date, last: date, store: storage.Store) -> tuple[Any, s
     from pyarrow import fs as pafs
 
     filesystem, root = store.arrow_filesystem()
-    candidates = [f"{root}/{consolidate.partition_key(day)}" for day in days_between(first, last)]
+    candidates = [f"{root}/{consolidate.partition_key(day)}" for day in consolidate.days_between(first, last)]
     found = [info.path for info in filesystem.get_file_info(candidates) if info.type == pafs.FileType.File]
     return filesystem, root, found
 
@@ -493,12 +493,6 @@ def build_day_windows(day: date, settings: config.Settings | None = None) -> dic
     return {"day": day.isoformat(), "windows": written}
 
 
-def days_between(first: date, last: date) -> list[date]:
-    if last < first:
-        raise ValueError(f"'to' ({last}) is before 'from' ({first})")
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
-
-
 def dates_to_report(params: Mapping[str, Any] | None, triggering_asset_events: Any) -> list[str]:
     """The days a reports DAG run builds: the params' from..to range when given (a manual run),
     else every date named in the ``extra["dates"]`` of the curated Asset's triggering events."""
@@ -506,7 +500,10 @@ def dates_to_report(params: Mapping[str, Any] | None, triggering_asset_events: A
     first, last = params.get("from"), params.get("to")
     if first or last:
         first, last = first or last, last or first
-        return [d.isoformat() for d in days_between(date.fromisoformat(str(first)), date.fromisoformat(str(last)))]
+        return [
+            d.isoformat()
+            for d in consolidate.days_between(date.fromisoformat(str(first)), date.fromisoformat(str(last)))
+        ]
     dates: set[str] = set()
     for asset, events in dict(triggering_asset_events or {}).items():
         if CURATED_ASSET not in (getattr(asset, "name", None), getattr(asset, "uri", None), str(asset)):
