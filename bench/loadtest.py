@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import itertools
 import json
 import os
 import shutil
@@ -269,6 +268,18 @@ def verify(acknowledged: list[int], env: dict[str, str]) -> dict:
                 os.environ[name] = value
 
 
+class SharedIds:
+    """update_ids 1..last, each handed to exactly one of the sender threads."""
+
+    def __init__(self, last: int):
+        self.ids = iter(range(1, last + 1))
+        self.lock = threading.Lock()
+
+    def __next__(self) -> int:
+        with self.lock:
+            return next(self.ids)
+
+
 def run_backend(backend: str, senders: int, seconds: float, max_updates: int, workdir: Path) -> dict:
     env = {
         "WEBHOOK_SECRET": SECRET,
@@ -310,23 +321,12 @@ def run_backend(backend: str, senders: int, seconds: float, max_updates: int, wo
             wait_for_port(port, server)
             warm_up(port)
             tally = Tally()
-            ids = itertools.count(1)
-            bounded = (i for i in ids if i <= max_updates)
-            lock = threading.Lock()
-
-            def next_id():
-                with lock:
-                    return next(bounded)
-
-            class Ids:
-                def __next__(self):
-                    return next_id()
-
+            ids = SharedIds(max_updates)
             print(f"[{backend}] {senders} senders for {seconds:g} s on 127.0.0.1:{port}", file=sys.stderr, flush=True)
             started = time.monotonic()
             stop_at = started + seconds
             threads = [
-                threading.Thread(target=send_until, args=(port, Ids(), stop_at, tally), daemon=True)
+                threading.Thread(target=send_until, args=(port, ids, stop_at, tally), daemon=True)
                 for _ in range(senders)
             ]
             for thread in threads:
