@@ -348,6 +348,16 @@ def test_malformed_messages_are_reported_and_skipped(tmp_path, monkeypatch, chun
     assert "not valid JSON" in skipped["message 7"]
 
 
+def test_a_lone_surrogate_skips_its_message_not_the_import(tmp_path):
+    path = write_export(tmp_path, [text_message(1, 1731845100), text_message(2, 1731845101, text="x")])
+    raw = path.read_text(encoding="utf-8")
+    second = raw.index('"id": 2')
+    path.write_text(raw[:second] + raw[second:].replace('"text": "x"', '"text": "x\\ud83d"'), encoding="utf-8")
+    result = export_import.import_export(path)
+    assert sorted(by_message_id(raw_updates())) == [1]
+    assert result.skipped == 1 and "surrogate" in dict(result.skipped_details)["message 2"]
+
+
 def test_cut_short_file_keeps_what_came_before(tmp_path, capsys):
     raw = GROUP.read_bytes()
     cut = tmp_path / "cut.json"

@@ -160,7 +160,9 @@ def import_update_id(chat_id: int, message_id: int) -> int:
 
 
 def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
+    # A lone surrogate (JSON can escape one: "\ud83d") is one code unit here, as in parse.py; the message
+    # holding it is refused when its update is encoded.
+    return len(text.encode("utf-16-le", errors="surrogatepass")) // 2
 
 
 def convert_text(parts: Any) -> tuple[str, list[dict[str, Any]]]:
@@ -346,7 +348,11 @@ class Converter:
         update_type = "channel_post" if self.chat.type == "channel" and kind == "message" else "message"
         update = {"update_id": update_id, "x_source": "export", update_type: body}
         day = datetime.fromtimestamp(sent, self.tz).date().isoformat()
-        return Update(update_id, day, json.dumps(update, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        try:
+            body_bytes = json.dumps(update, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        except UnicodeEncodeError:
+            raise MalformedMessage("holds half of a UTF-16 surrogate pair (a lone \\udXXX escape), not text") from None
+        return Update(update_id, day, body_bytes)
 
     def _sender(self, message: dict[str, Any]) -> dict[str, Any]:
         if "from_id" not in message or message["from_id"] is None:
