@@ -14,6 +14,7 @@ Exit 1 on the first failure, with the input that caused it. Not part of ``make t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -79,9 +80,7 @@ def mutation_phase(seconds: float, seed: int) -> dict:
     rng = random.Random(seed)
     counts = {"inputs": 0, "rows": 0, "bad_updates": 0, "stored": 0, "statuses": {}}
     deadline = time.monotonic() + seconds
-    devnull = open(os.devnull, "w")  # noqa: SIM115 - the handler's log lines, one per request
-    real_stdout = sys.stdout
-    try:
+    with open(os.devnull, "w") as devnull:  # the handler's log lines, one per request
         while time.monotonic() < deadline:
             data = mutate(rng.choice(seeds), rng)
             counts["inputs"] += 1
@@ -94,22 +93,16 @@ def mutation_phase(seconds: float, seed: int) -> dict:
             except Exception:
                 return {**counts, "failure": "parse", "input": data.decode("latin-1"), "error": traceback.format_exc()}
             store = MemoryStore()
-            sys.stdout = devnull
-            try:
+            with contextlib.redirect_stdout(devnull):
                 answer = handler.handle(
                     event(data, token=SECRET, base64_body=rng.random() < 0.5), store=store, env=settings
                 )
-            finally:
-                sys.stdout = real_stdout
             status = answer["statusCode"]
             counts["statuses"][status] = counts["statuses"].get(status, 0) + 1
             stored_ok = all(value == data for value in store.objects.values())
             if status >= 500 or not stored_ok or (status != 200 and store.puts):
                 return {**counts, "failure": "handler", "input": data.decode("latin-1"), "answer": answer}
             counts["stored"] += len(store.objects)
-    finally:
-        sys.stdout = real_stdout
-        devnull.close()
     return counts
 
 
@@ -156,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = "failure" in mutation or "failure" in result.get("hypothesis", {})
     if failed:
         print(json.dumps(result, indent=2, default=str)[:20000], file=sys.stderr)
-    print(json.dumps({k: v for k, v in result.items()} | {"ok": not failed}, default=str)[:4000])
+    print(json.dumps(result | {"ok": not failed}, default=str)[:4000])
     return 1 if failed else 0
 
 
