@@ -296,12 +296,15 @@ class _Generator:
         message.update(content)
         return message
 
-    def _text_message(self, author: Member, when: int, template: str, topic: dict | None) -> dict:
+    def _rendered(
+        self, template: str, topic: dict | None, author: Member, text_key: str = "text", entities_key: str = "entities"
+    ) -> dict:
+        """The rendered text under ``text_key``, and its entities under ``entities_key`` if it has any."""
         text, entities = self._render(template, topic, author)
-        content = {"text": text}
-        if entities:
-            content["entities"] = entities
-        return self._message(author, when, **content)
+        return {text_key: text, entities_key: entities} if entities else {text_key: text}
+
+    def _text_message(self, author: Member, when: int, template: str, topic: dict | None) -> dict:
+        return self._message(author, when, **self._rendered(template, topic, author))
 
     def _file_id(self, prefix: str) -> tuple[str, str]:
         chars = string.ascii_letters + string.digits + "_-"
@@ -325,11 +328,8 @@ class _Generator:
                         "height": height,
                     }
                 )
-            caption, entities = self._render(rng.choice(PHOTO_CAPTIONS), topic, author)
-            content = {"photo": sizes, "caption": caption}
-            if entities:
-                content["caption_entities"] = entities
-            return self._message(author, when, **content)
+            caption = self._rendered(rng.choice(PHOTO_CAPTIONS), topic, author, "caption", "caption_entities")
+            return self._message(author, when, photo=sizes, **caption)
         if roll < 0.13:
             emoji, set_name = rng.choice(STICKERS)
             file_id, unique = self._file_id("CAACAgIAAxkBAAI")
@@ -341,7 +341,7 @@ class _Generator:
             voice = {"duration": rng.randrange(3, 60), "mime_type": "audio/ogg", "file_id": file_id, "file_unique_id": unique, "file_size": 4000 + rng.randrange(60000)}  # fmt: skip
             return self._message(author, when, voice=voice)
         if roll < 0.20:
-            text, entities = self._render(rng.choice(topic["lines"]), topic, author)
+            text = self._rendered(rng.choice(topic["lines"]), topic, author)
             origin = {
                 "type": "channel",
                 "chat": NEWS_CHANNEL,
@@ -354,10 +354,7 @@ class _Generator:
                     "sender_user_name": "Corredor Anônimo",
                     "date": when - rng.randrange(600, 86400),
                 }
-            content = {"forward_origin": origin, "text": text}
-            if entities:
-                content["entities"] = entities
-            return self._message(author, when, **content)
+            return self._message(author, when, forward_origin=origin, **text)
         replyable = [m for m in self.recent[-12:] if when - m["date"] < 6 * 3600]
         if roll < 0.40 and replyable:
             original = rng.choice(replyable)
