@@ -18,6 +18,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,6 +39,7 @@ WORDS = (
     "meia inscrição hidratação alongamento lesão joelho chuva calor grupo encontro café depois km"
 ).split()
 TAGS = ["#corrida", "#maratona", "#treino", "#longão", "#sp"]
+MOTO_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1"}
 
 
 def generate_update(update_id: int, rng: random.Random) -> bytes:
@@ -204,63 +206,62 @@ def main() -> None:
     cases = [("local", int(n)) for n in args.local_sizes.split(",") if n] + [
         ("s3", int(n)) for n in args.s3_sizes.split(",") if n
     ]
-    for backend, count in cases:
-        objects = generate_day(count)
-        mean_bytes = sum(map(len, objects.values())) / len(objects)
-        env = dict(base_env)
-        if backend == "local":
-            env.update(RAW_URI=str(work / f"raw-{count}"), CURATED_URI=str(work / f"curated-{count}"))
-        else:
-            if server is None:
-                from moto.server import ThreadedMotoServer
+    try:
+        for backend, count in cases:
+            objects = generate_day(count)
+            mean_bytes = sum(map(len, objects.values())) / len(objects)
+            env = dict(base_env)
+            if backend == "local":
+                env.update(RAW_URI=str(work / f"raw-{count}"), CURATED_URI=str(work / f"curated-{count}"))
+            else:
+                if server is None:
+                    from moto.server import ThreadedMotoServer
 
-                os.environ.update(
-                    AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1"
+                    os.environ.update(MOTO_CREDENTIALS)
+                    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+                    server.start()
+                    host, port = server.get_host_and_port()
+                    os.environ["AWS_ENDPOINT_URL"] = f"http://{host}:{port}"
+                bucket = f"bench-{count}"
+                aws.client("s3", config.load()).create_bucket(Bucket=bucket)
+                env.update(
+                    MOTO_CREDENTIALS,
+                    RAW_URI=f"s3://{bucket}/raw",
+                    CURATED_URI=f"s3://{bucket}/curated",
+                    AWS_ENDPOINT_URL=os.environ["AWS_ENDPOINT_URL"],
                 )
-                server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-                server.start()
-                host, port = server.get_host_and_port()
-                os.environ["AWS_ENDPOINT_URL"] = f"http://{host}:{port}"
-            bucket = f"bench-{count}"
-            aws.client("s3", config.load()).create_bucket(Bucket=bucket)
-            env.update(
-                RAW_URI=f"s3://{bucket}/raw",
-                CURATED_URI=f"s3://{bucket}/curated",
-                AWS_ENDPOINT_URL=os.environ["AWS_ENDPOINT_URL"],
-                AWS_ACCESS_KEY_ID="bench",
-                AWS_SECRET_ACCESS_KEY="bench",
-                AWS_DEFAULT_REGION="us-east-1",
+            os.environ.update(RAW_URI=env["RAW_URI"])
+            upload(storage.open_store(env["RAW_URI"]), objects)
+            del objects
+            fast = run_case("consolidate", env)
+            slow = run_case("naive", env) if count <= args.skip_naive_above else None
+            row = {
+                "backend": backend,
+                "updates": count,
+                "mean_object_bytes": round(mean_bytes),
+                "seconds": round(fast["seconds"], 2),
+                "updates_per_s": round(count / fast["seconds"]),
+                "peak_mib": round(fast["peak_mib"]),
+                "requests_in_flight": fast["in_flight"],
+                "processes": fast["processes"],
+                "naive_seconds": round(slow["seconds"], 2) if slow else None,
+                "naive_updates_per_s": round(count / slow["seconds"]) if slow else None,
+                "naive_peak_mib": round(slow["peak_mib"]) if slow else None,
+                "speedup": round(slow["seconds"] / fast["seconds"], 1) if slow else None,
+                "rows": fast["rows"],
+            }
+            assert slow is None or slow["rows"] == fast["rows"], (slow, fast)
+            results.append(row)
+            print(
+                f"{backend:5} {count:>7} updates: {row['seconds']:>6.2f} s {row['updates_per_s']:>7}/s peak {row['peak_mib']:>4} MiB "
+                f"in flight {row['requests_in_flight']:>3} ({row['processes']} proc) | naive {row['naive_seconds']} s peak {row['naive_peak_mib']} MiB | "
+                f"speedup {row['speedup']}×",
+                flush=True,
             )
-        os.environ.update(RAW_URI=env["RAW_URI"])
-        upload(storage.open_store(env["RAW_URI"]), objects)
-        del objects
-        fast = run_case("consolidate", env)
-        slow = run_case("naive", env) if count <= args.skip_naive_above else None
-        row = {
-            "backend": backend,
-            "updates": count,
-            "mean_object_bytes": round(mean_bytes),
-            "seconds": round(fast["seconds"], 2),
-            "updates_per_s": round(count / fast["seconds"]),
-            "peak_mib": round(fast["peak_mib"]),
-            "requests_in_flight": fast["in_flight"],
-            "processes": fast["processes"],
-            "naive_seconds": round(slow["seconds"], 2) if slow else None,
-            "naive_updates_per_s": round(count / slow["seconds"]) if slow else None,
-            "naive_peak_mib": round(slow["peak_mib"]) if slow else None,
-            "speedup": round(slow["seconds"] / fast["seconds"], 1) if slow else None,
-            "rows": fast["rows"],
-        }
-        assert slow is None or slow["rows"] == fast["rows"], (slow, fast)
-        results.append(row)
-        print(
-            f"{backend:5} {count:>7} updates: {row['seconds']:>6.2f} s {row['updates_per_s']:>7}/s peak {row['peak_mib']:>4} MiB "
-            f"in flight {row['requests_in_flight']:>3} ({row['processes']} proc) | naive {row['naive_seconds']} s peak {row['naive_peak_mib']} MiB | "
-            f"speedup {row['speedup']}×",
-            flush=True,
-        )
-    if server is not None:
-        server.stop()
+    finally:
+        if server is not None:
+            server.stop()
+        shutil.rmtree(work, ignore_errors=True)
     load = os.getloadavg()
     print(
         json.dumps(
