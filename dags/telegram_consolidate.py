@@ -12,14 +12,15 @@ or, in the UI, the DAG's "Trigger" button → "Backfill" with the date range.
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, task
+from telegram_pipeline.dag_defaults import CURATED_MESSAGES_ASSET, DEFAULT_ARGS
 
 TIMEZONE = os.environ.get("TIMEZONE") or "UTC"
 START_DATE = date.fromisoformat(os.environ.get("START_DATE") or "2026-01-01")
-CURATED_MESSAGES = Asset("telegram_curated_messages")
+CURATED_MESSAGES = Asset(CURATED_MESSAGES_ASSET)
 
 
 def partition_day(data_interval_start: datetime) -> date:
@@ -35,12 +36,7 @@ with DAG(
     # One run at a time: each run rewrites the LATE_DAYS days before its own, so neighbouring runs
     # touch the same partitions and manifests, and a run must see the manifests its predecessor left.
     max_active_runs=1,
-    default_args={
-        "retries": 3,
-        "retry_delay": timedelta(minutes=1),
-        "retry_exponential_backoff": True,
-        "max_retry_delay": timedelta(minutes=20),
-    },
+    default_args=DEFAULT_ARGS,
     tags=["telegram", "consolidation"],
 ) as dag:
 

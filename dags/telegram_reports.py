@@ -10,11 +10,12 @@ so reruns leave the same files. Engine: REPORT_ENGINE (duckdb on the worker, or 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from airflow.sdk import DAG, Asset, Param, task
+from telegram_pipeline.dag_defaults import CURATED_MESSAGES_ASSET, DEFAULT_ARGS
 
-CURATED_MESSAGES = Asset("telegram_curated_messages")
+CURATED_MESSAGES = Asset(CURATED_MESSAGES_ASSET)
 DAY = {"type": ["null", "string"], "format": "date"}
 
 with DAG(
@@ -27,12 +28,7 @@ with DAG(
         "from": Param(None, **DAY, description="first day to rebuild (manual runs); overrides the Asset's dates"),
         "to": Param(None, **DAY, description="last day to rebuild (default: from)"),
     },
-    default_args={
-        "retries": 3,
-        "retry_delay": timedelta(minutes=1),
-        "retry_exponential_backoff": True,
-        "max_retry_delay": timedelta(minutes=20),
-    },
+    default_args=DEFAULT_ARGS,
     tags=["telegram", "reports"],
 ) as dag:
 

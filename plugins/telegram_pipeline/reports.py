@@ -27,6 +27,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from telegram_pipeline import config, consolidate, report_html, schema, stopwords, storage
+from telegram_pipeline.dag_defaults import CURATED_MESSAGES_ASSET
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,6 @@ KEYWORD_LIMIT = 100
 HTML_FOLDER = "html"
 HTML_FILE = "report.html"
 DATA_FILE = "data.parquet"
-CURATED_ASSET = "telegram_curated_messages"
 ATHENA_POLL_SECONDS = 2
 ATHENA_MAX_POLLS = 900  # 30 minutes
 
@@ -506,13 +506,15 @@ def dates_to_report(params: Mapping[str, Any] | None, triggering_asset_events: A
         ]
     dates: set[str] = set()
     for asset, events in dict(triggering_asset_events or {}).items():
-        if CURATED_ASSET not in (getattr(asset, "name", None), getattr(asset, "uri", None), str(asset)):
+        if CURATED_MESSAGES_ASSET not in (getattr(asset, "name", None), getattr(asset, "uri", None), str(asset)):
             continue
         for event in events:
             for value in (getattr(event, "extra", None) or {}).get("dates", []):
                 dates.add(date.fromisoformat(str(value)).isoformat())
     if not dates:
-        log.warning("no dates to report: no from/to params and no triggering %s event with dates", CURATED_ASSET)
+        log.warning(
+            "no dates to report: no from/to params and no triggering %s event with dates", CURATED_MESSAGES_ASSET
+        )
     return sorted(dates)
 
 
