@@ -30,6 +30,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from unittest import mock
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "plugins")]
@@ -218,24 +219,26 @@ def verify(acknowledged: list[int], env: dict[str, str]) -> dict:
     import pyarrow.parquet as pq
     from telegram_pipeline import config, consolidate, storage
 
-    saved = {name: os.environ.get(name) for name in env}
-    os.environ.update(env)
-    try:
+    # The storage clients read their credentials and endpoint from the environment.
+    with mock.patch.dict(os.environ, env):
         settings = config.load()
         raw = storage.raw_store(settings)
         started = time.perf_counter()
-        keys = [key for key in raw.list() if key.startswith("context_date=")]
-        per_id = Counter(int(key.rsplit("/", 1)[1].removesuffix(".json")) for key in keys)
+        id_of = {
+            key: int(key.rsplit("/", 1)[1].removesuffix(".json"))
+            for key in raw.list()
+            if key.startswith("context_date=")
+        }
+        per_id = Counter(id_of.values())
         acked = set(acknowledged)
         wrong_bytes = 0
-        wanted = [key for key in keys if int(key.rsplit("/", 1)[1].removesuffix(".json")) in acked]
+        wanted = [key for key, update_id in id_of.items() if update_id in acked]
         for key, data in raw.read_many(wanted, concurrency=32):
-            update_id = int(key.rsplit("/", 1)[1].removesuffix(".json"))
-            if isinstance(data, Exception) or data != update_body(update_id):
+            if isinstance(data, Exception) or data != update_body(id_of[key]):
                 wrong_bytes += 1
         raw_check_s = time.perf_counter() - started
 
-        days = sorted({date.fromisoformat(key.split("/", 1)[0].removeprefix("context_date=")) for key in keys})
+        days = sorted({date.fromisoformat(key.split("/", 1)[0].removeprefix("context_date=")) for key in id_of})
         started = time.perf_counter()
         curated_ids: Counter = Counter()
         results = []
@@ -260,12 +263,6 @@ def verify(acknowledged: list[int], env: dict[str, str]) -> dict:
             "raw_check_s": round(raw_check_s, 1),
             "consolidate_s": round(consolidate_s, 1),
         }
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 class SharedIds:
