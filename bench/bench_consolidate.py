@@ -30,7 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "plugins"))
 
-from telegram_pipeline.export_import import utf16_len  # noqa: E402
+from telegram_pipeline.parse import utf16_len  # noqa: E402
 
 DAY = date(2026, 3, 14)
 CHAT = -1001234567890

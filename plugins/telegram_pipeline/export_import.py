@@ -35,6 +35,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from telegram_pipeline import config, storage
+from telegram_pipeline.parse import utf16_len
 
 # Export chat types -> Bot API chat types.
 CHAT_TYPES = {
@@ -157,12 +158,6 @@ def import_update_id(chat_id: int, message_id: int) -> int:
     """A negative update id, fixed by (chat_id, message_id): never one of Telegram's (positive) ids."""
     digest = hashlib.blake2b(f"{chat_id}:{message_id}".encode("ascii"), digest_size=8).digest()
     return -(1 + (int.from_bytes(digest, "big") >> 1))
-
-
-def utf16_len(text: str) -> int:
-    # A lone surrogate (JSON can escape one: "\ud83d") is one code unit here, as in parse.py; the message
-    # holding it is refused when its update is encoded.
-    return len(text.encode("utf-16-le", errors="surrogatepass")) // 2
 
 
 def convert_text(parts: Any) -> tuple[str, list[dict[str, Any]]]:

@@ -143,6 +143,12 @@ def update_type(update: dict) -> str:
     raise BadUpdate("not an update: no payload object (message, edited_message, message_reaction, …)")
 
 
+def utf16_len(text: str) -> int:
+    """Length in UTF-16 code units, the unit of Telegram's entity offsets. A lone surrogate (JSON can
+    escape one: "\ud83d") counts as one, as utf16_slice sees it."""
+    return len(text.encode("utf-16-le", errors="surrogatepass")) // 2
+
+
 def utf16_slice(encoded: bytes, offset: Any, length: Any) -> str | None:
     """The text of an entity: Telegram's offsets and lengths count UTF-16 code units."""
     if type(offset) is not int or type(length) is not int or offset < 0 or length <= 0:
