@@ -328,3 +328,19 @@ def test_a_large_day_split_across_processes_gives_the_same_file(monkeypatch):
         == (60, 1, 1)
     )
     assert split.requests_in_flight == 3 * storage.LocalStore.concurrency
+
+
+def test_the_cyclic_garbage_collector_is_back_on_after_a_day_even_a_failed_one(monkeypatch):
+    import gc
+
+    fill_day(DAY, 5)
+    consolidate.consolidate_day(DAY)
+    assert gc.isenabled()
+
+    def broken(self, keys, concurrency=None):
+        yield "context_date=2026-01-10/1.json", storage.StorageError("throttled")
+
+    monkeypatch.setattr(storage.LocalStore, "read_many", broken)
+    with pytest.raises(storage.StorageError):
+        consolidate.consolidate_day(DAY)
+    assert gc.isenabled()

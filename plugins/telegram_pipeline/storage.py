@@ -20,6 +20,8 @@ from typing import Any
 
 from telegram_pipeline import aws, config
 
+READ_CHUNK = 64 * 1024  # a Telegram update is a few KiB at most: one read, and one more that finds the end
+
 
 class StorageError(RuntimeError):
     """Storage could not be reached or refused the call: worth a retry."""
@@ -116,18 +118,32 @@ class LocalStore(Store):
     def __post_init__(self) -> None:
         self.root = Path(self.uri).expanduser().resolve()
 
-    def _path(self, key: str) -> Path:
+    def _file(self, key: str) -> str:
         # A lexical check, not resolve(): this runs once per object read, 100,000 times a day.
         if key.startswith("/") or ".." in key.split("/"):
             raise ValueError(f"key {key!r} leaves the store at {self.root}")
-        return self.root / key
+        return f"{self.root}/{key}"
+
+    def _path(self, key: str) -> Path:
+        return Path(self._file(key))
 
     def read(self, key: str) -> bytes:
+        # os.open/os.read rather than open(): no Path and no Python file object per read halves the
+        # cost of reading a small object from the page cache, 100,000 times a day.
         try:
-            with open(self._path(key), "rb") as handle:
-                return handle.read()
+            fd = os.open(self._file(key), os.O_RDONLY)
         except FileNotFoundError:
             raise ObjectNotFound(self.url(key)) from None
+        try:
+            data = os.read(fd, READ_CHUNK)
+            if not data:
+                return data
+            chunks = [data]
+            while chunk := os.read(fd, READ_CHUNK):
+                chunks.append(chunk)
+            return data if len(chunks) == 1 else b"".join(chunks)
+        finally:
+            os.close(fd)
 
     def write(self, key: str, data: bytes) -> None:
         path = self._path(key)
