@@ -344,3 +344,25 @@ def test_the_cyclic_garbage_collector_is_back_on_after_a_day_even_a_failed_one(m
     with pytest.raises(storage.StorageError):
         consolidate.consolidate_day(DAY)
     assert gc.isenabled()
+
+
+def test_slices_in_update_id_order_are_joined_as_they_are_and_overlapping_ones_merged():
+    def slice_of(*ids):
+        return pa.table({"update_id": pa.array(ids, pa.int64()), "slice": pa.array([len(ids)] * len(ids), pa.int64())})
+
+    joined, dropped = consolidate.merge_slices([slice_of(1, 2), slice_of(), slice_of(5, 7, 9)])
+    assert (joined["update_id"].to_pylist(), dropped) == ([1, 2, 5, 7, 9], 0)
+    merged, dropped = consolidate.merge_slices([slice_of(1, 5), slice_of(2, 5, 6)])
+    assert (merged["update_id"].to_pylist(), dropped) == ([1, 2, 5, 6], 1)
+    assert merged["slice"].to_pylist() == [2, 3, 2, 3]  # update 5: the earlier slice's row
+
+
+def test_a_day_listed_in_update_id_order_splits_into_the_same_file(monkeypatch):
+    for i in range(1, 61):
+        put(DAY, f"{900_000 + i}.json", message(900_000 + i, unix(DAY, 8) + i * 60))
+    single = consolidate.consolidate_day(DAY)
+    body = storage.curated_store().read(consolidate.partition_key(DAY))
+    monkeypatch.setattr(consolidate, "processes_for", lambda objects: 3)
+    split = consolidate.consolidate_day(DAY)
+    assert storage.curated_store().read(consolidate.partition_key(DAY)) == body
+    assert (split.rows, split.duplicates) == (single.rows, single.duplicates) == (60, 0)

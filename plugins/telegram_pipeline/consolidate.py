@@ -231,7 +231,7 @@ def merge_slices(tables: list) -> tuple[Any, int]:
     import pyarrow.compute as pc
 
     table = pa.concat_tables(tables).combine_chunks()
-    if len(tables) == 1:
+    if _ascending_without_overlap(tables):  # the usual case: keys are update ids, listed in order
         return table, 0
     order = pc.sort_indices(table, [("update_id", "ascending")])  # stable: slice order among equals
     ids = pc.take(table["update_id"], order)
@@ -239,6 +239,12 @@ def merge_slices(tables: list) -> tuple[Any, int]:
     keep = pa.concat_arrays([pa.array([True]), first.combine_chunks()]) if len(ids) else pa.array([], pa.bool_())
     merged = pc.take(table, pc.filter(order, keep)).combine_chunks()
     return merged, table.num_rows - merged.num_rows
+
+
+def _ascending_without_overlap(tables: list) -> bool:
+    """Each table is sorted by update_id: do they follow one another without sharing one?"""
+    ranges = [(t["update_id"][0].as_py(), t["update_id"][-1].as_py()) for t in tables if t.num_rows]
+    return all(before[1] < after[0] for before, after in zip(ranges, ranges[1:], strict=False))
 
 
 def processes_for(objects: int) -> int:

@@ -120,7 +120,7 @@ class LocalStore(Store):
 
     def _file(self, key: str) -> str:
         # A lexical check, not resolve(): this runs once per object read, 100,000 times a day.
-        if key.startswith("/") or ".." in key.split("/"):
+        if key.startswith("/") or (".." in key and ".." in key.split("/")):
             raise ValueError(f"key {key!r} leaves the store at {self.root}")
         return f"{self.root}/{key}"
 
