@@ -366,3 +366,15 @@ def test_a_day_listed_in_update_id_order_splits_into_the_same_file(monkeypatch):
     split = consolidate.consolidate_day(DAY)
     assert storage.curated_store().read(consolidate.partition_key(DAY)) == body
     assert (split.rows, split.duplicates) == (single.rows, single.duplicates) == (60, 0)
+
+
+def test_rows_turned_into_columns_in_batches_give_the_same_file(monkeypatch):
+    fill_day(DAY, 60)  # keys 1.json, 10.json, 11.json, …: batches out of update_id order
+    put(DAY, "999-copy-of-1.json", message(1, unix(DAY, 8) + 60))
+    whole = consolidate.consolidate_day(DAY)
+    body = storage.curated_store().read(consolidate.partition_key(DAY))
+    monkeypatch.setattr(consolidate, "BATCH_ROWS", 7)
+    batched = consolidate.consolidate_day(DAY)
+    assert storage.curated_store().read(consolidate.partition_key(DAY)) == body
+    assert (batched.rows, batched.duplicates) == (whole.rows, whole.duplicates) == (60, 1)
+    assert read_partition(DAY)["update_id"].to_pylist() == list(range(1, 61))

@@ -49,6 +49,7 @@ DATA_FILE = "data.parquet"
 # Python, and one process gets one core. Contiguous runs keep "the first key wins" for duplicates.
 PARALLEL_MIN_OBJECTS = 20_000
 MAX_PROCESSES = 4
+BATCH_ROWS = 10_000
 
 
 class TooManyBadObjects(RuntimeError):
@@ -198,7 +199,9 @@ def read_slice(
     bad objects {key: (reason, bytes or None)}, duplicates dropped). The first key with an update_id wins."""
     raw = storage.raw_store(settings)
     start, end = day_bounds(day, settings.timezone)
-    rows: dict[int, dict[str, Any]] = {}
+    seen: set[int] = set()
+    rows: list[dict[str, Any]] = []
+    batches = []
     bad: dict[str, tuple[str, bytes | None]] = {}
     duplicates = 0
     with _without_cyclic_gc():
@@ -218,11 +221,22 @@ def read_slice(
                 filed_on = datetime.fromtimestamp(moment, settings.tz).date()
                 bad[key] = (f"misfiled: its event time is on {filed_on} in {settings.timezone}, not {day}", data)
                 continue
-            if row["update_id"] in rows:
+            if row["update_id"] in seen:
                 duplicates += 1
                 continue
-            rows[row["update_id"]] = row
-        return to_table([rows[update_id] for update_id in sorted(rows)]), bad, duplicates
+            seen.add(row["update_id"])
+            rows.append(row)
+            if len(rows) == BATCH_ROWS:  # as Arrow columns, a row takes a fraction of its size as a dict
+                batches.append(_sorted_table(rows))
+                rows = []
+        batches.append(_sorted_table(rows))
+    table, _ = merge_slices(batches)  # no duplicates are left to drop
+    return table, bad, duplicates
+
+
+def _sorted_table(rows: list[dict[str, Any]]):
+    rows.sort(key=operator.itemgetter("update_id"))  # linear when the keys came in update_id order
+    return to_table(rows)
 
 
 def merge_slices(tables: list) -> tuple[Any, int]:
