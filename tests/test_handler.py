@@ -170,12 +170,18 @@ def test_no_secret_configured_refuses_every_request(monkeypatch, capsys, token):
     assert line["outcome"] == "misconfigured" and "no secret configured" in line["error"]
 
 
-def test_secret_from_ssm_parameter_store_is_read_once_per_container(aws_endpoint, monkeypatch):
+def _secret_in_ssm(monkeypatch, value: str):
+    """A fresh SSM SecureString holding ``value``, named by WEBHOOK_SECRET_PARAM in place of WEBHOOK_SECRET."""
     name = f"/telegram/{uuid.uuid4().hex}/webhook-secret"
     ssm = aws.client("ssm")
-    ssm.put_parameter(Name=name, Value="from-ssm_secret", Type="SecureString")
+    ssm.put_parameter(Name=name, Value=value, Type="SecureString")
     monkeypatch.delenv("WEBHOOK_SECRET")
     monkeypatch.setenv("WEBHOOK_SECRET_PARAM", name)
+    return ssm, name
+
+
+def test_secret_from_ssm_parameter_store_is_read_once_per_container(aws_endpoint, monkeypatch):
+    ssm, name = _secret_in_ssm(monkeypatch, "from-ssm_secret")
     body = telegram("voice")
 
     assert (
@@ -193,11 +199,7 @@ def test_secret_from_ssm_parameter_store_is_read_once_per_container(aws_endpoint
 
 
 def test_a_rotated_ssm_secret_is_picked_up_after_the_recheck_interval(aws_endpoint, monkeypatch):
-    name = f"/telegram/{uuid.uuid4().hex}/webhook-secret"
-    ssm = aws.client("ssm")
-    ssm.put_parameter(Name=name, Value="first", Type="SecureString")
-    monkeypatch.delenv("WEBHOOK_SECRET")
-    monkeypatch.setenv("WEBHOOK_SECRET_PARAM", name)
+    ssm, name = _secret_in_ssm(monkeypatch, "first")
     body = telegram("voice")
     assert handler.lambda_handler(envelope("http-v2-proxy-event", body, token="first"), None)["statusCode"] == 200
     ssm.put_parameter(Name=name, Value="second", Type="SecureString", Overwrite=True)

@@ -97,6 +97,16 @@ def _assert_nothing_leaked(text: str) -> None:
         assert base64.b64encode(needle.encode()).decode() not in text
 
 
+def _assert_json_lines_and_nothing_leaked(answers: list[dict], capfd, caplog) -> None:
+    out, err = capfd.readouterr()
+    lines = out.splitlines()
+    assert len(lines) >= len(answers)  # one JSON line per request at least
+    for line in lines:
+        if line.startswith("{"):
+            json.loads(line)
+    _assert_nothing_leaked(out + err + caplog.text + "".join(json.dumps(a) for a in answers))
+
+
 # Every level, DEBUG included: at DEBUG botocore itself would log request parameters and response
 # bodies (an S3 PUT's body, the secret SSM returns), so the handler keeps botocore at INFO or above.
 def test_no_log_line_holds_the_secret_or_message_text(tmp_path, capfd, caplog):
@@ -106,13 +116,7 @@ def test_no_log_line_holds_the_secret_or_message_text(tmp_path, capfd, caplog):
     statuses = {a["statusCode"] for a in answers}
     assert {200, 400, 401, 403, 405, 500, 503} <= statuses, statuses
     assert store.objects, "the run stored nothing: the good path was not exercised"
-    out, err = capfd.readouterr()
-    lines = out.splitlines()
-    assert len(lines) >= len(answers)  # one JSON line per request at least
-    for line in lines:
-        if line.startswith("{"):
-            json.loads(line)
-    _assert_nothing_leaked(out + err + caplog.text + "".join(json.dumps(a) for a in answers))
+    _assert_json_lines_and_nothing_leaked(answers, capfd, caplog)
 
 
 def test_no_log_line_holds_the_secret_or_message_text_on_s3(s3_lake, capfd, caplog):
@@ -123,13 +127,7 @@ def test_no_log_line_holds_the_secret_or_message_text_on_s3(s3_lake, capfd, capl
     gone = {**settings, "RAW_URI": "s3://no-such-bucket-here/raw"}  # S3 refuses the PUT
     answers.append(handler.handle(event(_body(54)), env=gone))
     assert [a["statusCode"] for a in answers] == [200, 200, 403, 503]
-    out, err = capfd.readouterr()
-    lines = out.splitlines()
-    assert len(lines) >= len(answers)  # one JSON line per request at least
-    for line in lines:
-        if line.startswith("{"):
-            json.loads(line)
-    _assert_nothing_leaked(out + err + caplog.text + "".join(json.dumps(a) for a in answers))
+    _assert_json_lines_and_nothing_leaked(answers, capfd, caplog)
 
 
 @pytest.mark.parametrize("where", ["ssm", "secretsmanager"])

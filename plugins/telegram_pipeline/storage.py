@@ -135,13 +135,10 @@ class LocalStore(Store):
         except FileNotFoundError:
             raise ObjectNotFound(self.url(key)) from None
         try:
-            data = os.read(fd, READ_CHUNK)
-            if not data:
-                return data
-            chunks = [data]
+            chunks = []
             while chunk := os.read(fd, READ_CHUNK):
                 chunks.append(chunk)
-            return data if len(chunks) == 1 else b"".join(chunks)
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
         finally:
             os.close(fd)
 
