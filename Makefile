@@ -58,7 +58,7 @@ lint: venv
 # The whole pipeline on a simulated group: webhook server, 14 days of traffic, the DAGs, the report.
 # Its own lake (data/demo/, wiped first) and AIRFLOW_HOME (.airflow-demo/): runs twice, same results.
 demo: venv
-	$(BIN)/python -m telegram_pipeline.demo $(DEMO_ARGS)
+	$(BIN)/python -m telegram_pipeline.dev.demo $(DEMO_ARGS)
 
 # Headless Chromium from Debian, for the tests that look at pages in a real browser (skipped without it).
 browser:

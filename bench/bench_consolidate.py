@@ -30,7 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "plugins"))
 
-from telegram_pipeline.parse import utf16_len  # noqa: E402
+from telegram_pipeline.ingest.parse import utf16_len  # noqa: E402
 
 DAY = date(2026, 3, 14)
 CHAT = -1001234567890
@@ -121,7 +121,8 @@ def generate_day(count: int, seed: int = 7) -> dict[str, bytes]:
 def naive(settings) -> int:
     """The baseline: one object at a time, one small table per object, concatenated, one file."""
     import pyarrow as pa
-    from telegram_pipeline import consolidate, parse, schema, storage
+    from telegram_pipeline.ingest import parse
+    from telegram_pipeline.lake import consolidate, schema, storage
 
     raw = storage.raw_store(settings)
     target = schema.arrow_schema()
@@ -145,7 +146,8 @@ def naive(settings) -> int:
 
 
 def worker(mode: str) -> None:
-    from telegram_pipeline import config, consolidate
+    from telegram_pipeline import config
+    from telegram_pipeline.lake import consolidate
 
     settings = config.load()
     import pyarrow.parquet  # noqa: F401  (both sides: time the work, not the first import of pyarrow)
@@ -196,7 +198,8 @@ def main() -> None:
 
     import logging
 
-    from telegram_pipeline import aws, config, storage
+    from telegram_pipeline import config
+    from telegram_pipeline.lake import aws, storage
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 

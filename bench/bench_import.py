@@ -102,7 +102,7 @@ def generate(path: Path, messages: int, seed: int = 7) -> int:
 
 def child(export: str, dry_run: bool) -> None:
     """Run one import in this process and print its figures."""
-    from telegram_pipeline import export_import
+    from telegram_pipeline.ingest import desktop_export as export_import
 
     started = time.perf_counter()
     result = export_import.import_export(export, dry_run=dry_run)

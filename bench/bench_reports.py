@@ -76,7 +76,7 @@ def texts(rng: random.Random, count: int) -> list[str]:
 def generate_day(day: date, rows: int, seed: int, first_message_id: int, first_update_id: int):
     """One day of curated rows as an Arrow table (schema.arrow_schema())."""
     import pyarrow as pa
-    from telegram_pipeline import schema
+    from telegram_pipeline.lake import schema
 
     rng = random.Random(seed)
     tz = ZoneInfo(TIMEZONE)
@@ -172,7 +172,8 @@ def write_lake(curated: Path, first: date, days: int, per_day: int, distinct_day
 def child(curated: str, first: str, last: str, out: str) -> None:
     """Build the reports of first..last in this process and print its figures as JSON."""
     os.environ.update(CURATED_URI=curated, TIMEZONE=TIMEZONE)
-    from telegram_pipeline import config, reports
+    from telegram_pipeline import config
+    from telegram_pipeline.reports import build as reports
 
     settings = config.load()
     rng = reports.ReportRange.from_settings(date.fromisoformat(first), date.fromisoformat(last), settings)

@@ -66,7 +66,8 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
 
 def mutation_phase(seconds: float, seed: int) -> dict:
     import handler
-    from telegram_pipeline import consolidate, parse
+    from telegram_pipeline.ingest import parse
+    from telegram_pipeline.lake import consolidate
 
     from tests.reliability_helpers import MemoryStore, event
 

@@ -35,7 +35,7 @@ from unittest import mock
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "plugins")]
 
-from telegram_pipeline.demo import free_port  # noqa: E402
+from telegram_pipeline.dev.demo import free_port  # noqa: E402
 
 SECRET = "loadtest-secret-3f9a"
 CHAT_ID = -1001234567890
@@ -217,7 +217,8 @@ def verify(acknowledged: list[int], env: dict[str, str]) -> dict:
     consolidating every day involved, in the curated table exactly once."""
     import pyarrow as pa
     import pyarrow.parquet as pq
-    from telegram_pipeline import config, consolidate, storage
+    from telegram_pipeline import config
+    from telegram_pipeline.lake import consolidate, storage
 
     # The storage clients read their credentials and endpoint from the environment.
     with mock.patch.dict(os.environ, env):

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, task
-from telegram_pipeline.dag_defaults import CURATED_MESSAGES_ASSET, DEFAULT_ARGS
+from telegram_pipeline.orchestration.defaults import CURATED_MESSAGES_ASSET, DEFAULT_ARGS
 
 TIMEZONE = os.environ.get("TIMEZONE") or "UTC"
 START_DATE = date.fromisoformat(os.environ.get("START_DATE") or "2026-01-01")
@@ -42,20 +42,20 @@ with DAG(
 
     @task(multiple_outputs=False)
     def consolidate(data_interval_start=None) -> dict:
-        from telegram_pipeline import consolidate
+        from telegram_pipeline.lake import consolidate
 
         return consolidate.consolidate_with_late_days(partition_day(data_interval_start))
 
     @task(multiple_outputs=False)
     def check_quality(consolidated: dict) -> list:
-        from telegram_pipeline import consolidate
+        from telegram_pipeline.lake import consolidate
 
         rewritten = [r for r in consolidated["results"] if not r["skipped"]]
         return [consolidate.check_day(date.fromisoformat(r["day"]), r["rows"]) for r in rewritten]
 
     @task(multiple_outputs=False, outlets=[CURATED_MESSAGES])
     def register_in_catalog(consolidated: dict, *, outlet_events=None) -> dict:
-        from telegram_pipeline import catalog
+        from telegram_pipeline.lake import catalog
 
         registered = catalog.register_days([date.fromisoformat(d) for d in consolidated["dates"]])
         outlet_events[CURATED_MESSAGES].extra = {"dates": consolidated["dates"]}

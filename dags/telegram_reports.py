@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 
 from airflow.sdk import DAG, Asset, Param, task
-from telegram_pipeline.dag_defaults import CURATED_MESSAGES_ASSET, DEFAULT_ARGS
+from telegram_pipeline.orchestration.defaults import CURATED_MESSAGES_ASSET, DEFAULT_ARGS
 
 CURATED_MESSAGES = Asset(CURATED_MESSAGES_ASSET)
 DAY = {"type": ["null", "string"], "format": "date"}
@@ -34,14 +34,14 @@ with DAG(
 
     @task
     def days_to_report(params=None, triggering_asset_events=None) -> list[str]:
-        from telegram_pipeline import reports
+        from telegram_pipeline.reports import build as reports
 
         return reports.dates_to_report(params, triggering_asset_events)
 
     # Two days at a time: each holds up to 32 days of curated data in DuckDB on the worker.
     @task(multiple_outputs=False, max_active_tis_per_dagrun=2)
     def build_reports(day: str) -> dict:
-        from telegram_pipeline import reports
+        from telegram_pipeline.reports import build as reports
 
         return reports.build_day_windows(date.fromisoformat(day))
 

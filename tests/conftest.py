@@ -39,7 +39,8 @@ _OWN_AIRFLOW_HOME = "AIRFLOW_HOME" not in os.environ
 if _OWN_AIRFLOW_HOME:
     os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="airflow-test-")
 
-from telegram_pipeline import aws, config  # noqa: E402
+from telegram_pipeline import config  # noqa: E402
+from telegram_pipeline.lake import aws  # noqa: E402
 
 
 def free_port() -> int:

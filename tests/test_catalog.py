@@ -7,7 +7,8 @@ from datetime import date
 import duckdb
 import pytest
 import sqlglot
-from telegram_pipeline import aws, catalog, cli, config, consolidate, schema
+from telegram_pipeline import cli, config
+from telegram_pipeline.lake import aws, catalog, consolidate, schema
 
 from tests.test_consolidate import edit, fill_day, put, unix
 

@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from telegram_pipeline import cli, config, consolidate, parse, schema, storage
+from telegram_pipeline import cli, config
+from telegram_pipeline.ingest import parse
+from telegram_pipeline.lake import consolidate, schema, storage
 
 from tests.conftest import FIXTURES
 

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from telegram_pipeline import aws, consolidate, storage
+from telegram_pipeline.lake import aws, consolidate, storage
 
 from tests.conftest import REPO
 from tests.test_consolidate import message, put, read_partition, unix

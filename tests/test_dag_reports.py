@@ -7,7 +7,8 @@ import runpy
 
 import pyarrow.parquet as pq
 import pytest
-from telegram_pipeline import reports, storage
+from telegram_pipeline.lake import storage
+from telegram_pipeline.reports import build as reports
 
 from tests.conftest import REPO
 from tests.test_reports import write_scenario

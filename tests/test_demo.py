@@ -20,7 +20,7 @@ def run_demo(lake, home) -> str:
     command = [
         sys.executable,
         "-m",
-        "telegram_pipeline.demo",
+        "telegram_pipeline.dev.demo",
         "--days",
         "3",
         "--seed",

@@ -8,7 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from telegram_pipeline import cli, config, export_import, storage
+from telegram_pipeline import cli, config
+from telegram_pipeline.ingest import desktop_export as export_import
+from telegram_pipeline.lake import storage
 
 from tests.conftest import FIXTURES
 
@@ -441,7 +443,7 @@ def test_cli_summary_next_commands_and_dry_run(capsys, monkeypatch):
 
 
 def test_imported_days_consolidate_and_pass_the_quality_checks(lake, monkeypatch):
-    from telegram_pipeline import consolidate
+    from telegram_pipeline.lake import consolidate
 
     monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
     export_import.import_export(GROUP)
@@ -474,14 +476,14 @@ def test_imported_days_consolidate_and_pass_the_quality_checks(lake, monkeypatch
 def curated_rows(day: date) -> list[dict]:
     import pyarrow as pa
     import pyarrow.parquet as pq
-    from telegram_pipeline import consolidate
+    from telegram_pipeline.lake import consolidate
 
     data = storage.curated_store().read(consolidate.partition_key(day))
     return pq.read_table(pa.BufferReader(data)).to_pylist()
 
 
 def build_reports(first: date, last: date) -> dict[str, list[dict]]:
-    from telegram_pipeline import reports
+    from telegram_pipeline.reports import build as reports
 
     settings = config.load()
     tables = reports.build(reports.ReportRange.from_settings(first, last, settings), settings)
@@ -490,7 +492,7 @@ def build_reports(first: date, last: date) -> dict[str, list[dict]]:
 
 def consolidate_range(first: date, last: date) -> None:
 
-    from telegram_pipeline import consolidate
+    from telegram_pipeline.lake import consolidate
 
     day = first
     while day <= last:

@@ -21,7 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from telegram_pipeline import config, consolidate, storage
+from telegram_pipeline import config
+from telegram_pipeline.lake import consolidate, storage
 
 from bench import loadtest
 from tests.conftest import REPO
@@ -131,7 +132,7 @@ class FaultyProxy:
 @pytest.fixture
 def faulty_s3(s3_lake, monkeypatch):
     """The s3 lake, reached through a FaultyProxy (every AWS client of the test goes through it)."""
-    from telegram_pipeline import aws
+    from telegram_pipeline.lake import aws
 
     proxy = FaultyProxy(s3_lake["endpoint"])
     monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
@@ -145,7 +146,7 @@ def faulty_s3(s3_lake, monkeypatch):
 
 
 def _start_server():
-    from telegram_pipeline import server
+    from telegram_pipeline.dev import server
 
     httpd = server.make_server("127.0.0.1", 0)
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -318,7 +319,7 @@ def test_consolidation_retry_after_a_storage_error_equals_a_clean_run(method, wh
 
 def test_consolidation_retry_after_s3_refuses_writes_equals_a_clean_run(faulty_s3, tmp_path, monkeypatch):
     from botocore.config import Config
-    from telegram_pipeline import aws
+    from telegram_pipeline.lake import aws
 
     ids = day_ids(40)
     write_raw_day(ids)
@@ -388,7 +389,7 @@ def _reports_files() -> dict[str, bytes]:
 
 
 def test_report_writing_retry_after_a_storage_error_equals_a_clean_run(local_lake, monkeypatch):
-    from telegram_pipeline import reports
+    from telegram_pipeline.reports import build as reports
 
     write_raw_day(day_ids(150))
     consolidate.consolidate_day(DAY, config.load())

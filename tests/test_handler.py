@@ -15,8 +15,8 @@ import handler
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from telegram_pipeline import aws
-from telegram_pipeline.storage import open_store
+from telegram_pipeline.lake import aws
+from telegram_pipeline.lake.storage import open_store
 
 from tests.conftest import FIXTURES, REPO, free_port
 

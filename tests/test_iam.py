@@ -253,10 +253,9 @@ def _imported_modules(path: Path) -> set[str]:
         if isinstance(node, ast.Import):
             modules |= {a.name for a in node.names if a.name.startswith(PACKAGE + ".")}
         elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == PACKAGE:
-            if node.module == PACKAGE:
-                modules |= {f"{PACKAGE}.{a.name}" for a in node.names}
-            else:
-                modules.add(node.module)
+            # `from pkg import name`: name may be a module of pkg, or something pkg defines
+            modules.add(node.module)
+            modules |= {f"{node.module}.{a.name}" for a in node.names}
     return modules
 
 
@@ -266,14 +265,23 @@ def dag_modules() -> list[Path]:
     files = sorted((REPO / "dags").glob("*.py"))
     seen: set[str] = set()
     todo = set().union(*(_imported_modules(f) for f in files)) if files else set()
+    found: dict[str, Path] = {}
     while todo:
         module = todo.pop()
-        path = REPO / "plugins" / (module.replace(".", "/") + ".py")
-        if module in seen or not path.exists():
+        path = _module_file(module)
+        if module in found or path is None:
             continue
-        seen.add(module)
-        todo |= _imported_modules(path) - seen
-    return files + [REPO / "plugins" / (m.replace(".", "/") + ".py") for m in sorted(seen)]
+        found[module] = path
+        todo |= _imported_modules(path) - set(found)
+    return files + [found[m] for m in sorted(found)]
+
+
+def _module_file(module: str) -> Path | None:
+    base = REPO / "plugins" / module.replace(".", "/")
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.exists():
+            return path
+    return None
 
 
 def policy(name: str) -> dict:
@@ -307,7 +315,7 @@ def _resources(statement: dict) -> list[str]:
 def test_scan_follows_clients_paginators_dispatch_and_hooks():
     source = """
 import boto3
-from telegram_pipeline import aws
+from telegram_pipeline.lake import aws
 _S3 = None
 
 def s3():

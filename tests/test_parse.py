@@ -7,7 +7,8 @@ import json
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from telegram_pipeline import parse, schema
+from telegram_pipeline.ingest import parse
+from telegram_pipeline.lake import schema
 
 from tests.conftest import FIXTURES
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pytest
-from telegram_pipeline import privacy, schema
+from telegram_pipeline.lake import privacy, schema
 
 
 def _table(rows: list[dict]) -> pa.Table:
@@ -81,7 +81,9 @@ def test_pseudonymised_lake_end_to_end_raw_untouched_curated_and_reports_without
     import json
 
     import pyarrow.parquet as pq
-    from telegram_pipeline import config, consolidate, reports, storage
+    from telegram_pipeline import config
+    from telegram_pipeline.lake import consolidate, storage
+    from telegram_pipeline.reports import build as reports
 
     from bench import loadtest
 

@@ -24,7 +24,8 @@ import handler
 import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
-from telegram_pipeline import consolidate, parse, schema
+from telegram_pipeline.ingest import parse
+from telegram_pipeline.lake import consolidate, schema
 
 from tests.conftest import FIXTURES
 from tests.reliability_helpers import CHAT_ID, SECRET, MemoryStore, env, event
@@ -395,7 +396,8 @@ def test_a_random_day_consolidates_every_good_update_once_and_quarantines_the_ju
     good, junk, redelivered, tmp_path_factory, monkeypatch
 ):
     import pyarrow.parquet as pq
-    from telegram_pipeline import config, storage
+    from telegram_pipeline import config
+    from telegram_pipeline.lake import storage
 
     assume(all(not parse_ok(j) for j in junk))
     lake = tmp_path_factory.mktemp("lake")
@@ -453,7 +455,7 @@ def served(tmp_path, monkeypatch):
     """`serve` in this process on a local lake, for one test (all its examples): (port, raw folder)."""
     import threading
 
-    from telegram_pipeline import server
+    from telegram_pipeline.dev import server
 
     raw = tmp_path / "served-raw"
     raw.mkdir()

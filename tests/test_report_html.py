@@ -10,7 +10,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from telegram_pipeline import config, reports
+from telegram_pipeline import config
+from telegram_pipeline.reports import build as reports
 
 from tests.test_reports import FIRST, LAST, Lake, local, write_scenario
 

@@ -8,7 +8,9 @@ from datetime import date
 import pytest
 import requests
 import sqlglot
-from telegram_pipeline import aws, config, reports
+from telegram_pipeline import config
+from telegram_pipeline.lake import aws
+from telegram_pipeline.reports import build as reports
 
 from tests.test_reports import FIRST, LAST, build, write_scenario
 

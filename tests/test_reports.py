@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from telegram_pipeline import cli, config, reports, schema, storage
+from telegram_pipeline import cli, config
+from telegram_pipeline.lake import schema, storage
+from telegram_pipeline.reports import build as reports
 
 TZ = "America/Sao_Paulo"
 CHAT = -1001234567890
@@ -364,7 +366,7 @@ def test_end_to_end_from_real_updates_through_the_consolidation(monkeypatch, tel
     """Real Bot API updates in the raw zone → consolidate_day → the reports, in São Paulo time."""
     import json
 
-    from telegram_pipeline import consolidate
+    from telegram_pipeline.lake import consolidate
 
     monkeypatch.setenv("TIMEZONE", TZ)
     monkeypatch.setenv("TRACKED_KEYWORDS", "ibirapuera,maratona")

@@ -136,7 +136,7 @@ def test_secret_from_parameter_store_or_secrets_manager_is_used_and_never_logged
 ):
     import uuid
 
-    from telegram_pipeline import aws
+    from telegram_pipeline.lake import aws
 
     name = f"/telegram/webhook-secret-{uuid.uuid4().hex[:8]}"
     if where == "ssm":
@@ -198,7 +198,7 @@ def test_the_local_server_logs_neither_the_secret_nor_message_text(monkeypatch, 
     import http.client
     import threading
 
-    from telegram_pipeline import server
+    from telegram_pipeline.dev import server
 
     caplog.set_level(logging.INFO)
     monkeypatch.setenv("WEBHOOK_SECRET", SECRET)

@@ -12,8 +12,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from telegram_pipeline import server
-from telegram_pipeline.storage import open_store
+from telegram_pipeline.dev import server
+from telegram_pipeline.lake.storage import open_store
 
 from tests.conftest import FIXTURES, REPO
 

@@ -11,7 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from zoneinfo import ZoneInfo
 
 import pytest
-from telegram_pipeline import cli, simulate
+from telegram_pipeline import cli
+from telegram_pipeline.dev import simulate
 
 from tests.conftest import FIXTURES
 

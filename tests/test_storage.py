@@ -6,7 +6,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from telegram_pipeline import storage
+from telegram_pipeline.lake import storage
 
 
 @pytest.fixture

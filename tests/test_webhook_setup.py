@@ -11,7 +11,8 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from telegram_pipeline import aws, cli
+from telegram_pipeline import cli
+from telegram_pipeline.lake import aws
 
 from tests.conftest import REPO, free_port
 

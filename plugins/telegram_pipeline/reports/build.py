@@ -26,8 +26,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from telegram_pipeline import config, consolidate, report_html, schema, stopwords, storage
-from telegram_pipeline.dag_defaults import CURATED_MESSAGES_ASSET
+from telegram_pipeline import config
+from telegram_pipeline.lake import consolidate, schema, storage
+from telegram_pipeline.orchestration.defaults import CURATED_MESSAGES_ASSET
+from telegram_pipeline.reports import html as report_html
+from telegram_pipeline.reports import stopwords
 
 log = logging.getLogger(__name__)
 

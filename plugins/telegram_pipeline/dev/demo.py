@@ -12,7 +12,7 @@
 
 Everything lives in its own lake (``data/demo/``, wiped at the start) and its own AIRFLOW_HOME
 (``.airflow-demo/``), so a second run rebuilds the same results. Usage:
-``python -m telegram_pipeline.demo [--days N] [--seed N]``.
+``python -m telegram_pipeline.dev.demo [--days N] [--seed N]``.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from telegram_pipeline import config, simulate
+from telegram_pipeline import config
+from telegram_pipeline.dev import simulate
 
 REPO = config.REPO_ROOT
 TIMEZONE = "America/Sao_Paulo"
@@ -175,7 +176,7 @@ def ingest(simulation: simulate.Simulation, env: dict[str, str], lake: Path) -> 
 def run_dags(first: dt.date, last: dt.date, env: dict[str, str], lake: Path) -> None:
     """The DAGs in a child process with the demo's Airflow settings; its chatter goes to a log file."""
     log = lake / "airflow.log"
-    command = [sys.executable, "-m", "telegram_pipeline.demo", "--run-dags", first.isoformat(), last.isoformat()]
+    command = [sys.executable, "-m", "telegram_pipeline.dev.demo", "--run-dags", first.isoformat(), last.isoformat()]
     with open(log, "w") as out:
         child = subprocess.Popen(
             command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO
@@ -227,7 +228,7 @@ def headline(simulation: simulate.Simulation, lake: Path, first: dt.date, last: 
     """The report the DAG wrote for the last day's 30-day window (it covers the whole simulation)."""
     import pyarrow.parquet as pq
 
-    from telegram_pipeline import reports
+    from telegram_pipeline.reports import build as reports
 
     settings = config.load()
     window = "30d"
@@ -283,7 +284,7 @@ def range_report(env: dict[str, str], lake: Path, first: dt.date, last: dt.date)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m telegram_pipeline.demo", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m telegram_pipeline.dev.demo", description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=14)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--start", type=dt.date.fromisoformat, default=dt.date.fromisoformat(simulate.DEFAULT_START))
@@ -351,7 +352,7 @@ def chat_of(update: dict) -> int | None:
 
 
 def simulate_raw_keys(lake: Path) -> list[str]:
-    from telegram_pipeline import storage
+    from telegram_pipeline.lake import storage
 
     return [key for key in storage.open_store(str(lake / "raw")).list() if key.startswith("context_date=")]
 

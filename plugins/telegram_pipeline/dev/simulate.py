@@ -30,7 +30,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from telegram_pipeline import config
-from telegram_pipeline.parse import utf16_len
+from telegram_pipeline.ingest.parse import utf16_len
 
 DEFAULT_CHAT_ID = -1001234567890
 DEFAULT_START = "2026-11-02"

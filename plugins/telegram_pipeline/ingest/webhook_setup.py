@@ -69,7 +69,7 @@ def webhook_secret(settings: config.Settings) -> str:
     """The secret the handler checks: WEBHOOK_SECRET, or the one stored under WEBHOOK_SECRET_PARAM."""
     secret = settings.webhook_secret
     if not secret and settings.webhook_secret_param:
-        from telegram_pipeline import aws
+        from telegram_pipeline.lake import aws
 
         param = settings.webhook_secret_param
         if param.startswith("secretsmanager:"):

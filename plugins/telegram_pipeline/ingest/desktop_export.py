@@ -34,8 +34,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from telegram_pipeline import config, storage
-from telegram_pipeline.parse import utf16_len
+from telegram_pipeline import config
+from telegram_pipeline.ingest.parse import utf16_len
+from telegram_pipeline.lake import storage
 
 # Export chat types -> Bot API chat types.
 CHAT_TYPES = {

@@ -106,7 +106,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from telegram_pipeline import catalog
+    from telegram_pipeline.lake import catalog
 
     print(catalog.athena_ddl(location=args.location, projection=args.projection))
     return 0

@@ -38,7 +38,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram_pipeline import config, parse, privacy, schema, storage
+from telegram_pipeline import config
+from telegram_pipeline.ingest import parse
+from telegram_pipeline.lake import privacy, schema, storage
 
 # Bump when parse.py changes what a row holds: every manifest then misses and the days are rewritten.
 PARSER_VERSION = 1

@@ -12,23 +12,32 @@ import sys
 
 # subcommand -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "serve": ("telegram_pipeline.server", "run the webhook handler behind a local HTTP server"),
-    "webhook": ("telegram_pipeline.webhook_setup", "register, inspect or delete the bot's webhook with Telegram"),
+    "serve": ("telegram_pipeline.dev.server", "run the webhook handler behind a local HTTP server"),
+    "webhook": (
+        "telegram_pipeline.ingest.webhook_setup",
+        "register, inspect or delete the bot's webhook with Telegram",
+    ),
     "consolidate": (
-        "telegram_pipeline.consolidate",
+        "telegram_pipeline.lake.consolidate",
         "consolidate one day of raw updates into the curated Parquet table",
     ),
     "catalog": (
-        "telegram_pipeline.catalog",
+        "telegram_pipeline.lake.catalog",
         "create the catalog table and register a day's partition (Glue or local DuckDB)",
     ),
-    "ddl": ("telegram_pipeline.schema", "print the Athena DDL of the messages table, generated from the schema"),
-    "report": ("telegram_pipeline.reports", "build the reports for a range of days: Parquet tables and an HTML page"),
+    "ddl": ("telegram_pipeline.lake.schema", "print the Athena DDL of the messages table, generated from the schema"),
+    "report": (
+        "telegram_pipeline.reports.build",
+        "build the reports for a range of days: Parquet tables and an HTML page",
+    ),
     "simulate": (
-        "telegram_pipeline.simulate",
+        "telegram_pipeline.dev.simulate",
         "generate a reproducible living group's traffic and send it to a webhook",
     ),
-    "import-export": ("telegram_pipeline.export_import", "import a Telegram Desktop chat export into the raw zone"),
+    "import-export": (
+        "telegram_pipeline.ingest.desktop_export",
+        "import a Telegram Desktop chat export into the raw zone",
+    ),
 }
 
 

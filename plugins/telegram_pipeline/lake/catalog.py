@@ -19,7 +19,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from telegram_pipeline import config, consolidate, schema
+from telegram_pipeline import config
+from telegram_pipeline.lake import consolidate, schema
 
 LATEST_SQL = "messages_latest.sql"
 DDL_FILES = {
@@ -165,7 +166,7 @@ def _same_table(existing: dict[str, Any], wanted: dict[str, Any]) -> bool:
 def ensure_glue_table(settings: config.Settings | None = None) -> str:
     """Create the database and table when missing, update the table when the schema changed.
     Returns what it did: created, updated or unchanged."""
-    from telegram_pipeline import aws
+    from telegram_pipeline.lake import aws
 
     settings = settings or config.load()
     glue = aws.client("glue", settings)
@@ -190,7 +191,7 @@ def ensure_glue_table(settings: config.Settings | None = None) -> str:
 
 def register_glue_partitions(days: list[date], settings: config.Settings | None = None) -> dict[str, int]:
     """Create each day's partition, or update it where it exists (reruns do not error)."""
-    from telegram_pipeline import aws
+    from telegram_pipeline.lake import aws
 
     settings = settings or config.load()
     glue = aws.client("glue", settings)

@@ -18,7 +18,8 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from telegram_pipeline import aws, config
+from telegram_pipeline import config
+from telegram_pipeline.lake import aws
 
 READ_CHUNK = 64 * 1024  # a Telegram update is a few KiB at most: one read, and one more that finds the end
 

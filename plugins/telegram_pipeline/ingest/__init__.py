@@ -1,0 +1,1 @@
+"""Telegram updates in: the Bot API update parser, the Desktop export importer, the webhook registration."""
