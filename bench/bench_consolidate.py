@@ -31,6 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "plugins"))
 
 from telegram_pipeline.ingest.parse import utf16_len  # noqa: E402
+from telegram_pipeline.lake import layout  # noqa: E402
 
 DAY = date(2026, 3, 14)
 CHAT = -1001234567890
@@ -122,7 +123,7 @@ def naive(settings) -> int:
     """The baseline: one object at a time, one small table per object, concatenated, one file."""
     import pyarrow as pa
     from telegram_pipeline.ingest import parse
-    from telegram_pipeline.lake import consolidate, schema, storage
+    from telegram_pipeline.lake import schema, storage
 
     raw = storage.raw_store(settings)
     target = schema.arrow_schema()
@@ -140,7 +141,7 @@ def naive(settings) -> int:
         tables.append(pa.Table.from_pylist([row], schema=target))
     table = pa.concat_tables(tables).sort_by("update_id") if tables else target.empty_table()
     storage.curated_store(settings).replace_folder(
-        consolidate.partition_prefix(DAY), {"data.parquet": consolidate.parquet_bytes(table)}
+        layout.partition_prefix(DAY), {"data.parquet": layout.parquet_bytes(table)}
     )
     return table.num_rows
 

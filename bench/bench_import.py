@@ -102,10 +102,10 @@ def generate(path: Path, messages: int, seed: int = 7) -> int:
 
 def child(export: str, dry_run: bool) -> None:
     """Run one import in this process and print its figures."""
-    from telegram_pipeline.ingest import desktop_export as export_import
+    from telegram_pipeline.ingest import desktop_export
 
     started = time.perf_counter()
-    result = export_import.import_export(export, dry_run=dry_run)
+    result = desktop_export.import_export(export, dry_run=dry_run)
     seconds = time.perf_counter() - started
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"messages": result.messages, "seconds": seconds, "peak_rss_mib": peak_kib / 1024}))

@@ -31,6 +31,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from telegram_pipeline.reports import definitions
+from telegram_pipeline.reports.summary import summarize
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "plugins"))
 
@@ -176,13 +179,13 @@ def child(curated: str, first: str, last: str, out: str) -> None:
     from telegram_pipeline.reports import build as reports
 
     settings = config.load()
-    rng = reports.ReportRange.from_settings(date.fromisoformat(first), date.fromisoformat(last), settings)
+    rng = definitions.ReportRange.from_settings(date.fromisoformat(first), date.fromisoformat(last), settings)
     started, cpu_started = time.perf_counter(), time.process_time()
     tables = reports.build(rng, settings, engine="duckdb")
     built, cpu_built = time.perf_counter(), time.process_time()
     reports.write_range(tables, rng, out)
     written = time.perf_counter()
-    summary = reports.summarize(tables, rng)
+    summary = summarize(tables, rng)
     print(
         json.dumps(
             {
@@ -191,7 +194,7 @@ def child(curated: str, first: str, last: str, out: str) -> None:
                 "write_seconds": round(written - built, 3),
                 "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
                 "messages_counted": summary.messages,
-                "rows": {name: tables[name].num_rows for name in reports.REPORTS},
+                "rows": {name: tables[name].num_rows for name in definitions.REPORTS},
             }
         )
     )

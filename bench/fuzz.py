@@ -25,6 +25,8 @@ import time
 import traceback
 from pathlib import Path
 
+from telegram_pipeline.lake import layout
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "plugins"), str(REPO / "lambda")]
 
@@ -87,7 +89,7 @@ def mutation_phase(seconds: float, seed: int) -> dict:
             counts["inputs"] += 1
             try:
                 row = parse.parse(data)
-                consolidate.parquet_bytes(consolidate.to_table([row]))
+                layout.parquet_bytes(consolidate.to_table([row]))
                 counts["rows"] += 1
             except parse.BadUpdate:
                 counts["bad_updates"] += 1

@@ -36,6 +36,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "plugins")]
 
 from telegram_pipeline.dev.demo import free_port  # noqa: E402
+from telegram_pipeline.lake import layout, quality  # noqa: E402
 
 SECRET = "loadtest-secret-3f9a"
 CHAT_ID = -1001234567890
@@ -245,9 +246,9 @@ def verify(acknowledged: list[int], env: dict[str, str]) -> dict:
         results = []
         for day in days:
             result = consolidate.consolidate_day(day, settings)
-            consolidate.check_day(day, result.rows, settings)
+            quality.check_day(day, result.rows, settings)
             results.append(result)
-            data = storage.curated_store(settings).read(consolidate.partition_key(day))
+            data = storage.curated_store(settings).read(layout.partition_key(day))
             curated_ids.update(pq.read_table(pa.BufferReader(data), columns=["update_id"]).column(0).to_pylist())
         consolidate_s = time.perf_counter() - started
         return {

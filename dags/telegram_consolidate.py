@@ -17,14 +17,11 @@ from zoneinfo import ZoneInfo
 
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, task
 from telegram_pipeline.orchestration.defaults import CURATED_MESSAGES_ASSET, DEFAULT_ARGS
+from telegram_pipeline.rules.days import interval_day
 
 TIMEZONE = os.environ.get("TIMEZONE") or "UTC"
 START_DATE = date.fromisoformat(os.environ.get("START_DATE") or "2026-01-01")
 CURATED_MESSAGES = Asset(CURATED_MESSAGES_ASSET)
-
-
-def partition_day(data_interval_start: datetime) -> date:
-    return data_interval_start.astimezone(ZoneInfo(TIMEZONE)).date()
 
 
 with DAG(
@@ -44,14 +41,14 @@ with DAG(
     def consolidate(data_interval_start=None) -> dict:
         from telegram_pipeline.lake import consolidate
 
-        return consolidate.consolidate_with_late_days(partition_day(data_interval_start))
+        return consolidate.consolidate_with_late_days(interval_day(data_interval_start, ZoneInfo(TIMEZONE)))
 
     @task(multiple_outputs=False)
     def check_quality(consolidated: dict) -> list:
-        from telegram_pipeline.lake import consolidate
+        from telegram_pipeline.lake import quality
 
         rewritten = [r for r in consolidated["results"] if not r["skipped"]]
-        return [consolidate.check_day(date.fromisoformat(r["day"]), r["rows"]) for r in rewritten]
+        return [quality.check_day(date.fromisoformat(r["day"]), r["rows"]) for r in rewritten]
 
     @task(multiple_outputs=False, outlets=[CURATED_MESSAGES])
     def register_in_catalog(consolidated: dict, *, outlet_events=None) -> dict:

@@ -34,15 +34,15 @@ with DAG(
 
     @task
     def days_to_report(params=None, triggering_asset_events=None) -> list[str]:
-        from telegram_pipeline.reports import build as reports
+        from telegram_pipeline.orchestration import asset_events
 
-        return reports.dates_to_report(params, triggering_asset_events)
+        return asset_events.dates_to_report(params, triggering_asset_events)
 
     # Two days at a time: each holds up to 32 days of curated data in DuckDB on the worker.
     @task(multiple_outputs=False, max_active_tis_per_dagrun=2)
     def build_reports(day: str) -> dict:
-        from telegram_pipeline.reports import build as reports
+        from telegram_pipeline.reports import build
 
-        return reports.build_day_windows(date.fromisoformat(day))
+        return build.build_day_windows(date.fromisoformat(day))
 
     build_reports.expand(day=days_to_report())

@@ -29,9 +29,10 @@ import os
 import sys
 import time
 import uuid
-from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from telegram_pipeline.rules import days, settings, updates
 
 MAX_BODY_BYTES = 1024 * 1024
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
@@ -42,9 +43,7 @@ MIGRATIONS_FOLDER = "_migrations"
 MIGRATION_NEGATIVE_TTL_S = 30.0
 SECRET_RECHECK_AFTER_S = 300.0
 # Used only when RAW_URI is unset outside Lambda: the repository's ./data/raw, as config.py has it.
-DEFAULT_RAW_URI = str(Path(__file__).resolve().parents[1] / "data" / "raw")
-
-EDIT_TYPES = {"edited_message", "edited_channel_post", "edited_business_message"}
+DEFAULT_RAW_URI = str(settings.DEFAULT_LAKE / "raw")
 
 
 class ConfigError(Exception):
@@ -145,9 +144,8 @@ def _aws_client(service: str, endpoint_url: str | None):
             endpoint_url=endpoint_url,
             region_name=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
             config=Config(
-                connect_timeout=3,
-                read_timeout=10,
-                retries={"mode": "standard", "max_attempts": int(os.environ.get("AWS_MAX_ATTEMPTS") or 3)},
+                **settings.WEBHOOK_TIMEOUTS,
+                retries=settings.aws_retries(settings.WEBHOOK_MAX_ATTEMPTS),
                 max_pool_connections=128,
             ),
         )
@@ -184,16 +182,16 @@ def reset_caches() -> None:
 
 def _allowed_chat_ids(value: str) -> frozenset[int]:
     try:
-        return frozenset(int(part) for part in value.split(",") if part.strip())
-    except ValueError:
-        raise ConfigError(f"ALLOWED_CHAT_IDS {value!r} is not a comma-separated list of integer chat ids") from None
+        return settings.chat_ids(value)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _time_zone(name: str) -> ZoneInfo:
     try:
-        return ZoneInfo(name)
-    except Exception:
-        raise ConfigError(f"TIMEZONE {name!r} is not an IANA time zone name") from None
+        return settings.time_zone(name)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _fetch_secret(param: str, endpoint_url: str | None) -> str:
@@ -299,15 +297,6 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_chat_id(value) -> bool:
-    # Bot API chat ids have at most 52 significant bits; anything longer could not even name an object.
-    return _is_int(value) and 0 < abs(value) < 2**53
-
-
 def _what(update: dict) -> tuple[str | None, dict | None, int | None]:
     """(update type, its object, chat id or None) of a Bot API update."""
     for name, value in update.items():
@@ -316,19 +305,8 @@ def _what(update: dict) -> tuple[str | None, dict | None, int | None]:
         holder = value.get("message") if name == "callback_query" else value
         chat = holder.get("chat") if isinstance(holder, dict) else None
         chat_id = chat.get("id") if isinstance(chat, dict) else None
-        return name, value, chat_id if _is_chat_id(chat_id) else None
+        return name, value, chat_id if updates.is_chat_id(chat_id) else None
     return None, None, None
-
-
-def _event_day(update_type: str | None, item: dict | None, tz: ZoneInfo, received: float) -> str:
-    when = None
-    if isinstance(item, dict):
-        when = item.get("edit_date") if update_type in EDIT_TYPES else None
-        if not _is_int(when):
-            when = item.get("date")
-    if not _is_int(when) or not 0 < when < 2**37:
-        when = received
-    return datetime.fromtimestamp(when, tz).date().isoformat()
 
 
 # ---------------------------------------------------------------- migrations
@@ -436,7 +414,7 @@ def _handle(event, store, env, received: float, log: dict) -> tuple[int, str]:
     if not isinstance(update, dict):
         return 400, "not_an_object"
     update_id = update.get("update_id")
-    if not _is_int(update_id) or not 0 < update_id < MAX_UPDATE_ID:
+    if not updates.is_int(update_id) or not 0 < update_id < MAX_UPDATE_ID:
         return 400, "bad_update_id"
     log["update_id"] = update_id
 
@@ -458,16 +436,16 @@ def _handle(event, store, env, received: float, log: dict) -> tuple[int, str]:
     migrate_to = item.get("migrate_to_chat_id")
     migrate_from = item.get("migrate_from_chat_id")
     if chat_id in allowed:
-        if _is_chat_id(migrate_to) and migrate_to not in allowed:
+        if updates.is_chat_id(migrate_to) and migrate_to not in allowed:
             _record_migration(update_id, chat_id, migrate_to, store, log)
-    elif _is_chat_id(migrate_from) and migrate_from in allowed:
+    elif updates.is_chat_id(migrate_from) and migrate_from in allowed:
         _record_migration(update_id, migrate_from, chat_id, store, log)
     elif not _has_migrated_into(chat_id, store, time.monotonic()):
         return 200, "ignored_other_chat"
     else:
         _warn(f"migration:{chat_id}", f"keeping chat {chat_id}, a migrated allowed group: add it to ALLOWED_CHAT_IDS")
 
-    day = _event_day(update_type, item, tz, received)
+    day = days.filed_day(update_type, item.get("date"), item.get("edit_date"), tz, received).isoformat()
     store.put(f"context_date={day}/{update_id}.json", body)
     log["context_date"] = day
     return 200, "stored"

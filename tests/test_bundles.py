@@ -157,12 +157,17 @@ def python_3_12() -> str | None:
 
 
 @pytest.mark.parametrize("runtime", ["this python", "python3.12"])
-def test_lambda_zip_holds_the_handler_alone_and_it_runs_from_the_zip(tmp_path, runtime):
+def test_lambda_zip_holds_the_handler_and_its_rules_and_runs_from_the_zip(tmp_path, runtime):
     python = sys.executable if runtime == "this python" else python_3_12()
     if python is None:
         pytest.skip("no Python 3.12 on this machine")
     archive = build("lambda", tmp_path / "lambda.zip")
-    assert zipfile.ZipFile(archive).namelist() == ["handler.py"]
+    rules = sorted(p.name for p in (REPO / "plugins" / "telegram_pipeline" / "rules").glob("*.py"))
+    assert zipfile.ZipFile(archive).namelist() == [
+        "handler.py",
+        "telegram_pipeline/__init__.py",
+        *(f"telegram_pipeline/rules/{name}" for name in rules),
+    ]
     update = (FIXTURES / "telegram" / "message_text_supergroup.json").read_bytes()
     event = json.loads((FIXTURES / "apigateway" / "http-v2-proxy-event.json").read_text())
     event["headers"] = {"content-type": "application/json", "x-telegram-bot-api-secret-token": "zip-secret"}

@@ -5,6 +5,7 @@ import re
 
 import pytest
 from telegram_pipeline import config
+from telegram_pipeline.lake import catalog
 
 from tests.conftest import REPO
 
@@ -16,7 +17,7 @@ def test_defaults_are_a_local_lake_under_data():
     assert settings.reports_uri == str(REPO / "data" / "reports")
     assert settings.timezone == "UTC"
     assert settings.allowed_chat_ids == frozenset()
-    assert settings.catalog_kind == "duckdb"
+    assert catalog.kind(settings) == "duckdb"
     assert settings.quarantine_uri == str(REPO / "data" / "raw" / "_quarantine")
 
 
@@ -32,7 +33,7 @@ def test_values_from_the_environment():
         }
     )
     assert settings.allowed_chat_ids == {-1001234567890, -42}
-    assert settings.catalog_kind == "glue"
+    assert catalog.kind(settings) == "glue"
     assert settings.tz.key == "America/Sao_Paulo"
     assert settings.aws_endpoint_url == "http://127.0.0.1:9000"
     assert settings.tracked_keywords == ("python", "airflow")

@@ -11,7 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 from telegram_pipeline import cli, config
 from telegram_pipeline.ingest import parse
-from telegram_pipeline.lake import consolidate, schema, storage
+from telegram_pipeline.lake import consolidate, layout, quality, schema, storage
+from telegram_pipeline.rules import days
 
 from tests.conftest import FIXTURES
 
@@ -47,7 +48,7 @@ def put(day: date, name: str, data: bytes) -> None:
 
 
 def read_partition(day: date) -> pa.Table:
-    return pq.read_table(pa.BufferReader(storage.curated_store().read(consolidate.partition_key(day))))
+    return pq.read_table(pa.BufferReader(storage.curated_store().read(layout.partition_key(day))))
 
 
 def fill_day(day: date, count: int = 20) -> None:
@@ -65,14 +66,14 @@ def test_a_day_becomes_one_sorted_parquet_file(lake):
     assert table.schema == schema.arrow_schema()
     assert table["update_id"].to_pylist() == list(range(1, 31))
     assert (
-        pq.ParquetFile(pa.BufferReader(curated.read(consolidate.partition_key(DAY))))
+        pq.ParquetFile(pa.BufferReader(curated.read(layout.partition_key(DAY))))
         .metadata.row_group(0)
         .column(0)
         .compression
         == "ZSTD"
     )
     assert table["hashtags"].to_pylist()[0] == ["#corrida"]
-    assert consolidate.check_day(DAY, result.rows)["rows"] == 30
+    assert quality.check_day(DAY, result.rows)["rows"] == 30
 
 
 def test_every_fixture_round_trips_through_parquet(tmp_path, monkeypatch):
@@ -84,7 +85,7 @@ def test_every_fixture_round_trips_through_parquet(tmp_path, monkeypatch):
             row = parse.parse(data)
         except parse.BadUpdate:
             continue
-        day = datetime.fromtimestamp(parse.event_time(row), UTC).date()
+        day = datetime.fromtimestamp(days.event_time(row["update_type"], row["sent_at"], row["edited_at"]), UTC).date()
         put(day, path.name, data)
         expected.setdefault(day, {})[row["update_id"]] = row
     for day, rows in expected.items():
@@ -108,11 +109,11 @@ def test_rerun_gives_a_byte_identical_file_and_nothing_extra(lake):
     fill_day(DAY, 25)
     put(DAY, "bad.json", b"{oops")
     first = consolidate.consolidate_day(DAY, config.load())
-    body = storage.curated_store().read(consolidate.partition_key(DAY))
+    body = storage.curated_store().read(layout.partition_key(DAY))
     quarantine = sorted(storage.quarantine_store().list())
     curated_keys = sorted(storage.curated_store().list())
     second = consolidate.consolidate_day(DAY)
-    assert storage.curated_store().read(consolidate.partition_key(DAY)) == body
+    assert storage.curated_store().read(layout.partition_key(DAY)) == body
     assert first.parquet_sha256 == second.parquet_sha256
     assert sorted(storage.quarantine_store().list()) == quarantine
     assert sorted(storage.curated_store().list()) == curated_keys
@@ -124,7 +125,7 @@ def test_a_redelivered_update_is_counted_once(lake):
     result = consolidate.consolidate_day(DAY)
     assert (result.objects, result.rows, result.duplicates) == (6, 5, 1)
     assert read_partition(DAY)["update_id"].to_pylist() == [1, 2, 3, 4, 5]
-    consolidate.check_day(DAY, result.rows)
+    quality.check_day(DAY, result.rows)
 
 
 def test_bad_objects_are_quarantined_with_their_reason(lake, monkeypatch):
@@ -160,14 +161,14 @@ def test_quarantine_defaults_under_the_raw_zone_and_honours_its_setting(tmp_path
 def test_too_many_bad_objects_fail_loudly_and_leave_the_partition(lake):
     fill_day(DAY, 10)
     consolidate.consolidate_day(DAY)
-    before = storage.curated_store().read(consolidate.partition_key(DAY))
+    before = storage.curated_store().read(layout.partition_key(DAY))
     for i in range(3):
         put(DAY, f"junk{i}.json", b"garbage")
     with pytest.raises(
         consolidate.TooManyBadObjects, match=r"3 of 13 raw objects are bad \(23\.1% > MAX_BAD_SHARE 5\.0%\)"
     ):
         consolidate.consolidate_day(DAY)
-    assert storage.curated_store().read(consolidate.partition_key(DAY)) == before
+    assert storage.curated_store().read(layout.partition_key(DAY)) == before
     assert len(list(storage.quarantine_store().list(f"context_date={DAY}"))) == 6  # quarantined all the same
 
 
@@ -176,7 +177,7 @@ def test_an_empty_day_is_a_valid_empty_partition(lake):
     assert (result.objects, result.rows) == (0, 0)
     table = read_partition(DAY)
     assert table.num_rows == 0 and table.schema == schema.arrow_schema()
-    consolidate.check_day(DAY, 0)
+    quality.check_day(DAY, 0)
 
 
 def test_an_object_gone_between_list_and_read_is_quarantined_as_missing(monkeypatch):
@@ -198,7 +199,7 @@ def test_an_object_gone_between_list_and_read_is_quarantined_as_missing(monkeypa
 def test_a_storage_failure_fails_the_run_and_leaves_the_previous_partition(monkeypatch):
     fill_day(DAY, 10)
     consolidate.consolidate_day(DAY)
-    before = storage.curated_store().read(consolidate.partition_key(DAY))
+    before = storage.curated_store().read(layout.partition_key(DAY))
     put(DAY, "11.json", message(11, unix(DAY, 20)))
     real_read = storage.LocalStore.read
 
@@ -210,7 +211,7 @@ def test_a_storage_failure_fails_the_run_and_leaves_the_previous_partition(monke
     monkeypatch.setattr(storage.LocalStore, "read", flaky)
     with pytest.raises(storage.StorageError):
         consolidate.consolidate_day(DAY)
-    assert storage.curated_store().read(consolidate.partition_key(DAY)) == before
+    assert storage.curated_store().read(layout.partition_key(DAY)) == before
     assert not list(storage.quarantine_store().list())
     monkeypatch.setattr(storage.LocalStore, "read", real_read)
     assert consolidate.consolidate_day(DAY).rows == 11
@@ -229,7 +230,7 @@ def test_partition_day_is_the_event_day_in_timezone(monkeypatch):
     )
     result = consolidate.consolidate_day(DAY)
     assert (result.rows, result.quarantined) == (2, 0)
-    assert consolidate.check_day(DAY, 2)["event_time_outside_day"] == 0
+    assert quality.check_day(DAY, 2)["event_time_outside_day"] == 0
 
 
 def test_a_misfiled_object_is_quarantined_not_kept(monkeypatch):
@@ -245,18 +246,18 @@ def test_a_misfiled_object_is_quarantined_not_kept(monkeypatch):
 def test_quality_check_fails_with_the_numbers(monkeypatch):
     fill_day(DAY, 4)
     consolidate.consolidate_day(DAY)
-    with pytest.raises(consolidate.QualityCheckFailed, match="4 rows written, 5 distinct good updates read"):
-        consolidate.check_day(DAY, 5)
+    with pytest.raises(quality.QualityCheckFailed, match="4 rows written, 5 distinct good updates read"):
+        quality.check_day(DAY, 5)
     # A partition holding a row of another day (written behind consolidation's back) fails the time check.
     rows = read_partition(DAY).to_pylist()
     rows[0]["sent_at"] = datetime(2026, 1, 11, 0, 0, tzinfo=UTC)
     rows[1]["chat_id"] = None
     loose = pa.schema([f.with_nullable(True) for f in schema.arrow_schema()])  # our writer refuses NULL keys
     storage.curated_store().write(
-        consolidate.partition_key(DAY), consolidate.parquet_bytes(pa.Table.from_pylist(rows, schema=loose))
+        layout.partition_key(DAY), layout.parquet_bytes(pa.Table.from_pylist(rows, schema=loose))
     )
-    with pytest.raises(consolidate.QualityCheckFailed) as failure:
-        consolidate.check_day(DAY, 4)
+    with pytest.raises(quality.QualityCheckFailed) as failure:
+        quality.check_day(DAY, 4)
     assert "1 rows with null chat id" in str(failure.value)
     assert "1 rows with event time outside day" in str(failure.value)
 
@@ -281,7 +282,7 @@ def test_late_days_rewrite_only_changed_days(monkeypatch):
 def test_late_days_never_go_before_start_date(monkeypatch):
     monkeypatch.setenv("START_DATE", "2026-01-10")
     assert consolidate.consolidate_with_late_days(DAY)["dates"] == ["2026-01-10"]
-    assert not storage.curated_store().exists(consolidate.partition_key(date(2026, 1, 9)))
+    assert not storage.curated_store().exists(layout.partition_key(date(2026, 1, 9)))
 
 
 def test_pseudonymised_senders(monkeypatch):
@@ -320,10 +321,10 @@ def test_a_large_day_split_across_processes_gives_the_same_file(monkeypatch):
     put(DAY, "junk.json", b"junk")
     monkeypatch.setenv("MAX_BAD_SHARE", "0.5")
     single = consolidate.consolidate_day(DAY)
-    body = storage.curated_store().read(consolidate.partition_key(DAY))
+    body = storage.curated_store().read(layout.partition_key(DAY))
     monkeypatch.setattr(consolidate, "processes_for", lambda objects: 3)
     split = consolidate.consolidate_day(DAY)
-    assert storage.curated_store().read(consolidate.partition_key(DAY)) == body
+    assert storage.curated_store().read(layout.partition_key(DAY)) == body
     assert (
         (split.rows, split.duplicates, split.quarantined)
         == (single.rows, single.duplicates, single.quarantined)
@@ -363,10 +364,10 @@ def test_a_day_listed_in_update_id_order_splits_into_the_same_file(monkeypatch):
     for i in range(1, 61):
         put(DAY, f"{900_000 + i}.json", message(900_000 + i, unix(DAY, 8) + i * 60))
     single = consolidate.consolidate_day(DAY)
-    body = storage.curated_store().read(consolidate.partition_key(DAY))
+    body = storage.curated_store().read(layout.partition_key(DAY))
     monkeypatch.setattr(consolidate, "processes_for", lambda objects: 3)
     split = consolidate.consolidate_day(DAY)
-    assert storage.curated_store().read(consolidate.partition_key(DAY)) == body
+    assert storage.curated_store().read(layout.partition_key(DAY)) == body
     assert (split.rows, split.duplicates) == (single.rows, single.duplicates) == (60, 0)
 
 
@@ -374,9 +375,9 @@ def test_rows_turned_into_columns_in_batches_give_the_same_file(monkeypatch):
     fill_day(DAY, 60)  # keys 1.json, 10.json, 11.json, …: batches out of update_id order
     put(DAY, "999-copy-of-1.json", message(1, unix(DAY, 8) + 60))
     whole = consolidate.consolidate_day(DAY)
-    body = storage.curated_store().read(consolidate.partition_key(DAY))
+    body = storage.curated_store().read(layout.partition_key(DAY))
     monkeypatch.setattr(consolidate, "BATCH_ROWS", 7)
     batched = consolidate.consolidate_day(DAY)
-    assert storage.curated_store().read(consolidate.partition_key(DAY)) == body
+    assert storage.curated_store().read(layout.partition_key(DAY)) == body
     assert (batched.rows, batched.duplicates) == (whole.rows, whole.duplicates) == (60, 1)
     assert read_partition(DAY)["update_id"].to_pylist() == list(range(1, 61))

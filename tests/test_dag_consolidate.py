@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from telegram_pipeline.lake import aws, consolidate, storage
+from telegram_pipeline.lake import aws, consolidate, layout, quality, storage
 
 from tests.conftest import REPO
 from tests.test_consolidate import message, put, read_partition, unix
@@ -95,9 +95,9 @@ def test_a_failed_quality_check_fails_the_run_before_the_catalog(consolidate_dag
     seed([FIRST])
 
     def wrong(day, expected_rows, settings=None):
-        raise consolidate.QualityCheckFailed(f"context_date={day}: 4 rows written, {expected_rows} read")
+        raise quality.QualityCheckFailed(f"context_date={day}: 4 rows written, {expected_rows} read")
 
-    monkeypatch.setattr(consolidate, "check_day", wrong)
+    monkeypatch.setattr(quality, "check_day", wrong)
     retry_at_once(consolidate_dag, retries=0)
     run = run_day(consolidate_dag, FIRST)
     states = task_states(run)
@@ -109,7 +109,7 @@ def test_a_failed_quality_check_fails_the_run_before_the_catalog(consolidate_dag
 def test_a_storage_failure_on_the_first_try_then_the_retry_gives_the_clean_partition(consolidate_dag, monkeypatch):
     seed([FIRST], per_day=20)
     run_day(consolidate_dag, FIRST)
-    clean = storage.curated_store().read(consolidate.partition_key(FIRST))
+    clean = storage.curated_store().read(layout.partition_key(FIRST))
     put(FIRST, "999.json", message(999, unix(FIRST, 22)))
 
     # The first try of the next run dies mid-way, after it has read half the day.
@@ -126,7 +126,7 @@ def test_a_storage_failure_on_the_first_try_then_the_retry_gives_the_clean_parti
     retry_at_once(consolidate_dag, retries=0)
     failed = run_day(consolidate_dag, FIRST)
     assert task_states(failed)["consolidate"] == "failed"
-    assert storage.curated_store().read(consolidate.partition_key(FIRST)) == clean  # the old partition, whole
+    assert storage.curated_store().read(layout.partition_key(FIRST)) == clean  # the old partition, whole
 
     # Now a real Airflow retry within one run: the first try fails, the second writes the partition.
     calls["n"] = 0
@@ -135,10 +135,10 @@ def test_a_storage_failure_on_the_first_try_then_the_retry_gives_the_clean_parti
     assert set(task_states(retried).values()) == {"success"}
     tries = {ti.task_id: ti.try_number for ti in retried.get_task_instances()}
     assert tries["consolidate"] == 2, tries
-    after_retry = storage.curated_store().read(consolidate.partition_key(FIRST))
+    after_retry = storage.curated_store().read(layout.partition_key(FIRST))
     monkeypatch.setattr(storage.LocalStore, "read", real_read)
     consolidate.consolidate_day(FIRST)
-    assert storage.curated_store().read(consolidate.partition_key(FIRST)) == after_retry
+    assert storage.curated_store().read(layout.partition_key(FIRST)) == after_retry
     assert 999 in read_partition(FIRST)["update_id"].to_pylist()
 
 

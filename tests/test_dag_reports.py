@@ -8,7 +8,7 @@ import runpy
 import pyarrow.parquet as pq
 import pytest
 from telegram_pipeline.lake import storage
-from telegram_pipeline.reports import build as reports
+from telegram_pipeline.reports import definitions
 
 from tests.conftest import REPO
 from tests.test_reports import write_scenario
@@ -41,9 +41,9 @@ def test_manual_range_writes_every_day_and_window(reports_dag, monkeypatch):
     store = storage.reports_store()
     keys = set(store.list())
     for day in ("2026-03-10", "2026-03-11"):
-        for window in reports.WINDOWS:
+        for window in definitions.WINDOWS:
             assert f"html/context_date={day}/window={window}/report.html" in keys
-            for report in reports.REPORTS:
+            for report in definitions.REPORTS:
                 assert f"{report}/context_date={day}/window={window}/data.parquet" in keys
     assert len(keys) == 2 * 3 * 5
     volume = pq.read_table(store.url("daily_volume/context_date=2026-03-11/window=30d/data.parquet"))

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 from telegram_pipeline import cli, config
-from telegram_pipeline.ingest import desktop_export as export_import
-from telegram_pipeline.lake import storage
+from telegram_pipeline.ingest import desktop_export
+from telegram_pipeline.lake import layout, quality, storage
+from telegram_pipeline.reports import definitions
 
 from tests.conftest import FIXTURES
 
@@ -64,9 +65,9 @@ def text_message(message_id: int, unix: int, text="oi", **extra) -> dict:
 @pytest.fixture
 def group_updates(monkeypatch) -> dict[int, tuple[str, dict]]:
     monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
-    result = export_import.import_export(GROUP)
+    result = desktop_export.import_export(GROUP)
     assert result.messages == 9 and result.skipped == 0 and result.not_for_bots == 0
-    assert result.chat == export_import.Chat(GROUP_CHAT_ID, "supergroup", "Grupo de Corrida SP")
+    assert result.chat == desktop_export.Chat(GROUP_CHAT_ID, "supergroup", "Grupo de Corrida SP")
     return by_message_id(raw_updates())
 
 
@@ -74,7 +75,7 @@ def test_edited_text_with_entities_in_utf16(group_updates):
     day, update = group_updates[2]
     assert day == "2024-11-17"
     assert update == {
-        "update_id": export_import.import_update_id(GROUP_CHAT_ID, 2),
+        "update_id": desktop_export.import_update_id(GROUP_CHAT_ID, 2),
         "x_source": "export",
         "message": {
             "message_id": 2,
@@ -135,8 +136,8 @@ def test_keys_and_update_ids(group_updates):
     ids = [update["update_id"] for _, update in group_updates.values()]
     assert all(i < 0 for i in ids) and len(set(ids)) == 9
     assert all(-(2**63) <= i for i in ids)
-    assert export_import.import_update_id(GROUP_CHAT_ID, 2) == export_import.import_update_id(GROUP_CHAT_ID, 2)
-    assert export_import.import_update_id(GROUP_CHAT_ID, 2) != export_import.import_update_id(-1009, 2)
+    assert desktop_export.import_update_id(GROUP_CHAT_ID, 2) == desktop_export.import_update_id(GROUP_CHAT_ID, 2)
+    assert desktop_export.import_update_id(GROUP_CHAT_ID, 2) != desktop_export.import_update_id(-1009, 2)
     for key, update in raw_updates().items():
         assert key.endswith(f"/{update['update_id']}.json")
 
@@ -151,7 +152,7 @@ def test_keys_and_update_ids(group_updates):
 def test_the_day_is_the_message_date_in_timezone(monkeypatch, timezone, days):
     # Message 7 was sent at 23:30 in São Paulo, 02:30 the next day in UTC.
     monkeypatch.setenv("TIMEZONE", timezone)
-    result = export_import.import_export(GROUP)
+    result = desktop_export.import_export(GROUP)
     assert result.days == set(days)
     found: dict[str, list[int]] = {}
     for message_id, (day, _) in sorted(by_message_id(raw_updates()).items()):
@@ -164,7 +165,7 @@ def test_the_day_is_the_message_date_in_timezone(monkeypatch, timezone, days):
 
 
 def test_entities_count_utf16_code_units():
-    text, entities = export_import.convert_text(
+    text, entities = desktop_export.convert_text(
         [
             "👀 ",  # a surrogate pair: 2 code units, then a space
             {"type": "hashtag", "text": "#ação"},
@@ -191,31 +192,31 @@ def test_entities_count_utf16_code_units():
     ]
     encoded = text.encode("utf-16-le")
     assert encoded[6:16].decode("utf-16-le") == "#ação"
-    assert export_import.convert_text("plain") == ("plain", [])
-    with pytest.raises(export_import.MalformedMessage):
-        export_import.convert_text(42)
+    assert desktop_export.convert_text("plain") == ("plain", [])
+    with pytest.raises(desktop_export.MalformedMessage):
+        desktop_export.convert_text(42)
 
 
 def test_bot_api_chat_ids():
-    assert export_import.bot_api_chat_id(1234567890, "supergroup") == -1001234567890
-    assert export_import.bot_api_chat_id(1001234, "channel") == -1000001001234
-    assert export_import.bot_api_chat_id(4012345678, "group") == -4012345678
-    assert export_import.bot_api_chat_id(700000000, "private") == 700000000
+    assert desktop_export.bot_api_chat_id(1234567890, "supergroup") == -1001234567890
+    assert desktop_export.bot_api_chat_id(1001234, "channel") == -1000001001234
+    assert desktop_export.bot_api_chat_id(4012345678, "group") == -4012345678
+    assert desktop_export.bot_api_chat_id(700000000, "private") == 700000000
 
 
 def test_chat_id_override_and_basic_group(tmp_path):
     path = write_export(tmp_path, [text_message(1, 1731845100)], type="private_group", id=4012345678)
-    export_import.import_export(path)
+    desktop_export.import_export(path)
     (update,) = raw_updates().values()
     assert update["message"]["chat"] == {"id": -4012345678, "type": "group", "title": "Grupo"}
-    export_import.import_export(path, chat_id=-1001234567890)
+    desktop_export.import_export(path, chat_id=-1001234567890)
     chats = {u["message"]["chat"]["id"] for u in raw_updates().values()}
     assert chats == {-4012345678, -1001234567890}
 
 
 def test_channel_export_gives_channel_posts(tmp_path):
     post = text_message(10, 1731845100, from_id="channel1234567890", **{"from": "Canal"})
-    export_import.import_export(write_export(tmp_path, [post], type="public_channel", name="Canal"))
+    desktop_export.import_export(write_export(tmp_path, [post], type="public_channel", name="Canal"))
     (update,) = raw_updates().values()
     chat = {"id": -1001234567890, "type": "channel", "title": "Canal"}
     assert update["channel_post"]["sender_chat"] == chat and "from" not in update["channel_post"]
@@ -223,10 +224,10 @@ def test_channel_export_gives_channel_posts(tmp_path):
 
 def test_private_chat_and_missing_unixtime_needs_the_export_timezone(monkeypatch):
     # dm_sample's first messages have only `date`, the exporting machine's local time.
-    with pytest.raises(export_import.ExportError, match="--export-timezone"):
-        export_import.import_export(DM)
+    with pytest.raises(desktop_export.ExportError, match="--export-timezone"):
+        desktop_export.import_export(DM)
     monkeypatch.setenv("TIMEZONE", "UTC")
-    result = export_import.import_export(DM, export_timezone="America/Sao_Paulo")
+    result = desktop_export.import_export(DM, export_timezone="America/Sao_Paulo")
     assert (result.messages, result.not_for_bots, result.skipped) == (6, 1, 0)  # "joined Telegram" is not for bots
     updates = by_message_id(raw_updates())
     assert set(updates) == {3644, 3645, 3662, 3663, 3672, 3673}
@@ -240,8 +241,8 @@ def test_private_chat_and_missing_unixtime_needs_the_export_timezone(monkeypatch
     assert updates[3662][1]["message"]["date"] == 1652135033  # date_unixtime wins when present
     assert updates[3672][1]["message"]["photo"] == [{"width": 960, "height": 1280}]
     assert "text" not in updates[3672][1]["message"]
-    with pytest.raises(export_import.ExportError, match="IANA"):
-        export_import.import_export(DM, export_timezone="Mars/Olympus")
+    with pytest.raises(desktop_export.ExportError, match="IANA"):
+        desktop_export.import_export(DM, export_timezone="Mars/Olympus")
 
 
 def test_service_messages_name_members_by_id_when_the_export_shows_it(tmp_path):
@@ -268,7 +269,7 @@ def test_service_messages_name_members_by_id_when_the_export_shows_it(tmp_path):
         text_message(7, 1731845107, **{"from": "Ana", "from_id": "user111111111"}),
         text_message(8, 1731845108, **{"from": "Ana", "from_id": "user444444444"}),  # another Ana
     ]
-    result = export_import.import_export(write_export(tmp_path, messages))
+    result = desktop_export.import_export(write_export(tmp_path, messages))
     assert (result.messages, result.not_for_bots) == (7, 1)
     found = {m: update["message"] for m, (_, update) in by_message_id(raw_updates()).items()}
     carla = {"id": 333333333, "is_bot": False, "first_name": "Carla"}
@@ -288,23 +289,23 @@ def test_service_messages_name_members_by_id_when_the_export_shows_it(tmp_path):
 
 
 def test_progress_bar_on_a_terminal(capsys):
-    bar = export_import.Progress(enabled=True)
-    bar.done(export_import.ImportResult(messages=1234, skipped=2, bytes_read=2**20, bytes_total=2**21))
+    bar = desktop_export.Progress(enabled=True)
+    bar.done(desktop_export.ImportResult(messages=1234, skipped=2, bytes_read=2**20, bytes_total=2**21))
     err = capsys.readouterr().err
     assert "50.0%" in err and "1.0/2.0 MiB" in err and "1,234 messages" in err and "2 skipped" in err
-    export_import.Progress(enabled=False).done(export_import.ImportResult())
+    desktop_export.Progress(enabled=False).done(desktop_export.ImportResult())
     assert capsys.readouterr().err == ""
 
 
 def test_whole_account_export_and_unknown_chat_type_are_refused(tmp_path):
     account = tmp_path / "account.json"
     account.write_text(json.dumps({"about": "x", "chats": {"list": []}}))
-    with pytest.raises(export_import.ExportError, match="whole-account"):
-        export_import.import_export(account)
-    with pytest.raises(export_import.ExportError, match="unknown chat type"):
-        export_import.import_export(write_export(tmp_path, [text_message(1, 1731845100)], type="secret_chat"))
+    with pytest.raises(desktop_export.ExportError, match="whole-account"):
+        desktop_export.import_export(account)
+    with pytest.raises(desktop_export.ExportError, match="unknown chat type"):
+        desktop_export.import_export(write_export(tmp_path, [text_message(1, 1731845100)], type="secret_chat"))
     with pytest.raises(FileNotFoundError):
-        export_import.import_export(tmp_path / "nope.json")
+        desktop_export.import_export(tmp_path / "nope.json")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -312,18 +313,18 @@ def test_whole_account_export_and_unknown_chat_type_are_refused(tmp_path):
 
 
 def test_tiny_chunks_give_the_same_updates(monkeypatch):
-    export_import.import_export(GROUP)
+    desktop_export.import_export(GROUP)
     expected = {key: storage.raw_store().read(key) for key in storage.raw_store().list()}
     for key in expected:
         storage.raw_store().delete([key])
-    monkeypatch.setattr(export_import, "CHUNK_BYTES", 7)
-    export_import.import_export(GROUP)
+    monkeypatch.setattr(desktop_export, "CHUNK_BYTES", 7)
+    desktop_export.import_export(GROUP)
     assert {key: storage.raw_store().read(key) for key in storage.raw_store().list()} == expected
 
 
-@pytest.mark.parametrize("chunk_bytes", [export_import.CHUNK_BYTES, 7])
+@pytest.mark.parametrize("chunk_bytes", [desktop_export.CHUNK_BYTES, 7])
 def test_malformed_messages_are_reported_and_skipped(tmp_path, monkeypatch, chunk_bytes):
-    monkeypatch.setattr(export_import, "CHUNK_BYTES", chunk_bytes)
+    monkeypatch.setattr(desktop_export, "CHUNK_BYTES", chunk_bytes)
     messages = [
         text_message(1, 1731845100),
         text_message(2, 1731845101, date_unixtime="yesterday"),
@@ -340,7 +341,7 @@ def test_malformed_messages_are_reported_and_skipped(tmp_path, monkeypatch, chun
     seventh = raw.index('"id": 7')
     broken = raw[:seventh] + raw[seventh:].replace('"text": "oi"', '"text": "o\\x0Bi"', 1)
     path.write_text(broken, encoding="utf-8")
-    result = export_import.import_export(path)
+    result = desktop_export.import_export(path)
     assert result.messages == 3
     assert sorted(by_message_id(raw_updates())) == [1, 6, 8]
     assert result.skipped == 5
@@ -355,7 +356,7 @@ def test_a_lone_surrogate_skips_its_message_not_the_import(tmp_path):
     raw = path.read_text(encoding="utf-8")
     second = raw.index('"id": 2')
     path.write_text(raw[:second] + raw[second:].replace('"text": "x"', '"text": "x\\ud83d"'), encoding="utf-8")
-    result = export_import.import_export(path)
+    result = desktop_export.import_export(path)
     assert sorted(by_message_id(raw_updates())) == [1]
     assert result.skipped == 1 and "surrogate" in dict(result.skipped_details)["message 2"]
 
@@ -364,8 +365,8 @@ def test_cut_short_file_keeps_what_came_before(tmp_path, capsys):
     raw = GROUP.read_bytes()
     cut = tmp_path / "cut.json"
     cut.write_bytes(raw[: raw.index(b'"id": 5')])
-    with pytest.raises(export_import.CutShortError, match="after message id 4") as error:
-        export_import.import_export(cut)
+    with pytest.raises(desktop_export.CutShortError, match="after message id 4") as error:
+        desktop_export.import_export(cut)
     assert "4 messages" in str(error.value) and "stay imported" in str(error.value)
     assert error.value.result.messages == 4
     assert sorted(by_message_id(raw_updates())) == [1, 2, 3, 4]
@@ -393,22 +394,22 @@ def test_every_cut_point_is_reported_and_counts_whole_messages(tmp_path):
     sizes = set(range(raw.index(b"[") + 1, len(raw.rstrip()), 5))
     sizes |= {end + d for end in [*ends, len(raw.rstrip())] for d in range(-3, 4)}
     cut.write_bytes(raw[:40])  # inside the chat's name, before any message
-    with pytest.raises(export_import.CutShortError):
-        export_import.import_export(cut, dry_run=True)
+    with pytest.raises(desktop_export.CutShortError):
+        desktop_export.import_export(cut, dry_run=True)
     for size in sorted(s for s in sizes if raw.index(b"[") < s < len(raw.rstrip())):
         cut.write_bytes(raw[:size])
-        with pytest.raises(export_import.CutShortError) as error:
-            export_import.import_export(cut, dry_run=True)
+        with pytest.raises(desktop_export.CutShortError) as error:
+            desktop_export.import_export(cut, dry_run=True)
         assert error.value.result.messages == sum(end <= size for end in ends), size
 
 
 def test_rerun_changes_nothing(lake, monkeypatch):
     monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
-    export_import.import_export(GROUP)
+    desktop_export.import_export(GROUP)
     store = storage.raw_store()
     first = {key: store.read(key) for key in store.list()}
     assert len(first) == 9
-    again = export_import.import_export(GROUP)
+    again = desktop_export.import_export(GROUP)
     assert again.messages == 9
     assert {key: store.read(key) for key in store.list()} == first
     assert storage.raw_store().uri.startswith("s3://" if lake["backend"] == "s3" else "/")
@@ -446,12 +447,12 @@ def test_imported_days_consolidate_and_pass_the_quality_checks(lake, monkeypatch
     from telegram_pipeline.lake import consolidate
 
     monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
-    export_import.import_export(GROUP)
+    desktop_export.import_export(GROUP)
     rows = {}
     for day, expected in ((date(2024, 11, 17), 7), (date(2024, 11, 18), 2)):
         result = consolidate.consolidate_day(day)
         assert (result.rows, result.quarantined) == (expected, 0)
-        assert consolidate.check_day(day, expected)["rows"] == expected
+        assert quality.check_day(day, expected)["rows"] == expected
         rows.update({r["message_id"]: r for r in curated_rows(day)})
     assert {r["source"] for r in rows.values()} == {"export"}
     assert all(r["update_id"] < 0 and r["chat_id"] == GROUP_CHAT_ID for r in rows.values())
@@ -476,9 +477,8 @@ def test_imported_days_consolidate_and_pass_the_quality_checks(lake, monkeypatch
 def curated_rows(day: date) -> list[dict]:
     import pyarrow as pa
     import pyarrow.parquet as pq
-    from telegram_pipeline.lake import consolidate
 
-    data = storage.curated_store().read(consolidate.partition_key(day))
+    data = storage.curated_store().read(layout.partition_key(day))
     return pq.read_table(pa.BufferReader(data)).to_pylist()
 
 
@@ -486,7 +486,7 @@ def build_reports(first: date, last: date) -> dict[str, list[dict]]:
     from telegram_pipeline.reports import build as reports
 
     settings = config.load()
-    tables = reports.build(reports.ReportRange.from_settings(first, last, settings), settings)
+    tables = reports.build(definitions.ReportRange.from_settings(first, last, settings), settings)
     return {name: table.to_pylist() for name, table in tables.items()}
 
 
@@ -497,7 +497,7 @@ def consolidate_range(first: date, last: date) -> None:
     day = first
     while day <= last:
         result = consolidate.consolidate_day(day)
-        consolidate.check_day(day, result.rows)
+        quality.check_day(day, result.rows)
         assert result.quarantined == 0, result
         day += timedelta(days=1)
 
@@ -512,7 +512,7 @@ def consolidate_range(first: date, last: date) -> None:
 )
 def test_group_sample_end_to_end_reports(lake, monkeypatch, timezone, per_day, late_message_cell):
     monkeypatch.setenv("TIMEZONE", timezone)
-    export_import.import_export(GROUP)
+    desktop_export.import_export(GROUP)
     first, last = date(2024, 11, 17), date(2024, 11, 18)
     consolidate_range(first - timedelta(days=1), last + timedelta(days=1))
     tables = build_reports(first, last)
@@ -533,9 +533,9 @@ def test_group_sample_end_to_end_reports(lake, monkeypatch, timezone, per_day, l
 
 def test_dm_sample_end_to_end_reports(monkeypatch):
     monkeypatch.setenv("TIMEZONE", "UTC")
-    export_import.import_export(DM, export_timezone="America/Sao_Paulo")
+    desktop_export.import_export(DM, export_timezone="America/Sao_Paulo")
     days = sorted(
-        date.fromisoformat(d) for d in export_import.import_export(DM, export_timezone="America/Sao_Paulo").days
+        date.fromisoformat(d) for d in desktop_export.import_export(DM, export_timezone="America/Sao_Paulo").days
     )
     assert [d.isoformat() for d in days] == ["2019-07-12", "2022-03-08", "2022-05-09", "2022-06-10"]
     for day in days:
@@ -548,7 +548,7 @@ def test_dm_sample_end_to_end_reports(monkeypatch):
 
 def test_a_message_both_imported_and_received_live_counts_once(lake, monkeypatch):
     monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
-    export_import.import_export(GROUP)
+    desktop_export.import_export(GROUP)
     raw = storage.raw_store()
     carla = {"id": 333333333, "is_bot": False, "first_name": "Carla"}
     chat = {"id": GROUP_CHAT_ID, "title": "Grupo de Corrida SP", "username": "corrida_sp", "type": "supergroup"}

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from telegram_pipeline import config
-from telegram_pipeline.lake import consolidate, storage
+from telegram_pipeline.lake import consolidate, layout, storage
 
 from bench import loadtest
 from tests.conftest import REPO
@@ -37,15 +37,15 @@ def day_ids(count: int, start: int = 0) -> list[int]:
 def write_raw_day(ids: list[int]) -> None:
     raw = storage.raw_store(config.load())
     for update_id in ids:
-        raw.write(f"{consolidate.raw_prefix(DAY)}/{update_id}.json", loadtest.update_body(update_id))
+        raw.write(f"{layout.raw_prefix(DAY)}/{update_id}.json", loadtest.update_body(update_id))
 
 
 def partition_bytes() -> bytes:
-    return storage.curated_store(config.load()).read(consolidate.partition_key(DAY))
+    return storage.curated_store(config.load()).read(layout.partition_key(DAY))
 
 
 def partition_listing() -> list[str]:
-    return list(storage.curated_store(config.load()).list(consolidate.partition_prefix(DAY)))
+    return list(storage.curated_store(config.load()).list(layout.partition_prefix(DAY)))
 
 
 def sha(data: bytes) -> str:
@@ -262,7 +262,7 @@ def test_storage_failing_then_hanging_under_the_webhook_loses_nothing_and_double
     curated = []
     for day in sorted({date.fromisoformat(k.split("/")[0].removeprefix("context_date=")) for k in keys}):
         consolidate.consolidate_day(day, config.load())
-        curated += pq.read_table(pa.BufferReader(storage.curated_store().read(consolidate.partition_key(day))))[
+        curated += pq.read_table(pa.BufferReader(storage.curated_store().read(layout.partition_key(day))))[
             "update_id"
         ].to_pylist()
     assert sorted(curated) == list(range(1, total + 1))
@@ -302,7 +302,7 @@ def test_consolidation_retry_after_a_storage_error_equals_a_clean_run(method, wh
     reference = clean_run_sha(ids, tmp_path, monkeypatch)
     write_raw_day(ids)
     # A stale file from an older layout: the cleanup step has something to delete.
-    storage.curated_store().write(f"{consolidate.partition_prefix(DAY)}/part-0.parquet", b"old")
+    storage.curated_store().write(f"{layout.partition_prefix(DAY)}/part-0.parquet", b"old")
     with monkeypatch.context() as patch:
         state = _fail_once(patch, method, when)
         with pytest.raises(storage.StorageError):
@@ -314,7 +314,7 @@ def test_consolidation_retry_after_a_storage_error_equals_a_clean_run(method, wh
     result = consolidate.consolidate_day(DAY, config.load())  # the retry
     assert result.rows == len(ids)
     assert sha(partition_bytes()) == reference
-    assert partition_listing() == [consolidate.partition_key(DAY)]
+    assert partition_listing() == [layout.partition_key(DAY)]
 
 
 def test_consolidation_retry_after_s3_refuses_writes_equals_a_clean_run(faulty_s3, tmp_path, monkeypatch):
@@ -358,7 +358,7 @@ def test_a_reader_never_sees_half_a_partition(lake, monkeypatch):
         store = storage.curated_store(config.load())
         while not stop.is_set():
             try:
-                table = pq.read_table(pa.BufferReader(store.read(consolidate.partition_key(DAY))))
+                table = pq.read_table(pa.BufferReader(store.read(layout.partition_key(DAY))))
                 seen.append(table.num_rows)
             except storage.ObjectNotFound:
                 problems.append("the partition was missing for a moment")
@@ -466,7 +466,7 @@ def test_consolidation_killed_mid_write_then_rerun_equals_a_clean_run(local_lake
 
     write_raw_day(late)  # late data arrives; the rerun that would take it in is killed mid-write
     _consolidate_and_kill()
-    folder = curated_root / consolidate.partition_prefix(DAY)
+    folder = curated_root / layout.partition_prefix(DAY)
     leftovers = [p.name for p in folder.iterdir() if p.name != "data.parquet"]
     assert leftovers and all(name.startswith(".") for name in leftovers), leftovers
     assert partition_bytes() == before  # readers still get the old partition, whole
@@ -494,9 +494,7 @@ def test_consolidation_killed_on_its_first_write_leaves_no_partition_then_rerun_
     assert _readers_see(local_lake / "curated") == [0, 0]
     consolidate.consolidate_day(DAY, config.load())
     assert sha(partition_bytes()) == reference
-    assert sorted(p.name for p in (local_lake / "curated" / consolidate.partition_prefix(DAY)).iterdir()) == [
-        "data.parquet"
-    ]
+    assert sorted(p.name for p in (local_lake / "curated" / layout.partition_prefix(DAY)).iterdir()) == ["data.parquet"]
 
 
 # -- raw objects damaged after they were written -------------------------------------------------
@@ -506,7 +504,7 @@ def test_raw_objects_deleted_or_corrupted_after_writing_are_quarantined_and_repo
     ids = day_ids(200)
     write_raw_day(ids)
     raw = storage.raw_store(config.load())
-    prefix = consolidate.raw_prefix(DAY)
+    prefix = layout.raw_prefix(DAY)
     cut, garbage, vanishing = ids[10], ids[20], ids[30]
     raw.write(f"{prefix}/{cut}.json", loadtest.update_body(cut)[:37])  # cut short
     raw.write(f"{prefix}/{garbage}.json", b"\x00\x17binary rubbish\xff")
@@ -544,7 +542,7 @@ def test_too_many_damaged_objects_fail_the_day_loudly_and_keep_the_old_partition
     before = partition_bytes()
     raw = storage.raw_store(config.load())
     for update_id in ids[:10]:
-        raw.write(f"{consolidate.raw_prefix(DAY)}/{update_id}.json", b"{")
+        raw.write(f"{layout.raw_prefix(DAY)}/{update_id}.json", b"{")
     with pytest.raises(consolidate.TooManyBadObjects, match="10 of 40"):
         consolidate.consolidate_day(DAY, config.load())
     assert partition_bytes() == before

@@ -263,7 +263,6 @@ def dag_modules() -> list[Path]:
     """The DAG files and every package module they import, directly or not (imports inside
     functions included: that is where DAG files import)."""
     files = sorted((REPO / "dags").glob("*.py"))
-    seen: set[str] = set()
     todo = set().union(*(_imported_modules(f) for f in files)) if files else set()
     found: dict[str, Path] = {}
     while todo:

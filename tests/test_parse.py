@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from telegram_pipeline.ingest import parse
 from telegram_pipeline.lake import schema
+from telegram_pipeline.rules import days
 
 from tests.conftest import FIXTURES
 
@@ -213,8 +214,12 @@ def test_event_time_is_edit_date_for_edits():
     edit = parse.parse(
         json.dumps({"update_id": 1, "edited_message": json.loads(update(edit_date=1767300000))["message"]}).encode()
     )
-    assert parse.event_time(edit) == 1767300000 and edit["sent_at"] == 1767225600
-    assert parse.event_time(parse.parse(update())) == 1767225600
+    assert (
+        days.event_time(edit["update_type"], edit["sent_at"], edit["edited_at"]) == 1767300000
+        and edit["sent_at"] == 1767225600
+    )
+    row = parse.parse(update())
+    assert days.event_time(row["update_type"], row["sent_at"], row["edited_at"]) == 1767225600
 
 
 json_values = st.recursive(

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pytest
-from telegram_pipeline.lake import privacy, schema
+from telegram_pipeline.lake import layout, privacy, schema
+from telegram_pipeline.reports import definitions
 
 
 def _table(rows: list[dict]) -> pa.Table:
@@ -101,11 +102,11 @@ def test_pseudonymised_lake_end_to_end_raw_untouched_curated_and_reports_without
             body["message"].pop("edit_date", None)
             body["message"]["new_chat_members"] = [{"id": 424242 + update_id, "is_bot": False, "first_name": "Nova"}]
         bodies[update_id] = json.dumps(body, ensure_ascii=False).encode()
-        raw.write(f"{consolidate.raw_prefix(day)}/{update_id}.json", bodies[update_id])
+        raw.write(f"{layout.raw_prefix(day)}/{update_id}.json", bodies[update_id])
 
     result = consolidate.consolidate_day(day, config.load())
     assert result.rows == len(ids)
-    table = pq.read_table(local_lake / "curated" / consolidate.partition_key(day)).to_pylist()
+    table = pq.read_table(local_lake / "curated" / layout.partition_key(day)).to_pylist()
     real_ids = {
         json.loads(b).get("message", json.loads(b).get("edited_message", {})).get("from", {}).get("id")
         for b in bodies.values()
@@ -120,9 +121,9 @@ def test_pseudonymised_lake_end_to_end_raw_untouched_curated_and_reports_without
     assert {r["user_id"] for r in table} == {privacy.pseudonym(i, key) for i in real_ids}
     # The raw zone is as received.
     for update_id, body in bodies.items():
-        assert raw.read(f"{consolidate.raw_prefix(day)}/{update_id}.json") == body
+        assert raw.read(f"{layout.raw_prefix(day)}/{update_id}.json") == body
 
-    rng = reports.ReportRange.from_settings(day, day, config.load())
+    rng = definitions.ReportRange.from_settings(day, day, config.load())
     tables = reports.build(rng, config.load())
     posters = tables["top_posters"].to_pylist()
     assert posters

@@ -25,7 +25,8 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from telegram_pipeline.ingest import parse
-from telegram_pipeline.lake import consolidate, schema
+from telegram_pipeline.lake import consolidate, layout, schema
+from telegram_pipeline.rules import days, updates
 
 from tests.conftest import FIXTURES
 from tests.reliability_helpers import CHAT_ID, SECRET, MemoryStore, env, event
@@ -274,7 +275,7 @@ def valid_updates(draw) -> tuple[dict, dict]:
         return {"update_id": update_id, kind: payload}, expect
 
     message = {"message_id": draw(ids), "chat": chat, "date": moment}
-    update_type = kind if kind in parse.MESSAGE_TYPES else "message"
+    update_type = kind if kind in updates.MESSAGE_TYPES else "message"
     if update_type.startswith("edited_"):
         edited = draw(moments)
         message["date"] = DAY_START - draw(st.integers(0, 10 * 86_400))
@@ -332,8 +333,11 @@ def test_valid_updates_round_trip_into_rows_and_parquet(generated, ensure_ascii)
     row = parse.parse(json.dumps(update, ensure_ascii=ensure_ascii).encode())
     assert set(row) == set(schema.COLUMN_NAMES)
     _check_row(row, expect)
-    assert parse.event_time(row) is not None and DAY_START <= parse.event_time(row) < DAY_START + 86_400
-    table = pq.read_table(pa.BufferReader(consolidate.parquet_bytes(consolidate.to_table([row]))))
+    assert (
+        days.event_time(row["update_type"], row["sent_at"], row["edited_at"]) is not None
+        and DAY_START <= days.event_time(row["update_type"], row["sent_at"], row["edited_at"]) < DAY_START + 86_400
+    )
+    table = pq.read_table(pa.BufferReader(layout.parquet_bytes(consolidate.to_table([row]))))
     assert table.schema.equals(schema.arrow_schema())
     _check_row(table.to_pylist()[0], expect)
 
@@ -351,7 +355,7 @@ def test_junk_is_a_bad_update_or_a_row_the_table_can_hold(data):
         assert exc.reason
         return
     assert isinstance(row["update_id"], int) and isinstance(row["chat_id"], int)
-    consolidate.parquet_bytes(consolidate.to_table([row]))  # never an overflow or an encoding error
+    layout.parquet_bytes(consolidate.to_table([row]))  # never an overflow or an encoding error
 
 
 def _load_outcome(data: bytes) -> tuple[str, str]:
@@ -409,7 +413,7 @@ def test_a_random_day_consolidates_every_good_update_once_and_quarantines_the_ju
     }.items():
         monkeypatch.setenv(name, str(value))
     raw = storage.raw_store(config.load())
-    prefix = consolidate.raw_prefix(DAY)
+    prefix = layout.raw_prefix(DAY)
     for update, _ in good:
         raw.write(f"{prefix}/{update['update_id']}.json", json.dumps(update).encode())
     for update, _ in good[:redelivered]:  # the same update under a second key: counted once
@@ -420,7 +424,7 @@ def test_a_random_day_consolidates_every_good_update_once_and_quarantines_the_ju
     result = consolidate.consolidate_day(DAY, config.load())
     assert (result.rows, result.quarantined) == (len(good), len(junk))
     assert result.duplicates == min(redelivered, len(good))
-    rows = pq.read_table(lake / "curated" / consolidate.partition_key(DAY)).to_pylist()
+    rows = pq.read_table(lake / "curated" / layout.partition_key(DAY)).to_pylist()
     by_id = {row["update_id"]: row for row in rows}
     assert len(by_id) == len(rows) == len(good)
     for update, expect in good:

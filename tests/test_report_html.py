@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from telegram_pipeline import config
 from telegram_pipeline.reports import build as reports
+from telegram_pipeline.reports import definitions
 
 from tests.test_reports import FIRST, LAST, Lake, local, write_scenario
 
@@ -27,7 +28,7 @@ def scenario_lake(monkeypatch):
 @pytest.fixture
 def page(scenario_lake, tmp_path) -> Path:
     settings = config.load()
-    rng = reports.ReportRange.from_settings(FIRST, LAST, settings)
+    rng = definitions.ReportRange.from_settings(FIRST, LAST, settings)
     reports.write_range(reports.build(rng, settings), rng, str(tmp_path / "out"))
     return tmp_path / "out" / "report.html"
 
@@ -72,7 +73,7 @@ def test_page_escapes_what_users_wrote(monkeypatch, tmp_path):
     )
     lake.write()
     settings = config.load()
-    rng = reports.ReportRange.from_settings(FIRST, LAST, settings)
+    rng = definitions.ReportRange.from_settings(FIRST, LAST, settings)
     html = reports.render_html(reports.build(rng, settings), rng)
     assert "<img src=x" not in html and "<script>" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
@@ -80,7 +81,7 @@ def test_page_escapes_what_users_wrote(monkeypatch, tmp_path):
 
 def test_empty_range_page(tmp_path):
     settings = config.load()
-    rng = reports.ReportRange.from_settings(date(2025, 1, 1), date(2025, 1, 1), settings)
+    rng = definitions.ReportRange.from_settings(date(2025, 1, 1), date(2025, 1, 1), settings)
     html = reports.render_html(reports.build(rng, settings), rng)
     assert "No messages in this range" in html
     assert len(parse(html).find("rect", **{"class": "cell"})) == 168

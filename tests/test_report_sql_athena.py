@@ -11,6 +11,7 @@ import sqlglot
 from telegram_pipeline import config
 from telegram_pipeline.lake import aws
 from telegram_pipeline.reports import build as reports
+from telegram_pipeline.reports import definitions, duckdb_engine, sql
 
 from tests.test_reports import FIRST, LAST, build, write_scenario
 
@@ -23,28 +24,28 @@ def scenario_lake(monkeypatch):
 DUCKDB_ONLY = ("$", "ISODOW", "GENERATE_SERIES", "ARG_MAX", "AT_TIMEZONE", "'g')")
 
 
-@pytest.mark.parametrize("report", reports.REPORTS)
+@pytest.mark.parametrize("report", definitions.REPORTS)
 def test_committed_athena_sql_is_the_generated_text(report):
-    assert reports.athena_sql(report) == reports.generated_athena_sql(report), (
+    assert sql.athena_sql(report) == sql.generated_athena_sql(report), (
         "regenerate with: python -m telegram_pipeline report --write-athena-sql"
     )
 
 
-@pytest.mark.parametrize("report", reports.REPORTS)
+@pytest.mark.parametrize("report", definitions.REPORTS)
 def test_athena_sql_is_trino(report):
-    rng = reports.ReportRange(FIRST, LAST, timezone="America/Sao_Paulo", tracked_keywords=("python",))
-    for text in (reports.athena_sql(report), reports.rendered_athena_sql(report, rng)):
+    rng = definitions.ReportRange(FIRST, LAST, timezone="America/Sao_Paulo", tracked_keywords=("python",))
+    for text in (sql.athena_sql(report), sql.rendered_athena_sql(report, rng)):
         parsed = sqlglot.parse_one(text, read="trino", error_level=sqlglot.ErrorLevel.RAISE)
         assert isinstance(parsed, sqlglot.exp.Query)
         body = text.split("\n", 3)[-1]
         assert not [word for word in DUCKDB_ONLY if word in body]
-    rendered = reports.rendered_athena_sql(report, rng)
+    rendered = sql.rendered_athena_sql(report, rng)
     assert ":" + "from_date" not in rendered and "AT TIME ZONE 'America/Sao_Paulo'" in rendered
 
 
 def test_rendered_parameters_are_literals_not_code():
-    rng = reports.ReportRange(FIRST, LAST, tracked_keywords=("it's'; DROP TABLE messages; --",))
-    text = reports.rendered_athena_sql("keywords", rng)
+    rng = definitions.ReportRange(FIRST, LAST, tracked_keywords=("it's'; DROP TABLE messages; --",))
+    text = sql.rendered_athena_sql("keywords", rng)
     assert "'it''s''; DROP TABLE messages; --'" in text
     assert len(sqlglot.parse(text, read="trino")) == 1
 
@@ -52,14 +53,14 @@ def test_rendered_parameters_are_literals_not_code():
 @pytest.mark.parametrize("include_bots", [False, True])
 def test_athena_text_transpiled_back_gives_the_duckdb_results(scenario_lake, include_bots):
     settings = config.load()
-    rng = reports.ReportRange.from_settings(FIRST, LAST, settings, include_bots=include_bots)
+    rng = definitions.ReportRange.from_settings(FIRST, LAST, settings, include_bots=include_bots)
     expected = build(include_bots=include_bots)
-    duck = reports.DuckDBReports(rng.scan_first, rng.scan_last, settings)
+    duck = duckdb_engine.DuckDBReports(rng.scan_first, rng.scan_last, settings)
     try:
-        for report in reports.REPORTS:
-            athena_text = reports.rendered_athena_sql(report, rng)
+        for report in definitions.REPORTS:
+            athena_text = sql.rendered_athena_sql(report, rng)
             as_duckdb = sqlglot.transpile(athena_text, read="trino", write="duckdb")[0]
-            got = duck.con.execute(as_duckdb).fetch_arrow_table().cast(reports.output_schemas()[report])
+            got = duck.con.execute(as_duckdb).fetch_arrow_table().cast(definitions.output_schemas()[report])
             assert got.to_pylist() == expected[report].to_pylist(), report
             assert got.num_rows > 0
     finally:
@@ -88,18 +89,18 @@ def test_athena_engine_submits_the_rendered_queries_and_reads_the_results(s3_lak
     monkeypatch.setenv("GLUE_DATABASE", "telegram_test")
     monkeypatch.setenv("ATHENA_OUTPUT_URI", f"s3://{s3_lake['bucket']}/athena-results/")
     settings = config.load()
-    rng = reports.ReportRange.from_settings(FIRST, LAST, settings)
+    rng = definitions.ReportRange.from_settings(FIRST, LAST, settings)
     expected = reports.build(rng, settings, engine="duckdb")  # the scenario, read from moto's S3
     assert expected["daily_volume"].column("messages").to_pylist() == [3, 3, 3]
 
     # moto cannot run SQL: it answers each query with the next result queued here
-    results = [{"rows": athena_rows(expected[report]), "column_info": []} for report in reports.REPORTS]
+    results = [{"rows": athena_rows(expected[report]), "column_info": []} for report in definitions.REPORTS]
     answer = requests.post(f"{s3_lake['endpoint']}/moto-api/static/athena/query-results", json={"results": results})
     assert answer.status_code == 201
 
     got = reports.build(rng, settings, engine="athena")
-    for report in reports.REPORTS:
-        assert got[report].schema == reports.output_schemas()[report]
+    for report in definitions.REPORTS:
+        assert got[report].schema == definitions.output_schemas()[report]
         assert got[report].to_pylist() == expected[report].to_pylist(), report
 
     athena = aws.client("athena")
@@ -108,8 +109,8 @@ def test_athena_engine_submits_the_rendered_queries_and_reads_the_results(s3_lak
     for query_id in ids:
         execution = athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]
         submitted[execution["Query"]] = execution
-    for report in reports.REPORTS:
-        execution = submitted[reports.rendered_athena_sql(report, rng)]
+    for report in definitions.REPORTS:
+        execution = submitted[sql.rendered_athena_sql(report, rng)]
         assert execution["QueryExecutionContext"]["Database"] == "telegram_test"
         assert execution["ResultConfiguration"]["OutputLocation"].startswith(
             f"s3://{s3_lake['bucket']}/athena-results/"

@@ -12,7 +12,9 @@ import pyarrow.parquet as pq
 import pytest
 from telegram_pipeline import cli, config
 from telegram_pipeline.lake import schema, storage
+from telegram_pipeline.orchestration import asset_events
 from telegram_pipeline.reports import build as reports
+from telegram_pipeline.reports import definitions
 
 TZ = "America/Sao_Paulo"
 CHAT = -1001234567890
@@ -190,7 +192,7 @@ def scenario_lake(monkeypatch):
 
 def build(**overrides):
     settings = config.load()
-    return reports.build(reports.ReportRange.from_settings(FIRST, LAST, settings, **overrides), settings)
+    return reports.build(definitions.ReportRange.from_settings(FIRST, LAST, settings, **overrides), settings)
 
 
 def test_top_posters_counts_each_message_once(scenario_lake):
@@ -284,7 +286,9 @@ def test_tracked_keyword_counted_even_if_a_stopword_or_short(scenario_lake):
 
 def test_empty_range_gives_empty_reports(scenario_lake):
     settings = config.load()
-    tables = reports.build(reports.ReportRange.from_settings(date(2025, 1, 1), date(2025, 1, 2), settings), settings)
+    tables = reports.build(
+        definitions.ReportRange.from_settings(date(2025, 1, 1), date(2025, 1, 2), settings), settings
+    )
     assert tables["top_posters"].num_rows == 0
     assert [k["keyword"] for k in tables["keywords"].to_pylist()] == ["kotlin", "python"]
     assert [v["messages"] for v in tables["daily_volume"].to_pylist()] == [0, 0]
@@ -301,8 +305,8 @@ def test_reads_the_curated_zone_on_s3_too(lake, monkeypatch):
 def test_cli_writes_tables_and_page(scenario_lake, tmp_path, capsys):
     out = tmp_path / "out"
     assert cli.main(["report", "--from", "2026-03-09", "--to", "2026-03-11", "--out", str(out)]) == 0
-    for name in reports.REPORTS:
-        assert pq.read_table(out / f"{name}.parquet").schema == reports.output_schemas()[name]
+    for name in definitions.REPORTS:
+        assert pq.read_table(out / f"{name}.parquet").schema == definitions.output_schemas()[name]
     assert pq.read_table(out / "top_posters.parquet").num_rows == 5
     html = (out / "report.html").read_text()
     assert 'data-chart="activity-heatmap"' in html and "America/Sao_Paulo" in html
@@ -326,9 +330,9 @@ def test_day_windows_layout_and_idempotence(scenario_lake):
     keys = sorted(store.list())
     expected = {
         f"{report}/context_date=2026-03-11/window={w}/data.parquet"
-        for report in reports.REPORTS
-        for w in reports.WINDOWS
-    } | {f"html/context_date=2026-03-11/window={w}/report.html" for w in reports.WINDOWS}
+        for report in definitions.REPORTS
+        for w in definitions.WINDOWS
+    } | {f"html/context_date=2026-03-11/window={w}/report.html" for w in definitions.WINDOWS}
     assert set(keys) == expected
     before = {key: store.read(key) for key in keys if key.endswith(".parquet")}
     reports.build_day_windows(LAST, settings)
@@ -345,20 +349,20 @@ def test_dates_to_report_from_params_or_asset_events():
         name = uri = "telegram_curated_messages"
 
     events = {Asset(): [Event(["2026-03-10", "2026-03-09"]), Event(["2026-03-10", "2026-03-11"])]}
-    assert reports.dates_to_report({}, events) == ["2026-03-09", "2026-03-10", "2026-03-11"]
-    assert reports.dates_to_report({"from": "2026-02-27", "to": "2026-03-01"}, events) == [
+    assert asset_events.dates_to_report({}, events) == ["2026-03-09", "2026-03-10", "2026-03-11"]
+    assert asset_events.dates_to_report({"from": "2026-02-27", "to": "2026-03-01"}, events) == [
         "2026-02-27",
         "2026-02-28",
         "2026-03-01",
     ]
-    assert reports.dates_to_report({"from": "2026-03-01", "to": None}, {}) == ["2026-03-01"]
-    assert reports.dates_to_report({}, {}) == []
+    assert asset_events.dates_to_report({"from": "2026-03-01", "to": None}, {}) == ["2026-03-01"]
+    assert asset_events.dates_to_report({}, {}) == []
     with pytest.raises(ValueError):
-        reports.dates_to_report({"from": "2026-03-02", "to": "2026-03-01"}, {})
+        asset_events.dates_to_report({"from": "2026-03-02", "to": "2026-03-01"}, {})
 
 
 def test_scan_margin_covers_edits_on_the_next_day():
-    rng = reports.ReportRange(FIRST, LAST)
+    rng = definitions.ReportRange(FIRST, LAST)
     assert rng.scan_first == FIRST - timedelta(days=1) and rng.scan_last == LAST + timedelta(days=1)
 
 
@@ -393,7 +397,7 @@ def test_end_to_end_from_real_updates_through_the_consolidation(monkeypatch, tel
     assert days == {date(2024, 11, 17), date(2024, 11, 18)}  # the bot was added at 23:46 on the 17th
 
     settings = config.load()
-    tables = reports.build(reports.ReportRange.from_settings(date(2024, 11, 18), date(2024, 11, 18), settings))
+    tables = reports.build(definitions.ReportRange.from_settings(date(2024, 11, 18), date(2024, 11, 18), settings))
     posters = {p["user_id"]: (p["user_name"], p["messages"]) for p in tables["top_posters"].to_pylist()}
     assert posters == {
         111111111: ("Ana Souza", 4),  # text (edited, imported and live: once), sticker, forward, voice

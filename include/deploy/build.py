@@ -3,7 +3,8 @@
 - ``mwaa`` → ``dist/mwaa/``: ``dags/`` (with ``include/`` inside it, as MWAA only syncs the DAGs
   prefix), ``plugins.zip`` (the ``telegram_pipeline`` package at its root), ``requirements.txt`` and
   ``startup.sh`` exporting the pipeline's settings.
-- ``lambda`` → ``dist/lambda.zip``: ``handler.py`` alone at its root (the runtime brings boto3).
+- ``lambda`` → ``dist/lambda.zip``: ``handler.py`` at its root with the stdlib rules it shares with the
+  package (``telegram_pipeline/rules/``); the runtime brings boto3.
 
 Zips are reproducible: sorted entries with a fixed timestamp, so the same tree gives the same bytes.
 Standard library only; run it with any Python 3.11+.
@@ -96,7 +97,12 @@ def build_mwaa(out: Path, env: dict[str, str]) -> Path:
     # The DAG processor has no business walking the SQL folder.
     (dags / ".airflowignore").write_text("include/\n")
     package = REPO / "plugins" / "telegram_pipeline"
-    entries = [(f"telegram_pipeline/{p.relative_to(package).as_posix()}", p) for p in _files(package)]
+    # The development tools (demo, simulator, local server) have no business on MWAA.
+    entries = [
+        (f"telegram_pipeline/{p.relative_to(package).as_posix()}", p)
+        for p in _files(package)
+        if p.relative_to(package).parts[0] != "dev"
+    ]
     # MWAA unzips plugins.zip into the plugins folder, where Airflow would run every .py as a plugin.
     entries.append((".airflowignore", REPO / "plugins" / ".airflowignore"))
     _zip(out / "plugins.zip", entries)
@@ -107,7 +113,18 @@ def build_mwaa(out: Path, env: dict[str, str]) -> Path:
 
 
 def build_lambda(out: Path) -> Path:
-    _zip(out, [("handler.py", REPO / "lambda" / "handler.py")])
+    """handler.py at the root, with the standard-library rules it shares with the package
+    (``telegram_pipeline/rules/``, and the package's one-line ``__init__``) beside it."""
+    package = REPO / "plugins" / "telegram_pipeline"
+    rules = [(f"telegram_pipeline/rules/{p.name}", p) for p in _files(package / "rules")]
+    _zip(
+        out,
+        [
+            ("handler.py", REPO / "lambda" / "handler.py"),
+            ("telegram_pipeline/__init__.py", package / "__init__.py"),
+            *rules,
+        ],
+    )
     return out
 
 

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from telegram_pipeline.rules import settings as rules
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_LAKE = REPO_ROOT / "data"
+DEFAULT_LAKE = rules.DEFAULT_LAKE
 
 # name -> (default, description). The README's configuration table is checked against this.
 SETTINGS: dict[str, tuple[str, str]] = {
@@ -64,20 +66,6 @@ def _flag(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _csv(value: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in value.split(",") if part.strip())
-
-
-def _chat_ids(value: str) -> frozenset[int]:
-    ids = set()
-    for part in _csv(value):
-        try:
-            ids.add(int(part))
-        except ValueError:
-            raise ValueError(f"ALLOWED_CHAT_IDS: {part!r} is not an integer chat id") from None
-    return frozenset(ids)
-
-
 def _join(base: str, *parts: str) -> str:
     return "/".join([base.rstrip("/"), *(p.strip("/") for p in parts)])
 
@@ -114,12 +102,6 @@ class Settings:
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
-    @property
-    def catalog_kind(self) -> str:
-        if self.catalog != "auto":
-            return self.catalog
-        return "glue" if self.curated_uri.startswith("s3://") else "duckdb"
-
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
@@ -130,10 +112,7 @@ class Settings:
         raw_uri = get("RAW_URI")
         curated_uri = get("CURATED_URI")
         timezone = get("TIMEZONE")
-        try:
-            ZoneInfo(timezone)
-        except Exception:
-            raise ValueError(f"TIMEZONE: {timezone!r} is not an IANA time zone name (e.g. America/Sao_Paulo)") from None
+        rules.time_zone(timezone)
         catalog = get("CATALOG").lower()
         if catalog not in {"auto", "glue", "duckdb"}:
             raise ValueError(f"CATALOG: {catalog!r} must be auto, glue or duckdb")
@@ -146,7 +125,7 @@ class Settings:
             reports_uri=get("REPORTS_URI"),
             quarantine_uri=get("QUARANTINE_URI") or _join(raw_uri, "_quarantine"),
             timezone=timezone,
-            allowed_chat_ids=_chat_ids(get("ALLOWED_CHAT_IDS")),
+            allowed_chat_ids=rules.chat_ids(get("ALLOWED_CHAT_IDS")),
             webhook_secret=get("WEBHOOK_SECRET"),
             webhook_secret_param=get("WEBHOOK_SECRET_PARAM"),
             telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
@@ -163,7 +142,7 @@ class Settings:
             start_date=get("START_DATE"),
             late_days=int(get("LATE_DAYS")),
             max_bad_share=float(get("MAX_BAD_SHARE")),
-            tracked_keywords=tuple(k.lower() for k in _csv(get("TRACKED_KEYWORDS"))),
+            tracked_keywords=tuple(k.lower() for k in rules.csv(get("TRACKED_KEYWORDS"))),
             include_bots=_flag(get("INCLUDE_BOTS")),
             pseudonymize_key=get("PSEUDONYMIZE_KEY"),
         )

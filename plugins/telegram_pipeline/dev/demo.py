@@ -36,6 +36,8 @@ from pathlib import Path
 
 from telegram_pipeline import config
 from telegram_pipeline.dev import simulate
+from telegram_pipeline.reports import definitions
+from telegram_pipeline.reports.summary import summarize
 
 REPO = config.REPO_ROOT
 TIMEZONE = "America/Sao_Paulo"
@@ -234,10 +236,12 @@ def headline(simulation: simulate.Simulation, lake: Path, first: dt.date, last: 
     window = "30d"
     tables = {
         name: pq.read_table(lake / "reports" / reports.window_prefix(name, last, window) / reports.DATA_FILE)
-        for name in reports.REPORTS
+        for name in definitions.REPORTS
     }
-    rng = reports.ReportRange.from_settings(last - dt.timedelta(days=reports.WINDOWS[window] - 1), last, settings)
-    summary = reports.summarize(tables, rng)
+    rng = definitions.ReportRange.from_settings(
+        last - dt.timedelta(days=definitions.WINDOWS[window] - 1), last, settings
+    )
+    summary = summarize(tables, rng)
     html = lake / "reports" / reports.window_prefix(reports.HTML_FOLDER, last, window) / reports.HTML_FILE
     print()
     print(f"The group, {first} .. {last} ({TIMEZONE}), as the reports DAG wrote it:")

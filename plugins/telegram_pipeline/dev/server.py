@@ -7,13 +7,10 @@ itself refuses bodies above 10 MiB; everything else is the handler's decision.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import importlib.util
 import os
-import signal
 import sys
-import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -154,35 +151,3 @@ def make_server(host: str = "127.0.0.1", port: int = DEFAULT_PORT, handler_file:
     module = load_handler(handler_file)
     request_handler = type("BoundWebhookRequestHandler", (WebhookRequestHandler,), {"lambda_module": module})
     return WebhookServer((host, port), request_handler)
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks one)")
-
-
-def run(args: argparse.Namespace) -> int:
-    settings = config.load()  # fails early, with the setting's name, on a bad value
-    server = make_server(args.host, args.port)
-    host, port = server.server_address[:2]
-    if not (settings.webhook_secret or settings.webhook_secret_param):
-        print("warning: no WEBHOOK_SECRET: every request will be refused", file=sys.stderr)
-    if not settings.allowed_chat_ids:
-        print("warning: ALLOWED_CHAT_IDS is empty: every update will be dropped", file=sys.stderr)
-    print(f"webhook listening on http://{host}:{port}/ -> {settings.raw_uri}", file=sys.stderr, flush=True)
-
-    def stop(signum, frame):
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, stop)  # `docker stop` and process managers stop it cleanly
-        # A shell starts background jobs with SIGINT ignored, and Python keeps it so: restore Ctrl-C.
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-    print("webhook server stopped", file=sys.stderr)
-    return 0

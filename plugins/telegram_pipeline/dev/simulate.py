@@ -13,13 +13,11 @@ backoff after a 5xx or a connection error.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import random
 import re
 import string
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -29,7 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from telegram_pipeline import config
 from telegram_pipeline.ingest.parse import utf16_len
 
 DEFAULT_CHAT_ID = -1001234567890
@@ -606,58 +603,3 @@ def write(deliveries: list[dict], out: str) -> int:
     for index, update in enumerate(deliveries, 1):
         (folder / f"{index:06d}_{update['update_id']}.json").write_bytes(encode(update))
     return len(deliveries)
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--seed", type=int, default=7, help="same seed, same traffic (default 7)")
-    parser.add_argument("--days", type=int, default=14, help="days of traffic (default 14)")
-    parser.add_argument(
-        "--start",
-        type=dt.date.fromisoformat,
-        default=dt.date.fromisoformat(DEFAULT_START),
-        help=f"first day, YYYY-MM-DD (default {DEFAULT_START})",
-    )
-    parser.add_argument(
-        "--chat-id",
-        type=int,
-        help=f"the group's chat id (default: the first of ALLOWED_CHAT_IDS, else {DEFAULT_CHAT_ID})",
-    )
-    parser.add_argument("--timezone", help="the group's time zone for its daily rhythm (default: TIMEZONE)")
-    target = parser.add_mutually_exclusive_group(required=True)
-    target.add_argument("--url", help="webhook URL to POST every update to, e.g. http://127.0.0.1:8081/")
-    target.add_argument("--out", help="write the updates as JSON files into this folder instead of sending them")
-    parser.add_argument("--secret", help="X-Telegram-Bot-Api-Secret-Token to send (default: WEBHOOK_SECRET)")
-    parser.add_argument("--concurrency", type=int, default=8, help="updates in flight at once (default 8)")
-
-
-def run(args: argparse.Namespace) -> int:
-    settings = config.load()
-    chat_id = args.chat_id or (min(settings.allowed_chat_ids) if settings.allowed_chat_ids else DEFAULT_CHAT_ID)
-    simulation = generate(args.seed, args.start, args.days, chat_id, args.timezone or settings.timezone)
-    kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(simulation.kinds.items()))
-    print(
-        f"simulated {len(simulation.deliveries)} deliveries over {args.days} days from {args.start} for chat {chat_id}: {kinds}"
-    )
-    print(
-        f"messages sent in the group (bots left out): {simulation.messages}; top posters: "
-        + ", ".join(f"{name} {count}" for name, count in simulation.top_posters(3))
-    )
-    if args.out:
-        print(f"wrote {write(simulation.deliveries, args.out)} files to {args.out}")
-        return 0
-    secret = args.secret if args.secret is not None else settings.webhook_secret
-    if not secret:
-        raise ValueError("no secret: pass --secret or set WEBHOOK_SECRET (the webhook refuses requests without it)")
-    started = time.monotonic()
-    result = send(simulation.deliveries, args.url, secret, concurrency=args.concurrency)
-    elapsed = time.monotonic() - started
-    statuses = ", ".join(f"{status or 'no answer'}: {count}" for status, count in sorted(result.statuses.items()))
-    print(
-        f"sent {len(simulation.deliveries)} updates to {args.url} in {elapsed:.1f} s: {result.delivered} accepted, {result.rejected} refused, {result.failed} failed, {result.retries} retries ({statuses})"
-    )
-    if result.failed:
-        print(
-            f"error: {result.failed} updates were never accepted; is the server running at {args.url}?", file=sys.stderr
-        )
-        return 1
-    return 0

@@ -29,7 +29,7 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -875,77 +875,3 @@ def import_export(
 
 # ---------------------------------------------------------------------------------------------
 # CLI
-
-
-def add_arguments(parser) -> None:
-    parser.add_argument("export", help="the export's result.json, or the folder Telegram Desktop wrote it to")
-    parser.add_argument(
-        "--chat-id",
-        type=int,
-        help="Bot API chat id to file the messages under (default: from the export, -100… for supergroups); "
-        "for a group that migrated, the id its live updates have",
-    )
-    parser.add_argument(
-        "--export-timezone",
-        metavar="IANA",
-        help="time zone of the machine that made the export; needed only for old exports without date_unixtime",
-    )
-    parser.add_argument("--workers", type=int, default=16, help="concurrent writes to the raw zone (default 16)")
-    parser.add_argument("--dry-run", action="store_true", help="read and convert everything, write nothing")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-
-
-def _summary(result: ImportResult, settings: config.Settings, dry_run: bool) -> str:
-    chat = result.chat
-    lines = [
-        f"{'would import' if dry_run else 'imported'} {result.messages:,} messages of "
-        f"{chat.title!r} (chat_id {chat.id}, {chat.type}) into {settings.raw_uri}",
-        f"  skipped (malformed): {result.skipped:,}; not imported (nothing a bot receives): {result.not_for_bots:,}",
-    ]
-    for what, reason in result.skipped_details[:20]:
-        lines.append(f"  skipped {what}: {reason}")
-    if result.skipped > 20:
-        lines.append(f"  … and {result.skipped - 20:,} more skipped")
-    if not result.days:
-        return "\n".join(lines)
-    first, last = result.first_day, result.last_day
-    lines.append(f"  days: {len(result.days):,}, from {first} to {last} ({settings.timezone})")
-    lines.append("next: consolidate and register those days, then build the reports:")
-    lines.append(
-        f"  python -m telegram_pipeline consolidate --date {first} --to {last}"
-        f" && python -m telegram_pipeline catalog --date {first} --to {last}"
-    )
-    lines.append("  or through Airflow (the same steps; the dates are midnights in TIMEZONE):")
-    start = datetime.combine(date.fromisoformat(first), datetime.min.time(), settings.tz).isoformat()
-    end = datetime.combine(date.fromisoformat(last), datetime.min.time(), settings.tz).isoformat()
-    lines.append(f"  airflow backfill create --dag-id telegram_consolidate --from-date {start} --to-date {end}")
-    lines.append(f"  python -m telegram_pipeline report --from {first} --to {last} --out reports/")
-    return "\n".join(lines)
-
-
-def run(args) -> int:
-    settings = config.load()
-    try:
-        result = import_export(
-            args.export,
-            chat_id=args.chat_id,
-            export_timezone=args.export_timezone,
-            settings=settings,
-            workers=args.workers,
-            dry_run=args.dry_run,
-            progress=not args.quiet and sys.stderr.isatty(),
-        )
-    except CutShortError as exc:
-        if exc.result.chat is not None:
-            print(_summary(exc.result, settings, args.dry_run))
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except storage.StorageError as exc:
-        print(
-            f"error: writing to the raw zone failed: {exc}. Rerun the import when storage is back: it rewrites "
-            "the same objects, so nothing is doubled.",
-            file=sys.stderr,
-        )
-        return 1
-    print(_summary(result, settings, args.dry_run))
-    return 0

@@ -18,9 +18,8 @@ from typing import Any
 
 import msgspec
 
-EDIT_TYPES = frozenset({"edited_message", "edited_channel_post", "edited_business_message"})
-MESSAGE_TYPES = frozenset({"message", "channel_post", "business_message"}) | EDIT_TYPES
-MEMBER_TYPES = frozenset({"my_chat_member", "chat_member"})
+from telegram_pipeline.rules.days import unix_time
+from telegram_pipeline.rules.updates import MEMBER_TYPES, MESSAGE_TYPES
 
 # Checked in this order: an animation also carries a `document`, a venue also a `location`.
 MEDIA_KEYS = (
@@ -81,9 +80,6 @@ SERVICE_KEYS = (
     "connected_website",
 )
 
-# A Unix time outside [1970, 2100) is not a real Telegram date: NULL rather than a nonsense timestamp.
-MAX_UNIX_TIME = 4_102_444_800
-
 
 class BadUpdate(ValueError):
     """The raw object cannot become a row; ``reason`` says why (it is written next to the quarantined copy)."""
@@ -112,10 +108,6 @@ def _dict(value: Any) -> dict:
 
 def _list(value: Any) -> list:
     return value if type(value) is list else []
-
-
-def _unix_time(value: Any) -> int | None:
-    return value if type(value) is int and 0 <= value < MAX_UNIX_TIME else None
 
 
 _decode = msgspec.json.Decoder().decode
@@ -278,8 +270,8 @@ def flatten(update: dict) -> dict[str, Any]:
         "chat_title": _str(chat.get("title")),
         "message_id": message_id,
         "message_thread_id": _int(payload.get("message_thread_id")),
-        "sent_at": _unix_time(payload.get("date")),
-        "edited_at": _unix_time(payload.get("edit_date")),
+        "sent_at": unix_time(payload.get("date")),
+        "edited_at": unix_time(payload.get("edit_date")),
         "user_id": _int(user.get("id")),
         "user_is_bot": _bool(user.get("is_bot")),
         "user_first_name": _str(user.get("first_name")),
@@ -307,11 +299,3 @@ def flatten(update: dict) -> dict[str, Any]:
 def parse(data: bytes) -> dict[str, Any]:
     """Raw bytes → row; BadUpdate when the object cannot become a row."""
     return flatten(load(data))
-
-
-def event_time(row: dict[str, Any]) -> int | None:
-    """The time the partition is keyed on (the webhook's rule): `edit_date` for edits, else `date`.
-    None when the update carries neither; the webhook then filed it by its receive time."""
-    if row["update_type"] in EDIT_TYPES and row["edited_at"] is not None:
-        return row["edited_at"]
-    return row["sent_at"]

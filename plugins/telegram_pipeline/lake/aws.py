@@ -6,6 +6,7 @@ import functools
 from typing import Any
 
 from telegram_pipeline import config
+from telegram_pipeline.rules import settings as rules
 
 
 @functools.lru_cache(maxsize=32)
@@ -17,7 +18,7 @@ def _client(service: str, endpoint_url: str | None, region: str, max_pool_connec
         service,
         endpoint_url=endpoint_url,
         region_name=region,
-        config=Config(max_pool_connections=max_pool_connections, retries={"mode": "standard", "max_attempts": 5}),
+        config=Config(max_pool_connections=max_pool_connections, retries=rules.aws_retries(rules.TASK_MAX_ATTEMPTS)),
     )
 
 

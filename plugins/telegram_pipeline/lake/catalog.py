@@ -14,13 +14,12 @@ and the DuckDB views. ``register_days(days)`` is what the DAG calls after a day 
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from telegram_pipeline import config
-from telegram_pipeline.lake import consolidate, schema
+from telegram_pipeline.lake import schema, storage
 
 LATEST_SQL = "messages_latest.sql"
 DDL_FILES = {
@@ -80,7 +79,9 @@ def _hive_string(text: str) -> str:
 def athena_ddl(location: str | None = None, projection: bool = False, database: str | None = None) -> str:
     """CREATE EXTERNAL TABLE for Athena, generated from the schema (registered partitions, or projection)."""
     settings = config.load()
-    location = location or (table_location(settings) if settings.curated_uri.startswith("s3://") else DDL_FILE_LOCATION)
+    if not location:
+        local = storage.curated_store(settings).local_root() is not None
+        location = DDL_FILE_LOCATION if local else table_location(settings)
     location = location.rstrip("/") + "/"
     database = database or settings.glue_database
     width = max(len(c.name) for c in schema.COLUMNS) + 2
@@ -239,11 +240,12 @@ def refresh_duckdb_catalog(settings: config.Settings | None = None) -> str:
     import duckdb
 
     settings = settings or config.load()
-    if settings.curated_uri.startswith("s3://"):
+    curated = storage.curated_store(settings).local_root()
+    if curated is None:
         raise ValueError(
             "CATALOG=duckdb keeps a local catalog over a local CURATED_URI; with an s3:// CURATED_URI use CATALOG=glue"
         )
-    table_dir = Path(settings.curated_uri).expanduser().resolve() / schema.TABLE_NAME
+    table_dir = curated / schema.TABLE_NAME
     db_path = Path(settings.catalog_db_path).expanduser().resolve()
     db_path.parent.mkdir(parents=True, exist_ok=True)
     if any(table_dir.glob("*/*.parquet")):
@@ -260,13 +262,20 @@ def refresh_duckdb_catalog(settings: config.Settings | None = None) -> str:
     return str(db_path)
 
 
+def kind(settings: config.Settings) -> str:
+    """``CATALOG``, or with ``auto``: Glue for a lake in S3, a local DuckDB file for a local lake."""
+    if settings.catalog != "auto":
+        return settings.catalog
+    return "duckdb" if storage.curated_store(settings).local_root() is not None else "glue"
+
+
 # --- the step the DAG runs ----------------------------------------------------------------------
 
 
 def register_days(days: list[date], settings: config.Settings | None = None) -> dict[str, Any]:
     """Make the catalog see ``days`` (after they were written). Idempotent."""
     settings = settings or config.load()
-    if settings.catalog_kind == "glue":
+    if kind(settings) == "glue":
         table = ensure_glue_table(settings)
         if settings.partition_projection:
             return {"catalog": "glue", "table": table, "projection": True, "partitions": {}}
@@ -277,27 +286,3 @@ def register_days(days: list[date], settings: config.Settings | None = None) -> 
             "partitions": register_glue_partitions(days, settings),
         }
     return {"catalog": "duckdb", "database": refresh_duckdb_catalog(settings), "days": [d.isoformat() for d in days]}
-
-
-def add_arguments(parser) -> None:
-    parser.add_argument("--date", type=date.fromisoformat, help="register this day (YYYY-MM-DD)")
-    parser.add_argument("--to", type=date.fromisoformat, help="last day of a range (inclusive)")
-    parser.add_argument(
-        "--write-ddl", action="store_true", help="regenerate the Athena DDL files in include/sql/ddl/ from the schema"
-    )
-
-
-def run(args) -> int:
-    if args.write_ddl:
-        for path in write_ddl_files():
-            print(f"wrote {path}")
-        if not args.date:
-            return 0
-    days = []
-    if args.date:
-        last = args.to or args.date
-        if last < args.date:
-            raise ValueError(f"--to {last} is before --date {args.date}")
-        days = consolidate.days_between(args.date, last)
-    print(json.dumps(register_days(days), sort_keys=True))
-    return 0

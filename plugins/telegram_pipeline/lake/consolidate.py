@@ -29,24 +29,20 @@ import json
 import multiprocessing
 import operator
 import os
-import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from telegram_pipeline import config
 from telegram_pipeline.ingest import parse
-from telegram_pipeline.lake import privacy, schema, storage
+from telegram_pipeline.lake import layout, privacy, schema, storage
+from telegram_pipeline.rules import days
 
 # Bump when parse.py changes what a row holds: every manifest then misses and the days are rewritten.
 PARSER_VERSION = 1
-TABLE_PREFIX = schema.TABLE_NAME
-MANIFEST_PREFIX = f"_manifests/{schema.TABLE_NAME}"
-DATA_FILE = "data.parquet"
 # A day this large is split into contiguous runs of keys, one process each: flattening is CPU-bound
 # Python, and one process gets one core. Contiguous runs keep "the first key wins" for duplicates.
 PARALLEL_MIN_OBJECTS = 20_000
@@ -55,10 +51,6 @@ BATCH_ROWS = 10_000
 
 
 class TooManyBadObjects(RuntimeError):
-    pass
-
-
-class QualityCheckFailed(RuntimeError):
     pass
 
 
@@ -78,38 +70,6 @@ class DayResult:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def raw_prefix(day: date) -> str:
-    return f"context_date={day.isoformat()}"
-
-
-def partition_prefix(day: date) -> str:
-    return f"{TABLE_PREFIX}/context_date={day.isoformat()}"
-
-
-def partition_key(day: date) -> str:
-    return f"{partition_prefix(day)}/{DATA_FILE}"
-
-
-def manifest_key(day: date) -> str:
-    return f"{MANIFEST_PREFIX}/context_date={day.isoformat()}.json"
-
-
-def day_bounds(day: date, timezone: str) -> tuple[int, int]:
-    """[start, end) of the day in TIMEZONE, as Unix seconds (23 or 25 hours long on DST days)."""
-    tz = ZoneInfo(timezone)
-    start = datetime(day.year, day.month, day.day, tzinfo=tz)
-    following = day + timedelta(days=1)
-    end = datetime(following.year, following.month, following.day, tzinfo=tz)
-    return int(start.timestamp()), int(end.timestamp())
-
-
-def days_between(first: date, last: date) -> list[date]:
-    """first..last, both included."""
-    if last < first:
-        raise ValueError(f"the range ends ({last}) before it starts ({first})")
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
 def listing_fingerprint(keys: list[str]) -> str:
@@ -153,16 +113,6 @@ def _utf8_safe(value: Any) -> Any:
     return value
 
 
-def parquet_bytes(table) -> bytes:
-    """zstd Parquet, deterministic: the same table always gives the same bytes."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression="zstd", row_group_size=1_000_000, write_statistics=True)
-    return sink.getvalue().to_pybytes()
-
-
 def _quarantine(settings: config.Settings, day: date, bad: dict[str, tuple[str, bytes | None]]) -> None:
     """Make the day's quarantine folder hold exactly the bad objects of this run (rerun-safe)."""
     files: dict[str, bytes] = {}
@@ -172,7 +122,7 @@ def _quarantine(settings: config.Settings, day: date, bad: dict[str, tuple[str, 
             files[name] = data
         note = {"raw_key": key, "day": day.isoformat(), "reason": reason, "bytes": None if data is None else len(data)}
         files[f"{name}.reason.json"] = json.dumps(note, ensure_ascii=False, sort_keys=True).encode()
-    storage.quarantine_store(settings).replace_folder(raw_prefix(day), files)
+    storage.quarantine_store(settings).replace_folder(layout.raw_prefix(day), files)
 
 
 def _reason_kind(reason: str) -> str:
@@ -200,7 +150,7 @@ def read_slice(
     """Read and flatten ``keys`` (a contiguous run of the day's keys): (Arrow table sorted by update_id,
     bad objects {key: (reason, bytes or None)}, duplicates dropped). The first key with an update_id wins."""
     raw = storage.raw_store(settings)
-    start, end = day_bounds(day, settings.timezone)
+    start, end = days.day_bounds(day, settings.tz)
     seen: set[int] = set()
     rows: list[dict[str, Any]] = []
     batches = []
@@ -218,9 +168,9 @@ def read_slice(
             except parse.BadUpdate as exc:
                 bad[key] = (exc.reason, data)
                 continue
-            moment = parse.event_time(row)
+            moment = days.event_time(row["update_type"], row["sent_at"], row["edited_at"])
             if moment is not None and not start <= moment < end:
-                filed_on = datetime.fromtimestamp(moment, settings.tz).date()
+                filed_on = days.day_of(moment, settings.tz)
                 bad[key] = (f"misfiled: its event time is on {filed_on} in {settings.timezone}, not {day}", data)
                 continue
             if row["update_id"] in seen:
@@ -276,7 +226,7 @@ def consolidate_day(day: date, settings: config.Settings | None = None) -> DayRe
     started = time.perf_counter()
     settings = settings or config.load()
     raw = storage.raw_store(settings)
-    keys = list(raw.list(raw_prefix(day)))
+    keys = list(raw.list(layout.raw_prefix(day)))
     result = DayResult(day=day.isoformat(), objects=len(keys))
     processes = processes_for(len(keys))
     size = -(-len(keys) // processes) if keys else 0
@@ -301,18 +251,18 @@ def consolidate_day(day: date, settings: config.Settings | None = None) -> DayRe
         raise TooManyBadObjects(
             f"context_date={day}: {len(bad)} of {len(keys)} raw objects are bad ({len(bad) / len(keys):.1%} > "
             f"MAX_BAD_SHARE {settings.max_bad_share:.1%}); reasons {result.reasons}; copies and reasons are in "
-            f"{storage.quarantine_store(settings).url(raw_prefix(day))}/. The partition was left as it was."
+            f"{storage.quarantine_store(settings).url(layout.raw_prefix(day))}/. The partition was left as it was."
         )
 
     table = privacy.pseudonymize(table, settings.pseudonymize_key)
-    body = parquet_bytes(table)
+    body = layout.parquet_bytes(table)
     curated = storage.curated_store(settings)
-    curated.replace_folder(partition_prefix(day), {DATA_FILE: body})
+    curated.replace_folder(layout.partition_prefix(day), {layout.DATA_FILE: body})
     result.rows = table.num_rows
     result.parquet_bytes = len(body)
     result.parquet_sha256 = hashlib.sha256(body).hexdigest()
     manifest = {"day": day.isoformat(), "listing": listing_fingerprint(keys), **result.to_dict()}
-    curated.write(manifest_key(day), json.dumps(manifest, sort_keys=True).encode())
+    curated.write(layout.manifest_key(day), json.dumps(manifest, sort_keys=True).encode())
     result.seconds = round(time.perf_counter() - started, 3)
     return result
 
@@ -321,11 +271,11 @@ def unchanged_since_last_run(day: date, settings: config.Settings) -> DayResult 
     """The last result of ``day`` when its raw listing is what it was then and the partition is there."""
     curated = storage.curated_store(settings)
     try:
-        manifest = json.loads(curated.read(manifest_key(day)))
+        manifest = json.loads(curated.read(layout.manifest_key(day)))
     except (storage.ObjectNotFound, ValueError):
         return None
-    keys = list(storage.raw_store(settings).list(raw_prefix(day)))
-    if manifest.get("listing") != listing_fingerprint(keys) or not curated.exists(partition_key(day)):
+    keys = list(storage.raw_store(settings).list(layout.raw_prefix(day)))
+    if manifest.get("listing") != listing_fingerprint(keys) or not curated.exists(layout.partition_key(day)):
         return None
     known = {name: manifest[name] for name in DayResult.__dataclass_fields__ if name in manifest}
     return DayResult(**{**known, "skipped": True, "seconds": 0.0})
@@ -348,73 +298,3 @@ def consolidate_with_late_days(day: date, settings: config.Settings | None = Non
         previous = unchanged_since_last_run(each, settings) if each != day else None
         results.append(previous or consolidate_day(each, settings))
     return {"dates": [r.day for r in results if not r.skipped], "results": [r.to_dict() for r in results]}
-
-
-def check_day(day: date, expected_rows: int, settings: config.Settings | None = None) -> dict[str, Any]:
-    """Quality checks of the written partition; QualityCheckFailed with the numbers when one fails.
-
-    - rows = ``expected_rows`` (the distinct good updates consolidation read), one per update_id;
-    - no NULL update_id or chat_id;
-    - each row's event time is inside the day [00:00, next 00:00) in TIMEZONE: ``edited_at`` for
-      edited_message / edited_channel_post (their ``sent_at`` is the original send time, often an
-      earlier day, and must only not be after the day's end), ``sent_at`` for every other type.
-      A NULL event time is allowed: the webhook filed such an update by its receive time.
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
-    settings = settings or config.load()
-    table = pq.read_table(pa.BufferReader(storage.curated_store(settings).read(partition_key(day))))
-    start, end = day_bounds(day, settings.timezone)
-    tz = pa.timestamp("us", tz="UTC")
-    lower, upper = pa.scalar(start * 1_000_000, tz), pa.scalar(end * 1_000_000, tz)
-    is_edit = pc.is_in(table["update_type"], value_set=pa.array(sorted(parse.EDIT_TYPES)))
-    event = pc.if_else(pc.and_(is_edit, pc.is_valid(table["edited_at"])), table["edited_at"], table["sent_at"])
-    outside = pc.or_(pc.less(event, lower), pc.greater_equal(event, upper))
-    edits_sent_later = pc.and_(is_edit, pc.greater_equal(table["sent_at"], upper))
-    numbers = {
-        "rows": table.num_rows,
-        "expected_rows": expected_rows,
-        "distinct_update_ids": pc.count_distinct(table["update_id"]).as_py(),
-        "null_update_id": table["update_id"].null_count,
-        "null_chat_id": table["chat_id"].null_count,
-        "event_time_outside_day": pc.sum(outside.fill_null(False)).as_py() or 0,
-        "edits_sent_after_day": pc.sum(edits_sent_later.fill_null(False)).as_py() or 0,
-    }
-    problems = []
-    if numbers["rows"] != expected_rows:
-        problems.append(f"{numbers['rows']} rows written, {expected_rows} distinct good updates read")
-    if numbers["distinct_update_ids"] != numbers["rows"]:
-        problems.append(f"{numbers['rows'] - numbers['distinct_update_ids']} duplicate update_id")
-    for name in ("null_update_id", "null_chat_id", "event_time_outside_day", "edits_sent_after_day"):
-        if numbers[name]:
-            problems.append(f"{numbers[name]} rows with {name.replace('_', ' ')}")
-    if problems:
-        raise QualityCheckFailed(
-            f"context_date={day} ({settings.timezone}) failed its quality checks: {'; '.join(problems)}. {numbers}"
-        )
-    return {"day": day.isoformat(), **numbers}
-
-
-def add_arguments(parser) -> None:
-    parser.add_argument("--date", required=True, type=date.fromisoformat, help="first (or only) day, YYYY-MM-DD")
-    parser.add_argument("--to", type=date.fromisoformat, help="last day of a range (inclusive), for a backfill")
-    parser.add_argument("--no-check", action="store_true", help="skip the quality checks after each write")
-
-
-def run(args) -> int:
-    settings = config.load()
-    last = args.to or args.date
-    if last < args.date:
-        raise ValueError(f"--to {last} is before --date {args.date}")
-    for day in days_between(args.date, last):
-        try:
-            result = consolidate_day(day, settings)
-            if not args.no_check:
-                check_day(day, result.rows, settings)
-        except (TooManyBadObjects, QualityCheckFailed, storage.StorageError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-        print(json.dumps(result.to_dict(), sort_keys=True))
-    return 0

@@ -96,17 +96,3 @@ def arrow_schema():
         "array<bigint>": pa.list_(pa.int64()),
     }
     return pa.schema([pa.field(c.name, types[c.type], nullable=c.nullable) for c in COLUMNS])
-
-
-def add_arguments(parser) -> None:
-    parser.add_argument("--location", help="s3:// location of the table (default: {CURATED_URI}/messages/)")
-    parser.add_argument(
-        "--projection", action="store_true", help="use partition projection instead of registered partitions"
-    )
-
-
-def run(args) -> int:
-    from telegram_pipeline.lake import catalog
-
-    print(catalog.athena_ddl(location=args.location, projection=args.projection))
-    return 0

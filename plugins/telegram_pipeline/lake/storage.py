@@ -59,6 +59,11 @@ class Store:
         """(pyarrow filesystem, path of this store's root on it), for Parquet reads and writes."""
         raise NotImplementedError
 
+    def local_root(self) -> Path | None:
+        """The folder on this machine that holds the store, for tools that open files themselves
+        (DuckDB's own Parquet reader, a DuckDB catalog file); None when it is remote."""
+        return None
+
     # Reads in flight, and keys one read task takes in a row. S3 GETs are latency-bound (tens of ms
     # each), so many in flight, one key each. A local read from the page cache is a short syscall
     # that holds the GIL: threads only add contention (measured 4x slower with 8), so one, inline.
@@ -109,15 +114,19 @@ class Store:
         return f"{self.uri.rstrip('/')}/{key}" if key else self.uri
 
     def child(self, prefix: str) -> Store:
-        return open_store(self.url(prefix.strip("/")))
+        return open_store(self.url(prefix.strip("/")), self.settings)
 
 
 @dataclass
 class LocalStore(Store):
     uri: str
+    settings: config.Settings | None = None
 
     def __post_init__(self) -> None:
         self.root = Path(self.uri).expanduser().resolve()
+
+    def local_root(self) -> Path:
+        return self.root
 
     def _file(self, key: str) -> str:
         # A lexical check, not resolve(): this runs once per object read, 100,000 times a day.
@@ -191,6 +200,7 @@ class LocalStore(Store):
 @dataclass
 class S3Store(Store):
     uri: str
+    settings: config.Settings | None = None
     concurrency = 64  # the boto3 client's connection pool (aws.client's max_pool_connections)
     keys_per_task = 1
 
@@ -199,7 +209,7 @@ class S3Store(Store):
         if not bucket:
             raise ValueError(f"{self.uri!r} names no bucket")
         self.bucket, self.prefix = bucket, prefix.strip("/")
-        self.client = aws.client("s3")
+        self.client = aws.client("s3", self.settings)
 
     def _key(self, key: str) -> str:
         return f"{self.prefix}/{key}" if self.prefix else key
@@ -256,29 +266,34 @@ class S3Store(Store):
                 raise StorageError(f"S3 delete_objects failed for {len(result['Errors'])} keys: {result['Errors'][:3]}")
 
     def arrow_filesystem(self) -> tuple[Any, str]:
-        return aws.arrow_s3_filesystem(), f"{self.bucket}/{self.prefix}".rstrip("/")
+        return aws.arrow_s3_filesystem(self.settings), f"{self.bucket}/{self.prefix}".rstrip("/")
 
 
-def open_store(uri: str) -> Store:
-    """The store for ``uri``: ``s3://bucket/prefix`` or a local directory (created on first write)."""
+def open_store(uri: str, settings: config.Settings | None = None) -> Store:
+    """The store for ``uri``: ``s3://bucket/prefix`` or a local directory (created on first write).
+    An S3 store's client takes its endpoint and region from ``settings`` (default: the environment's)."""
     if uri.startswith("s3://"):
-        return S3Store(uri)
+        return S3Store(uri, settings)
     if "://" in uri and not uri.startswith("file://"):
         raise ValueError(f"unsupported storage URI {uri!r}: use s3://bucket/prefix or a local directory")
-    return LocalStore(uri.removeprefix("file://"))
+    return LocalStore(uri.removeprefix("file://"), settings)
 
 
 def raw_store(settings: config.Settings | None = None) -> Store:
-    return open_store((settings or config.load()).raw_uri)
+    settings = settings or config.load()
+    return open_store(settings.raw_uri, settings)
 
 
 def curated_store(settings: config.Settings | None = None) -> Store:
-    return open_store((settings or config.load()).curated_uri)
+    settings = settings or config.load()
+    return open_store(settings.curated_uri, settings)
 
 
 def reports_store(settings: config.Settings | None = None) -> Store:
-    return open_store((settings or config.load()).reports_uri)
+    settings = settings or config.load()
+    return open_store(settings.reports_uri, settings)
 
 
 def quarantine_store(settings: config.Settings | None = None) -> Store:
-    return open_store((settings or config.load()).quarantine_uri)
+    settings = settings or config.load()
+    return open_store(settings.quarantine_uri, settings)

@@ -1,0 +1,159 @@
+"""``import-export`` and ``webhook``: history from a Telegram Desktop export, and the bot's webhook registration."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date, datetime
+
+from telegram_pipeline import bot_api, config
+from telegram_pipeline.ingest import desktop_export, webhook_setup
+from telegram_pipeline.lake import storage
+
+
+def import_export_arguments(parser) -> None:
+    parser.add_argument("export", help="the export's result.json, or the folder Telegram Desktop wrote it to")
+    parser.add_argument(
+        "--chat-id",
+        type=int,
+        help="Bot API chat id to file the messages under (default: from the export, -100… for supergroups); "
+        "for a group that migrated, the id its live updates have",
+    )
+    parser.add_argument(
+        "--export-timezone",
+        metavar="IANA",
+        help="time zone of the machine that made the export; needed only for old exports without date_unixtime",
+    )
+    parser.add_argument("--workers", type=int, default=16, help="concurrent writes to the raw zone (default 16)")
+    parser.add_argument("--dry-run", action="store_true", help="read and convert everything, write nothing")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _summary(result: desktop_export.ImportResult, settings: config.Settings, dry_run: bool) -> str:
+    chat = result.chat
+    lines = [
+        f"{'would import' if dry_run else 'imported'} {result.messages:,} messages of "
+        f"{chat.title!r} (chat_id {chat.id}, {chat.type}) into {settings.raw_uri}",
+        f"  skipped (malformed): {result.skipped:,}; not imported (nothing a bot receives): {result.not_for_bots:,}",
+    ]
+    for what, reason in result.skipped_details[:20]:
+        lines.append(f"  skipped {what}: {reason}")
+    if result.skipped > 20:
+        lines.append(f"  … and {result.skipped - 20:,} more skipped")
+    if not result.days:
+        return "\n".join(lines)
+    first, last = result.first_day, result.last_day
+    lines.append(f"  days: {len(result.days):,}, from {first} to {last} ({settings.timezone})")
+    lines.append("next: consolidate and register those days, then build the reports:")
+    lines.append(
+        f"  python -m telegram_pipeline consolidate --date {first} --to {last}"
+        f" && python -m telegram_pipeline catalog --date {first} --to {last}"
+    )
+    lines.append("  or through Airflow (the same steps; the dates are midnights in TIMEZONE):")
+    start = datetime.combine(date.fromisoformat(first), datetime.min.time(), settings.tz).isoformat()
+    end = datetime.combine(date.fromisoformat(last), datetime.min.time(), settings.tz).isoformat()
+    lines.append(f"  airflow backfill create --dag-id telegram_consolidate --from-date {start} --to-date {end}")
+    lines.append(f"  python -m telegram_pipeline report --from {first} --to {last} --out reports/")
+    return "\n".join(lines)
+
+
+def import_export(args) -> int:
+    settings = config.load()
+    try:
+        result = desktop_export.import_export(
+            args.export,
+            chat_id=args.chat_id,
+            export_timezone=args.export_timezone,
+            settings=settings,
+            workers=args.workers,
+            dry_run=args.dry_run,
+            progress=not args.quiet and sys.stderr.isatty(),
+        )
+    except desktop_export.CutShortError as exc:
+        if exc.result.chat is not None:
+            print(_summary(exc.result, settings, args.dry_run))
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except storage.StorageError as exc:
+        print(
+            f"error: writing to the raw zone failed: {exc}. Rerun the import when storage is back: it rewrites "
+            "the same objects, so nothing is doubled.",
+            file=sys.stderr,
+        )
+        return 1
+    print(_summary(result, settings, args.dry_run))
+    return 0
+
+
+def webhook_arguments(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    set_parser = actions.add_parser("set", help="setWebhook: point Telegram at the webhook URL")
+    set_parser.add_argument("url", help="public HTTPS URL of the webhook (API Gateway or function URL)")
+    set_parser.add_argument("--reactions", action="store_true", help="also receive message_reaction(_count)")
+    set_parser.add_argument("--members", action="store_true", help="also receive chat_member (joins, leaves, bans)")
+    set_parser.add_argument(
+        "--allowed-updates",
+        metavar="TYPES",
+        help=f"comma-separated update types, instead of the default {','.join(webhook_setup.BASE_UPDATES)} (+ the flags above)",
+    )
+    set_parser.add_argument(
+        "--max-connections", type=int, default=40, help="simultaneous HTTPS connections, 1-100 (default 40)"
+    )
+    set_parser.add_argument(
+        "--drop-pending-updates", action="store_true", help="discard the updates Telegram is holding"
+    )
+    actions.add_parser("info", help="getWebhookInfo: where Telegram delivers, pending updates, last error")
+    delete_parser = actions.add_parser("delete", help="deleteWebhook: stop deliveries")
+    delete_parser.add_argument(
+        "--drop-pending-updates", action="store_true", help="discard the updates Telegram is holding"
+    )
+
+
+def allowed_updates(args: argparse.Namespace) -> list[str]:
+    if args.allowed_updates:
+        updates = [part.strip() for part in args.allowed_updates.split(",") if part.strip()]
+    else:
+        updates = list(webhook_setup.BASE_UPDATES)
+    for wanted, extra in (
+        (args.reactions, webhook_setup.REACTION_UPDATES),
+        (args.members, webhook_setup.MEMBER_UPDATES),
+    ):
+        if wanted:
+            updates += [name for name in extra if name not in updates]
+    return updates
+
+
+def webhook(args: argparse.Namespace) -> int:
+    settings = config.load()
+    if args.action == "set":
+        if not args.url.startswith("https://"):
+            raise ValueError("Telegram delivers only to an https:// URL")
+        if not 1 <= args.max_connections <= 100:
+            raise ValueError("--max-connections must be between 1 and 100")
+        params = {
+            "url": args.url,
+            "secret_token": webhook_setup.webhook_secret(settings),
+            "allowed_updates": allowed_updates(args),
+            "max_connections": args.max_connections,
+            "drop_pending_updates": args.drop_pending_updates,
+        }
+        method = "setWebhook"
+    elif args.action == "info":
+        method, params = "getWebhookInfo", {}
+    else:
+        method, params = "deleteWebhook", {"drop_pending_updates": args.drop_pending_updates}
+    try:
+        result = bot_api.call(settings, method, params)
+    except bot_api.TelegramError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if method == "setWebhook":
+        print(f"webhook set: {args.url} ({', '.join(params['allowed_updates'])})")
+    elif method == "deleteWebhook":
+        print("webhook deleted")
+    else:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        if isinstance(result, dict) and result.get("last_error_message"):
+            print(f"last delivery error: {result['last_error_message']}", file=sys.stderr)
+    return 0

@@ -1,0 +1,72 @@
+"""``consolidate``, ``catalog`` and ``ddl``: the lake's steps, one day or a range, as the DAG runs them."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+
+from telegram_pipeline import config
+from telegram_pipeline.lake import catalog as lake_catalog
+from telegram_pipeline.lake import consolidate as lake_consolidate
+from telegram_pipeline.lake import layout, quality, storage
+
+
+def consolidate_arguments(parser) -> None:
+    parser.add_argument("--date", required=True, type=date.fromisoformat, help="first (or only) day, YYYY-MM-DD")
+    parser.add_argument("--to", type=date.fromisoformat, help="last day of a range (inclusive), for a backfill")
+    parser.add_argument("--no-check", action="store_true", help="skip the quality checks after each write")
+
+
+def consolidate(args) -> int:
+    settings = config.load()
+    last = args.to or args.date
+    if last < args.date:
+        raise ValueError(f"--to {last} is before --date {args.date}")
+    for day in layout.days_between(args.date, last):
+        try:
+            result = lake_consolidate.consolidate_day(day, settings)
+            if not args.no_check:
+                quality.check_day(day, result.rows, settings)
+        except (lake_consolidate.TooManyBadObjects, quality.QualityCheckFailed, storage.StorageError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(json.dumps(result.to_dict(), sort_keys=True))
+    return 0
+
+
+def catalog_arguments(parser) -> None:
+    parser.add_argument("--date", type=date.fromisoformat, help="register this day (YYYY-MM-DD)")
+    parser.add_argument("--to", type=date.fromisoformat, help="last day of a range (inclusive)")
+    parser.add_argument(
+        "--write-ddl", action="store_true", help="regenerate the Athena DDL files in include/sql/ddl/ from the schema"
+    )
+
+
+def catalog(args) -> int:
+    if args.write_ddl:
+        for path in lake_catalog.write_ddl_files():
+            print(f"wrote {path}")
+        if not args.date:
+            return 0
+    days = []
+    if args.date:
+        last = args.to or args.date
+        if last < args.date:
+            raise ValueError(f"--to {last} is before --date {args.date}")
+        days = layout.days_between(args.date, last)
+    print(json.dumps(lake_catalog.register_days(days), sort_keys=True))
+    return 0
+
+
+def ddl_arguments(parser) -> None:
+    parser.add_argument("--location", help="s3:// location of the table (default: {CURATED_URI}/messages/)")
+    parser.add_argument(
+        "--projection", action="store_true", help="use partition projection instead of registered partitions"
+    )
+
+
+def ddl(args) -> int:
+
+    print(lake_catalog.athena_ddl(location=args.location, projection=args.projection))
+    return 0

@@ -1,0 +1,45 @@
+"""Where things are in the lake: the raw day folders, the curated partitions and their manifests, the
+day ranges, and how every Parquet file of the project is written."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from telegram_pipeline.lake import schema
+
+TABLE_PREFIX = schema.TABLE_NAME
+MANIFEST_PREFIX = f"_manifests/{schema.TABLE_NAME}"
+DATA_FILE = "data.parquet"
+
+
+def raw_prefix(day: date) -> str:
+    return f"context_date={day.isoformat()}"
+
+
+def partition_prefix(day: date) -> str:
+    return f"{TABLE_PREFIX}/context_date={day.isoformat()}"
+
+
+def partition_key(day: date) -> str:
+    return f"{partition_prefix(day)}/{DATA_FILE}"
+
+
+def manifest_key(day: date) -> str:
+    return f"{MANIFEST_PREFIX}/context_date={day.isoformat()}.json"
+
+
+def days_between(first: date, last: date) -> list[date]:
+    """first..last, both included."""
+    if last < first:
+        raise ValueError(f"the range ends ({last}) before it starts ({first})")
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def parquet_bytes(table) -> bytes:
+    """zstd Parquet, deterministic: the same table always gives the same bytes."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd", row_group_size=1_000_000, write_statistics=True)
+    return sink.getvalue().to_pybytes()
