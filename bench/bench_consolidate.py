@@ -30,8 +30,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "plugins"))
 
-from telegram_pipeline.ingest.parse import utf16_len  # noqa: E402
 from telegram_pipeline.lake import layout  # noqa: E402
+from telegram_pipeline.lake.parse import utf16_len  # noqa: E402
 
 DAY = date(2026, 3, 14)
 CHAT = -1001234567890
@@ -122,8 +122,7 @@ def generate_day(count: int, seed: int = 7) -> dict[str, bytes]:
 def naive(settings) -> int:
     """The baseline: one object at a time, one small table per object, concatenated, one file."""
     import pyarrow as pa
-    from telegram_pipeline.ingest import parse
-    from telegram_pipeline.lake import schema, storage
+    from telegram_pipeline.lake import parse, schema, storage
 
     raw = storage.raw_store(settings)
     target = schema.arrow_schema()

@@ -68,8 +68,7 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
 
 def mutation_phase(seconds: float, seed: int) -> dict:
     import handler
-    from telegram_pipeline.ingest import parse
-    from telegram_pipeline.lake import consolidate
+    from telegram_pipeline.lake import consolidate, parse
 
     from tests.reliability_helpers import MemoryStore, event
 

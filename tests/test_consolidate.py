@@ -10,8 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from telegram_pipeline import cli, config
-from telegram_pipeline.ingest import parse
-from telegram_pipeline.lake import consolidate, layout, quality, schema, storage
+from telegram_pipeline.lake import consolidate, layout, parse, quality, schema, storage
 from telegram_pipeline.rules import days
 
 from tests.conftest import FIXTURES

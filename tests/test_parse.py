@@ -7,8 +7,7 @@ import json
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from telegram_pipeline.ingest import parse
-from telegram_pipeline.lake import schema
+from telegram_pipeline.lake import parse, schema
 from telegram_pipeline.rules import days
 
 from tests.conftest import FIXTURES

@@ -24,8 +24,7 @@ import handler
 import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
-from telegram_pipeline.ingest import parse
-from telegram_pipeline.lake import consolidate, layout, schema
+from telegram_pipeline.lake import consolidate, layout, parse, schema
 from telegram_pipeline.rules import days, updates
 
 from tests.conftest import FIXTURES

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from telegram_pipeline.ingest.parse import utf16_len
+from telegram_pipeline.lake.parse import utf16_len
 
 DEFAULT_CHAT_ID = -1001234567890
 DEFAULT_START = "2026-11-02"

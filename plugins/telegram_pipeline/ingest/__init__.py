@@ -1,1 +1,1 @@
-"""Telegram updates in: the Bot API update parser, the Desktop export importer, the webhook registration."""
+"""Telegram updates in from elsewhere than the webhook: the Desktop export importer, the webhook registration."""

@@ -35,8 +35,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from telegram_pipeline import config
-from telegram_pipeline.ingest.parse import utf16_len
 from telegram_pipeline.lake import storage
+from telegram_pipeline.lake.parse import utf16_len
 
 # Export chat types -> Bot API chat types.
 CHAT_TYPES = {

@@ -1,1 +1,2 @@
-"""The lake: storage (S3 or a local folder), the curated table's schema and layout, consolidation, quality, catalog."""
+"""The lake: storage (S3 or a local folder), raw update to curated row, the table's schema and layout, consolidation,
+quality, catalog."""

@@ -37,8 +37,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from telegram_pipeline import config
-from telegram_pipeline.ingest import parse
-from telegram_pipeline.lake import layout, privacy, schema, storage
+from telegram_pipeline.lake import layout, parse, privacy, schema, storage
 from telegram_pipeline.rules import days
 
 # Bump when parse.py changes what a row holds: every manifest then misses and the days are rewritten.
