@@ -228,17 +228,74 @@ def forward_origin_type(payload: dict) -> str | None:
     return None
 
 
+def reaction_name(reaction: Any) -> str | None:
+    """A ReactionType as one string: the emoji, ``custom:<custom_emoji_id>`` or ``paid``."""
+    reaction = _dict(reaction)
+    if reaction.get("type") == "emoji" and _str(reaction.get("emoji")):
+        return reaction["emoji"]
+    if reaction.get("type") == "custom_emoji" and _str(reaction.get("custom_emoji_id")):
+        return f"custom:{reaction['custom_emoji_id']}"
+    if reaction.get("type") == "paid":
+        return "paid"
+    return None
+
+
 def reaction_emojis(payload: dict) -> list[str]:
     emojis = []
     for reaction in _list(payload.get("new_reaction")):
-        reaction = _dict(reaction)
-        if reaction.get("type") == "emoji" and _str(reaction.get("emoji")):
-            emojis.append(reaction["emoji"])
-        elif reaction.get("type") == "custom_emoji" and _str(reaction.get("custom_emoji_id")):
-            emojis.append(f"custom:{reaction['custom_emoji_id']}")
-        elif reaction.get("type") == "paid":
-            emojis.append("paid")
+        if (name := reaction_name(reaction)) is not None:
+            emojis.append(name)
     return emojis
+
+
+def reaction_counts(payload: dict) -> tuple[list[str], list[int]]:
+    """(reactions, their totals) of a message_reaction_count update, in Telegram's order."""
+    names, totals = [], []
+    for count in _list(payload.get("reactions")):
+        count = _dict(count)
+        name, total = reaction_name(count.get("type")), _int(count.get("total_count"))
+        if name is not None and total is not None:
+            names.append(name)
+            totals.append(total)
+    return names, totals
+
+
+# Entities whose text is an address or a handle, not words of the conversation.
+NOT_WORDS = frozenset(
+    {"url", "text_link", "mention", "text_mention", "email", "phone_number", "bot_command", "cashtag"}
+)
+
+
+def keyword_text(text: str | None, entity_list: list) -> str | None:
+    """``text`` with every span an entity marks in NOT_WORDS replaced by spaces (offsets in UTF-16)."""
+    if text is None or not entity_list:
+        return text
+    encoded = bytearray(text.encode("utf-16-le", errors="surrogatepass"))
+    blanked = False
+    for entity in entity_list:
+        entity = _dict(entity)
+        offset, length = entity.get("offset"), entity.get("length")
+        if _str(entity.get("type")) not in NOT_WORDS or utf16_slice(bytes(encoded), offset, length) is None:
+            continue
+        encoded[2 * offset : 2 * (offset + length)] = " ".encode("utf-16-le") * length
+        blanked = True
+    return encoded.decode("utf-16-le", errors="surrogatepass") if blanked else text
+
+
+def membership(kind: str, payload: dict) -> dict[str, Any]:
+    """Who a membership change is about, and the status it moved from and to."""
+    if kind in MEMBER_TYPES:
+        old, new = _dict(payload.get("old_chat_member")), _dict(payload.get("new_chat_member"))
+        member = _dict(new.get("user"))
+        old_status, new_status = _str(old.get("status")), _str(new.get("status"))
+    else:
+        member, old_status, new_status = _dict(payload.get("left_chat_member")), None, None
+    return {
+        "member_user_id": _int(member.get("id")),
+        "member_is_bot": _bool(member.get("is_bot")),
+        "member_old_status": old_status,
+        "member_new_status": new_status,
+    }
 
 
 def flatten(update: dict) -> dict[str, Any]:
@@ -258,6 +315,7 @@ def flatten(update: dict) -> dict[str, Any]:
         entity_list = _list(payload.get("caption_entities"))
     hashtags, mentions, urls = entities(text, entity_list)
     content, service_action = content_type(kind, payload)
+    counted_names, counted_totals = reaction_counts(payload) if kind == "message_reaction_count" else ([], [])
     message_id = _int(payload.get("message_id"))
     if message_id is None and kind == "callback_query":
         message_id = _int(_dict(payload.get("message")).get("message_id"))
@@ -293,6 +351,15 @@ def flatten(update: dict) -> dict[str, Any]:
         "mentions": mentions,
         "urls": urls,
         "reaction_emojis": reaction_emojis(payload) if kind == "message_reaction" else [],
+        "new_member_bot_ids": [
+            member_id
+            for member in _list(payload.get("new_chat_members"))
+            if (member_id := _int(_dict(member).get("id"))) is not None and _dict(member).get("is_bot") is True
+        ],
+        **membership(kind, payload),
+        "reaction_count_emojis": counted_names,
+        "reaction_count_totals": counted_totals,
+        "keyword_text": keyword_text(text, entity_list),
     }
 
 

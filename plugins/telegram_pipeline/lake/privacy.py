@@ -2,7 +2,7 @@
 
 When a key is set, the curated and report layers never carry who a sender is: ``user_id`` becomes a
 keyed hash (HMAC-SHA256 of the id, cut to a positive int64, so the column keeps its type and the
-same person keeps the same pseudonym across days and reruns), the ids in ``new_member_ids`` likewise,
+same person keeps the same pseudonym across days and reruns), the ids of members who joined or left likewise,
 and the name columns are NULL. Without the key the pseudonyms cannot be reversed or recomputed; with
 it they can be recomputed for one known id (to honour an access or erasure request), never reversed.
 The raw zone keeps every update as Telegram sent it.
@@ -14,6 +14,9 @@ import hashlib
 import hmac
 
 NAME_COLUMNS = ("user_first_name", "user_last_name", "user_username")
+# The columns that hold a person's user id: each becomes the same person's pseudonym.
+ID_COLUMNS = ("user_id", "member_user_id")
+ID_LIST_COLUMNS = ("new_member_ids", "new_member_bot_ids")
 _INT63 = (1 << 63) - 1
 
 
@@ -34,13 +37,13 @@ def pseudonymize(table, key: str):
         return [None if v is None else pseudonym(v, key) for v in values]
 
     columns = {}
-    if "user_id" in table.column_names:
-        columns["user_id"] = pa.array(hashed(table.column("user_id").to_pylist()), pa.int64())
-    if "new_member_ids" in table.column_names:
-        members = table.column("new_member_ids").to_pylist()
-        columns["new_member_ids"] = pa.array(
-            [None if ids is None else hashed(ids) for ids in members], pa.list_(pa.int64())
-        )
+    for name in ID_COLUMNS:
+        if name in table.column_names:
+            columns[name] = pa.array(hashed(table.column(name).to_pylist()), pa.int64())
+    for name in ID_LIST_COLUMNS:
+        if name in table.column_names:
+            lists = table.column(name).to_pylist()
+            columns[name] = pa.array([None if ids is None else hashed(ids) for ids in lists], pa.list_(pa.int64()))
     for name in NAME_COLUMNS:
         if name in table.column_names:
             columns[name] = pa.nulls(table.num_rows, pa.string())

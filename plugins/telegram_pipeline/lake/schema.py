@@ -66,6 +66,30 @@ COLUMNS: tuple[Column, ...] = (
     Column("mentions", "array<string>", "@mentions from the entities, with @"),
     Column("urls", "array<string>", "URLs from url and text_link entities"),
     Column("reaction_emojis", "array<string>", "new reactions, for message_reaction updates"),
+    # Added in the real-data round (only ever appended; older partitions read them as NULL).
+    Column("new_member_bot_ids", "array<bigint>", "those of new_member_ids that are bots"),
+    Column(
+        "member_user_id",
+        "bigint",
+        "the member a membership change is about: chat_member / my_chat_member's new_chat_member.user, "
+        "or a left_chat_member service message's user (who performed it is user_id)",
+    ),
+    Column("member_is_bot", "boolean", "member_user_id is a bot"),
+    Column("member_old_status", "string", "chat_member / my_chat_member: the member's status before (member, left, …)"),
+    Column("member_new_status", "string", "chat_member / my_chat_member: the member's status after"),
+    Column(
+        "reaction_count_emojis",
+        "array<string>",
+        "message_reaction_count: each reaction (emoji, custom:<id> or paid), with its total at the same position "
+        "in reaction_count_totals",
+    ),
+    Column("reaction_count_totals", "array<bigint>", "message_reaction_count: the anonymous total of each reaction"),
+    Column(
+        "keyword_text",
+        "string",
+        "the text with every span an entity marks as a url, text link, mention, e-mail, phone number, bot "
+        "command or cashtag blanked out: what the keywords read",
+    ),
 )
 
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
