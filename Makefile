@@ -14,7 +14,7 @@ export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export AIRFLOW__CORE__UNIT_TEST_MODE := True
 
-.PHONY: help venv lock test lint browser demo airflow loadtest fuzz bench mwaa-bundle lambda-zip clean
+.PHONY: help venv lock test lint browser demo airflow loadtest fuzz bench mwaa-bundle lambda-zip deploy destroy clean
 
 help:
 	@echo "make venv         create .venv from requirements-dev.lock (uv, bytecode compiled)"
@@ -25,6 +25,8 @@ help:
 	@echo "make airflow      Airflow standalone on http://127.0.0.1:8080 with these DAGs (Ctrl-C stops it)"
 	@echo "make mwaa-bundle  dist/mwaa/: dags/ (with include/), plugins.zip, requirements.txt, startup.sh"
 	@echo "make lambda-zip   dist/lambda.zip: the webhook handler for the python3.12 Lambda runtime"
+	@echo "make deploy       the whole AWS stack (CloudFormation, include/deploy/): STACK=name REGION=region [CHAT_IDS=...]"
+	@echo "make destroy      delete what deploy made (STACK=, REGION=); EMPTY_BUCKETS=yes deletes the data too"
 	@echo "make bench        every benchmark of bench/, one table with targets beside results"
 	@echo "make loadtest     200 concurrent senders for 60 s against the local webhook server (local lake, then moto S3)"
 	@echo "make fuzz         the update parser and the webhook handler under hypothesis at scale, bounded in time"
@@ -52,8 +54,8 @@ test: venv
 	AIRFLOW_HOME=$$home $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: venv
-	$(BIN)/ruff check dags plugins lambda tests bench
-	$(BIN)/ruff format --check dags plugins lambda tests bench
+	$(BIN)/ruff check dags plugins lambda tests bench include/deploy
+	$(BIN)/ruff format --check dags plugins lambda tests bench include/deploy
 
 # The whole pipeline on a simulated group: webhook server, 14 days of traffic, the DAGs, the report.
 # Its own lake (data/demo/, wiped first) and AIRFLOW_HOME (.airflow-demo/): runs twice, same results.
@@ -96,6 +98,18 @@ mwaa-bundle:
 
 lambda-zip:
 	$(PYTHON) include/deploy/build.py lambda dist/lambda.zip
+
+# The whole AWS stack from include/deploy/*.yaml, with boto3 (no AWS CLI needed); README "Deploy to AWS".
+# Empty settings take deploy.py's defaults. Without credentials both say what is missing and change nothing.
+STACK ?= telegram
+deploy: venv
+	$(BIN)/python include/deploy/deploy.py deploy --stack "$(STACK)" --region "$(REGION)" --chat-ids "$(CHAT_IDS)" \
+		--timezone "$(TIMEZONE)" --start-date "$(START_DATE)" --report-engine "$(REPORT_ENGINE)" \
+		--environment-class "$(ENV_CLASS)" --vpc "$(VPC)" --subnets "$(SUBNETS)" --mwaa "$(or $(MWAA),yes)"
+
+destroy: venv
+	$(BIN)/python include/deploy/deploy.py destroy --stack "$(STACK)" --region "$(REGION)" \
+		--empty-buckets "$(or $(EMPTY_BUCKETS),no)"
 
 clean:
 	rm -rf dist .pytest_cache

@@ -1,35 +1,51 @@
-"""The IAM policies in include/iam/ grant exactly the AWS actions the code calls, nothing more.
+"""The IAM roles of the CloudFormation templates grant exactly the AWS actions the code calls, nothing
+more, and answer the code's reads of missing keys the way real S3 does.
 
-The actions are read from the code itself: an AST scan of each component's modules follows every
-boto3 client (``aws.client("s3")``, ``boto3.client("ssm")``, a client kept on ``self``) and every
-Amazon provider hook to the API operations called on it (paginators and ``getattr`` dispatch
-included) and maps each operation to its IAM action with botocore's own service model.
-The Lambda is ``lambda/handler.py``; the MWAA role covers every module the DAGs import.
-Statements whose Sid starts with ``Platform`` are what the platform itself needs (Lambda's logs,
-MWAA's queue, logs and metrics), documented in include/iam/README.md, and are not compared.
+The policies are read out of the templates themselves (include/deploy/webhook.yaml and mwaa-role.yaml),
+rendered with the names `make deploy` gives (deploy.py's ``role_policy``, the same function as
+``deploy.py policy``), so the template and this test cannot drift apart. The actions are read from the
+code: an AST scan follows every boto3 client (``aws.client("s3")``, ``boto3.client("ssm")``, a client kept
+on ``self``) and every Amazon provider hook to the API operations called on it (paginators and
+``getattr`` dispatch included), mapped to IAM actions with botocore's own service model. The Lambda is
+``lambda/handler.py``; the MWAA role covers every module of the package (walked recursively) that the
+DAGs import, directly or not. Statements whose Sid starts with ``Platform`` are what the platform
+itself needs (Lambda's logs, MWAA's queue, logs and metrics), explained in include/iam/README.md, and
+are not compared.
+
+Real S3 answers a GET or HEAD of a missing key with 404 only when the caller may ``s3:ListBucket`` the
+bucket, with the key itself as the ``s3:prefix`` the condition sees; else 403 AccessDenied, which moto
+never does. A small evaluator of the policies (Allow/Deny, Action, Resource/NotResource wildcards,
+StringLike/StringEquals/Bool conditions) checks every key the code may read while it is missing.
 """
 
 from __future__ import annotations
 
 import ast
 import functools
-import json
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
+import deploy
+import handler
 import pytest
+from telegram_pipeline.lake import layout
 
 from tests.conftest import REPO
 
-IAM = REPO / "include" / "iam"
 PACKAGE = "telegram_pipeline"
+PACKAGE_ROOT = REPO / "plugins" / PACKAGE
+ACCOUNT, REGION, STACK = "123456789012", "us-east-1", "acme"
 
-# Operations whose IAM action is not named after the operation.
+# Reads that ask "is it there?": S3 tells a missing key (404) from a denial (403) only to a caller that
+# may list the bucket, so such a read needs s3:ListBucket as well.
 S3_ACTIONS = {
     "ListObjectsV2": {"s3:ListBucket"},
     "ListObjects": {"s3:ListBucket"},
-    "HeadObject": {"s3:GetObject"},
+    "HeadObject": {"s3:GetObject", "s3:ListBucket"},
+    "GetObject": {"s3:GetObject", "s3:ListBucket"},
     "HeadBucket": {"s3:ListBucket"},
     "DeleteObjects": {"s3:DeleteObject"},
     "CopyObject": {"s3:GetObject", "s3:PutObject"},
@@ -38,11 +54,10 @@ S3_ACTIONS = {
     "CompleteMultipartUpload": {"s3:PutObject"},
     "ListParts": {"s3:ListMultipartUploadParts"},
 }
-# Actions AWS checks on the caller's behalf when one of these is called.
+# Actions AWS checks on the caller's behalf when one of these is called. (A secret or parameter
+# encrypted with a customer-managed KMS key would add kms:Decrypt; the templates use AWS-managed keys,
+# which need no grant.)
 IMPLIED = {
-    # A SecureString parameter or a secret encrypted with a customer key.
-    "ssm:GetParameter": {"kms:Decrypt"},
-    "secretsmanager:GetSecretValue": {"kms:Decrypt"},
     # Athena reads the table from Glue and writes its results to S3 as the caller.
     "athena:StartQueryExecution": {
         "glue:GetDatabase",
@@ -70,6 +85,21 @@ ATHENA_HOOK_METHODS = {
 # pyarrow's S3 filesystem, used to read Parquet: HEAD/GET of objects and listings.
 ARROW_S3_READ = {"s3:GetObject", "s3:ListBucket"}
 CLIENT_FACTORIES = {"client", "_client"}
+
+# What the code can call but the deployed stack deliberately does not grant, and why. Each must still
+# be called by the code (else the entry is stale) and must not be granted.
+NOT_GRANTED = {
+    "webhook": {
+        "ssm:GetParameter": "the template generates the secret in Secrets Manager (WEBHOOK_SECRET_PARAM="
+        "secretsmanager:…); an SSM parameter is the hand-made alternative",
+    },
+    "mwaa": {},
+}
+# Package modules that call AWS but never run as the MWAA role, by file name (they may move between
+# folders), with who runs them.
+RUN_BY_PEOPLE = {
+    "webhook_setup": "the bot's owner, with their own credentials, reads the webhook secret for setWebhook",
+}
 
 
 @functools.cache
@@ -247,44 +277,61 @@ def scan_files(paths: list[Path]) -> Scan:
     return total
 
 
-def _imported_modules(path: Path) -> set[str]:
-    modules = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            modules |= {a.name for a in node.names if a.name.startswith(PACKAGE + ".")}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == PACKAGE:
-            # `from pkg import name`: name may be a module of pkg, or something pkg defines
-            modules.add(node.module)
-            modules |= {f"{node.module}.{a.name}" for a in node.names}
+# -- which code runs as which role ------------------------------------------------------------
+
+
+def package_modules() -> dict[str, Path]:
+    """Every module of the package, walked recursively: dotted name -> file."""
+    modules = {}
+    for path in sorted(PACKAGE_ROOT.rglob("*.py")):
+        parts = path.relative_to(PACKAGE_ROOT.parent).with_suffix("").parts
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
     return modules
 
 
+def _imported(path: Path, modules: dict[str, Path]) -> set[str]:
+    """The package modules a file imports anywhere in it (inside functions too: DAG files do)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level:
+            base = ".".join(path.relative_to(PACKAGE_ROOT.parent).with_suffix("").parts[: -node.level])
+            module = f"{base}.{node.module}" if node.module else base
+            found |= {module, *(f"{module}.{alias.name}" for alias in node.names)}
+    # Importing a.b.c runs a/__init__.py and a/b/__init__.py too.
+    return {".".join(name.split(".")[:n]) for name in found for n in range(1, name.count(".") + 2)} & modules.keys()
+
+
 def dag_modules() -> list[Path]:
-    """The DAG files and every package module they import, directly or not (imports inside
-    functions included: that is where DAG files import)."""
+    """The DAG files and every package module they import, directly or not."""
+    modules = package_modules()
     files = sorted((REPO / "dags").glob("*.py"))
-    todo = set().union(*(_imported_modules(f) for f in files)) if files else set()
-    found: dict[str, Path] = {}
+    seen: set[str] = set()
+    todo = set().union(*(_imported(f, modules) for f in files))
     while todo:
-        module = todo.pop()
-        path = _module_file(module)
-        if module in found or path is None:
-            continue
-        found[module] = path
-        todo |= _imported_modules(path) - set(found)
-    return files + [found[m] for m in sorted(found)]
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo |= _imported(modules[name], modules) - seen
+    return files + [modules[name] for name in sorted(seen)]
 
 
-def _module_file(module: str) -> Path | None:
-    base = REPO / "plugins" / module.replace(".", "/")
-    for path in (base.with_suffix(".py"), base / "__init__.py"):
-        if path.exists():
-            return path
-    return None
+@functools.cache
+def policy(role: str) -> dict:
+    return deploy.role_policy(role, STACK, ACCOUNT, REGION)
 
 
-def policy(name: str) -> dict:
-    return json.loads((IAM / name).read_text())
+@functools.cache
+def lake() -> dict[str, str]:
+    return deploy.lake_names(STACK, ACCOUNT, REGION)
+
+
+def _listed(value) -> list:
+    return [value] if isinstance(value, str) else list(value)
 
 
 def granted(document: dict, platform: bool = False) -> set[str]:
@@ -292,20 +339,82 @@ def granted(document: dict, platform: bool = False) -> set[str]:
     for statement in document["Statement"]:
         assert statement["Effect"] == "Allow"
         if statement.get("Sid", "").startswith("Platform") == platform:
-            listed = statement["Action"]
-            actions |= {listed} if isinstance(listed, str) else set(listed)
+            actions |= set(_listed(statement["Action"]))
     return actions
 
 
 def statements_granting(document: dict, action: str) -> list[dict]:
-    return [
-        s for s in document["Statement"] if action in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
-    ]
+    return [s for s in document["Statement"] if action in _listed(s["Action"])]
 
 
-def _resources(statement: dict) -> list[str]:
-    resource = statement.get("Resource", [])
-    return [resource] if isinstance(resource, str) else resource
+# -- a policy evaluator for what the templates use ---------------------------------------------
+
+
+def _wildcard(pattern: str, value: str, ignore_case: bool = False) -> bool:
+    """IAM's wildcards: * is any run of characters (slashes included), ? is one character."""
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, value, re.IGNORECASE if ignore_case else 0) is not None
+
+
+CONDITION_OPERATORS = {
+    "StringLike": lambda expected, actual: _wildcard(expected, actual),
+    "StringEquals": lambda expected, actual: expected == actual,
+    "Bool": lambda expected, actual: str(expected).lower() == str(actual).lower(),
+}
+
+
+def _conditions_hold(conditions: dict, context: dict[str, str]) -> bool:
+    """Every operator and every key must hold; any of a key's values may match. A key the request does
+    not have fails its condition (there are no ...IfExists operators here)."""
+    for operator, keys in conditions.items():
+        if operator not in CONDITION_OPERATORS:
+            raise NotImplementedError(f"the evaluator does not know the condition operator {operator}")
+        for key, expected in keys.items():
+            if key not in context:
+                return False
+            if not any(CONDITION_OPERATORS[operator](value, context[key]) for value in _listed(expected)):
+                return False
+    return True
+
+
+def allowed(document: dict, action: str, resource: str, context: dict[str, str] | None = None) -> bool:
+    """IAM's decision for one request under one identity policy: an explicit Deny wins, then any Allow."""
+    decision = False
+    for statement in document["Statement"]:
+        if "NotAction" in statement or "NotPrincipal" in statement:
+            raise NotImplementedError("the evaluator does not know NotAction/NotPrincipal")
+        if not any(_wildcard(pattern, action, ignore_case=True) for pattern in _listed(statement["Action"])):
+            continue
+        if "NotResource" in statement:
+            if any(_wildcard(pattern, resource) for pattern in _listed(statement["NotResource"])):
+                continue
+        elif not any(_wildcard(pattern, resource) for pattern in _listed(statement["Resource"])):
+            continue
+        if not _conditions_hold(statement.get("Condition", {}), context or {}):
+            continue
+        if statement["Effect"] == "Deny":
+            return False
+        decision = True
+    return decision
+
+
+def missing_key_answer(document: dict, bucket: str, key: str) -> int:
+    """What real S3 answers a GET or HEAD of ``key`` when it does not exist: 404 to a caller that may
+    read it and list it (the key is the s3:prefix the ListBucket condition sees), else 403."""
+    if not allowed(document, "s3:GetObject", f"arn:aws:s3:::{bucket}/{key}"):
+        return 403
+    if allowed(document, "s3:ListBucket", f"arn:aws:s3:::{bucket}", {"s3:prefix": key}):
+        return 404
+    return 403
+
+
+def may_list(document: dict, bucket: str, prefix: str) -> bool:
+    return allowed(document, "s3:ListBucket", f"arn:aws:s3:::{bucket}", {"s3:prefix": prefix})
+
+
+def bucket_and_prefix(uri: str) -> tuple[str, str]:
+    bucket, _, prefix = uri.removeprefix("s3://").partition("/")
+    return bucket, prefix.strip("/")
 
 
 # -- the scan itself can tell -----------------------------------------------------------------
@@ -374,9 +483,8 @@ def report(sql):
         "athena:GetQueryResults",
         "ssm:GetParameter",
         "secretsmanager:GetSecretValue",
-        "kms:Decrypt",
     } <= scan.actions
-    assert "s3:ListBucket" in scan.actions  # implied by Athena's results location
+    assert "s3:ListBucket" in scan.actions  # a HEAD ("is it there?") and Athena's results location need it
     assert scan_source("import boto3\nboto3.client('s3').put_object(Bucket='b', Key='k')\n").actions == {"s3:PutObject"}
 
 
@@ -385,73 +493,179 @@ def test_scan_refuses_what_it_cannot_follow():
     assert scan.unfollowed
 
 
-# -- the policies against the code ------------------------------------------------------------
+# -- which code runs as which role ------------------------------------------------------------
 
 
-def _compare(component: str, document: dict, scan: Scan) -> None:
+def test_the_package_is_walked_whole_and_every_module_calling_aws_runs_as_a_role():
+    modules = package_modules()
+    assert f"{PACKAGE}.storage" in modules or any(name.endswith(".storage") for name in modules), sorted(modules)
+    on_mwaa = set(dag_modules())
+    assert any(path.parent.name == "dags" for path in on_mwaa), "no DAG files found"
+    callers = {path for path in modules.values() if scan_files([path]).calls}
+    assert callers & on_mwaa, "the scan found no AWS call in what the DAGs import: the scan is broken"
+    unassigned = sorted(str(p.relative_to(REPO)) for p in callers - on_mwaa if p.stem not in RUN_BY_PEOPLE)
+    assert not unassigned, (
+        f"{unassigned} call AWS but no DAG imports them: say who runs them in RUN_BY_PEOPLE, or grant a role"
+    )
+    stems = {path.stem for path in callers - on_mwaa}
+    assert set(RUN_BY_PEOPLE) <= stems, f"stale RUN_BY_PEOPLE entries: {set(RUN_BY_PEOPLE) - stems}"
+
+
+def test_dag_closure_follows_subpackages_and_relative_imports(tmp_path, monkeypatch):
+    root = tmp_path / "plugins" / PACKAGE
+    (root / "io").mkdir(parents=True)
+    (root / "__init__.py").write_text("")
+    (root / "io" / "__init__.py").write_text("from .s3 import put\n")
+    (root / "io" / "s3.py").write_text("from ..aws import client\ndef put():\n    client('s3').put_object()\n")
+    (root / "aws.py").write_text("")
+    (root / "unused.py").write_text("")
+    (tmp_path / "dags").mkdir()
+    (tmp_path / "dags" / "d.py").write_text("def task():\n    from telegram_pipeline import io\n")
+    monkeypatch.setattr(__import__(__name__), "REPO", tmp_path)
+    monkeypatch.setattr(__import__(__name__), "PACKAGE_ROOT", root)
+    names = sorted(p.relative_to(tmp_path).as_posix() for p in dag_modules())
+    assert names == [
+        "dags/d.py",
+        f"plugins/{PACKAGE}/__init__.py",
+        f"plugins/{PACKAGE}/aws.py",
+        f"plugins/{PACKAGE}/io/__init__.py",
+        f"plugins/{PACKAGE}/io/s3.py",
+    ]
+
+
+# -- the templates' roles against the code ----------------------------------------------------
+
+
+def _compare(role: str, component: str, scan: Scan) -> None:
     assert not scan.unfollowed, f"the IAM scan cannot follow these AWS calls of {component}: {scan.unfollowed}"
-    code = granted(document)
-    missing, extra = scan.actions - code, code - scan.actions
+    code = granted(policy(role))
+    not_granted = set(NOT_GRANTED[role])
+    assert not_granted <= scan.actions, f"stale NOT_GRANTED[{role!r}]: {sorted(not_granted - scan.actions)}"
+    missing, extra = scan.actions - not_granted - code, code - scan.actions
     assert not missing, (
-        f"{component} calls {sorted(missing)} (calls seen: {sorted(scan.calls)}) but its policy does not grant them"
+        f"{component} calls {sorted(missing)} (calls seen: {sorted(scan.calls)}) but the {role} role does not grant them"
     )
     assert not extra, (
-        f"{component}'s policy grants {sorted(extra)}, which its code never calls (calls seen: {sorted(scan.calls)})"
+        f"the {role} role grants {sorted(extra)}, which {component} never calls (calls seen: {sorted(scan.calls)})"
     )
+    assert not not_granted & code, f"the {role} role grants {sorted(not_granted & code)}, listed as not granted"
 
 
-def test_lambda_policy_grants_exactly_what_the_handler_calls():
-    handler = REPO / "lambda" / "handler.py"
-    if not handler.exists():
-        pytest.skip("lambda/handler.py is not there yet")
-    document = policy("lambda-role.json")
-    scan = scan_files([handler])
-    assert "s3:PutObject" in scan.actions, "the scan found no put_object in the handler: the scan is broken"
-    _compare("lambda/handler.py", document, scan)
+def test_webhook_role_grants_exactly_what_the_handler_calls():
+    scan = scan_files([REPO / "lambda" / "handler.py"])
+    assert {"s3:PutObject", "secretsmanager:GetSecretValue"} <= scan.actions, "the scan missed the handler's calls"
+    _compare("webhook", "lambda/handler.py", scan)
 
 
-def test_lambda_policy_writes_only_under_the_raw_prefix():
-    document = policy("lambda-role.json")
+def test_mwaa_role_grants_exactly_what_the_dags_call():
+    files = dag_modules()
+    _compare("mwaa", "the DAGs (" + ", ".join(str(p.relative_to(REPO)) for p in files) + ")", scan_files(files))
+
+
+def test_webhook_role_writes_only_under_the_raw_prefix_and_lists_only_markers():
+    document = policy("webhook")
+    raw = lake()["RawBucket"]
     every_action = granted(document) | granted(document, platform=True)
     assert not any("*" in action for action in every_action)
-    assert not {"s3:DeleteObject", "s3:GetObject", "s3:ListBucket"} & every_action - granted(document)
     assert "s3:DeleteObject" not in every_action
     for statement in statements_granting(document, "s3:PutObject"):
-        for resource in _resources(statement):
-            assert resource.startswith("arn:aws:s3:::${RawBucket}/${RawPrefix}/"), resource
+        for resource in _listed(statement["Resource"]):
+            assert resource.startswith(f"arn:aws:s3:::{raw}/raw/"), resource
     for statement in document["Statement"]:
-        assert "*" not in _resources(statement), statement["Sid"]
+        assert "*" not in _listed(statement["Resource"]), statement["Sid"]
+    assert not may_list(document, raw, "raw/context_date=2026-01-01/"), "the webhook may list the raw zone"
+    assert not may_list(document, raw, "raw/"), "the webhook may list the raw zone"
+    assert may_list(document, raw, "raw/_migrations/-1001234567890.json")
 
 
-def test_mwaa_policy_grants_exactly_what_the_dags_call():
-    files = dag_modules()
-    if not any(path.parent.name == "dags" for path in files):
-        pytest.skip("no DAG files yet")
-    document = policy("mwaa-execution-role.json")
-    _compare("the DAGs (" + ", ".join(str(p.relative_to(REPO)) for p in files) + ")", document, scan_files(files))
-
-
-def test_mwaa_policy_never_writes_the_raw_zone_and_keeps_wildcards_to_the_platform():
-    document = policy("mwaa-execution-role.json")
+def test_mwaa_role_never_writes_the_raw_zone_and_keeps_wildcards_to_the_platform():
+    document = policy("mwaa")
+    raw = lake()["RawBucket"]
     for action in ("s3:PutObject", "s3:DeleteObject"):
+        assert not allowed(document, action, f"arn:aws:s3:::{raw}/raw/context_date=2026-01-01/1.json")
         for statement in statements_granting(document, action):
-            for resource in _resources(statement):
-                assert "${RawPrefix}" not in resource, f"{action} on the raw zone: {resource}"
+            for resource in _listed(statement["Resource"]):
+                assert f":::{raw}" not in resource, f"{action} on the raw bucket: {resource}"
     for statement in document["Statement"]:
         if statement["Sid"].startswith("Platform"):
             continue
-        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-        assert not any("*" in action for action in actions), statement["Sid"]
-        assert "*" not in _resources(statement), statement["Sid"]
+        assert not any("*" in action for action in _listed(statement["Action"])), statement["Sid"]
+        assert "*" not in _listed(statement["Resource"]), statement["Sid"]
 
 
-@pytest.mark.parametrize("name", ["lambda-role.json", "mwaa-execution-role.json"])
-def test_every_placeholder_and_platform_statement_is_documented(name):
-    text = (IAM / name).read_text()
-    readme = (IAM / "README.md").read_text()
-    for placeholder in sorted(set(re.findall(r"\$\{([A-Za-z:]+)\}", text))):
-        assert f"${{{placeholder}}}" in readme, f"{placeholder} of {name} is not explained in include/iam/README.md"
-    for statement in policy(name)["Statement"]:
-        assert statement["Sid"] in readme, (
-            f"statement {statement['Sid']} of {name} is not explained in include/iam/README.md"
+@pytest.mark.parametrize("role", ["webhook", "mwaa"])
+def test_every_statement_is_explained_in_include_iam(role):
+    readme = (REPO / "include" / "iam" / "README.md").read_text()
+    for statement in policy(role)["Statement"]:
+        assert f"`{statement['Sid']}`" in readme, (
+            f"statement {statement['Sid']} of the {role} role is not in include/iam/README.md"
         )
+
+
+# -- missing keys under real S3 semantics ------------------------------------------------------
+
+
+def test_the_evaluator_decides_as_aws_does():
+    document = {
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/curated/*"},
+            {
+                "Effect": "Allow",
+                "Action": ["s3:ListBucket"],
+                "Resource": "arn:aws:s3:::b",
+                "Condition": {"StringLike": {"s3:prefix": ["curated/*"]}},
+            },
+            {"Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::b/curated/secret/*"},
+        ]
+    }
+    # The brief's case: a prefix condition like curated/* still gives 404 for a missing key under it.
+    assert missing_key_answer(document, "b", "curated/_manifests/messages/context_date=2026-01-01.json") == 404
+    assert missing_key_answer(document, "b", "reports/x.json") == 403  # no GetObject there
+    assert missing_key_answer(document, "b", "curated/secret/x") == 403  # an explicit Deny wins
+    assert may_list(document, "b", "curated/") and not may_list(document, "b", "curated")
+    assert not allowed(document, "s3:ListBucket", "arn:aws:s3:::b")  # no prefix in the request: no match
+    without_list = {"Statement": document["Statement"][:1]}
+    assert missing_key_answer(without_list, "b", "curated/x") == 403  # the 403 moto never gives
+    assert _wildcard("a?c*", "abc/d/e") and not _wildcard("a?c", "ac")
+    assert allowed({"Statement": [{"Effect": "Allow", "Action": "S3:Get*", "Resource": "*"}]}, "s3:GetObject", "x")
+    with pytest.raises(NotImplementedError):
+        allowed(
+            {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"IpAddress": {}}}]},
+            "s3:GetObject",
+            "x",
+        )
+
+
+def test_the_webhook_tells_a_missing_migration_marker_from_a_denial():
+    env = deploy.Renderer(deploy.load_template("webhook.yaml"), {"Name": STACK, **lake()}, ACCOUNT, REGION, STACK)
+    variables = env.render(env.template["Resources"]["Function"]["Properties"]["Environment"]["Variables"])
+    bucket, prefix = bucket_and_prefix(variables["RAW_URI"])
+    document = policy("webhook")
+    marker = f"{prefix}/{handler._migration_key(-1001234567890)}"
+    assert missing_key_answer(document, bucket, marker) == 404
+    # Anything else it may not read stays a 403, a real denial.
+    assert missing_key_answer(document, bucket, f"{prefix}/context_date=2026-01-01/1.json") == 403
+
+
+def test_the_dags_see_404_for_every_key_they_may_read_before_it_exists():
+    choices = SimpleNamespace(timezone="UTC", start_date="2026-01-01", report_engine="duckdb")
+    settings = deploy.pipeline_settings(lake(), choices)
+    document = policy("mwaa")
+    day = date(2026, 1, 1)
+    curated_bucket, curated = bucket_and_prefix(settings["CURATED_URI"])
+    raw_bucket, raw = bucket_and_prefix(settings["RAW_URI"])
+    missing = {
+        "the day's manifest (first run of every day)": (curated_bucket, f"{curated}/{layout.manifest_key(day)}"),
+        "a curated partition the reports look up": (curated_bucket, f"{curated}/{layout.partition_key(day)}"),
+    }
+    for what, (bucket, key) in missing.items():
+        assert missing_key_answer(document, bucket, key) == 404, f"{what}: s3://{bucket}/{key} would answer 403"
+    # pyarrow's get_file_info on a missing file then lists "key/" to ask whether it is a folder.
+    assert may_list(document, curated_bucket, f"{curated}/{layout.partition_key(day)}/")
+    for uri in ("RAW_URI", "CURATED_URI", "REPORTS_URI", "QUARANTINE_URI", "ATHENA_OUTPUT_URI"):
+        bucket, prefix = bucket_and_prefix(settings[uri])
+        assert may_list(document, bucket, f"{prefix}/"), f"the DAGs may not list {settings[uri]}"
+    assert may_list(document, raw_bucket, f"{raw}/{layout.raw_prefix(day)}/")
+    # Outside its zones the role is refused: the lake bucket's root, another prefix.
+    assert not may_list(document, curated_bucket, "")
+    assert missing_key_answer(document, curated_bucket, "elsewhere/x.json") == 403
