@@ -152,7 +152,7 @@ class Renderer:
             if function == "Fn::Select":
                 return self.render(argument[1])[int(argument[0])]
             if function.startswith("Fn::"):
-                raise ValueError(f"{function} is not rendered before the stack is deployed")
+                raise ValueError(f"{function} {argument} has no value before the stack is deployed")
         return {key: self.render(item) for key, item in value.items()}
 
 
@@ -278,8 +278,9 @@ class Stacks:
         if status is None:
             print(f"{name}: creating ({template})")
             # A failed creation removes what it made, so that the next run starts clean.
-            self.cfn.create_stack(**request, OnFailure="DELETE")
-            final = self._follow(name, set())
+            # Followed by its id: once a failed creation is deleted, its name no longer finds it.
+            stack_id = self.cfn.create_stack(**request, OnFailure="DELETE")["StackId"]
+            final = self._follow(stack_id, set())
         else:
             change_set = f"deploy-{time.strftime('%Y%m%d-%H%M%S')}"
             self.cfn.create_change_set(**request, ChangeSetName=change_set, ChangeSetType="UPDATE")
@@ -443,71 +444,62 @@ def deploy(args: argparse.Namespace) -> int:
     check_choices(args)
     aws = Aws(args.region)
     stacks, names = Stacks(aws, args.poll_seconds), stack_names(args.stack)
-    dist = Path(args.dist)
     print(f"Deploying {args.stack} to account {aws.account}, region {aws.region}")
-
     lake = stacks.deploy(names["lake"], "lake.yaml", {"Name": args.stack})
     # The first day there can be data, and the same on every later deploy (a new startup.sh restarts MWAA).
     args.start_date = args.start_date or stacks.created_on(names["lake"], args.timezone)
     source = Bucket(aws, lake["SourceBucket"])
-
-    archive = build("lambda", dist / "lambda.zip").read_bytes()
-    code_key = f"lambda/handler-{hashlib.sha256(archive).hexdigest()[:16]}.zip"
-    source.put(code_key, archive)
-    webhook = stacks.deploy(
-        names["webhook"],
-        "webhook.yaml",
-        {
-            "Name": args.stack,
-            "RawBucket": lake["RawBucket"],
-            "SourceBucket": lake["SourceBucket"],
-            "CodeKey": code_key,
-            "AllowedChatIds": args.chat_ids,
-            "Timezone": args.timezone,
-        },
-    )
-
-    airflow_url = ""
-    if args.mwaa:
-        if args.subnets:
-            vpc, subnets = args.vpc, args.subnets
-        else:
-            network = stacks.deploy(names["network"], "network.yaml", {"Name": args.stack})
-            vpc, subnets = network["VpcId"], network["PrivateSubnetIds"]
-        role = stacks.deploy(
-            names["mwaa-role"],
-            "mwaa-role.yaml",
-            {
-                "Name": args.stack,
-                **{k: lake[k] for k in ("RawBucket", "LakeBucket", "SourceBucket", "GlueDatabase", "AthenaWorkGroup")},
-            },
-        )
-        bundle = build("mwaa", dist / "mwaa", pipeline_settings(lake, args))
-        source.sync(bundle / "dags", "dags")
-        versions = {
-            name: source.put(name, (bundle / name).read_bytes())
-            for name in ("plugins.zip", "requirements.txt", "startup.sh")
-        }
-        print(f"{names['mwaa']}: an environment takes 20-30 minutes to create, and an update about as long")
-        airflow = stacks.deploy(
-            names["mwaa"],
-            "mwaa.yaml",
-            {
-                "Name": args.stack,
-                "ExecutionRoleArn": role["ExecutionRoleArn"],
-                "SourceBucket": lake["SourceBucket"],
-                "VpcId": vpc,
-                "SubnetIds": subnets,
-                "PluginsVersion": versions["plugins.zip"],
-                "RequirementsVersion": versions["requirements.txt"],
-                "StartupScriptVersion": versions["startup.sh"],
-                "EnvironmentClass": args.environment_class,
-            },
-        )
-        airflow_url = airflow.get("WebserverUrl", "")
-
+    webhook = deploy_webhook(stacks, names["webhook"], source, lake, args)
+    airflow_url = deploy_airflow(stacks, names, source, lake, args) if args.mwaa else ""
     print_next_steps(args, aws, lake, webhook, airflow_url)
     return 0
+
+
+def deploy_webhook(stacks: Stacks, name: str, source: Bucket, lake: dict[str, str], args) -> dict[str, str]:
+    archive = build("lambda", Path(args.dist) / "lambda.zip").read_bytes()
+    code_key = f"lambda/handler-{hashlib.sha256(archive).hexdigest()[:16]}.zip"
+    source.put(code_key, archive)
+    parameters = {
+        "Name": args.stack,
+        "RawBucket": lake["RawBucket"],
+        "SourceBucket": lake["SourceBucket"],
+        "CodeKey": code_key,
+        "AllowedChatIds": args.chat_ids,
+        "Timezone": args.timezone,
+    }
+    return stacks.deploy(name, "webhook.yaml", parameters)
+
+
+def deploy_airflow(stacks: Stacks, names: dict[str, str], source: Bucket, lake: dict[str, str], args) -> str:
+    """The network (unless given), the execution role, the bundle and the environment; the UI's URL."""
+    if args.subnets:
+        vpc, subnets = args.vpc, args.subnets
+    else:
+        network = stacks.deploy(names["network"], "network.yaml", {"Name": args.stack})
+        vpc, subnets = network["VpcId"], network["PrivateSubnetIds"]
+    lake_names_used = ("RawBucket", "LakeBucket", "SourceBucket", "GlueDatabase", "AthenaWorkGroup")
+    role = stacks.deploy(
+        names["mwaa-role"], "mwaa-role.yaml", {"Name": args.stack, **{k: lake[k] for k in lake_names_used}}
+    )
+    bundle = build("mwaa", Path(args.dist) / "mwaa", pipeline_settings(lake, args))
+    source.sync(bundle / "dags", "dags")
+    versions = {
+        name: source.put(name, (bundle / name).read_bytes())
+        for name in ("plugins.zip", "requirements.txt", "startup.sh")
+    }
+    print(f"{names['mwaa']}: an environment takes 20-30 minutes to create, and an update about as long")
+    parameters = {
+        "Name": args.stack,
+        "ExecutionRoleArn": role["ExecutionRoleArn"],
+        "SourceBucket": lake["SourceBucket"],
+        "VpcId": vpc,
+        "SubnetIds": subnets,
+        "PluginsVersion": versions["plugins.zip"],
+        "RequirementsVersion": versions["requirements.txt"],
+        "StartupScriptVersion": versions["startup.sh"],
+        "EnvironmentClass": args.environment_class,
+    }
+    return stacks.deploy(names["mwaa"], "mwaa.yaml", parameters).get("WebserverUrl", "")
 
 
 def print_next_steps(args, aws: Aws, lake: dict[str, str], webhook: dict[str, str], airflow_url: str) -> None:
