@@ -11,19 +11,26 @@
 from __future__ import annotations
 
 import ast
+import json
 import os
 import subprocess
 import sys
 import uuid
 import zipfile
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import boto3
 import deploy
+import handler
 import pytest
 from moto.cloudformation.parsing import get_model_map
+from telegram_pipeline import cli
 
-from tests.conftest import REPO
+from tests.conftest import FIXTURES, REPO
+from tests.reliability_helpers import event
+from tests.test_webhook_setup import TOKEN, FakeTelegram
 
 # moto warns for each resource it skips; the test below lists them instead.
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse .* not supported by moto:UserWarning")
@@ -257,6 +264,51 @@ def test_deploy_creates_lake_and_webhook_on_moto_then_changes_nothing(moto_accou
     assert code == 0, again + err
     assert f"{stack}-lake: up to date" in again and f"{stack}-webhook: up to date" in again
     assert "uploaded" not in again
+
+
+def test_the_deployed_webhook_and_webhook_set_share_the_generated_secret(moto_account, tmp_path, capsys, monkeypatch):
+    stack = new_stack()
+    code, out, err = run_deploy(
+        capsys,
+        *("deploy", "--stack", stack, "--region", REGION, "--mwaa", "no", "--dist", str(tmp_path)),
+        *("--chat-ids=-1001234567890", "--timezone", "America/Sao_Paulo"),
+    )
+    assert code == 0, out + err
+    outputs = deploy.Stacks(moto_account).outputs(f"{stack}-webhook")
+    # moto cannot create the secret; made here as CloudFormation would, from the template's options.
+    (props,) = resources("webhook.yaml", "AWS::SecretsManager::Secret").values()
+    renderer = deploy.Renderer(template("webhook.yaml"), {"Name": stack}, ACCOUNT, REGION, f"{stack}-webhook")
+    secrets = client("secretsmanager")
+    secret = secrets.get_random_password(**props["GenerateSecretString"])["RandomPassword"]
+    secrets.create_secret(Name=renderer.render(props["Name"]), SecretString=secret)
+
+    # The function, with the environment the stack gave it, stores an update sent with that secret.
+    variables = client("lambda").get_function_configuration(FunctionName=outputs["FunctionName"])["Environment"]
+    env = {**variables["Variables"], "AWS_ENDPOINT_URL": os.environ["AWS_ENDPOINT_URL"], "AWS_REGION": REGION}
+    body = (FIXTURES / "telegram" / "message_text_supergroup.json").read_bytes()
+    handler.reset_caches()
+    assert handler.handle(event(body, token=secret), env=env)["statusCode"] == 200
+    assert handler.handle(event(body, token=secret[:-1]), env=env)["statusCode"] == 403
+    raw = deploy.lake_names(stack, ACCOUNT, REGION)["RawBucket"]
+    sent = json.loads(body)
+    day = datetime.fromtimestamp(sent["message"]["date"], ZoneInfo("America/Sao_Paulo")).date()
+    key = f"raw/context_date={day}/{sent['update_id']}.json"
+    assert client("s3").get_object(Bucket=raw, Key=key)["Body"].read() == body
+    capsys.readouterr()
+
+    # `webhook set`, given only the stack's output, reads the same secret and never shows it.
+    telegram = FakeTelegram()
+    telegram.thread.start()
+    try:
+        monkeypatch.setenv("TELEGRAM_API_URL", telegram.url)
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+        monkeypatch.setenv("WEBHOOK_SECRET_PARAM", outputs["WebhookSecretParam"])
+        assert cli.main(["webhook", "set", "https://abc.execute-api.us-east-1.amazonaws.com/webhook"]) == 0
+    finally:
+        telegram.httpd.shutdown()
+        telegram.httpd.server_close()
+    assert telegram.requests[0][1]["secret_token"] == secret
+    assert secret not in "".join(capsys.readouterr())
 
 
 def test_network_and_mwaa_role_stacks_on_moto(moto_account):
