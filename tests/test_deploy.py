@@ -185,6 +185,13 @@ def test_the_mwaa_environment_runs_the_uploaded_bundle_in_private_subnets():
     assert ingress["SourceSecurityGroupId"] == ingress["GroupId"] == {"Ref": "SecurityGroup"}
 
 
+def test_policy_prints_a_roles_policy_with_the_names_filled_in(capsys):
+    code = deploy.main(["policy", "mwaa", "--stack", "acme", "--region", REGION, "--account", ACCOUNT])
+    printed = capsys.readouterr().out
+    assert code == 0 and json.loads(printed) == deploy.role_policy("mwaa", "acme", ACCOUNT, REGION)
+    assert "${" not in printed and "arn:aws:s3:::acme-raw-123456789012-us-east-1/raw/*" in printed
+
+
 def test_the_renderer_refuses_what_only_a_deployed_stack_knows():
     renderer = deploy.Renderer(template("webhook.yaml"), {"Name": "acme"}, ACCOUNT, REGION, "acme-webhook")
     assert renderer.render({"Fn::Sub": "${Name}-${AWS::Region}-${!Literal}"}) == "acme-us-east-1-${Literal}"

@@ -578,6 +578,14 @@ def test_webhook_role_writes_only_under_the_raw_prefix_and_lists_only_markers():
     assert may_list(document, raw, "raw/_migrations/-1001234567890.json")
 
 
+def test_webhook_role_reads_only_its_own_secret():
+    document = policy("webhook")
+    arn = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{STACK}-webhook-secret"
+    assert allowed(document, "secretsmanager:GetSecretValue", f"{arn}-AbC123")  # AWS adds six characters
+    assert not allowed(document, "secretsmanager:GetSecretValue", f"{arn}-other-AbC123")
+    assert not allowed(document, "secretsmanager:GetSecretValue", f"{arn.replace(STACK, 'other')}-AbC123")
+
+
 def test_mwaa_role_never_writes_the_raw_zone_and_keeps_wildcards_to_the_platform():
     document = policy("mwaa")
     raw = lake()["RawBucket"]
