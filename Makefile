@@ -103,12 +103,12 @@ lambda-zip:
 # Empty settings take deploy.py's defaults. Without credentials both say what is missing and change nothing.
 STACK ?= telegram
 deploy: venv
-	$(BIN)/python include/deploy/deploy.py deploy --stack="$(STACK)" --region="$(REGION)" --chat-ids="$(CHAT_IDS)" \
+	@$(BIN)/python include/deploy/deploy.py deploy --stack="$(STACK)" --region="$(REGION)" --chat-ids="$(CHAT_IDS)" \
 		--timezone="$(TIMEZONE)" --start-date="$(START_DATE)" --report-engine="$(REPORT_ENGINE)" \
 		--environment-class="$(ENV_CLASS)" --vpc="$(VPC)" --subnets="$(SUBNETS)" --mwaa="$(or $(MWAA),yes)"
 
 destroy: venv
-	$(BIN)/python include/deploy/deploy.py destroy --stack="$(STACK)" --region="$(REGION)" \
+	@$(BIN)/python include/deploy/deploy.py destroy --stack="$(STACK)" --region="$(REGION)" \
 		--empty-buckets="$(or $(EMPTY_BUCKETS),no)"
 
 clean:
