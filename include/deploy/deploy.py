@@ -12,8 +12,8 @@ The stacks, from the templates beside this file, in the order they are deployed:
     NAME-mwaa-role  mwaa-role.yaml  the MWAA execution role
     NAME-mwaa       mwaa.yaml       the MWAA environment and its security group
 
-Each is created or updated through a change set, as ``aws cloudformation deploy`` does: the changes are
-printed, executed, and the stack's events followed until it is done. Before the webhook, the Lambda zip
+Each is created, or updated through a change set as ``aws cloudformation deploy`` does (its changes
+printed, then executed; nothing done when nothing changed), and its events followed until it is done. Before the webhook, the Lambda zip
 is built and uploaded under a name that is its hash (new code, new key, an updated function); before
 MWAA, the bundle is built with the lake's names in ``startup.sh`` and uploaded, each file only when it
 changed (a new object version restarts the environment). ``policy`` prints a role's policy with every
