@@ -7,6 +7,16 @@ UV_VERSION := 0.13.9
 # The lock is resolved as the index stood on this day, so `make lock` gives the same versions every time.
 LOCK_DATE := 2026-11-20T00:00:00Z
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+# What Amazon MWAA 3.3.1 has (../shared/mwaa/3.3.1/README.md): Airflow's constraints for Python 3.12, the pins
+# MWAA never lets a requirements.txt override, and every package of its image. The lock obeys all three.
+MWAA_DIR ?= ../shared/mwaa/3.3.1
+MWAA_PYTHON_VERSION := 3.12
+# MWAA's Python for the venv where this machine has it (on PATH, or under pyenv), else $(PYTHON).
+PYTHON_312 := $(shell for candidate in python3.12 \
+		$$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12*/bin/python3.12 2>/dev/null | sort -V | tail -1); do \
+	"$$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null && { command -v "$$candidate"; break; }; \
+	done)
+VENV_PYTHON ?= $(or $(PYTHON_312),$(PYTHON))
 
 export PYTHONPATH := $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
@@ -37,15 +47,25 @@ help:
 
 
 lock: $(UV)
-	$(UV) pip compile requirements-dev.in -o requirements-dev.lock --python-version 3.11 \
-		--exclude-newer $(LOCK_DATE) --no-header --quiet
+	$(UV) pip compile requirements-dev.in -o requirements-dev.lock --python-version $(MWAA_PYTHON_VERSION) \
+		--constraint $(MWAA_DIR)/constraints-3.12.txt --constraint $(MWAA_DIR)/mwaa_essential_constraints.txt \
+		--constraint $(MWAA_DIR)/image-packages.txt --exclude-newer $(LOCK_DATE) --no-header --quiet
 
+# A venv of another Python than the one chosen now (an older checkout's 3.11) is made again.
 $(BIN)/.installed: requirements-dev.lock | $(UV)
-	test -x $(BIN)/python || $(UV) venv -q --python $(PYTHON) $(VENV)
+	@want=$$("$(VENV_PYTHON)" -c 'import sys; print(sys.version)') || { echo "no $(VENV_PYTHON)"; exit 1; }; \
+	have=$$($(BIN)/python -c 'import sys; print(sys.version)' 2>/dev/null); \
+	if [ "$$have" != "$$want" ]; then rm -rf $(VENV) && $(UV) venv -q --python "$(VENV_PYTHON)" $(VENV); fi
 	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(UV) pip sync -q --compile-bytecode requirements-dev.lock
 	touch $@
 
 venv: $(BIN)/.installed
+	@version=$$($(BIN)/python -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])'); \
+	case "$$version" in \
+	$(MWAA_PYTHON_VERSION).*) echo "venv: Python $$version (MWAA's $(MWAA_PYTHON_VERSION)) from $(VENV_PYTHON)";; \
+	*) echo "venv: Python $$version from $(VENV_PYTHON): no Python $(MWAA_PYTHON_VERSION) on this machine, so not MWAA's;" \
+		"the MWAA install check (tests/test_mwaa_install.py) will fail";; \
+	esac
 
 # A throwaway AIRFLOW_HOME per run, so that runs side by side never share a metadata DB.
 test: venv
