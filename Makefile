@@ -82,12 +82,16 @@ lint: venv
 demo: venv
 	$(BIN)/python -m telegram_pipeline.dev.demo $(DEMO_ARGS)
 
-# Headless Chromium from Debian, for the tests that look at pages in a real browser (skipped without it).
+# Headless Chromium from Debian, for the tests that look at pages in a real browser (skipped without it,
+# failed without it under CI=true). Fails loudly when it cannot install it.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
-		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
-		else echo "chromium is not installed: the browser tests will be skipped (apt-get install chromium)"; fi; }
+		if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then \
+			echo "make browser: chromium is missing and only root with apt-get can install it (apt-get install chromium)" >&2; exit 1; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+			|| { echo "make browser: apt-get could not install chromium" >&2; exit 1; }; \
+		command -v chromium >/dev/null || { echo "make browser: chromium installed but not on PATH" >&2; exit 1; }; }
+	@echo "browser: $$(chromium --version 2>/dev/null || echo chromium)"
 
 # Figures, not pass/fail tests: see the README's Reliability section and each issue's benchmark.
 bench: venv

@@ -39,8 +39,16 @@ _OWN_AIRFLOW_HOME = "AIRFLOW_HOME" not in os.environ
 if _OWN_AIRFLOW_HOME:
     os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="airflow-test-")
 
+from hypothesis import settings as hypothesis_settings  # noqa: E402
 from telegram_pipeline import config  # noqa: E402
 from telegram_pipeline.lake import aws  # noqa: E402
+
+from tests.needs import CI  # noqa: E402
+
+# In CI a property test explores the same examples on every run, so a red build is reproducible from its
+# log and never flickers: derandomized, no example database, and no deadline on a shared, noisy machine.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if CI else "default"))
 
 
 def free_port() -> int:

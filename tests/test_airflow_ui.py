@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import needs
 from tests.conftest import REPO, free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
@@ -102,7 +103,7 @@ def standalone():
         cwd=REPO, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     yield {"process": process, "port": port, "log": log, "home": home}
-    for pid in processes_of(home):
+    for pid in processes_of(home, process.pid):
         os.kill(pid, signal.SIGKILL)
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGKILL)
@@ -110,14 +111,17 @@ def standalone():
     shutil.rmtree(home, ignore_errors=True)
 
 
-def processes_of(home: Path) -> list[int]:
-    """The processes running with this AIRFLOW_HOME: the ones this test started, and no one else's."""
+def processes_of(home: Path, session: int) -> list[int]:
+    """The processes running with this AIRFLOW_HOME or in the session `make airflow` started: the ones this
+    test started, and no one else's. The API server rewrites its title over its environment (setproctitle),
+    so only its session tells it apart."""
     marker = f"AIRFLOW_HOME={home}".encode() + b"\0"
     found = []
     for proc in Path("/proc").iterdir():
         if proc.name.isdigit():
             try:
-                if marker in (proc / "environ").read_bytes() and (proc / "stat").read_text().split()[2] != "Z":
+                state, _, _, sid = (proc / "stat").read_text().rsplit(")", 1)[1].split()[:4]
+                if state != "Z" and (int(sid) == session or marker in (proc / "environ").read_bytes()):
                     found.append(int(proc.name))
             except OSError:
                 pass
@@ -159,8 +163,15 @@ def wait_for_http(url: str, timeout: float = 120) -> None:
     raise AssertionError(f"{url} never answered")
 
 
-@pytest.mark.skipif(not CHROMIUM, reason="chromium is not installed (make browser)")
-def test_make_airflow_serves_both_dags_and_stops_on_ctrl_c(standalone, tmp_path):
+@pytest.fixture
+def chromium() -> str:
+    """Asked for before `standalone`, so a missing browser skips (or, in CI, fails) before Airflow starts."""
+    if not CHROMIUM:
+        needs.missing("chromium is not installed (make browser)")
+    return CHROMIUM
+
+
+def test_make_airflow_serves_both_dags_and_stops_on_ctrl_c(chromium, standalone, tmp_path):
     base = f"http://127.0.0.1:{standalone['port']}"
     password = wait_for_password(standalone["log"], standalone["process"])
     wait_for_http(f"{base}/api/v2/version")
@@ -217,13 +228,15 @@ def test_make_airflow_serves_both_dags_and_stops_on_ctrl_c(standalone, tmp_path)
     assert state == "success", standalone["log"].read_text(errors="replace")[-4000:]
 
     process = standalone["process"]
-    assert processes_of(standalone["home"])
+    assert processes_of(standalone["home"], process.pid)
     os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in the terminal does: the whole foreground group
     stopped = threading.Event()
     threading.Thread(target=lambda: (process.wait(), stopped.set()), daemon=True).start()
     assert stopped.wait(60), "make airflow did not stop within 60 s of Ctrl-C"
     deadline = time.monotonic() + 15
-    while processes_of(standalone["home"]) and time.monotonic() < deadline:
+    while processes_of(standalone["home"], process.pid) and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert processes_of(standalone["home"]) == [], "Airflow processes were still running after make airflow stopped"
+    assert processes_of(standalone["home"], process.pid) == [], (
+        "Airflow processes were still running after make airflow stopped"
+    )
     assert "standalone | Complete" in standalone["log"].read_text(errors="replace")

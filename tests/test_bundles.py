@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from telegram_pipeline import config
 
+from tests import needs
 from tests.conftest import FIXTURES, REPO
 
 BUILD = REPO / "include" / "deploy" / "build.py"
@@ -143,24 +144,11 @@ def test_every_dag_imports_from_the_unpacked_bundle_alone(tmp_path, airflow_db):
     assert all(size > 0 for size in result["sql"].values())
 
 
-def python_3_12() -> str | None:
-    """A Python 3.12 interpreter, the Lambda runtime's version, when this machine has one."""
-    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
-    candidates = [shutil.which("python3.12"), *sorted(str(p) for p in pyenv.glob("3.12*/bin/python3.12"))]
-    for candidate in filter(None, candidates):
-        probe = subprocess.run(
-            [candidate, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True, text=True
-        )
-        if probe.returncode == 0 and probe.stdout.strip() == "(3, 12)":
-            return candidate
-    return None
-
-
 @pytest.mark.parametrize("runtime", ["this python", "python3.12"])
 def test_lambda_zip_holds_the_handler_and_its_rules_and_runs_from_the_zip(tmp_path, runtime):
-    python = sys.executable if runtime == "this python" else python_3_12()
+    python = sys.executable if runtime == "this python" else needs.python_3_12()
     if python is None:
-        pytest.skip("no Python 3.12 on this machine")
+        needs.missing("no Python 3.12 on this machine (the Lambda runtime's version)")
     archive = build("lambda", tmp_path / "lambda.zip")
     rules = sorted(p.name for p in (REPO / "plugins" / "telegram_pipeline" / "rules").glob("*.py"))
     assert zipfile.ZipFile(archive).namelist() == [
@@ -216,9 +204,9 @@ def test_make_targets_name_the_build(target):
 
 def test_the_mwaa_bundle_compiles_on_python_3_12(tmp_path):
     """MWAA runs Python 3.12: every module of the bundle at least compiles there."""
-    python = python_3_12()
+    python = needs.python_3_12()
     if python is None:
-        pytest.skip("no Python 3.12 on this machine")
+        needs.missing("no Python 3.12 on this machine (MWAA's version)")
     bundle = build("mwaa", tmp_path / "mwaa")
     zipfile.ZipFile(bundle / "plugins.zip").extractall(tmp_path / "plugins")
     done = subprocess.run(

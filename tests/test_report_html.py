@@ -14,6 +14,7 @@ from telegram_pipeline import config
 from telegram_pipeline.reports import build as reports
 from telegram_pipeline.reports import definitions
 
+from tests import needs
 from tests.test_reports import FIRST, LAST, Lake, local, write_scenario
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -105,8 +106,9 @@ def chromium(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (apt-get install chromium)")
 def test_chromium_renders_the_charts(page, tmp_path):
+    if not CHROMIUM.exists():
+        needs.missing("needs Debian's chromium (make browser)")
     result = chromium("--dump-dom", page.as_uri(), tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
     dom = parse(result.stdout)
