@@ -27,10 +27,10 @@ export AIRFLOW__CORE__UNIT_TEST_MODE := True
 .PHONY: help venv lock test lint browser demo airflow loadtest fuzz bench mwaa-bundle lambda-zip deploy destroy clean
 
 help:
-	@echo "make venv         create .venv from requirements-dev.lock (uv, bytecode compiled)"
+	@echo "make venv         create .venv from requirements-dev.lock (uv, bytecode compiled), on Python 3.12 where there is one"
 	@echo "make test         run the whole test suite (throwaway AIRFLOW_HOME, SQLite metadata DB)"
 	@echo "make lint         ruff over the code, Airflow 3 rules (AIR3) included"
-	@echo "make lock         re-resolve requirements-dev.lock from requirements-dev.in"
+	@echo "make lock         re-resolve requirements-dev.lock from requirements-dev.in for Python 3.12, within MWAA 3.3.1's pins"
 	@echo "make demo         the whole pipeline end to end on a simulated group"
 	@echo "make airflow      Airflow standalone on http://127.0.0.1:8080 with these DAGs (Ctrl-C stops it)"
 	@echo "make mwaa-bundle  dist/mwaa/: dags/ (with include/), plugins.zip, requirements.txt, startup.sh"
@@ -51,19 +51,21 @@ lock: $(UV)
 		--constraint $(MWAA_DIR)/constraints-3.12.txt --constraint $(MWAA_DIR)/mwaa_essential_constraints.txt \
 		--constraint $(MWAA_DIR)/image-packages.txt --exclude-newer $(LOCK_DATE) --no-header --quiet
 
-# A venv of another Python than the one chosen now (an older checkout's 3.11) is made again.
 $(BIN)/.installed: requirements-dev.lock | $(UV)
-	@want=$$("$(VENV_PYTHON)" -c 'import sys; print(sys.version)') || { echo "no $(VENV_PYTHON)"; exit 1; }; \
-	have=$$($(BIN)/python -c 'import sys; print(sys.version)' 2>/dev/null); \
-	if [ "$$have" != "$$want" ]; then rm -rf $(VENV) && $(UV) venv -q --python "$(VENV_PYTHON)" $(VENV); fi
+	test -x $(BIN)/python || $(UV) venv -q --python "$(VENV_PYTHON)" $(VENV)
 	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(UV) pip sync -q --compile-bytecode requirements-dev.lock
 	touch $@
 
-venv: $(BIN)/.installed
-	@version=$$($(BIN)/python -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])'); \
+# A venv of another Python than the one chosen now (an older checkout's 3.11, say) is made again.
+venv:
+	@want=$$("$(VENV_PYTHON)" -c 'import sys; print(sys.version)') || { echo "make venv: $(VENV_PYTHON) does not run" >&2; exit 1; }; \
+	have=$$($(BIN)/python -c 'import sys; print(sys.version)' 2>/dev/null) || true; \
+	if [ -n "$$have" ] && [ "$$have" != "$$want" ]; then echo "venv: made again with $(VENV_PYTHON)"; rm -rf $(VENV); fi
+	@$(MAKE) -s --no-print-directory $(BIN)/.installed
+	@read -r version base < <($(BIN)/python -c 'import sys; print("%d.%d.%d" % sys.version_info[:3], sys._base_executable)'); \
 	case "$$version" in \
-	$(MWAA_PYTHON_VERSION).*) echo "venv: Python $$version (MWAA's $(MWAA_PYTHON_VERSION)) from $(VENV_PYTHON)";; \
-	*) echo "venv: Python $$version from $(VENV_PYTHON): no Python $(MWAA_PYTHON_VERSION) on this machine, so not MWAA's;" \
+	$(MWAA_PYTHON_VERSION).*) echo "venv: Python $$version (MWAA's $(MWAA_PYTHON_VERSION)), $$base";; \
+	*) echo "venv: Python $$version, $$base: no Python $(MWAA_PYTHON_VERSION) on this machine, so not MWAA's;" \
 		"the MWAA install check (tests/test_mwaa_install.py) will fail";; \
 	esac
 
@@ -136,4 +138,4 @@ destroy: venv
 		--empty-buckets="$(or $(EMPTY_BUCKETS),no)"
 
 clean:
-	rm -rf dist .pytest_cache
+	rm -rf dist .pytest_cache .tools/mwaa-3.3.1

@@ -59,6 +59,8 @@ def test_mwaa_bundle_layout(tmp_path):
     assert "telegram_pipeline/__init__.py" in names and "telegram_pipeline/config.py" in names
     assert all(n.startswith("telegram_pipeline/") and "__pycache__" not in n for n in names if n != ".airflowignore")
     assert ".airflowignore" in names, "else Airflow runs telegram_pipeline/__main__.py as a plugin"
+    dev = [n for n in names if n.startswith("telegram_pipeline/dev/") or n == "telegram_pipeline/cli/dev.py"]
+    assert not dev, f"the development tools stay out of MWAA: {dev}"
     requirements = (bundle / "requirements.txt").read_text().splitlines()
     assert any(
         line.startswith("--constraint ") and "constraints-3.3.1/constraints-3.12.txt" in line for line in requirements

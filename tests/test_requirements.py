@@ -99,7 +99,11 @@ def shipped_imports(tmp_path) -> dict[str, set[str]]:
     """Top-level modules imported (at any depth of the code) by what the MWAA bundle ships: the DAG files
     and plugins.zip, as built by include/deploy/build.py. By module, the files importing it."""
     out = tmp_path / "mwaa"
-    subprocess.run([sys.executable, str(REPO / "include" / "deploy" / "build.py"), "mwaa", str(out)], check=True)
+    subprocess.run(
+        [sys.executable, str(REPO / "include" / "deploy" / "build.py"), "mwaa", str(out)],
+        check=True,
+        capture_output=True,
+    )
     sources = {f"dags/{p.relative_to(out / 'dags')}": p.read_text() for p in (out / "dags").rglob("*.py")}
     with zipfile.ZipFile(out / "plugins.zip") as archive:
         sources |= {name: archive.read(name).decode() for name in archive.namelist() if name.endswith(".py")}

@@ -25,6 +25,8 @@ sys.path.insert(0, str(REPO / "plugins"))
 from telegram_pipeline import config  # noqa: E402
 
 ZIP_DATE = (2020, 1, 1, 0, 0, 0)
+# Beside dev/: the CLI module of the development commands (serve, simulate), which imports dev/.
+DEV_ONLY = {"cli/dev.py"}
 # What the DAGs read on MWAA; the webhook's settings belong to the Lambda, not here.
 MWAA_SETTINGS = [
     "RAW_URI", "CURATED_URI", "REPORTS_URI", "QUARANTINE_URI", "TIMEZONE", "CATALOG", "GLUE_DATABASE",
@@ -97,11 +99,12 @@ def build_mwaa(out: Path, env: dict[str, str]) -> Path:
     # The DAG processor has no business walking the SQL folder.
     (dags / ".airflowignore").write_text("include/\n")
     package = REPO / "plugins" / "telegram_pipeline"
-    # The development tools (demo, simulator, local server) have no business on MWAA.
+    # The development tools (demo, simulator, local server) and their commands have no business on MWAA;
+    # every module left in the zip imports there (tests/test_mwaa_install.py imports each one).
     entries = [
         (f"telegram_pipeline/{p.relative_to(package).as_posix()}", p)
         for p in _files(package)
-        if p.relative_to(package).parts[0] != "dev"
+        if p.relative_to(package).parts[0] != "dev" and p.relative_to(package).as_posix() not in DEV_ONLY
     ]
     # MWAA unzips plugins.zip into the plugins folder, where Airflow would run every .py as a plugin.
     entries.append((".airflowignore", REPO / "plugins" / ".airflowignore"))
