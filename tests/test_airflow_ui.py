@@ -136,7 +136,7 @@ class Api:
         data = json.dumps(body).encode() if body is not None else None
         headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
         request = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)
-        return json.load(urllib.request.urlopen(request, timeout=20))
+        return json.load(urllib.request.urlopen(request, timeout=60))
 
 
 def wait_for_password(log: Path, process, timeout: float = 120) -> str:
@@ -206,11 +206,11 @@ def test_make_airflow_serves_both_dags_and_stops_on_ctrl_c(chromium, standalone,
         data=json.dumps({"username": "admin", "password": password}).encode(),
         headers={"Content-Type": "application/json"},
     )
-    token = json.load(urllib.request.urlopen(token_request, timeout=10))["access_token"]
+    token = json.load(urllib.request.urlopen(token_request, timeout=60))["access_token"]
     errors = json.load(
         urllib.request.urlopen(
             urllib.request.Request(f"{base}/api/v2/importErrors", headers={"Authorization": f"Bearer {token}"}),
-            timeout=10,
+            timeout=60,
         )
     )
     assert errors["total_entries"] == 0, errors
