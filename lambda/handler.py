@@ -11,7 +11,10 @@ Every good update from an allowed chat is stored verbatim at
 - 400 not a JSON object with a positive integer ``update_id``; 413 body above 1 MiB; 405 not POST.
 - 401 no secret header; 403 wrong secret. Nothing is parsed or stored before the secret matches.
 - 500 the handler is misconfigured (no secret, bad ALLOWED_CHAT_IDS/TIMEZONE): fixable, so Telegram
-  keeps retrying until it is fixed. 503 storage (or the secret's store) failed: Telegram retries.
+  keeps retrying until it is fixed. 503 storage (or the secret's store) failed, a migration marker
+  could not be looked up (S3's 403 included), or a token could not be checked against the secret read
+  again: Telegram retries. A 5xx always means "will succeed later": Telegram holds the chat's later
+  updates while one fails; what can never succeed gets a 4xx or 200.
 
 A group that becomes a supergroup changes its chat id. When an allowed group's update announces the
 move (``migrate_to_chat_id``, or ``migrate_from_chat_id`` in the new supergroup), a marker
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextvars
 import hmac
 import json
 import os
@@ -32,7 +36,7 @@ import uuid
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from telegram_pipeline.rules import days, settings, updates
+from telegram_pipeline.rules import days, s3, settings, updates
 
 MAX_BODY_BYTES = 1024 * 1024
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
@@ -102,24 +106,30 @@ class S3RawStore:
     def put(self, key: str, data: bytes) -> None:
         from botocore.exceptions import BotoCoreError, ClientError
 
+        url = f"s3://{self.bucket}/{self._key(key)}"
         try:
             self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data, ContentType="application/json")
-        except (BotoCoreError, ClientError) as exc:
-            raise StorageUnavailable(f"S3 put_object s3://{self.bucket}/{self._key(key)}: {exc}") from exc
+        except ClientError as exc:
+            raise StorageUnavailable(s3.describe("put_object", url, *s3.error_code(exc.response), str(exc))) from exc
+        except BotoCoreError as exc:
+            raise StorageUnavailable(f"S3 put_object {url}: {exc}") from exc
 
     def exists(self, key: str) -> bool:
         from botocore.exceptions import BotoCoreError, ClientError
 
+        url = f"s3://{self.bucket}/{self._key(key)}"
         try:
             self.client.head_object(Bucket=self.bucket, Key=self._key(key))
             return True
         except ClientError as exc:
-            # Without s3:ListBucket a missing object answers 403, not 404: both mean "no marker here".
-            if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") in (403, 404):
+            # A 404 is the only "no marker". A 403 is a denial (the role may not list _migrations/, or
+            # not read it): answering 200 would drop the update of a migrated group for good.
+            code, status = s3.error_code(exc.response)
+            if s3.is_not_found(code):
                 return False
-            raise StorageUnavailable(f"S3 head_object s3://{self.bucket}/{self._key(key)}: {exc}") from exc
+            raise StorageUnavailable(s3.describe("head_object", url, code, status)) from exc
         except BotoCoreError as exc:
-            raise StorageUnavailable(f"S3 head_object s3://{self.bucket}/{self._key(key)}: {exc}") from exc
+            raise StorageUnavailable(f"S3 head_object {url}: {exc}") from exc
 
 
 _clients: dict[tuple[str, str | None], object] = {}
@@ -172,12 +182,15 @@ _secrets: dict[str, tuple[str, float]] = {}
 _migrated_ids: set[int] = set()
 _not_migrated_until: dict[int, float] = {}
 _warned: set[str] = set()
+_cold_start = True
 
 
 def reset_caches() -> None:
-    """Forget everything kept per container (clients, stores, secret, migration lookups)."""
+    """Forget everything kept per container (clients, stores, secret, migration lookups): a cold start."""
+    global _cold_start
     for cache in (_clients, _stores, _secrets, _migrated_ids, _not_migrated_until, _warned):
         cache.clear()
+    _cold_start = True
 
 
 def _allowed_chat_ids(value: str) -> frozenset[int]:
@@ -240,10 +253,9 @@ def _token_matches(token: str, secret: str) -> bool:
 
 
 def _rotated_secret_matches(token: str, env) -> bool:
-    try:
-        return _token_matches(token, _secret(env, refresh=True))
-    except (ConfigError, StorageUnavailable):
-        return False
+    # A failure to read the secret again is not a wrong token: an outage of SSM or Secrets Manager
+    # raises StorageUnavailable (503, Telegram retries) and a parameter gone or denied ConfigError (500).
+    return _token_matches(token, _secret(env, refresh=True))
 
 
 # ---------------------------------------------------------------- the event
@@ -345,9 +357,15 @@ def _record_migration(update_id: int, old_id: int, new_id: int, store, log: dict
 # ---------------------------------------------------------------- logging and answers
 
 
+# The invocation's context, added to every line it logs (AWS Lambda Powertools' keys): a ContextVar,
+# since the local server runs invocations side by side in threads.
+_invocation: contextvars.ContextVar[tuple] = contextvars.ContextVar("invocation", default=())
+
+
 def _write_log(record: dict) -> None:
     # One write per line, so lines of concurrent requests (the local server) never interleave.
-    sys.stdout.write(json.dumps(record, separators=(",", ":"), default=str) + "\n")
+    line = {**record, **dict(_invocation.get())}
+    sys.stdout.write(json.dumps(line, separators=(",", ":"), default=str) + "\n")
     sys.stdout.flush()
 
 
@@ -364,7 +382,19 @@ def _answer(status: int, body: dict, extra_headers: dict | None = None) -> dict:
 
 
 def lambda_handler(event, context=None):
-    return handle(event)
+    """Lambda's entry point. Every log line of the invocation carries ``cold_start`` (the container's
+    first invocation) and, on Lambda, ``function_request_id`` (``context.aws_request_id``)."""
+    global _cold_start
+    invocation: dict = {"cold_start": _cold_start}
+    _cold_start = False
+    request_id = getattr(context, "aws_request_id", None)
+    if request_id:
+        invocation["function_request_id"] = request_id
+    token = _invocation.set(tuple(invocation.items()))
+    try:
+        return handle(event)
+    finally:
+        _invocation.reset(token)
 
 
 def handle(event, store=None, env=None, now=None) -> dict:

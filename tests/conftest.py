@@ -14,12 +14,14 @@ import sys
 import tempfile
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 FIXTURES = SHARED / "fixtures"
+IAM_ACCOUNT = "123456789012"  # moto's default account
 
 # Before anything imports boto3 or airflow: fake credentials, and an AIRFLOW_HOME of our own when
 # pytest is run by hand rather than through `make test`.
@@ -101,6 +103,44 @@ def s3_lake(aws_endpoint, monkeypatch) -> dict[str, str]:
     for name, value in uris.items():
         monkeypatch.setenv(name, value)
     return {"bucket": bucket, "endpoint": aws_endpoint, **uris}
+
+
+@pytest.fixture
+def aws_standin(aws_endpoint, monkeypatch):
+    """moto behind the stand-in of tests/aws_standin.py (IAM's 403s on S3, Athena's idempotency tokens,
+    injected faults): every AWS client of the test reaches it through AWS_ENDPOINT_URL."""
+    from tests.aws_standin import AwsStandIn
+
+    proxy = AwsStandIn(aws_endpoint)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+    aws._client.cache_clear()
+    yield proxy
+    proxy.close()
+    aws._client.cache_clear()
+
+
+@pytest.fixture
+def iam_lake(aws_standin, monkeypatch) -> dict:
+    """A lake laid out as `make deploy` lays it out (a raw bucket, a lake bucket, their prefixes), on
+    moto behind the stand-in, with ``policy(role)``: the deployed policy of the webhook or MWAA role
+    (deploy.role_policy, out of the CloudFormation templates), for ``proxy.act_as``."""
+    import deploy
+
+    stack = f"t{uuid.uuid4().hex[:10]}"
+    names = deploy.lake_names(stack, IAM_ACCOUNT, "us-east-1")
+    for bucket in (names["RawBucket"], names["LakeBucket"]):
+        aws.client("s3").create_bucket(Bucket=bucket)
+    choices = SimpleNamespace(timezone="UTC", start_date="2026-01-01", report_engine="duckdb")
+    uris = {k: v for k, v in deploy.pipeline_settings(names, choices).items() if k.endswith("_URI")}
+    for name, value in uris.items():
+        monkeypatch.setenv(name, value)
+    return {
+        "raw_bucket": names["RawBucket"],
+        "lake_bucket": names["LakeBucket"],
+        **uris,
+        "proxy": aws_standin,
+        "policy": lambda role: deploy.role_policy(role, stack, IAM_ACCOUNT, "us-east-1"),
+    }
 
 
 @pytest.fixture(params=["local", "s3"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
@@ -172,11 +172,39 @@ def test_too_many_bad_objects_fail_loudly_and_leave_the_partition(lake):
 
 
 def test_an_empty_day_is_a_valid_empty_partition(lake):
+    fill_day(DAY - timedelta(days=1), 3)  # the raw zone is there; this day has nothing
     result = consolidate.consolidate_day(DAY)
     assert (result.objects, result.rows) == (0, 0)
     table = read_partition(DAY)
     assert table.num_rows == 0 and table.schema == schema.arrow_schema()
     quality.check_day(DAY, 0)
+
+
+def test_a_raw_zone_moved_away_never_empties_a_day(lake, monkeypatch):
+    """RAW_URI with a typo: locally a folder that is not there, on S3 a prefix with nothing under it.
+    Rerunning a day with 87 rows fails loudly either way, and its partition stays as it was."""
+    fill_day(DAY, 87)
+    consolidate.consolidate_day(DAY)
+    before = storage.curated_store().read(layout.partition_key(DAY))
+    monkeypatch.setenv("RAW_URI", lake["RAW_URI"] + "-typo")
+    expected = "does not exist" if lake["backend"] == "local" else "lists no objects, but its curated partition has 87"
+    with pytest.raises(consolidate.RawZoneUnusable, match=expected):
+        consolidate.consolidate_with_late_days(DAY)
+    assert storage.curated_store().read(layout.partition_key(DAY)) == before
+
+
+def test_a_day_listed_empty_keeps_its_rows_unless_emptying_is_allowed(lake, monkeypatch):
+    fill_day(DAY - timedelta(days=1), 2)
+    fill_day(DAY, 87)
+    consolidate.consolidate_day(DAY)
+    raw = storage.raw_store()
+    raw.delete(raw.list(layout.raw_prefix(DAY)))
+    with pytest.raises(consolidate.RawZoneUnusable, match=r"has 87 rows.*ALLOW_EMPTYING_DAYS=true"):
+        consolidate.consolidate_day(DAY)
+    assert read_partition(DAY).num_rows == 87
+    monkeypatch.setenv("ALLOW_EMPTYING_DAYS", "true")
+    assert consolidate.consolidate_day(DAY).rows == 0
+    assert read_partition(DAY).num_rows == 0
 
 
 def test_an_object_gone_between_list_and_read_is_quarantined_as_missing(monkeypatch):
@@ -280,6 +308,7 @@ def test_late_days_rewrite_only_changed_days(monkeypatch):
 
 def test_late_days_never_go_before_start_date(monkeypatch):
     monkeypatch.setenv("START_DATE", "2026-01-10")
+    fill_day(date(2026, 1, 9), 3)
     assert consolidate.consolidate_with_late_days(DAY)["dates"] == ["2026-01-10"]
     assert not storage.curated_store().exists(layout.partition_key(date(2026, 1, 9)))
 

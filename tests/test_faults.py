@@ -6,7 +6,6 @@ gives exactly what a clean run gives, and no reader sees half a partition."""
 from __future__ import annotations
 
 import hashlib
-import http.client
 import itertools
 import json
 import os
@@ -16,7 +15,6 @@ import sys
 import threading
 import time
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -67,79 +65,11 @@ def clean_run_sha(ids: list[int], tmp_path, monkeypatch) -> str:
 # -- a storage endpoint that fails or hangs when told to -------------------------------------
 
 
-class FaultyProxy:
-    """An HTTP proxy in front of moto's server. ``rule(method, path)`` says what happens to each
-    request: None passes it on, "fail" answers 500 InternalError (as S3 does when it is in trouble),
-    a number hangs that many seconds and then passes it on."""
-
-    def __init__(self, upstream: str) -> None:
-        self.upstream = upstream.removeprefix("http://")
-        self.rule = lambda method, path: None
-        self.seen: list[tuple[str, str, str]] = []
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def _any(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                action = proxy.rule(self.command, self.path)
-                proxy.seen.append((self.command, self.path, str(action)))
-                if action == "fail":
-                    error = b"<Error><Code>InternalError</Code><Message>injected</Message></Error>"
-                    self.send_response(500)
-                    self.send_header("Content-Type", "application/xml")
-                    self.send_header("Content-Length", str(len(error)))
-                    self.end_headers()
-                    self.wfile.write(error)
-                    return
-                if isinstance(action, int | float):
-                    time.sleep(action)
-                upstream = http.client.HTTPConnection(proxy.upstream, timeout=60)
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in {"connection", "keep-alive"}}
-                upstream.request(self.command, self.path, body=body or None, headers=headers)
-                response = upstream.getresponse()
-                data = response.read()
-                upstream.close()
-                self.send_response(response.status)
-                for name, value in response.getheaders():
-                    if name.lower() not in {"content-length", "transfer-encoding", "connection", "server", "date"}:
-                        self.send_header(name, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(data)
-
-            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _any
-
-            def log_message(self, *args):
-                pass
-
-        class Server(ThreadingHTTPServer):
-            daemon_threads = True
-            request_queue_size = 256  # every client connection is accepted at once, as S3 does
-
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
-def faulty_s3(s3_lake, monkeypatch):
-    """The s3 lake, reached through a FaultyProxy (every AWS client of the test goes through it)."""
-    from telegram_pipeline.lake import aws
-
-    proxy = FaultyProxy(s3_lake["endpoint"])
-    monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
-    aws._client.cache_clear()
-    yield proxy
-    proxy.close()
-    aws._client.cache_clear()
+def faulty_s3(s3_lake, aws_standin):
+    """The s3 lake, reached through the stand-in in front of moto (every AWS client of the test goes
+    through it), told which requests to fail or hang by its ``rule``."""
+    return aws_standin
 
 
 # -- ingestion ---------------------------------------------------------------------------------

@@ -243,6 +243,38 @@ def test_an_unreachable_secret_store_answers_503(monkeypatch):
     assert raw_objects() == {}
 
 
+def test_an_outage_of_the_secret_store_on_a_recheck_answers_503_not_403(aws_standin, monkeypatch, capsys):
+    """The secret was rotated and the store is down when a request with the new token comes: it may
+    well be right, so Telegram must retry (503), not drop the update for a wrong secret (403)."""
+    ssm, name = _secret_in_ssm(monkeypatch, "first")
+    body = telegram("voice")
+    assert handler.lambda_handler(envelope("http-v2-proxy-event", body, token="first"), None)["statusCode"] == 200
+    ssm.put_parameter(Name=name, Value="second", Type="SecureString", Overwrite=True)
+    monkeypatch.setattr(handler, "SECRET_RECHECK_AFTER_S", 0.0)
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # botocore's own setting; spares the test the backoff
+    handler._clients.clear()
+    aws_standin.rule = lambda method, path: "fail" if method == "POST" else None  # SSM answers 500
+    assert handler.lambda_handler(envelope("http-v2-proxy-event", body, token="second"), None)["statusCode"] == 503
+    line = log_lines(capsys)[-1]
+    assert line["outcome"] == "storage_error" and "WEBHOOK_SECRET_PARAM" in line["error"]
+    aws_standin.rule = lambda method, path: None
+    assert handler.lambda_handler(envelope("http-v2-proxy-event", body, token="second"), None)["statusCode"] == 200
+
+
+def test_a_secret_parameter_deleted_after_it_was_read_answers_500_to_a_token_it_cannot_check(
+    aws_endpoint, monkeypatch, capsys
+):
+    ssm, name = _secret_in_ssm(monkeypatch, "first")
+    body = telegram("voice")
+    assert handler.lambda_handler(envelope("http-v2-proxy-event", body, token="first"), None)["statusCode"] == 200
+    ssm.delete_parameter(Name=name)
+    monkeypatch.setattr(handler, "SECRET_RECHECK_AFTER_S", 0.0)
+    assert handler.lambda_handler(envelope("http-v2-proxy-event", body, token="other"), None)["statusCode"] == 500
+    assert "ParameterNotFound" in log_lines(capsys)[-1]["error"]
+    # The secret read before still admits Telegram's token: nothing it sends is refused meanwhile.
+    assert handler.lambda_handler(envelope("http-v2-proxy-event", body, token="first"), None)["statusCode"] == 200
+
+
 # ------------------------------------------------------------------ allowlist, redelivery, dates
 
 
@@ -528,6 +560,17 @@ def test_other_chats_are_looked_up_once_per_interval(monkeypatch):
     assert store.exists_calls == 2 and store.objects == {}
 
 
+def test_a_failed_marker_lookup_answers_503_and_drops_nothing(capsys):
+    class LookupFails(MemoryStore):
+        def exists(self, key: str) -> bool:
+            raise handler.StorageUnavailable(f"S3 head_object on s3://b/raw/{key}: 403 (access denied: …)")
+
+    store = LookupFails()
+    answer = handler.handle(envelope("http-v2-proxy-event", telegram("other_chat_message")), store=store)
+    assert answer["statusCode"] == 503 and store.objects == {}
+    assert log_lines(capsys)[-1]["outcome"] == "storage_error"
+
+
 def test_a_failed_marker_write_answers_503():
     store = MemoryStore(fail_put=True)
     answer = handler.handle(
@@ -552,6 +595,31 @@ def test_one_log_line_per_request_without_secret_or_text(capsys):
     assert first["update_id"] == 815000001 and first["chat_id"] == GROUP and first["update_type"] == "message"
     assert first["status"] == 200 and isinstance(first["latency_ms"], float)
     assert SECRET not in out and "guess" not in out and "Treino" not in out and "Ana" not in out
+
+
+def test_every_log_line_carries_the_request_id_and_whether_the_container_was_cold(monkeypatch, capsys):
+    """As AWS Lambda Powertools' logger does: ``function_request_id`` (the context's aws_request_id) and
+    ``cold_start`` on every line of an invocation, warnings included."""
+    from types import SimpleNamespace
+
+    monkeypatch.setenv("ALLOWED_CHAT_IDS", "")  # every update then warns once, per container
+    event = envelope("http-v2-proxy-event", telegram("sticker"))
+    handler.lambda_handler(event, SimpleNamespace(aws_request_id="c0ffee-1"))
+    handler.lambda_handler(event, SimpleNamespace(aws_request_id="c0ffee-2"))
+    handler.handle(event)  # not through Lambda's entry point: no invocation context
+    handler.reset_caches()  # a new container
+    handler.lambda_handler(event, None)  # the local server has no context object
+    lines = log_lines(capsys)
+    context = [(line.get("function_request_id"), line.get("cold_start"), line.get("level")) for line in lines]
+    assert context == [
+        ("c0ffee-1", True, "WARNING"),
+        ("c0ffee-1", True, None),
+        ("c0ffee-2", False, None),
+        (None, None, None),
+        (None, True, "WARNING"),
+        (None, True, None),
+    ]
+    assert "function_request_id" not in lines[-1]
 
 
 def test_importing_and_running_the_handler_does_not_load_boto3(tmp_path):

@@ -53,6 +53,11 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "START_DATE": ("2026-01-01", "First day the consolidation DAG schedules (catchup starts here)."),
     "LATE_DAYS": ("2", "Days looked back on each run, so updates arriving up to 48 h late land in their day."),
     "MAX_BAD_SHARE": ("0.05", "Share of bad raw objects in a day above which consolidation fails."),
+    "ALLOW_EMPTYING_DAYS": (
+        "false",
+        "`true` lets a day whose raw folder lists nothing replace a curated partition that has rows "
+        "(its raw objects were removed on purpose); otherwise that day fails.",
+    ),
     "TRACKED_KEYWORDS": ("", "Comma-separated keywords always reported, even at zero."),
     "INCLUDE_BOTS": ("false", "`true` counts bots' messages in every report (left out by default)."),
     "PSEUDONYMIZE_KEY": (
@@ -94,6 +99,7 @@ class Settings:
     start_date: str
     late_days: int
     max_bad_share: float
+    allow_emptying_days: bool
     tracked_keywords: tuple[str, ...]
     include_bots: bool
     pseudonymize_key: str = field(repr=False)
@@ -142,6 +148,7 @@ class Settings:
             start_date=get("START_DATE"),
             late_days=int(get("LATE_DAYS")),
             max_bad_share=float(get("MAX_BAD_SHARE")),
+            allow_emptying_days=_flag(get("ALLOW_EMPTYING_DAYS")),
             tracked_keywords=tuple(k.lower() for k in rules.csv(get("TRACKED_KEYWORDS"))),
             include_bots=_flag(get("INCLUDE_BOTS")),
             pseudonymize_key=get("PSEUDONYMIZE_KEY"),

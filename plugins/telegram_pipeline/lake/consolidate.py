@@ -9,7 +9,8 @@ always give a byte-identical file, so reruns and retries change nothing.
 Bad objects are copied to ``{QUARANTINE_URI}/context_date=D/`` with a ``.reason.json`` beside each,
 and left out; above ``MAX_BAD_SHARE`` the day fails after quarantining, leaving the previous partition
 as it was. A storage error other than "not found" is never a bad object: it fails the task so that
-Airflow retries it.
+Airflow retries it. A raw zone that is missing or may not be listed, or a day listed empty whose
+partition has rows, fails too (``RawZoneUnusable``, ``AccessDenied``): never taken for a quiet day.
 
 Partition rule (the webhook's): an update belongs to the day, in TIMEZONE, of its event time: the
 `edit_date` (``edited_at``) for edited_message / edited_channel_post, the `date` (``sent_at``) for
@@ -51,6 +52,10 @@ BATCH_ROWS = 10_000
 
 class TooManyBadObjects(RuntimeError):
     pass
+
+
+class RawZoneUnusable(RuntimeError):
+    """The raw zone is missing, or lists nothing for a day that has rows: never taken for a quiet day."""
 
 
 @dataclass
@@ -225,7 +230,7 @@ def consolidate_day(day: date, settings: config.Settings | None = None) -> DayRe
     started = time.perf_counter()
     settings = settings or config.load()
     raw = storage.raw_store(settings)
-    keys = list(raw.list(layout.raw_prefix(day)))
+    keys = _raw_keys(day, raw, settings)
     result = DayResult(day=day.isoformat(), objects=len(keys))
     processes = processes_for(len(keys))
     size = -(-len(keys) // processes) if keys else 0
@@ -264,6 +269,35 @@ def consolidate_day(day: date, settings: config.Settings | None = None) -> DayRe
     curated.write(layout.manifest_key(day), json.dumps(manifest, sort_keys=True).encode())
     result.seconds = round(time.perf_counter() - started, 3)
     return result
+
+
+def _raw_keys(day: date, raw: storage.Store, settings: config.Settings) -> list[str]:
+    """The day's raw keys. A raw zone that is not there (a typo in RAW_URI, a disk not mounted, a
+    bucket gone) or that may not be listed (AccessDenied) fails; so does a day listed empty whose curated
+    partition has rows, unless ALLOW_EMPTYING_DAYS: either would otherwise replace it with nothing."""
+    if not raw.root_exists():
+        raise RawZoneUnusable(
+            f"the raw zone {raw.url()} does not exist (no such folder or bucket): check RAW_URI, or mount "
+            f"the disk; nothing was written"
+        )
+    keys = list(raw.list(layout.raw_prefix(day)))
+    if keys or settings.allow_emptying_days:
+        return keys
+    try:
+        data = storage.curated_store(settings).read(layout.partition_key(day))
+    except storage.ObjectNotFound:
+        return keys
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = pq.read_metadata(pa.BufferReader(data)).num_rows
+    if rows:
+        raise RawZoneUnusable(
+            f"context_date={day}: {raw.url(layout.raw_prefix(day))}/ lists no objects, but its curated partition "
+            f"has {rows} rows; the partition was left as it was. If the raw objects are somewhere else, fix "
+            f"RAW_URI; if they were removed on purpose, rerun with ALLOW_EMPTYING_DAYS=true."
+        )
+    return keys
 
 
 def unchanged_since_last_run(day: date, settings: config.Settings) -> DayResult | None:

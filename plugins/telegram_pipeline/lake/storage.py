@@ -9,6 +9,7 @@ Temporary files start with ``.`` so that no listing, glob or dataset reader ever
 from __future__ import annotations
 
 import os
+import stat
 import uuid
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
@@ -20,16 +21,26 @@ from typing import Any
 
 from telegram_pipeline import config
 from telegram_pipeline.lake import aws
+from telegram_pipeline.rules import s3 as s3_errors
 
 READ_CHUNK = 64 * 1024  # a Telegram update is a few KiB at most: one read, and one more that finds the end
 
 
 class StorageError(RuntimeError):
-    """Storage could not be reached or refused the call: worth a retry."""
+    """Storage could not be reached or refused the call: worth a retry, or a fix of the role."""
+
+
+class AccessDenied(StorageError):
+    """S3 answered 403: a permission is missing (the message says which). Never "not found": S3 also
+    answers 403 for a missing key when the role may not list its prefix."""
+
+
+class BucketNotFound(StorageError):
+    """The S3 bucket does not exist (NoSuchBucket)."""
 
 
 class ObjectNotFound(KeyError):
-    pass
+    """The object does not exist: a local file that is not there, or S3's 404 (never its 403)."""
 
 
 def _is_hidden(key: str) -> bool:
@@ -46,6 +57,29 @@ class Store:
         raise NotImplementedError
 
     def exists(self, key: str) -> bool:
+        raise NotImplementedError
+
+    def fingerprints(self, keys: Iterable[str]) -> dict[str, str | None]:
+        """{key: its fingerprint, None when absent} for many keys (S3: HEADs in flight side by side;
+        a 404 is absent, a 403 raises AccessDenied)."""
+        keys = list(keys)
+        if self.concurrency <= 1 or len(keys) <= 1:
+            return {key: self.fingerprint(key) for key in keys}
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(keys))) as pool:
+            return dict(zip(keys, pool.map(self.fingerprint, keys), strict=True))
+
+    def existing(self, keys: Iterable[str]) -> list[str]:
+        """The keys among ``keys`` that exist, in the order given."""
+        return [key for key, found in self.fingerprints(keys).items() if found is not None]
+
+    def root_exists(self) -> bool:
+        """Whether the store's root is there at all: the local folder, or the S3 bucket (a prefix with no
+        objects under it is an empty store, not a missing one). StorageError when it cannot be told."""
+        raise NotImplementedError
+
+    def fingerprint(self, key: str) -> str | None:
+        """A short string that changes whenever the object's bytes change (S3's ETag; size and
+        modification time locally), None when the object does not exist."""
         raise NotImplementedError
 
     def list(self, prefix: str = "") -> Iterator[str]:
@@ -169,6 +203,16 @@ class LocalStore(Store):
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
+    def root_exists(self) -> bool:
+        return self.root.is_dir()
+
+    def fingerprint(self, key: str) -> str | None:
+        try:
+            found = os.stat(self._file(key))
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        return f"{found.st_size}-{found.st_mtime_ns}" if stat.S_ISREG(found.st_mode) else None
+
     def list(self, prefix: str = "") -> Iterator[str]:
         base = self._path(prefix) if prefix else self.root
         if not base.is_dir():
@@ -217,17 +261,21 @@ class S3Store(Store):
     def _call(self, method: str, **kwargs: Any) -> Any:
         from botocore.exceptions import BotoCoreError, ClientError
 
+        url = f"s3://{self.bucket}/{kwargs.get('Key', kwargs.get('Prefix', ''))}"
         try:
             return getattr(self.client, method)(Bucket=self.bucket, **kwargs)
         except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            if code in {"NoSuchKey", "404", "NotFound"}:
-                raise ObjectNotFound(f"s3://{self.bucket}/{kwargs.get('Key', '')}") from None
-            raise StorageError(
-                f"S3 {method} on s3://{self.bucket}/{kwargs.get('Key', kwargs.get('Prefix', ''))}: {code}: {exc}"
-            ) from exc
+            code, status = s3_errors.error_code(exc.response)
+            if s3_errors.is_not_found(code):
+                raise ObjectNotFound(url) from None
+            error = StorageError
+            if s3_errors.is_denied(code, status):
+                error = AccessDenied
+            elif code == "NoSuchBucket":
+                error = BucketNotFound
+            raise error(s3_errors.describe(method, url, code, status, str(exc))) from exc
         except BotoCoreError as exc:
-            raise StorageError(f"S3 {method} on s3://{self.bucket}: {exc}") from exc
+            raise StorageError(f"S3 {method} on {url}: {exc}") from exc
 
     def read(self, key: str) -> bytes:
         return self._call("get_object", Key=self._key(key))["Body"].read()
@@ -236,11 +284,20 @@ class S3Store(Store):
         self._call("put_object", Key=self._key(key), Body=data)
 
     def exists(self, key: str) -> bool:
+        return self.fingerprint(key) is not None
+
+    def root_exists(self) -> bool:
         try:
-            self._call("head_object", Key=self._key(key))
-            return True
-        except ObjectNotFound:
+            self._call("list_objects_v2", Prefix=f"{self.prefix}/" if self.prefix else "", MaxKeys=1)
+        except BucketNotFound:
             return False
+        return True
+
+    def fingerprint(self, key: str) -> str | None:
+        try:
+            return self._call("head_object", Key=self._key(key))["ETag"].strip('"')
+        except ObjectNotFound:
+            return None
 
     def list(self, prefix: str = "") -> Iterator[str]:
         folder = self._key(prefix.strip("/")) if prefix else self.prefix

@@ -16,13 +16,11 @@ from telegram_pipeline.reports.sql import source_sql
 
 
 def curated_files(first: date, last: date, store: storage.Store) -> tuple[Any, str, list[str]]:
-    """(pyarrow filesystem, root, the Parquet files of the partitions first..last that exist)."""
-    from pyarrow import fs as pafs
-
+    """(pyarrow filesystem, root, the Parquet files of the partitions first..last that exist). The
+    storage layer says which exist: a day not written yet is absent, a denial (S3's 403) an error."""
     filesystem, root = store.arrow_filesystem()
-    candidates = [f"{root}/{layout.partition_key(day)}" for day in layout.days_between(first, last)]
-    found = [info.path for info in filesystem.get_file_info(candidates) if info.type == pafs.FileType.File]
-    return filesystem, root, found
+    keys = [layout.partition_key(day) for day in layout.days_between(first, last)]
+    return filesystem, root, [f"{root}/{key}" for key in store.existing(keys)]
 
 
 def messages_dataset(first: date, last: date, settings: config.Settings):

@@ -16,13 +16,14 @@ DEFAULT_LAKE = Path(__file__).resolve().parents[3] / "data"
 # backoff). A pipeline task can wait: five attempts, so a passing S3 or Glue error does not fail it.
 # The webhook answers Telegram while it waits: three attempts with short timeouts, then a 503, and
 # Telegram delivers the update again later. AWS_MAX_ATTEMPTS (botocore's own variable) overrides both.
+# Attempts count the first try: botocore's "total_max_attempts" (its "max_attempts" counts retries).
 TASK_MAX_ATTEMPTS = 5
 WEBHOOK_MAX_ATTEMPTS = 3
 WEBHOOK_TIMEOUTS = {"connect_timeout": 3, "read_timeout": 10}
 
 
 def aws_retries(default_attempts: int, env: Mapping[str, str] = os.environ) -> dict:
-    return {"mode": "standard", "max_attempts": int(env.get("AWS_MAX_ATTEMPTS") or default_attempts)}
+    return {"mode": "standard", "total_max_attempts": int(env.get("AWS_MAX_ATTEMPTS") or default_attempts)}
 
 
 def csv(value: str) -> tuple[str, ...]:
