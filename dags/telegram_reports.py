@@ -5,17 +5,21 @@ Runs when telegram_consolidate updates the Asset "telegram_curated_messages" (it
 days: {"dates": [...]}), or on demand: trigger with params {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"}
 to rebuild every day of a range. Output: {REPORTS_URI}/{report}/context_date=D/window=1d|7d|30d/
 data.parquet and {REPORTS_URI}/html/context_date=D/window=.../report.html, each folder replaced whole,
-so reruns leave the same files. Engine: REPORT_ENGINE (duckdb on the worker, or athena).
+so reruns leave the same files. Engine: REPORT_ENGINE (duckdb on the worker, or athena). With athena
+each day's 12 queries are submitted with idempotency tokens and waited on deferred (no worker slot
+held, up to 30 minutes), then their results are written.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 from airflow.sdk import DAG, Asset, Param, task
 from telegram_pipeline.orchestration.defaults import CURATED_MESSAGES_ASSET, DEFAULT_ARGS
 
 CURATED_MESSAGES = Asset(CURATED_MESSAGES_ASSET)
+REPORT_ENGINE = (os.environ.get("REPORT_ENGINE") or "duckdb").lower()
 DAY = {"type": ["null", "string"], "format": "date"}
 
 with DAG(
@@ -45,4 +49,16 @@ with DAG(
 
         return build.build_day_windows(date.fromisoformat(day))
 
-    build_reports.expand(day=days_to_report())
+    @task(multiple_outputs=False)
+    def write_athena_reports(queries: dict) -> dict:
+        from telegram_pipeline.reports import build
+
+        return build.build_day_windows(date.fromisoformat(queries["day"]), athena_queries=queries["windows"])
+
+    if REPORT_ENGINE == "athena":
+        from telegram_pipeline.orchestration.athena_queries import AthenaReportQueries
+
+        queries = AthenaReportQueries.partial(task_id="run_athena_queries").expand(day=days_to_report())
+        write_athena_reports.expand(queries=queries.output)
+    else:
+        build_reports.expand(day=days_to_report())

@@ -1,39 +1,156 @@
 """The Athena engine: each report one query through the Amazon provider's ``AthenaHook``, its text
-generated from the DuckDB SQL (``reports.sql``), its string results typed back with the report's schema."""
+generated from the DuckDB SQL (``reports.sql``), its string results typed back with the report's schema.
+
+Every query is submitted with an idempotency token (Athena's ``ClientRequestToken``) derived from what
+decides its result: the query text, where it runs (workgroup, database, results location) and the
+curated partitions it reads (their fingerprints, S3's ETags). A retry submits the same tokens and
+Athena answers with the executions it already has, running nothing again; a rerun on unchanged
+partitions gets the earlier results the same way; a partition rewritten since (late data) changes the
+token of every query that reads it, and only those run again. A failed execution keeps answering its
+token, so the next submission of that query chains a token of its own from the failed execution's id.
+
+Submitting and waiting are apart, so that the DAG waits deferred (``orchestration.athena_queries``)
+without holding a worker slot; ``build_athena`` does all three in one call for the CLI.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from datetime import date
+import time
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
 from typing import Any
 
 from telegram_pipeline import config
-from telegram_pipeline.reports.definitions import REPORTS, ReportRange, output_schemas
+from telegram_pipeline.lake import aws, layout, storage
+from telegram_pipeline.reports.definitions import REPORTS, WINDOWS, ReportRange, output_schemas
 from telegram_pipeline.reports.sql import rendered_athena_sql
 
 log = logging.getLogger(__name__)
 
 ATHENA_POLL_SECONDS = 2
-ATHENA_MAX_POLLS = 900  # 30 minutes
+MAX_WAIT = timedelta(minutes=30)
+# Failed executions walked past in one submission before giving up: each task try starts at most one
+# new execution of a query, so this is far beyond the DAG's retries.
+MAX_FAILED_IN_A_ROW = 20
+SUCCEEDED = "SUCCEEDED"
+FAILED = ("FAILED", "CANCELLED")
+TOKEN_PREFIX = "telegram-reports-"  # + 64 hex digits: 81 characters, within Athena's 32-128
 
 
-def run_athena_query(sql: str, settings: config.Settings, hook=None) -> tuple[str, list[list[str | None]]]:
-    """Submit one query, wait for it, return (query id, rows as strings without the header row)."""
-    if hook is None:
-        from airflow.providers.amazon.aws.hooks.athena import AthenaHook
+class AthenaQueryFailed(RuntimeError):
+    pass
 
-        hook = AthenaHook(aws_conn_id=None, region_name=settings.aws_region, log_query=False)
-    result_configuration = {"OutputLocation": settings.athena_output_uri} if settings.athena_output_uri else {}
-    query_id = hook.run_query(
-        sql,
-        query_context={"Database": settings.glue_database},
-        result_configuration=result_configuration,
-        workgroup=settings.athena_workgroup,
+
+def athena_hook(settings: config.Settings):
+    """The provider's hook, with the pipeline's region and retry rule."""
+    from airflow.providers.amazon.aws.hooks.athena import AthenaHook
+    from botocore.config import Config
+
+    hook = AthenaHook(
+        aws_conn_id=None, region_name=settings.aws_region, log_query=False, config=Config(retries=aws.retries())
     )
-    state = hook.poll_query_status(query_id, max_polling_attempts=ATHENA_MAX_POLLS, sleep_time=ATHENA_POLL_SECONDS)
-    if state != "SUCCEEDED":
-        reason = hook.get_state_change_reason(query_id)
-        raise RuntimeError(f"Athena query {query_id} ended {state}: {reason}")
+    return hook
+
+
+# -- what a query reads, and its token ------------------------------------------------------------
+
+
+def partition_fingerprints(first: date, last: date, settings: config.Settings) -> dict[date, str | None]:
+    """{day: the fingerprint of its curated partition, None when not written} for first..last."""
+    keys = {layout.partition_key(day): day for day in layout.days_between(first, last)}
+    found = storage.curated_store(settings).fingerprints(keys)
+    return {day: found[key] for key, day in keys.items()}
+
+
+def inputs_of(rng: ReportRange, fingerprints: Mapping[date, str | None]) -> str:
+    """The partitions a range's queries scan, as one line (day=fingerprint, '-' when absent)."""
+    return ",".join(f"{day}={fingerprints[day] or '-'}" for day in layout.days_between(rng.scan_first, rng.scan_last))
+
+
+def request_token(sql: str, inputs: str, settings: config.Settings, after: str = "") -> str:
+    """Athena's ClientRequestToken for ``sql`` over ``inputs``; ``after``: the id of a failed execution
+    that answered the previous token of this query."""
+    digest = hashlib.sha256()
+    for part in (settings.athena_workgroup, settings.glue_database, settings.athena_output_uri, inputs, sql, after):
+        digest.update(part.encode() + b"\0")
+    return TOKEN_PREFIX + digest.hexdigest()
+
+
+# -- submit, wait, fetch --------------------------------------------------------------------------
+
+
+def submit(sql: str, inputs: str, settings: config.Settings, hook) -> str:
+    """Start ``sql`` (or find the execution its token already has) and return the execution id."""
+    after = ""
+    for _ in range(MAX_FAILED_IN_A_ROW):
+        query_id = hook.run_query(
+            sql,
+            query_context={"Database": settings.glue_database},
+            result_configuration={"OutputLocation": settings.athena_output_uri} if settings.athena_output_uri else {},
+            client_request_token=request_token(sql, inputs, settings, after),
+            workgroup=settings.athena_workgroup,
+        )
+        if hook.check_query_status(query_id) not in FAILED:
+            return query_id
+        log.info(
+            "Athena query %s had failed (%s): submitting it anew", query_id, hook.get_state_change_reason(query_id)
+        )
+        after = query_id
+    raise AthenaQueryFailed(f"Athena query failed {MAX_FAILED_IN_A_ROW} times in a row; the last was {after}")
+
+
+def submit_range(
+    rng: ReportRange, settings: config.Settings, hook, fingerprints: Mapping[date, str | None] | None = None
+) -> dict[str, str]:
+    """{report: execution id} of the range's reports."""
+    if fingerprints is None:
+        fingerprints = partition_fingerprints(rng.scan_first, rng.scan_last, settings)
+    inputs = inputs_of(rng, fingerprints)
+    return {report: submit(rendered_athena_sql(report, rng), inputs, settings, hook) for report in REPORTS}
+
+
+def submit_day_windows(day: date, settings: config.Settings | None = None, hook=None) -> dict[str, Any]:
+    """The DAG's submission: {"day", "windows": {window: {report: execution id}}} for the 1-, 7- and
+    30-day windows ending on ``day`` (12 queries), the partitions' fingerprints read once."""
+    settings = settings or config.load()
+    hook = hook or athena_hook(settings)
+    ranges = {w: ReportRange.from_settings(day - timedelta(days=n - 1), day, settings) for w, n in WINDOWS.items()}
+    first = min(r.scan_first for r in ranges.values())
+    fingerprints = partition_fingerprints(first, max(r.scan_last for r in ranges.values()), settings)
+    windows = {window: submit_range(rng, settings, hook, fingerprints) for window, rng in ranges.items()}
+    log.info("Athena queries of %s: %s", day, windows)
+    return {"day": day.isoformat(), "windows": windows}
+
+
+def states(query_ids: Iterable[str], hook) -> dict[str, str | None]:
+    return {query_id: hook.check_query_status(query_id) for query_id in query_ids}
+
+
+def raise_for_failures(found: Mapping[str, str | None], hook) -> None:
+    failed = {query_id: state for query_id, state in found.items() if state in FAILED}
+    if failed:
+        reasons = "; ".join(f"{q} {s}: {hook.get_state_change_reason(q)}" for q, s in failed.items())
+        raise AthenaQueryFailed(f"Athena queries failed: {reasons} (a retry submits them anew)")
+
+
+def wait(query_ids: Iterable[str], hook, max_wait: timedelta = MAX_WAIT) -> None:
+    """Block until every query succeeded (the CLI's way; the DAG waits deferred)."""
+    deadline = time.monotonic() + max_wait.total_seconds()
+    pending = list(query_ids)
+    while pending:
+        found = states(pending, hook)
+        raise_for_failures(found, hook)
+        pending = [query_id for query_id, state in found.items() if state != SUCCEEDED]
+        if pending and time.monotonic() > deadline:
+            raise AthenaQueryFailed(f"Athena queries still running after {max_wait}: {pending}")
+        if pending:
+            time.sleep(ATHENA_POLL_SECONDS)
+
+
+def fetch_rows(query_id: str, hook) -> list[list[str | None]]:
+    """A succeeded query's rows as strings, without the header row."""
     rows: list[list[str | None]] = []
     paginator = hook.get_conn().get_paginator("get_query_results")
     for page_number, page in enumerate(paginator.paginate(QueryExecutionId=query_id)):
@@ -41,7 +158,19 @@ def run_athena_query(sql: str, settings: config.Settings, hook=None) -> tuple[st
         if page_number == 0:
             page_rows = page_rows[1:]  # a SELECT's first row holds the column names
         rows.extend([cell.get("VarCharValue") for cell in row["Data"]] for row in page_rows)
-    return query_id, rows
+    return rows
+
+
+def fetch_tables(queries: Mapping[str, str], settings: config.Settings | None = None, hook=None) -> dict[str, Any]:
+    """{report: pyarrow Table} from the succeeded executions {report: execution id}."""
+    hook = hook or athena_hook(settings or config.load())
+    schemas = output_schemas()
+    tables = {}
+    for report in REPORTS:
+        rows = fetch_rows(queries[report], hook)
+        log.info("Athena %s: query %s, %d rows", report, queries[report], len(rows))
+        tables[report] = _typed_table(rows, schemas[report])
+    return tables
 
 
 def _typed_table(rows: list[list[str | None]], arrow_schema):
@@ -65,10 +194,8 @@ def _typed_table(rows: list[list[str | None]], arrow_schema):
 
 
 def build_athena(rng: ReportRange, settings: config.Settings, hook=None) -> dict[str, Any]:
-    schemas = output_schemas()
-    tables = {}
-    for report in REPORTS:
-        query_id, rows = run_athena_query(rendered_athena_sql(report, rng), settings, hook=hook)
-        log.info("Athena %s: query %s, %d rows", report, query_id, len(rows))
-        tables[report] = _typed_table(rows, schemas[report])
-    return tables
+    """The four report tables of ``rng``: submitted, waited on, fetched."""
+    hook = hook or athena_hook(settings)
+    queries = submit_range(rng, settings, hook)
+    wait(queries.values(), hook)
+    return fetch_tables(queries, settings, hook)

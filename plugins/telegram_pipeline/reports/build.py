@@ -53,21 +53,27 @@ def window_prefix(report: str, day: date, window: str) -> str:
     return f"{report}/{schema.PARTITION_COLUMN}={day.isoformat()}/window={window}"
 
 
-def build_day_windows(day: date, settings: config.Settings | None = None) -> dict[str, Any]:
+def build_day_windows(
+    day: date, settings: config.Settings | None = None, athena_queries: Mapping[str, Mapping[str, str]] | None = None
+) -> dict[str, Any]:
     """For the DAG: the reports of the day and of the 7 and 30 days ending on it, each written to
     ``{REPORTS_URI}/{report}/context_date=D/window=W/data.parquet`` and the page to
-    ``{REPORTS_URI}/html/context_date=D/window=W/report.html``, one file per folder, replaced whole."""
+    ``{REPORTS_URI}/html/context_date=D/window=W/report.html``, one file per folder, replaced whole.
+    ``athena_queries`` ({window: {report: execution id}}, succeeded): the tables are those results."""
     settings = settings or config.load()
     store = storage.reports_store(settings)
     longest = max(WINDOWS.values())
     ranges = {w: ReportRange.from_settings(day - timedelta(days=n - 1), day, settings) for w, n in WINDOWS.items()}
     duck = None
-    if settings.report_engine == "duckdb":
+    if settings.report_engine == "duckdb" and athena_queries is None:
         duck = DuckDBReports(day - timedelta(days=longest - 1) - SCAN_MARGIN, day + SCAN_MARGIN, settings)
     written: dict[str, Any] = {}
     try:
         for window, rng in ranges.items():
-            tables = duck.build(rng) if duck else athena_engine.build_athena(rng, settings)
+            if athena_queries is not None:
+                tables = athena_engine.fetch_tables(athena_queries[window], settings)
+            else:
+                tables = duck.build(rng) if duck else athena_engine.build_athena(rng, settings)
             for report in REPORTS:
                 store.replace_folder(
                     window_prefix(report, day, window), {DATA_FILE: layout.parquet_bytes(tables[report])}
