@@ -413,6 +413,7 @@ def test_a_random_day_consolidates_every_good_update_once_and_quarantines_the_ju
         monkeypatch.setenv(name, str(value))
     raw = storage.raw_store(config.load())
     prefix = layout.raw_prefix(DAY)
+    (lake / "raw").mkdir()  # the raw zone is there, even when this day has nothing in it
     for update, _ in good:
         raw.write(f"{prefix}/{update['update_id']}.json", json.dumps(update).encode())
     for update, _ in good[:redelivered]:  # the same update under a second key: counted once

@@ -23,7 +23,9 @@ def _athena_dialect():
     from sqlglot import exp
     from sqlglot.dialects.trino import Trino
 
-    class Athena(Trino):
+    # Not named Athena: sqlglot registers a dialect under its class name, and this one would then
+    # replace sqlglot's own "athena" (Hive DDL included) for every later parse in the process.
+    class AthenaQueries(Trino):
         class Generator(Trino.Generator):
             # Athena documents the standard AT TIME ZONE operator; sqlglot writes Trino's at_timezone().
             TRANSFORMS = {
@@ -31,7 +33,7 @@ def _athena_dialect():
                 exp.AtTimeZone: lambda self, e: f"{self.sql(e, 'this')} AT TIME ZONE {self.sql(e, 'zone')}",
             }
 
-    return Athena
+    return AthenaQueries
 
 
 ATHENA_HEADER = (
