@@ -43,7 +43,7 @@ SECRET_HEADER = "x-telegram-bot-api-secret-token"
 # Telegram's update ids are positive (32-bit so far); negative ones belong to imported history. The
 # cap keeps keys short and the id exact in every JSON reader.
 MAX_UPDATE_ID = 2**53
-MIGRATIONS_FOLDER = "_migrations"
+MIGRATIONS_FOLDER = updates.MIGRATIONS_FOLDER
 MIGRATION_NEGATIVE_TTL_S = 30.0
 SECRET_RECHECK_AFTER_S = 300.0
 # Used only when RAW_URI is unset outside Lambda: the repository's ./data/raw, as config.py has it.

@@ -35,7 +35,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `telegram_analytics`.`messages` (
   `member_new_status`     string COMMENT 'chat_member / my_chat_member: the member\'s status after',
   `reaction_count_emojis` array<string> COMMENT 'message_reaction_count: each reaction (emoji, custom:<id> or paid), with its total at the same position in reaction_count_totals',
   `reaction_count_totals` array<bigint> COMMENT 'message_reaction_count: the anonymous total of each reaction',
-  `keyword_text`          string COMMENT 'the text with every span an entity marks as a url, text link, mention, e-mail, phone number, bot command or cashtag blanked out: what the keywords read'
+  `keyword_text`          string COMMENT 'the text with every span an entity marks as a url, text link, mention, e-mail, phone number, bot command or cashtag blanked out: what the keywords read',
+  `migrate_chat_id`       bigint COMMENT 'a migration service message\'s other chat: migrate_to_chat_id in the old group, migrate_from_chat_id in the supergroup it became'
 )
 PARTITIONED BY (`context_date` string)
 STORED AS PARQUET

@@ -360,6 +360,7 @@ def flatten(update: dict) -> dict[str, Any]:
         "reaction_count_emojis": counted_names,
         "reaction_count_totals": counted_totals,
         "keyword_text": keyword_text(text, entity_list),
+        "migrate_chat_id": _int(payload.get("migrate_to_chat_id", payload.get("migrate_from_chat_id"))),
     }
 
 

@@ -90,6 +90,12 @@ COLUMNS: tuple[Column, ...] = (
         "the text with every span an entity marks as a url, text link, mention, e-mail, phone number, bot "
         "command or cashtag blanked out: what the keywords read",
     ),
+    Column(
+        "migrate_chat_id",
+        "bigint",
+        "a migration service message's other chat: migrate_to_chat_id in the old group, "
+        "migrate_from_chat_id in the supergroup it became",
+    ),
 )
 
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
