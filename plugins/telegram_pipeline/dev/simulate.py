@@ -13,6 +13,7 @@ backoff after a 5xx or a connection error.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import random
@@ -149,6 +150,52 @@ STICKERS = [("👏", "HotCherry"), ("😂", "RunnerCats"), ("🏃", "RunnerCats"
 PHOTO_CAPTIONS = ["Longão de hoje com a galera {emoji} {tag}", "Minha medalha da prova {emoji} {tag}",
                   "Pôr do sol no Ibirapuera durante o treino {emoji}", "Tênis novo chegou! {tag}"]  # fmt: skip
 EDIT_ADDITIONS = ["✅", "👍", "🙏", "😅", "!!"]
+# The second group: hikers, some of them runners from the first group too; a basic group at first.
+HIKING_CHAT = {
+    "id": -4012345678,
+    "title": "Trilhas e Montanhas SP",
+    "type": "group",
+    "all_members_are_administrators": False,
+}
+HIKING_SUPERGROUP = {
+    "id": -1002345678901,
+    "title": "Trilhas e Montanhas SP",
+    "username": "trilhas_sp",
+    "type": "supergroup",
+}
+HIKERS = (5, 12, 0, 20, 8, 15, 24, 27, 2, 18, 29)  # indices into FIRST_NAMES; the last joins along the way
+TRAIL_WEEKDAY_VOLUME = [8, 6, 7, 9, 14, 30, 34]
+TRAIL_TOPICS: dict[str, dict] = {
+    "trilha": {
+        "weight": 5,
+        "tags": ["#trilha", "#montanha"],
+        "lines": [
+            "Trilha da Pedra Grande no sábado, saída às {hour}h {emoji} {tag}",
+            "Quem topa a trilha do Pico do Jaraguá domingo? {tag}",
+            "Fizemos {km}km de trilha hoje, que vista! {emoji}",
+            "{mention} vai na trilha de domingo? Levo lanche {emoji}",
+            "Trilha cancelada por causa da chuva {emoji}",
+        ],
+    },
+    "equipamento": {
+        "weight": 2,
+        "tags": ["#bota", "#mochila"],
+        "lines": [
+            "Alguém indica uma bota para trilha molhada? {tag}",
+            "Mochila de 30 litros basta para o bate-volta {emoji}",
+            "Bastão de caminhada ajuda muito na descida {tag}",
+        ],
+    },
+    "papo": {
+        "weight": 2,
+        "tags": ["#trilha"],
+        "lines": [
+            "Bom dia, montanhistas! {emoji}",
+            "Que foto linda, {mention}! {emoji}",
+            "Valeu pela companhia {emoji}",
+        ],
+    },
+}
 OTHER_CHAT_TEXTS = [
     "Vendo bicicleta aro 29",
     "Alguém tem barraca para trocar?",
@@ -181,15 +228,29 @@ class Member:
         return user
 
 
-@dataclass
-class Simulation:
-    """The updates in delivery order (a redelivered update appears twice) and what was sent, counted."""
+@dataclass(frozen=True)
+class GroupPlan:
+    """What a simulated group is like: its chat, what its members talk about, how busy it is."""
 
-    deliveries: list[dict]
+    chat: dict
+    topics: dict[str, dict]
+    weekday_volume: list[int]
+    members: tuple[int, ...]  # indices into FIRST_NAMES: the same people may be in several groups
+    joiners: int  # the last of them join during the simulation
+    weather_bot: bool = False
+    anonymous_admin: bool = False
+    becomes: dict | None = None  # the supergroup a basic group becomes halfway through
+
+
+@dataclass
+class GroupTraffic:
+    """What one group sent, counted by the reports' rules, under its current id."""
+
     chat_id: int
-    messages_by_sender: Counter = field(default_factory=Counter)  # sender id -> messages, by the reports' rule
+    title: str
+    migrated_from: int | None = None
+    messages_by_sender: Counter = field(default_factory=Counter)
     names: dict[int, str] = field(default_factory=dict)
-    kinds: Counter = field(default_factory=Counter)
 
     @property
     def messages(self) -> int:
@@ -199,57 +260,103 @@ class Simulation:
         return [(self.names[sender], count) for sender, count in self.messages_by_sender.most_common(n)]
 
 
+@dataclass
+class Simulation:
+    """The updates in delivery order (a redelivered update appears twice) and what each group sent, counted."""
+
+    deliveries: list[dict]
+    chat_id: int  # the first group's
+    groups: dict[int, GroupTraffic] = field(default_factory=dict)  # by current chat id, the first group first
+    kinds: Counter = field(default_factory=Counter)
+
+    @property
+    def messages_by_sender(self) -> Counter:
+        return self.groups[self.chat_id].messages_by_sender
+
+    @property
+    def names(self) -> dict[int, str]:
+        return self.groups[self.chat_id].names
+
+    @property
+    def messages(self) -> int:
+        return self.groups[self.chat_id].messages
+
+    def top_posters(self, n: int = 5) -> list[tuple[str, int]]:
+        return self.groups[self.chat_id].top_posters(n)
+
+    def chat_ids(self) -> set[int]:
+        """Every chat id the groups posted under (a migrated group's old one too)."""
+        return set(self.groups) | {g.migrated_from for g in self.groups.values() if g.migrated_from}
+
+
+class _Group:
+    """A group while it is being simulated: its chat (which changes when it becomes a supergroup), its
+    members, its message ids (a new supergroup numbers them from 1) and its recent messages."""
+
+    def __init__(self, plan: GroupPlan, members: list[Member], first_message_id: int) -> None:
+        self.plan, self.chat, self.members = plan, dict(plan.chat), members
+        self.next_message_id = first_message_id
+        self.recent: list[dict] = []  # for replies and reactions
+
+    def present(self, index: int) -> list[Member]:
+        return [m for m in self.members if not m.is_bot and (m.joins_on is None or m.joins_on <= index)]
+
+    def take_message_id(self) -> int:
+        self.next_message_id += 1
+        return self.next_message_id - 1
+
+
+class _Clock:
+    """The Unix time of a wall-clock time on one day in the group's zone."""
+
+    def __init__(self, day: dt.date, tz: ZoneInfo) -> None:
+        self.midnight = dt.datetime.combine(day, dt.time(), tzinfo=tz)
+
+    def at(self, hour: int, minute: int = 0, second: int = 0) -> int:
+        return int(self.midnight.replace(hour=hour, minute=minute, second=second).timestamp())
+
+
 class _Generator:
-    def __init__(self, seed: int, start: dt.date, days: int, chat_id: int, timezone: str):
+    def __init__(self, seed: int, start: dt.date, days: int, plans: list[GroupPlan], timezone: str):
         self.rng = random.Random(seed)
         self.start, self.days, self.tz = start, days, ZoneInfo(timezone)
-        self.chat = {"id": chat_id, "title": GROUP_TITLE, "username": GROUP_USERNAME, "type": "supergroup"}
         self.events: list[tuple[int, int, dict]] = []  # (unix time, order, update without update_id)
-        self.next_message_id = 4000 + self.rng.randrange(1000)
-        self.members = self._members()
-        self.recent: list[dict] = []  # recent messages of the group, for replies and reactions
+        people = self._people()
+        self.groups = [_Group(plan, self._members(plan, people), self._first_message_id(plan)) for plan in plans]
 
-    def _members(self) -> list[Member]:
-        rng = self.rng
-        members = []
-        joiners_from = len(FIRST_NAMES) - JOINERS
-        for index, (first, last, username) in enumerate(FIRST_NAMES):
-            if index < 3:
-                weight = [30.0, 22.0, 16.0][index]  # the few who carry the conversation
-            elif index < 10:
+    def _first_message_id(self, plan: GroupPlan) -> int:
+        # A basic group's ids are small; the supergroup it becomes starts again at 1, over the same ids.
+        return 1 + self.rng.randrange(20) if plan.becomes else 4000 + self.rng.randrange(1000)
+
+    def _people(self) -> list[Member]:
+        """Everyone of FIRST_NAMES, with the id they have in every group."""
+        return [
+            Member(100000000 + i * 7919 + self.rng.randrange(7919), first, last, username, 0.0, is_premium=self.rng.random() < 0.2)
+            for i, (first, last, username) in enumerate(FIRST_NAMES)
+        ]  # fmt: skip
+
+    def _members(self, plan: GroupPlan, people: list[Member]) -> list[Member]:
+        rng, members = self.rng, []
+        joiners_from = len(plan.members) - plan.joiners
+        for rank, index in enumerate(plan.members):
+            if rank < 3:
+                weight = [30.0, 22.0, 16.0][rank]  # the few who carry the conversation
+            elif rank < 10:
                 weight = rng.uniform(3, 7)
             else:
                 weight = rng.uniform(0.3, 2.0)  # the quiet majority
             joins_on = None
-            if index >= joiners_from:
-                joins_on = 2 + (index - joiners_from) * max(1, (self.days - 3) // JOINERS)
+            if rank >= joiners_from:
+                joins_on = 2 + (rank - joiners_from) * max(1, (self.days - 3) // max(plan.joiners, 1))
                 joins_on = min(joins_on, max(0, self.days - 1))
-            members.append(
-                Member(
-                    id=100000000 + index * 7919 + rng.randrange(7919),
-                    first_name=first,
-                    last_name=last,
-                    username=username,
-                    weight=weight,
-                    joins_on=joins_on,
-                    is_premium=rng.random() < 0.2,
-                )
-            )
-        members.append(
-            Member(
-                id=7000000002,
-                first_name="Clima Corrida",
-                last_name="",
-                username="clima_corrida_bot",
-                weight=0,
-                is_bot=True,
-            )
-        )
+            members.append(dataclasses.replace(people[index], weight=weight, joins_on=joins_on))
+        if plan.weather_bot:
+            members.append(Member(7000000002, "Clima Corrida", "", "clima_corrida_bot", 0, is_bot=True))
         return members
 
     # -- text --------------------------------------------------------------------------------------
 
-    def _render(self, template: str, topic: dict | None, author: Member) -> tuple[str, list[dict]]:
+    def _render(self, group: _Group, template: str, topic: dict | None, author: Member) -> tuple[str, list[dict]]:
         """The text and its entities, offsets and lengths counted in UTF-16 code units as Telegram does."""
         rng = self.rng
         text, entities = "", []
@@ -260,7 +367,7 @@ class _Generator:
             elif piece == "{tag}":
                 kind, value = "hashtag", rng.choice(topic["tags"] if topic else ["#corrida"])
             elif piece == "{mention}":
-                others = [m for m in self.members if m.username and not m.is_bot and m.id != author.id]
+                others = [m for m in group.members if m.username and not m.is_bot and m.id != author.id]
                 kind, value = "mention", "@" + rng.choice(others).username
             elif piece == "{url}":
                 kind = "url"
@@ -283,35 +390,40 @@ class _Generator:
     def _add(self, when: int, update: dict) -> None:
         self.events.append((when, len(self.events), update))
 
-    def _message(self, author: Member | None, when: int, chat: dict | None = None, **content) -> dict:
-        message: dict = {"message_id": self.next_message_id}
-        self.next_message_id += 1
+    def _message(self, group: _Group, author: Member | None, when: int, **content) -> dict:
+        message: dict = {"message_id": group.take_message_id()}
         if author is not None:
             message["from"] = author.as_user()
-        message["chat"] = chat or self.chat
+        message["chat"] = group.chat
         message["date"] = when
         message.update(content)
         return message
 
     def _rendered(
-        self, template: str, topic: dict | None, author: Member, text_key: str = "text", entities_key: str = "entities"
+        self,
+        group: _Group,
+        template: str,
+        topic: dict | None,
+        author: Member,
+        text_key: str = "text",
+        entities_key: str = "entities",
     ) -> dict:
         """The rendered text under ``text_key``, and its entities under ``entities_key`` if it has any."""
-        text, entities = self._render(template, topic, author)
+        text, entities = self._render(group, template, topic, author)
         return {text_key: text, entities_key: entities} if entities else {text_key: text}
 
-    def _text_message(self, author: Member, when: int, template: str, topic: dict | None) -> dict:
-        return self._message(author, when, **self._rendered(template, topic, author))
+    def _text_message(self, group: _Group, author: Member, when: int, template: str, topic: dict | None) -> dict:
+        return self._message(group, author, when, **self._rendered(group, template, topic, author))
 
     def _file_id(self, prefix: str) -> tuple[str, str]:
         chars = string.ascii_letters + string.digits + "_-"
         return prefix + "".join(self.rng.choices(chars, k=24)), "AgAD" + "".join(self.rng.choices(chars, k=10))
 
-    def _one_message(self, author: Member, when: int) -> dict:
+    def _one_message(self, group: _Group, author: Member, when: int) -> dict:
         rng = self.rng
         roll = rng.random()
-        topic_name = rng.choices(list(TOPICS), weights=[t["weight"] for t in TOPICS.values()])[0]
-        topic = TOPICS[topic_name]
+        topics = group.plan.topics
+        topic = topics[rng.choices(list(topics), weights=[t["weight"] for t in topics.values()])[0]]
         if roll < 0.06:
             sizes = []
             for width, height, size in ((90, 67, 1520), (320, 240, 14200), (1280, 960, 88100)):
@@ -325,20 +437,20 @@ class _Generator:
                         "height": height,
                     }
                 )
-            caption = self._rendered(rng.choice(PHOTO_CAPTIONS), topic, author, "caption", "caption_entities")
-            return self._message(author, when, photo=sizes, **caption)
+            caption = self._rendered(group, rng.choice(PHOTO_CAPTIONS), topic, author, "caption", "caption_entities")
+            return self._message(group, author, when, photo=sizes, **caption)
         if roll < 0.13:
             emoji, set_name = rng.choice(STICKERS)
             file_id, unique = self._file_id("CAACAgIAAxkBAAI")
             sticker = {"file_id": file_id, "file_unique_id": unique, "type": "regular", "width": 512, "height": 512,
                        "is_animated": True, "is_video": False, "emoji": emoji, "set_name": set_name, "file_size": 30000 + rng.randrange(9000)}  # fmt: skip
-            return self._message(author, when, sticker=sticker)
+            return self._message(group, author, when, sticker=sticker)
         if roll < 0.17:
             file_id, unique = self._file_id("AwACAgEAAxkBAAI")
             voice = {"duration": rng.randrange(3, 60), "mime_type": "audio/ogg", "file_id": file_id, "file_unique_id": unique, "file_size": 4000 + rng.randrange(60000)}  # fmt: skip
-            return self._message(author, when, voice=voice)
+            return self._message(group, author, when, voice=voice)
         if roll < 0.20:
-            text = self._rendered(rng.choice(topic["lines"]), topic, author)
+            text = self._rendered(group, rng.choice(topic["lines"]), topic, author)
             origin = {
                 "type": "channel",
                 "chat": NEWS_CHANNEL,
@@ -351,11 +463,11 @@ class _Generator:
                     "sender_user_name": "Corredor Anônimo",
                     "date": when - rng.randrange(600, 86400),
                 }
-            return self._message(author, when, forward_origin=origin, **text)
-        replyable = [m for m in self.recent[-12:] if when - m["date"] < 6 * 3600]
+            return self._message(group, author, when, forward_origin=origin, **text)
+        replyable = [m for m in group.recent[-12:] if when - m["date"] < 6 * 3600]
         if roll < 0.40 and replyable:
             original = rng.choice(replyable)
-            message = self._text_message(author, when, rng.choice(REPLIES), topic)
+            message = self._text_message(group, author, when, rng.choice(REPLIES), topic)
             quoted = {
                 k: v
                 for k, v in original.items()
@@ -363,69 +475,66 @@ class _Generator:
             }
             message["reply_to_message"] = quoted
             return message
-        return self._text_message(author, when, rng.choice(topic["lines"]), topic)
+        return self._text_message(group, author, when, rng.choice(topic["lines"]), topic)
+
+    # -- a day ---------------------------------------------------------------------------------------
 
     def _day(self, index: int, day: dt.date) -> None:
+        clock = _Clock(day, self.tz)
+        for group in self.groups:
+            present = group.present(index)
+            if index == 0:
+                self._add(clock.at(0, 5), self._bot_added(group, clock.at(0, 5)))
+            if group.plan.weather_bot:
+                self._weather(group, clock)
+            self._joins(group, index, clock, present)
+            if group.plan.becomes and index == max(1, self.days // 2):
+                self._becomes_supergroup(group, clock.at(12))
+            self._conversation(group, day, clock, present)
+            if group.plan.anonymous_admin and index % 5 == 1:
+                self._admin_note(group, index, clock)
+        self._strangers(clock, self.groups[0].present(index))
+
+    def _weather(self, group: _Group, clock: _Clock) -> None:
+        bot = next(m for m in group.members if m.is_bot)
+        forecast = f"Previsão para hoje em São Paulo: {self.rng.randrange(14, 31)}°C {self.rng.choice(['☀️', '🌧️', '⛅'])} Bom treino!"
+        self._add(clock.at(5, 30), {"message": self._message(group, bot, clock.at(5, 30), text=forecast)})
+
+    def _joins(self, group: _Group, index: int, clock: _Clock, present: list[Member]) -> None:
+        """Members whose day it is join (``new_chat_members``, added by someone or by themselves), then say hello."""
         rng = self.rng
-        midnight = dt.datetime.combine(day, dt.time(), tzinfo=self.tz)
+        for member in group.members:
+            if member.joins_on != index or index == 0:
+                continue
+            joined = clock.at(rng.randrange(9, 22), rng.randrange(60))
+            user = member.as_user()
+            inviter = present[0].as_user() if rng.random() < 0.5 else user
+            added = {"from": inviter, "new_chat_participant": user, "new_chat_member": user, "new_chat_members": [user]}
+            self._add(joined, {"message": self._message(group, None, joined, **added)})
+            hello = f"Oi, pessoal! Sou {member.first_name}, prazer em conhecer vocês {rng.choice(EMOJI)}"
+            self._add(joined + 60, {"message": self._message(group, member, joined + 60, text=hello)})
 
-        def at(hour: int, minute: int = 0, second: int = 0) -> int:
-            return int(midnight.replace(hour=hour, minute=minute, second=second).timestamp())
+    def _becomes_supergroup(self, group: _Group, when: int) -> None:
+        """A basic group turns into a supergroup: one service message in each, then the new chat, whose
+        message ids start again."""
+        admin = group.members[0]
+        supergroup = dict(group.plan.becomes)
+        old = self._message(group, admin, when, migrate_to_chat_id=supergroup["id"])
+        group.chat, group.next_message_id, group.recent = supergroup, 1, []
+        new = self._message(group, admin, when, migrate_from_chat_id=old["chat"]["id"])
+        self._add(when, {"message": old})
+        self._add(when, {"message": new})
 
-        present = [m for m in self.members if not m.is_bot and (m.joins_on is None or m.joins_on <= index)]
-        bot = next(m for m in self.members if m.is_bot)
-        if index == 0:
-            self._add(at(0, 5), self._bot_added(at(0, 5)))
-        self._add(
-            at(5, 30),
-            {
-                "message": self._message(
-                    bot,
-                    at(5, 30),
-                    text=f"Previsão para hoje em São Paulo: {rng.randrange(14, 31)}°C {rng.choice(['☀️', '🌧️', '⛅'])} Bom treino!",
-                )
-            },
-        )
-        for member in self.members:
-            if member.joins_on == index and index > 0:
-                joined = at(rng.randrange(9, 22), rng.randrange(60))
-                user = member.as_user()
-                inviter = present[0].as_user() if rng.random() < 0.5 else user
-                self._add(
-                    joined,
-                    {
-                        "message": self._message(
-                            None,
-                            joined,
-                            **{
-                                "from": inviter,
-                                "new_chat_participant": user,
-                                "new_chat_member": user,
-                                "new_chat_members": [user],
-                            },
-                        )
-                    },
-                )
-                # a newcomer says hello soon after
-                self._add(
-                    joined + 60,
-                    {
-                        "message": self._message(
-                            member,
-                            joined + 60,
-                            text=f"Oi, pessoal! Sou {member.first_name}, comecei a correr este ano {rng.choice(EMOJI)}",
-                        )
-                    },
-                )
-        volume = int(WEEKDAY_VOLUME[day.weekday()] * rng.uniform(0.85, 1.15))
-        times = sorted(
-            at(h, rng.randrange(60), rng.randrange(60)) for h in rng.choices(range(24), weights=HOUR_WEIGHTS, k=volume)
-        )
-        for when in times:
+    def _conversation(self, group: _Group, day: dt.date, clock: _Clock, present: list[Member]) -> None:
+        """The day's messages at the group's rhythm, some edited, some reacted to."""
+        rng = self.rng
+        volume = int(group.plan.weekday_volume[day.weekday()] * rng.uniform(0.85, 1.15))
+        hours = rng.choices(range(24), weights=HOUR_WEIGHTS, k=volume)
+        for when in sorted(clock.at(h, rng.randrange(60), rng.randrange(60)) for h in hours):
             author = rng.choices(present, weights=[m.weight for m in present])[0]
-            message = self._one_message(author, when)
+            message = self._one_message(group, author, when)
             self._add(when, {"message": message})
-            self.recent.append(message)
+            group.recent.append(message)
             if "text" in message and "forward_origin" not in message and rng.random() < 0.05:
                 edited_at = when + rng.randrange(30, 900)
                 # the usual edit: an afterthought appended, the entities before it unchanged
@@ -434,28 +543,29 @@ class _Generator:
             if rng.random() < 0.06:
                 reactor = rng.choice(present)
                 reacted_at = when + rng.randrange(20, 1800)
-                self._add(reacted_at, {"message_reaction": {"chat": self.chat, "message_id": message["message_id"], "user": reactor.as_user(), "date": reacted_at,
+                self._add(reacted_at, {"message_reaction": {"chat": group.chat, "message_id": message["message_id"], "user": reactor.as_user(), "date": reacted_at,
                                                             "old_reaction": [], "new_reaction": [{"type": "emoji", "emoji": rng.choice(["🔥", "👏", "❤️", "😂"])}]}})  # fmt: skip
-        if index % 5 == 1:
-            when = at(rng.randrange(10, 18), rng.randrange(60))
-            anonymous = self._message(
-                ANONYMOUS_ADMIN_BOT_MEMBER,
-                when,
-                sender_chat=self.chat,
-                author_signature="Moderação",
-                text=ADMIN_NOTES[(index // 5) % len(ADMIN_NOTES)],
-            )
-            self._add(when, {"message": anonymous})
+
+    def _admin_note(self, group: _Group, index: int, clock: _Clock) -> None:
+        when = clock.at(self.rng.randrange(10, 18), self.rng.randrange(60))
+        note = ADMIN_NOTES[(index // 5) % len(ADMIN_NOTES)]
+        anonymous = self._message(
+            group, ANONYMOUS_ADMIN_BOT_MEMBER, when, sender_chat=group.chat, author_signature="Moderação", text=note
+        )
+        self._add(when, {"message": anonymous})
+
+    def _strangers(self, clock: _Clock, present: list[Member]) -> None:
+        """What the webhook must drop: /start in private chats, a group nobody allowed."""
+        rng = self.rng
         for _ in range(rng.randrange(1, 4)):
-            when = at(rng.randrange(8, 23), rng.randrange(60))
+            when = clock.at(rng.randrange(8, 23), rng.randrange(60))
             stranger = rng.choice(present)
             if rng.random() < 0.5:
                 private = {"id": stranger.id, "first_name": stranger.first_name, "type": "private"}
                 self._add(when, {"message": self._foreign_message(stranger, when, private, "/start")})
             else:
-                self._add(
-                    when, {"message": self._foreign_message(stranger, when, OTHER_GROUP, rng.choice(OTHER_CHAT_TEXTS))}
-                )
+                text = rng.choice(OTHER_CHAT_TEXTS)
+                self._add(when, {"message": self._foreign_message(stranger, when, OTHER_GROUP, text)})
 
     def _foreign_message(self, author: Member, when: int, chat: dict, text: str) -> dict:
         message = {
@@ -469,9 +579,9 @@ class _Generator:
             message["entities"] = [{"offset": 0, "length": utf16_len(text), "type": "bot_command"}]
         return message
 
-    def _bot_added(self, when: int) -> dict:
-        admin = self.members[0].as_user()
-        return {"my_chat_member": {"chat": self.chat, "from": admin, "date": when,
+    def _bot_added(self, group: _Group, when: int) -> dict:
+        admin = group.members[0].as_user()
+        return {"my_chat_member": {"chat": group.chat, "from": admin, "date": when,
                                    "old_chat_member": {"user": COLLECTOR_BOT, "status": "left"},
                                    "new_chat_member": {"user": COLLECTOR_BOT, "status": "administrator", "can_be_edited": False, "can_manage_chat": True,
                                                        "can_delete_messages": False, "can_invite_users": True, "is_anonymous": False}}}  # fmt: skip
@@ -482,7 +592,7 @@ class _Generator:
         self.events.sort(key=lambda event: (event[0], event[1]))
         first_update_id = 700000000 + self.rng.randrange(10**8)
         updates = [{"update_id": first_update_id + offset, **body} for offset, (_, _, body) in enumerate(self.events)]
-        simulation = Simulation(deliveries=list(updates), chat_id=self.chat["id"])
+        simulation = Simulation(deliveries=list(updates), chat_id=self.groups[0].plan.chat["id"])
         # Telegram delivers an update again when it did not see our answer: one redelivery, late.
         if updates:
             simulation.deliveries.append(updates[len(updates) // 2])
@@ -490,16 +600,26 @@ class _Generator:
         return simulation
 
     def _count(self, simulation: Simulation, updates: list[dict]) -> None:
-        seen: set[int] = set()
+        """What each group sent, by the reports' rules: each message once (per chat and id), service
+        messages and bots left out, an anonymous admin counting for the group."""
+        current = {}
+        for group in self.groups:
+            traffic = GroupTraffic(group.chat["id"], group.chat["title"])
+            if group.plan.becomes:
+                traffic.migrated_from = group.plan.chat["id"]
+            simulation.groups[traffic.chat_id] = traffic
+            current.update({group.plan.chat["id"]: traffic, group.chat["id"]: traffic})
+        seen: set[tuple[int, int]] = set()
         for update in updates:
             kind = next(k for k in update if k != "update_id")
             simulation.kinds[kind] += 1
             body = update[kind]
-            if kind != "message" or body["chat"]["id"] != self.chat["id"]:
+            traffic = current.get(body.get("chat", {}).get("id"))
+            if kind != "message" or traffic is None or (body["chat"]["id"], body["message_id"]) in seen:
                 continue
-            if "new_chat_members" in body or body["message_id"] in seen:
+            if {"new_chat_members", "migrate_to_chat_id", "migrate_from_chat_id"} & set(body):
                 continue
-            seen.add(body["message_id"])
+            seen.add((body["chat"]["id"], body["message_id"]))
             if "sender_chat" in body:
                 sender, name = body["sender_chat"]["id"], body["sender_chat"]["title"]
             elif body["from"]["is_bot"]:
@@ -507,11 +627,11 @@ class _Generator:
             else:
                 sender = body["from"]["id"]
                 name = " ".join(p for p in (body["from"]["first_name"], body["from"].get("last_name")) if p)
-            simulation.messages_by_sender[sender] += 1
-            simulation.names[sender] = name
+            traffic.messages_by_sender[sender] += 1
+            traffic.names[sender] = name
         simulation.kinds["duplicate deliveries"] = len(simulation.deliveries) - len(updates)
         simulation.kinds["from other chats"] = sum(
-            1 for u in updates if "message" in u and u["message"]["chat"]["id"] != self.chat["id"]
+            1 for u in updates if "message" in u and u["message"]["chat"]["id"] not in current
         )
 
 
@@ -520,18 +640,31 @@ ANONYMOUS_ADMIN_BOT_MEMBER = Member(
 )
 
 
+def running_club(chat_id: int = DEFAULT_CHAT_ID) -> GroupPlan:
+    chat = {"id": chat_id, "title": GROUP_TITLE, "username": GROUP_USERNAME, "type": "supergroup"}
+    return GroupPlan(chat, TOPICS, WEEKDAY_VOLUME, tuple(range(len(FIRST_NAMES))), JOINERS, weather_bot=True, anonymous_admin=True)  # fmt: skip
+
+
+def hiking_group() -> GroupPlan:
+    """A smaller group, busy at weekends; a basic group that becomes a supergroup halfway through."""
+    return GroupPlan(HIKING_CHAT, TRAIL_TOPICS, TRAIL_WEEKDAY_VOLUME, HIKERS, joiners=1, becomes=HIKING_SUPERGROUP)
+
+
 def generate(
     seed: int = 7,
     start: dt.date | None = None,
     days: int = 14,
     chat_id: int = DEFAULT_CHAT_ID,
     timezone: str = "America/Sao_Paulo",
+    second_group: bool = False,
 ) -> Simulation:
-    """The group's traffic for ``days`` days from ``start``, the same for the same arguments."""
+    """The group's traffic for ``days`` days from ``start``, the same for the same arguments; with
+    ``second_group``, a hiking group's too (some people are in both), which becomes a supergroup."""
     start = start or dt.date.fromisoformat(DEFAULT_START)
     if days < 1:
         raise ValueError("--days must be at least 1")
-    return _Generator(seed, start, days, chat_id, timezone).run()
+    plans = [running_club(chat_id), *([hiking_group()] if second_group else [])]
+    return _Generator(seed, start, days, plans, timezone).run()
 
 
 def encode(update: dict) -> bytes:
