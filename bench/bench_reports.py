@@ -32,7 +32,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from telegram_pipeline.reports import definitions
-from telegram_pipeline.reports.summary import summarize
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "plugins"))
@@ -183,9 +182,8 @@ def child(curated: str, first: str, last: str, out: str) -> None:
     started, cpu_started = time.perf_counter(), time.process_time()
     tables = reports.build(rng, settings, engine="duckdb")
     built, cpu_built = time.perf_counter(), time.process_time()
-    reports.write_range(tables, rng, out)
+    _, summaries = reports.write_range(tables, rng, out)
     written = time.perf_counter()
-    summary = summarize(tables, rng)
     print(
         json.dumps(
             {
@@ -193,7 +191,7 @@ def child(curated: str, first: str, last: str, out: str) -> None:
                 "build_cpu_seconds": round(cpu_built - cpu_started, 3),
                 "write_seconds": round(written - built, 3),
                 "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-                "messages_counted": summary.messages,
+                "messages_counted": sum(summary.messages for summary in summaries),
                 "rows": {name: tables[name].num_rows for name in definitions.REPORTS},
             }
         )

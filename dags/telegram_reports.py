@@ -1,13 +1,16 @@
-"""telegram_reports: the reports (top posters, keywords, activity heatmap, daily volume) and the HTML
-page, for each day the consolidation (re)wrote and for the 7 and 30 days ending on it.
+"""telegram_reports: every group's reports (top posters, keywords, activity heatmap, daily volume, …) and
+HTML pages, for the day, the 7 and the 30 days ending on each day to rebuild.
 
 Runs when telegram_consolidate updates the Asset "telegram_curated_messages" (its extra names the
-days: {"dates": [...]}), or on demand: trigger with params {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"}
-to rebuild every day of a range. Output: {REPORTS_URI}/{report}/context_date=D/window=1d|7d|30d/
-data.parquet and {REPORTS_URI}/html/context_date=D/window=.../report.html, each folder replaced whole,
-so reruns leave the same files. Engine: REPORT_ENGINE (duckdb on the worker, or athena). With athena
-each day's 12 queries are submitted with idempotency tokens and waited on deferred (no worker slot
-held, up to 30 minutes), then their results are written.
+days it rewrote: {"dates": [...]}) and rebuilds every window containing one of them: the day's own,
+and those of the following 29 days that were already built. Or on demand: trigger with params
+{"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"} to rebuild every day of a range. Output, per window W:
+{REPORTS_URI}/{report}/context_date=D/window=W/data.parquet (every group, a chat_id column) and
+{REPORTS_URI}/html/context_date=D/window=W/chat_id=<id>/report.html with index.html beside them,
+each folder replaced whole, so reruns leave the same files. Engine: REPORT_ENGINE (duckdb on the
+worker, or athena). With athena each day's 33 queries (11 reports, 3 windows) are submitted with
+idempotency tokens and waited on deferred (no worker slot held, up to 30 minutes), then their results
+are written.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from telegram_pipeline.lake import storage
 from telegram_pipeline.reports import definitions
 
 from tests.conftest import REPO
-from tests.test_reports import write_scenario
+from tests.test_reports import CHAT, write_scenario
 
 DAG_FILE = REPO / "dags" / "telegram_reports.py"
 
@@ -42,10 +42,11 @@ def test_manual_range_writes_every_day_and_window(reports_dag, monkeypatch):
     keys = set(store.list())
     for day in ("2026-03-10", "2026-03-11"):
         for window in definitions.WINDOWS:
-            assert f"html/context_date={day}/window={window}/report.html" in keys
+            assert f"html/context_date={day}/window={window}/index.html" in keys
+            assert f"html/context_date={day}/window={window}/chat_id={CHAT}/report.html" in keys
             for report in definitions.REPORTS:
                 assert f"{report}/context_date={day}/window={window}/data.parquet" in keys
-    assert len(keys) == 2 * 3 * 5
+    assert len(keys) == 2 * 3 * (len(definitions.REPORTS) + 2)
     volume = pq.read_table(store.url("daily_volume/context_date=2026-03-11/window=30d/data.parquet"))
     assert volume.num_rows == 30 and sum(volume.column("messages").to_pylist()) == 10
     day = pq.read_table(store.url("top_posters/context_date=2026-03-10/window=1d/data.parquet")).to_pylist()

@@ -55,11 +55,15 @@ def test_demo_end_to_end_twice(tmp_path):
     for day in ("2026-11-02", "2026-11-03", "2026-11-04"):
         assert re.search(rf"telegram_consolidate {day} \(\w+\): success \[3 success\]", first), first
     assert re.search(r"telegram_reports 2026-11-02 \.\. 2026-11-04: success", first), first
-    assert "every sender's count equals what the simulator sent" in first
-    for label in ("top posters:  Ana Souza", "top keywords: ", "busiest:      "):
+    assert "every sender's count in every group equals what the simulator sent" in first
+    assert "Grupo de Corrida SP (-1001234567890)" in first
+    assert "Trilhas e Montanhas SP (-1002345678901, formerly the basic group -4012345678)" in first
+    for label in ("top posters:  Ana Souza", "top keywords: ", "busiest:      ", "Best time to post: "):
         assert label in first
-    pages = re.findall(r"HTML report of .*: (\S+)", first)
+    pages = re.findall(r"page: +(\S+)", first)
     assert len(pages) == 2 and all(os.path.getsize(page) > 10_000 for page in pages)
+    indexes = re.findall(r"HTML reports of .*: (\S+)", first)
+    assert len(indexes) == 2 and all(os.path.getsize(index) > 2_000 for index in indexes)
     top_posters = lake / "reports" / "top_posters" / "context_date=2026-11-04" / "window=30d" / "data.parquet"
     before = pq.read_table(top_posters)
 

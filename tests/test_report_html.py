@@ -15,7 +15,7 @@ from telegram_pipeline.reports import build as reports
 from telegram_pipeline.reports import definitions
 
 from tests import needs
-from tests.test_reports import FIRST, LAST, Lake, local, write_scenario
+from tests.test_reports import CHAT, FIRST, LAST, Lake, local, write_scenario
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHARTS = ("top-posters", "keywords", "activity-heatmap", "daily-volume")
@@ -31,7 +31,7 @@ def page(scenario_lake, tmp_path) -> Path:
     settings = config.load()
     rng = definitions.ReportRange.from_settings(FIRST, LAST, settings)
     reports.write_range(reports.build(rng, settings), rng, str(tmp_path / "out"))
-    return tmp_path / "out" / "report.html"
+    return tmp_path / "out" / f"chat_id={CHAT}" / "report.html"
 
 
 class Elements(HTMLParser):
@@ -75,17 +75,28 @@ def test_page_escapes_what_users_wrote(monkeypatch, tmp_path):
     lake.write()
     settings = config.load()
     rng = definitions.ReportRange.from_settings(FIRST, LAST, settings)
-    html = reports.render_html(reports.build(rng, settings), rng)
+    html = reports.render_html(reports.build(rng, settings), rng, CHAT)
     assert "<img src=x" not in html and "<script>" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
 
 
-def test_empty_range_page(tmp_path):
+def test_empty_range_page(scenario_lake):
+    """A group with nothing in the range but a message the day before: a page of zeros that says so."""
     settings = config.load()
-    rng = definitions.ReportRange.from_settings(date(2025, 1, 1), date(2025, 1, 1), settings)
-    html = reports.render_html(reports.build(rng, settings), rng)
+    rng = definitions.ReportRange.from_settings(date(2026, 3, 13), date(2026, 3, 13), settings)
+    tables = reports.build(rng, settings)
+    html = reports.render_html(tables, rng, CHAT)
     assert "No messages in this range" in html
     assert len(parse(html).find("rect", **{"class": "cell"})) == 168
+    assert "0 messages (-100%, from 1)" in html
+
+
+def test_no_group_gives_an_index_that_says_so():
+    settings = config.load()
+    rng = definitions.ReportRange.from_settings(date(2025, 1, 1), date(2025, 1, 1), settings)
+    files, summaries = reports.pages(reports.build(rng, settings), rng)
+    assert summaries == [] and list(files) == ["index.html"]
+    assert "No group had any update in this period" in files["index.html"].decode()
 
 
 def chromium(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:

@@ -3,17 +3,20 @@ DuckDB) giving the DuckDB engine's results on the same data; the Athena engine's
 
 from __future__ import annotations
 
-from datetime import date
+import json
+from datetime import date, timedelta
 
 import pytest
 import requests
 import sqlglot
 from telegram_pipeline import config
-from telegram_pipeline.lake import aws
+from telegram_pipeline.lake import aws, migrations, storage
 from telegram_pipeline.reports import build as reports
 from telegram_pipeline.reports import definitions, duckdb_engine, sql
 
-from tests.test_reports import FIRST, LAST, build, write_scenario
+from tests import groups_lake
+from tests.groups_lake import three_groups, write_and_consolidate
+from tests.test_reports import FIRST, LAST, write_scenario
 
 
 @pytest.fixture
@@ -50,21 +53,47 @@ def test_rendered_parameters_are_literals_not_code():
     assert len(sqlglot.parse(text, read="trino")) == 1
 
 
-@pytest.mark.parametrize("include_bots", [False, True])
-def test_athena_text_transpiled_back_gives_the_duckdb_results(scenario_lake, include_bots):
+def assert_athena_text_gives_the_duckdb_results(rng: definitions.ReportRange) -> None:
+    """Each report's Athena text, transpiled back to DuckDB, gives row for row what the DuckDB engine gives."""
     settings = config.load()
-    rng = definitions.ReportRange.from_settings(FIRST, LAST, settings, include_bots=include_bots)
-    expected = build(include_bots=include_bots)
-    duck = duckdb_engine.DuckDBReports(rng.scan_first, rng.scan_last, settings)
+    expected = reports.build(rng, settings)
+    markers = migrations.markers(storage.raw_store(settings))
+    duck = duckdb_engine.DuckDBReports(settings, rng.scan_last)
     try:
         for report in definitions.REPORTS:
-            athena_text = sql.rendered_athena_sql(report, rng)
+            athena_text = sql.rendered_athena_sql(report, rng, markers=markers)
             as_duckdb = sqlglot.transpile(athena_text, read="trino", write="duckdb")[0]
-            got = duck.con.execute(as_duckdb).fetch_arrow_table().cast(definitions.output_schemas()[report])
+            got = duck.con.execute(as_duckdb).to_arrow_table().cast(definitions.output_schemas()[report])
             assert got.to_pylist() == expected[report].to_pylist(), report
-            assert got.num_rows > 0
+            assert got.num_rows > 0, report
     finally:
         duck.close()
+
+
+@pytest.mark.parametrize("include_bots", [False, True])
+def test_athena_text_transpiled_back_gives_the_duckdb_results(scenario_lake, include_bots):
+    rng = definitions.ReportRange.from_settings(FIRST, LAST, config.load(), include_bots=include_bots)
+    assert_athena_text_gives_the_duckdb_results(rng)
+
+
+@pytest.mark.parametrize(("days", "known_from"), [(1, "service messages"), (3, "service messages"), (3, "marker")])
+def test_athena_text_gives_the_duckdb_results_for_many_groups(monkeypatch, days, known_from):
+    """Three groups, one of them a basic group that became a supergroup: its move known from the
+    curated service messages, or only from the webhook's marker."""
+    monkeypatch.setenv("TIMEZONE", groups_lake.TZ)
+    updates = three_groups()
+    if known_from == "marker":
+        moves = {"migrate_to_chat_id", "migrate_from_chat_id"}
+        updates.items = [u for u in updates.items if not moves & set(u.get("message", {}))]
+        old, new = groups_lake.PEDAL_OLD["id"], groups_lake.PEDAL["id"]
+        marker = {"from_chat_id": old, "to_chat_id": new, "update_id": 1, "recorded_at": 0}
+        storage.raw_store().write(f"_migrations/{new}.json", json.dumps(marker).encode())
+    write_and_consolidate(updates)
+    last = groups_lake.LAST
+    rng = definitions.ReportRange.from_settings(last - timedelta(days=days - 1), last, config.load())
+    assert_athena_text_gives_the_duckdb_results(rng)
+    chats = reports.build(rng)["chats"].column("migrated_from_chat_id").to_pylist()
+    assert groups_lake.PEDAL_OLD["id"] in chats
 
 
 def athena_rows(table) -> list[dict]:

@@ -220,9 +220,9 @@ def test_bots_are_counted_when_asked(scenario_lake, monkeypatch):
 def test_daily_volume_in_the_group_time_zone(scenario_lake):
     volume = build()["daily_volume"].to_pylist()
     assert volume == [
-        {"date": date(2026, 3, 9), "messages": 3, "active_users": 3, "new_members": 2},
-        {"date": date(2026, 3, 10), "messages": 3, "active_users": 2, "new_members": 1},
-        {"date": date(2026, 3, 11), "messages": 3, "active_users": 3, "new_members": 0},
+        {"chat_id": CHAT, "date": date(2026, 3, 9), "messages": 3, "active_users": 3, "new_members": 2},
+        {"chat_id": CHAT, "date": date(2026, 3, 10), "messages": 3, "active_users": 2, "new_members": 1},
+        {"chat_id": CHAT, "date": date(2026, 3, 11), "messages": 3, "active_users": 3, "new_members": 0},
     ]
 
 
@@ -285,10 +285,23 @@ def test_tracked_keyword_counted_even_if_a_stopword_or_short(scenario_lake):
 
 
 def test_empty_range_gives_empty_reports(scenario_lake):
+    """No update in the range nor the days before it: no group, so no rows (not even tracked keywords)."""
     settings = config.load()
     tables = reports.build(
         definitions.ReportRange.from_settings(date(2025, 1, 1), date(2025, 1, 2), settings), settings
     )
+    assert {name: table.num_rows for name, table in tables.items()} == dict.fromkeys(definitions.REPORTS, 0)
+    assert {name: table.schema for name, table in tables.items()} == definitions.output_schemas()
+
+
+def test_a_quiet_range_reports_its_group_at_zero(scenario_lake):
+    """Updates only in the period before: the group is there, with zeros and its tracked keywords."""
+    settings = config.load()
+    tables = reports.build(definitions.ReportRange.from_settings(date(2026, 3, 13), date(2026, 3, 14), settings))
+    assert tables["chats"].to_pylist() == [
+        {"chat_id": CHAT, "title": "Grupo Python", "migrated_from_chat_id": None, "messages": 0, "active_users": 0,
+         "previous_messages": 4, "previous_active_users": 3}
+    ]  # fmt: skip  # 11th: Bob, Carol, Dave; 12th: Dave again
     assert tables["top_posters"].num_rows == 0
     assert [k["keyword"] for k in tables["keywords"].to_pylist()] == ["kotlin", "python"]
     assert [v["messages"] for v in tables["daily_volume"].to_pylist()] == [0, 0]
@@ -308,7 +321,8 @@ def test_cli_writes_tables_and_page(scenario_lake, tmp_path, capsys):
     for name in definitions.REPORTS:
         assert pq.read_table(out / f"{name}.parquet").schema == definitions.output_schemas()[name]
     assert pq.read_table(out / "top_posters.parquet").num_rows == 5
-    html = (out / "report.html").read_text()
+    assert f'href="chat_id={CHAT}/report.html"' in (out / "index.html").read_text()
+    html = (out / f"chat_id={CHAT}" / "report.html").read_text()
     assert 'data-chart="activity-heatmap"' in html and "America/Sao_Paulo" in html
     printed = capsys.readouterr().out
     assert "9 messages from 5 senders; 3 new members" in printed
@@ -324,15 +338,20 @@ def test_cli_rejects_a_bad_range(tmp_path, capsys):
 def test_day_windows_layout_and_idempotence(scenario_lake):
     settings = config.load()
     first = reports.build_day_windows(LAST, settings)
-    assert first["windows"]["1d"]["messages"] == 3
-    assert first["windows"]["7d"]["messages"] == 10  # Sunday's message is inside the 7 days
+    assert first["windows"]["1d"][str(CHAT)]["messages"] == 3
+    assert first["windows"]["7d"][str(CHAT)]["messages"] == 10  # Sunday's message is inside the 7 days
     store = storage.reports_store(settings)
     keys = sorted(store.list())
     expected = {
         f"{report}/context_date=2026-03-11/window={w}/data.parquet"
         for report in definitions.REPORTS
         for w in definitions.WINDOWS
-    } | {f"html/context_date=2026-03-11/window={w}/report.html" for w in definitions.WINDOWS}
+    }
+    for w in definitions.WINDOWS:
+        expected |= {
+            f"html/context_date=2026-03-11/window={w}/index.html",
+            f"html/context_date=2026-03-11/window={w}/chat_id={CHAT}/report.html",
+        }
     assert set(keys) == expected
     before = {key: store.read(key) for key in keys if key.endswith(".parquet")}
     reports.build_day_windows(LAST, settings)
@@ -361,9 +380,10 @@ def test_dates_to_report_from_params_or_asset_events():
         asset_events.dates_to_report({"from": "2026-03-02", "to": "2026-03-01"}, {})
 
 
-def test_scan_margin_covers_edits_on_the_next_day():
+def test_scan_covers_the_period_before_and_edits_on_the_next_day():
     rng = definitions.ReportRange(FIRST, LAST)
-    assert rng.scan_first == FIRST - timedelta(days=1) and rng.scan_last == LAST + timedelta(days=1)
+    assert (rng.previous_first, rng.previous_last) == (FIRST - timedelta(days=3), FIRST - timedelta(days=1))
+    assert rng.scan_first == FIRST - timedelta(days=4) and rng.scan_last == LAST + timedelta(days=1)
 
 
 def test_end_to_end_from_real_updates_through_the_consolidation(monkeypatch, telegram_fixtures):
@@ -398,18 +418,34 @@ def test_end_to_end_from_real_updates_through_the_consolidation(monkeypatch, tel
 
     settings = config.load()
     tables = reports.build(definitions.ReportRange.from_settings(date(2024, 11, 18), date(2024, 11, 18), settings))
-    posters = {p["user_id"]: (p["user_name"], p["messages"]) for p in tables["top_posters"].to_pylist()}
+    group, channel, private = CHAT, -1009876543210, 222222222
+    chats = {c["chat_id"]: (c["title"], c["migrated_from_chat_id"]) for c in tables["chats"].to_pylist()}
+    # the basic group -4012345678 became the supergroup: one group; the channel and the private chat are their own
+    assert chats == {
+        group: ("Grupo de Corrida SP", -4012345678),
+        channel: ("Notícias da Corrida", None),
+        private: (None, None),
+    }
+    posters = {(p["chat_id"], p["user_id"]): (p["user_name"], p["messages"]) for p in tables["top_posters"].to_pylist()}
     assert posters == {
-        111111111: ("Ana Souza", 4),  # text (edited, imported and live: once), sticker, forward, voice
-        222222222: ("João", 4),  # photo with caption, reply, forum topic message, /start in private
-        -1001234567890: ("Grupo de Corrida SP", 1),  # the anonymous admin
-        -1009876543210: ("Notícias da Corrida", 1),  # the channel post
+        (group, 111111111): ("Ana Souza", 4),  # text (edited, imported and live: once), sticker, forward, voice
+        (group, 222222222): ("João", 3),  # photo with caption, reply, forum topic message
+        (group, group): ("Grupo de Corrida SP", 1),  # the anonymous admin
+        (channel, channel): ("Notícias da Corrida", 1),  # the channel post
+        (private, 222222222): ("João", 1),  # /start in private
     }
     volume = tables["daily_volume"].to_pylist()
-    assert volume == [{"date": date(2024, 11, 18), "messages": 10, "active_users": 4, "new_members": 1}]
-    keywords = {k["keyword"]: k["messages"] for k in tables["keywords"].to_pylist()}
+    assert [v for v in volume if v["chat_id"] == group] == [
+        {"chat_id": group, "date": date(2024, 11, 18), "messages": 8, "active_users": 3, "new_members": 1}
+    ]
+    keywords = {k["keyword"]: k["messages"] for k in tables["keywords"].to_pylist() if k["chat_id"] == group}
     assert keywords["ibirapuera"] >= 1 and keywords["maratona"] == 0
-    assert sum(c["messages"] for c in tables["activity_heatmap"].to_pylist()) == 10
+    heatmap = tables["activity_heatmap"].to_pylist()
+    assert {c: sum(x["messages"] for x in heatmap if x["chat_id"] == c) for c in chats} == {
+        group: 8,
+        channel: 1,
+        private: 1,
+    }
 
 
 @pytest.mark.parametrize("backend", ["local", "s3"])

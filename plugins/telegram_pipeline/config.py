@@ -60,6 +60,10 @@ SETTINGS: dict[str, tuple[str, str]] = {
     ),
     "TRACKED_KEYWORDS": ("", "Comma-separated keywords always reported, even at zero."),
     "INCLUDE_BOTS": ("false", "`true` counts bots' messages in every report (left out by default)."),
+    "CONVERSATION_GAP_MINUTES": (
+        "30",
+        "Minutes of silence after which a message opens a new conversation (1–1440; the conversations report).",
+    ),
     "PSEUDONYMIZE_KEY": (
         "",
         "When set, senders become a keyed hash in curated and report layers, and names are dropped.",
@@ -69,6 +73,16 @@ SETTINGS: dict[str, tuple[str, str]] = {
 
 def _flag(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _minutes(value: str) -> int:
+    try:
+        minutes = int(value)
+    except ValueError:
+        raise ValueError(f"CONVERSATION_GAP_MINUTES: {value!r} is not a whole number of minutes") from None
+    if not 1 <= minutes <= 24 * 60:
+        raise ValueError(f"CONVERSATION_GAP_MINUTES: {minutes} must be 1 to 1440")
+    return minutes
 
 
 def _join(base: str, *parts: str) -> str:
@@ -102,6 +116,7 @@ class Settings:
     allow_emptying_days: bool
     tracked_keywords: tuple[str, ...]
     include_bots: bool
+    conversation_gap_minutes: int
     pseudonymize_key: str = field(repr=False)
 
     @property
@@ -151,6 +166,7 @@ class Settings:
             allow_emptying_days=_flag(get("ALLOW_EMPTYING_DAYS")),
             tracked_keywords=tuple(k.lower() for k in rules.csv(get("TRACKED_KEYWORDS"))),
             include_bots=_flag(get("INCLUDE_BOTS")),
+            conversation_gap_minutes=_minutes(get("CONVERSATION_GAP_MINUTES")),
             pseudonymize_key=get("PSEUDONYMIZE_KEY"),
         )
 

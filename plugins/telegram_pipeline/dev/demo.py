@@ -1,14 +1,14 @@
 """``make demo``: the whole pipeline end to end on a simulated group, on this machine, in a few minutes.
 
-1. Starts the webhook server (``python -m telegram_pipeline serve``) with a secret and one allowed group,
+1. Starts the webhook server (``python -m telegram_pipeline serve``) with a secret and two allowed groups,
    behind a small gateway that answers 503 to the first try of a few updates, as API Gateway does when
    Lambda is throttled.
-2. Sends it two weeks of a simulated group the way Telegram does (``simulate``): secret header, one POST
-   per update, several in flight, retries after a 5xx.
+2. Sends it two weeks of two simulated groups the way Telegram does (``simulate``): secret header, one
+   POST per update, several in flight, retries after a 5xx. The second group becomes a supergroup halfway.
 3. Runs the real DAGs through Airflow (``dag.test()``, one run per day): ``telegram_consolidate`` for each
    day, then ``telegram_reports`` for the range.
-4. Prints the headline numbers from the report tables the DAG wrote, checks them against what was sent,
-   and the path of the HTML report.
+4. Prints each group's headline from the report tables the DAG wrote, checks them against what was
+   sent, and where each group's HTML page is.
 
 Everything lives in its own lake (``data/demo/``, wiped at the start) and its own AIRFLOW_HOME
 (``.airflow-demo/``), so a second run rebuilds the same results. Usage:
@@ -64,7 +64,10 @@ def demo_env(lake: Path, airflow_home: Path, start: dt.date) -> dict[str, str]:
         CURATED_URI=str(lake / "curated"),
         REPORTS_URI=str(lake / "reports"),
         TIMEZONE=TIMEZONE,
-        ALLOWED_CHAT_IDS=str(simulate.DEFAULT_CHAT_ID),
+        # the second group's old and new ids: the setting the webhook's log asks for after a migration
+        ALLOWED_CHAT_IDS=",".join(
+            str(i) for i in (simulate.DEFAULT_CHAT_ID, simulate.HIKING_CHAT["id"], simulate.HIKING_SUPERGROUP["id"])
+        ),
         WEBHOOK_SECRET=SECRET,
         START_DATE=start.isoformat(),
         TRACKED_KEYWORDS="maratona,longão,lesão",
@@ -226,44 +229,61 @@ def dag_runs(first: dt.date, last: dt.date) -> int:
     return 1 if failed else 0
 
 
-def headline(simulation: simulate.Simulation, lake: Path, first: dt.date, last: dt.date) -> Path:
-    """The report the DAG wrote for the last day's 30-day window (it covers the whole simulation)."""
+def dag_tables(lake: Path, last: dt.date, window: str) -> dict:
     import pyarrow.parquet as pq
 
     from telegram_pipeline.reports import build as reports
 
-    settings = config.load()
-    window = "30d"
-    tables = {
+    return {
         name: pq.read_table(lake / "reports" / reports.window_prefix(name, last, window) / reports.DATA_FILE)
         for name in definitions.REPORTS
     }
+
+
+def headline(simulation: simulate.Simulation, lake: Path, first: dt.date, last: dt.date) -> Path:
+    """Each group's headline from the DAG's 30-day window of the last day (it covers the whole
+    simulation), checked against what the simulator sent; the folder of the pages."""
+    from telegram_pipeline.reports import build as reports
+
+    window = "30d"
+    tables = dag_tables(lake, last, window)
     rng = definitions.ReportRange.from_settings(
-        last - dt.timedelta(days=definitions.WINDOWS[window] - 1), last, settings
+        last - dt.timedelta(days=definitions.WINDOWS[window] - 1), last, config.load()
     )
-    summary = summarize(tables, rng)
-    html = lake / "reports" / reports.window_prefix(reports.HTML_FOLDER, last, window) / reports.HTML_FILE
+    pages = lake / "reports" / reports.window_prefix(reports.HTML_FOLDER, last, window)
+    reported = {chat: Counter() for chat in simulation.groups}
+    for row in tables["top_posters"].to_pylist():
+        reported.setdefault(row["chat_id"], Counter())[row["user_id"]] = row["messages"]
     print()
-    print(f"The group, {first} .. {last} ({TIMEZONE}), as the reports DAG wrote it:")
-    print(
-        f"   {summary.messages} messages from {summary.active_users} members (bots left out), {summary.new_members} joined"
-    )
-    print("   top posters:  " + ", ".join(f"{name} ({count})" for name, count in summary.top_posters))
-    print("   top keywords: " + ", ".join(f"{keyword} ({count})" for keyword, count in summary.top_keywords))
-    print(f"   busiest:      {summary.busiest_weekday}s, and the {summary.busiest_hour:02d}:00 hour")
-    reported = {row["user_id"]: row["messages"] for row in tables["top_posters"].to_pylist()}
-    if reported == dict(simulation.messages_by_sender):
-        print(f"   check:        every sender's count equals what the simulator sent ({simulation.messages} messages)")
-    else:
-        differing = {
-            k
-            for k in set(reported) | set(simulation.messages_by_sender)
-            if reported.get(k) != simulation.messages_by_sender.get(k)
-        }
-        raise RuntimeError(
-            f"the report differs from what was sent for {len(differing)} senders, e.g. {sorted(differing)[:5]}"
+    print(f"The groups, {first} .. {last} ({TIMEZONE}), as the reports DAG wrote them:")
+    for chat_id, sent in simulation.groups.items():
+        summary = summarize(tables, rng, chat_id)
+        formerly = f", formerly the basic group {sent.migrated_from}" if sent.migrated_from else ""
+        print(f"   {summary.title} ({chat_id}{formerly})")
+        print(
+            f"      {summary.messages} messages from {summary.active_users} members (bots left out), {summary.new_members} joined"
         )
-    return html
+        print("      top posters:  " + ", ".join(f"{name} ({count})" for name, count in summary.top_posters))
+        print("      top keywords: " + ", ".join(f"{keyword} ({count})" for keyword, count in summary.top_keywords[:6]))
+        print(f"      busiest:      {summary.busiest_weekday}s, and the {summary.busiest_hour:02d}:00 hour")
+        print(f"      {summary.best_time_sentence()}")
+        print(f"      page:         {pages / reports.page_key(chat_id)}")
+        if reported[chat_id] != sent.messages_by_sender:
+            differing = {
+                k
+                for k in set(reported[chat_id]) | set(sent.messages_by_sender)
+                if reported[chat_id].get(k) != sent.messages_by_sender.get(k)
+            }
+            raise RuntimeError(
+                f"{summary.title}: the report differs from what was sent for {len(differing)} senders, e.g. {sorted(differing)[:5]}"
+            )
+    if set(reported) != set(simulation.groups):
+        raise RuntimeError(
+            f"the reports name groups {sorted(reported)}, the simulator sent {sorted(simulation.groups)}"
+        )
+    total = sum(g.messages for g in simulation.groups.values())
+    print(f"   check: every sender's count in every group equals what the simulator sent ({total} messages)")
+    return pages / reports.INDEX_FILE
 
 
 def range_report(env: dict[str, str], lake: Path, first: dt.date, last: dt.date) -> Path:
@@ -284,7 +304,7 @@ def range_report(env: dict[str, str], lake: Path, first: dt.date, last: dt.date)
     done = subprocess.run(command, env=env, capture_output=True, text=True)
     if done.returncode:
         raise RuntimeError(f"{' '.join(command[1:])} failed: {done.stderr[-2000:]}")
-    return out / "report.html"
+    return out / "index.html"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -320,31 +340,38 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print("   already migrated")
 
-    simulation = simulate.generate(args.seed, first, args.days, simulate.DEFAULT_CHAT_ID, TIMEZONE)
+    simulation = simulate.generate(args.seed, first, args.days, simulate.DEFAULT_CHAT_ID, TIMEZONE, second_group=True)
     kinds = simulation.kinds
-    print(f"2. Simulated group '{simulate.GROUP_TITLE}': {args.days} days from {first}, seed {args.seed}")
+    print(f"2. Two simulated groups: {args.days} days from {first}, seed {args.seed}")
+    for group in simulation.groups.values():
+        became = (
+            f"; a basic group ({group.migrated_from}) that becomes a supergroup halfway" if group.migrated_from else ""
+        )
+        print(
+            f"   '{group.title}' ({group.chat_id}): {len(group.messages_by_sender)} senders, {group.messages} messages by members{became}"
+        )
     print(
-        f"   {len(simulation.messages_by_sender)} senders, {kinds['message']} message updates ({simulation.messages} by members; the rest joins, the bot, other chats), {kinds['edited_message']} edits, "
+        f"   {kinds['message']} message updates (the rest joins, the bot, other chats), {kinds['edited_message']} edits, "
         f"{kinds['message_reaction']} reactions, {kinds['from other chats']} updates from other chats, {kinds['duplicate deliveries']} redelivery"
     )
     ingest(simulation, env, lake)
     stored = simulate_raw_keys(lake)
-    expected = {u["update_id"] for u in simulation.deliveries if chat_of(u) == simulation.chat_id}
+    expected = {u["update_id"] for u in simulation.deliveries if chat_of(u) in simulation.chat_ids()}
     folders = sorted({key.split("/")[0] for key in stored})
     print(
         f"   raw zone: {len(stored)} updates in {len(folders)} day folders ({folders[0]} .. {folders[-1]}); other chats dropped, the redelivery stored once"
     )
     if {int(key.rsplit("/", 1)[1].removesuffix(".json")) for key in stored} != expected:
-        raise RuntimeError("the raw zone does not hold exactly the group's updates")
+        raise RuntimeError("the raw zone does not hold exactly the groups' updates")
 
     print(f"3. The DAGs through Airflow (dag.test, log: {shown(lake / 'airflow.log')})")
     run_dags(first, last, env, lake)
 
-    dag_html = headline(simulation, lake, first, last)
+    dag_index = headline(simulation, lake, first, last)
     print()
-    print(f"HTML report of the reports DAG (30 days ending {last}): {dag_html}")
+    print(f"HTML reports of the reports DAG (30 days ending {last}), every group: {dag_index}")
     print(
-        f"HTML report of exactly these {args.days} days (python -m telegram_pipeline report): {range_report(env, lake, first, last)}"
+        f"HTML reports of exactly these {args.days} days (python -m telegram_pipeline report): {range_report(env, lake, first, last)}"
     )
     print(f"(demo took {time.monotonic() - began:.0f} s; run it again and it rebuilds the same results)")
     return 0

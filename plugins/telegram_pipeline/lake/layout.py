@@ -28,6 +28,28 @@ def manifest_key(day: date) -> str:
     return f"{MANIFEST_PREFIX}/context_date={day.isoformat()}.json"
 
 
+def partition_day(key: str) -> date | None:
+    """The day of a curated partition's key (``messages/context_date=D/data.parquet``), else None."""
+    prefix, _, name = key.rpartition("/")
+    day = prefix.removeprefix(f"{TABLE_PREFIX}/context_date=")
+    if name != DATA_FILE or day == prefix:
+        return None
+    try:
+        return date.fromisoformat(day)
+    except ValueError:
+        return None
+
+
+def partition_keys(store, last: date | None = None) -> list[str]:
+    """The key of every curated partition in ``store`` (the curated zone), up to ``last``, oldest first."""
+    found = []
+    for key in store.list(TABLE_PREFIX):
+        day = partition_day(key)
+        if day is not None and (last is None or day <= last):
+            found.append(key)
+    return found
+
+
 def days_between(first: date, last: date) -> list[date]:
     """first..last, both included."""
     if last < first:

@@ -19,11 +19,11 @@ import hashlib
 import logging
 import time
 from collections.abc import Iterable, Mapping
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from telegram_pipeline import config
-from telegram_pipeline.lake import aws, layout, storage
+from telegram_pipeline.lake import aws, layout, migrations, storage
 from telegram_pipeline.reports.definitions import REPORTS, WINDOWS, ReportRange, output_schemas
 from telegram_pipeline.reports.sql import rendered_athena_sql
 
@@ -57,16 +57,18 @@ def athena_hook(settings: config.Settings):
 # -- what a query reads, and its token ------------------------------------------------------------
 
 
-def partition_fingerprints(first: date, last: date, settings: config.Settings) -> dict[date, str | None]:
-    """{day: the fingerprint of its curated partition, None when not written} for first..last."""
-    keys = {layout.partition_key(day): day for day in layout.days_between(first, last)}
-    found = storage.curated_store(settings).fingerprints(keys)
-    return {day: found[key] for key, day in keys.items()}
+def partition_fingerprints(last: date, settings: config.Settings) -> dict[date, str]:
+    """{day: the fingerprint of its curated partition} for every partition up to ``last``: the reports
+    read them all (a group's migration, a member's first message and a username are looked for in the
+    whole history), so any of them rewritten changes what a query gives."""
+    store = storage.curated_store(settings)
+    found = store.fingerprints(layout.partition_keys(store, last))
+    return {layout.partition_day(key): fingerprint for key, fingerprint in found.items() if fingerprint is not None}
 
 
-def inputs_of(rng: ReportRange, fingerprints: Mapping[date, str | None]) -> str:
-    """The partitions a range's queries scan, as one line (day=fingerprint, '-' when absent)."""
-    return ",".join(f"{day}={fingerprints[day] or '-'}" for day in layout.days_between(rng.scan_first, rng.scan_last))
+def inputs_of(rng: ReportRange, fingerprints: Mapping[date, str]) -> str:
+    """The partitions a range's queries read, every one up to its scan's last day, as one line (day=fingerprint)."""
+    return ",".join(f"{day}={fingerprint}" for day, fingerprint in sorted(fingerprints.items()) if day <= rng.scan_last)
 
 
 def request_token(sql: str, inputs: str, settings: config.Settings, after: str = "") -> str:
@@ -102,24 +104,34 @@ def submit(sql: str, inputs: str, settings: config.Settings, hook) -> str:
 
 
 def submit_range(
-    rng: ReportRange, settings: config.Settings, hook, fingerprints: Mapping[date, str | None] | None = None
+    rng: ReportRange,
+    settings: config.Settings,
+    hook,
+    fingerprints: Mapping[date, str] | None = None,
+    markers: list[tuple[int, int]] | None = None,
 ) -> dict[str, str]:
-    """{report: execution id} of the range's reports."""
+    """{report: execution id} of the range's reports; ``markers``: the webhook's migration markers
+    (read from the raw zone when not given), part of each query's text."""
     if fingerprints is None:
-        fingerprints = partition_fingerprints(rng.scan_first, rng.scan_last, settings)
+        fingerprints = partition_fingerprints(rng.scan_last, settings)
+    if markers is None:
+        markers = migrations.markers(storage.raw_store(settings))
     inputs = inputs_of(rng, fingerprints)
-    return {report: submit(rendered_athena_sql(report, rng), inputs, settings, hook) for report in REPORTS}
+    return {
+        report: submit(rendered_athena_sql(report, rng, markers=markers), inputs, settings, hook) for report in REPORTS
+    }
 
 
 def submit_day_windows(day: date, settings: config.Settings | None = None, hook=None) -> dict[str, Any]:
     """The DAG's submission: {"day", "windows": {window: {report: execution id}}} for the 1-, 7- and
-    30-day windows ending on ``day`` (12 queries), the partitions' fingerprints read once."""
+    30-day windows ending on ``day`` (a query per report and window), the partitions' fingerprints and
+    the migration markers read once."""
     settings = settings or config.load()
     hook = hook or athena_hook(settings)
     ranges = {w: ReportRange.from_settings(day - timedelta(days=n - 1), day, settings) for w, n in WINDOWS.items()}
-    first = min(r.scan_first for r in ranges.values())
-    fingerprints = partition_fingerprints(first, max(r.scan_last for r in ranges.values()), settings)
-    windows = {window: submit_range(rng, settings, hook, fingerprints) for window, rng in ranges.items()}
+    fingerprints = partition_fingerprints(max(r.scan_last for r in ranges.values()), settings)
+    markers = migrations.markers(storage.raw_store(settings))
+    windows = {window: submit_range(rng, settings, hook, fingerprints, markers) for window, rng in ranges.items()}
     log.info("Athena queries of %s: %s", day, windows)
     return {"day": day.isoformat(), "windows": windows}
 
@@ -187,6 +199,9 @@ def _typed_table(rows: list[list[str | None]], arrow_schema):
             return value.lower() == "true"
         if pa.types.is_date(type_):
             return date.fromisoformat(value[:10])
+        if pa.types.is_timestamp(type_):
+            # Athena writes "2026-03-09 13:00:00.000" (UTC), or the same with " UTC" after it
+            return datetime.fromisoformat(value.removesuffix(" UTC")).replace(tzinfo=UTC)
         return value
 
     columns = {f.name: pa.array([convert(row[i], f.type) for row in rows], f.type) for i, f in enumerate(arrow_schema)}
@@ -194,7 +209,7 @@ def _typed_table(rows: list[list[str | None]], arrow_schema):
 
 
 def build_athena(rng: ReportRange, settings: config.Settings, hook=None) -> dict[str, Any]:
-    """The four report tables of ``rng``: submitted, waited on, fetched."""
+    """Every report table of ``rng``, for every group: submitted, waited on, fetched."""
     hook = hook or athena_hook(settings)
     queries = submit_range(rng, settings, hook)
     wait(queries.values(), hook)

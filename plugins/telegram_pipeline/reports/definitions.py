@@ -1,46 +1,91 @@
-"""What a set of reports is: the report tables and their columns, the windows, the range one set covers."""
+"""What a set of reports is: the report tables and their columns, the stages they are built from, the
+windows, and the range one set covers.
+
+Every report is computed for every group at once (one pass over the curated partitions, not one per
+group) and every table has ``chat_id`` as its first column. The SQL (``include/sql/reports/``) comes in
+two kinds: *stages*, the work the reports share (the counted messages, the replies, the reactions each
+message holds, …), which depend only on the range's last day; and *reports*, which read the stages
+for their own days. DuckDB builds the stages once for all the windows ending on a day (``Span``);
+Athena inlines them into each report's query.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from telegram_pipeline import config
 
-REPORTS: tuple[str, ...] = ("top_posters", "keywords", "activity_heatmap", "daily_volume")
-COUNTED_MESSAGES = "counted_messages"
+REPORTS: tuple[str, ...] = ("chats", "top_posters", "keywords", "activity_heatmap", "daily_volume")
+# The stages, in the order they can be built. A view is only a name for a query (DuckDB keeps no copy);
+# a table is computed once per span.
+STAGES: dict[str, str] = {
+    "chat_migrations": "table",
+    "group_updates": "view",
+    "message_versions": "view",
+    "counted_messages": "table",
+    "replies": "table",
+    "first_replies": "table",
+    "group_days": "table",
+}
+# Reports other reports read (the groups of the range): built first, per range.
+RANGE_STAGES: tuple[str, ...] = ("chats",)
+# Relations bound at run time rather than read from the lake.
+BOUND_TABLES: dict[str, tuple[str, ...]] = {
+    "stopwords": ("word",),
+    "tracked_keywords": ("keyword",),
+    "migration_markers": ("old_chat_id", "new_chat_id"),
+}
 WINDOWS: dict[str, int] = {"1d": 1, "7d": 7, "30d": 30}
 SCAN_MARGIN = timedelta(days=1)
 KEYWORD_LIMIT = 100
+CONVERSATION_GAP_MINUTES = 30
 
 
 def output_schemas():
     """Arrow schema of each report table (also how Athena's text results are typed back)."""
     import pyarrow as pa
 
+    def table(*columns):
+        return pa.schema([("chat_id", pa.int64()), *columns])
+
     return {
-        "top_posters": pa.schema(
-            [
-                ("user_id", pa.int64()),
-                ("user_name", pa.string()),
-                ("messages", pa.int64()),
-                ("share", pa.float64()),
-                ("rank", pa.int64()),
-            ]
+        "chats": table(
+            ("title", pa.string()),
+            ("migrated_from_chat_id", pa.int64()),
+            ("messages", pa.int64()),
+            ("active_users", pa.int64()),
+            ("previous_messages", pa.int64()),
+            ("previous_active_users", pa.int64()),
         ),
-        "keywords": pa.schema(
-            [
-                ("keyword", pa.string()),
-                ("messages", pa.int64()),
-                ("users", pa.int64()),
-                ("rank", pa.int64()),
-                ("tracked", pa.bool_()),
-            ]
+        "top_posters": table(
+            ("user_id", pa.int64()),
+            ("user_name", pa.string()),
+            ("messages", pa.int64()),
+            ("share", pa.float64()),
+            ("rank", pa.int64()),
         ),
-        "activity_heatmap": pa.schema([("weekday", pa.int32()), ("hour", pa.int32()), ("messages", pa.int64())]),
-        "daily_volume": pa.schema(
-            [("date", pa.date32()), ("messages", pa.int64()), ("active_users", pa.int64()), ("new_members", pa.int64())]
+        "keywords": table(
+            ("keyword", pa.string()),
+            ("messages", pa.int64()),
+            ("users", pa.int64()),
+            ("rank", pa.int64()),
+            ("tracked", pa.bool_()),
+        ),
+        "activity_heatmap": table(
+            ("weekday", pa.int32()),
+            ("hour", pa.int32()),
+            ("messages", pa.int64()),
+            ("active_users", pa.int64()),
+            ("median_reply_seconds", pa.float64()),
+        ),
+        "daily_volume": table(
+            ("date", pa.date32()),
+            ("messages", pa.int64()),
+            ("active_users", pa.int64()),
+            ("new_members", pa.int64()),
         ),
     }
 
@@ -55,33 +100,99 @@ class ReportRange:
     include_bots: bool = False
     tracked_keywords: tuple[str, ...] = ()
     keyword_limit: int = KEYWORD_LIMIT
+    conversation_gap_minutes: int = CONVERSATION_GAP_MINUTES
 
     def __post_init__(self) -> None:
         if self.last < self.first:
             raise ValueError(f"the range ends ({self.last}) before it starts ({self.first})")
+        if not 1 <= self.conversation_gap_minutes <= 24 * 60:
+            # The stages look one day back for the message before a range's first one.
+            raise ValueError(f"the conversation gap must be 1 to 1440 minutes, not {self.conversation_gap_minutes}")
 
     @classmethod
     def from_settings(cls, first: date, last: date, settings: config.Settings, **overrides: Any) -> ReportRange:
         values = dict(
-            timezone=settings.timezone, include_bots=settings.include_bots, tracked_keywords=settings.tracked_keywords
+            timezone=settings.timezone,
+            include_bots=settings.include_bots,
+            tracked_keywords=settings.tracked_keywords,
+            conversation_gap_minutes=settings.conversation_gap_minutes,
         )
         return cls(first, last, **{**values, **overrides})
 
     @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    @property
+    def previous_first(self) -> date:
+        """First day of the period of the same length just before the range (what it is compared with)."""
+        return self.first - timedelta(days=self.days)
+
+    @property
+    def previous_last(self) -> date:
+        return self.first - timedelta(days=1)
+
+    @property
     def scan_first(self) -> date:
-        return self.first - SCAN_MARGIN
+        return self.previous_first - SCAN_MARGIN
 
     @property
     def scan_last(self) -> date:
         return self.last + SCAN_MARGIN
 
+    def previous(self) -> ReportRange:
+        return ReportRange(**{**self.__dict__, "first": self.previous_first, "last": self.previous_last})
+
     def params(self) -> dict[str, Any]:
+        """Every parameter of the SQL for this range alone (Athena: stages and report in one query)."""
         return {
             "from_date": self.first.isoformat(),
             "to_date": self.last.isoformat(),
+            "prev_from": self.previous_first.isoformat(),
+            "prev_to": self.previous_last.isoformat(),
+            "keyword_limit": self.keyword_limit,
+            **Span([self]).params(),
+        }
+
+
+@dataclass(frozen=True)
+class Span:
+    """Ranges that end on the same day, built together: their stages are computed once, over the
+    partitions all of them need. The stages depend only on the last day (and the settings), so each
+    range reads from them exactly what it would compute alone."""
+
+    ranges: Sequence[ReportRange]
+
+    def __post_init__(self) -> None:
+        if not self.ranges:
+            raise ValueError("a span needs at least one range")
+        first = self.ranges[0]
+        for rng in self.ranges:
+            if rng.last != first.last:
+                raise ValueError(f"ranges built together must end on the same day: {rng.last} and {first.last}")
+            if (rng.timezone, rng.include_bots, rng.conversation_gap_minutes) != (
+                first.timezone,
+                first.include_bots,
+                first.conversation_gap_minutes,
+            ):
+                raise ValueError("ranges built together must count alike (time zone, bots, conversation gap)")
+
+    @property
+    def scan_first(self) -> date:
+        return min(rng.scan_first for rng in self.ranges)
+
+    @property
+    def scan_last(self) -> date:
+        return self.ranges[0].scan_last
+
+    def params(self) -> dict[str, Any]:
+        rng = self.ranges[0]
+        return {
+            "to_date": rng.last.isoformat(),
             "scan_from": self.scan_first.isoformat(),
             "scan_to": self.scan_last.isoformat(),
-            "timezone": self.timezone,
-            "include_bots": self.include_bots,
-            "keyword_limit": self.keyword_limit,
+            "text_from": min(r.first for r in self.ranges).isoformat(),
+            "timezone": rng.timezone,
+            "include_bots": rng.include_bots,
+            "gap_minutes": rng.conversation_gap_minutes,
         }

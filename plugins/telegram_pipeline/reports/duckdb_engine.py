@@ -1,35 +1,41 @@
-"""The DuckDB engine: the curated partitions of a span scanned on the worker, every report of any range
-inside the span built from one connection."""
+"""The DuckDB engine: the curated partitions scanned on the worker; the stages of a span built once,
+then every report of every range in it, for every group at once."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from telegram_pipeline import config
-from telegram_pipeline.lake import layout, schema, storage
-from telegram_pipeline.reports import stopwords
-from telegram_pipeline.reports.definitions import COUNTED_MESSAGES, REPORTS, ReportRange, output_schemas
-from telegram_pipeline.reports.sql import source_sql
+from telegram_pipeline.lake import layout, migrations, schema, storage
+from telegram_pipeline.reports.definitions import (
+    BOUND_TABLES,
+    RANGE_STAGES,
+    REPORTS,
+    STAGES,
+    ReportRange,
+    Span,
+    output_schemas,
+)
+from telegram_pipeline.reports.sql import bound_rows, dependencies, source_sql
 
 
-def curated_files(first: date, last: date, store: storage.Store) -> tuple[Any, str, list[str]]:
-    """(pyarrow filesystem, root, the Parquet files of the partitions first..last that exist). The
-    storage layer says which exist: a day not written yet is absent, a denial (S3's 403) an error."""
+def curated_files(store: storage.Store, last: date | None = None) -> tuple[Any, str, list[str]]:
+    """(pyarrow filesystem, root, the Parquet file of every curated partition up to ``last``), as the
+    store lists them (a denial, S3's 403, is an error, not an empty lake)."""
     filesystem, root = store.arrow_filesystem()
-    keys = [layout.partition_key(day) for day in layout.days_between(first, last)]
-    return filesystem, root, [f"{root}/{key}" for key in store.existing(keys)]
+    return filesystem, root, [f"{root}/{key}" for key in layout.partition_keys(store, last)]
 
 
-def messages_dataset(first: date, last: date, settings: config.Settings):
-    """The curated partitions first..last that exist, as one pyarrow dataset with ``context_date``.
+def messages_dataset(last: date | None, settings: config.Settings):
+    """The curated partitions up to ``last``, as one pyarrow dataset with ``context_date``.
     Columns missing from older files read as NULL (the schema is given, not inferred)."""
     import pyarrow as pa
     import pyarrow.dataset as ds
 
-    filesystem, root, found = curated_files(first, last, storage.curated_store(settings))
+    filesystem, root, found = curated_files(storage.curated_store(settings), last)
     partitioning = pa.schema([(schema.PARTITION_COLUMN, pa.string())])
     full_schema = pa.unify_schemas([schema.arrow_schema(), partitioning])
     if not found:
@@ -48,13 +54,15 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def register_messages(con, first: date, last: date, settings: config.Settings) -> None:
-    """``messages`` in DuckDB over the curated partitions first..last: local files through DuckDB's own
-    Parquet reader (leaner and faster), S3 through pyarrow's filesystem (no extension to download)."""
+def register_messages(con, last: date | None, settings: config.Settings) -> None:
+    """``messages`` in DuckDB over every curated partition up to ``last`` (the stages that look back
+    over all history need them; the others name their days, and DuckDB opens only those files): local
+    files through DuckDB's own Parquet reader (leaner and faster), S3 through pyarrow's filesystem (no
+    extension to download)."""
     store = storage.curated_store(settings)
-    found = curated_files(first, last, store)[2] if store.local_root() is not None else []
+    found = curated_files(store, last)[2] if store.local_root() is not None else []
     if not found:
-        con.register("messages", messages_dataset(first, last, settings))
+        con.register("messages", messages_dataset(last, settings))
         return
     files = "[" + ", ".join(_quote(path) for path in found) + "]"
     source = f"read_parquet({files}, hive_partitioning = true, union_by_name = true, hive_types = {{'context_date': VARCHAR}})"
@@ -66,42 +74,78 @@ def register_messages(con, first: date, last: date, settings: config.Settings) -
     con.execute(f"CREATE OR REPLACE TEMP VIEW messages AS SELECT {', '.join(columns)}, context_date FROM {source}")
 
 
-def _words_table(column: str, words: Iterable[str]):
+def _bound_table(columns: Sequence[str], rows: Iterable[Sequence]):
     import pyarrow as pa
 
-    return pa.table({column: pa.array(sorted(set(words)), pa.string())})
+    rows = sorted(set(map(tuple, rows)))
+    return pa.table(
+        {
+            column: pa.array([row[i] for row in rows], pa.int64() if column.endswith("_id") else pa.string())
+            for i, column in enumerate(columns)
+        }
+    )
 
 
 class DuckDBReports:
-    """One DuckDB connection over a span of curated partitions; builds the reports of any range in it."""
+    """One DuckDB connection over the curated partitions up to ``last`` (default: all of them); builds
+    the reports of any span of ranges ending on or before it."""
 
-    def __init__(self, first: date, last: date, settings: config.Settings, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        settings: config.Settings,
+        last: date | None = None,
+        markers: Iterable[tuple[int, int]] | None = None,
+        threads: int | None = None,
+    ) -> None:
         import duckdb
 
         self.settings = settings
+        self.markers = migrations.markers(storage.raw_store(settings)) if markers is None else list(markers)
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
-        register_messages(self.con, first, last, settings)
-        self.con.register("stopwords", _words_table("word", stopwords.ALL))
+        register_messages(self.con, last, settings)
 
     def _execute(self, sql: str, params: Mapping[str, Any]):
-
         used = set(re.findall(r"\$(\w+)", re.sub(r"--[^\n]*", "", sql)))
         return self.con.execute(sql, {k: v for k, v in params.items() if k in used})
 
-    def build(self, rng: ReportRange) -> dict[str, Any]:
+    def _bind(self, rng: ReportRange) -> None:
+        for table, rows in bound_rows(rng, markers=self.markers).items():
+            self.con.register(table, _bound_table(BOUND_TABLES[table], rows))
+
+    def build_span(self, ranges: Sequence[ReportRange]) -> list[dict[str, Any]]:
+        """The tables of each range (in the order given), the stages built once for all of them."""
+        span = Span(ranges)
+        self._bind(ranges[0])
+        stages = dependencies(REPORTS)
+        for stage in stages:
+            if stage in STAGES:
+                kind = STAGES[stage].upper()
+                self._execute(f"CREATE OR REPLACE TEMP {kind} {stage} AS {source_sql(stage)}", span.params())
+        try:
+            return [self._build_range(rng) for rng in ranges]
+        finally:
+            for stage in reversed(stages):
+                if stage in STAGES:
+                    self.con.execute(f"DROP {STAGES[stage].upper()} IF EXISTS {stage}")
+
+    def _build_range(self, rng: ReportRange) -> dict[str, Any]:
         params = rng.params()
-        self.con.register("tracked_keywords", _words_table("keyword", rng.tracked_keywords))
-        self._execute(f"CREATE OR REPLACE TEMP TABLE {COUNTED_MESSAGES} AS {source_sql(COUNTED_MESSAGES)}", params)
+        for stage in RANGE_STAGES:
+            self._execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS {source_sql(stage)}", params)
         schemas = output_schemas()
         tables = {}
         for report in REPORTS:
-            table = self._execute(source_sql(report), params).fetch_arrow_table()
-            tables[report] = table.cast(schemas[report])
-        self.con.execute(f"DROP TABLE {COUNTED_MESSAGES}")
+            sql = f"SELECT * FROM {report} ORDER BY chat_id" if report in RANGE_STAGES else source_sql(report)
+            tables[report] = self._execute(sql, params).to_arrow_table().cast(schemas[report])
+        for stage in RANGE_STAGES:
+            self.con.execute(f"DROP TABLE {stage}")
         return tables
+
+    def build(self, rng: ReportRange) -> dict[str, Any]:
+        return self.build_span([rng])[0]
 
     def close(self) -> None:
         self.con.close()

@@ -1,6 +1,7 @@
 """``report.html``: one self-contained page (inline CSS and SVG, no script, no CDN) that opens
-offline and reads well on a laptop or a phone: headline figures, top posters, keywords, the
-weekday × hour heatmap and the volume over time.
+offline and reads well on a laptop or a phone, one per group: headline figures and how they changed,
+the best time to post, top posters, keywords, the weekday × hour heatmap and the volume over time;
+and an index of the groups linking their pages.
 
 Every chart is an ``<svg data-chart="...">``; every bar or cell carries ``data-value`` and a
 ``<title>`` tooltip, so the page can be checked by a browser test and read by screen readers.
@@ -48,6 +49,12 @@ svg .muted { fill:var(--muted); }
 .chip.zero { color:var(--muted); }
 .chip.zero b { color:var(--muted); }
 .empty { color:var(--muted); padding:24px 0; text-align:center; }
+.said { background:var(--card); border-radius:12px; padding:12px 18px; margin-bottom:18px; box-shadow:0 1px 3px rgba(20,30,60,.08); }
+.said p { margin:4px 0; }
+table.groups { width:100%; border-collapse:collapse; }
+table.groups th, table.groups td { text-align:left; padding:10px 8px; border-bottom:1px solid var(--line); vertical-align:top; }
+table.groups .note, .kpi .note { color:var(--muted); font-size:13px; }
+table.groups a { color:var(--accent); font-weight:600; text-decoration:none; }
 footer { max-width:1120px; margin:0 auto 32px; padding:0 20px; color:var(--muted); font-size:12px; }
 @media (max-width: 820px) { .grid { grid-template-columns:1fr; } }
 """.replace("__ACCENT__", ACCENT)
@@ -178,85 +185,125 @@ def _kpi(label: str, value: str, note: str = "", name: str = "") -> str:
     return f'<div class="kpi" data-kpi="{name}"><div class="label">{escape(label)}</div><div class="value">{escape(value)}</div>{note_html}</div>'
 
 
-def render(tables: Mapping[str, Any], summary: Any, title: str | None = None) -> str:
-    """The page for the four report tables and their summary (``reports.Summary``)."""
-    posters = tables["top_posters"].to_pylist()
-    keywords = tables["keywords"].to_pylist()
-    cells = tables["activity_heatmap"].to_pylist()
-    days = tables["daily_volume"].to_pylist()
-    heading = "Telegram group report" + (f" · {title}" if title else "")
-    period = f"{_day(summary.first)} – {_day(summary.last)}" if summary.first != summary.last else _day(summary.first)
-    busiest = f"{summary.busiest_weekday[:3]} {summary.busiest_hour:02d}:00" if summary.busiest_weekday else "–"
-    used = [k for k in keywords if k["messages"] > 0]
-    top_keyword = used[0]["keyword"] if used else "–"
-    per_day = summary.messages / max(len(days), 1)
+def _card(heading: str, sub: str, content: str, wide: bool = False) -> str:
+    """A chart with its heading; ``sub`` is HTML (already escaped)."""
+    return (
+        f'<div class="card{" wide" if wide else ""}"><h2>{escape(heading)}</h2><p class="sub">{sub}</p>{content}</div>'
+    )
 
-    poster_rows = [
+
+def _period(summary: Any) -> str:
+    return f"{_day(summary.first)} – {_day(summary.last)}" if summary.first != summary.last else _day(summary.first)
+
+
+def _change(value: float | None) -> str:
+    return "new" if value is None else f"{value:+.0%} vs. before"
+
+
+def _kpis(summary: Any, keywords: list[dict[str, Any]]) -> str:
+    busiest = f"{summary.busiest_weekday[:3]} {summary.busiest_hour:02d}:00" if summary.busiest_weekday else "–"
+    best = summary.best_time
+    best_value = f"{best.weekday[:3]} {best.hour:02d}:00" if best else "–"
+    used = [k for k in keywords if k["messages"] > 0]
+    return "".join(
+        [
+            _kpi(
+                "Messages",
+                _fmt(summary.messages),
+                f"{summary.messages / summary.days:,.1f} a day · {_change(summary.messages_change)}",
+                "messages",
+            ),
+            _kpi("Active members", _fmt(summary.active_users), _change(summary.active_users_change), "active_users"),
+            _kpi("New members", _fmt(summary.new_members), "joined the group", "new_members"),
+            _kpi("Busiest time", busiest, "busiest weekday · hour", "busiest"),
+            _kpi("Best time to post", best_value, "most members, fastest replies", "best_time"),
+            _kpi("Top keyword", used[0]["keyword"] if used else "–", "most discussed", "top_keyword"),
+        ]
+    )
+
+
+def _sentences(summary: Any) -> str:
+    return (
+        f'<section class="said"><p data-said="change">{escape(summary.change_sentence())}</p>'
+        f'<p data-said="best-time">{escape(summary.best_time_sentence())}</p></section>'
+    )
+
+
+def _posters_card(posters: list[dict[str, Any]]) -> str:
+    rows = [
         (p["user_name"], p["messages"], f"{_fmt(p['messages'])} · {p['share']:.0%}")
         for p in posters[:TOP_POSTERS_SHOWN]
     ]
-    keyword_rows = [
+    return _card(
+        "Who drives the conversation",
+        f"Messages per member (top {TOP_POSTERS_SHOWN}) and share of all messages",
+        bar_chart("top-posters", rows, ACCENT),
+    )
+
+
+def _keywords_card(keywords: list[dict[str, Any]]) -> str:
+    used = [k for k in keywords if k["messages"] > 0]
+    rows = [
         (k["keyword"], k["messages"], f"{_fmt(k['messages'])} · {_fmt(k['users'])} people")
         for k in used[:KEYWORDS_SHOWN]
     ]
-    keyword_colors = [HASHTAG if k.startswith("#") else ACCENT for k, _, _ in keyword_rows]
-    tracked = [k for k in keywords if k["tracked"]]
+    colors = [HASHTAG if k.startswith("#") else ACCENT for k, _, _ in rows]
     chips = "".join(
         f'<span class="chip{" zero" if k["messages"] == 0 else ""}" data-tracked="{escape(k["keyword"])}" data-value="{k["messages"]}">'
         f"{escape(k['keyword'])} <b>{_fmt(k['messages'])}</b></span>"
-        for k in tracked
+        for k in keywords
+        if k["tracked"]
     )
-    tracked_html = (
+    tracked = (
         f'<p class="sub" style="margin-top:14px">Tracked keywords (messages mentioning them)</p><div class="chips">{chips}</div>'
-        if tracked
+        if chips
         else ""
     )
-    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return _card(
+        "What the group talks about",
+        f'Messages mentioning each term (top {KEYWORDS_SHOWN}); <span style="color:{HASHTAG}">hashtags</span> in purple',
+        bar_chart("keywords", rows, colors, label_width=130) + tracked,
+    )
 
+
+def _cards(tables: Mapping[str, Any], summary: Any) -> list[str]:
+    """The charts of the page, in reading order."""
+    zone = escape(summary.timezone)
+    return [
+        _posters_card(tables["top_posters"].to_pylist()),
+        _keywords_card(tables["keywords"].to_pylist()),
+        _card(
+            "When members are around",
+            f"Messages by weekday and hour ({zone}): schedule posts and events in the dark cells",
+            heatmap(tables["activity_heatmap"].to_pylist()),
+            wide=True,
+        ),
+        _card(
+            "Volume over time",
+            "Messages and active members per day",
+            volume_chart(tables["daily_volume"].to_pylist()),
+            wide=True,
+        ),
+    ]
+
+
+def _page(heading: str, summary_line: str, range_attr: str, body: str) -> str:
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(heading)} · {escape(period)}</title>
+<title>{escape(heading)} · {escape(summary_line)}</title>
 <style>{CSS}</style>
 </head>
 <body>
 <header>
   <h1>{escape(heading)}</h1>
-  <p data-range="{summary.first.isoformat()}/{summary.last.isoformat()}">{escape(period)} · times in {escape(summary.timezone)}</p>
+  <p data-range="{range_attr}">{escape(summary_line)}</p>
 </header>
 <main>
-  <section class="kpis">
-    {_kpi("Messages", _fmt(summary.messages), f"{per_day:,.1f} a day", "messages")}
-    {_kpi("Active members", _fmt(summary.active_users), "posted at least once", "active_users")}
-    {_kpi("New members", _fmt(summary.new_members), "joined the group", "new_members")}
-    {_kpi("Busiest time", busiest, "busiest weekday · hour", "busiest")}
-    {_kpi("Top keyword", top_keyword, "most discussed", "top_keyword")}
-  </section>
-  <section class="grid">
-    <div class="card">
-      <h2>Who drives the conversation</h2>
-      <p class="sub">Messages per member (top {TOP_POSTERS_SHOWN}) and share of all messages</p>
-      {bar_chart("top-posters", poster_rows, ACCENT)}
-    </div>
-    <div class="card">
-      <h2>What the group talks about</h2>
-      <p class="sub">Messages mentioning each term (top {KEYWORDS_SHOWN}); <span style="color:{HASHTAG}">hashtags</span> in purple</p>
-      {bar_chart("keywords", keyword_rows, keyword_colors, label_width=130)}
-      {tracked_html}
-    </div>
-    <div class="card wide">
-      <h2>When members are around</h2>
-      <p class="sub">Messages by weekday and hour ({escape(summary.timezone)}): schedule posts and events in the dark cells</p>
-      {heatmap(cells)}
-    </div>
-    <div class="card wide">
-      <h2>Volume over time</h2>
-      <p class="sub">Messages and active members per day</p>
-      {volume_chart(days)}
-    </div>
-  </section>
+{body}
 </main>
 <footer>
   A message counts once however often it was edited or delivered; joins, leaves and pins are not messages;
@@ -265,3 +312,47 @@ def render(tables: Mapping[str, Any], summary: Any, title: str | None = None) ->
 </body>
 </html>
 """
+
+
+def _heading(name: str | None, title: str | None) -> str:
+    return (name or "Telegram group report") + (f" · {title}" if title else "")
+
+
+def render(tables: Mapping[str, Any], summary: Any, title: str | None = None) -> str:
+    """One group's page from its report tables and its summary (``reports.summary.Summary``)."""
+    body = (
+        f'<section class="kpis">{_kpis(summary, tables["keywords"].to_pylist())}</section>\n'
+        f"{_sentences(summary)}\n"
+        f'<section class="grid">{"".join(_cards(tables, summary))}</section>'
+    )
+    period = f"{_period(summary)} · times in {summary.timezone}"
+    return _page(
+        _heading(summary.title, title), period, f"{summary.first.isoformat()}/{summary.last.isoformat()}", body
+    )
+
+
+def render_index(entries: list[tuple[Any, str]], rng: Any, title: str | None = None) -> str:
+    """The page linking every group's page: (summary, relative link) each, with its headline figures."""
+    rows = "".join(
+        f'<tr data-chat-id="{s.chat_id}"><td><a href="{escape(link)}">{escape(s.title or str(s.chat_id))}</a>'
+        f'<div class="note">{s.chat_id}</div></td>'
+        f'<td data-value="{s.messages}">{_fmt(s.messages)} <span class="note">{escape(_change(s.messages_change))}</span></td>'
+        f'<td data-value="{s.active_users}">{_fmt(s.active_users)} <span class="note">{escape(_change(s.active_users_change))}</span></td>'
+        f"<td>{escape(', '.join(name for name, _ in s.top_posters[:3]) or '–')}</td></tr>"
+        for s, link in entries
+    )
+    table = (
+        '<table class="groups"><thead><tr><th>Group</th><th>Messages</th><th>Active members</th><th>Top posters</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table>"
+        if entries
+        else '<p class="empty">No group had any update in this period.</p>'
+    )
+    period = f"{_day(rng.first)} – {_day(rng.last)}" if rng.first != rng.last else _day(rng.first)
+    heading = "Telegram groups" + (f" · {title}" if title else "")
+    body = f'<section class="card wide">{table}</section>'
+    return _page(
+        heading,
+        f"{period} · {len(entries)} group{'s' if len(entries) != 1 else ''} · times in {rng.timezone}",
+        f"{rng.first.isoformat()}/{rng.last.isoformat()}",
+        body,
+    )

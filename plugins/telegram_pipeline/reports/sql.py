@@ -1,13 +1,21 @@
 """The report SQL: written once for DuckDB in ``include/sql/reports/``; the Athena (Trino) text is
-generated from it with sqlglot, committed under ``include/sql/reports/athena/``, and bound at run time."""
+generated from it with sqlglot, committed under ``include/sql/reports/athena/``, and bound at run time.
+
+A report names the stages it reads (``counted_messages``, ``replies``, …) as tables. DuckDB builds
+each stage once per span; for Athena each report becomes one statement with the stages it needs,
+directly or through other stages, inlined as CTEs in build order.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Iterable, Mapping, Sequence
 
 from telegram_pipeline import config
 from telegram_pipeline.reports import stopwords
-from telegram_pipeline.reports.definitions import COUNTED_MESSAGES, REPORTS, ReportRange
+from telegram_pipeline.reports.definitions import BOUND_TABLES, RANGE_STAGES, REPORTS, STAGES, ReportRange
+
+BUILD_ORDER: tuple[str, ...] = (*STAGES, *RANGE_STAGES)
 
 
 def source_sql(name: str) -> str:
@@ -36,40 +44,77 @@ def _athena_dialect():
     return AthenaQueries
 
 
+@functools.cache
+def _parsed(name: str):
+    import sqlglot
+
+    return sqlglot.parse_one(source_sql(name), read="duckdb")
+
+
+def references(name: str) -> list[str]:
+    """The stages (and range stages) the SQL of ``name`` reads directly, in build order."""
+    from sqlglot import exp
+
+    query = _parsed(name)
+    own = {cte.alias_or_name for cte in query.find_all(exp.CTE)}
+    read = {table.name for table in query.find_all(exp.Table) if not table.args.get("db")} - own - {name}
+    return [stage for stage in BUILD_ORDER if stage in read]
+
+
+def dependencies(names: Iterable[str]) -> list[str]:
+    """Every stage ``names`` read, directly or through other stages, in build order."""
+    needed: set[str] = set()
+    pending = list(names)
+    while pending:
+        for stage in references(pending.pop()):
+            if stage not in needed:
+                needed.add(stage)
+                pending.append(stage)
+    return [stage for stage in BUILD_ORDER if stage in needed]
+
+
 ATHENA_HEADER = (
-    "-- Generated from include/sql/reports/{name}.sql and counted_messages.sql by sqlglot (Trino dialect).\n"
-    "-- Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after changing the DuckDB SQL.\n"
-    "-- Parameters (:name) and the tables stopwords(word) / tracked_keywords(keyword) are bound at run time.\n"
+    "-- Generated from include/sql/reports/{name}.sql and the stages it reads ({stages}) by sqlglot\n"
+    "-- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after\n"
+    "-- changing the DuckDB SQL. Parameters (:name) and the tables {bound} are bound at run time.\n"
 )
 
 
-def _with_counted_messages(report: str):
-    """The report's DuckDB SQL as one statement, ``counted_messages`` inlined as its first CTE."""
-    import sqlglot
+def _with_stages(report: str):
+    """The report's DuckDB SQL as one statement, the stages it needs inlined as its first CTEs."""
     from sqlglot import exp
 
-    query = sqlglot.parse_one(source_sql(report), read="duckdb")
-    counted = exp.CTE(
-        this=sqlglot.parse_one(source_sql(COUNTED_MESSAGES), read="duckdb"),
-        alias=exp.TableAlias(this=exp.to_identifier(COUNTED_MESSAGES)),
-    )
-    with_ = query.args.get("with_") or query.args.get("with")
+    query = _parsed(report).copy()
+    ctes = [
+        exp.CTE(this=_parsed(stage).copy(), alias=exp.TableAlias(this=exp.to_identifier(stage)))
+        for stage in dependencies([report])
+    ]
+    key = "with_" if "with_" in query.arg_types else "with"
+    with_ = query.args.get(key)
     if with_ is None:
-        query.set("with_" if "with_" in query.arg_types else "with", exp.With(expressions=[counted]))
+        query.set(key, exp.With(expressions=ctes))
     else:
-        with_.set("expressions", [counted, *with_.expressions])
+        with_.set("expressions", [*ctes, *with_.expressions])
     return query
 
 
 def generated_athena_sql(report: str) -> str:
-    text = _with_counted_messages(report).sql(dialect=_athena_dialect(), pretty=True)
-    return ATHENA_HEADER.format(name=report) + text + "\n"
+    text = _with_stages(report).sql(dialect=_athena_dialect(), pretty=True)
+    header = ATHENA_HEADER.format(
+        name=report,
+        stages=", ".join(dependencies([report])) or "none",
+        bound=" / ".join(f"{table}({', '.join(columns)})" for table, columns in BOUND_TABLES.items()),
+    )
+    return header + text + "\n"
 
 
 def write_athena_sql() -> list[str]:
     folder = config.sql_dir() / "reports" / "athena"
     folder.mkdir(parents=True, exist_ok=True)
     written = []
+    for stale in folder.glob("*.sql"):
+        if stale.stem not in REPORTS:
+            stale.unlink()
     for report in REPORTS:
         path = folder / f"{report}.sql"
         path.write_text(generated_athena_sql(report), encoding="utf-8")
@@ -77,24 +122,43 @@ def write_athena_sql() -> list[str]:
     return written
 
 
-def _words_subquery(column: str, words: Iterable[str]):
-    """``(SELECT column FROM (VALUES ...))``, or an empty relation of one VARCHAR column."""
+def _values_subquery(columns: Sequence[str], rows: Iterable[Sequence]):
+    """``(SELECT columns FROM (VALUES ...))``, or an empty relation of those columns."""
     import sqlglot
     from sqlglot import exp
 
-    words = sorted(set(words))
-    if not words:
-        return sqlglot.parse_one(f"SELECT CAST(NULL AS VARCHAR) AS {column} WHERE FALSE", read="trino")
-    values = exp.values([(w,) for w in words], alias="t", columns=[column])
-    return exp.select(column).from_(values)
+    rows = sorted(set(map(tuple, rows)))
+    if not rows:
+        nulls = ", ".join(
+            f"CAST(NULL AS {'BIGINT' if column.endswith('_id') else 'VARCHAR'}) AS {column}" for column in columns
+        )
+        return sqlglot.parse_one(f"SELECT {nulls} WHERE FALSE", read="trino")
+    values = exp.values(rows, alias="t", columns=list(columns))
+    return exp.select(*columns).from_(values)
 
 
-def rendered_athena_sql(report: str, rng: ReportRange, words: Iterable[str] | None = None) -> str:
-    """The exact text sent to Athena: the committed SQL with its parameters and word lists bound."""
+def bound_rows(rng: ReportRange, words: Iterable[str] | None = None, markers: Iterable[tuple[int, int]] = ()):
+    """The rows of each table bound at run time."""
+    return {
+        "stopwords": [(w,) for w in (stopwords.ALL if words is None else words)],
+        "tracked_keywords": [(k,) for k in rng.tracked_keywords],
+        "migration_markers": list(markers),
+    }
+
+
+def rendered_athena_sql(
+    report: str,
+    rng: ReportRange,
+    words: Iterable[str] | None = None,
+    markers: Iterable[tuple[int, int]] = (),
+) -> str:
+    """The exact text sent to Athena: the committed SQL with its parameters and bound tables inlined
+    (``markers``: the webhook's migration markers, (old chat id, new chat id))."""
     import sqlglot
     from sqlglot import exp
 
     params = rng.params()
+    rows: Mapping[str, list] = bound_rows(rng, words, markers)
     query = sqlglot.parse_one(athena_sql(report), read="trino")
 
     def bind(node):
@@ -105,14 +169,10 @@ def rendered_athena_sql(report: str, rng: ReportRange, words: Iterable[str] | No
             if isinstance(value, int):
                 return exp.Literal.number(value)
             return exp.Literal.string(value)
-        if isinstance(node, exp.Table) and not node.args.get("db") and node.name in {"stopwords", "tracked_keywords"}:
-            column, chosen = (
-                ("word", stopwords.ALL if words is None else words)
-                if node.name == "stopwords"
-                else ("keyword", rng.tracked_keywords)
-            )
+        if isinstance(node, exp.Table) and not node.args.get("db") and node.name in BOUND_TABLES:
             return exp.Subquery(
-                this=_words_subquery(column, chosen), alias=exp.TableAlias(this=exp.to_identifier(node.alias_or_name))
+                this=_values_subquery(BOUND_TABLES[node.name], rows[node.name]),
+                alias=exp.TableAlias(this=exp.to_identifier(node.alias_or_name)),
             )
         return node
 

@@ -1,8 +1,11 @@
-"""The headline of a set of reports: totals, the busiest weekday and hour, the top posters and keywords."""
+"""The headline of one group's reports: totals and their change against the period before, the busiest
+weekday and hour, the best time to post, the top posters and keywords. What the page and the digest
+say, computed once here from the report tables."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -10,10 +13,77 @@ from typing import Any
 from telegram_pipeline.reports.definitions import ReportRange
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# A cell is a candidate for the best time when at least this share of the busiest cell's members post then.
+BEST_TIME_CROWD = 0.75
+BEST_TIMES = 3
+
+
+def for_chat(tables: Mapping[str, Any], chat_id: int) -> dict[str, Any]:
+    """Each table's rows of one group."""
+    import pyarrow.compute as pc
+
+    return {name: table.filter(pc.equal(table["chat_id"], chat_id)) for name, table in tables.items()}
+
+
+def chat_ids(tables: Mapping[str, Any]) -> list[int]:
+    """The groups of a set of tables, in id order."""
+    return sorted(tables["chats"].column("chat_id").to_pylist())
+
+
+@dataclass(frozen=True)
+class BestTime:
+    """A weekday × hour cell worth posting in: many members post then and replies come fast."""
+
+    weekday: str
+    hour: int
+    active_users: int
+    median_reply_seconds: float | None
+
+
+def best_times(heatmap: Iterable[dict[str, Any]], count: int = BEST_TIMES) -> list[BestTime]:
+    """The cells where most members are active (at least BEST_TIME_CROWD of the busiest cell's) and,
+    among those, replies come fastest (cells without replies last); ties: more members, earlier in the week."""
+    cells = [c for c in heatmap if c["active_users"] > 0]
+    if not cells:
+        return []
+    crowd = BEST_TIME_CROWD * max(c["active_users"] for c in cells)
+    candidates = sorted(
+        (c for c in cells if c["active_users"] >= crowd),
+        key=lambda c: (
+            c["median_reply_seconds"] is None,
+            c["median_reply_seconds"] or 0,
+            -c["active_users"],
+            c["weekday"],
+            c["hour"],
+        ),
+    )
+    return [
+        BestTime(WEEKDAYS[c["weekday"] - 1], c["hour"], c["active_users"], c["median_reply_seconds"])
+        for c in candidates[:count]
+    ]
+
+
+def change(now: int, before: int) -> float | None:
+    """The relative change from ``before`` to ``now`` (0.25 = 25 % more), None when there was nothing before."""
+    return (now - before) / before if before else None
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _percent(value: float) -> str:
+    return f"{value:+.0%}".replace("+0%", "±0%")
 
 
 @dataclass
 class Summary:
+    chat_id: int
+    title: str | None
     first: date
     last: date
     timezone: str
@@ -24,12 +94,69 @@ class Summary:
     busiest_hour: int | None
     top_posters: list[tuple[str, int]] = field(default_factory=list)
     top_keywords: list[tuple[str, int]] = field(default_factory=list)
+    previous_messages: int = 0
+    previous_active_users: int = 0
+    best_times: list[BestTime] = field(default_factory=list)
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    @property
+    def messages_change(self) -> float | None:
+        return change(self.messages, self.previous_messages)
+
+    @property
+    def active_users_change(self) -> float | None:
+        return change(self.active_users, self.previous_active_users)
+
+    @property
+    def best_time(self) -> BestTime | None:
+        return self.best_times[0] if self.best_times else None
+
+    def change_sentence(self) -> str:
+        """The change against the period before, in words."""
+        period = "day" if self.days == 1 else f"{self.days} days"
+        if not self.previous_messages and not self.previous_active_users:
+            return f"{self.messages:,} messages from {self.active_users:,} members; nothing in the {period} before to compare with."
+        parts = []
+        for now, before, label in (
+            (self.messages, self.previous_messages, "messages"),
+            (self.active_users, self.previous_active_users, "active members"),
+        ):
+            moved = change(now, before)
+            parts.append(
+                f"{now:,} {label} ({_percent(moved) if moved is not None else 'none before'}, from {before:,})"
+            )
+        return f"{parts[0]} and {parts[1]} against the {period} before."
+
+    def best_time_sentence(self) -> str:
+        best = self.best_time
+        if best is None:
+            return "No messages yet to tell the best time to post."
+        crowd = f"{best.active_users:,} member{'s' if best.active_users != 1 else ''} posted"
+        if best.median_reply_seconds is None:
+            return f"Best time to post: {best.weekday}s at {best.hour:02d}:00 ({self.timezone}), when {crowd}."
+        return (
+            f"Best time to post: {best.weekday}s at {best.hour:02d}:00 ({self.timezone}), when {crowd} "
+            f"and replies came after {_duration(best.median_reply_seconds)} (median)."
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "first": self.first.isoformat(), "last": self.last.isoformat()}
+        values = dataclasses.asdict(self)
+        values.update(
+            first=self.first.isoformat(),
+            last=self.last.isoformat(),
+            messages_change=self.messages_change,
+            active_users_change=self.active_users_change,
+        )
+        return values
 
 
-def summarize(tables: Mapping[str, Any], rng: ReportRange) -> Summary:
+def summarize(tables: Mapping[str, Any], rng: ReportRange, chat_id: int) -> Summary:
+    """One group's headline from the report tables (of every group, or of that group alone)."""
+    tables = for_chat(tables, chat_id)
+    chat = next(iter(tables["chats"].to_pylist()), {})
     posters = tables["top_posters"].to_pylist()
     keywords = [k for k in tables["keywords"].to_pylist() if k["messages"] > 0]
     volume = tables["daily_volume"].to_pylist()
@@ -38,6 +165,8 @@ def summarize(tables: Mapping[str, Any], rng: ReportRange) -> Summary:
     by_hour = {h: sum(c["messages"] for c in heatmap if c["hour"] == h) for h in range(24)}
     any_messages = any(by_hour.values())
     return Summary(
+        chat_id=chat_id,
+        title=chat.get("title"),
         first=rng.first,
         last=rng.last,
         timezone=rng.timezone,
@@ -48,4 +177,7 @@ def summarize(tables: Mapping[str, Any], rng: ReportRange) -> Summary:
         busiest_hour=max(by_hour, key=by_hour.get) if any_messages else None,
         top_posters=[(p["user_name"], p["messages"]) for p in posters[:5]],
         top_keywords=[(k["keyword"], k["messages"]) for k in keywords[:10]],
+        previous_messages=chat.get("previous_messages", 0),
+        previous_active_users=chat.get("previous_active_users", 0),
+        best_times=best_times(heatmap),
     )

@@ -1,0 +1,228 @@
+-- Generated from include/sql/reports/chats.sql and the stages it reads (chat_migrations, group_updates, message_versions, counted_messages, group_days) by sqlglot
+-- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
+-- changing the DuckDB SQL. Parameters (:name) and the tables stopwords(word) / tracked_keywords(keyword) / migration_markers(old_chat_id, new_chat_id) are bound at run time.
+/* The groups of the range: every group with an update in the range or in the period of the same */
+/* length before it, under its current id, with its latest title, the id it had before it became a */
+/* supergroup, and its messages and active members (distinct senders) in the range and in the period */
+/* before it. */
+WITH chat_migrations AS (
+  /* Groups that became supergroups: each old chat id with the id it moved to, so that a group is one */
+  /* group across the move. Found in every partition (a migration counts for all time): the old group's */
+  /* service message carries migrate_to_chat_id, the supergroup's first message migrate_from_chat_id */
+  /* (both in migrate_chat_id); and in the webhook's markers (raw zone _migrations/{new_id}.json), bound */
+  /* at run time as migration_markers(old_chat_id, new_chat_id). */
+  SELECT
+    old_chat_id,
+    MAX(new_chat_id) AS new_chat_id
+  FROM (
+    SELECT
+      chat_id AS old_chat_id,
+      migrate_chat_id AS new_chat_id
+    FROM messages
+    WHERE
+      service_action = 'migrate_to_chat_id' AND NOT migrate_chat_id IS NULL
+    UNION ALL
+    SELECT
+      migrate_chat_id AS old_chat_id,
+      chat_id AS new_chat_id
+    FROM messages
+    WHERE
+      service_action = 'migrate_from_chat_id' AND NOT migrate_chat_id IS NULL
+    UNION ALL
+    SELECT
+      old_chat_id,
+      new_chat_id
+    FROM migration_markers
+  ) AS found
+  WHERE
+    old_chat_id <> new_chat_id
+  GROUP BY
+    old_chat_id
+), group_updates AS (
+  /* Every update with its group: chat_id is the group's current id (a group that became a supergroup */
+  /* is reported under the supergroup's id), origin_chat_id the id the update was sent under. Message ids */
+  /* are only unique within origin_chat_id: a supergroup numbers its messages anew. */
+  SELECT
+    COALESCE(moved.new_chat_id, m.chat_id) AS chat_id,
+    m.chat_id AS origin_chat_id,
+    m.context_date,
+    m.update_id,
+    m.update_type,
+    m.chat_title,
+    m.message_id,
+    m.sent_at,
+    m.edited_at,
+    m.user_id,
+    m.user_is_bot,
+    m.user_first_name,
+    m.user_last_name,
+    m.user_username,
+    m.sender_chat_id,
+    m.sender_chat_title,
+    m.text,
+    m.keyword_text,
+    m.content_type,
+    m.service_action,
+    m.new_member_ids,
+    m.new_member_bot_ids,
+    m.member_user_id,
+    m.member_is_bot,
+    m.member_old_status,
+    m.member_new_status,
+    m.reply_to_message_id,
+    m.mentions,
+    m.reaction_emojis,
+    m.reaction_count_emojis,
+    m.reaction_count_totals
+  FROM messages AS m
+  LEFT JOIN chat_migrations AS moved
+    ON moved.old_chat_id = m.chat_id
+), message_versions AS (
+  /* Every version of every message, the rows the reports count from. A message is a message or channel */
+  /* post (or an edit of one) that is not a service message. Its sender is the user, or the chat it was */
+  /* sent on behalf of (anonymous admins post as GroupAnonymousBot for the group; channels as themselves). */
+  /* sender_is_bot says whether a bot sent it (the readers leave bots out unless include_bots). */
+  SELECT
+    chat_id,
+    origin_chat_id,
+    context_date,
+    update_id,
+    message_id,
+    sent_at,
+    edited_at,
+    CASE WHEN NOT sender_chat_id IS NULL THEN sender_chat_id ELSE user_id END AS sender_id,
+    CASE
+      WHEN NOT sender_chat_id IS NULL
+      THEN sender_chat_title
+      ELSE COALESCE(
+        NULLIF(
+          TRIM(
+            CONCAT(
+              CAST(COALESCE(user_first_name, '') AS VARCHAR),
+              CAST(' ' AS VARCHAR),
+              CAST(COALESCE(user_last_name, '') AS VARCHAR)
+            )
+          ),
+          ''
+        ),
+        CONCAT(CAST('@' AS VARCHAR), CAST(user_username AS VARCHAR))
+      )
+    END AS sender_name,
+    sender_chat_id IS NULL AND COALESCE(user_is_bot, FALSE) AS sender_is_bot,
+    text,
+    keyword_text,
+    content_type,
+    reply_to_message_id,
+    mentions
+  FROM group_updates
+  WHERE
+    update_type IN ('message', 'edited_message', 'channel_post', 'edited_channel_post')
+    AND COALESCE(content_type, '') <> 'service'
+    AND NOT message_id IS NULL
+    AND NOT sent_at IS NULL
+), counted_messages AS (
+  /* The messages every report counts, each once per (origin_chat_id, message_id) in its latest version */
+  /* (greatest coalesce(edited_at, sent_at); on a tie the live update wins over the imported one), with */
+  /* its day and local time of sent_at in the timezone parameter. Partitions are scanned with a margin */
+  /* (scan_from..scan_to): an edit lands in its edit day's partition but counts on the day the message */
+  /* was sent. Bots are left out unless include_bots. Texts are kept from text_from on (the reports' */
+  /* own days; the period before them is only counted). */
+  SELECT
+    chat_id,
+    origin_chat_id,
+    message_id,
+    day,
+    sent_at,
+    local_sent_at,
+    sender_id,
+    sender_name,
+    content_type,
+    reply_to_message_id,
+    CASE WHEN day >= CAST(:text_from AS DATE) THEN text END AS text,
+    CASE WHEN day >= CAST(:text_from AS DATE) THEN keyword_text END AS keyword_text,
+    CASE WHEN day >= CAST(:text_from AS DATE) THEN mentions END AS mentions
+  FROM (
+    SELECT
+      chat_id,
+      origin_chat_id,
+      message_id,
+      CAST(sent_at AT TIME ZONE :timezone AS DATE) AS day,
+      sent_at,
+      sent_at AT TIME ZONE :timezone AS local_sent_at,
+      sender_id,
+      sender_name,
+      content_type,
+      reply_to_message_id,
+      text,
+      keyword_text,
+      mentions,
+      ROW_NUMBER() OVER (
+        PARTITION BY origin_chat_id, message_id
+        ORDER BY COALESCE(edited_at, sent_at) DESC, update_id DESC
+      ) AS version
+    FROM message_versions
+    WHERE
+      context_date BETWEEN :scan_from AND :scan_to
+      AND (
+        :include_bots OR NOT sender_is_bot
+      )
+  ) AS versions
+  WHERE
+    version = 1 AND day BETWEEN CAST(:scan_from AS DATE) AND CAST(:scan_to AS DATE)
+), group_days AS (
+  /* Which groups had updates on which day (the update's own day), and the title each group went by. */
+  SELECT
+    chat_id,
+    CAST(context_date AS DATE) AS day,
+    COUNT(*) AS updates,
+    MAX_BY(chat_title, CASE WHEN NOT chat_title IS NULL THEN sent_at END) AS title
+  FROM group_updates
+  WHERE
+    context_date BETWEEN :scan_from AND :scan_to
+  GROUP BY
+    chat_id,
+    CAST(context_date AS DATE)
+), present AS (
+  SELECT
+    chat_id,
+    MAX_BY(title, CASE WHEN NOT title IS NULL THEN day END) AS title
+  FROM group_days
+  WHERE
+    day BETWEEN CAST(:prev_from AS DATE) AND CAST(:to_date AS DATE)
+  GROUP BY
+    chat_id
+), posted AS (
+  SELECT
+    chat_id,
+    COUNT(CASE WHEN day >= CAST(:from_date AS DATE) THEN 1 END) AS messages,
+    COUNT(DISTINCT CASE WHEN day >= CAST(:from_date AS DATE) THEN sender_id END) AS active_users,
+    COUNT(CASE WHEN day < CAST(:from_date AS DATE) THEN 1 END) AS previous_messages,
+    COUNT(DISTINCT CASE WHEN day < CAST(:from_date AS DATE) THEN sender_id END) AS previous_active_users
+  FROM counted_messages
+  WHERE
+    day BETWEEN CAST(:prev_from AS DATE) AND CAST(:to_date AS DATE)
+  GROUP BY
+    chat_id
+), moved AS (
+  SELECT
+    new_chat_id,
+    MAX(old_chat_id) AS old_chat_id
+  FROM chat_migrations
+  GROUP BY
+    new_chat_id
+)
+SELECT
+  g.chat_id,
+  g.title,
+  moved.old_chat_id AS migrated_from_chat_id,
+  CAST(COALESCE(p.messages, 0) AS BIGINT) AS messages,
+  CAST(COALESCE(p.active_users, 0) AS BIGINT) AS active_users,
+  CAST(COALESCE(p.previous_messages, 0) AS BIGINT) AS previous_messages,
+  CAST(COALESCE(p.previous_active_users, 0) AS BIGINT) AS previous_active_users
+FROM present AS g
+LEFT JOIN posted AS p
+  ON p.chat_id = g.chat_id
+LEFT JOIN moved
+  ON moved.new_chat_id = g.chat_id
+ORDER BY
+  chat_id

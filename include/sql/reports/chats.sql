@@ -1,0 +1,44 @@
+-- The groups of the range: every group with an update in the range or in the period of the same
+-- length before it, under its current id, with its latest title, the id it had before it became a
+-- supergroup, and its messages and active members (distinct senders) in the range and in the period
+-- before it.
+WITH present AS (
+  SELECT
+    chat_id,
+    ARG_MAX(title, CASE WHEN title IS NOT NULL THEN day END) AS title
+  FROM group_days
+  WHERE day BETWEEN CAST($prev_from AS DATE) AND CAST($to_date AS DATE)
+  GROUP BY chat_id
+),
+posted AS (
+  SELECT
+    chat_id,
+    COUNT(CASE WHEN day >= CAST($from_date AS DATE) THEN 1 END) AS messages,
+    COUNT(DISTINCT CASE WHEN day >= CAST($from_date AS DATE) THEN sender_id END) AS active_users,
+    COUNT(CASE WHEN day < CAST($from_date AS DATE) THEN 1 END) AS previous_messages,
+    COUNT(DISTINCT CASE WHEN day < CAST($from_date AS DATE) THEN sender_id END) AS previous_active_users
+  FROM counted_messages
+  WHERE day BETWEEN CAST($prev_from AS DATE) AND CAST($to_date AS DATE)
+  GROUP BY chat_id
+),
+moved AS (
+  SELECT
+    new_chat_id,
+    MAX(old_chat_id) AS old_chat_id
+  FROM chat_migrations
+  GROUP BY new_chat_id
+)
+SELECT
+  g.chat_id,
+  g.title,
+  moved.old_chat_id AS migrated_from_chat_id,
+  CAST(COALESCE(p.messages, 0) AS BIGINT) AS messages,
+  CAST(COALESCE(p.active_users, 0) AS BIGINT) AS active_users,
+  CAST(COALESCE(p.previous_messages, 0) AS BIGINT) AS previous_messages,
+  CAST(COALESCE(p.previous_active_users, 0) AS BIGINT) AS previous_active_users
+FROM present AS g
+LEFT JOIN posted AS p
+  ON p.chat_id = g.chat_id
+LEFT JOIN moved
+  ON moved.new_chat_id = g.chat_id
+ORDER BY chat_id

@@ -1,0 +1,38 @@
+-- Every update with its group: chat_id is the group's current id (a group that became a supergroup
+-- is reported under the supergroup's id), origin_chat_id the id the update was sent under. Message ids
+-- are only unique within origin_chat_id: a supergroup numbers its messages anew.
+SELECT
+  COALESCE(moved.new_chat_id, m.chat_id) AS chat_id,
+  m.chat_id AS origin_chat_id,
+  m.context_date,
+  m.update_id,
+  m.update_type,
+  m.chat_title,
+  m.message_id,
+  m.sent_at,
+  m.edited_at,
+  m.user_id,
+  m.user_is_bot,
+  m.user_first_name,
+  m.user_last_name,
+  m.user_username,
+  m.sender_chat_id,
+  m.sender_chat_title,
+  m.text,
+  m.keyword_text,
+  m.content_type,
+  m.service_action,
+  m.new_member_ids,
+  m.new_member_bot_ids,
+  m.member_user_id,
+  m.member_is_bot,
+  m.member_old_status,
+  m.member_new_status,
+  m.reply_to_message_id,
+  m.mentions,
+  m.reaction_emojis,
+  m.reaction_count_emojis,
+  m.reaction_count_totals
+FROM messages AS m
+LEFT JOIN chat_migrations AS moved
+  ON moved.old_chat_id = m.chat_id

@@ -1,0 +1,32 @@
+-- Every version of every message, the rows the reports count from. A message is a message or channel
+-- post (or an edit of one) that is not a service message. Its sender is the user, or the chat it was
+-- sent on behalf of (anonymous admins post as GroupAnonymousBot for the group; channels as themselves).
+-- sender_is_bot says whether a bot sent it (the readers leave bots out unless include_bots).
+SELECT
+  chat_id,
+  origin_chat_id,
+  context_date,
+  update_id,
+  message_id,
+  sent_at,
+  edited_at,
+  CASE WHEN sender_chat_id IS NOT NULL THEN sender_chat_id ELSE user_id END AS sender_id,
+  CASE
+    WHEN sender_chat_id IS NOT NULL THEN sender_chat_title
+    ELSE COALESCE(
+      NULLIF(TRIM(COALESCE(user_first_name, '') || ' ' || COALESCE(user_last_name, '')), ''),
+      '@' || user_username
+    )
+  END AS sender_name,
+  sender_chat_id IS NULL AND COALESCE(user_is_bot, FALSE) AS sender_is_bot,
+  text,
+  keyword_text,
+  content_type,
+  reply_to_message_id,
+  mentions
+FROM group_updates
+WHERE
+  update_type IN ('message', 'edited_message', 'channel_post', 'edited_channel_post')
+  AND COALESCE(content_type, '') <> 'service'
+  AND message_id IS NOT NULL
+  AND sent_at IS NOT NULL

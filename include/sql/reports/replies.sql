@@ -1,0 +1,17 @@
+-- Every reply to a message of the same group by someone else (a reply to oneself answers nobody):
+-- the reply's day, time and sender, and the message it answers with its sender and time.
+SELECT
+  r.chat_id,
+  r.day,
+  r.sent_at AS replied_at,
+  r.sender_id AS from_id,
+  m.origin_chat_id,
+  m.message_id,
+  m.day AS message_day,
+  m.sent_at AS message_sent_at,
+  m.local_sent_at AS message_local_sent_at,
+  m.sender_id AS to_id
+FROM counted_messages AS r
+JOIN counted_messages AS m
+  ON m.origin_chat_id = r.origin_chat_id AND m.message_id = r.reply_to_message_id
+WHERE r.sender_id <> m.sender_id
