@@ -184,3 +184,160 @@ def posters(messages: list[dict]) -> dict[int, Counter]:
     for m in messages:
         found[m["chat_id"]][m["sender"]] += 1
     return found
+
+
+# --------------------------------------------------------------------------- engagement
+
+
+def utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def mentioned(text: str) -> dict:
+    """The text with an entity for each @handle in it, offsets in UTF-16 code units as Telegram counts them."""
+    entities, position = [], 0
+    for word in text.split(" "):
+        handle = word.rstrip("!?.,")
+        if handle.startswith("@") and len(handle) > 1:
+            entities.append({"type": "mention", "offset": utf16(text[:position]), "length": utf16(handle)})
+        position += len(word) + 1
+    return {"text": text, "entities": entities} if entities else {"text": text}
+
+
+def emoji(name: str) -> dict:
+    return {"type": "emoji", "emoji": name}
+
+
+class Engagement(Updates):
+    def react(self, chat: dict, message_id: int, user: dict, when: str, new: list[str], old: list[str] = ()) -> None:
+        self.add("message_reaction", {"chat": chat, "message_id": message_id, "user": user, "date": at(when),
+                                      "old_reaction": [emoji(e) for e in old], "new_reaction": [emoji(e) for e in new]})  # fmt: skip
+
+    def count(self, chat: dict, message_id: int, when: str, totals: dict[str, int]) -> None:
+        reactions = [{"type": emoji(e), "total_count": n} for e, n in totals.items()]
+        self.add(
+            "message_reaction_count", {"chat": chat, "message_id": message_id, "date": at(when), "reactions": reactions}
+        )
+
+    def member(self, chat: dict, user: dict, when: str, old: str, new: str, by: dict | None = None) -> None:
+        self.add("chat_member", {"chat": chat, "from": by or user, "date": at(when),
+                                 "old_chat_member": {"user": user, "status": old}, "new_chat_member": {"user": user, "status": new}})  # fmt: skip
+
+
+def engaged_groups() -> Engagement:
+    """The three groups, with reactions (added, changed, removed, anonymous totals, a bot's), replies
+    (to oneself too), @mentions (of oneself, of nobody, in another case), emoji with skin tones, flags,
+    keycaps and joined sequences, joins and leaves of three kinds, and members who go quiet."""
+    u = Engagement()
+    u.items = three_groups().items
+    ana, bia, caio, duda, edu, fabi = (USERS[n] for n in ("ana", "bia", "caio", "duda", "edu", "fabi"))
+    m2 = next(
+        x["message"] for x in u.items if x.get("message", {}).get("chat") == CORRIDA and x["message"]["message_id"] == 2
+    )
+    m5 = next(
+        x["message"] for x in u.items if x.get("message", {}).get("chat") == CORRIDA and x["message"]["message_id"] == 5
+    )
+    m8 = next(
+        x["message"] for x in u.items if x.get("message", {}).get("chat") == CORRIDA and x["message"]["message_id"] == 8
+    )
+    m1 = next(
+        x["message"] for x in u.items if x.get("message", {}).get("chat") == CORRIDA and x["message"]["message_id"] == 1
+    )
+    # Corrida SP: mentions, emoji, replies
+    m10 = u.message(CORRIDA, 10, bia, "2026-03-10T08:10", **mentioned("Bom treino @ana_souza 👍🏽 👍🏽 🇧🇷"))
+    u.message(CORRIDA, 11, ana, "2026-03-10T08:20", reply_to_message={k: v for k, v in m10.items() if k != "entities"},
+              **mentioned("Valeu! 👩‍💻 🏃‍♀️ @ana_souza @ninguem"))  # fmt: skip
+    u.reply(CORRIDA, 12, caio, "2026-03-11T09:30", "Também 😂", to=m8)
+    u.reply(CORRIDA, 13, ana, "2026-03-11T09:31", "corrigindo: 7h", to=m5)  # to herself
+    u.reply(CORRIDA, 14, caio, "2026-03-11T10:00", "Atrasado, mas vou 👍🏽", to=m2)
+    u.reply(CORRIDA, 15, edu, "2026-03-11T11:05", "Oi ❤️ ❤ 1️⃣", to=m1)  # to Sunday's message, the period before
+    # reactions: changed, removed, two at once (premium), anonymous totals, a bot's, after the range
+    u.react(CORRIDA, 2, bia, "2026-03-09T10:10", ["👍"])
+    u.react(CORRIDA, 2, caio, "2026-03-09T10:20", ["🔥"])
+    u.react(CORRIDA, 2, bia, "2026-03-09T11:00", ["❤️"], old=["👍"])  # bia changes her mind
+    u.react(CORRIDA, 2, caio, "2026-03-09T12:00", [], old=["🔥"])  # caio takes his back
+    u.react(CORRIDA, 3, ana, "2026-03-09T10:06", ["👍", "🔥"])
+    u.count(CORRIDA, 3, "2026-03-10T09:00", {"👍": 3})  # more 👍 than the named reactions show
+    u.react(CORRIDA, 5, fabi, "2026-03-10T09:00", ["🔥"])
+    u.react(CORRIDA, 5, BOT, "2026-03-10T09:01", ["🔥"])  # a bot: left out
+    u.count(CORRIDA, 8, "2026-03-11T10:00", {"🔥": 5, "👍": 2})
+    u.count(CORRIDA, 8, "2026-03-11T12:00", {"🔥": 6, "👍": 2})
+    u.count(CORRIDA, 8, "2026-03-12T08:00", {"🔥": 9})  # after the range
+    u.react(CORRIDA, 1, ana, "2026-03-09T07:00", ["👍"])  # on Sunday's message: not a message of the range
+    # members: duda joins by chat_member, fabi leaves with a service message, caio is restricted but stays
+    u.member(CORRIDA, duda, "2026-03-10T14:00", "left", "member")
+    u.member(CORRIDA, caio, "2026-03-10T15:00", "member", "restricted", by=ana)
+    u.message(CORRIDA, 16, fabi, "2026-03-11T15:00", left_chat_member=fabi)
+    # Trilhas: a mention in another case, a reaction
+    u.message(TRILHAS, 6, duda, "2026-03-11T07:30", **mentioned("@Ana_Souza bora? 🏔️"))
+    u.react(TRILHAS, 2, ana, "2026-03-10T19:05", ["🔥"])
+    # Pedal: message 2 of the basic group and message 2 of the supergroup, each reacted to
+    u.react(PEDAL_OLD, 2, caio, "2026-03-09T18:20", ["👏"])
+    u.react(PEDAL, 2, duda, "2026-03-10T13:10", ["🚴"])
+    return u
+
+
+def by_event_time(updates: Updates) -> list[dict]:
+    return sorted(updates.items, key=lambda u: next(v for k, v in u.items() if k != "update_id").get("date", 0))
+
+
+def latest_reactions(updates: Updates, last: date, include_bots: bool = False) -> dict[tuple[int, int], Counter]:
+    """(chat sent in, message id) -> reaction -> how many hold it at the end of ``last``."""
+    held: dict[tuple, list[str]] = {}
+    totals: dict[tuple, tuple[int, dict]] = {}
+    for update in updates.items:
+        if "message_reaction" in update:
+            body = update["message_reaction"]
+            if body["user"]["is_bot"] and not include_bots or event_day(update) > last:
+                continue
+            key = (body["chat"]["id"], body["message_id"], body["user"]["id"])
+            version = (body["date"], update["update_id"])
+            if key not in held or version > held[key][0]:
+                held[key] = (version, [r["emoji"] for r in body["new_reaction"]])
+        if "message_reaction_count" in update:
+            body = update["message_reaction_count"]
+            if event_day(update) > last:
+                continue
+            key = (body["chat"]["id"], body["message_id"])
+            version = (body["date"], update["update_id"])
+            if key not in totals or version > totals[key][0]:
+                totals[key] = (version, {r["type"]["emoji"]: r["total_count"] for r in body["reactions"]})
+    per_message: dict[tuple, Counter] = defaultdict(Counter)
+    for (chat, message, _), (_, emojis) in held.items():
+        per_message[(chat, message)].update(emojis)
+    for key, (_, counts) in totals.items():
+        for name, total in counts.items():
+            per_message[key][name] = max(per_message[key][name], total)
+    return {
+        key: Counter({e: n for e, n in counts.items() if n})
+        for key, counts in per_message.items()
+        if sum(counts.values())
+    }
+
+
+def usernames(updates: Updates) -> dict[str, int]:
+    """Lower-cased username -> the user who used it last."""
+    found: dict[str, tuple] = {}
+    for update in updates.items:
+        body = next(v for k, v in update.items() if k != "update_id")
+        user = body.get("from") or body.get("user") or {}
+        if user.get("username") and not user.get("is_bot"):
+            key, version = user["username"].lower(), (body["date"], update["update_id"])
+            if key not in found or version > found[key][0]:
+                found[key] = (version, user["id"])
+    return {name: user for name, (_, user) in found.items()}
+
+
+def mentions_of(updates: Updates) -> dict[tuple[int, int], list[str]]:
+    """(chat sent in, message id) -> the @handles its entities mark (latest version)."""
+    found = {}
+    for update in updates.items:
+        body = update.get("message") or update.get("edited_message")
+        if body and "text" in body:
+            units = body["text"].encode("utf-16-le")
+            found[(body["chat"]["id"], body["message_id"])] = [
+                units[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le")
+                for e in body.get("entities", [])
+                if e["type"] == "mention"
+            ]
+    return found

@@ -18,7 +18,18 @@ from tests import needs
 from tests.test_reports import CHAT, FIRST, LAST, Lake, local, write_scenario
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHARTS = ("top-posters", "keywords", "activity-heatmap", "daily-volume")
+CHARTS = (
+    "top-posters",
+    "keywords",
+    "activity-heatmap",
+    "daily-volume",
+    "reactions",
+    "interactions",
+    "conversations",
+    "members",
+    "content-mix",
+    "emoji",
+)
 
 
 @pytest.fixture

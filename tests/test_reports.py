@@ -300,7 +300,7 @@ def test_a_quiet_range_reports_its_group_at_zero(scenario_lake):
     tables = reports.build(definitions.ReportRange.from_settings(date(2026, 3, 13), date(2026, 3, 14), settings))
     assert tables["chats"].to_pylist() == [
         {"chat_id": CHAT, "title": "Grupo Python", "migrated_from_chat_id": None, "messages": 0, "active_users": 0,
-         "previous_messages": 4, "previous_active_users": 3}
+         "previous_messages": 4, "previous_active_users": 3, "median_reply_seconds": None}
     ]  # fmt: skip  # 11th: Bob, Carol, Dave; 12th: Dave again
     assert tables["top_posters"].num_rows == 0
     assert [k["keyword"] for k in tables["keywords"].to_pylist()] == ["kotlin", "python"]

@@ -1,7 +1,7 @@
 -- The groups of the range: every group with an update in the range or in the period of the same
 -- length before it, under its current id, with its latest title, the id it had before it became a
--- supergroup, and its messages and active members (distinct senders) in the range and in the period
--- before it.
+-- supergroup, its messages and active members (distinct senders) in the range and in the period
+-- before it, and the median wait for a first reply to its messages of the range.
 WITH present AS (
   SELECT
     chat_id,
@@ -21,6 +21,24 @@ posted AS (
   WHERE day BETWEEN CAST($prev_from AS DATE) AND CAST($to_date AS DATE)
   GROUP BY chat_id
 ),
+waits AS (
+  SELECT
+    chat_id,
+    reply_seconds,
+    ROW_NUMBER() OVER (PARTITION BY chat_id ORDER BY reply_seconds) AS n,
+    COUNT(*) OVER (PARTITION BY chat_id) AS total
+  FROM first_replies
+  WHERE day BETWEEN CAST($from_date AS DATE) AND CAST($to_date AS DATE)
+),
+medians AS (
+  -- the middle wait, or the mean of the two middle ones
+  SELECT
+    chat_id,
+    AVG(reply_seconds) AS median_reply_seconds
+  FROM waits
+  WHERE n * 2 BETWEEN total AND total + 2
+  GROUP BY chat_id
+),
 moved AS (
   SELECT
     new_chat_id,
@@ -35,10 +53,13 @@ SELECT
   CAST(COALESCE(p.messages, 0) AS BIGINT) AS messages,
   CAST(COALESCE(p.active_users, 0) AS BIGINT) AS active_users,
   CAST(COALESCE(p.previous_messages, 0) AS BIGINT) AS previous_messages,
-  CAST(COALESCE(p.previous_active_users, 0) AS BIGINT) AS previous_active_users
+  CAST(COALESCE(p.previous_active_users, 0) AS BIGINT) AS previous_active_users,
+  CAST(w.median_reply_seconds AS DOUBLE) AS median_reply_seconds
 FROM present AS g
 LEFT JOIN posted AS p
   ON p.chat_id = g.chat_id
+LEFT JOIN medians AS w
+  ON w.chat_id = g.chat_id
 LEFT JOIN moved
   ON moved.new_chat_id = g.chat_id
 ORDER BY chat_id

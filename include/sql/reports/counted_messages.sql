@@ -3,31 +3,28 @@
 -- its day and local time of sent_at in the timezone parameter. Partitions are scanned with a margin
 -- (scan_from..scan_to): an edit lands in its edit day's partition but counts on the day the message
 -- was sent. Bots are left out unless include_bots. Texts are kept from text_from on (the reports'
--- own days; the period before them is only counted).
+-- own days; the period before them is only counted). Senders' names are in sender_names.
 SELECT
   chat_id,
   origin_chat_id,
   message_id,
-  day,
+  CAST(local_sent_at AS DATE) AS day,
   sent_at,
   local_sent_at,
   sender_id,
-  sender_name,
   content_type,
   reply_to_message_id,
-  CASE WHEN day >= CAST($text_from AS DATE) THEN text END AS text,
-  CASE WHEN day >= CAST($text_from AS DATE) THEN keyword_text END AS keyword_text,
-  CASE WHEN day >= CAST($text_from AS DATE) THEN mentions END AS mentions
+  CASE WHEN local_sent_at >= CAST($text_from AS TIMESTAMP) THEN text END AS text,
+  CASE WHEN local_sent_at >= CAST($text_from AS TIMESTAMP) THEN keyword_text END AS keyword_text,
+  CASE WHEN local_sent_at >= CAST($text_from AS TIMESTAMP) THEN mentions END AS mentions
 FROM (
   SELECT
     chat_id,
     origin_chat_id,
     message_id,
-    CAST(sent_at AT TIME ZONE $timezone AS DATE) AS day,
     sent_at,
     sent_at AT TIME ZONE $timezone AS local_sent_at,
     sender_id,
-    sender_name,
     content_type,
     reply_to_message_id,
     text,
@@ -40,4 +37,4 @@ FROM (
   FROM message_versions
   WHERE context_date BETWEEN $scan_from AND $scan_to AND ($include_bots OR NOT sender_is_bot)
 ) AS versions
-WHERE version = 1 AND day BETWEEN CAST($scan_from AS DATE) AND CAST($scan_to AS DATE)
+WHERE version = 1

@@ -22,12 +22,11 @@ joins AS (
     m.chat_id,
     CAST(m.sent_at AT TIME ZONE $timezone AS DATE) AS day,
     COUNT(DISTINCT j.member_id) AS new_members
-  FROM group_updates AS m
+  FROM (
+    SELECT chat_id, sent_at, new_member_ids FROM group_updates
+    WHERE context_date BETWEEN $scan_from AND $scan_to AND content_type = 'service' AND service_action = 'new_chat_members'
+  ) AS m
   CROSS JOIN UNNEST(m.new_member_ids) AS j(member_id)
-  WHERE
-    m.context_date BETWEEN $scan_from AND $scan_to
-    AND m.content_type = 'service'
-    AND m.service_action = 'new_chat_members'
   GROUP BY m.chat_id, CAST(m.sent_at AT TIME ZONE $timezone AS DATE)
 )
 SELECT

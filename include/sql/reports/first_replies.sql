@@ -7,7 +7,7 @@ SELECT
   to_id AS sender_id,
   message_day AS day,
   message_local_sent_at AS local_sent_at,
-  DATE_DIFF('second', message_sent_at, MIN(replied_at)) AS reply_seconds
+  EPOCH(MIN(replied_at)) - EPOCH(message_sent_at) AS reply_seconds
 FROM replies
 WHERE day <= CAST($to_date AS DATE)
 GROUP BY chat_id, origin_chat_id, message_id, to_id, message_day, message_sent_at, message_local_sent_at

@@ -11,16 +11,14 @@ SELECT
   sent_at,
   edited_at,
   CASE WHEN sender_chat_id IS NOT NULL THEN sender_chat_id ELSE user_id END AS sender_id,
-  CASE
-    WHEN sender_chat_id IS NOT NULL THEN sender_chat_title
-    ELSE COALESCE(
-      NULLIF(TRIM(COALESCE(user_first_name, '') || ' ' || COALESCE(user_last_name, '')), ''),
-      '@' || user_username
-    )
-  END AS sender_name,
+  sender_chat_title,
+  user_first_name,
+  user_last_name,
+  user_username,
   sender_chat_id IS NULL AND COALESCE(user_is_bot, FALSE) AS sender_is_bot,
   text,
-  keyword_text,
+  -- partitions written before keyword_text existed read their text
+  COALESCE(keyword_text, text) AS keyword_text,
   content_type,
   reply_to_message_id,
   mentions

@@ -1,21 +1,35 @@
 -- Messages per sender in each group. The sender is the user, or the chat an anonymous admin or a
--- channel posted as; their name the latest they posted under in the range.
+-- channel posted as; their name the latest they posted under in the range. Messages with no sender at
+-- all (a damaged export) count together under 'unknown sender' (user_id NULL).
 WITH per_sender AS (
   SELECT
     chat_id,
     sender_id,
-    ARG_MAX(sender_name, local_sent_at) AS sender_name,
     COUNT(*) AS messages
   FROM counted_messages
   WHERE day BETWEEN CAST($from_date AS DATE) AND CAST($to_date AS DATE)
   GROUP BY chat_id, sender_id
+),
+names AS (
+  SELECT
+    chat_id,
+    sender_id,
+    ARG_MAX(name, update_id) AS sender_name
+  FROM sender_names
+  WHERE day BETWEEN CAST($from_date AS DATE) AND CAST($to_date AS DATE)
+  GROUP BY chat_id, sender_id
 )
 SELECT
-  chat_id,
-  CAST(sender_id AS BIGINT) AS user_id,
-  COALESCE(sender_name, 'user ' || CAST(sender_id AS VARCHAR)) AS user_name,
-  CAST(messages AS BIGINT) AS messages,
-  CAST(messages AS DOUBLE) / SUM(messages) OVER (PARTITION BY chat_id) AS share,
-  CAST(RANK() OVER (PARTITION BY chat_id ORDER BY messages DESC) AS BIGINT) AS rank
-FROM per_sender
+  p.chat_id,
+  CAST(p.sender_id AS BIGINT) AS user_id,
+  CASE
+    WHEN p.sender_id IS NULL THEN 'unknown sender'
+    ELSE COALESCE(n.sender_name, 'user ' || CAST(p.sender_id AS VARCHAR))
+  END AS user_name,
+  CAST(p.messages AS BIGINT) AS messages,
+  CAST(p.messages AS DOUBLE) / SUM(p.messages) OVER (PARTITION BY p.chat_id) AS share,
+  CAST(RANK() OVER (PARTITION BY p.chat_id ORDER BY p.messages DESC) AS BIGINT) AS rank
+FROM per_sender AS p
+LEFT JOIN names AS n
+  ON n.chat_id = p.chat_id AND n.sender_id = p.sender_id
 ORDER BY chat_id, rank, user_id

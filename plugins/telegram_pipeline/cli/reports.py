@@ -45,7 +45,8 @@ def print_summary(summary: Summary, stream=None) -> None:
     stream = stream or sys.stdout
     print(f"{summary.title or 'Group'} ({summary.chat_id})", file=stream)
     print(
-        f"  {summary.messages} messages from {summary.active_users} senders; {summary.new_members} new members",
+        f"  {summary.messages} messages from {summary.active_users} senders; "
+        f"{summary.new_members} new member{'' if summary.new_members == 1 else 's'}",
         file=stream,
     )
     print(f"  {summary.change_sentence()}", file=stream)
@@ -56,6 +57,18 @@ def print_summary(summary: Summary, stream=None) -> None:
         print("  top posters: " + ", ".join(f"{n} ({c})" for n, c in summary.top_posters), file=stream)
     if summary.top_keywords:
         print("  top keywords: " + ", ".join(f"{k} ({c})" for k, c in summary.top_keywords), file=stream)
+    if summary.reactions:
+        top = summary.most_reacted[0]
+        print(
+            f'  reactions: {summary.reactions}; most: {top.author}\'s "{top.text or "…"}" ({top.reactions})',
+            file=stream,
+        )
+    if summary.strongest_pairs:
+        pairs = ", ".join(f"{p.from_name} → {p.to_name} ({p.replies + p.mentions})" for p in summary.strongest_pairs)
+        print(f"  who answers whom: {pairs}", file=stream)
+    if summary.member_status:
+        statuses = ", ".join(f"{count} {status}" for status, count in sorted(summary.member_status.items()))
+        print(f"  members: {statuses}; {summary.joined} joined, {summary.left} left", file=stream)
 
 
 def report(args) -> int:

@@ -18,7 +18,19 @@ from typing import Any
 
 from telegram_pipeline import config
 
-REPORTS: tuple[str, ...] = ("chats", "top_posters", "keywords", "activity_heatmap", "daily_volume")
+REPORTS: tuple[str, ...] = (
+    "chats",
+    "top_posters",
+    "keywords",
+    "activity_heatmap",
+    "daily_volume",
+    "reactions",
+    "interactions",
+    "emoji",
+    "members",
+    "content_mix",
+    "conversations",
+)
 # The stages, in the order they can be built. A view is only a name for a query (DuckDB keeps no copy);
 # a table is computed once per span.
 STAGES: dict[str, str] = {
@@ -26,8 +38,14 @@ STAGES: dict[str, str] = {
     "group_updates": "view",
     "message_versions": "view",
     "counted_messages": "table",
+    "sender_names": "table",
+    "member_history": "table",
+    "usernames": "table",
     "replies": "table",
     "first_replies": "table",
+    "conversation_starts": "table",
+    "member_changes": "table",
+    "message_reactions": "table",
     "group_days": "table",
 }
 # Reports other reports read (the groups of the range): built first, per range.
@@ -51,6 +69,7 @@ def output_schemas():
     def table(*columns):
         return pa.schema([("chat_id", pa.int64()), *columns])
 
+    timestamp = pa.timestamp("us", tz="UTC")
     return {
         "chats": table(
             ("title", pa.string()),
@@ -59,6 +78,7 @@ def output_schemas():
             ("active_users", pa.int64()),
             ("previous_messages", pa.int64()),
             ("previous_active_users", pa.int64()),
+            ("median_reply_seconds", pa.float64()),
         ),
         "top_posters": table(
             ("user_id", pa.int64()),
@@ -86,6 +106,41 @@ def output_schemas():
             ("messages", pa.int64()),
             ("active_users", pa.int64()),
             ("new_members", pa.int64()),
+        ),
+        "reactions": table(
+            ("message_id", pa.int64()),
+            ("user_id", pa.int64()),
+            ("user_name", pa.string()),
+            ("sent_at", timestamp),
+            ("text", pa.string()),
+            ("reactions", pa.int64()),
+            ("top_emoji", pa.string()),
+            ("rank", pa.int64()),
+        ),
+        "interactions": table(
+            ("from_user_id", pa.int64()),
+            ("to_user_id", pa.int64()),
+            ("replies", pa.int64()),
+            ("mentions", pa.int64()),
+        ),
+        "emoji": table(("emoji", pa.string()), ("messages", pa.int64()), ("users", pa.int64()), ("rank", pa.int64())),
+        "members": table(
+            ("user_id", pa.int64()),
+            ("user_name", pa.string()),
+            ("messages", pa.int64()),
+            ("previous_messages", pa.int64()),
+            ("first_message_at", timestamp),
+            ("last_message_at", timestamp),
+            ("status", pa.string()),
+            ("joined_at", timestamp),
+            ("left_at", timestamp),
+        ),
+        "content_mix": table(("date", pa.date32()), ("content_type", pa.string()), ("messages", pa.int64())),
+        "conversations": table(
+            ("user_id", pa.int64()),
+            ("started", pa.int64()),
+            ("replies_received", pa.int64()),
+            ("median_reply_seconds", pa.float64()),
         ),
     }
 

@@ -1,7 +1,8 @@
 """``report.html``: one self-contained page (inline CSS and SVG, no script, no CDN) that opens
 offline and reads well on a laptop or a phone, one per group: headline figures and how they changed,
-the best time to post, top posters, keywords, the weekday × hour heatmap and the volume over time;
-and an index of the groups linking their pages.
+the best time to post, top posters, keywords, the weekday × hour heatmap, the volume over time, the
+posts people react to, who answers whom, who starts conversations, members who come and go, the kinds
+of content and the emoji; and an index of the groups linking their pages.
 
 Every chart is an ``<svg data-chart="...">``; every bar or cell carries ``data-value`` and a
 ``<title>`` tooltip, so the page can be checked by a browser test and read by screen readers.
@@ -64,6 +65,10 @@ def _fmt(n: float) -> str:
     return f"{n:,.0f}"
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{_fmt(n)} {one if n == 1 else many}"
+
+
 def _day(d: date) -> str:
     return f"{d.day} {d.strftime('%b %Y')}"
 
@@ -72,11 +77,19 @@ def _truncate(text: str, size: int) -> str:
     return text if len(text) <= size else text[: size - 1] + "…"
 
 
-def bar_chart(chart: str, rows: list[tuple[str, float, str]], color: str | list[str], label_width: int = 170) -> str:
+def bar_chart(
+    chart: str,
+    rows: list[tuple[str, float, str]],
+    color: str | list[str],
+    label_width: int = 170,
+    width: int = 520,
+    empty: str = "No messages in this range",
+) -> str:
     """Horizontal bars: rows of (label, value, value text)."""
     if not rows:
-        return f'<svg data-chart="{chart}" viewBox="0 0 520 60" role="img" aria-label="no data"><text x="260" y="34" text-anchor="middle" class="muted">No messages in this range</text></svg>'
-    width, bar_h, gap = 520, 18, 8
+        return f'<svg data-chart="{chart}" viewBox="0 0 {width} 60" role="img" aria-label="no data"><text x="{width / 2}" y="34" text-anchor="middle" class="muted">{escape(empty)}</text></svg>'
+    bar_h, gap = 18, 8
+    label_chars = int(label_width / 6.6)
     plot = width - label_width - 12 - 6.5 * max(len(text) for _, _, text in rows)
     top = max(v for _, v, _ in rows) or 1
     height = len(rows) * (bar_h + gap) + 4
@@ -88,7 +101,7 @@ def bar_chart(chart: str, rows: list[tuple[str, float, str]], color: str | list[
         w = max(2.0, plot * value / top) if value > 0 else 0
         fill = color[i] if isinstance(color, list) else color
         parts.append(
-            f'<text x="{label_width - 8}" y="{y + 13}" text-anchor="end">{escape(_truncate(label, 26))}</text>'
+            f'<text x="{label_width - 8}" y="{y + 13}" text-anchor="end">{escape(_truncate(label, label_chars))}</text>'
             f'<rect class="bar" x="{label_width}" y="{y}" width="{w:.1f}" height="{bar_h}" rx="4" fill="{fill}" data-value="{value:g}">'
             f"<title>{escape(label)}: {escape(value_text)}</title></rect>"
             f'<text x="{label_width + w + 6:.1f}" y="{y + 13}" class="muted">{escape(value_text)}</text>'
@@ -141,8 +154,11 @@ def volume_chart(days: list[dict[str, Any]]) -> str:
     step = plot_w / len(days)
     bar_w = max(2.0, min(36.0, step * 0.7))
     parts = [f'<svg data-chart="daily-volume" viewBox="0 0 {width} {height}" role="img" aria-label="messages per day">']
+    # gridlines at whole numbers: four steps of a round size that reaches the peak
+    tick = next(n * 10**e for e in range(12) for n in (1, 2, 5) if n * 10**e * 4 >= peak)
+    peak = tick * 4
     for i in range(5):
-        value = peak * i / 4
+        value = tick * i
         y = top + plot_h - plot_h * i / 4
         parts.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e4e8f0"/>'
@@ -218,8 +234,23 @@ def _kpis(summary: Any, keywords: list[dict[str, Any]]) -> str:
             _kpi("Busiest time", busiest, "busiest weekday · hour", "busiest"),
             _kpi("Best time to post", best_value, "most members, fastest replies", "best_time"),
             _kpi("Top keyword", used[0]["keyword"] if used else "–", "most discussed", "top_keyword"),
+            _kpi("Reactions", _fmt(summary.reactions), "on the messages of the period", "reactions"),
+            _kpi(
+                "First reply",
+                _wait(summary.median_reply_seconds),
+                "median wait for an answer",
+                "median_reply",
+            ),
         ]
     )
+
+
+def _wait(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min" if seconds < 90 * 60 else f"{seconds / 3600:.1f} h"
 
 
 def _sentences(summary: Any) -> str:
@@ -266,9 +297,114 @@ def _keywords_card(keywords: list[dict[str, Any]]) -> str:
     )
 
 
+STATUS_COLORS = {"new": "#1f9d55", "returning": ACCENT, "quiet": "#f08a24", "silent": "#9aa3b5"}
+ENGAGEMENT_SHOWN = 10
+
+
+def _reactions_card(reacted: list[dict[str, Any]]) -> str:
+    rows = [
+        (
+            f"{r['user_name']}: {r['text'] or '(no text)'}",
+            r["reactions"],
+            f"{_fmt(r['reactions'])} {r['top_emoji'] or ''}".strip(),
+        )
+        for r in reacted[:ENGAGEMENT_SHOWN]
+    ]
+    return _card(
+        "Posts people react to",
+        f"Reactions each message of the period holds at its end (top {ENGAGEMENT_SHOWN}), with the reaction given most",
+        bar_chart("reactions", rows, "#e0457b", label_width=560, width=1040, empty="No reactions in this range"),
+        wide=True,
+    )
+
+
+def _interactions_card(pairs: list[dict[str, Any]], names: Mapping[int, str]) -> str:
+    def name(user_id: int) -> str:
+        return names.get(user_id, f"user {user_id}")
+
+    rows = [
+        (
+            f"{name(p['from_user_id'])} → {name(p['to_user_id'])}",
+            p["replies"] + p["mentions"],
+            f"{_count(p['replies'], 'reply', 'replies')} · {_count(p['mentions'], 'mention', 'mentions')}",
+        )
+        for p in pairs[:ENGAGEMENT_SHOWN]
+    ]
+    return _card(
+        "Who answers whom",
+        f"The strongest pairs (top {ENGAGEMENT_SHOWN}): replies to, and @mentions of, one member by another",
+        bar_chart("interactions", rows, "#0f9b8e", label_width=230, empty="No replies or mentions in this range"),
+    )
+
+
+def _emoji_card(emoji: list[dict[str, Any]]) -> str:
+    rows = [
+        (e["emoji"], e["messages"], f"{_fmt(e['messages'])} · {_fmt(e['users'])} people")
+        for e in emoji[: KEYWORDS_SHOWN // 2]
+    ]
+    return _card(
+        "Emoji",
+        f"Messages with each emoji (top {KEYWORDS_SHOWN // 2}), skin tones and joined sequences whole",
+        bar_chart("emoji", rows, "#f0b429", label_width=60, empty="No emoji in this range"),
+    )
+
+
+def _members_card(members: list[dict[str, Any]], summary: Any) -> str:
+    counts = summary.member_status
+    rows = [(status, counts.get(status, 0), _fmt(counts.get(status, 0))) for status in STATUS_COLORS]
+    chart = bar_chart("members", rows, list(STATUS_COLORS.values()), label_width=90)
+
+    def chips(status: str, key: str) -> str:
+        chosen = sorted((m for m in members if m["status"] == status), key=lambda m: (-m[key], m["user_id"]))
+        return "".join(
+            f'<span class="chip" data-member="{status}">{escape(m["user_name"])} <b>{_fmt(m[key])}</b></span>'
+            for m in chosen[:ENGAGEMENT_SHOWN]
+        )
+
+    lists = (
+        f'<p class="sub" style="margin-top:10px">New (their messages)</p><div class="chips">{chips("new", "messages") or "–"}</div>'
+        f'<p class="sub" style="margin-top:10px">Went quiet (their messages the period before)</p><div class="chips">{chips("quiet", "previous_messages") or "–"}</div>'
+    )
+    return _card(
+        "Members who come and go",
+        f"new: first message ever; returning; quiet: posted the period before, not now; silent: only joined or left. "
+        f"{_fmt(summary.joined)} joined, {_fmt(summary.left)} left",
+        chart + lists,
+    )
+
+
+def _content_mix_card(summary: Any) -> str:
+    total = sum(count for _, count in summary.content_mix) or 1
+    rows = [(kind, count, f"{_fmt(count)} · {count / total:.0%}") for kind, count in summary.content_mix]
+    return _card(
+        "What the group shares",
+        "Messages by kind of content",
+        bar_chart("content-mix", rows, "#6c5ce7", label_width=110),
+    )
+
+
+def _conversations_card(conversations: list[dict[str, Any]], names: Mapping[int, str]) -> str:
+    starters = sorted(conversations, key=lambda c: (-c["started"], c["user_id"]))[:ENGAGEMENT_SHOWN]
+    rows = [
+        (
+            names.get(c["user_id"], f"user {c['user_id']}"),
+            c["started"],
+            f"{_fmt(c['started'])} started · {_count(c['replies_received'], 'reply', 'replies')} · {_wait(c['median_reply_seconds'])}",
+        )
+        for c in starters
+        if c["started"]
+    ]
+    return _card(
+        "Who starts conversations",
+        f"Messages after at least a pause of silence that opened a conversation (top {ENGAGEMENT_SHOWN}); replies received and the median wait for a first reply",
+        bar_chart("conversations", rows, "#2a9df4", label_width=170),
+    )
+
+
 def _cards(tables: Mapping[str, Any], summary: Any) -> list[str]:
     """The charts of the page, in reading order."""
     zone = escape(summary.timezone)
+    names = {m["user_id"]: m["user_name"] for m in tables["members"].to_pylist()}
     return [
         _posters_card(tables["top_posters"].to_pylist()),
         _keywords_card(tables["keywords"].to_pylist()),
@@ -284,6 +420,12 @@ def _cards(tables: Mapping[str, Any], summary: Any) -> list[str]:
             volume_chart(tables["daily_volume"].to_pylist()),
             wide=True,
         ),
+        _reactions_card(tables["reactions"].to_pylist()),
+        _interactions_card(tables["interactions"].to_pylist(), names),
+        _conversations_card(tables["conversations"].to_pylist(), names),
+        _members_card(tables["members"].to_pylist(), summary),
+        _content_mix_card(summary),
+        _emoji_card(tables["emoji"].to_pylist()),
     ]
 
 

@@ -1,13 +1,16 @@
 """The headline of one group's reports: totals and their change against the period before, the busiest
-weekday and hour, the best time to post, the top posters and keywords. What the page and the digest
-say, computed once here from the report tables."""
+weekday and hour, the best time to post, the top posters and keywords, and engagement (reactions, who
+answers whom, emoji, members who come and go, who starts conversations and how fast replies come).
+What the page and the digest say, computed once here from the report tables."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from telegram_pipeline.reports.definitions import ReportRange
@@ -16,6 +19,8 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 # A cell is a candidate for the best time when at least this share of the busiest cell's members post then.
 BEST_TIME_CROWD = 0.75
 BEST_TIMES = 3
+TOP = 3  # most reacted posts, strongest pairs, conversation starters
+EXCERPT = 80
 
 
 def for_chat(tables: Mapping[str, Any], chat_id: int) -> dict[str, Any]:
@@ -80,6 +85,25 @@ def _percent(value: float) -> str:
     return f"{value:+.0%}".replace("+0%", "±0%")
 
 
+@dataclass(frozen=True)
+class ReactedPost:
+    author: str
+    text: str | None  # the first EXCERPT characters
+    reactions: int
+    top_emoji: str | None
+    sent_at: datetime
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Who answers or names whom."""
+
+    from_name: str
+    to_name: str
+    replies: int
+    mentions: int
+
+
 @dataclass
 class Summary:
     chat_id: int
@@ -97,6 +121,17 @@ class Summary:
     previous_messages: int = 0
     previous_active_users: int = 0
     best_times: list[BestTime] = field(default_factory=list)
+    median_reply_seconds: float | None = None  # the group's median wait for a first reply
+    reactions: int = 0  # held by the messages of the range at its end
+    most_reacted: list[ReactedPost] = field(default_factory=list)
+    strongest_pairs: list[Pair] = field(default_factory=list)
+    top_emoji: list[tuple[str, int]] = field(default_factory=list)
+    member_status: dict[str, int] = field(default_factory=dict)  # new, returning, quiet, silent -> members
+    joined: int = 0  # members who joined in the range (their latest change a join or not)
+    left: int = 0
+    conversations_started: int = 0
+    top_starters: list[tuple[str, int]] = field(default_factory=list)
+    content_mix: list[tuple[str, int]] = field(default_factory=list)  # content type -> messages, most first
 
     @property
     def days(self) -> int:
@@ -143,14 +178,55 @@ class Summary:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain JSON values: dates and times as ISO strings, the changes included."""
         values = dataclasses.asdict(self)
-        values.update(
-            first=self.first.isoformat(),
-            last=self.last.isoformat(),
-            messages_change=self.messages_change,
-            active_users_change=self.active_users_change,
-        )
-        return values
+        values.update(messages_change=self.messages_change, active_users_change=self.active_users_change)
+        return json.loads(json.dumps(values, default=lambda value: value.isoformat()))
+
+
+def _names(tables: Mapping[str, Any]) -> dict[int, str]:
+    names = {row["user_id"]: row["user_name"] for row in tables["members"].to_pylist()}
+    names.update((row["user_id"], row["user_name"]) for row in tables["top_posters"].to_pylist())
+    return names
+
+
+def _engagement(tables: Mapping[str, Any]) -> dict[str, Any]:
+    """The engagement part of the headline: one group's six engagement tables, summed up."""
+    names = _names(tables)
+    reacted = tables["reactions"].to_pylist()
+    pairs = tables["interactions"].to_pylist()  # strongest first
+    members = tables["members"].to_pylist()
+    starters = sorted(tables["conversations"].to_pylist(), key=lambda c: (-c["started"], c["user_id"]))
+    mix: Counter = Counter()
+    for row in tables["content_mix"].to_pylist():
+        mix[row["content_type"]] += row["messages"]
+    return dict(
+        reactions=sum(r["reactions"] for r in reacted),
+        most_reacted=[
+            ReactedPost(
+                r["user_name"], (r["text"] or "")[:EXCERPT] or None, r["reactions"], r["top_emoji"], r["sent_at"]
+            )
+            for r in reacted[:TOP]
+        ],
+        strongest_pairs=[
+            Pair(
+                names.get(p["from_user_id"], f"user {p['from_user_id']}"),
+                names.get(p["to_user_id"], f"user {p['to_user_id']}"),
+                p["replies"],
+                p["mentions"],
+            )
+            for p in pairs[:TOP]
+        ],
+        top_emoji=[(e["emoji"], e["messages"]) for e in tables["emoji"].to_pylist()[:5]],
+        member_status=dict(Counter(m["status"] for m in members)),
+        joined=sum(1 for m in members if m["joined_at"] is not None),
+        left=sum(1 for m in members if m["left_at"] is not None),
+        conversations_started=sum(c["started"] for c in starters),
+        top_starters=[
+            (names.get(c["user_id"], f"user {c['user_id']}"), c["started"]) for c in starters[:TOP] if c["started"]
+        ],
+        content_mix=sorted(mix.items(), key=lambda item: (-item[1], item[0])),
+    )
 
 
 def summarize(tables: Mapping[str, Any], rng: ReportRange, chat_id: int) -> Summary:
@@ -180,4 +256,6 @@ def summarize(tables: Mapping[str, Any], rng: ReportRange, chat_id: int) -> Summ
         previous_messages=chat.get("previous_messages", 0),
         previous_active_users=chat.get("previous_active_users", 0),
         best_times=best_times(heatmap),
+        median_reply_seconds=chat.get("median_reply_seconds"),
+        **_engagement(tables),
     )

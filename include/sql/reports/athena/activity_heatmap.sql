@@ -90,26 +90,13 @@ WITH chat_migrations AS (
     sent_at,
     edited_at,
     CASE WHEN NOT sender_chat_id IS NULL THEN sender_chat_id ELSE user_id END AS sender_id,
-    CASE
-      WHEN NOT sender_chat_id IS NULL
-      THEN sender_chat_title
-      ELSE COALESCE(
-        NULLIF(
-          TRIM(
-            CONCAT(
-              CAST(COALESCE(user_first_name, '') AS VARCHAR),
-              CAST(' ' AS VARCHAR),
-              CAST(COALESCE(user_last_name, '') AS VARCHAR)
-            )
-          ),
-          ''
-        ),
-        CONCAT(CAST('@' AS VARCHAR), CAST(user_username AS VARCHAR))
-      )
-    END AS sender_name,
+    sender_chat_title,
+    user_first_name,
+    user_last_name,
+    user_username,
     sender_chat_id IS NULL AND COALESCE(user_is_bot, FALSE) AS sender_is_bot,
     text,
-    keyword_text,
+    COALESCE(keyword_text, text) AS keyword_text, /* partitions written before keyword_text existed read their text */
     content_type,
     reply_to_message_id,
     mentions
@@ -125,31 +112,28 @@ WITH chat_migrations AS (
   /* its day and local time of sent_at in the timezone parameter. Partitions are scanned with a margin */
   /* (scan_from..scan_to): an edit lands in its edit day's partition but counts on the day the message */
   /* was sent. Bots are left out unless include_bots. Texts are kept from text_from on (the reports' */
-  /* own days; the period before them is only counted). */
+  /* own days; the period before them is only counted). Senders' names are in sender_names. */
   SELECT
     chat_id,
     origin_chat_id,
     message_id,
-    day,
+    CAST(local_sent_at AS DATE) AS day,
     sent_at,
     local_sent_at,
     sender_id,
-    sender_name,
     content_type,
     reply_to_message_id,
-    CASE WHEN day >= CAST(:text_from AS DATE) THEN text END AS text,
-    CASE WHEN day >= CAST(:text_from AS DATE) THEN keyword_text END AS keyword_text,
-    CASE WHEN day >= CAST(:text_from AS DATE) THEN mentions END AS mentions
+    CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN text END AS text,
+    CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN keyword_text END AS keyword_text,
+    CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN mentions END AS mentions
   FROM (
     SELECT
       chat_id,
       origin_chat_id,
       message_id,
-      CAST(sent_at AT TIME ZONE :timezone AS DATE) AS day,
       sent_at,
       sent_at AT TIME ZONE :timezone AS local_sent_at,
       sender_id,
-      sender_name,
       content_type,
       reply_to_message_id,
       text,
@@ -167,7 +151,7 @@ WITH chat_migrations AS (
       )
   ) AS versions
   WHERE
-    version = 1 AND day BETWEEN CAST(:scan_from AS DATE) AND CAST(:scan_to AS DATE)
+    version = 1
 ), replies AS (
   /* Every reply to a message of the same group by someone else (a reply to oneself answers nobody): */
   /* the reply's day, time and sender, and the message it answers with its sender and time. */
@@ -197,11 +181,7 @@ WITH chat_migrations AS (
     to_id AS sender_id,
     message_day AS day,
     message_local_sent_at AS local_sent_at,
-    DATE_DIFF(
-      'SECOND',
-      DATE_TRUNC('SECOND', message_sent_at),
-      DATE_TRUNC('SECOND', MIN(replied_at))
-    ) AS reply_seconds
+    TO_UNIXTIME(MIN(replied_at)) - TO_UNIXTIME(message_sent_at) AS reply_seconds
   FROM replies
   WHERE
     day <= CAST(:to_date AS DATE)
@@ -229,8 +209,8 @@ WITH chat_migrations AS (
 ), chats AS (
   /* The groups of the range: every group with an update in the range or in the period of the same */
   /* length before it, under its current id, with its latest title, the id it had before it became a */
-  /* supergroup, and its messages and active members (distinct senders) in the range and in the period */
-  /* before it. */
+  /* supergroup, its messages and active members (distinct senders) in the range and in the period */
+  /* before it, and the median wait for a first reply to its messages of the range. */
   WITH present AS (
     SELECT
       chat_id,
@@ -252,6 +232,25 @@ WITH chat_migrations AS (
       day BETWEEN CAST(:prev_from AS DATE) AND CAST(:to_date AS DATE)
     GROUP BY
       chat_id
+  ), waits AS (
+    SELECT
+      chat_id,
+      reply_seconds,
+      ROW_NUMBER() OVER (PARTITION BY chat_id ORDER BY reply_seconds) AS n,
+      COUNT(*) OVER (PARTITION BY chat_id) AS total
+    FROM first_replies
+    WHERE
+      day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
+  ), medians AS (
+    /* the middle wait, or the mean of the two middle ones */
+    SELECT
+      chat_id,
+      AVG(reply_seconds) AS median_reply_seconds
+    FROM waits
+    WHERE
+      n * 2 BETWEEN total AND total + 2
+    GROUP BY
+      chat_id
   ), moved AS (
     SELECT
       new_chat_id,
@@ -267,10 +266,13 @@ WITH chat_migrations AS (
     CAST(COALESCE(p.messages, 0) AS BIGINT) AS messages,
     CAST(COALESCE(p.active_users, 0) AS BIGINT) AS active_users,
     CAST(COALESCE(p.previous_messages, 0) AS BIGINT) AS previous_messages,
-    CAST(COALESCE(p.previous_active_users, 0) AS BIGINT) AS previous_active_users
+    CAST(COALESCE(p.previous_active_users, 0) AS BIGINT) AS previous_active_users,
+    CAST(w.median_reply_seconds AS DOUBLE) AS median_reply_seconds
   FROM present AS g
   LEFT JOIN posted AS p
     ON p.chat_id = g.chat_id
+  LEFT JOIN medians AS w
+    ON w.chat_id = g.chat_id
   LEFT JOIN moved
     ON moved.new_chat_id = g.chat_id
   ORDER BY

@@ -1,10 +1,10 @@
--- Generated from include/sql/reports/chats.sql and the stages it reads (chat_migrations, group_updates, message_versions, counted_messages, group_days) by sqlglot
+-- Generated from include/sql/reports/chats.sql and the stages it reads (chat_migrations, group_updates, message_versions, counted_messages, replies, first_replies, group_days) by sqlglot
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
 -- changing the DuckDB SQL. Parameters (:name) and the tables stopwords(word) / tracked_keywords(keyword) / migration_markers(old_chat_id, new_chat_id) are bound at run time.
 /* The groups of the range: every group with an update in the range or in the period of the same */
 /* length before it, under its current id, with its latest title, the id it had before it became a */
-/* supergroup, and its messages and active members (distinct senders) in the range and in the period */
-/* before it. */
+/* supergroup, its messages and active members (distinct senders) in the range and in the period */
+/* before it, and the median wait for a first reply to its messages of the range. */
 WITH chat_migrations AS (
   /* Groups that became supergroups: each old chat id with the id it moved to, so that a group is one */
   /* group across the move. Found in every partition (a migration counts for all time): the old group's */
@@ -91,26 +91,13 @@ WITH chat_migrations AS (
     sent_at,
     edited_at,
     CASE WHEN NOT sender_chat_id IS NULL THEN sender_chat_id ELSE user_id END AS sender_id,
-    CASE
-      WHEN NOT sender_chat_id IS NULL
-      THEN sender_chat_title
-      ELSE COALESCE(
-        NULLIF(
-          TRIM(
-            CONCAT(
-              CAST(COALESCE(user_first_name, '') AS VARCHAR),
-              CAST(' ' AS VARCHAR),
-              CAST(COALESCE(user_last_name, '') AS VARCHAR)
-            )
-          ),
-          ''
-        ),
-        CONCAT(CAST('@' AS VARCHAR), CAST(user_username AS VARCHAR))
-      )
-    END AS sender_name,
+    sender_chat_title,
+    user_first_name,
+    user_last_name,
+    user_username,
     sender_chat_id IS NULL AND COALESCE(user_is_bot, FALSE) AS sender_is_bot,
     text,
-    keyword_text,
+    COALESCE(keyword_text, text) AS keyword_text, /* partitions written before keyword_text existed read their text */
     content_type,
     reply_to_message_id,
     mentions
@@ -126,31 +113,28 @@ WITH chat_migrations AS (
   /* its day and local time of sent_at in the timezone parameter. Partitions are scanned with a margin */
   /* (scan_from..scan_to): an edit lands in its edit day's partition but counts on the day the message */
   /* was sent. Bots are left out unless include_bots. Texts are kept from text_from on (the reports' */
-  /* own days; the period before them is only counted). */
+  /* own days; the period before them is only counted). Senders' names are in sender_names. */
   SELECT
     chat_id,
     origin_chat_id,
     message_id,
-    day,
+    CAST(local_sent_at AS DATE) AS day,
     sent_at,
     local_sent_at,
     sender_id,
-    sender_name,
     content_type,
     reply_to_message_id,
-    CASE WHEN day >= CAST(:text_from AS DATE) THEN text END AS text,
-    CASE WHEN day >= CAST(:text_from AS DATE) THEN keyword_text END AS keyword_text,
-    CASE WHEN day >= CAST(:text_from AS DATE) THEN mentions END AS mentions
+    CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN text END AS text,
+    CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN keyword_text END AS keyword_text,
+    CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN mentions END AS mentions
   FROM (
     SELECT
       chat_id,
       origin_chat_id,
       message_id,
-      CAST(sent_at AT TIME ZONE :timezone AS DATE) AS day,
       sent_at,
       sent_at AT TIME ZONE :timezone AS local_sent_at,
       sender_id,
-      sender_name,
       content_type,
       reply_to_message_id,
       text,
@@ -168,7 +152,48 @@ WITH chat_migrations AS (
       )
   ) AS versions
   WHERE
-    version = 1 AND day BETWEEN CAST(:scan_from AS DATE) AND CAST(:scan_to AS DATE)
+    version = 1
+), replies AS (
+  /* Every reply to a message of the same group by someone else (a reply to oneself answers nobody): */
+  /* the reply's day, time and sender, and the message it answers with its sender and time. */
+  SELECT
+    r.chat_id,
+    r.day,
+    r.sent_at AS replied_at,
+    r.sender_id AS from_id,
+    m.origin_chat_id,
+    m.message_id,
+    m.day AS message_day,
+    m.sent_at AS message_sent_at,
+    m.local_sent_at AS message_local_sent_at,
+    m.sender_id AS to_id
+  FROM counted_messages AS r
+  JOIN counted_messages AS m
+    ON m.origin_chat_id = r.origin_chat_id AND m.message_id = r.reply_to_message_id
+  WHERE
+    r.sender_id <> m.sender_id
+), first_replies AS (
+  /* How long each message waited for its first answer: the earliest reply by someone else up to the */
+  /* range's end, in seconds after the message. */
+  SELECT
+    chat_id,
+    origin_chat_id,
+    message_id,
+    to_id AS sender_id,
+    message_day AS day,
+    message_local_sent_at AS local_sent_at,
+    TO_UNIXTIME(MIN(replied_at)) - TO_UNIXTIME(message_sent_at) AS reply_seconds
+  FROM replies
+  WHERE
+    day <= CAST(:to_date AS DATE)
+  GROUP BY
+    chat_id,
+    origin_chat_id,
+    message_id,
+    to_id,
+    message_day,
+    message_sent_at,
+    message_local_sent_at
 ), group_days AS (
   /* Which groups had updates on which day (the update's own day), and the title each group went by. */
   SELECT
@@ -203,6 +228,25 @@ WITH chat_migrations AS (
     day BETWEEN CAST(:prev_from AS DATE) AND CAST(:to_date AS DATE)
   GROUP BY
     chat_id
+), waits AS (
+  SELECT
+    chat_id,
+    reply_seconds,
+    ROW_NUMBER() OVER (PARTITION BY chat_id ORDER BY reply_seconds) AS n,
+    COUNT(*) OVER (PARTITION BY chat_id) AS total
+  FROM first_replies
+  WHERE
+    day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
+), medians AS (
+  /* the middle wait, or the mean of the two middle ones */
+  SELECT
+    chat_id,
+    AVG(reply_seconds) AS median_reply_seconds
+  FROM waits
+  WHERE
+    n * 2 BETWEEN total AND total + 2
+  GROUP BY
+    chat_id
 ), moved AS (
   SELECT
     new_chat_id,
@@ -218,10 +262,13 @@ SELECT
   CAST(COALESCE(p.messages, 0) AS BIGINT) AS messages,
   CAST(COALESCE(p.active_users, 0) AS BIGINT) AS active_users,
   CAST(COALESCE(p.previous_messages, 0) AS BIGINT) AS previous_messages,
-  CAST(COALESCE(p.previous_active_users, 0) AS BIGINT) AS previous_active_users
+  CAST(COALESCE(p.previous_active_users, 0) AS BIGINT) AS previous_active_users,
+  CAST(w.median_reply_seconds AS DOUBLE) AS median_reply_seconds
 FROM present AS g
 LEFT JOIN posted AS p
   ON p.chat_id = g.chat_id
+LEFT JOIN medians AS w
+  ON w.chat_id = g.chat_id
 LEFT JOIN moved
   ON moved.new_chat_id = g.chat_id
 ORDER BY

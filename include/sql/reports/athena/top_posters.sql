@@ -1,8 +1,9 @@
--- Generated from include/sql/reports/top_posters.sql and the stages it reads (chat_migrations, group_updates, message_versions, counted_messages) by sqlglot
+-- Generated from include/sql/reports/top_posters.sql and the stages it reads (chat_migrations, group_updates, message_versions, counted_messages, sender_names) by sqlglot
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
 -- changing the DuckDB SQL. Parameters (:name) and the tables stopwords(word) / tracked_keywords(keyword) / migration_markers(old_chat_id, new_chat_id) are bound at run time.
 /* Messages per sender in each group. The sender is the user, or the chat an anonymous admin or a */
-/* channel posted as; their name the latest they posted under in the range. */
+/* channel posted as; their name the latest they posted under in the range. Messages with no sender at */
+/* all (a damaged export) count together under 'unknown sender' (user_id NULL). */
 WITH chat_migrations AS (
   /* Groups that became supergroups: each old chat id with the id it moved to, so that a group is one */
   /* group across the move. Found in every partition (a migration counts for all time): the old group's */
@@ -89,26 +90,13 @@ WITH chat_migrations AS (
     sent_at,
     edited_at,
     CASE WHEN NOT sender_chat_id IS NULL THEN sender_chat_id ELSE user_id END AS sender_id,
-    CASE
-      WHEN NOT sender_chat_id IS NULL
-      THEN sender_chat_title
-      ELSE COALESCE(
-        NULLIF(
-          TRIM(
-            CONCAT(
-              CAST(COALESCE(user_first_name, '') AS VARCHAR),
-              CAST(' ' AS VARCHAR),
-              CAST(COALESCE(user_last_name, '') AS VARCHAR)
-            )
-          ),
-          ''
-        ),
-        CONCAT(CAST('@' AS VARCHAR), CAST(user_username AS VARCHAR))
-      )
-    END AS sender_name,
+    sender_chat_title,
+    user_first_name,
+    user_last_name,
+    user_username,
     sender_chat_id IS NULL AND COALESCE(user_is_bot, FALSE) AS sender_is_bot,
     text,
-    keyword_text,
+    COALESCE(keyword_text, text) AS keyword_text, /* partitions written before keyword_text existed read their text */
     content_type,
     reply_to_message_id,
     mentions
@@ -124,31 +112,28 @@ WITH chat_migrations AS (
   /* its day and local time of sent_at in the timezone parameter. Partitions are scanned with a margin */
   /* (scan_from..scan_to): an edit lands in its edit day's partition but counts on the day the message */
   /* was sent. Bots are left out unless include_bots. Texts are kept from text_from on (the reports' */
-  /* own days; the period before them is only counted). */
+  /* own days; the period before them is only counted). Senders' names are in sender_names. */
   SELECT
     chat_id,
     origin_chat_id,
     message_id,
-    day,
+    CAST(local_sent_at AS DATE) AS day,
     sent_at,
     local_sent_at,
     sender_id,
-    sender_name,
     content_type,
     reply_to_message_id,
-    CASE WHEN day >= CAST(:text_from AS DATE) THEN text END AS text,
-    CASE WHEN day >= CAST(:text_from AS DATE) THEN keyword_text END AS keyword_text,
-    CASE WHEN day >= CAST(:text_from AS DATE) THEN mentions END AS mentions
+    CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN text END AS text,
+    CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN keyword_text END AS keyword_text,
+    CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN mentions END AS mentions
   FROM (
     SELECT
       chat_id,
       origin_chat_id,
       message_id,
-      CAST(sent_at AT TIME ZONE :timezone AS DATE) AS day,
       sent_at,
       sent_at AT TIME ZONE :timezone AS local_sent_at,
       sender_id,
-      sender_name,
       content_type,
       reply_to_message_id,
       text,
@@ -166,12 +151,44 @@ WITH chat_migrations AS (
       )
   ) AS versions
   WHERE
-    version = 1 AND day BETWEEN CAST(:scan_from AS DATE) AND CAST(:scan_to AS DATE)
+    version = 1
+), sender_names AS (
+  /* What each sender was called, per group and day (the update's own day): the name on their latest */
+  /* message or edit that day. A user's name is their first and last name, else @username; a chat's */
+  /* (an anonymous admin, a channel) its title. */
+  SELECT
+    chat_id,
+    sender_id,
+    CAST(context_date AS DATE) AS day,
+    MAX(update_id) AS update_id,
+    CASE
+      WHEN NOT MAX_BY(sender_chat_title, update_id) IS NULL
+      THEN MAX_BY(sender_chat_title, update_id)
+      ELSE COALESCE(
+        NULLIF(
+          TRIM(
+            CONCAT(
+              CAST(COALESCE(MAX_BY(user_first_name, update_id), '') AS VARCHAR),
+              CAST(' ' AS VARCHAR),
+              CAST(COALESCE(MAX_BY(user_last_name, update_id), '') AS VARCHAR)
+            )
+          ),
+          ''
+        ),
+        CONCAT(CAST('@' AS VARCHAR), CAST(MAX_BY(user_username, update_id) AS VARCHAR))
+      )
+    END AS name
+  FROM message_versions
+  WHERE
+    context_date BETWEEN :scan_from AND :scan_to
+  GROUP BY
+    chat_id,
+    sender_id,
+    CAST(context_date AS DATE)
 ), per_sender AS (
   SELECT
     chat_id,
     sender_id,
-    MAX_BY(sender_name, local_sent_at) AS sender_name,
     COUNT(*) AS messages
   FROM counted_messages
   WHERE
@@ -179,15 +196,32 @@ WITH chat_migrations AS (
   GROUP BY
     chat_id,
     sender_id
+), names AS (
+  SELECT
+    chat_id,
+    sender_id,
+    MAX_BY(name, update_id) AS sender_name
+  FROM sender_names
+  WHERE
+    day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
+  GROUP BY
+    chat_id,
+    sender_id
 )
 SELECT
-  chat_id,
-  CAST(sender_id AS BIGINT) AS user_id,
-  COALESCE(sender_name, CONCAT(CAST('user ' AS VARCHAR), CAST(sender_id AS VARCHAR))) AS user_name,
-  CAST(messages AS BIGINT) AS messages,
-  CAST(messages AS DOUBLE) / SUM(messages) OVER (PARTITION BY chat_id) AS share,
-  CAST(RANK() OVER (PARTITION BY chat_id ORDER BY messages DESC) AS BIGINT) AS rank
-FROM per_sender
+  p.chat_id,
+  CAST(p.sender_id AS BIGINT) AS user_id,
+  CASE
+    WHEN p.sender_id IS NULL
+    THEN 'unknown sender'
+    ELSE COALESCE(n.sender_name, CONCAT(CAST('user ' AS VARCHAR), CAST(p.sender_id AS VARCHAR)))
+  END AS user_name,
+  CAST(p.messages AS BIGINT) AS messages,
+  CAST(p.messages AS DOUBLE) / SUM(p.messages) OVER (PARTITION BY p.chat_id) AS share,
+  CAST(RANK() OVER (PARTITION BY p.chat_id ORDER BY p.messages DESC) AS BIGINT) AS rank
+FROM per_sender AS p
+LEFT JOIN names AS n
+  ON n.chat_id = p.chat_id AND n.sender_id = p.sender_id
 ORDER BY
   chat_id,
   rank,

@@ -1,0 +1,195 @@
+-- Generated from include/sql/reports/emoji.sql and the stages it reads (chat_migrations, group_updates, message_versions, counted_messages) by sqlglot
+-- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
+-- changing the DuckDB SQL. Parameters (:name) and the tables stopwords(word) / tracked_keywords(keyword) / migration_markers(old_chat_id, new_chat_id) are bound at run time.
+/* The emoji of texts and captions: per group, each emoji (one grapheme: a skin tone, a keycap, a flag */
+/* or a sequence joined by zero-width joiners stays whole; as typed, so ❤ and ❤️ are two), the messages */
+/* containing it (each message once), the distinct members who used it, and its rank (ties share one). */
+WITH chat_migrations AS (
+  /* Groups that became supergroups: each old chat id with the id it moved to, so that a group is one */
+  /* group across the move. Found in every partition (a migration counts for all time): the old group's */
+  /* service message carries migrate_to_chat_id, the supergroup's first message migrate_from_chat_id */
+  /* (both in migrate_chat_id); and in the webhook's markers (raw zone _migrations/{new_id}.json), bound */
+  /* at run time as migration_markers(old_chat_id, new_chat_id). */
+  SELECT
+    old_chat_id,
+    MAX(new_chat_id) AS new_chat_id
+  FROM (
+    SELECT
+      chat_id AS old_chat_id,
+      migrate_chat_id AS new_chat_id
+    FROM messages
+    WHERE
+      service_action = 'migrate_to_chat_id' AND NOT migrate_chat_id IS NULL
+    UNION ALL
+    SELECT
+      migrate_chat_id AS old_chat_id,
+      chat_id AS new_chat_id
+    FROM messages
+    WHERE
+      service_action = 'migrate_from_chat_id' AND NOT migrate_chat_id IS NULL
+    UNION ALL
+    SELECT
+      old_chat_id,
+      new_chat_id
+    FROM migration_markers
+  ) AS found
+  WHERE
+    old_chat_id <> new_chat_id
+  GROUP BY
+    old_chat_id
+), group_updates AS (
+  /* Every update with its group: chat_id is the group's current id (a group that became a supergroup */
+  /* is reported under the supergroup's id), origin_chat_id the id the update was sent under. Message ids */
+  /* are only unique within origin_chat_id: a supergroup numbers its messages anew. */
+  SELECT
+    COALESCE(moved.new_chat_id, m.chat_id) AS chat_id,
+    m.chat_id AS origin_chat_id,
+    m.context_date,
+    m.update_id,
+    m.update_type,
+    m.chat_title,
+    m.message_id,
+    m.sent_at,
+    m.edited_at,
+    m.user_id,
+    m.user_is_bot,
+    m.user_first_name,
+    m.user_last_name,
+    m.user_username,
+    m.sender_chat_id,
+    m.sender_chat_title,
+    m.text,
+    m.keyword_text,
+    m.content_type,
+    m.service_action,
+    m.new_member_ids,
+    m.new_member_bot_ids,
+    m.member_user_id,
+    m.member_is_bot,
+    m.member_old_status,
+    m.member_new_status,
+    m.reply_to_message_id,
+    m.mentions,
+    m.reaction_emojis,
+    m.reaction_count_emojis,
+    m.reaction_count_totals
+  FROM messages AS m
+  LEFT JOIN chat_migrations AS moved
+    ON moved.old_chat_id = m.chat_id
+), message_versions AS (
+  /* Every version of every message, the rows the reports count from. A message is a message or channel */
+  /* post (or an edit of one) that is not a service message. Its sender is the user, or the chat it was */
+  /* sent on behalf of (anonymous admins post as GroupAnonymousBot for the group; channels as themselves). */
+  /* sender_is_bot says whether a bot sent it (the readers leave bots out unless include_bots). */
+  SELECT
+    chat_id,
+    origin_chat_id,
+    context_date,
+    update_id,
+    message_id,
+    sent_at,
+    edited_at,
+    CASE WHEN NOT sender_chat_id IS NULL THEN sender_chat_id ELSE user_id END AS sender_id,
+    sender_chat_title,
+    user_first_name,
+    user_last_name,
+    user_username,
+    sender_chat_id IS NULL AND COALESCE(user_is_bot, FALSE) AS sender_is_bot,
+    text,
+    COALESCE(keyword_text, text) AS keyword_text, /* partitions written before keyword_text existed read their text */
+    content_type,
+    reply_to_message_id,
+    mentions
+  FROM group_updates
+  WHERE
+    update_type IN ('message', 'edited_message', 'channel_post', 'edited_channel_post')
+    AND COALESCE(content_type, '') <> 'service'
+    AND NOT message_id IS NULL
+    AND NOT sent_at IS NULL
+), counted_messages AS (
+  /* The messages every report counts, each once per (origin_chat_id, message_id) in its latest version */
+  /* (greatest coalesce(edited_at, sent_at); on a tie the live update wins over the imported one), with */
+  /* its day and local time of sent_at in the timezone parameter. Partitions are scanned with a margin */
+  /* (scan_from..scan_to): an edit lands in its edit day's partition but counts on the day the message */
+  /* was sent. Bots are left out unless include_bots. Texts are kept from text_from on (the reports' */
+  /* own days; the period before them is only counted). Senders' names are in sender_names. */
+  SELECT
+    chat_id,
+    origin_chat_id,
+    message_id,
+    CAST(local_sent_at AS DATE) AS day,
+    sent_at,
+    local_sent_at,
+    sender_id,
+    content_type,
+    reply_to_message_id,
+    CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN text END AS text,
+    CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN keyword_text END AS keyword_text,
+    CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN mentions END AS mentions
+  FROM (
+    SELECT
+      chat_id,
+      origin_chat_id,
+      message_id,
+      sent_at,
+      sent_at AT TIME ZONE :timezone AS local_sent_at,
+      sender_id,
+      content_type,
+      reply_to_message_id,
+      text,
+      keyword_text,
+      mentions,
+      ROW_NUMBER() OVER (
+        PARTITION BY origin_chat_id, message_id
+        ORDER BY COALESCE(edited_at, sent_at) DESC, update_id DESC
+      ) AS version
+    FROM message_versions
+    WHERE
+      context_date BETWEEN :scan_from AND :scan_to
+      AND (
+        :include_bots OR NOT sender_is_bot
+      )
+  ) AS versions
+  WHERE
+    version = 1
+), found AS (
+  SELECT DISTINCT
+    m.chat_id,
+    m.origin_chat_id,
+    m.message_id,
+    m.sender_id,
+    e.emoji
+  FROM (
+    SELECT
+      chat_id,
+      origin_chat_id,
+      message_id,
+      sender_id,
+      REGEXP_EXTRACT_ALL(
+        text,
+        '[\x{1F1E6}-\x{1F1FF}]{2}|[0-9#*]\x{FE0F}?\x{20E3}|[\x{1F000}-\x{1FAFF}\x{2300}-\x{23FF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}][\x{FE0E}\x{FE0F}]?[\x{1F3FB}-\x{1F3FF}]?(?:[\x{E0020}-\x{E007E}]+\x{E007F})?(?:\x{200D}[\x{1F000}-\x{1FAFF}\x{2300}-\x{23FF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}][\x{FE0E}\x{FE0F}]?[\x{1F3FB}-\x{1F3FF}]?)*'
+      ) AS emojis
+    FROM counted_messages
+    WHERE
+      day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
+      AND /* one quick pass finds the texts with a pictograph at all; only those are taken apart */ REGEXP_LIKE(
+        text,
+        '[\x{1F000}-\x{1FAFF}\x{2300}-\x{23FF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}\x{20E3}]'
+      )
+  ) AS m
+  CROSS JOIN UNNEST(m.emojis) AS e(emoji)
+)
+SELECT
+  chat_id,
+  emoji,
+  CAST(COUNT(*) AS BIGINT) AS messages,
+  CAST(COUNT(DISTINCT sender_id) AS BIGINT) AS users,
+  CAST(RANK() OVER (PARTITION BY chat_id ORDER BY COUNT(*) DESC, COUNT(DISTINCT sender_id) DESC) AS BIGINT) AS rank
+FROM found
+GROUP BY
+  chat_id,
+  emoji
+ORDER BY
+  chat_id,
+  rank,
+  emoji

@@ -1,0 +1,257 @@
+-- Generated from include/sql/reports/interactions.sql and the stages it reads (chat_migrations, group_updates, message_versions, counted_messages, usernames, replies) by sqlglot
+-- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
+-- changing the DuckDB SQL. Parameters (:name) and the tables stopwords(word) / tracked_keywords(keyword) / migration_markers(old_chat_id, new_chat_id) are bound at run time.
+/* Who answers or names whom in each group: replies sent in the range to a message of the range or of */
+/* the period of the same length before it, and messages of the range that @mention someone (each */
+/* message once per person named). A reply to oneself, or naming oneself, is not an interaction. */
+WITH chat_migrations AS (
+  /* Groups that became supergroups: each old chat id with the id it moved to, so that a group is one */
+  /* group across the move. Found in every partition (a migration counts for all time): the old group's */
+  /* service message carries migrate_to_chat_id, the supergroup's first message migrate_from_chat_id */
+  /* (both in migrate_chat_id); and in the webhook's markers (raw zone _migrations/{new_id}.json), bound */
+  /* at run time as migration_markers(old_chat_id, new_chat_id). */
+  SELECT
+    old_chat_id,
+    MAX(new_chat_id) AS new_chat_id
+  FROM (
+    SELECT
+      chat_id AS old_chat_id,
+      migrate_chat_id AS new_chat_id
+    FROM messages
+    WHERE
+      service_action = 'migrate_to_chat_id' AND NOT migrate_chat_id IS NULL
+    UNION ALL
+    SELECT
+      migrate_chat_id AS old_chat_id,
+      chat_id AS new_chat_id
+    FROM messages
+    WHERE
+      service_action = 'migrate_from_chat_id' AND NOT migrate_chat_id IS NULL
+    UNION ALL
+    SELECT
+      old_chat_id,
+      new_chat_id
+    FROM migration_markers
+  ) AS found
+  WHERE
+    old_chat_id <> new_chat_id
+  GROUP BY
+    old_chat_id
+), group_updates AS (
+  /* Every update with its group: chat_id is the group's current id (a group that became a supergroup */
+  /* is reported under the supergroup's id), origin_chat_id the id the update was sent under. Message ids */
+  /* are only unique within origin_chat_id: a supergroup numbers its messages anew. */
+  SELECT
+    COALESCE(moved.new_chat_id, m.chat_id) AS chat_id,
+    m.chat_id AS origin_chat_id,
+    m.context_date,
+    m.update_id,
+    m.update_type,
+    m.chat_title,
+    m.message_id,
+    m.sent_at,
+    m.edited_at,
+    m.user_id,
+    m.user_is_bot,
+    m.user_first_name,
+    m.user_last_name,
+    m.user_username,
+    m.sender_chat_id,
+    m.sender_chat_title,
+    m.text,
+    m.keyword_text,
+    m.content_type,
+    m.service_action,
+    m.new_member_ids,
+    m.new_member_bot_ids,
+    m.member_user_id,
+    m.member_is_bot,
+    m.member_old_status,
+    m.member_new_status,
+    m.reply_to_message_id,
+    m.mentions,
+    m.reaction_emojis,
+    m.reaction_count_emojis,
+    m.reaction_count_totals
+  FROM messages AS m
+  LEFT JOIN chat_migrations AS moved
+    ON moved.old_chat_id = m.chat_id
+), message_versions AS (
+  /* Every version of every message, the rows the reports count from. A message is a message or channel */
+  /* post (or an edit of one) that is not a service message. Its sender is the user, or the chat it was */
+  /* sent on behalf of (anonymous admins post as GroupAnonymousBot for the group; channels as themselves). */
+  /* sender_is_bot says whether a bot sent it (the readers leave bots out unless include_bots). */
+  SELECT
+    chat_id,
+    origin_chat_id,
+    context_date,
+    update_id,
+    message_id,
+    sent_at,
+    edited_at,
+    CASE WHEN NOT sender_chat_id IS NULL THEN sender_chat_id ELSE user_id END AS sender_id,
+    sender_chat_title,
+    user_first_name,
+    user_last_name,
+    user_username,
+    sender_chat_id IS NULL AND COALESCE(user_is_bot, FALSE) AS sender_is_bot,
+    text,
+    COALESCE(keyword_text, text) AS keyword_text, /* partitions written before keyword_text existed read their text */
+    content_type,
+    reply_to_message_id,
+    mentions
+  FROM group_updates
+  WHERE
+    update_type IN ('message', 'edited_message', 'channel_post', 'edited_channel_post')
+    AND COALESCE(content_type, '') <> 'service'
+    AND NOT message_id IS NULL
+    AND NOT sent_at IS NULL
+), counted_messages AS (
+  /* The messages every report counts, each once per (origin_chat_id, message_id) in its latest version */
+  /* (greatest coalesce(edited_at, sent_at); on a tie the live update wins over the imported one), with */
+  /* its day and local time of sent_at in the timezone parameter. Partitions are scanned with a margin */
+  /* (scan_from..scan_to): an edit lands in its edit day's partition but counts on the day the message */
+  /* was sent. Bots are left out unless include_bots. Texts are kept from text_from on (the reports' */
+  /* own days; the period before them is only counted). Senders' names are in sender_names. */
+  SELECT
+    chat_id,
+    origin_chat_id,
+    message_id,
+    CAST(local_sent_at AS DATE) AS day,
+    sent_at,
+    local_sent_at,
+    sender_id,
+    content_type,
+    reply_to_message_id,
+    CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN text END AS text,
+    CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN keyword_text END AS keyword_text,
+    CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN mentions END AS mentions
+  FROM (
+    SELECT
+      chat_id,
+      origin_chat_id,
+      message_id,
+      sent_at,
+      sent_at AT TIME ZONE :timezone AS local_sent_at,
+      sender_id,
+      content_type,
+      reply_to_message_id,
+      text,
+      keyword_text,
+      mentions,
+      ROW_NUMBER() OVER (
+        PARTITION BY origin_chat_id, message_id
+        ORDER BY COALESCE(edited_at, sent_at) DESC, update_id DESC
+      ) AS version
+    FROM message_versions
+    WHERE
+      context_date BETWEEN :scan_from AND :scan_to
+      AND (
+        :include_bots OR NOT sender_is_bot
+      )
+  ) AS versions
+  WHERE
+    version = 1
+), usernames AS (
+  /* Whom an @mention names: for each username (lower-cased, without the @), the user who used it last in */
+  /* any update up to the range's end. Pseudonymised lakes have no usernames, so mentions name nobody. */
+  SELECT
+    LOWER(user_username) AS username,
+    MAX_BY(user_id, sent_at) AS user_id
+  FROM messages
+  WHERE
+    context_date <= :scan_to
+    AND NOT user_username IS NULL
+    AND NOT user_id IS NULL
+    AND NOT sent_at IS NULL
+    AND (
+      :include_bots OR NOT COALESCE(user_is_bot, FALSE)
+    )
+  GROUP BY
+    LOWER(user_username)
+), replies AS (
+  /* Every reply to a message of the same group by someone else (a reply to oneself answers nobody): */
+  /* the reply's day, time and sender, and the message it answers with its sender and time. */
+  SELECT
+    r.chat_id,
+    r.day,
+    r.sent_at AS replied_at,
+    r.sender_id AS from_id,
+    m.origin_chat_id,
+    m.message_id,
+    m.day AS message_day,
+    m.sent_at AS message_sent_at,
+    m.local_sent_at AS message_local_sent_at,
+    m.sender_id AS to_id
+  FROM counted_messages AS r
+  JOIN counted_messages AS m
+    ON m.origin_chat_id = r.origin_chat_id AND m.message_id = r.reply_to_message_id
+  WHERE
+    r.sender_id <> m.sender_id
+), replied AS (
+  SELECT
+    chat_id,
+    from_id AS from_user_id,
+    to_id AS to_user_id,
+    COUNT(*) AS replies
+  FROM replies
+  WHERE
+    day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
+    AND message_day BETWEEN CAST(:prev_from AS DATE) AND CAST(:to_date AS DATE)
+  GROUP BY
+    chat_id,
+    from_id,
+    to_id
+), named AS (
+  SELECT DISTINCT
+    m.chat_id,
+    m.origin_chat_id,
+    m.message_id,
+    m.sender_id,
+    LOWER(SUBSTR(n.mention, 2)) AS username
+  FROM (
+    SELECT
+      chat_id,
+      origin_chat_id,
+      message_id,
+      sender_id,
+      mentions
+    FROM counted_messages
+    WHERE
+      CARDINALITY(mentions) > 0
+      AND day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
+  ) AS m
+  CROSS JOIN UNNEST(m.mentions) AS n(mention)
+), mentioned AS (
+  SELECT
+    n.chat_id,
+    n.sender_id AS from_user_id,
+    u.user_id AS to_user_id,
+    COUNT(*) AS mentions
+  FROM named AS n
+  JOIN usernames AS u
+    ON u.username = n.username
+  WHERE
+    u.user_id <> n.sender_id
+  GROUP BY
+    n.chat_id,
+    n.sender_id,
+    u.user_id
+)
+SELECT
+  COALESCE(r.chat_id, m.chat_id) AS chat_id,
+  CAST(COALESCE(r.from_user_id, m.from_user_id) AS BIGINT) AS from_user_id,
+  CAST(COALESCE(r.to_user_id, m.to_user_id) AS BIGINT) AS to_user_id,
+  CAST(COALESCE(r.replies, 0) AS BIGINT) AS replies,
+  CAST(COALESCE(m.mentions, 0) AS BIGINT) AS mentions
+FROM replied AS r
+FULL OUTER JOIN mentioned AS m
+  ON m.chat_id = r.chat_id
+  AND m.from_user_id = r.from_user_id
+  AND m.to_user_id = r.to_user_id
+ORDER BY
+  chat_id,
+  replies + mentions DESC,
+  replies DESC,
+  from_user_id,
+  to_user_id

@@ -1,0 +1,348 @@
+-- Generated from include/sql/reports/members.sql and the stages it reads (chat_migrations, group_updates, message_versions, counted_messages, sender_names, member_history, member_changes) by sqlglot
+-- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
+-- changing the DuckDB SQL. Parameters (:name) and the tables stopwords(word) / tracked_keywords(keyword) / migration_markers(old_chat_id, new_chat_id) are bound at run time.
+/* Members who come and go, per group: everyone who posted in the range or in the period of the same */
+/* length before it, or joined or left in the range. messages and previous_messages count the two */
+/* periods; first_message_at is their first message ever (as far as the curated zone goes) and */
+/* last_message_at their latest up to the range's end. status: new (first message ever in the range), */
+/* returning (posted in the range, and before it), quiet (posted in the period before, not in the */
+/* range), silent (only joined or left). joined_at / left_at: their latest join or leave in the range. */
+WITH chat_migrations AS (
+  /* Groups that became supergroups: each old chat id with the id it moved to, so that a group is one */
+  /* group across the move. Found in every partition (a migration counts for all time): the old group's */
+  /* service message carries migrate_to_chat_id, the supergroup's first message migrate_from_chat_id */
+  /* (both in migrate_chat_id); and in the webhook's markers (raw zone _migrations/{new_id}.json), bound */
+  /* at run time as migration_markers(old_chat_id, new_chat_id). */
+  SELECT
+    old_chat_id,
+    MAX(new_chat_id) AS new_chat_id
+  FROM (
+    SELECT
+      chat_id AS old_chat_id,
+      migrate_chat_id AS new_chat_id
+    FROM messages
+    WHERE
+      service_action = 'migrate_to_chat_id' AND NOT migrate_chat_id IS NULL
+    UNION ALL
+    SELECT
+      migrate_chat_id AS old_chat_id,
+      chat_id AS new_chat_id
+    FROM messages
+    WHERE
+      service_action = 'migrate_from_chat_id' AND NOT migrate_chat_id IS NULL
+    UNION ALL
+    SELECT
+      old_chat_id,
+      new_chat_id
+    FROM migration_markers
+  ) AS found
+  WHERE
+    old_chat_id <> new_chat_id
+  GROUP BY
+    old_chat_id
+), group_updates AS (
+  /* Every update with its group: chat_id is the group's current id (a group that became a supergroup */
+  /* is reported under the supergroup's id), origin_chat_id the id the update was sent under. Message ids */
+  /* are only unique within origin_chat_id: a supergroup numbers its messages anew. */
+  SELECT
+    COALESCE(moved.new_chat_id, m.chat_id) AS chat_id,
+    m.chat_id AS origin_chat_id,
+    m.context_date,
+    m.update_id,
+    m.update_type,
+    m.chat_title,
+    m.message_id,
+    m.sent_at,
+    m.edited_at,
+    m.user_id,
+    m.user_is_bot,
+    m.user_first_name,
+    m.user_last_name,
+    m.user_username,
+    m.sender_chat_id,
+    m.sender_chat_title,
+    m.text,
+    m.keyword_text,
+    m.content_type,
+    m.service_action,
+    m.new_member_ids,
+    m.new_member_bot_ids,
+    m.member_user_id,
+    m.member_is_bot,
+    m.member_old_status,
+    m.member_new_status,
+    m.reply_to_message_id,
+    m.mentions,
+    m.reaction_emojis,
+    m.reaction_count_emojis,
+    m.reaction_count_totals
+  FROM messages AS m
+  LEFT JOIN chat_migrations AS moved
+    ON moved.old_chat_id = m.chat_id
+), message_versions AS (
+  /* Every version of every message, the rows the reports count from. A message is a message or channel */
+  /* post (or an edit of one) that is not a service message. Its sender is the user, or the chat it was */
+  /* sent on behalf of (anonymous admins post as GroupAnonymousBot for the group; channels as themselves). */
+  /* sender_is_bot says whether a bot sent it (the readers leave bots out unless include_bots). */
+  SELECT
+    chat_id,
+    origin_chat_id,
+    context_date,
+    update_id,
+    message_id,
+    sent_at,
+    edited_at,
+    CASE WHEN NOT sender_chat_id IS NULL THEN sender_chat_id ELSE user_id END AS sender_id,
+    sender_chat_title,
+    user_first_name,
+    user_last_name,
+    user_username,
+    sender_chat_id IS NULL AND COALESCE(user_is_bot, FALSE) AS sender_is_bot,
+    text,
+    COALESCE(keyword_text, text) AS keyword_text, /* partitions written before keyword_text existed read their text */
+    content_type,
+    reply_to_message_id,
+    mentions
+  FROM group_updates
+  WHERE
+    update_type IN ('message', 'edited_message', 'channel_post', 'edited_channel_post')
+    AND COALESCE(content_type, '') <> 'service'
+    AND NOT message_id IS NULL
+    AND NOT sent_at IS NULL
+), counted_messages AS (
+  /* The messages every report counts, each once per (origin_chat_id, message_id) in its latest version */
+  /* (greatest coalesce(edited_at, sent_at); on a tie the live update wins over the imported one), with */
+  /* its day and local time of sent_at in the timezone parameter. Partitions are scanned with a margin */
+  /* (scan_from..scan_to): an edit lands in its edit day's partition but counts on the day the message */
+  /* was sent. Bots are left out unless include_bots. Texts are kept from text_from on (the reports' */
+  /* own days; the period before them is only counted). Senders' names are in sender_names. */
+  SELECT
+    chat_id,
+    origin_chat_id,
+    message_id,
+    CAST(local_sent_at AS DATE) AS day,
+    sent_at,
+    local_sent_at,
+    sender_id,
+    content_type,
+    reply_to_message_id,
+    CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN text END AS text,
+    CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN keyword_text END AS keyword_text,
+    CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN mentions END AS mentions
+  FROM (
+    SELECT
+      chat_id,
+      origin_chat_id,
+      message_id,
+      sent_at,
+      sent_at AT TIME ZONE :timezone AS local_sent_at,
+      sender_id,
+      content_type,
+      reply_to_message_id,
+      text,
+      keyword_text,
+      mentions,
+      ROW_NUMBER() OVER (
+        PARTITION BY origin_chat_id, message_id
+        ORDER BY COALESCE(edited_at, sent_at) DESC, update_id DESC
+      ) AS version
+    FROM message_versions
+    WHERE
+      context_date BETWEEN :scan_from AND :scan_to
+      AND (
+        :include_bots OR NOT sender_is_bot
+      )
+  ) AS versions
+  WHERE
+    version = 1
+), sender_names AS (
+  /* What each sender was called, per group and day (the update's own day): the name on their latest */
+  /* message or edit that day. A user's name is their first and last name, else @username; a chat's */
+  /* (an anonymous admin, a channel) its title. */
+  SELECT
+    chat_id,
+    sender_id,
+    CAST(context_date AS DATE) AS day,
+    MAX(update_id) AS update_id,
+    CASE
+      WHEN NOT MAX_BY(sender_chat_title, update_id) IS NULL
+      THEN MAX_BY(sender_chat_title, update_id)
+      ELSE COALESCE(
+        NULLIF(
+          TRIM(
+            CONCAT(
+              CAST(COALESCE(MAX_BY(user_first_name, update_id), '') AS VARCHAR),
+              CAST(' ' AS VARCHAR),
+              CAST(COALESCE(MAX_BY(user_last_name, update_id), '') AS VARCHAR)
+            )
+          ),
+          ''
+        ),
+        CONCAT(CAST('@' AS VARCHAR), CAST(MAX_BY(user_username, update_id) AS VARCHAR))
+      )
+    END AS name
+  FROM message_versions
+  WHERE
+    context_date BETWEEN :scan_from AND :scan_to
+  GROUP BY
+    chat_id,
+    sender_id,
+    CAST(context_date AS DATE)
+), member_history AS (
+  /* Each member's first and last message in each group as far back as the curated zone goes (every */
+  /* partition up to the range's end), so that a member whose first message ever falls in the range is new. */
+  SELECT
+    chat_id,
+    sender_id,
+    MIN(sent_at) AS first_sent_at,
+    MAX(sent_at) AS last_sent_at
+  FROM message_versions
+  WHERE
+    context_date <= :to_date AND (
+      :include_bots OR NOT sender_is_bot
+    )
+  GROUP BY
+    chat_id,
+    sender_id
+), member_changes AS (
+  /* Members who joined or left, per group and day (the update's own day): the new_chat_members and */
+  /* left_chat_member service messages, and chat_member updates that move a member in (from left or */
+  /* kicked) or out (to left or kicked). Bots joining or leaving are left out unless include_bots. */
+  WITH changes AS (
+    SELECT
+      u.chat_id,
+      u.context_date,
+      u.sent_at,
+      j.member_id,
+      'join' AS change
+    FROM (
+      SELECT
+        chat_id,
+        context_date,
+        sent_at,
+        new_member_ids,
+        new_member_bot_ids
+      FROM group_updates
+      WHERE
+        service_action = 'new_chat_members'
+        AND context_date BETWEEN :scan_from AND :scan_to
+    ) AS u
+    CROSS JOIN UNNEST(u.new_member_ids) AS j(member_id)
+    WHERE
+      :include_bots
+      OR NOT CONTAINS(COALESCE(u.new_member_bot_ids, ARRAY[]), j.member_id)
+    UNION ALL
+    SELECT
+      chat_id,
+      context_date,
+      sent_at,
+      member_user_id AS member_id,
+      CASE
+        WHEN service_action = 'left_chat_member' OR member_new_status IN ('left', 'kicked')
+        THEN 'leave'
+        ELSE 'join'
+      END AS change
+    FROM group_updates
+    WHERE
+      context_date BETWEEN :scan_from AND :scan_to
+      AND NOT member_user_id IS NULL
+      AND (
+        :include_bots OR NOT COALESCE(member_is_bot, FALSE)
+      )
+      AND (
+        service_action = 'left_chat_member'
+        OR (
+          update_type = 'chat_member'
+          AND (
+            COALESCE(member_old_status, 'left') IN ('left', 'kicked')
+          ) <> (
+            COALESCE(member_new_status, 'left') IN ('left', 'kicked')
+          )
+        )
+      )
+  )
+  SELECT
+    chat_id,
+    CAST(context_date AS DATE) AS day,
+    member_id,
+    change,
+    sent_at AS changed_at
+  FROM changes
+), posted AS (
+  SELECT
+    chat_id,
+    sender_id AS user_id,
+    COUNT(CASE WHEN day >= CAST(:from_date AS DATE) THEN 1 END) AS messages,
+    COUNT(CASE WHEN day < CAST(:from_date AS DATE) THEN 1 END) AS previous_messages
+  FROM counted_messages
+  WHERE
+    day BETWEEN CAST(:prev_from AS DATE) AND CAST(:to_date AS DATE)
+    AND NOT sender_id IS NULL
+  GROUP BY
+    chat_id,
+    sender_id
+), names AS (
+  SELECT
+    chat_id,
+    sender_id AS user_id,
+    MAX_BY(name, update_id) AS user_name
+  FROM sender_names
+  WHERE
+    day BETWEEN CAST(:prev_from AS DATE) AND CAST(:to_date AS DATE)
+  GROUP BY
+    chat_id,
+    sender_id
+), changed AS (
+  SELECT
+    chat_id,
+    member_id AS user_id,
+    MAX(CASE WHEN change = 'join' THEN changed_at END) AS joined_at,
+    MAX(CASE WHEN change = 'leave' THEN changed_at END) AS left_at
+  FROM member_changes
+  WHERE
+    day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
+  GROUP BY
+    chat_id,
+    member_id
+), everyone AS (
+  SELECT
+    COALESCE(p.chat_id, c.chat_id) AS chat_id,
+    COALESCE(p.user_id, c.user_id) AS user_id,
+    COALESCE(p.messages, 0) AS messages,
+    COALESCE(p.previous_messages, 0) AS previous_messages,
+    c.joined_at,
+    c.left_at
+  FROM posted AS p
+  FULL OUTER JOIN changed AS c
+    ON c.chat_id = p.chat_id AND c.user_id = p.user_id
+)
+SELECT
+  e.chat_id,
+  CAST(e.user_id AS BIGINT) AS user_id,
+  COALESCE(n.user_name, CONCAT(CAST('user ' AS VARCHAR), CAST(e.user_id AS VARCHAR))) AS user_name,
+  CAST(e.messages AS BIGINT) AS messages,
+  CAST(e.previous_messages AS BIGINT) AS previous_messages,
+  h.first_sent_at AS first_message_at,
+  h.last_sent_at AS last_message_at,
+  CASE
+    WHEN e.messages > 0
+    AND CAST(h.first_sent_at AT TIME ZONE :timezone AS DATE) >= CAST(:from_date AS DATE)
+    THEN 'new'
+    WHEN e.messages > 0
+    THEN 'returning'
+    WHEN e.previous_messages > 0
+    THEN 'quiet'
+    ELSE 'silent'
+  END AS status,
+  e.joined_at,
+  e.left_at
+FROM everyone AS e
+LEFT JOIN names AS n
+  ON n.chat_id = e.chat_id AND n.user_id = e.user_id
+LEFT JOIN member_history AS h
+  ON h.chat_id = e.chat_id AND h.sender_id = e.user_id
+ORDER BY
+  chat_id,
+  messages DESC,
+  previous_messages DESC,
+  user_id

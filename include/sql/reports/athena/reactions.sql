@@ -1,0 +1,324 @@
+-- Generated from include/sql/reports/reactions.sql and the stages it reads (chat_migrations, group_updates, message_versions, counted_messages, sender_names, message_reactions) by sqlglot
+-- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
+-- changing the DuckDB SQL. Parameters (:name) and the tables stopwords(word) / tracked_keywords(keyword) / migration_markers(old_chat_id, new_chat_id) are bound at run time.
+/* Which posts people react to: every message of the range that holds reactions at the range's end, */
+/* with its author (and their latest name in the range), the first 200 characters of its text, how many reactions it holds, the reaction it */
+/* holds most of, and its rank in the group (1 = most reactions; ties share a rank). */
+WITH chat_migrations AS (
+  /* Groups that became supergroups: each old chat id with the id it moved to, so that a group is one */
+  /* group across the move. Found in every partition (a migration counts for all time): the old group's */
+  /* service message carries migrate_to_chat_id, the supergroup's first message migrate_from_chat_id */
+  /* (both in migrate_chat_id); and in the webhook's markers (raw zone _migrations/{new_id}.json), bound */
+  /* at run time as migration_markers(old_chat_id, new_chat_id). */
+  SELECT
+    old_chat_id,
+    MAX(new_chat_id) AS new_chat_id
+  FROM (
+    SELECT
+      chat_id AS old_chat_id,
+      migrate_chat_id AS new_chat_id
+    FROM messages
+    WHERE
+      service_action = 'migrate_to_chat_id' AND NOT migrate_chat_id IS NULL
+    UNION ALL
+    SELECT
+      migrate_chat_id AS old_chat_id,
+      chat_id AS new_chat_id
+    FROM messages
+    WHERE
+      service_action = 'migrate_from_chat_id' AND NOT migrate_chat_id IS NULL
+    UNION ALL
+    SELECT
+      old_chat_id,
+      new_chat_id
+    FROM migration_markers
+  ) AS found
+  WHERE
+    old_chat_id <> new_chat_id
+  GROUP BY
+    old_chat_id
+), group_updates AS (
+  /* Every update with its group: chat_id is the group's current id (a group that became a supergroup */
+  /* is reported under the supergroup's id), origin_chat_id the id the update was sent under. Message ids */
+  /* are only unique within origin_chat_id: a supergroup numbers its messages anew. */
+  SELECT
+    COALESCE(moved.new_chat_id, m.chat_id) AS chat_id,
+    m.chat_id AS origin_chat_id,
+    m.context_date,
+    m.update_id,
+    m.update_type,
+    m.chat_title,
+    m.message_id,
+    m.sent_at,
+    m.edited_at,
+    m.user_id,
+    m.user_is_bot,
+    m.user_first_name,
+    m.user_last_name,
+    m.user_username,
+    m.sender_chat_id,
+    m.sender_chat_title,
+    m.text,
+    m.keyword_text,
+    m.content_type,
+    m.service_action,
+    m.new_member_ids,
+    m.new_member_bot_ids,
+    m.member_user_id,
+    m.member_is_bot,
+    m.member_old_status,
+    m.member_new_status,
+    m.reply_to_message_id,
+    m.mentions,
+    m.reaction_emojis,
+    m.reaction_count_emojis,
+    m.reaction_count_totals
+  FROM messages AS m
+  LEFT JOIN chat_migrations AS moved
+    ON moved.old_chat_id = m.chat_id
+), message_versions AS (
+  /* Every version of every message, the rows the reports count from. A message is a message or channel */
+  /* post (or an edit of one) that is not a service message. Its sender is the user, or the chat it was */
+  /* sent on behalf of (anonymous admins post as GroupAnonymousBot for the group; channels as themselves). */
+  /* sender_is_bot says whether a bot sent it (the readers leave bots out unless include_bots). */
+  SELECT
+    chat_id,
+    origin_chat_id,
+    context_date,
+    update_id,
+    message_id,
+    sent_at,
+    edited_at,
+    CASE WHEN NOT sender_chat_id IS NULL THEN sender_chat_id ELSE user_id END AS sender_id,
+    sender_chat_title,
+    user_first_name,
+    user_last_name,
+    user_username,
+    sender_chat_id IS NULL AND COALESCE(user_is_bot, FALSE) AS sender_is_bot,
+    text,
+    COALESCE(keyword_text, text) AS keyword_text, /* partitions written before keyword_text existed read their text */
+    content_type,
+    reply_to_message_id,
+    mentions
+  FROM group_updates
+  WHERE
+    update_type IN ('message', 'edited_message', 'channel_post', 'edited_channel_post')
+    AND COALESCE(content_type, '') <> 'service'
+    AND NOT message_id IS NULL
+    AND NOT sent_at IS NULL
+), counted_messages AS (
+  /* The messages every report counts, each once per (origin_chat_id, message_id) in its latest version */
+  /* (greatest coalesce(edited_at, sent_at); on a tie the live update wins over the imported one), with */
+  /* its day and local time of sent_at in the timezone parameter. Partitions are scanned with a margin */
+  /* (scan_from..scan_to): an edit lands in its edit day's partition but counts on the day the message */
+  /* was sent. Bots are left out unless include_bots. Texts are kept from text_from on (the reports' */
+  /* own days; the period before them is only counted). Senders' names are in sender_names. */
+  SELECT
+    chat_id,
+    origin_chat_id,
+    message_id,
+    CAST(local_sent_at AS DATE) AS day,
+    sent_at,
+    local_sent_at,
+    sender_id,
+    content_type,
+    reply_to_message_id,
+    CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN text END AS text,
+    CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN keyword_text END AS keyword_text,
+    CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN mentions END AS mentions
+  FROM (
+    SELECT
+      chat_id,
+      origin_chat_id,
+      message_id,
+      sent_at,
+      sent_at AT TIME ZONE :timezone AS local_sent_at,
+      sender_id,
+      content_type,
+      reply_to_message_id,
+      text,
+      keyword_text,
+      mentions,
+      ROW_NUMBER() OVER (
+        PARTITION BY origin_chat_id, message_id
+        ORDER BY COALESCE(edited_at, sent_at) DESC, update_id DESC
+      ) AS version
+    FROM message_versions
+    WHERE
+      context_date BETWEEN :scan_from AND :scan_to
+      AND (
+        :include_bots OR NOT sender_is_bot
+      )
+  ) AS versions
+  WHERE
+    version = 1
+), sender_names AS (
+  /* What each sender was called, per group and day (the update's own day): the name on their latest */
+  /* message or edit that day. A user's name is their first and last name, else @username; a chat's */
+  /* (an anonymous admin, a channel) its title. */
+  SELECT
+    chat_id,
+    sender_id,
+    CAST(context_date AS DATE) AS day,
+    MAX(update_id) AS update_id,
+    CASE
+      WHEN NOT MAX_BY(sender_chat_title, update_id) IS NULL
+      THEN MAX_BY(sender_chat_title, update_id)
+      ELSE COALESCE(
+        NULLIF(
+          TRIM(
+            CONCAT(
+              CAST(COALESCE(MAX_BY(user_first_name, update_id), '') AS VARCHAR),
+              CAST(' ' AS VARCHAR),
+              CAST(COALESCE(MAX_BY(user_last_name, update_id), '') AS VARCHAR)
+            )
+          ),
+          ''
+        ),
+        CONCAT(CAST('@' AS VARCHAR), CAST(MAX_BY(user_username, update_id) AS VARCHAR))
+      )
+    END AS name
+  FROM message_versions
+  WHERE
+    context_date BETWEEN :scan_from AND :scan_to
+  GROUP BY
+    chat_id,
+    sender_id,
+    CAST(context_date AS DATE)
+), message_reactions AS (
+  /* How many of each reaction every message holds at the range's end. Each reactor's latest */
+  /* message_reaction counts what it holds then: a change replaces, a removal (an empty new_reaction) */
+  /* takes away. Where reactions are anonymous, message_reaction_count gives totals: the latest of those */
+  /* counts where it is larger. Reactions by bots are left out unless include_bots. */
+  WITH latest AS (
+    SELECT
+      origin_chat_id,
+      message_id,
+      reaction_emojis,
+      ROW_NUMBER() OVER (
+        PARTITION BY origin_chat_id, message_id, COALESCE(sender_chat_id, user_id)
+        ORDER BY sent_at DESC, update_id DESC
+      ) AS n
+    FROM group_updates
+    WHERE
+      context_date BETWEEN :scan_from AND :to_date
+      AND update_type = 'message_reaction'
+      AND NOT message_id IS NULL
+      AND NOT COALESCE(sender_chat_id, user_id) IS NULL
+      AND (
+        :include_bots OR NOT sender_chat_id IS NULL OR NOT COALESCE(user_is_bot, FALSE)
+      )
+  ), held AS (
+    SELECT
+      l.origin_chat_id,
+      l.message_id,
+      r.emoji,
+      COUNT(*) AS reactions
+    FROM (
+      SELECT
+        origin_chat_id,
+        message_id,
+        reaction_emojis
+      FROM latest
+      WHERE
+        n = 1
+    ) AS l
+    CROSS JOIN UNNEST(l.reaction_emojis) AS r(emoji)
+    GROUP BY
+      l.origin_chat_id,
+      l.message_id,
+      r.emoji
+  ), latest_totals AS (
+    SELECT
+      origin_chat_id,
+      message_id,
+      reaction_count_emojis,
+      reaction_count_totals,
+      ROW_NUMBER() OVER (PARTITION BY origin_chat_id, message_id ORDER BY sent_at DESC, update_id DESC) AS n
+    FROM group_updates
+    WHERE
+      context_date BETWEEN :scan_from AND :to_date
+      AND update_type = 'message_reaction_count'
+      AND NOT message_id IS NULL
+  ), anonymous AS (
+    SELECT
+      t.origin_chat_id,
+      t.message_id,
+      t.reaction_count_emojis[p.i] AS emoji,
+      t.reaction_count_totals[p.i] AS reactions
+    FROM (
+      SELECT
+        origin_chat_id,
+        message_id,
+        reaction_count_emojis,
+        reaction_count_totals
+      FROM latest_totals
+      WHERE
+        n = 1
+    ) AS t
+    CROSS JOIN UNNEST(SEQUENCE(1, CARDINALITY(t.reaction_count_emojis))) AS p(i)
+  )
+  SELECT
+    COALESCE(h.origin_chat_id, a.origin_chat_id) AS origin_chat_id,
+    COALESCE(h.message_id, a.message_id) AS message_id,
+    COALESCE(h.emoji, a.emoji) AS emoji,
+    GREATEST(COALESCE(h.reactions, 0), COALESCE(a.reactions, 0)) AS reactions
+  FROM held AS h
+  FULL OUTER JOIN anonymous AS a
+    ON a.origin_chat_id = h.origin_chat_id
+    AND a.message_id = h.message_id
+    AND a.emoji = h.emoji
+), per_message AS (
+  SELECT
+    origin_chat_id,
+    message_id,
+    SUM(reactions) AS reactions,
+    MIN(CASE WHEN top = 1 THEN emoji END) AS top_emoji /* the reaction held most (on a tie, the first in code point order) */
+  FROM (
+    SELECT
+      origin_chat_id,
+      message_id,
+      emoji,
+      reactions,
+      ROW_NUMBER() OVER (PARTITION BY origin_chat_id, message_id ORDER BY reactions DESC, emoji) AS top
+    FROM message_reactions
+    WHERE
+      reactions > 0
+  ) AS ranked_emoji
+  GROUP BY
+    origin_chat_id,
+    message_id
+), names AS (
+  SELECT
+    chat_id,
+    sender_id,
+    MAX_BY(name, update_id) AS sender_name
+  FROM sender_names
+  WHERE
+    day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
+  GROUP BY
+    chat_id,
+    sender_id
+)
+SELECT
+  m.chat_id,
+  CAST(m.message_id AS BIGINT) AS message_id,
+  CAST(m.sender_id AS BIGINT) AS user_id,
+  COALESCE(n.sender_name, CONCAT(CAST('user ' AS VARCHAR), CAST(m.sender_id AS VARCHAR))) AS user_name,
+  m.sent_at,
+  SUBSTR(m.text, 1, 200) AS text,
+  CAST(r.reactions AS BIGINT) AS reactions,
+  r.top_emoji,
+  CAST(RANK() OVER (PARTITION BY m.chat_id ORDER BY r.reactions DESC) AS BIGINT) AS rank
+FROM counted_messages AS m
+JOIN per_message AS r
+  ON r.origin_chat_id = m.origin_chat_id AND r.message_id = m.message_id
+LEFT JOIN names AS n
+  ON n.chat_id = m.chat_id AND n.sender_id = m.sender_id
+WHERE
+  m.day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
+ORDER BY
+  chat_id,
+  rank,
+  sent_at,
+  message_id
