@@ -223,3 +223,35 @@ def test_cli_writes_the_updates_as_files(tmp_path, capsys):
 def test_cli_refuses_to_send_without_a_secret(capsys):
     assert cli.main(["simulate", "--days", "1", "--url", "http://127.0.0.1:9/"]) == 2
     assert "secret" in capsys.readouterr().err
+
+
+def test_a_second_group_that_becomes_a_supergroup():
+    simulation = simulate.generate(
+        seed=7, start=dt.date(2026, 11, 2), days=6, chat_id=CHAT_ID, timezone=TZ, second_group=True
+    )
+    old, new = simulate.HIKING_CHAT["id"], simulate.HIKING_SUPERGROUP["id"]
+    assert list(simulation.groups) == [CHAT_ID, new] and simulation.groups[new].migrated_from == old
+    assert simulation.chat_ids() == {CHAT_ID, old, new}
+    messages = [u["message"] for u in simulation.deliveries[:-1] if "message" in u]
+    moved = [m for m in messages if "migrate_to_chat_id" in m or "migrate_from_chat_id" in m]
+    assert [(m["chat"]["id"], m.get("migrate_to_chat_id"), m.get("migrate_from_chat_id")) for m in moved] == [
+        (old, new, None),
+        (new, None, old),
+    ]
+    assert moved[0]["date"] == moved[1]["date"] and moved[1]["message_id"] == 1
+    before = [m["date"] for m in messages if m["chat"]["id"] == old]
+    after = [m["date"] for m in messages if m["chat"]["id"] == new]
+    assert max(before) <= min(after), "the basic group falls silent once it has moved"
+    ids_old = {m["message_id"] for m in messages if m["chat"]["id"] == old}
+    ids_new = {m["message_id"] for m in messages if m["chat"]["id"] == new}
+    assert ids_old & ids_new, "the supergroup numbers its messages anew, over the old ids"
+    hikers = {m["from"]["id"] for m in messages if m["chat"]["id"] in (old, new) and not m["from"]["is_bot"]}
+    runners = {m["from"]["id"] for m in messages if m["chat"]["id"] == CHAT_ID and not m["from"]["is_bot"]}
+    assert hikers & runners, "some people are in both groups"
+    counted = sum(
+        1
+        for m in messages
+        if m["chat"]["id"] in (old, new)
+        and not {"new_chat_members", "migrate_to_chat_id", "migrate_from_chat_id"} & set(m)
+    )
+    assert simulation.groups[new].messages == counted

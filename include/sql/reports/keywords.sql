@@ -16,11 +16,11 @@ WITH tokens AS (
       chat_id,
       sender_id,
       ARRAY_DISTINCT(REGEXP_EXTRACT_ALL(
-        REPLACE(LOWER(keyword_text), '’', ''''),
+        REPLACE(LOWER(COALESCE(keyword_text, text)), '’', ''''),
         '[a-z][a-z0-9+.-]*://\S+|www\.\S+|t\.me/\S+|[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+|@[\p{L}\p{N}_]+|#[\p{L}\p{M}\p{N}_]+|\p{L}[\p{L}\p{M}]*(?:''\p{L}[\p{L}\p{M}]*)*'
       )) AS tokens
     FROM counted_messages
-    WHERE keyword_text IS NOT NULL AND day BETWEEN CAST($from_date AS DATE) AND CAST($to_date AS DATE)
+    WHERE text IS NOT NULL AND day BETWEEN CAST($from_date AS DATE) AND CAST($to_date AS DATE)
   ) AS m
   CROSS JOIN UNNEST(m.tokens) AS t(token)
 ),

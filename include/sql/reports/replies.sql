@@ -11,7 +11,10 @@ SELECT
   m.sent_at AS message_sent_at,
   m.local_sent_at AS message_local_sent_at,
   m.sender_id AS to_id
-FROM counted_messages AS r
+FROM (
+  SELECT chat_id, day, sent_at, sender_id, origin_chat_id, reply_to_message_id FROM counted_messages
+  WHERE reply_to_message_id IS NOT NULL
+) AS r
 JOIN counted_messages AS m
   ON m.origin_chat_id = r.origin_chat_id AND m.message_id = r.reply_to_message_id
 WHERE r.sender_id <> m.sender_id

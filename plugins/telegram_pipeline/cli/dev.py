@@ -64,6 +64,12 @@ def simulate_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"the group's chat id (default: the first of ALLOWED_CHAT_IDS, else {simulation_tool.DEFAULT_CHAT_ID})",
     )
     parser.add_argument("--timezone", help="the group's time zone for its daily rhythm (default: TIMEZONE)")
+    parser.add_argument(
+        "--second-group",
+        action="store_true",
+        help=f"a hiking group too, a basic group ({simulation_tool.HIKING_CHAT['id']}) that becomes a supergroup "
+        f"({simulation_tool.HIKING_SUPERGROUP['id']}) halfway",
+    )
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--url", help="webhook URL to POST every update to, e.g. http://127.0.0.1:8081/")
     target.add_argument("--out", help="write the updates as JSON files into this folder instead of sending them")
@@ -76,15 +82,18 @@ def simulate(args: argparse.Namespace) -> int:
     chat_id = args.chat_id or (
         min(settings.allowed_chat_ids) if settings.allowed_chat_ids else simulation_tool.DEFAULT_CHAT_ID
     )
-    simulation = simulation_tool.generate(args.seed, args.start, args.days, chat_id, args.timezone or settings.timezone)
+    simulation = simulation_tool.generate(
+        args.seed, args.start, args.days, chat_id, args.timezone or settings.timezone, second_group=args.second_group
+    )
     kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(simulation.kinds.items()))
     print(
         f"simulated {len(simulation.deliveries)} deliveries over {args.days} days from {args.start} for chat {chat_id}: {kinds}"
     )
-    print(
-        f"messages sent in the group (bots left out): {simulation.messages}; top posters: "
-        + ", ".join(f"{name} {count}" for name, count in simulation.top_posters(3))
-    )
+    for group in simulation.groups.values():
+        print(
+            f"messages sent in {group.title} ({group.chat_id}, bots left out): {group.messages}; top posters: "
+            + ", ".join(f"{name} {count}" for name, count in group.top_posters(3))
+        )
     if args.out:
         print(f"wrote {simulation_tool.write(simulation.deliveries, args.out)} files to {args.out}")
         return 0

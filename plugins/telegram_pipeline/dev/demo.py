@@ -37,7 +37,7 @@ from pathlib import Path
 from telegram_pipeline import config
 from telegram_pipeline.dev import simulate
 from telegram_pipeline.reports import definitions
-from telegram_pipeline.reports.summary import summarize
+from telegram_pipeline.reports.summary import duration, summarize
 
 REPO = config.REPO_ROOT
 TIMEZONE = "America/Sao_Paulo"
@@ -240,6 +240,20 @@ def dag_tables(lake: Path, last: dt.date, window: str) -> dict:
     }
 
 
+def engagement(summary) -> str:
+    said = [f"{summary.reactions} reactions"]
+    if summary.most_reacted:
+        said[0] += f" (most on {summary.most_reacted[0].author}'s)"
+    if summary.strongest_pairs:
+        pair = summary.strongest_pairs[0]
+        said.append(f"{pair.from_name} answers {pair.to_name} most ({pair.replies + pair.mentions})")
+    status = summary.member_status
+    said.append(f"{status.get('new', 0)} new, {status.get('quiet', 0)} gone quiet")
+    if summary.median_reply_seconds is not None:
+        said.append(f"first replies after {duration(summary.median_reply_seconds)} (median)")
+    return "; ".join(said)
+
+
 def headline(simulation: simulate.Simulation, lake: Path, first: dt.date, last: dt.date) -> Path:
     """Each group's headline from the DAG's 30-day window of the last day (it covers the whole
     simulation), checked against what the simulator sent; the folder of the pages."""
@@ -267,6 +281,7 @@ def headline(simulation: simulate.Simulation, lake: Path, first: dt.date, last: 
         print("      top keywords: " + ", ".join(f"{keyword} ({count})" for keyword, count in summary.top_keywords[:6]))
         print(f"      busiest:      {summary.busiest_weekday}s, and the {summary.busiest_hour:02d}:00 hour")
         print(f"      {summary.best_time_sentence()}")
+        print(f"      engagement:   {engagement(summary)}")
         print(f"      page:         {pages / reports.page_key(chat_id)}")
         if reported[chat_id] != sent.messages_by_sender:
             differing = {

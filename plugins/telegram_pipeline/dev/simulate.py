@@ -489,7 +489,7 @@ class _Generator:
                 self._weather(group, clock)
             self._joins(group, index, clock, present)
             if group.plan.becomes and index == max(1, self.days // 2):
-                self._becomes_supergroup(group, clock.at(12))
+                self._becomes_supergroup(group, clock.at(0, 1))  # before the day's messages
             self._conversation(group, day, clock, present)
             if group.plan.anonymous_admin and index % 5 == 1:
                 self._admin_note(group, index, clock)

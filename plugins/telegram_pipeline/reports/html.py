@@ -15,6 +15,8 @@ from datetime import UTC, date, datetime
 from html import escape
 from typing import Any
 
+from telegram_pipeline.reports.summary import duration, names_of, top_starters
+
 WEEKDAY_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 TOP_POSTERS_SHOWN = 15
 KEYWORDS_SHOWN = 25
@@ -246,11 +248,7 @@ def _kpis(summary: Any, keywords: list[dict[str, Any]]) -> str:
 
 
 def _wait(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    return f"{seconds / 60:.0f} min" if seconds < 90 * 60 else f"{seconds / 3600:.1f} h"
+    return "–" if seconds is None else duration(seconds)
 
 
 def _sentences(summary: Any) -> str:
@@ -301,14 +299,14 @@ STATUS_COLORS = {"new": "#1f9d55", "returning": ACCENT, "quiet": "#f08a24", "sil
 ENGAGEMENT_SHOWN = 10
 
 
-def _reactions_card(reacted: list[dict[str, Any]]) -> str:
+def _reactions_card(reacted: Any) -> str:
     rows = [
         (
             f"{r['user_name']}: {r['text'] or '(no text)'}",
             r["reactions"],
             f"{_fmt(r['reactions'])} {r['top_emoji'] or ''}".strip(),
         )
-        for r in reacted[:ENGAGEMENT_SHOWN]
+        for r in reacted.slice(0, ENGAGEMENT_SHOWN).to_pylist()
     ]
     return _card(
         "Posts people react to",
@@ -318,7 +316,7 @@ def _reactions_card(reacted: list[dict[str, Any]]) -> str:
     )
 
 
-def _interactions_card(pairs: list[dict[str, Any]], names: Mapping[int, str]) -> str:
+def _interactions_card(pairs: Any, names: Mapping[int, str]) -> str:
     def name(user_id: int) -> str:
         return names.get(user_id, f"user {user_id}")
 
@@ -328,7 +326,7 @@ def _interactions_card(pairs: list[dict[str, Any]], names: Mapping[int, str]) ->
             p["replies"] + p["mentions"],
             f"{_count(p['replies'], 'reply', 'replies')} · {_count(p['mentions'], 'mention', 'mentions')}",
         )
-        for p in pairs[:ENGAGEMENT_SHOWN]
+        for p in pairs.slice(0, ENGAGEMENT_SHOWN).to_pylist()
     ]
     return _card(
         "Who answers whom",
@@ -383,8 +381,8 @@ def _content_mix_card(summary: Any) -> str:
     )
 
 
-def _conversations_card(conversations: list[dict[str, Any]], names: Mapping[int, str]) -> str:
-    starters = sorted(conversations, key=lambda c: (-c["started"], c["user_id"]))[:ENGAGEMENT_SHOWN]
+def _conversations_card(conversations: Any, names: Mapping[int, str]) -> str:
+    starters = top_starters(conversations, ENGAGEMENT_SHOWN).to_pylist()
     rows = [
         (
             names.get(c["user_id"], f"user {c['user_id']}"),
@@ -404,7 +402,7 @@ def _conversations_card(conversations: list[dict[str, Any]], names: Mapping[int,
 def _cards(tables: Mapping[str, Any], summary: Any) -> list[str]:
     """The charts of the page, in reading order."""
     zone = escape(summary.timezone)
-    names = {m["user_id"]: m["user_name"] for m in tables["members"].to_pylist()}
+    names = names_of(tables)
     return [
         _posters_card(tables["top_posters"].to_pylist()),
         _keywords_card(tables["keywords"].to_pylist()),
@@ -420,9 +418,9 @@ def _cards(tables: Mapping[str, Any], summary: Any) -> list[str]:
             volume_chart(tables["daily_volume"].to_pylist()),
             wide=True,
         ),
-        _reactions_card(tables["reactions"].to_pylist()),
-        _interactions_card(tables["interactions"].to_pylist(), names),
-        _conversations_card(tables["conversations"].to_pylist(), names),
+        _reactions_card(tables["reactions"]),
+        _interactions_card(tables["interactions"], names),
+        _conversations_card(tables["conversations"], names),
         _members_card(tables["members"].to_pylist(), summary),
         _content_mix_card(summary),
         _emoji_card(tables["emoji"].to_pylist()),

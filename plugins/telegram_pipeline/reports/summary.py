@@ -73,7 +73,7 @@ def change(now: int, before: int) -> float | None:
     return (now - before) / before if before else None
 
 
-def _duration(seconds: float) -> str:
+def duration(seconds: float) -> str:
     if seconds < 90:
         return f"{seconds:.0f} s"
     if seconds < 90 * 60:
@@ -174,7 +174,7 @@ class Summary:
             return f"Best time to post: {best.weekday}s at {best.hour:02d}:00 ({self.timezone}), when {crowd}."
         return (
             f"Best time to post: {best.weekday}s at {best.hour:02d}:00 ({self.timezone}), when {crowd} "
-            f"and replies came after {_duration(best.median_reply_seconds)} (median)."
+            f"and replies came after {duration(best.median_reply_seconds)} (median)."
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -184,29 +184,38 @@ class Summary:
         return json.loads(json.dumps(values, default=lambda value: value.isoformat()))
 
 
-def _names(tables: Mapping[str, Any]) -> dict[int, str]:
-    names = {row["user_id"]: row["user_name"] for row in tables["members"].to_pylist()}
-    names.update((row["user_id"], row["user_name"]) for row in tables["top_posters"].to_pylist())
+def names_of(tables: Mapping[str, Any]) -> dict[int, str]:
+    """user id -> name, from one group's members and top posters."""
+    names = dict(zip(tables["members"]["user_id"].to_pylist(), tables["members"]["user_name"].to_pylist(), strict=True))
+    names.update(
+        zip(tables["top_posters"]["user_id"].to_pylist(), tables["top_posters"]["user_name"].to_pylist(), strict=True)
+    )
     return names
 
 
+def top_starters(conversations, count: int):
+    """The rows of the members who opened most conversations (ties: by id), as a table."""
+    return conversations.sort_by([("started", "descending"), ("user_id", "ascending")]).slice(0, count)
+
+
 def _engagement(tables: Mapping[str, Any]) -> dict[str, Any]:
-    """The engagement part of the headline: one group's six engagement tables, summed up."""
-    names = _names(tables)
-    reacted = tables["reactions"].to_pylist()
-    pairs = tables["interactions"].to_pylist()  # strongest first
-    members = tables["members"].to_pylist()
-    starters = sorted(tables["conversations"].to_pylist(), key=lambda c: (-c["started"], c["user_id"]))
+    """The engagement part of one group's headline. The tables can be long (every reacted message, every
+    pair): only their first rows become Python values."""
+    import pyarrow.compute as pc
+
+    names = names_of(tables)
+    members = tables["members"]
+    starters = top_starters(tables["conversations"], TOP).to_pylist()
     mix: Counter = Counter()
     for row in tables["content_mix"].to_pylist():
         mix[row["content_type"]] += row["messages"]
     return dict(
-        reactions=sum(r["reactions"] for r in reacted),
+        reactions=pc.sum(tables["reactions"]["reactions"]).as_py() or 0,
         most_reacted=[
             ReactedPost(
                 r["user_name"], (r["text"] or "")[:EXCERPT] or None, r["reactions"], r["top_emoji"], r["sent_at"]
             )
-            for r in reacted[:TOP]
+            for r in tables["reactions"].slice(0, TOP).to_pylist()
         ],
         strongest_pairs=[
             Pair(
@@ -215,15 +224,15 @@ def _engagement(tables: Mapping[str, Any]) -> dict[str, Any]:
                 p["replies"],
                 p["mentions"],
             )
-            for p in pairs[:TOP]
+            for p in tables["interactions"].slice(0, TOP).to_pylist()  # strongest first
         ],
-        top_emoji=[(e["emoji"], e["messages"]) for e in tables["emoji"].to_pylist()[:5]],
-        member_status=dict(Counter(m["status"] for m in members)),
-        joined=sum(1 for m in members if m["joined_at"] is not None),
-        left=sum(1 for m in members if m["left_at"] is not None),
-        conversations_started=sum(c["started"] for c in starters),
+        top_emoji=[(e["emoji"], e["messages"]) for e in tables["emoji"].slice(0, 5).to_pylist()],
+        member_status=dict(Counter(members["status"].to_pylist())),
+        joined=members["joined_at"].length() - members["joined_at"].null_count,
+        left=members["left_at"].length() - members["left_at"].null_count,
+        conversations_started=pc.sum(tables["conversations"]["started"]).as_py() or 0,
         top_starters=[
-            (names.get(c["user_id"], f"user {c['user_id']}"), c["started"]) for c in starters[:TOP] if c["started"]
+            (names.get(c["user_id"], f"user {c['user_id']}"), c["started"]) for c in starters if c["started"]
         ],
         content_mix=sorted(mix.items(), key=lambda item: (-item[1], item[0])),
     )

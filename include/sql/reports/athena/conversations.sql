@@ -97,7 +97,7 @@ WITH chat_migrations AS (
     user_username,
     sender_chat_id IS NULL AND COALESCE(user_is_bot, FALSE) AS sender_is_bot,
     text,
-    COALESCE(keyword_text, text) AS keyword_text, /* partitions written before keyword_text existed read their text */
+    NULLIF(keyword_text, text) AS keyword_text, /* only where it differs from the text (a span blanked): the readers take the text otherwise, which */ /* also covers partitions written before keyword_text existed; half the strings to carry */
     content_type,
     reply_to_message_id,
     mentions
@@ -167,7 +167,18 @@ WITH chat_migrations AS (
     m.sent_at AS message_sent_at,
     m.local_sent_at AS message_local_sent_at,
     m.sender_id AS to_id
-  FROM counted_messages AS r
+  FROM (
+    SELECT
+      chat_id,
+      day,
+      sent_at,
+      sender_id,
+      origin_chat_id,
+      reply_to_message_id
+    FROM counted_messages
+    WHERE
+      NOT reply_to_message_id IS NULL
+  ) AS r
   JOIN counted_messages AS m
     ON m.origin_chat_id = r.origin_chat_id AND m.message_id = r.reply_to_message_id
   WHERE
@@ -196,24 +207,53 @@ WITH chat_migrations AS (
     message_local_sent_at
 ), conversation_starts AS (
   /* Who opens conversations: per group, sender and day, the messages that came after at least */
-  /* gap_minutes of silence in the group (or with nothing before them). */
+  /* gap_minutes of silence in the group (or with nothing before them). Without sorting every message: */
+  /* cut time into slices of gap_minutes; two messages of one slice are less than the gap apart, so only */
+  /* the first message of a slice can open a conversation, and it does when the slice before it is empty */
+  /* or its last message is at least the gap earlier. Of messages sent in the same second, the first in */
+  /* (chat sent in, message id) order is the one that came first. */
+  WITH slices AS (
+    SELECT
+      chat_id,
+      FLOOR(CAST(TO_UNIXTIME(sent_at) AS DOUBLE) / (
+        :gap_minutes * 60
+      )) AS time_slice,
+      MIN(sent_at) AS first_at,
+      MAX(sent_at) AS last_at
+    FROM counted_messages
+    GROUP BY
+      chat_id,
+      FLOOR(CAST(TO_UNIXTIME(sent_at) AS DOUBLE) / (
+        :gap_minutes * 60
+      ))
+  ), openings AS (
+    SELECT
+      s.chat_id,
+      s.first_at
+    FROM slices AS s
+    LEFT JOIN slices AS earlier
+      ON earlier.chat_id = s.chat_id AND earlier.time_slice = s.time_slice - 1
+    WHERE
+      earlier.last_at IS NULL
+      OR TO_UNIXTIME(s.first_at) - TO_UNIXTIME(earlier.last_at) >= :gap_minutes * 60
+  ), openers AS (
+    SELECT
+      m.chat_id,
+      m.sender_id,
+      m.day,
+      ROW_NUMBER() OVER (PARTITION BY m.chat_id, m.sent_at ORDER BY m.origin_chat_id, m.message_id) AS n
+    FROM counted_messages AS m
+    JOIN openings AS o
+      ON o.chat_id = m.chat_id AND o.first_at = m.sent_at
+  )
   SELECT
     chat_id,
     sender_id,
     day,
     COUNT(*) AS started
-  FROM (
-    SELECT
-      chat_id,
-      sender_id,
-      day,
-      sent_at,
-      LAG(sent_at) OVER (PARTITION BY chat_id ORDER BY sent_at, origin_chat_id, message_id) AS previous_at
-    FROM counted_messages
-  ) AS gaps
+  FROM openers
   WHERE
-    previous_at IS NULL
-    OR TO_UNIXTIME(sent_at) - TO_UNIXTIME(previous_at) >= :gap_minutes * 60
+    n = 1
   GROUP BY
     chat_id,
     sender_id,

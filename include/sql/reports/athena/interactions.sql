@@ -96,7 +96,7 @@ WITH chat_migrations AS (
     user_username,
     sender_chat_id IS NULL AND COALESCE(user_is_bot, FALSE) AS sender_is_bot,
     text,
-    COALESCE(keyword_text, text) AS keyword_text, /* partitions written before keyword_text existed read their text */
+    NULLIF(keyword_text, text) AS keyword_text, /* only where it differs from the text (a span blanked): the readers take the text otherwise, which */ /* also covers partitions written before keyword_text existed; half the strings to carry */
     content_type,
     reply_to_message_id,
     mentions
@@ -183,7 +183,18 @@ WITH chat_migrations AS (
     m.sent_at AS message_sent_at,
     m.local_sent_at AS message_local_sent_at,
     m.sender_id AS to_id
-  FROM counted_messages AS r
+  FROM (
+    SELECT
+      chat_id,
+      day,
+      sent_at,
+      sender_id,
+      origin_chat_id,
+      reply_to_message_id
+    FROM counted_messages
+    WHERE
+      NOT reply_to_message_id IS NULL
+  ) AS r
   JOIN counted_messages AS m
     ON m.origin_chat_id = r.origin_chat_id AND m.message_id = r.reply_to_message_id
   WHERE

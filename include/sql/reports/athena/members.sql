@@ -99,7 +99,7 @@ WITH chat_migrations AS (
     user_username,
     sender_chat_id IS NULL AND COALESCE(user_is_bot, FALSE) AS sender_is_bot,
     text,
-    COALESCE(keyword_text, text) AS keyword_text, /* partitions written before keyword_text existed read their text */
+    NULLIF(keyword_text, text) AS keyword_text, /* only where it differs from the text (a span blanked): the readers take the text otherwise, which */ /* also covers partitions written before keyword_text existed; half the strings to carry */
     content_type,
     reply_to_message_id,
     mentions
