@@ -14,15 +14,6 @@ WITH posted AS (
   WHERE day BETWEEN CAST($prev_from AS DATE) AND CAST($to_date AS DATE) AND sender_id IS NOT NULL
   GROUP BY chat_id, sender_id
 ),
-names AS (
-  SELECT
-    chat_id,
-    sender_id AS user_id,
-    ARG_MAX(name, update_id) AS user_name
-  FROM sender_names
-  WHERE day BETWEEN CAST($prev_from AS DATE) AND CAST($to_date AS DATE)
-  GROUP BY chat_id, sender_id
-),
 changed AS (
   SELECT
     chat_id,
@@ -48,7 +39,7 @@ everyone AS (
 SELECT
   e.chat_id,
   CAST(e.user_id AS BIGINT) AS user_id,
-  COALESCE(n.user_name, 'user ' || CAST(e.user_id AS VARCHAR)) AS user_name,
+  COALESCE(n.name, 'user ' || CAST(e.user_id AS VARCHAR)) AS user_name,
   CAST(e.messages AS BIGINT) AS messages,
   CAST(e.previous_messages AS BIGINT) AS previous_messages,
   h.first_sent_at AS first_message_at,
@@ -63,8 +54,8 @@ SELECT
   e.joined_at,
   e.left_at
 FROM everyone AS e
-LEFT JOIN names AS n
-  ON n.chat_id = e.chat_id AND n.user_id = e.user_id
+LEFT JOIN sender_labels AS n
+  ON n.chat_id = e.chat_id AND n.sender_id = e.user_id
 LEFT JOIN member_history AS h
   ON h.chat_id = e.chat_id AND h.sender_id = e.user_id
 ORDER BY chat_id, messages DESC, previous_messages DESC, user_id

@@ -1,6 +1,7 @@
 -- Which posts people react to: every message of the range that holds reactions at the range's end,
--- with its author (and their latest name in the range), the first 200 characters of its text, how many reactions it holds, the reaction it
--- holds most of, and its rank in the group (1 = most reactions; ties share a rank).
+-- with its author (and their latest name in the range), the first 200 characters of its text, how many
+-- reactions it holds, the reaction it holds most of, and its rank in the group (1 = most reactions;
+-- ties share a rank).
 WITH per_message AS (
   SELECT
     origin_chat_id,
@@ -19,21 +20,12 @@ WITH per_message AS (
     WHERE reactions > 0
   ) AS ranked_emoji
   GROUP BY origin_chat_id, message_id
-),
-names AS (
-  SELECT
-    chat_id,
-    sender_id,
-    ARG_MAX(name, update_id) AS sender_name
-  FROM sender_names
-  WHERE day BETWEEN CAST($from_date AS DATE) AND CAST($to_date AS DATE)
-  GROUP BY chat_id, sender_id
 )
 SELECT
   m.chat_id,
   CAST(m.message_id AS BIGINT) AS message_id,
   CAST(m.sender_id AS BIGINT) AS user_id,
-  COALESCE(n.sender_name, 'user ' || CAST(m.sender_id AS VARCHAR)) AS user_name,
+  COALESCE(n.name, 'user ' || CAST(m.sender_id AS VARCHAR)) AS user_name,
   m.sent_at,
   SUBSTRING(m.text, 1, 200) AS text,
   CAST(r.reactions AS BIGINT) AS reactions,
@@ -42,7 +34,7 @@ SELECT
 FROM counted_messages AS m
 JOIN per_message AS r
   ON r.origin_chat_id = m.origin_chat_id AND r.message_id = m.message_id
-LEFT JOIN names AS n
+LEFT JOIN sender_labels AS n
   ON n.chat_id = m.chat_id AND n.sender_id = m.sender_id
 WHERE m.day BETWEEN CAST($from_date AS DATE) AND CAST($to_date AS DATE)
 ORDER BY chat_id, rank, sent_at, message_id

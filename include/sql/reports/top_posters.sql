@@ -9,27 +9,18 @@ WITH per_sender AS (
   FROM counted_messages
   WHERE day BETWEEN CAST($from_date AS DATE) AND CAST($to_date AS DATE)
   GROUP BY chat_id, sender_id
-),
-names AS (
-  SELECT
-    chat_id,
-    sender_id,
-    ARG_MAX(name, update_id) AS sender_name
-  FROM sender_names
-  WHERE day BETWEEN CAST($from_date AS DATE) AND CAST($to_date AS DATE)
-  GROUP BY chat_id, sender_id
 )
 SELECT
   p.chat_id,
   CAST(p.sender_id AS BIGINT) AS user_id,
   CASE
     WHEN p.sender_id IS NULL THEN 'unknown sender'
-    ELSE COALESCE(n.sender_name, 'user ' || CAST(p.sender_id AS VARCHAR))
+    ELSE COALESCE(n.name, 'user ' || CAST(p.sender_id AS VARCHAR))
   END AS user_name,
   CAST(p.messages AS BIGINT) AS messages,
   CAST(p.messages AS DOUBLE) / SUM(p.messages) OVER (PARTITION BY p.chat_id) AS share,
   CAST(RANK() OVER (PARTITION BY p.chat_id ORDER BY p.messages DESC) AS BIGINT) AS rank
 FROM per_sender AS p
-LEFT JOIN names AS n
+LEFT JOIN sender_labels AS n
   ON n.chat_id = p.chat_id AND n.sender_id = p.sender_id
 ORDER BY chat_id, rank, user_id

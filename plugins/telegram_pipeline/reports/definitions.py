@@ -48,8 +48,9 @@ STAGES: dict[str, str] = {
     "message_reactions": "table",
     "group_days": "table",
 }
-# Reports other reports read (the groups of the range): built first, per range.
-RANGE_STAGES: tuple[str, ...] = ("chats",)
+# Stages of one range's own days, built first for each range: the groups of the range (also a report)
+# and what each sender is called.
+RANGE_STAGES: tuple[str, ...] = ("chats", "sender_labels")
 # Relations bound at run time rather than read from the lake.
 BOUND_TABLES: dict[str, tuple[str, ...]] = {
     "stopwords": ("word",),

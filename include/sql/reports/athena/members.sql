@@ -1,4 +1,4 @@
--- Generated from include/sql/reports/members.sql and the stages it reads (chat_migrations, group_updates, message_versions, counted_messages, sender_names, member_history, member_changes) by sqlglot
+-- Generated from include/sql/reports/members.sql and the stages it reads (chat_migrations, group_updates, message_versions, counted_messages, sender_names, member_history, member_changes, sender_labels) by sqlglot
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
 -- changing the DuckDB SQL. Parameters (:name) and the tables stopwords(word) / tracked_keywords(keyword) / migration_markers(old_chat_id, new_chat_id) are bound at run time.
 /* Members who come and go, per group: everyone who posted in the range or in the period of the same */
@@ -268,6 +268,19 @@ WITH chat_migrations AS (
     change,
     sent_at AS changed_at
   FROM changes
+), sender_labels AS (
+  /* What the reports call each sender of the range and of the period before it: the latest name they */
+  /* posted under up to the range's end (for anyone who posted in the range, their latest in the range). */
+  SELECT
+    chat_id,
+    sender_id,
+    MAX_BY(name, update_id) AS name
+  FROM sender_names
+  WHERE
+    day BETWEEN CAST(:prev_from AS DATE) AND CAST(:to_date AS DATE)
+  GROUP BY
+    chat_id,
+    sender_id
 ), posted AS (
   SELECT
     chat_id,
@@ -278,17 +291,6 @@ WITH chat_migrations AS (
   WHERE
     day BETWEEN CAST(:prev_from AS DATE) AND CAST(:to_date AS DATE)
     AND NOT sender_id IS NULL
-  GROUP BY
-    chat_id,
-    sender_id
-), names AS (
-  SELECT
-    chat_id,
-    sender_id AS user_id,
-    MAX_BY(name, update_id) AS user_name
-  FROM sender_names
-  WHERE
-    day BETWEEN CAST(:prev_from AS DATE) AND CAST(:to_date AS DATE)
   GROUP BY
     chat_id,
     sender_id
@@ -319,7 +321,7 @@ WITH chat_migrations AS (
 SELECT
   e.chat_id,
   CAST(e.user_id AS BIGINT) AS user_id,
-  COALESCE(n.user_name, CONCAT(CAST('user ' AS VARCHAR), CAST(e.user_id AS VARCHAR))) AS user_name,
+  COALESCE(n.name, CONCAT(CAST('user ' AS VARCHAR), CAST(e.user_id AS VARCHAR))) AS user_name,
   CAST(e.messages AS BIGINT) AS messages,
   CAST(e.previous_messages AS BIGINT) AS previous_messages,
   h.first_sent_at AS first_message_at,
@@ -337,8 +339,8 @@ SELECT
   e.joined_at,
   e.left_at
 FROM everyone AS e
-LEFT JOIN names AS n
-  ON n.chat_id = e.chat_id AND n.user_id = e.user_id
+LEFT JOIN sender_labels AS n
+  ON n.chat_id = e.chat_id AND n.sender_id = e.user_id
 LEFT JOIN member_history AS h
   ON h.chat_id = e.chat_id AND h.sender_id = e.user_id
 ORDER BY

@@ -1,9 +1,10 @@
--- Generated from include/sql/reports/reactions.sql and the stages it reads (chat_migrations, group_updates, message_versions, counted_messages, sender_names, message_reactions) by sqlglot
+-- Generated from include/sql/reports/reactions.sql and the stages it reads (chat_migrations, group_updates, message_versions, counted_messages, sender_names, message_reactions, sender_labels) by sqlglot
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
 -- changing the DuckDB SQL. Parameters (:name) and the tables stopwords(word) / tracked_keywords(keyword) / migration_markers(old_chat_id, new_chat_id) are bound at run time.
 /* Which posts people react to: every message of the range that holds reactions at the range's end, */
-/* with its author (and their latest name in the range), the first 200 characters of its text, how many reactions it holds, the reaction it */
-/* holds most of, and its rank in the group (1 = most reactions; ties share a rank). */
+/* with its author (and their latest name in the range), the first 200 characters of its text, how many */
+/* reactions it holds, the reaction it holds most of, and its rank in the group (1 = most reactions; */
+/* ties share a rank). */
 WITH chat_migrations AS (
   /* Groups that became supergroups: each old chat id with the id it moved to, so that a group is one */
   /* group across the move. Found in every partition (a migration counts for all time): the old group's */
@@ -268,6 +269,19 @@ WITH chat_migrations AS (
     ON a.origin_chat_id = h.origin_chat_id
     AND a.message_id = h.message_id
     AND a.emoji = h.emoji
+), sender_labels AS (
+  /* What the reports call each sender of the range and of the period before it: the latest name they */
+  /* posted under up to the range's end (for anyone who posted in the range, their latest in the range). */
+  SELECT
+    chat_id,
+    sender_id,
+    MAX_BY(name, update_id) AS name
+  FROM sender_names
+  WHERE
+    day BETWEEN CAST(:prev_from AS DATE) AND CAST(:to_date AS DATE)
+  GROUP BY
+    chat_id,
+    sender_id
 ), per_message AS (
   SELECT
     origin_chat_id,
@@ -288,23 +302,12 @@ WITH chat_migrations AS (
   GROUP BY
     origin_chat_id,
     message_id
-), names AS (
-  SELECT
-    chat_id,
-    sender_id,
-    MAX_BY(name, update_id) AS sender_name
-  FROM sender_names
-  WHERE
-    day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
-  GROUP BY
-    chat_id,
-    sender_id
 )
 SELECT
   m.chat_id,
   CAST(m.message_id AS BIGINT) AS message_id,
   CAST(m.sender_id AS BIGINT) AS user_id,
-  COALESCE(n.sender_name, CONCAT(CAST('user ' AS VARCHAR), CAST(m.sender_id AS VARCHAR))) AS user_name,
+  COALESCE(n.name, CONCAT(CAST('user ' AS VARCHAR), CAST(m.sender_id AS VARCHAR))) AS user_name,
   m.sent_at,
   SUBSTR(m.text, 1, 200) AS text,
   CAST(r.reactions AS BIGINT) AS reactions,
@@ -313,7 +316,7 @@ SELECT
 FROM counted_messages AS m
 JOIN per_message AS r
   ON r.origin_chat_id = m.origin_chat_id AND r.message_id = m.message_id
-LEFT JOIN names AS n
+LEFT JOIN sender_labels AS n
   ON n.chat_id = m.chat_id AND n.sender_id = m.sender_id
 WHERE
   m.day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)

@@ -1,4 +1,4 @@
--- Generated from include/sql/reports/top_posters.sql and the stages it reads (chat_migrations, group_updates, message_versions, counted_messages, sender_names) by sqlglot
+-- Generated from include/sql/reports/top_posters.sql and the stages it reads (chat_migrations, group_updates, message_versions, counted_messages, sender_names, sender_labels) by sqlglot
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
 -- changing the DuckDB SQL. Parameters (:name) and the tables stopwords(word) / tracked_keywords(keyword) / migration_markers(old_chat_id, new_chat_id) are bound at run time.
 /* Messages per sender in each group. The sender is the user, or the chat an anonymous admin or a */
@@ -185,23 +185,25 @@ WITH chat_migrations AS (
     chat_id,
     sender_id,
     CAST(context_date AS DATE)
+), sender_labels AS (
+  /* What the reports call each sender of the range and of the period before it: the latest name they */
+  /* posted under up to the range's end (for anyone who posted in the range, their latest in the range). */
+  SELECT
+    chat_id,
+    sender_id,
+    MAX_BY(name, update_id) AS name
+  FROM sender_names
+  WHERE
+    day BETWEEN CAST(:prev_from AS DATE) AND CAST(:to_date AS DATE)
+  GROUP BY
+    chat_id,
+    sender_id
 ), per_sender AS (
   SELECT
     chat_id,
     sender_id,
     COUNT(*) AS messages
   FROM counted_messages
-  WHERE
-    day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
-  GROUP BY
-    chat_id,
-    sender_id
-), names AS (
-  SELECT
-    chat_id,
-    sender_id,
-    MAX_BY(name, update_id) AS sender_name
-  FROM sender_names
   WHERE
     day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
   GROUP BY
@@ -214,13 +216,13 @@ SELECT
   CASE
     WHEN p.sender_id IS NULL
     THEN 'unknown sender'
-    ELSE COALESCE(n.sender_name, CONCAT(CAST('user ' AS VARCHAR), CAST(p.sender_id AS VARCHAR)))
+    ELSE COALESCE(n.name, CONCAT(CAST('user ' AS VARCHAR), CAST(p.sender_id AS VARCHAR)))
   END AS user_name,
   CAST(p.messages AS BIGINT) AS messages,
   CAST(p.messages AS DOUBLE) / SUM(p.messages) OVER (PARTITION BY p.chat_id) AS share,
   CAST(RANK() OVER (PARTITION BY p.chat_id ORDER BY p.messages DESC) AS BIGINT) AS rank
 FROM per_sender AS p
-LEFT JOIN names AS n
+LEFT JOIN sender_labels AS n
   ON n.chat_id = p.chat_id AND n.sender_id = p.sender_id
 ORDER BY
   chat_id,
