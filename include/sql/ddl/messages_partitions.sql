@@ -19,7 +19,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `telegram_analytics`.`messages` (
   `sender_chat_id`        bigint COMMENT 'chat on whose behalf the message was sent: anonymous admins, channels',
   `sender_chat_title`     string COMMENT 'title of sender_chat',
   `text`                  string COMMENT 'the text, or the caption of media',
-  `content_type`          string COMMENT 'text, photo, sticker, voice, video, video_note, document, animation, audio, poll, location, contact, reaction, member, service, other',
+  `content_type`          string COMMENT 'text, photo, sticker, voice, video, video_note, document, animation, audio, poll, location, contact, … (lake/message_fields.py); service (not counted); reaction, reaction_count (anonymous totals), member; other',
   `service_action`        string COMMENT 'for content_type = service: new_chat_members, left_chat_member, pinned_message, migrate_to_chat_id, …',
   `new_member_ids`        array<bigint> COMMENT 'users who joined (service message new_chat_members)',
   `reply_to_message_id`   bigint COMMENT 'message this one replies to',

@@ -18,67 +18,9 @@ from typing import Any
 
 import msgspec
 
+from telegram_pipeline.lake import message_fields
 from telegram_pipeline.rules.days import unix_time
 from telegram_pipeline.rules.updates import MEMBER_TYPES, MESSAGE_TYPES
-
-# Checked in this order: an animation also carries a `document`, a venue also a `location`.
-MEDIA_KEYS = (
-    "photo",
-    "sticker",
-    "voice",
-    "video_note",
-    "video",
-    "animation",
-    "audio",
-    "document",
-    "poll",
-    "venue",
-    "location",
-    "contact",
-    "dice",
-    "game",
-    "story",
-    "paid_media",
-    "giveaway",
-)
-CONTENT_TYPE_OF_MEDIA = {"venue": "location"}
-
-SERVICE_KEYS = (
-    "new_chat_members",
-    "left_chat_member",
-    "new_chat_title",
-    "new_chat_photo",
-    "delete_chat_photo",
-    "group_chat_created",
-    "supergroup_chat_created",
-    "channel_chat_created",
-    "migrate_to_chat_id",
-    "migrate_from_chat_id",
-    "pinned_message",
-    "message_auto_delete_timer_changed",
-    "forum_topic_created",
-    "forum_topic_edited",
-    "forum_topic_closed",
-    "forum_topic_reopened",
-    "general_forum_topic_hidden",
-    "general_forum_topic_unhidden",
-    "video_chat_scheduled",
-    "video_chat_started",
-    "video_chat_ended",
-    "video_chat_participants_invited",
-    "users_shared",
-    "chat_shared",
-    "write_access_allowed",
-    "proximity_alert_triggered",
-    "boost_added",
-    "chat_background_set",
-    "giveaway_created",
-    "giveaway_completed",
-    "successful_payment",
-    "refunded_payment",
-    "web_app_data",
-    "connected_website",
-)
 
 
 class BadUpdate(ValueError):
@@ -196,22 +138,18 @@ def entities(text: str | None, entity_list: list) -> tuple[list[str], list[str],
 
 
 def content_type(kind: str, payload: dict) -> tuple[str, str | None]:
-    """(content_type, service_action) of the update."""
+    """(content_type, service_action) of the update. A message's comes from its fields
+    (``message_fields``); a message_reaction_count update is ``reaction_count``: anonymous totals of a
+    message's reactions at that moment, not one person's reaction as ``reaction`` is."""
     if kind == "message_reaction":
         return "reaction", None
+    if kind == "message_reaction_count":
+        return "reaction_count", None
     if kind in MEMBER_TYPES:
         return "member", None
     if kind not in MESSAGE_TYPES:
         return "other", None
-    if "text" in payload:
-        return "text", None
-    for key in MEDIA_KEYS:
-        if key in payload:
-            return CONTENT_TYPE_OF_MEDIA.get(key, key), None
-    for key in SERVICE_KEYS:
-        if key in payload:
-            return "service", key
-    return "other", None
+    return message_fields.classify(payload)
 
 
 def forward_origin_type(payload: dict) -> str | None:

@@ -52,7 +52,8 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "content_type",
         "string",
-        "text, photo, sticker, voice, video, video_note, document, animation, audio, poll, location, contact, reaction, member, service, other",
+        "text, photo, sticker, voice, video, video_note, document, animation, audio, poll, location, contact, … "
+        "(lake/message_fields.py); service (not counted); reaction, reaction_count (anonymous totals), member; other",
     ),
     Column(
         "service_action",
