@@ -35,7 +35,9 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `telegram_analytics`.`messages` (
   `member_new_status`     string COMMENT 'chat_member / my_chat_member: the member\'s status after',
   `reaction_count_emojis` array<string> COMMENT 'message_reaction_count: each reaction (emoji, custom:<id> or paid), with its total at the same position in reaction_count_totals',
   `reaction_count_totals` array<bigint> COMMENT 'message_reaction_count: the anonymous total of each reaction',
-  `keyword_text`          string COMMENT 'the text with every span an entity marks as a url, text link, mention, e-mail, phone number, bot command or cashtag blanked out: what the keywords read'
+  `keyword_text`          string COMMENT 'the text with every span an entity marks as a url, text link, mention, e-mail, phone number, bot command or cashtag blanked out: what the keywords read',
+  `member_was_in_chat`    boolean COMMENT 'member_user_id was in the chat before the change (creator, administrator, member, or restricted and still a member); a left_chat_member message: true',
+  `member_is_in_chat`     boolean COMMENT 'member_user_id is in the chat after the change; a join is false then true, a leave true then false'
 )
 PARTITIONED BY (`context_date` string)
 STORED AS PARQUET

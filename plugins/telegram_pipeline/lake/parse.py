@@ -220,19 +220,38 @@ def keyword_text(text: str | None, entity_list: list) -> str | None:
     return encoded.decode("utf-16-le", errors="surrogatepass") if blanked else text
 
 
+IN_CHAT_STATUSES = {"creator": True, "administrator": True, "member": True, "left": False, "kicked": False}
+
+
+def in_chat(chat_member: dict) -> bool | None:
+    """Whether a ChatMember is in the chat: its status says so, but for ``restricted``, which is
+    whether the restricted user is still a member (``is_member``)."""
+    status = chat_member.get("status")
+    if status == "restricted":
+        return _bool(chat_member.get("is_member"))
+    return IN_CHAT_STATUSES.get(status) if type(status) is str else None
+
+
 def membership(kind: str, payload: dict) -> dict[str, Any]:
-    """Who a membership change is about, and the status it moved from and to."""
+    """Who a membership change is about, the status it moved from and to, and whether the member was
+    in the chat before and is after it (a join: not before, then yes; a leave: the reverse)."""
     if kind in MEMBER_TYPES:
         old, new = _dict(payload.get("old_chat_member")), _dict(payload.get("new_chat_member"))
         member = _dict(new.get("user"))
         old_status, new_status = _str(old.get("status")), _str(new.get("status"))
+        was_in, is_in = in_chat(old), in_chat(new)
+    elif (member := _dict(payload.get("left_chat_member"))) and kind in MESSAGE_TYPES:
+        old_status = new_status = None
+        was_in, is_in = True, False
     else:
-        member, old_status, new_status = _dict(payload.get("left_chat_member")), None, None
+        member, old_status, new_status, was_in, is_in = {}, None, None, None, None
     return {
         "member_user_id": _int(member.get("id")),
         "member_is_bot": _bool(member.get("is_bot")),
         "member_old_status": old_status,
         "member_new_status": new_status,
+        "member_was_in_chat": was_in,
+        "member_is_in_chat": is_in,
     }
 
 
@@ -254,6 +273,7 @@ def flatten(update: dict) -> dict[str, Any]:
     hashtags, mentions, urls = entities(text, entity_list)
     content, service_action = content_type(kind, payload)
     counted_names, counted_totals = reaction_counts(payload) if kind == "message_reaction_count" else ([], [])
+    member = membership(kind, payload)
     message_id = _int(payload.get("message_id"))
     if message_id is None and kind == "callback_query":
         message_id = _int(_dict(payload.get("message")).get("message_id"))
@@ -294,10 +314,15 @@ def flatten(update: dict) -> dict[str, Any]:
             for member in _list(payload.get("new_chat_members"))
             if (member_id := _int(_dict(member).get("id"))) is not None and _dict(member).get("is_bot") is True
         ],
-        **membership(kind, payload),
+        "member_user_id": member["member_user_id"],
+        "member_is_bot": member["member_is_bot"],
+        "member_old_status": member["member_old_status"],
+        "member_new_status": member["member_new_status"],
         "reaction_count_emojis": counted_names,
         "reaction_count_totals": counted_totals,
         "keyword_text": keyword_text(text, entity_list),
+        "member_was_in_chat": member["member_was_in_chat"],
+        "member_is_in_chat": member["member_is_in_chat"],
     }
 
 

@@ -91,6 +91,17 @@ COLUMNS: tuple[Column, ...] = (
         "the text with every span an entity marks as a url, text link, mention, e-mail, phone number, bot "
         "command or cashtag blanked out: what the keywords read",
     ),
+    Column(
+        "member_was_in_chat",
+        "boolean",
+        "member_user_id was in the chat before the change (creator, administrator, member, or restricted and "
+        "still a member); a left_chat_member message: true",
+    ),
+    Column(
+        "member_is_in_chat",
+        "boolean",
+        "member_user_id is in the chat after the change; a join is false then true, a leave true then false",
+    ),
 )
 
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
