@@ -220,9 +220,9 @@ def test_bots_are_counted_when_asked(scenario_lake, monkeypatch):
 def test_daily_volume_in_the_group_time_zone(scenario_lake):
     volume = build()["daily_volume"].to_pylist()
     assert volume == [
-        {"date": date(2026, 3, 9), "messages": 3, "active_users": 3, "new_members": 2},
-        {"date": date(2026, 3, 10), "messages": 3, "active_users": 2, "new_members": 1},
-        {"date": date(2026, 3, 11), "messages": 3, "active_users": 3, "new_members": 0},
+        {"date": date(2026, 3, 9), "messages": 3, "active_users": 3, "new_members": 2, "left_members": 0},
+        {"date": date(2026, 3, 10), "messages": 3, "active_users": 2, "new_members": 1, "left_members": 0},
+        {"date": date(2026, 3, 11), "messages": 3, "active_users": 3, "new_members": 0, "left_members": 0},
     ]
 
 
@@ -406,7 +406,7 @@ def test_end_to_end_from_real_updates_through_the_consolidation(monkeypatch, tel
         -1009876543210: ("Notícias da Corrida", 1),  # the channel post
     }
     volume = tables["daily_volume"].to_pylist()
-    assert volume == [{"date": date(2024, 11, 18), "messages": 10, "active_users": 4, "new_members": 1}]
+    assert volume == [{"date": date(2024, 11, 18), "messages": 10, "active_users": 4, "new_members": 1, "left_members": 0}]
     keywords = {k["keyword"]: k["messages"] for k in tables["keywords"].to_pylist()}
     assert keywords["ibirapuera"] >= 1 and keywords["maratona"] == 0
     assert sum(c["messages"] for c in tables["activity_heatmap"].to_pylist()) == 10

@@ -40,7 +40,13 @@ def output_schemas():
         ),
         "activity_heatmap": pa.schema([("weekday", pa.int32()), ("hour", pa.int32()), ("messages", pa.int64())]),
         "daily_volume": pa.schema(
-            [("date", pa.date32()), ("messages", pa.int64()), ("active_users", pa.int64()), ("new_members", pa.int64())]
+            [
+                ("date", pa.date32()),
+                ("messages", pa.int64()),
+                ("active_users", pa.int64()),
+                ("new_members", pa.int64()),
+                ("left_members", pa.int64()),
+            ]
         ),
     }
 

@@ -1,8 +1,11 @@
 -- Generated from include/sql/reports/daily_volume.sql and counted_messages.sql by sqlglot (Trino dialect).
 -- Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after changing the DuckDB SQL.
 -- Parameters (:name) and the tables stopwords(word) / tracked_keywords(keyword) are bound at run time.
-/* Per day of the range (every day, zeros included): messages, distinct senders, and distinct users who */
-/* joined (service messages new_chat_members), each day in the group's time zone. */
+/* Per day of the range (every day, zeros included): messages, distinct senders, and the distinct users */
+/* who joined and who left that day, each day in the group's time zone. Joins and leaves come from both */
+/* sources Telegram has, and count once each: the service messages (new_chat_members, left_chat_member) */
+/* and the chat_member updates (a member not in the chat before and in it after is a join; the reverse a */
+/* leave). Bots are left out unless include_bots. */
 WITH counted_messages AS (
   /* The messages every report counts (DuckDB SQL; the Athena files are generated from it). */
   /* A message is a message/channel post or an edit of one, not a service message, counted once per */
@@ -83,28 +86,52 @@ WITH counted_messages AS (
   FROM counted_messages
   GROUP BY
     day
-), joins AS (
+), member_changes AS (
   SELECT
     CAST(m.sent_at AT TIME ZONE :timezone AS DATE) AS day,
-    COUNT(DISTINCT j.member_id) AS new_members
+    j.member_id,
+    TRUE AS joined
   FROM messages AS m
   CROSS JOIN UNNEST(m.new_member_ids) AS j(member_id)
   WHERE
     m.context_date BETWEEN :scan_from AND :scan_to
     AND m.content_type = 'service'
     AND m.service_action = 'new_chat_members'
+    AND (
+      :include_bots OR NOT COALESCE(CONTAINS(m.new_member_bot_ids, j.member_id), FALSE)
+    )
+  UNION ALL
+  SELECT
+    CAST(sent_at AT TIME ZONE :timezone AS DATE) AS day,
+    member_user_id AS member_id,
+    member_is_in_chat AS joined
+  FROM messages
+  WHERE
+    context_date BETWEEN :scan_from AND :scan_to
+    AND NOT member_user_id IS NULL
+    AND member_was_in_chat <> member_is_in_chat
+    AND (
+      :include_bots OR NOT COALESCE(member_is_bot, FALSE)
+    )
+), members AS (
+  SELECT
+    day,
+    COUNT(DISTINCT CASE WHEN joined THEN member_id END) AS new_members,
+    COUNT(DISTINCT CASE WHEN NOT joined THEN member_id END) AS left_members
+  FROM member_changes
   GROUP BY
-    CAST(m.sent_at AT TIME ZONE :timezone AS DATE)
+    day
 )
 SELECT
   days.day AS date,
   CAST(COALESCE(volume.messages, 0) AS BIGINT) AS messages,
   CAST(COALESCE(volume.active_users, 0) AS BIGINT) AS active_users,
-  CAST(COALESCE(joins.new_members, 0) AS BIGINT) AS new_members
+  CAST(COALESCE(members.new_members, 0) AS BIGINT) AS new_members,
+  CAST(COALESCE(members.left_members, 0) AS BIGINT) AS left_members
 FROM days
 LEFT JOIN volume
   ON volume.day = days.day
-LEFT JOIN joins
-  ON joins.day = days.day
+LEFT JOIN members
+  ON members.day = days.day
 ORDER BY
   date
