@@ -1,7 +1,9 @@
--- The most discussed terms. Text is lower-cased with accents kept; URLs, e-mail addresses and
--- @mentions are matched whole by the first alternatives of the pattern and then dropped; hashtags keep
--- their #; words shorter than 3 letters and stopwords are dropped, except tracked keywords, which are
--- always reported, at zero when nobody used them.
+-- The most discussed terms, read from keyword_text: the text with every span its entities mark as a
+-- link, mention, e-mail, phone number, bot command or cashtag blanked out. Text is lower-cased with
+-- accents kept; URLs (any scheme: https://, tg://, …), e-mail addresses and @mentions that no entity
+-- marks (text without entities) are matched whole by the first alternatives of the pattern and then
+-- dropped; hashtags keep their #; words shorter than 3 letters and stopwords are dropped, except
+-- tracked keywords, which are always reported, at zero when nobody used them.
 WITH tokens AS (
   SELECT
     m.sender_id,
@@ -10,11 +12,11 @@ WITH tokens AS (
   -- each token once per message
   CROSS JOIN UNNEST(
     ARRAY_DISTINCT(REGEXP_EXTRACT_ALL(
-      REPLACE(LOWER(m.text), '’', ''''),
-      'https?://\S+|www\.\S+|t\.me/\S+|[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+|@[\p{L}\p{N}_]+|#[\p{L}\p{M}\p{N}_]+|\p{L}[\p{L}\p{M}]*(?:''\p{L}[\p{L}\p{M}]*)*'
+      REPLACE(LOWER(m.keyword_text), '’', ''''),
+      '[a-z][a-z0-9+.-]*://\S+|www\.\S+|t\.me/\S+|[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+|@[\p{L}\p{N}_]+|#[\p{L}\p{M}\p{N}_]+|\p{L}[\p{L}\p{M}]*(?:''\p{L}[\p{L}\p{M}]*)*'
     ))
   ) AS t(token)
-  WHERE m.text IS NOT NULL
+  WHERE m.keyword_text IS NOT NULL
 ),
 counted AS (
   SELECT

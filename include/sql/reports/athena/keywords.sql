@@ -1,10 +1,12 @@
 -- Generated from include/sql/reports/keywords.sql and counted_messages.sql by sqlglot (Trino dialect).
 -- Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after changing the DuckDB SQL.
 -- Parameters (:name) and the tables stopwords(word) / tracked_keywords(keyword) are bound at run time.
-/* The most discussed terms. Text is lower-cased with accents kept; URLs, e-mail addresses and */
-/* @mentions are matched whole by the first alternatives of the pattern and then dropped; hashtags keep */
-/* their #; words shorter than 3 letters and stopwords are dropped, except tracked keywords, which are */
-/* always reported, at zero when nobody used them. */
+/* The most discussed terms, read from keyword_text: the text with every span its entities mark as a */
+/* link, mention, e-mail, phone number, bot command or cashtag blanked out. Text is lower-cased with */
+/* accents kept; URLs (any scheme: https://, tg://, …), e-mail addresses and @mentions that no entity */
+/* marks (text without entities) are matched whole by the first alternatives of the pattern and then */
+/* dropped; hashtags keep their #; words shorter than 3 letters and stopwords are dropped, except */
+/* tracked keywords, which are always reported, at zero when nobody used them. */
 WITH counted_messages AS (
   /* The messages every report counts (DuckDB SQL; the Athena files are generated from it). */
   /* A message is a message/channel post or an edit of one, not a service message, counted once per */
@@ -13,6 +15,8 @@ WITH counted_messages AS (
   /* Partitions are scanned with a margin (scan_from..scan_to): an edit lands in its edit day's */
   /* partition but counts on the day the message was sent. Bots are left out unless include_bots; */
   /* anonymous admins post as GroupAnonymousBot (a bot) on behalf of the group, and count for the group. */
+  /* keyword_text is the text without the spans its entities mark as links, mentions, e-mails, … */
+  /* (partitions written before that column existed read their text). */
   SELECT
     chat_id,
     message_id,
@@ -20,7 +24,8 @@ WITH counted_messages AS (
     local_sent_at,
     sender_id,
     sender_name,
-    text
+    text,
+    keyword_text
   FROM (
     SELECT
       chat_id,
@@ -28,7 +33,8 @@ WITH counted_messages AS (
       sent_at AT TIME ZONE :timezone AS local_sent_at,
       sender_id,
       sender_name,
-      text
+      text,
+      keyword_text
     FROM (
       SELECT
         chat_id,
@@ -54,6 +60,7 @@ WITH counted_messages AS (
         END AS sender_name,
         sender_chat_id IS NULL AND COALESCE(user_is_bot, FALSE) AS sender_is_bot,
         text,
+        COALESCE(keyword_text, text) AS keyword_text,
         ROW_NUMBER() OVER (
           PARTITION BY chat_id, message_id
           ORDER BY COALESCE(edited_at, sent_at) DESC, update_id DESC
@@ -81,12 +88,12 @@ WITH counted_messages AS (
   /* each token once per message */
   CROSS JOIN UNNEST(ARRAY_DISTINCT(
     REGEXP_EXTRACT_ALL(
-      REPLACE(LOWER(m.text), '’', ''''),
-      'https?://\S+|www\.\S+|t\.me/\S+|[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+|@[\p{L}\p{N}_]+|#[\p{L}\p{M}\p{N}_]+|\p{L}[\p{L}\p{M}]*(?:''\p{L}[\p{L}\p{M}]*)*'
+      REPLACE(LOWER(m.keyword_text), '’', ''''),
+      '[a-z][a-z0-9+.-]*://\S+|www\.\S+|t\.me/\S+|[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+|@[\p{L}\p{N}_]+|#[\p{L}\p{M}\p{N}_]+|\p{L}[\p{L}\p{M}]*(?:''\p{L}[\p{L}\p{M}]*)*'
     )
   )) AS t(token)
   WHERE
-    NOT m.text IS NULL
+    NOT m.keyword_text IS NULL
 ), counted AS (
   SELECT
     token AS keyword,

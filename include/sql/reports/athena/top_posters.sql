@@ -10,6 +10,8 @@ WITH counted_messages AS (
   /* Partitions are scanned with a margin (scan_from..scan_to): an edit lands in its edit day's */
   /* partition but counts on the day the message was sent. Bots are left out unless include_bots; */
   /* anonymous admins post as GroupAnonymousBot (a bot) on behalf of the group, and count for the group. */
+  /* keyword_text is the text without the spans its entities mark as links, mentions, e-mails, … */
+  /* (partitions written before that column existed read their text). */
   SELECT
     chat_id,
     message_id,
@@ -17,7 +19,8 @@ WITH counted_messages AS (
     local_sent_at,
     sender_id,
     sender_name,
-    text
+    text,
+    keyword_text
   FROM (
     SELECT
       chat_id,
@@ -25,7 +28,8 @@ WITH counted_messages AS (
       sent_at AT TIME ZONE :timezone AS local_sent_at,
       sender_id,
       sender_name,
-      text
+      text,
+      keyword_text
     FROM (
       SELECT
         chat_id,
@@ -51,6 +55,7 @@ WITH counted_messages AS (
         END AS sender_name,
         sender_chat_id IS NULL AND COALESCE(user_is_bot, FALSE) AS sender_is_bot,
         text,
+        COALESCE(keyword_text, text) AS keyword_text,
         ROW_NUMBER() OVER (
           PARTITION BY chat_id, message_id
           ORDER BY COALESCE(edited_at, sent_at) DESC, update_id DESC
