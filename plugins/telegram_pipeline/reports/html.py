@@ -192,7 +192,7 @@ def render(tables: Mapping[str, Any], summary: Any, title: str | None = None) ->
     per_day = summary.messages / max(len(days), 1)
 
     poster_rows = [
-        (p["user_name"], p["messages"], f"{_fmt(p['messages'])} · {p['share']:.0%}")
+        (p["user_name"] or "unknown sender", p["messages"], f"{_fmt(p['messages'])} · {p['share']:.0%}")
         for p in posters[:TOP_POSTERS_SHOWN]
     ]
     keyword_rows = [

@@ -2,6 +2,7 @@
 -- Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after changing the DuckDB SQL.
 -- Parameters (:name) and the tables stopwords(word) / tracked_keywords(keyword) are bound at run time.
 /* Messages per sender. The sender is the user, or the chat an anonymous admin or a channel posted as. */
+/* Messages with no sender at all (a damaged export) count together under 'unknown sender' (user_id NULL). */
 WITH counted_messages AS (
   /* The messages every report counts (DuckDB SQL; the Athena files are generated from it). */
   /* A message is a message/channel post or an edit of one, not a service message, counted once per */
@@ -86,7 +87,11 @@ WITH counted_messages AS (
 )
 SELECT
   CAST(sender_id AS BIGINT) AS user_id,
-  COALESCE(sender_name, CONCAT(CAST('user ' AS VARCHAR), CAST(sender_id AS VARCHAR))) AS user_name,
+  CASE
+    WHEN sender_id IS NULL
+    THEN 'unknown sender'
+    ELSE COALESCE(sender_name, CONCAT(CAST('user ' AS VARCHAR), CAST(sender_id AS VARCHAR)))
+  END AS user_name,
   CAST(messages AS BIGINT) AS messages,
   CAST(messages AS DOUBLE) / SUM(messages) OVER () AS share,
   CAST(RANK() OVER (ORDER BY messages DESC) AS BIGINT) AS rank
