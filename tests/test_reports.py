@@ -406,7 +406,9 @@ def test_end_to_end_from_real_updates_through_the_consolidation(monkeypatch, tel
         -1009876543210: ("Notícias da Corrida", 1),  # the channel post
     }
     volume = tables["daily_volume"].to_pylist()
-    assert volume == [{"date": date(2024, 11, 18), "messages": 10, "active_users": 4, "new_members": 1, "left_members": 0}]
+    assert volume == [
+        {"date": date(2024, 11, 18), "messages": 10, "active_users": 4, "new_members": 1, "left_members": 0}
+    ]
     keywords = {k["keyword"]: k["messages"] for k in tables["keywords"].to_pylist()}
     assert keywords["ibirapuera"] >= 1 and keywords["maratona"] == 0
     assert sum(c["messages"] for c in tables["activity_heatmap"].to_pylist()) == 10

@@ -1,11 +1,18 @@
 """Import a Telegram Desktop chat export ("Export chat history", JSON) into the raw zone.
 
-Each exported message becomes one Bot API-shaped update, written where the webhook would have put
-it: ``{RAW_URI}/context_date=YYYY-MM-DD/{update_id}.json``, the day being the message's ``date`` in
-TIMEZONE. From there the normal consolidation and reports treat history and live data alike.
+Each exported message becomes one Bot API-shaped update, as the webhook would have stored it, and the
+updates of one chat and day go into one JSON-lines object (one update a line) in that day's folder:
+``{RAW_URI}/context_date=YYYY-MM-DD/export-chat{chat_id}-msg{first message id}/{content hash}.jsonl``,
+the day being the message's ``date`` in TIMEZONE. The consolidation reads these objects beside the
+webhook's single updates, so history and live data are counted alike. One object a day is one PUT a
+day on S3, where one object a message was one PUT a message.
 
 - ``update_id`` is negative and derived from (chat_id, message_id): it never collides with
-  Telegram's (positive) ids, and a rerun writes the same keys with the same bytes.
+  Telegram's (positive) ids, and a rerun gives the same updates, the same objects, the same names.
+- An object's folder is named after its chat and first message, its file after its content: a rerun
+  rewrites the same key with the same bytes; an export that says more about a day (a later export of
+  the same chat) replaces that folder's object, and the new name tells the consolidation's late-data
+  check that the day changed.
 - The update carries ``"x_source": "export"``, so the curated column ``source`` is ``export``.
 - The chat id is the Bot API's (``-100…`` for supergroups and channels), so a message both imported
   and received live has the same (chat_id, message_id) and is counted once.
@@ -13,7 +20,9 @@ TIMEZONE. From there the normal consolidation and reports treat history and live
   export holds (its latest).
 
 The export is one JSON object whose ``messages`` array may hold millions of messages, so it is read
-in chunks and decoded one message at a time: memory stays bounded whatever the file's size.
+in chunks and decoded one message at a time, twice: first for the senders' names (service messages
+name the members they add or remove by display name only), then to convert and write. Memory holds
+the names and the days being filled, whatever the file's size.
 """
 
 from __future__ import annotations
@@ -77,11 +86,22 @@ ENTITY_TYPES = {
 GROUP_ANONYMOUS_BOT = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
 CHANNEL_BOT = {"id": 136817688, "is_bot": True, "first_name": "Channel", "username": "Channel_Bot"}
 
+# Telegram's first day (14 August 2013): an earlier time in an export is no time at all. Older
+# Telegram Desktop versions wrote "edited": <the Unix epoch as a local time> for unedited messages.
+TELEGRAM_LAUNCH = 1_376_438_400
+
 CHUNK_BYTES = 1 << 20
 # A JSON error this far before the end of what has been read is in the file, not an effect of
 # reading it in chunks: no string in an export comes near it (a message is at most 4096 characters).
 ERROR_MARGIN_CHARS = 1 << 16
-WRITES_IN_FLIGHT = 512
+# A day's object holds at most this much; a bigger day (or one whose messages the export does not
+# keep together) continues in another object, named after its own first message.
+PART_BYTES = 8 << 20
+# Days filled at once: the day being read and the one before it (a message dated just before midnight
+# may follow one dated just after it); a third day closes the oldest.
+OPEN_DAYS = 2
+# Objects being written at once: S3 PUTs wait on the network, so a few in flight.
+PARTS_IN_FLIGHT = 8
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 # Telegram Desktop writes "id" first in every message, and nowhere else: where the next message starts.
 _MESSAGE_START = re.compile(r'\{\s*"id"\s*:')
@@ -125,6 +145,7 @@ class ImportResult:
     skipped_details: list[tuple[str, str]] = field(default_factory=list)
     not_for_bots: int = 0
     days: set[str] = field(default_factory=set)
+    objects: int = 0  # objects written to the raw zone
     bytes_read: int = 0
     bytes_total: int = 0
 
@@ -140,6 +161,19 @@ class ImportResult:
         self.skipped += 1
         if len(self.skipped_details) < 1000:
             self.skipped_details.append((what, reason))
+
+    def why_nothing(self) -> str | None:
+        """Why an export that has messages gave no update at all; None when it gave some, or had none."""
+        if self.messages or not (self.skipped or self.not_for_bots):
+            return None
+        seen = self.skipped + self.not_for_bots
+        parts = []
+        if self.skipped:
+            reasons = list(dict.fromkeys(reason for _, reason in self.skipped_details))
+            parts.append(f"{self.skipped:,} could not be read (" + "; ".join(reasons[:3]) + ")")
+        if self.not_for_bots:
+            parts.append(f'{self.not_for_bots:,} are things no bot receives (calls, "joined Telegram", …)')
+        return f"none of the export's {seen:,} messages became an update: " + ", and ".join(parts)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -211,34 +245,65 @@ def _int(value: Any, what: str) -> int:
 
 
 def _timestamp(message: dict[str, Any], prefix: str, export_tz: ZoneInfo | None) -> int | None:
-    """Unix time of ``date``/``edited``: the ``*_unixtime`` member (UTC) when the export has it, else the
-    local time of the exporting machine read in ``export_tz``."""
+    """Unix time of ``date``/``edited``: the ``*_unixtime`` member when the export has it; else the
+    ISO date-time, which says its zone when it ends in ``Z`` or an offset, and is otherwise the local
+    time of the exporting machine, read in ``export_tz``. A time before Telegram existed is no time."""
     unix_key, local_key = f"{prefix}_unixtime", prefix
     if message.get(unix_key) is not None:
-        return _int(message[unix_key], unix_key)
-    local = message.get(local_key)
-    if local is None:
+        moment = _int(message[unix_key], unix_key)
+    elif message.get(local_key) is None:
         return None
-    if export_tz is None:
-        raise ExportError(
-            f"message {message.get('id')} has no {unix_key} (an export made by an older Telegram Desktop): its "
-            f"{local_key} {local!r} is the local time of the machine that exported it, in a zone the file does not "
-            "name. Rerun with --export-timezone Area/City (that machine's IANA time zone, e.g. America/Sao_Paulo)."
-        )
+    else:
+        moment = _local_timestamp(message, local_key, export_tz)
+    return moment if moment >= TELEGRAM_LAUNCH else None
+
+
+def _local_timestamp(message: dict[str, Any], key: str, export_tz: ZoneInfo | None) -> int:
+    text = message[key]
     try:
-        naive = datetime.fromisoformat(local)
+        moment = datetime.fromisoformat(text)
     except (TypeError, ValueError):
-        raise MalformedMessage(f"{local_key} {local!r} is not an ISO date-time") from None
-    return int(naive.replace(tzinfo=export_tz).timestamp())
+        raise MalformedMessage(f"{key} {text!r} is not an ISO date-time") from None
+    if moment.tzinfo is None:
+        if export_tz is None:
+            raise ExportError(_needs_export_timezone(message, key))
+        # An hour that happens twice when clocks go back is read as its first occurrence (fold=0).
+        moment = moment.replace(tzinfo=export_tz)
+    return int(moment.timestamp())
+
+
+def _needs_export_timezone(message: dict[str, Any], key: str) -> str:
+    return (
+        f"message {message.get('id')} has no {key}_unixtime (an export made by an older Telegram Desktop): its "
+        f"{key} {message.get(key)!r} is the local time of the machine that exported it, in a zone the file does "
+        "not name. Rerun with --export-timezone Area/City (that machine's IANA time zone, e.g. America/Sao_Paulo)."
+    )
+
+
+def needs_export_timezone(message: Any) -> bool:
+    """Whether this message's time can only be read with the exporting machine's time zone."""
+    if not isinstance(message, dict) or message.get("date_unixtime") is not None:
+        return False
+    text = message.get("date")
+    if not isinstance(text, str):
+        return False
+    try:
+        return datetime.fromisoformat(text).tzinfo is None
+    except ValueError:
+        return False
 
 
 def _peer(from_id: Any) -> tuple[str, int]:
-    """('user'|'channel'|'chat', bare id) of an export's ``from_id``/``actor_id`` ("user123", "channel123")."""
+    """('user'|'channel'|'chat', bare id) of an export's ``from_id``/``actor_id``: "user123", "channel123",
+    "chat123", or, in exports of older Telegram Desktop versions (which named only users), 123."""
+    if type(from_id) is int and from_id > 0:
+        return "user", from_id
     if isinstance(from_id, str):
-        for kind in ("user", "channel", "chat"):
-            if from_id.startswith(kind) and from_id[len(kind) :].isdigit():
-                return kind, int(from_id[len(kind) :])
-    raise MalformedMessage(f"sender id {from_id!r} is not user<id>, channel<id> or chat<id>")
+        for kind in ("", "user", "channel", "chat"):
+            digits = from_id[len(kind) :]
+            if from_id.startswith(kind) and digits.isascii() and digits.isdigit():
+                return kind or "user", int(digits)
+    raise MalformedMessage(f"sender id {from_id!r} is not user<id>, channel<id>, chat<id> or a user's number")
 
 
 def _user(user_id: int | None, name: Any) -> dict[str, Any]:
@@ -262,14 +327,106 @@ def _peer_chat(kind: str, bare: int, title: str) -> dict[str, Any]:
 # One exported message -> one Bot API update
 
 
+def _media(message: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """(the Bot API media fields of an exported message, whether its text is their caption)."""
+    if "photo" in message:
+        return {"photo": [_photo(message)]}, True
+    if "file" in message or message.get("media_type"):
+        return _file(message)
+    for is_it, build in _OTHER_MEDIA:
+        if is_it(message):
+            return build(message), True
+    return {}, False
+
+
+def _photo(message: dict[str, Any]) -> dict[str, Any]:
+    photo = _size(message)
+    if isinstance(message.get("photo_file_size"), int):
+        photo["file_size"] = message["photo_file_size"]
+    return photo
+
+
+def _file(message: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """A file of the export: a sticker, voice or video message, video, animation, audio or document."""
+    info = {k: message[k] for k in ("file_name", "mime_type", "file_size") if message.get(k) is not None}
+    duration = message.get("duration_seconds")
+    timed = {"duration": duration} if isinstance(duration, int) else {}
+    size = _size(message)
+    media_type = message.get("media_type")
+    if media_type == "sticker":
+        name = str(message.get("file") or "")
+        emoji = {"emoji": message["sticker_emoji"]} if message.get("sticker_emoji") else {}
+        sticker = {"type": "regular", **size, "is_animated": name.endswith(".tgs"), "is_video": name.endswith(".webm")}
+        return {"sticker": {**sticker, **emoji}}, False
+    if media_type == "voice_message":
+        return {"voice": {**timed, **{k: v for k, v in info.items() if k != "file_name"}}}, True
+    if media_type == "video_message":
+        width = message.get("width")
+        return {"video_note": {**timed, **({"length": width} if isinstance(width, int) else {})}}, False
+    if media_type == "video_file":
+        return {"video": {**size, **timed, **info}}, True
+    if media_type == "animation":  # as Telegram does: an animation is also announced as a document
+        return {"animation": {**size, **timed, **info}, "document": dict(info)}, True
+    if media_type == "audio_file":
+        extra = {k: message[k] for k in ("performer", "title") if isinstance(message.get(k), str)}
+        return {"audio": {**timed, **extra, **info}}, True
+    return {"document": dict(info)}, True
+
+
+def _poll(message: dict[str, Any]) -> dict[str, Any]:
+    poll = message["poll"]
+    answers = poll.get("answers") if isinstance(poll.get("answers"), list) else []
+    options = [{"text": a.get("text", ""), "voter_count": a.get("voters", 0)} for a in answers if isinstance(a, dict)]
+    return {
+        "poll": {
+            "question": poll.get("question", ""),
+            "options": options,
+            "total_voter_count": poll.get("total_voters", 0),
+            "is_closed": bool(poll.get("closed", False)),
+            "type": "regular",
+        }
+    }
+
+
+def _contact(message: dict[str, Any]) -> dict[str, Any]:
+    contact = message["contact_information"]
+    return {"contact": {k: contact[k] for k in ("phone_number", "first_name", "last_name") if contact.get(k)}}
+
+
+def _place(message: dict[str, Any]) -> dict[str, Any]:
+    """A shared location, or a venue (which the Bot API also gives as its location)."""
+    point = message.get("location_information")
+    location = {"latitude": point["latitude"], "longitude": point["longitude"]} if isinstance(point, dict) else {}
+    if isinstance(message.get("live_location_period_seconds"), int):
+        location["live_period"] = message["live_location_period_seconds"]
+    if "place_name" not in message:
+        return {"location": location}
+    venue = {"location": location, "title": message.get("place_name", ""), "address": message.get("address", "")}
+    return {"venue": venue, "location": location}
+
+
+def _game(message: dict[str, Any]) -> dict[str, Any]:
+    return {"game": {"title": message["game_title"], "description": message.get("game_description", "")}}
+
+
+_OTHER_MEDIA = (
+    (lambda m: isinstance(m.get("poll"), dict), _poll),
+    (lambda m: isinstance(m.get("contact_information"), dict), _contact),
+    (lambda m: "place_name" in m or "location_information" in m, _place),
+    (lambda m: bool(m.get("game_title")), _game),
+)
+
+
 @dataclass(frozen=True)
 class Update:
     update_id: int
     context_date: str
     body: bytes
+    message_id: int = 0
 
     @property
     def key(self) -> str:
+        """Where the webhook would store this update alone (imports write days of them, ``DayObjects``)."""
         return f"context_date={self.context_date}/{self.update_id}.json"
 
 
@@ -298,14 +455,6 @@ class Converter:
         # None when never seen posting, or ambiguous: the export gives no id for this member.
         return _user(self.user_ids_by_name.get(name) if isinstance(name, str) else None, name)
 
-    def needs_all_names(self, message: dict[str, Any]) -> bool:
-        """Service messages naming members are converted once every sender's name is known."""
-        return message.get("type") == "service" and message.get("action") in {
-            "invite_members",
-            "remove_members",
-            "invite_to_group_call",
-        }
-
     def convert(self, message: dict[str, Any]) -> Update | None:
         """The update of one exported message; None for what a bot never receives (calls, "joined
         Telegram", unsupported media, …). Raises MalformedMessage for a message that cannot be read."""
@@ -319,7 +468,10 @@ class Converter:
             raise MalformedMessage(f"type {kind!r} is neither message nor service")
         sent = _timestamp(message, "date", self.export_tz)
         if sent is None:
-            raise MalformedMessage("no date_unixtime and no date")
+            found = message.get("date_unixtime", message.get("date"))
+            raise MalformedMessage(
+                "no date_unixtime and no date" if found is None else f"date {found!r} is before 2013"
+            )
         body: dict[str, Any] = {
             "message_id": message_id,
             **(self._actor(message) if kind == "service" else self._sender(message)),
@@ -348,7 +500,7 @@ class Converter:
             body_bytes = json.dumps(update, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         except UnicodeEncodeError:
             raise MalformedMessage("holds half of a UTF-16 surrogate pair (a lone \\udXXX escape), not text") from None
-        return Update(update_id, day, body_bytes)
+        return Update(update_id, day, body_bytes, message_id)
 
     def _sender(self, message: dict[str, Any]) -> dict[str, Any]:
         if "from_id" not in message or message["from_id"] is None:
@@ -398,94 +550,17 @@ class Converter:
         return {"forward_origin": {"type": "hidden_user", "sender_user_name": name}}
 
     def _content(self, message: dict[str, Any]) -> dict[str, Any]:
+        """What the message holds: its media (if any) and its text, which is the media's caption when
+        the media can have one."""
         text, entities = convert_text(
             message["text_entities"] if "text_entities" in message else message.get("text", "")
         )
-        content: dict[str, Any] = {}
-        width = message.get("width")
-        size = _size(message)
-        media_type = message.get("media_type")
-        captioned = True
-        if "photo" in message:
-            photo = dict(size)
-            if isinstance(message.get("photo_file_size"), int):
-                photo["file_size"] = message["photo_file_size"]
-            content["photo"] = [photo]
-        elif "file" in message or media_type:
-            file_info = {k: message[k] for k in ("file_name", "mime_type", "file_size") if message.get(k) is not None}
-            duration = message.get("duration_seconds")
-            timed = {"duration": duration} if isinstance(duration, int) else {}
-            if media_type == "sticker":
-                file_name = str(message.get("file") or "")
-                content["sticker"] = {
-                    "type": "regular",
-                    **size,
-                    "is_animated": file_name.endswith(".tgs"),
-                    "is_video": file_name.endswith(".webm"),
-                    **({"emoji": message["sticker_emoji"]} if message.get("sticker_emoji") else {}),
-                }
-                captioned = False
-            elif media_type == "voice_message":
-                content["voice"] = {**timed, **{k: v for k, v in file_info.items() if k != "file_name"}}
-            elif media_type == "video_message":
-                content["video_note"] = {**timed, **({"length": width} if isinstance(width, int) else {})}
-                captioned = False
-            elif media_type == "video_file":
-                content["video"] = {**size, **timed, **file_info}
-            elif media_type == "animation":
-                # As Telegram does: an animation is also announced as a document.
-                content["animation"] = {**size, **timed, **file_info}
-                content["document"] = dict(file_info)
-            elif media_type == "audio_file":
-                extra = {k: message[k] for k in ("performer", "title") if isinstance(message.get(k), str)}
-                content["audio"] = {**timed, **extra, **file_info}
-            else:
-                content["document"] = dict(file_info)
-        elif isinstance(message.get("poll"), dict):
-            poll = message["poll"]
-            answers = poll.get("answers") if isinstance(poll.get("answers"), list) else []
-            content["poll"] = {
-                "question": poll.get("question", ""),
-                "options": [
-                    {"text": a.get("text", ""), "voter_count": a.get("voters", 0)}
-                    for a in answers
-                    if isinstance(a, dict)
-                ],
-                "total_voter_count": poll.get("total_voters", 0),
-                "is_closed": bool(poll.get("closed", False)),
-                "type": "regular",
-            }
-        elif isinstance(message.get("contact_information"), dict):
-            contact = message["contact_information"]
-            content["contact"] = {k: contact[k] for k in ("phone_number", "first_name", "last_name") if contact.get(k)}
-        elif "place_name" in message or "location_information" in message:
-            point = message.get("location_information")
-            location = (
-                {"latitude": point["latitude"], "longitude": point["longitude"]} if isinstance(point, dict) else {}
-            )
-            if isinstance(message.get("live_location_period_seconds"), int):
-                location["live_period"] = message["live_location_period_seconds"]
-            if "place_name" in message:
-                content["venue"] = {
-                    "location": location,
-                    "title": message.get("place_name", ""),
-                    "address": message.get("address", ""),
-                }
-            content["location"] = location
-        elif message.get("game_title"):
-            content["game"] = {"title": message["game_title"], "description": message.get("game_description", "")}
-        else:
-            captioned = False
-        if text:
-            if content and captioned:
-                content["caption"] = text
-                if entities:
-                    content["caption_entities"] = entities
-            else:
-                content["text"] = text
-                if entities:
-                    content["entities"] = entities
-        return content
+        media, captioned = _media(message)
+        if not text:
+            return media
+        if media and captioned:
+            return {**media, "caption": text, **({"caption_entities": entities} if entities else {})}
+        return {**media, "text": text, **({"entities": entities} if entities else {})}
 
     def _service(self, message: dict[str, Any], actor: dict[str, Any] | None) -> dict[str, Any] | None:
         """The Bot API service member of a service message (``actor`` is its ``from``); None when bots
@@ -723,6 +798,7 @@ class Progress:
     def __init__(self, enabled: bool):
         self.enabled = enabled
         self.last = 0.0
+        self.stage = ""  # what the pass over the file does, e.g. "senders"
 
     def update(self, result: ImportResult, force: bool = False) -> None:
         if not self.enabled:
@@ -734,8 +810,9 @@ class Progress:
         total = max(result.bytes_total, 1)
         share = min(result.bytes_read / total, 1.0)
         bar = "#" * int(share * 30)
+        stage = f"{self.stage}: " if self.stage else ""
         sys.stderr.write(
-            f"\r[{bar:<30}] {share:6.1%} {result.bytes_read / 2**20:,.1f}/{total / 2**20:,.1f} MiB"
+            f"\r{stage}[{bar:<30}] {share:6.1%} {result.bytes_read / 2**20:,.1f}/{total / 2**20:,.1f} MiB"
             f"  {result.messages:,} messages  {result.skipped:,} skipped"
         )
         sys.stderr.flush()
@@ -768,6 +845,196 @@ def _chat_from_header(header: dict[str, Any], chat_id: int | None) -> Chat:
     return Chat(chat_id, chat_type, title)
 
 
+def part_folder(day: str, chat_id: int, first_message_id: int) -> str:
+    """The folder of one imported object: its day, its chat and the first message in it."""
+    return f"context_date={day}/export-chat{chat_id}-msg{first_message_id}"
+
+
+@dataclass
+class _Part:
+    """Updates of one day on their way into one object."""
+
+    day: str
+    first_message_id: int
+    lines: list[bytes] = field(default_factory=list)
+    size: int = 0
+
+
+class DayObjects:
+    """Writes imported updates as JSON-lines objects, one per chat and day: each update is added to the
+    object of its day. A day closes when a third day opens (Telegram Desktop writes messages in order,
+    so their days follow one another) or when its object reaches PART_BYTES; a message that arrives for
+    a closed day starts another object of that day. Each object replaces whatever its folder held."""
+
+    def __init__(self, store: storage.Store, chat_id: int, workers: int = PARTS_IN_FLIGHT):
+        self.store, self.chat_id = store, chat_id
+        self.open: dict[str, _Part] = {}
+        self.pool = ThreadPoolExecutor(max_workers=max(1, min(workers, PARTS_IN_FLIGHT)))
+        self.writing: deque[Future] = deque()
+        self.objects = 0
+
+    def add(self, update: Update) -> None:
+        part = self.open.get(update.context_date)
+        if part is None:
+            if len(self.open) >= OPEN_DAYS:
+                self._write(self.open.pop(next(iter(self.open))))  # the day opened first
+            part = self.open[update.context_date] = _Part(update.context_date, update.message_id)
+        part.lines.append(update.body)
+        part.size += len(update.body) + 1
+        if part.size >= PART_BYTES:
+            self._write(self.open.pop(update.context_date))
+
+    def close(self) -> None:
+        """Write every day still open and wait for all the writes."""
+        while self.open:
+            self._write(self.open.pop(next(iter(self.open))))
+        self.wait()
+
+    def wait(self, raise_error: bool = True) -> None:
+        """Wait for the writes started; the first error, if any, goes up once all have finished."""
+        errors = []
+        while self.writing:
+            if (error := self.writing.popleft().exception()) is not None:
+                errors.append(error)
+        self.pool.shutdown()
+        if errors and raise_error:
+            raise errors[0]
+
+    def _write(self, part: _Part) -> None:
+        body = b"\n".join(part.lines) + b"\n"
+        name = f"{hashlib.sha256(body).hexdigest()[:16]}.jsonl"
+        folder = part_folder(part.day, self.chat_id, part.first_message_id)
+        self.writing.append(self.pool.submit(self.store.replace_folder, folder, {name: body}))
+        self.objects += 1
+        while len(self.writing) > PARTS_IN_FLIGHT:
+            self.writing.popleft().result()
+
+
+class ExportImport:
+    """One import of one export: a first pass over the file learns the senders' names (service messages
+    name the members they add or remove by display name only, often before those members ever post),
+    a second converts every message and writes the days."""
+
+    def __init__(
+        self,
+        file: Path,
+        *,
+        chat_id: int | None,
+        export_tz: ZoneInfo | None,
+        settings: config.Settings,
+        store: storage.Store | None,
+        workers: int,
+        dry_run: bool,
+        progress: bool,
+    ):
+        self.file, self.chat_id, self.export_tz, self.settings = file, chat_id, export_tz, settings
+        self.store, self.workers, self.dry_run = store, workers, dry_run
+        self.result = ImportResult(bytes_total=file.stat().st_size)
+        self.bar = Progress(progress)
+        self.converter: Converter | None = None
+
+    def run(self) -> ImportResult:
+        self._learn_senders()
+        self._convert_and_write()
+        return self.result
+
+    # -- pass 1 ---------------------------------------------------------------------------------
+
+    def _learn_senders(self) -> None:
+        """Read every message for its sender's name, and check that its time can be read. What cannot
+        be read is left to the second pass, which reports it."""
+        self.bar.stage = "senders"
+        with open(self.file, "rb") as handle:
+            reader = ExportReader(handle)
+            try:
+                for element in reader.messages():
+                    if self.converter is None:
+                        self.converter = self._converter(reader.header)
+                    if isinstance(element, dict):
+                        self.converter.learn_names(element)
+                        if self.export_tz is None and needs_export_timezone(element):
+                            raise ExportError(_needs_export_timezone(element, "date"))
+                    self.result.bytes_read = reader.bytes_read
+                    self.bar.update(self.result)
+            except _Truncated:
+                if self.converter is None:  # cut before its first message: nothing to import
+                    raise self._cut_short(reader) from None
+        if self.converter is None:
+            self.converter = self._converter(reader.header)
+
+    def _converter(self, header: dict[str, Any]) -> Converter:
+        self.result.chat = _chat_from_header(header, self.chat_id)
+        return Converter(self.result.chat, self.settings.tz, self.export_tz)
+
+    # -- pass 2 ---------------------------------------------------------------------------------
+
+    def _convert_and_write(self) -> None:
+        self.bar.stage = "messages"
+        days = None if self.dry_run else DayObjects(self._store(), self.result.chat.id, self.workers)
+        with open(self.file, "rb") as handle:
+            reader = ExportReader(handle)
+            try:
+                for element in reader.messages():
+                    self._one(element, reader, days)
+                    self.result.bytes_read = reader.bytes_read
+                    self.bar.update(self.result)
+            except _Truncated:
+                self._finish(days, reader)
+                raise self._cut_short(reader) from None
+            except BaseException:
+                if days is not None:
+                    days.wait(raise_error=False)  # the writes already started finish before the error goes up
+                raise
+        self._finish(days, reader)
+
+    def _store(self) -> storage.Store:
+        return self.store if self.store is not None else storage.raw_store(self.settings)
+
+    def _one(self, element: dict[str, Any] | _Broken, reader: ExportReader, days: DayObjects | None) -> None:
+        if isinstance(element, _Broken):
+            where = f"message {element.message_id}" if element.message_id else f"a message after id {reader.last_id}"
+            self.result.skip(where, f"line {element.line}: {element.reason}")
+            return
+        try:
+            update = self.converter.convert(element)
+        except MalformedMessage as exc:
+            self.result.skip(f"message {element.get('id') if isinstance(element, dict) else '?'}", str(exc))
+            return
+        if update is None:
+            self.result.not_for_bots += 1
+            return
+        self.result.messages += 1
+        self.result.days.add(update.context_date)
+        if days is not None:
+            days.add(update)
+
+    def _finish(self, days: DayObjects | None, reader: ExportReader) -> None:
+        if days is not None:
+            days.close()
+            self.result.objects = days.objects
+        self.result.bytes_read = reader.bytes_read
+        self.bar.done(self.result)
+
+    def _cut_short(self, reader: ExportReader) -> CutShortError:
+        return CutShortError(
+            f"{self.file} ends early, at line {reader.line()} ({reader.bytes_read:,} bytes), inside the export"
+            + (f", after message id {reader.last_id}" if reader.last_id is not None else "")
+            + f": the file is cut short (an interrupted export or copy). The {self.result.messages:,} messages "
+            "read before that point are imported and stay imported; export the chat again and rerun the import "
+            "(messages already imported are rewritten unchanged).",
+            self.result,
+        )
+
+
+def _export_timezone(name: str | None) -> ZoneInfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ExportError(f"--export-timezone {name!r} is not an IANA time zone (e.g. America/Sao_Paulo)") from None
+
+
 def import_export(
     path: str | os.PathLike,
     *,
@@ -775,102 +1042,29 @@ def import_export(
     export_timezone: str | None = None,
     settings: config.Settings | None = None,
     store: storage.Store | None = None,
-    workers: int = 16,
+    workers: int = PARTS_IN_FLIGHT,
     dry_run: bool = False,
     progress: bool = False,
 ) -> ImportResult:
     """Import the export at ``path`` (a result.json, or the folder holding it) into the raw zone.
 
     ``chat_id`` overrides the Bot API chat id (a group that migrated to a supergroup has the
-    supergroup's id in live data). ``export_timezone`` is required only for exports without
-    ``date_unixtime``. Raises ExportError for an export that cannot be imported, CutShortError
-    (with what was imported before) for a file that ends early.
+    supergroup's id in live data). ``export_timezone`` is required only for exports whose dates name
+    no zone and have no ``date_unixtime``. Raises ExportError for an export that cannot be imported
+    (before writing anything), CutShortError (with what was imported before) for a file that ends early.
     """
-    settings = settings or config.load()
-    export_tz = None
-    if export_timezone:
-        try:
-            export_tz = ZoneInfo(export_timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ExportError(
-                f"--export-timezone {export_timezone!r} is not an IANA time zone (e.g. America/Sao_Paulo)"
-            ) from None
-    file = _export_file(path)
-    store = store if store is not None or dry_run else storage.raw_store(settings)
-    result = ImportResult(bytes_total=file.stat().st_size)
-    bar = Progress(progress)
-    pending: deque[Future] = deque()
-    deferred: list[dict[str, Any]] = []
-
-    with open(file, "rb") as handle, ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        reader = ExportReader(handle)
-        converter: Converter | None = None
-
-        def emit(message: dict[str, Any]) -> None:
-            try:
-                update = converter.convert(message)
-            except MalformedMessage as exc:
-                result.skip(f"message {message.get('id') if isinstance(message, dict) else '?'}", str(exc))
-                return
-            if update is None:
-                result.not_for_bots += 1
-                return
-            result.messages += 1
-            result.days.add(update.context_date)
-            if not dry_run:
-                pending.append(pool.submit(store.write, update.key, update.body))
-                while len(pending) > WRITES_IN_FLIGHT:
-                    pending.popleft().result()
-
-        def finish() -> None:
-            for message in deferred:
-                emit(message)
-            deferred.clear()
-            while pending:
-                pending.popleft().result()
-            result.bytes_read = reader.bytes_read
-            bar.done(result)
-
-        try:
-            for element in reader.messages():
-                if converter is None:
-                    result.chat = _chat_from_header(reader.header, chat_id)
-                    converter = Converter(result.chat, settings.tz, export_tz)
-                if isinstance(element, _Broken):
-                    what = (
-                        f"message {element.message_id}"
-                        if element.message_id
-                        else f"a message after id {reader.last_id}"
-                    )
-                    result.skip(what, f"line {element.line}: {element.reason}")
-                    continue
-                if isinstance(element, dict):
-                    converter.learn_names(element)
-                    if converter.needs_all_names(element):
-                        deferred.append(element)
-                        continue
-                emit(element)
-                result.bytes_read = reader.bytes_read
-                bar.update(result)
-        except _Truncated:
-            if converter is not None:
-                finish()
-            raise CutShortError(
-                f"{file} ends early, at line {reader.line()} ({reader.bytes_read:,} bytes), inside the export"
-                + (f", after message id {reader.last_id}" if reader.last_id is not None else "")
-                + f": the file is cut short (an interrupted export or copy). The {result.messages:,} messages read "
-                "before that point are imported and stay imported; export the chat again and rerun the import "
-                "(messages already imported are rewritten unchanged).",
-                result,
-            ) from None
-        except BaseException:
-            while pending:  # let the writes already started finish before the error goes up
-                pending.popleft().exception()
-            raise
-        if converter is None:
-            result.chat = _chat_from_header(reader.header, chat_id)
-        finish()
-    return result
+    export_tz = _export_timezone(export_timezone)
+    run = ExportImport(
+        _export_file(path),
+        chat_id=chat_id,
+        export_tz=export_tz,
+        settings=settings or config.load(),
+        store=store,
+        workers=workers,
+        dry_run=dry_run,
+        progress=progress,
+    )
+    return run.run()
 
 
 # ---------------------------------------------------------------------------------------------
