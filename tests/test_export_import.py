@@ -863,3 +863,16 @@ def test_s3_gets_one_put_a_day(s3_lake, monkeypatch):
     monkeypatch.setattr(store, "write", lambda key, data: (puts.append(key), original(key, data))[1])
     result = desktop_export.import_export(OLD_EXPORT, export_timezone="America/Sao_Paulo", store=store)
     assert result.messages == 13 and len(puts) == len(result.days) == result.objects == 2
+
+
+def test_updates_are_the_bytes_json_dumps_gives(monkeypatch, tmp_path):
+    monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
+    desktop_export.import_export(GROUP)
+    desktop_export.import_export(OLD_EXPORT, export_timezone="America/Sao_Paulo")
+    huge = text_message(1, 1731845100, width=2**70, photo="(File not included.)")  # beyond msgspec's integers
+    desktop_export.import_export(write_export(tmp_path, [huge], id=99))
+    store = storage.raw_store()
+    lines = [line for key in store.list() for line in store.read(key).splitlines()]
+    assert len(lines) == 9 + 13 + 1
+    for line in lines:
+        assert json.dumps(json.loads(line), ensure_ascii=False, separators=(",", ":")).encode() == line

@@ -21,7 +21,8 @@ DEFAULT_LAKE = rules.DEFAULT_LAKE
 SETTINGS: dict[str, tuple[str, str]] = {
     "RAW_URI": (
         str(DEFAULT_LAKE / "raw"),
-        "Raw zone: every update verbatim as JSON, `context_date=YYYY-MM-DD/{update_id}.json`.",
+        "Raw zone: every update verbatim as JSON, `context_date=YYYY-MM-DD/{update_id}.json`; imported "
+        "history as one JSON-lines object per chat and day in the same folders.",
     ),
     "CURATED_URI": (str(DEFAULT_LAKE / "curated"), "Curated zone: the date-partitioned Parquet `messages` table."),
     "REPORTS_URI": (str(DEFAULT_LAKE / "reports"), "Report tables (Parquet) and HTML pages."),
