@@ -49,7 +49,8 @@ def _summary(result: desktop_export.ImportResult, settings: config.Settings, dry
     if not result.days:
         return "\n".join(lines)
     first, last = result.first_day, result.last_day
-    lines.append(f"  days: {len(result.days):,}, from {first} to {last} ({settings.timezone})")
+    written = "" if dry_run else f"; {result.objects:,} objects written (one per chat and day)"
+    lines.append(f"  days: {len(result.days):,}, from {first} to {last} ({settings.timezone}){written}")
     lines.append("next: consolidate and register those days, then build the reports:")
     lines.append(
         f"  python -m telegram_pipeline consolidate --date {first} --to {last}"
