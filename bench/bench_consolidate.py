@@ -31,6 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "plugins"))
 
+from measure import own_peak_mib  # noqa: E402
 from telegram_pipeline.lake import layout  # noqa: E402
 from telegram_pipeline.lake.parse import utf16_len  # noqa: E402
 
@@ -183,7 +184,7 @@ def worker(mode: str) -> None:
     seconds = time.perf_counter() - started
     # A large day runs in this process and processes - 1 children at once: count each child at the
     # largest one's peak (an upper bound).
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    own = own_peak_mib()
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 if processes > 1 else 0
     peak_mib = own + (processes - 1) * children
     print(

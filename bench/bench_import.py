@@ -20,12 +20,13 @@ import argparse
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from measure import own_peak_mib
 
 PEAK_RSS_TARGET_MIB = 256
 WORDS = (
@@ -111,9 +112,8 @@ def child(export: str, dry_run: bool) -> None:
     started = time.perf_counter()
     result = desktop_export.import_export(export, dry_run=dry_run)
     seconds = time.perf_counter() - started
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     figures = {"messages": result.messages, "days": len(result.days), "objects": result.objects}
-    print(json.dumps({**figures, "seconds": seconds, "peak_rss_mib": peak_kib / 1024}))
+    print(json.dumps({**figures, "seconds": seconds, "peak_rss_mib": own_peak_mib()}))
 
 
 def one_file_per_message(imported_raw: str, target: str) -> None:
