@@ -876,3 +876,14 @@ def test_updates_are_the_bytes_json_dumps_gives(monkeypatch, tmp_path):
     assert len(lines) == 9 + 13 + 1
     for line in lines:
         assert json.dumps(json.loads(line), ensure_ascii=False, separators=(",", ":")).encode() == line
+
+
+@pytest.mark.parametrize(
+    "zone", ["America/Sao_Paulo", "Asia/Kathmandu", "Australia/Eucla", "Pacific/Chatham", "America/St_Johns"]
+)
+def test_the_day_remembered_per_quarter_hour_is_the_day_of_each_second(zone):
+    tz = ZoneInfo(zone)
+    converter = desktop_export.Converter(desktop_export.Chat(-1001, "supergroup", "x"), tz)
+    start = int(datetime(2024, 1, 1, tzinfo=UTC).timestamp())
+    for moment in range(start, start + 366 * 86400, 7 * 60 + 13):  # every 7 min 13 s of a year, DST days included
+        assert converter._day(moment) == datetime.fromtimestamp(moment, tz).date().isoformat(), moment

@@ -455,6 +455,19 @@ class Converter:
     def __init__(self, chat: Chat, tz: ZoneInfo, export_tz: ZoneInfo | None = None):
         self.chat, self.tz, self.export_tz = chat, tz, export_tz
         self.user_ids_by_name: dict[str, int | None] = {}
+        self.chat_object = chat.as_bot_api()  # the same in every update, and only ever serialised
+        self._days: dict[int, str] = {}
+
+    def _day(self, moment: int) -> str:
+        """The day of ``moment`` in TIMEZONE, remembered per quarter of an hour: no time zone changes
+        its offset inside one, and a busy day's messages then cost one conversion each quarter."""
+        quarter = moment // 900
+        day = self._days.get(quarter)
+        if day is None:
+            if len(self._days) > 4096:
+                self._days.clear()
+            day = self._days[quarter] = datetime.fromtimestamp(moment, self.tz).date().isoformat()
+        return day
 
     def learn_names(self, message: dict[str, Any]) -> None:
         for name_key, id_key in (("from", "from_id"), ("actor", "actor_id")):
@@ -496,7 +509,7 @@ class Converter:
         update_id = import_update_id(self.chat.id, message_id)
         update_type = "channel_post" if self.chat.type == "channel" and kind == "message" else "message"
         update = {"update_id": update_id, "x_source": "export", update_type: body}
-        day = datetime.fromtimestamp(sent, self.tz).date().isoformat()
+        day = self._day(sent)
         return Update(update_id, day, _compact_json(update), message_id)
 
     def _body(self, message: dict[str, Any], message_id: int, sent: int) -> dict[str, Any] | None:
@@ -506,7 +519,7 @@ class Converter:
         body: dict[str, Any] = {
             "message_id": message_id,
             **(self._actor(message) if service else self._sender(message)),
-            "chat": self.chat.as_bot_api(),
+            "chat": self.chat_object,
             "date": sent,
         }
         if service:
