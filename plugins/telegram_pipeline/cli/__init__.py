@@ -31,10 +31,20 @@ def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
     for name, (module_name, function, help_text) in COMMANDS.items():
         command = sub.add_parser(name, help=help_text, description=help_text)
         if name == chosen:
-            module = importlib.import_module(f"telegram_pipeline.cli.{module_name}")
+            module = _command_module(parser, name, module_name)
             getattr(module, f"{function}_arguments")(command)
             command.set_defaults(run=getattr(module, function))
     return parser
+
+
+def _command_module(parser: argparse.ArgumentParser, command: str, module_name: str):
+    try:
+        return importlib.import_module(f"telegram_pipeline.cli.{module_name}")
+    except ModuleNotFoundError as exc:
+        if module_name == "dev" and exc.name and exc.name.startswith("telegram_pipeline."):
+            # The MWAA bundle leaves the development tools out on purpose.
+            parser.error(f"{command} is a development tool, not part of this installation: run it from a clone")
+        raise
 
 
 def main(argv: list[str] | None = None) -> int:
