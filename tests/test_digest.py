@@ -101,6 +101,11 @@ def running_group() -> Group:
 
 @pytest.fixture
 def telegram(monkeypatch):
+    yield from serve_standin(monkeypatch)
+
+
+def serve_standin(monkeypatch):
+    """The stand-in with the test's chats, and the settings that point the pipeline at it."""
     standin = BotApiStandIn().start()
     standin.add_chat(GROUP, title=TITLE)
     standin.add_chat(OTHER_GROUP, title="Outro grupo")
