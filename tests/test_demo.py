@@ -60,6 +60,8 @@ def test_demo_end_to_end_twice(tmp_path):
         assert label in first
     pages = re.findall(r"HTML report of .*: (\S+)", first)
     assert len(pages) == 2 and all(os.path.getsize(page) > 10_000 for page in pages)
+    assert re.search(r"group -1001234567890 \(into the group\): posted \(message 101, document 102, photo 103\)", first)
+    assert "digest of 2–4 Nov 2026" in first and "1. Ana Souza · " in first
     top_posters = lake / "reports" / "top_posters" / "context_date=2026-11-04" / "window=30d" / "data.parquet"
     before = pq.read_table(top_posters)
 

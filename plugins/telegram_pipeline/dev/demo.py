@@ -9,6 +9,8 @@
    day, then ``telegram_reports`` for the range.
 4. Prints the headline numbers from the report tables the DAG wrote, checks them against what was sent,
    and the path of the HTML report.
+5. Posts the group's digest of its last 7 days (``python -m telegram_pipeline digest``) to a stand-in
+   Bot API on 127.0.0.1 (the demo has no real bot) and prints where it went and what the group reads.
 
 Everything lives in its own lake (``data/demo/``, wiped at the start) and its own AIRFLOW_HOME
 (``.airflow-demo/``), so a second run rebuilds the same results. Usage:
@@ -36,6 +38,7 @@ from pathlib import Path
 
 from telegram_pipeline import config
 from telegram_pipeline.dev import simulate
+from telegram_pipeline.dev.bot_api_standin import BotApiStandIn
 from telegram_pipeline.reports import definitions
 from telegram_pipeline.reports.summary import summarize
 
@@ -287,6 +290,36 @@ def range_report(env: dict[str, str], lake: Path, first: dt.date, last: dt.date)
     return out / "report.html"
 
 
+def post_digest(env: dict[str, str], lake: Path, last: dt.date, days: int) -> None:
+    """The digest command, as the telegram_digest DAG runs it, against a stand-in for Telegram's Bot API."""
+    standin = BotApiStandIn().start()
+    group = simulate.DEFAULT_CHAT_ID
+    standin.add_chat(group, title=simulate.GROUP_TITLE)
+    digest_env = {
+        **env,
+        "TELEGRAM_API_URL": standin.url,
+        "TELEGRAM_BOT_TOKEN": standin.token,
+        "DIGEST_CHAT_IDS": str(group),
+    }
+    command = [sys.executable, "-m", "telegram_pipeline", "digest", "--date", last.isoformat(), "--days", str(days)]
+    try:
+        done = subprocess.run(command, env=digest_env, capture_output=True, text=True)
+    finally:
+        standin.stop()
+    if done.returncode:
+        raise RuntimeError(f"digest failed: {done.stderr[-2000:]}")
+    message, document, photo = standin.delivered(group)
+    folder = lake / "digest-sent"
+    folder.mkdir(exist_ok=True)
+    for sent in (document, photo):
+        (folder / sent.upload[0]).write_bytes(sent.upload[2])
+    print(f"The digest of the last {days} days, posted by `digest` to a stand-in Bot API on {standin.url}:")
+    print(f"   {done.stdout.strip()}")
+    print(f"   sent: the message, then {document.upload[0]} and {photo.upload[0]} (copies in {shown(folder)}/)")
+    print("   what the group reads:")
+    print("      " + message.text.replace("\n", "\n      "))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m telegram_pipeline.dev.demo", description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=14)
@@ -346,6 +379,9 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"HTML report of exactly these {args.days} days (python -m telegram_pipeline report): {range_report(env, lake, first, last)}"
     )
+    print()
+    post_digest(env, lake, last, min(7, args.days))
+    print()
     print(f"(demo took {time.monotonic() - began:.0f} s; run it again and it rebuilds the same results)")
     return 0
 

@@ -3,8 +3,8 @@ characters) and one PNG chart, from a group's ``Summary`` and report tables. No 
 ``delivery/digest.py`` sends them.
 
 The chart reuses the report page's own SVG charts (``reports/html.py``) and is rendered by
-vl-convert's resvg, which brings its own fonts: MWAA's workers have none installed, and a renderer that
-looks only for system fonts draws a chart without a single label there.
+vl-convert's resvg, which brings its own fonts: nothing says an MWAA worker has any, and a renderer
+that looks only for system fonts draws a chart without a single label on a machine without them.
 """
 
 from __future__ import annotations
@@ -51,6 +51,10 @@ def period_text(first: date, last: date) -> str:
 def _short(text: str | None, size: int) -> str:
     text = " ".join((text or "").split()) or "unknown"
     return escape(text if len(text) <= size else text[: size - 1] + "…", quote=False)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"<b>{n:,}</b> {noun}{'' if n == 1 else 's'}"
 
 
 def _change(now: int, before: int | None, days: int) -> str:
