@@ -17,7 +17,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,7 +93,6 @@ def call(
     method: str,
     params: Mapping[str, Any],
     files: Mapping[str, Upload] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> Any:
     """One Bot API call and its ``result``; a 429 is retried after Telegram's ``retry_after``."""
     token = bot_token(settings)
@@ -106,7 +105,7 @@ def call(
             if waited == RATE_LIMIT_WAITS or wait > LONGEST_WAIT_SECONDS:
                 raise
             log.warning("%s: Telegram asks to wait %s s (429 Too Many Requests); waiting", method, wait)
-            sleep(wait)
+            time.sleep(wait)
     raise AssertionError("unreachable")
 
 

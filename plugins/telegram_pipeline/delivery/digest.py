@@ -8,7 +8,7 @@ group, day and window sends only what the record lacks: nothing once all three a
 after a crash between two sends. ``force`` starts a new record and posts all three again.
 
 What is left: a crash after Telegram accepted a send but before its record was written (a few
-milliseconds) sends that one part again on the next run. The Bot API has no idempotency key, so
+milliseconds), or a failed write of the record, sends that one part again on the next run. The Bot API has no idempotency key, so
 no client can close that gap; the record keeps it to one part, never a whole digest.
 """
 
