@@ -302,10 +302,12 @@ def post_digest(env: dict[str, str], lake: Path, last: dt.date, days: int) -> No
         "DIGEST_CHAT_IDS": str(group),
     }
     command = [sys.executable, "-m", "telegram_pipeline", "digest", "--date", last.isoformat(), "--days", str(days)]
+    started = time.monotonic()
     try:
         done = subprocess.run(command, env=digest_env, capture_output=True, text=True)
     finally:
         standin.stop()
+    elapsed = time.monotonic() - started
     if done.returncode:
         raise RuntimeError(f"digest failed: {done.stderr[-2000:]}")
     message, document, photo = standin.delivered(group)
@@ -313,7 +315,9 @@ def post_digest(env: dict[str, str], lake: Path, last: dt.date, days: int) -> No
     folder.mkdir(exist_ok=True)
     for sent in (document, photo):
         (folder / sent.upload[0]).write_bytes(sent.upload[2])
-    print(f"The digest of the last {days} days, posted by `digest` to a stand-in Bot API on {standin.url}:")
+    print(
+        f"The digest of the last {days} days, posted by `digest` to a stand-in Bot API on {standin.url} ({elapsed:.1f} s):"
+    )
     print(f"   {done.stdout.strip()}")
     print(f"   sent: the message, then {document.upload[0]} and {photo.upload[0]} (copies in {shown(folder)}/)")
     print("   what the group reads:")
