@@ -318,6 +318,20 @@ def test_service_messages_name_members_by_id_when_the_export_shows_it(tmp_path):
     }
 
 
+def test_a_service_action_that_is_not_a_string_is_nothing_a_bot_receives(tmp_path):
+    # A damaged export: the action a list or an object. It is passed over like an action no bot receives,
+    # and the import goes on (it once stopped with "TypeError: unhashable type").
+    service = {"type": "service", "date_unixtime": "1731845101", "actor": "Ana", "actor_id": "user111111111"}
+    messages = [
+        {**service, "id": 1, "action": ["invite_members"], "members": ["Carla"]},
+        {**service, "id": 2, "action": {"name": "remove_members"}},
+        text_message(3, 1731845103),
+    ]
+    result = desktop_export.import_export(write_export(tmp_path, messages))
+    assert (result.messages, result.not_for_bots, result.skipped) == (1, 2, 0)
+    assert sorted(by_message_id(raw_updates())) == [3]
+
+
 def test_progress_bar_on_a_terminal(capsys):
     bar = desktop_export.Progress(enabled=True)
     bar.done(desktop_export.ImportResult(messages=1234, skipped=2, bytes_read=2**20, bytes_total=2**21))
@@ -347,14 +361,14 @@ def test_tiny_chunks_give_the_same_updates(monkeypatch):
     expected = {key: storage.raw_store().read(key) for key in storage.raw_store().list()}
     for key in expected:
         storage.raw_store().delete([key])
-    monkeypatch.setattr(desktop_export, "CHUNK_BYTES", 7)
+    monkeypatch.setattr(desktop_export.reader, "CHUNK_BYTES", 7)
     desktop_export.import_export(GROUP)
     assert {key: storage.raw_store().read(key) for key in storage.raw_store().list()} == expected
 
 
-@pytest.mark.parametrize("chunk_bytes", [desktop_export.CHUNK_BYTES, 7])
+@pytest.mark.parametrize("chunk_bytes", [desktop_export.reader.CHUNK_BYTES, 7])
 def test_malformed_messages_are_reported_and_skipped(tmp_path, monkeypatch, chunk_bytes):
-    monkeypatch.setattr(desktop_export, "CHUNK_BYTES", chunk_bytes)
+    monkeypatch.setattr(desktop_export.reader, "CHUNK_BYTES", chunk_bytes)
     messages = [
         text_message(1, 1731845100),
         text_message(2, 1731845101, date_unixtime="yesterday"),
@@ -730,13 +744,13 @@ def test_an_hour_that_happens_twice_is_read_as_its_first_occurrence(tmp_path, mo
     [(111, ("user", 111)), ("111", ("user", 111)), ("user111", ("user", 111)), ("channel5", ("channel", 5))],
 )
 def test_sender_ids_old_and_new(from_id, expected):
-    assert desktop_export._peer(from_id) == expected
+    assert desktop_export.convert._peer(from_id) == expected
 
 
 @pytest.mark.parametrize("from_id", [True, -5, 0, "robot9", "１２", None, 1.5])
 def test_sender_ids_that_name_nobody(from_id):
     with pytest.raises(desktop_export.MalformedMessage, match="sender id"):
-        desktop_export._peer(from_id)
+        desktop_export.convert._peer(from_id)
 
 
 def test_an_import_that_converts_nothing_fails_and_says_why(tmp_path, capsys):
@@ -817,7 +831,7 @@ def test_days_out_of_order_and_large_days_become_more_objects_and_lose_nothing(m
     from telegram_pipeline.lake import consolidate
 
     monkeypatch.setenv("TIMEZONE", "UTC")
-    monkeypatch.setattr(desktop_export, "PART_BYTES", 1500)  # a few messages an object
+    monkeypatch.setattr(desktop_export.days, "PART_BYTES", 1500)  # a few messages an object
     day = 86400
     base = 1731801600  # 2024-11-17 00:00 UTC
     # Ten messages on the 17th, then the 18th, the 19th (which closes the 17th), then one more on the

@@ -12,7 +12,7 @@ as it was. A storage error other than "not found" is never a bad object: it fail
 Airflow retries it. A raw zone that is missing or may not be listed, or a day listed empty whose
 partition has rows, fails too (``RawZoneUnusable``, ``AccessDenied``): never taken for a quiet day.
 
-Imported history (``ingest/desktop_export.py``) comes as JSON-lines objects (``*.jsonl``, one update a
+Imported history (``ingest/desktop_export/``) comes as JSON-lines objects (``*.jsonl``, one update a
 line, one object per chat and day) beside the webhook's single updates; each line is read as if it
 were an object of its own (bad ones quarantined as ``<object>#line<n>``), so both give the same rows.
 
