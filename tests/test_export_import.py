@@ -332,6 +332,22 @@ def test_a_service_action_that_is_not_a_string_is_nothing_a_bot_receives(tmp_pat
     assert sorted(by_message_id(raw_updates())) == [3]
 
 
+def test_a_type_that_is_not_a_string_is_a_clear_error_not_a_crash(tmp_path):
+    # Damaged exports again: a list where the message's, a text part's or the chat's type belongs.
+    messages = [
+        {**text_message(1, 1731845101), "type": ["message"]},
+        text_message(2, 1731845102, text=[{"type": ["bold"], "text": "forte"}, " e claro"]),
+        text_message(3, 1731845103),
+    ]
+    result = desktop_export.import_export(write_export(tmp_path, messages))
+    assert (result.messages, result.skipped) == (2, 1)
+    assert "neither message nor service" in dict(result.skipped_details)["message 1"]
+    kept = by_message_id(raw_updates())[2][1]["message"]
+    assert kept["text"] == "forte e claro" and "entities" not in kept  # the text kept, the odd part's style not
+    with pytest.raises(desktop_export.ExportError, match="unknown chat type"):
+        desktop_export.import_export(write_export(tmp_path, [text_message(1, 1731845100)], type=["public_supergroup"]))
+
+
 def test_progress_bar_on_a_terminal(capsys):
     bar = desktop_export.Progress(enabled=True)
     bar.done(desktop_export.ImportResult(messages=1234, skipped=2, bytes_read=2**20, bytes_total=2**21))

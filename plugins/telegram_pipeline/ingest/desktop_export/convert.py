@@ -75,7 +75,7 @@ class Chat:
 def chat_from_header(header: dict[str, Any], chat_id: int | None) -> Chat:
     """The chat an export holds, from the members before its messages; ``chat_id`` overrides its id."""
     export_type = header.get("type")
-    chat_type = CHAT_TYPES.get(export_type)
+    chat_type = CHAT_TYPES.get(export_type) if isinstance(export_type, str) else None
     if chat_type is None:
         raise ExportError(f"unknown chat type {export_type!r} in the export (known: {', '.join(CHAT_TYPES)})")
     title = header.get("name") if isinstance(header.get("name"), str) else ""
@@ -181,7 +181,8 @@ def convert_text(parts: Any) -> tuple[str, list[dict[str, Any]]]:
             raise MalformedMessage(f"text part {part!r} is not a string or a {{type, text}} object")
         text = part["text"]
         length = utf16_len(text)
-        kind = ENTITY_TYPES.get(part.get("type", "plain"))
+        part_type = part.get("type", "plain")
+        kind = ENTITY_TYPES.get(part_type) if isinstance(part_type, str) else None
         if kind and length:
             entities.append(_entity(part, kind, offset, length))
         pieces.append(text)
@@ -372,7 +373,7 @@ class Converter:
         kind = message.get("type")
         if kind == "unsupported":
             return None
-        if kind not in {"message", "service"}:
+        if not isinstance(kind, str) or kind not in {"message", "service"}:
             raise MalformedMessage(f"type {kind!r} is neither message nor service")
         sent = _timestamp(message, "date", self.export_tz)
         if sent is None:
