@@ -14,16 +14,23 @@ from telegram_pipeline.orchestration.defaults import CURATED_MESSAGES_ASSET
 log = logging.getLogger(__name__)
 
 
+def _param_day(params: Mapping[str, Any], name: str) -> date | None:
+    value = params.get(name)
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ValueError(f"param {name!r} is {value!r}, not a day YYYY-MM-DD ({exc})") from None
+
+
 def dates_to_report(params: Mapping[str, Any] | None, triggering_asset_events: Any) -> list[str]:
     """The days a reports DAG run builds: the params' from..to range when given (a manual run),
     else every date named in the ``extra["dates"]`` of the curated Asset's triggering events."""
     params = params or {}
-    first, last = params.get("from"), params.get("to")
+    first, last = (_param_day(params, name) for name in ("from", "to"))
     if first or last:
-        first, last = first or last, last or first
-        return [
-            d.isoformat() for d in layout.days_between(date.fromisoformat(str(first)), date.fromisoformat(str(last)))
-        ]
+        return [d.isoformat() for d in layout.days_between(first or last, last or first)]
     dates: set[str] = set()
     for asset, events in dict(triggering_asset_events or {}).items():
         if CURATED_MESSAGES_ASSET not in (getattr(asset, "name", None), getattr(asset, "uri", None), str(asset)):
