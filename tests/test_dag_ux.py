@@ -79,7 +79,7 @@ def test_every_dag_has_its_docs_owner_tags_and_failure_callback(dagbag):
         for task in dag.tasks:
             assert task.owner == defaults.OWNER, (dag_id, task.task_id)
             assert defaults.on_task_failure in callbacks(task), (dag_id, task.task_id)
-            assert task.retries == 3 and task.retry_exponential_backoff == 2.0, (dag_id, task.task_id)
+            assert task.retries == 3, (dag_id, task.task_id)
             assert getattr(task, "show_return_value_in_logs", False) is False, (dag_id, task.task_id)
 
 

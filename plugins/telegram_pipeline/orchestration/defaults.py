@@ -55,7 +55,7 @@ def input_errors_fail_at_once() -> Generator[None]:
 
 # Every task is idempotent, so a retry is always safe; the backoff rides out a storage outage.
 # Airflow 3 reads retry_exponential_backoff as the multiplier: 2.0 doubles the delay on each try
-# (1, 2, 4 min, plus Airflow's jitter, at most 20); True would be 1.0, a constant delay.
+# (1, 2, 4 min, plus Airflow's jitter, at most 20).
 DEFAULT_ARGS = {
     "owner": OWNER,
     "retries": 3,
