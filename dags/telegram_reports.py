@@ -53,9 +53,10 @@ with DAG(
     @task
     def days_to_report(params=None, triggering_asset_events=None) -> list[str]:
         from telegram_pipeline.orchestration import asset_events
+        from telegram_pipeline.orchestration.task_logs import log_days
 
         with input_errors_fail_at_once():
-            return asset_events.dates_to_report(params, triggering_asset_events)
+            return log_days(asset_events.dates_to_report(params, triggering_asset_events))
 
     # Two days at a time: each holds up to 32 days of curated data in DuckDB on the worker.
     @task(multiple_outputs=False, max_active_tis_per_dagrun=2, map_index_template="{{ task.op_kwargs['day'] }}")

@@ -397,7 +397,8 @@ def test_the_command_splitter_keeps_continuations_and_loops_together():
 
 def test_the_readme_commands_work_as_written(tmp_path):
     copy = fresh_copy(tmp_path / "repo")
-    pth = sorted((REPO / ".venv").glob("lib/python*/site-packages/__editable__*telegram*.pth"))
+    pth = sorted((REPO / ".venv").glob("lib/python*/site-packages/*telegram*.pth"))
+    assert pth, "no editable install of the package in .venv (make venv)"
     pth_before = [p.read_text() for p in pth]
     session = Session(copy, users_environment(copy))
     serve_port = str(free_port())

@@ -71,6 +71,12 @@ def log_catalog(registered: dict[str, Any]) -> dict[str, Any]:
     return registered
 
 
+def log_days(days: list[str]) -> list[str]:
+    """The reports DAG's days: what its mapped tasks will build."""
+    log.info("%s to build: %s", _plural(len(days), "day"), ", ".join(days) or "none")
+    return days
+
+
 def log_reports(built: dict[str, Any]) -> dict[str, Any]:
     """``build_day_windows``'s result: each window's headline numbers on one line."""
     windows = built.get("windows")
