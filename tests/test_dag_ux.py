@@ -187,6 +187,15 @@ def test_mapped_report_tasks_are_named_by_their_day_and_log_a_summary(airflow_db
     assert not logged["failure"].messages
 
 
+@pytest.mark.parametrize("engine", ["duckdb", "athena"])
+def test_every_mapped_task_of_either_engine_is_named_by_its_day(engine, monkeypatch, airflow_db):
+    from airflow.sdk.definitions.mappedoperator import MappedOperator
+
+    monkeypatch.setenv("REPORT_ENGINE", engine)
+    mapped = [task for task in load("telegram_reports").tasks if isinstance(task, MappedOperator)]
+    assert mapped and all("day" in (task.map_index_template or "") for task in mapped), mapped
+
+
 def test_a_range_that_ends_before_it_starts_fails_at_once_and_says_where(airflow_db, logged):
     dag = load("telegram_reports")
     for task in dag.tasks:  # were it retried, dag.test would run the retries now rather than wait
