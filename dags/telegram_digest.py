@@ -18,9 +18,10 @@ import os
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from airflow.sdk import DAG, CronDataIntervalTimetable, Param, get_current_context, task
+from airflow.sdk import DAG, Param, get_current_context, task
 from telegram_pipeline import config
 from telegram_pipeline.orchestration.defaults import DEFAULT_ARGS
+from telegram_pipeline.orchestration.timetables import ZonedCronDataIntervalTimetable
 
 TIMEZONE = os.environ.get("TIMEZONE") or "UTC"
 SCHEDULE = os.environ.get("DIGEST_SCHEDULE") or config.SETTINGS["DIGEST_SCHEDULE"][0]
@@ -30,7 +31,7 @@ with DAG(
     dag_id="telegram_digest",
     description="each group's digest (message, report page, chart) posted into Telegram, once",
     doc_md=__doc__,
-    schedule=CronDataIntervalTimetable(SCHEDULE, timezone=TIMEZONE),
+    schedule=ZonedCronDataIntervalTimetable(SCHEDULE, TIMEZONE),
     start_date=datetime(START_DATE.year, START_DATE.month, START_DATE.day, tzinfo=ZoneInfo(TIMEZONE)),
     catchup=False,
     max_active_runs=1,

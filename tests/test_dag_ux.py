@@ -117,6 +117,13 @@ def test_the_schedule_says_its_time_zone_where_the_ui_shows_it(zone, monkeypatch
     assert dag.timetable._get_next(after) == plain._get_next(after)
 
 
+def test_every_dag_on_a_cron_schedule_says_its_zone(dagbag, monkeypatch):
+    monkeypatch.setenv("TIMEZONE", "Asia/Tokyo")
+    for name in ("telegram_consolidate", "telegram_digest"):
+        timetable = serialized(load(name)).timetable
+        assert timetable.summary.endswith(" (Asia/Tokyo)") and timetable.description.endswith(", Asia/Tokyo time")
+
+
 def test_the_timetable_is_registered_by_the_packages_plugin(airflow_db):
     from airflow import plugins_manager
     from telegram_pipeline.orchestration.timetables import ZonedCronDataIntervalTimetable

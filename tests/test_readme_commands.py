@@ -130,6 +130,10 @@ def helped(output: str, session: Session) -> None:
     assert "import-export" in output and "consolidate" in output, output
 
 
+def printed_a_digest(output: str, session: Session) -> None:
+    assert "active members" in output and "The full report and a chart follow" in output, output[-2000:]
+
+
 def screenshot_taken(output: str, session: Session) -> None:
     assert (session.root / "docs" / "demo-report.png").stat().st_size > 10_000
 
@@ -195,6 +199,12 @@ RULES = [
     Rule(r"^export TELEGRAM_BOT_TOKEN=…", skip="a placeholder for your bot's token"),
     Rule(r"^export WEBHOOK_SECRET_PARAM=", skip="the deployed webhook's secret, for the webhook commands beside it"),
     Rule(r"^(\.venv/bin/)?python -m telegram_pipeline webhook (set|info|delete)\b", skip=TELEGRAM),
+    Rule(r"^export DIGEST_CHAT_IDS="),
+    Rule(
+        r"^python -m telegram_pipeline digest --date ",
+        skip="posts into Telegram with a real bot's token: tests/test_digest.py runs it against a stand-in Bot API",
+    ),
+    Rule(r"^python -m telegram_pipeline digest --dry-run$", check=printed_a_digest),
     Rule(
         r"^WEBHOOK_SECRET=dev-secret ALLOWED_CHAT_IDS=-1001234567890 python -m telegram_pipeline serve --port 8081$",
         small={"8081": "{serve_port}"},
