@@ -51,9 +51,10 @@ lock: $(UV)
 		--constraint $(MWAA_DIR)/constraints-3.12.txt --constraint $(MWAA_DIR)/mwaa_essential_constraints.txt \
 		--constraint $(MWAA_DIR)/image-packages.txt --exclude-newer $(LOCK_DATE) --no-header --quiet
 
-$(BIN)/.installed: requirements-dev.lock | $(UV)
+$(BIN)/.installed: requirements-dev.lock pyproject.toml | $(UV)
 	test -x $(BIN)/python || $(UV) venv -q --python "$(VENV_PYTHON)" $(VENV)
 	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(UV) pip sync -q --compile-bytecode requirements-dev.lock
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(UV) pip install -q --compile-bytecode --no-deps -e .
 	touch $@
 
 # A venv of another Python than the one chosen now (an older checkout's 3.11, say) is made again.

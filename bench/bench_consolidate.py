@@ -1,11 +1,12 @@
 """Benchmark of the daily consolidation: generated days of 10,000 and 100,000 realistic updates, from a
 local folder and from moto's S3 server, beside a naive baseline (objects read one at a time, one
-small pyarrow table per object, concatenated).
+small pyarrow table per object, concatenated); and a local day of the same updates as the Desktop
+import writes them (JSON-lines objects of up to 8 MiB; no naive baseline).
 
 Each case runs in its own subprocess, so its peak memory (ru_maxrss) is its own. moto's server runs
 in this (parent) process on 127.0.0.1, so its CPU competes with the client on the same 2 cores.
 
-    .venv/bin/python bench/bench_consolidate.py            # local 10k + 100k, S3 10k
+    .venv/bin/python bench/bench_consolidate.py            # local 10k + 100k, imported 10k, S3 10k
     .venv/bin/python bench/bench_consolidate.py --s3-sizes 10000,100000   # S3 100k too (minutes)
 
 Prints a table, then one machine-readable JSON line.
@@ -30,6 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "plugins"))
 
+from measure import own_peak_mib  # noqa: E402
 from telegram_pipeline.lake import layout  # noqa: E402
 from telegram_pipeline.lake.parse import utf16_len  # noqa: E402
 
@@ -119,6 +121,27 @@ def generate_day(count: int, seed: int = 7) -> dict[str, bytes]:
     return {f"context_date={DAY}/{first + i}.json": generate_update(first + i, rng) for i in range(count)}
 
 
+def as_imported(objects: dict[str, bytes], part_bytes: int = 8 << 20) -> dict[str, bytes]:
+    """The same updates as the Desktop import writes them: JSON-lines objects of at most ``part_bytes``."""
+    parts: dict[str, bytes] = {}
+    lines: list[bytes] = []
+    size = 0
+
+    def close() -> None:
+        body = b"\n".join(lines) + b"\n"
+        parts[f"context_date={DAY}/export-chat{CHAT}-msg{len(parts)}/{len(parts):016x}.jsonl"] = body
+
+    for key in sorted(objects):
+        lines.append(objects[key])
+        size += len(objects[key]) + 1
+        if size >= part_bytes:
+            close()
+            lines, size = [], 0
+    if lines:
+        close()
+    return parts
+
+
 def naive(settings) -> int:
     """The baseline: one object at a time, one small table per object, concatenated, one file."""
     import pyarrow as pa
@@ -161,7 +184,7 @@ def worker(mode: str) -> None:
     seconds = time.perf_counter() - started
     # A large day runs in this process and processes - 1 children at once: count each child at the
     # largest one's peak (an upper bound).
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    own = own_peak_mib()
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 if processes > 1 else 0
     peak_mib = own + (processes - 1) * children
     print(
@@ -190,6 +213,7 @@ def main() -> None:
     parser.add_argument("--worker", choices=["consolidate", "naive"], help=argparse.SUPPRESS)
     parser.add_argument("--local-sizes", default="10000,100000")
     parser.add_argument("--s3-sizes", default="10000")
+    parser.add_argument("--imported-sizes", default="10000", help="local days written as the Desktop import does")
     parser.add_argument("--skip-naive-above", type=int, default=100_000, help="largest day the naive baseline runs on")
     args = parser.parse_args()
     if args.worker:
@@ -207,16 +231,22 @@ def main() -> None:
     results = []
     work = Path(tempfile.mkdtemp(prefix="bench-consolidate-"))
     server = None
-    cases = [("local", int(n)) for n in args.local_sizes.split(",") if n] + [
-        ("s3", int(n)) for n in args.s3_sizes.split(",") if n
-    ]
+    cases = (
+        [("local", int(n)) for n in args.local_sizes.split(",") if n]
+        + [("imported", int(n)) for n in args.imported_sizes.split(",") if n]
+        + [("s3", int(n)) for n in args.s3_sizes.split(",") if n]
+    )
     try:
         for backend, count in cases:
             objects = generate_day(count)
             mean_bytes = sum(map(len, objects.values())) / len(objects)
+            if backend == "imported":
+                objects = as_imported(objects)
             env = dict(base_env)
-            if backend == "local":
-                env.update(RAW_URI=str(work / f"raw-{count}"), CURATED_URI=str(work / f"curated-{count}"))
+            if backend in {"local", "imported"}:
+                env.update(
+                    RAW_URI=str(work / f"raw-{backend}-{count}"), CURATED_URI=str(work / f"curated-{backend}-{count}")
+                )
             else:
                 if server is None:
                     from moto.server import ThreadedMotoServer
@@ -239,7 +269,7 @@ def main() -> None:
             del objects
             os.sync()  # the upload's writeback done before either side is timed, not during the first
             fast = run_case("consolidate", env)
-            slow = run_case("naive", env) if count <= args.skip_naive_above else None
+            slow = run_case("naive", env) if count <= args.skip_naive_above and backend != "imported" else None
             row = {
                 "backend": backend,
                 "updates": count,
@@ -258,7 +288,7 @@ def main() -> None:
             assert slow is None or slow["rows"] == fast["rows"], (slow, fast)
             results.append(row)
             print(
-                f"{backend:5} {count:>7} updates: {row['seconds']:>6.2f} s {row['updates_per_s']:>7}/s peak {row['peak_mib']:>4} MiB "
+                f"{backend:8} {count:>7} updates: {row['seconds']:>6.2f} s {row['updates_per_s']:>7}/s peak {row['peak_mib']:>4} MiB "
                 f"in flight {row['requests_in_flight']:>3} ({row['processes']} proc) | naive {row['naive_seconds']} s peak {row['naive_peak_mib']} MiB | "
                 f"speedup {row['speedup']}×",
                 flush=True,

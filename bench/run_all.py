@@ -17,6 +17,13 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 RESULT_KEYS = {"metric", "value"}
+# --quick: each benchmark on a small input, to see that it runs (its figures then mean nothing).
+QUICK_ARGS = {
+    "bench_webhook": ["--updates", "300", "--cold-runs", "1"],
+    "bench_consolidate": ["--local-sizes", "300", "--s3-sizes", "300", "--skip-naive-above", "300"],
+    "bench_import": ["--sizes", "300"],
+    "bench_reports": ["--days", "2", "--per-day", "300", "--repeat", "1"],
+}
 
 
 def last_json_object(stdout: str) -> dict | None:
@@ -57,12 +64,14 @@ def _format(value) -> str:
     return "" if value is None else str(value)
 
 
-def run_bench(path: Path, timeout: float) -> tuple[list[dict], str | None, float]:
+def run_bench(
+    path: Path, timeout: float, args: tuple[str, ...] | list[str] = ()
+) -> tuple[list[dict], str | None, float]:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "plugins"), str(REPO / "lambda"), str(REPO)]))
     started = time.perf_counter()
     try:
         done = subprocess.run(
-            [sys.executable, str(path)], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout
+            [sys.executable, str(path), *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout
         )
     except subprocess.TimeoutExpired:
         return [], f"timed out after {timeout:.0f} s", time.perf_counter() - started
@@ -80,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", help="only these benchmarks (file stem, e.g. bench_webhook)")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds allowed per benchmark")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a result misses its target")
+    parser.add_argument("--quick", action="store_true", help="each benchmark on a small input: does it run?")
     args = parser.parse_args(argv)
 
     paths = sorted(BENCH_DIR.glob("bench_*.py"))
@@ -89,11 +99,15 @@ def main(argv: list[str] | None = None) -> int:
         print("no benchmarks found in bench/", file=sys.stderr)
         return 1
 
+    if args.quick and (unknown := [p.name for p in paths if p.stem not in QUICK_ARGS]):
+        print(f"no small input for {', '.join(unknown)}: add it to QUICK_ARGS in bench/run_all.py", file=sys.stderr)
+        return 1
+
     table: list[tuple[str, dict]] = []
     failures = []
     for path in paths:
         print(f"running {path.name} ...", file=sys.stderr, flush=True)
-        rows, error, elapsed = run_bench(path, args.timeout)
+        rows, error, elapsed = run_bench(path, args.timeout, QUICK_ARGS[path.stem] if args.quick else [])
         print(f"  {path.name}: {elapsed:.1f} s{'; ' + error if error else ''}", file=sys.stderr, flush=True)
         if error:
             failures.append(path.stem)

@@ -1,12 +1,17 @@
 """telegram_consolidate: each day's raw Telegram updates → one Parquet partition, checked, catalogued.
 
-The run for the interval [D 00:00, D+1 00:00) in TIMEZONE consolidates day D and re-consolidates the
-LATE_DAYS days before it whose raw folders changed (updates that arrived late), then checks every
-rewritten day and registers it in the catalog. It publishes the Asset the reports schedule on, with
-the rewritten days in its extra: {"dates": ["YYYY-MM-DD", ...]}.
+The run for the interval [D 00:00, D+1 00:00) in TIMEZONE (the schedule says which zone) consolidates
+day D and re-consolidates the LATE_DAYS days before it whose raw folders changed (updates that arrived
+late), then checks every rewritten day and registers it in the catalog. It publishes the Asset the
+reports schedule on, with the rewritten days in its extra: {"dates": ["YYYY-MM-DD", ...]}.
+
+Runs go one at a time, oldest first: each rewrites the days before its own. A task that fails is
+retried 3 times (1, 2, 4 minutes apart); its last failure logs a line naming the task, the run, the
+error and the log's URL.
 
 Backfill: `airflow backfill create --dag-id telegram_consolidate --from-date 2026-01-01 --to-date 2026-01-31`
-or, in the UI, the DAG's "Trigger" button → "Backfill" with the date range.
+or, in the UI, the DAG's "Trigger" button → "Backfill" with the date range. A backfill runs the days
+it is given, before START_DATE too; START_DATE only decides where the scheduler's catch-up begins.
 """
 
 from __future__ import annotations
@@ -15,8 +20,9 @@ import os
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, task
+from airflow.sdk import DAG, Asset, task
 from telegram_pipeline.orchestration.defaults import CURATED_MESSAGES_ASSET, DEFAULT_ARGS
+from telegram_pipeline.orchestration.timetables import ZonedCronDataIntervalTimetable
 from telegram_pipeline.rules.days import interval_day
 
 TIMEZONE = os.environ.get("TIMEZONE") or "UTC"
@@ -26,8 +32,9 @@ CURATED_MESSAGES = Asset(CURATED_MESSAGES_ASSET)
 
 with DAG(
     dag_id="telegram_consolidate",
-    description="raw Telegram updates → daily Parquet partition, quality checks, catalog",
-    schedule=CronDataIntervalTimetable("0 0 * * *", timezone=TIMEZONE),
+    description=f"raw Telegram updates → daily Parquet partition, quality checks, catalog (days in {TIMEZONE})",
+    doc_md=__doc__,
+    schedule=ZonedCronDataIntervalTimetable("0 0 * * *", TIMEZONE),
     start_date=datetime(START_DATE.year, START_DATE.month, START_DATE.day, tzinfo=ZoneInfo(TIMEZONE)),
     catchup=True,
     # One run at a time: each run rewrites the LATE_DAYS days before its own, so neighbouring runs
@@ -40,23 +47,27 @@ with DAG(
     @task(multiple_outputs=False)
     def consolidate(data_interval_start=None) -> dict:
         from telegram_pipeline.lake import consolidate
+        from telegram_pipeline.orchestration.task_logs import log_consolidation
 
-        return consolidate.consolidate_with_late_days(interval_day(data_interval_start, ZoneInfo(TIMEZONE)))
+        day = interval_day(data_interval_start, ZoneInfo(TIMEZONE))
+        return log_consolidation(consolidate.consolidate_with_late_days(day))
 
     @task(multiple_outputs=False)
     def check_quality(consolidated: dict) -> list:
         from telegram_pipeline.lake import quality
+        from telegram_pipeline.orchestration.task_logs import log_quality
 
         rewritten = [r for r in consolidated["results"] if not r["skipped"]]
-        return [quality.check_day(date.fromisoformat(r["day"]), r["rows"]) for r in rewritten]
+        return log_quality([quality.check_day(date.fromisoformat(r["day"]), r["rows"]) for r in rewritten])
 
     @task(multiple_outputs=False, outlets=[CURATED_MESSAGES])
     def register_in_catalog(consolidated: dict, *, outlet_events=None) -> dict:
         from telegram_pipeline.lake import catalog
+        from telegram_pipeline.orchestration.task_logs import log_catalog
 
         registered = catalog.register_days([date.fromisoformat(d) for d in consolidated["dates"]])
         outlet_events[CURATED_MESSAGES].extra = {"dates": consolidated["dates"]}
-        return registered
+        return log_catalog(registered)
 
     consolidated = consolidate()
     check_quality(consolidated) >> register_in_catalog(consolidated)

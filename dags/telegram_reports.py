@@ -3,14 +3,15 @@ HTML pages, for the day, the 7 and the 30 days ending on each day to rebuild.
 
 Runs when telegram_consolidate updates the Asset "telegram_curated_messages" (its extra names the
 days it rewrote: {"dates": [...]}) and rebuilds every window containing one of them: the day's own,
-and those of the following 29 days that were already built. Or on demand: trigger with params
-{"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"} to rebuild every day of a range. Output, per window W:
+and those of the following 29 days that were already built. Or on demand: **Trigger** with the form's
+*First day* and *Last day* (params `from` and `to`, `YYYY-MM-DD`) to rebuild every day of a range; a
+range that ends before it starts fails at once, without retries. Output, per window W (1d, 7d, 30d):
 {REPORTS_URI}/{report}/context_date=D/window=W/data.parquet (every group, a chat_id column) and
 {REPORTS_URI}/html/context_date=D/window=W/chat_id=<id>/report.html with index.html beside them,
 each folder replaced whole, so reruns leave the same files. Engine: REPORT_ENGINE (duckdb on the
 worker, or athena). With athena each day's 33 queries (11 reports, 3 windows) are submitted with
 idempotency tokens and waited on deferred (no worker slot held, up to 30 minutes), then their results
-are written.
+are written. Each mapped task is named by the day it builds.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import os
 from datetime import date
 
 from airflow.sdk import DAG, Asset, Param, task
-from telegram_pipeline.orchestration.defaults import CURATED_MESSAGES_ASSET, DEFAULT_ARGS
+from telegram_pipeline.orchestration.defaults import CURATED_MESSAGES_ASSET, DEFAULT_ARGS, input_errors_fail_at_once
 
 CURATED_MESSAGES = Asset(CURATED_MESSAGES_ASSET)
 REPORT_ENGINE = (os.environ.get("REPORT_ENGINE") or "duckdb").lower()
@@ -28,12 +29,24 @@ DAY = {"type": ["null", "string"], "format": "date"}
 with DAG(
     dag_id="telegram_reports",
     description="daily, 7-day and 30-day reports (Parquet + HTML) for each consolidated day",
+    doc_md=__doc__,
     schedule=[CURATED_MESSAGES],
     catchup=False,
     max_active_runs=1,
     params={
-        "from": Param(None, **DAY, description="first day to rebuild (manual runs); overrides the Asset's dates"),
-        "to": Param(None, **DAY, description="last day to rebuild (default: from)"),
+        "from": Param(
+            None,
+            **DAY,
+            title="First day",
+            description="First day to rebuild, YYYY-MM-DD (a manual run). Empty: the days of the triggering "
+            "Asset events. Given, it overrides them.",
+        ),
+        "to": Param(
+            None,
+            **DAY,
+            title="Last day",
+            description="Last day to rebuild, YYYY-MM-DD, on or after the first. Empty: the first day alone.",
+        ),
     },
     default_args=DEFAULT_ARGS,
     tags=["telegram", "reports"],
@@ -42,26 +55,33 @@ with DAG(
     @task
     def days_to_report(params=None, triggering_asset_events=None) -> list[str]:
         from telegram_pipeline.orchestration import asset_events
+        from telegram_pipeline.orchestration.task_logs import log_days
 
-        return asset_events.dates_to_report(params, triggering_asset_events)
+        with input_errors_fail_at_once():
+            return log_days(asset_events.dates_to_report(params, triggering_asset_events))
 
     # Two days at a time: each holds up to 32 days of curated data in DuckDB on the worker.
-    @task(multiple_outputs=False, max_active_tis_per_dagrun=2)
+    @task(multiple_outputs=False, max_active_tis_per_dagrun=2, map_index_template="{{ task.op_kwargs['day'] }}")
     def build_reports(day: str) -> dict:
+        from telegram_pipeline.orchestration.task_logs import log_reports
         from telegram_pipeline.reports import build
 
-        return build.build_day_windows(date.fromisoformat(day))
+        return log_reports(build.build_day_windows(date.fromisoformat(day)))
 
-    @task(multiple_outputs=False)
+    @task(multiple_outputs=False, map_index_template="{{ task.op_kwargs['queries']['day'] }}")
     def write_athena_reports(queries: dict) -> dict:
+        from telegram_pipeline.orchestration.task_logs import log_reports
         from telegram_pipeline.reports import build
 
-        return build.build_day_windows(date.fromisoformat(queries["day"]), athena_queries=queries["windows"])
+        day = date.fromisoformat(queries["day"])
+        return log_reports(build.build_day_windows(day, athena_queries=queries["windows"]))
 
     if REPORT_ENGINE == "athena":
         from telegram_pipeline.orchestration.athena_queries import AthenaReportQueries
 
-        queries = AthenaReportQueries.partial(task_id="run_athena_queries").expand(day=days_to_report())
+        queries = AthenaReportQueries.partial(task_id="run_athena_queries", map_index_template="{{ task.day }}").expand(
+            day=days_to_report()
+        )
         write_athena_reports.expand(queries=queries.output)
     else:
         build_reports.expand(day=days_to_report())

@@ -6,12 +6,10 @@ DuckDB (tests/test_report_sql_athena.py); here: what is submitted, how often, an
 
 from __future__ import annotations
 
-import asyncio
 import io
 import runpy
 from datetime import date, timedelta
 
-import boto3
 import pyarrow.parquet as pq
 import pytest
 import requests
@@ -161,26 +159,9 @@ def test_a_query_that_fails_or_outlasts_the_wait_fails_the_task(athena_lake, que
         operator.resume({}, event={"status": "error"}, submitted=submitted, deadline=deadline)
 
 
-async def _poll_with_boto3(self):
-    """AthenaTrigger.run without aiobotocore (in MWAA's image, not in the development set): the same
-    waiting, with boto3 in a thread, so dag.test() can run the trigger inline."""
-    from airflow.triggers.base import TriggerEvent
-
-    athena = boto3.client("athena", region_name=self.region_name)
-    while True:
-        execution = await asyncio.to_thread(athena.get_query_execution, **self.waiter_args)
-        state = execution["QueryExecution"]["Status"]["State"]
-        if state in ("SUCCEEDED", "FAILED", "CANCELLED"):
-            break
-    yield TriggerEvent({"status": "success" if state == "SUCCEEDED" else "error", "value": self.return_value})
-
-
 def test_the_reports_dag_on_athena_submits_waits_deferred_and_writes_what_duckdb_writes(
     athena_lake, queries_take_a_while, airflow_db, monkeypatch, moto_server
 ):
-    from airflow.providers.amazon.aws.triggers.athena import AthenaTrigger
-
-    monkeypatch.setattr(AthenaTrigger, "run", _poll_with_boto3)
     settings = config.load()
     expected = {}  # window -> report -> table, as DuckDB builds it
     results = []  # what moto answers the queries with, in the order they are submitted

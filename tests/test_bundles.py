@@ -68,6 +68,22 @@ def test_mwaa_bundle_layout(tmp_path):
     assert not any(line.startswith("apache-airflow==") for line in requirements), "MWAA brings Airflow itself"
 
 
+def test_the_bundles_cli_says_a_development_command_is_not_there(tmp_path):
+    bundle = build("mwaa", tmp_path / "mwaa")
+    zipfile.ZipFile(bundle / "plugins.zip").extractall(tmp_path / "plugins")
+    run_serve = (
+        "import sys; sys.path.insert(0, sys.argv[1]); from telegram_pipeline.cli import main; sys.exit(main(['serve']))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", run_serve, str(tmp_path / "plugins")],
+        env=isolated_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "serve is a development tool, not part of this installation" in done.stderr
+
+
 def test_zips_are_reproducible(tmp_path):
     first = build("mwaa", tmp_path / "one") / "plugins.zip"
     second = build("mwaa", tmp_path / "two") / "plugins.zip"

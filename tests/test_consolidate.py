@@ -10,8 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from telegram_pipeline import cli, config
-from telegram_pipeline.lake import consolidate, layout, parse, quality, schema, storage
-from telegram_pipeline.rules import days
+from telegram_pipeline.lake import consolidate, layout, quality, schema, storage
 
 from tests.conftest import FIXTURES
 
@@ -75,33 +74,81 @@ def test_a_day_becomes_one_sorted_parquet_file(lake):
     assert quality.check_day(DAY, result.rows)["rows"] == 30
 
 
-def test_every_fixture_round_trips_through_parquet(tmp_path, monkeypatch):
+# What each fixture should become, read straight from its JSON by DuckDB: a route to the expected rows
+# that shares nothing with the parser under test. Times stay Unix seconds.
+FIXTURE_ROWS_SQL = """
+WITH raw AS (SELECT parse_filename(filename) AS name, content::JSON AS body FROM read_text($files)),
+kinds AS (SELECT name, body, list_filter(json_keys(body), k -> k NOT IN ('update_id', 'x_source'))[1] AS kind FROM raw),
+updates AS (
+  SELECT name, body, kind, json_extract(body, '$."' || kind || '"') AS p,
+    CASE WHEN kind = 'message_reaction' THEN 'user' ELSE 'from' END AS sender
+  FROM kinds
+)
+SELECT
+  name,
+  CAST(body->>'update_id' AS BIGINT) AS update_id,
+  kind AS update_type,
+  CAST(p->'chat'->>'id' AS BIGINT) AS chat_id,
+  p->'chat'->>'type' AS chat_type,
+  p->'chat'->>'title' AS chat_title,
+  CAST(p->>'message_id' AS BIGINT) AS message_id,
+  CAST(p->>'message_thread_id' AS BIGINT) AS message_thread_id,
+  CAST(p->>'date' AS BIGINT) AS sent_at,
+  CAST(p->>'edit_date' AS BIGINT) AS edited_at,
+  CAST(json_extract_string(p, '$."' || sender || '".id') AS BIGINT) AS user_id,
+  json_extract_string(p, '$."' || sender || '".first_name') AS user_first_name,
+  json_extract_string(p, '$."' || sender || '".username') AS user_username,
+  CAST(p->'sender_chat'->>'id' AS BIGINT) AS sender_chat_id,
+  COALESCE(p->>'text', p->>'caption') AS text,
+  CAST(p->'reply_to_message'->>'message_id' AS BIGINT) AS reply_to_message_id,
+  CAST(json_extract(p, '$.new_chat_members[*].id') AS BIGINT[]) AS new_member_ids
+FROM updates
+ORDER BY name
+"""
+
+
+def test_every_fixture_round_trips_through_parquet(monkeypatch):
+    import duckdb
+
     monkeypatch.setenv("MAX_BAD_SHARE", "0.2")
-    expected = {}
-    for path in sorted((FIXTURES / "telegram").glob("*.json")):
-        data = path.read_bytes()
-        try:
-            row = parse.parse(data)
-        except parse.BadUpdate:
-            continue
-        day = datetime.fromtimestamp(days.event_time(row["update_type"], row["sent_at"], row["edited_at"]), UTC).date()
-        put(day, path.name, data)
-        expected.setdefault(day, {})[row["update_id"]] = row
+    files = sorted(str(path) for path in (FIXTURES / "telegram").glob("*.json"))
+    relation = duckdb.sql(FIXTURE_ROWS_SQL, params={"files": files})
+    fixtures = [dict(zip(relation.columns, row, strict=True)) for row in relation.fetchall()]
+    with_chat = [f for f in fixtures if f["chat_id"] is not None]
+    days_of = [_event_day(f) for f in with_chat]
+    busiest = max(set(days_of), key=days_of.count)
+    expected: dict[date, dict[int, dict]] = {}
+    placed: dict[date, int] = {}
+    for fixture in fixtures:
+        # The webhook files an update without a chat (a callback query) by its receive time: any day will do.
+        day = _event_day(fixture) if fixture["chat_id"] is not None else busiest
+        put(day, fixture["name"], (FIXTURES / "telegram" / fixture["name"]).read_bytes())
+        placed[day] = placed.get(day, 0) + 1
+        if fixture["chat_id"] is not None:
+            expected.setdefault(day, {}).setdefault(fixture["update_id"], fixture)  # the first key wins
+    without_chat = len(fixtures) - len(with_chat)
+    assert without_chat >= 1 and len(expected) >= 2
     for day, rows in expected.items():
         result = consolidate.consolidate_day(day)
-        # Two docs examples share update_id 10000 on one day: one row, one duplicate.
-        assert result.rows == len(rows) and result.rows + result.duplicates == result.objects
-        got = {r["update_id"]: r for r in read_partition(day).to_pylist()}
-        for update_id, row in rows.items():
-            for column in schema.COLUMN_NAMES:
-                value = got[update_id][column]
-                if isinstance(value, datetime):
-                    value = int(value.timestamp())
-                if column in ("message", "edited_message"):
+        assert (result.objects, result.rows) == (placed[day], len(rows))
+        assert result.quarantined == (without_chat if day == busiest else 0)
+        assert result.duplicates == placed[day] - len(rows) - result.quarantined
+        got = {row["update_id"]: row for row in read_partition(day).to_pylist()}
+        assert sorted(got) == sorted(rows)
+        for update_id, fixture in rows.items():
+            for column, value in fixture.items():
+                if column == "name":
                     continue
-                if update_id == 10000:  # the duplicate pair: the first key wins ("docs_example_edited_message")
-                    continue
-                assert value == row[column], (update_id, column)
+                stored = got[update_id][column]
+                if isinstance(stored, datetime):
+                    stored = int(stored.timestamp())
+                assert stored == value, (fixture["name"], column)
+
+
+def _event_day(fixture: dict) -> date:
+    """The day the webhook files an update under (UTC here): its edit time for edits, else its send time."""
+    moment = fixture["edited_at"] if fixture["update_type"].startswith("edited_") else fixture["sent_at"]
+    return datetime.fromtimestamp(moment, UTC).date()
 
 
 def test_rerun_gives_a_byte_identical_file_and_nothing_extra(lake):
@@ -268,6 +315,34 @@ def test_a_misfiled_object_is_quarantined_not_kept(monkeypatch):
     assert (result.rows, result.reasons) == (3, {"misfiled": 1})
     note = json.loads(storage.quarantine_store().read(f"context_date={DAY}/9.json.reason.json"))
     assert "2026-01-12" in note["reason"]
+
+
+def test_a_day_runs_from_its_midnight_to_the_next_one_excluded(monkeypatch):
+    monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
+    monkeypatch.setenv("MAX_BAD_SHARE", "0.5")
+    start, end = unix(DAY, 0, 0, "America/Sao_Paulo"), unix(date(2026, 1, 11), 0, 0, "America/Sao_Paulo")
+    put(DAY, "1.json", message(1, start))  # the day's first second
+    put(DAY, "2.json", message(2, end - 1))  # its last second
+    put(DAY, "3.json", message(3, end))  # the next day's first second: not this day's
+    put(DAY, "4.json", message(4, start - 1))  # the day before's last second
+    result = consolidate.consolidate_day(DAY)
+    assert (result.rows, result.reasons) == (2, {"misfiled": 2})
+    assert read_partition(DAY)["update_id"].to_pylist() == [1, 2]
+    assert (
+        "2026-01-11" in json.loads(storage.quarantine_store().read(f"context_date={DAY}/3.json.reason.json"))["reason"]
+    )
+    quality.check_day(DAY, 2)
+
+
+def test_bad_objects_exactly_at_max_bad_share_pass_and_one_more_fails():
+    fill_day(DAY, 19)
+    put(DAY, "junk0.json", b"junk")  # 1 of 20: exactly the default MAX_BAD_SHARE of 5%
+    assert config.load().max_bad_share == 0.05
+    result = consolidate.consolidate_day(DAY)
+    assert (result.rows, result.quarantined) == (19, 1)
+    put(DAY, "junk1.json", b"junk")  # 2 of 21: above it
+    with pytest.raises(consolidate.TooManyBadObjects, match=r"2 of 21 raw objects are bad"):
+        consolidate.consolidate_day(DAY)
 
 
 def test_quality_check_fails_with_the_numbers(monkeypatch):

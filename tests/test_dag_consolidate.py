@@ -22,6 +22,13 @@ def consolidate_dag(airflow_db, monkeypatch):
     return runpy.run_path(str(DAG_FILE))["dag"]
 
 
+def dag_in_zone(monkeypatch, zone: str):
+    """The DAG file parsed with TIMEZONE set, as the scheduler parses it with the group's zone."""
+    monkeypatch.setenv("TIMEZONE", zone)
+    monkeypatch.setenv("START_DATE", FIRST.isoformat())
+    return runpy.run_path(str(DAG_FILE))["dag"]
+
+
 def retry_at_once(dag, retries: int) -> None:
     """dag.test() waits out each retry's delay: make retries immediate (or none) for the failure tests."""
     for task in dag.tasks:
@@ -140,6 +147,21 @@ def test_a_storage_failure_on_the_first_try_then_the_retry_gives_the_clean_parti
     consolidate.consolidate_day(FIRST)
     assert storage.curated_store().read(layout.partition_key(FIRST)) == after_retry
     assert 999 in read_partition(FIRST)["update_id"].to_pylist()
+
+
+@pytest.mark.parametrize("zone", ["Asia/Tokyo", "America/Sao_Paulo"])
+def test_each_run_consolidates_its_own_day_in_the_groups_zone(zone, airflow_db, monkeypatch):
+    """East of UTC the interval [D 00:00, D+1 00:00) starts on D-1 in UTC, west of it on D: either way
+    the run consolidates D, the day of its interval's start in TIMEZONE."""
+    dag = dag_in_zone(monkeypatch, zone)
+    day = FIRST + timedelta(days=3)
+    for update_id, (hour, minute) in enumerate([(0, 5), (9, 0), (23, 55)], start=1):
+        put(day, f"{update_id}.json", message(update_id, unix(day, hour, minute, zone)))
+    run = run_day(dag, day, tz=zone)
+    assert set(task_states(run).values()) == {"success"}, task_states(run)
+    # the day, and the LATE_DAYS before it (never consolidated, so rewritten)
+    assert asset_dates(run) == [[(day - timedelta(days=n)).isoformat() for n in (2, 1, 0)]]
+    assert read_partition(day)["update_id"].to_pylist() == [1, 2, 3]
 
 
 def test_on_moto_s3_and_glue(consolidate_dag, s3_lake, monkeypatch):

@@ -13,7 +13,7 @@ from tests.conftest import REPO
 
 DAGS_FOLDER = REPO / "dags"
 DAG_FILES = sorted(p for p in DAGS_FOLDER.glob("*.py") if not p.name.startswith("_"))
-EXPECTED_DAGS = {"telegram_consolidate", "telegram_reports"}
+EXPECTED_DAGS = {"telegram_consolidate", "telegram_reports", "telegram_digest"}
 
 # Imports a DAG file under an audit hook that records any file opened (other than Python modules),
 # any network connection and any subprocess: the things a DAG file must not do when parsed. The

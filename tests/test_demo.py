@@ -64,6 +64,10 @@ def test_demo_end_to_end_twice(tmp_path):
     assert len(pages) == 2 and all(os.path.getsize(page) > 10_000 for page in pages)
     indexes = re.findall(r"HTML reports of .*: (\S+)", first)
     assert len(indexes) == 2 and all(os.path.getsize(index) > 2_000 for index in indexes)
+    assert re.search(r"group -1001234567890 \(into the group\): posted \(message 101, document 102, photo 103\)", first)
+    assert re.search(r"group -1002345678901 → chat -4098765432: posted \(message 101, document 102, photo 103\)", first)
+    assert "Grupo de Corrida SP: digest of 2–4 Nov 2026" in first and "1. Ana Souza · " in first
+    assert "Trilhas e Montanhas SP: digest of 2–4 Nov 2026" in first
     top_posters = lake / "reports" / "top_posters" / "context_date=2026-11-04" / "window=30d" / "data.parquet"
     before = pq.read_table(top_posters)
 

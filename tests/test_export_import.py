@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from telegram_pipeline import cli, config
@@ -23,9 +24,19 @@ GROUP_CHAT = {"id": GROUP_CHAT_ID, "type": "supergroup", "title": "Grupo de Corr
 
 
 def raw_updates(settings: config.Settings | None = None) -> dict[str, dict]:
-    """Every object of the raw zone, by key, decoded."""
+    """Every update of the raw zone, decoded, by where it is: its key, or ``<key>#line<n>`` for a line of
+    an imported JSON-lines object."""
     store = storage.raw_store(settings)
-    return {key: json.loads(store.read(key)) for key in store.list()}
+    found = {}
+    for key in store.list():
+        data = store.read(key)
+        if not key.endswith(".jsonl"):
+            found[key] = json.loads(data)
+            continue
+        assert data.endswith(b"\n")
+        for number, line in enumerate(data.splitlines(), start=1):
+            found[f"{key}#line{number}"] = json.loads(line)
+    return found
 
 
 def by_message_id(updates: dict[str, dict]) -> dict[int, tuple[str, dict]]:
@@ -138,8 +149,27 @@ def test_keys_and_update_ids(group_updates):
     assert all(-(2**63) <= i for i in ids)
     assert desktop_export.import_update_id(GROUP_CHAT_ID, 2) == desktop_export.import_update_id(GROUP_CHAT_ID, 2)
     assert desktop_export.import_update_id(GROUP_CHAT_ID, 2) != desktop_export.import_update_id(-1009, 2)
-    for key, update in raw_updates().items():
-        assert key.endswith(f"/{update['update_id']}.json")
+    # One object per chat and day, in a folder named after the chat and the day's first message, the
+    # file named after its content.
+    store = storage.raw_store()
+    assert sorted(store.list()) == [
+        f"context_date=2024-11-17/export-chat{GROUP_CHAT_ID}-msg1/{digest('context_date=2024-11-17')}.jsonl",
+        f"context_date=2024-11-18/export-chat{GROUP_CHAT_ID}-msg8/{digest('context_date=2024-11-18')}.jsonl",
+    ]
+    lines = [key.rsplit("#", 1) for key in raw_updates()]
+    assert [(key.split("/")[0], line) for key, line in lines] == [
+        *(("context_date=2024-11-17", f"line{n}") for n in range(1, 8)),
+        *(("context_date=2024-11-18", f"line{n}") for n in range(1, 3)),
+    ]
+
+
+def digest(folder: str) -> str:
+    """The sha256 (16 hex digits) of the one object under ``folder``, computed from what is stored."""
+    import hashlib
+
+    store = storage.raw_store()
+    (key,) = [key for key in store.list() if key.startswith(folder + "/")]
+    return hashlib.sha256(store.read(key)).hexdigest()[:16]
 
 
 @pytest.mark.parametrize(
@@ -288,6 +318,36 @@ def test_service_messages_name_members_by_id_when_the_export_shows_it(tmp_path):
     }
 
 
+def test_a_service_action_that_is_not_a_string_is_nothing_a_bot_receives(tmp_path):
+    # A damaged export: the action a list or an object. It is passed over like an action no bot receives,
+    # and the import goes on (it once stopped with "TypeError: unhashable type").
+    service = {"type": "service", "date_unixtime": "1731845101", "actor": "Ana", "actor_id": "user111111111"}
+    messages = [
+        {**service, "id": 1, "action": ["invite_members"], "members": ["Carla"]},
+        {**service, "id": 2, "action": {"name": "remove_members"}},
+        text_message(3, 1731845103),
+    ]
+    result = desktop_export.import_export(write_export(tmp_path, messages))
+    assert (result.messages, result.not_for_bots, result.skipped) == (1, 2, 0)
+    assert sorted(by_message_id(raw_updates())) == [3]
+
+
+def test_a_type_that_is_not_a_string_is_a_clear_error_not_a_crash(tmp_path):
+    # Damaged exports again: a list where the message's, a text part's or the chat's type belongs.
+    messages = [
+        {**text_message(1, 1731845101), "type": ["message"]},
+        text_message(2, 1731845102, text=[{"type": ["bold"], "text": "forte"}, " e claro"]),
+        text_message(3, 1731845103),
+    ]
+    result = desktop_export.import_export(write_export(tmp_path, messages))
+    assert (result.messages, result.skipped) == (2, 1)
+    assert "neither message nor service" in dict(result.skipped_details)["message 1"]
+    kept = by_message_id(raw_updates())[2][1]["message"]
+    assert kept["text"] == "forte e claro" and "entities" not in kept  # the text kept, the odd part's style not
+    with pytest.raises(desktop_export.ExportError, match="unknown chat type"):
+        desktop_export.import_export(write_export(tmp_path, [text_message(1, 1731845100)], type=["public_supergroup"]))
+
+
 def test_progress_bar_on_a_terminal(capsys):
     bar = desktop_export.Progress(enabled=True)
     bar.done(desktop_export.ImportResult(messages=1234, skipped=2, bytes_read=2**20, bytes_total=2**21))
@@ -317,14 +377,14 @@ def test_tiny_chunks_give_the_same_updates(monkeypatch):
     expected = {key: storage.raw_store().read(key) for key in storage.raw_store().list()}
     for key in expected:
         storage.raw_store().delete([key])
-    monkeypatch.setattr(desktop_export, "CHUNK_BYTES", 7)
+    monkeypatch.setattr(desktop_export.reader, "CHUNK_BYTES", 7)
     desktop_export.import_export(GROUP)
     assert {key: storage.raw_store().read(key) for key in storage.raw_store().list()} == expected
 
 
-@pytest.mark.parametrize("chunk_bytes", [desktop_export.CHUNK_BYTES, 7])
+@pytest.mark.parametrize("chunk_bytes", [desktop_export.reader.CHUNK_BYTES, 7])
 def test_malformed_messages_are_reported_and_skipped(tmp_path, monkeypatch, chunk_bytes):
-    monkeypatch.setattr(desktop_export, "CHUNK_BYTES", chunk_bytes)
+    monkeypatch.setattr(desktop_export.reader, "CHUNK_BYTES", chunk_bytes)
     messages = [
         text_message(1, 1731845100),
         text_message(2, 1731845101, date_unixtime="yesterday"),
@@ -408,7 +468,7 @@ def test_rerun_changes_nothing(lake, monkeypatch):
     desktop_export.import_export(GROUP)
     store = storage.raw_store()
     first = {key: store.read(key) for key in store.list()}
-    assert len(first) == 9
+    assert len(first) == 2 and sum(data.count(b"\n") for data in first.values()) == 9
     again = desktop_export.import_export(GROUP)
     assert again.messages == 9
     assert {key: store.read(key) for key in store.list()} == first
@@ -431,7 +491,7 @@ def test_cli_summary_next_commands_and_dry_run(capsys, monkeypatch):
     assert cli.main(["import-export", str(GROUP)]) == 0
     out, _ = capsys.readouterr()
     assert "imported 9 messages of 'Grupo de Corrida SP' (chat_id -1001234567890, supergroup)" in out
-    assert "days: 2, from 2024-11-17 to 2024-11-18 (America/Sao_Paulo)" in out
+    assert "days: 2, from 2024-11-17 to 2024-11-18 (America/Sao_Paulo); 2 objects written" in out
     assert "python -m telegram_pipeline consolidate --date 2024-11-17 --to 2024-11-18" in out
     assert "airflow backfill create --dag-id telegram_consolidate" in out
     assert "python -m telegram_pipeline report --from 2024-11-17 --to 2024-11-18" in out
@@ -594,3 +654,266 @@ def test_a_message_both_imported_and_received_live_counts_once(lake, monkeypatch
     keywords = {row["keyword"]: row["messages"] for row in tables["keywords"]}
     # On a tie of times the live version is the one counted: its text has the #tenis the export lacks.
     assert keywords.get("#tenis") == 1 and keywords["#corrida"] == 1
+
+
+# ----------------------------------------------------------------------------------------------
+# Older exports and damaged messages
+
+OLD_EXPORT = Path(__file__).parent / "data" / "desktop_export_2019.json"
+SAO_PAULO = ZoneInfo("America/Sao_Paulo")
+
+
+def sao_paulo(text: str) -> int:
+    return int(datetime.fromisoformat(text).replace(tzinfo=SAO_PAULO).timestamp())
+
+
+def test_an_older_export_imports_with_the_exporting_machines_time_zone(monkeypatch):
+    """Telegram Desktop before date_unixtime: bare integer from_id/actor_id, local dates (some ending in
+    Z), and "edited" set to the Unix epoch (as a local time) on messages never edited."""
+    monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
+    result = desktop_export.import_export(OLD_EXPORT, export_timezone="America/Sao_Paulo")
+    assert (result.messages, result.skipped, result.not_for_bots) == (13, 0, 0)
+    assert result.days == {"2019-03-10", "2019-03-11"} and result.objects == 2
+    found = {m: (day, update["message"]) for m, (day, update) in by_message_id(raw_updates()).items()}
+    assert found[2][1]["from"] == {"id": 111111111, "is_bot": False, "first_name": "Ana Souza"}
+    assert found[2][1]["date"] == sao_paulo("2019-03-10T08:01:00") and "edit_date" not in found[2][1]
+    assert found[2][1]["entities"] == [{"offset": 29, "length": 8, "type": "hashtag"}]
+    assert found[3][1]["edit_date"] == sao_paulo("2019-03-10T09:05:00")
+    assert found[1][1]["from"]["id"] == 111111111 and "migrate_from_chat_id" in found[1][1]  # actor_id 111111111
+    # Carla was invited before she posted: her id comes from her own later message.
+    assert found[4][1]["new_chat_members"] == [{"id": 333333333, "is_bot": False, "first_name": "Carla"}]
+    assert found[12][1]["left_chat_member"]["id"] == 333333333
+    # "…Z" is UTC whatever the exporting machine's zone: 23:30Z is 20:30 in São Paulo, 02:30Z the
+    # next day is 23:30 the same day there.
+    assert found[6] == (
+        "2019-03-10",
+        {**found[6][1], "date": int(datetime(2019, 3, 10, 23, 30, tzinfo=UTC).timestamp())},
+    )
+    assert found[7][0] == "2019-03-10" and "edit_date" not in found[7][1]
+    assert found[13][0] == "2019-03-11"
+    # A deleted account keeps its id; a message whose sender key is damaged or null has no sender.
+    assert found[8][1]["from"] == {"id": 444444444, "is_bot": False, "first_name": "Deleted Account"}
+    assert "from" not in found[9][1] and "sender_chat" not in found[9][1]
+    assert "from" not in found[10][1]
+
+
+def test_an_older_export_through_the_reports(monkeypatch):
+    from telegram_pipeline.reports import html, summary
+
+    monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
+    desktop_export.import_export(OLD_EXPORT, export_timezone="America/Sao_Paulo")
+    first, last = date(2019, 3, 10), date(2019, 3, 11)
+    consolidate_range(first - timedelta(days=1), last + timedelta(days=1))
+    tables = build_reports(first, first)
+    posters = {(p["user_id"], p["user_name"]): p["messages"] for p in tables["top_posters"]}
+    assert posters == {
+        (111111111, "Ana Souza"): 2,
+        (222222222, "João"): 2,
+        (333333333, "Carla"): 2,
+        (None, "unknown sender"): 2,
+        (444444444, "Deleted Account"): 1,
+    }
+    assert [
+        (r["messages"], r["active_users"], r["new_members"], r["left_members"]) for r in tables["daily_volume"]
+    ] == [(9, 4, 1, 1)]
+    keywords = {k["keyword"] for k in tables["keywords"]}
+    assert "#corrida" in keywords and "longão" in keywords and not keywords & {"start", "inscricao", "corrida"}
+    settings = config.load()
+    rng = definitions.ReportRange.from_settings(first, first, settings)
+    from telegram_pipeline.reports import build as reports
+
+    built = reports.build(rng, settings)
+    page = html.render(built, summary.summarize(built, rng))
+    assert "unknown sender" in page
+
+
+def test_dates_that_name_their_zone_need_no_export_time_zone(tmp_path, monkeypatch):
+    monkeypatch.setenv("TIMEZONE", "UTC")
+    messages = [
+        {"id": 1, "type": "message", "date": "2019-03-10T23:30:00Z", "from": "Ana", "from_id": 111, "text": "oi"},
+        {"id": 2, "type": "message", "date": "2019-03-10T23:30:00-03:00", "from": "Ana", "from_id": 111, "text": "x"},
+    ]
+    desktop_export.import_export(write_export(tmp_path, messages))
+    found = {m: update["message"]["date"] for m, (_, update) in by_message_id(raw_updates()).items()}
+    assert found == {1: 1552260600, 2: 1552271400}
+
+
+def test_an_older_export_without_its_time_zone_stops_before_writing_anything(capsys):
+    with pytest.raises(desktop_export.ExportError, match="message 1 has no date_unixtime.*--export-timezone"):
+        desktop_export.import_export(OLD_EXPORT)
+    assert list(storage.raw_store().list()) == []
+    assert cli.main(["import-export", str(OLD_EXPORT), "--quiet"]) == 2
+    assert "--export-timezone" in capsys.readouterr().err and list(storage.raw_store().list()) == []
+
+
+def test_an_hour_that_happens_twice_is_read_as_its_first_occurrence(tmp_path, monkeypatch):
+    # São Paulo left daylight saving time on 2019-02-17 at 00:00: 23:30 on the 16th happened twice.
+    monkeypatch.setenv("TIMEZONE", "UTC")
+    message = {"id": 1, "type": "message", "date": "2019-02-16T23:30:00", "from": "Ana", "from_id": 111, "text": "oi"}
+    desktop_export.import_export(write_export(tmp_path, [message]), export_timezone="America/Sao_Paulo")
+    ((_, update),) = by_message_id(raw_updates()).values()
+    assert update["message"]["date"] == int(datetime(2019, 2, 17, 1, 30, tzinfo=UTC).timestamp())  # UTC−2, not −3
+
+
+@pytest.mark.parametrize(
+    "from_id, expected",
+    [(111, ("user", 111)), ("111", ("user", 111)), ("user111", ("user", 111)), ("channel5", ("channel", 5))],
+)
+def test_sender_ids_old_and_new(from_id, expected):
+    assert desktop_export.convert._peer(from_id) == expected
+
+
+@pytest.mark.parametrize("from_id", [True, -5, 0, "robot9", "１２", None, 1.5])
+def test_sender_ids_that_name_nobody(from_id):
+    with pytest.raises(desktop_export.MalformedMessage, match="sender id"):
+        desktop_export.convert._peer(from_id)
+
+
+def test_an_import_that_converts_nothing_fails_and_says_why(tmp_path, capsys):
+    broken = [text_message(n, 1731845100 + n, from_id=f"robot{n}") for n in range(1, 4)]
+    path = write_export(tmp_path, broken)
+    result = desktop_export.import_export(path)
+    assert result.messages == 0 and "none of the export's 3 messages became an update" in result.why_nothing()
+    assert cli.main(["import-export", str(path), "--quiet"]) == 1
+    out, err = capsys.readouterr()
+    assert "nothing imported" in err and "3 could not be read" in err and "robot1" in err
+    calls = [{"id": 1, "type": "service", "date_unixtime": "1731845100", "actor": "Ana", "actor_id": "user1",
+              "action": "phone_call", "text": ""}]  # fmt: skip
+    assert cli.main(["import-export", str(write_export(tmp_path, calls, filename="calls.json")), "--quiet"]) == 1
+    assert "1 are things no bot receives" in capsys.readouterr().err
+    # An export with no messages at all imports nothing and that is no error.
+    assert cli.main(["import-export", str(write_export(tmp_path, [], filename="empty.json")), "--quiet"]) == 0
+
+
+# ----------------------------------------------------------------------------------------------
+# One object per chat and day
+
+
+def per_message_lake(updates: dict[str, dict], root: Path) -> storage.Store:
+    """The same updates one object each, where the webhook (or an import before this one) put them."""
+    store = storage.open_store(str(root))
+    raw = storage.raw_store()
+    for key in raw.list():
+        data = raw.read(key)
+        for line in data.splitlines():
+            update = json.loads(line)
+            day = key.split("/")[0]
+            store.write(f"{day}/{update['update_id']}.json", line)
+    return store
+
+
+def test_day_objects_give_exactly_the_rows_of_one_object_per_message(monkeypatch, tmp_path):
+    from telegram_pipeline.lake import consolidate
+
+    monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
+    desktop_export.import_export(GROUP)
+    desktop_export.import_export(OLD_EXPORT, export_timezone="America/Sao_Paulo")
+    per_message_lake(raw_updates(), tmp_path / "raw-one-per-message")
+    days = [date(2019, 3, 10), date(2019, 3, 11), date(2024, 11, 17), date(2024, 11, 18)]
+    imported = {day: consolidate.consolidate_day(day) for day in days}
+    monkeypatch.setenv("RAW_URI", str(tmp_path / "raw-one-per-message"))
+    monkeypatch.setenv("CURATED_URI", str(tmp_path / "curated-one-per-message"))
+    single = {day: consolidate.consolidate_day(day) for day in days}
+    for day in days:
+        assert imported[day].parquet_sha256 == single[day].parquet_sha256, day
+        assert (imported[day].objects, single[day].objects) == (1, imported[day].rows)
+        assert imported[day].updates == single[day].updates == imported[day].rows
+
+
+def test_a_later_export_replaces_the_day_and_the_late_data_check_sees_it(monkeypatch, tmp_path):
+    from telegram_pipeline.lake import consolidate
+
+    monkeypatch.setenv("TIMEZONE", "UTC")
+    monkeypatch.setenv("START_DATE", "2024-11-01")
+    monkeypatch.setenv("LATE_DAYS", "1")
+    day = date(2024, 11, 17)
+    early = [text_message(n, 1731845100 + n, text=f"msg {n}") for n in (1, 2)]
+    desktop_export.import_export(write_export(tmp_path, early))
+    assert consolidate.consolidate_with_late_days(day + timedelta(days=1))["dates"] == ["2024-11-17", "2024-11-18"]
+    # The same export again: the same object, nothing to redo.
+    desktop_export.import_export(write_export(tmp_path, early))
+    assert consolidate.consolidate_with_late_days(day + timedelta(days=1))["dates"] == ["2024-11-18"]
+    # A later export holds the rest of that day: its object replaces the first in the same folder, under
+    # a new name, and the next run rewrites the day.
+    later = [*early, text_message(3, 1731845103, text="msg 3")]
+    desktop_export.import_export(write_export(tmp_path, later))
+    keys = list(storage.raw_store().list("context_date=2024-11-17"))
+    assert len(keys) == 1 and keys[0].startswith(f"context_date=2024-11-17/export-chat{GROUP_CHAT_ID}-msg1/")
+    assert consolidate.consolidate_with_late_days(day + timedelta(days=1))["dates"] == ["2024-11-17", "2024-11-18"]
+    assert [r["message_id"] for r in sorted(curated_rows(day), key=lambda r: r["message_id"])] == [1, 2, 3]
+
+
+def test_days_out_of_order_and_large_days_become_more_objects_and_lose_nothing(monkeypatch, tmp_path):
+    from telegram_pipeline.lake import consolidate
+
+    monkeypatch.setenv("TIMEZONE", "UTC")
+    monkeypatch.setattr(desktop_export.days, "PART_BYTES", 1500)  # a few messages an object
+    day = 86400
+    base = 1731801600  # 2024-11-17 00:00 UTC
+    # Ten messages on the 17th, then the 18th, the 19th (which closes the 17th), then one more on the
+    # 17th (a message whose date goes back, as history imported into Telegram from other apps has).
+    dates = [base + 60 * n for n in range(10)] + [base + day, base + 2 * day, base + 600]
+    messages = [text_message(n, unix, text=f"mensagem número {n}") for n, unix in enumerate(dates, start=1)]
+    result = desktop_export.import_export(write_export(tmp_path, messages))
+    keys = sorted(storage.raw_store().list())
+    first_ids = sorted(int(key.split("-msg")[1].split("/")[0]) for key in keys if "2024-11-17" in key)
+    assert result.objects == len(keys) and len(first_ids) >= 3 and first_ids[-1] == 13
+    assert sorted(by_message_id(raw_updates())) == list(range(1, 14))
+    rows = consolidate.consolidate_day(date(2024, 11, 17)).rows
+    assert rows == 11 and sorted(r["message_id"] for r in curated_rows(date(2024, 11, 17))) == [*range(1, 11), 13]
+
+
+def test_a_bad_line_is_quarantined_alone(monkeypatch):
+    from telegram_pipeline.lake import consolidate
+
+    monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
+    monkeypatch.setenv("MAX_BAD_SHARE", "0.2")
+    desktop_export.import_export(GROUP)
+    store = storage.raw_store()
+    (key,) = [k for k in store.list() if k.startswith("context_date=2024-11-17/")]
+    lines = store.read(key).splitlines()
+    store.write(key, b"\n".join([lines[0], b'{"update_id": -1, "message": {"chat": "x"', *lines[1:]]) + b"\n")
+    result = consolidate.consolidate_day(date(2024, 11, 17))
+    assert (result.rows, result.quarantined, result.updates) == (7, 1, 8)
+    quarantine = storage.quarantine_store()
+    names = sorted(quarantine.list())
+    assert names == [
+        f"context_date=2024-11-17/{key.rsplit('/', 1)[1]}#line2",
+        f"context_date=2024-11-17/{key.rsplit('/', 1)[1]}#line2.reason.json",
+    ]
+    note = json.loads(quarantine.read(names[1]))
+    assert note["raw_key"] == f"{key}#line2" and note["reason"].startswith("cut short")
+
+
+def test_s3_gets_one_put_a_day(s3_lake, monkeypatch):
+    monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
+    store = storage.raw_store()
+    puts = []
+    original = store.write
+    monkeypatch.setattr(store, "write", lambda key, data: (puts.append(key), original(key, data))[1])
+    result = desktop_export.import_export(OLD_EXPORT, export_timezone="America/Sao_Paulo", store=store)
+    assert result.messages == 13 and len(puts) == len(result.days) == result.objects == 2
+
+
+def test_updates_are_the_bytes_json_dumps_gives(monkeypatch, tmp_path):
+    monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
+    desktop_export.import_export(GROUP)
+    desktop_export.import_export(OLD_EXPORT, export_timezone="America/Sao_Paulo")
+    huge = text_message(1, 1731845100, width=2**70, photo="(File not included.)")  # beyond msgspec's integers
+    desktop_export.import_export(write_export(tmp_path, [huge], id=99))
+    store = storage.raw_store()
+    lines = [line for key in store.list() for line in store.read(key).splitlines()]
+    assert len(lines) == 9 + 13 + 1
+    for line in lines:
+        assert json.dumps(json.loads(line), ensure_ascii=False, separators=(",", ":")).encode() == line
+
+
+@pytest.mark.parametrize(
+    "zone", ["America/Sao_Paulo", "Asia/Kathmandu", "Australia/Eucla", "Pacific/Chatham", "America/St_Johns"]
+)
+def test_the_day_remembered_per_quarter_hour_is_the_day_of_each_second(zone):
+    tz = ZoneInfo(zone)
+    converter = desktop_export.Converter(desktop_export.Chat(-1001, "supergroup", "x"), tz)
+    start = int(datetime(2024, 1, 1, tzinfo=UTC).timestamp())
+    for moment in range(start, start + 366 * 86400, 7 * 60 + 13):  # every 7 min 13 s of a year, DST days included
+        assert converter._day(moment) == datetime.fromtimestamp(moment, tz).date().isoformat(), moment

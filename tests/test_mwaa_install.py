@@ -68,7 +68,7 @@ KEEP_ENVIRONMENTS = 2
 DAY = date(2026, 3, 14)
 TIMEZONE = "America/Sao_Paulo"
 UPDATES = 40
-EXPECTED_DAGS = {"telegram_consolidate", "telegram_reports"}
+EXPECTED_DAGS = {"telegram_consolidate", "telegram_reports", "telegram_digest"}
 REPORTS = ("top_posters", "keywords", "activity_heatmap", "daily_volume")
 pytestmark = pytest.mark.timeout(600)
 

@@ -220,9 +220,30 @@ def test_bots_are_counted_when_asked(scenario_lake, monkeypatch):
 def test_daily_volume_in_the_group_time_zone(scenario_lake):
     volume = build()["daily_volume"].to_pylist()
     assert volume == [
-        {"chat_id": CHAT, "date": date(2026, 3, 9), "messages": 3, "active_users": 3, "new_members": 2},
-        {"chat_id": CHAT, "date": date(2026, 3, 10), "messages": 3, "active_users": 2, "new_members": 1},
-        {"chat_id": CHAT, "date": date(2026, 3, 11), "messages": 3, "active_users": 3, "new_members": 0},
+        {
+            "chat_id": CHAT,
+            "date": date(2026, 3, 9),
+            "messages": 3,
+            "active_users": 3,
+            "new_members": 2,
+            "left_members": 0,
+        },
+        {
+            "chat_id": CHAT,
+            "date": date(2026, 3, 10),
+            "messages": 3,
+            "active_users": 2,
+            "new_members": 1,
+            "left_members": 0,
+        },
+        {
+            "chat_id": CHAT,
+            "date": date(2026, 3, 11),
+            "messages": 3,
+            "active_users": 3,
+            "new_members": 0,
+            "left_members": 0,
+        },
     ]
 
 
@@ -436,7 +457,14 @@ def test_end_to_end_from_real_updates_through_the_consolidation(monkeypatch, tel
     }
     volume = tables["daily_volume"].to_pylist()
     assert [v for v in volume if v["chat_id"] == group] == [
-        {"chat_id": group, "date": date(2024, 11, 18), "messages": 8, "active_users": 3, "new_members": 1}
+        {
+            "chat_id": group,
+            "date": date(2024, 11, 18),
+            "messages": 8,
+            "active_users": 3,
+            "new_members": 1,
+            "left_members": 0,
+        }
     ]
     keywords = {k["keyword"]: k["messages"] for k in tables["keywords"].to_pylist() if k["chat_id"] == group}
     assert keywords["ibirapuera"] >= 1 and keywords["maratona"] == 0

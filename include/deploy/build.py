@@ -32,6 +32,7 @@ MWAA_SETTINGS = [
     "RAW_URI", "CURATED_URI", "REPORTS_URI", "QUARANTINE_URI", "TIMEZONE", "CATALOG", "GLUE_DATABASE",
     "PARTITION_PROJECTION", "REPORT_ENGINE", "ATHENA_WORKGROUP", "ATHENA_OUTPUT_URI", "START_DATE",
     "LATE_DAYS", "MAX_BAD_SHARE", "TRACKED_KEYWORDS", "INCLUDE_BOTS", "PSEUDONYMIZE_KEY",
+    "DIGEST_CHAT_IDS", "DIGEST_SCHEDULE",
 ]  # fmt: skip
 # Where a local default makes no sense on MWAA: placeholders to replace (or set them when building).
 # Two buckets, as include/iam/ has them: the webhook writes only the raw one; the DAGs read raw and

@@ -8,11 +8,14 @@ root, so the embedded default needs no AWS at all.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from telegram_pipeline.rules import settings as rules
+from telegram_pipeline.rules.updates import is_chat_id
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_LAKE = rules.DEFAULT_LAKE
@@ -21,7 +24,8 @@ DEFAULT_LAKE = rules.DEFAULT_LAKE
 SETTINGS: dict[str, tuple[str, str]] = {
     "RAW_URI": (
         str(DEFAULT_LAKE / "raw"),
-        "Raw zone: every update verbatim as JSON, `context_date=YYYY-MM-DD/{update_id}.json`.",
+        "Raw zone: every update verbatim as JSON, `context_date=YYYY-MM-DD/{update_id}.json`; imported "
+        "history as one JSON-lines object per chat and day in the same folders.",
     ),
     "CURATED_URI": (str(DEFAULT_LAKE / "curated"), "Curated zone: the date-partitioned Parquet `messages` table."),
     "REPORTS_URI": (str(DEFAULT_LAKE / "reports"), "Report tables (Parquet) and HTML pages."),
@@ -33,10 +37,23 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "",
         "Instead of WEBHOOK_SECRET: an SSM parameter name, or a Secrets Manager ARN/name prefixed `secretsmanager:`.",
     ),
-    "TELEGRAM_BOT_TOKEN": ("", "The bot's token, for `webhook set|info|delete` only."),
+    "TELEGRAM_BOT_TOKEN": (
+        "",
+        "The bot's token, for `webhook set|info|delete` and `digest`. On Airflow, unset: the connection "
+        "`telegram_default` (its password) is read instead, e.g. from Secrets Manager.",
+    ),
     "TELEGRAM_API_URL": (
         "https://api.telegram.org",
-        "Base URL of the Bot API for `webhook set|info|delete` (a local stand-in in tests).",
+        "Base URL of the Bot API for `webhook` and `digest` (a local stand-in in tests and the demo).",
+    ),
+    "DIGEST_CHAT_IDS": (
+        "",
+        "Comma-separated groups that get a digest: `group_id` (posted into the group) or "
+        "`group_id:target` (posted to another chat id or `@channel`).",
+    ),
+    "DIGEST_SCHEDULE": (
+        "0 9 * * 1",
+        "Cron (in TIMEZONE) of the `telegram_digest` DAG; each run covers the whole days since the previous one.",
     ),
     "AWS_ENDPOINT_URL": (
         "",
@@ -71,6 +88,44 @@ SETTINGS: dict[str, tuple[str, str]] = {
 }
 
 
+class DigestTarget(NamedTuple):
+    """A group whose digest is posted, and the chat it is posted to (the group itself, another chat, a @channel)."""
+
+    group_id: int
+    chat_id: int | str
+
+
+CHANNEL_USERNAME = re.compile(r"^@[A-Za-z][A-Za-z0-9_]{3,31}$")
+
+
+def digest_targets(value: str) -> tuple[DigestTarget, ...]:
+    """DIGEST_CHAT_IDS: ``group_id`` or ``group_id:target`` items, comma-separated, each group once."""
+    targets: dict[int, DigestTarget] = {}
+    for item in rules.csv(value):
+        group_text, _, target_text = (part.strip() for part in item.partition(":"))
+        group = _chat_id(group_text)
+        target = (
+            (target_text if CHANNEL_USERNAME.match(target_text) else _chat_id(target_text)) if target_text else group
+        )
+        if group is None or target is None:
+            raise ValueError(
+                f"DIGEST_CHAT_IDS: {item!r} is not group_id or group_id:target (chat ids such as -1001234567890, "
+                "or a @channel as the target)"
+            )
+        if group in targets:
+            raise ValueError(f"DIGEST_CHAT_IDS: group {group} is listed twice")
+        targets[group] = DigestTarget(group, target)
+    return tuple(targets.values())
+
+
+def _chat_id(text: str) -> int | None:
+    try:
+        value = int(text)
+    except ValueError:
+        return None
+    return value if is_chat_id(value) else None
+
+
 def _flag(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
@@ -101,6 +156,8 @@ class Settings:
     webhook_secret_param: str
     telegram_bot_token: str = field(repr=False)
     telegram_api_url: str
+    digest_chat_ids: tuple[DigestTarget, ...]
+    digest_schedule: str
     aws_endpoint_url: str | None
     aws_region: str
     catalog: str
@@ -151,6 +208,8 @@ class Settings:
             webhook_secret_param=get("WEBHOOK_SECRET_PARAM"),
             telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
             telegram_api_url=get("TELEGRAM_API_URL").rstrip("/"),
+            digest_chat_ids=digest_targets(get("DIGEST_CHAT_IDS")),
+            digest_schedule=get("DIGEST_SCHEDULE"),
             aws_endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
             aws_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or SETTINGS["AWS_REGION"][0],
             catalog=catalog,

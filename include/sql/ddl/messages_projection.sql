@@ -19,7 +19,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `telegram_analytics`.`messages` (
   `sender_chat_id`        bigint COMMENT 'chat on whose behalf the message was sent: anonymous admins, channels',
   `sender_chat_title`     string COMMENT 'title of sender_chat',
   `text`                  string COMMENT 'the text, or the caption of media',
-  `content_type`          string COMMENT 'text, photo, sticker, voice, video, video_note, document, animation, audio, poll, location, contact, reaction, member, service, other',
+  `content_type`          string COMMENT 'text, photo, sticker, voice, video, video_note, document, animation, audio, poll, location, contact, … (lake/message_fields.py); service (not counted); reaction, reaction_count (anonymous totals), member; other',
   `service_action`        string COMMENT 'for content_type = service: new_chat_members, left_chat_member, pinned_message, migrate_to_chat_id, …',
   `new_member_ids`        array<bigint> COMMENT 'users who joined (service message new_chat_members)',
   `reply_to_message_id`   bigint COMMENT 'message this one replies to',
@@ -36,6 +36,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `telegram_analytics`.`messages` (
   `reaction_count_emojis` array<string> COMMENT 'message_reaction_count: each reaction (emoji, custom:<id> or paid), with its total at the same position in reaction_count_totals',
   `reaction_count_totals` array<bigint> COMMENT 'message_reaction_count: the anonymous total of each reaction',
   `keyword_text`          string COMMENT 'the text with every span an entity marks as a url, text link, mention, e-mail, phone number, bot command or cashtag blanked out: what the keywords read',
+  `member_was_in_chat`    boolean COMMENT 'member_user_id was in the chat before the change (creator, administrator, member, or restricted and still a member); a left_chat_member message: true',
+  `member_is_in_chat`     boolean COMMENT 'member_user_id is in the chat after the change; a join is false then true, a leave true then false',
   `migrate_chat_id`       bigint COMMENT 'a migration service message\'s other chat: migrate_to_chat_id in the old group, migrate_from_chat_id in the supergroup it became'
 )
 PARTITIONED BY (`context_date` string)

@@ -1,5 +1,6 @@
--- Per group and day of the range (every day, zeros included): messages, distinct senders, and distinct
--- users who joined (service messages new_chat_members), each day in the group's time zone.
+-- Per group and day of the range (every day, zeros included): messages, distinct senders, and the
+-- distinct users who joined and who left that day (member_changes: both of Telegram's sources, each
+-- change once; bots left out unless include_bots), each day in the group's time zone.
 WITH days AS (
   SELECT
     g.chat_id,
@@ -17,27 +18,26 @@ volume AS (
   WHERE day BETWEEN CAST($from_date AS DATE) AND CAST($to_date AS DATE)
   GROUP BY chat_id, day
 ),
-joins AS (
+members AS (
   SELECT
-    m.chat_id,
-    CAST(m.sent_at AT TIME ZONE $timezone AS DATE) AS day,
-    COUNT(DISTINCT j.member_id) AS new_members
-  FROM (
-    SELECT chat_id, sent_at, new_member_ids FROM group_updates
-    WHERE context_date BETWEEN $scan_from AND $scan_to AND content_type = 'service' AND service_action = 'new_chat_members'
-  ) AS m
-  CROSS JOIN UNNEST(m.new_member_ids) AS j(member_id)
-  GROUP BY m.chat_id, CAST(m.sent_at AT TIME ZONE $timezone AS DATE)
+    chat_id,
+    day,
+    COUNT(DISTINCT CASE WHEN change = 'join' THEN member_id END) AS new_members,
+    COUNT(DISTINCT CASE WHEN change = 'leave' THEN member_id END) AS left_members
+  FROM member_changes
+  WHERE day BETWEEN CAST($from_date AS DATE) AND CAST($to_date AS DATE)
+  GROUP BY chat_id, day
 )
 SELECT
   days.chat_id,
   days.day AS date,
   CAST(COALESCE(volume.messages, 0) AS BIGINT) AS messages,
   CAST(COALESCE(volume.active_users, 0) AS BIGINT) AS active_users,
-  CAST(COALESCE(joins.new_members, 0) AS BIGINT) AS new_members
+  CAST(COALESCE(members.new_members, 0) AS BIGINT) AS new_members,
+  CAST(COALESCE(members.left_members, 0) AS BIGINT) AS left_members
 FROM days
 LEFT JOIN volume
   ON volume.chat_id = days.chat_id AND volume.day = days.day
-LEFT JOIN joins
-  ON joins.chat_id = days.chat_id AND joins.day = days.day
+LEFT JOIN members
+  ON members.chat_id = days.chat_id AND members.day = days.day
 ORDER BY chat_id, date

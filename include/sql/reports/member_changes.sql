@@ -1,6 +1,8 @@
--- Members who joined or left, per group and day (the update's own day): the new_chat_members and
--- left_chat_member service messages, and chat_member updates that move a member in (from left or
--- kicked) or out (to left or kicked). Bots joining or leaving are left out unless include_bots.
+-- Members who joined or left, per group and day (the update's own day), from both sources Telegram
+-- has, each change once: the new_chat_members and left_chat_member service messages, and chat_member
+-- updates whose member was not in the chat before and is after (a join) or the reverse (a leave);
+-- parse.in_chat says who is in the chat (a restricted user only while still a member). Bots joining or
+-- leaving are left out unless include_bots.
 WITH changes AS (
   SELECT
     u.chat_id,
@@ -20,23 +22,13 @@ WITH changes AS (
     context_date,
     sent_at,
     member_user_id AS member_id,
-    CASE
-      WHEN service_action = 'left_chat_member' OR member_new_status IN ('left', 'kicked') THEN 'leave'
-      ELSE 'join'
-    END AS change
+    CASE WHEN member_is_in_chat THEN 'join' ELSE 'leave' END AS change
   FROM group_updates
   WHERE
     context_date BETWEEN $scan_from AND $scan_to
     AND member_user_id IS NOT NULL
+    AND member_was_in_chat <> member_is_in_chat
     AND ($include_bots OR NOT COALESCE(member_is_bot, FALSE))
-    AND (
-      service_action = 'left_chat_member'
-      OR (
-        update_type = 'chat_member'
-        AND (COALESCE(member_old_status, 'left') IN ('left', 'kicked'))
-          <> (COALESCE(member_new_status, 'left') IN ('left', 'kicked'))
-      )
-    )
 )
 SELECT
   chat_id,

@@ -39,7 +39,10 @@ everyone AS (
 SELECT
   e.chat_id,
   CAST(e.user_id AS BIGINT) AS user_id,
-  COALESCE(n.name, 'user ' || CAST(e.user_id AS VARCHAR)) AS user_name,
+  CASE
+    WHEN e.user_id IS NULL THEN 'unknown sender'
+    ELSE COALESCE(n.name, 'user ' || CAST(e.user_id AS VARCHAR))
+  END AS user_name,
   CAST(e.messages AS BIGINT) AS messages,
   CAST(e.previous_messages AS BIGINT) AS previous_messages,
   h.first_sent_at AS first_message_at,

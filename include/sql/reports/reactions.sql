@@ -25,7 +25,10 @@ SELECT
   m.chat_id,
   CAST(m.message_id AS BIGINT) AS message_id,
   CAST(m.sender_id AS BIGINT) AS user_id,
-  COALESCE(n.name, 'user ' || CAST(m.sender_id AS VARCHAR)) AS user_name,
+  CASE
+    WHEN m.sender_id IS NULL THEN 'unknown sender'
+    ELSE COALESCE(n.name, 'user ' || CAST(m.sender_id AS VARCHAR))
+  END AS user_name,
   m.sent_at,
   SUBSTRING(m.text, 1, 200) AS text,
   CAST(r.reactions AS BIGINT) AS reactions,

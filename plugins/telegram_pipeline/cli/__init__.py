@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "ddl": ("lake", "ddl", "print the Athena DDL of the messages table, generated from the schema"),
     "report": ("reports", "report", "build the reports for a range of days: Parquet tables and an HTML page"),
     "import-export": ("ingest", "import_export", "import a Telegram Desktop chat export into the raw zone"),
+    "digest": ("digest", "digest", "post each group's digest of a window of days into Telegram (DIGEST_CHAT_IDS), once"),
     "webhook": ("ingest", "webhook", "register, inspect or delete the bot's webhook with Telegram"),
     "serve": ("dev", "serve", "run the webhook handler behind a local HTTP server (development)"),
     "simulate": ("dev", "simulate", "generate a reproducible living group's traffic and send it to a webhook (development)"),
@@ -31,10 +32,20 @@ def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
     for name, (module_name, function, help_text) in COMMANDS.items():
         command = sub.add_parser(name, help=help_text, description=help_text)
         if name == chosen:
-            module = importlib.import_module(f"telegram_pipeline.cli.{module_name}")
+            module = _command_module(parser, name, module_name)
             getattr(module, f"{function}_arguments")(command)
             command.set_defaults(run=getattr(module, function))
     return parser
+
+
+def _command_module(parser: argparse.ArgumentParser, command: str, module_name: str):
+    try:
+        return importlib.import_module(f"telegram_pipeline.cli.{module_name}")
+    except ModuleNotFoundError as exc:
+        if module_name == "dev" and exc.name and exc.name.startswith("telegram_pipeline."):
+            # The MWAA bundle leaves the development tools out on purpose.
+            parser.error(f"{command} is a development tool, not part of this installation: run it from a clone")
+        raise
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,7 +25,12 @@ def import_export_arguments(parser) -> None:
         metavar="IANA",
         help="time zone of the machine that made the export; needed only for old exports without date_unixtime",
     )
-    parser.add_argument("--workers", type=int, default=16, help="concurrent writes to the raw zone (default 16)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=desktop_export.PARTS_IN_FLIGHT,
+        help=f"days written to the raw zone at once (default and most {desktop_export.PARTS_IN_FLIGHT})",
+    )
     parser.add_argument("--dry-run", action="store_true", help="read and convert everything, write nothing")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -44,7 +49,8 @@ def _summary(result: desktop_export.ImportResult, settings: config.Settings, dry
     if not result.days:
         return "\n".join(lines)
     first, last = result.first_day, result.last_day
-    lines.append(f"  days: {len(result.days):,}, from {first} to {last} ({settings.timezone})")
+    written = "" if dry_run else f"; {result.objects:,} objects written (one per chat and day)"
+    lines.append(f"  days: {len(result.days):,}, from {first} to {last} ({settings.timezone}){written}")
     lines.append("next: consolidate and register those days, then build the reports:")
     lines.append(
         f"  python -m telegram_pipeline consolidate --date {first} --to {last}"
@@ -83,6 +89,9 @@ def import_export(args) -> int:
         )
         return 1
     print(_summary(result, settings, args.dry_run))
+    if (why := result.why_nothing()) is not None:
+        print(f"error: nothing imported: {why}.", file=sys.stderr)
+        return 1
     return 0
 
 

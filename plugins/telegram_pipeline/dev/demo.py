@@ -9,6 +9,9 @@
    day, then ``telegram_reports`` for the range.
 4. Prints each group's headline from the report tables the DAG wrote, checks them against what was
    sent, and where each group's HTML page is.
+5. Posts each group's digest of its last 7 days (``python -m telegram_pipeline digest``) to a stand-in
+   Bot API on 127.0.0.1 (the demo has no real bot): the runners' into their group, the hikers' to their
+   admins' chat; prints where each went and what it reads.
 
 Everything lives in its own lake (``data/demo/``, wiped at the start) and its own AIRFLOW_HOME
 (``.airflow-demo/``), so a second run rebuilds the same results. Usage:
@@ -36,6 +39,7 @@ from pathlib import Path
 
 from telegram_pipeline import config
 from telegram_pipeline.dev import simulate
+from telegram_pipeline.dev.bot_api_standin import BotApiStandIn
 from telegram_pipeline.reports import definitions
 from telegram_pipeline.reports.summary import duration, summarize
 
@@ -322,6 +326,48 @@ def range_report(env: dict[str, str], lake: Path, first: dt.date, last: dt.date)
     return out / "index.html"
 
 
+# The hikers' digest goes to their admins' chat rather than into the group: DIGEST_CHAT_IDS' group:target.
+HIKING_ADMINS = {"id": -4098765432, "title": "Admins das Trilhas", "type": "group"}
+
+
+def post_digest(env: dict[str, str], lake: Path, last: dt.date, days: int) -> None:
+    """The digest command, as the telegram_digest DAG runs it, against a stand-in for Telegram's Bot API."""
+    standin = BotApiStandIn().start()
+    runners, hikers, admins = simulate.DEFAULT_CHAT_ID, simulate.HIKING_SUPERGROUP["id"], HIKING_ADMINS["id"]
+    standin.add_chat(runners, title=simulate.GROUP_TITLE)
+    standin.add_chat(hikers, title=simulate.HIKING_SUPERGROUP["title"])
+    standin.add_chat(admins, title=HIKING_ADMINS["title"], type="group")
+    digest_env = {
+        **env,
+        "TELEGRAM_API_URL": standin.url,
+        "TELEGRAM_BOT_TOKEN": standin.token,
+        "DIGEST_CHAT_IDS": f"{runners},{hikers}:{admins}",
+    }
+    command = [sys.executable, "-m", "telegram_pipeline", "digest", "--date", last.isoformat(), "--days", str(days)]
+    started = time.monotonic()
+    try:
+        done = subprocess.run(command, env=digest_env, capture_output=True, text=True)
+    finally:
+        standin.stop()
+    elapsed = time.monotonic() - started
+    if done.returncode:
+        raise RuntimeError(f"digest failed: {done.stderr[-2000:]}")
+    folder = lake / "digest-sent"
+    folder.mkdir(exist_ok=True)
+    print(
+        f"The digests of the last {days} days, posted by `digest` to a stand-in Bot API on {standin.url} ({elapsed:.1f} s):"
+    )
+    for line in done.stdout.splitlines():
+        print(f"   {line}")
+    for chat in (runners, admins):
+        message, document, photo = standin.delivered(chat)
+        for sent in (document, photo):
+            (folder / sent.upload[0]).write_bytes(sent.upload[2])
+        print(f"   chat {chat} got the message, then {document.upload[0]} and {photo.upload[0]}; it reads:")
+        print("      " + message.text.replace("\n", "\n      "))
+    print(f"   (the pages and charts as sent: {shown(folder)}/)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m telegram_pipeline.dev.demo", description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=14)
@@ -388,6 +434,9 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"HTML reports of exactly these {args.days} days (python -m telegram_pipeline report): {range_report(env, lake, first, last)}"
     )
+    print()
+    post_digest(env, lake, last, min(7, args.days))
+    print()
     print(f"(demo took {time.monotonic() - began:.0f} s; run it again and it rebuilds the same results)")
     return 0
 

@@ -12,6 +12,10 @@ as it was. A storage error other than "not found" is never a bad object: it fail
 Airflow retries it. A raw zone that is missing or may not be listed, or a day listed empty whose
 partition has rows, fails too (``RawZoneUnusable``, ``AccessDenied``): never taken for a quiet day.
 
+Imported history (``ingest/desktop_export/``) comes as JSON-lines objects (``*.jsonl``, one update a
+line, one object per chat and day) beside the webhook's single updates; each line is read as if it
+were an object of its own (bad ones quarantined as ``<object>#line<n>``), so both give the same rows.
+
 Partition rule (the webhook's): an update belongs to the day, in TIMEZONE, of its event time: the
 `edit_date` (``edited_at``) for edited_message / edited_channel_post, the `date` (``sent_at``) for
 every other type. An object filed under a day that its event time contradicts is quarantined as
@@ -31,6 +35,7 @@ import multiprocessing
 import operator
 import os
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -42,7 +47,7 @@ from telegram_pipeline.lake import layout, parse, privacy, schema, storage
 from telegram_pipeline.rules import days
 
 # Bump when parse.py changes what a row holds: every manifest then misses and the days are rewritten.
-PARSER_VERSION = 2
+PARSER_VERSION = 4
 # A day this large is split into contiguous runs of keys, one process each: flattening is CPU-bound
 # Python, and one process gets one core. Contiguous runs keep "the first key wins" for duplicates.
 PARALLEL_MIN_OBJECTS = 20_000
@@ -62,6 +67,7 @@ class RawZoneUnusable(RuntimeError):
 class DayResult:
     day: str
     objects: int = 0  # raw objects listed under the day
+    updates: int = 0  # updates read: one per single-update object, one per line of an imported object
     rows: int = 0  # rows written = distinct good updates
     duplicates: int = 0  # good objects whose update_id another object already had
     quarantined: int = 0
@@ -148,46 +154,60 @@ def _without_cyclic_gc():
             gc.enable()
 
 
+IMPORTED_SUFFIX = ".jsonl"
+
+
+def _lines_of(key: str, data: bytes) -> Iterator[tuple[str, bytes]]:
+    """(name, bytes) of each update in an imported JSON-lines object, named ``<key>#line<n>`` for the quarantine."""
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if line.strip():
+            yield f"{key}#line{number}", line
+
+
 def read_slice(
     day: date, keys: list[str], settings: config.Settings
-) -> tuple[Any, dict[str, tuple[str, bytes | None]], int]:
+) -> tuple[Any, dict[str, tuple[str, bytes | None]], int, int]:
     """Read and flatten ``keys`` (a contiguous run of the day's keys): (Arrow table sorted by update_id,
-    bad objects {key: (reason, bytes or None)}, duplicates dropped). The first key with an update_id wins."""
+    bad updates {name: (reason, bytes or None)}, duplicates dropped, updates read). The first key with
+    an update_id wins."""
     raw = storage.raw_store(settings)
     start, end = days.day_bounds(day, settings.tz)
     seen: set[int] = set()
     rows: list[dict[str, Any]] = []
     batches = []
     bad: dict[str, tuple[str, bytes | None]] = {}
-    duplicates = 0
+    duplicates = updates = 0
     with _without_cyclic_gc():
-        for key, data in raw.read_many(keys):
-            if isinstance(data, storage.ObjectNotFound):
+        for key, stored in raw.read_many(keys):
+            if isinstance(stored, storage.ObjectNotFound):
                 bad[key] = ("missing: listed, then gone when read", None)
+                updates += 1
                 continue
-            if isinstance(data, Exception):
-                raise data
-            try:
-                row = parse.parse(data)
-            except parse.BadUpdate as exc:
-                bad[key] = (exc.reason, data)
-                continue
-            moment = days.event_time(row["update_type"], row["sent_at"], row["edited_at"])
-            if moment is not None and not start <= moment < end:
-                filed_on = days.day_of(moment, settings.tz)
-                bad[key] = (f"misfiled: its event time is on {filed_on} in {settings.timezone}, not {day}", data)
-                continue
-            if row["update_id"] in seen:
-                duplicates += 1
-                continue
-            seen.add(row["update_id"])
-            rows.append(row)
-            if len(rows) == BATCH_ROWS:  # as Arrow columns, a row takes a fraction of its size as a dict
-                batches.append(_sorted_table(rows))
-                rows = []
+            if isinstance(stored, Exception):
+                raise stored
+            for name, data in _lines_of(key, stored) if key.endswith(IMPORTED_SUFFIX) else ((key, stored),):
+                updates += 1
+                try:
+                    row = parse.parse(data)
+                except parse.BadUpdate as exc:
+                    bad[name] = (exc.reason, data)
+                    continue
+                moment = days.event_time(row["update_type"], row["sent_at"], row["edited_at"])
+                if moment is not None and not start <= moment < end:
+                    filed_on = days.day_of(moment, settings.tz)
+                    bad[name] = (f"misfiled: its event time is on {filed_on} in {settings.timezone}, not {day}", data)
+                    continue
+                if row["update_id"] in seen:
+                    duplicates += 1
+                    continue
+                seen.add(row["update_id"])
+                rows.append(row)
+                if len(rows) == BATCH_ROWS:  # as Arrow columns, a row takes a fraction of its size as a dict
+                    batches.append(_sorted_table(rows))
+                    rows = []
         batches.append(_sorted_table(rows))
     table, _ = merge_slices(batches)  # no duplicates are left to drop
-    return table, bad, duplicates
+    return table, bad, duplicates, updates
 
 
 def _sorted_table(rows: list[dict[str, Any]]):
@@ -246,14 +266,15 @@ def consolidate_day(day: date, settings: config.Settings | None = None) -> DayRe
     table, cross_duplicates = merge_slices([part[0] for part in parts])
     bad = {key: value for part in parts for key, value in part[1].items()}
     result.duplicates = sum(part[2] for part in parts) + cross_duplicates
+    result.updates = sum(part[3] for part in parts)
 
     _quarantine(settings, day, bad)
     result.quarantined = len(bad)
     for reason, _ in bad.values():
         result.reasons[_reason_kind(reason)] = result.reasons.get(_reason_kind(reason), 0) + 1
-    if keys and len(bad) / len(keys) > settings.max_bad_share:
+    if result.updates and len(bad) / result.updates > settings.max_bad_share:
         raise TooManyBadObjects(
-            f"context_date={day}: {len(bad)} of {len(keys)} raw objects are bad ({len(bad) / len(keys):.1%} > "
+            f"context_date={day}: {len(bad)} of {result.updates} raw objects are bad ({len(bad) / result.updates:.1%} > "
             f"MAX_BAD_SHARE {settings.max_bad_share:.1%}); reasons {result.reasons}; copies and reasons are in "
             f"{storage.quarantine_store(settings).url(layout.raw_prefix(day))}/. The partition was left as it was."
         )

@@ -18,67 +18,9 @@ from typing import Any
 
 import msgspec
 
+from telegram_pipeline.lake import message_fields
 from telegram_pipeline.rules.days import unix_time
 from telegram_pipeline.rules.updates import MEMBER_TYPES, MESSAGE_TYPES
-
-# Checked in this order: an animation also carries a `document`, a venue also a `location`.
-MEDIA_KEYS = (
-    "photo",
-    "sticker",
-    "voice",
-    "video_note",
-    "video",
-    "animation",
-    "audio",
-    "document",
-    "poll",
-    "venue",
-    "location",
-    "contact",
-    "dice",
-    "game",
-    "story",
-    "paid_media",
-    "giveaway",
-)
-CONTENT_TYPE_OF_MEDIA = {"venue": "location"}
-
-SERVICE_KEYS = (
-    "new_chat_members",
-    "left_chat_member",
-    "new_chat_title",
-    "new_chat_photo",
-    "delete_chat_photo",
-    "group_chat_created",
-    "supergroup_chat_created",
-    "channel_chat_created",
-    "migrate_to_chat_id",
-    "migrate_from_chat_id",
-    "pinned_message",
-    "message_auto_delete_timer_changed",
-    "forum_topic_created",
-    "forum_topic_edited",
-    "forum_topic_closed",
-    "forum_topic_reopened",
-    "general_forum_topic_hidden",
-    "general_forum_topic_unhidden",
-    "video_chat_scheduled",
-    "video_chat_started",
-    "video_chat_ended",
-    "video_chat_participants_invited",
-    "users_shared",
-    "chat_shared",
-    "write_access_allowed",
-    "proximity_alert_triggered",
-    "boost_added",
-    "chat_background_set",
-    "giveaway_created",
-    "giveaway_completed",
-    "successful_payment",
-    "refunded_payment",
-    "web_app_data",
-    "connected_website",
-)
 
 
 class BadUpdate(ValueError):
@@ -196,22 +138,18 @@ def entities(text: str | None, entity_list: list) -> tuple[list[str], list[str],
 
 
 def content_type(kind: str, payload: dict) -> tuple[str, str | None]:
-    """(content_type, service_action) of the update."""
+    """(content_type, service_action) of the update. A message's comes from its fields
+    (``message_fields``); a message_reaction_count update is ``reaction_count``: anonymous totals of a
+    message's reactions at that moment, not one person's reaction as ``reaction`` is."""
     if kind == "message_reaction":
         return "reaction", None
+    if kind == "message_reaction_count":
+        return "reaction_count", None
     if kind in MEMBER_TYPES:
         return "member", None
     if kind not in MESSAGE_TYPES:
         return "other", None
-    if "text" in payload:
-        return "text", None
-    for key in MEDIA_KEYS:
-        if key in payload:
-            return CONTENT_TYPE_OF_MEDIA.get(key, key), None
-    for key in SERVICE_KEYS:
-        if key in payload:
-            return "service", key
-    return "other", None
+    return message_fields.classify(payload)
 
 
 def forward_origin_type(payload: dict) -> str | None:
@@ -282,19 +220,38 @@ def keyword_text(text: str | None, entity_list: list) -> str | None:
     return encoded.decode("utf-16-le", errors="surrogatepass") if blanked else text
 
 
+IN_CHAT_STATUSES = {"creator": True, "administrator": True, "member": True, "left": False, "kicked": False}
+
+
+def in_chat(chat_member: dict) -> bool | None:
+    """Whether a ChatMember is in the chat: its status says so, but for ``restricted``, which is
+    whether the restricted user is still a member (``is_member``)."""
+    status = chat_member.get("status")
+    if status == "restricted":
+        return _bool(chat_member.get("is_member"))
+    return IN_CHAT_STATUSES.get(status) if type(status) is str else None
+
+
 def membership(kind: str, payload: dict) -> dict[str, Any]:
-    """Who a membership change is about, and the status it moved from and to."""
+    """Who a membership change is about, the status it moved from and to, and whether the member was
+    in the chat before and is after it (a join: not before, then yes; a leave: the reverse)."""
     if kind in MEMBER_TYPES:
         old, new = _dict(payload.get("old_chat_member")), _dict(payload.get("new_chat_member"))
         member = _dict(new.get("user"))
         old_status, new_status = _str(old.get("status")), _str(new.get("status"))
+        was_in, is_in = in_chat(old), in_chat(new)
+    elif (member := _dict(payload.get("left_chat_member"))) and kind in MESSAGE_TYPES:
+        old_status = new_status = None
+        was_in, is_in = True, False
     else:
-        member, old_status, new_status = _dict(payload.get("left_chat_member")), None, None
+        member, old_status, new_status, was_in, is_in = {}, None, None, None, None
     return {
         "member_user_id": _int(member.get("id")),
         "member_is_bot": _bool(member.get("is_bot")),
         "member_old_status": old_status,
         "member_new_status": new_status,
+        "member_was_in_chat": was_in,
+        "member_is_in_chat": is_in,
     }
 
 
@@ -316,6 +273,7 @@ def flatten(update: dict) -> dict[str, Any]:
     hashtags, mentions, urls = entities(text, entity_list)
     content, service_action = content_type(kind, payload)
     counted_names, counted_totals = reaction_counts(payload) if kind == "message_reaction_count" else ([], [])
+    member = membership(kind, payload)
     message_id = _int(payload.get("message_id"))
     if message_id is None and kind == "callback_query":
         message_id = _int(_dict(payload.get("message")).get("message_id"))
@@ -356,10 +314,15 @@ def flatten(update: dict) -> dict[str, Any]:
             for member in _list(payload.get("new_chat_members"))
             if (member_id := _int(_dict(member).get("id"))) is not None and _dict(member).get("is_bot") is True
         ],
-        **membership(kind, payload),
+        "member_user_id": member["member_user_id"],
+        "member_is_bot": member["member_is_bot"],
+        "member_old_status": member["member_old_status"],
+        "member_new_status": member["member_new_status"],
         "reaction_count_emojis": counted_names,
         "reaction_count_totals": counted_totals,
         "keyword_text": keyword_text(text, entity_list),
+        "member_was_in_chat": member["member_was_in_chat"],
+        "member_is_in_chat": member["member_is_in_chat"],
         "migrate_chat_id": _int(payload.get("migrate_to_chat_id", payload.get("migrate_from_chat_id"))),
     }
 

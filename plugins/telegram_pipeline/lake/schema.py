@@ -52,7 +52,8 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "content_type",
         "string",
-        "text, photo, sticker, voice, video, video_note, document, animation, audio, poll, location, contact, reaction, member, service, other",
+        "text, photo, sticker, voice, video, video_note, document, animation, audio, poll, location, contact, … "
+        "(lake/message_fields.py); service (not counted); reaction, reaction_count (anonymous totals), member; other",
     ),
     Column(
         "service_action",
@@ -89,6 +90,17 @@ COLUMNS: tuple[Column, ...] = (
         "string",
         "the text with every span an entity marks as a url, text link, mention, e-mail, phone number, bot "
         "command or cashtag blanked out: what the keywords read",
+    ),
+    Column(
+        "member_was_in_chat",
+        "boolean",
+        "member_user_id was in the chat before the change (creator, administrator, member, or restricted and "
+        "still a member); a left_chat_member message: true",
+    ),
+    Column(
+        "member_is_in_chat",
+        "boolean",
+        "member_user_id is in the chat after the change; a join is false then true, a leave true then false",
     ),
     Column(
         "migrate_chat_id",

@@ -33,6 +33,16 @@ def _reported(day: date, reports: storage.Store) -> bool:
     return reports.exists(f"daily_volume/context_date={day.isoformat()}/window=1d/{layout.DATA_FILE}")
 
 
+def _param_day(params: Mapping[str, Any], name: str) -> date | None:
+    value = params.get(name)
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ValueError(f"param {name!r} is {value!r}, not a day YYYY-MM-DD ({exc})") from None
+
+
 def days_containing(rewritten: Iterable[date], settings: config.Settings | None = None) -> list[date]:
     """The days whose windows contain a rewritten day D: D itself, and every day after it within the
     longest window (D+1 .. D+29) whose reports already exist and whose partition is consolidated. A late
@@ -51,12 +61,9 @@ def dates_to_report(
     """The days a reports DAG run builds: the params' from..to range when given (a manual run), else
     every day whose windows contain a date named by the curated Asset's triggering events."""
     params = params or {}
-    first, last = params.get("from"), params.get("to")
+    first, last = (_param_day(params, name) for name in ("from", "to"))
     if first or last:
-        first, last = first or last, last or first
-        return [
-            d.isoformat() for d in layout.days_between(date.fromisoformat(str(first)), date.fromisoformat(str(last)))
-        ]
+        return [d.isoformat() for d in layout.days_between(first or last, last or first)]
     rewritten = rewritten_dates(triggering_asset_events)
     if not rewritten:
         log.warning(

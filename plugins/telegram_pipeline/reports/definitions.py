@@ -107,6 +107,7 @@ def output_schemas():
             ("messages", pa.int64()),
             ("active_users", pa.int64()),
             ("new_members", pa.int64()),
+            ("left_members", pa.int64()),
         ),
         "reactions": table(
             ("message_id", pa.int64()),

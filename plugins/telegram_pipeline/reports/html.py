@@ -260,7 +260,7 @@ def _sentences(summary: Any) -> str:
 
 def _posters_card(posters: list[dict[str, Any]]) -> str:
     rows = [
-        (p["user_name"], p["messages"], f"{_fmt(p['messages'])} · {p['share']:.0%}")
+        (p["user_name"] or "unknown sender", p["messages"], f"{_fmt(p['messages'])} · {p['share']:.0%}")
         for p in posters[:TOP_POSTERS_SHOWN]
     ]
     return _card(
@@ -302,7 +302,7 @@ ENGAGEMENT_SHOWN = 10
 def _reactions_card(reacted: Any) -> str:
     rows = [
         (
-            f"{r['user_name']}: {r['text'] or '(no text)'}",
+            f"{r['user_name'] or 'unknown sender'}: {r['text'] or '(no text)'}",
             r["reactions"],
             f"{_fmt(r['reactions'])} {r['top_emoji'] or ''}".strip(),
         )
@@ -355,7 +355,7 @@ def _members_card(members: list[dict[str, Any]], summary: Any) -> str:
     def chips(status: str, key: str) -> str:
         chosen = sorted((m for m in members if m["status"] == status), key=lambda m: (-m[key], m["user_id"]))
         return "".join(
-            f'<span class="chip" data-member="{status}">{escape(m["user_name"])} <b>{_fmt(m[key])}</b></span>'
+            f'<span class="chip" data-member="{status}">{escape(m["user_name"] or "unknown sender")} <b>{_fmt(m[key])}</b></span>'
             for m in chosen[:ENGAGEMENT_SHOWN]
         )
 

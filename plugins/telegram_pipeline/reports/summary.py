@@ -256,7 +256,7 @@ def summarize(tables: Mapping[str, Any], rng: ReportRange, chat_id: int) -> Summ
         last=rng.last,
         timezone=rng.timezone,
         messages=sum(row["messages"] for row in volume),
-        active_users=len(posters),
+        active_users=sum(p["user_id"] is not None for p in posters),  # "unknown sender" is nobody in particular
         new_members=sum(row["new_members"] for row in volume),
         busiest_weekday=WEEKDAYS[max(by_weekday, key=by_weekday.get) - 1] if any_messages else None,
         busiest_hour=max(by_hour, key=by_hour.get) if any_messages else None,

@@ -69,6 +69,8 @@ WITH chat_migrations AS (
     m.member_is_bot,
     m.member_old_status,
     m.member_new_status,
+    m.member_was_in_chat,
+    m.member_is_in_chat,
     m.reply_to_message_id,
     m.mentions,
     m.reaction_emojis,

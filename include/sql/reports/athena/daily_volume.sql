@@ -1,8 +1,9 @@
--- Generated from include/sql/reports/daily_volume.sql and the stages it reads (chat_migrations, group_updates, message_versions, counted_messages, replies, first_replies, group_days, chats) by sqlglot
+-- Generated from include/sql/reports/daily_volume.sql and the stages it reads (chat_migrations, group_updates, message_versions, counted_messages, replies, first_replies, member_changes, group_days, chats) by sqlglot
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
 -- changing the DuckDB SQL. Parameters (:name) and the tables stopwords(word) / tracked_keywords(keyword) / migration_markers(old_chat_id, new_chat_id) are bound at run time.
-/* Per group and day of the range (every day, zeros included): messages, distinct senders, and distinct */
-/* users who joined (service messages new_chat_members), each day in the group's time zone. */
+/* Per group and day of the range (every day, zeros included): messages, distinct senders, and the */
+/* distinct users who joined and who left that day (member_changes: both of Telegram's sources, each */
+/* change once; bots left out unless include_bots), each day in the group's time zone. */
 WITH chat_migrations AS (
   /* Groups that became supergroups: each old chat id with the id it moved to, so that a group is one */
   /* group across the move. Found in every partition (a migration counts for all time): the old group's */
@@ -67,6 +68,8 @@ WITH chat_migrations AS (
     m.member_is_bot,
     m.member_old_status,
     m.member_new_status,
+    m.member_was_in_chat,
+    m.member_is_in_chat,
     m.reply_to_message_id,
     m.mentions,
     m.reaction_emojis,
@@ -203,6 +206,58 @@ WITH chat_migrations AS (
     message_day,
     message_sent_at,
     message_local_sent_at
+), member_changes AS (
+  /* Members who joined or left, per group and day (the update's own day), from both sources Telegram */
+  /* has, each change once: the new_chat_members and left_chat_member service messages, and chat_member */
+  /* updates whose member was not in the chat before and is after (a join) or the reverse (a leave); */
+  /* parse.in_chat says who is in the chat (a restricted user only while still a member). Bots joining or */
+  /* leaving are left out unless include_bots. */
+  WITH changes AS (
+    SELECT
+      u.chat_id,
+      u.context_date,
+      u.sent_at,
+      j.member_id,
+      'join' AS change
+    FROM (
+      SELECT
+        chat_id,
+        context_date,
+        sent_at,
+        new_member_ids,
+        new_member_bot_ids
+      FROM group_updates
+      WHERE
+        service_action = 'new_chat_members'
+        AND context_date BETWEEN :scan_from AND :scan_to
+    ) AS u
+    CROSS JOIN UNNEST(u.new_member_ids) AS j(member_id)
+    WHERE
+      :include_bots
+      OR NOT CONTAINS(COALESCE(u.new_member_bot_ids, ARRAY[]), j.member_id)
+    UNION ALL
+    SELECT
+      chat_id,
+      context_date,
+      sent_at,
+      member_user_id AS member_id,
+      CASE WHEN member_is_in_chat THEN 'join' ELSE 'leave' END AS change
+    FROM group_updates
+    WHERE
+      context_date BETWEEN :scan_from AND :scan_to
+      AND NOT member_user_id IS NULL
+      AND member_was_in_chat <> member_is_in_chat
+      AND (
+        :include_bots OR NOT COALESCE(member_is_bot, FALSE)
+      )
+  )
+  SELECT
+    chat_id,
+    CAST(context_date AS DATE) AS day,
+    member_id,
+    change,
+    sent_at AS changed_at
+  FROM changes
 ), group_days AS (
   /* Which groups had updates on which day (the update's own day), and the title each group went by. */
   SELECT
@@ -305,38 +360,31 @@ WITH chat_migrations AS (
   GROUP BY
     chat_id,
     day
-), joins AS (
+), members AS (
   SELECT
-    m.chat_id,
-    CAST(m.sent_at AT TIME ZONE :timezone AS DATE) AS day,
-    COUNT(DISTINCT j.member_id) AS new_members
-  FROM (
-    SELECT
-      chat_id,
-      sent_at,
-      new_member_ids
-    FROM group_updates
-    WHERE
-      context_date BETWEEN :scan_from AND :scan_to
-      AND content_type = 'service'
-      AND service_action = 'new_chat_members'
-  ) AS m
-  CROSS JOIN UNNEST(m.new_member_ids) AS j(member_id)
+    chat_id,
+    day,
+    COUNT(DISTINCT CASE WHEN change = 'join' THEN member_id END) AS new_members,
+    COUNT(DISTINCT CASE WHEN change = 'leave' THEN member_id END) AS left_members
+  FROM member_changes
+  WHERE
+    day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
   GROUP BY
-    m.chat_id,
-    CAST(m.sent_at AT TIME ZONE :timezone AS DATE)
+    chat_id,
+    day
 )
 SELECT
   days.chat_id,
   days.day AS date,
   CAST(COALESCE(volume.messages, 0) AS BIGINT) AS messages,
   CAST(COALESCE(volume.active_users, 0) AS BIGINT) AS active_users,
-  CAST(COALESCE(joins.new_members, 0) AS BIGINT) AS new_members
+  CAST(COALESCE(members.new_members, 0) AS BIGINT) AS new_members,
+  CAST(COALESCE(members.left_members, 0) AS BIGINT) AS left_members
 FROM days
 LEFT JOIN volume
   ON volume.chat_id = days.chat_id AND volume.day = days.day
-LEFT JOIN joins
-  ON joins.chat_id = days.chat_id AND joins.day = days.day
+LEFT JOIN members
+  ON members.chat_id = days.chat_id AND members.day = days.day
 ORDER BY
   chat_id,
   date

@@ -69,6 +69,8 @@ WITH chat_migrations AS (
     m.member_is_bot,
     m.member_old_status,
     m.member_new_status,
+    m.member_was_in_chat,
+    m.member_is_in_chat,
     m.reply_to_message_id,
     m.mentions,
     m.reaction_emojis,
@@ -307,7 +309,11 @@ SELECT
   m.chat_id,
   CAST(m.message_id AS BIGINT) AS message_id,
   CAST(m.sender_id AS BIGINT) AS user_id,
-  COALESCE(n.name, CONCAT(CAST('user ' AS VARCHAR), CAST(m.sender_id AS VARCHAR))) AS user_name,
+  CASE
+    WHEN m.sender_id IS NULL
+    THEN 'unknown sender'
+    ELSE COALESCE(n.name, CONCAT(CAST('user ' AS VARCHAR), CAST(m.sender_id AS VARCHAR)))
+  END AS user_name,
   m.sent_at,
   SUBSTR(m.text, 1, 200) AS text,
   CAST(r.reactions AS BIGINT) AS reactions,

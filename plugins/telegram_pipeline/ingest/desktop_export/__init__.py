@@ -1,0 +1,60 @@
+"""Import a Telegram Desktop chat export ("Export chat history", JSON) into the raw zone.
+
+Each exported message becomes one Bot API-shaped update, as the webhook would have stored it, and the
+updates of one chat and day go into one JSON-lines object (one update a line) in that day's folder:
+``{RAW_URI}/context_date=YYYY-MM-DD/export-chat{chat_id}-msg{first message id}/{content hash}.jsonl``,
+the day being the message's ``date`` in TIMEZONE. The consolidation reads these objects beside the
+webhook's single updates, so history and live data are counted alike. One object a day is one PUT a
+day on S3, where one object a message was one PUT a message.
+
+- ``update_id`` is negative and derived from (chat_id, message_id): it never collides with
+  Telegram's (positive) ids, and a rerun gives the same updates, the same objects, the same names.
+- An object's folder is named after its chat and first message, its file after its content: a rerun
+  rewrites the same key with the same bytes; an export that says more about a day (a later export of
+  the same chat) replaces that folder's object, and the new name tells the consolidation's late-data
+  check that the day changed.
+- The update carries ``"x_source": "export"``, so the curated column ``source`` is ``export``.
+- The chat id is the Bot API's (``-100…`` for supergroups and channels), so a message both imported
+  and received live has the same (chat_id, message_id) and is counted once.
+- An edited message is imported as ``message`` with ``edit_date``: it counts once, with the text the
+  export holds (its latest).
+
+The export is one JSON object whose ``messages`` array may hold millions of messages, so it is read
+in chunks and decoded one message at a time, twice: first for the senders' names (service messages
+name the members they add or remove by display name only), then to convert and write. Memory holds
+the names and the days being filled, whatever the file's size.
+
+The parts, each used only by those after it: ``errors.py``; ``reader.py`` (the file as a stream of
+messages; ``CHUNK_BYTES``); ``media.py`` and ``convert.py`` (a message -> an update: ids, times, text,
+senders, media, service actions); ``days.py`` (updates -> day objects in the raw zone; ``PART_BYTES``);
+``run.py`` (the two passes, the result, the progress bar).
+"""
+
+from telegram_pipeline.ingest.desktop_export.convert import (
+    Chat,
+    Converter,
+    bot_api_chat_id,
+    convert_text,
+    import_update_id,
+    needs_export_timezone,
+)
+from telegram_pipeline.ingest.desktop_export.days import PARTS_IN_FLIGHT, part_folder
+from telegram_pipeline.ingest.desktop_export.errors import ExportError, MalformedMessage
+from telegram_pipeline.ingest.desktop_export.run import CutShortError, ImportResult, Progress, import_export
+
+__all__ = [
+    "PARTS_IN_FLIGHT",
+    "Chat",
+    "Converter",
+    "CutShortError",
+    "ExportError",
+    "ImportResult",
+    "MalformedMessage",
+    "Progress",
+    "bot_api_chat_id",
+    "convert_text",
+    "import_export",
+    "import_update_id",
+    "needs_export_timezone",
+    "part_folder",
+]

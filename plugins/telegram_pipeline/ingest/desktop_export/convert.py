@@ -1,0 +1,494 @@
+"""One exported message -> one Bot API update, as the webhook would have stored it: the chat and its
+ids, the times, the text and its entities, the sender, the service actions (media: ``media.py``)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from telegram_pipeline.ingest.desktop_export.errors import ExportError, MalformedMessage
+from telegram_pipeline.ingest.desktop_export.media import dimensions, media_fields
+from telegram_pipeline.lake.parse import utf16_len
+
+# Export chat types -> Bot API chat types.
+CHAT_TYPES = {
+    "personal_chat": "private",
+    "bot_chat": "private",
+    "saved_messages": "private",
+    "private_group": "group",
+    "private_supergroup": "supergroup",
+    "public_supergroup": "supergroup",
+    "private_channel": "channel",
+    "public_channel": "channel",
+}
+
+# Export text part types -> Bot API MessageEntity types. "plain" is no entity; bank_card and
+# unknown have no Bot API counterpart and are dropped.
+ENTITY_TYPES = {
+    "mention": "mention",
+    "hashtag": "hashtag",
+    "cashtag": "cashtag",
+    "bot_command": "bot_command",
+    "link": "url",
+    "email": "email",
+    "phone": "phone_number",
+    "bold": "bold",
+    "italic": "italic",
+    "underline": "underline",
+    "strikethrough": "strikethrough",
+    "spoiler": "spoiler",
+    "code": "code",
+    "pre": "pre",
+    "text_link": "text_link",
+    "mention_name": "text_mention",
+    "blockquote": "blockquote",
+    "custom_emoji": "custom_emoji",
+}
+
+# Who Telegram names as `from` when a message is sent on behalf of a chat.
+GROUP_ANONYMOUS_BOT = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
+CHANNEL_BOT = {"id": 136817688, "is_bot": True, "first_name": "Channel", "username": "Channel_Bot"}
+
+# Telegram's first day (14 August 2013): an earlier time in an export is no time at all. Older
+# Telegram Desktop versions wrote "edited": <the Unix epoch as a local time> for unedited messages.
+TELEGRAM_LAUNCH = 1_376_438_400
+
+
+@dataclass(frozen=True)
+class Chat:
+    id: int
+    type: str
+    title: str
+
+    def as_bot_api(self) -> dict[str, Any]:
+        if self.type == "private":
+            return {"id": self.id, "type": "private", "first_name": self.title}
+        return {"id": self.id, "type": self.type, "title": self.title}
+
+
+def chat_from_header(header: dict[str, Any], chat_id: int | None) -> Chat:
+    """The chat an export holds, from the members before its messages; ``chat_id`` overrides its id."""
+    export_type = header.get("type")
+    chat_type = CHAT_TYPES.get(export_type) if isinstance(export_type, str) else None
+    if chat_type is None:
+        raise ExportError(f"unknown chat type {export_type!r} in the export (known: {', '.join(CHAT_TYPES)})")
+    title = header.get("name") if isinstance(header.get("name"), str) else ""
+    if chat_id is None:
+        if isinstance(header.get("id"), bool) or not isinstance(header.get("id"), int):
+            raise ExportError("the export names no chat id before its messages; give the Bot API one with --chat-id")
+        chat_id = bot_api_chat_id(header["id"], chat_type)
+    return Chat(chat_id, chat_type, title)
+
+
+# ---------------------------------------------------------------------------------------------
+# Ids, dates and text
+
+
+def bot_api_chat_id(export_id: int, chat_type: str) -> int:
+    """The Bot API id of an exported chat: -100… (supergroups, channels), -id (basic groups), id (users)."""
+    if chat_type in {"supergroup", "channel"}:
+        return -(10**12 + export_id)
+    if chat_type == "group":
+        return -export_id
+    return export_id
+
+
+def import_update_id(chat_id: int, message_id: int) -> int:
+    """A negative update id, fixed by (chat_id, message_id): never one of Telegram's (positive) ids."""
+    digest = hashlib.blake2b(f"{chat_id}:{message_id}".encode("ascii"), digest_size=8).digest()
+    return -(1 + (int.from_bytes(digest, "big") >> 1))
+
+
+def _int(value: Any, what: str) -> int:
+    if isinstance(value, bool):
+        raise MalformedMessage(f"{what} is {value!r}, not an integer")
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise MalformedMessage(f"{what} is {value!r}, not an integer") from None
+
+
+def _timestamp(message: dict[str, Any], prefix: str, export_tz: ZoneInfo | None) -> int | None:
+    """Unix time of ``date``/``edited``: the ``*_unixtime`` member when the export has it; else the
+    ISO date-time, which says its zone when it ends in ``Z`` or an offset, and is otherwise the local
+    time of the exporting machine, read in ``export_tz``. A time before Telegram existed is no time."""
+    unix_key, local_key = f"{prefix}_unixtime", prefix
+    if message.get(unix_key) is not None:
+        moment = _int(message[unix_key], unix_key)
+    elif message.get(local_key) is None:
+        return None
+    else:
+        moment = _local_timestamp(message, local_key, export_tz)
+    return moment if moment >= TELEGRAM_LAUNCH else None
+
+
+def _local_timestamp(message: dict[str, Any], key: str, export_tz: ZoneInfo | None) -> int:
+    text = message[key]
+    try:
+        moment = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise MalformedMessage(f"{key} {text!r} is not an ISO date-time") from None
+    if moment.tzinfo is None:
+        if export_tz is None:
+            raise export_timezone_missing(message, key)
+        # An hour that happens twice when clocks go back is read as its first occurrence (fold=0).
+        moment = moment.replace(tzinfo=export_tz)
+    return int(moment.timestamp())
+
+
+def export_timezone_missing(message: dict[str, Any], key: str) -> ExportError:
+    """The error for a message whose ``key`` time can only be read with the exporting machine's time zone."""
+    return ExportError(
+        f"message {message.get('id')} has no {key}_unixtime (an export made by an older Telegram Desktop): its "
+        f"{key} {message.get(key)!r} is the local time of the machine that exported it, in a zone the file does "
+        "not name. Rerun with --export-timezone Area/City (that machine's IANA time zone, e.g. America/Sao_Paulo)."
+    )
+
+
+def needs_export_timezone(message: Any) -> bool:
+    """Whether this message's time can only be read with the exporting machine's time zone."""
+    if not isinstance(message, dict) or message.get("date_unixtime") is not None:
+        return False
+    text = message.get("date")
+    if not isinstance(text, str):
+        return False
+    try:
+        return datetime.fromisoformat(text).tzinfo is None
+    except ValueError:
+        return False
+
+
+def convert_text(parts: Any) -> tuple[str, list[dict[str, Any]]]:
+    """The plain text and Bot API entities (offsets and lengths in UTF-16 code units) of an export's
+    ``text_entities`` list or ``text`` value (a string, or a list of strings and {type, text} parts)."""
+    if isinstance(parts, str):
+        return parts, []
+    if not isinstance(parts, list):
+        raise MalformedMessage(f"text is a {type(parts).__name__}, not a string or a list")
+    pieces: list[str] = []
+    entities: list[dict[str, Any]] = []
+    offset = 0
+    for part in parts:
+        if isinstance(part, str):
+            part = {"type": "plain", "text": part}
+        if not isinstance(part, dict) or not isinstance(part.get("text"), str):
+            raise MalformedMessage(f"text part {part!r} is not a string or a {{type, text}} object")
+        text = part["text"]
+        length = utf16_len(text)
+        part_type = part.get("type", "plain")
+        kind = ENTITY_TYPES.get(part_type) if isinstance(part_type, str) else None
+        if kind and length:
+            entities.append(_entity(part, kind, offset, length))
+        pieces.append(text)
+        offset += length
+    return "".join(pieces), entities
+
+
+def _entity(part: dict[str, Any], kind: str, offset: int, length: int) -> dict[str, Any]:
+    """The Bot API MessageEntity of one text part, with the members its type has."""
+    entity: dict[str, Any] = {"offset": offset, "length": length, "type": kind}
+    if kind == "text_link":
+        entity["url"] = part.get("href", "")
+    elif kind == "text_mention":
+        entity["user"] = {
+            "id": _int(part.get("user_id"), "mention_name user_id"),
+            "is_bot": False,
+            "first_name": part["text"],
+        }
+    elif kind == "pre" and part.get("language"):
+        entity["language"] = part["language"]
+    elif kind == "custom_emoji":
+        entity["custom_emoji_id"] = str(part.get("document_id", ""))
+    elif kind == "blockquote" and part.get("collapsed"):
+        entity["type"] = "expandable_blockquote"
+    return entity
+
+
+# ---------------------------------------------------------------------------------------------
+# Senders
+
+
+def _peer(from_id: Any) -> tuple[str, int]:
+    """('user'|'channel'|'chat', bare id) of an export's ``from_id``/``actor_id``: "user123", "channel123",
+    "chat123", or, in exports of older Telegram Desktop versions (which named only users), 123."""
+    if type(from_id) is int and from_id > 0:
+        return "user", from_id
+    if isinstance(from_id, str):
+        for kind in ("", "user", "channel", "chat"):
+            digits = from_id[len(kind) :]
+            if from_id.startswith(kind) and digits.isascii() and digits.isdigit():
+                return kind or "user", int(digits)
+    raise MalformedMessage(f"sender id {from_id!r} is not user<id>, channel<id>, chat<id> or a user's number")
+
+
+def _user(user_id: int | None, name: Any) -> dict[str, Any]:
+    # The export has one display name; it goes whole into first_name. Whether a sender is a bot is not
+    # exported either. A member named only in a service message may have no known id.
+    user = {"id": user_id} if user_id is not None else {}
+    return {**user, "is_bot": False, "first_name": name if isinstance(name, str) and name else "Deleted Account"}
+
+
+def _peer_chat(kind: str, bare: int, title: str) -> dict[str, Any]:
+    """The Bot API chat of a ``channel<id>``/``chat<id>`` peer."""
+    chat_type = "channel" if kind == "channel" else "group"
+    return {"id": bot_api_chat_id(bare, chat_type), "type": chat_type, "title": title}
+
+
+def _sender(chat: Chat, message: dict[str, Any]) -> dict[str, Any]:
+    if "from_id" not in message or message["from_id"] is None:
+        # Channel posts of older exports name no sender: the channel itself posted. Elsewhere a
+        # message without a sender id (a damaged export: the key renamed, "ERROR:from_id") gets no
+        # `from`, and the reports count it under "unknown sender".
+        return {"sender_chat": chat.as_bot_api()} if chat.type == "channel" else {}
+    kind, bare = _peer(message["from_id"])
+    if kind == "user":
+        return {"from": _user(bare, message.get("from"))}
+    if chat.type == "channel":
+        return {"sender_chat": chat.as_bot_api()}
+    sender_chat = _peer_chat(kind, bare, message.get("from") if isinstance(message.get("from"), str) else "")
+    if sender_chat["id"] == chat.id:
+        # An anonymous admin: Telegram sends it as GroupAnonymousBot on behalf of the group itself.
+        return {"from": dict(GROUP_ANONYMOUS_BOT), "sender_chat": chat.as_bot_api()}
+    return {"from": dict(CHANNEL_BOT), "sender_chat": sender_chat}
+
+
+def _actor(chat: Chat, message: dict[str, Any]) -> dict[str, Any]:
+    if not message.get("actor_id"):
+        return {}
+    kind, bare = _peer(message["actor_id"])
+    if kind == "user":
+        return {"from": _user(bare, message.get("actor"))}
+    if chat.type == "channel":
+        return {"sender_chat": chat.as_bot_api()}
+    return {"from": dict(GROUP_ANONYMOUS_BOT), "sender_chat": chat.as_bot_api()}
+
+
+def _reply(message: dict[str, Any]) -> dict[str, Any]:
+    reply_to = message.get("reply_to_message_id")
+    if reply_to is None or message.get("reply_to_peer_id"):
+        # A reply to a message of another chat has no message_id in this one.
+        return {}
+    return {"reply_to_message": {"message_id": _int(reply_to, "reply_to_message_id")}}
+
+
+def _forward(message: dict[str, Any]) -> dict[str, Any]:
+    if "forwarded_from" not in message and "forwarded_from_id" not in message:
+        return {}
+    name = message.get("forwarded_from") if isinstance(message.get("forwarded_from"), str) else ""
+    # The export does not say when the original was sent.
+    if message.get("forwarded_from_id"):
+        kind, bare = _peer(message["forwarded_from_id"])
+        if kind == "user":
+            return {"forward_origin": {"type": "user", "sender_user": _user(bare, name)}}
+        if kind == "channel":
+            return {"forward_origin": {"type": "channel", "chat": _peer_chat(kind, bare, name)}}
+        return {"forward_origin": {"type": "chat", "sender_chat": _peer_chat(kind, bare, name)}}
+    # Only a name: a hidden user, as the Bot API reports senders it cannot link to.
+    return {"forward_origin": {"type": "hidden_user", "sender_user_name": name}}
+
+
+# ---------------------------------------------------------------------------------------------
+# One exported message -> one Bot API update
+
+
+_encode = msgspec.json.Encoder().encode
+
+
+def _compact_json(update: dict[str, Any]) -> bytes:
+    """The update as compact UTF-8 JSON: msgspec writes the bytes ``json.dumps(update, ensure_ascii=False,
+    separators=(",", ":"))`` does, four times faster; ``json`` takes what msgspec cannot (an integer
+    beyond 64 bits)."""
+    try:
+        try:
+            return _encode(update)
+        except (OverflowError, TypeError):
+            return json.dumps(update, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:
+        raise MalformedMessage("holds half of a UTF-16 surrogate pair (a lone \\udXXX escape), not text") from None
+
+
+@dataclass(frozen=True)
+class Update:
+    update_id: int
+    context_date: str
+    body: bytes
+    message_id: int = 0
+
+    @property
+    def key(self) -> str:
+        """Where the webhook would store this update alone (imports write days of them, ``DayObjects``)."""
+        return f"context_date={self.context_date}/{self.update_id}.json"
+
+
+class Converter:
+    """Turns exported messages of one chat into Bot API updates; remembers senders' names so that
+    service messages, which name members only by display name, can give their user ids."""
+
+    def __init__(self, chat: Chat, tz: ZoneInfo, export_tz: ZoneInfo | None = None):
+        self.chat, self.tz, self.export_tz = chat, tz, export_tz
+        self.user_ids_by_name: dict[str, int | None] = {}
+        self.chat_object = chat.as_bot_api()  # the same in every update, and only ever serialised
+        self._days: dict[int, str] = {}
+
+    def _day(self, moment: int) -> str:
+        """The day of ``moment`` in TIMEZONE, remembered per quarter of an hour: no time zone changes
+        its offset inside one, and a busy day's messages then cost one conversion each quarter."""
+        quarter = moment // 900
+        day = self._days.get(quarter)
+        if day is None:
+            if len(self._days) > 4096:
+                self._days.clear()
+            day = self._days[quarter] = datetime.fromtimestamp(moment, self.tz).date().isoformat()
+        return day
+
+    def learn_names(self, message: dict[str, Any]) -> None:
+        for name_key, id_key in (("from", "from_id"), ("actor", "actor_id")):
+            name, peer = message.get(name_key), message.get(id_key)
+            if not isinstance(name, str):
+                continue
+            try:
+                kind, user_id = _peer(peer)
+            except MalformedMessage:
+                continue
+            # Two people with the same display name: neither can be told by name.
+            if kind == "user" and self.user_ids_by_name.setdefault(name, user_id) != user_id:
+                self.user_ids_by_name[name] = None
+
+    def member(self, name: Any) -> dict[str, Any]:
+        # None when never seen posting, or ambiguous: the export gives no id for this member.
+        return _user(self.user_ids_by_name.get(name) if isinstance(name, str) else None, name)
+
+    def convert(self, message: dict[str, Any]) -> Update | None:
+        """The update of one exported message; None for what a bot never receives (calls, "joined
+        Telegram", unsupported media, …). Raises MalformedMessage for a message that cannot be read."""
+        if not isinstance(message, dict):
+            raise MalformedMessage(f"a {type(message).__name__} where a message object was expected")
+        message_id = _int(message.get("id"), "id")
+        kind = message.get("type")
+        if kind == "unsupported":
+            return None
+        if not isinstance(kind, str) or kind not in {"message", "service"}:
+            raise MalformedMessage(f"type {kind!r} is neither message nor service")
+        sent = _timestamp(message, "date", self.export_tz)
+        if sent is None:
+            found = message.get("date_unixtime", message.get("date"))
+            raise MalformedMessage(
+                "no date_unixtime and no date" if found is None else f"date {found!r} is before Telegram (2013-08-14)"
+            )
+        body = self._body(message, message_id, sent)
+        if body is None:
+            return None
+        update_id = import_update_id(self.chat.id, message_id)
+        update_type = "channel_post" if self.chat.type == "channel" and kind == "message" else "message"
+        update = {"update_id": update_id, "x_source": "export", update_type: body}
+        day = self._day(sent)
+        return Update(update_id, day, _compact_json(update), message_id)
+
+    def _body(self, message: dict[str, Any], message_id: int, sent: int) -> dict[str, Any] | None:
+        """The Bot API Message of an exported message or service message; None for a service message
+        no bot receives."""
+        service = message.get("type") == "service"
+        body: dict[str, Any] = {
+            "message_id": message_id,
+            **(_actor(self.chat, message) if service else _sender(self.chat, message)),
+            "chat": self.chat_object,
+            "date": sent,
+        }
+        if service:
+            action = self._service(message, body.get("from"))
+            return None if action is None else {**body, **action}
+        edited = _timestamp(message, "edited", self.export_tz)
+        if edited is not None:
+            body["edit_date"] = edited
+        if isinstance(message.get("author"), str):
+            body["author_signature"] = message["author"]
+        return {**body, **_reply(message), **_forward(message), **self._content(message)}
+
+    def _content(self, message: dict[str, Any]) -> dict[str, Any]:
+        """What the message holds: its media (if any) and its text, which is the media's caption when
+        the media can have one."""
+        text, entities = convert_text(
+            message["text_entities"] if "text_entities" in message else message.get("text", "")
+        )
+        media, captioned = media_fields(message)
+        if not text:
+            return media
+        if media and captioned:
+            return {**media, "caption": text, **({"caption_entities": entities} if entities else {})}
+        return {**media, "text": text, **({"entities": entities} if entities else {})}
+
+    def _service(self, message: dict[str, Any], actor: dict[str, Any] | None) -> dict[str, Any] | None:
+        """The Bot API service member of a service message (``actor`` is its ``from``); None when bots
+        never receive it, or when the action is no action Telegram Desktop writes (not a string)."""
+        action = message.get("action")
+        build = _SERVICE_ACTIONS.get(action) if isinstance(action, str) else None
+        return None if build is None else build(self, message, actor)
+
+
+# ---------------------------------------------------------------------------------------------
+# Service actions: export ``action`` -> the Bot API service member, built from (converter, message, actor)
+
+
+def _members(message: dict[str, Any]) -> list[Any]:
+    return message.get("members") if isinstance(message.get("members"), list) else []
+
+
+def _joined(converter: Converter, message: dict[str, Any], actor: dict[str, Any] | None) -> dict[str, Any]:
+    return {"new_chat_members": [actor]} if actor else {"new_chat_members": []}
+
+
+def _removed(converter: Converter, message: dict[str, Any], actor: dict[str, Any] | None) -> dict[str, Any]:
+    members = _members(message)
+    return {"left_chat_member": converter.member(members[0])} if members else {"left_chat_member": actor or {}}
+
+
+def _pinned(converter: Converter, message: dict[str, Any], actor: dict[str, Any] | None) -> dict[str, Any] | None:
+    pinned = message.get("message_id")
+    if pinned is None:
+        return None
+    # An InaccessibleMessage, as the Bot API gives for a pinned message it does not repeat.
+    chat = converter.chat.as_bot_api()
+    return {"pinned_message": {"chat": chat, "message_id": _int(pinned, "message_id"), "date": 0}}
+
+
+def _group_call(converter: Converter, message: dict[str, Any], actor: dict[str, Any] | None) -> dict[str, Any]:
+    duration = message.get("duration")
+    return {"video_chat_ended": {"duration": duration}} if duration else {"video_chat_started": {}}
+
+
+def _topic_edited(converter: Converter, message: dict[str, Any], actor: dict[str, Any] | None) -> dict[str, Any]:
+    return {"forum_topic_edited": {"name": message["new_title"]} if message.get("new_title") else {}}
+
+
+_SERVICE_ACTIONS = {
+    "invite_members": lambda c, m, a: {"new_chat_members": [c.member(name) for name in _members(m)]},
+    "join_group_by_link": _joined,
+    "join_group_by_request": _joined,
+    "remove_members": _removed,
+    "create_group": lambda c, m, a: {"group_chat_created": True},
+    "create_channel": lambda c, m, a: {"channel_chat_created": True},
+    # The export names the old group by title only: its id is not known.
+    "migrate_from_group": lambda c, m, a: {"migrate_from_chat_id": None},
+    "migrate_to_supergroup": lambda c, m, a: {"migrate_to_chat_id": None},
+    "edit_group_title": lambda c, m, a: {"new_chat_title": m.get("title", "")},
+    "edit_group_photo": lambda c, m, a: {"new_chat_photo": [dimensions(m)]},
+    "delete_group_photo": lambda c, m, a: {"delete_chat_photo": True},
+    "pin_message": _pinned,
+    "set_messages_ttl": lambda c, m, a: {
+        "message_auto_delete_timer_changed": {"message_auto_delete_time": m.get("period", 0)}
+    },
+    "group_call": _group_call,
+    "group_call_scheduled": lambda c, m, a: {"video_chat_scheduled": {"start_date": m.get("schedule_date", 0)}},
+    "invite_to_group_call": lambda c, m, a: {
+        "video_chat_participants_invited": {"users": [c.member(name) for name in _members(m)]}
+    },
+    "topic_created": lambda c, m, a: {"forum_topic_created": {"name": m.get("title", "")}},
+    "topic_edit": _topic_edited,
+    "boost_apply": lambda c, m, a: {"boost_added": {"boost_count": m.get("boosts", 1)}},
+}

@@ -1,0 +1,92 @@
+"""What each DAG task writes to its log when it succeeds: a few lines a person reads, instead of the
+dict it returns (the return value stays the task's XCom; DEFAULT_ARGS keeps it out of the log).
+
+Each function logs its lines and hands the value back, so a task body ends ``return log_x(value)``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _day_line(result: dict[str, Any]) -> str:
+    if result.get("skipped"):
+        return f"{result['day']}: unchanged since its last run ({_plural(result['rows'], 'row')}), not rewritten"
+    parts = [f"{_plural(result['rows'], 'row')} from {_plural(result['objects'], 'raw object')}"]
+    if result.get("duplicates"):
+        parts.append(f"{_plural(result['duplicates'], 'duplicate')} dropped")
+    if result.get("quarantined"):
+        reasons = ", ".join(f"{kind} {count}" for kind, count in sorted(result.get("reasons", {}).items()))
+        parts.append(f"{result['quarantined']} quarantined ({reasons})")
+    parts.append(f"{result.get('parquet_bytes', 0) / 1024:.1f} KiB of Parquet in {result.get('seconds', 0):.1f} s")
+    return f"{result['day']}: " + ", ".join(parts)
+
+
+def log_consolidation(consolidated: dict[str, Any]) -> dict[str, Any]:
+    """``consolidate_with_late_days``'s result: one line per day looked at, then the days rewritten."""
+    for result in consolidated["results"]:
+        log.info("%s", _day_line(result))
+    log.info("rewritten: %s", ", ".join(consolidated["dates"]) or "nothing")
+    return consolidated
+
+
+def log_quality(checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for check in checks:
+        log.info("%s: %s, every quality check passed", check["day"], _plural(check["rows"], "row"))
+    if not checks:
+        log.info("no day was rewritten: nothing to check")
+    return checks
+
+
+def log_catalog(registered: dict[str, Any]) -> dict[str, Any]:
+    if registered.get("catalog") == "glue":
+        if registered.get("projection"):
+            log.info("Glue table messages %s; partition projection: no partition to register", registered["table"])
+        else:
+            counts = registered.get("partitions", {})
+            log.info(
+                "Glue table messages %s; partitions: %d created, %d updated",
+                registered["table"],
+                counts.get("created", 0),
+                counts.get("updated", 0),
+            )
+    elif registered.get("catalog") == "duckdb":
+        days = registered.get("days", [])
+        log.info(
+            "DuckDB catalog %s refreshed; %s: %s",
+            registered.get("database"),
+            _plural(len(days), "day"),
+            ", ".join(days) or "none",
+        )
+    else:
+        log.info("catalog: %s", json.dumps(registered, sort_keys=True, default=str))
+    return registered
+
+
+def log_days(days: list[str]) -> list[str]:
+    """The reports DAG's days: what its mapped tasks will build."""
+    log.info("%s to build: %s", _plural(len(days), "day"), ", ".join(days) or "none")
+    return days
+
+
+def log_reports(built: dict[str, Any]) -> dict[str, Any]:
+    """``build_day_windows``'s result: each window's headline numbers on one line."""
+    windows = built.get("windows")
+    if isinstance(windows, dict) and all(isinstance(v, dict) and "messages" in v for v in windows.values()):
+        headline = "; ".join(
+            f"{window}: {_plural(numbers['messages'], 'message')}"
+            + (f" from {_plural(numbers['active_users'], 'member')}" if "active_users" in numbers else "")
+            for window, numbers in windows.items()
+        )
+        log.info("reports for %s written: %s", built.get("day"), headline)
+    else:
+        log.info("reports written: %s", json.dumps(built, sort_keys=True, default=str))
+    return built
