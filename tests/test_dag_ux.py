@@ -190,7 +190,9 @@ def test_mapped_report_tasks_are_named_by_their_day_and_log_a_summary(airflow_db
     assert built == {"2026-03-10": "success", "2026-03-11": "success"}
     assert "2 days to build: 2026-03-10, 2026-03-11" in logged["summary"].messages
     summaries = [m for m in logged["summary"].messages if m.startswith("reports for")]
-    assert sorted(summaries)[0].startswith("reports for 2026-03-10 written: 1d: 3 messages from 2 members; 7d:")
+    assert sorted(summaries)[0].startswith(
+        "reports for 2026-03-10 written: 1d: group -1001234567890 3 messages from 2 members; 7d:"
+    )
     assert not logged["failure"].messages
 
 

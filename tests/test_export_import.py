@@ -723,7 +723,8 @@ def test_an_older_export_through_the_reports(monkeypatch):
     from telegram_pipeline.reports import build as reports
 
     built = reports.build(rng, settings)
-    page = html.render(built, summary.summarize(built, rng))
+    [group] = summary.chat_ids(built)
+    page = html.render(summary.for_chat(built, group), summary.summarize(built, rng, group))
     assert "unknown sender" in page
 
 

@@ -190,9 +190,10 @@ def test_athena_text_gives_the_same_joins_and_leaves(membership_lake):
     settings = config.load()
     for include_bots in (False, True):
         rng = definitions.ReportRange.from_settings(DAY, date(2026, 3, 11), settings, include_bots=include_bots)
-        duck = duckdb_engine.DuckDBReports(rng.scan_first, rng.scan_last, settings)
+        duck = duckdb_engine.DuckDBReports(settings, rng.scan_last, markers=[])
         try:
-            as_duckdb = sqlglot.transpile(sql.rendered_athena_sql("daily_volume", rng), read="trino", write="duckdb")
+            athena_text = sql.rendered_athena_sql("daily_volume", rng, markers=[])
+            as_duckdb = sqlglot.transpile(athena_text, read="trino", write="duckdb")
             got = duck.con.execute(as_duckdb[0]).fetch_arrow_table()
         finally:
             duck.close()

@@ -145,10 +145,10 @@ def test_a_message_without_a_sender_counts_under_unknown_sender_and_the_page_ren
     posters = [(p["user_id"], p["user_name"], p["messages"], p["rank"]) for p in tables["top_posters"].to_pylist()]
     assert posters == [(None, "unknown sender", 2, 1), (ANA["id"], "Ana Souza", 1, 2)]
     rng = definitions.ReportRange(DAY, DAY, timezone=TZ)
-    headline = summary.summarize(tables, rng)
+    headline = summary.summarize(tables, rng, CHAT["id"])
     assert (headline.messages, headline.active_users) == (3, 1)  # "unknown sender" is not a member
     assert headline.top_posters == [("unknown sender", 2), ("Ana Souza", 1)]
-    page = html.render(tables, headline)
+    page = html.render(summary.for_chat(tables, CHAT["id"]), headline)
     assert "unknown sender" in page
 
 
@@ -217,26 +217,27 @@ def test_no_report_and_no_page_crashes_on_nulls_in_any_nullable_column():
             assert table[column].null_count == 0, (name, column)
     posters = {p["user_name"]: p["messages"] for p in tables["top_posters"].to_pylist()}
     assert posters["unknown sender"] >= 1 and "Ana" in posters
-    headline = summary.summarize(tables, definitions.ReportRange(DAY, DAY, timezone=TZ))
-    assert "<!DOCTYPE html>" in html.render(tables, headline)
+    headline = summary.summarize(tables, definitions.ReportRange(DAY, DAY, timezone=TZ), CHAT["id"])
+    assert "<!DOCTYPE html>" in html.render(summary.for_chat(tables, CHAT["id"]), headline)
 
 
 def test_the_page_renders_report_tables_with_null_where_the_tables_allow_it():
-    schemas = definitions.output_schemas()
-    tables = {
-        "top_posters": pa.Table.from_pylist(
-            [{"user_id": None, "user_name": None, "messages": 3, "share": 1.0, "rank": 1}], schemas["top_posters"]
-        ),
-        "keywords": pa.Table.from_pylist(
-            [{"keyword": "kotlin", "messages": 0, "users": 0, "rank": None, "tracked": True}], schemas["keywords"]
-        ),
-        "activity_heatmap": pa.Table.from_pylist(
-            [{"weekday": 2, "hour": 12, "messages": 3}], schemas["activity_heatmap"]
-        ),
-        "daily_volume": pa.Table.from_pylist(
-            [{"date": DAY, "messages": 3, "active_users": 0, "new_members": 0, "left_members": 0}],
-            schemas["daily_volume"],
-        ),
+    group = CHAT["id"]
+    rows = {
+        "chats": {"title": None, "messages": 3, "active_users": 0, "previous_messages": 0, "previous_active_users": 0},
+        "top_posters": {"user_id": None, "user_name": None, "messages": 3, "share": 1.0, "rank": 1},
+        "keywords": {"keyword": "kotlin", "messages": 0, "users": 0, "rank": None, "tracked": True},
+        "activity_heatmap": {"weekday": 2, "hour": 12, "messages": 3, "active_users": 0},
+        "daily_volume": {"date": DAY, "messages": 3, "active_users": 0, "new_members": 0, "left_members": 0},
+        "reactions": {"message_id": 7, "user_id": None, "user_name": None, "reactions": 2, "rank": 1},
+        "interactions": {"from_user_id": None, "to_user_id": None, "replies": 1, "mentions": 0},
+        "emoji": {"emoji": "🏃", "messages": 1, "users": 0, "rank": 1},
+        "members": {"user_id": None, "user_name": None, "messages": 3, "previous_messages": 0, "status": "new"},
+        "content_mix": {"date": DAY, "content_type": None, "messages": 3},
+        "conversations": {"user_id": None, "started": 1, "replies_received": 0},
     }
-    headline = summary.summarize(tables, definitions.ReportRange(DAY, DAY, timezone=TZ))
+    schemas = definitions.output_schemas()
+    assert set(rows) == set(schemas)
+    tables = {name: pa.Table.from_pylist([{"chat_id": group, **row}], schemas[name]) for name, row in rows.items()}
+    headline = summary.summarize(tables, definitions.ReportRange(DAY, DAY, timezone=TZ), group)
     assert "unknown sender" in html.render(tables, headline)

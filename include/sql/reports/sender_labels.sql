@@ -3,7 +3,7 @@
 SELECT
   chat_id,
   sender_id,
-  ARG_MAX(name, update_id) AS name
+  ARG_MAX(name, named_at) AS name
 FROM sender_names
 WHERE day BETWEEN CAST($prev_from AS DATE) AND CAST($to_date AS DATE)
 GROUP BY chat_id, sender_id

@@ -77,14 +77,24 @@ def log_days(days: list[str]) -> list[str]:
     return days
 
 
+def _numbers(numbers: dict[str, Any]) -> str:
+    return _plural(numbers["messages"], "message") + (
+        f" from {_plural(numbers['active_users'], 'member')}" if "active_users" in numbers else ""
+    )
+
+
 def log_reports(built: dict[str, Any]) -> dict[str, Any]:
-    """``build_day_windows``'s result: each window's headline numbers on one line."""
+    """``build_day_windows``'s result: each window's numbers per group, on one line."""
     windows = built.get("windows")
-    if isinstance(windows, dict) and all(isinstance(v, dict) and "messages" in v for v in windows.values()):
+    per_group = isinstance(windows, dict) and all(
+        isinstance(groups, dict) and all(isinstance(n, dict) and "messages" in n for n in groups.values())
+        for groups in windows.values()
+    )
+    if per_group:
         headline = "; ".join(
-            f"{window}: {_plural(numbers['messages'], 'message')}"
-            + (f" from {_plural(numbers['active_users'], 'member')}" if "active_users" in numbers else "")
-            for window, numbers in windows.items()
+            f"{window}: "
+            + (", ".join(f"group {chat} {_numbers(numbers)}" for chat, numbers in groups.items()) or "no group")
+            for window, groups in windows.items()
         )
         log.info("reports for %s written: %s", built.get("day"), headline)
     else:

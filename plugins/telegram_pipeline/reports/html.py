@@ -75,7 +75,8 @@ def _day(d: date) -> str:
     return f"{d.day} {d.strftime('%b %Y')}"
 
 
-def _truncate(text: str, size: int) -> str:
+def _truncate(text: str | None, size: int) -> str:
+    text = "(unknown)" if text is None else text  # a NULL the table allows must not break the page
     return text if len(text) <= size else text[: size - 1] + "…"
 
 
@@ -105,7 +106,7 @@ def bar_chart(
         parts.append(
             f'<text x="{label_width - 8}" y="{y + 13}" text-anchor="end">{escape(_truncate(label, label_chars))}</text>'
             f'<rect class="bar" x="{label_width}" y="{y}" width="{w:.1f}" height="{bar_h}" rx="4" fill="{fill}" data-value="{value:g}">'
-            f"<title>{escape(label)}: {escape(value_text)}</title></rect>"
+            f"<title>{escape(label or '(unknown)')}: {escape(value_text)}</title></rect>"
             f'<text x="{label_width + w + 6:.1f}" y="{y + 13}" class="muted">{escape(value_text)}</text>'
         )
     parts.append("</svg>")

@@ -157,37 +157,47 @@ WITH chat_migrations AS (
     version = 1
 ), sender_names AS (
   /* What each sender was called, per group and day (the update's own day): the name on their latest */
-  /* message or edit that day. A user's name is their first and last name, else @username; a chat's */
+  /* message or edit that day, latest by when it was sent or edited (update ids alone do not order */
+  /* imported and live updates). A user's name is their first and last name, else @username; a chat's */
   /* (an anonymous admin, a channel) its title. */
   SELECT
     chat_id,
     sender_id,
-    CAST(context_date AS DATE) AS day,
-    MAX(update_id) AS update_id,
-    CASE
-      WHEN NOT MAX_BY(sender_chat_title, update_id) IS NULL
-      THEN MAX_BY(sender_chat_title, update_id)
-      ELSE COALESCE(
-        NULLIF(
-          TRIM(
-            CONCAT(
-              CAST(COALESCE(MAX_BY(user_first_name, update_id), '') AS VARCHAR),
-              CAST(' ' AS VARCHAR),
-              CAST(COALESCE(MAX_BY(user_last_name, update_id), '') AS VARCHAR)
-            )
+    day,
+    MAX(named_at) AS named_at,
+    MAX_BY(name, (named_at, update_id)) AS name
+  FROM (
+    SELECT
+      chat_id,
+      sender_id,
+      CAST(context_date AS DATE) AS day,
+      COALESCE(edited_at, sent_at) AS named_at,
+      update_id,
+      CASE
+        WHEN NOT sender_chat_title IS NULL
+        THEN sender_chat_title
+        ELSE COALESCE(
+          NULLIF(
+            TRIM(
+              CONCAT(
+                CAST(COALESCE(user_first_name, '') AS VARCHAR),
+                CAST(' ' AS VARCHAR),
+                CAST(COALESCE(user_last_name, '') AS VARCHAR)
+              )
+            ),
+            ''
           ),
-          ''
-        ),
-        CONCAT(CAST('@' AS VARCHAR), CAST(MAX_BY(user_username, update_id) AS VARCHAR))
-      )
-    END AS name
-  FROM message_versions
-  WHERE
-    context_date BETWEEN :scan_from AND :scan_to
+          CONCAT(CAST('@' AS VARCHAR), CAST(user_username AS VARCHAR))
+        )
+      END AS name
+    FROM message_versions
+    WHERE
+      context_date BETWEEN :scan_from AND :scan_to
+  ) AS named
   GROUP BY
     chat_id,
     sender_id,
-    CAST(context_date AS DATE)
+    day
 ), message_reactions AS (
   /* How many of each reaction every message holds at the range's end. Each reactor's latest */
   /* message_reaction counts what it holds then: a change replaces, a removal (an empty new_reaction) */
@@ -277,7 +287,7 @@ WITH chat_migrations AS (
   SELECT
     chat_id,
     sender_id,
-    MAX_BY(name, update_id) AS name
+    MAX_BY(name, named_at) AS name
   FROM sender_names
   WHERE
     day BETWEEN CAST(:prev_from AS DATE) AND CAST(:to_date AS DATE)
