@@ -572,7 +572,10 @@ def test_one_day_runs_through_consolidation_catalog_and_reports_from_the_bundle(
     assert sum(posters["messages"].to_pylist()) == UPDATES
     keywords = pq.read_table(reports / "keywords" / f"context_date={DAY}" / "window=1d" / "data.parquet").to_pylist()
     assert any(row["keyword"] == "maratona" for row in keywords), keywords
-    assert (reports / "html" / f"context_date={DAY}" / "window=1d" / "report.html").stat().st_size > 0
+    pages = reports / "html" / f"context_date={DAY}" / "window=1d"
+    [group] = set(posters["chat_id"].to_pylist())
+    assert (pages / f"chat_id={group}" / "report.html").stat().st_size > 0
+    assert f'href="chat_id={group}/report.html"' in (pages / "index.html").read_text()
 
 
 def test_mwaas_sqlglot_generates_the_committed_athena_sql(mwaa):
