@@ -210,6 +210,7 @@ def write_lake(curated: Path, first: date, days: int, per_day: int, groups: int,
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
+    from telegram_pipeline.lake import tokens
 
     templates = [
         Day(first + timedelta(days=n), per_day, seed=n, groups=groups).table() for n in range(min(days, distinct_days))
@@ -227,6 +228,7 @@ def write_lake(curated: Path, first: date, days: int, per_day: int, groups: int,
         if n >= len(templates):  # the repeated days' texts differ from the template's, as another day's would
             texts = pc.binary_join_element_wise(table["text"], pa.scalar(f"~{n}"), " ")
             table = table.set_column(table.schema.get_field_index("text"), "text", texts)
+        table = tokens.with_keyword_tokens(table)  # as consolidation does
         folder = curated / "messages" / f"context_date={(first + timedelta(days=n)).isoformat()}"
         folder.mkdir(parents=True, exist_ok=True)
         sink = io.BytesIO()

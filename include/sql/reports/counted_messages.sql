@@ -15,7 +15,7 @@ SELECT
   content_type,
   reply_to_message_id,
   CASE WHEN local_sent_at >= CAST($text_from AS TIMESTAMP) THEN text END AS text,
-  CASE WHEN local_sent_at >= CAST($text_from AS TIMESTAMP) THEN keyword_text END AS keyword_text,
+  CASE WHEN local_sent_at >= CAST($text_from AS TIMESTAMP) THEN keyword_tokens END AS keyword_tokens,
   CASE WHEN local_sent_at >= CAST($text_from AS TIMESTAMP) THEN mentions END AS mentions
 FROM (
   SELECT
@@ -28,7 +28,7 @@ FROM (
     content_type,
     reply_to_message_id,
     text,
-    keyword_text,
+    keyword_tokens,
     mentions,
     ROW_NUMBER() OVER (
       PARTITION BY origin_chat_id, message_id

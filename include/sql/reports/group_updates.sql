@@ -34,7 +34,8 @@ SELECT
   m.mentions,
   m.reaction_emojis,
   m.reaction_count_emojis,
-  m.reaction_count_totals
+  m.reaction_count_totals,
+  m.keyword_tokens
 FROM messages AS m
 LEFT JOIN chat_migrations AS moved
   ON moved.old_chat_id = m.chat_id

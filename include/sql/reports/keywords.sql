@@ -1,28 +1,26 @@
--- The most discussed terms of each group, read from keyword_text: the text with every span its entities
--- mark as a link, mention, e-mail, phone number, bot command or cashtag blanked out. Text is lower-cased
--- with accents kept; URLs (any scheme: https://, tg://, …), e-mail addresses and @mentions that no
--- entity marks (text without entities) are matched whole by the first alternatives of the pattern and
--- then dropped; hashtags keep their #; words shorter than 3 letters and stopwords are dropped, except
--- tracked keywords, which are always reported for every group, at zero when nobody used them.
+-- The most discussed terms of each group, read from each counted message's keyword_tokens (its
+-- distinct terms, by the rule of include/sql/keyword_tokens.sql: from keyword_text, the text with
+-- every span its entities mark as a link, mention, e-mail, phone number, bot command or cashtag blanked
+-- out; lower-cased with accents kept; URLs, e-mail addresses and @mentions no entity marks taken whole).
+-- URLs, e-mail addresses and @mentions are dropped; hashtags keep their #; words shorter than 3 letters
+-- and stopwords are dropped, except tracked keywords, which are always reported for every group, at
+-- zero when nobody used them.
 WITH tokens AS (
   SELECT
     m.chat_id,
     m.sender_id,
     t.token
-  -- each message's tokens, each once, as a column first: DuckDB unnests a column of a filtered
-  -- relation in one pass (an expression it would deduplicate by text first, which costs more than it saves)
+  -- the tokens as a column of a filtered relation first: DuckDB unnests that in one pass (an expression
+  -- it would deduplicate first, which costs more than it saves)
   FROM (
     SELECT
       chat_id,
       sender_id,
-      ARRAY_DISTINCT(REGEXP_EXTRACT_ALL(
-        REPLACE(LOWER(COALESCE(keyword_text, text)), '’', ''''),
-        '[a-z][a-z0-9+.-]*://\S+|www\.\S+|t\.me/\S+|[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+|@[\p{L}\p{N}_]+|#[\p{L}\p{M}\p{N}_]+|\p{L}[\p{L}\p{M}]*(?:''\p{L}[\p{L}\p{M}]*)*'
-      )) AS tokens
+      keyword_tokens
     FROM counted_messages
-    WHERE text IS NOT NULL AND day BETWEEN CAST($from_date AS DATE) AND CAST($to_date AS DATE)
+    WHERE keyword_tokens IS NOT NULL AND day BETWEEN CAST($from_date AS DATE) AND CAST($to_date AS DATE)
   ) AS m
-  CROSS JOIN UNNEST(m.tokens) AS t(token)
+  CROSS JOIN UNNEST(m.keyword_tokens) AS t(token)
 ),
 counted AS (
   SELECT

@@ -17,9 +17,9 @@ SELECT
   user_username,
   sender_chat_id IS NULL AND COALESCE(user_is_bot, FALSE) AS sender_is_bot,
   text,
-  -- only where it differs from the text (a span blanked): the readers take the text otherwise, which
-  -- also covers partitions written before keyword_text existed; half the strings to carry
-  NULLIF(keyword_text, text) AS keyword_text,
+  -- computed at consolidation; a partition written before that column existed has it NULL, and the
+  -- same rule runs here (on keyword_text, or the text where that column did not exist either)
+  COALESCE(keyword_tokens, keyword_tokens_of(COALESCE(keyword_text, text))) AS keyword_tokens,
   content_type,
   reply_to_message_id,
   mentions

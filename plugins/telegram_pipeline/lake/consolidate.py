@@ -43,7 +43,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from telegram_pipeline import config
-from telegram_pipeline.lake import layout, parse, privacy, schema, storage
+from telegram_pipeline.lake import layout, parse, privacy, schema, storage, tokens
 from telegram_pipeline.rules import days
 
 # Bump when parse.py changes what a row holds: every manifest then misses and the days are rewritten.
@@ -92,7 +92,8 @@ def listing_fingerprint(keys: list[str]) -> str:
 
 
 def to_table(rows: list[dict[str, Any]]):
-    """Rows (timestamps as Unix seconds) → an Arrow table of exactly ``schema.arrow_schema()``."""
+    """Rows (timestamps as Unix seconds) → an Arrow table of exactly ``schema.arrow_schema()``, with
+    the rows' keyword tokens (``lake/tokens.py``) computed."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -112,7 +113,7 @@ def to_table(rows: list[dict[str, Any]]):
         except (UnicodeEncodeError, pa.ArrowInvalid):
             # A JSON "\ud800" escape gives a lone surrogate, which UTF-8 cannot hold: replace it.
             arrays.append(pa.array(_utf8_safe(list(values)), column.type))
-    return pa.Table.from_arrays(arrays, schema=target)
+    return tokens.with_keyword_tokens(pa.Table.from_arrays(arrays, schema=target))
 
 
 def _utf8_safe(value: Any) -> Any:

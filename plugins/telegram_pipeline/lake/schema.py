@@ -108,6 +108,12 @@ COLUMNS: tuple[Column, ...] = (
         "a migration service message's other chat: migrate_to_chat_id in the old group, "
         "migrate_from_chat_id in the supergroup it became",
     ),
+    Column(
+        "keyword_tokens",
+        "array<string>",
+        "the distinct terms of keyword_text (include/sql/keyword_tokens.sql), sorted: what the keywords "
+        "report counts, computed once at consolidation; NULL without text",
+    ),
 )
 
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from telegram_pipeline import config
-from telegram_pipeline.lake import layout, migrations, schema, storage
+from telegram_pipeline.lake import layout, migrations, schema, storage, tokens
 from telegram_pipeline.reports.definitions import (
     BOUND_TABLES,
     RANGE_STAGES,
@@ -114,6 +114,7 @@ class DuckDBReports:
         self.con.execute(f"SET temp_directory = {_quote(self.spill)}")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
+        self.con.execute(tokens.macro_sql())  # for partitions consolidated before keyword_tokens existed
         register_messages(self.con, last, settings)
 
     def _execute(self, sql: str, params: Mapping[str, Any]):

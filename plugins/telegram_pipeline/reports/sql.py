@@ -12,6 +12,7 @@ import functools
 from collections.abc import Iterable, Mapping, Sequence
 
 from telegram_pipeline import config
+from telegram_pipeline.lake import tokens
 from telegram_pipeline.reports import stopwords
 from telegram_pipeline.reports.definitions import BOUND_TABLES, RANGE_STAGES, REPORTS, STAGES, ReportRange
 
@@ -98,8 +99,27 @@ def _with_stages(report: str):
     return query
 
 
+def _inline_macros(query):
+    """``keyword_tokens_of(x)`` (a DuckDB macro: lake/tokens.py) replaced by its expression over ``x``,
+    for Athena, which has no macros."""
+    import sqlglot
+    from sqlglot import exp
+
+    body = sqlglot.parse_one(tokens.expression(), read="duckdb")
+
+    def expand(node):
+        if isinstance(node, exp.Anonymous) and node.name.lower() == tokens.MACRO:
+            (argument,) = node.expressions
+            return body.copy().transform(
+                lambda n: argument.copy() if isinstance(n, exp.Column) and n.name == tokens.PARAMETER else n
+            )
+        return node
+
+    return query.transform(expand)
+
+
 def generated_athena_sql(report: str) -> str:
-    text = _with_stages(report).sql(dialect=_athena_dialect(), pretty=True)
+    text = _inline_macros(_with_stages(report)).sql(dialect=_athena_dialect(), pretty=True)
     header = ATHENA_HEADER.format(
         name=report,
         stages=", ".join(dependencies([report])) or "none",

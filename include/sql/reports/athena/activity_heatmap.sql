@@ -74,7 +74,8 @@ WITH chat_migrations AS (
     m.mentions,
     m.reaction_emojis,
     m.reaction_count_emojis,
-    m.reaction_count_totals
+    m.reaction_count_totals,
+    m.keyword_tokens
   FROM messages AS m
   LEFT JOIN chat_migrations AS moved
     ON moved.old_chat_id = m.chat_id
@@ -98,7 +99,15 @@ WITH chat_migrations AS (
     user_username,
     sender_chat_id IS NULL AND COALESCE(user_is_bot, FALSE) AS sender_is_bot,
     text,
-    NULLIF(keyword_text, text) AS keyword_text, /* only where it differs from the text (a span blanked): the readers take the text otherwise, which */ /* also covers partitions written before keyword_text existed; half the strings to carry */
+    COALESCE(
+      keyword_tokens,
+      ARRAY_DISTINCT(
+        REGEXP_EXTRACT_ALL(
+          REPLACE(LOWER(COALESCE(keyword_text, text)), '’', ''''),
+          '[a-z][a-z0-9+.-]*://\S+|www\.\S+|t\.me/\S+|[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+|@[\p{L}\p{N}_]+|#[\p{L}\p{M}\p{N}_]+|\p{L}[\p{L}\p{M}]*(?:''\p{L}[\p{L}\p{M}]*)*'
+        )
+      )
+    ) AS keyword_tokens, /* computed at consolidation; a partition written before that column existed has it NULL, and the */ /* same rule runs here (on keyword_text, or the text where that column did not exist either) */
     content_type,
     reply_to_message_id,
     mentions
@@ -126,7 +135,7 @@ WITH chat_migrations AS (
     content_type,
     reply_to_message_id,
     CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN text END AS text,
-    CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN keyword_text END AS keyword_text,
+    CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN keyword_tokens END AS keyword_tokens,
     CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN mentions END AS mentions
   FROM (
     SELECT
@@ -139,7 +148,7 @@ WITH chat_migrations AS (
       content_type,
       reply_to_message_id,
       text,
-      keyword_text,
+      keyword_tokens,
       mentions,
       ROW_NUMBER() OVER (
         PARTITION BY origin_chat_id, message_id

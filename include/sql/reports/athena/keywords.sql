@@ -1,12 +1,13 @@
 -- Generated from include/sql/reports/keywords.sql and the stages it reads (chat_migrations, group_updates, message_versions, counted_messages, replies, first_replies, group_days, chats) by sqlglot
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
 -- changing the DuckDB SQL. Parameters (:name) and the tables stopwords(word) / tracked_keywords(keyword) / migration_markers(old_chat_id, new_chat_id) are bound at run time.
-/* The most discussed terms of each group, read from keyword_text: the text with every span its entities */
-/* mark as a link, mention, e-mail, phone number, bot command or cashtag blanked out. Text is lower-cased */
-/* with accents kept; URLs (any scheme: https://, tg://, …), e-mail addresses and @mentions that no */
-/* entity marks (text without entities) are matched whole by the first alternatives of the pattern and */
-/* then dropped; hashtags keep their #; words shorter than 3 letters and stopwords are dropped, except */
-/* tracked keywords, which are always reported for every group, at zero when nobody used them. */
+/* The most discussed terms of each group, read from each counted message's keyword_tokens (its */
+/* distinct terms, by the rule of include/sql/keyword_tokens.sql: from keyword_text, the text with */
+/* every span its entities mark as a link, mention, e-mail, phone number, bot command or cashtag blanked */
+/* out; lower-cased with accents kept; URLs, e-mail addresses and @mentions no entity marks taken whole). */
+/* URLs, e-mail addresses and @mentions are dropped; hashtags keep their #; words shorter than 3 letters */
+/* and stopwords are dropped, except tracked keywords, which are always reported for every group, at */
+/* zero when nobody used them. */
 WITH chat_migrations AS (
   /* Groups that became supergroups: each old chat id with the id it moved to, so that a group is one */
   /* group across the move. Found in every partition (a migration counts for all time): the old group's */
@@ -77,7 +78,8 @@ WITH chat_migrations AS (
     m.mentions,
     m.reaction_emojis,
     m.reaction_count_emojis,
-    m.reaction_count_totals
+    m.reaction_count_totals,
+    m.keyword_tokens
   FROM messages AS m
   LEFT JOIN chat_migrations AS moved
     ON moved.old_chat_id = m.chat_id
@@ -101,7 +103,15 @@ WITH chat_migrations AS (
     user_username,
     sender_chat_id IS NULL AND COALESCE(user_is_bot, FALSE) AS sender_is_bot,
     text,
-    NULLIF(keyword_text, text) AS keyword_text, /* only where it differs from the text (a span blanked): the readers take the text otherwise, which */ /* also covers partitions written before keyword_text existed; half the strings to carry */
+    COALESCE(
+      keyword_tokens,
+      ARRAY_DISTINCT(
+        REGEXP_EXTRACT_ALL(
+          REPLACE(LOWER(COALESCE(keyword_text, text)), '’', ''''),
+          '[a-z][a-z0-9+.-]*://\S+|www\.\S+|t\.me/\S+|[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+|@[\p{L}\p{N}_]+|#[\p{L}\p{M}\p{N}_]+|\p{L}[\p{L}\p{M}]*(?:''\p{L}[\p{L}\p{M}]*)*'
+        )
+      )
+    ) AS keyword_tokens, /* computed at consolidation; a partition written before that column existed has it NULL, and the */ /* same rule runs here (on keyword_text, or the text where that column did not exist either) */
     content_type,
     reply_to_message_id,
     mentions
@@ -129,7 +139,7 @@ WITH chat_migrations AS (
     content_type,
     reply_to_message_id,
     CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN text END AS text,
-    CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN keyword_text END AS keyword_text,
+    CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN keyword_tokens END AS keyword_tokens,
     CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN mentions END AS mentions
   FROM (
     SELECT
@@ -142,7 +152,7 @@ WITH chat_migrations AS (
       content_type,
       reply_to_message_id,
       text,
-      keyword_text,
+      keyword_tokens,
       mentions,
       ROW_NUMBER() OVER (
         PARTITION BY origin_chat_id, message_id
@@ -298,24 +308,19 @@ WITH chat_migrations AS (
     m.chat_id,
     m.sender_id,
     t.token
-  /* each message's tokens, each once, as a column first: DuckDB unnests a column of a filtered */
-  /* relation in one pass (an expression it would deduplicate by text first, which costs more than it saves) */
+  /* the tokens as a column of a filtered relation first: DuckDB unnests that in one pass (an expression */
+  /* it would deduplicate first, which costs more than it saves) */
   FROM (
     SELECT
       chat_id,
       sender_id,
-      ARRAY_DISTINCT(
-        REGEXP_EXTRACT_ALL(
-          REPLACE(LOWER(COALESCE(keyword_text, text)), '’', ''''),
-          '[a-z][a-z0-9+.-]*://\S+|www\.\S+|t\.me/\S+|[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+|@[\p{L}\p{N}_]+|#[\p{L}\p{M}\p{N}_]+|\p{L}[\p{L}\p{M}]*(?:''\p{L}[\p{L}\p{M}]*)*'
-        )
-      ) AS tokens
+      keyword_tokens
     FROM counted_messages
     WHERE
-      NOT text IS NULL
+      NOT keyword_tokens IS NULL
       AND day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
   ) AS m
-  CROSS JOIN UNNEST(m.tokens) AS t(token)
+  CROSS JOIN UNNEST(m.keyword_tokens) AS t(token)
 ), counted AS (
   SELECT
     chat_id,
