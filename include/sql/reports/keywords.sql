@@ -16,7 +16,7 @@ WITH tokens AS (
     SELECT
       chat_id,
       sender_id,
-      keyword_tokens
+      STRING_SPLIT(keyword_tokens, ' ') AS keyword_tokens
     FROM counted_messages
     WHERE keyword_tokens IS NOT NULL AND day BETWEEN CAST($from_date AS DATE) AND CAST($to_date AS DATE)
   ) AS m
