@@ -26,22 +26,31 @@ def expression() -> str:
     return "\n".join(line for line in lines if not line.lstrip().startswith("--")).strip()
 
 
-def macro_sql() -> str:
-    return f"CREATE OR REPLACE TEMP MACRO {MACRO}({PARAMETER}) AS ({expression()})"
+def macro_sql(temporary: bool = True) -> str:
+    return f"CREATE OR REPLACE {'TEMP ' if temporary else ''}MACRO {MACRO}({PARAMETER}) AS ({expression()})"
+
+
+@functools.cache
+def _connection():
+    """One in-memory DuckDB connection per process, the macro defined (consolidation calls this for
+    every batch of 10,000 rows; a new connection each time cost as much as the tokenising)."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET threads = 1")  # rows come back in their order; the day's processes run in parallel
+    con.execute(macro_sql(temporary=False))  # seen by the connection's cursors
+    return con
 
 
 def with_keyword_tokens(table):
     """The curated ``table`` (pyarrow) with its ``keyword_tokens`` column computed from ``keyword_text``
     (the text when that is NULL): each message's distinct tokens, sorted so that the same rows always
     give the same file; NULL where there is no text."""
-    import duckdb
     import pyarrow as pa
 
     index = table.schema.get_field_index(COLUMN)
-    con = duckdb.connect()
+    con = _connection().cursor()  # a cursor per call: safe from several threads
     try:
-        con.execute("SET threads = 1")  # rows come back in their order
-        con.execute(macro_sql())
         con.register("texts", pa.table({"keyword_text": table["keyword_text"], "text": table["text"]}))
         tokens = con.execute(
             f"SELECT LIST_SORT({MACRO}(COALESCE(keyword_text, text))) AS {COLUMN} FROM texts"
