@@ -8,8 +8,9 @@ consolidation writes it: ~2,000 members with a long-tailed activity (with 50 gro
 in one of them), a daily rhythm in the group's time zone (quiet nights, busy evenings), Portuguese text
 with hashtags, links, @mentions and emoji, photos with captions, stickers, voice notes, edits (extra
 rows of the same message), replies to recent messages, joins and leaves, and reactions on top (about
-8 % of the messages: added, some removed, some anonymous totals). Seven distinct days are generated and
-repeated with shifted dates and ids. The reports run in a fresh process, so its peak RSS (ru_maxrss)
+8 % of the messages: added, some removed, some anonymous totals), each message's keyword tokens computed
+as consolidation computes them (lake/tokens.py). Seven distinct days are generated and repeated with
+shifted dates and ids. The reports run in a fresh process, so its peak RSS (ru_maxrss)
 is theirs alone.
 
     PYTHONPATH=plugins .venv/bin/python bench/bench_reports.py [--days 30] [--per-day 100000] [--groups 1,50]
@@ -319,7 +320,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-reports-") as tmp:
         for groups in [int(g) for g in args.groups.split(",")]:
             lake = Path(args.lake or tmp) / f"{groups}-groups"
-            marker = lake / f"rows-{first}-{args.days}-{args.per_day}.txt"
+            # "tokens": the lake holds keyword_tokens (a lake generated before would be reported through
+            # the reports' fallback, tokenising every text again)
+            marker = lake / f"rows-{first}-{args.days}-{args.per_day}-tokens.txt"
             started = time.perf_counter()
             if not marker.exists():
                 lake.mkdir(parents=True, exist_ok=True)
