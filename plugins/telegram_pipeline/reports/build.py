@@ -4,8 +4,6 @@ index of them; for the DAG, the 1-, 7- and 30-day windows ending on a day, built
 
 from __future__ import annotations
 
-import json
-import logging
 from collections.abc import Collection, Mapping
 from datetime import date, timedelta
 from typing import Any
@@ -16,8 +14,6 @@ from telegram_pipeline.reports import athena_engine, html
 from telegram_pipeline.reports.definitions import REPORTS, WINDOWS, ReportRange
 from telegram_pipeline.reports.duckdb_engine import DuckDBReports
 from telegram_pipeline.reports.summary import Summary, chat_ids, for_chat, summarize
-
-log = logging.getLogger(__name__)
 
 HTML_FOLDER = "html"
 HTML_FILE = "report.html"
@@ -137,5 +133,4 @@ def build_day_windows(
         files, summaries = pages(tables, ranges[window], title=title)
         store.replace_folder(window_prefix(HTML_FOLDER, day, window), files)
         written[window] = {str(s.chat_id): {"messages": s.messages, "active_users": s.active_users} for s in summaries}
-    log.info("reports for %s (%s): %s", day, settings.timezone, json.dumps(written))
     return {"day": day.isoformat(), "windows": written}
