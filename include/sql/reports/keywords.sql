@@ -29,17 +29,23 @@ counted AS (
     COUNT(*) AS messages,
     COUNT(DISTINCT sender_id) AS users
   FROM tokens
-  WHERE
-    token IN (SELECT keyword FROM tracked_keywords)
-    OR token LIKE '#%'
-    OR (
-      token NOT LIKE '%@%'
-      AND token NOT LIKE '%/%'
-      AND token NOT LIKE '%.%'
-      AND LENGTH(token) >= 3
-      AND token NOT IN (SELECT word FROM stopwords)
-    )
   GROUP BY chat_id, token
+),
+kept AS (
+  -- which terms count depends on the term alone, so it is decided once per distinct term after
+  -- counting, not on each of the tens of millions of token rows
+  SELECT *
+  FROM counted
+  WHERE
+    keyword IN (SELECT keyword FROM tracked_keywords)
+    OR keyword LIKE '#%'
+    OR (
+      keyword NOT LIKE '%@%'
+      AND keyword NOT LIKE '%/%'
+      AND keyword NOT LIKE '%.%'
+      AND LENGTH(keyword) >= 3
+      AND keyword NOT IN (SELECT word FROM stopwords)
+    )
 ),
 ranked AS (
   SELECT
@@ -48,7 +54,7 @@ ranked AS (
     messages,
     users,
     RANK() OVER (PARTITION BY chat_id ORDER BY messages DESC, users DESC) AS rank
-  FROM counted
+  FROM kept
 ),
 tracked AS (
   SELECT

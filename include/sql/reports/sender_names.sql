@@ -6,23 +6,29 @@ SELECT
   chat_id,
   sender_id,
   day,
-  MAX(named_at) AS named_at,
-  ARG_MAX(name, (named_at, update_id)) AS name
+  named_at,
+  CASE
+    WHEN named.sender_chat_title IS NOT NULL THEN named.sender_chat_title
+    ELSE COALESCE(
+      NULLIF(TRIM(COALESCE(named.user_first_name, '') || ' ' || COALESCE(named.user_last_name, '')), ''),
+      '@' || named.user_username
+    )
+  END AS name
 FROM (
+  -- the parts of the latest name, put together once per sender and day rather than on every row
   SELECT
     chat_id,
     sender_id,
     CAST(context_date AS DATE) AS day,
-    COALESCE(edited_at, sent_at) AS named_at,
-    update_id,
-    CASE
-      WHEN sender_chat_title IS NOT NULL THEN sender_chat_title
-      ELSE COALESCE(
-        NULLIF(TRIM(COALESCE(user_first_name, '') || ' ' || COALESCE(user_last_name, '')), ''),
-        '@' || user_username
-      )
-    END AS name
+    MAX(COALESCE(edited_at, sent_at)) AS named_at,
+    ARG_MAX(
+      CAST(
+        ROW(sender_chat_title, user_first_name, user_last_name, user_username)
+        AS STRUCT(sender_chat_title VARCHAR, user_first_name VARCHAR, user_last_name VARCHAR, user_username VARCHAR)
+      ),
+      (COALESCE(edited_at, sent_at), update_id)
+    ) AS named
   FROM message_versions
   WHERE context_date BETWEEN $scan_from AND $scan_to
-) AS named
-GROUP BY chat_id, sender_id, day
+  GROUP BY chat_id, sender_id, CAST(context_date AS DATE)
+) AS latest

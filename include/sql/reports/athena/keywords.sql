@@ -356,27 +356,33 @@ WITH chat_migrations AS (
     COUNT(*) AS messages,
     COUNT(DISTINCT sender_id) AS users
   FROM tokens
+  GROUP BY
+    chat_id,
+    token
+), kept AS (
+  /* which terms count depends on the term alone, so it is decided once per distinct term after */
+  /* counting, not on each of the tens of millions of token rows */
+  SELECT
+    *
+  FROM counted
   WHERE
-    token IN (
+    keyword IN (
       SELECT
         keyword
       FROM tracked_keywords
     )
-    OR token LIKE '#%'
+    OR keyword LIKE '#%'
     OR (
-      token NOT LIKE '%@%'
-      AND token NOT LIKE '%/%'
-      AND token NOT LIKE '%.%'
-      AND LENGTH(token) >= 3
-      AND NOT token IN (
+      keyword NOT LIKE '%@%'
+      AND keyword NOT LIKE '%/%'
+      AND keyword NOT LIKE '%.%'
+      AND LENGTH(keyword) >= 3
+      AND NOT keyword IN (
         SELECT
           word
         FROM stopwords
       )
     )
-  GROUP BY
-    chat_id,
-    token
 ), ranked AS (
   SELECT
     chat_id,
@@ -384,7 +390,7 @@ WITH chat_migrations AS (
     messages,
     users,
     RANK() OVER (PARTITION BY chat_id ORDER BY messages DESC, users DESC) AS rank
-  FROM counted
+  FROM kept
 ), tracked AS (
   SELECT
     g.chat_id,

@@ -200,40 +200,48 @@ WITH chat_migrations AS (
     chat_id,
     sender_id,
     day,
-    MAX(named_at) AS named_at,
-    MAX_BY(name, (named_at, update_id)) AS name
+    named_at,
+    CASE
+      WHEN NOT named.sender_chat_title IS NULL
+      THEN named.sender_chat_title
+      ELSE COALESCE(
+        NULLIF(
+          TRIM(
+            CONCAT(
+              CAST(COALESCE(named.user_first_name, '') AS VARCHAR),
+              CAST(' ' AS VARCHAR),
+              CAST(COALESCE(named.user_last_name, '') AS VARCHAR)
+            )
+          ),
+          ''
+        ),
+        CONCAT(CAST('@' AS VARCHAR), CAST(named.user_username AS VARCHAR))
+      )
+    END AS name
   FROM (
+    /* the parts of the latest name, put together once per sender and day rather than on every row */
     SELECT
       chat_id,
       sender_id,
       CAST(context_date AS DATE) AS day,
-      COALESCE(edited_at, sent_at) AS named_at,
-      update_id,
-      CASE
-        WHEN NOT sender_chat_title IS NULL
-        THEN sender_chat_title
-        ELSE COALESCE(
-          NULLIF(
-            TRIM(
-              CONCAT(
-                CAST(COALESCE(user_first_name, '') AS VARCHAR),
-                CAST(' ' AS VARCHAR),
-                CAST(COALESCE(user_last_name, '') AS VARCHAR)
-              )
-            ),
-            ''
-          ),
-          CONCAT(CAST('@' AS VARCHAR), CAST(user_username AS VARCHAR))
-        )
-      END AS name
+      MAX(COALESCE(edited_at, sent_at)) AS named_at,
+      MAX_BY(
+        CAST(ROW(sender_chat_title, user_first_name, user_last_name, user_username) AS ROW(
+          sender_chat_title VARCHAR,
+          user_first_name VARCHAR,
+          user_last_name VARCHAR,
+          user_username VARCHAR
+        )),
+        (COALESCE(edited_at, sent_at), update_id)
+      ) AS named
     FROM message_versions
     WHERE
       context_date BETWEEN :scan_from AND :scan_to
-  ) AS named
-  GROUP BY
-    chat_id,
-    sender_id,
-    day
+    GROUP BY
+      chat_id,
+      sender_id,
+      CAST(context_date AS DATE)
+  ) AS latest
 ), sender_labels AS (
   /* What the reports call each sender of the range and of the period before it: the latest name they */
   /* posted under up to the range's end (for anyone who posted in the range, their latest in the range). */
