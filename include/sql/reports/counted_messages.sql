@@ -49,7 +49,7 @@ FROM (
     v.origin_chat_id,
     v.message_id,
     v.sent_at,
-    v.sent_at AT TIME ZONE $timezone AS local_sent_at,
+    local_time_of(v.sent_at, $timezone) AS local_sent_at,
     v.sender_id,
     v.content_type,
     v.reply_to_message_id,

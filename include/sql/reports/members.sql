@@ -48,7 +48,7 @@ SELECT
   h.first_sent_at AS first_message_at,
   h.last_sent_at AS last_message_at,
   CASE
-    WHEN e.messages > 0 AND CAST(h.first_sent_at AT TIME ZONE $timezone AS DATE) >= CAST($from_date AS DATE)
+    WHEN e.messages > 0 AND CAST(local_time_of(h.first_sent_at, $timezone) AS DATE) >= CAST($from_date AS DATE)
       THEN 'new'
     WHEN e.messages > 0 THEN 'returning'
     WHEN e.previous_messages > 0 THEN 'quiet'

@@ -12,6 +12,7 @@ from typing import Any
 
 from telegram_pipeline import config
 from telegram_pipeline.lake import layout, migrations, schema, storage, tokens
+from telegram_pipeline.reports import local_time
 from telegram_pipeline.reports.definitions import (
     BOUND_TABLES,
     RANGE_STAGES,
@@ -121,14 +122,17 @@ class DuckDBReports:
         used = set(re.findall(r"\$(\w+)", re.sub(r"--[^\n]*", "", sql)))
         return self.con.execute(sql, {k: v for k, v in params.items() if k in used})
 
-    def _bind(self, rng: ReportRange) -> None:
+    def _prepare(self, span: Span) -> None:
+        """What the span's SQL reads besides the lake: the bound tables, and local_time_of for its days."""
+        rng = span.ranges[0]
         for table, rows in bound_rows(rng, markers=self.markers).items():
             self.con.register(table, _bound_table(BOUND_TABLES[table], rows))
+        self.con.execute(local_time.macro_sql(rng.timezone, span.scan_first, span.scan_last))
 
     def build_span(self, ranges: Sequence[ReportRange]) -> list[dict[str, Any]]:
         """The tables of each range (in the order given), the stages built once for all of them."""
         span = Span(ranges)
-        self._bind(ranges[0])
+        self._prepare(span)
         stages = dependencies(REPORTS)
         for stage in stages:
             if stage in STAGES:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from telegram_pipeline import config
 from telegram_pipeline.lake import tokens
-from telegram_pipeline.reports import stopwords
+from telegram_pipeline.reports import local_time, stopwords
 from telegram_pipeline.reports.definitions import BOUND_TABLES, RANGE_STAGES, REPORTS, STAGES, ReportRange
 
 BUILD_ORDER: tuple[str, ...] = (*STAGES, *RANGE_STAGES)
@@ -100,8 +100,9 @@ def _with_stages(report: str):
 
 
 def _inline_macros(query):
-    """``keyword_tokens_of(x)`` (a DuckDB macro: lake/tokens.py) replaced by its expression over ``x``,
-    for Athena, which has no macros."""
+    """The DuckDB macros written out for Athena, which has none: ``keyword_tokens_of(x)``
+    (lake/tokens.py) as its expression over ``x``, ``local_time_of(ts, tz)`` (reports/local_time.py)
+    as ``ts AT TIME ZONE tz``."""
     import sqlglot
     from sqlglot import exp
 
@@ -113,6 +114,9 @@ def _inline_macros(query):
             return body.copy().transform(
                 lambda n: argument.copy() if isinstance(n, exp.Column) and n.name == tokens.PARAMETER else n
             )
+        if isinstance(node, exp.Anonymous) and node.name.lower() == local_time.MACRO:
+            instant, zone = node.expressions
+            return exp.AtTimeZone(this=instant.copy(), zone=zone.copy())
         return node
 
     return query.transform(expand)
