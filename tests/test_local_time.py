@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-
 from telegram_pipeline.reports import local_time, sql
 
 ZONES = [
@@ -37,11 +36,15 @@ def test_the_macro_equals_at_time_zone_across_transitions_and_outside_its_span(z
     con.execute(local_time.macro_sql(zone, date(2026, 9, 20), date(2026, 11, 10)))
     moments = [
         # every 7 minutes 13 seconds through the span and beyond both ends (the fallback)
-        *instants(datetime(2026, 9, 10, tzinfo=UTC), datetime(2026, 11, 20, tzinfo=UTC), timedelta(minutes=7, seconds=13)),
+        *instants(
+            datetime(2026, 9, 10, tzinfo=UTC), datetime(2026, 11, 20, tzinfo=UTC), timedelta(minutes=7, seconds=13)
+        ),
         # every second around each transition the span holds
         *(
             moment + timedelta(seconds=s)
-            for moment, _ in local_time.offsets(zone, datetime(2026, 9, 18, tzinfo=UTC), datetime(2026, 11, 12, tzinfo=UTC))[1:]
+            for moment, _ in local_time.offsets(
+                zone, datetime(2026, 9, 18, tzinfo=UTC), datetime(2026, 11, 12, tzinfo=UTC)
+            )[1:]
             for s in range(-3, 4)
         ),
         datetime(2019, 3, 1, 12, 0, 0, 250000, tzinfo=UTC),  # years away, microseconds kept
@@ -58,9 +61,7 @@ def test_the_macro_equals_at_time_zone_across_transitions_and_outside_its_span(z
 
 
 def test_offsets_find_each_transition_to_the_second():
-    found = local_time.offsets(
-        "Europe/Berlin", datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)
-    )
+    found = local_time.offsets("Europe/Berlin", datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))
     assert found == [
         (datetime(2026, 3, 1, tzinfo=UTC), 3600),
         (datetime(2026, 3, 29, 1, 0, tzinfo=UTC), 7200),
