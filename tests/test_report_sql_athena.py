@@ -34,6 +34,16 @@ def test_committed_athena_sql_is_the_generated_text(report):
     )
 
 
+def test_every_stage_is_read_and_listed_in_build_order():
+    """DuckDB builds every stage of STAGES in its order without parsing the SQL: each must be read by
+    some report, and come after the stages it reads."""
+    stages = definitions.STAGES
+    assert [stage for stage in sql.dependencies(definitions.REPORTS) if stage in stages] == list(stages)
+    for stage in stages:
+        for read in sql.references(stage):
+            assert list(sql.BUILD_ORDER).index(read) < list(sql.BUILD_ORDER).index(stage), (stage, read)
+
+
 @pytest.mark.parametrize("report", definitions.REPORTS)
 def test_athena_sql_is_trino(report):
     rng = definitions.ReportRange(FIRST, LAST, timezone="America/Sao_Paulo", tracked_keywords=("python",))
