@@ -1,0 +1,69 @@
+"""Every statement of a DuckDB report build, run in turn and timed: the stages of the span, then each
+range's own stages and reports (the SQL alone; nothing is written). To compare two versions of the
+code, run it from each checkout in turn on the same lake: this machine's speed drifts within minutes.
+
+    PYTHONPATH=plugins .venv/bin/python bench/profile_reports.py CURATED_DIR 2026-10-01 2026-10-30 [--windows]
+
+CURATED_DIR: a curated zone, e.g. one that bench_reports.py --lake DIR generated (DIR/1-groups/curated).
+Last line: the whole build's wall and CPU seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+TIMEZONE = "America/Sao_Paulo"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("curated")
+    parser.add_argument("first", type=date.fromisoformat)
+    parser.add_argument("last", type=date.fromisoformat)
+    parser.add_argument("--windows", action="store_true", help="the 1-, 7- and 30-day windows ending on LAST")
+    args = parser.parse_args()
+    os.environ.update(CURATED_URI=args.curated, TIMEZONE=TIMEZONE, RAW_URI=str(Path(args.curated).parent / "raw"))
+
+    from telegram_pipeline import config
+    from telegram_pipeline.reports import definitions, duckdb_engine
+    from telegram_pipeline.reports.sql import source_sql
+
+    settings = config.load()
+    if args.windows:
+        ranges = [
+            definitions.ReportRange.from_settings(args.last - timedelta(days=days - 1), args.last, settings)
+            for days in definitions.WINDOWS.values()
+        ]
+    else:
+        ranges = [definitions.ReportRange.from_settings(args.first, args.last, settings)]
+    started, cpu_started = time.perf_counter(), time.process_time()
+
+    def timed(label: str, sql: str, params: dict) -> None:
+        at = time.perf_counter()
+        engine._execute(sql, params).fetchall()
+        print(f"{label:36s} {time.perf_counter() - at:6.2f} s")
+
+    engine = duckdb_engine.DuckDBReports(settings, last=args.last)
+    span = definitions.Span(ranges)
+    engine._prepare(span)
+    for stage, kind in definitions.STAGES.items():
+        timed(f"stage {stage}", f"CREATE TEMP {kind.upper()} {stage} AS {source_sql(stage)}", span.params())
+    for rng in ranges:
+        params = rng.params()
+        for stage in definitions.RANGE_STAGES:
+            timed(f"  {rng.days}d {stage}", f"CREATE OR REPLACE TEMP TABLE {stage} AS {source_sql(stage)}", params)
+        for report in definitions.REPORTS:
+            if report not in definitions.RANGE_STAGES:
+                timed(
+                    f"  {rng.days}d {report}", f"CREATE OR REPLACE TEMP TABLE _report AS {source_sql(report)}", params
+                )
+    engine.close()
+    print(f"total {time.perf_counter() - started:.2f} s wall, {time.process_time() - cpu_started:.2f} s CPU")
+
+
+if __name__ == "__main__":
+    main()
