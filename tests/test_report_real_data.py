@@ -147,6 +147,8 @@ def test_a_message_without_a_sender_counts_under_unknown_sender_and_the_page_ren
     rng = definitions.ReportRange(DAY, DAY, timezone=TZ)
     headline = summary.summarize(tables, rng, CHAT["id"])
     assert (headline.messages, headline.active_users) == (3, 1)  # "unknown sender" is not a member
+    keywords = {k["keyword"]: (k["messages"], k["users"]) for k in tables["keywords"].to_pylist()}
+    assert keywords["remetente"] == (3, 1)  # three messages, one member: the unknown sender is nobody
     assert headline.top_posters == [("unknown sender", 2), ("Ana Souza", 1)]
     page = html.render(summary.for_chat(tables, CHAT["id"]), headline)
     assert "unknown sender" in page
