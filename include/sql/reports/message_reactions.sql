@@ -2,7 +2,27 @@
 -- message_reaction counts what it holds then: a change replaces, a removal (an empty new_reaction)
 -- takes away. Where reactions are anonymous, message_reaction_count gives totals: the latest of those
 -- counts where it is larger. Reactions by bots are left out unless include_bots.
-WITH latest AS (
+WITH reaction_updates AS (
+  -- both kinds of reaction update, read from the lake in one pass
+  SELECT
+    origin_chat_id,
+    message_id,
+    update_type,
+    update_id,
+    sent_at,
+    sender_chat_id,
+    user_id,
+    user_is_bot,
+    reaction_emojis,
+    reaction_count_emojis,
+    reaction_count_totals
+  FROM group_updates
+  WHERE
+    context_date BETWEEN $scan_from AND $to_date
+    AND update_type IN ('message_reaction', 'message_reaction_count')
+    AND message_id IS NOT NULL
+),
+latest AS (
   SELECT
     origin_chat_id,
     message_id,
@@ -11,11 +31,9 @@ WITH latest AS (
       PARTITION BY origin_chat_id, message_id, COALESCE(sender_chat_id, user_id)
       ORDER BY sent_at DESC, update_id DESC
     ) AS n
-  FROM group_updates
+  FROM reaction_updates
   WHERE
-    context_date BETWEEN $scan_from AND $to_date
-    AND update_type = 'message_reaction'
-    AND message_id IS NOT NULL
+    update_type = 'message_reaction'
     AND COALESCE(sender_chat_id, user_id) IS NOT NULL
     AND ($include_bots OR sender_chat_id IS NOT NULL OR NOT COALESCE(user_is_bot, FALSE))
 ),
@@ -36,11 +54,8 @@ latest_totals AS (
     reaction_count_emojis,
     reaction_count_totals,
     ROW_NUMBER() OVER (PARTITION BY origin_chat_id, message_id ORDER BY sent_at DESC, update_id DESC) AS n
-  FROM group_updates
-  WHERE
-    context_date BETWEEN $scan_from AND $to_date
-    AND update_type = 'message_reaction_count'
-    AND message_id IS NOT NULL
+  FROM reaction_updates
+  WHERE update_type = 'message_reaction_count'
 ),
 anonymous AS (
   SELECT
