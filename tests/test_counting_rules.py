@@ -36,6 +36,23 @@ def test_a_sender_is_reported_under_the_latest_name_they_posted_with(lake):
     assert (poster["user_id"], poster["user_name"], poster["messages"]) == (7, "Ana Lima", 3)
 
 
+def test_a_message_that_names_nobody_leaves_the_days_name_as_it_was(lake):
+    """An exported message can carry a sender's id and no name: the day's name is then the latest one
+    a message of that day did carry, not nothing."""
+    lake.add(message_id=1, sent_at=local("2026-03-10T09:00"), text="nomeada", **lake.user(7, "Ana", "Souza"))
+    lake.add(
+        message_id=2,
+        sent_at=local("2026-03-10T10:00"),
+        text="anonima",
+        user_id=7,
+        user_first_name=None,
+        user_last_name=" ",
+        user_username=None,
+    )
+    [poster] = tables(lake)["top_posters"].to_pylist()
+    assert (poster["user_id"], poster["user_name"], poster["messages"]) == (7, "Ana Souza", 2)
+
+
 def test_the_live_version_wins_over_the_imported_one_at_the_same_time(lake):
     """A Desktop export and the webhook both hold message 21, sent at the same second, unedited: the
     live update counts (it carries what Telegram sent; the export is a rendering of it)."""

@@ -15,7 +15,8 @@ SELECT
     )
   END AS name
 FROM (
-  -- the parts of the latest name, put together once per sender and day rather than on every row
+  -- the parts of the latest name (of the latest row that names the sender at all: an exported
+  -- message can name nobody), put together once per sender and day rather than on every row
   SELECT
     chat_id,
     sender_id,
@@ -27,6 +28,12 @@ FROM (
         AS STRUCT(sender_chat_title VARCHAR, user_first_name VARCHAR, user_last_name VARCHAR, user_username VARCHAR)
       ),
       (COALESCE(edited_at, sent_at), update_id)
+    ) FILTER (
+      WHERE
+        sender_chat_title IS NOT NULL
+        OR user_username IS NOT NULL
+        OR TRIM(user_first_name) <> ''
+        OR TRIM(user_last_name) <> ''
     ) AS named
   FROM message_versions
   WHERE context_date BETWEEN $scan_from AND $scan_to

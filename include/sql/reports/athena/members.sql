@@ -222,7 +222,8 @@ WITH chat_migrations AS (
       )
     END AS name
   FROM (
-    /* the parts of the latest name, put together once per sender and day rather than on every row */
+    /* the parts of the latest name (of the latest row that names the sender at all: an exported */
+    /* message can name nobody), put together once per sender and day rather than on every row */
     SELECT
       chat_id,
       sender_id,
@@ -236,7 +237,11 @@ WITH chat_migrations AS (
           user_username VARCHAR
         )),
         (COALESCE(edited_at, sent_at), update_id)
-      ) AS named
+      ) FILTER(WHERE
+        NOT sender_chat_title IS NULL
+        OR NOT user_username IS NULL
+        OR TRIM(user_first_name) <> ''
+        OR TRIM(user_last_name) <> '') AS named
     FROM message_versions
     WHERE
       context_date BETWEEN :scan_from AND :scan_to
