@@ -47,11 +47,16 @@ def main() -> None:
         engine._execute(sql, params).fetchall()
         print(f"{label:36s} {time.perf_counter() - at:6.2f} s")
 
+    def timed_stage(stage: str, kind: str, params: dict) -> None:
+        at = time.perf_counter()
+        engine._create_stage(stage, kind, params)
+        print(f"{'stage ' + stage:36s} {time.perf_counter() - at:6.2f} s")
+
     engine = duckdb_engine.DuckDBReports(settings, last=args.last)
     span = definitions.Span(ranges)
     engine._prepare(span)
     for stage, kind in definitions.STAGES.items():
-        timed(f"stage {stage}", f"CREATE TEMP {kind.upper()} {stage} AS {source_sql(stage)}", span.params())
+        timed_stage(stage, kind, span.params())
     for rng in ranges:
         params = rng.params()
         for stage in definitions.RANGE_STAGES:

@@ -60,18 +60,20 @@ def test_one_rule_for_consolidation_and_reports():
 
     assert "REGEXP" not in config.read_sql("reports/message_versions.sql").upper()
     assert "REGEXP_EXTRACT_ALL" not in config.read_sql("reports/keywords.sql").upper()
-    assert tokens.MACRO in config.read_sql("reports/message_versions.sql")
+    assert tokens.FILLED_MACRO in config.read_sql("reports/message_versions.sql")
     assert tokens.MACRO not in sql.athena_sql("keywords") and "REGEXP_EXTRACT_ALL" in sql.athena_sql("keywords")
 
 
-def write(lake, with_tokens: bool, extra_token: str | None = None) -> None:
+def write(lake, with_tokens: bool, extra_token: str | None = None, on=None, null_column=False) -> None:
+    """The lake's partitions, with the tokens stored (on the days ``on``, default all), or without the
+    column, or (``null_column``) with the column all NULL, as no consolidation writes it."""
     by_day: dict = {}
     for each in lake.rows:
         event = each["edited_at"] or each["sent_at"]
         by_day.setdefault(event.astimezone(ZoneInfo(TZ)).date(), []).append(each)
     for day, rows in by_day.items():
         table = pa.Table.from_pylist(rows, schema=schema.arrow_schema())
-        if with_tokens:
+        if with_tokens and (on is None or day in on):
             table = tokens.with_keyword_tokens(table)
             if extra_token:
                 lists = [None if t is None else [*t, extra_token] for t in table["keyword_tokens"].to_pylist()]
@@ -80,7 +82,7 @@ def write(lake, with_tokens: bool, extra_token: str | None = None) -> None:
                     "keyword_tokens",
                     pa.array(lists, pa.list_(pa.string())),
                 )
-        else:  # a partition written before the column existed
+        elif not null_column:  # a partition written before the column existed
             table = table.drop_columns(["keyword_tokens"])
         sink = io.BytesIO()
         pq.write_table(table, sink)
@@ -105,3 +107,25 @@ def test_reports_alike_with_stored_tokens_and_without(local_lake, monkeypatch):
     write(lake, with_tokens=True, extra_token="zzzmarcador")
     marked = {k["keyword"]: k["messages"] for k in reports.build(rng, settings)["keywords"].to_pylist()}
     assert marked.pop("zzzmarcador") >= max(marked.values()) > 0  # in every text, so the most frequent
+
+
+def test_partitions_with_tokens_and_without_report_as_one_lake(local_lake, monkeypatch):
+    """DuckDB reads the stored column where a partition has it, and computes the tokens for the others
+    (a footer whose statistics say the column holds nothing counts as without)."""
+    monkeypatch.setenv("TIMEZONE", TZ)
+    monkeypatch.setenv("TRACKED_KEYWORDS", "python,kotlin,dia")
+    settings = config.load()
+    rng = definitions.ReportRange.from_settings(FIRST, LAST, settings)
+    lake = scenario()
+    write(lake, with_tokens=False)
+    computed = reports.build(rng, settings)
+    write(lake, with_tokens=True, on={FIRST})
+    partitions = list(storage.curated_store().list("messages/"))
+    assert len(partitions) > 2 and any(f"context_date={FIRST}/" in key for key in partitions)
+    mixed = reports.build(rng, settings)
+    write(lake, with_tokens=False, null_column=True)
+    null_column = reports.build(rng, settings)
+    assert computed["keywords"].num_rows > 5
+    for name in definitions.REPORTS:
+        assert mixed[name].equals(computed[name]), name
+        assert null_column[name].equals(computed[name]), name

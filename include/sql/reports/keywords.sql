@@ -1,30 +1,11 @@
--- The most discussed terms of each group, read from each counted message's keyword_tokens (its
--- distinct terms, by the rule of include/sql/keyword_tokens.sql: from keyword_text, the text with
--- every span its entities mark as a link, mention, e-mail, phone number, bot command or cashtag blanked
--- out; lower-cased with accents kept; URLs, e-mail addresses and @mentions no entity marks taken whole).
--- URLs, e-mail addresses and @mentions are dropped; hashtags keep their #; words shorter than 3 letters
--- and stopwords are dropped, except tracked keywords, which are always reported for every group, at
--- zero when nobody used them.
-WITH tokens AS (
-  SELECT
-    m.chat_id,
-    m.sender_id,
-    t.token
-  -- the tokens as a column of a filtered relation first: DuckDB unnests that in one pass (an expression
-  -- it would deduplicate first, which costs more than it saves)
-  FROM (
-    SELECT
-      chat_id,
-      sender_id,
-      STRING_SPLIT(keyword_tokens, ' ') AS keyword_tokens
-    FROM counted_messages
-    WHERE keyword_tokens IS NOT NULL AND day BETWEEN CAST($from_date AS DATE) AND CAST($to_date AS DATE)
-  ) AS m
-  CROSS JOIN UNNEST(m.keyword_tokens) AS t(token)
-),
-counted AS (
-  -- per sender first, then per term: a fifth cheaper than COUNT(DISTINCT sender_id) over every token
-  -- row (COUNT(sender_id) leaves out the unknown sender, as the distinct count does)
+-- The most discussed terms of each group, added up from keyword_uses over the range's buckets: each
+-- counted message's keyword_tokens (its distinct terms, by the rule of include/sql/keyword_tokens.sql:
+-- from keyword_text, the text with every span its entities mark as a link, mention, e-mail, phone
+-- number, bot command or cashtag blanked out; lower-cased with accents kept; URLs, e-mail addresses and
+-- @mentions no entity marks taken whole). URLs, e-mail addresses and @mentions are dropped; hashtags
+-- keep their #; words shorter than 3 letters and stopwords are dropped, except tracked keywords, which
+-- are always reported for every group, at zero when nobody used them.
+WITH counted AS (
   SELECT
     chat_id,
     keyword,
@@ -33,11 +14,12 @@ counted AS (
   FROM (
     SELECT
       chat_id,
-      token AS keyword,
+      keyword,
       sender_id,
-      COUNT(*) AS messages
-    FROM tokens
-    GROUP BY chat_id, token, sender_id
+      SUM(messages) AS messages
+    FROM keyword_uses
+    WHERE bucket BETWEEN CAST($from_date AS DATE) AND CAST($to_date AS DATE)
+    GROUP BY chat_id, keyword, sender_id
   ) AS per_sender
   GROUP BY chat_id, keyword
 ),

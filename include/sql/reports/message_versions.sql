@@ -7,6 +7,9 @@ SELECT
   origin_chat_id,
   context_date,
   update_id,
+  -- a message as the webhook first received it, and its only version unless an edit or an import of the
+  -- same message is also stored (imports have negative update_ids)
+  update_type IN ('message', 'channel_post') AND update_id >= 0 AS live_original,
   message_id,
   sent_at,
   edited_at,
@@ -17,9 +20,9 @@ SELECT
   user_username,
   sender_chat_id IS NULL AND COALESCE(user_is_bot, FALSE) AS sender_is_bot,
   text,
-  -- computed at consolidation; a partition written before that column existed has it NULL, and the
-  -- same rule runs here (on keyword_text, or the text where that column did not exist either)
-  COALESCE(keyword_tokens, keyword_tokens_of(COALESCE(keyword_text, text))) AS keyword_tokens,
+  -- computed at consolidation; where a partition was written before that column existed, the same
+  -- rule runs on keyword_text, or the text where that column did not exist either (lake/tokens.py)
+  keyword_tokens_filled(keyword_tokens, COALESCE(keyword_text, text)) AS keyword_tokens,
   content_type,
   reply_to_message_id,
   mentions

@@ -37,7 +37,10 @@ STAGES: dict[str, str] = {
     "chat_migrations": "table",
     "group_updates": "view",
     "message_versions": "view",
+    "latest_revisions": "table",
+    "counted_versions": "view",
     "counted_messages": "table",
+    "keyword_uses": "table",
     "sender_names": "table",
     "member_history": "table",
     "usernames": "table",
@@ -46,6 +49,8 @@ STAGES: dict[str, str] = {
     "conversation_starts": "table",
     "member_changes": "table",
     "message_reactions": "table",
+    "reacted_messages": "table",
+    "message_emoji": "table",
     "group_days": "table",
 }
 # Stages of one range's own days, built first for each range: the groups of the range (also a report)
@@ -56,6 +61,7 @@ BOUND_TABLES: dict[str, tuple[str, ...]] = {
     "stopwords": ("word",),
     "tracked_keywords": ("keyword",),
     "migration_markers": ("old_chat_id", "new_chat_id"),
+    "text_days": ("day", "bucket"),
 }
 WINDOWS: dict[str, int] = {"1d": 1, "7d": 7, "30d": 30}
 SCAN_MARGIN = timedelta(days=1)

@@ -65,20 +65,60 @@ def register_messages(con, last: date | None, settings: config.Settings) -> None
     """``messages`` in DuckDB over every curated partition up to ``last`` (the stages that look back
     over all history need them; the others name their days, and DuckDB opens only those files): local
     files through DuckDB's own Parquet reader (leaner and faster), S3 through pyarrow's filesystem (no
-    extension to download)."""
+    extension to download). Its ``keyword_tokens`` are complete: computed by the rule for the partitions
+    written before the column existed (lake/tokens.py), read as stored from the others."""
     store = storage.curated_store(settings)
     found = curated_files(store, last)[2] if store.local_root() is not None else []
     if not found:
-        con.register("messages", messages_dataset(last, settings))
+        con.register("stored_messages", messages_dataset(last, settings))
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW messages AS SELECT * REPLACE ({_COMPUTED_TOKENS}) FROM stored_messages"
+        )
         return
-    files = "[" + ", ".join(_quote(path) for path in found) + "]"
-    source = f"read_parquet({files}, hive_partitioning = true, union_by_name = true, hive_types = {{'context_date': VARCHAR}})"
+    # a file holds the tokens when its column has a value at all (by the footers' statistics): a file
+    # consolidated before the column existed, or written without it, has them computed instead
+    with_tokens = {
+        row[0]
+        for row in con.execute(
+            f"SELECT file_name FROM parquet_metadata({_file_list(found)}) "
+            f"WHERE STRING_SPLIT(path_in_schema, ',')[1] = {_quote(tokens.COLUMN)} "
+            "GROUP BY file_name HAVING BOOL_OR(stats_null_count < num_values)"
+        ).fetchall()
+    }
+    older = [path for path in found if path not in with_tokens]
+    parts = [_messages_select(con, [path for path in found if path in with_tokens])] if with_tokens else []
+    if older:
+        parts.append(f"SELECT * REPLACE ({_COMPUTED_TOKENS}) FROM ({_messages_select(con, older)})")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW messages AS {' UNION ALL '.join(parts)}")
+
+
+_COMPUTED_TOKENS = f"COALESCE({tokens.COLUMN}, {tokens.MACRO}(COALESCE(keyword_text, text))) AS {tokens.COLUMN}"
+
+
+def _file_list(paths: Sequence[str]) -> str:
+    return "[" + ", ".join(_quote(path) for path in paths) + "]"
+
+
+def _messages_select(con, files: Sequence[str]) -> str:
+    """The curated columns of ``files``, those missing from all of them as NULL (the schema is given)."""
+    source = (
+        f"read_parquet({_file_list(files)}, hive_partitioning = true, union_by_name = true, "
+        "hive_types = {'context_date': VARCHAR})"
+    )
     present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
     columns = [
         c.name if c.name in present else f"CAST(NULL AS {schema.DUCKDB_TYPES[c.type]}) AS {c.name}"
         for c in schema.COLUMNS
     ]
-    con.execute(f"CREATE OR REPLACE TEMP VIEW messages AS SELECT {', '.join(columns)}, context_date FROM {source}")
+    return f"SELECT {', '.join(columns)}, context_date FROM {source}"
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    return _quote(str(value))
 
 
 def _bound_table(columns: Sequence[str], rows: Iterable[Sequence]):
@@ -117,16 +157,24 @@ class DuckDBReports:
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         self.con.execute(tokens.macro_sql())  # for partitions consolidated before keyword_tokens existed
+        # messages has them filled in already (register_messages): the texts are read only where needed
+        self.con.execute(f"CREATE OR REPLACE TEMP MACRO {tokens.FILLED_MACRO}(stored, text) AS stored")
         register_messages(self.con, last, settings)
 
     def _execute(self, sql: str, params: Mapping[str, Any]):
         used = set(re.findall(r"\$(\w+)", re.sub(r"--[^\n]*", "", sql)))
         return self.con.execute(sql, {k: v for k, v in params.items() if k in used})
 
+    def _create_stage(self, stage: str, kind: str, params: Mapping[str, Any]) -> None:
+        sql = source_sql(stage)
+        if kind == "view":  # a view keeps its SQL, so it cannot hold prepared parameters: they are written in
+            sql = re.sub(r"\$(\w+)", lambda m: _literal(params[m.group(1)]), re.sub(r"--[^\n]*", "", sql))
+        self._execute(f"CREATE OR REPLACE TEMP {kind.upper()} {stage} AS {sql}", params)
+
     def _prepare(self, span: Span) -> None:
         """What the span's SQL reads besides the lake: the bound tables, and local_time_of for its days."""
         rng = span.ranges[0]
-        for table, rows in bound_rows(rng, markers=self.markers).items():
+        for table, rows in bound_rows(rng, markers=self.markers, firsts=[r.first for r in span.ranges]).items():
             self.con.register(table, _bound_table(BOUND_TABLES[table], rows))
         self.con.execute(local_time.macro_sql(rng.timezone, span.scan_first, span.scan_last))
 
@@ -137,7 +185,7 @@ class DuckDBReports:
         # every stage, in build order (the reports read them all: tests/test_report_sql_athena.py), named
         # rather than found by parsing the SQL, which took half a second of each build
         for stage, kind in STAGES.items():
-            self._execute(f"CREATE OR REPLACE TEMP {kind.upper()} {stage} AS {source_sql(stage)}", span.params())
+            self._create_stage(stage, kind, span.params())
         try:
             return [self._build_range(rng) for rng in ranges]
         finally:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, timedelta
 
 from telegram_pipeline import config
 from telegram_pipeline.lake import tokens
@@ -101,19 +102,26 @@ def _with_stages(report: str):
 
 def _inline_macros(query):
     """The DuckDB macros written out for Athena, which has none: ``keyword_tokens_of(x)``
-    (lake/tokens.py) as its expression over ``x``, ``local_time_of(ts, tz)`` (reports/local_time.py)
-    as ``ts AT TIME ZONE tz``."""
+    (lake/tokens.py) as its expression over ``x``, ``keyword_tokens_filled(stored, x)`` as
+    ``COALESCE(stored, keyword_tokens_of(x))``, ``local_time_of(ts, tz)`` (reports/local_time.py) as
+    ``ts AT TIME ZONE tz``."""
     import sqlglot
     from sqlglot import exp
 
     body = sqlglot.parse_one(tokens.expression(), read="duckdb")
 
+    def tokens_of(argument):
+        return body.copy().transform(
+            lambda n: argument.copy() if isinstance(n, exp.Column) and n.name == tokens.PARAMETER else n
+        )
+
     def expand(node):
         if isinstance(node, exp.Anonymous) and node.name.lower() == tokens.MACRO:
             (argument,) = node.expressions
-            return body.copy().transform(
-                lambda n: argument.copy() if isinstance(n, exp.Column) and n.name == tokens.PARAMETER else n
-            )
+            return tokens_of(argument)
+        if isinstance(node, exp.Anonymous) and node.name.lower() == tokens.FILLED_MACRO:
+            stored, text = node.expressions
+            return exp.Coalesce(this=stored.copy(), expressions=[tokens_of(text)])
         if isinstance(node, exp.Anonymous) and node.name.lower() == local_time.MACRO:
             instant, zone = node.expressions
             return exp.AtTimeZone(this=instant.copy(), zone=zone.copy())
@@ -161,12 +169,21 @@ def _values_subquery(columns: Sequence[str], rows: Iterable[Sequence]):
     return exp.select(*columns).from_(values)
 
 
-def bound_rows(rng: ReportRange, words: Iterable[str] | None = None, markers: Iterable[tuple[int, int]] = ()):
-    """The rows of each table bound at run time."""
+def bound_rows(
+    rng: ReportRange,
+    words: Iterable[str] | None = None,
+    markers: Iterable[tuple[int, int]] = (),
+    firsts: Iterable[date] = (),
+):
+    """The rows of each table bound at run time. ``firsts``: the first days of the other ranges built
+    with ``rng`` (they end on the same day); they cut the days into the buckets of text_days."""
+    cuts = sorted({rng.first, *firsts})
+    days = (cuts[0] + timedelta(days=n) for n in range((rng.last - cuts[0]).days + 1))
     return {
         "stopwords": [(w,) for w in (stopwords.ALL if words is None else words)],
         "tracked_keywords": [(k,) for k in rng.tracked_keywords],
         "migration_markers": list(markers),
+        "text_days": [(day.isoformat(), max(c for c in cuts if c <= day).isoformat()) for day in days],
     }
 
 

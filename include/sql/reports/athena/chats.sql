@@ -1,6 +1,6 @@
--- Generated from include/sql/reports/chats.sql and the stages it reads (chat_migrations, group_updates, message_versions, counted_messages, replies, first_replies, group_days) by sqlglot
+-- Generated from include/sql/reports/chats.sql and the stages it reads (chat_migrations, group_updates, message_versions, latest_revisions, counted_versions, counted_messages, replies, first_replies, group_days) by sqlglot
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
--- changing the DuckDB SQL. Parameters (:name) and the tables stopwords(word) / tracked_keywords(keyword) / migration_markers(old_chat_id, new_chat_id) are bound at run time.
+-- changing the DuckDB SQL. Parameters (:name) and the tables stopwords(word) / tracked_keywords(keyword) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
 /* The groups of the range: every group with an update in the range or in the period of the same */
 /* length before it, under its current id, with its latest title, the id it had before it became a */
 /* supergroup, its messages and active members (distinct senders) in the range and in the period */
@@ -90,6 +90,8 @@ WITH chat_migrations AS (
     origin_chat_id,
     context_date,
     update_id,
+    update_type /* a message as the webhook first received it, and its only version unless an edit or an import of the */ /* same message is also stored (imports have negative update_ids) */ IN ('message', 'channel_post')
+    AND update_id >= 0 AS live_original,
     message_id,
     sent_at,
     edited_at,
@@ -108,7 +110,7 @@ WITH chat_migrations AS (
           '[a-z][a-z0-9+.-]*://\S+|www\.\S+|t\.me/\S+|[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+|@[\p{L}\p{N}_]+|#[\p{L}\p{M}\p{N}_]+|\p{L}[\p{L}\p{M}]*(?:''\p{L}[\p{L}\p{M}]*)*'
         )
       )
-    ) AS keyword_tokens, /* computed at consolidation; a partition written before that column existed has it NULL, and the */ /* same rule runs here (on keyword_text, or the text where that column did not exist either) */
+    ) AS keyword_tokens, /* computed at consolidation; where a partition was written before that column existed, the same */ /* rule runs on keyword_text, or the text where that column did not exist either (lake/tokens.py) */
     content_type,
     reply_to_message_id,
     mentions
@@ -118,80 +120,96 @@ WITH chat_migrations AS (
     AND COALESCE(content_type, '') <> 'service'
     AND NOT message_id IS NULL
     AND NOT sent_at IS NULL
-), counted_messages AS (
-  /* The messages every report counts, each once per (origin_chat_id, message_id) in its latest version */
-  /* (greatest coalesce(edited_at, sent_at); on a tie the live update wins over the imported one), with */
-  /* its day and local time of sent_at in the timezone parameter. Partitions are scanned with a margin */
-  /* (scan_from..scan_to): an edit lands in its edit day's partition but counts on the day the message */
-  /* was sent. Bots are left out unless include_bots. Texts are kept from text_from on (the reports' */
-  /* own days; the period before them is only counted). Senders' names are in sender_names. */
-  WITH latest AS (
-    /* which version is the latest, decided on a few narrow columns; its text, tokens and mentions are */
-    /* then read for that version alone (ordering every version with them costs three times as much). A */
-    /* version is one row of one partition: consolidation keeps one row per update_id in a partition. */
-    SELECT
+), latest_revisions AS (
+  /* The latest version of each message stored more than once: edited (an edit is stored as a row of its */
+  /* own, in its edit day's partition) or imported from an export, which can overlap what the webhook */
+  /* stored. The latest is the greatest coalesce(edited_at, sent_at); on a tie the live update wins over */
+  /* the imported one (imports have negative update_ids). Bots' versions are left out unless include_bots. */
+  /* Every other message is its live original alone (Telegram sends a message once), so only these few */
+  /* are ranked, not every message of the span. */
+  WITH revised AS (
+    SELECT DISTINCT
       origin_chat_id,
-      message_id,
-      context_date,
-      update_id
-    FROM (
-      SELECT
-        origin_chat_id,
-        message_id,
-        context_date,
-        update_id,
-        ROW_NUMBER() OVER (
-          PARTITION BY origin_chat_id, message_id
-          ORDER BY COALESCE(edited_at, sent_at) DESC, update_id DESC
-        ) AS version
-      FROM message_versions
-      WHERE
-        context_date BETWEEN :scan_from AND :scan_to
-        AND (
-          :include_bots OR NOT sender_is_bot
-        )
-    ) AS versions
+      message_id
+    FROM message_versions
     WHERE
-      version = 1
+      context_date BETWEEN :scan_from AND :scan_to AND NOT live_original
   )
+  SELECT
+    origin_chat_id,
+    message_id,
+    context_date,
+    update_id
+  FROM (
+    SELECT
+      v.origin_chat_id,
+      v.message_id,
+      v.context_date,
+      v.update_id,
+      ROW_NUMBER() OVER (
+        PARTITION BY v.origin_chat_id, v.message_id
+        ORDER BY COALESCE(v.edited_at, v.sent_at) DESC, v.update_id DESC
+      ) AS version
+    FROM message_versions AS v
+    JOIN revised AS r
+      ON r.origin_chat_id = v.origin_chat_id AND r.message_id = v.message_id
+    WHERE
+      v.context_date BETWEEN :scan_from AND :scan_to
+      AND (
+        :include_bots OR NOT v.sender_is_bot
+      )
+  ) AS versions
+  WHERE
+    version = 1
+), counted_versions AS (
+  /* The version every report counts of each message: its latest_revisions row where it has one, else its */
+  /* live original. Bots are left out unless include_bots. With the day and local time of sent_at in the */
+  /* timezone parameter: partitions are scanned with a margin (scan_from..scan_to), since an edit lands in */
+  /* its edit day's partition but counts on the day the message was sent. */
+  SELECT
+    v.chat_id,
+    v.origin_chat_id,
+    v.message_id,
+    CAST(v.sent_at AT TIME ZONE :timezone AS DATE) AS day,
+    v.sent_at,
+    v.sent_at AT TIME ZONE :timezone AS local_sent_at,
+    v.sender_id,
+    v.content_type,
+    v.reply_to_message_id,
+    v.text,
+    v.keyword_tokens,
+    v.mentions
+  FROM message_versions AS v
+  LEFT JOIN latest_revisions AS l
+    ON l.origin_chat_id = v.origin_chat_id AND l.message_id = v.message_id
+  WHERE
+    v.context_date BETWEEN :scan_from AND :scan_to
+    AND (
+      :include_bots OR NOT v.sender_is_bot
+    )
+    AND CASE
+      WHEN l.message_id IS NULL
+      THEN v.live_original
+      ELSE l.context_date = v.context_date AND l.update_id = v.update_id
+    END
+), counted_messages AS (
+  /* The messages every report counts, each once per (origin_chat_id, message_id) in the version */
+  /* counted_versions chooses, with its day and local time. Texts are kept from text_from on (the reports' */
+  /* own days; the period before them is only counted); their terms are counted in keyword_uses, straight */
+  /* from the lake's token lists. Senders' names are in sender_names. */
   SELECT
     chat_id,
     origin_chat_id,
     message_id,
-    CAST(local_sent_at AS DATE) AS day,
+    day,
     sent_at,
     local_sent_at,
     sender_id,
     content_type,
     reply_to_message_id,
     CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN text END AS text,
-    CASE
-      WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP)
-      THEN NULLIF(ARRAY_JOIN(keyword_tokens, ' '), '')
-    END AS keyword_tokens, /* the tokens as one string, separated by spaces (a token never holds one): half the memory of a list, */ /* which keeps this table within DuckDB's memory limit */
     CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN mentions END AS mentions
-  FROM (
-    SELECT
-      v.chat_id,
-      v.origin_chat_id,
-      v.message_id,
-      v.sent_at,
-      v.sent_at AT TIME ZONE :timezone AS local_sent_at,
-      v.sender_id,
-      v.content_type,
-      v.reply_to_message_id,
-      v.text,
-      v.keyword_tokens,
-      v.mentions
-    FROM message_versions AS v
-    JOIN latest AS l
-      ON l.origin_chat_id = v.origin_chat_id
-      AND l.message_id = v.message_id
-      AND l.context_date = v.context_date
-      AND l.update_id = v.update_id
-    WHERE
-      v.context_date BETWEEN :scan_from AND :scan_to
-  ) AS counted
+  FROM counted_versions
 ), replies AS (
   /* Every reply to a message of the same group by someone else (a reply to oneself answers nobody): */
   /* the reply's day, time and sender, and the message it answers with its sender and time. */
