@@ -229,7 +229,7 @@ def write_lake(curated: Path, first: date, days: int, per_day: int, groups: int,
         if n >= len(templates):  # the repeated days' texts differ from the template's, as another day's would
             texts = pc.binary_join_element_wise(table["text"], pa.scalar(f"~{n}"), " ")
             table = table.set_column(table.schema.get_field_index("text"), "text", texts)
-        table = tokens.with_keyword_tokens(table)  # as consolidation does
+        table = tokens.with_keyword_tokens(table)  # tokens and emoji, as consolidation does
         folder = curated / "messages" / f"context_date={(first + timedelta(days=n)).isoformat()}"
         folder.mkdir(parents=True, exist_ok=True)
         sink = io.BytesIO()
@@ -320,9 +320,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-reports-") as tmp:
         for groups in [int(g) for g in args.groups.split(",")]:
             lake = Path(args.lake or tmp) / f"{groups}-groups"
-            # "tokens": the lake holds keyword_tokens (a lake generated before would be reported through
-            # the reports' fallback, tokenising every text again)
-            marker = lake / f"rows-{first}-{args.days}-{args.per_day}-tokens.txt"
+            # "emojis": the lake holds keyword_tokens and emojis (a lake generated before would be reported
+            # through the reports' fallback, taking every text apart again)
+            marker = lake / f"rows-{first}-{args.days}-{args.per_day}-emojis.txt"
             started = time.perf_counter()
             if not marker.exists():
                 lake.mkdir(parents=True, exist_ok=True)

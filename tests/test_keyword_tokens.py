@@ -1,6 +1,7 @@
 """The keyword tokens: computed once at consolidation (lake/tokens.py, the rule in
-include/sql/keyword_tokens.sql), and the reports the same whether a partition holds them or was
-written before the column existed (the same rule then runs in the report SQL)."""
+include/sql/keyword_tokens.sql), the emoji likewise (include/sql/emoji.sql), and the reports the same
+whether a partition holds them or was written before the columns existed (the same rules then run in
+the report SQL)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,12 @@ def test_consolidation_stores_each_messages_distinct_tokens_sorted():
     assert stored[2] is None  # no text, no tokens
 
 
+def test_consolidation_stores_each_messages_distinct_emoji_sorted():
+    texts = ["Bora 🏃🏽‍♀️ e 🏃🏽‍♀️ de novo 🚀 ❤️ ❤", "sem nenhum", None, "1️⃣ 🇧🇷"]
+    table = consolidate.to_table([row(n, text) for n, text in enumerate(texts, 1)])
+    assert table["emojis"].to_pylist() == [sorted(["🏃🏽‍♀️", "🚀", "❤️", "❤"]), None, None, sorted(["1️⃣", "🇧🇷"])]
+
+
 def test_one_rule_for_consolidation_and_reports():
     """The reports' fallback (DuckDB macro, Athena inlined) is the expression consolidation runs."""
     from telegram_pipeline.reports import sql
@@ -64,9 +71,11 @@ def test_one_rule_for_consolidation_and_reports():
     assert tokens.MACRO not in sql.athena_sql("keywords") and "REGEXP_EXTRACT_ALL" in sql.athena_sql("keywords")
 
 
-def write(lake, with_tokens: bool, extra_token: str | None = None, on=None, null_column=False) -> None:
-    """The lake's partitions, with the tokens stored (on the days ``on``, default all), or without the
-    column, or (``null_column``) with the column all NULL, as no consolidation writes it."""
+def write(
+    lake, with_tokens: bool, extra_token: str | None = None, on=None, null_column=False, extra_emoji=None
+) -> None:
+    """The lake's partitions, with the tokens and emoji stored (on the days ``on``, default all), or
+    without those columns, or (``null_column``) with them all NULL, as no consolidation writes them."""
     by_day: dict = {}
     for each in lake.rows:
         event = each["edited_at"] or each["sent_at"]
@@ -82,8 +91,13 @@ def write(lake, with_tokens: bool, extra_token: str | None = None, on=None, null
                     "keyword_tokens",
                     pa.array(lists, pa.list_(pa.string())),
                 )
+            if extra_emoji:
+                lists = [None if e is None else [*e, extra_emoji] for e in table["emojis"].to_pylist()]
+                table = table.set_column(
+                    table.schema.get_field_index("emojis"), "emojis", pa.array(lists, pa.list_(pa.string()))
+                )
         elif not null_column:  # a partition written before the column existed
-            table = table.drop_columns(["keyword_tokens"])
+            table = table.drop_columns(["keyword_tokens", "emojis"])
         sink = io.BytesIO()
         pq.write_table(table, sink)
         storage.curated_store().replace_folder(f"messages/context_date={day}", {"data.parquet": sink.getvalue()})
@@ -107,6 +121,9 @@ def test_reports_alike_with_stored_tokens_and_without(local_lake, monkeypatch):
     write(lake, with_tokens=True, extra_token="zzzmarcador")
     marked = {k["keyword"]: k["messages"] for k in reports.build(rng, settings)["keywords"].to_pylist()}
     assert marked.pop("zzzmarcador") >= max(marked.values()) > 0  # in every text, so the most frequent
+    write(lake, with_tokens=True, extra_emoji="🧪")
+    emoji = {e["emoji"]: e["messages"] for e in reports.build(rng, settings)["emoji"].to_pylist()}
+    assert emoji.pop("🧪") >= max(emoji.values()) > 0  # in every text that has emoji, so the most frequent
 
 
 def test_partitions_with_tokens_and_without_report_as_one_lake(local_lake, monkeypatch):

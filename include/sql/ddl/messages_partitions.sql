@@ -39,7 +39,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `telegram_analytics`.`messages` (
   `member_was_in_chat`    boolean COMMENT 'member_user_id was in the chat before the change (creator, administrator, member, or restricted and still a member); a left_chat_member message: true',
   `member_is_in_chat`     boolean COMMENT 'member_user_id is in the chat after the change; a join is false then true, a leave true then false',
   `migrate_chat_id`       bigint COMMENT 'a migration service message\'s other chat: migrate_to_chat_id in the old group, migrate_from_chat_id in the supergroup it became',
-  `keyword_tokens`        array<string> COMMENT 'the distinct terms of keyword_text (include/sql/keyword_tokens.sql), sorted: what the keywords report counts, computed once at consolidation; NULL without text'
+  `keyword_tokens`        array<string> COMMENT 'the distinct terms of keyword_text (include/sql/keyword_tokens.sql), sorted: what the keywords report counts, computed once at consolidation; NULL without text',
+  `emojis`                array<string> COMMENT 'the distinct emoji of text (include/sql/emoji.sql), sorted: what the emoji report counts, computed once at consolidation; NULL where the text holds none'
 )
 PARTITIONED BY (`context_date` string)
 STORED AS PARQUET

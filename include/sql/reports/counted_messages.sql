@@ -13,5 +13,6 @@ SELECT
   content_type,
   reply_to_message_id,
   CASE WHEN local_sent_at >= CAST($text_from AS TIMESTAMP) THEN text END AS text,
+  CASE WHEN local_sent_at >= CAST($text_from AS TIMESTAMP) THEN emojis END AS emojis,
   CASE WHEN local_sent_at >= CAST($text_from AS TIMESTAMP) THEN mentions END AS mentions
 FROM counted_versions

@@ -14,6 +14,7 @@ SELECT
   v.reply_to_message_id,
   v.text,
   v.keyword_tokens,
+  v.emojis,
   v.mentions
 FROM message_versions AS v
 LEFT JOIN latest_revisions AS l

@@ -35,7 +35,8 @@ SELECT
   m.reaction_emojis,
   m.reaction_count_emojis,
   m.reaction_count_totals,
-  m.keyword_tokens
+  m.keyword_tokens,
+  m.emojis
 FROM messages AS m
 LEFT JOIN chat_migrations AS moved
   ON moved.old_chat_id = m.chat_id

@@ -23,6 +23,8 @@ SELECT
   -- computed at consolidation; where a partition was written before that column existed, the same
   -- rule runs on keyword_text, or the text where that column did not exist either (lake/tokens.py)
   keyword_tokens_filled(keyword_tokens, COALESCE(keyword_text, text)) AS keyword_tokens,
+  -- the same for the emoji (include/sql/emoji.sql)
+  emojis_filled(emojis, text) AS emojis,
   content_type,
   reply_to_message_id,
   mentions

@@ -325,6 +325,7 @@ def flatten(update: dict) -> dict[str, Any]:
         "member_is_in_chat": member["member_is_in_chat"],
         "migrate_chat_id": _int(payload.get("migrate_to_chat_id", payload.get("migrate_from_chat_id"))),
         "keyword_tokens": None,  # computed for a whole batch of rows at once (consolidate.to_table)
+        "emojis": None,  # likewise
     }
 
 

@@ -114,6 +114,12 @@ COLUMNS: tuple[Column, ...] = (
         "the distinct terms of keyword_text (include/sql/keyword_tokens.sql), sorted: what the keywords "
         "report counts, computed once at consolidation; NULL without text",
     ),
+    Column(
+        "emojis",
+        "array<string>",
+        "the distinct emoji of text (include/sql/emoji.sql), sorted: what the emoji report counts, "
+        "computed once at consolidation; NULL where the text holds none",
+    ),
 )
 
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)

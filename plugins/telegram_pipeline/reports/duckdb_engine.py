@@ -65,34 +65,41 @@ def register_messages(con, last: date | None, settings: config.Settings) -> None
     """``messages`` in DuckDB over every curated partition up to ``last`` (the stages that look back
     over all history need them; the others name their days, and DuckDB opens only those files): local
     files through DuckDB's own Parquet reader (leaner and faster), S3 through pyarrow's filesystem (no
-    extension to download). Its ``keyword_tokens`` are complete: computed by the rule for the partitions
-    written before the column existed (lake/tokens.py), read as stored from the others."""
+    extension to download). Its ``keyword_tokens`` and ``emojis`` are complete: computed by their rules
+    for the partitions written before the columns existed (lake/tokens.py), read as stored from the
+    others."""
     store = storage.curated_store(settings)
     found = curated_files(store, last)[2] if store.local_root() is not None else []
     if not found:
         con.register("stored_messages", messages_dataset(last, settings))
-        con.execute(
-            f"CREATE OR REPLACE TEMP VIEW messages AS SELECT * REPLACE ({_COMPUTED_TOKENS}) FROM stored_messages"
-        )
+        con.execute(f"CREATE OR REPLACE TEMP VIEW messages AS {_computed(DERIVED, 'stored_messages')}")
         return
-    # a file holds the tokens when its column has a value at all (by the footers' statistics): a file
-    # consolidated before the column existed, or written without it, has them computed instead
-    with_tokens = {
-        row[0]
-        for row in con.execute(
-            f"SELECT file_name FROM parquet_metadata({_file_list(found)}) "
-            f"WHERE STRING_SPLIT(path_in_schema, ',')[1] = {_quote(tokens.COLUMN)} "
-            "GROUP BY file_name HAVING BOOL_OR(stats_null_count < num_values)"
-        ).fetchall()
-    }
-    older = [path for path in found if path not in with_tokens]
-    parts = [_messages_select(con, [path for path in found if path in with_tokens])] if with_tokens else []
-    if older:
-        parts.append(f"SELECT * REPLACE ({_COMPUTED_TOKENS}) FROM ({_messages_select(con, older)})")
+    # a file holds a derived column when the column has a value at all (by the footers' statistics): a
+    # file consolidated before the column existed, or written without it, has it computed instead
+    stored: dict[str, set[str]] = {path: set() for path in found}
+    for path, column in con.execute(
+        f"SELECT file_name, STRING_SPLIT(path_in_schema, ',')[1] AS derived FROM parquet_metadata({_file_list(found)}) "
+        f"WHERE derived IN ({', '.join(map(_quote, DERIVED))}) "
+        "GROUP BY ALL HAVING BOOL_OR(stats_null_count < num_values)"
+    ).fetchall():
+        stored[path].add(column)
+    groups: dict[frozenset[str], list[str]] = {}
+    for path in found:
+        groups.setdefault(frozenset(DERIVED) - stored[path], []).append(path)
+    parts = [_computed(missing, f"({_messages_select(con, files)})") for missing, files in groups.items()]
     con.execute(f"CREATE OR REPLACE TEMP VIEW messages AS {' UNION ALL '.join(parts)}")
 
 
-_COMPUTED_TOKENS = f"COALESCE({tokens.COLUMN}, {tokens.MACRO}(COALESCE(keyword_text, text))) AS {tokens.COLUMN}"
+# The columns consolidation derives from the text, and how a report computes them where it did not.
+DERIVED = {
+    tokens.COLUMN: f"{tokens.MACRO}(COALESCE(keyword_text, text))",
+    tokens.EMOJI_COLUMN: f"{tokens.EMOJI_MACRO}(text)",
+}
+
+
+def _computed(columns: Iterable[str], relation: str) -> str:
+    replaced = [f"COALESCE({column}, {DERIVED[column]}) AS {column}" for column in DERIVED if column in columns]
+    return f"SELECT * REPLACE ({', '.join(replaced)}) FROM {relation}" if replaced else f"SELECT * FROM {relation}"
 
 
 def _file_list(paths: Sequence[str]) -> str:
@@ -156,9 +163,10 @@ class DuckDBReports:
         self.con.execute(f"SET temp_directory = {_quote(self.spill)}")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
-        self.con.execute(tokens.macro_sql())  # for partitions consolidated before keyword_tokens existed
+        self.con.execute(tokens.macro_sql())  # for partitions consolidated before those columns existed
         # messages has them filled in already (register_messages): the texts are read only where needed
-        self.con.execute(f"CREATE OR REPLACE TEMP MACRO {tokens.FILLED_MACRO}(stored, text) AS stored")
+        for filled in (tokens.FILLED_MACRO, tokens.EMOJI_FILLED_MACRO):
+            self.con.execute(f"CREATE OR REPLACE TEMP MACRO {filled}(stored, text) AS stored")
         register_messages(self.con, last, settings)
 
     def _execute(self, sql: str, params: Mapping[str, Any]):

@@ -101,27 +101,32 @@ def _with_stages(report: str):
 
 
 def _inline_macros(query):
-    """The DuckDB macros written out for Athena, which has none: ``keyword_tokens_of(x)``
-    (lake/tokens.py) as its expression over ``x``, ``keyword_tokens_filled(stored, x)`` as
-    ``COALESCE(stored, keyword_tokens_of(x))``, ``local_time_of(ts, tz)`` (reports/local_time.py) as
-    ``ts AT TIME ZONE tz``."""
+    """The DuckDB macros written out for Athena, which has none: ``keyword_tokens_of(x)`` and
+    ``emojis_of(x)`` (lake/tokens.py) as their expressions over ``x``; ``keyword_tokens_filled(stored, x)``
+    as ``COALESCE(stored, keyword_tokens_of(x))``, and ``emojis_filled`` likewise; ``local_time_of(ts,
+    tz)`` (reports/local_time.py) as ``ts AT TIME ZONE tz``."""
     import sqlglot
     from sqlglot import exp
 
-    body = sqlglot.parse_one(tokens.expression(), read="duckdb")
+    rules = {  # macro: (its body, its parameter), and the macro that fills a stored column with it
+        tokens.MACRO: (sqlglot.parse_one(tokens.expression(), read="duckdb"), tokens.PARAMETER),
+        tokens.EMOJI_MACRO: (sqlglot.parse_one(tokens.emoji_expression(), read="duckdb"), tokens.EMOJI_PARAMETER),
+    }
+    filled = {tokens.FILLED_MACRO: tokens.MACRO, tokens.EMOJI_FILLED_MACRO: tokens.EMOJI_MACRO}
 
-    def tokens_of(argument):
+    def applied(macro, argument):
+        body, parameter = rules[macro]
         return body.copy().transform(
-            lambda n: argument.copy() if isinstance(n, exp.Column) and n.name == tokens.PARAMETER else n
+            lambda n: argument.copy() if isinstance(n, exp.Column) and n.name == parameter else n
         )
 
     def expand(node):
-        if isinstance(node, exp.Anonymous) and node.name.lower() == tokens.MACRO:
+        if isinstance(node, exp.Anonymous) and node.name.lower() in rules:
             (argument,) = node.expressions
-            return tokens_of(argument)
-        if isinstance(node, exp.Anonymous) and node.name.lower() == tokens.FILLED_MACRO:
+            return applied(node.name.lower(), argument)
+        if isinstance(node, exp.Anonymous) and node.name.lower() in filled:
             stored, text = node.expressions
-            return exp.Coalesce(this=stored.copy(), expressions=[tokens_of(text)])
+            return exp.Coalesce(this=stored.copy(), expressions=[applied(filled[node.name.lower()], text)])
         if isinstance(node, exp.Anonymous) and node.name.lower() == local_time.MACRO:
             instant, zone = node.expressions
             return exp.AtTimeZone(this=instant.copy(), zone=zone.copy())

@@ -72,7 +72,8 @@ WITH chat_migrations AS (
     m.reaction_emojis,
     m.reaction_count_emojis,
     m.reaction_count_totals,
-    m.keyword_tokens
+    m.keyword_tokens,
+    m.emojis
   FROM messages AS m
   LEFT JOIN chat_migrations AS moved
     ON moved.old_chat_id = m.chat_id
@@ -107,6 +108,21 @@ WITH chat_migrations AS (
         )
       )
     ) AS keyword_tokens, /* computed at consolidation; where a partition was written before that column existed, the same */ /* rule runs on keyword_text, or the text where that column did not exist either (lake/tokens.py) */
+    COALESCE(
+      emojis,
+      CASE
+        WHEN REGEXP_LIKE(
+          text,
+          '[\x{1F000}-\x{1FAFF}\x{2300}-\x{23FF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}\x{20E3}]'
+        )
+        THEN ARRAY_DISTINCT(
+          REGEXP_EXTRACT_ALL(
+            text,
+            '[\x{1F1E6}-\x{1F1FF}]{2}|[0-9#*]\x{FE0F}?\x{20E3}|[\x{1F000}-\x{1FAFF}\x{2300}-\x{23FF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}][\x{FE0E}\x{FE0F}]?[\x{1F3FB}-\x{1F3FF}]?(?:[\x{E0020}-\x{E007E}]+\x{E007F})?(?:\x{200D}[\x{1F000}-\x{1FAFF}\x{2300}-\x{23FF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}][\x{FE0E}\x{FE0F}]?[\x{1F3FB}-\x{1F3FF}]?)*'
+          )
+        )
+      END
+    ) AS emojis, /* the same for the emoji (include/sql/emoji.sql) */
     content_type,
     reply_to_message_id,
     mentions
@@ -174,6 +190,7 @@ WITH chat_migrations AS (
     v.reply_to_message_id,
     v.text,
     v.keyword_tokens,
+    v.emojis,
     v.mentions
   FROM message_versions AS v
   LEFT JOIN latest_revisions AS l
@@ -204,6 +221,7 @@ WITH chat_migrations AS (
     content_type,
     reply_to_message_id,
     CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN text END AS text,
+    CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN emojis END AS emojis,
     CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN mentions END AS mentions
   FROM counted_versions
 )
