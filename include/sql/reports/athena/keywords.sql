@@ -1,4 +1,4 @@
--- Generated from include/sql/reports/keywords.sql and the stages it reads (chat_migrations, group_updates, message_versions, latest_revisions, counted_versions, counted_messages, keyword_uses, replies, first_replies, group_days, chats) by sqlglot
+-- Generated from include/sql/reports/keywords.sql and the stages it reads (chat_migrations, group_updates, message_versions, latest_revisions, counted_versions, keyword_uses, message_reactions, group_days, counted_messages, replies, first_replies, chats) by sqlglot
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
 -- changing the DuckDB SQL. Parameters (:name) and the tables stopwords(word) / tracked_keywords(keyword) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
 /* The most discussed terms of each group, added up from keyword_uses over the range's buckets: each */
@@ -212,25 +212,6 @@ WITH chat_migrations AS (
       THEN v.live_original
       ELSE l.context_date = v.context_date AND l.update_id = v.update_id
     END
-), counted_messages AS (
-  /* The messages every report counts, each once per (origin_chat_id, message_id) in the version */
-  /* counted_versions chooses, with its day and local time. Texts are kept from text_from on (the reports' */
-  /* own days; the period before them is only counted); their terms are counted in keyword_uses, straight */
-  /* from the lake's token lists. Senders' names are in sender_names. */
-  SELECT
-    chat_id,
-    origin_chat_id,
-    message_id,
-    day,
-    sent_at,
-    local_sent_at,
-    sender_id,
-    content_type,
-    reply_to_message_id,
-    CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN text END AS text,
-    CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN emojis END AS emojis,
-    CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN mentions END AS mentions
-  FROM counted_versions
 ), keyword_uses AS (
   /* How many counted messages of each sender use each term (keyword_tokens: a message's distinct terms, */
   /* by the rule of include/sql/keyword_tokens.sql), per group and per bucket of days. A bucket is named by */
@@ -261,6 +242,150 @@ WITH chat_migrations AS (
     m.bucket,
     m.sender_id,
     t.keyword
+), message_reactions AS (
+  /* How many of each reaction every message holds at the range's end. Each reactor's latest */
+  /* message_reaction counts what it holds then: a change replaces, a removal (an empty new_reaction) */
+  /* takes away. Where reactions are anonymous, message_reaction_count gives totals: the latest of those */
+  /* counts where it is larger. Reactions by bots are left out unless include_bots. */
+  WITH reaction_updates AS (
+    /* both kinds of reaction update, read from the lake in one pass */
+    SELECT
+      origin_chat_id,
+      message_id,
+      update_type,
+      update_id,
+      sent_at,
+      sender_chat_id,
+      user_id,
+      user_is_bot,
+      reaction_emojis,
+      reaction_count_emojis,
+      reaction_count_totals
+    FROM group_updates
+    WHERE
+      context_date BETWEEN :scan_from AND :to_date
+      AND update_type IN ('message_reaction', 'message_reaction_count')
+      AND NOT message_id IS NULL
+  ), latest AS (
+    SELECT
+      origin_chat_id,
+      message_id,
+      reaction_emojis,
+      ROW_NUMBER() OVER (
+        PARTITION BY origin_chat_id, message_id, COALESCE(sender_chat_id, user_id)
+        ORDER BY sent_at DESC, update_id DESC
+      ) AS n
+    FROM reaction_updates
+    WHERE
+      update_type = 'message_reaction'
+      AND NOT COALESCE(sender_chat_id, user_id) IS NULL
+      AND (
+        :include_bots OR NOT sender_chat_id IS NULL OR NOT COALESCE(user_is_bot, FALSE)
+      )
+  ), held AS (
+    SELECT
+      l.origin_chat_id,
+      l.message_id,
+      r.emoji,
+      COUNT(*) AS reactions
+    FROM (
+      SELECT
+        origin_chat_id,
+        message_id,
+        reaction_emojis
+      FROM latest
+      WHERE
+        n = 1
+    ) AS l
+    CROSS JOIN UNNEST(l.reaction_emojis) AS r(emoji)
+    GROUP BY
+      l.origin_chat_id,
+      l.message_id,
+      r.emoji
+  ), latest_totals AS (
+    SELECT
+      origin_chat_id,
+      message_id,
+      reaction_count_emojis,
+      reaction_count_totals,
+      ROW_NUMBER() OVER (PARTITION BY origin_chat_id, message_id ORDER BY sent_at DESC, update_id DESC) AS n
+    FROM reaction_updates
+    WHERE
+      update_type = 'message_reaction_count'
+  ), anonymous AS (
+    SELECT
+      t.origin_chat_id,
+      t.message_id,
+      t.reaction_count_emojis[p.i] AS emoji,
+      t.reaction_count_totals[p.i] AS reactions
+    FROM (
+      SELECT
+        origin_chat_id,
+        message_id,
+        reaction_count_emojis,
+        reaction_count_totals
+      FROM latest_totals
+      WHERE
+        n = 1
+    ) AS t
+    CROSS JOIN UNNEST(SEQUENCE(1, CARDINALITY(t.reaction_count_emojis))) AS p(i)
+  )
+  SELECT
+    COALESCE(h.origin_chat_id, a.origin_chat_id) AS origin_chat_id,
+    COALESCE(h.message_id, a.message_id) AS message_id,
+    COALESCE(h.emoji, a.emoji) AS emoji,
+    GREATEST(COALESCE(h.reactions, 0), COALESCE(a.reactions, 0)) AS reactions
+  FROM held AS h
+  FULL OUTER JOIN anonymous AS a
+    ON a.origin_chat_id = h.origin_chat_id
+    AND a.message_id = h.message_id
+    AND a.emoji = h.emoji
+), group_days AS (
+  /* Which groups had updates on which day (the update's own day), and the title each group went by. */
+  SELECT
+    chat_id,
+    CAST(context_date AS DATE) AS day,
+    COUNT(*) AS updates,
+    MAX_BY(chat_title, CASE WHEN NOT chat_title IS NULL THEN sent_at END) AS title
+  FROM group_updates
+  WHERE
+    context_date BETWEEN :scan_from AND :scan_to
+  GROUP BY
+    chat_id,
+    CAST(context_date AS DATE)
+), counted_messages AS (
+  /* The messages every report counts, each once per (origin_chat_id, message_id) in the version */
+  /* counted_versions chooses, with its day and local time. From text_from on (the reports' own days; the */
+  /* period before them is only counted) with its emoji and mentions, and its text where a report shows */
+  /* it: the reacted messages' (reacted_messages). Their terms are counted in keyword_uses, straight from */
+  /* the lake's token lists. Senders' names are in sender_names. */
+  WITH reacted AS (
+    SELECT DISTINCT
+      origin_chat_id,
+      message_id
+    FROM message_reactions
+    WHERE
+      reactions > 0
+  )
+  SELECT
+    m.chat_id,
+    m.origin_chat_id,
+    m.message_id,
+    m.day,
+    m.sent_at,
+    m.local_sent_at,
+    m.sender_id,
+    m.content_type,
+    m.reply_to_message_id,
+    CASE
+      WHEN NOT r.message_id IS NULL AND m.local_sent_at >= CAST(:text_from AS TIMESTAMP)
+      THEN m.text
+    END AS text,
+    CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.emojis END AS emojis,
+    CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.mentions END AS mentions
+  FROM counted_versions AS m
+  LEFT JOIN reacted AS r
+    ON r.origin_chat_id = m.origin_chat_id AND r.message_id = m.message_id
 ), replies AS (
   /* Every reply to a message of the same group by someone else (a reply to oneself answers nobody): */
   /* the reply's day, time and sender, and the message it answers with its sender and time. */
@@ -313,19 +438,6 @@ WITH chat_migrations AS (
     message_day,
     message_sent_at,
     message_local_sent_at
-), group_days AS (
-  /* Which groups had updates on which day (the update's own day), and the title each group went by. */
-  SELECT
-    chat_id,
-    CAST(context_date AS DATE) AS day,
-    COUNT(*) AS updates,
-    MAX_BY(chat_title, CASE WHEN NOT chat_title IS NULL THEN sent_at END) AS title
-  FROM group_updates
-  WHERE
-    context_date BETWEEN :scan_from AND :scan_to
-  GROUP BY
-    chat_id,
-    CAST(context_date AS DATE)
 ), chats AS (
   /* The groups of the range: every group with an update in the range or in the period of the same */
   /* length before it, under its current id, with its latest title, the id it had before it became a */

@@ -1,4 +1,4 @@
--- Generated from include/sql/reports/reactions.sql and the stages it reads (chat_migrations, group_updates, message_versions, latest_revisions, counted_versions, counted_messages, sender_names, message_reactions, reacted_messages, sender_labels) by sqlglot
+-- Generated from include/sql/reports/reactions.sql and the stages it reads (chat_migrations, group_updates, message_versions, latest_revisions, counted_versions, sender_names, message_reactions, counted_messages, reacted_messages, sender_labels) by sqlglot
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
 -- changing the DuckDB SQL. Parameters (:name) and the tables stopwords(word) / tracked_keywords(keyword) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
 WITH chat_migrations AS (
@@ -205,25 +205,6 @@ WITH chat_migrations AS (
       THEN v.live_original
       ELSE l.context_date = v.context_date AND l.update_id = v.update_id
     END
-), counted_messages AS (
-  /* The messages every report counts, each once per (origin_chat_id, message_id) in the version */
-  /* counted_versions chooses, with its day and local time. Texts are kept from text_from on (the reports' */
-  /* own days; the period before them is only counted); their terms are counted in keyword_uses, straight */
-  /* from the lake's token lists. Senders' names are in sender_names. */
-  SELECT
-    chat_id,
-    origin_chat_id,
-    message_id,
-    day,
-    sent_at,
-    local_sent_at,
-    sender_id,
-    content_type,
-    reply_to_message_id,
-    CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN text END AS text,
-    CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN emojis END AS emojis,
-    CASE WHEN local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN mentions END AS mentions
-  FROM counted_versions
 ), sender_names AS (
   /* What each sender was called, per group and day (the update's own day): the name on their latest */
   /* message or edit that day, latest by when it was sent or edited (update ids alone do not order */
@@ -378,6 +359,39 @@ WITH chat_migrations AS (
     ON a.origin_chat_id = h.origin_chat_id
     AND a.message_id = h.message_id
     AND a.emoji = h.emoji
+), counted_messages AS (
+  /* The messages every report counts, each once per (origin_chat_id, message_id) in the version */
+  /* counted_versions chooses, with its day and local time. From text_from on (the reports' own days; the */
+  /* period before them is only counted) with its emoji and mentions, and its text where a report shows */
+  /* it: the reacted messages' (reacted_messages). Their terms are counted in keyword_uses, straight from */
+  /* the lake's token lists. Senders' names are in sender_names. */
+  WITH reacted AS (
+    SELECT DISTINCT
+      origin_chat_id,
+      message_id
+    FROM message_reactions
+    WHERE
+      reactions > 0
+  )
+  SELECT
+    m.chat_id,
+    m.origin_chat_id,
+    m.message_id,
+    m.day,
+    m.sent_at,
+    m.local_sent_at,
+    m.sender_id,
+    m.content_type,
+    m.reply_to_message_id,
+    CASE
+      WHEN NOT r.message_id IS NULL AND m.local_sent_at >= CAST(:text_from AS TIMESTAMP)
+      THEN m.text
+    END AS text,
+    CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.emojis END AS emojis,
+    CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.mentions END AS mentions
+  FROM counted_versions AS m
+  LEFT JOIN reacted AS r
+    ON r.origin_chat_id = m.origin_chat_id AND r.message_id = m.message_id
 ), reacted_messages AS (
   /* Every counted message from text_from on that holds reactions at the end of the ranges built together */
   /* (they all end on the span's last day), with how many it holds, the reaction it holds most of, and the */
