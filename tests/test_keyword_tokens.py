@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from telegram_pipeline import config
 from telegram_pipeline.lake import consolidate, parse, schema, storage, tokens
 from telegram_pipeline.reports import build as reports
@@ -103,14 +104,20 @@ def write(
         storage.curated_store().replace_folder(f"messages/context_date={day}", {"data.parquet": sink.getvalue()})
 
 
-def test_reports_alike_with_stored_tokens_and_without(local_lake, monkeypatch):
+@pytest.fixture
+def computed_lake(local_lake, monkeypatch):
+    """The scenario's lake written without the derived columns: (lake, range, settings, its reports)."""
     monkeypatch.setenv("TIMEZONE", TZ)
     monkeypatch.setenv("TRACKED_KEYWORDS", "python,kotlin,dia")
     settings = config.load()
     rng = definitions.ReportRange.from_settings(FIRST, LAST, settings)
     lake = scenario()
     write(lake, with_tokens=False)
-    computed = reports.build(rng, settings)
+    return lake, rng, settings, reports.build(rng, settings)
+
+
+def test_reports_alike_with_stored_tokens_and_without(computed_lake):
+    lake, rng, settings, computed = computed_lake
     write(lake, with_tokens=True)
     assert storage.curated_store().exists(f"messages/context_date={FIRST}/data.parquet")
     stored = reports.build(rng, settings)
@@ -126,16 +133,10 @@ def test_reports_alike_with_stored_tokens_and_without(local_lake, monkeypatch):
     assert emoji.pop("🧪") >= max(emoji.values()) > 0  # in every text that has emoji, so the most frequent
 
 
-def test_partitions_with_tokens_and_without_report_as_one_lake(local_lake, monkeypatch):
+def test_partitions_with_tokens_and_without_report_as_one_lake(computed_lake):
     """DuckDB reads the stored column where a partition has it, and computes the tokens for the others
     (a footer whose statistics say the column holds nothing counts as without)."""
-    monkeypatch.setenv("TIMEZONE", TZ)
-    monkeypatch.setenv("TRACKED_KEYWORDS", "python,kotlin,dia")
-    settings = config.load()
-    rng = definitions.ReportRange.from_settings(FIRST, LAST, settings)
-    lake = scenario()
-    write(lake, with_tokens=False)
-    computed = reports.build(rng, settings)
+    lake, rng, settings, computed = computed_lake
     write(lake, with_tokens=True, on={FIRST})
     partitions = list(storage.curated_store().list("messages/"))
     assert len(partitions) > 2 and any(f"context_date={FIRST}/" in key for key in partitions)
