@@ -229,7 +229,7 @@ def write_lake(curated: Path, first: date, days: int, per_day: int, groups: int,
         if n >= len(templates):  # the repeated days' texts differ from the template's, as another day's would
             texts = pc.binary_join_element_wise(table["text"], pa.scalar(f"~{n}"), " ")
             table = table.set_column(table.schema.get_field_index("text"), "text", texts)
-        table = tokens.with_keyword_tokens(table)  # tokens and emoji, as consolidation does
+        table = tokens.with_derived_columns(table)  # tokens and emoji, as consolidation does
         folder = curated / "messages" / f"context_date={(first + timedelta(days=n)).isoformat()}"
         folder.mkdir(parents=True, exist_ok=True)
         sink = io.BytesIO()

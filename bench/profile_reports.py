@@ -42,30 +42,25 @@ def main() -> None:
         ranges = [definitions.ReportRange.from_settings(args.first, args.last, settings)]
     started, cpu_started = time.perf_counter(), time.process_time()
 
-    def timed(label: str, sql: str, params: dict) -> None:
+    def timed(label: str, run, *arguments) -> None:
         at = time.perf_counter()
-        engine._execute(sql, params).fetchall()
+        run(*arguments)
         print(f"{label:36s} {time.perf_counter() - at:6.2f} s")
-
-    def timed_stage(stage: str, kind: str, params: dict) -> None:
-        at = time.perf_counter()
-        engine._create_stage(stage, kind, params)
-        print(f"{'stage ' + stage:36s} {time.perf_counter() - at:6.2f} s")
 
     engine = duckdb_engine.DuckDBReports(settings, last=args.last)
     span = definitions.Span(ranges)
     engine._prepare(span)
     for stage, kind in definitions.STAGES.items():
-        timed_stage(stage, kind, span.params())
+        timed(f"stage {stage}", engine._create_stage, stage, kind, span.params())
     for rng in ranges:
         params = rng.params()
         for stage in definitions.RANGE_STAGES:
-            timed(f"  {rng.days}d {stage}", f"CREATE OR REPLACE TEMP TABLE {stage} AS {source_sql(stage)}", params)
+            sql = f"CREATE OR REPLACE TEMP TABLE {stage} AS {source_sql(stage)}"
+            timed(f"  {rng.days}d {stage}", engine._execute, sql, params)
         for report in definitions.REPORTS:
             if report not in definitions.RANGE_STAGES:
-                timed(
-                    f"  {rng.days}d {report}", f"CREATE OR REPLACE TEMP TABLE _report AS {source_sql(report)}", params
-                )
+                sql = f"CREATE OR REPLACE TEMP TABLE _report AS {source_sql(report)}"
+                timed(f"  {rng.days}d {report}", engine._execute, sql, params)
     engine.close()
     print(f"total {time.perf_counter() - started:.2f} s wall, {time.process_time() - cpu_started:.2f} s CPU")
 

@@ -68,8 +68,8 @@ def test_one_rule_for_consolidation_and_reports():
 
     assert "REGEXP" not in config.read_sql("reports/message_versions.sql").upper()
     assert "REGEXP_EXTRACT_ALL" not in config.read_sql("reports/keywords.sql").upper()
-    assert tokens.FILLED_MACRO in config.read_sql("reports/message_versions.sql")
-    assert tokens.MACRO not in sql.athena_sql("keywords") and "REGEXP_EXTRACT_ALL" in sql.athena_sql("keywords")
+    assert tokens.TOKENS.filled_macro in config.read_sql("reports/message_versions.sql")
+    assert tokens.TOKENS.macro not in sql.athena_sql("keywords") and "REGEXP_EXTRACT_ALL" in sql.athena_sql("keywords")
 
 
 def write(
@@ -84,7 +84,7 @@ def write(
     for day, rows in by_day.items():
         table = pa.Table.from_pylist(rows, schema=schema.arrow_schema())
         if with_tokens and (on is None or day in on):
-            table = tokens.with_keyword_tokens(table)
+            table = tokens.with_derived_columns(table)
             if extra_token:
                 lists = [None if t is None else [*t, extra_token] for t in table["keyword_tokens"].to_pylist()]
                 table = table.set_column(

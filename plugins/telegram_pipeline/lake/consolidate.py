@@ -113,7 +113,7 @@ def to_table(rows: list[dict[str, Any]]):
         except (UnicodeEncodeError, pa.ArrowInvalid):
             # A JSON "\ud800" escape gives a lone surrogate, which UTF-8 cannot hold: replace it.
             arrays.append(pa.array(_utf8_safe(list(values)), column.type))
-    return tokens.with_keyword_tokens(pa.Table.from_arrays(arrays, schema=target))
+    return tokens.with_derived_columns(pa.Table.from_arrays(arrays, schema=target))
 
 
 def _utf8_safe(value: Any) -> Any:

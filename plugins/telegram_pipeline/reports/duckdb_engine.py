@@ -70,35 +70,34 @@ def register_messages(con, last: date | None, settings: config.Settings) -> None
     others."""
     store = storage.curated_store(settings)
     found = curated_files(store, last)[2] if store.local_root() is not None else []
+    derived = frozenset(rule.column for rule in tokens.RULES)
     if not found:
         con.register("stored_messages", messages_dataset(last, settings))
-        con.execute(f"CREATE OR REPLACE TEMP VIEW messages AS {_computed(DERIVED, 'stored_messages')}")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW messages AS {_computed(derived, 'stored_messages')}")
         return
     # a file holds a derived column when the column has a value at all (by the footers' statistics): a
     # file consolidated before the column existed, or written without it, has it computed instead
     stored: dict[str, set[str]] = {path: set() for path in found}
     for path, column in con.execute(
         f"SELECT file_name, STRING_SPLIT(path_in_schema, ',')[1] AS derived FROM parquet_metadata({_file_list(found)}) "
-        f"WHERE derived IN ({', '.join(map(_quote, DERIVED))}) "
+        f"WHERE derived IN ({', '.join(map(_quote, sorted(derived)))}) "
         "GROUP BY ALL HAVING BOOL_OR(stats_null_count < num_values)"
     ).fetchall():
         stored[path].add(column)
     groups: dict[frozenset[str], list[str]] = {}
     for path in found:
-        groups.setdefault(frozenset(DERIVED) - stored[path], []).append(path)
+        groups.setdefault(derived - stored[path], []).append(path)
     parts = [_computed(missing, f"({_messages_select(con, files)})") for missing, files in groups.items()]
     con.execute(f"CREATE OR REPLACE TEMP VIEW messages AS {' UNION ALL '.join(parts)}")
 
 
-# The columns consolidation derives from the text, and how a report computes them where it did not.
-DERIVED = {
-    tokens.COLUMN: f"{tokens.MACRO}(COALESCE(keyword_text, text))",
-    tokens.EMOJI_COLUMN: f"{tokens.EMOJI_MACRO}(text)",
-}
-
-
 def _computed(columns: Iterable[str], relation: str) -> str:
-    replaced = [f"COALESCE({column}, {DERIVED[column]}) AS {column}" for column in DERIVED if column in columns]
+    """``relation`` with the derived ``columns`` computed by their rules where they are NULL."""
+    replaced = [
+        f"COALESCE({rule.column}, {rule.macro}({rule.source})) AS {rule.column}"
+        for rule in tokens.RULES
+        if rule.column in columns
+    ]
     return f"SELECT * REPLACE ({', '.join(replaced)}) FROM {relation}" if replaced else f"SELECT * FROM {relation}"
 
 
@@ -118,6 +117,13 @@ def _messages_select(con, files: Sequence[str]) -> str:
         for c in schema.COLUMNS
     ]
     return f"SELECT {', '.join(columns)}, context_date FROM {source}"
+
+
+_PARAMETER = re.compile(r"\$(\w+)")
+
+
+def _without_comments(sql: str) -> str:
+    return re.sub(r"--[^\n]*", "", sql)
 
 
 def _literal(value: Any) -> str:
@@ -165,18 +171,18 @@ class DuckDBReports:
             self.con.execute(f"SET threads = {int(threads)}")
         self.con.execute(tokens.macro_sql())  # for partitions consolidated before those columns existed
         # messages has them filled in already (register_messages): the texts are read only where needed
-        for filled in (tokens.FILLED_MACRO, tokens.EMOJI_FILLED_MACRO):
-            self.con.execute(f"CREATE OR REPLACE TEMP MACRO {filled}(stored, text) AS stored")
+        for rule in tokens.RULES:
+            self.con.execute(f"CREATE OR REPLACE TEMP MACRO {rule.filled_macro}(stored, source) AS stored")
         register_messages(self.con, last, settings)
 
     def _execute(self, sql: str, params: Mapping[str, Any]):
-        used = set(re.findall(r"\$(\w+)", re.sub(r"--[^\n]*", "", sql)))
+        used = set(_PARAMETER.findall(_without_comments(sql)))
         return self.con.execute(sql, {k: v for k, v in params.items() if k in used})
 
     def _create_stage(self, stage: str, kind: str, params: Mapping[str, Any]) -> None:
         sql = source_sql(stage)
         if kind == "view":  # a view keeps its SQL, so it cannot hold prepared parameters: they are written in
-            sql = re.sub(r"\$(\w+)", lambda m: _literal(params[m.group(1)]), re.sub(r"--[^\n]*", "", sql))
+            sql = _PARAMETER.sub(lambda m: _literal(params[m.group(1)]), _without_comments(sql))
         self._execute(f"CREATE OR REPLACE TEMP {kind.upper()} {stage} AS {sql}", params)
 
     def _prepare(self, span: Span) -> None:

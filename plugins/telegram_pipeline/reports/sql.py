@@ -108,26 +108,26 @@ def _inline_macros(query):
     import sqlglot
     from sqlglot import exp
 
-    rules = {  # macro: (its body, its parameter), and the macro that fills a stored column with it
-        tokens.MACRO: (sqlglot.parse_one(tokens.expression(), read="duckdb"), tokens.PARAMETER),
-        tokens.EMOJI_MACRO: (sqlglot.parse_one(tokens.emoji_expression(), read="duckdb"), tokens.EMOJI_PARAMETER),
-    }
-    filled = {tokens.FILLED_MACRO: tokens.MACRO, tokens.EMOJI_FILLED_MACRO: tokens.EMOJI_MACRO}
+    rules = {rule.macro: rule for rule in tokens.RULES}
+    filled = {rule.filled_macro: rule for rule in tokens.RULES}
+    bodies = {rule.macro: sqlglot.parse_one(rule.expression(), read="duckdb") for rule in tokens.RULES}
 
-    def applied(macro, argument):
-        body, parameter = rules[macro]
-        return body.copy().transform(
-            lambda n: argument.copy() if isinstance(n, exp.Column) and n.name == parameter else n
+    def applied(rule, argument):
+        return (
+            bodies[rule.macro]
+            .copy()
+            .transform(lambda n: argument.copy() if isinstance(n, exp.Column) and n.name == rule.parameter else n)
         )
 
     def expand(node):
-        if isinstance(node, exp.Anonymous) and node.name.lower() in rules:
+        name = node.name.lower() if isinstance(node, exp.Anonymous) else None
+        if name in rules:
             (argument,) = node.expressions
-            return applied(node.name.lower(), argument)
-        if isinstance(node, exp.Anonymous) and node.name.lower() in filled:
-            stored, text = node.expressions
-            return exp.Coalesce(this=stored.copy(), expressions=[applied(filled[node.name.lower()], text)])
-        if isinstance(node, exp.Anonymous) and node.name.lower() == local_time.MACRO:
+            return applied(rules[name], argument)
+        if name in filled:
+            stored, source = node.expressions
+            return exp.Coalesce(this=stored.copy(), expressions=[applied(filled[name], source)])
+        if name == local_time.MACRO:
             instant, zone = node.expressions
             return exp.AtTimeZone(this=instant.copy(), zone=zone.copy())
         return node
