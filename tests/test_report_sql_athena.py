@@ -53,7 +53,9 @@ def test_athena_sql_is_trino(report):
         body = text.split("\n", 3)[-1]
         assert not [word for word in DUCKDB_ONLY if word in body]
     rendered = sql.rendered_athena_sql(report, rng)
-    assert ":" + "from_date" not in rendered and "AT TIME ZONE 'America/Sao_Paulo'" in rendered
+    assert ":" + "from_date" not in rendered
+    # join_sources reads days only as the partitions name them (each update's day in the zone already)
+    assert "AT TIME ZONE 'America/Sao_Paulo'" in rendered or report == "join_sources"
 
 
 def test_rendered_parameters_are_literals_not_code():
@@ -83,7 +85,10 @@ def assert_athena_text_gives_the_duckdb_results(rng: definitions.ReportRange, em
 @pytest.mark.parametrize("include_bots", [False, True])
 def test_athena_text_transpiled_back_gives_the_duckdb_results(scenario_lake, include_bots):
     rng = definitions.ReportRange.from_settings(FIRST, LAST, config.load(), include_bots=include_bots)
-    assert_athena_text_gives_the_duckdb_results(rng, empty=("interactions",))  # nobody replies there
+    # nobody replies there; its rows are written as curated rows, without what consolidation finds in texts,
+    # forwards and joins (tests/test_reports_community.py has all of those)
+    lacking = ("helpers", "unanswered_questions", "links", "forward_sources", "surges")
+    assert_athena_text_gives_the_duckdb_results(rng, empty=("interactions", *lacking))
 
 
 @pytest.mark.parametrize(("days", "known_from"), [(1, "service messages"), (3, "service messages"), (3, "marker")])
@@ -102,7 +107,10 @@ def test_athena_text_gives_the_duckdb_results_for_many_groups(monkeypatch, days,
     write_and_consolidate(updates)
     last = groups_lake.LAST
     rng = definitions.ReportRange.from_settings(last - timedelta(days=days - 1), last, config.load())
-    assert_athena_text_gives_the_duckdb_results(rng)
+    # nobody shares a link or a forward there, nor talks of one thing all of a sudden; on the last day
+    # alone nobody answers a question (tests/test_reports_community.py has all of those)
+    absent = ("links", "forward_sources", "surges") + (("helpers",) if days == 1 else ())
+    assert_athena_text_gives_the_duckdb_results(rng, empty=absent)
     chats = reports.build(rng)["chats"].column("migrated_from_chat_id").to_pylist()
     assert groups_lake.PEDAL_OLD["id"] in chats
 

@@ -15,7 +15,13 @@ SELECT
   v.text,
   v.keyword_tokens,
   v.emojis,
-  v.mentions
+  v.mentions,
+  v.is_question,
+  v.link_domains,
+  v.forward_origin_type,
+  v.forward_source_id,
+  v.forward_source_name,
+  v.context_date
 FROM message_versions AS v
 LEFT JOIN latest_revisions AS l
   ON l.origin_chat_id = v.origin_chat_id AND l.message_id = v.message_id

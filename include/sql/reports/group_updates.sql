@@ -36,7 +36,15 @@ SELECT
   m.reaction_count_emojis,
   m.reaction_count_totals,
   m.keyword_tokens,
-  m.emojis
+  m.emojis,
+  m.member_invite_link,
+  m.member_invite_link_name,
+  m.member_joined_by,
+  m.forward_origin_type,
+  m.forward_source_id,
+  m.forward_source_name,
+  m.is_question,
+  m.link_domains
 FROM messages AS m
 LEFT JOIN chat_migrations AS moved
   ON moved.old_chat_id = m.chat_id

@@ -27,7 +27,13 @@ SELECT
   emojis_filled(emojis, text) AS emojis,
   content_type,
   reply_to_message_id,
-  mentions
+  mentions,
+  -- found at consolidation (lake/text_facts.py); NULL in partitions written before these columns existed
+  is_question,
+  link_domains,
+  forward_origin_type,
+  forward_source_id,
+  forward_source_name
 FROM group_updates
 WHERE
   update_type IN ('message', 'edited_message', 'channel_post', 'edited_channel_post')

@@ -1,4 +1,4 @@
--- Generated from include/sql/reports/members.sql and the stages it reads (chat_migrations, group_updates, message_versions, latest_revisions, counted_versions, sender_names, member_history, member_changes, message_reactions, counted_messages, sender_labels) by sqlglot
+-- Generated from include/sql/reports/members.sql and the stages it reads (chat_migrations, group_updates, message_versions, latest_revisions, counted_versions, sender_names, member_history, membership_updates, member_changes, message_reactions, counted_messages, sender_labels) by sqlglot
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
 -- changing the DuckDB SQL. Parameters (:name) and the tables stopwords(word) / tracked_keywords(keyword) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
 /* Members who come and go, per group: everyone who posted in the range or in the period of the same */
@@ -79,7 +79,15 @@ WITH chat_migrations AS (
     m.reaction_count_emojis,
     m.reaction_count_totals,
     m.keyword_tokens,
-    m.emojis
+    m.emojis,
+    m.member_invite_link,
+    m.member_invite_link_name,
+    m.member_joined_by,
+    m.forward_origin_type,
+    m.forward_source_id,
+    m.forward_source_name,
+    m.is_question,
+    m.link_domains
   FROM messages AS m
   LEFT JOIN chat_migrations AS moved
     ON moved.old_chat_id = m.chat_id
@@ -131,7 +139,12 @@ WITH chat_migrations AS (
     ) AS emojis, /* the same for the emoji (include/sql/emoji.sql) */
     content_type,
     reply_to_message_id,
-    mentions
+    mentions,
+    is_question, /* found at consolidation (lake/text_facts.py); NULL in partitions written before these columns existed */
+    link_domains,
+    forward_origin_type,
+    forward_source_id,
+    forward_source_name
   FROM group_updates
   WHERE
     update_type IN ('message', 'edited_message', 'channel_post', 'edited_channel_post')
@@ -197,7 +210,13 @@ WITH chat_migrations AS (
     v.text,
     v.keyword_tokens,
     v.emojis,
-    v.mentions
+    v.mentions,
+    v.is_question,
+    v.link_domains,
+    v.forward_origin_type,
+    v.forward_source_id,
+    v.forward_source_name,
+    v.context_date
   FROM message_versions AS v
   LEFT JOIN latest_revisions AS l
     ON l.origin_chat_id = v.origin_chat_id AND l.message_id = v.message_id
@@ -283,30 +302,38 @@ WITH chat_migrations AS (
   GROUP BY
     chat_id,
     sender_id
-), member_changes AS (
-  /* Members who joined or left, per group and day (the update's own day), from both sources Telegram */
-  /* has, each change once: the new_chat_members and left_chat_member service messages, and chat_member */
-  /* updates whose member was not in the chat before and is after (a join) or the reverse (a leave); */
-  /* parse.in_chat says who is in the chat (a restricted user only while still a member). Bots joining or */
-  /* leaving are left out unless include_bots. */
+), membership_updates AS (
+  /* Every join and leave of every group, as far back as the curated zone goes, from both sources Telegram */
+  /* has: the new_chat_members and left_chat_member service messages, and chat_member updates whose member */
+  /* was not in the chat before and is after (a join) or the reverse (a leave); parse.in_chat says who is */
+  /* in the chat (a restricted user only while still a member). Bots joining or leaving are left out unless */
+  /* include_bots. A join's source is the most that Telegram says of it, in this order: the invite link it */
+  /* came by (its name, else the link), an approved join request, a member who added them (the update's */
+  /* sender is someone else), a link (an export's join_group_by_link, a chat folder's link), else unknown; */
+  /* specificity orders them the same way (1 = an invite link). */
   WITH changes AS (
     SELECT
       u.chat_id,
       u.context_date,
       u.sent_at,
       j.member_id,
-      'join' AS change
+      'join' AS change,
+      u.user_id,
+      u.member_joined_by,
+      CAST(NULL AS VARCHAR) AS member_invite_link,
+      CAST(NULL AS VARCHAR) AS member_invite_link_name
     FROM (
       SELECT
         chat_id,
         context_date,
         sent_at,
+        user_id,
+        member_joined_by,
         new_member_ids,
         new_member_bot_ids
       FROM group_updates
       WHERE
         service_action = 'new_chat_members'
-        AND context_date BETWEEN :scan_from AND :scan_to
     ) AS u
     CROSS JOIN UNNEST(u.new_member_ids) AS j(member_id)
     WHERE
@@ -318,23 +345,76 @@ WITH chat_migrations AS (
       context_date,
       sent_at,
       member_user_id AS member_id,
-      CASE WHEN member_is_in_chat THEN 'join' ELSE 'leave' END AS change
+      CASE WHEN member_is_in_chat THEN 'join' ELSE 'leave' END AS change,
+      user_id,
+      member_joined_by,
+      member_invite_link,
+      member_invite_link_name
     FROM group_updates
     WHERE
-      context_date BETWEEN :scan_from AND :scan_to
-      AND NOT member_user_id IS NULL
+      NOT member_user_id IS NULL
       AND member_was_in_chat <> member_is_in_chat
       AND (
         :include_bots OR NOT COALESCE(member_is_bot, FALSE)
       )
+  ), sourced AS (
+    SELECT
+      chat_id,
+      context_date,
+      sent_at,
+      member_id,
+      change,
+      CASE
+        WHEN change <> 'join'
+        THEN NULL
+        WHEN NOT member_invite_link IS NULL
+        THEN 1
+        WHEN member_joined_by = 'request'
+        THEN 2
+        WHEN NOT user_id IS NULL AND user_id <> member_id
+        THEN 3
+        WHEN member_joined_by = 'link'
+        THEN 4
+        ELSE 5
+      END AS specificity,
+      COALESCE(member_invite_link_name, member_invite_link) AS invite_link
+    FROM changes
   )
+  SELECT
+    chat_id,
+    context_date,
+    sent_at,
+    member_id,
+    change,
+    specificity,
+    CASE specificity
+      WHEN 1
+      THEN CONCAT(CAST('invite link: ' AS VARCHAR), CAST(invite_link AS VARCHAR))
+      WHEN 2
+      THEN 'joined by request'
+      WHEN 3
+      THEN 'added by a member'
+      WHEN 4
+      THEN 'joined by link'
+      WHEN 5
+      THEN 'unknown'
+    END AS source
+  FROM sourced
+), member_changes AS (
+  /* Members who joined or left, per group and day (the update's own day), as membership_updates finds */
+  /* them (both of Telegram's sources: a join it reports both ways is two rows; bots left out unless */
+  /* include_bots), each join with its source. */
   SELECT
     chat_id,
     CAST(context_date AS DATE) AS day,
     member_id,
     change,
-    sent_at AS changed_at
-  FROM changes
+    sent_at AS changed_at,
+    specificity,
+    source
+  FROM membership_updates
+  WHERE
+    context_date BETWEEN :scan_from AND :scan_to
 ), message_reactions AS (
   /* How many of each reaction every message holds at the range's end. Each reactor's latest */
   /* message_reaction counts what it holds then: a change replaces, a removal (an empty new_reaction) */
@@ -435,10 +515,11 @@ WITH chat_migrations AS (
     AND a.emoji = h.emoji
 ), counted_messages AS (
   /* The messages every report counts, each once per (origin_chat_id, message_id) in the version */
-  /* counted_versions chooses, with its day and local time. From text_from on (the reports' own days; the */
-  /* period before them is only counted) with its emoji and mentions, and its text where a report shows */
-  /* it: the reacted messages' (reacted_messages). Their terms are counted in keyword_uses, straight from */
-  /* the lake's token lists. Senders' names are in sender_names. */
+  /* counted_versions chooses, with its day and local time, and whether it asks a question. From text_from */
+  /* on (the reports' own days; the period before them is only counted) with its emoji, mentions, link */
+  /* domains and where it was forwarded from, and its text where a report shows it: the reacted messages' */
+  /* (reacted_messages) and the questions' (unanswered_questions). Their terms are counted in keyword_uses, */
+  /* straight from the lake's token lists. Senders' names are in sender_names. */
   WITH reacted AS (
     SELECT DISTINCT
       origin_chat_id,
@@ -457,12 +538,29 @@ WITH chat_migrations AS (
     m.sender_id,
     m.content_type,
     m.reply_to_message_id,
+    COALESCE(m.is_question, FALSE) AS is_question,
     CASE
-      WHEN NOT r.message_id IS NULL AND m.local_sent_at >= CAST(:text_from AS TIMESTAMP)
+      WHEN (
+        NOT r.message_id IS NULL OR m.is_question
+      )
+      AND m.local_sent_at >= CAST(:text_from AS TIMESTAMP)
       THEN m.text
     END AS text,
     CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.emojis END AS emojis,
-    CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.mentions END AS mentions
+    CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.mentions END AS mentions,
+    CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.link_domains END AS link_domains,
+    CASE
+      WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP)
+      THEN m.forward_origin_type
+    END AS forward_origin_type,
+    CASE
+      WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP)
+      THEN m.forward_source_id
+    END AS forward_source_id,
+    CASE
+      WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP)
+      THEN m.forward_source_name
+    END AS forward_source_name
   FROM counted_versions AS m
   LEFT JOIN reacted AS r
     ON r.origin_chat_id = m.origin_chat_id AND r.message_id = m.message_id
