@@ -20,7 +20,7 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
-# Every punctuation mark Unicode names a QUESTION MARK (category Po), and the two emoji question marks.
+# Every punctuation mark (category Po) whose Unicode name says QUESTION, and the two question mark emoji.
 # tests/unit/test_text_facts.py derives the same set from Python's Unicode database.
 QUESTION_MARKS = frozenset(
     "?"  # U+003F QUESTION MARK
