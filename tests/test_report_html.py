@@ -29,6 +29,12 @@ CHARTS = (
     "members",
     "content-mix",
     "emoji",
+    "activity",
+    "retention",
+    "join-sources",
+    "helpers",
+    "links",
+    "forward-sources",
 )
 
 

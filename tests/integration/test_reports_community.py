@@ -318,3 +318,47 @@ def test_pseudonymised_forwards_keep_channels_and_hide_people(community_lake, tm
     assert by_kind["channel"] == (CHANNEL, "Canal Python")
     assert by_kind["hidden_user"] == (None, None)
     assert by_kind["user"][1] is None and by_kind["user"][0] not in (None, LIA["id"])
+
+
+# --------------------------------------------------------------------------- the page and the digest
+
+
+def test_the_page_draws_every_community_table(lake):
+    from tests.test_report_html import parse
+
+    settings = config.load()
+    rng = definitions.ReportRange.from_settings(FIRST, LAST, settings)
+    tables = reports.build(rng, settings)
+    html = reports.render_html(tables, rng, PY["id"])
+    page = parse(html)
+    days = page.find("rect", **{"class": "active-day"})
+    assert [int(d["data-value"]) for d in days] == [r["dau"] for r in ref.activity(lake, FIRST, LAST, [PY["id"]])]
+    cohorts = page.find("rect", **{"class": "cohort"})
+    expected = [r for r in ref.retention(lake, FIRST, LAST) if r["chat_id"] == PY["id"]]
+    assert [(c["data-cohort"], int(c["data-week"]), int(c["data-value"])) for c in cohorts] == [
+        (r["cohort_week"].isoformat(), r["week"], r["active"]) for r in expected
+    ]
+    sources = [a for t, a in page.tags if t == "svg" and a.get("data-chart") == "join-sources"]
+    assert sources and "invite link: Instagram" in html
+    assert [a["data-surge"] for t, a in page.tags if a.get("data-surge")] == ["airflow", "kotlin"]
+    assert "que airflow python kotlin deploy" in html
+    unanswered = [a["data-unanswered"] for t, a in page.tags if a.get("data-unanswered")]
+    assert len(unanswered) == 5
+    assert f'href="https://t.me/c/4000000001/{unanswered[0]}"' in html
+    assert "22 Mar 23:00" in html  # hugo's question, in the group's time zone
+    assert "github.com" in html and "Canal Python BR" in html
+
+
+def test_the_digest_says_what_took_off_and_what_waits(lake):
+    from telegram_pipeline.reports import digest, summary
+
+    settings = config.load()
+    rng = definitions.ReportRange.from_settings(LAST - timedelta(days=6), LAST, settings)
+    tables = reports.build(rng, settings)
+    text = digest.message(summary.summarize(tables, rng, PY["id"]))
+    assert "<b>Taking off</b> on 22 Mar" in text
+    assert "airflow: 5 messages, 0.0 a day before: “que airflow python kotlin deploy” · “airflow que kotlin" in text
+    # the week's questions: kaio's Arabic one and hugo's, nobody answered
+    assert "<b>2</b> questions · 0 answered · <b>2</b> without an answer within 24 h" in text
+    assert "New members came by: unknown (2) · invite link: Instagram (1)" in text  # hugo and ivo; gil
+    assert "Stickiness <b>" in text

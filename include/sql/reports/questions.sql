@@ -1,16 +1,14 @@
--- The questions of each group's range (counted messages that ask: a question mark of any script outside
--- links and code, found at consolidation): asked; answered, those someone else replied to by the range's
--- end; the median wait for that first reply (first_replies); and unanswered, those nobody else replied to
+-- The questions of each group's range (asked_questions: counted messages with a question mark of any
+-- script outside links and code): asked; answered, those someone else replied to by the range's end;
+-- the median wait for that first reply; and unanswered, those nobody else replied to
 -- within answer_hours of being asked (a question answered later counts as both). Every group of the
 -- range, zeros included.
 WITH asked AS (
   SELECT
-    m.chat_id,
-    f.reply_seconds
-  FROM counted_messages AS m
-  LEFT JOIN first_replies AS f
-    ON f.origin_chat_id = m.origin_chat_id AND f.message_id = m.message_id
-  WHERE m.is_question AND m.day BETWEEN CAST($from_date AS DATE) AND CAST($to_date AS DATE)
+    chat_id,
+    reply_seconds
+  FROM asked_questions
+  WHERE day BETWEEN CAST($from_date AS DATE) AND CAST($to_date AS DATE)
 ),
 waits AS (
   SELECT

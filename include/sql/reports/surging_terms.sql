@@ -57,9 +57,13 @@ examples AS (
     v.text,
     ROW_NUMBER() OVER (PARTITION BY s.chat_id, s.keyword ORDER BY v.sent_at DESC, v.origin_chat_id, v.message_id DESC) AS latest
   FROM (
-    -- the day's messages, from the two partitions that can hold them (an edit lands on its edit day)
+    -- the day's messages, from the two partitions that can hold them (an edit lands on its edit day); none
+    -- on most days, when nothing surges
     SELECT chat_id, origin_chat_id, message_id, sent_at, text, keyword_tokens FROM counted_versions
-    WHERE context_date BETWEEN $to_date AND $scan_to AND day = CAST($to_date AS DATE)
+    WHERE
+      context_date BETWEEN $to_date AND $scan_to
+      AND day = CAST($to_date AS DATE)
+      AND (SELECT COUNT(*) FROM surging) > 0
   ) AS v
   CROSS JOIN UNNEST(v.keyword_tokens) AS t(keyword)
   JOIN surging AS s

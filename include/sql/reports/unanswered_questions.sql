@@ -3,20 +3,17 @@
 -- and a link to the message (t.me/c/… opens it for members of a supergroup; a basic group has none).
 WITH unanswered AS (
   SELECT
-    m.chat_id,
-    m.origin_chat_id,
-    m.message_id,
-    m.sender_id,
-    m.sent_at,
-    SUBSTRING(m.text, 1, 200) AS text,
-    ROW_NUMBER() OVER (PARTITION BY m.chat_id ORDER BY m.sent_at DESC, m.origin_chat_id, m.message_id DESC) AS latest
-  FROM counted_messages AS m
-  LEFT JOIN first_replies AS f
-    ON f.origin_chat_id = m.origin_chat_id AND f.message_id = m.message_id
+    chat_id,
+    origin_chat_id,
+    message_id,
+    sender_id,
+    sent_at,
+    text,
+    ROW_NUMBER() OVER (PARTITION BY chat_id ORDER BY sent_at DESC, origin_chat_id, message_id DESC) AS latest
+  FROM asked_questions
   WHERE
-    m.is_question
-    AND m.day BETWEEN CAST($from_date AS DATE) AND CAST($to_date AS DATE)
-    AND (f.reply_seconds IS NULL OR f.reply_seconds > $answer_hours * 3600)
+    day BETWEEN CAST($from_date AS DATE) AND CAST($to_date AS DATE)
+    AND (reply_seconds IS NULL OR reply_seconds > $answer_hours * 3600)
 )
 SELECT
   u.chat_id,
@@ -27,7 +24,7 @@ SELECT
     ELSE COALESCE(n.name, 'user ' || CAST(u.sender_id AS VARCHAR))
   END AS user_name,
   u.sent_at,
-  u.text,
+  SUBSTRING(u.text, 1, 200) AS text,
   CASE
     WHEN u.origin_chat_id < -1000000000000
       THEN 'https://t.me/c/' || CAST(-1000000000000 - u.origin_chat_id AS VARCHAR) || '/' || CAST(u.message_id AS VARCHAR)

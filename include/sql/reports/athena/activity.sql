@@ -1,10 +1,10 @@
--- Generated from include/sql/reports/activity.sql and the stages it reads (chat_migrations, group_updates, message_versions, latest_revisions, counted_versions, message_reactions, group_days, counted_messages, daily_posters, replies, first_replies, chats) by sqlglot
+-- Generated from include/sql/reports/activity.sql and the stages it reads (chat_migrations, group_updates, message_versions, latest_revisions, counted_versions, message_reactions, group_days, counted_messages, daily_posters, daily_activity, replies, first_replies, chats) by sqlglot
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
 -- changing the DuckDB SQL. Parameters (:name) and the tables stopwords(word) / tracked_keywords(keyword) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
 /* How many members are active in each group on each day of the range (every day, zeros included): dau */
 /* the distinct members who posted that day, wau those who posted in the 7 days ending that day, mau in */
-/* the 30 days ending that day (both reaching before the range: daily_posters goes back far enough), and */
-/* stickiness, dau / mau: the share of the month's active members who came that day. */
+/* the 30 days ending that day (both reaching before the range: daily_activity), and stickiness, */
+/* dau / mau: the share of the month's active members who came that day. */
 WITH chat_migrations AS (
   /* Groups that became supergroups: each old chat id with the id it moved to, so that a group is one */
   /* group across the move. Found in every partition (a migration counts for all time): the old group's */
@@ -401,6 +401,81 @@ WITH chat_migrations AS (
   FROM counted_messages
   WHERE
     NOT sender_id IS NULL
+), daily_activity AS (
+  /* How many members were active in each group on each day the stages scan: dau the distinct members who */
+  /* posted that day, wau those who posted in the 7 days ending that day, mau in the 30 days ending that */
+  /* day. Counted without comparing every day with every other: a member who posts on day p counts as */
+  /* weekly active from p to p + 6 and monthly active from p to p + 29, or until the day they post next, */
+  /* which starts the same again; so each posting day adds one member on its day and takes them away on */
+  /* the first day after that stretch, and a running sum over the days gives the counts. The counts of the */
+  /* first 29 scanned days lack the days before them: activity reads only the ranges' own days, which the */
+  /* scan reaches 29 days before. */
+  WITH posting AS (
+    SELECT
+      chat_id,
+      sender_id,
+      day,
+      LEAD(day) OVER (PARTITION BY chat_id, sender_id ORDER BY day) AS next_day
+    FROM daily_posters
+  ), changes AS (
+    SELECT
+      chat_id,
+      day,
+      1 AS dau,
+      1 AS wau,
+      1 AS mau
+    FROM posting
+    UNION ALL
+    SELECT
+      chat_id,
+      CAST(day + INTERVAL '1' DAY AS DATE) AS day,
+      -1 AS dau,
+      0 AS wau,
+      0 AS mau
+    FROM posting
+    UNION ALL
+    SELECT
+      chat_id,
+      CASE
+        WHEN next_day < day + INTERVAL '7' DAY
+        THEN next_day
+        ELSE CAST(day + INTERVAL '7' DAY AS DATE)
+      END AS day,
+      0 AS dau,
+      -1 AS wau,
+      0 AS mau
+    FROM posting
+    UNION ALL
+    SELECT
+      chat_id,
+      CASE
+        WHEN next_day < day + INTERVAL '30' DAY
+        THEN next_day
+        ELSE CAST(day + INTERVAL '30' DAY AS DATE)
+      END AS day,
+      0 AS dau,
+      0 AS wau,
+      -1 AS mau
+    FROM posting
+  ), per_day AS (
+    SELECT
+      chat_id,
+      day,
+      SUM(dau) AS dau,
+      SUM(wau) AS wau,
+      SUM(mau) AS mau
+    FROM changes
+    GROUP BY
+      chat_id,
+      day
+  )
+  SELECT
+    chat_id,
+    day,
+    SUM(dau) OVER (PARTITION BY chat_id ORDER BY day) AS dau,
+    SUM(wau) OVER (PARTITION BY chat_id ORDER BY day) AS wau,
+    SUM(mau) OVER (PARTITION BY chat_id ORDER BY day) AS mau
+  FROM per_day
 ), replies AS (
   /* Every reply to a message of the same group by someone else (a reply to oneself answers nobody): */
   /* the reply's day, time and sender, and the message it answers with its sender and time, and whether */
@@ -532,16 +607,14 @@ WITH chat_migrations AS (
     CAST(d.day AS DATE) AS day
   FROM chats AS g
   CROSS JOIN UNNEST(SEQUENCE(CAST(:from_date AS DATE), CAST(:to_date AS DATE), INTERVAL '1' DAY)) AS d(day)
-), active AS (
+), latest /* the latest counts on or before each day (a day nobody's count changed has no row of its own) */ AS (
   SELECT
     d.chat_id,
     d.day,
-    COUNT(DISTINCT CASE WHEN p.day = d.day THEN p.sender_id END) AS dau,
-    COUNT(DISTINCT CASE WHEN p.day >= d.day - INTERVAL '6' DAY THEN p.sender_id END) AS wau,
-    COUNT(DISTINCT p.sender_id) AS mau
+    MAX(a.day) AS counted_day
   FROM days AS d
-  JOIN daily_posters AS p
-    ON p.chat_id = d.chat_id AND p.day BETWEEN d.day - INTERVAL '29' DAY AND d.day
+  JOIN daily_activity AS a
+    ON a.chat_id = d.chat_id AND a.day <= d.day
   GROUP BY
     d.chat_id,
     d.day
@@ -554,8 +627,10 @@ SELECT
   CAST(COALESCE(a.mau, 0) AS BIGINT) AS mau,
   CASE WHEN a.mau > 0 THEN CAST(a.dau AS DOUBLE) / a.mau END AS stickiness
 FROM days
-LEFT JOIN active AS a
-  ON a.chat_id = days.chat_id AND a.day = days.day
+LEFT JOIN latest AS l
+  ON l.chat_id = days.chat_id AND l.day = days.day
+LEFT JOIN daily_activity AS a
+  ON a.chat_id = l.chat_id AND a.day = l.counted_day
 ORDER BY
   chat_id,
   date

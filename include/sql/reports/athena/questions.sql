@@ -1,9 +1,9 @@
--- Generated from include/sql/reports/questions.sql and the stages it reads (chat_migrations, group_updates, message_versions, latest_revisions, counted_versions, message_reactions, group_days, counted_messages, replies, first_replies, chats) by sqlglot
+-- Generated from include/sql/reports/questions.sql and the stages it reads (chat_migrations, group_updates, message_versions, latest_revisions, counted_versions, message_reactions, group_days, counted_messages, replies, first_replies, asked_questions, chats) by sqlglot
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
 -- changing the DuckDB SQL. Parameters (:name) and the tables stopwords(word) / tracked_keywords(keyword) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
-/* The questions of each group's range (counted messages that ask: a question mark of any script outside */
-/* links and code, found at consolidation): asked; answered, those someone else replied to by the range's */
-/* end; the median wait for that first reply (first_replies); and unanswered, those nobody else replied to */
+/* The questions of each group's range (asked_questions: counted messages with a question mark of any */
+/* script outside links and code): asked; answered, those someone else replied to by the range's end; */
+/* the median wait for that first reply; and unanswered, those nobody else replied to */
 /* within answer_hours of being asked (a question answered later counts as both). Every group of the */
 /* range, zeros included. */
 WITH chat_migrations AS (
@@ -445,6 +445,25 @@ WITH chat_migrations AS (
     message_day,
     message_sent_at,
     message_local_sent_at
+), asked_questions AS (
+  /* The counted messages from text_from on (the reports' own days) that ask a question (a question mark of */
+  /* any script outside links and code, found at consolidation), each with its text and the seconds to its */
+  /* first answer by someone else up to the span's last day (first_replies; NULL: none): joined once for */
+  /* all the ranges, each then takes its own days. */
+  SELECT
+    m.chat_id,
+    m.origin_chat_id,
+    m.message_id,
+    m.day,
+    m.sender_id,
+    m.sent_at,
+    m.text,
+    f.reply_seconds
+  FROM counted_messages AS m
+  LEFT JOIN first_replies AS f
+    ON f.origin_chat_id = m.origin_chat_id AND f.message_id = m.message_id
+  WHERE
+    m.is_question AND m.day >= CAST(:text_from AS DATE)
 ), chats AS (
   /* The groups of the range: every group with an update in the range or in the period of the same */
   /* length before it, under its current id, with its latest title, the id it had before it became a */
@@ -518,14 +537,11 @@ WITH chat_migrations AS (
     chat_id
 ), asked AS (
   SELECT
-    m.chat_id,
-    f.reply_seconds
-  FROM counted_messages AS m
-  LEFT JOIN first_replies AS f
-    ON f.origin_chat_id = m.origin_chat_id AND f.message_id = m.message_id
+    chat_id,
+    reply_seconds
+  FROM asked_questions
   WHERE
-    m.is_question
-    AND m.day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
+    day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
 ), waits AS (
   SELECT
     chat_id,

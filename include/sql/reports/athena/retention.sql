@@ -1,4 +1,4 @@
--- Generated from include/sql/reports/retention.sql and the stages it reads (chat_migrations, group_updates, message_versions, latest_revisions, counted_versions, member_history, membership_updates, join_history, message_reactions, counted_messages, daily_posters) by sqlglot
+-- Generated from include/sql/reports/retention.sql and the stages it reads (chat_migrations, group_updates, message_versions, latest_revisions, counted_versions, member_history, membership_updates, member_changes, join_history, message_reactions, counted_messages, daily_posters) by sqlglot
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
 -- changing the DuckDB SQL. Parameters (:name) and the tables stopwords(word) / tracked_keywords(keyword) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
 /* Whether new members stay, per group, as weekly cohorts: the members first seen in the range (their */
@@ -246,67 +246,53 @@ WITH chat_migrations AS (
     chat_id,
     sender_id
 ), membership_updates AS (
-  /* Every join and leave of every group, as far back as the curated zone goes, from both sources Telegram */
-  /* has: the new_chat_members and left_chat_member service messages, and chat_member updates whose member */
-  /* was not in the chat before and is after (a join) or the reverse (a leave); parse.in_chat says who is */
-  /* in the chat (a restricted user only while still a member). Bots joining or leaving are left out unless */
-  /* include_bots. A join's source is the most that Telegram says of it, in this order: the invite link it */
-  /* came by (its name, else the link), an approved join request, a member who added them (the update's */
-  /* sender is someone else), a link (an export's join_group_by_link, a chat folder's link), else unknown; */
-  /* specificity orders them the same way (1 = an invite link). */
+  /* Every update of every group that says members joined or left, as far back as the curated zone goes, */
+  /* from both sources Telegram has: the new_chat_members and left_chat_member service messages, and */
+  /* chat_member updates whose member was not in the chat before and is after (a join) or the reverse (a */
+  /* leave); parse.in_chat says who is in the chat (a restricted user only while still a member). One row */
+  /* per update with its members (member_ids) and which of them are bots (bot_ids): the readers pick their */
+  /* days first, then unnest. A join's source is the most that Telegram says of it, in this order: the */
+  /* invite link it came by (its name, else the link), an approved join request, a member who added them */
+  /* (the update's sender is not one of the members), a link (an export's join_group_by_link, a chat */
+  /* folder's link), else unknown; specificity orders them the same way (1 = an invite link). */
   WITH changes AS (
     SELECT
-      u.chat_id,
-      u.context_date,
-      u.sent_at,
-      j.member_id,
+      chat_id,
+      context_date,
+      sent_at,
       'join' AS change,
-      u.user_id,
-      u.member_joined_by,
+      user_id,
+      member_joined_by,
       CAST(NULL AS VARCHAR) AS member_invite_link,
-      CAST(NULL AS VARCHAR) AS member_invite_link_name
-    FROM (
-      SELECT
-        chat_id,
-        context_date,
-        sent_at,
-        user_id,
-        member_joined_by,
-        new_member_ids,
-        new_member_bot_ids
-      FROM group_updates
-      WHERE
-        service_action = 'new_chat_members'
-    ) AS u
-    CROSS JOIN UNNEST(u.new_member_ids) AS j(member_id)
+      CAST(NULL AS VARCHAR) AS member_invite_link_name,
+      new_member_ids AS member_ids,
+      COALESCE(new_member_bot_ids, ARRAY[]) AS bot_ids
+    FROM group_updates
     WHERE
-      :include_bots
-      OR NOT CONTAINS(COALESCE(u.new_member_bot_ids, ARRAY[]), j.member_id)
+      service_action = 'new_chat_members'
     UNION ALL
     SELECT
       chat_id,
       context_date,
       sent_at,
-      member_user_id AS member_id,
       CASE WHEN member_is_in_chat THEN 'join' ELSE 'leave' END AS change,
       user_id,
       member_joined_by,
       member_invite_link,
-      member_invite_link_name
+      member_invite_link_name,
+      ARRAY[member_user_id] AS member_ids,
+      CASE WHEN member_is_bot THEN ARRAY[member_user_id] ELSE ARRAY[] END AS bot_ids
     FROM group_updates
     WHERE
-      NOT member_user_id IS NULL
-      AND member_was_in_chat <> member_is_in_chat
-      AND (
-        :include_bots OR NOT COALESCE(member_is_bot, FALSE)
-      )
+      NOT member_user_id IS NULL AND member_was_in_chat <> member_is_in_chat
   ), sourced AS (
     SELECT
       chat_id,
       context_date,
       sent_at,
-      member_id,
       change,
+      member_ids,
+      bot_ids,
       CASE
         WHEN change <> 'join'
         THEN NULL
@@ -314,7 +300,7 @@ WITH chat_migrations AS (
         THEN 1
         WHEN member_joined_by = 'request'
         THEN 2
-        WHEN NOT user_id IS NULL AND user_id <> member_id
+        WHEN NOT user_id IS NULL AND NOT CONTAINS(member_ids, user_id)
         THEN 3
         WHEN member_joined_by = 'link'
         THEN 4
@@ -327,8 +313,9 @@ WITH chat_migrations AS (
     chat_id,
     context_date,
     sent_at,
-    member_id,
     change,
+    member_ids,
+    bot_ids,
     specificity,
     CASE specificity
       WHEN 1
@@ -343,16 +330,60 @@ WITH chat_migrations AS (
       THEN 'unknown'
     END AS source
   FROM sourced
+), member_changes AS (
+  /* Members who joined or left, per group and day (the update's own day), as membership_updates finds */
+  /* them (both of Telegram's sources: a join it reports both ways is two rows), each join with its */
+  /* source. Bots joining or leaving are left out unless include_bots. */
+  SELECT
+    u.chat_id,
+    CAST(u.context_date AS DATE) AS day,
+    m.member_id,
+    u.change,
+    u.sent_at AS changed_at,
+    u.specificity,
+    u.source
+  FROM (
+    SELECT
+      *
+    FROM membership_updates
+    WHERE
+      context_date BETWEEN :scan_from AND :scan_to
+  ) AS u
+  CROSS JOIN UNNEST(u.member_ids) AS m(member_id)
+  WHERE
+    :include_bots OR NOT CONTAINS(u.bot_ids, m.member_id)
 ), join_history AS (
-  /* Each member's first join of each group as far back as the curated zone goes (every partition up to */
-  /* the range's end), so that a member who first joined in the range is new (retention's cohorts). */
+  /* Each member's first join of each group as far back as the curated zone goes, so that a member who */
+  /* first joined in the range is new (retention's cohorts): the scanned days' joins are member_changes', */
+  /* and only the partitions before them are read again. Bots are left out unless include_bots. */
   SELECT
     chat_id,
     member_id,
-    MIN(sent_at) AS first_joined_at
-  FROM membership_updates
-  WHERE
-    change = 'join' AND context_date <= :to_date
+    MIN(changed_at) AS first_joined_at
+  FROM (
+    SELECT
+      chat_id,
+      member_id,
+      changed_at
+    FROM member_changes
+    WHERE
+      change = 'join' AND day <= CAST(:to_date AS DATE)
+    UNION ALL
+    SELECT
+      u.chat_id,
+      m.member_id,
+      u.sent_at AS changed_at
+    FROM (
+      SELECT
+        *
+      FROM membership_updates
+      WHERE
+        change = 'join' AND context_date < :scan_from
+    ) AS u
+    CROSS JOIN UNNEST(u.member_ids) AS m(member_id)
+    WHERE
+      :include_bots OR NOT CONTAINS(u.bot_ids, m.member_id)
+  ) AS joins
   GROUP BY
     chat_id,
     member_id

@@ -1,4 +1,4 @@
--- Generated from include/sql/reports/unanswered_questions.sql and the stages it reads (chat_migrations, group_updates, message_versions, latest_revisions, counted_versions, sender_names, message_reactions, counted_messages, replies, first_replies, sender_labels) by sqlglot
+-- Generated from include/sql/reports/unanswered_questions.sql and the stages it reads (chat_migrations, group_updates, message_versions, latest_revisions, counted_versions, sender_names, message_reactions, counted_messages, replies, first_replies, asked_questions, sender_labels) by sqlglot
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
 -- changing the DuckDB SQL. Parameters (:name) and the tables stopwords(word) / tracked_keywords(keyword) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
 /* The latest questions of each group's range that nobody else answered within answer_hours (as in */
@@ -486,6 +486,25 @@ WITH chat_migrations AS (
     message_day,
     message_sent_at,
     message_local_sent_at
+), asked_questions AS (
+  /* The counted messages from text_from on (the reports' own days) that ask a question (a question mark of */
+  /* any script outside links and code, found at consolidation), each with its text and the seconds to its */
+  /* first answer by someone else up to the span's last day (first_replies; NULL: none): joined once for */
+  /* all the ranges, each then takes its own days. */
+  SELECT
+    m.chat_id,
+    m.origin_chat_id,
+    m.message_id,
+    m.day,
+    m.sender_id,
+    m.sent_at,
+    m.text,
+    f.reply_seconds
+  FROM counted_messages AS m
+  LEFT JOIN first_replies AS f
+    ON f.origin_chat_id = m.origin_chat_id AND f.message_id = m.message_id
+  WHERE
+    m.is_question AND m.day >= CAST(:text_from AS DATE)
 ), sender_labels AS (
   /* What the reports call each sender of the range and of the period before it: the latest name they */
   /* posted under up to the range's end (for anyone who posted in the range, their latest in the range). */
@@ -501,24 +520,18 @@ WITH chat_migrations AS (
     sender_id
 ), unanswered AS (
   SELECT
-    m.chat_id,
-    m.origin_chat_id,
-    m.message_id,
-    m.sender_id,
-    m.sent_at,
-    SUBSTR(m.text, 1, 200) AS text,
-    ROW_NUMBER() OVER (
-      PARTITION BY m.chat_id
-      ORDER BY m.sent_at DESC, m.origin_chat_id, m.message_id DESC
-    ) AS latest
-  FROM counted_messages AS m
-  LEFT JOIN first_replies AS f
-    ON f.origin_chat_id = m.origin_chat_id AND f.message_id = m.message_id
+    chat_id,
+    origin_chat_id,
+    message_id,
+    sender_id,
+    sent_at,
+    text,
+    ROW_NUMBER() OVER (PARTITION BY chat_id ORDER BY sent_at DESC, origin_chat_id, message_id DESC) AS latest
+  FROM asked_questions
   WHERE
-    m.is_question
-    AND m.day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
+    day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
     AND (
-      f.reply_seconds IS NULL OR f.reply_seconds > :answer_hours * 3600
+      reply_seconds IS NULL OR reply_seconds > :answer_hours * 3600
     )
 )
 SELECT
@@ -531,7 +544,7 @@ SELECT
     ELSE COALESCE(n.name, CONCAT(CAST('user ' AS VARCHAR), CAST(u.sender_id AS VARCHAR)))
   END AS user_name,
   u.sent_at,
-  u.text,
+  SUBSTR(u.text, 1, 200) AS text,
   CASE
     WHEN u.origin_chat_id < -1000000000000
     THEN CONCAT(
