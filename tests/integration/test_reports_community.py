@@ -357,7 +357,7 @@ def test_the_digest_says_what_took_off_and_what_waits(lake):
     tables = reports.build(rng, settings)
     text = digest.message(summary.summarize(tables, rng, PY["id"]))
     assert "<b>Taking off</b> on 22 Mar" in text
-    assert "airflow: 5 messages, 0.0 a day before: “que airflow python kotlin deploy” · “airflow que kotlin" in text
+    assert "airflow: 5 messages, 0.04 a day before: “que airflow python kotlin deploy” · “airflow que kotlin" in text
     # the week's questions: kaio's Arabic one and hugo's, nobody answered
     assert "<b>2</b> questions · 0 answered · <b>2</b> without an answer within 24 h" in text
     assert "New members came by: unknown (2) · invite link: Instagram (1)" in text  # hugo and ivo; gil

@@ -122,7 +122,7 @@ def _community_lines(summary: Summary, name_size: int) -> list[str]:
             examples = " · ".join(f"“{_short(e, 2 * name_size)}”" for e in surge.examples)
             lines.append(
                 f"{_short(surge.keyword, name_size)}: {surge.messages:,} messages, "
-                f"{surge.daily_mean:.1f} a day before" + (f": {examples}" if examples else "")
+                f"{surge.daily_mean:.2f} a day before" + (f": {examples}" if examples else "")
             )
     return lines if len(lines) > 1 else []
 

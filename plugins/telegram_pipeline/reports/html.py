@@ -64,8 +64,9 @@ table.groups a { color:var(--accent); font-weight:600; text-decoration:none; }
 ol.questions { margin:8px 0 0; padding-left:20px; }
 ol.questions li { margin:0 0 8px; }
 ol.questions a { color:var(--accent); text-decoration:none; }
-.figures { display:flex; flex-wrap:wrap; gap:18px; margin:4px 0 12px; }
-.figures div { min-width:110px; }
+ol.questions .note, .figures .note { color:var(--muted); font-size:13px; }
+.figures { display:flex; flex-wrap:wrap; gap:14px; margin:4px 0 12px; }
+.figures div { min-width:80px; }
 .figures b { display:block; font-size:22px; }
 h2.section { max-width:1120px; margin:26px 0 12px; font-size:20px; }
 footer { max-width:1120px; margin:0 auto 32px; padding:0 20px; color:var(--muted); font-size:12px; }
@@ -474,8 +475,9 @@ def retention_heatmap(rows: list[dict[str, Any]]) -> str:
     if not cohorts:
         return '<svg data-chart="retention" viewBox="0 0 520 60" role="img" aria-label="no data"><text x="260" y="34" text-anchor="middle" class="muted">No new members in this range</text></svg>'
     weeks = max(r["week"] for r in rows) + 1
-    left, cell, gap, head = 190, 56, 4, 22
-    width, height = left + max(weeks, 4) * (cell + gap), head + len(cohorts) * (cell // 2 + gap) + 4
+    width, left, gap, head, row = 1040, 250, 4, 22, 28
+    cell = min(110, (width - left) // max(weeks, 1) - gap)
+    height = head + len(cohorts) * (row + gap) + 4
     parts = [
         f'<svg data-chart="retention" viewBox="0 0 {width} {height}" role="img" aria-label="weekly cohorts: share active each week">'
     ]
@@ -487,7 +489,7 @@ def retention_heatmap(rows: list[dict[str, Any]]) -> str:
     for r in rows:
         by_cohort[r["cohort_week"]].append(r)
     for i, cohort in enumerate(cohorts):
-        y = head + i * (cell // 2 + gap)
+        y = head + i * (row + gap)
         first = by_cohort[cohort][0]
         parts.append(
             f'<text x="{left - 8}" y="{y + 18}" text-anchor="end">{cohort.strftime("%d %b")} · '
@@ -499,7 +501,7 @@ def retention_heatmap(rows: list[dict[str, Any]]) -> str:
             ink = "#ffffff" if level >= 4 else "#1d2433"
             x = left + r["week"] * (cell + gap)
             parts.append(
-                f'<rect class="cohort" x="{x}" y="{y}" width="{cell}" height="{cell // 2}" rx="4" fill="{HEAT_SCALE[level]}" '
+                f'<rect class="cohort" x="{x}" y="{y}" width="{cell}" height="{row}" rx="4" fill="{HEAT_SCALE[level]}" '
                 f'data-cohort="{cohort.isoformat()}" data-week="{r["week"]}" data-value="{r["active"]}" data-members="{r["members"]}">'
                 f"<title>Joined the week of {_day(cohort)}: {_fmt(r['active'])} of {_fmt(r['members'])} posted in week {r['week']}</title></rect>"
                 f'<text x="{x + cell / 2}" y="{y + 18}" text-anchor="middle" style="fill:{ink}">{share:.0%}</text>'
@@ -545,15 +547,15 @@ def _join_sources_card(sources: list[dict[str, Any]]) -> str:
     )
 
 
-def _questions_card(questions: list[dict[str, Any]], helpers: Any, unanswered: Any, hours: int, zone: str) -> str:
+def _questions_card(questions: list[dict[str, Any]], helpers: Any, hours: int) -> str:
     figures = questions[0] if questions else {"asked": 0, "answered": 0, "unanswered": 0, "median_answer_seconds": None}
     numbers = "".join(
         f'<div data-question="{key}"><b>{value}</b><span class="note">{label}</span></div>'
         for key, value, label in (
             ("asked", _fmt(figures["asked"]), "asked"),
-            ("answered", _fmt(figures["answered"]), "answered by someone else"),
-            ("median", _wait(figures["median_answer_seconds"]), "median wait for an answer"),
-            ("unanswered", _fmt(figures["unanswered"]), f"no answer within {hours} h"),
+            ("answered", _fmt(figures["answered"]), "answered"),
+            ("median", _wait(figures["median_answer_seconds"]), "median wait"),
+            ("unanswered", _fmt(figures["unanswered"]), f"no answer in {hours} h"),
         )
     )
     rows = [
@@ -564,7 +566,16 @@ def _questions_card(questions: list[dict[str, Any]], helpers: Any, unanswered: A
         )
         for h in helpers.slice(0, ENGAGEMENT_SHOWN).to_pylist()
     ]
-    chart = bar_chart("helpers", rows, "#0f9b8e", label_width=170, empty="Nobody answered a question in this range")
+    chart = bar_chart("helpers", rows, "#0f9b8e", label_width=130, empty="Nobody answered a question in this range")
+    return _card(
+        "Questions and who answers them",
+        "Messages with a question mark (any script, outside links and code), answered by someone else or not; "
+        f"below, the members who answer others' questions most (top {ENGAGEMENT_SHOWN}) and their median wait",
+        f'<div class="figures">{numbers}</div>{chart}',
+    )
+
+
+def _unanswered_card(unanswered: Any, hours: int, zone: str) -> str:
     listed = "".join(
         f'<li data-unanswered="{q["message_id"]}">'
         + (
@@ -575,17 +586,10 @@ def _questions_card(questions: list[dict[str, Any]], helpers: Any, unanswered: A
         + f' <span class="note">{escape(q["user_name"] or "unknown sender")} · {_local(q["sent_at"], zone)}</span></li>'
         for q in unanswered.slice(0, ENGAGEMENT_SHOWN).to_pylist()
     )
-    latest = (
-        f'<p class="sub" style="margin-top:12px">Latest questions without an answer</p><ol class="questions">{listed}</ol>'
-        if listed
-        else ""
-    )
     return _card(
-        "Questions and who answers them",
-        "Messages with a question mark (any script, outside links and code); the members who answer others' "
-        f"questions most (top {ENGAGEMENT_SHOWN}), with their median wait",
-        f'<div class="figures">{numbers}</div>{chart}{latest}',
-        wide=True,
+        "Questions still waiting",
+        f"The latest questions nobody else answered within {hours} h (top {ENGAGEMENT_SHOWN}), with a link to each",
+        f'<ol class="questions">{listed}</ol>' if listed else '<p class="empty">Every question got an answer</p>',
     )
 
 
@@ -624,7 +628,7 @@ def _surges_card(surges: list[dict[str, Any]], last: date) -> str:
     items = "".join(
         f'<div class="surge" data-surge="{escape(s["keyword"])}" data-value="{s["messages"]}">'
         f'<span class="chip"><b>{escape(s["keyword"])}</b> {_count(s["messages"], "message", "messages")} '
-        f"· {s['daily_mean']:.1f} a day before</span>"
+        f"· {s['daily_mean']:.2f} a day before</span>"
         f'<ul class="examples">{"".join(f"<li>{escape(_truncate(e, 160))}</li>" for e in (s["example"], s["second_example"]) if e)}</ul></div>'
         for s in surges[:SHOWN]
     )
@@ -642,13 +646,8 @@ def _community_cards(tables: Mapping[str, Any], summary: Any) -> list[str]:
         _retention_card(tables["retention"].to_pylist()),
         _join_sources_card(tables["join_sources"].to_pylist()),
         _surges_card(tables["surges"].to_pylist(), summary.last),
-        _questions_card(
-            tables["questions"].to_pylist(),
-            tables["helpers"],
-            tables["unanswered_questions"],
-            summary.question_answer_hours,
-            summary.timezone,
-        ),
+        _questions_card(tables["questions"].to_pylist(), tables["helpers"], summary.question_answer_hours),
+        _unanswered_card(tables["unanswered_questions"], summary.question_answer_hours, summary.timezone),
         _links_card(tables["links"].to_pylist()),
         _forward_sources_card(tables["forward_sources"].to_pylist()),
     ]
