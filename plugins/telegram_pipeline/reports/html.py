@@ -593,10 +593,10 @@ def _unanswered_card(unanswered: Any, hours: int, zone: str) -> str:
     )
 
 
-def _local(instant: datetime, zone: str) -> str:
+def _local(instant: datetime | None, zone: str) -> str:
     from zoneinfo import ZoneInfo
 
-    return instant.astimezone(ZoneInfo(zone)).strftime("%d %b %H:%M")
+    return "–" if instant is None else instant.astimezone(ZoneInfo(zone)).strftime("%d %b %H:%M")
 
 
 def _links_card(domains: list[dict[str, Any]]) -> str:
@@ -611,9 +611,9 @@ def _links_card(domains: list[dict[str, Any]]) -> str:
 def _forward_sources_card(sources: list[dict[str, Any]]) -> str:
     rows = [
         (
-            s["source_name"] or f"{s['source_type']} {s['source_id']}",
+            s["source_name"],
             s["messages"],
-            f"{_fmt(s['messages'])} · {s['source_type']}",
+            f"{_fmt(s['messages'])} · {s['source_type'] or 'unknown'}",
         )
         for s in sources[:SHOWN]
     ]
@@ -626,8 +626,8 @@ def _forward_sources_card(sources: list[dict[str, Any]]) -> str:
 
 def _surges_card(surges: list[dict[str, Any]], last: date) -> str:
     items = "".join(
-        f'<div class="surge" data-surge="{escape(s["keyword"])}" data-value="{s["messages"]}">'
-        f'<span class="chip"><b>{escape(s["keyword"])}</b> {_count(s["messages"], "message", "messages")} '
+        f'<div class="surge" data-surge="{escape(s["keyword"] or "")}" data-value="{s["messages"]}">'
+        f'<span class="chip"><b>{escape(_truncate(s["keyword"], 60))}</b> {_count(s["messages"], "message", "messages")} '
         f"· {s['daily_mean']:.2f} a day before</span>"
         f'<ul class="examples">{"".join(f"<li>{escape(_truncate(e, 160))}</li>" for e in (s["example"], s["second_example"]) if e)}</ul></div>'
         for s in surges[:SHOWN]

@@ -273,8 +273,7 @@ def _community(tables: Mapping[str, Any], rng: ReportRange) -> dict[str, Any]:
         join_sources=[(j["source"], j["joins"]) for j in tables["join_sources"].slice(0, 5).to_pylist()],
         top_domains=[(d["domain"], d["messages"]) for d in tables["links"].slice(0, 5).to_pylist()],
         top_forward_sources=[
-            (f["source_name"] or f"{f['source_type']} {f['source_id']}", f["messages"])
-            for f in tables["forward_sources"].slice(0, 5).to_pylist()
+            (f["source_name"] or "(unknown)", f["messages"]) for f in tables["forward_sources"].slice(0, 5).to_pylist()
         ],
         surges=[
             Surge(
