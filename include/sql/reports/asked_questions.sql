@@ -12,6 +12,6 @@ SELECT
   m.text,
   f.reply_seconds
 FROM counted_messages AS m
-LEFT JOIN first_replies AS f
+LEFT JOIN (SELECT origin_chat_id, message_id, reply_seconds FROM first_replies WHERE question) AS f
   ON f.origin_chat_id = m.origin_chat_id AND f.message_id = m.message_id
 WHERE m.is_question AND m.day >= CAST($text_from AS DATE)

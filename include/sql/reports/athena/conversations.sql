@@ -411,7 +411,7 @@ WITH chat_migrations AS (
     r.sender_id <> m.sender_id
 ), first_replies AS (
   /* How long each message waited for its first answer: the earliest reply by someone else up to the */
-  /* range's end, in seconds after the message. */
+  /* range's end, in seconds after the message; and whether the message asks a question. */
   SELECT
     chat_id,
     origin_chat_id,
@@ -419,6 +419,7 @@ WITH chat_migrations AS (
     to_id AS sender_id,
     message_day AS day,
     message_local_sent_at AS local_sent_at,
+    to_question AS question,
     TO_UNIXTIME(MIN(replied_at)) - TO_UNIXTIME(message_sent_at) AS reply_seconds
   FROM replies
   WHERE
@@ -430,7 +431,8 @@ WITH chat_migrations AS (
     to_id,
     message_day,
     message_sent_at,
-    message_local_sent_at
+    message_local_sent_at,
+    to_question
 ), conversation_starts AS (
   /* Who opens conversations: per group, sender and day, the messages that came after at least */
   /* gap_minutes of silence in the group (or with nothing before them). Without sorting every message: */

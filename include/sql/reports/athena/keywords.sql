@@ -457,7 +457,7 @@ WITH chat_migrations AS (
     r.sender_id <> m.sender_id
 ), first_replies AS (
   /* How long each message waited for its first answer: the earliest reply by someone else up to the */
-  /* range's end, in seconds after the message. */
+  /* range's end, in seconds after the message; and whether the message asks a question. */
   SELECT
     chat_id,
     origin_chat_id,
@@ -465,6 +465,7 @@ WITH chat_migrations AS (
     to_id AS sender_id,
     message_day AS day,
     message_local_sent_at AS local_sent_at,
+    to_question AS question,
     TO_UNIXTIME(MIN(replied_at)) - TO_UNIXTIME(message_sent_at) AS reply_seconds
   FROM replies
   WHERE
@@ -476,7 +477,8 @@ WITH chat_migrations AS (
     to_id,
     message_day,
     message_sent_at,
-    message_local_sent_at
+    message_local_sent_at,
+    to_question
 ), chats AS (
   /* The groups of the range: every group with an update in the range or in the period of the same */
   /* length before it, under its current id, with its latest title, the id it had before it became a */

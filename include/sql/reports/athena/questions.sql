@@ -425,7 +425,7 @@ WITH chat_migrations AS (
     r.sender_id <> m.sender_id
 ), first_replies AS (
   /* How long each message waited for its first answer: the earliest reply by someone else up to the */
-  /* range's end, in seconds after the message. */
+  /* range's end, in seconds after the message; and whether the message asks a question. */
   SELECT
     chat_id,
     origin_chat_id,
@@ -433,6 +433,7 @@ WITH chat_migrations AS (
     to_id AS sender_id,
     message_day AS day,
     message_local_sent_at AS local_sent_at,
+    to_question AS question,
     TO_UNIXTIME(MIN(replied_at)) - TO_UNIXTIME(message_sent_at) AS reply_seconds
   FROM replies
   WHERE
@@ -444,7 +445,8 @@ WITH chat_migrations AS (
     to_id,
     message_day,
     message_sent_at,
-    message_local_sent_at
+    message_local_sent_at,
+    to_question
 ), asked_questions AS (
   /* The counted messages from text_from on (the reports' own days) that ask a question (a question mark of */
   /* any script outside links and code, found at consolidation), each with its text and the seconds to its */
@@ -460,7 +462,15 @@ WITH chat_migrations AS (
     m.text,
     f.reply_seconds
   FROM counted_messages AS m
-  LEFT JOIN first_replies AS f
+  LEFT JOIN (
+    SELECT
+      origin_chat_id,
+      message_id,
+      reply_seconds
+    FROM first_replies
+    WHERE
+      question
+  ) AS f
     ON f.origin_chat_id = m.origin_chat_id AND f.message_id = m.message_id
   WHERE
     m.is_question AND m.day >= CAST(:text_from AS DATE)

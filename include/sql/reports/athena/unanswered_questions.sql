@@ -466,7 +466,7 @@ WITH chat_migrations AS (
     r.sender_id <> m.sender_id
 ), first_replies AS (
   /* How long each message waited for its first answer: the earliest reply by someone else up to the */
-  /* range's end, in seconds after the message. */
+  /* range's end, in seconds after the message; and whether the message asks a question. */
   SELECT
     chat_id,
     origin_chat_id,
@@ -474,6 +474,7 @@ WITH chat_migrations AS (
     to_id AS sender_id,
     message_day AS day,
     message_local_sent_at AS local_sent_at,
+    to_question AS question,
     TO_UNIXTIME(MIN(replied_at)) - TO_UNIXTIME(message_sent_at) AS reply_seconds
   FROM replies
   WHERE
@@ -485,7 +486,8 @@ WITH chat_migrations AS (
     to_id,
     message_day,
     message_sent_at,
-    message_local_sent_at
+    message_local_sent_at,
+    to_question
 ), asked_questions AS (
   /* The counted messages from text_from on (the reports' own days) that ask a question (a question mark of */
   /* any script outside links and code, found at consolidation), each with its text and the seconds to its */
@@ -501,7 +503,15 @@ WITH chat_migrations AS (
     m.text,
     f.reply_seconds
   FROM counted_messages AS m
-  LEFT JOIN first_replies AS f
+  LEFT JOIN (
+    SELECT
+      origin_chat_id,
+      message_id,
+      reply_seconds
+    FROM first_replies
+    WHERE
+      question
+  ) AS f
     ON f.origin_chat_id = m.origin_chat_id AND f.message_id = m.message_id
   WHERE
     m.is_question AND m.day >= CAST(:text_from AS DATE)
@@ -518,15 +528,13 @@ WITH chat_migrations AS (
   GROUP BY
     chat_id,
     sender_id
-), unanswered AS (
+), latest AS (
+  /* ranked without their texts, which only the few shown need */
   SELECT
     chat_id,
     origin_chat_id,
     message_id,
-    sender_id,
-    sent_at,
-    text,
-    ROW_NUMBER() OVER (PARTITION BY chat_id ORDER BY sent_at DESC, origin_chat_id, message_id DESC) AS latest
+    ROW_NUMBER() OVER (PARTITION BY chat_id ORDER BY sent_at DESC, origin_chat_id, message_id DESC) AS n
   FROM asked_questions
   WHERE
     day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
@@ -535,30 +543,32 @@ WITH chat_migrations AS (
     )
 )
 SELECT
-  u.chat_id,
-  CAST(u.message_id AS BIGINT) AS message_id,
-  CAST(u.sender_id AS BIGINT) AS user_id,
+  q.chat_id,
+  CAST(q.message_id AS BIGINT) AS message_id,
+  CAST(q.sender_id AS BIGINT) AS user_id,
   CASE
-    WHEN u.sender_id IS NULL
+    WHEN q.sender_id IS NULL
     THEN 'unknown sender'
-    ELSE COALESCE(n.name, CONCAT(CAST('user ' AS VARCHAR), CAST(u.sender_id AS VARCHAR)))
+    ELSE COALESCE(n.name, CONCAT(CAST('user ' AS VARCHAR), CAST(q.sender_id AS VARCHAR)))
   END AS user_name,
-  u.sent_at,
-  SUBSTR(u.text, 1, 200) AS text,
+  q.sent_at,
+  SUBSTR(q.text, 1, 200) AS text,
   CASE
-    WHEN u.origin_chat_id < -1000000000000
+    WHEN q.origin_chat_id < -1000000000000
     THEN CONCAT(
       CAST('https://t.me/c/' AS VARCHAR),
-      CAST(-1000000000000 - u.origin_chat_id AS VARCHAR),
+      CAST(-1000000000000 - q.origin_chat_id AS VARCHAR),
       CAST('/' AS VARCHAR),
-      CAST(u.message_id AS VARCHAR)
+      CAST(q.message_id AS VARCHAR)
     )
   END AS link
-FROM unanswered AS u
+FROM latest AS l
+JOIN asked_questions AS q
+  ON q.origin_chat_id = l.origin_chat_id AND q.message_id = l.message_id
 LEFT JOIN sender_labels AS n
-  ON n.chat_id = u.chat_id AND n.sender_id = u.sender_id
+  ON n.chat_id = q.chat_id AND n.sender_id = q.sender_id
 WHERE
-  u.latest <= :unanswered_limit
+  l.n <= :unanswered_limit
 ORDER BY
   chat_id,
   sent_at DESC,
