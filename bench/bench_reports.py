@@ -211,7 +211,7 @@ class Day:
         if words is None:
             return {"text": None}
         asks = draw.random() < 0.12
-        found: dict = {"text": words + "?" if asks else words, "is_question": asks, "link_domains": []}
+        found: dict = {"text": words + "?" if asks else words, "is_question": asks}
         if draw.random() < 0.06:
             found["link_domains"] = [draw.choice(LINK_DOMAINS)]
         if draw.random() < 0.03:
@@ -352,9 +352,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-reports-") as tmp:
         for groups in [int(g) for g in args.groups.split(",")]:
             lake = Path(args.lake or tmp) / f"{groups}-groups"
-            # "community": the lake holds keyword_tokens and emojis (a lake generated before would be reported
-            # through the reports' fallback, taking every text apart again), questions, links, forwards, joins
-            marker = lake / f"rows-{first}-{args.days}-{args.per_day}-community.txt"
+            # the name says what the lake holds: keyword_tokens and emojis (a lake generated before them would
+            # be reported through the reports' fallback, taking every text apart again), questions, links
+            # (NULL where none), forwards and joins
+            marker = lake / f"rows-{first}-{args.days}-{args.per_day}-questions-links-forwards.txt"
             started = time.perf_counter()
             if not marker.exists():
                 lake.mkdir(parents=True, exist_ok=True)

@@ -92,4 +92,4 @@ def test_link_domains_of_a_message():
     text = "Leia https://docs.python.org/3/ e github.com/apache/airflow, depois www.python.org. Fim."
     found = row(text, ("url", "github.com/apache/airflow"), ("text_link", "Fim"), url="https://youtu.be/x")
     assert found["link_domains"] == ["github.com", "python.org", "youtu.be"]
-    assert row("sem links, ana@exemplo.com", ("email", "ana@exemplo.com"))["link_domains"] == []
+    assert row("sem links, ana@exemplo.com", ("email", "ana@exemplo.com"))["link_domains"] is None

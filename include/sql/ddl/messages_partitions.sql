@@ -47,7 +47,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `telegram_analytics`.`messages` (
   `forward_source_id`       bigint COMMENT 'forwarded messages: the id of the user, group or channel the original came from; NULL for a hidden user (forward_origin_type says which kind)',
   `forward_source_name`     string COMMENT 'forwarded messages: the original sender\'s name (a user\'s first and last name, the name a hidden user shows, a group\'s or channel\'s title)',
   `is_question`             boolean COMMENT 'the text asks: a question mark of any script outside its links and code (lake/text_facts.py); NULL without text',
-  `link_domains`            array<string> COMMENT 'the distinct registered domains of the message\'s links (url and text_link entities, plain addresses), lower-cased, sorted; t.me links with their first path part (lake/text_facts.py)'
+  `link_domains`            array<string> COMMENT 'the distinct registered domains of the message\'s links (url and text_link entities, plain addresses), lower-cased, sorted; t.me links with their first path part (lake/text_facts.py); NULL where there is none'
 )
 PARTITIONED BY (`context_date` string)
 STORED AS PARQUET

@@ -1,4 +1,4 @@
--- Where the messages each group forwards come from: per source (a channel, a group, a user by their id;
+-- Where the messages each group forwards come from (forwarded_messages): per source (a channel, a group, a user by their id;
 -- a hidden user, whom Telegram names but does not identify, by that name), its kind, its latest name in
 -- the range, the forwarded messages of the range, and its rank (ties share one).
 WITH forwarded AS (
@@ -12,8 +12,8 @@ WITH forwarded AS (
     forward_source_id AS source_id,
     forward_source_name AS source_name,
     sent_at
-  FROM counted_messages
-  WHERE forward_origin_type IS NOT NULL AND day BETWEEN CAST($from_date AS DATE) AND CAST($to_date AS DATE)
+  FROM forwarded_messages
+  WHERE day BETWEEN CAST($from_date AS DATE) AND CAST($to_date AS DATE)
 ),
 sources AS (
   SELECT

@@ -397,7 +397,7 @@ def flatten(update: dict) -> dict[str, Any]:
         "forward_source_id": forward_id,
         "forward_source_name": forward_name,
         "is_question": is_question(text, entity_list) if kind in MESSAGE_TYPES else None,
-        "link_domains": text_facts.link_domains(urls, text),
+        "link_domains": text_facts.link_domains(urls, text) or None,
     }
 
 

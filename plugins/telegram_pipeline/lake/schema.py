@@ -156,7 +156,8 @@ COLUMNS: tuple[Column, ...] = (
         "link_domains",
         "array<string>",
         "the distinct registered domains of the message's links (url and text_link entities, plain "
-        "addresses), lower-cased, sorted; t.me links with their first path part (lake/text_facts.py)",
+        "addresses), lower-cased, sorted; t.me links with their first path part (lake/text_facts.py); NULL "
+        "where there is none",
     ),
 )
 

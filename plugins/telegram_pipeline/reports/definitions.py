@@ -60,6 +60,7 @@ STAGES: dict[str, str] = {
     "usernames": "table",
     "message_reactions": "table",
     "group_days": "table",
+    "forwarded_messages": "table",
     "counted_messages": "table",
     "daily_posters": "table",
     "daily_activity": "table",

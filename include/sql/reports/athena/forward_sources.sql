@@ -1,7 +1,7 @@
--- Generated from include/sql/reports/forward_sources.sql and the stages it reads (chat_migrations, group_updates, message_versions, latest_revisions, counted_versions, message_reactions, counted_messages) by sqlglot
+-- Generated from include/sql/reports/forward_sources.sql and the stages it reads (chat_migrations, group_updates, message_versions, forwarded_messages) by sqlglot
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
 -- changing the DuckDB SQL. Parameters (:name) and the tables stopwords(word) / tracked_keywords(keyword) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
-/* Where the messages each group forwards come from: per source (a channel, a group, a user by their id; */
+/* Where the messages each group forwards come from (forwarded_messages): per source (a channel, a group, a user by their id; */
 /* a hidden user, whom Telegram names but does not identify, by that name), its kind, its latest name in */
 /* the range, the forwarded messages of the range, and its rank (ties share one). */
 WITH chat_migrations AS (
@@ -148,234 +148,32 @@ WITH chat_migrations AS (
     AND COALESCE(content_type, '') <> 'service'
     AND NOT message_id IS NULL
     AND NOT sent_at IS NULL
-), latest_revisions AS (
-  /* The latest version of each message stored more than once: edited (an edit is stored as a row of its */
-  /* own, in its edit day's partition) or imported from an export, which can overlap what the webhook */
-  /* stored. The latest is the greatest coalesce(edited_at, sent_at); on a tie the live update wins over */
-  /* the imported one (imports have negative update_ids). Bots' versions are left out unless include_bots. */
-  /* Every other message is its live original alone (Telegram sends a message once), so only these few */
-  /* are ranked, not every message of the span. */
-  WITH revised AS (
-    SELECT DISTINCT
-      origin_chat_id,
-      message_id
-    FROM message_versions
-    WHERE
-      context_date BETWEEN :scan_from AND :scan_to AND NOT live_original
-  )
+), forwarded_messages AS (
+  /* The forwarded messages from text_from on (the reports' own days), each once per (origin_chat_id, */
+  /* message_id), with where it was forwarded from. Read from the lake's versions rather than carried in */
+  /* counted_messages (three columns over every message, for the few that are forwards): a message keeps */
+  /* its forward origin through every edit, so any of its versions says it; bots' are left out unless */
+  /* include_bots, as everywhere. */
   SELECT
+    chat_id,
     origin_chat_id,
     message_id,
-    context_date,
-    update_id
-  FROM (
-    SELECT
-      v.origin_chat_id,
-      v.message_id,
-      v.context_date,
-      v.update_id,
-      ROW_NUMBER() OVER (
-        PARTITION BY v.origin_chat_id, v.message_id
-        ORDER BY COALESCE(v.edited_at, v.sent_at) DESC, v.update_id DESC
-      ) AS version
-    FROM message_versions AS v
-    JOIN revised AS r
-      ON r.origin_chat_id = v.origin_chat_id AND r.message_id = v.message_id
-    WHERE
-      v.context_date BETWEEN :scan_from AND :scan_to
-      AND (
-        :include_bots OR NOT v.sender_is_bot
-      )
-  ) AS versions
+    CAST(MIN(sent_at) AT TIME ZONE :timezone AS DATE) AS day,
+    MIN(sent_at) AS sent_at,
+    MAX_BY(forward_origin_type, COALESCE(edited_at, sent_at)) AS forward_origin_type,
+    MAX_BY(forward_source_id, COALESCE(edited_at, sent_at)) AS forward_source_id,
+    MAX_BY(forward_source_name, COALESCE(edited_at, sent_at)) AS forward_source_name
+  FROM message_versions
   WHERE
-    version = 1
-), counted_versions AS (
-  /* The version every report counts of each message: its latest_revisions row where it has one, else its */
-  /* live original. Bots are left out unless include_bots. With the day and local time of sent_at in the */
-  /* timezone parameter: partitions are scanned with a margin (scan_from..scan_to), since an edit lands in */
-  /* its edit day's partition but counts on the day the message was sent. */
-  SELECT
-    v.chat_id,
-    v.origin_chat_id,
-    v.message_id,
-    CAST(v.sent_at AT TIME ZONE :timezone AS DATE) AS day,
-    v.sent_at,
-    v.sent_at AT TIME ZONE :timezone AS local_sent_at,
-    v.sender_id,
-    v.content_type,
-    v.reply_to_message_id,
-    v.text,
-    v.keyword_tokens,
-    v.emojis,
-    v.mentions,
-    v.is_question,
-    v.link_domains,
-    v.forward_origin_type,
-    v.forward_source_id,
-    v.forward_source_name,
-    v.context_date
-  FROM message_versions AS v
-  LEFT JOIN latest_revisions AS l
-    ON l.origin_chat_id = v.origin_chat_id AND l.message_id = v.message_id
-  WHERE
-    v.context_date BETWEEN :scan_from AND :scan_to
+    NOT forward_origin_type IS NULL
+    AND context_date BETWEEN :text_from AND :scan_to
     AND (
-      :include_bots OR NOT v.sender_is_bot
+      :include_bots OR NOT sender_is_bot
     )
-    AND CASE
-      WHEN l.message_id IS NULL
-      THEN v.live_original
-      ELSE l.context_date = v.context_date AND l.update_id = v.update_id
-    END
-), message_reactions AS (
-  /* How many of each reaction every message holds at the range's end. Each reactor's latest */
-  /* message_reaction counts what it holds then: a change replaces, a removal (an empty new_reaction) */
-  /* takes away. Where reactions are anonymous, message_reaction_count gives totals: the latest of those */
-  /* counts where it is larger. Reactions by bots are left out unless include_bots. */
-  WITH reaction_updates AS (
-    /* both kinds of reaction update, read from the lake in one pass */
-    SELECT
-      origin_chat_id,
-      message_id,
-      update_type,
-      update_id,
-      sent_at,
-      sender_chat_id,
-      user_id,
-      user_is_bot,
-      reaction_emojis,
-      reaction_count_emojis,
-      reaction_count_totals
-    FROM group_updates
-    WHERE
-      context_date BETWEEN :scan_from AND :to_date
-      AND update_type IN ('message_reaction', 'message_reaction_count')
-      AND NOT message_id IS NULL
-  ), latest AS (
-    SELECT
-      origin_chat_id,
-      message_id,
-      reaction_emojis,
-      ROW_NUMBER() OVER (
-        PARTITION BY origin_chat_id, message_id, COALESCE(sender_chat_id, user_id)
-        ORDER BY sent_at DESC, update_id DESC
-      ) AS n
-    FROM reaction_updates
-    WHERE
-      update_type = 'message_reaction'
-      AND NOT COALESCE(sender_chat_id, user_id) IS NULL
-      AND (
-        :include_bots OR NOT sender_chat_id IS NULL OR NOT COALESCE(user_is_bot, FALSE)
-      )
-  ), held AS (
-    SELECT
-      l.origin_chat_id,
-      l.message_id,
-      r.emoji,
-      COUNT(*) AS reactions
-    FROM (
-      SELECT
-        origin_chat_id,
-        message_id,
-        reaction_emojis
-      FROM latest
-      WHERE
-        n = 1
-    ) AS l
-    CROSS JOIN UNNEST(l.reaction_emojis) AS r(emoji)
-    GROUP BY
-      l.origin_chat_id,
-      l.message_id,
-      r.emoji
-  ), latest_totals AS (
-    SELECT
-      origin_chat_id,
-      message_id,
-      reaction_count_emojis,
-      reaction_count_totals,
-      ROW_NUMBER() OVER (PARTITION BY origin_chat_id, message_id ORDER BY sent_at DESC, update_id DESC) AS n
-    FROM reaction_updates
-    WHERE
-      update_type = 'message_reaction_count'
-  ), anonymous AS (
-    SELECT
-      t.origin_chat_id,
-      t.message_id,
-      t.reaction_count_emojis[p.i] AS emoji,
-      t.reaction_count_totals[p.i] AS reactions
-    FROM (
-      SELECT
-        origin_chat_id,
-        message_id,
-        reaction_count_emojis,
-        reaction_count_totals
-      FROM latest_totals
-      WHERE
-        n = 1
-    ) AS t
-    CROSS JOIN UNNEST(SEQUENCE(1, CARDINALITY(t.reaction_count_emojis))) AS p(i)
-  )
-  SELECT
-    COALESCE(h.origin_chat_id, a.origin_chat_id) AS origin_chat_id,
-    COALESCE(h.message_id, a.message_id) AS message_id,
-    COALESCE(h.emoji, a.emoji) AS emoji,
-    GREATEST(COALESCE(h.reactions, 0), COALESCE(a.reactions, 0)) AS reactions
-  FROM held AS h
-  FULL OUTER JOIN anonymous AS a
-    ON a.origin_chat_id = h.origin_chat_id
-    AND a.message_id = h.message_id
-    AND a.emoji = h.emoji
-), counted_messages AS (
-  /* The messages every report counts, each once per (origin_chat_id, message_id) in the version */
-  /* counted_versions chooses, with its day and local time, and whether it asks a question. From text_from */
-  /* on (the reports' own days; the period before them is only counted) with its emoji, mentions, link */
-  /* domains and where it was forwarded from, and its text where a report shows it: the reacted messages' */
-  /* (reacted_messages) and the questions' (unanswered_questions). Their terms are counted in keyword_uses, */
-  /* straight from the lake's token lists. Senders' names are in sender_names. */
-  WITH reacted AS (
-    SELECT DISTINCT
-      origin_chat_id,
-      message_id
-    FROM message_reactions
-    WHERE
-      reactions > 0
-  )
-  SELECT
-    m.chat_id,
-    m.origin_chat_id,
-    m.message_id,
-    m.day,
-    m.sent_at,
-    m.local_sent_at,
-    m.sender_id,
-    m.content_type,
-    m.reply_to_message_id,
-    COALESCE(m.is_question, FALSE) AS is_question,
-    CASE
-      WHEN (
-        NOT r.message_id IS NULL OR m.is_question
-      )
-      AND m.local_sent_at >= CAST(:text_from AS TIMESTAMP)
-      THEN m.text
-    END AS text,
-    CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.emojis END AS emojis,
-    CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.mentions END AS mentions,
-    CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.link_domains END AS link_domains,
-    CASE
-      WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP)
-      THEN m.forward_origin_type
-    END AS forward_origin_type,
-    CASE
-      WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP)
-      THEN m.forward_source_id
-    END AS forward_source_id,
-    CASE
-      WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP)
-      THEN m.forward_source_name
-    END AS forward_source_name
-  FROM counted_versions AS m
-  LEFT JOIN reacted AS r
-    ON r.origin_chat_id = m.origin_chat_id AND r.message_id = m.message_id
+  GROUP BY
+    chat_id,
+    origin_chat_id,
+    message_id
 ), forwarded AS (
   SELECT
     chat_id,
@@ -389,10 +187,9 @@ WITH chat_migrations AS (
     forward_source_id AS source_id,
     forward_source_name AS source_name,
     sent_at
-  FROM counted_messages
+  FROM forwarded_messages
   WHERE
-    NOT forward_origin_type IS NULL
-    AND day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
+    day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
 ), sources AS (
   SELECT
     chat_id,

@@ -207,9 +207,6 @@ WITH chat_migrations AS (
     v.mentions,
     v.is_question,
     v.link_domains,
-    v.forward_origin_type,
-    v.forward_source_id,
-    v.forward_source_name,
     v.context_date
   FROM message_versions AS v
   LEFT JOIN latest_revisions AS l
@@ -381,8 +378,8 @@ WITH chat_migrations AS (
 ), counted_messages AS (
   /* The messages every report counts, each once per (origin_chat_id, message_id) in the version */
   /* counted_versions chooses, with its day and local time, and whether it asks a question. From text_from */
-  /* on (the reports' own days; the period before them is only counted) with its emoji, mentions, link */
-  /* domains and where it was forwarded from, and its text where a report shows it: the reacted messages' */
+  /* on (the reports' own days; the period before them is only counted) with its emoji, mentions and link */
+  /* domains, and its text where a report shows it: the reacted messages' */
   /* (reacted_messages) and the questions' (unanswered_questions). Their terms are counted in keyword_uses, */
   /* straight from the lake's token lists. Senders' names are in sender_names. */
   WITH reacted AS (
@@ -413,19 +410,7 @@ WITH chat_migrations AS (
     END AS text,
     CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.emojis END AS emojis,
     CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.mentions END AS mentions,
-    CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.link_domains END AS link_domains,
-    CASE
-      WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP)
-      THEN m.forward_origin_type
-    END AS forward_origin_type,
-    CASE
-      WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP)
-      THEN m.forward_source_id
-    END AS forward_source_id,
-    CASE
-      WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP)
-      THEN m.forward_source_name
-    END AS forward_source_name
+    CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.link_domains END AS link_domains
   FROM counted_versions AS m
   LEFT JOIN reacted AS r
     ON r.origin_chat_id = m.origin_chat_id AND r.message_id = m.message_id
