@@ -47,7 +47,7 @@ from telegram_pipeline.lake import layout, parse, privacy, schema, storage, toke
 from telegram_pipeline.rules import days
 
 # Bump when parse.py changes what a row holds: every manifest then misses and the days are rewritten.
-PARSER_VERSION = 4
+PARSER_VERSION = 5
 # A day this large is split into contiguous runs of keys, one process each: flattening is CPU-bound
 # Python, and one process gets one core. Contiguous runs keep "the first key wins" for duplicates.
 PARALLEL_MIN_OBJECTS = 20_000
@@ -92,11 +92,13 @@ def listing_fingerprint(keys: list[str]) -> str:
 
 
 def to_table(rows: list[dict[str, Any]]):
-    """Rows (timestamps as Unix seconds) → an Arrow table of exactly ``schema.arrow_schema()``, with
-    the rows' keyword tokens (``lake/tokens.py``) computed."""
+    """Rows (timestamps as Unix seconds) → an Arrow table of ``schema.arrow_schema()``, with the
+    columns derived from the text (``lake/tokens.py``) computed, and the two working columns that
+    ``tokens.settled`` reads and drops once the day is one table."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    scripts, bases = tokens.fill_words(rows)
     target = schema.arrow_schema()
     # Each row to a tuple in schema order in C, then transposed: gathering one column at a time
     # walks 100,000 scattered dicts 27 times over, which cost 4x more.
@@ -113,7 +115,9 @@ def to_table(rows: list[dict[str, Any]]):
         except (UnicodeEncodeError, pa.ArrowInvalid):
             # A JSON "\ud800" escape gives a lone surrogate, which UTF-8 cannot hold: replace it.
             arrays.append(pa.array(_utf8_safe(list(values)), column.type))
-    return tokens.with_derived_columns(pa.Table.from_arrays(arrays, schema=target))
+    table = tokens.with_derived_columns(pa.Table.from_arrays(arrays, schema=target))
+    table = table.append_column(tokens.SCRIPT, pa.array(scripts, pa.string()))
+    return table.append_column(tokens.BASIS, pa.array(bases, pa.int8()))
 
 
 def _utf8_safe(value: Any) -> Any:
@@ -265,6 +269,7 @@ def consolidate_day(day: date, settings: config.Settings | None = None) -> DayRe
             others = [pool.submit(read_slice, day, part, settings) for part in slices[1:]]
             parts = [read_slice(day, slices[0], settings)] + [each.result() for each in others]
     table, cross_duplicates = merge_slices([part[0] for part in parts])
+    table = tokens.settled(table)  # the short texts' languages, by their senders' other texts of the day
     bad = {key: value for part in parts for key, value in part[1].items()}
     result.duplicates = sum(part[2] for part in parts) + cross_duplicates
     result.updates = sum(part[3] for part in parts)

@@ -1,9 +1,7 @@
-"""Portuguese and English stopwords for the keywords report: words too common to say what a group
-talks about. Written here rather than downloaded, so the reports need no network.
-
-Portuguese comes first (the groups this was built for write Portuguese). Chat text often drops the
-accents ("voce", "nao", "entao"), so the common unaccented spellings are stopwords too. Words shorter
-than 3 letters are dropped by the tokeniser anyway and are not listed.
+"""The chat words of the groups this was built for: Portuguese and English words too common in chat
+to say what a group talks about, which the stopword lists (``stopwordsiso``) leave out: greetings,
+laughter ("kkk", "rsrs"), and the unaccented spellings chat uses ("voce", "nao", "entao"). Every
+message's words are checked against them besides its own language's list (``text/words.py``).
 """
 
 from __future__ import annotations
@@ -49,4 +47,5 @@ ENGLISH = frozenset(
     """.split()
 )
 
-ALL: frozenset[str] = PORTUGUESE | ENGLISH
+# By ISO 639-1 code: the words each language's messages leave out besides its stopword list.
+OF_LANGUAGE: dict[str, frozenset[str]] = {"pt": PORTUGUESE, "en": ENGLISH}

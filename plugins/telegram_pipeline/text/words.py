@@ -1,0 +1,303 @@
+"""The word rule: how a text becomes the terms the keywords report counts, the search finds and the
+tracked keywords match. Consolidation stores each message's terms (``terms``, with the form each was
+written in at the same position, ``term_forms``); the reports count what is stored and never take a
+text apart again.
+
+A text, in the language ``text/language.py`` found for it:
+
+- **Normalised** as Unicode says: NFKC, case folded; Arabic and Persian vowel marks, Quranic signs
+  and tatweel dropped and the letter variants unified (أ إ آ ٱ → ا, ي ى → ی, ك → ک, ة ۀ → ه), Hebrew
+  points dropped; variation selectors dropped; ’ read as '.
+- **Cut into words** by its script: a word is letters, combining marks and digits, with ' and the
+  zero-width (non-)joiner kept inside it (Persian ``همنشین‌اش`` and Sinhala conjuncts stay whole).
+  Chinese (Han) is segmented by jieba's dictionary (``rjieba``, the Rust port: the same words,
+  0.2 s to load, ~10 µs a message); kana, Thai, Lao, Khmer and Myanmar, written without spaces and
+  with no dictionary here, as overlapping bigrams (Lucene's CJK analyzer). URLs, e-mail addresses
+  and @mentions are no words; hashtags are terms of their own, with their ``#``.
+- **Terms**: words of 3 letters or more, two-letter words written in capitals (``ИИ``, ``AI``,
+  ``UX``) and Han words of 2 characters or more, unless they are stopwords of the language
+  (``stopwordsiso``, plus the chat words of ``text/chat_words.py``). A term is the word's Snowball
+  stem (``snowballstemmer``) where the language has one (Russian's twice: ``диплом``,
+  ``диплому``, ``дипломом`` are one term); reports show it as its most used written form.
+- **Phrases**: two terms one after the other, or with one stopword between (``corrida de rua``),
+  with nothing but spaces and hyphens around it, are a phrase too: key ``"corr rua"``.
+
+Each term once per message, sorted. Everything per word (normalising, stopword, stem) is computed
+once per distinct word and language, and cached: a day's texts repeat their words.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from dataclasses import dataclass, field
+
+import regex
+
+from telegram_pipeline.text import chat_words, language
+
+# Letters of the scripts written without spaces: Han goes to the dictionary, the others to bigrams.
+_BIGRAM_SCRIPTS = r"\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}ー"
+_NO_SPACES = r"\p{Han}" + _BIGRAM_SCRIPTS
+_TOKEN = regex.compile(
+    r"(?P<skip>(?i:[a-z][a-z0-9+.-]*://\S+|www\.\S+|t\.me/\S+)"
+    r"|[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+|@[\p{L}\p{N}_]+)"
+    r"|(?P<tag>\#[\p{L}\p{M}\p{N}_]*[\p{L}][\p{L}\p{M}\p{N}_]*)"
+    r"|(?P<han>\p{Han}+)"
+    rf"|(?P<grams>[{_BIGRAM_SCRIPTS}][{_BIGRAM_SCRIPTS}\p{{M}}]*)"
+    rf"|(?P<word>[[\p{{L}}]--[{_NO_SPACES}]]"
+    rf"(?:[[\p{{L}}\p{{M}}\p{{N}}]--[{_NO_SPACES}]]|[\u200c\u200d](?=[\p{{L}}\p{{M}}])|'(?=\p{{L}}))*)"
+    r"|(?P<number>\p{N}+)",
+    regex.V1,
+)
+_GRAPHEMES = regex.compile(r"\X")
+# Between the two words of a phrase (and the one stopword a phrase may hold): only these.
+_JOINING = "-"
+# Arabic-script marks (harakat, superscript alef, Quranic signs) and tatweel; Hebrew points.
+_MARKS = {
+    code: None
+    for first, last in ((0x0610, 0x061A), (0x064B, 0x065F), (0x0670, 0x0670), (0x06D6, 0x06ED), (0x0640, 0x0640))
+    + ((0x0591, 0x05C7),)
+    for code in range(first, last + 1)
+    if not (0x05D0 <= code <= 0x05EA)
+}
+_LETTER_VARIANTS = str.maketrans(
+    {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "ۀ": "ه"}
+)
+_NEEDS_MARKS_DROPPED = regex.compile(r"[\u0590-\u05FF\u0600-\u06FF]")
+
+SNOWBALL = {
+    "ar": "arabic", "hy": "armenian", "eu": "basque", "ca": "catalan", "cs": "czech", "da": "danish",
+    "nl": "dutch", "en": "english", "eo": "esperanto", "et": "estonian", "fi": "finnish", "fr": "french",
+    "de": "german", "el": "greek", "hi": "hindi", "hu": "hungarian", "id": "indonesian",
+    "ms": "indonesian", "ga": "irish", "it": "italian", "lt": "lithuanian", "ne": "nepali",
+    "no": "norwegian", "nb": "norwegian", "fa": "persian", "pl": "polish", "pt": "portuguese",
+    "ro": "romanian", "ru": "russian", "sr": "serbian", "st": "sesotho", "es": "spanish", "sv": "swedish",
+    "ta": "tamil", "tr": "turkish", "yi": "yiddish",
+}  # fmt: skip
+# Snowball's Russian and Serbian take one ending off at a time: диплом → дипл, but дипломом → диплом.
+STEMMED_TWICE = frozenset({"ru", "sr"})
+# The script each language with a stemmer or a stopword list writes, for what a user types.
+SCRIPTS = {
+    "Latn": (
+        "af br ca cs da de en eo es et eu fi fr ga gl ha hr hu id it ku la lt lv ms nl no pl pt ro sk sl so st "
+        "sv sw tl tr vi yo zu"
+    ).split(),
+    "Cyrl": ["ru", "uk", "bg", "sr"],
+    "Arab": ["ar", "fa", "ur"],
+    "Deva": ["hi", "mr", "ne"],
+    "Hani": ["zh", "ja"],
+    "Kana": ["ja"],
+}
+
+
+@dataclass
+class Lexicon:
+    """What one language does with a word: its stopwords, its stemmer, and the words already seen."""
+
+    language: str | None
+    stopwords: frozenset[str]
+    stem: object | None
+    twice: bool
+    seen: dict[str, str] = field(default_factory=dict)  # written word -> its key, "" for no term
+    pieces: dict[str, tuple] = field(default_factory=dict)  # run of non-space characters -> its pieces
+
+    def key(self, word: str) -> str:
+        """The word's term, "" where it is none (a stopword, too short, no letter)."""
+        known = self.seen.get(word)
+        if known is None:
+            known = self.seen[word] = self._key(word)
+        return known
+
+    def _key(self, word: str) -> str:
+        folded = word.casefold()
+        if _NEEDS_MARKS_DROPPED.search(folded):
+            folded = folded.translate(_MARKS)
+        letters = len(folded) - folded.count("\u200c") - folded.count("\u200d")
+        if letters < 3 and not (letters == 2 and word.isupper()):
+            return ""
+        if folded.translate(_LETTER_VARIANTS) in self.stopwords:
+            return ""
+        return stemmed(folded, self).translate(_LETTER_VARIANTS)
+
+    def is_stopword(self, word: str) -> bool:
+        return word.casefold().translate(_MARKS).translate(_LETTER_VARIANTS) in self.stopwords
+
+
+def stemmed(folded: str, words: Lexicon) -> str:
+    """The stem of a folded word (a two-letter one, an acronym, is its own)."""
+    if words.stem is None or len(folded) < 3:
+        return folded
+    stem = words.stem.stemWord(folded)
+    return words.stem.stemWord(stem) if words.twice else stem
+
+
+@functools.cache
+def lexicon(language: str | None) -> Lexicon:
+    import snowballstemmer
+    import stopwordsiso
+
+    words = set(stopwordsiso.stopwords(language)) if language and stopwordsiso.has_lang(language) else set()
+    words |= chat_words.OF_LANGUAGE.get(language, frozenset())
+    stopwords = frozenset(word.casefold().translate(_MARKS).translate(_LETTER_VARIANTS) for word in words)
+    stemmer = snowballstemmer.stemmer(SNOWBALL[language]) if language in SNOWBALL else None
+    return Lexicon(language, stopwords, stemmer, language in STEMMED_TWICE)
+
+
+@functools.cache
+def _jieba():
+    import rjieba
+
+    return rjieba
+
+
+# What a stretch of text is, for the terms and the phrases (``_pieces``).
+TERM, BETWEEN, ALONE, BREAK = 0, 1, 2, 3
+
+
+def normalized(text: str) -> str:
+    """NFKC (where the text is not ASCII), variation selectors dropped, ’ read as '."""
+    if text.isascii():
+        return text
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    for old, new in _SIMPLIFIED:
+        if old in text:
+            text = text.replace(old, new)
+    return text
+
+
+_SIMPLIFIED = (("\ufe0e", ""), ("\ufe0f", ""), ("’", "'"))
+
+
+def terms_of(text: str | None, language_code: str | None) -> tuple[list[str], list[str]] | None:
+    """(terms, the form each was first written in) of ``text`` in ``language_code``, sorted by term:
+    words, hashtags and two-word phrases; None without text. A text is read a line at a time, a
+    line a run of non-space characters at a time (``_pieces``, cached: chat repeats them)."""
+    if text is None:
+        return None
+    words = lexicon(language_code)
+    known = words.pieces
+    forms: dict[str, str] = {}
+    add = forms.setdefault
+    for line in normalized(text).splitlines():
+        previous = ""  # the term a phrase may start with ("" for none), and its form so far
+        written = ""
+        spanned = False  # a stopword stands between that term and here
+        for run in line.split():
+            pieces = known.get(run)
+            if pieces is None:
+                pieces = known[run] = _pieces(run, words)
+            for kind, key, form, joiner in pieces:
+                if kind == TERM:
+                    add(key, form)
+                    if previous:
+                        add(f"{previous} {key}", f"{written}{joiner}{form}")
+                    previous, written, spanned = key, form, False
+                elif kind == BETWEEN:
+                    if previous:
+                        if spanned:
+                            previous = ""
+                        else:
+                            written, spanned = f"{written}{joiner}{form}", True
+                else:
+                    if kind == ALONE:
+                        add(key, form)
+                    previous = ""
+    keys = sorted(forms)
+    return keys, [forms[key] for key in keys]
+
+
+def _pieces(run: str, words: Lexicon) -> tuple[tuple[int, str, str, str], ...]:
+    """A run of non-space characters as (kind, key, form, what joins it to the piece before): terms,
+    the stopwords, short words and numbers a phrase may span (BETWEEN), terms no phrase holds (ALONE:
+    hashtags, bigrams), and BREAK where punctuation, a URL or a mention stands."""
+    pieces: list[tuple[int, str, str, str]] = []
+    last_end = 0
+    for match in _TOKEN.finditer(run):
+        start, end = match.span()
+        gap = run[last_end:start]
+        if gap.strip(_JOINING):
+            pieces.append((BREAK, "", "", ""))
+        joiner = gap if start else " "
+        last_end = end
+        kind, token = match.lastgroup, match.group()
+        if kind == "word":
+            key = words.key(token)
+            pieces.append((TERM, key, token, joiner) if key else (BETWEEN, "", token, joiner))
+        elif kind == "number":
+            pieces.append((BETWEEN, "", token, joiner))
+        elif kind == "han" and words.language != "ja":
+            pieces.extend(_han_words(token, joiner))
+        elif kind in ("han", "grams"):
+            pieces.extend((ALONE, pair, pair, "") for pair in _bigrams(token) if pair not in words.stopwords)
+        elif kind == "tag":
+            pieces.append((ALONE, "#" + token[1:].casefold(), token, joiner))
+        else:
+            pieces.append((BREAK, "", "", ""))
+    if run[last_end:].strip(_JOINING):
+        pieces.append((BREAK, "", "", ""))
+    return tuple(pieces)
+
+
+def _han_words(run: str, joiner: str) -> list[tuple[int, str, str, str]]:
+    """Chinese words by jieba's dictionary: of two characters or more, and no stopword, a term."""
+    stopwords = lexicon("zh").stopwords
+    pieces = []
+    for word in _jieba().cut(run):
+        kind = TERM if len(word) >= 2 and word not in stopwords else BETWEEN
+        pieces.append((kind, word, word, joiner))
+        joiner = ""
+    return pieces
+
+
+def _bigrams(run: str) -> list[str]:
+    """Overlapping pairs of graphemes, for the scripts written without spaces that have no dictionary here."""
+    clusters = _GRAPHEMES.findall(run)
+    return [first + second for first, second in zip(clusters, clusters[1:], strict=False)]
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a user types (a search, a tracked keyword), read by the word rule in every language that
+    writes its script: a text matches when, for one of them, its terms hold all of ``keys``."""
+
+    text: str
+    keys: tuple[frozenset[str], ...]  # one set per reading, distinct
+
+    @property
+    def terms(self) -> list[str]:
+        """Each reading's one term (a word's, or a two-word phrase's), for the tracked keywords."""
+        return sorted({_main_term(keys) for keys in self.keys if _main_term(keys)})
+
+
+def _main_term(keys: frozenset[str]) -> str | None:
+    phrases = [key for key in keys if " " in key]
+    if len(phrases) == 1:
+        return phrases[0]
+    return next(iter(keys)) if len(keys) == 1 and not phrases else None
+
+
+def query(text: str) -> Query:
+    """``text`` read as every language of its script reads it (and as no language: folded only).
+    A word that is no term where it was written (a stopword, two lower-case letters) is still looked
+    for as typed: its folded stem."""
+    found = language.script_of(normalized(text))
+    script, own = found if found is not None else ("Latn", None)
+    codes = [own] if own else SCRIPTS.get(script, [])
+    readings: list[frozenset[str]] = []
+    for code in [*codes, None]:
+        terms = terms_of(text, code)
+        keys = frozenset(terms[0]) if terms else frozenset()
+        if not keys:
+            keys = frozenset(filter(None, (_lenient_key(word, code) for word in _TOKEN.finditer(normalized(text)))))
+        if keys and keys not in readings:
+            readings.append(keys)
+    return Query(text, tuple(readings))
+
+
+def _lenient_key(match, code: str | None) -> str | None:
+    if match.lastgroup not in ("word", "han"):
+        return None
+    folded = match.group().casefold().translate(_MARKS)
+    return (stemmed(folded, lexicon(code)) if match.lastgroup == "word" else folded).translate(_LETTER_VARIANTS)
