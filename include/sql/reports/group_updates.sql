@@ -35,8 +35,11 @@ SELECT
   m.reaction_emojis,
   m.reaction_count_emojis,
   m.reaction_count_totals,
-  m.keyword_tokens,
-  m.emojis
+  m.emojis,
+  m.chat_username,
+  m.language,
+  m.terms,
+  m.term_forms
 FROM messages AS m
 LEFT JOIN chat_migrations AS moved
   ON moved.old_chat_id = m.chat_id

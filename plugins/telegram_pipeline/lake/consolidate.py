@@ -92,13 +92,18 @@ def listing_fingerprint(keys: list[str]) -> str:
 
 
 def to_table(rows: list[dict[str, Any]]):
-    """Rows (timestamps as Unix seconds) → an Arrow table of ``schema.arrow_schema()``, with the
-    columns derived from the text (``lake/tokens.py``) computed, and the two working columns that
-    ``tokens.settled`` reads and drops once the day is one table."""
+    """Rows (timestamps as Unix seconds) → an Arrow table of exactly ``schema.arrow_schema()``, the
+    columns derived from the text (``lake/tokens.py``) computed as for a day of these rows alone."""
+    return tokens.settled(_unsettled_table(rows))
+
+
+def _unsettled_table(rows: list[dict[str, Any]]):
+    """``to_table`` of a run of a day's rows: the short texts' languages not yet settled, and the
+    working columns ``tokens.settled`` reads once the day is one table."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    scripts, bases = tokens.fill_words(rows)
+    working = tokens.fill_words(rows)
     target = schema.arrow_schema()
     # Each row to a tuple in schema order in C, then transposed: gathering one column at a time
     # walks 100,000 scattered dicts 27 times over, which cost 4x more.
@@ -116,8 +121,7 @@ def to_table(rows: list[dict[str, Any]]):
             # A JSON "\ud800" escape gives a lone surrogate, which UTF-8 cannot hold: replace it.
             arrays.append(pa.array(_utf8_safe(list(values)), column.type))
     table = tokens.with_derived_columns(pa.Table.from_arrays(arrays, schema=target))
-    table = table.append_column(tokens.SCRIPT, pa.array(scripts, pa.string()))
-    return table.append_column(tokens.BASIS, pa.array(bases, pa.int8()))
+    return tokens.with_working_columns(table, working)
 
 
 def _utf8_safe(value: Any) -> Any:
@@ -217,7 +221,7 @@ def read_slice(
 
 def _sorted_table(rows: list[dict[str, Any]]):
     rows.sort(key=operator.itemgetter("update_id"))  # linear when the keys came in update_id order
-    return to_table(rows)
+    return _unsettled_table(rows)
 
 
 def merge_slices(tables: list) -> tuple[Any, int]:

@@ -4,7 +4,7 @@ a DuckDB expression.
 
 **Words.** Each process that reads a run of the day's keys guesses every text's language and takes
 its terms (``fill_words``, per row, in Python: every step per distinct word is cached); the short
-texts' guesses carry their script and the basis of the guess in two working columns. Once the day is
+texts' guesses carry their script, and the basis and weight of the guess, in three working columns. Once the day is
 one table, ``settled`` gives each short text its sender's language of the day (``text/language.py``),
 takes its terms again where that changed the language, and drops the working columns. The reports
 read the stored terms only: a partition written before them is consolidated again (the parser
@@ -28,7 +28,8 @@ from telegram_pipeline import config
 from telegram_pipeline.text import language, words
 
 # The working columns the reading processes add for ``settled``.
-SCRIPT, BASIS = "_script", "_basis"
+SCRIPT, BASIS, WEIGHT = "_script", "_basis", "_weight"
+WORKING_COLUMNS = (SCRIPT, BASIS, WEIGHT)
 
 
 @dataclass(frozen=True)
@@ -105,23 +106,47 @@ def _words_source(row: dict[str, Any]) -> str | None:
     return row["text"] if row["keyword_text"] is None else row["keyword_text"]
 
 
-def fill_words(rows: list[dict[str, Any]]) -> tuple[list[str | None], list[int]]:
+def fill_words(rows: list[dict[str, Any]]) -> dict[str, list]:
     """Each row's ``language``, ``terms`` and ``term_forms`` on its own text (rows change in place);
-    returns each row's script and basis of its language, for ``settled``."""
-    scripts, bases = [], []
+    returns the working columns for ``settled``: each row's script, and the basis and weight of its
+    language."""
+    scripts, bases, weights = [], [], []
     guess, terms_of = language.guess, words.terms_of
     for row in rows:
         text = _words_source(row)
-        if text is None:
-            scripts.append(None)
-            bases.append(language.BY_SCRIPT)
-            continue
-        found = guess(text)
-        row["language"] = found.language
-        row["terms"], row["term_forms"] = terms_of(text, found.language)
+        found = guess(text) if text is not None else language.NO_LETTERS
+        if text is not None:
+            row["language"] = found.language
+            row["terms"], row["term_forms"] = terms_of(text, found.language)
         scripts.append(found.script)
         bases.append(found.basis)
-    return scripts, bases
+        weights.append(found.weight)
+    return {SCRIPT: scripts, BASIS: bases, WEIGHT: weights}
+
+
+def with_working_columns(table, working: dict[str, list]):
+    import pyarrow as pa
+
+    types = {SCRIPT: pa.string(), BASIS: pa.int8(), WEIGHT: pa.float32()}
+    for name, values in working.items():
+        table = table.append_column(name, pa.array(values, types[name]))
+    return table
+
+
+def with_words(table):
+    """``table`` (curated rows of one day, timestamps and all) with ``language``, ``terms`` and
+    ``term_forms`` computed as consolidation computes them: for test lakes and generated ones."""
+    import pyarrow as pa
+
+    rows = table.select(["keyword_text", "text"]).to_pylist()
+    for row in rows:
+        row.update(language=None, terms=None, term_forms=None)
+    working = fill_words(rows)
+    for name in ("language", "terms", "term_forms"):
+        index = table.schema.get_field_index(name)
+        field = table.schema.field(index)
+        table = table.set_column(index, field, pa.array([row[name] for row in rows], field.type))
+    return settled(with_working_columns(table, working))
 
 
 def settled(table):
@@ -146,8 +171,12 @@ def settled(table):
         )
         longer = everyone.filter(pc.equal(table[BASIS], language.BY_TEXT))
         counted = longer.group_by(columns, use_threads=False).aggregate([([], "count_all")])
-        known = language.Known.of(zip(*(counted[name].to_pylist() for name in [*columns, "count_all"]), strict=True))
         mine = everyone.take(rows)
+        weights = table[WEIGHT].take(rows)
+        known = language.Known.of(
+            zip(*(counted[name].to_pylist() for name in [*columns, "count_all"]), strict=True),
+            zip(*(column.to_pylist() for column in (mine["chat_id"], mine[SCRIPT], mine["language"], weights))),
+        )
         changed = []
         for row, chat, sender, script, guessed in zip(rows, *(mine[name].to_pylist() for name in columns), strict=True):
             settled_language = known.settle(chat, sender, script, guessed)
@@ -155,7 +184,7 @@ def settled(table):
                 changed.append((row, settled_language))
         if changed:
             table = _with_words_of(table, changed)
-    return table.drop_columns([SCRIPT, BASIS])
+    return table.drop_columns(list(WORKING_COLUMNS))
 
 
 def _with_words_of(table, changed: list[tuple[int, str | None]]):

@@ -11,7 +11,7 @@ Three steps, cheapest first:
    is too short for any detector (measured on chat-sized texts of eight languages: CLD2 is right
    on 75 % of two-word texts, 83 % of three-word ones; fastText 81/87 %, py3langid 68/81 %). Its
    language is what its sender's longer texts in the same script were written in that day, else
-   the group's, else CLD2's guess (``settle``).
+   the group's, else what the group's short texts were most guessed in (``Known.settle``).
 
 Step 3 needs the whole day (a day is read by several processes, each a run of keys), so each
 process stores its own guess with a ``basis`` and the script, and ``settle`` decides the short
@@ -83,6 +83,7 @@ class Guess(NamedTuple):
     language: str | None
     script: str | None  # ISO 15924: Latn, Cyrl, Arab, Hani, …
     basis: int  # BY_SCRIPT, BY_TEXT or BY_SENDER (a short text's guess, settled with the day)
+    weight: float = 0.0  # how sure the detector was (CLD2's score): what a short text's guess weighs
 
 
 NO_LETTERS = Guess(None, None, BY_SCRIPT)
@@ -128,15 +129,15 @@ def _cld2():
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f]")
 
 
-def detected(text: str) -> str | None:
-    """CLD2's language of ``text`` (ISO 639-1 where there is one), None where it cannot tell."""
+def detected(text: str) -> tuple[str | None, float]:
+    """CLD2's language of ``text`` (ISO 639-1 where there is one; None where it cannot tell), and its score."""
     cld2 = _cld2()
     try:
         _, _, details = cld2.detect(_CONTROLS.sub(" ", text), isPlainText=True, bestEffort=True)
     except cld2.error:
-        return None
-    code = details[0][1]
-    return _CODES.get(code, code.split("-")[0])
+        return None, 0.0
+    _, code, _, score = details[0]
+    return _CODES.get(code, code.split("-")[0]), score
 
 
 def guess(text: str | None) -> Guess:
@@ -149,32 +150,41 @@ def guess(text: str | None) -> Guess:
     script, language = found
     if language is not None:
         return Guess(language, script, BY_SCRIPT)
-    found = detected(text)
-    return Guess(found, script, BY_TEXT if found is not None and len(text) >= SHORT_TEXT else BY_SENDER)
+    found, score = detected(text)
+    basis = BY_TEXT if found is not None and len(text) >= SHORT_TEXT else BY_SENDER
+    return Guess(found, script, basis, score)
 
 
 class Known(NamedTuple):
-    """How many of the day's longer texts (BY_TEXT) each sender, and each group, wrote in each language,
-    per script: what a short text's language is settled by."""
+    """What a short text's language is settled by: how many of the day's longer texts (BY_TEXT) each
+    sender, and each group, wrote in each language, per script; and, for a group that wrote no longer
+    text in a script, its short texts' own guesses, each weighing as much as the detector was sure of it."""
 
     by_sender: dict[tuple, Counter]  # (chat, sender, script) -> languages
     by_chat: dict[tuple, Counter]  # (chat, script) -> languages
+    guessed: dict[tuple, Counter]  # (chat, script) -> languages guessed for its short texts, by weight
 
     @classmethod
-    def of(cls, counted) -> Known:
-        """From (chat, sender, script, language, texts) of the longer texts."""
+    def of(cls, longer, shorter) -> Known:
+        """From (chat, sender, script, language, texts) of the longer texts, and (chat, script, guess,
+        weight) of the short ones."""
         by_sender: dict[tuple, Counter] = {}
         by_chat: dict[tuple, Counter] = {}
-        for chat, sender, script, language, texts in counted:
+        guessed: dict[tuple, Counter] = {}
+        for chat, sender, script, language, texts in longer:
             by_sender.setdefault((chat, sender, script), Counter())[language] += texts
             by_chat.setdefault((chat, script), Counter())[language] += texts
-        return cls(by_sender, by_chat)
+        for chat, script, language, weight in shorter:
+            if language is not None:
+                guessed.setdefault((chat, script), Counter())[language] += weight
+        return cls(by_sender, by_chat, guessed)
 
-    def settle(self, chat, sender, script: str | None, guessed: str | None) -> str | None:
+    def settle(self, chat, sender, script: str | None, guess: str | None) -> str | None:
         """A short text's language: its sender's most used of the day in its script and group, else its
-        group's, else its own guess."""
-        counts = self.by_sender.get((chat, sender, script)) or self.by_chat.get((chat, script))
-        return _most_common(counts) if counts else guessed
+        group's, else the one its group's short texts were most guessed in, else its own guess."""
+        key = (chat, script)
+        counts = self.by_sender.get((chat, sender, script)) or self.by_chat.get(key) or self.guessed.get(key)
+        return _most_common(counts) if counts else guess
 
 
 def _most_common(counts: Counter) -> str:
