@@ -51,6 +51,7 @@ _TOKEN = regex.compile(
     regex.V1,
 )
 _GRAPHEMES = regex.compile(r"\X")
+_TWO_LETTERS = regex.compile(r"(?<![\p{L}\p{M}\p{N}'])\p{L}\p{M}*\p{L}\p{M}*(?![\p{L}\p{M}\p{N}])")
 # Between the two words of a phrase (and the one stopword a phrase may hold): only these.
 _JOINING = "-"
 # Arabic-script marks (harakat, superscript alef, Quranic signs) and tatweel; Hebrew points.
@@ -89,6 +90,7 @@ SCRIPTS = {
     "Hani": ["zh", "ja"],
     "Kana": ["ja"],
 }
+_LATIN = frozenset([*SCRIPTS["Latn"], None])
 
 
 @dataclass
@@ -103,10 +105,14 @@ class Lexicon:
     pieces: dict[str, tuple] = field(default_factory=dict)  # run of non-space characters -> its pieces
 
     def key(self, word: str) -> str:
-        """The word's term, "" where it is none (a stopword, too short, no letter)."""
+        """The word's term, "" where it is none (a stopword, too short, no letter). A Latin-script word
+        in a language of another script ("PM" in Arabic, "friends" in Russian) is read as English."""
         known = self.seen.get(word)
         if known is None:
-            known = self.seen[word] = self._key(word)
+            if word[0] < "\u0250" and self.language not in _LATIN:
+                known = self.seen[word] = lexicon("en").key(word)
+            else:
+                known = self.seen[word] = self._key(word)
         return known
 
     def _key(self, word: str) -> str:
@@ -132,12 +138,18 @@ def stemmed(folded: str, words: Lexicon) -> str:
     return words.stem.stemWord(stem) if words.twice else stem
 
 
+# Languages whose stopwords are read together: CLD2 tells Indonesian from Malay by a few words only.
+STOPWORDS_TOGETHER = {"id": ("id", "ms"), "ms": ("ms", "id")}
+
+
 @functools.cache
 def lexicon(language: str | None) -> Lexicon:
     import snowballstemmer
     import stopwordsiso
 
-    words = set(stopwordsiso.stopwords(language)) if language and stopwordsiso.has_lang(language) else set()
+    words: set[str] = set()
+    for code in STOPWORDS_TOGETHER.get(language, (language,)):
+        words |= set(stopwordsiso.stopwords(code)) if code and stopwordsiso.has_lang(code) else set()
     words |= chat_words.OF_LANGUAGE.get(language, frozenset())
     stopwords = frozenset(word.casefold().translate(_MARKS).translate(_LETTER_VARIANTS) for word in words)
     stemmer = snowballstemmer.stemmer(SNOWBALL[language]) if language in SNOWBALL else None
@@ -260,7 +272,9 @@ def _bigrams(run: str) -> list[str]:
 @dataclass(frozen=True)
 class Query:
     """What a user types (a search, a tracked keyword), read by the word rule in every language that
-    writes its script: a text matches when, for one of them, its terms hold all of ``keys``."""
+    writes its script, and in none (folded only): a text matches when, for one of these readings, its
+    terms hold all of its ``keys``. No reading where the words are no terms anywhere (a number, one
+    letter, punctuation): ``keys`` is empty."""
 
     text: str
     keys: tuple[frozenset[str], ...]  # one set per reading, distinct
@@ -268,7 +282,7 @@ class Query:
     @property
     def terms(self) -> list[str]:
         """Each reading's one term (a word's, or a two-word phrase's), for the tracked keywords."""
-        return sorted({_main_term(keys) for keys in self.keys if _main_term(keys)})
+        return sorted({term for keys in self.keys if (term := _main_term(keys))})
 
 
 def _main_term(keys: frozenset[str]) -> str | None:
@@ -279,25 +293,14 @@ def _main_term(keys: frozenset[str]) -> str | None:
 
 
 def query(text: str) -> Query:
-    """``text`` read as every language of its script reads it (and as no language: folded only).
-    A word that is no term where it was written (a stopword, two lower-case letters) is still looked
-    for as typed: its folded stem."""
-    found = language.script_of(normalized(text))
+    """``text`` read as every language of its script reads it, and as no language. A word of two
+    letters is read as written in capitals, the only way it is a term (``ai`` finds ``AI``)."""
+    text = _TWO_LETTERS.sub(lambda match: match.group().upper(), normalized(text))
+    found = language.script_of(text)
     script, own = found if found is not None else ("Latn", None)
-    codes = [own] if own else SCRIPTS.get(script, [])
     readings: list[frozenset[str]] = []
-    for code in [*codes, None]:
-        terms = terms_of(text, code)
-        keys = frozenset(terms[0]) if terms else frozenset()
-        if not keys:
-            keys = frozenset(filter(None, (_lenient_key(word, code) for word in _TOKEN.finditer(normalized(text)))))
+    for code in [*([own] if own else SCRIPTS.get(script, [])), None]:
+        keys = frozenset(terms_of(text, code)[0])
         if keys and keys not in readings:
             readings.append(keys)
     return Query(text, tuple(readings))
-
-
-def _lenient_key(match, code: str | None) -> str | None:
-    if match.lastgroup not in ("word", "han"):
-        return None
-    folded = match.group().casefold().translate(_MARKS)
-    return (stemmed(folded, lexicon(code)) if match.lastgroup == "word" else folded).translate(_LETTER_VARIANTS)
