@@ -14,9 +14,10 @@ A text, in the language ``text/language.py`` found for it:
   0.2 s to load, ~10 µs a message); kana, Thai, Lao, Khmer and Myanmar, written without spaces and
   with no dictionary here, as overlapping bigrams (Lucene's CJK analyzer). URLs, e-mail addresses
   and @mentions are no words; hashtags are terms of their own, with their ``#``.
-- **Terms**: words of 3 letters or more, two-letter words written in capitals (``ИИ``, ``AI``,
-  ``UX``) and Han words of 2 characters or more, unless they are stopwords of the language
-  (``stopwordsiso``, plus the chat words of ``text/chat_words.py``). A term is the word's Snowball
+- **Terms**: words of 3 letters or more and Han words of 2 characters or more, unless they are
+  stopwords of the language (``stopwordsiso``, plus the chat words of ``text/chat_words.py``); and
+  two-letter words written in capitals, acronyms (``ИИ``, ``AI``, ``UX``; the lists hold ``ai`` for
+  other reasons), unless chat words (``OK``). A term is the word's Snowball
   stem (``snowballstemmer``) where the language has one (Russian's twice: ``диплом``,
   ``диплому``, ``дипломом`` are one term); reports show it as its most used written form.
 - **Phrases**: two terms one after the other, or with one stopword between (``corrida de rua``),
@@ -62,6 +63,9 @@ _MARKS = {
     for code in range(first, last + 1)
     if not (0x05D0 <= code <= 0x05EA)
 }
+# The alef forms are one letter before the stemmer reads a word; yeh, kaf and teh marbuta (which Arabic
+# and Persian write apart) after it, in the term.
+_ALEF = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا"})
 _LETTER_VARIANTS = str.maketrans(
     {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "ۀ": "ه"}
 )
@@ -98,7 +102,8 @@ class Lexicon:
     """What one language does with a word: its stopwords, its stemmer, and the words already seen."""
 
     language: str | None
-    stopwords: frozenset[str]
+    stopwords: frozenset[str]  # the language's list and its chat words
+    chat_words: frozenset[str]
     stem: object | None
     twice: bool
     seen: dict[str, str] = field(default_factory=dict)  # written word -> its key, "" for no term
@@ -118,9 +123,12 @@ class Lexicon:
     def _key(self, word: str) -> str:
         folded = word.casefold()
         if _NEEDS_MARKS_DROPPED.search(folded):
-            folded = folded.translate(_MARKS)
+            folded = folded.translate(_MARKS).translate(_ALEF)
         letters = len(folded) - folded.count("\u200c") - folded.count("\u200d")
-        if letters < 3 and not (letters == 2 and word.isupper()):
+        if letters < 3:
+            # two letters in capitals are an acronym (ИИ, AI, UX): a term unless a chat word (OK)
+            if letters == 2 and word.isupper() and folded not in self.chat_words:
+                return folded
             return ""
         if folded.translate(_LETTER_VARIANTS) in self.stopwords:
             return ""
@@ -150,10 +158,10 @@ def lexicon(language: str | None) -> Lexicon:
     words: set[str] = set()
     for code in STOPWORDS_TOGETHER.get(language, (language,)):
         words |= set(stopwordsiso.stopwords(code)) if code and stopwordsiso.has_lang(code) else set()
-    words |= chat_words.OF_LANGUAGE.get(language, frozenset())
-    stopwords = frozenset(word.casefold().translate(_MARKS).translate(_LETTER_VARIANTS) for word in words)
+    chat = chat_words.OF_LANGUAGE.get(language, frozenset())
+    stopwords = frozenset(word.casefold().translate(_MARKS).translate(_LETTER_VARIANTS) for word in words | chat)
     stemmer = snowballstemmer.stemmer(SNOWBALL[language]) if language in SNOWBALL else None
-    return Lexicon(language, stopwords, stemmer, language in STEMMED_TWICE)
+    return Lexicon(language, stopwords, chat, stemmer, language in STEMMED_TWICE)
 
 
 @functools.cache
