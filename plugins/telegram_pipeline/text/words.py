@@ -20,7 +20,7 @@ A text, in the language ``text/language.py`` found for it:
   other reasons), unless chat words (``OK``). A term is the word's Snowball
   stem (``snowballstemmer``) where the language has one (Russian's twice: ``диплом``,
   ``диплому``, ``дипломом`` are one term); reports show it as its most used written form.
-- **Phrases**: two terms one after the other, or with one stopword between (``corrida de rua``),
+- **Phrases**: two different terms one after the other, or with one stopword between (``corrida de rua``),
   with nothing but spaces and hyphens around it, are a phrase too: key ``"corr rua"``.
 
 Each term once per message, sorted. Everything per word (normalising, stopword, stem) is computed
@@ -211,7 +211,7 @@ def terms_of(text: str | None, language_code: str | None) -> tuple[list[str], li
             for kind, key, form, joiner in pieces:
                 if kind == TERM:
                     add(key, form)
-                    if previous:
+                    if previous and previous != key:
                         add(f"{previous} {key}", f"{written}{joiner}{form}")
                     previous, written, spanned = key, form, False
                 elif kind == BETWEEN:

@@ -117,7 +117,7 @@ WITH chat_migrations AS (
         )
         THEN ARRAY_DISTINCT(
           REGEXP_EXTRACT_ALL(
-            REGEXP_REPLACE(text, '[\x{FE0E}\x{FE0F}]', '', 'g'),
+            REPLACE(REPLACE(text, CHR(  65038), ''), CHR(  65039), ''),
             '[\x{1F1E6}-\x{1F1FF}]{2}|[0-9#*]\x{FE0F}?\x{20E3}|[\x{1F000}-\x{1FAFF}\x{2300}-\x{23FF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}][\x{FE0E}\x{FE0F}]?[\x{1F3FB}-\x{1F3FF}]?(?:[\x{E0020}-\x{E007E}]+\x{E007F})?(?:\x{200D}[\x{1F000}-\x{1FAFF}\x{2300}-\x{23FF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}][\x{FE0E}\x{FE0F}]?[\x{1F3FB}-\x{1F3FF}]?)*'
           )
         )

@@ -118,7 +118,7 @@ WITH chat_migrations AS (
         )
         THEN ARRAY_DISTINCT(
           REGEXP_EXTRACT_ALL(
-            REGEXP_REPLACE(text, '[\x{FE0E}\x{FE0F}]', '', 'g'),
+            REPLACE(REPLACE(text, CHR(  65038), ''), CHR(  65039), ''),
             '[\x{1F1E6}-\x{1F1FF}]{2}|[0-9#*]\x{FE0F}?\x{20E3}|[\x{1F000}-\x{1FAFF}\x{2300}-\x{23FF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}][\x{FE0E}\x{FE0F}]?[\x{1F3FB}-\x{1F3FF}]?(?:[\x{E0020}-\x{E007E}]+\x{E007F})?(?:\x{200D}[\x{1F000}-\x{1FAFF}\x{2300}-\x{23FF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}][\x{FE0E}\x{FE0F}]?[\x{1F3FB}-\x{1F3FF}]?)*'
           )
         )
@@ -713,7 +713,11 @@ WITH chat_migrations AS (
     SELECT
       k.chat_id,
       k.keyword,
-      MIN(k.term) AS term,
+      COALESCE(
+        MAX_BY(k.term, p.messages),
+        MIN(CASE WHEN k.term = LOWER(k.keyword) THEN k.term END),
+        MIN(k.term)
+      ) AS term, /* the term most used, else the keyword as typed (folded), else any of its terms */
       CAST(COALESCE(SUM(p.messages), 0) AS BIGINT) AS messages,
       COUNT(DISTINCT p.sender_id) AS users
     FROM tracked_rest AS k
