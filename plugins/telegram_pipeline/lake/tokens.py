@@ -157,7 +157,9 @@ def settled(table):
 
     if SCRIPT not in table.column_names:
         return table
-    short = pc.equal(table[BASIS], language.BY_SENDER)
+    if not table.num_rows:  # (indices_nonzero of an array of no chunks crashes pyarrow 25)
+        return table.drop_columns(list(WORKING_COLUMNS))
+    short = pc.equal(table[BASIS].combine_chunks(), language.BY_SENDER)
     rows = pc.indices_nonzero(short).to_pylist()
     if rows:
         columns = ["chat_id", "sender", SCRIPT, "language"]
