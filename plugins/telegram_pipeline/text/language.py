@@ -138,7 +138,7 @@ def detected(text: str) -> tuple[str | None, float]:
     cld2 = _cld2()
     try:
         _, _, details = cld2.detect(_CONTROLS.sub(" ", text), isPlainText=True, bestEffort=True)
-    except cld2.error:
+    except (cld2.error, UnicodeError):  # (a lone surrogate: consolidation replaces it when it stores the text)
         return None, 0.0
     _, code, _, score = details[0]
     return _CODES.get(code, code.split("-")[0]), score
