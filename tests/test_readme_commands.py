@@ -9,7 +9,8 @@ need it builds it in a copy of its own, under a lock the other xdist workers wai
 copy then gets that lake.
 
 The session is a user's shell: no AIRFLOW__* or pipeline settings from the test run, the copy as the
-working folder. Two differences, both of the machine, not of the commands: the copy shares this
+working folder, the venv active (`. .venv/bin/activate`, as Getting started has it, so that `python`
+and `airflow` are the venv's). Two differences, both of the machine, not of the commands: the copy shares this
 checkout's .venv (building one takes a minute), whose editable install points at this checkout, so
 PYTHONPATH points it at the copy's own code (and so at the copy's own ./data); and the servers get free
 ports, since others use 8080 and 8081 on a shared machine.
@@ -72,10 +73,11 @@ def page_name(page: Path) -> str:
     return str(page.relative_to(REPO))
 
 
-def page_commands(page: Path) -> list[Command]:
+def page_commands(page: Path, root: Path = REPO) -> list[Command]:
+    """The commands of ``page`` as it reads in ``root`` (this checkout, or a copy of it)."""
     return [
         Command(command.section, command.text, page_name(page))
-        for command in readme_commands(page.read_text(encoding="utf-8"))
+        for command in readme_commands((root / page.relative_to(REPO)).read_text(encoding="utf-8"))
     ]
 
 
@@ -198,6 +200,8 @@ TELEGRAM = (
     "against a stand-in Bot API"
 )
 
+# The venv of Getting started, active in every page's session.
+ACTIVATE = ". .venv/bin/activate"
 # What a user's working copy holds when they reach a page's commands, made by earlier pages.
 LOCAL_RAW_ZONE = (
     "the local raw zone, which the webhook makes when it stores its first update (Webhook page)",
@@ -295,7 +299,7 @@ RULES = [
         small={"make loadtest": 'make loadtest LOADTEST_ARGS="--seconds 2 --senders 4 --backends local"'},
     ),
     Rule(r"^make fuzz", small={"make fuzz": 'make fuzz FUZZ_ARGS="--minutes 0.1 --scale 1"'}),
-    Rule(r"^make bench", small={"make bench": "make bench BENCH_ARGS=--quick"}),
+    Rule(r"^make bench BENCH_ARGS=--quick$"),
     Rule(r"^aws ", skip=AWS),
     Rule(r"^(\w+=\S* )*\w+=\$\(aws ", skip=AWS),  # REGION=… ACCOUNT=$(aws sts get-caller-identity …)
     Rule(r"^for .*\bdo\b.*\baws ", skip=AWS),
@@ -539,7 +543,8 @@ def test_the_commands_of_each_page_work_as_written(page, tmp_path, shared_demo):
     set_up: set[str] = set()
     report = []
     try:
-        for command in page_commands(copy / page.relative_to(REPO)):
+        session.run(ACTIVATE, timeout=60)
+        for command in page_commands(page, copy):
             rule = rule_for(command)
             assert rule, f"no line in RULES for {command.line}"
             if rule.skip or command.line in seen:

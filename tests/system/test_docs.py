@@ -44,3 +44,24 @@ def test_every_image_of_the_docs_is_shown():
     text = "\n".join(path.read_text(encoding="utf-8") for path in DOCS.glob("*.md"))
     unshown = [image.name for image in DOCS.glob("*.png") if f"]({image.name})" not in text]
     assert not unshown, f"images in docs/ no page shows: {unshown}"
+
+
+# A path the docs name in backticks, e.g. `lake/parse.py` or `include/deploy/webhook.yaml`: the package's
+# folders are named from the package, the deploy files from include/deploy/. What a run makes (./data,
+# dist/, .airflow/, keys in the lake), the machine holds (../shared) or another project ships (airflow/)
+# is not in the repository.
+PATH_TOKEN = re.compile(r"`([\w.-]+(?:/[\w.-]+)+\.(?:py|sql|yaml|md|sh|txt|in|lock|toml|png|json))`")
+NOT_IN_THE_REPOSITORY = ("data/", "dist/", ".airflow", "../", "site/", "dags/include", "reports/", "march/", "airflow/")
+BASES = [REPO, REPO / "plugins" / "telegram_pipeline", REPO / "include" / "deploy", REPO / "include" / "sql"]
+
+
+def test_every_file_the_docs_name_exists():
+    named = {
+        (page.name, path)
+        for page in [REPO / "README.md", *DOCS.glob("*.md")]
+        for path in PATH_TOKEN.findall(page.read_text(encoding="utf-8"))
+        if not path.startswith(NOT_IN_THE_REPOSITORY)
+    }
+    assert len(named) > 100
+    missing = sorted((page, path) for page, path in named if not any((base / path).exists() for base in BASES))
+    assert not missing, f"the docs name files that do not exist (moved or renamed?): {missing}"
