@@ -215,7 +215,9 @@ def write_lake(curated: Path, first: date, days: int, per_day: int, groups: int,
 
     templates = [
         # language, terms and emoji as consolidation computes them (a repeated day's "~n" adds no term)
-        tokens.with_derived_columns(tokens.with_words(Day(first + timedelta(days=n), per_day, seed=n, groups=groups).table()))
+        tokens.with_derived_columns(
+            tokens.with_words(Day(first + timedelta(days=n), per_day, seed=n, groups=groups).table())
+        )
         for n in range(min(days, distinct_days))
     ]
     total = 0

@@ -282,7 +282,23 @@ def test_keywords(scenario_lake):
     assert not keywords["evento"]["tracked"] and not any(k["phrase"] for k in keywords.values())
     # stopwords, short tokens, URLs, mentions and e-mail addresses, emoji and excluded messages are absent
     terms = {k["term"] for k in keywords.values()}
-    for absent in ("de", "no", "bom", "dia", "até", "é", "example", "com", "bob", "mail", "🚀", "spam", "talvez", "demais", "grupo"):
+    for absent in (
+        "de",
+        "no",
+        "bom",
+        "dia",
+        "até",
+        "é",
+        "example",
+        "com",
+        "bob",
+        "mail",
+        "🚀",
+        "spam",
+        "talvez",
+        "demais",
+        "grupo",
+    ):
         assert absent not in terms
     assert not terms & {"doming", "quint"}  # outside the range
 

@@ -49,7 +49,12 @@ def texts(language: str) -> list[str]:
 
 
 def chat_of(language: str, index: int) -> dict:
-    return {"id": -1001100000000 - index, "title": f"Group {language}", "type": "supergroup", "username": f"g_{language}"}
+    return {
+        "id": -1001100000000 - index,
+        "title": f"Group {language}",
+        "type": "supergroup",
+        "username": f"g_{language}",
+    }
 
 
 def post(updates: Updates, chat: dict, lines: list[str]) -> None:

@@ -84,7 +84,9 @@ def test_what_a_user_types_is_read_in_every_language_of_its_script():
     assert any(keys <= message_keys for keys in query.keys)
     assert words.query("ai").terms == ["ai"]  # two letters: read as capitals
     assert words.query("开源").terms == ["开源"]
-    assert words.query("corrida de rua").keys and all(any(" " in k for k in keys) for keys in words.query("corrida de rua").keys)
+    assert words.query("corrida de rua").keys and all(
+        any(" " in k for k in keys) for keys in words.query("corrida de rua").keys
+    )
     assert words.query("50%").keys == () and words.query("'; DROP TABLE x; --").keys  # data, whatever it says
 
 

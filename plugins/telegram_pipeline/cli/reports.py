@@ -102,11 +102,15 @@ def report(args) -> int:
 
 
 def search_arguments(parser) -> None:
-    parser.add_argument("term", help="a word or a phrase, in any script: read by the word rule the topics are counted by")
+    parser.add_argument(
+        "term", help="a word or a phrase, in any script: read by the word rule the topics are counted by"
+    )
     parser.add_argument("--from", dest="first", help="first day, YYYY-MM-DD in TIMEZONE (default: 30 days before --to)")
     parser.add_argument("--to", dest="last", help="last day, YYYY-MM-DD (default: today in TIMEZONE)")
     parser.add_argument("--chat-id", type=int, help="only this group (the id its messages were sent under)")
-    parser.add_argument("--limit", type=int, default=search_module.DEFAULT_LIMIT, help="messages printed (all are counted)")
+    parser.add_argument(
+        "--limit", type=int, default=search_module.DEFAULT_LIMIT, help="messages printed (all are counted)"
+    )
     parser.add_argument("--json", action="store_true", help="one JSON object instead of text")
 
 
@@ -119,5 +123,9 @@ def search(args) -> int:
     if args.limit < 0:
         raise ValueError(f"--limit must be 0 or more, not {args.limit}")
     found = search_module.search(args.term, first, last, settings, chat_id=args.chat_id, limit=args.limit)
-    print(json.dumps(search_module.as_json(found), ensure_ascii=False) if args.json else search_module.printed(found, settings.timezone))
+    print(
+        json.dumps(search_module.as_json(found), ensure_ascii=False)
+        if args.json
+        else search_module.printed(found, settings.timezone)
+    )
     return 0

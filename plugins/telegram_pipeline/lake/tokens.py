@@ -177,7 +177,10 @@ def settled(table):
         weights = table[WEIGHT].take(rows)
         known = language.Known.of(
             zip(*(counted[name].to_pylist() for name in [*columns, "count_all"]), strict=True),
-            zip(*(column.to_pylist() for column in (mine["chat_id"], mine[SCRIPT], mine["language"], weights))),
+            zip(
+                *(column.to_pylist() for column in (mine["chat_id"], mine[SCRIPT], mine["language"], weights)),
+                strict=True,
+            ),
         )
         changed = []
         for row, chat, sender, script, guessed in zip(rows, *(mine[name].to_pylist() for name in columns), strict=True):

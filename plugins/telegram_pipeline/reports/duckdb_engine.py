@@ -101,7 +101,10 @@ def _warn_without_terms(paths: Sequence[str]) -> None:
     """Partitions with texts but no terms were consolidated before the word rule: their topics and
     languages are missing from the reports until they are consolidated again."""
     if paths:
-        days = sorted(layout.partition_day(f"{schema.TABLE_NAME}/" + path.split(f"/{schema.TABLE_NAME}/", 1)[-1]) for path in paths)
+        days = sorted(
+            layout.partition_day(f"{schema.TABLE_NAME}/" + path.split(f"/{schema.TABLE_NAME}/", 1)[-1])
+            for path in paths
+        )
         log.warning(
             "%d partitions (%s to %s) were consolidated before terms and languages were stored: the reports "
             "count no topics or languages there until they are consolidated again (consolidate --date %s --to %s)",

@@ -15,8 +15,8 @@ from datetime import date, timedelta
 from telegram_pipeline import config
 from telegram_pipeline.lake import tokens
 from telegram_pipeline.reports import local_time
-from telegram_pipeline.text import words
 from telegram_pipeline.reports.definitions import BOUND_TABLES, RANGE_STAGES, REPORTS, STAGES, ReportRange
+from telegram_pipeline.text import words
 
 BUILD_ORDER: tuple[str, ...] = (*STAGES, *RANGE_STAGES)
 
