@@ -24,6 +24,7 @@ import bisect
 import functools
 import re
 from collections import Counter
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 SHORT_TEXT = 40  # characters but spaces; below it a text's language is its sender's (step 3)
@@ -107,8 +108,7 @@ def script_of(text: str) -> tuple[str, str | None] | None:
     """(script, its one language or None) of ``text``: the first letter not in Latin script decides
     (kana anywhere makes Han Japanese); Latin where there is no other; None without letters."""
     for match in _BEYOND_LATIN.finditer(text):
-        char = match.group()
-        found = _script_of(char) if char.isalpha() else None
+        found = _script_of(match.group())
         if found is None:
             continue
         if found[0] == "Hani" and _KANA.search(text):
@@ -117,7 +117,8 @@ def script_of(text: str) -> tuple[str, str | None] | None:
     return ("Latn", None) if _LETTER.search(text) else None
 
 
-_BEYOND_LATIN = re.compile(r"[^\x00-\u024f]")
+# letters (not marks, digits, symbols or emoji) beyond the Latin blocks; any letter
+_BEYOND_LATIN = re.compile(r"[^\W\d_\x00-\u024f]")
 _KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff]")
 _LETTER = re.compile(r"[^\W\d_]")
 
@@ -137,7 +138,9 @@ def detected(text: str) -> tuple[str | None, float]:
     """CLD2's language of ``text`` (ISO 639-1 where there is one; None where it cannot tell), and its score."""
     cld2 = _cld2()
     try:
-        _, _, details = cld2.detect(_CONTROLS.sub(" ", text), isPlainText=True, bestEffort=True)
+        if _CONTROLS.search(text):
+            text = _CONTROLS.sub(" ", text)
+        _, _, details = cld2.detect(text, isPlainText=True, bestEffort=True)
     except (cld2.error, UnicodeError):  # (a lone surrogate: consolidation replaces it when it stores the text)
         return None, 0.0
     _, code, _, score = details[0]
@@ -164,7 +167,8 @@ def guess(text: str | None) -> Guess:
 _ADDRESSES = re.compile(r"\S*[/@]\S*")
 
 
-class Known(NamedTuple):
+@dataclass
+class Known:
     """What a short text's language is settled by: how many of the day's longer texts (BY_TEXT) each
     sender, and each group, wrote in each language, per script; and, for a group that wrote no longer
     text in a script, its short texts' own guesses, each weighing as much as the detector was sure of it."""
@@ -172,6 +176,7 @@ class Known(NamedTuple):
     by_sender: dict[tuple, Counter]  # (chat, sender, script) -> languages
     by_chat: dict[tuple, Counter]  # (chat, script) -> languages
     guessed: dict[tuple, Counter]  # (chat, script) -> languages guessed for its short texts, by weight
+    decided: dict[tuple, str | None] = field(default_factory=dict)  # (chat, sender, script) -> settled
 
     @classmethod
     def of(cls, longer, shorter) -> Known:
@@ -191,9 +196,13 @@ class Known(NamedTuple):
     def settle(self, chat, sender, script: str | None, guess: str | None) -> str | None:
         """A short text's language: its sender's most used of the day in its script and group, else its
         group's, else the one its group's short texts were most guessed in, else its own guess."""
-        key = (chat, script)
-        counts = self.by_sender.get((chat, sender, script)) or self.by_chat.get(key) or self.guessed.get(key)
-        return _most_common(counts) if counts else guess
+        found = (chat, sender, script)
+        decided = self.decided.get(found, "")
+        if decided == "":
+            key = (chat, script)
+            counts = self.by_sender.get(found) or self.by_chat.get(key) or self.guessed.get(key)
+            decided = self.decided[found] = _most_common(counts) if counts else None
+        return guess if decided is None else decided
 
 
 def _most_common(counts: Counter) -> str:

@@ -134,8 +134,10 @@ class Lexicon:
             return ""
         return stemmed(folded, self).translate(_LETTER_VARIANTS)
 
-    def is_stopword(self, word: str) -> bool:
-        return word.casefold().translate(_MARKS).translate(_LETTER_VARIANTS) in self.stopwords
+    def learn(self, run: str) -> tuple:
+        """The pieces of a run of non-space characters not seen before (``_pieces``), kept."""
+        pieces = self.pieces[run] = _pieces(run, self)
+        return pieces
 
 
 def stemmed(folded: str, words: Lexicon) -> str:
@@ -197,7 +199,7 @@ def terms_of(text: str | None, language_code: str | None) -> tuple[list[str], li
     if text is None:
         return None
     words = lexicon(language_code)
-    known = words.pieces
+    known = words.pieces.get
     forms: dict[str, str] = {}
     add = forms.setdefault
     for line in normalized(text).splitlines():
@@ -205,21 +207,19 @@ def terms_of(text: str | None, language_code: str | None) -> tuple[list[str], li
         written = ""
         spanned = False  # a stopword stands between that term and here
         for run in line.split():
-            pieces = known.get(run)
-            if pieces is None:
-                pieces = known[run] = _pieces(run, words)
+            pieces = known(run) or words.learn(run)
             for kind, key, form, joiner in pieces:
                 if kind == TERM:
                     add(key, form)
                     if previous and previous != key:
-                        add(f"{previous} {key}", f"{written}{joiner}{form}")
+                        add(previous + " " + key, written + joiner + form)
                     previous, written, spanned = key, form, False
                 elif kind == BETWEEN:
                     if previous:
                         if spanned:
                             previous = ""
                         else:
-                            written, spanned = f"{written}{joiner}{form}", True
+                            written, spanned = written + joiner + form, True
                 else:
                     if kind == ALONE:
                         add(key, form)
