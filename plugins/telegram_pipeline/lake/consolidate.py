@@ -52,7 +52,7 @@ PARSER_VERSION = 5
 # Python, and one process gets one core. Contiguous runs keep "the first key wins" for duplicates.
 PARALLEL_MIN_OBJECTS = 20_000
 MAX_PROCESSES = 4
-BATCH_ROWS = 10_000
+BATCH_ROWS = 5_000  # a row as a dict, with its terms, takes several times its size as Arrow columns
 
 
 class TooManyBadObjects(RuntimeError):

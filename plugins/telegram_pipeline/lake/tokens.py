@@ -74,7 +74,7 @@ def macro_sql(temporary: bool = True) -> str:
 @functools.cache
 def _connection():
     """One in-memory DuckDB connection per process, the macros defined (consolidation calls this for
-    every batch of 10,000 rows; a new connection each time cost as much as the rule)."""
+    every batch of rows; a new connection each time cost as much as the rule)."""
     import duckdb
 
     con = duckdb.connect()
@@ -193,24 +193,27 @@ def settled(table):
 
 
 def _with_words_of(table, changed: list[tuple[int, str | None]]):
-    """``table`` with the rows ``changed`` (row, language) given that language and its terms again."""
+    """``table`` with the rows ``changed`` (row, language), in row order, given that language and its
+    terms again. The columns are not copied: each becomes the slices between the changed rows, and the
+    changed rows' new values, as chunks."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     texts = pc.coalesce(table["keyword_text"], table["text"]).take([row for row, _ in changed]).to_pylist()
-    replaced = {"language": [], "terms": [], "term_forms": []}
+    replaced: dict[str, list] = {"language": [], "terms": [], "term_forms": []}
     for (_, lang), text in zip(changed, texts, strict=True):
         terms, forms = words.terms_of(text, lang)
         replaced["language"].append(lang)
         replaced["terms"].append(terms)
         replaced["term_forms"].append(forms)
-    # row i takes its own value, but each changed row the value appended after the column's end
-    order = list(range(table.num_rows))
-    for position, (row, _) in enumerate(changed):
-        order[row] = table.num_rows + position
     for name, values in replaced.items():
         index = table.schema.get_field_index(name)
         field = table.schema.field(index)
-        column = pa.concat_arrays([table[name].combine_chunks(), pa.array(values, field.type)])
-        table = table.set_column(index, field, column.take(pa.array(order)))
+        column, new = table[name], pa.array(values, field.type)
+        chunks, start = [], 0
+        for position, (row, _) in enumerate(changed):
+            chunks += [*column.slice(start, row - start).chunks, new.slice(position, 1)]
+            start = row + 1
+        chunks += column.slice(start).chunks
+        table = table.set_column(index, field, pa.chunked_array(chunks, field.type))
     return table

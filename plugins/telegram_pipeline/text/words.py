@@ -108,6 +108,7 @@ class Lexicon:
     twice: bool
     seen: dict[str, str] = field(default_factory=dict)  # written word -> its key, "" for no term
     pieces: dict[str, tuple] = field(default_factory=dict)  # run of non-space characters -> its pieces
+    strings: dict[tuple, str] = field(default_factory=dict)  # the parts of a phrase -> the phrase
 
     def key(self, word: str) -> str:
         """The word's term, "" where it is none (a stopword, too short, no letter). A Latin-script word
@@ -133,6 +134,16 @@ class Lexicon:
         if folded.translate(_LETTER_VARIANTS) in self.stopwords:
             return ""
         return stemmed(folded, self).translate(_LETTER_VARIANTS)
+
+    def joined(self, parts: tuple[str, str, str]) -> str:
+        """The parts of a phrase (or of its form) as one string, the same object every time: a day's
+        messages repeat their phrases, and a string kept once is memory the day does not take again."""
+        found = self.strings.get(parts)
+        if found is None:
+            if len(self.strings) >= _STRINGS_KEPT:
+                self.strings.clear()
+            found = self.strings[parts] = "".join(parts)
+        return found
 
     def learn(self, run: str) -> tuple:
         """The pieces of a run of non-space characters not seen before (``_pieces``), kept."""
@@ -173,6 +184,7 @@ def _jieba():
     return rjieba
 
 
+_STRINGS_KEPT = 200_000  # phrases a lexicon keeps as one object (a few MiB)
 # What a stretch of text is, for the terms and the phrases (``_pieces``).
 TERM, BETWEEN, ALONE, BREAK = 0, 1, 2, 3
 
@@ -200,6 +212,7 @@ def terms_of(text: str | None, language_code: str | None) -> tuple[list[str], li
         return None
     words = lexicon(language_code)
     known = words.pieces.get
+    joined = words.joined
     forms: dict[str, str] = {}
     add = forms.setdefault
     for line in normalized(text).splitlines():
@@ -212,14 +225,14 @@ def terms_of(text: str | None, language_code: str | None) -> tuple[list[str], li
                 if kind == TERM:
                     add(key, form)
                     if previous and previous != key:
-                        add(previous + " " + key, written + joiner + form)
+                        add(joined((previous, " ", key)), joined((written, joiner, form)))
                     previous, written, spanned = key, form, False
                 elif kind == BETWEEN:
                     if previous:
                         if spanned:
                             previous = ""
                         else:
-                            written, spanned = written + joiner + form, True
+                            written, spanned = joined((written, joiner, form)), True
                 else:
                     if kind == ALONE:
                         add(key, form)
