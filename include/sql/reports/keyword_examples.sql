@@ -1,5 +1,6 @@
 -- Two example messages under each of the group's ten top topics (keywords ranked 1 to 10): the latest
--- message of the range using the topic from each of the two senders who used it last, with its author
+-- message of the range using the topic from each of the two senders who used it last (by update_id, the
+-- order Telegram numbers updates in), with its author
 -- (and their latest name in the range), its text and what a t.me link needs (the group's username, the
 -- id the message has in the chat it was sent in).
 WITH top AS (
@@ -14,8 +15,7 @@ latest AS (
     t.term,
     t.rank,
     u.sender_id,
-    MAX(u.last_sent_at) AS sent_at,
-    ARG_MAX(u.last_update_id, u.last_sent_at) AS update_id
+    MAX(u.last_update_id) AS update_id
   FROM keyword_uses AS u
   JOIN top AS t
     ON t.chat_id = u.chat_id AND t.term = u.keyword
@@ -25,7 +25,7 @@ latest AS (
 picked AS (
   SELECT
     *,
-    ROW_NUMBER() OVER (PARTITION BY chat_id, term ORDER BY sent_at DESC, update_id DESC) AS example
+    ROW_NUMBER() OVER (PARTITION BY chat_id, term ORDER BY update_id DESC) AS example
   FROM latest
 )
 SELECT
@@ -36,7 +36,7 @@ SELECT
   m.origin_chat_id,
   CAST(m.message_id AS BIGINT) AS message_id,
   m.chat_username,
-  p.sent_at,
+  m.sent_at,
   CAST(p.sender_id AS BIGINT) AS user_id,
   CASE
     WHEN p.sender_id IS NULL THEN 'unknown sender'

@@ -1,7 +1,7 @@
 -- The most discussed topics of each group, added up from keyword_uses over the range's buckets: the terms
 -- consolidation stored for each counted message (text/words.py: word stems with no stopword of the
--- message's language among them, hashtags, and two-word phrases "stem stem"), each shown in its most used
--- written form. A phrase is a topic where it recurs (3 messages or more) and holds at least half the uses
+-- message's language among them, hashtags, and two-word phrases "stem stem"), each shown as the latest
+-- message of the range that used it wrote it (term_forms). A phrase is a topic where it recurs (3 messages or more) and holds at least half the uses
 -- of one of its words; a word is then left out where one such phrase holds 80 % of its uses (the phrase
 -- says it better). Tracked keywords (tracked_keywords: each keyword's terms, as text/words.py reads it in
 -- every language of its script) are always reported for every group, at zero when nobody used them.
@@ -10,18 +10,18 @@ WITH per_sender AS (
     chat_id,
     keyword AS term,
     sender_id,
-    form,
-    SUM(messages) AS messages
+    SUM(messages) AS messages,
+    MAX(last_update_id) AS last_update_id
   FROM keyword_uses
   WHERE bucket BETWEEN CAST($from_date AS DATE) AND CAST($to_date AS DATE)
-  GROUP BY chat_id, keyword, sender_id, form
+  GROUP BY chat_id, keyword, sender_id
 ),
 counted AS (
   SELECT
     chat_id,
     term,
     SUM(messages) AS messages,
-    COUNT(DISTINCT sender_id) AS users
+    COUNT(sender_id) AS users
   FROM per_sender
   GROUP BY chat_id, term
 ),
@@ -91,36 +91,37 @@ tracked_counts AS (
     COALESCE(ARG_MAX(k.term, p.messages), MIN(CASE WHEN k.term = LOWER(k.keyword) THEN k.term END), MIN(k.term))
       AS term,
     CAST(COALESCE(SUM(p.messages), 0) AS BIGINT) AS messages,
-    COUNT(DISTINCT p.sender_id) AS users
+    COUNT(DISTINCT p.sender_id) AS users,
+    MAX(p.last_update_id) AS last_update_id
   FROM tracked_rest AS k
   LEFT JOIN per_sender AS p
     ON p.chat_id = k.chat_id AND p.term = k.term
   GROUP BY k.chat_id, k.keyword
 ),
+latest AS (
+  -- the latest use of each shown term (of each tracked keyword) in the range, as its message wrote it
+  SELECT c.chat_id, c.term, MAX(p.last_update_id) AS last_update_id
+  FROM shown AS c
+  JOIN per_sender AS p
+    ON p.chat_id = c.chat_id AND p.term = c.term
+  GROUP BY c.chat_id, c.term
+  UNION ALL
+  SELECT chat_id, term, last_update_id
+  FROM tracked_counts
+),
 forms AS (
   SELECT
-    p.chat_id,
-    p.term,
-    p.form,
-    ROW_NUMBER() OVER (PARTITION BY p.chat_id, p.term ORDER BY SUM(p.messages) DESC, p.form) AS n
-  FROM per_sender AS p
-  WHERE p.term IN (SELECT term FROM shown UNION SELECT term FROM tracked_rest)
-  GROUP BY p.chat_id, p.term, p.form
-),
-tracked_forms AS (
-  SELECT
-    k.chat_id,
-    k.keyword,
-    p.form,
-    ROW_NUMBER() OVER (PARTITION BY k.chat_id, k.keyword ORDER BY SUM(p.messages) DESC, p.form) AS n
-  FROM tracked_rest AS k
-  JOIN per_sender AS p
-    ON p.chat_id = k.chat_id AND p.term = k.term
-  GROUP BY k.chat_id, k.keyword, p.form
+    l.chat_id,
+    l.term,
+    m.term_forms[ARRAY_POSITION(m.terms, l.term)] AS form
+  FROM latest AS l
+  JOIN group_updates AS m
+    ON m.update_id = l.last_update_id
+  WHERE m.context_date BETWEEN $scan_from AND $scan_to
 )
 SELECT
   s.chat_id,
-  f.form AS keyword,
+  COALESCE(f.form, s.term) AS keyword,
   CAST(s.messages AS BIGINT) AS messages,
   CAST(s.users AS BIGINT) AS users,
   CAST(s.rank AS BIGINT) AS rank,
@@ -128,8 +129,8 @@ SELECT
   s.term,
   s.phrase
 FROM shown AS s
-JOIN forms AS f
-  ON f.chat_id = s.chat_id AND f.term = s.term AND f.n = 1
+LEFT JOIN forms AS f
+  ON f.chat_id = s.chat_id AND f.term = s.term
 UNION ALL
 SELECT
   t.chat_id,
@@ -141,6 +142,6 @@ SELECT
   t.term,
   t.term LIKE '% %' AS phrase
 FROM tracked_counts AS t
-LEFT JOIN tracked_forms AS f
-  ON f.chat_id = t.chat_id AND f.keyword = t.keyword AND f.n = 1
+LEFT JOIN forms AS f
+  ON f.chat_id = t.chat_id AND f.term = t.term
 ORDER BY chat_id, messages DESC, users DESC, keyword

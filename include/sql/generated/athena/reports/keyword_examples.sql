@@ -2,7 +2,8 @@
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
 -- changing the DuckDB SQL. Parameters (:name) and the tables tracked_keywords(keyword, term) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
 /* Two example messages under each of the group's ten top topics (keywords ranked 1 to 10): the latest */
-/* message of the range using the topic from each of the two senders who used it last, with its author */
+/* message of the range using the topic from each of the two senders who used it last (by update_id, the */
+/* order Telegram numbers updates in), with its author */
 /* (and their latest name in the range), its text and what a t.me link needs (the group's username, the */
 /* id the message has in the chat it was sent in). */
 WITH chat_migrations AS (
@@ -210,21 +211,19 @@ WITH chat_migrations AS (
       ELSE l.context_date = v.context_date AND l.update_id = v.update_id
     END
 ), keyword_uses AS (
-  /* How many counted messages of each sender use each term, written in each form, per group and per bucket */
-  /* of days, with the latest such message (its update_id, for the examples under each topic). The terms are */
-  /* the lake's (terms, and term_forms at the same positions: text/words.py, stored at consolidation). A */
-  /* bucket is named by its first day; text_days gives each day from text_from on its bucket, and the buckets */
-  /* are cut at the first day of every range built together (they all end on the same day), so each range */
-  /* adds up whole buckets and the terms of the span are unnested and counted once, not once per range. */
+  /* How many counted messages of each sender use each term, per group and per bucket of days, and the */
+  /* latest of them (its update_id: where the report reads the form a topic is shown in, and its examples). */
+  /* The terms are the lake's (terms: text/words.py, stored at consolidation). A bucket is named by its first */
+  /* day; text_days gives each day from text_from on its bucket, and the buckets are cut at the first day of */
+  /* every range built together (they all end on the same day), so each range adds up whole buckets and the */
+  /* terms of the span are unnested and counted once, not once per range. */
   SELECT
     m.chat_id,
     m.bucket,
     m.sender_id,
     t.keyword,
-    m.term_forms[t.position] AS form,
     COUNT(*) AS messages,
-    MAX(m.sent_at) AS last_sent_at,
-    MAX_BY(m.update_id, m.sent_at) AS last_update_id
+    MAX(m.update_id) AS last_update_id
   /* the terms as a column of a relation first: DuckDB unnests that in one pass (an expression it would */
   /* deduplicate first, which costs more than it saves) */
   FROM (
@@ -232,21 +231,18 @@ WITH chat_migrations AS (
       v.chat_id,
       CAST(d.bucket AS DATE) AS bucket,
       v.sender_id,
-      v.sent_at,
       v.update_id,
-      v.terms,
-      v.term_forms
+      v.terms
     FROM counted_versions AS v
     JOIN text_days AS d
       ON CAST(d.day AS DATE) = v.day
   ) AS m
-  CROSS JOIN UNNEST(m.terms) WITH ORDINALITY AS t(keyword, position)
+  CROSS JOIN UNNEST(m.terms) AS t(keyword)
   GROUP BY
     m.chat_id,
     m.bucket,
     m.sender_id,
-    t.keyword,
-    m.term_forms[t.position]
+    t.keyword
 ), sender_names AS (
   /* What each sender was called, per group and day (the update's own day): the name on their latest */
   /* message or edit that day, latest by when it was sent or edited (update ids alone do not order */
@@ -587,8 +583,8 @@ WITH chat_migrations AS (
 ), keywords AS (
   /* The most discussed topics of each group, added up from keyword_uses over the range's buckets: the terms */
   /* consolidation stored for each counted message (text/words.py: word stems with no stopword of the */
-  /* message's language among them, hashtags, and two-word phrases "stem stem"), each shown in its most used */
-  /* written form. A phrase is a topic where it recurs (3 messages or more) and holds at least half the uses */
+  /* message's language among them, hashtags, and two-word phrases "stem stem"), each shown as the latest */
+  /* message of the range that used it wrote it (term_forms). A phrase is a topic where it recurs (3 messages or more) and holds at least half the uses */
   /* of one of its words; a word is then left out where one such phrase holds 80 % of its uses (the phrase */
   /* says it better). Tracked keywords (tracked_keywords: each keyword's terms, as text/words.py reads it in */
   /* every language of its script) are always reported for every group, at zero when nobody used them. */
@@ -597,22 +593,21 @@ WITH chat_migrations AS (
       chat_id,
       keyword AS term,
       sender_id,
-      form,
-      SUM(messages) AS messages
+      SUM(messages) AS messages,
+      MAX(last_update_id) AS last_update_id
     FROM keyword_uses
     WHERE
       bucket BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
     GROUP BY
       chat_id,
       keyword,
-      sender_id,
-      form
+      sender_id
   ), counted AS (
     SELECT
       chat_id,
       term,
       SUM(messages) AS messages,
-      COUNT(DISTINCT sender_id) AS users
+      COUNT(sender_id) AS users
     FROM per_sender
     GROUP BY
       chat_id,
@@ -719,51 +714,46 @@ WITH chat_migrations AS (
         MIN(k.term)
       ) AS term, /* the term most used, else the keyword as typed (folded), else any of its terms */
       CAST(COALESCE(SUM(p.messages), 0) AS BIGINT) AS messages,
-      COUNT(DISTINCT p.sender_id) AS users
+      COUNT(DISTINCT p.sender_id) AS users,
+      MAX(p.last_update_id) AS last_update_id
     FROM tracked_rest AS k
     LEFT JOIN per_sender AS p
       ON p.chat_id = k.chat_id AND p.term = k.term
     GROUP BY
       k.chat_id,
       k.keyword
+  ), latest AS (
+    /* the latest use of each shown term (of each tracked keyword) in the range, as its message wrote it */
+    SELECT
+      c.chat_id,
+      c.term,
+      MAX(p.last_update_id) AS last_update_id
+    FROM shown AS c
+    JOIN per_sender AS p
+      ON p.chat_id = c.chat_id AND p.term = c.term
+    GROUP BY
+      c.chat_id,
+      c.term
+    UNION ALL
+    SELECT
+      chat_id,
+      term,
+      last_update_id
+    FROM tracked_counts
   ), forms AS (
     SELECT
-      p.chat_id,
-      p.term,
-      p.form,
-      ROW_NUMBER() OVER (PARTITION BY p.chat_id, p.term ORDER BY SUM(p.messages) DESC, p.form) AS n
-    FROM per_sender AS p
+      l.chat_id,
+      l.term,
+      m.term_forms[ARRAY_POSITION(m.terms, l.term)] AS form
+    FROM latest AS l
+    JOIN group_updates AS m
+      ON m.update_id = l.last_update_id
     WHERE
-      p.term IN (
-        SELECT
-          term
-        FROM shown
-        UNION
-        SELECT
-          term
-        FROM tracked_rest
-      )
-    GROUP BY
-      p.chat_id,
-      p.term,
-      p.form
-  ), tracked_forms AS (
-    SELECT
-      k.chat_id,
-      k.keyword,
-      p.form,
-      ROW_NUMBER() OVER (PARTITION BY k.chat_id, k.keyword ORDER BY SUM(p.messages) DESC, p.form) AS n
-    FROM tracked_rest AS k
-    JOIN per_sender AS p
-      ON p.chat_id = k.chat_id AND p.term = k.term
-    GROUP BY
-      k.chat_id,
-      k.keyword,
-      p.form
+      m.context_date BETWEEN :scan_from AND :scan_to
   )
   SELECT
     s.chat_id,
-    f.form AS keyword,
+    COALESCE(f.form, s.term) AS keyword,
     CAST(s.messages AS BIGINT) AS messages,
     CAST(s.users AS BIGINT) AS users,
     CAST(s.rank AS BIGINT) AS rank,
@@ -771,8 +761,8 @@ WITH chat_migrations AS (
     s.term,
     s.phrase
   FROM shown AS s
-  JOIN forms AS f
-    ON f.chat_id = s.chat_id AND f.term = s.term AND f.n = 1
+  LEFT JOIN forms AS f
+    ON f.chat_id = s.chat_id AND f.term = s.term
   UNION ALL
   SELECT
     t.chat_id,
@@ -784,8 +774,8 @@ WITH chat_migrations AS (
     t.term,
     t.term LIKE '% %' AS phrase
   FROM tracked_counts AS t
-  LEFT JOIN tracked_forms AS f
-    ON f.chat_id = t.chat_id AND f.keyword = t.keyword AND f.n = 1
+  LEFT JOIN forms AS f
+    ON f.chat_id = t.chat_id AND f.term = t.term
   ORDER BY
     chat_id,
     messages DESC,
@@ -807,8 +797,7 @@ WITH chat_migrations AS (
     t.term,
     t.rank,
     u.sender_id,
-    MAX(u.last_sent_at) AS sent_at,
-    MAX_BY(u.last_update_id, u.last_sent_at) AS update_id
+    MAX(u.last_update_id) AS update_id
   FROM keyword_uses AS u
   JOIN top AS t
     ON t.chat_id = u.chat_id AND t.term = u.keyword
@@ -823,7 +812,7 @@ WITH chat_migrations AS (
 ), picked AS (
   SELECT
     *,
-    ROW_NUMBER() OVER (PARTITION BY chat_id, term ORDER BY sent_at DESC, update_id DESC) AS example
+    ROW_NUMBER() OVER (PARTITION BY chat_id, term ORDER BY update_id DESC) AS example
   FROM latest
 )
 SELECT
@@ -834,7 +823,7 @@ SELECT
   m.origin_chat_id,
   CAST(m.message_id AS BIGINT) AS message_id,
   m.chat_username,
-  p.sent_at,
+  m.sent_at,
   CAST(p.sender_id AS BIGINT) AS user_id,
   CASE
     WHEN p.sender_id IS NULL
