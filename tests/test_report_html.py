@@ -150,7 +150,7 @@ def test_chromium_renders_the_charts(page, tmp_path):
     assert [d["data-value"] for d in dom.find("rect", **{"class": "day"})] == ["3", "3", "3"]
     assert {a["data-tracked"]: a["data-value"] for t, a in dom.tags if a.get("data-tracked")} == {
         "kotlin": "0",
-        "Python": "2",  # as most written
+        "Python": "2",  # as last written
     }
     assert "9" in re.sub(r"\s+", " ", result.stdout.split('data-kpi="messages"')[1][:200])
 

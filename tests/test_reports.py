@@ -259,7 +259,7 @@ def test_activity_heatmap_uses_local_weekday_and_hour(scenario_lake):
 
 
 def test_keywords(scenario_lake):
-    """Topics by the word rule (text/words.py), each under its most used written form."""
+    """Topics by the word rule (text/words.py), each as the latest message using it wrote it."""
     keywords = {k["keyword"]: k for k in build()["keywords"].to_pylist()}
     counts = {k: (v["messages"], v["users"]) for k, v in keywords.items()}
     assert counts == {

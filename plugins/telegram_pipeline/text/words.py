@@ -19,7 +19,7 @@ A text, in the language ``text/language.py`` found for it:
   two-letter words written in capitals, acronyms (``ИИ``, ``AI``, ``UX``; the lists hold ``ai`` for
   other reasons), unless chat words (``OK``). A term is the word's Snowball
   stem (``snowballstemmer``) where the language has one (Russian's twice: ``диплом``,
-  ``диплому``, ``дипломом`` are one term); reports show it as its most used written form.
+  ``диплому``, ``дипломом`` are one term); the report shows it as the latest message using it wrote it.
 - **Phrases**: two different terms one after the other, or with one stopword between (``corrida de rua``),
   with nothing but spaces and hyphens around it, are a phrase too: key ``"corr rua"``.
 
