@@ -445,7 +445,7 @@ def test_end_to_end_from_real_updates_through_the_consolidation(monkeypatch, tel
     assert chats == {
         group: ("Grupo de Corrida SP", -4012345678),
         channel: ("Notícias da Corrida", None),
-        private: (None, None),
+        private: ("João", None),  # a private chat is named after the person
     }
     posters = {(p["chat_id"], p["user_id"]): (p["user_name"], p["messages"]) for p in tables["top_posters"].to_pylist()}
     assert posters == {

@@ -187,8 +187,11 @@ def test_a_page_per_group_and_an_index(groups_lake, tmp_path, capsys):
     assert index.links == [f"chat_id={c['id']}/report.html" for c in (PEDAL, TRILHAS, CORRIDA)]
     for chat, messages in ((CORRIDA, 6), (TRILHAS, 5), (PEDAL, 5)):
         page = (out / f"chat_id={chat['id']}" / "report.html").read_text()
-        assert f"<h1>{chat['title']}</h1>" in page
-        assert f'data-kpi="messages"><div class="label">Messages</div><div class="value">{messages}</div>' in page
+        assert f"<h1><bdi>{chat['title']}</bdi></h1>" in page
+        assert (
+            f'data-kpi="messages"><div class="label">Messages</div><div class="value" dir="auto">{messages}</div>'
+            in page
+        )
     assert "Trilha" not in (out / f"chat_id={CORRIDA['id']}" / "report.html").read_text()
     for name in definitions.REPORTS:
         table = pq.read_table(out / f"{name}.parquet")
