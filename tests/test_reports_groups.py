@@ -165,7 +165,7 @@ def test_a_migration_known_only_from_the_webhook_marker(monkeypatch):
 def test_only_the_groups_asked_for(groups_lake):
     tables = build(chat_ids=[PEDAL["id"]])
     assert {name: set(t.column("chat_id").to_pylist()) for name, t in tables.items()} == {
-        name: set() if name in ("reactions", "emoji") else {PEDAL["id"]} for name in definitions.REPORTS
+        name: set() if name in ("reactions", "emoji", "topics") else {PEDAL["id"]} for name in definitions.REPORTS
     }
 
 
@@ -197,7 +197,9 @@ def test_a_page_per_group_and_an_index(groups_lake, tmp_path, capsys):
         table = pq.read_table(out / f"{name}.parquet")
         assert table.schema == definitions.output_schemas()[name] and table.schema.names[0] == "chat_id"
     printed = capsys.readouterr().out
-    assert "3 groups" in printed and "Pedal (-1003000000003)" in printed and "5 messages from 2 senders" in printed
+    assert (
+        "3 groups" in printed and "Pedal (group -1003000000003)" in printed and "5 messages from 2 senders" in printed
+    )
 
     one = tmp_path / "one"
     args = [

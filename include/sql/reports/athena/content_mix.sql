@@ -81,9 +81,11 @@ WITH chat_migrations AS (
   LEFT JOIN chat_migrations AS moved
     ON moved.old_chat_id = m.chat_id
 ), forum_topics AS (
-  /* The forum topics each group ever named, as far back as the curated zone goes: every topic a */
-  /* forum_topic_created or forum_topic_edited message is about, with the name the latest of them gave it; */
-  /* and the General topic (id 1) of every such forum, "General" until renamed. */
+  /* The forum topics of each group, as far back as the curated zone goes: every topic a */
+  /* forum_topic_created or forum_topic_edited message is about, with the name the latest of them gave */
+  /* it; and the General topic (id 1) of every forum (a group with a message in a topic), "General" until */
+  /* renamed. A forum's messages outside any topic (its messages from before it had topics, too) are the */
+  /* General topic's. */
   WITH named AS (
     SELECT
       chat_id,
@@ -95,6 +97,12 @@ WITH chat_migrations AS (
     GROUP BY
       chat_id,
       topic_id
+  ), forums AS (
+    SELECT DISTINCT
+      chat_id
+    FROM group_updates
+    WHERE
+      context_date <= :scan_to AND NOT topic_id IS NULL
   )
   SELECT
     chat_id,
@@ -102,11 +110,11 @@ WITH chat_migrations AS (
     topic
   FROM named
   UNION ALL
-  SELECT DISTINCT
+  SELECT
     chat_id,
     1 AS topic_id,
     'General' AS topic
-  FROM named
+  FROM forums
   WHERE
     NOT chat_id IN (
       SELECT
@@ -248,7 +256,7 @@ WITH chat_migrations AS (
     END
     AND (
       :topic = ''
-      OR v.topic_id IN (
+      OR COALESCE(v.topic_id, 1) IN (
         SELECT
           t.topic_id
         FROM forum_topics AS t

@@ -2,7 +2,8 @@
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
 -- changing the DuckDB SQL. Parameters (:name) and the tables stopwords(word) / tracked_keywords(keyword) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
 /* The topics of each forum group: every topic it ever named (forum_topics) and every topic posted in */
-/* during the range, quiet ones at zero, so that busy and quiet topics show side by side. Per topic: its */
+/* during the range, quiet ones at zero, so that busy and quiet topics show side by side; a forum's */
+/* messages outside any topic are the General topic's (1). Per topic: its */
 /* name (the latest it was given; "topic <id>" when the curated zone holds no name for it), the messages */
 /* of the range, the distinct members who posted them, the replies in the range to a message of the topic */
 /* (by someone else, as in interactions), the median wait for a first reply to the topic's messages of the */
@@ -87,9 +88,11 @@ WITH chat_migrations AS (
   LEFT JOIN chat_migrations AS moved
     ON moved.old_chat_id = m.chat_id
 ), forum_topics AS (
-  /* The forum topics each group ever named, as far back as the curated zone goes: every topic a */
-  /* forum_topic_created or forum_topic_edited message is about, with the name the latest of them gave it; */
-  /* and the General topic (id 1) of every such forum, "General" until renamed. */
+  /* The forum topics of each group, as far back as the curated zone goes: every topic a */
+  /* forum_topic_created or forum_topic_edited message is about, with the name the latest of them gave */
+  /* it; and the General topic (id 1) of every forum (a group with a message in a topic), "General" until */
+  /* renamed. A forum's messages outside any topic (its messages from before it had topics, too) are the */
+  /* General topic's. */
   WITH named AS (
     SELECT
       chat_id,
@@ -101,6 +104,12 @@ WITH chat_migrations AS (
     GROUP BY
       chat_id,
       topic_id
+  ), forums AS (
+    SELECT DISTINCT
+      chat_id
+    FROM group_updates
+    WHERE
+      context_date <= :scan_to AND NOT topic_id IS NULL
   )
   SELECT
     chat_id,
@@ -108,11 +117,11 @@ WITH chat_migrations AS (
     topic
   FROM named
   UNION ALL
-  SELECT DISTINCT
+  SELECT
     chat_id,
     1 AS topic_id,
     'General' AS topic
-  FROM named
+  FROM forums
   WHERE
     NOT chat_id IN (
       SELECT
@@ -254,7 +263,7 @@ WITH chat_migrations AS (
     END
     AND (
       :topic = ''
-      OR v.topic_id IN (
+      OR COALESCE(v.topic_id, 1) IN (
         SELECT
           t.topic_id
         FROM forum_topics AS t
@@ -267,7 +276,8 @@ WITH chat_migrations AS (
     )
 ), topic_keyword_uses AS (
   /* How many counted messages of each forum topic use each term, per group and bucket of days: as */
-  /* keyword_uses, by topic instead of by sender, for the messages of forums only (topic_id set). */
+  /* keyword_uses, by topic instead of by sender, for the messages of forums only (forum_topics); a */
+  /* message outside any topic is the General topic's (1). */
   SELECT
     m.chat_id,
     m.bucket,
@@ -278,13 +288,18 @@ WITH chat_migrations AS (
     SELECT
       v.chat_id,
       CAST(d.bucket AS DATE) AS bucket,
-      v.topic_id,
+      COALESCE(v.topic_id, 1) AS topic_id,
       v.keyword_tokens
     FROM counted_versions AS v
     JOIN text_days AS d
       ON CAST(d.day AS DATE) = v.day
     WHERE
       NOT v.topic_id IS NULL
+      OR v.chat_id IN (
+        SELECT
+          chat_id
+        FROM forum_topics
+      )
   ) AS m
   CROSS JOIN UNNEST(m.keyword_tokens) AS t(keyword)
   GROUP BY
@@ -568,43 +583,50 @@ WITH chat_migrations AS (
     ON moved.new_chat_id = g.chat_id
   ORDER BY
     chat_id
+), forums AS (
+  SELECT DISTINCT
+    chat_id
+  FROM forum_topics
 ), posted AS (
   SELECT
-    chat_id,
-    topic_id,
+    m.chat_id,
+    COALESCE(m.topic_id, 1) AS topic_id,
     COUNT(*) AS messages,
-    COUNT(DISTINCT sender_id) AS users
-  FROM counted_messages
+    COUNT(DISTINCT m.sender_id) AS users
+  FROM counted_messages AS m
+  JOIN forums AS f
+    ON f.chat_id = m.chat_id
   WHERE
-    day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
-    AND NOT topic_id IS NULL
+    m.day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
   GROUP BY
-    chat_id,
-    topic_id
+    m.chat_id,
+    COALESCE(m.topic_id, 1)
 ), answered AS (
   SELECT
-    chat_id,
-    topic_id,
+    r.chat_id,
+    COALESCE(r.topic_id, 1) AS topic_id,
     COUNT(*) AS replies
-  FROM replies
+  FROM replies AS r
+  JOIN forums AS f
+    ON f.chat_id = r.chat_id
   WHERE
-    day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
-    AND message_day BETWEEN CAST(:prev_from AS DATE) AND CAST(:to_date AS DATE)
-    AND NOT topic_id IS NULL
+    r.day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
+    AND r.message_day BETWEEN CAST(:prev_from AS DATE) AND CAST(:to_date AS DATE)
   GROUP BY
-    chat_id,
-    topic_id
+    r.chat_id,
+    COALESCE(r.topic_id, 1)
 ), waits AS (
   SELECT
-    chat_id,
-    topic_id,
-    reply_seconds,
-    ROW_NUMBER() OVER (PARTITION BY chat_id, topic_id ORDER BY reply_seconds) AS n,
-    COUNT(*) OVER (PARTITION BY chat_id, topic_id) AS total
-  FROM first_replies
+    w.chat_id,
+    COALESCE(w.topic_id, 1) AS topic_id,
+    w.reply_seconds,
+    ROW_NUMBER() OVER (PARTITION BY w.chat_id, COALESCE(w.topic_id, 1) ORDER BY w.reply_seconds) AS n,
+    COUNT(*) OVER (PARTITION BY w.chat_id, COALESCE(w.topic_id, 1)) AS total
+  FROM first_replies AS w
+  JOIN forums AS f
+    ON f.chat_id = w.chat_id
   WHERE
-    day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
-    AND NOT topic_id IS NULL
+    w.day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
 ), medians AS (
   /* the middle wait, or the mean of the two middle ones */
   SELECT

@@ -402,6 +402,7 @@ class Converter:
         if not isinstance(message, dict):
             raise MalformedMessage(f"a {type(message).__name__} where a message object was expected")
         message_id = _int(message.get("id"), "id")
+        topic = self._topic(message, message_id)  # of every message: a reply to one no bot receives leads on
         kind = message.get("type")
         if kind == "unsupported":
             return None
@@ -413,7 +414,6 @@ class Converter:
             raise MalformedMessage(
                 "no date_unixtime and no date" if found is None else f"date {found!r} is before Telegram (2013-08-14)"
             )
-        topic = self._topic(message, message_id)
         body = self._body(message, message_id, sent, topic)
         if body is None:
             return None
