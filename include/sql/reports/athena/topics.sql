@@ -276,8 +276,10 @@ WITH chat_migrations AS (
     )
 ), topic_keyword_uses AS (
   /* How many counted messages of each forum topic use each term, per group and bucket of days: as */
-  /* keyword_uses, by topic instead of by sender, for the messages of forums only (forum_topics); a */
-  /* message outside any topic is the General topic's (1). */
+  /* keyword_uses, by topic instead of by sender. Only the messages that name their topic (topic_id set: */
+  /* every message of a forum the Bot API marks as one): a forum's messages from before it had topics, which */
+  /* the topics report counts in General, are left out of General's keywords, since finding them would mean */
+  /* reading every group's messages once more, where topic_id IS NOT NULL skips every other group's files. */
   SELECT
     m.chat_id,
     m.bucket,
@@ -288,18 +290,13 @@ WITH chat_migrations AS (
     SELECT
       v.chat_id,
       CAST(d.bucket AS DATE) AS bucket,
-      COALESCE(v.topic_id, 1) AS topic_id,
+      v.topic_id,
       v.keyword_tokens
     FROM counted_versions AS v
     JOIN text_days AS d
       ON CAST(d.day AS DATE) = v.day
     WHERE
       NOT v.topic_id IS NULL
-      OR v.chat_id IN (
-        SELECT
-          chat_id
-        FROM forum_topics
-      )
   ) AS m
   CROSS JOIN UNNEST(m.keyword_tokens) AS t(keyword)
   GROUP BY
