@@ -312,3 +312,15 @@ def test_an_older_export_whose_sender_is_0_keeps_the_message_under_the_unknown_s
         else:
             assert (sender["id"], sender["first_name"]) == (message["from_id"], message["from"])
     assert sum(m["from_id"] == 0 for m in messages) == sum("from" not in b for b in stored.values()) == 1
+
+
+def test_a_chat_of_a_type_the_bot_api_has_not_does_not_hide_the_others(tmp_path):
+    replies = {"type": "replies", "id": 1271266957, "messages": []}  # Telegram Desktop's "Replies" chat: no name
+    group = {"name": "Grupo", "type": "private_supergroup", "id": 5, "messages": exported_messages(TWO_CHATS, 1)}
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps({"about": "x", "chats": {"about": "y", "list": [replies, group]}}))
+    with pytest.raises(desktop_export.ExportError, match=r"of 2 chats.*1271266957 None \(replies, 0 messages\)"):
+        desktop_export.import_export(path)
+    assert desktop_export.import_export(path, chat="Grupo").messages == 3
+    with pytest.raises(desktop_export.ExportError, match="unknown chat type 'replies'"):
+        desktop_export.import_export(path, chat="1271266957")

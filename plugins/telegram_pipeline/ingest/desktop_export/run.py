@@ -172,6 +172,7 @@ class ExportImport:
         self.converter: Converter | None = None
         self.chats: list[ChatInFile] = []  # every chat of the file, as the first pass found them
         self.chosen: int | None = None  # the position in the file of the chat imported
+        self.unreadable: ExportError | None = None  # why the chat taken before knowing the file's chats cannot be
 
     def run(self) -> ImportResult:
         self._learn_senders()
@@ -198,10 +199,16 @@ class ExportImport:
     def _learn_chat(self, position: int, chat: ExportChat, reader: ExportReader) -> None:
         listed = ChatInFile(chat.header.get("id"), chat.header.get("name"), chat.header.get("type"))
         self.chats.append(listed)
-        chosen = listed.matches(self.wanted) if self.wanted is not None else self.chosen is None
-        if chosen and self.chosen is None:
+        if self.chosen is None and (self.wanted is None or listed.matches(self.wanted)):
             self.chosen = position
-            self.converter = self._converter(chat.header)
+            try:
+                self.converter = self._converter(chat.header)
+            except ExportError as exc:
+                if self.wanted is not None:
+                    raise
+                # asked for none: if the file holds other chats too, the error is that it does
+                self.unreadable = exc
+        chosen = position == self.chosen and self.converter is not None
         for element in chat.messages:
             listed.messages += 1
             if chosen and isinstance(element, dict):
@@ -221,6 +228,8 @@ class ExportImport:
                     f"{self.file} is a whole-account export of {len(self.chats):,} chats; choose one with "
                     f"--chat ID|NAME: {_chats_listed(self.chats)}"
                 )
+            if self.unreadable is not None:
+                raise self.unreadable
             return
         found = [chat for chat in self.chats if chat.matches(self.wanted)]
         if not found:
