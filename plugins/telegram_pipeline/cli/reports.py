@@ -60,7 +60,7 @@ def print_summary(summary: Summary, stream=None) -> None:
         print(f"  busiest: {summary.busiest_weekday}s, {summary.busiest_hour:02d}:00", file=stream)
     print(f"  {summary.best_time_sentence()}", file=stream)
     if summary.top_posters:
-        print("  top posters: " + ", ".join(f"{n} ({c})" for n, c in summary.top_posters), file=stream)
+        print("  top posters: " + ", ".join(f"{n} ({c:,})" for n, c in summary.top_posters), file=stream)
     if summary.top_keywords:
         print("  top keywords: " + ", ".join(f"{k} ({c:,})" for k, c in summary.top_keywords), file=stream)
     if summary.topics:

@@ -14,6 +14,7 @@ from datetime import date
 from html import escape
 from typing import Any
 
+from telegram_pipeline.plural import counted
 from telegram_pipeline.reports import html
 from telegram_pipeline.reports.summary import Summary
 
@@ -119,7 +120,7 @@ def chart_svg(tables: Mapping[str, Any], summary: Summary) -> str:
     top = 112
     height = top + volume_h + 48 + heat_h + margin
     heading = escape(summary.name, quote=False)
-    period = f"{period_text(summary.first, summary.last)} · {summary.messages:,} messages · times in {summary.timezone}"
+    period = f"{period_text(summary.first, summary.last)} · {counted(summary.messages, 'message')} · times in {summary.timezone}"
     style = (
         f"text {{ font-family: '{CHART_FONT}'; font-size: 12px; fill: #1d2433; }} "
         ".muted { fill: #6b7385; } .title { font-size: 26px; font-weight: bold; } .sub { font-size: 16px; fill: #6b7385; }"
