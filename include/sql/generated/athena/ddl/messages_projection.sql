@@ -1,4 +1,4 @@
--- Generated from plugins/telegram_pipeline/schema.py by `python -m telegram_pipeline catalog --write-ddl`.
+-- Generated from plugins/telegram_pipeline/lake/schema.py by `python -m telegram_pipeline catalog --write-ddl`.
 -- Partition projection: Athena computes each day's location; no partition is ever registered.
 CREATE EXTERNAL TABLE IF NOT EXISTS `telegram_analytics`.`messages` (
   `update_id`             bigint COMMENT 'Telegram\'s update id; negative for updates imported from a Desktop export',
