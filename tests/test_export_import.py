@@ -431,7 +431,7 @@ def test_cut_short_file_keeps_what_came_before(tmp_path, capsys):
     cut.write_bytes(raw[: raw.index(b'"id": 5')])
     with pytest.raises(desktop_export.CutShortError, match="after message id 4") as error:
         desktop_export.import_export(cut)
-    assert "3 messages and 1 service message read" in str(error.value) and "stay imported" in str(error.value)
+    assert "(messages: 3; service messages: 1)" in str(error.value) and "stays imported" in str(error.value)
     assert error.value.result.updates == 4
     assert sorted(by_message_id(raw_updates())) == [1, 2, 3, 4]
     assert cli.main(["import-export", str(cut), "--quiet"]) == 1

@@ -4,9 +4,8 @@ thousands written one way, and what a group wrote kept apart from the page's own
 from __future__ import annotations
 
 import pytest
-from telegram_pipeline.plural import counted
 from telegram_pipeline.reports import html
-from telegram_pipeline.reports.summary import duration
+from telegram_pipeline.reports.summary import counted, duration
 
 
 @pytest.mark.parametrize(

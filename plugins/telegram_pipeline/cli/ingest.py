@@ -10,7 +10,7 @@ from datetime import date, datetime
 from telegram_pipeline import bot_api, config
 from telegram_pipeline.ingest import desktop_export, webhook_setup
 from telegram_pipeline.lake import storage
-from telegram_pipeline.plural import counted
+from telegram_pipeline.reports.summary import counted
 
 
 def import_export_arguments(parser) -> None:

@@ -9,10 +9,9 @@ from datetime import date, datetime
 
 from telegram_pipeline import config
 from telegram_pipeline.lake import storage
-from telegram_pipeline.plural import counted
 from telegram_pipeline.reports import build, sql
 from telegram_pipeline.reports.definitions import ReportRange
-from telegram_pipeline.reports.summary import Summary, duration
+from telegram_pipeline.reports.summary import Summary, counted, duration
 
 log = logging.getLogger(__name__)
 

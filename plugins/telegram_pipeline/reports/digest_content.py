@@ -14,9 +14,8 @@ from datetime import date
 from html import escape
 from typing import Any
 
-from telegram_pipeline.plural import counted
 from telegram_pipeline.reports import html
-from telegram_pipeline.reports.summary import Summary
+from telegram_pipeline.reports.summary import Summary, counted
 
 MESSAGE_LIMIT = 4096  # Telegram's, for a message's text
 # Longest name or keyword shown, and how many posters and keywords, tried in turn until the message

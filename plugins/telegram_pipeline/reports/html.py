@@ -18,8 +18,7 @@ from datetime import UTC, date, datetime
 from html import escape
 from typing import Any
 
-from telegram_pipeline.plural import counted
-from telegram_pipeline.reports.summary import duration, names_of, top_starters
+from telegram_pipeline.reports.summary import counted, duration, names_of, top_starters
 
 WEEKDAY_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 TOP_POSTERS_SHOWN = 15

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from telegram_pipeline.plural import counted
 from telegram_pipeline.reports.definitions import ReportRange
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -86,6 +85,12 @@ def duration(seconds: float) -> str:
         hours, minutes = divmod(minutes, 60)
         return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     return f"{(seconds + 43_200) // 86_400} days"
+
+
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """A count as people read it, the one rule of every text the pipeline writes (pages, digests, the CLI):
+    the noun singular or plural, thousands written one way ("1 sender", "1,041 messages")."""
+    return f"{n:,} {one if n == 1 else many or one + 's'}"
 
 
 # What a report calls a chat, by its Bot API type.

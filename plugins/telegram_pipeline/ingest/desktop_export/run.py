@@ -28,7 +28,6 @@ from telegram_pipeline.ingest.desktop_export.days import PARTS_IN_FLIGHT, DayObj
 from telegram_pipeline.ingest.desktop_export.errors import ExportError, MalformedMessage
 from telegram_pipeline.ingest.desktop_export.reader import Broken, ExportChat, ExportReader, Truncated
 from telegram_pipeline.lake import storage
-from telegram_pipeline.plural import counted
 
 
 @dataclass
@@ -310,10 +309,9 @@ class ExportImport:
         return CutShortError(
             f"{self.file} ends early, at line {reader.line()} ({reader.bytes_read:,} bytes), inside the export"
             + (f", after message id {reader.last_id}" if reader.last_id is not None else "")
-            + f": the file is cut short (an interrupted export or copy). The {counted(self.result.messages, 'message')} "
-            f"and {counted(self.result.service_messages, 'service message')} read before that point are imported and "
-            "stay imported; export the chat again and rerun the import (messages already imported are rewritten "
-            "unchanged).",
+            + ": the file is cut short (an interrupted export or copy). What was read before that point is imported "
+            f"and stays imported (messages: {self.result.messages:,}; service messages: {self.result.service_messages:,}); "
+            "export the chat again and rerun the import (messages already imported are rewritten unchanged).",
             self.result,
         )
 
