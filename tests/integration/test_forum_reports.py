@@ -17,7 +17,7 @@ import pytest
 from telegram_pipeline import cli, config
 from telegram_pipeline.ingest import desktop_export
 from telegram_pipeline.lake import consolidate
-from telegram_pipeline.reports import build, definitions, digest
+from telegram_pipeline.reports import build, definitions, digest_content
 from telegram_pipeline.reports.summary import summarize
 
 from tests.groups_lake import USERS, Updates, at, write_and_consolidate
@@ -187,7 +187,7 @@ def test_the_page_shows_busy_and_quiet_topics_and_the_digest_names_the_busiest(f
     rows = re.findall(r'<tr class="(busy|quiet)" data-topic-id="(\d+)" data-messages="(\d+)"', section)
     assert rows == [("busy", "11", "5"), ("busy", "1", "2"), ("busy", "10", "2"), ("quiet", "12", "0")]
     assert "3 topics with messages in the period, 1 quiet topic" in page
-    message = digest.message(summarize(tables, rng, FORUM["id"]))
+    message = digest_content.message(summarize(tables, rng, FORUM["id"]))
     assert "🗂 <b>Busiest topics</b>\nPerguntas (5) · General (2) · Vagas (2)" in message
 
 
@@ -201,7 +201,7 @@ def test_groups_without_topics_are_unchanged(forum_lake):
     assert rows_of(tables, "topics", group["id"]) == []
     page = build.render_html(tables, definitions.ReportRange.from_settings(FIRST, LAST, config.load()), group["id"])
     assert 'data-chart="topics"' not in page
-    assert "Busiest topics" not in digest.message(summarize(tables, definitions.ReportRange(FIRST, LAST), group["id"]))
+    assert "Busiest topics" not in digest_content.message(summarize(tables, definitions.ReportRange(FIRST, LAST), group["id"]))
 
 
 # ----------------------------------------------------------------------------------------------
