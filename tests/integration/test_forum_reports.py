@@ -201,7 +201,9 @@ def test_groups_without_topics_are_unchanged(forum_lake):
     assert rows_of(tables, "topics", group["id"]) == []
     page = build.render_html(tables, definitions.ReportRange.from_settings(FIRST, LAST, config.load()), group["id"])
     assert 'data-chart="topics"' not in page
-    assert "Busiest topics" not in digest_content.message(summarize(tables, definitions.ReportRange(FIRST, LAST), group["id"]))
+    assert "Busiest topics" not in digest_content.message(
+        summarize(tables, definitions.ReportRange(FIRST, LAST), group["id"])
+    )
 
 
 # ----------------------------------------------------------------------------------------------
