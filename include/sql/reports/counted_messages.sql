@@ -23,6 +23,7 @@ SELECT
   CASE WHEN r.message_id IS NOT NULL AND m.local_sent_at >= CAST($text_from AS TIMESTAMP) THEN m.text END AS text,
   CASE WHEN m.local_sent_at >= CAST($text_from AS TIMESTAMP) THEN m.emojis END AS emojis,
   CASE WHEN m.local_sent_at >= CAST($text_from AS TIMESTAMP) THEN m.mentions END AS mentions,
+  m.topic_id,
   m.language
 FROM counted_versions AS m
 LEFT JOIN reacted AS r
