@@ -341,7 +341,7 @@ def _keywords_card(keywords: list[dict[str, Any]]) -> str:
     )
 
 
-def _topics_card(examples: list[dict[str, Any]]) -> str:
+def _examples_card(examples: list[dict[str, Any]]) -> str:
     """The top topics, each with two messages that use it (the latest two senders')."""
     from telegram_pipeline.reports.search import message_link
 
@@ -531,7 +531,7 @@ def _cards(tables: Mapping[str, Any], summary: Any) -> list[str]:
         *([_topics_card(topics)] if topics else []),  # forums only
         _posters_card(tables["top_posters"].to_pylist()),
         _keywords_card(tables["keywords"].to_pylist()),
-        _topics_card(tables["keyword_examples"].to_pylist()),
+        _examples_card(tables["keyword_examples"].to_pylist()),
         _languages_card(tables["languages"].to_pylist()),
         _card(
             "When members are around",
