@@ -23,7 +23,7 @@ from tests.groups_lake import BOT, TZ, Updates, at, counted_messages
 
 FIRST, LAST = date(2026, 3, 2), date(2026, 3, 22)
 PY = {"id": -1004000000001, "title": "Comunidade Python", "type": "supergroup"}
-LEITURA = {"id": -1004000000002, "title": "Clube de Leitura", "type": "supergroup"}
+LEITURA = {"id": -1004000000002, "title": "Clube de Leitura", "type": "supergroup", "username": "clubedeleitura"}
 NAMES = "ana bia caio duda edu fabi gil hugo ivo julia kaio mari".split()
 U = {name: {"id": uid, "is_bot": False, "first_name": name.capitalize()} for uid, name in enumerate(NAMES, start=1)}
 LIA = {"id": 11_000, "is_bot": False, "first_name": "Lia", "last_name": "Lima"}
@@ -175,17 +175,19 @@ def communities() -> Community:
     u.post(PY, caio, "2026-03-22T10:00", "airflow que python kotlin deploy")
     u.post(PY, duda, "2026-03-22T11:00", "airflow que kotlin python deploy")
     u.post(PY, edu, "2026-03-22T12:00", "que airflow python kotlin deploy")
-    u.post(PY, ana, "2026-03-22T13:00", "que python kotlin deploy que")
+    u.post(PY, ana, "2026-03-22T13:00", "que python Kotlin deploy que")  # the latest, as kotlin is shown
     u.post(PY, bia, "2026-03-22T14:00", "que legal")
     u.post(PY, hugo, "2026-03-22T23:00", "Alguém vem amanhã que?", asks=True)
     u.post(PY, fabi, "2026-03-14T21:00", "Obrigada")
 
-    # Clube de Leitura: mari joins by the site's link and answers ivo; machado surges on the last day
+    # Clube de Leitura, a public group: mari joins by the site's link and answers ivo; nobody answers ana;
+    # machado surges on the last day
     u.post(LEITURA, ana, "2026-03-01T10:00", "machado de assis")
     u.post(LEITURA, ivo, "2026-03-02T10:00", "Bom dia")
     u.chat_member(LEITURA, mari, "2026-03-20T10:00", "left", "member", invite_link=SITE)
     q = u.post(LEITURA, ivo, "2026-03-21T10:00", "Qual livro?", asks=True)
     u.answer(LEITURA, mari, "2026-03-21T10:10", "Dom Casmurro", to=q)
+    u.post(LEITURA, ana, "2026-03-21T18:00", "Alguém leu Capitu?", asks=True)
     for who, when in ((ana, "09:00"), (ivo, "10:00"), (mari, "11:00"), (ana, "12:00"), (ivo, "13:00")):
         u.post(LEITURA, who, f"2026-03-22T{when}", f"machado às {when}")
     return u

@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from telegram_pipeline import cli, config
 from telegram_pipeline.lake import consolidate, layout, quality, schema, storage
+from telegram_pipeline.rules import raw_zone
 
 from tests.conftest import FIXTURES
 
@@ -90,9 +91,19 @@ SELECT
   kind AS update_type,
   CAST(p->'chat'->>'id' AS BIGINT) AS chat_id,
   p->'chat'->>'type' AS chat_type,
-  p->'chat'->>'title' AS chat_title,
+  -- a private chat is titled with the person's name
+  COALESCE(
+    p->'chat'->>'title',
+    NULLIF(TRIM(COALESCE(p->'chat'->>'first_name', '') || ' ' || COALESCE(p->'chat'->>'last_name', '')), '')
+  ) AS chat_title,
   CAST(p->>'message_id' AS BIGINT) AS message_id,
   CAST(p->>'message_thread_id' AS BIGINT) AS message_thread_id,
+  -- a forum topic: the thread of a topic message, the General topic (1) for the rest of a forum
+  CASE
+    WHEN kind NOT IN ('message', 'edited_message', 'channel_post', 'edited_channel_post') THEN NULL
+    WHEN CAST(p->>'is_topic_message' AS BOOLEAN) THEN CAST(p->>'message_thread_id' AS BIGINT)
+    WHEN CAST(p->'chat'->>'is_forum' AS BOOLEAN) THEN 1
+  END AS topic_id,
   CAST(p->>'date' AS BIGINT) AS sent_at,
   CAST(p->>'edit_date' AS BIGINT) AS edited_at,
   CAST(json_extract_string(p, '$."' || sender || '".id') AS BIGINT) AS user_id,
@@ -245,7 +256,7 @@ def test_a_day_listed_empty_keeps_its_rows_unless_emptying_is_allowed(lake, monk
     fill_day(DAY, 87)
     consolidate.consolidate_day(DAY)
     raw = storage.raw_store()
-    raw.delete(raw.list(layout.raw_prefix(DAY)))
+    raw.delete(raw.list(raw_zone.day_folder(DAY)))
     with pytest.raises(consolidate.RawZoneUnusable, match=r"has 87 rows.*ALLOW_EMPTYING_DAYS=true"):
         consolidate.consolidate_day(DAY)
     assert read_partition(DAY).num_rows == 87

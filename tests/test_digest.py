@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo
 import pyarrow as pa
 import pytest
 from telegram_pipeline import bot_api, cli, config
-from telegram_pipeline.delivery import digest as delivery
+from telegram_pipeline.delivery import digest_posts as delivery
 from telegram_pipeline.dev.bot_api_standin import PNG_SIGNATURE, BotApiStandIn, utf16_len
-from telegram_pipeline.lake import layout, schema, storage
+from telegram_pipeline.lake import layout, schema, storage, tokens
 
 from tests.conftest import REPO
 
@@ -73,7 +73,7 @@ class Group:
         for row in [row for group in (self, *others) for row in group.rows]:
             by_day.setdefault(row["sent_at"].astimezone(ZoneInfo(TZ)).date(), []).append(row)
         for day, rows in by_day.items():
-            table = pa.Table.from_pylist(rows, schema=schema.arrow_schema())
+            table = tokens.with_words(pa.Table.from_pylist(rows, schema=schema.arrow_schema()))
             store.write(layout.partition_key(day), layout.parquet_bytes(table))
 
 
@@ -420,7 +420,7 @@ def test_long_names_keep_the_message_within_telegrams_limit(telegram, capsys):
     message = telegram.delivered(GROUP)[0]
     assert utf16_len(message.params["text"]) <= 4096 and utf16_len(message.text) <= 4096
     assert "<0>&&&" in message.text and "…" in message.text  # names shortened, still escaped right
-    assert "&amp;" not in message.text.split("Top topics")[0]
+    assert "&amp;" not in message.text.split("Top keywords")[0]
 
 
 def test_the_stand_in_refuses_what_telegram_refuses(telegram):

@@ -425,7 +425,7 @@ def mwaa(tmp_path_factory) -> Mwaa:
             "START_DATE": DAY.isoformat(),
             "TRACKED_KEYWORDS": "maratona",
         }
-        # `make mwaa-bundle` with the settings given at build time, as README's "Deploy to AWS" does.
+        # `make mwaa-bundle` with the settings given at build time, as docs/deploy.md does.
         bundle = work / "bundle"
         env = {k: v for k, v in os.environ.items() if k not in settings and k != "AWS_ENDPOINT_URL"}
         run([sys.executable, str(REPO / "include" / "deploy" / "build.py"), "mwaa", str(bundle)], "make mwaa-bundle",
@@ -477,7 +477,7 @@ def mwaa(tmp_path_factory) -> Mwaa:
         found.result = json.loads(line.removeprefix("RESULT="))
 
         # The Athena engine's SQL, generated anew by the bundle's package with MWAA's sqlglot.
-        athena = home / "dags" / "include" / "sql" / "reports" / "athena"
+        athena = home / "dags" / "include" / "sql" / "generated" / "athena" / "reports"
         shutil.rmtree(athena)
         command = 'PYTHONPATH="$AIRFLOW_HOME/plugins" exec python -m telegram_pipeline report --write-athena-sql'
         run(with_startup(startup, command), "report --write-athena-sql", env=airflow_env, cwd=home, timeout=120)
@@ -580,12 +580,12 @@ def test_one_day_runs_through_consolidation_catalog_and_reports_from_the_bundle(
 
 def test_mwaas_sqlglot_generates_the_committed_athena_sql(mwaa):
     mwaa.require()
-    committed = REPO / "include" / "sql" / "reports" / "athena"
-    generated = mwaa.home / "dags" / "include" / "sql" / "reports" / "athena"
+    committed = REPO / "include" / "sql" / "generated" / "athena" / "reports"
+    generated = mwaa.home / "dags" / "include" / "sql" / "generated" / "athena" / "reports"
     names = sorted(p.name for p in committed.glob("*.sql"))
     assert names and sorted(p.name for p in generated.glob("*.sql")) == names
     for name in names:
         assert (generated / name).read_text() == (committed / name).read_text(), (
-            f"{name}: MWAA's sqlglot generates other Athena SQL than include/sql/reports/athena/ holds "
+            f"{name}: MWAA's sqlglot generates other Athena SQL than include/sql/generated/athena/reports/ holds "
             "(run `python -m telegram_pipeline report --write-athena-sql` on the locked versions)"
         )

@@ -185,7 +185,15 @@ def test_unanswered_questions(lake, engine):
     ]
     hugo = got[0]
     assert hugo["sent_at"] == datetime(2026, 3, 22, 23, 0, tzinfo=ZoneInfo(TZ))
-    assert hugo["link"] == f"https://t.me/c/4000000001/{hugo['message_id']}"
+    # a private supergroup (no @username), no forum: what its t.me/c/ link needs, and no topic
+    assert (hugo["origin_chat_id"], hugo["chat_username"], hugo["topic_id"]) == (PY["id"], None, None)
+    # a public group: its @username, for a t.me link anyone can open
+    [ana] = [r for r in rows(engine()["unanswered_questions"]) if r["chat_id"] == LEITURA["id"]]
+    assert (ana["text"], ana["origin_chat_id"], ana["chat_username"]) == (
+        "Alguém leu Capitu?",
+        LEITURA["id"],
+        "clubedeleitura",
+    )
 
 
 def test_links(lake, engine):
@@ -208,14 +216,16 @@ def test_forward_sources_by_hand(lake, engine):
 
 
 def test_surges_by_hand(lake, engine):
+    """Counted as the keywords count: the stored terms (the word rule's), words and tracked keywords'
+    terms, not the phrases they make; a term shown as the day's latest message using it wrote it."""
     got = engine()["surges"]
     assert rows(got) == [
         dict(chat_id=LEITURA["id"], keyword="machado", messages=5, daily_mean=1 / 28, tracked=False,
-             example="machado às 13:00", second_example="machado às 12:00", rank=1),
-        dict(chat_id=PY["id"], keyword="airflow", messages=5, daily_mean=1 / 28, tracked=False,
+             term="machado", example="machado às 13:00", second_example="machado às 12:00", rank=1),
+        dict(chat_id=PY["id"], keyword="airflow", messages=5, daily_mean=1 / 28, tracked=False, term="airflow",
              example="que airflow python kotlin deploy", second_example="airflow que kotlin python deploy", rank=1),
-        dict(chat_id=PY["id"], keyword="kotlin", messages=5, daily_mean=2 / 28, tracked=True,
-             example="que python kotlin deploy que", second_example="que airflow python kotlin deploy", rank=2),
+        dict(chat_id=PY["id"], keyword="Kotlin", messages=5, daily_mean=2 / 28, tracked=True, term="kotlin",
+             example="que python Kotlin deploy que", second_example="que airflow python kotlin deploy", rank=2),
     ]  # fmt: skip
     # every range ending on the same day has the same surges
     assert rows(engine(LAST, LAST)["surges"]) == rows(got)
@@ -223,7 +233,7 @@ def test_surges_by_hand(lake, engine):
 
 def test_surges_need_the_minimum(lake, engine, monkeypatch):
     monkeypatch.setenv("SURGE_MIN_MESSAGES", "4")
-    assert {r["keyword"] for r in rows(engine()["surges"])} == {"airflow", "kotlin", "machado", "deploy"}
+    assert {r["term"] for r in rows(engine()["surges"])} == {"airflow", "kotlin", "machado", "deploy"}
     monkeypatch.setenv("SURGE_MIN_MESSAGES", "6")
     assert rows(engine()["surges"]) == []  # python has 6, but only three times its mean, not more
 
@@ -340,22 +350,25 @@ def test_the_page_draws_every_community_table(lake):
     ]
     sources = [a for t, a in page.tags if t == "svg" and a.get("data-chart") == "join-sources"]
     assert sources and "invite link: Instagram" in html
-    assert [a["data-surge"] for t, a in page.tags if a.get("data-surge")] == ["airflow", "kotlin"]
+    assert [a["data-surge"] for t, a in page.tags if a.get("data-surge")] == ["airflow", "Kotlin"]
     assert "que airflow python kotlin deploy" in html
     unanswered = [a["data-unanswered"] for t, a in page.tags if a.get("data-unanswered")]
     assert len(unanswered) == 5
     assert f'href="https://t.me/c/4000000001/{unanswered[0]}"' in html
     assert "22 Mar 23:00" in html  # hugo's question, in the group's time zone
+    public = reports.render_html(tables, rng, LEITURA["id"])
+    [asked] = [a["data-unanswered"] for t, a in parse(public).tags if a.get("data-unanswered")]
+    assert f'href="https://t.me/clubedeleitura/{asked}"' in public
     assert "github.com" in html and "Canal Python BR" in html
 
 
 def test_the_digest_says_what_took_off_and_what_waits(lake):
-    from telegram_pipeline.reports import digest, summary
+    from telegram_pipeline.reports import digest_content, summary
 
     settings = config.load()
     rng = definitions.ReportRange.from_settings(LAST - timedelta(days=6), LAST, settings)
     tables = reports.build(rng, settings)
-    text = digest.message(summary.summarize(tables, rng, PY["id"]))
+    text = digest_content.message(summary.summarize(tables, rng, PY["id"]))
     assert "<b>Taking off</b> on 22 Mar" in text
     assert "airflow: 5 messages, 0.04 a day before: “que airflow python kotlin deploy” · “airflow que kotlin" in text
     # the week's questions: kaio's Arabic one and hugo's, nobody answered

@@ -1,4 +1,4 @@
-"""What consolidation finds in a message's text (lake/text_facts.py, through parse): questions in any
+"""What consolidation finds in a message's text (text/facts.py, through parse): questions in any
 script outside links and code, and the registered domains of links; each case stated by hand."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ import sys
 import unicodedata
 
 import pytest
-from telegram_pipeline.lake import parse, text_facts
+from telegram_pipeline.lake import parse
+from telegram_pipeline.text import facts
 
 
 def test_the_question_marks_are_unicodes_own():
@@ -18,7 +19,7 @@ def test_the_question_marks_are_unicodes_own():
         for code in range(sys.maxunicode + 1)
         if unicodedata.category(chr(code)) == "Po" and "QUESTION" in unicodedata.name(chr(code), "")
     }
-    assert text_facts.QUESTION_MARKS == named | {"❓", "❔"}
+    assert facts.QUESTION_MARKS == named | {"❓", "❔"}
 
 
 def row(text: str, *entities: tuple[str, str], **extra) -> dict:
@@ -85,7 +86,7 @@ def test_no_text_is_no_question_and_a_caption_can_ask():
     ],
 )
 def test_link_domain(url, domain):
-    assert text_facts.link_domain(url) == domain
+    assert facts.link_domain(url) == domain
 
 
 def test_link_domains_of_a_message():

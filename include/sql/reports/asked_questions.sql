@@ -10,6 +10,7 @@ SELECT
   m.sender_id,
   m.sent_at,
   m.text,
+  m.topic_id,
   f.reply_seconds
 FROM counted_messages AS m
 LEFT JOIN (SELECT origin_chat_id, message_id, reply_seconds FROM first_replies WHERE question) AS f

@@ -1,11 +1,13 @@
 -- The version every report counts of each message: its latest_revisions row where it has one, else its
--- live original. Bots are left out unless include_bots. With the day and local time of sent_at in the
+-- live original. Bots are left out unless include_bots; with a topic parameter (its id, or its name in
+-- any case), only the messages of that forum topic count. With the day and local time of sent_at in the
 -- timezone parameter: partitions are scanned with a margin (scan_from..scan_to), since an edit lands in
 -- its edit day's partition but counts on the day the message was sent.
 SELECT
   v.chat_id,
   v.origin_chat_id,
   v.message_id,
+  v.update_id,
   CAST(local_time_of(v.sent_at, $timezone) AS DATE) AS day,
   v.sent_at,
   local_time_of(v.sent_at, $timezone) AS local_sent_at,
@@ -13,9 +15,12 @@ SELECT
   v.content_type,
   v.reply_to_message_id,
   v.text,
-  v.keyword_tokens,
+  v.language,
+  v.terms,
+  v.term_forms,
   v.emojis,
   v.mentions,
+  v.topic_id,
   v.is_question,
   v.link_domains,
   v.context_date
@@ -29,3 +34,10 @@ WHERE
     WHEN l.message_id IS NULL THEN v.live_original
     ELSE l.context_date = v.context_date AND l.update_id = v.update_id
   END
+  AND (
+    $topic = ''
+    OR COALESCE(v.topic_id, 1) IN (
+      SELECT t.topic_id FROM forum_topics AS t
+      WHERE t.chat_id = v.chat_id AND (CAST(t.topic_id AS VARCHAR) = $topic OR LOWER(t.topic) = LOWER($topic))
+    )
+  )

@@ -1,9 +1,9 @@
 -- The terms that took off on the span's last day, per group: counted as keywords counts them
--- (keyword_uses: the messages using each term, by the stored token lists), a term whose messages that
--- day reach surge_min_messages and are more than three times its mean per day over the 28 days before
--- (surge_from up to the day before; a day without it counts as zero), with the two latest messages of
--- the day that use it. Only the terms keywords would show: tracked keywords, hashtags, and other words
--- of 3 letters or more that are no stopword, URL, e-mail address or @mention (keywords.sql's rule).
+-- (keyword_uses: the messages using each of the terms consolidation stored), and only the terms that are
+-- a topic's keyword (is_keyword: a word or hashtag, not a two-word phrase, or a tracked keyword's term). A
+-- term surges where its messages that day reach surge_min_messages and are more than three times its mean
+-- per day over the 28 days before (surge_from up to the day before; a day without it counts as zero). With
+-- the two latest messages of the day that use it, and the term as the latest of them wrote it.
 WITH last_day AS (
   SELECT
     chat_id,
@@ -17,16 +17,7 @@ WITH last_day AS (
 candidates AS (
   SELECT *
   FROM last_day
-  WHERE
-    keyword IN (SELECT keyword FROM tracked_keywords)
-    OR keyword LIKE '#%'
-    OR (
-      keyword NOT LIKE '%@%'
-      AND keyword NOT LIKE '%/%'
-      AND keyword NOT LIKE '%.%'
-      AND LENGTH(keyword) >= 3
-      AND keyword NOT IN (SELECT word FROM stopwords)
-    )
+  WHERE is_keyword(keyword)
 ),
 before AS (
   SELECT
@@ -55,26 +46,28 @@ examples AS (
     s.chat_id,
     s.keyword,
     v.text,
+    v.term_forms[ARRAY_POSITION(v.terms, s.keyword)] AS form,
     ROW_NUMBER() OVER (PARTITION BY s.chat_id, s.keyword ORDER BY v.sent_at DESC, v.origin_chat_id, v.message_id DESC) AS latest
   FROM (
     -- the day's messages, from the two partitions that can hold them (an edit lands on its edit day); none
     -- on most days, when nothing surges
-    SELECT chat_id, origin_chat_id, message_id, sent_at, text, keyword_tokens FROM counted_versions
+    SELECT chat_id, origin_chat_id, message_id, sent_at, text, terms, term_forms FROM counted_versions
     WHERE
       context_date BETWEEN $to_date AND $scan_to
       AND day = CAST($to_date AS DATE)
       AND (SELECT COUNT(*) FROM surging) > 0
   ) AS v
-  CROSS JOIN UNNEST(v.keyword_tokens) AS t(keyword)
+  CROSS JOIN UNNEST(v.terms) AS t(keyword)
   JOIN surging AS s
     ON s.chat_id = v.chat_id AND s.keyword = t.keyword
 )
 SELECT
   s.chat_id,
-  s.keyword,
+  COALESCE(MAX(CASE WHEN e.latest = 1 THEN e.form END), s.keyword) AS keyword,
+  s.keyword AS term,
   s.messages,
   s.daily_mean,
-  s.keyword IN (SELECT keyword FROM tracked_keywords) AS tracked,
+  s.keyword IN (SELECT term FROM tracked_keywords) AS tracked,
   MAX(CASE WHEN e.latest = 1 THEN SUBSTRING(e.text, 1, 200) END) AS example,
   MAX(CASE WHEN e.latest = 2 THEN SUBSTRING(e.text, 1, 200) END) AS second_example
 FROM surging AS s

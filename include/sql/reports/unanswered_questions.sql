@@ -1,6 +1,8 @@
 -- The latest questions of each group's range that nobody else answered within answer_hours (as in
 -- questions), newest first, at most unanswered_limit a group: who asked, when, the first 200 characters,
--- and a link to the message (t.me/c/… opens it for members of a supergroup; a basic group has none).
+-- the forum topic it was asked in (NULL outside forums), and what a t.me link needs: the id the message
+-- has in the chat it was sent in, and the group's latest public @username where the message was sent
+-- under the group's current id (reports/search.py's message_link makes the link).
 WITH latest AS (
   -- ranked without their texts, which only the few shown need
   SELECT
@@ -12,6 +14,18 @@ WITH latest AS (
   WHERE
     day BETWEEN CAST($from_date AS DATE) AND CAST($to_date AS DATE)
     AND (reply_seconds IS NULL OR reply_seconds > $answer_hours * 3600)
+),
+usernames AS (
+  SELECT chat_id, chat_username
+  FROM (
+    SELECT
+      chat_id,
+      chat_username,
+      ROW_NUMBER() OVER (PARTITION BY chat_id ORDER BY day DESC) AS n
+    FROM group_days
+    WHERE day <= CAST($to_date AS DATE)
+  ) AS d
+  WHERE n = 1
 )
 SELECT
   q.chat_id,
@@ -23,14 +37,15 @@ SELECT
   END AS user_name,
   q.sent_at,
   SUBSTRING(q.text, 1, 200) AS text,
-  CASE
-    WHEN q.origin_chat_id < -1000000000000
-      THEN 'https://t.me/c/' || CAST(-1000000000000 - q.origin_chat_id AS VARCHAR) || '/' || CAST(q.message_id AS VARCHAR)
-  END AS link
+  q.origin_chat_id,
+  CASE WHEN q.origin_chat_id = q.chat_id THEN u.chat_username END AS chat_username,
+  q.topic_id
 FROM latest AS l
 JOIN asked_questions AS q
   ON q.origin_chat_id = l.origin_chat_id AND q.message_id = l.message_id
 LEFT JOIN sender_labels AS n
   ON n.chat_id = q.chat_id AND n.sender_id = q.sender_id
+LEFT JOIN usernames AS u
+  ON u.chat_id = q.chat_id
 WHERE l.n <= $unanswered_limit
 ORDER BY chat_id, sent_at DESC, message_id DESC

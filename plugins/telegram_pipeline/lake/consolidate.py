@@ -44,15 +44,15 @@ from typing import Any
 
 from telegram_pipeline import config
 from telegram_pipeline.lake import layout, parse, privacy, schema, storage, tokens
-from telegram_pipeline.rules import days
+from telegram_pipeline.rules import days, raw_zone
 
 # Bump when parse.py changes what a row holds: every manifest then misses and the days are rewritten.
-PARSER_VERSION = 5
+PARSER_VERSION = 6
 # A day this large is split into contiguous runs of keys, one process each: flattening is CPU-bound
 # Python, and one process gets one core. Contiguous runs keep "the first key wins" for duplicates.
 PARALLEL_MIN_OBJECTS = 20_000
 MAX_PROCESSES = 4
-BATCH_ROWS = 10_000
+BATCH_ROWS = 5_000  # a row as a dict, with its terms, takes several times its size as Arrow columns
 
 
 class TooManyBadObjects(RuntimeError):
@@ -92,11 +92,18 @@ def listing_fingerprint(keys: list[str]) -> str:
 
 
 def to_table(rows: list[dict[str, Any]]):
-    """Rows (timestamps as Unix seconds) → an Arrow table of exactly ``schema.arrow_schema()``, with
-    the rows' keyword tokens (``lake/tokens.py``) computed."""
+    """Rows (timestamps as Unix seconds) → an Arrow table of exactly ``schema.arrow_schema()``, the
+    columns derived from the text (``lake/tokens.py``) computed as for a day of these rows alone."""
+    return tokens.settled(_unsettled_table(rows))
+
+
+def _unsettled_table(rows: list[dict[str, Any]]):
+    """``to_table`` of a run of a day's rows: the short texts' languages not yet settled, and the
+    working columns ``tokens.settled`` reads once the day is one table."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    working = tokens.fill_words(rows)
     target = schema.arrow_schema()
     # Each row to a tuple in schema order in C, then transposed: gathering one column at a time
     # walks 100,000 scattered dicts 27 times over, which cost 4x more.
@@ -113,7 +120,8 @@ def to_table(rows: list[dict[str, Any]]):
         except (UnicodeEncodeError, pa.ArrowInvalid):
             # A JSON "\ud800" escape gives a lone surrogate, which UTF-8 cannot hold: replace it.
             arrays.append(pa.array(_utf8_safe(list(values)), column.type))
-    return tokens.with_derived_columns(pa.Table.from_arrays(arrays, schema=target))
+    table = tokens.with_derived_columns(pa.Table.from_arrays(arrays, schema=target))
+    return tokens.with_working_columns(table, working)
 
 
 def _utf8_safe(value: Any) -> Any:
@@ -133,7 +141,7 @@ def _quarantine(settings: config.Settings, day: date, bad: dict[str, tuple[str, 
             files[name] = data
         note = {"raw_key": key, "day": day.isoformat(), "reason": reason, "bytes": None if data is None else len(data)}
         files[f"{name}.reason.json"] = json.dumps(note, ensure_ascii=False, sort_keys=True).encode()
-    storage.quarantine_store(settings).replace_folder(layout.raw_prefix(day), files)
+    storage.quarantine_store(settings).replace_folder(raw_zone.day_folder(day), files)
 
 
 def _reason_kind(reason: str) -> str:
@@ -213,7 +221,7 @@ def read_slice(
 
 def _sorted_table(rows: list[dict[str, Any]]):
     rows.sort(key=operator.itemgetter("update_id"))  # linear when the keys came in update_id order
-    return to_table(rows)
+    return _unsettled_table(rows)
 
 
 def merge_slices(tables: list) -> tuple[Any, int]:
@@ -265,6 +273,7 @@ def consolidate_day(day: date, settings: config.Settings | None = None) -> DayRe
             others = [pool.submit(read_slice, day, part, settings) for part in slices[1:]]
             parts = [read_slice(day, slices[0], settings)] + [each.result() for each in others]
     table, cross_duplicates = merge_slices([part[0] for part in parts])
+    table = tokens.settled(table)  # the short texts' languages, by their senders' other texts of the day
     bad = {key: value for part in parts for key, value in part[1].items()}
     result.duplicates = sum(part[2] for part in parts) + cross_duplicates
     result.updates = sum(part[3] for part in parts)
@@ -277,7 +286,7 @@ def consolidate_day(day: date, settings: config.Settings | None = None) -> DayRe
         raise TooManyBadObjects(
             f"context_date={day}: {len(bad)} of {result.updates} raw objects are bad ({len(bad) / result.updates:.1%} > "
             f"MAX_BAD_SHARE {settings.max_bad_share:.1%}); reasons {result.reasons}; copies and reasons are in "
-            f"{storage.quarantine_store(settings).url(layout.raw_prefix(day))}/. The partition was left as it was."
+            f"{storage.quarantine_store(settings).url(raw_zone.day_folder(day))}/. The partition was left as it was."
         )
 
     table = privacy.pseudonymize(table, settings.pseudonymize_key)
@@ -302,7 +311,7 @@ def _raw_keys(day: date, raw: storage.Store, settings: config.Settings) -> list[
             f"the raw zone {raw.url()} does not exist (no such folder or bucket): check RAW_URI, or mount "
             f"the disk; nothing was written"
         )
-    keys = list(raw.list(layout.raw_prefix(day)))
+    keys = list(raw.list(raw_zone.day_folder(day)))
     if keys or settings.allow_emptying_days:
         return keys
     try:
@@ -315,7 +324,7 @@ def _raw_keys(day: date, raw: storage.Store, settings: config.Settings) -> list[
     rows = pq.read_metadata(pa.BufferReader(data)).num_rows
     if rows:
         raise RawZoneUnusable(
-            f"context_date={day}: {raw.url(layout.raw_prefix(day))}/ lists no objects, but its curated partition "
+            f"context_date={day}: {raw.url(raw_zone.day_folder(day))}/ lists no objects, but its curated partition "
             f"has {rows} rows; the partition was left as it was. If the raw objects are somewhere else, fix "
             f"RAW_URI; if they were removed on purpose, rerun with ALLOW_EMPTYING_DAYS=true."
         )
@@ -329,7 +338,7 @@ def unchanged_since_last_run(day: date, settings: config.Settings) -> DayResult 
         manifest = json.loads(curated.read(layout.manifest_key(day)))
     except (storage.ObjectNotFound, ValueError):
         return None
-    keys = list(storage.raw_store(settings).list(layout.raw_prefix(day)))
+    keys = list(storage.raw_store(settings).list(raw_zone.day_folder(day)))
     if manifest.get("listing") != listing_fingerprint(keys) or not curated.exists(layout.partition_key(day)):
         return None
     known = {name: manifest[name] for name in DayResult.__dataclass_fields__ if name in manifest}

@@ -18,9 +18,10 @@ from typing import Any
 
 import msgspec
 
-from telegram_pipeline.lake import message_fields, text_facts
+from telegram_pipeline.lake import message_fields
 from telegram_pipeline.rules.days import unix_time
 from telegram_pipeline.rules.updates import MEMBER_TYPES, MESSAGE_TYPES
+from telegram_pipeline.text import facts
 
 
 class BadUpdate(ValueError):
@@ -230,10 +231,10 @@ def blanked(text: str | None, entity_list: list, kinds: frozenset[str]) -> str |
 
 def is_question(text: str | None, entity_list: list) -> bool | None:
     """Whether the text asks: a question mark of any script outside its links and code
-    (``text_facts``); None without a text."""
+    (``text/facts.py``); None without a text."""
     if text is None:
         return None
-    return text_facts.may_ask(text) and text_facts.asks(blanked(text, entity_list, text_facts.NOT_ASKING))
+    return facts.may_ask(text) and facts.asks(blanked(text, entity_list, facts.NOT_ASKING))
 
 
 def _person_name(user: dict) -> str | None:
@@ -264,6 +265,35 @@ def forward_source(payload: dict) -> tuple[int | None, str | None]:
         return None, _str(payload["forward_sender_name"])
     chat = _dict(payload.get("forward_from_chat"))
     return _int(chat.get("id")), _str(chat.get("title"))
+
+
+# The General topic of a forum: its messages carry no message_thread_id.
+GENERAL_TOPIC_ID = 1
+
+
+def topic(kind: str, payload: dict, chat: dict) -> tuple[int | None, str | None]:
+    """(the forum topic a message belongs to, the topic's name where the message creates or renames it).
+    ``message_thread_id`` alone is no topic: outside forums it names the thread a reply belongs to."""
+    if kind not in MESSAGE_TYPES:
+        return None, None
+    thread = _int(payload.get("message_thread_id"))
+    if payload.get("is_topic_message") is True and thread is not None:
+        topic_id = thread
+    elif chat.get("is_forum") is True:
+        topic_id = GENERAL_TOPIC_ID
+    else:
+        return None, None
+    named = _dict(payload.get("forum_topic_created")) or _dict(payload.get("forum_topic_edited"))
+    return topic_id, _str(named.get("name")) or None
+
+
+def chat_title(chat: dict) -> str | None:
+    """A group's or channel's title; a private chat's is the other person's name, as Telegram shows it."""
+    title = _str(chat.get("title"))
+    if title is None and chat.get("type") == "private":
+        parts = [_str(chat.get("first_name")), _str(chat.get("last_name"))]
+        title = " ".join(part for part in parts if part) or None
+    return title
 
 
 IN_CHAT_STATUSES = {"creator": True, "administrator": True, "member": True, "left": False, "kicked": False}
@@ -342,13 +372,14 @@ def flatten(update: dict) -> dict[str, Any]:
     message_id = _int(payload.get("message_id"))
     if message_id is None and kind == "callback_query":
         message_id = _int(_dict(payload.get("message")).get("message_id"))
+    topic_id, topic_name = topic(kind, payload, chat)
     return {
         "update_id": update["update_id"],
         "update_type": kind,
         "source": "export" if update.get("x_source") == "export" else "webhook",
         "chat_id": chat_id,
         "chat_type": _str(chat.get("type")),
-        "chat_title": _str(chat.get("title")),
+        "chat_title": chat_title(chat),
         "message_id": message_id,
         "message_thread_id": _int(payload.get("message_thread_id")),
         "sent_at": unix_time(payload.get("date")),
@@ -389,15 +420,21 @@ def flatten(update: dict) -> dict[str, Any]:
         "member_was_in_chat": member["member_was_in_chat"],
         "member_is_in_chat": member["member_is_in_chat"],
         "migrate_chat_id": _int(payload.get("migrate_to_chat_id", payload.get("migrate_from_chat_id"))),
-        "keyword_tokens": None,  # computed for a whole batch of rows at once (consolidate.to_table)
-        "emojis": None,  # likewise
+        "keyword_tokens": None,  # retired
+        "emojis": None,  # computed for a whole batch of rows at once (consolidate.to_table)
+        "topic_id": topic_id,
+        "topic_name": topic_name,
+        "chat_username": _str(chat.get("username")),
+        "language": None,  # likewise (lake/tokens.py)
+        "terms": None,
+        "term_forms": None,
         "member_invite_link": invite_link,
         "member_invite_link_name": invite_link_name,
         "member_joined_by": way,
         "forward_source_id": forward_id,
         "forward_source_name": forward_name,
         "is_question": is_question(text, entity_list) if kind in MESSAGE_TYPES else None,
-        "link_domains": text_facts.link_domains(urls, text) or None,
+        "link_domains": facts.link_domains(urls, text) or None,
     }
 
 

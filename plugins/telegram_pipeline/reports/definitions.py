@@ -22,6 +22,8 @@ REPORTS: tuple[str, ...] = (
     "chats",
     "top_posters",
     "keywords",
+    "keyword_examples",
+    "languages",
     "activity_heatmap",
     "daily_volume",
     "reactions",
@@ -30,6 +32,7 @@ REPORTS: tuple[str, ...] = (
     "members",
     "content_mix",
     "conversations",
+    "topics",
     "activity",
     "retention",
     "join_sources",
@@ -47,10 +50,12 @@ REPORTS: tuple[str, ...] = (
 STAGES: dict[str, str] = {
     "chat_migrations": "table",
     "group_updates": "view",
+    "forum_topics": "table",
     "message_versions": "view",
     "latest_revisions": "table",
     "counted_versions": "view",
     "keyword_uses": "table",
+    "topic_keyword_uses": "table",
     "surging_terms": "table",
     "sender_names": "table",
     "member_history": "table",
@@ -71,13 +76,14 @@ STAGES: dict[str, str] = {
     "reacted_messages": "table",
     "message_emoji": "table",
 }
-# Stages of one range's own days, built first for each range: the groups of the range (also a report)
-# and what each sender is called.
-RANGE_STAGES: tuple[str, ...] = ("chats", "sender_labels")
+# Stages of one range's own days, built first for each range: the groups of the range (also a report),
+# what each sender is called, and the top topics (also a report, which the examples under them read).
+RANGE_STAGES: tuple[str, ...] = ("chats", "sender_labels", "keywords")
+# The order a range stage that is also a report is given in (by chat_id where not named here).
+RANGE_REPORT_ORDER: dict[str, str] = {"keywords": "chat_id, messages DESC, users DESC, keyword"}
 # Relations bound at run time rather than read from the lake.
 BOUND_TABLES: dict[str, tuple[str, ...]] = {
-    "stopwords": ("word",),
-    "tracked_keywords": ("keyword",),
+    "tracked_keywords": ("keyword", "term"),
     "migration_markers": ("old_chat_id", "new_chat_id"),
     "text_days": ("day", "bucket"),
 }
@@ -113,6 +119,7 @@ def output_schemas():
             ("previous_messages", pa.int64()),
             ("previous_active_users", pa.int64()),
             ("median_reply_seconds", pa.float64()),
+            ("chat_type", pa.string()),
         ),
         "top_posters": table(
             ("user_id", pa.int64()),
@@ -127,6 +134,26 @@ def output_schemas():
             ("users", pa.int64()),
             ("rank", pa.int64()),
             ("tracked", pa.bool_()),
+            ("term", pa.string()),
+            ("phrase", pa.bool_()),
+        ),
+        "keyword_examples": table(
+            ("keyword", pa.string()),
+            ("rank", pa.int64()),
+            ("example", pa.int64()),
+            ("origin_chat_id", pa.int64()),
+            ("message_id", pa.int64()),
+            ("chat_username", pa.string()),
+            ("sent_at", timestamp),
+            ("user_id", pa.int64()),
+            ("user_name", pa.string()),
+            ("text", pa.string()),
+        ),
+        "languages": table(
+            ("language", pa.string()),
+            ("messages", pa.int64()),
+            ("users", pa.int64()),
+            ("share", pa.float64()),
         ),
         "activity_heatmap": table(
             ("weekday", pa.int32()),
@@ -177,6 +204,15 @@ def output_schemas():
             ("replies_received", pa.int64()),
             ("median_reply_seconds", pa.float64()),
         ),
+        "topics": table(
+            ("topic_id", pa.int64()),
+            ("topic", pa.string()),
+            ("messages", pa.int64()),
+            ("users", pa.int64()),
+            ("replies", pa.int64()),
+            ("median_first_reply_seconds", pa.float64()),
+            ("top_keywords", pa.string()),
+        ),
         "activity": table(
             ("date", pa.date32()),
             ("dau", pa.int64()),
@@ -216,7 +252,9 @@ def output_schemas():
             ("user_name", pa.string()),
             ("sent_at", timestamp),
             ("text", pa.string()),
-            ("link", pa.string()),
+            ("origin_chat_id", pa.int64()),
+            ("chat_username", pa.string()),
+            ("topic_id", pa.int64()),
         ),
         "links": table(("domain", pa.string()), ("messages", pa.int64()), ("users", pa.int64()), ("rank", pa.int64())),
         "forward_sources": table(
@@ -231,6 +269,7 @@ def output_schemas():
             ("messages", pa.int64()),
             ("daily_mean", pa.float64()),
             ("tracked", pa.bool_()),
+            ("term", pa.string()),
             ("example", pa.string()),
             ("second_example", pa.string()),
             ("rank", pa.int64()),
@@ -249,6 +288,7 @@ class ReportRange:
     tracked_keywords: tuple[str, ...] = ()
     keyword_limit: int = KEYWORD_LIMIT
     conversation_gap_minutes: int = CONVERSATION_GAP_MINUTES
+    topic: str = ""  # only the messages of this forum topic (its id or name); "" for every message
     question_answer_hours: int = QUESTION_ANSWER_HOURS
     surge_min_messages: int = SURGE_MIN_MESSAGES
 
@@ -328,14 +368,15 @@ class Span:
         for rng in self.ranges:
             if rng.last != first.last:
                 raise ValueError(f"ranges built together must end on the same day: {rng.last} and {first.last}")
-            if (rng.timezone, rng.include_bots, rng.conversation_gap_minutes, rng.surge_min_messages) != (
+            if (rng.timezone, rng.include_bots, rng.conversation_gap_minutes, rng.surge_min_messages, rng.topic) != (
                 first.timezone,
                 first.include_bots,
                 first.conversation_gap_minutes,
                 first.surge_min_messages,
+                first.topic,
             ):
                 raise ValueError(
-                    "ranges built together must count alike (time zone, bots, conversation gap, surge minimum)"
+                    "ranges built together must count alike (time zone, bots, conversation gap, surge minimum, topic)"
                 )
 
     @property
@@ -356,6 +397,7 @@ class Span:
             "timezone": rng.timezone,
             "include_bots": rng.include_bots,
             "gap_minutes": rng.conversation_gap_minutes,
+            "topic": rng.topic,
             "surge_from": (rng.last - timedelta(days=SURGE_BASELINE_DAYS)).isoformat(),
             "surge_min_messages": rng.surge_min_messages,
         }

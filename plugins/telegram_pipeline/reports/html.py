@@ -1,13 +1,17 @@
 """``report.html``: one self-contained page (inline CSS and SVG, no script, no CDN) that opens
 offline and reads well on a laptop or a phone, one per group: headline figures and how they changed,
-the best time to post, top posters, keywords, the weekday × hour heatmap, the volume over time, the
+the best time to post, top posters, the topics (with two example messages under each) and the
+languages the group writes, the weekday × hour heatmap, the volume over time, the
 posts people react to, who answers whom, who starts conversations, members who come and go, the kinds
-of content and the emoji; the community's health: daily, weekly and monthly active members, weekly
-cohorts, where new members come from, questions and who answers them, the sites and channels shared,
-and the terms that surge; and an index of the groups linking their pages.
+of content and the emoji; for a forum, its topics, busy and quiet; the community's health: daily,
+weekly and monthly active members, weekly cohorts, where new members come from, questions and who
+answers them, the sites and channels shared, and the terms that surge; and an index of the groups
+linking their pages.
 
 Every chart is an ``<svg data-chart="...">``; every bar or cell carries ``data-value`` and a
-``<title>`` tooltip, so the page can be checked by a browser test and read by screen readers.
+``<title>`` tooltip, so the page can be checked by a browser test and read by screen readers. What the
+group wrote (names, titles, texts, keywords) is isolated from the page's own text, so that a name
+written right to left keeps its place: ``<bdi>`` in HTML, the Unicode isolates FSI…PDI in SVG labels.
 """
 
 from __future__ import annotations
@@ -17,13 +21,24 @@ from datetime import UTC, date, datetime
 from html import escape
 from typing import Any
 
-from telegram_pipeline.reports.summary import duration, names_of, top_starters
+from telegram_pipeline.reports.summary import counted, duration, names_of, top_starters
 
 WEEKDAY_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 TOP_POSTERS_SHOWN = 15
 KEYWORDS_SHOWN = 25
+TOPICS_WITH_EXAMPLES = 10
+EXAMPLE_CHARACTERS = 220
 ACCENT = "#2a6df4"
 HASHTAG = "#8a4bd6"
+PHRASE = "#1f9d8a"
+# Names of the languages most groups write (ISO 639-1); any other is shown by its code.
+LANGUAGE_NAMES = {
+    "ar": "Arabic", "bn": "Bengali", "de": "German", "el": "Greek", "en": "English", "es": "Spanish",
+    "fa": "Persian", "fr": "French", "he": "Hebrew", "hi": "Hindi", "id": "Indonesian", "it": "Italian",
+    "ja": "Japanese", "ko": "Korean", "ms": "Malay", "nl": "Dutch", "pl": "Polish", "pt": "Portuguese",
+    "ru": "Russian", "si": "Sinhala", "sw": "Swahili", "th": "Thai", "tr": "Turkish", "uk": "Ukrainian",
+    "ur": "Urdu", "vi": "Vietnamese", "zh": "Chinese",
+}  # fmt: skip
 HEAT_SCALE = ("#eef3fe", "#c9dafc", "#94b6f8", "#5a8cf2", "#2a6df4", "#1747b3", "#0b2a73")
 
 CSS = """
@@ -54,12 +69,22 @@ svg .muted { fill:var(--muted); }
 .chip.zero { color:var(--muted); }
 .chip.zero b { color:var(--muted); }
 .empty { color:var(--muted); padding:24px 0; text-align:center; }
+.topics { list-style:none; margin:0; padding:0; display:grid; grid-template-columns:1fr 1fr; gap:10px 22px; }
+.topic h3 { margin:0 0 4px; font-size:15px; }
+.topic h3 .note { color:var(--muted); font-weight:400; font-size:13px; }
+.topic blockquote { margin:0 0 6px; padding:4px 10px; border-left:3px solid var(--line); font-size:13px; }
+.topic blockquote .who { color:var(--muted); font-size:12px; }
+.topic blockquote a { color:var(--accent); text-decoration:none; }
+@media (max-width: 760px) { .topics { grid-template-columns:1fr; } }
 .said { background:var(--card); border-radius:12px; padding:12px 18px; margin-bottom:18px; box-shadow:0 1px 3px rgba(20,30,60,.08); }
 .said p { margin:4px 0; }
 table.groups { width:100%; border-collapse:collapse; }
 table.groups th, table.groups td { text-align:left; padding:10px 8px; border-bottom:1px solid var(--line); vertical-align:top; }
 table.groups .note, .kpi .note { color:var(--muted); font-size:13px; }
 table.groups a { color:var(--accent); font-weight:600; text-decoration:none; }
+table.groups tr.quiet td { color:var(--muted); }
+.meter { background:var(--line); border-radius:4px; height:8px; min-width:80px; margin-top:6px; }
+.meter span { display:block; height:8px; border-radius:4px; background:var(--accent); }
 .examples { margin:4px 0 10px; padding-left:18px; color:var(--muted); font-size:13px; }
 ol.questions { margin:8px 0 0; padding-left:20px; }
 ol.questions li { margin:0 0 8px; }
@@ -79,7 +104,26 @@ def _fmt(n: float) -> str:
 
 
 def _count(n: int, one: str, many: str) -> str:
-    return f"{_fmt(n)} {one if n == 1 else many}"
+    return counted(n, one, many)
+
+
+# Unicode's first-strong isolate and its end: what <bdi> does, in text that cannot hold markup (SVG labels).
+FSI, PDI = "\u2068", "\u2069"
+
+
+def isolated(text: str) -> str:
+    return f"{FSI}{text}{PDI}"
+
+
+def _bdi(text: str | None) -> str:
+    """What the group wrote, escaped and isolated from the page's text around it."""
+    return f"<bdi>{escape(text or '')}</bdi>"
+
+
+def page_language(summary: Any) -> str:
+    """The page's ``lang``: the group's language where the lake knows it (``Summary.language``), else the
+    language of the page's own words, English."""
+    return getattr(summary, "language", None) or "en"
 
 
 def _day(d: date) -> str:
@@ -115,9 +159,9 @@ def bar_chart(
         w = max(2.0, plot * value / top) if value > 0 else 0
         fill = color[i] if isinstance(color, list) else color
         parts.append(
-            f'<text x="{label_width - 8}" y="{y + 13}" text-anchor="end">{escape(_truncate(label, label_chars))}</text>'
+            f'<text x="{label_width - 8}" y="{y + 13}" text-anchor="end">{escape(isolated(_truncate(label, label_chars)))}</text>'
             f'<rect class="bar" x="{label_width}" y="{y}" width="{w:.1f}" height="{bar_h}" rx="4" fill="{fill}" data-value="{value:g}">'
-            f"<title>{escape(label or '(unknown)')}: {escape(value_text)}</title></rect>"
+            f"<title>{escape(isolated(label or '(unknown)'))}: {escape(value_text)}</title></rect>"
             f'<text x="{label_width + w + 6:.1f}" y="{y + 13}" class="muted">{escape(value_text)}</text>'
         )
     parts.append("</svg>")
@@ -212,7 +256,7 @@ def volume_chart(days: list[dict[str, Any]]) -> str:
 
 def _kpi(label: str, value: str, note: str = "", name: str = "") -> str:
     note_html = f'<div class="note">{escape(note)}</div>' if note else ""
-    return f'<div class="kpi" data-kpi="{name}"><div class="label">{escape(label)}</div><div class="value">{escape(value)}</div>{note_html}</div>'
+    return f'<div class="kpi" data-kpi="{name}"><div class="label">{escape(label)}</div><div class="value" dir="auto">{escape(value)}</div>{note_html}</div>'
 
 
 def _card(heading: str, sub: str, content: str, wide: bool = False) -> str:
@@ -285,13 +329,13 @@ def _posters_card(posters: list[dict[str, Any]]) -> str:
 def _keywords_card(keywords: list[dict[str, Any]]) -> str:
     used = [k for k in keywords if k["messages"] > 0]
     rows = [
-        (k["keyword"], k["messages"], f"{_fmt(k['messages'])} · {_fmt(k['users'])} people")
+        (k["keyword"], k["messages"], f"{_fmt(k['messages'])} · {counted(k['users'], 'person', 'people')}")
         for k in used[:KEYWORDS_SHOWN]
     ]
-    colors = [HASHTAG if k.startswith("#") else ACCENT for k, _, _ in rows]
+    colors = [HASHTAG if k["keyword"].startswith("#") else PHRASE if k["phrase"] else ACCENT for k in used]
     chips = "".join(
         f'<span class="chip{" zero" if k["messages"] == 0 else ""}" data-tracked="{escape(k["keyword"])}" data-value="{k["messages"]}">'
-        f"{escape(k['keyword'])} <b>{_fmt(k['messages'])}</b></span>"
+        f"{_bdi(k['keyword'])} <b>{_fmt(k['messages'])}</b></span>"
         for k in keywords
         if k["tracked"]
     )
@@ -302,8 +346,57 @@ def _keywords_card(keywords: list[dict[str, Any]]) -> str:
     )
     return _card(
         "What the group talks about",
-        f'Messages mentioning each term (top {KEYWORDS_SHOWN}); <span style="color:{HASHTAG}">hashtags</span> in purple',
+        f"Messages using each word, in any of its forms (top {KEYWORDS_SHOWN}); "
+        f'<span style="color:{PHRASE}">phrases</span> in green, <span style="color:{HASHTAG}">hashtags</span> in purple',
         bar_chart("keywords", rows, colors, label_width=130) + tracked,
+    )
+
+
+def _examples_card(examples: list[dict[str, Any]]) -> str:
+    """The top topics, each with two messages that use it (the latest two senders')."""
+    from telegram_pipeline.reports.search import message_link
+
+    topics: dict[tuple[int, str], list[dict[str, Any]]] = {}
+    for example in examples:
+        if example["rank"] <= TOPICS_WITH_EXAMPLES:
+            topics.setdefault((example["rank"], example["keyword"]), []).append(example)
+    items = []
+    for (rank, keyword), said in sorted(topics.items()):
+        quotes = []
+        for m in said:
+            link = message_link(m["origin_chat_id"], m["chat_username"], m["message_id"])
+            when = _day(m["sent_at"].date()) if m["sent_at"] else ""
+            opened = f' · <a href="{escape(link)}">open</a>' if link else ""
+            quotes.append(
+                f'<blockquote data-example="{m["example"]}">{escape(_truncate(m["text"] or "", EXAMPLE_CHARACTERS))}'
+                f'<div class="who">{escape(m["user_name"] or "")} · {escape(when)}{opened}</div></blockquote>'
+            )
+        items.append(
+            f'<li class="topic" data-topic="{escape(keyword)}"><h3>{escape(keyword)} <span class="note">#{rank}</span></h3>'
+            f"{''.join(quotes)}</li>"
+        )
+    content = f'<ul class="topics">{"".join(items)}</ul>' if items else '<p class="empty">No topics in this range</p>'
+    return _card(
+        "What was said about the top topics",
+        f"Two messages using each of the {TOPICS_WITH_EXAMPLES} most discussed topics, the latest two senders'",
+        content,
+        wide=True,
+    )
+
+
+def _languages_card(languages: list[dict[str, Any]]) -> str:
+    rows = [
+        (
+            LANGUAGE_NAMES.get(row["language"], row["language"]),
+            row["messages"],
+            f"{_fmt(row['messages'])} · {row['share']:.0%} · {_fmt(row['users'])} people",
+        )
+        for row in languages[:KEYWORDS_SHOWN]
+    ]
+    return _card(
+        "Languages the group writes",
+        "Messages per language, detected in each message (a short one takes its sender's language of the day)",
+        bar_chart("languages", rows, "#2a9df4", label_width=110),
     )
 
 
@@ -314,7 +407,7 @@ ENGAGEMENT_SHOWN = 10
 def _reactions_card(reacted: Any) -> str:
     rows = [
         (
-            f"{r['user_name'] or 'unknown sender'}: {r['text'] or '(no text)'}",
+            f"{isolated(r['user_name'] or 'unknown sender')}: {isolated(r['text'] or '(no text)')}",
             r["reactions"],
             f"{_fmt(r['reactions'])} {r['top_emoji'] or ''}".strip(),
         )
@@ -334,7 +427,7 @@ def _interactions_card(pairs: Any, names: Mapping[int, str]) -> str:
 
     rows = [
         (
-            f"{name(p['from_user_id'])} → {name(p['to_user_id'])}",
+            f"{isolated(name(p['from_user_id']))} → {isolated(name(p['to_user_id']))}",
             p["replies"] + p["mentions"],
             f"{_count(p['replies'], 'reply', 'replies')} · {_count(p['mentions'], 'mention', 'mentions')}",
         )
@@ -349,7 +442,7 @@ def _interactions_card(pairs: Any, names: Mapping[int, str]) -> str:
 
 def _emoji_card(emoji: list[dict[str, Any]]) -> str:
     rows = [
-        (e["emoji"], e["messages"], f"{_fmt(e['messages'])} · {_fmt(e['users'])} people")
+        (e["emoji"], e["messages"], f"{_fmt(e['messages'])} · {counted(e['users'], 'person', 'people')}")
         for e in emoji[: KEYWORDS_SHOWN // 2]
     ]
     return _card(
@@ -367,7 +460,7 @@ def _members_card(members: list[dict[str, Any]], summary: Any) -> str:
     def chips(status: str, key: str) -> str:
         chosen = sorted((m for m in members if m["status"] == status), key=lambda m: (-m[key], m["user_id"]))
         return "".join(
-            f'<span class="chip" data-member="{status}">{escape(m["user_name"] or "unknown sender")} <b>{_fmt(m[key])}</b></span>'
+            f'<span class="chip" data-member="{status}">{_bdi(m["user_name"] or "unknown sender")} <b>{_fmt(m[key])}</b></span>'
             for m in chosen[:ENGAGEMENT_SHOWN]
         )
 
@@ -378,7 +471,8 @@ def _members_card(members: list[dict[str, Any]], summary: Any) -> str:
     return _card(
         "Members who come and go",
         f"new: first message ever; returning; quiet: posted the period before, not now; silent: only joined or left. "
-        f"{_fmt(summary.joined)} joined, {_fmt(summary.left)} left",
+        f'<span data-joined="{summary.new_members}">{counted(summary.new_members, "person", "people")} joined</span>, '
+        f"{_fmt(summary.left)} left",
         chart + lists,
     )
 
@@ -408,6 +502,34 @@ def _conversations_card(conversations: Any, names: Mapping[int, str]) -> str:
         "Who starts conversations",
         f"Messages after at least a pause of silence that opened a conversation (top {ENGAGEMENT_SHOWN}); replies received and the median wait for a first reply",
         bar_chart("conversations", rows, "#2a9df4", label_width=170),
+    )
+
+
+def _topics_card(topics: list[dict[str, Any]]) -> str:
+    """A forum's topics, busiest first, the quiet ones (no message in the period) last and greyed."""
+    top = max((t["messages"] for t in topics), default=0) or 1
+    rows = "".join(
+        f'<tr class="{"busy" if t["messages"] else "quiet"}" data-topic-id="{t["topic_id"]}" data-messages="{t["messages"]}">'
+        f'<td>{_bdi(t["topic"])}<div class="meter"><span style="width:{100 * t["messages"] / top:.0f}%"></span></div></td>'
+        f'<td data-value="{t["messages"]}">{_fmt(t["messages"]) if t["messages"] else "quiet"}</td>'
+        f'<td data-value="{t["users"]}">{_fmt(t["users"])}</td>'
+        f'<td data-value="{t["replies"]}">{_fmt(t["replies"])}</td>'
+        f"<td>{escape(_wait(t['median_first_reply_seconds']))}</td>"
+        f"<td>{_bdi(t['top_keywords']) if t['top_keywords'] else '–'}</td></tr>"
+        for t in topics
+    )
+    busy = sum(1 for t in topics if t["messages"])
+    table = (
+        '<table class="groups" data-chart="topics"><thead><tr><th>Topic</th><th>Messages</th><th>Members</th>'
+        "<th>Replies</th><th>First reply</th><th>Keywords</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+    )
+    return _card(
+        "Forum topics",
+        f"{counted(busy, 'topic')} with messages in the period, {counted(len(topics) - busy, 'quiet topic')}: "
+        "messages, members who posted, replies, the median wait for a first reply, the words used most",
+        table,
+        wide=True,
     )
 
 
@@ -575,17 +697,24 @@ def _questions_card(questions: list[dict[str, Any]], helpers: Any, hours: int) -
     )
 
 
-def _unanswered_card(unanswered: Any, hours: int, zone: str) -> str:
-    listed = "".join(
-        f'<li data-unanswered="{q["message_id"]}">'
-        + (
-            f'<a href="{escape(q["link"])}">{escape(_truncate(q["text"], 140))}</a>'
-            if q["link"]
-            else escape(_truncate(q["text"], 140))
+def _unanswered_card(unanswered: Any, topics: Any, hours: int, zone: str) -> str:
+    """The latest questions nobody answered in time, each linked to where Telegram opens it, and in a
+    forum with the topic it was asked in."""
+    from telegram_pipeline.reports.search import message_link
+
+    topic_names = {t["topic_id"]: t["topic"] for t in topics.select(["topic_id", "topic"]).to_pylist()}
+    items = []
+    for q in unanswered.slice(0, ENGAGEMENT_SHOWN).to_pylist():
+        text = _bdi(_truncate(q["text"], 140))
+        link = message_link(q["origin_chat_id"], q["chat_username"], q["message_id"])
+        topic = f" · in {_bdi(topic_names.get(q['topic_id']))}" if q["topic_id"] in topic_names else ""
+        items.append(
+            f'<li data-unanswered="{q["message_id"]}">'
+            + (f'<a href="{escape(link)}">{text}</a>' if link else text)
+            + f' <span class="note">{_bdi(q["user_name"] or "unknown sender")} · {_local(q["sent_at"], zone)}'
+            + f"{topic}</span></li>"
         )
-        + f' <span class="note">{escape(q["user_name"] or "unknown sender")} · {_local(q["sent_at"], zone)}</span></li>'
-        for q in unanswered.slice(0, ENGAGEMENT_SHOWN).to_pylist()
-    )
+    listed = "".join(items)
     return _card(
         "Questions still waiting",
         f"The latest questions nobody else answered within {hours} h (top {ENGAGEMENT_SHOWN}), with a link to each",
@@ -627,9 +756,9 @@ def _forward_sources_card(sources: list[dict[str, Any]]) -> str:
 def _surges_card(surges: list[dict[str, Any]], last: date) -> str:
     items = "".join(
         f'<div class="surge" data-surge="{escape(s["keyword"] or "")}" data-value="{s["messages"]}">'
-        f'<span class="chip"><b>{escape(_truncate(s["keyword"], 60))}</b> {_count(s["messages"], "message", "messages")} '
+        f'<span class="chip"><b>{_bdi(_truncate(s["keyword"], 60))}</b> {_count(s["messages"], "message", "messages")} '
         f"· {s['daily_mean']:.2f} a day before</span>"
-        f'<ul class="examples">{"".join(f"<li>{escape(_truncate(e, 160))}</li>" for e in (s["example"], s["second_example"]) if e)}</ul></div>'
+        f'<ul class="examples">{"".join(f"<li>{_bdi(_truncate(e, 160))}</li>" for e in (s["example"], s["second_example"]) if e)}</ul></div>'
         for s in surges[:SHOWN]
     )
     return _card(
@@ -647,7 +776,9 @@ def _community_cards(tables: Mapping[str, Any], summary: Any) -> list[str]:
         _join_sources_card(tables["join_sources"].to_pylist()),
         _surges_card(tables["surges"].to_pylist(), summary.last),
         _questions_card(tables["questions"].to_pylist(), tables["helpers"], summary.question_answer_hours),
-        _unanswered_card(tables["unanswered_questions"], summary.question_answer_hours, summary.timezone),
+        _unanswered_card(
+            tables["unanswered_questions"], tables["topics"], summary.question_answer_hours, summary.timezone
+        ),
         _links_card(tables["links"].to_pylist()),
         _forward_sources_card(tables["forward_sources"].to_pylist()),
     ]
@@ -657,9 +788,13 @@ def _cards(tables: Mapping[str, Any], summary: Any) -> list[str]:
     """The charts of the page, in reading order."""
     zone = escape(summary.timezone)
     names = names_of(tables)
+    topics = tables["topics"].to_pylist()
     return [
+        *([_topics_card(topics)] if topics else []),  # forums only
         _posters_card(tables["top_posters"].to_pylist()),
         _keywords_card(tables["keywords"].to_pylist()),
+        _examples_card(tables["keyword_examples"].to_pylist()),
+        _languages_card(tables["languages"].to_pylist()),
         _card(
             "When members are around",
             f"Messages by weekday and hour ({zone}): schedule posts and events in the dark cells",
@@ -681,19 +816,21 @@ def _cards(tables: Mapping[str, Any], summary: Any) -> list[str]:
     ]
 
 
-def _page(heading: str, summary_line: str, range_attr: str, body: str) -> str:
+def _page(heading: str, summary_line: str, range_attr: str, body: str, lang: str = "en", name: str = "") -> str:
+    """A page; ``heading`` is the page's own words, after ``name``, what the group called itself."""
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    shown = _bdi(name) + (f" · {escape(heading)}" if heading else "") if name else escape(heading)
     return f"""<!DOCTYPE html>
-<html lang="en">
+<html lang="{escape(lang)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(heading)} · {escape(summary_line)}</title>
+<title>{escape(" · ".join(part for part in (isolated(name) if name else "", heading, summary_line) if part))}</title>
 <style>{CSS}</style>
 </head>
 <body>
 <header>
-  <h1>{escape(heading)}</h1>
+  <h1>{shown}</h1>
   <p data-range="{range_attr}">{escape(summary_line)}</p>
 </header>
 <main>
@@ -708,8 +845,11 @@ def _page(heading: str, summary_line: str, range_attr: str, body: str) -> str:
 """
 
 
-def _heading(name: str | None, title: str | None) -> str:
-    return (name or "Telegram group report") + (f" · {title}" if title else "")
+def _heading(summary: Any, title: str | None) -> str:
+    """The page's own words after the chat's name: the window; for a chat without a name, what it is (a
+    group, a channel, a private chat) and its id."""
+    what = "" if summary.title else f"Telegram {summary.kind} report ({summary.chat_id})"
+    return " · ".join(part for part in (what, title) if part)
 
 
 def render(tables: Mapping[str, Any], summary: Any, title: str | None = None) -> str:
@@ -721,20 +861,25 @@ def render(tables: Mapping[str, Any], summary: Any, title: str | None = None) ->
         '<h2 class="section">Community health</h2>\n'
         f'<section class="grid">{"".join(_community_cards(tables, summary))}</section>'
     )
-    period = f"{_period(summary)} · times in {summary.timezone}"
+    period = f"{summary.kind.capitalize()} · {_period(summary)} · times in {summary.timezone}"
     return _page(
-        _heading(summary.title, title), period, f"{summary.first.isoformat()}/{summary.last.isoformat()}", body
+        _heading(summary, title),
+        period,
+        f"{summary.first.isoformat()}/{summary.last.isoformat()}",
+        body,
+        lang=page_language(summary),
+        name=summary.title or "",
     )
 
 
 def render_index(entries: list[tuple[Any, str]], rng: Any, title: str | None = None) -> str:
     """The page linking every group's page: (summary, relative link) each, with its headline figures."""
     rows = "".join(
-        f'<tr data-chat-id="{s.chat_id}"><td><a href="{escape(link)}">{escape(s.title or str(s.chat_id))}</a>'
-        f'<div class="note">{s.chat_id}</div></td>'
+        f'<tr data-chat-id="{s.chat_id}"><td><a href="{escape(link)}">{_bdi(s.name)}</a>'
+        f'<div class="note">{escape(s.kind)} {s.chat_id}</div></td>'
         f'<td data-value="{s.messages}">{_fmt(s.messages)} <span class="note">{escape(_change(s.messages_change))}</span></td>'
         f'<td data-value="{s.active_users}">{_fmt(s.active_users)} <span class="note">{escape(_change(s.active_users_change))}</span></td>'
-        f"<td>{escape(', '.join(name for name, _ in s.top_posters[:3]) or '–')}</td></tr>"
+        f"<td>{', '.join(_bdi(name) for name, _ in s.top_posters[:3]) or '–'}</td></tr>"
         for s, link in entries
     )
     table = (
@@ -748,7 +893,7 @@ def render_index(entries: list[tuple[Any, str]], rng: Any, title: str | None = N
     body = f'<section class="card wide">{table}</section>'
     return _page(
         heading,
-        f"{period} · {len(entries)} group{'s' if len(entries) != 1 else ''} · times in {rng.timezone}",
+        f"{period} · {counted(len(entries), 'group')} · times in {rng.timezone}",
         f"{rng.first.isoformat()}/{rng.last.isoformat()}",
         body,
     )

@@ -1,5 +1,5 @@
 """The report SQL: written once for DuckDB in ``include/sql/reports/``; the Athena (Trino) text is
-generated from it with sqlglot, committed under ``include/sql/reports/athena/``, and bound at run time.
+generated from it with sqlglot, committed under ``include/sql/generated/athena/reports/``, and bound at run time.
 
 A report names the stages it reads (``counted_messages``, ``replies``, …) as tables. DuckDB builds
 each stage once per span; for Athena each report becomes one statement with the stages it needs,
@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from telegram_pipeline import config
 from telegram_pipeline.lake import tokens
-from telegram_pipeline.reports import local_time, stopwords
+from telegram_pipeline.reports import local_time, macros
 from telegram_pipeline.reports.definitions import (
     BOUND_TABLES,
     RANGE_STAGES,
@@ -23,8 +23,12 @@ from telegram_pipeline.reports.definitions import (
     SURGE_BASELINE_DAYS,
     ReportRange,
 )
+from telegram_pipeline.text import words
 
 BUILD_ORDER: tuple[str, ...] = (*STAGES, *RANGE_STAGES)
+
+# Generated files live apart, under include/sql/generated/ (see .gitattributes).
+ATHENA_SQL_FOLDER = "generated/athena/reports"
 
 
 def source_sql(name: str) -> str:
@@ -33,7 +37,7 @@ def source_sql(name: str) -> str:
 
 def athena_sql(name: str) -> str:
     """The committed Athena (Trino) text of a report, with ``:name`` parameters."""
-    return config.read_sql(f"reports/athena/{name}.sql")
+    return config.read_sql(f"{ATHENA_SQL_FOLDER}/{name}.sql")
 
 
 def _athena_dialect():
@@ -108,32 +112,38 @@ def _with_stages(report: str):
 
 
 def _inline_macros(query):
-    """The DuckDB macros written out for Athena, which has none: ``keyword_tokens_of(x)`` and
-    ``emojis_of(x)`` (lake/tokens.py) as their expressions over ``x``; ``keyword_tokens_filled(stored, x)``
-    as ``COALESCE(stored, keyword_tokens_of(x))``, and ``emojis_filled`` likewise; ``local_time_of(ts,
-    tz)`` (reports/local_time.py) as ``ts AT TIME ZONE tz``."""
+    """The DuckDB macros written out for Athena, which has none: ``emojis_of(x)`` (lake/tokens.py), and the
+    report macros (reports/macros.py), as their expressions over ``x``; ``emojis_filled(stored, x)`` as
+    ``COALESCE(stored, emojis_of(x))``; ``local_time_of(ts, tz)`` (reports/local_time.py) as ``ts AT TIME
+    ZONE tz``."""
     import sqlglot
     from sqlglot import exp
 
     rules = {rule.macro: rule for rule in tokens.RULES}
     filled = {rule.filled_macro: rule for rule in tokens.RULES}
     bodies = {rule.macro: sqlglot.parse_one(rule.expression(), read="duckdb") for rule in tokens.RULES}
+    report_macros = {macro.name: macro for macro in macros.MACROS}
+    bodies.update({macro.name: sqlglot.parse_one(macro.expression(), read="duckdb") for macro in macros.MACROS})
 
-    def applied(rule, argument):
+    def applied(name, parameter, argument):
         return (
-            bodies[rule.macro]
+            bodies[name]
             .copy()
-            .transform(lambda n: argument.copy() if isinstance(n, exp.Column) and n.name == rule.parameter else n)
+            .transform(lambda n: argument.copy() if isinstance(n, exp.Column) and n.name == parameter else n)
         )
 
     def expand(node):
         name = node.name.lower() if isinstance(node, exp.Anonymous) else None
         if name in rules:
             (argument,) = node.expressions
-            return applied(rules[name], argument)
+            return applied(name, rules[name].parameter, argument)
+        if name in report_macros:
+            (argument,) = node.expressions
+            return exp.Paren(this=applied(name, report_macros[name].parameter, argument))
         if name in filled:
             stored, source = node.expressions
-            return exp.Coalesce(this=stored.copy(), expressions=[applied(filled[name], source)])
+            rule = filled[name]
+            return exp.Coalesce(this=stored.copy(), expressions=[applied(rule.macro, rule.parameter, source)])
         if name == local_time.MACRO:
             instant, zone = node.expressions
             return exp.AtTimeZone(this=instant.copy(), zone=zone.copy())
@@ -153,7 +163,7 @@ def generated_athena_sql(report: str) -> str:
 
 
 def write_athena_sql() -> list[str]:
-    folder = config.sql_dir() / "reports" / "athena"
+    folder = config.sql_dir() / ATHENA_SQL_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for stale in folder.glob("*.sql"):
@@ -181,9 +191,14 @@ def _values_subquery(columns: Sequence[str], rows: Iterable[Sequence]):
     return exp.select(*columns).from_(values)
 
 
+def tracked_rows(keywords: Iterable[str]) -> list[tuple[str, str]]:
+    """(keyword, term) for each term a tracked keyword has in a language of its script (text/words.py);
+    ("keyword", "") for one without any, which is still reported, at zero."""
+    return [(keyword, term) for keyword in keywords for term in (words.query(keyword).terms or [""])]
+
+
 def bound_rows(
     rng: ReportRange,
-    words: Iterable[str] | None = None,
     markers: Iterable[tuple[int, int]] = (),
     firsts: Iterable[date] = (),
 ):
@@ -194,8 +209,7 @@ def bound_rows(
     cuts = sorted({rng.first, *firsts, rng.last, baseline})
     days = (cuts[0] + timedelta(days=n) for n in range((rng.last - cuts[0]).days + 1))
     return {
-        "stopwords": [(w,) for w in (stopwords.ALL if words is None else words)],
-        "tracked_keywords": [(k,) for k in rng.tracked_keywords],
+        "tracked_keywords": tracked_rows(rng.tracked_keywords),
         "migration_markers": list(markers),
         "text_days": [(day.isoformat(), max(c for c in cuts if c <= day).isoformat()) for day in days],
     }
@@ -204,7 +218,6 @@ def bound_rows(
 def rendered_athena_sql(
     report: str,
     rng: ReportRange,
-    words: Iterable[str] | None = None,
     markers: Iterable[tuple[int, int]] = (),
 ) -> str:
     """The exact text sent to Athena: the committed SQL with its parameters and bound tables inlined
@@ -213,7 +226,7 @@ def rendered_athena_sql(
     from sqlglot import exp
 
     params = rng.params()
-    rows: Mapping[str, list] = bound_rows(rng, words, markers)
+    rows: Mapping[str, list] = bound_rows(rng, markers)
     query = sqlglot.parse_one(athena_sql(report), read="trino")
 
     def bind(node):

@@ -1,0 +1,51 @@
+"""The chat words of the groups this was built for: Portuguese and English words too common in chat
+to say what a group talks about, which the stopword lists (``stopwordsiso``) leave out: greetings,
+laughter ("kkk", "rsrs"), and the unaccented spellings chat uses ("voce", "nao", "entao"). Every
+message's words are checked against them besides its own language's list (``text/words.py``).
+"""
+
+from __future__ import annotations
+
+PORTUGUESE = frozenset(
+    """
+    abaixo acima agora ainda além algo algum alguma algumas alguns alguém ali aliás ambos ante antes
+    ao aos apenas apesar após aquela aquelas aquele aqueles aquilo aqui as assim até através bem cada
+    coisa coisas com como contra contudo cujo cuja cujos cujas da das de dela delas dele deles demais
+    dentro depois desde dessa dessas desse desses desta destas deste destes deve devem devia dia dias
+    disso disto dito diz dizer do dois dos duas durante ela elas ele eles em embora enquanto entre era
+    eram éramos essa essas esse esses esta estas este estes está estão estamos estar estava estavam
+    estávamos esteja estejam estou esteve estive estivemos estiveram estivesse eu faz fazer fez foi
+    fomos for foram forem fosse fossem fui há haja hajam havia houve isso isto já lhe lhes lá mais mas
+    me mesma mesmas mesmo mesmos meu meus minha minhas muita muitas muito muitos na nas nem nenhum
+    nenhuma nessa nessas nesse nesses nesta nestas neste nestes ninguém no nos nós nossa nossas nosso
+    nossos num numa não nunca onde ora os ou outra outras outro outros para pela pelas pelo pelos
+    perante pois por porque porquê pouca poucas pouco poucos pode podem podia pode pôde posso pra pro
+    pras pros qual quais qualquer quando quanto quantos quantas que quem se seja sejam sem sempre ser
+    será serão seria seriam seu seus si sido sob sobre sua suas são só tal também tampouco tanto tão
+    te tem têm temos tenho ter teu teus teve tinha tinham tive tivemos tiveram toda todas todo todos
+    tu tua tuas tudo um uma umas uns vai vamos vão você vocês vos vou é às
+    acho aí aqui bom boa beleza cara então gente hoje isso né ok okay olá oi obrigado obrigada sim
+    tá tão tô vcs voces voce você vocês nao não entao então tambem também ate até esta está estao
+    estão ja já so só ne né ai aí la lá sao são tb tbm vc pq q kkk kkkk kkkkk rs rsrs haha hahaha
+    aqui ali ser sendo ficar fica ficou vai vem veio ver vejo sei saber quer queria quero
+    """.split()
+)
+
+ENGLISH = frozenset(
+    """
+    about above after again against all also and any are aren't because been before being below
+    between both but can can't cannot could couldn't did didn't does doesn't doing don't down during
+    each few for from further get got had hadn't has hasn't have haven't having her here hers herself
+    him himself his how i'd i'll i'm i've into isn't it's its itself just let's like more most much
+    mustn't myself nor not now off once only other ought our ours ourselves out over own same shan't
+    she she'd she'll she's should shouldn't some such than that that's the their theirs them
+    themselves then there there's these they they'd they'll they're they've this those through too
+    under until very was wasn't we'd we'll we're we've were weren't what what's when when's where
+    where's which while who who's whom why why's will with won't would wouldn't you you'd you'll
+    you're you've your yours yourself yourselves yes yeah yep ok okay thanks thank please lol haha
+    one two also even still really well know think want going gonna wanna say said make made
+    """.split()
+)
+
+# By ISO 639-1 code: the words each language's messages leave out besides its stopword list.
+OF_LANGUAGE: dict[str, frozenset[str]] = {"pt": PORTUGUESE, "en": ENGLISH}
