@@ -1,4 +1,4 @@
--- Generated from include/sql/reports/forward_sources.sql and the stages it reads (chat_migrations, group_updates, message_versions, forwarded_messages) by sqlglot
+-- Generated from include/sql/reports/forward_sources.sql and the stages it reads (chat_migrations, group_updates, forum_topics, message_versions, latest_revisions, counted_versions, forwarded_messages) by sqlglot
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
 -- changing the DuckDB SQL. Parameters (:name) and the tables tracked_keywords(keyword, term) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
 /* Where the messages each group forwards come from (forwarded_messages): per source (a channel, a group, a user by their id; */
@@ -94,6 +94,49 @@ WITH chat_migrations AS (
   FROM messages AS m
   LEFT JOIN chat_migrations AS moved
     ON moved.old_chat_id = m.chat_id
+), forum_topics AS (
+  /* The forum topics of each group, as far back as the curated zone goes: every topic a */
+  /* forum_topic_created or forum_topic_edited message is about, with the name the latest of them gave */
+  /* it; and the General topic (id 1) of every forum (a group with a message in a topic), "General" until */
+  /* renamed. A forum's messages outside any topic (its messages from before it had topics, too) are the */
+  /* General topic's. */
+  WITH named AS (
+    SELECT
+      chat_id,
+      topic_id,
+      MAX_BY(topic_name, sent_at) AS topic
+    FROM group_updates
+    WHERE
+      context_date <= :scan_to AND NOT topic_name IS NULL AND NOT topic_id IS NULL
+    GROUP BY
+      chat_id,
+      topic_id
+  ), forums AS (
+    SELECT DISTINCT
+      chat_id
+    FROM group_updates
+    WHERE
+      context_date <= :scan_to AND NOT topic_id IS NULL
+  )
+  SELECT
+    chat_id,
+    topic_id,
+    topic
+  FROM named
+  UNION ALL
+  SELECT
+    chat_id,
+    1 AS topic_id,
+    'General' AS topic
+  FROM forums
+  WHERE
+    NOT chat_id IN (
+      SELECT
+        chat_id
+      FROM named
+      WHERE
+        topic_id = 1
+    )
 ), message_versions AS (
   /* Every version of every message, the rows the reports count from. A message is a message or channel */
   /* post (or an edit of one) that is not a service message. Its sender is the user, or the chat it was */
@@ -149,32 +192,120 @@ WITH chat_migrations AS (
     AND COALESCE(content_type, '') <> 'service'
     AND NOT message_id IS NULL
     AND NOT sent_at IS NULL
+), latest_revisions AS (
+  /* The latest version of each message stored more than once: edited (an edit is stored as a row of its */
+  /* own, in its edit day's partition) or imported from an export, which can overlap what the webhook */
+  /* stored. The latest is the greatest coalesce(edited_at, sent_at); on a tie the live update wins over */
+  /* the imported one (imports have negative update_ids). Bots' versions are left out unless include_bots. */
+  /* Every other message is its live original alone (Telegram sends a message once), so only these few */
+  /* are ranked, not every message of the span. */
+  WITH revised AS (
+    SELECT DISTINCT
+      origin_chat_id,
+      message_id
+    FROM message_versions
+    WHERE
+      context_date BETWEEN :scan_from AND :scan_to AND NOT live_original
+  )
+  SELECT
+    origin_chat_id,
+    message_id,
+    context_date,
+    update_id
+  FROM (
+    SELECT
+      v.origin_chat_id,
+      v.message_id,
+      v.context_date,
+      v.update_id,
+      ROW_NUMBER() OVER (
+        PARTITION BY v.origin_chat_id, v.message_id
+        ORDER BY COALESCE(v.edited_at, v.sent_at) DESC, v.update_id DESC
+      ) AS version
+    FROM message_versions AS v
+    JOIN revised AS r
+      ON r.origin_chat_id = v.origin_chat_id AND r.message_id = v.message_id
+    WHERE
+      v.context_date BETWEEN :scan_from AND :scan_to
+      AND (
+        :include_bots OR NOT v.sender_is_bot
+      )
+  ) AS versions
+  WHERE
+    version = 1
+), counted_versions AS (
+  /* The version every report counts of each message: its latest_revisions row where it has one, else its */
+  /* live original. Bots are left out unless include_bots; with a topic parameter (its id, or its name in */
+  /* any case), only the messages of that forum topic count. With the day and local time of sent_at in the */
+  /* timezone parameter: partitions are scanned with a margin (scan_from..scan_to), since an edit lands in */
+  /* its edit day's partition but counts on the day the message was sent. */
+  SELECT
+    v.chat_id,
+    v.origin_chat_id,
+    v.message_id,
+    v.update_id,
+    CAST(v.sent_at AT TIME ZONE :timezone AS DATE) AS day,
+    v.sent_at,
+    v.sent_at AT TIME ZONE :timezone AS local_sent_at,
+    v.sender_id,
+    v.content_type,
+    v.reply_to_message_id,
+    v.text,
+    v.language,
+    v.terms,
+    v.term_forms,
+    v.emojis,
+    v.mentions,
+    v.topic_id,
+    v.is_question,
+    v.link_domains,
+    v.forward_origin_type,
+    v.forward_source_id,
+    v.forward_source_name,
+    v.context_date
+  FROM message_versions AS v
+  LEFT JOIN latest_revisions AS l
+    ON l.origin_chat_id = v.origin_chat_id AND l.message_id = v.message_id
+  WHERE
+    v.context_date BETWEEN :scan_from AND :scan_to
+    AND (
+      :include_bots OR NOT v.sender_is_bot
+    )
+    AND CASE
+      WHEN l.message_id IS NULL
+      THEN v.live_original
+      ELSE l.context_date = v.context_date AND l.update_id = v.update_id
+    END
+    AND (
+      :topic = ''
+      OR COALESCE(v.topic_id, 1) IN (
+        SELECT
+          t.topic_id
+        FROM forum_topics AS t
+        WHERE
+          t.chat_id = v.chat_id
+          AND (
+            CAST(t.topic_id AS VARCHAR) = :topic OR LOWER(t.topic) = LOWER(:topic)
+          )
+      )
+    )
 ), forwarded_messages AS (
-  /* The forwarded messages from text_from on (the reports' own days), each once per (origin_chat_id, */
-  /* message_id), with where it was forwarded from. Read from the lake's versions rather than carried in */
-  /* counted_messages (three columns over every message, for the few that are forwards): a message keeps */
-  /* its forward origin through every edit, so any of its versions says it; bots' are left out unless */
-  /* include_bots, as everywhere. */
+  /* The forwarded messages from text_from on (the reports' own days), in the version every report counts */
+  /* (counted_versions: so bots and, with a topic parameter, the other topics are left out as everywhere), */
+  /* with where each was forwarded from. Kept apart rather than carried in counted_messages (three columns */
+  /* over every message, for the few that are forwards). */
   SELECT
     chat_id,
     origin_chat_id,
     message_id,
-    CAST(MIN(sent_at) AT TIME ZONE :timezone AS DATE) AS day,
-    MIN(sent_at) AS sent_at,
-    MAX_BY(forward_origin_type, COALESCE(edited_at, sent_at)) AS forward_origin_type,
-    MAX_BY(forward_source_id, COALESCE(edited_at, sent_at)) AS forward_source_id,
-    MAX_BY(forward_source_name, COALESCE(edited_at, sent_at)) AS forward_source_name
-  FROM message_versions
+    day,
+    sent_at,
+    forward_origin_type,
+    forward_source_id,
+    forward_source_name
+  FROM counted_versions
   WHERE
-    NOT forward_origin_type IS NULL
-    AND context_date BETWEEN :text_from AND :scan_to
-    AND (
-      :include_bots OR NOT sender_is_bot
-    )
-  GROUP BY
-    chat_id,
-    origin_chat_id,
-    message_id
+    NOT forward_origin_type IS NULL AND context_date BETWEEN :text_from AND :scan_to
 ), forwarded AS (
   SELECT
     chat_id,
