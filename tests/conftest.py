@@ -8,7 +8,6 @@ test writes into the repository's ./data or reaches real AWS.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,9 +17,8 @@ from types import SimpleNamespace
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-FIXTURES = SHARED / "fixtures"
+from tests.support.paths import FIXTURES, REPO, free_port
+
 IAM_ACCOUNT = "123456789012"  # moto's default account
 
 # Before anything imports boto3 or airflow: fake credentials, and an AIRFLOW_HOME of our own when
@@ -45,18 +43,12 @@ from hypothesis import settings as hypothesis_settings  # noqa: E402
 from telegram_pipeline import config  # noqa: E402
 from telegram_pipeline.lake import aws  # noqa: E402
 
-from tests.needs import CI  # noqa: E402
+from tests.support.needs import CI  # noqa: E402
 
 # In CI a property test explores the same examples on every run, so a red build is reproducible from its
 # log and never flickers: derandomized, no example database, and no deadline on a shared, noisy machine.
 hypothesis_settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if CI else "default"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(autouse=True)
@@ -107,9 +99,9 @@ def s3_lake(aws_endpoint, monkeypatch) -> dict[str, str]:
 
 @pytest.fixture
 def aws_standin(aws_endpoint, monkeypatch):
-    """moto behind the stand-in of tests/aws_standin.py (IAM's 403s on S3, Athena's idempotency tokens,
+    """moto behind the stand-in of tests/support/aws_standin.py (IAM's 403s on S3, Athena's idempotency tokens,
     injected faults): every AWS client of the test reaches it through AWS_ENDPOINT_URL."""
-    from tests.aws_standin import AwsStandIn
+    from tests.support.aws_standin import AwsStandIn
 
     proxy = AwsStandIn(aws_endpoint)
     monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
@@ -166,6 +158,28 @@ def airflow_db() -> str:
             [sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True, env=os.environ.copy()
         )
     return home
+
+
+@pytest.fixture
+def fresh_handler():
+    """The webhook handler (lambda/handler.py) with its caches (settings, secret, migration markers) empty
+    before the test and after it."""
+    import handler
+
+    handler.reset_caches()
+    yield handler
+    handler.reset_caches()
+
+
+@pytest.fixture
+def webhook_env(fresh_handler, monkeypatch):
+    """The handler set up for tests/support/webhook_envelopes.py's events: their secret, their two
+    groups, São Paulo's time zone."""
+    from tests.support.webhook_envelopes import GROUP, OLD_GROUP, SECRET
+
+    monkeypatch.setenv("WEBHOOK_SECRET", SECRET)
+    monkeypatch.setenv("ALLOWED_CHAT_IDS", f"{GROUP}, {OLD_GROUP}")
+    monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
 
 
 @pytest.fixture

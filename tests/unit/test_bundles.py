@@ -1,0 +1,16 @@
+"""The deployment bundles: unpacked where nothing of the repository is in reach, they still work."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.paths import REPO
+
+
+@pytest.mark.parametrize("target", ["mwaa-bundle", "lambda-zip"])
+def test_make_targets_name_the_build(target):
+    makefile = (REPO / "Makefile").read_text()
+    assert (
+        f"\n{target}:" in makefile
+        and "include/deploy/build.py" in makefile.split(f"\n{target}:", 1)[1].split("\n\n", 1)[0]
+    )
