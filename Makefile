@@ -70,17 +70,20 @@ venv:
 	case "$$version" in \
 	$(MWAA_PYTHON_VERSION).*) echo "venv: Python $$version (MWAA's $(MWAA_PYTHON_VERSION)), $$base";; \
 	*) echo "venv: Python $$version, $$base: no Python $(MWAA_PYTHON_VERSION) on this machine, so not MWAA's;" \
-		"the MWAA install check (tests/test_mwaa_install.py) will fail";; \
+		"the MWAA install check (tests/system/test_mwaa_install.py) will fail";; \
 	esac
 
 # The tiers: unit, integration, system (`make help` says what each holds); `make test` runs all three.
-# A throwaway AIRFLOW_HOME per run, so that runs side by side never share a metadata DB; migrated first
-# where a tier runs DAGs (the unit tier never does).
+# A throwaway AIRFLOW_HOME per run, so that runs side by side never share a metadata DB; migrated once
+# where a tier runs DAGs (the unit tier never does), and each pytest-xdist worker works on its own copy
+# (tests/conftest.py). TEST_WORKERS=0 runs the tests one after the other in one process.
+TEST_WORKERS ?= auto
+PYTEST_PARALLEL := $(if $(filter 0,$(TEST_WORKERS)),-p no:xdist,-n $(TEST_WORKERS) --dist loadgroup)
 define run_tests
 	@home=$$(mktemp -d -t airflow-test-XXXXXX); trap 'rm -rf "$$home"' EXIT; \
 	if [ "$(2)" = migrate ]; then AIRFLOW_HOME=$$home $(BIN)/airflow db migrate > $$home/migrate.log 2>&1 \
 		|| { tail -30 $$home/migrate.log; exit 1; }; fi; \
-	AIRFLOW_HOME=$$home $(BIN)/pytest $(1) $(PYTEST_ARGS)
+	AIRFLOW_HOME=$$home $(BIN)/pytest $(PYTEST_PARALLEL) $(1) $(PYTEST_ARGS)
 endef
 
 test: venv

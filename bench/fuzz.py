@@ -69,6 +69,7 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
 def mutation_phase(seconds: float, seed: int) -> dict:
     import handler
     from telegram_pipeline.lake import consolidate, parse
+
     from tests.support.webhook_events import MemoryStore, event
 
     seeds = [p.read_bytes() for p in sorted((REPO.parent / "shared" / "fixtures" / "telegram").glob("*.json"))]

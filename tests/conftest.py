@@ -8,6 +8,7 @@ test writes into the repository's ./data or reaches real AWS.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,6 +39,16 @@ os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "True")
 _OWN_AIRFLOW_HOME = "AIRFLOW_HOME" not in os.environ
 if _OWN_AIRFLOW_HOME:
     os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="airflow-test-")
+# Under pytest-xdist every worker has an AIRFLOW_HOME of its own, so that parallel dag.test() runs never
+# wait on one SQLite file: a copy of the DB `make test` migrated once (a copy takes milliseconds, a
+# migration half a minute), or, without one, the airflow_db fixture migrates the worker's own.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    _shared_home = Path(os.environ["AIRFLOW_HOME"])
+    _worker_home = _shared_home / os.environ["PYTEST_XDIST_WORKER"]
+    _worker_home.mkdir(exist_ok=True)
+    if (_shared_home / "airflow.db").exists() and not (_worker_home / "airflow.db").exists():
+        shutil.copyfile(_shared_home / "airflow.db", _worker_home / "airflow.db")
+    os.environ["AIRFLOW_HOME"] = str(_worker_home)
 
 from hypothesis import settings as hypothesis_settings  # noqa: E402
 from telegram_pipeline import config  # noqa: E402
@@ -49,6 +60,31 @@ from tests.support.needs import CI  # noqa: E402
 # log and never flickers: derandomized, no example database, and no deadline on a shared, noisy machine.
 hypothesis_settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if CI else "default"))
+
+# The order tests start in, longest first, so that a parallel run never ends on one long test alone: the
+# system tier, then integration, then unit; inside a tier these modules first, slowest first (their
+# durations: `make test PYTEST_ARGS=--durations=30`). The rest keep their collection order.
+TIERS = ("system", "integration", "unit")
+LONGEST_FIRST = (
+    "system/test_mwaa_install.py",
+    "system/test_readme_commands.py",
+    "integration/test_athena_queries.py",
+    "system/test_demo.py",
+    "system/test_airflow_ui.py",
+    "integration/test_reports_engagement.py",
+    "integration/test_properties.py",
+    "integration/test_report_sql_athena.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> tuple[int, int]:
+        where = Path(item.path).relative_to(REPO / "tests").as_posix()
+        tier = where.split("/", 1)[0]
+        first = LONGEST_FIRST.index(where) if where in LONGEST_FIRST else len(LONGEST_FIRST)
+        return (first, TIERS.index(tier) if tier in TIERS else len(TIERS))
+
+    items.sort(key=rank)  # stable: the collection order within each rank
 
 
 @pytest.fixture(autouse=True)

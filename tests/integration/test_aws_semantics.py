@@ -1,4 +1,4 @@
-"""AWS's semantics where moto has none, through the stand-in of tests/aws_standin.py acting as the
+"""AWS's semantics where moto has none, through the stand-in of tests/support/aws_standin.py acting as the
 project's deployed roles (their policies rendered from the CloudFormation templates): S3 answers a read of a missing key with 404 only to a role that may
 list its prefix, else 403. Each lookup of a key that may not exist yet, under both answers:
 

@@ -1,5 +1,5 @@
 """The engagement tables (reactions, interactions, emoji, members, content_mix, conversations), row by
-row, against what plain Python reads from the raw updates (tests/groups_lake.py) or a hand count; the
+row, against what plain Python reads from the raw updates (tests/support/groups_lake.py) or a hand count; the
 same through the generated Athena SQL; the headline the digest uses; the page's charts."""
 
 from __future__ import annotations

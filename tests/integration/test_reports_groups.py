@@ -1,6 +1,6 @@
 """Many groups in one lake: each reported apart, a group that became a supergroup reported once under its
 new id, each with its own page; the numbers checked against a count of the raw updates in plain Python
-(tests/groups_lake.py). And which windows the DAG rebuilds when a day is rewritten."""
+(tests/support/groups_lake.py). And which windows the DAG rebuilds when a day is rewritten."""
 
 from __future__ import annotations
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Generator
 
 
 class Records(logging.Handler):
@@ -14,3 +16,18 @@ class Records(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.messages.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def recorded(name: str, level: int = logging.INFO) -> Generator[Records]:
+    """What the logger ``name`` logs at ``level`` and above while the block runs, whatever level an earlier
+    test left it at."""
+    logger = logging.getLogger(name)
+    records, previous = Records(), logger.level
+    logger.addHandler(records)
+    logger.setLevel(level)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(records)
+        logger.setLevel(previous)

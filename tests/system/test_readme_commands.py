@@ -167,7 +167,7 @@ def reports_built(output: str, session: Session) -> None:
 
 AWS = "creates or changes AWS resources (S3, IAM, Lambda, API Gateway, MWAA): no AWS here"
 TELEGRAM = (
-    "calls Telegram's Bot API with a real bot's token: tests/test_webhook_setup.py runs these commands "
+    "calls Telegram's Bot API with a real bot's token: tests/integration/test_webhook_setup.py runs these commands "
     "against a stand-in Bot API"
 )
 
@@ -185,7 +185,7 @@ RULES = [
     ),
     Rule(
         r"^make airflow$",
-        skip="runs until Ctrl-C on port 8080: tests/test_airflow_ui.py runs it as written (on a free port), and "
+        skip="runs until Ctrl-C on port 8080: tests/system/test_airflow_ui.py runs it as written (on a free port), and "
         "the Backfill block below starts it over the demo's lake",
     ),
     Rule(r"^chromium --headless ", check=screenshot_taken, skip="" if CHROMIUM or CI else "no chromium (make browser)"),
@@ -215,7 +215,7 @@ RULES = [
     Rule(r"^export DIGEST_CHAT_IDS="),
     Rule(
         r"^python -m telegram_pipeline digest --date ",
-        skip="posts into Telegram with a real bot's token: tests/test_digest.py runs it against a stand-in Bot API",
+        skip="posts into Telegram with a real bot's token: tests/integration/test_digest.py runs it against a stand-in Bot API",
     ),
     Rule(r"^python -m telegram_pipeline digest --dry-run$", check=printed_a_digest),
     Rule(
@@ -248,7 +248,7 @@ RULES = [
     Rule(r"^RAW=\$STACK-raw-\$ACCOUNT-\$REGION "),
     Rule(
         r"^\.venv/bin/python include/deploy/deploy\.py policy ",
-        skip="needs the account id that aws sts get-caller-identity gave above: tests/test_deploy.py runs it",
+        skip="needs the account id that aws sts get-caller-identity gave above: tests/system/test_deploy.py runs it",
     ),
     Rule(r"^make lambda-zip$"),
     Rule(r"^(RAW_URI=s3://\S+ .*)?make mwaa-bundle$"),

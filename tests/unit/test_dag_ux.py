@@ -1,14 +1,11 @@
-"""What Airflow's users see of the DAGs, checked on the real Airflow: the docs, owner and callback of
-every DAG, the schedule's time zone as the UI shows it, the reports' params form, mapped tasks named
-by their day, readable success logs, and bad params failing at once with a line that says where."""
+"""What Airflow's users see of the DAGs, the lines that need no Airflow run: a mapped task's failure
+line and the task log lines (tests/integration/test_dag_ux.py runs the DAGs)."""
 
 from __future__ import annotations
 
-import logging
-
 from telegram_pipeline.orchestration import defaults, task_logs
 
-from tests.support.log_records import Records
+from tests.support.log_records import recorded
 
 
 def test_the_failure_line_of_a_mapped_task_names_its_day():
@@ -34,15 +31,11 @@ def test_the_failure_line_of_a_mapped_task_names_its_day():
 def test_task_log_lines_for_skipped_days_glue_and_projection():
     skipped = {"day": "2026-01-01", "rows": 1, "objects": 1, "skipped": True}
     assert task_logs._day_line(skipped) == "2026-01-01: unchanged since its last run (1 row), not rewritten"
-    records = Records()
-    logging.getLogger(task_logs.__name__).addHandler(records)
-    try:
+    with recorded(task_logs.__name__) as records:
         task_logs.log_catalog({"catalog": "glue", "table": "unchanged", "projection": False,
                                "partitions": {"created": 1, "updated": 2}})  # fmt: skip
         task_logs.log_catalog({"catalog": "glue", "table": "created", "projection": True, "partitions": {}})
         task_logs.log_quality([])
-    finally:
-        logging.getLogger(task_logs.__name__).removeHandler(records)
     assert records.messages == [
         "Glue table messages unchanged; partitions: 1 created, 2 updated",
         "Glue table messages created; partition projection: no partition to register",

@@ -6,7 +6,7 @@ constraints for Python 3.12, MWAA's essential constraints and its image's packag
 - ``requirements-dev.lock`` (what ``make venv`` installs): every package MWAA has at MWAA's version,
   so the tests run on the versions production runs.
 
-tests/test_mwaa_install.py then runs MWAA's install command itself.
+tests/system/test_mwaa_install.py then runs MWAA's install command itself.
 """
 
 from __future__ import annotations
