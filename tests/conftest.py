@@ -61,19 +61,21 @@ from tests.support.needs import CI  # noqa: E402
 hypothesis_settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if CI else "default"))
 
-# The order tests start in, longest first, so that a parallel run never ends on one long test alone: the
-# system tier, then integration, then unit; inside a tier these modules first, slowest first (their
-# durations: `make test PYTEST_ARGS=--durations=30`). The rest keep their collection order.
+# The order modules start in under pytest-xdist (`make test`: a worker takes one module at a time),
+# longest first, so that a parallel run never ends on one long module alone: these modules, slowest first
+# (`make test PYTEST_ARGS=--durations=40` says how long each test takes), then the system tier, then
+# integration, then unit, each in collection order.
 TIERS = ("system", "integration", "unit")
 LONGEST_FIRST = (
     "system/test_mwaa_install.py",
     "system/test_readme_commands.py",
-    "integration/test_athena_queries.py",
-    "system/test_demo.py",
     "system/test_airflow_ui.py",
+    "integration/test_athena_queries.py",
     "integration/test_reports_engagement.py",
-    "integration/test_properties.py",
+    "integration/test_handler.py",
     "integration/test_report_sql_athena.py",
+    "system/test_demo.py",
+    "integration/test_properties.py",
 )
 
 

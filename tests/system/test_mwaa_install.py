@@ -70,8 +70,7 @@ TIMEZONE = "America/Sao_Paulo"
 UPDATES = 40
 EXPECTED_DAGS = {"telegram_consolidate", "telegram_reports", "telegram_digest"}
 REPORTS = ("top_posters", "keywords", "activity_heatmap", "daily_volume")
-# One worker runs the four tests: they share the module's environment, built (or reused) once.
-pytestmark = [pytest.mark.timeout(600), pytest.mark.xdist_group("mwaa_install")]
+pytestmark = pytest.mark.timeout(600)
 
 
 class Refused(Exception):
