@@ -6,6 +6,7 @@ DuckDB (tests/unit/test_report_sql_athena.py); here: what is submitted, how ofte
 
 from __future__ import annotations
 
+import inspect
 import io
 import runpy
 from datetime import date, timedelta
@@ -152,6 +153,8 @@ def test_the_reports_dag_on_athena_submits_waits_deferred_and_writes_what_duckdb
     assert requests.post(f"{moto_server}/moto-api/static/athena/query-results", json={"results": results}).ok
 
     monkeypatch.setenv("REPORT_ENGINE", "athena")
+    # The trigger waits poll_seconds between its checks (30 in production): 1 here, the same states seen.
+    monkeypatch.setitem(inspect.unwrap(AthenaReportQueries.__init__).__kwdefaults__, "poll_seconds", 1)
     dag = runpy.run_path(str(REPO / "dags" / "telegram_reports.py"))["dag"]
     assert {t.task_id for t in dag.tasks} == {"days_to_report", "run_athena_queries", "write_athena_reports"}
     run = dag.test(run_conf={"from": DAY.isoformat(), "to": DAY.isoformat()})

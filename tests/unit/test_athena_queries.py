@@ -1,8 +1,5 @@
-"""Athena as Airflow does it: idempotency tokens and a deferred wait. moto runs Athena's API but never
-SQL and ignores ClientRequestToken, so these run against the stand-in of tests/support/aws_standin.py, which
-answers a repeated token as Athena does (the same execution, nothing started) and can make a query
-fail; moto's state manager keeps queries RUNNING for a few polls. What the SQL computes is proved on
-DuckDB (tests/unit/test_report_sql_athena.py); here: what is submitted, how often, and how it is waited on."""
+"""Athena's idempotency token: what it names (tests/integration/test_athena_queries.py submits queries
+and waits on them through the stand-in)."""
 
 from __future__ import annotations
 

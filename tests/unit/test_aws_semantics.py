@@ -1,15 +1,5 @@
-"""AWS's semantics where moto has none, through the stand-in of tests/support/aws_standin.py acting as the
-project's deployed roles (their policies rendered from the CloudFormation templates): S3 answers a read of a missing key with 404 only to a role that may
-list its prefix, else 403. Each lookup of a key that may not exist yet, under both answers:
-
-- consolidation's first run of a day reads a manifest not written yet (``unchanged_since_last_run``);
-- the reports look up curated partitions not written yet (``duckdb_engine.curated_files``);
-- the webhook looks up migration markers, which mostly do not exist.
-
-A 404 is "not there" and the work goes on; a 403 is a denial that fails loudly, naming the missing
-permission (never "not there": that would skip the manifest's promise, drop report days, or drop a
-migrated group's updates). Then the raw zone's own checks on S3, and the one retry rule.
-"""
+"""The one retry rule of every AWS client (tests/integration/test_aws_semantics.py: AWS's semantics
+through the stand-in, as the deployed roles)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The deployment bundles: unpacked where nothing of the repository is in reach, they still work."""
+"""The make targets that build the deployment bundles (tests/system/test_bundles.py builds them and
+runs what they hold)."""
 
 from __future__ import annotations
 

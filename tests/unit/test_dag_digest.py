@@ -1,5 +1,5 @@
-"""The telegram_digest DAG run for real with dag.test(), against the Bot API stand-in: a scheduled week,
-its rerun, a refusal that fails at once, and the window each schedule gives."""
+"""The digest DAG's window: the whole days since the previous run, for each schedule
+(tests/integration/test_dag_digest.py runs the DAG)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
-"""The digest end to end: curated rows made for the test, the real reports on DuckDB, and every Bot API
-call answered by the stand-in on 127.0.0.1, which checks what it is sent as Telegram would (HTML
-parsed with Telegram's rules and limits, multipart uploads, a decodable PNG)."""
+"""The digest's settings (tests/integration/test_digest.py: the digest end to end against the Bot API
+stand-in)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """The webhook Lambda (lambda/handler.py) on real Telegram updates in real API Gateway envelopes, against
-a local folder and moto's S3: what it stores, where, and what it answers."""
+a local folder: what it stores, where, and what it answers (tests/integration/test_handler.py: the same
+on moto's S3, and the secret in SSM or Secrets Manager)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""report.html: self-contained (opens offline), escapes what users wrote, and renders its charts in a
-real browser (headless Chromium from Debian's packages)."""
+"""report.html without a lake: what users wrote is escaped, and the index says when there is no group."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""``serve``: the webhook handler behind a local HTTP server, over real sockets."""
+"""``serve``: the HTTP API event the server builds, and a bad setting refused at start
+(tests/integration/test_server.py serves over real sockets)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The storage layer, against a local folder and against moto's S3 server alike."""
+"""The local store on its own: atomic writes, keys that would escape it, URIs it does not know
+(tests/integration/test_storage.py: the store against a local folder and moto's S3 alike)."""
 
 from __future__ import annotations
 
