@@ -67,15 +67,15 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" i
 # integration, then unit, each in collection order.
 TIERS = ("system", "integration", "unit")
 LONGEST_FIRST = (
-    "system/test_mwaa_install.py",
+    "system/test_mwaa_install.py",  # 3 min where its environment is built (a clean clone), else 40 s
     "system/test_readme_commands.py",
-    "system/test_airflow_ui.py",
     "integration/test_athena_queries.py",
-    "integration/test_reports_engagement.py",
-    "integration/test_handler.py",
-    "integration/test_report_sql_athena.py",
     "system/test_demo.py",
-    "integration/test_properties.py",
+    "integration/test_reports_engagement.py",
+    "system/test_airflow_ui.py",
+    "integration/test_faults.py",
+    "integration/test_report_sql_athena.py",
+    "system/test_deploy.py",
 )
 
 
