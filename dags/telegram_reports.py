@@ -9,21 +9,21 @@ range that ends before it starts fails at once, without retries. Output, per win
 {REPORTS_URI}/{report}/context_date=D/window=W/data.parquet (every group, a chat_id column) and
 {REPORTS_URI}/html/context_date=D/window=W/chat_id=<id>/report.html with index.html beside them,
 each folder replaced whole, so reruns leave the same files. Engine: REPORT_ENGINE (duckdb on the
-worker, or athena). With athena each day's 33 queries (11 reports, 3 windows) are submitted with
+worker, or athena). With athena each day's queries (every report in each window) are submitted with
 idempotency tokens and waited on deferred (no worker slot held, up to 30 minutes), then their results
 are written. Each mapped task is named by the day it builds.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import date
 
 from airflow.sdk import DAG, Asset, Param, task
+from telegram_pipeline import config
 from telegram_pipeline.orchestration.defaults import CURATED_MESSAGES_ASSET, DEFAULT_ARGS, input_errors_fail_at_once
 
 CURATED_MESSAGES = Asset(CURATED_MESSAGES_ASSET)
-REPORT_ENGINE = (os.environ.get("REPORT_ENGINE") or "duckdb").lower()
+REPORT_ENGINE = config.setting("REPORT_ENGINE").lower()
 DAY = {"type": ["null", "string"], "format": "date"}
 
 with DAG(

@@ -7,6 +7,7 @@ test writes into the repository's ./data or reaches real AWS.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
@@ -79,6 +80,26 @@ LONGEST_FIRST = (
 )
 
 
+# Modules whose tests each go to whichever worker is free, one at a time, rather than the module as one
+# unit: long tests that share no module fixture (the docs' pages share their demo across workers).
+SPREAD = ("tests/system/test_readme_commands.py", "tests/integration/test_athena_queries.py")
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: unknown without it (-p no:xdist)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadscope` (make test): a module is one unit of work, a SPREAD module's test is one."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModulesOrSpreadTests(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return nodeid if module in SPREAD else module
+
+    return ModulesOrSpreadTests(config, log)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     def rank(item: pytest.Item) -> tuple[int, int]:
         where = Path(item.path).relative_to(REPO / "tests").as_posix()
@@ -87,6 +108,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return (first, TIERS.index(tier) if tier in TIERS else len(TIERS))
 
     items.sort(key=rank)  # stable: the collection order within each rank
+
+
+@pytest.fixture(autouse=True)
+def no_log_handler_on_a_closed_stream():
+    """Airflow, configuring its logging inside a test, gives the root logger a handler on the sys.stderr of
+    that moment: pytest's capture of that one test, closed when it ends. Every later log line (moto's
+    server logs each request) would then print "--- Logging error ---" into another test's stderr. Such a
+    handler is removed once its stream is closed."""
+    yield
+    for logger in [logging.root, *logging.root.manager.loggerDict.values()]:
+        for handler in list(getattr(logger, "handlers", ())):
+            if getattr(getattr(handler, "stream", None), "closed", False):
+                logger.removeHandler(handler)
 
 
 @pytest.fixture(autouse=True)

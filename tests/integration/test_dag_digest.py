@@ -9,7 +9,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from telegram_pipeline.delivery import digest as delivery
+from telegram_pipeline.delivery import digest_posts as delivery
 from telegram_pipeline.lake import storage
 
 from tests.support.digest_groups import ADMIN_CHAT, GROUP, LAST, OTHER_GROUP, TZ, running_group, serve_standin

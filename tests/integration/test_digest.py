@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 import pytest
 from telegram_pipeline import bot_api, config
-from telegram_pipeline.delivery import digest as delivery
+from telegram_pipeline.delivery import digest_posts as delivery
 from telegram_pipeline.dev.bot_api_standin import PNG_SIGNATURE, utf16_len
 from telegram_pipeline.lake import storage
 

@@ -8,7 +8,7 @@ import deploy
 TEMPLATES = sorted(p.name for p in deploy.HERE.glob("*.yaml"))
 ACCOUNT, REGION = "123456789012", "us-east-1"  # moto's
 # What moto's CloudFormation skips (it logs a warning and creates nothing); checked in the templates
-# below and by cfn-lint. The README's "Deploy to AWS" lists the same.
+# below and by cfn-lint. docs/deploy.md lists the same.
 MOTO_CANNOT_CREATE = {
     "lake.yaml": {"AWS::S3::BucketPolicy", "AWS::Glue::Database", "AWS::Athena::WorkGroup"},
     "webhook.yaml": {

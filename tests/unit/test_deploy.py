@@ -20,14 +20,14 @@ from tests.support.cloudformation import ACCOUNT, MOTO_CANNOT_CREATE, REGION, TE
 from tests.support.paths import REPO
 
 
-def test_moto_cannot_create_exactly_what_the_readme_says():
+def test_moto_cannot_create_exactly_what_the_docs_say():
     supported = set(get_model_map())
-    readme = (REPO / "README.md").read_text()
+    page = (REPO / "docs" / "deploy.md").read_text()
     for name in TEMPLATES:
         kinds = {resource["Type"] for resource in template(name)["Resources"].values()}
         assert kinds - supported == MOTO_CANNOT_CREATE[name], f"{name}: moto's support changed; update the lists"
         for kind in MOTO_CANNOT_CREATE[name]:
-            assert f"`{kind}`" in readme, f"the README does not say moto cannot create {kind}"
+            assert f"`{kind}`" in page, f"docs/deploy.md does not say moto cannot create {kind}"
 
 
 # -- what the templates declare (including what moto cannot create) -----------------------------

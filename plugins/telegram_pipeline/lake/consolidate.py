@@ -44,7 +44,7 @@ from typing import Any
 
 from telegram_pipeline import config
 from telegram_pipeline.lake import layout, parse, privacy, schema, storage, tokens
-from telegram_pipeline.rules import days
+from telegram_pipeline.rules import days, raw_zone
 
 # Bump when parse.py changes what a row holds: every manifest then misses and the days are rewritten.
 PARSER_VERSION = 4
@@ -133,7 +133,7 @@ def _quarantine(settings: config.Settings, day: date, bad: dict[str, tuple[str, 
             files[name] = data
         note = {"raw_key": key, "day": day.isoformat(), "reason": reason, "bytes": None if data is None else len(data)}
         files[f"{name}.reason.json"] = json.dumps(note, ensure_ascii=False, sort_keys=True).encode()
-    storage.quarantine_store(settings).replace_folder(layout.raw_prefix(day), files)
+    storage.quarantine_store(settings).replace_folder(raw_zone.day_folder(day), files)
 
 
 def _reason_kind(reason: str) -> str:
@@ -277,7 +277,7 @@ def consolidate_day(day: date, settings: config.Settings | None = None) -> DayRe
         raise TooManyBadObjects(
             f"context_date={day}: {len(bad)} of {result.updates} raw objects are bad ({len(bad) / result.updates:.1%} > "
             f"MAX_BAD_SHARE {settings.max_bad_share:.1%}); reasons {result.reasons}; copies and reasons are in "
-            f"{storage.quarantine_store(settings).url(layout.raw_prefix(day))}/. The partition was left as it was."
+            f"{storage.quarantine_store(settings).url(raw_zone.day_folder(day))}/. The partition was left as it was."
         )
 
     table = privacy.pseudonymize(table, settings.pseudonymize_key)
@@ -302,7 +302,7 @@ def _raw_keys(day: date, raw: storage.Store, settings: config.Settings) -> list[
             f"the raw zone {raw.url()} does not exist (no such folder or bucket): check RAW_URI, or mount "
             f"the disk; nothing was written"
         )
-    keys = list(raw.list(layout.raw_prefix(day)))
+    keys = list(raw.list(raw_zone.day_folder(day)))
     if keys or settings.allow_emptying_days:
         return keys
     try:
@@ -315,7 +315,7 @@ def _raw_keys(day: date, raw: storage.Store, settings: config.Settings) -> list[
     rows = pq.read_metadata(pa.BufferReader(data)).num_rows
     if rows:
         raise RawZoneUnusable(
-            f"context_date={day}: {raw.url(layout.raw_prefix(day))}/ lists no objects, but its curated partition "
+            f"context_date={day}: {raw.url(raw_zone.day_folder(day))}/ lists no objects, but its curated partition "
             f"has {rows} rows; the partition was left as it was. If the raw objects are somewhere else, fix "
             f"RAW_URI; if they were removed on purpose, rerun with ALLOW_EMPTYING_DAYS=true."
         )
@@ -329,7 +329,7 @@ def unchanged_since_last_run(day: date, settings: config.Settings) -> DayResult 
         manifest = json.loads(curated.read(layout.manifest_key(day)))
     except (storage.ObjectNotFound, ValueError):
         return None
-    keys = list(storage.raw_store(settings).list(layout.raw_prefix(day)))
+    keys = list(storage.raw_store(settings).list(raw_zone.day_folder(day)))
     if manifest.get("listing") != listing_fingerprint(keys) or not curated.exists(layout.partition_key(day)):
         return None
     known = {name: manifest[name] for name in DayResult.__dataclass_fields__ if name in manifest}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import stat
-import uuid
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +20,7 @@ from typing import Any
 
 from telegram_pipeline import config
 from telegram_pipeline.lake import aws
+from telegram_pipeline.rules import atomic_write
 from telegram_pipeline.rules import s3 as s3_errors
 
 READ_CHUNK = 64 * 1024  # a Telegram update is a few KiB at most: one read, and one more that finds the end
@@ -189,16 +189,7 @@ class LocalStore(Store):
     def write(self, key: str, data: bytes) -> None:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex}")
-        try:
-            with open(tmp, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        atomic_write.write_atomically(path, data)
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()

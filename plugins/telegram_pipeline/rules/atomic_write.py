@@ -1,0 +1,29 @@
+"""The safe write of a local file: a reader sees the old file or the whole new one, never a part, and a
+crash leaves at most a hidden temporary file that no reader lists (its name starts with a dot).
+
+The bytes go to ``.{name}.tmp-{random}`` beside the target, are flushed and fsynced, and the file is
+renamed over the target (atomic within a file system). The webhook's local raw store and the package's
+local storage both write this way."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from pathlib import Path
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` (whose folder exists) all at once; on any failure the temporary file is
+    removed and the error raised."""
+    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex}")
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):  # the folder itself may be unusable: then there is no file
+            tmp.unlink(missing_ok=True)
+        raise
