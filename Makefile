@@ -78,14 +78,15 @@ venv:
 # A throwaway AIRFLOW_HOME per run, so that runs side by side never share a metadata DB; migrated once
 # where a tier runs DAGs (the unit tier never does), and each pytest-xdist worker works on its own copy
 # (tests/conftest.py). A worker takes a whole module at a time (its module fixtures are set up once),
-# in the order conftest gives: longest first. TEST_WORKERS=0 runs everything in one process.
+# in the order conftest gives: longest first. TEST_WORKERS=0 runs everything in one process;
+# TESTS=path[::name] runs those tests instead of the whole tier.
 TEST_WORKERS ?= auto
 PYTEST_PARALLEL := $(if $(filter 0,$(TEST_WORKERS)),-p no:xdist,-n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder)
 define run_tests
 	@home=$$(mktemp -d -t airflow-test-XXXXXX); trap 'rm -rf "$$home"' EXIT; \
 	if [ "$(2)" = migrate ]; then AIRFLOW_HOME=$$home $(BIN)/airflow db migrate > $$home/migrate.log 2>&1 \
 		|| { tail -30 $$home/migrate.log; exit 1; }; fi; \
-	AIRFLOW_HOME=$$home $(BIN)/pytest $(PYTEST_PARALLEL) $(1) $(PYTEST_ARGS)
+	AIRFLOW_HOME=$$home $(BIN)/pytest $(PYTEST_PARALLEL) $(or $(TESTS),$(1)) $(PYTEST_ARGS)
 endef
 
 test: venv
