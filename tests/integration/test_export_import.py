@@ -22,7 +22,7 @@ def test_rerun_changes_nothing(lake, monkeypatch):
     first = {key: store.read(key) for key in store.list()}
     assert len(first) == 2 and sum(data.count(b"\n") for data in first.values()) == 9
     again = desktop_export.import_export(GROUP)
-    assert again.messages == 9
+    assert again.updates == 9
     assert {key: store.read(key) for key in store.list()} == first
     assert storage.raw_store().uri.startswith("s3://" if lake["backend"] == "s3" else "/")
 
@@ -221,4 +221,4 @@ def test_s3_gets_one_put_a_day(s3_lake, monkeypatch):
     original = store.write
     monkeypatch.setattr(store, "write", lambda key, data: (puts.append(key), original(key, data))[1])
     result = desktop_export.import_export(OLD_EXPORT, export_timezone="America/Sao_Paulo", store=store)
-    assert result.messages == 13 and len(puts) == len(result.days) == result.objects == 2
+    assert result.updates == 13 and len(puts) == len(result.days) == result.objects == 2

@@ -1,6 +1,11 @@
 """Reading an export as a stream: the file in chunks, one message decoded at a time, so memory does not grow
 with the file. A message that is not valid JSON is skipped to where the next one starts (Broken); a file
-that ends before the export does raises Truncated."""
+that ends before the export does raises Truncated.
+
+Two shapes of file: one chat's export ("Export chat history": the chat's name, type and id, then its
+``messages``), and a whole-account export ("Export Telegram data": personal information, contacts, …,
+then ``chats`` and ``left_chats``, each ``{"about", "list": [chat, …]}`` of chats shaped like the first).
+``ExportReader.chats()`` gives the chats of either, one at a time."""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ import codecs
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from telegram_pipeline.ingest.desktop_export.errors import ExportError
@@ -17,8 +22,8 @@ CHUNK_BYTES = 1 << 20
 # A JSON error this far before the end of what has been read is in the file, not an effect of
 # reading it in chunks: no string in an export comes near it (a message is at most 4096 characters).
 ERROR_MARGIN_CHARS = 1 << 16
-# Members of a whole-account export (Settings → Advanced → Export Telegram data), which holds no chat's messages.
-ACCOUNT_EXPORT_KEYS = frozenset({"chats", "personal_information", "about", "contacts"})
+# The lists of chats of a whole-account export (Settings → Advanced → Export Telegram data).
+ACCOUNT_CHAT_LISTS = frozenset({"chats", "left_chats"})
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 # Telegram Desktop writes "id" first in every message, and nowhere else: where the next message starts.
 _MESSAGE_START = re.compile(r'\{\s*"id"\s*:')
@@ -37,6 +42,15 @@ class Broken:
 
 class Truncated(Exception):
     """The file ends before the export does."""
+
+
+@dataclass
+class ExportChat:
+    """One chat of an export: its members before ``messages`` (name, type, id) and its messages, which
+    are read from the file as they are iterated (once, before the next chat is read)."""
+
+    header: dict[str, Any]
+    messages: Iterator[dict[str, Any] | Broken] = field(repr=False)
 
 
 class _ChunkedJson:
@@ -108,19 +122,81 @@ class _ChunkedJson:
 class ExportReader(_ChunkedJson):
     """Reads a Telegram Desktop export one message at a time: the file is read in chunks and each
     message decoded on its own with ``json.JSONDecoder.raw_decode``, so memory does not grow with the
-    file. ``header`` holds the chat's members before ``messages`` (name, type, id)."""
+    file. ``header`` holds the members of the export's top-level object other than its chats."""
 
     def __init__(self, handle: BinaryIO):
         super().__init__(handle)
         self.header: dict[str, Any] = {}
         self.last_id: Any = None
 
-    def messages(self) -> Iterator[dict[str, Any] | Broken]:
-        """Every element of ``messages``, decoded; a Broken for one that is not valid JSON. Raises
-        Truncated when the file ends before the export does."""
-        self._read_header()
-        yield from self._elements()
-        self._read_trailer()
+    def chats(self) -> Iterator[ExportChat]:
+        """Every chat of the export, in the file's order: the export itself when it is one chat's, else
+        each chat of its ``chats`` and ``left_chats`` lists. Each chat's messages are read while they are
+        iterated; whatever the caller leaves unread is read past before the next chat. Raises Truncated
+        when the file ends before the export does."""
+        self._expect("{")
+        found, account = False, False
+        for key in self._keys():
+            if key == "messages":  # one chat's export: what came before is its header
+                found = True
+                yield from self._chat_messages(dict(self.header))
+            elif key in ACCOUNT_CHAT_LISTS and self._peek() == "{":
+                account = True
+                for chat in self._chat_list():
+                    found = True
+                    yield chat
+            else:
+                self.header[key] = self._header_value()
+        if account and not found:
+            raise ExportError(
+                "this whole-account export holds no chat: export it again with its chats (Settings → Advanced → "
+                "Export Telegram data → chats), or export the group alone (⋮ → Export chat history, format JSON)"
+            )
+        if not found:
+            raise ExportError('not a Telegram Desktop export: it has no "messages" array and no list of chats')
+
+    def _keys(self) -> Iterator[str]:
+        """The keys of the object whose "{" was just read, each followed by its ":"; the caller reads each
+        value. Ends after the object's closing brace."""
+        while True:
+            if self._peek() == "}":
+                self.pos += 1
+                return
+            key = self._header_value()
+            self._expect(":")
+            yield key
+            if self._peek() == ",":
+                self.pos += 1
+
+    def _chat_list(self) -> Iterator[ExportChat]:
+        """The chats of an account export's ``{"about": …, "list": [chat, …]}``."""
+        self._expect("{")
+        for key in self._keys():
+            if key != "list":
+                self._header_value()
+                continue
+            self._expect("[")
+            while self._peek() != "]":
+                if not self._peek():
+                    raise Truncated
+                self._expect("{")
+                header: dict[str, Any] = {}
+                for chat_key in self._keys():
+                    if chat_key == "messages":
+                        yield from self._chat_messages(header)
+                    else:
+                        header[chat_key] = self._header_value()
+                if self._peek() == ",":
+                    self.pos += 1
+            self.pos += 1
+
+    def _chat_messages(self, header: dict[str, Any]) -> Iterator[ExportChat]:
+        """One chat, its ``messages`` array next in the file."""
+        self._expect("[")
+        messages = self._elements()
+        yield ExportChat(header, messages)
+        for _ in messages:  # what the caller did not read
+            pass
 
     def _header_value(self) -> Any:
         try:
@@ -131,26 +207,6 @@ class ExportReader(_ChunkedJson):
             raise ExportError(
                 f"not a Telegram Desktop export: invalid JSON at line {self.line(exc.pos)}: {exc.msg}"
             ) from None
-
-    def _read_header(self) -> None:
-        """Read the members before ``messages`` into ``header``, up to the array's opening bracket."""
-        self._expect("{")
-        while True:
-            if self._peek() == "}":
-                raise ExportError('not a Telegram Desktop chat export: it has no "messages" array')
-            key = self._header_value()
-            self._expect(":")
-            if key in ACCOUNT_EXPORT_KEYS:
-                raise ExportError(
-                    "this is a whole-account export (Settings → Advanced → Export Telegram data); export one chat "
-                    "instead: open the group, ⋮ → Export chat history, format JSON"
-                )
-            if key == "messages":
-                break
-            self.header[key] = self._header_value()
-            if self._peek() == ",":
-                self.pos += 1
-        self._expect("[")
 
     def _elements(self) -> Iterator[dict[str, Any] | Broken]:
         """The elements of ``messages`` up to and including its closing bracket."""
@@ -178,15 +234,6 @@ class ExportReader(_ChunkedJson):
             if isinstance(element, dict):
                 self.last_id = element.get("id", self.last_id)
             yield element
-
-    def _read_trailer(self) -> None:
-        """What follows the messages is read to its end only to tell a whole file from a cut one."""
-        while self._peek() == ",":
-            self.pos += 1
-            self._header_value()
-            self._expect(":")
-            self._header_value()
-        self._expect("}")
 
     def _resync(self, reason: str) -> Broken:
         """Skip a broken message: move to where the next one starts, or to the end of the array.

@@ -1,5 +1,7 @@
-"""The import of one export: two passes over the file (the senders' names, then convert and write),
-what it gives (ImportResult), a progress bar, and the error of a file cut short."""
+"""The import of one chat of an export: two passes over the file (the senders' names and whether the chat
+is a forum, then convert and write), what it gives (ImportResult), a progress bar, and the error of a
+file cut short. A whole-account export holds many chats: one is chosen (``chat``: its id or name), or
+the file must hold only one."""
 
 from __future__ import annotations
 
@@ -12,23 +14,30 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from telegram_pipeline import config
+from telegram_pipeline.ingest.desktop_export import reactions as exported_reactions
 from telegram_pipeline.ingest.desktop_export.convert import (
+    CHAT_TYPES,
     Chat,
     Converter,
+    bot_api_chat_id,
     chat_from_header,
     export_timezone_missing,
     needs_export_timezone,
 )
 from telegram_pipeline.ingest.desktop_export.days import PARTS_IN_FLIGHT, DayObjects
 from telegram_pipeline.ingest.desktop_export.errors import ExportError, MalformedMessage
-from telegram_pipeline.ingest.desktop_export.reader import Broken, ExportReader, Truncated
+from telegram_pipeline.ingest.desktop_export.reader import Broken, ExportChat, ExportReader, Truncated
 from telegram_pipeline.lake import storage
 
 
 @dataclass
 class ImportResult:
     chat: Chat | None = None
-    messages: int = 0
+    messages: int = 0  # messages people (or bots) posted
+    service_messages: int = 0  # joins, pins, topics created, … (stored, not counted as messages)
+    reacted_messages: int = 0  # messages holding reactions
+    reactions: int = 0  # the reactions they hold (each reaction's count, added up)
+    unresolved_topics: int = 0  # forum replies to a message the export does not hold: counted in General
     skipped: int = 0
     skipped_details: list[tuple[str, str]] = field(default_factory=list)
     not_for_bots: int = 0
@@ -36,6 +45,11 @@ class ImportResult:
     objects: int = 0  # objects written to the raw zone
     bytes_read: int = 0
     bytes_total: int = 0
+
+    @property
+    def updates(self) -> int:
+        """Messages and service messages: what the import wrote (besides reactions)."""
+        return self.messages + self.service_messages
 
     @property
     def first_day(self) -> str | None:
@@ -52,7 +66,7 @@ class ImportResult:
 
     def why_nothing(self) -> str | None:
         """Why an export that has messages gave no update at all; None when it gave some, or had none."""
-        if self.messages or not (self.skipped or self.not_for_bots):
+        if self.messages or self.service_messages or not (self.skipped or self.not_for_bots):
             return None
         seen = self.skipped + self.not_for_bots
         parts = []
@@ -62,6 +76,35 @@ class ImportResult:
         if self.not_for_bots:
             parts.append(f'{self.not_for_bots:,} are things no bot receives (calls, "joined Telegram", …)')
         return f"none of the export's {seen:,} messages became an update: " + ", and ".join(parts)
+
+
+@dataclass
+class ChatInFile:
+    """A chat of an export, as a list of them shows it."""
+
+    export_id: Any
+    name: Any
+    type: Any
+    messages: int = 0
+
+    def matches(self, wanted: str) -> bool:
+        """Whether ``wanted`` names this chat: its id in the export or in the Bot API, or its name (any case)."""
+        wanted = wanted.strip()
+        ids = set()
+        if type(self.export_id) is int:
+            ids.add(str(self.export_id))
+            if isinstance(self.type, str) and self.type in CHAT_TYPES:
+                ids.add(str(bot_api_chat_id(self.export_id, CHAT_TYPES[self.type])))
+        return wanted in ids or (isinstance(self.name, str) and self.name.casefold() == wanted.casefold())
+
+    def __str__(self) -> str:
+        kind = CHAT_TYPES.get(self.type, self.type) if isinstance(self.type, str) else self.type
+        return f"{self.export_id} {self.name!r} ({kind}, {self.messages:,} messages)"
+
+
+def _chats_listed(chats: list[ChatInFile], limit: int = 20) -> str:
+    listed = "; ".join(str(chat) for chat in chats[:limit])
+    return listed + (f"; … and {len(chats) - limit:,} more" if len(chats) > limit else "")
 
 
 class CutShortError(ExportError):
@@ -112,6 +155,7 @@ class ExportImport:
         self,
         file: Path,
         *,
+        chat: str | None,
         chat_id: int | None,
         export_tz: ZoneInfo | None,
         settings: config.Settings,
@@ -120,11 +164,14 @@ class ExportImport:
         dry_run: bool,
         progress: bool,
     ):
-        self.file, self.chat_id, self.export_tz, self.settings = file, chat_id, export_tz, settings
+        self.file, self.wanted, self.chat_id, self.export_tz, self.settings = file, chat, chat_id, export_tz, settings
         self.store, self.workers, self.dry_run = store, workers, dry_run
         self.result = ImportResult(bytes_total=file.stat().st_size)
         self.bar = Progress(progress)
         self.converter: Converter | None = None
+        self.chats: list[ChatInFile] = []  # every chat of the file, as the first pass found them
+        self.chosen: int | None = None  # the position in the file of the chat imported
+        self.unreadable: ExportError | None = None  # why the chat taken before knowing the file's chats cannot be
 
     def run(self) -> ImportResult:
         self._learn_senders()
@@ -134,26 +181,62 @@ class ExportImport:
     # -- pass 1 ---------------------------------------------------------------------------------
 
     def _learn_senders(self) -> None:
-        """Read every message for its sender's name, and check that its time can be read. What cannot
-        be read is left to the second pass, which reports it."""
+        """Read every message of the chosen chat for its sender's name and whether it opens a topic, and
+        check that its time can be read; count the other chats' messages, to list them. What cannot be
+        read is left to the second pass, which reports it."""
         self.bar.stage = "senders"
         with open(self.file, "rb") as handle:
             reader = ExportReader(handle)
             try:
-                for element in reader.messages():
-                    if self.converter is None:
-                        self.converter = self._converter(reader.header)
-                    if isinstance(element, dict):
-                        self.converter.learn_names(element)
-                        if self.export_tz is None and needs_export_timezone(element):
-                            raise export_timezone_missing(element, "date")
-                    self.result.bytes_read = reader.bytes_read
-                    self.bar.update(self.result)
+                for position, chat in enumerate(reader.chats()):
+                    self._learn_chat(position, chat, reader)
             except Truncated:
-                if self.converter is None:  # cut before its first message: nothing to import
+                if self.converter is None:  # cut before the chat's first message: nothing to import
                     raise self._cut_short(reader) from None
-        if self.converter is None:
-            self.converter = self._converter(reader.header)
+        self._check_choice()
+
+    def _learn_chat(self, position: int, chat: ExportChat, reader: ExportReader) -> None:
+        listed = ChatInFile(chat.header.get("id"), chat.header.get("name"), chat.header.get("type"))
+        self.chats.append(listed)
+        if self.chosen is None and (self.wanted is None or listed.matches(self.wanted)):
+            self.chosen = position
+            try:
+                self.converter = self._converter(chat.header)
+            except ExportError as exc:
+                if self.wanted is not None:
+                    raise
+                # asked for none: if the file holds other chats too, the error is that it does
+                self.unreadable = exc
+        chosen = position == self.chosen and self.converter is not None
+        for element in chat.messages:
+            listed.messages += 1
+            if chosen and isinstance(element, dict):
+                self.converter.learn(element)
+                if self.export_tz is None and needs_export_timezone(element):
+                    raise export_timezone_missing(element, "date")
+            self.result.bytes_read = reader.bytes_read
+            self.bar.update(self.result)
+        if chosen:
+            self.result.chat = self.converter.chat  # a forum once a topic was seen
+
+    def _check_choice(self) -> None:
+        """The file holds the chat asked for, once; or, asked for none, exactly one chat."""
+        if self.wanted is None:
+            if len(self.chats) > 1:
+                raise ExportError(
+                    f"{self.file} is a whole-account export of {len(self.chats):,} chats; choose one with "
+                    f"--chat ID|NAME: {_chats_listed(self.chats)}"
+                )
+            if self.unreadable is not None:
+                raise self.unreadable
+            return
+        found = [chat for chat in self.chats if chat.matches(self.wanted)]
+        if not found:
+            raise ExportError(f"{self.file} holds no chat {self.wanted!r}; it holds: {_chats_listed(self.chats)}")
+        if len(found) > 1:
+            raise ExportError(
+                f"{self.file} holds {len(found)} chats named {self.wanted!r}; choose one by its id: {_chats_listed(found)}"
+            )
 
     def _converter(self, header: dict[str, Any]) -> Converter:
         self.result.chat = chat_from_header(header, self.chat_id)
@@ -167,10 +250,13 @@ class ExportImport:
         with open(self.file, "rb") as handle:
             reader = ExportReader(handle)
             try:
-                for element in reader.messages():
-                    self._one(element, reader, days)
-                    self.result.bytes_read = reader.bytes_read
-                    self.bar.update(self.result)
+                for position, chat in enumerate(reader.chats()):
+                    if position != self.chosen:
+                        continue  # read past, unread
+                    for element in chat.messages:
+                        self._one(element, reader, days)
+                        self.result.bytes_read = reader.bytes_read
+                        self.bar.update(self.result)
             except Truncated:
                 self._finish(days, reader)
                 raise self._cut_short(reader) from None
@@ -196,12 +282,23 @@ class ExportImport:
         if update is None:
             self.result.not_for_bots += 1
             return
-        self.result.messages += 1
+        if update.service:
+            self.result.service_messages += 1
+        else:
+            self.result.messages += 1
         self.result.days.add(update.context_date)
+        reactions = self.converter.reactions(element, update)
+        if reactions:
+            self.result.reacted_messages += 1
+            self.result.reactions += exported_reactions.total(element.get("reactions"))
         if days is not None:
             days.add(update)
+            for reaction in reactions:
+                days.add(reaction)
 
     def _finish(self, days: DayObjects | None, reader: ExportReader) -> None:
+        if self.converter.topics is not None:
+            self.result.unresolved_topics = self.converter.topics.unresolved
         if days is not None:
             days.close()
             self.result.objects = days.objects
@@ -212,9 +309,9 @@ class ExportImport:
         return CutShortError(
             f"{self.file} ends early, at line {reader.line()} ({reader.bytes_read:,} bytes), inside the export"
             + (f", after message id {reader.last_id}" if reader.last_id is not None else "")
-            + f": the file is cut short (an interrupted export or copy). The {self.result.messages:,} messages "
-            "read before that point are imported and stay imported; export the chat again and rerun the import "
-            "(messages already imported are rewritten unchanged).",
+            + ": the file is cut short (an interrupted export or copy). What was read before that point is imported "
+            f"and stays imported (messages: {self.result.messages:,}; service messages: {self.result.service_messages:,}); "
+            "export the chat again and rerun the import (messages already imported are rewritten unchanged).",
             self.result,
         )
 
@@ -240,6 +337,7 @@ def _export_timezone(name: str | None) -> ZoneInfo | None:
 def import_export(
     path: str | os.PathLike,
     *,
+    chat: str | None = None,
     chat_id: int | None = None,
     export_timezone: str | None = None,
     settings: config.Settings | None = None,
@@ -248,9 +346,10 @@ def import_export(
     dry_run: bool = False,
     progress: bool = False,
 ) -> ImportResult:
-    """Import the export at ``path`` (a result.json, or the folder holding it) into the raw zone.
+    """Import one chat of the export at ``path`` (a result.json, or the folder holding it) into the raw zone.
 
-    ``chat_id`` overrides the Bot API chat id (a group that migrated to a supergroup has the
+    ``chat``: which chat of a whole-account export (its id, in the export or the Bot API, or its name);
+    without it the file must hold one chat. ``chat_id`` overrides the Bot API chat id (a group that migrated to a supergroup has the
     supergroup's id in live data). ``export_timezone`` is required only for exports whose dates name
     no zone and have no ``date_unixtime``. Raises ExportError for an export that cannot be imported
     (before writing anything), CutShortError (with what was imported before) for a file that ends early.
@@ -258,6 +357,7 @@ def import_export(
     export_tz = _export_timezone(export_timezone)
     run = ExportImport(
         _export_file(path),
+        chat=chat,
         chat_id=chat_id,
         export_tz=export_tz,
         settings=settings or config.load(),
