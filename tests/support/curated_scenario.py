@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pyarrow as pa
 import pyarrow.parquet as pq
 from telegram_pipeline import config
-from telegram_pipeline.lake import schema, storage
+from telegram_pipeline.lake import schema, storage, tokens
 
 TZ = "America/Sao_Paulo"
 CHAT = -1001234567890
@@ -51,7 +51,7 @@ class Lake:
             by_day.setdefault(event.astimezone(ZoneInfo(TZ)).date(), []).append(row)
         store = storage.curated_store(settings)
         for day, rows in by_day.items():
-            table = pa.Table.from_pylist(rows, schema=schema.arrow_schema())
+            table = tokens.with_words(pa.Table.from_pylist(rows, schema=schema.arrow_schema()))
             sink = io.BytesIO()
             pq.write_table(table, sink, compression="zstd")
             store.replace_folder(f"messages/context_date={day.isoformat()}", {"data.parquet": sink.getvalue()})

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pyarrow as pa
 from telegram_pipeline import cli
 from telegram_pipeline.dev.bot_api_standin import BotApiStandIn
-from telegram_pipeline.lake import layout, schema, storage
+from telegram_pipeline.lake import layout, schema, storage, tokens
 
 TZ = "America/Sao_Paulo"
 GROUP = -1001111111111
@@ -59,7 +59,7 @@ class Group:
         for row in [row for group in (self, *others) for row in group.rows]:
             by_day.setdefault(row["sent_at"].astimezone(ZoneInfo(TZ)).date(), []).append(row)
         for day, rows in by_day.items():
-            table = pa.Table.from_pylist(rows, schema=schema.arrow_schema())
+            table = tokens.with_words(pa.Table.from_pylist(rows, schema=schema.arrow_schema()))
             store.write(layout.partition_key(day), layout.parquet_bytes(table))
 
 

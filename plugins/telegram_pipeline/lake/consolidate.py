@@ -52,7 +52,7 @@ PARSER_VERSION = 5
 # Python, and one process gets one core. Contiguous runs keep "the first key wins" for duplicates.
 PARALLEL_MIN_OBJECTS = 20_000
 MAX_PROCESSES = 4
-BATCH_ROWS = 10_000
+BATCH_ROWS = 5_000  # a row as a dict, with its terms, takes several times its size as Arrow columns
 
 
 class TooManyBadObjects(RuntimeError):
@@ -92,11 +92,18 @@ def listing_fingerprint(keys: list[str]) -> str:
 
 
 def to_table(rows: list[dict[str, Any]]):
-    """Rows (timestamps as Unix seconds) → an Arrow table of exactly ``schema.arrow_schema()``, with
-    the rows' keyword tokens (``lake/tokens.py``) computed."""
+    """Rows (timestamps as Unix seconds) → an Arrow table of exactly ``schema.arrow_schema()``, the
+    columns derived from the text (``lake/tokens.py``) computed as for a day of these rows alone."""
+    return tokens.settled(_unsettled_table(rows))
+
+
+def _unsettled_table(rows: list[dict[str, Any]]):
+    """``to_table`` of a run of a day's rows: the short texts' languages not yet settled, and the
+    working columns ``tokens.settled`` reads once the day is one table."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    working = tokens.fill_words(rows)
     target = schema.arrow_schema()
     # Each row to a tuple in schema order in C, then transposed: gathering one column at a time
     # walks 100,000 scattered dicts 27 times over, which cost 4x more.
@@ -113,7 +120,8 @@ def to_table(rows: list[dict[str, Any]]):
         except (UnicodeEncodeError, pa.ArrowInvalid):
             # A JSON "\ud800" escape gives a lone surrogate, which UTF-8 cannot hold: replace it.
             arrays.append(pa.array(_utf8_safe(list(values)), column.type))
-    return tokens.with_derived_columns(pa.Table.from_arrays(arrays, schema=target))
+    table = tokens.with_derived_columns(pa.Table.from_arrays(arrays, schema=target))
+    return tokens.with_working_columns(table, working)
 
 
 def _utf8_safe(value: Any) -> Any:
@@ -213,7 +221,7 @@ def read_slice(
 
 def _sorted_table(rows: list[dict[str, Any]]):
     rows.sort(key=operator.itemgetter("update_id"))  # linear when the keys came in update_id order
-    return to_table(rows)
+    return _unsettled_table(rows)
 
 
 def merge_slices(tables: list) -> tuple[Any, int]:
@@ -265,6 +273,7 @@ def consolidate_day(day: date, settings: config.Settings | None = None) -> DayRe
             others = [pool.submit(read_slice, day, part, settings) for part in slices[1:]]
             parts = [read_slice(day, slices[0], settings)] + [each.result() for each in others]
     table, cross_duplicates = merge_slices([part[0] for part in parts])
+    table = tokens.settled(table)  # the short texts' languages, by their senders' other texts of the day
     bad = {key: value for part in parts for key, value in part[1].items()}
     result.duplicates = sum(part[2] for part in parts) + cross_duplicates
     result.updates = sum(part[3] for part in parts)
