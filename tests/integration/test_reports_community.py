@@ -1,6 +1,6 @@
 """The community health tables (activity, retention, join_sources, questions, helpers,
 unanswered_questions, links, forward_sources, surges), row by row, against what plain Python reads from
-the raw updates and their hand labels (tests/community_lake.py) or a hand count, on DuckDB and through
+the raw updates and their hand labels (tests/support/community_lake.py) or a hand count, on DuckDB and through
 the generated Athena SQL; the windows built together; a real Telegram Desktop export; pseudonymised
 forwards."""
 
@@ -20,10 +20,10 @@ from telegram_pipeline.lake import consolidate, migrations, storage
 from telegram_pipeline.reports import build as reports
 from telegram_pipeline.reports import definitions, duckdb_engine, sql
 
-from tests import community_lake as ref
-from tests.community_lake import CHANNEL, FIRST, LAST, LEITURA, LIA, NEIGHBOUR, PY, TZ, U, communities
-from tests.conftest import FIXTURES
-from tests.groups_lake import write_and_consolidate
+from tests.support import community_lake as ref
+from tests.support.community_lake import CHANNEL, FIRST, LAST, LEITURA, LIA, NEIGHBOUR, PY, TZ, U, communities
+from tests.support.groups_lake import write_and_consolidate
+from tests.support.paths import FIXTURES
 
 COMMUNITY = (
     "activity",
