@@ -218,13 +218,18 @@ def test_too_many_bad_objects_fail_loudly_and_leave_the_partition(lake):
     assert len(list(storage.quarantine_store().list(f"context_date={DAY}"))) == 6  # quarantined all the same
 
 
-def test_an_empty_day_is_a_valid_empty_partition(lake):
+def test_a_day_without_updates_writes_nothing(lake):
+    """No partition and no manifest for a day whose raw folder holds nothing; the zero-row file an
+    earlier version wrote for it is removed; its quality check passes; it is unchanged next time."""
     fill_day(DAY - timedelta(days=1), 3)  # the raw zone is there; this day has nothing
+    curated = storage.curated_store()
+    curated.write(layout.partition_key(DAY), layout.parquet_bytes(schema.arrow_schema().empty_table()))
     result = consolidate.consolidate_day(DAY)
-    assert (result.objects, result.rows) == (0, 0)
-    table = read_partition(DAY)
-    assert table.num_rows == 0 and table.schema == schema.arrow_schema()
+    assert (result.objects, result.rows, result.parquet_bytes) == (0, 0, 0)
+    assert not curated.exists(layout.partition_key(DAY)) and not curated.exists(layout.manifest_key(DAY))
+    assert list(curated.list(layout.partition_prefix(DAY))) == []
     quality.check_day(DAY, 0)
+    assert consolidate.unchanged_since_last_run(DAY, config.load()).skipped
 
 
 def test_a_raw_zone_moved_away_never_empties_a_day(lake, monkeypatch):
@@ -251,7 +256,8 @@ def test_a_day_listed_empty_keeps_its_rows_unless_emptying_is_allowed(lake, monk
     assert read_partition(DAY).num_rows == 87
     monkeypatch.setenv("ALLOW_EMPTYING_DAYS", "true")
     assert consolidate.consolidate_day(DAY).rows == 0
-    assert read_partition(DAY).num_rows == 0
+    assert not storage.curated_store().exists(layout.partition_key(DAY))  # emptied: no partition, zero rows
+    assert not storage.curated_store().exists(layout.manifest_key(DAY))
 
 
 def test_an_object_gone_between_list_and_read_is_quarantined_as_missing(monkeypatch):
@@ -410,8 +416,10 @@ def test_lone_surrogates_do_not_break_the_day():
 def test_cli_consolidates_a_range(capsys):
     fill_day(DAY, 3)
     assert cli.main(["consolidate", "--date", "2026-01-09", "--to", "2026-01-10"]) == 0
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [(r["day"], r["rows"]) for r in lines] == [("2026-01-09", 0), ("2026-01-10", 3)]
+    output = capsys.readouterr()
+    lines = [json.loads(line) for line in output.out.splitlines()]
+    assert [(r["day"], r["rows"]) for r in lines] == [("2026-01-10", 3)]  # a day without updates says nothing
+    assert "consolidated 2 days 2026-01-09 .. 2026-01-10: 3 rows in 1 partition, 1 day without updates" in output.err
     for i in range(3):
         put(DAY, f"junk{i}.json", b"x")
     assert cli.main(["consolidate", "--date", "2026-01-10"]) == 1

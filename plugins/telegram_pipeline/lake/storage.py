@@ -133,13 +133,38 @@ class Store:
             while window:
                 yield from window.popleft().result()
 
+    def write_many(self, files: Mapping[str, bytes]) -> None:
+        """Write many objects (key -> bytes), each atomically; with concurrency > 1, side by side."""
+        if self.concurrency <= 1 or len(files) <= 1:
+            for key, data in files.items():
+                self.write(key, data)
+            return
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(files))) as pool:
+            for _ in pool.map(lambda item: self.write(*item), files.items()):
+                pass
+
     def replace_folder(self, prefix: str, files: Mapping[str, bytes]) -> None:
         """Make the folder ``prefix`` hold exactly ``files`` (name -> bytes): each written atomically,
         then every other object under it removed. With one file per folder the replacement is atomic."""
-        for name, data in files.items():
-            self.write(f"{prefix.rstrip('/')}/{name}", data)
-        wanted = {f"{prefix.rstrip('/')}/{name}" for name in files}
-        self.delete([key for key in self.list(prefix) if key not in wanted] + self._hidden_leftovers(prefix))
+        self.replace_folders({prefix: files})
+
+    def replace_folders(self, folders: Mapping[str, Mapping[str, bytes]]) -> None:
+        """``replace_folder`` for many folders (prefix -> files): every file written first, then what else
+        each folder held removed (an empty mapping empties the folder)."""
+        self.write_many(
+            {f"{prefix.rstrip('/')}/{name}": data for prefix, files in folders.items() for name, data in files.items()}
+        )
+
+        def leftovers(prefix: str) -> list[str]:
+            wanted = {f"{prefix.rstrip('/')}/{name}" for name in folders[prefix]}
+            return [key for key in self.list(prefix) if key not in wanted] + self._hidden_leftovers(prefix)
+
+        if self.concurrency <= 1 or len(folders) <= 1:
+            unwanted = [key for prefix in folders for key in leftovers(prefix)]
+        else:
+            with ThreadPoolExecutor(max_workers=min(self.concurrency, len(folders))) as pool:
+                unwanted = [key for keys in pool.map(leftovers, folders) for key in keys]
+        self.delete(unwanted)
 
     def _hidden_leftovers(self, prefix: str) -> list[str]:
         return []
@@ -149,6 +174,14 @@ class Store:
 
     def child(self, prefix: str) -> Store:
         return open_store(self.url(prefix.strip("/")), self.settings)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 @dataclass
@@ -198,6 +231,30 @@ class LocalStore(Store):
             os.replace(tmp, path)
         except BaseException:
             tmp.unlink(missing_ok=True)
+            raise
+
+    def write_many(self, files: Mapping[str, bytes]) -> None:
+        """Each file to a temporary file, all of them flushed to disk side by side (the file system
+        commits them together: one fsync after another waits for a commit each), then each renamed."""
+        if len(files) == 1:
+            self.write(*next(iter(files.items())))
+            return
+        temporary: dict[Path, Path] = {}
+        try:
+            for key, data in files.items():
+                path = self._path(key)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = temporary[path] = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex}")
+                with open(tmp, "wb") as handle:
+                    handle.write(data)
+            with ThreadPoolExecutor(max_workers=min(16, max(1, len(temporary)))) as pool:
+                for _ in pool.map(_fsync, temporary.values()):
+                    pass
+            for path, tmp in temporary.items():
+                os.replace(tmp, path)
+        except BaseException:
+            for tmp in temporary.values():
+                tmp.unlink(missing_ok=True)
             raise
 
     def exists(self, key: str) -> bool:
