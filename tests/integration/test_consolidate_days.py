@@ -1,0 +1,138 @@
+"""A range consolidated in one pass (``consolidate_days``) gives, byte for byte, what consolidating its
+days one by one gives: the same partitions, quarantine and manifests; and a day without updates costs
+nothing (no partition, no manifest)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from telegram_pipeline import config
+from telegram_pipeline.dev import simulate
+from telegram_pipeline.ingest import desktop_export
+from telegram_pipeline.lake import consolidate, layout, storage
+from telegram_pipeline.rules import days as day_rule
+
+TZ = "America/Sao_Paulo"
+START = dt.date(2026, 3, 2)
+FIRST, LAST = START - dt.timedelta(days=2), START + dt.timedelta(days=5)  # two quiet days first, one last
+
+
+def webhook_key(update: dict) -> str:
+    """Where the webhook files an update: its event time's day, its update_id."""
+    kind = next(key for key in update if key != "update_id")
+    body = update[kind]
+    moment = day_rule.event_time(kind, body.get("date"), body.get("edit_date"))
+    return f"context_date={day_rule.day_of(moment, config.load().tz)}/{update['update_id']}.json"
+
+
+def exported_messages() -> list[dict]:
+    """A Desktop export of the same days: texts, a reply, an edit, a join, a sticker."""
+    messages = []
+    for n in range(1, 41):
+        unix = int(dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC).timestamp()) + n * 9_000
+        message = {"id": n, "type": "message", "date": "2026-03-02T08:00:00", "date_unixtime": str(unix)}
+        message.update({"from": f"Pessoa {n % 4}", "from_id": f"user{700 + n % 4}", "text": f"treino {n} #corrida"})
+        if n % 7 == 0:
+            message.update(type="service", action="invite_members", members=["Pessoa 1"], actor="Pessoa 2")
+            message["actor_id"] = "user702"
+        elif n % 5 == 0:
+            message.update(reply_to_message_id=n - 1, edited=message["date"], edited_unixtime=str(unix + 30))
+        elif n % 11 == 0:
+            message.update(file="stickers/s.webp", media_type="sticker", sticker_emoji="👏", text="")
+        messages.append(message)
+    return messages
+
+
+@pytest.fixture
+def raw_zone(local_lake, monkeypatch, tmp_path):
+    """Five days of two simulated groups as the webhook stores them, an imported export of the same days,
+    a redelivery under another key, an object that is not JSON and one filed under the wrong day."""
+    monkeypatch.setenv("TIMEZONE", TZ)
+    raw = storage.raw_store()
+    simulation = simulate.generate(seed=5, start=START, days=5, timezone=TZ, second_group=True)
+    files = {webhook_key(update): simulate.encode(update) for update in simulation.deliveries}
+    first_key = min(key for key in files if key.startswith(f"context_date={START + dt.timedelta(days=1)}"))
+    files[first_key.replace(".json", "-again.json")] = files[first_key]  # stored twice: counted once
+    files[f"context_date={START + dt.timedelta(days=2)}/junk.json"] = b"not json"
+    misfiled = next(key for key in files if key.startswith(f"context_date={START}/"))
+    files[f"context_date={START + dt.timedelta(days=3)}/misfiled.json"] = files[misfiled]
+    raw.write_many(files)
+    export = tmp_path / "result.json"
+    header = {"name": "Corrida", "type": "public_supergroup", "id": 1234567890}
+    export.write_text(json.dumps({**header, "messages": exported_messages()}, ensure_ascii=False, indent=1))
+    assert desktop_export.import_export(export).messages == 40
+    monkeypatch.setenv("MAX_BAD_SHARE", "0.5")
+    return local_lake
+
+
+def zones(lake, name: str) -> dict[str, str]:
+    return {"CURATED_URI": str(lake / f"{name}-curated"), "QUARANTINE_URI": str(lake / f"{name}-quarantine")}
+
+
+def contents(uri: str) -> dict[str, bytes]:
+    store = storage.open_store(uri)
+    return {key: store.read(key) for key in store.list()}
+
+
+def comparable(manifests: dict[str, bytes]) -> dict[str, dict]:
+    """Manifests without what depends on how the run went (its time, the reads in flight)."""
+    drop = {"seconds", "requests_in_flight"}
+    return {key: {k: v for k, v in json.loads(data).items() if k not in drop} for key, data in manifests.items()}
+
+
+def test_a_range_in_one_pass_gives_the_files_of_its_days_one_by_one(raw_zone, monkeypatch):
+    by_day = zones(raw_zone, "by-day")
+    with monkeypatch.context() as patch:
+        for name, value in by_day.items():
+            patch.setenv(name, value)
+        for day in layout.days_between(FIRST, LAST):
+            consolidate.consolidate_day(day)
+    together = zones(raw_zone, "together")
+    for name, value in together.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(consolidate, "processes_for", lambda weight: 3)  # runs that cut days in two
+    monkeypatch.setattr(consolidate, "BATCH_ROWS", 7)  # batches that cut days (in this process's run)
+    results = consolidate.consolidate_days(layout.days_between(FIRST, LAST))
+    assert [r.day for r in results] == [d.isoformat() for d in layout.days_between(FIRST, LAST)]
+
+    expected, found = contents(by_day["CURATED_URI"]), contents(together["CURATED_URI"])
+    partitions = sorted(key for key in expected if key.startswith("messages/"))
+    assert partitions == sorted(key for key in found if key.startswith("messages/"))
+    assert {key: expected[key] for key in partitions} == {key: found[key] for key in partitions}
+    manifests = [key for key in expected if key.startswith("_manifests/")]
+    assert comparable({k: expected[k] for k in manifests}) == comparable({k: found[k] for k in found if k in manifests})
+    assert sorted(found) == sorted(expected)
+    assert contents(by_day["QUARANTINE_URI"]) == contents(together["QUARANTINE_URI"])
+
+    with_rows = {r.day for r in results if r.rows}
+    assert len(with_rows) == 5 and sum(r.duplicates for r in results) >= 1
+    assert {r.day: r.quarantined for r in results if r.quarantined} == {
+        str(START + dt.timedelta(days=2)): 1,
+        str(START + dt.timedelta(days=3)): 1,
+    }
+    for day in {FIRST, FIRST + dt.timedelta(days=1), LAST}:  # quiet days: nothing written at all
+        assert not any(f"context_date={day}" in key for key in found)
+
+
+def partitions(uri: str) -> dict[str, bytes]:
+    return {k: v for k, v in contents(uri).items() if k.startswith("messages/")}
+
+
+def test_a_range_rerun_changes_nothing_and_a_day_emptied_on_purpose_loses_its_files(raw_zone, monkeypatch):
+    wanted = layout.days_between(FIRST, LAST)
+    curated = config.load().curated_uri
+    consolidate.consolidate_days(wanted)
+    before = contents(curated)
+    consolidate.consolidate_days(wanted)
+    assert partitions(curated) == {k: v for k, v in before.items() if k.startswith("messages/")}
+    raw = storage.raw_store()
+    raw.delete(raw.list(layout.raw_prefix(START)))
+    with pytest.raises(consolidate.RawZoneUnusable, match=f"context_date={START}: .* lists no objects"):
+        consolidate.consolidate_days(wanted)
+    assert contents(curated) == before  # refused before anything was written
+    monkeypatch.setenv("ALLOW_EMPTYING_DAYS", "true")
+    consolidate.consolidate_days(wanted)
+    assert not any(f"context_date={START}" in key for key in contents(curated))
+    assert partitions(curated) == {k: v for k, v in before.items() if k.startswith("messages/") and str(START) not in k}
