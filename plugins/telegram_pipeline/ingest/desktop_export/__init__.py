@@ -24,10 +24,15 @@ in chunks and decoded one message at a time, twice: first for the senders' names
 name the members they add or remove by display name only), then to convert and write. Memory holds
 the names and the days being filled, whatever the file's size.
 
+A large export is read by one process per core, each reading a stretch of its messages (its parts,
+cut between two messages); the updates are written in the file's order all the same, so the objects
+are those of one process reading it all.
+
 The parts, each used only by those after it: ``errors.py``; ``reader.py`` (the file as a stream of
-messages; ``CHUNK_BYTES``); ``media.py`` and ``convert.py`` (a message -> an update: ids, times, text,
-senders, media, service actions); ``days.py`` (updates -> day objects in the raw zone; ``PART_BYTES``);
-``run.py`` (the two passes, the result, the progress bar).
+messages, decoded a chunk at a time; its parts; ``CHUNK_BYTES``); ``media.py`` and ``convert.py`` (a
+message -> an update: ids, times, text, senders, media, service actions); ``days.py`` (updates -> day
+objects in the raw zone; ``PART_BYTES``); ``passes.py`` (the two passes over one part); ``run.py`` (the
+parts side by side, the result, the progress bar).
 """
 
 from telegram_pipeline.ingest.desktop_export.convert import (

@@ -13,6 +13,7 @@ which decides. Both give the same values for every text both accept.
 from __future__ import annotations
 
 import codecs
+import functools
 import json
 import re
 from collections.abc import Iterator
@@ -34,7 +35,42 @@ _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _MESSAGE_START = re.compile(r'\{\s*"id"\s*:')
 _ID_NEAR = re.compile(r'"id"\s*:\s*(-?\d+)')
 _END_OF_EXPORT = re.compile(r"\]\s*\}\s*\Z")
-_decode_array = msgspec.json.Decoder(list).decode
+_ABSENT = msgspec.UNSET
+
+
+@dataclass(frozen=True)
+class Part:
+    """A stretch of an export's messages: from byte ``start`` (0: the whole file, header and all; else
+    where a message starts) to byte ``stop`` (where one ends; None: to the end of the file), with what
+    a reader of the stretches before it would know there."""
+
+    start: int = 0
+    stop: int | None = None
+    lines_before: int = 0
+    last_id: Any = None
+    message_end: str | None = None
+
+
+class _Prefix:
+    """The first ``size`` bytes of a file, read from where it stands."""
+
+    def __init__(self, handle: BinaryIO, size: int):
+        self.handle, self.left = handle, size
+
+    def read(self, size: int) -> bytes:
+        data = self.handle.read(max(0, min(size, self.left)))
+        self.left -= len(data)
+        return data
+
+
+@functools.cache
+def _decoder_of(only: tuple[str, ...] | None):
+    """Decodes a JSON array of messages: as dicts, or (``only``) as structs of those members alone,
+    which skips the rest without building it."""
+    if only is None:
+        return msgspec.json.Decoder(list).decode
+    fields = [(f"m{i}", Any, msgspec.field(default=_ABSENT, name=name)) for i, name in enumerate(only)]
+    return msgspec.json.Decoder(list[msgspec.defstruct("Members", fields)]).decode
 
 
 @dataclass
@@ -122,13 +158,21 @@ class ExportReader(_ChunkedJson):
     refuses them), so memory does not grow with the file. ``header`` holds the chat's members before
     ``messages`` (name, type, id)."""
 
-    def __init__(self, handle: BinaryIO):
+    def __init__(self, handle: BinaryIO, part: Part | None = None, only: tuple[str, ...] | None = None):
         super().__init__(handle)
         self.header: dict[str, Any] = {}
         self.last_id: Any = None
         # "\n" + the messages' indentation + "}": how each message ends, in an indented export
         self.message_end: str | None = None
         self.one_by_one_until = 0  # msgspec refused what is before this position: json reads it
+        self.part = part or Part()
+        if self.part.start:  # a part of the messages array, from where one message starts
+            handle.seek(self.part.start)
+            self.lines_before, self.last_id, self.message_end = part.lines_before, part.last_id, part.message_end
+        if self.part.stop is not None:
+            self.handle = _Prefix(handle, self.part.stop - self.part.start)
+        self.only = only
+        self._decode_batch = _decoder_of(only)
 
     def _fill(self) -> None:
         dropped = self.pos
@@ -136,11 +180,14 @@ class ExportReader(_ChunkedJson):
         self.one_by_one_until = max(0, self.one_by_one_until - dropped)
 
     def messages(self) -> Iterator[dict[str, Any] | Broken]:
-        """Every element of ``messages``, decoded; a Broken for one that is not valid JSON. Raises
-        Truncated when the file ends before the export does."""
-        self._read_header()
+        """Every element of ``messages`` (of the part, for a reader of one), decoded; a Broken for one
+        that is not valid JSON. Raises Truncated when the file ends before the export does. With
+        ``only``, a message decoded with others holds only those of its members."""
+        if not self.part.start:
+            self._read_header()
         yield from self._elements()
-        self._read_trailer()
+        if self.part.stop is None:
+            self._read_trailer()
 
     def _header_value(self) -> Any:
         try:
@@ -193,12 +240,17 @@ class ExportReader(_ChunkedJson):
             return None
         end += len(self.message_end)
         try:
-            messages = _decode_array(f"[{self.buf[self.pos : end]}]")
+            messages = self._decode_batch(f"[{self.buf[self.pos : end]}]")
         except msgspec.DecodeError:
             self.one_by_one_until = end
             return None
         self.pos = end
-        return messages
+        if self.only is None:
+            return messages
+        names = self.only
+        return [
+            {k: v for k, v in zip(names, msgspec.structs.astuple(m), strict=True) if v is not _ABSENT} for m in messages
+        ]
 
     def _elements(self) -> Iterator[dict[str, Any] | Broken]:
         """The elements of ``messages`` up to and including its closing bracket."""
@@ -209,6 +261,8 @@ class ExportReader(_ChunkedJson):
                 self.pos += 1
                 return
             if not char:
+                if need_separator and self.part.stop is not None:
+                    return  # the part ends after a message
                 raise Truncated
             if need_separator:
                 if char != ",":
@@ -265,3 +319,65 @@ class ExportReader(_ChunkedJson):
             self.pos = max(search_from, len(self.buf) - 32)
             self._fill()
             search_from = 0
+
+
+# -- an export cut into parts, for processes side by side -----------------------------------------
+
+# Bytes of the file searched for a message boundary near each cut.
+CUT_WINDOW = 1 << 20
+
+
+def probe(handle: BinaryIO) -> ExportReader:
+    """A reader that has read the export's header (its chat, how it indents its messages), no message."""
+    reader = ExportReader(handle)
+    reader._read_header()
+    return reader
+
+
+def parts_of(handle: BinaryIO, size: int, count: int, message_end: str | None) -> list[Part]:
+    """The export cut into at most ``count`` parts of about equal size, each cut between two messages
+    (after a message's closing brace, which in an indented export stands alone at the messages'
+    indentation). A cut stands only where the messages on both sides of it decode as messages; without
+    indentation, or without such a place near a cut, there are fewer parts (one: the whole file)."""
+    if message_end is None or count < 2:
+        return [Part()]
+    cuts = []
+    for n in range(1, count):
+        found = _cut_near(handle, size * n // count, message_end.encode())
+        if found is not None and (not cuts or found[1] > cuts[-1][1]):
+            cuts.append(found)
+    parts, start, last_id = [], 0, None
+    for stop, next_start, id_before in cuts:
+        parts.append(Part(start, stop, last_id=last_id, message_end=message_end))
+        start, last_id = next_start, id_before
+    parts.append(Part(start, None, last_id=last_id, message_end=message_end))
+    return parts
+
+
+def _cut_near(handle: BinaryIO, offset: int, end: bytes) -> tuple[int, int, Any] | None:
+    """(where a message ends, where the next starts, the id of the one before) at or after ``offset``."""
+    handle.seek(offset)
+    window = handle.read(CUT_WINDOW)
+    start_of_message = end[:-1] + b"{"  # "\n" + indentation + "{"
+    at = 0
+    while (found := window.find(end + b",", at)) >= 0:
+        at = found + 1
+        after = found + len(end) + 1
+        after += len(window[after:]) - len(window[after:].lstrip())
+        previous = window.rfind(start_of_message, 0, found)
+        following = window.find(end, after)
+        if window[after : after + 1] != b"{" or previous < 0 or following < 0:
+            continue
+        before = _message(window[previous + len(start_of_message) - 1 : found + len(end)])
+        if before is None or _message(window[after : following + len(end)]) is None:
+            continue
+        return offset + found + len(end), offset + after, before["id"]
+    return None
+
+
+def _message(data: bytes) -> dict | None:
+    try:
+        value = msgspec.json.decode(data)
+    except msgspec.DecodeError:
+        return None
+    return value if isinstance(value, dict) and "id" in value else None

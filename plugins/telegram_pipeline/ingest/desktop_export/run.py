@@ -3,26 +3,30 @@ what it gives (ImportResult), a progress bar, and the error of a file cut short.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
+import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from telegram_pipeline import config
-from telegram_pipeline.ingest.desktop_export.convert import (
-    Chat,
-    Converter,
-    chat_from_header,
-    export_timezone_missing,
-    needs_export_timezone,
-)
+from telegram_pipeline.ingest.desktop_export import passes
+from telegram_pipeline.ingest.desktop_export.convert import Chat, Converter, chat_from_header
 from telegram_pipeline.ingest.desktop_export.days import PARTS_IN_FLIGHT, DayObjects
-from telegram_pipeline.ingest.desktop_export.errors import ExportError, MalformedMessage
-from telegram_pipeline.ingest.desktop_export.reader import Broken, ExportReader, Truncated
+from telegram_pipeline.ingest.desktop_export.errors import ExportError
+from telegram_pipeline.ingest.desktop_export.passes import Cut, PartResult
+from telegram_pipeline.ingest.desktop_export.reader import Part, Truncated, parts_of, probe
 from telegram_pipeline.lake import storage
+
+# An export this large is read by one process per core (at most MAX_PROCESSES), in parts: converting a
+# message is CPU-bound Python, and one process gets one core.
+PARALLEL_MIN_BYTES = 16 << 20
+MAX_PROCESSES = 4
 
 
 @dataclass
@@ -103,10 +107,18 @@ class Progress:
             sys.stderr.write("\n")
 
 
+def processes_for(size: int) -> int:
+    """Processes that read an export of ``size`` bytes side by side."""
+    return 1 if size < PARALLEL_MIN_BYTES else max(1, min(MAX_PROCESSES, len(os.sched_getaffinity(0))))
+
+
 class ExportImport:
     """One import of one export: a first pass over the file learns the senders' names (service messages
     name the members they add or remove by display name only, often before those members ever post),
-    a second converts every message and writes the days."""
+    a second converts every message and writes the days. A large indented export is cut into parts
+    (``reader.parts_of``), one process per core: each pass reads the parts side by side, and this process
+    writes the days, its own part's updates first, then each other part's (from its spill file), in the
+    file's order, so the objects are exactly those of one process reading it all."""
 
     def __init__(
         self,
@@ -124,94 +136,119 @@ class ExportImport:
         self.store, self.workers, self.dry_run = store, workers, dry_run
         self.result = ImportResult(bytes_total=file.stat().st_size)
         self.bar = Progress(progress)
-        self.converter: Converter | None = None
+        self.shared: Any = None  # the other parts' progress: bytes read and messages, two values a part
+        self.added: list[PartResult] = []  # the parts converted, in the file's order
 
     def run(self) -> ImportResult:
-        self._learn_senders()
-        self._convert_and_write()
+        parts = self._parts()
+        if len(parts) == 1:
+            names = self._learn_senders(parts, None)
+            self._convert_and_write(parts, None, names)
+            return self.result
+        spawn = multiprocessing.get_context("spawn")  # no fork: this process may hold threads
+        self.shared = spawn.Array("q", 2 * len(parts), lock=False)
+        with ProcessPoolExecutor(
+            len(parts) - 1, spawn, initializer=passes.share_progress, initargs=(self.shared,)
+        ) as pool:
+            names = self._learn_senders(parts, pool)
+            self._convert_and_write(parts, pool, names)
         return self.result
+
+    def _parts(self) -> list[Part]:
+        """The parts to read side by side, once the header has said which chat this is."""
+        with open(self.file, "rb") as handle:
+            try:
+                reader = probe(handle)
+            except Truncated:
+                raise self._cut_short(Cut(1, self.result.bytes_total, None)) from None
+            self.result.chat = chat_from_header(reader.header, self.chat_id)
+            return parts_of(handle, self.result.bytes_total, processes_for(self.result.bytes_total), reader.message_end)
+
+    def _watch(self, part: PartResult) -> None:
+        """The progress of this process's part, with the others' (as far as they have said)."""
+        others = self.shared[0::2] if self.shared is not None else []
+        self.result.bytes_read = part.bytes_read + sum(others)
+        self.result.messages = part.messages + (sum(self.shared[1::2]) if self.shared is not None else 0)
+        self.bar.update(self.result)
 
     # -- pass 1 ---------------------------------------------------------------------------------
 
-    def _learn_senders(self) -> None:
-        """Read every message for its sender's name, and check that its time can be read. What cannot
-        be read is left to the second pass, which reports it."""
+    def _learn_senders(self, parts: list[Part], pool: ProcessPoolExecutor | None) -> dict[str, int | None]:
+        """Every part read for its senders' names; what cannot be read is left to the second pass, which
+        reports it. The names of all parts together, as one reader would have learned them."""
         self.bar.stage = "senders"
-        with open(self.file, "rb") as handle:
-            reader = ExportReader(handle)
-            try:
-                for element in reader.messages():
-                    if self.converter is None:
-                        self.converter = self._converter(reader.header)
-                    if isinstance(element, dict):
-                        self.converter.learn_names(element)
-                        if self.export_tz is None and needs_export_timezone(element):
-                            raise export_timezone_missing(element, "date")
-                    self.result.bytes_read = reader.bytes_read
-                    self.bar.update(self.result)
-            except Truncated:
-                if self.converter is None:  # cut before its first message: nothing to import
-                    raise self._cut_short(reader) from None
-        if self.converter is None:
-            self.converter = self._converter(reader.header)
-
-    def _converter(self, header: dict[str, Any]) -> Converter:
-        self.result.chat = chat_from_header(header, self.chat_id)
-        return Converter(self.result.chat, self.settings.tz, self.export_tz)
+        chat, tz = self.result.chat, self.settings.tz
+        others = [
+            pool.submit(passes.learn_names_apart, n, self.file, part, chat, tz, self.export_tz)
+            for n, part in enumerate(parts[1:], start=1)
+        ]
+        names, first = passes.learn_names(self.file, parts[0], chat, tz, self.export_tz, self._watch)
+        if first.cut is not None and not first.read_any:  # cut before its first message: nothing to import
+            raise self._cut_short(first.cut)
+        for other in others:
+            for name, user_id in other.result()[0].items():
+                names[name] = user_id if names.setdefault(name, user_id) == user_id else None
+        return names
 
     # -- pass 2 ---------------------------------------------------------------------------------
 
-    def _convert_and_write(self) -> None:
+    def _convert_and_write(
+        self, parts: list[Part], pool: ProcessPoolExecutor | None, names: dict[str, int | None]
+    ) -> None:
         self.bar.stage = "messages"
         days = None if self.dry_run else DayObjects(self._store(), self.result.chat.id, self.workers)
-        with open(self.file, "rb") as handle:
-            reader = ExportReader(handle)
+        converter = Converter(self.result.chat, self.settings.tz, self.export_tz)
+        converter.user_ids_by_name = names
+        with tempfile.TemporaryDirectory(prefix="import-parts-") as spills:
+            spill = [None if days is None else Path(spills) / f"part-{n}" for n in range(len(parts))]
+            chat, tz = self.result.chat, self.settings.tz
+            others = [
+                pool.submit(passes.convert_apart, n, self.file, part, chat, tz, self.export_tz, names, spill[n])
+                for n, part in enumerate(parts[1:], start=1)
+            ]
             try:
-                for element in reader.messages():
-                    self._one(element, reader, days)
-                    self.result.bytes_read = reader.bytes_read
-                    self.bar.update(self.result)
-            except Truncated:
-                self._finish(days, reader)
-                raise self._cut_short(reader) from None
+                first = passes.convert(self.file, parts[0], converter, None if days is None else days.add, self._watch)
+                self._add(first)
+                cut = first.cut
+                for n, other in enumerate(others, start=1):
+                    result = other.result()
+                    if days is not None:
+                        for update in passes.spilled(spill[n]):
+                            days.add(update)
+                    self._add(result)
+                    cut = cut or result.cut
             except BaseException:
                 if days is not None:
                     days.wait(raise_error=False)  # the writes already started finish before the error goes up
                 raise
-        self._finish(days, reader)
+        self._finish(days)
+        if cut is not None:  # what came before the end of the file is written; the import fails
+            raise self._cut_short(cut)
+
+    def _add(self, part: PartResult) -> None:
+        """A part's messages counted in the result (parts in the file's order)."""
+        self.added.append(part)
+        result, added = self.result, self.added
+        result.messages = sum(p.messages for p in added)
+        result.skipped = sum(p.skipped for p in added)
+        result.skipped_details = [detail for p in added for detail in p.skipped_details][:1000]
+        result.not_for_bots = sum(p.not_for_bots for p in added)
+        result.days = set().union(*(p.days for p in added))
 
     def _store(self) -> storage.Store:
         return self.store if self.store is not None else storage.raw_store(self.settings)
 
-    def _one(self, element: dict[str, Any] | Broken, reader: ExportReader, days: DayObjects | None) -> None:
-        if isinstance(element, Broken):
-            where = f"message {element.message_id}" if element.message_id else f"a message after id {reader.last_id}"
-            self.result.skip(where, f"line {element.line}: {element.reason}")
-            return
-        try:
-            update = self.converter.convert(element)
-        except MalformedMessage as exc:
-            self.result.skip(f"message {element.get('id') if isinstance(element, dict) else '?'}", str(exc))
-            return
-        if update is None:
-            self.result.not_for_bots += 1
-            return
-        self.result.messages += 1
-        self.result.days.add(update.context_date)
-        if days is not None:
-            days.add(update)
-
-    def _finish(self, days: DayObjects | None, reader: ExportReader) -> None:
+    def _finish(self, days: DayObjects | None) -> None:
         if days is not None:
             days.close()
             self.result.objects = days.objects
-        self.result.bytes_read = reader.bytes_read
+        self.result.bytes_read = self.result.bytes_total
         self.bar.done(self.result)
 
-    def _cut_short(self, reader: ExportReader) -> CutShortError:
+    def _cut_short(self, cut: Cut) -> CutShortError:
         return CutShortError(
-            f"{self.file} ends early, at line {reader.line()} ({reader.bytes_read:,} bytes), inside the export"
-            + (f", after message id {reader.last_id}" if reader.last_id is not None else "")
+            f"{self.file} ends early, at line {cut.line} ({cut.bytes_read:,} bytes), inside the export"
+            + (f", after message id {cut.last_id}" if cut.last_id is not None else "")
             + f": the file is cut short (an interrupted export or copy). The {self.result.messages:,} messages "
             "read before that point are imported and stay imported; export the chat again and rerun the import "
             "(messages already imported are rewritten unchanged).",
