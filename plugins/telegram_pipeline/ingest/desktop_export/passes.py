@@ -79,13 +79,14 @@ def learn_names(
     the export-timezone error at the first message whose time needs it. A file cut short ends the pass."""
     converter = Converter(chat, tz, export_tz)
     result = PartResult()
+    seen: set[tuple] = set()  # the same sender under the same name teaches nothing new
     with open(path, "rb") as handle, _NoCyclicGC():
         reader = ExportReader(handle, _counted(path, part), only=NAME_MEMBERS)
         try:
             for element in reader.messages():
                 result.read_any = True
                 if isinstance(element, dict):
-                    converter.learn_names(element)
+                    _learn(converter, element, seen)
                     if export_tz is None and needs_export_timezone(element):
                         raise export_timezone_missing(element, "date")
                 _watched(result, reader, watch)
@@ -93,6 +94,17 @@ def learn_names(
             result.cut = Cut(reader.line(), part.start + reader.bytes_read, reader.last_id)
     result.bytes_read = reader.bytes_read
     return converter.user_ids_by_name, result
+
+
+def _learn(converter: Converter, message: dict[str, Any], seen: set[tuple]) -> None:
+    sender = tuple(message.get(key) for key in NAME_MEMBERS[1:5])
+    try:
+        if sender in seen:
+            return
+        seen.add(sender)
+    except TypeError:  # an odd member (a list where a name belongs): learned from, as any other
+        pass
+    converter.learn_names(message)
 
 
 def convert(
