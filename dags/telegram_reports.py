@@ -55,24 +55,20 @@ with DAG(
 ) as dag:
 
     @task
-    def days_to_report(params=None, triggering_asset_events=None) -> list[str]:
+    def days_to_report(params=None, triggering_asset_events=None) -> list:
         from telegram_pipeline.orchestration import asset_events
         from telegram_pipeline.orchestration.task_logs import log_days
 
         with input_errors_fail_at_once():
-            return log_days(asset_events.dates_to_report(params, triggering_asset_events))
-
-    @task
-    def in_batches(days: list[str]) -> list[list[str]]:
-        from telegram_pipeline.orchestration.asset_events import in_batches
-
-        return in_batches(days)
+            days = log_days(asset_events.dates_to_report(params, triggering_asset_events))
+        return days if REPORT_ENGINE == "athena" else asset_events.in_batches(days)
 
     # Two batches at a time: each day's windows hold up to 32 days of curated data in DuckDB on the worker.
     @task(
         multiple_outputs=False,
         max_active_tis_per_dagrun=2,
-        map_index_template="{{ task.op_kwargs['days'][0] }} .. {{ task.op_kwargs['days'][-1] }}",
+        map_index_template="{{ task.op_kwargs['days'][0] }}{% if task.op_kwargs['days'] | length > 1 %} .. "
+        "{{ task.op_kwargs['days'][-1] }}{% endif %}",
     )
     def build_reports(days: list[str]) -> list:
         from telegram_pipeline.orchestration.task_logs import log_reports
@@ -96,4 +92,4 @@ with DAG(
         )
         write_athena_reports.expand(queries=queries.output)
     else:
-        build_reports.expand(days=in_batches(days_to_report()))
+        build_reports.expand(days=days_to_report())

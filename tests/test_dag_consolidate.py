@@ -101,10 +101,11 @@ def test_late_data_reaches_its_day_in_the_next_run(consolidate_dag):
 def test_a_failed_quality_check_fails_the_run_before_the_catalog(consolidate_dag, monkeypatch):
     seed([FIRST])
 
-    def wrong(day, expected_rows, settings=None):
-        raise quality.QualityCheckFailed(f"context_date={day}: 4 rows written, {expected_rows} read")
+    def wrong(expected_rows, settings=None):
+        day, rows = next(iter(expected_rows.items()))
+        raise quality.QualityCheckFailed(f"context_date={day}: 4 rows written, {rows} read")
 
-    monkeypatch.setattr(quality, "check_day", wrong)
+    monkeypatch.setattr(quality, "check_days", wrong)
     retry_at_once(consolidate_dag, retries=0)
     run = run_day(consolidate_dag, FIRST)
     states = task_states(run)

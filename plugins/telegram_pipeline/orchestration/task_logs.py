@@ -18,7 +18,7 @@ def _plural(count: int, word: str) -> str:
 
 
 def _day_line(result: dict[str, Any]) -> str:
-    if not result.get("objects") and not result.get("skipped"):
+    if not result.get("objects") and not result.get("rows"):
         return f"{result['day']}: no updates, nothing written"
     if result.get("skipped"):
         return f"{result['day']}: unchanged since its last run ({_plural(result['rows'], 'row')}), not rewritten"
