@@ -24,12 +24,13 @@ export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export AIRFLOW__CORE__UNIT_TEST_MODE := True
 
-.PHONY: help venv lock test lint browser demo airflow loadtest fuzz bench mwaa-bundle lambda-zip deploy destroy clean
+.PHONY: help venv lock test lint docs browser demo airflow loadtest fuzz bench mwaa-bundle lambda-zip deploy destroy clean
 
 help:
 	@echo "make venv         create .venv from requirements-dev.lock (uv, bytecode compiled), on Python 3.12 where there is one"
 	@echo "make test         run the whole test suite (throwaway AIRFLOW_HOME, SQLite metadata DB)"
 	@echo "make lint         ruff over the code, Airflow 3 rules (AIR3) included"
+	@echo "make docs         the docs site (MkDocs, Material) into site/, strict: a broken link or anchor fails it"
 	@echo "make lock         re-resolve requirements-dev.lock from requirements-dev.in for Python 3.12, within MWAA 3.3.1's pins"
 	@echo "make demo         the whole pipeline end to end on a simulated group"
 	@echo "make airflow      Airflow standalone on http://127.0.0.1:8080 with these DAGs (Ctrl-C stops it)"
@@ -77,13 +78,18 @@ test: venv
 	AIRFLOW_HOME=$$home $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: venv
-	$(BIN)/ruff check dags plugins lambda tests bench include/deploy
-	$(BIN)/ruff format --check dags plugins lambda tests bench include/deploy
+	$(BIN)/ruff check dags plugins lambda tests bench include/deploy docs/hooks
+	$(BIN)/ruff format --check dags plugins lambda tests bench include/deploy docs/hooks
 
 # The whole pipeline on a simulated group: webhook server, 14 days of traffic, the DAGs, the report.
 # Its own lake (data/demo/, wiped first) and AIRFLOW_HOME (.airflow-demo/): runs twice, same results.
 demo: venv
 	$(BIN)/python -m telegram_pipeline.dev.demo $(DEMO_ARGS)
+
+# The docs site from docs/ and mkdocs.yml into site/ (git ignores it); strict, as CI builds it
+# (tests/system/test_docs.py). `.venv/bin/mkdocs serve` shows it while you edit.
+docs: venv
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 # Headless Chromium from Debian, for the tests that look at pages in a real browser (skipped without it,
 # failed without it under CI=true). Fails loudly when it cannot install it.
@@ -96,7 +102,7 @@ browser:
 		command -v chromium >/dev/null || { echo "make browser: chromium installed but not on PATH" >&2; exit 1; }; }
 	@echo "browser: $$(chromium --version 2>/dev/null || echo chromium)"
 
-# Figures, not pass/fail tests: see the README's Reliability section and each issue's benchmark.
+# Figures, not pass/fail tests: docs/benchmarks.md has them, each with its date and command.
 bench: venv
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
@@ -126,7 +132,7 @@ mwaa-bundle:
 lambda-zip:
 	$(PYTHON) include/deploy/build.py lambda dist/lambda.zip
 
-# The whole AWS stack from include/deploy/*.yaml, with boto3 (no AWS CLI needed); README "Deploy to AWS".
+# The whole AWS stack from include/deploy/*.yaml, with boto3 (no AWS CLI needed); docs/deploy.md.
 # Empty settings take deploy.py's defaults. Without credentials both say what is missing and change nothing.
 STACK ?= telegram
 deploy: venv
@@ -139,4 +145,4 @@ destroy: venv
 		--empty-buckets="$(or $(EMPTY_BUCKETS),no)"
 
 clean:
-	rm -rf dist .pytest_cache .tools/mwaa-3.3.1
+	rm -rf dist site .pytest_cache .tools/mwaa-3.3.1

@@ -34,6 +34,7 @@ sys.path.insert(0, str(REPO / "plugins"))
 from measure import own_peak_mib  # noqa: E402
 from telegram_pipeline.lake import layout  # noqa: E402
 from telegram_pipeline.lake.parse import utf16_len  # noqa: E402
+from telegram_pipeline.rules import raw_zone  # noqa: E402
 
 DAY = date(2026, 3, 14)
 CHAT = -1001234567890
@@ -118,7 +119,7 @@ def generate_update(update_id: int, rng: random.Random) -> bytes:
 def generate_day(count: int, seed: int = 7) -> dict[str, bytes]:
     rng = random.Random(seed)
     first = 900_000_000
-    return {f"context_date={DAY}/{first + i}.json": generate_update(first + i, rng) for i in range(count)}
+    return {raw_zone.update_key(DAY, first + i): generate_update(first + i, rng) for i in range(count)}
 
 
 def as_imported(objects: dict[str, bytes], part_bytes: int = 8 << 20) -> dict[str, bytes]:
@@ -129,7 +130,7 @@ def as_imported(objects: dict[str, bytes], part_bytes: int = 8 << 20) -> dict[st
 
     def close() -> None:
         body = b"\n".join(lines) + b"\n"
-        parts[f"context_date={DAY}/export-chat{CHAT}-msg{len(parts)}/{len(parts):016x}.jsonl"] = body
+        parts[f"{raw_zone.day_folder(DAY)}/export-chat{CHAT}-msg{len(parts)}/{len(parts):016x}.jsonl"] = body
 
     for key in sorted(objects):
         lines.append(objects[key])
@@ -150,7 +151,7 @@ def naive(settings) -> int:
     raw = storage.raw_store(settings)
     target = schema.arrow_schema()
     tables, seen = [], set()
-    for key in raw.list(f"context_date={DAY}"):
+    for key in raw.list(raw_zone.day_folder(DAY)):
         try:
             row = parse.parse(raw.read(key))
         except parse.BadUpdate:

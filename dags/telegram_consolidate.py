@@ -23,18 +23,18 @@ scheduler's catch-up begins.
 
 from __future__ import annotations
 
-import os
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from airflow.sdk import DAG, Asset, Param, task
+from telegram_pipeline import config
 from telegram_pipeline.orchestration.day_params import DAY_PARAM
 from telegram_pipeline.orchestration.defaults import CURATED_MESSAGES_ASSET, DEFAULT_ARGS, input_errors_fail_at_once
 from telegram_pipeline.orchestration.timetables import ZonedCronDataIntervalTimetable
 from telegram_pipeline.rules.days import interval_day
 
-TIMEZONE = os.environ.get("TIMEZONE") or "UTC"
-START_DATE = date.fromisoformat(os.environ.get("START_DATE") or "2026-01-01")
+TIMEZONE = config.setting("TIMEZONE")
+START_DATE = date.fromisoformat(config.setting("START_DATE"))
 CURATED_MESSAGES = Asset(CURATED_MESSAGES_ASSET)
 
 

@@ -14,7 +14,6 @@ Token: TELEGRAM_BOT_TOKEN, or the Airflow connection telegram_default (its passw
 
 from __future__ import annotations
 
-import os
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -23,9 +22,9 @@ from telegram_pipeline import config
 from telegram_pipeline.orchestration.defaults import DEFAULT_ARGS
 from telegram_pipeline.orchestration.timetables import ZonedCronDataIntervalTimetable
 
-TIMEZONE = os.environ.get("TIMEZONE") or "UTC"
-SCHEDULE = os.environ.get("DIGEST_SCHEDULE") or config.SETTINGS["DIGEST_SCHEDULE"][0]
-START_DATE = date.fromisoformat(os.environ.get("START_DATE") or config.SETTINGS["START_DATE"][0])
+TIMEZONE = config.setting("TIMEZONE")
+SCHEDULE = config.setting("DIGEST_SCHEDULE")
+START_DATE = date.fromisoformat(config.setting("START_DATE"))
 
 with DAG(
     dag_id="telegram_digest",
@@ -51,13 +50,13 @@ with DAG(
     @task(multiple_outputs=False, map_index_template="{{ digest_group }}")
     def post_digest(group: int, params=None, data_interval_start=None, data_interval_end=None) -> dict:
         from airflow.sdk.exceptions import AirflowFailException
-        from telegram_pipeline.delivery import digest
+        from telegram_pipeline.delivery import digest_posts
         from telegram_pipeline.orchestration.digest_window import digest_window
 
         get_current_context()["digest_group"] = str(group)
         last, days = digest_window(data_interval_start, data_interval_end, params, TIMEZONE)
-        ((_, outcome),) = digest.post_digests(last, days, groups=[group], force=bool(params.get("force")))
-        if isinstance(outcome, digest.NEVER_RETRIED):  # a refusal or a bad setting: retrying cannot help
+        ((_, outcome),) = digest_posts.post_digests(last, days, groups=[group], force=bool(params.get("force")))
+        if isinstance(outcome, digest_posts.NEVER_RETRIED):  # a refusal or a bad setting: retrying cannot help
             raise AirflowFailException(str(outcome))
         if isinstance(outcome, Exception):
             raise outcome

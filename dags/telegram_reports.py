@@ -11,22 +11,22 @@ without retries. Output, per window W (1d, 7d, 30d):
 {REPORTS_URI}/html/context_date=D/window=W/chat_id=<id>/report.html with index.html beside them,
 each folder replaced whole, so reruns leave the same files. Engine: REPORT_ENGINE (duckdb on the
 worker: each mapped task builds a batch of up to 31 consecutive days in one session, and is named by
-its days; or athena: each day's 33 queries (11 reports, 3 windows) are submitted with idempotency
+its days; or athena: each day's queries (every report in each window) are submitted with idempotency
 tokens and waited on deferred (no worker slot held, up to 30 minutes), then their results are
 written, each mapped task named by its day).
 """
 
 from __future__ import annotations
 
-import os
 from datetime import date
 
 from airflow.sdk import DAG, Asset, Param, task
+from telegram_pipeline import config
 from telegram_pipeline.orchestration.day_params import DAY_PARAM
 from telegram_pipeline.orchestration.defaults import CURATED_MESSAGES_ASSET, DEFAULT_ARGS, input_errors_fail_at_once
 
 CURATED_MESSAGES = Asset(CURATED_MESSAGES_ASSET)
-REPORT_ENGINE = (os.environ.get("REPORT_ENGINE") or "duckdb").lower()
+REPORT_ENGINE = config.setting("REPORT_ENGINE").lower()
 
 with DAG(
     dag_id="telegram_reports",

@@ -32,18 +32,16 @@ import json
 import os
 import sys
 import time
-import uuid
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from telegram_pipeline.rules import days, s3, settings, updates
+from telegram_pipeline.rules import atomic_write, days, raw_zone, s3, settings, updates
 
 MAX_BODY_BYTES = 1024 * 1024
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
 # Telegram's update ids are positive (32-bit so far); negative ones belong to imported history. The
 # cap keeps keys short and the id exact in every JSON reader.
 MAX_UPDATE_ID = 2**53
-MIGRATIONS_FOLDER = updates.MIGRATIONS_FOLDER
 MIGRATION_NEGATIVE_TTL_S = 30.0
 SECRET_RECHECK_AFTER_S = 300.0
 # Used only when RAW_URI is unset outside Lambda: the repository's ./data/raw, as config.py has it.
@@ -62,27 +60,17 @@ class StorageUnavailable(Exception):
 
 
 class LocalRawStore:
-    """A local folder. Each object is written to a hidden temporary file beside it, fsynced, then renamed
-    over the target, so a reader sees the whole object or none."""
+    """A local folder, each object written whole or not at all (``rules/atomic_write.py``)."""
 
     def __init__(self, root: str) -> None:
         self.root = Path(root.removeprefix("file://")).expanduser()
 
     def put(self, key: str, data: bytes) -> None:
         path = self.root / key
-        tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex}")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            with open(tmp, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
+            atomic_write.write_atomically(path, data)
         except OSError as exc:
-            try:
-                tmp.unlink(missing_ok=True)
-            except OSError:
-                pass  # the folder itself is unusable: there is no temporary file to remove
             raise StorageUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     def exists(self, key: str) -> bool:
@@ -324,16 +312,12 @@ def _what(update: dict) -> tuple[str | None, dict | None, int | None]:
 # ---------------------------------------------------------------- migrations
 
 
-def _migration_key(chat_id: int) -> str:
-    return f"{MIGRATIONS_FOLDER}/{chat_id}.json"
-
-
 def _has_migrated_into(chat_id: int, store, now: float) -> bool:
     if chat_id in _migrated_ids:
         return True
     if _not_migrated_until.get(chat_id, 0.0) > now:
         return False
-    if store.exists(_migration_key(chat_id)):
+    if store.exists(raw_zone.migration_marker_key(chat_id)):
         _migrated_ids.add(chat_id)
         return True
     if len(_not_migrated_until) > 10_000:
@@ -344,7 +328,7 @@ def _has_migrated_into(chat_id: int, store, now: float) -> bool:
 
 def _record_migration(update_id: int, old_id: int, new_id: int, store, log: dict) -> None:
     marker = {"from_chat_id": old_id, "to_chat_id": new_id, "update_id": update_id, "recorded_at": int(time.time())}
-    store.put(_migration_key(new_id), json.dumps(marker).encode())
+    store.put(raw_zone.migration_marker_key(new_id), json.dumps(marker).encode())
     _migrated_ids.add(new_id)
     _not_migrated_until.pop(new_id, None)
     log["migration"] = {"from_chat_id": old_id, "to_chat_id": new_id}
@@ -476,6 +460,6 @@ def _handle(event, store, env, received: float, log: dict) -> tuple[int, str]:
         _warn(f"migration:{chat_id}", f"keeping chat {chat_id}, a migrated allowed group: add it to ALLOWED_CHAT_IDS")
 
     day = days.filed_day(update_type, item.get("date"), item.get("edit_date"), tz, received).isoformat()
-    store.put(f"context_date={day}/{update_id}.json", body)
+    store.put(raw_zone.update_key(day, update_id), body)
     log["context_date"] = day
     return 200, "stored"

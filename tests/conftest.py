@@ -7,6 +7,7 @@ test writes into the repository's ./data or reaches real AWS.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import subprocess
@@ -57,6 +58,19 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture(autouse=True)
+def no_log_handler_on_a_closed_stream():
+    """Airflow, configuring its logging inside a test, gives the root logger a handler on the sys.stderr of
+    that moment: pytest's capture of that one test, closed when it ends. Every later log line (moto's
+    server logs each request) would then print "--- Logging error ---" into another test's stderr. Such a
+    handler is removed once its stream is closed."""
+    yield
+    for logger in [logging.root, *logging.root.manager.loggerDict.values()]:
+        for handler in list(getattr(logger, "handlers", ())):
+            if getattr(getattr(handler, "stream", None), "closed", False):
+                logger.removeHandler(handler)
 
 
 @pytest.fixture(autouse=True)

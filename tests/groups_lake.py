@@ -138,7 +138,7 @@ def migrations(updates: Updates) -> dict[int, int]:
 
 
 def counted_messages(updates: Updates, include_bots: bool = False) -> list[dict]:
-    """Each message once per (chat it was sent in, message id), its latest version, by the README's rules."""
+    """Each message once per (chat it was sent in, message id), its latest version, by the counting rules (docs/reports.md)."""
     moved = migrations(updates)
     latest: dict[tuple[int, int], tuple] = {}
     for update in updates.items:

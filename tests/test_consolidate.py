@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from telegram_pipeline import cli, config
 from telegram_pipeline.lake import consolidate, layout, quality, schema, storage
+from telegram_pipeline.rules import raw_zone
 
 from tests.conftest import FIXTURES
 
@@ -250,7 +251,7 @@ def test_a_day_listed_empty_keeps_its_rows_unless_emptying_is_allowed(lake, monk
     fill_day(DAY, 87)
     consolidate.consolidate_day(DAY)
     raw = storage.raw_store()
-    raw.delete(raw.list(layout.raw_prefix(DAY)))
+    raw.delete(raw.list(raw_zone.day_folder(DAY)))
     with pytest.raises(consolidate.RawZoneUnusable, match=r"has 87 rows.*ALLOW_EMPTYING_DAYS=true"):
         consolidate.consolidate_day(DAY)
     assert read_partition(DAY).num_rows == 87

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from telegram_pipeline.delivery import digest as delivery
+from telegram_pipeline.delivery import digest_posts as delivery
 from telegram_pipeline.lake import storage
 from telegram_pipeline.orchestration.digest_window import digest_window
 

@@ -37,7 +37,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse .* not supported 
 TEMPLATES = sorted(p.name for p in deploy.HERE.glob("*.yaml"))
 ACCOUNT, REGION = "123456789012", "us-east-1"  # moto's
 # What moto's CloudFormation skips (it logs a warning and creates nothing); checked in the templates
-# below and by cfn-lint. The README's "Deploy to AWS" lists the same.
+# below and by cfn-lint. docs/deploy.md lists the same.
 MOTO_CANNOT_CREATE = {
     "lake.yaml": {"AWS::S3::BucketPolicy", "AWS::Glue::Database", "AWS::Athena::WorkGroup"},
     "webhook.yaml": {
@@ -90,14 +90,14 @@ def test_cfn_lint_fails_a_broken_template(tmp_path):
     assert result.returncode != 0 and "python3.99" in result.stdout
 
 
-def test_moto_cannot_create_exactly_what_the_readme_says():
+def test_moto_cannot_create_exactly_what_the_docs_say():
     supported = set(get_model_map())
-    readme = (REPO / "README.md").read_text()
+    page = (REPO / "docs" / "deploy.md").read_text()
     for name in TEMPLATES:
         kinds = {resource["Type"] for resource in template(name)["Resources"].values()}
         assert kinds - supported == MOTO_CANNOT_CREATE[name], f"{name}: moto's support changed; update the lists"
         for kind in MOTO_CANNOT_CREATE[name]:
-            assert f"`{kind}`" in readme, f"the README does not say moto cannot create {kind}"
+            assert f"`{kind}`" in page, f"docs/deploy.md does not say moto cannot create {kind}"
 
 
 # -- what the templates declare (including what moto cannot create) -----------------------------

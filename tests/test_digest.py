@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pyarrow as pa
 import pytest
 from telegram_pipeline import bot_api, cli, config
-from telegram_pipeline.delivery import digest as delivery
+from telegram_pipeline.delivery import digest_posts as delivery
 from telegram_pipeline.dev.bot_api_standin import PNG_SIGNATURE, BotApiStandIn, utf16_len
 from telegram_pipeline.lake import layout, schema, storage
 

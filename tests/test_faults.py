@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 from telegram_pipeline import config
 from telegram_pipeline.lake import consolidate, layout, storage
+from telegram_pipeline.rules import raw_zone
 
 from bench import loadtest
 from tests.conftest import REPO
@@ -35,7 +36,7 @@ def day_ids(count: int, start: int = 0) -> list[int]:
 def write_raw_day(ids: list[int]) -> None:
     raw = storage.raw_store(config.load())
     for update_id in ids:
-        raw.write(f"{layout.raw_prefix(DAY)}/{update_id}.json", loadtest.update_body(update_id))
+        raw.write(f"{raw_zone.day_folder(DAY)}/{update_id}.json", loadtest.update_body(update_id))
 
 
 def partition_bytes() -> bytes:
@@ -434,7 +435,7 @@ def test_raw_objects_deleted_or_corrupted_after_writing_are_quarantined_and_repo
     ids = day_ids(200)
     write_raw_day(ids)
     raw = storage.raw_store(config.load())
-    prefix = layout.raw_prefix(DAY)
+    prefix = raw_zone.day_folder(DAY)
     cut, garbage, vanishing = ids[10], ids[20], ids[30]
     raw.write(f"{prefix}/{cut}.json", loadtest.update_body(cut)[:37])  # cut short
     raw.write(f"{prefix}/{garbage}.json", b"\x00\x17binary rubbish\xff")
@@ -472,7 +473,7 @@ def test_too_many_damaged_objects_fail_the_day_loudly_and_keep_the_old_partition
     before = partition_bytes()
     raw = storage.raw_store(config.load())
     for update_id in ids[:10]:
-        raw.write(f"{layout.raw_prefix(DAY)}/{update_id}.json", b"{")
+        raw.write(f"{raw_zone.day_folder(DAY)}/{update_id}.json", b"{")
     with pytest.raises(consolidate.TooManyBadObjects, match="10 of 40"):
         consolidate.consolidate_day(DAY, config.load())
     assert partition_bytes() == before

@@ -29,9 +29,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import deploy
-import handler
 import pytest
 from telegram_pipeline.lake import layout
+from telegram_pipeline.rules import raw_zone
 
 from tests.conftest import REPO
 
@@ -649,7 +649,7 @@ def test_the_webhook_tells_a_missing_migration_marker_from_a_denial():
     variables = env.render(env.template["Resources"]["Function"]["Properties"]["Environment"]["Variables"])
     bucket, prefix = bucket_and_prefix(variables["RAW_URI"])
     document = policy("webhook")
-    marker = f"{prefix}/{handler._migration_key(-1001234567890)}"
+    marker = f"{prefix}/{raw_zone.migration_marker_key(-1001234567890)}"
     assert missing_key_answer(document, bucket, marker) == 404
     # Anything else it may not read stays a 403, a real denial.
     assert missing_key_answer(document, bucket, f"{prefix}/context_date=2026-01-01/1.json") == 403
@@ -673,7 +673,7 @@ def test_the_dags_see_404_for_every_key_they_may_read_before_it_exists():
     for uri in ("RAW_URI", "CURATED_URI", "REPORTS_URI", "QUARANTINE_URI", "ATHENA_OUTPUT_URI"):
         bucket, prefix = bucket_and_prefix(settings[uri])
         assert may_list(document, bucket, f"{prefix}/"), f"the DAGs may not list {settings[uri]}"
-    assert may_list(document, raw_bucket, f"{raw}/{layout.raw_prefix(day)}/")
+    assert may_list(document, raw_bucket, f"{raw}/{raw_zone.day_folder(day)}/")
     # Outside its zones the role is refused: the lake bucket's root, another prefix.
     assert not may_list(document, curated_bucket, "")
     assert missing_key_answer(document, curated_bucket, "elsewhere/x.json") == 403

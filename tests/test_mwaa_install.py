@@ -425,7 +425,7 @@ def mwaa(tmp_path_factory) -> Mwaa:
             "START_DATE": DAY.isoformat(),
             "TRACKED_KEYWORDS": "maratona",
         }
-        # `make mwaa-bundle` with the settings given at build time, as README's "Deploy to AWS" does.
+        # `make mwaa-bundle` with the settings given at build time, as docs/deploy.md does.
         bundle = work / "bundle"
         env = {k: v for k, v in os.environ.items() if k not in settings and k != "AWS_ENDPOINT_URL"}
         run([sys.executable, str(REPO / "include" / "deploy" / "build.py"), "mwaa", str(bundle)], "make mwaa-bundle",
@@ -477,7 +477,7 @@ def mwaa(tmp_path_factory) -> Mwaa:
         found.result = json.loads(line.removeprefix("RESULT="))
 
         # The Athena engine's SQL, generated anew by the bundle's package with MWAA's sqlglot.
-        athena = home / "dags" / "include" / "sql" / "reports" / "athena"
+        athena = home / "dags" / "include" / "sql" / "generated" / "athena" / "reports"
         shutil.rmtree(athena)
         command = 'PYTHONPATH="$AIRFLOW_HOME/plugins" exec python -m telegram_pipeline report --write-athena-sql'
         run(with_startup(startup, command), "report --write-athena-sql", env=airflow_env, cwd=home, timeout=120)
@@ -586,6 +586,6 @@ def test_mwaas_sqlglot_generates_the_committed_athena_sql(mwaa):
     assert names and sorted(p.name for p in generated.glob("*.sql")) == names
     for name in names:
         assert (generated / name).read_text() == (committed / name).read_text(), (
-            f"{name}: MWAA's sqlglot generates other Athena SQL than include/sql/reports/athena/ holds "
+            f"{name}: MWAA's sqlglot generates other Athena SQL than include/sql/generated/athena/reports/ holds "
             "(run `python -m telegram_pipeline report --write-athena-sql` on the locked versions)"
         )

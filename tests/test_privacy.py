@@ -7,6 +7,7 @@ import pyarrow as pa
 import pytest
 from telegram_pipeline.lake import layout, privacy, schema
 from telegram_pipeline.reports import definitions
+from telegram_pipeline.rules import raw_zone
 
 
 def _table(rows: list[dict]) -> pa.Table:
@@ -102,7 +103,7 @@ def test_pseudonymised_lake_end_to_end_raw_untouched_curated_and_reports_without
             body["message"].pop("edit_date", None)
             body["message"]["new_chat_members"] = [{"id": 424242 + update_id, "is_bot": False, "first_name": "Nova"}]
         bodies[update_id] = json.dumps(body, ensure_ascii=False).encode()
-        raw.write(f"{layout.raw_prefix(day)}/{update_id}.json", bodies[update_id])
+        raw.write(f"{raw_zone.day_folder(day)}/{update_id}.json", bodies[update_id])
 
     result = consolidate.consolidate_day(day, config.load())
     assert result.rows == len(ids)
@@ -121,7 +122,7 @@ def test_pseudonymised_lake_end_to_end_raw_untouched_curated_and_reports_without
     assert {r["user_id"] for r in table} == {privacy.pseudonym(i, key) for i in real_ids}
     # The raw zone is as received.
     for update_id, body in bodies.items():
-        assert raw.read(f"{layout.raw_prefix(day)}/{update_id}.json") == body
+        assert raw.read(f"{raw_zone.day_folder(day)}/{update_id}.json") == body
 
     rng = definitions.ReportRange.from_settings(day, day, config.load())
     tables = reports.build(rng, config.load())

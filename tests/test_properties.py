@@ -25,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from telegram_pipeline.lake import consolidate, layout, parse, schema
-from telegram_pipeline.rules import days, updates
+from telegram_pipeline.rules import days, raw_zone, updates
 
 from tests.conftest import FIXTURES
 from tests.reliability_helpers import CHAT_ID, SECRET, MemoryStore, env, event
@@ -412,7 +412,7 @@ def test_a_random_day_consolidates_every_good_update_once_and_quarantines_the_ju
     }.items():
         monkeypatch.setenv(name, str(value))
     raw = storage.raw_store(config.load())
-    prefix = layout.raw_prefix(DAY)
+    prefix = raw_zone.day_folder(DAY)
     (lake / "raw").mkdir()  # the raw zone is there, even when this day has nothing in it
     for update, _ in good:
         raw.write(f"{prefix}/{update['update_id']}.json", json.dumps(update).encode())

@@ -1,10 +1,16 @@
-"""The README's commands, tried as a new user tries them: every command of its ```bash blocks runs here,
-in a fresh copy of the repository, in one shell session, in README order (the long ones with a small
-input), or is marked below with why it cannot run here. A command RULES does not know fails the test:
-a new README command comes with its line here.
+"""The commands of the README and of every docs page, tried as a new user tries them: every command of
+their ```bash blocks runs here, page by page, each page in a fresh copy of the repository and one shell
+session of its own, in the page's order (the long ones with a small input), or is marked below with why
+it cannot run here. A command RULES does not know fails the test: a new command in the docs comes with
+its line here. One test per page, so that pytest-xdist spreads them.
+
+`make demo` runs once for every page that shows it or uses its lake (`data/demo/`): the first page to
+need it builds it in a copy of its own, under a lock the other xdist workers wait on, and each page's
+copy then gets that lake.
 
 The session is a user's shell: no AIRFLOW__* or pipeline settings from the test run, the copy as the
-working folder. Two differences, both of the machine, not of the commands: the copy shares this
+working folder, the venv active (`. .venv/bin/activate`, as Getting started has it, so that `python`
+and `airflow` are the venv's). Two differences, both of the machine, not of the commands: the copy shares this
 checkout's .venv (building one takes a minute), whose editable install points at this checkout, so
 PYTHONPATH points it at the copy's own code (and so at the copy's own ./data); and the servers get free
 ports, since others use 8080 and 8081 on a shared machine.
@@ -13,6 +19,7 @@ ports, since others use 8080 and 8081 on a shared machine.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import queue
 import re
@@ -46,6 +53,7 @@ DEMO_DAYS = ("2026-11-02", "2026-11-03")  # `make demo` on two days: the backfil
 class Command:
     section: str
     text: str  # as written, continuation lines and all
+    page: str = ""
 
     @property
     def line(self) -> str:
@@ -56,6 +64,21 @@ class Command:
             return " ".join(shlex.split(joined, comments=True))
         except ValueError:  # a quote shlex cannot pair
             return " ".join(joined.split())
+
+
+PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+
+
+def page_name(page: Path) -> str:
+    return str(page.relative_to(REPO))
+
+
+def page_commands(page: Path, root: Path = REPO) -> list[Command]:
+    """The commands of ``page`` as it reads in ``root`` (this checkout, or a copy of it)."""
+    return [
+        Command(command.section, command.text, page_name(page))
+        for command in readme_commands((root / page.relative_to(REPO)).read_text(encoding="utf-8"))
+    ]
 
 
 def readme_commands(text: str) -> list[Command]:
@@ -111,6 +134,12 @@ class Rule:
     background: str = ""  # a server: started and left running once its output matches this
     check: Callable[[str, Session], None] | None = None
     hold_db_lock: float = 0  # seconds another writer holds the Airflow DB's write lock as it runs
+    # The demo's lake (data/demo/) in the page's copy before the command runs, from the one `make demo` of
+    # the test run: for the commands that read it. On `make demo` itself: the command is that run.
+    needs_demo: bool = False
+    # Run once in the page's session before the command, for what an earlier page (or step) leaves in a
+    # user's working copy: (why, shell text).
+    setup: tuple[str, str] | None = None
 
 
 def demo_made(output: str, session: Session) -> None:
@@ -171,10 +200,30 @@ TELEGRAM = (
     "against a stand-in Bot API"
 )
 
+# The venv of Getting started, active in every page's session.
+ACTIVATE = ". .venv/bin/activate"
+# What a user's working copy holds when they reach a page's commands, made by earlier pages.
+LOCAL_RAW_ZONE = (
+    "the local raw zone, which the webhook makes when it stores its first update (Webhook page)",
+    "mkdir -p data/raw",
+)
+AIRFLOW_DB = (
+    "an Airflow that knows the DAGs, as `make airflow` leaves it (Airflow page): its metadata DB with the "
+    "DAG files parsed",
+    "export AIRFLOW_HOME=$PWD/.airflow AIRFLOW__CORE__DAGS_FOLDER=$PWD/dags AIRFLOW__CORE__PLUGINS_FOLDER=$PWD/plugins "
+    "AIRFLOW__CORE__LOAD_EXAMPLES=False PATH=$PWD/.venv/bin:$PATH\n"
+    "airflow db migrate > .airflow-setup.log 2>&1 && airflow dags reserialize >> .airflow-setup.log 2>&1",
+)
+
 RULES = [
     Rule(r"^make test$", skip="the test suite itself (CI runs it through .ci/run)"),
-    Rule(r"^make demo$", small={"make demo": f'make demo DEMO_ARGS="--days {len(DEMO_DAYS)}"'}, check=demo_made),
-    # The Reports section's example is March in the default lake; here the demo's lake holds the days.
+    Rule(
+        r"^make demo$",
+        small={"make demo": f'make demo DEMO_ARGS="--days {len(DEMO_DAYS)}"'},
+        check=demo_made,
+        needs_demo=True,
+    ),
+    # The Reports page's example is March in the default lake; here the demo's lake holds the days.
     Rule(
         r"^python -m telegram_pipeline report --from 2026-03-09 --to 2026-03-11 ",
         small={
@@ -182,17 +231,24 @@ RULES = [
             "--from 2026-03-09 --to 2026-03-11": f"--from {DEMO_DAYS[0]} --to {DEMO_DAYS[-1]}",
         },
         check=lambda output, session: _pages_written(session.root / "march"),
+        needs_demo=True,
     ),
     Rule(
         r"^make airflow$",
         skip="runs until Ctrl-C on port 8080: tests/test_airflow_ui.py runs it as written (on a free port), and "
         "the Backfill block below starts it over the demo's lake",
     ),
-    Rule(r"^chromium --headless ", check=screenshot_taken, skip="" if CHROMIUM or CI else "no chromium (make browser)"),
+    Rule(
+        r"^chromium --headless ",
+        check=screenshot_taken,
+        skip="" if CHROMIUM or CI else "no chromium (make browser)",
+        needs_demo=True,
+    ),
     Rule(
         r"^RAW_URI=\$PWD/data/demo/raw .* make airflow$",
         small={"START_DATE=2026-11-20": f"START_DATE={date.today()}"},  # no days to catch up
         background=r"==> DAGs parsed",
+        needs_demo=True,
     ),
     Rule(r"^export AIRFLOW_HOME=\$PWD/\.airflow PATH=\$PWD/\.venv/bin:\$PATH$"),
     Rule(r"^airflow dags unpause telegram_consolidate && airflow dags unpause telegram_reports$"),
@@ -224,7 +280,7 @@ RULES = [
         background=r"webhook listening on",
     ),
     Rule(r"^curl -s -X POST localhost:8081/webhook ", small={"8081": "{serve_port}"}, check=stored_the_sticker),
-    Rule(r"^python -m telegram_pipeline (consolidate|catalog|ddl|report)\b"),
+    Rule(r"^python -m telegram_pipeline (consolidate|catalog|ddl|report)\b", setup=LOCAL_RAW_ZONE),
     Rule(r"^python -c import duckdb; ", check=showed_the_days),
     Rule(
         r"^python -m telegram_pipeline import-export ~/Downloads/",
@@ -234,13 +290,16 @@ RULES = [
             )
         },
     ),
-    Rule(r"^airflow backfill create --dag-id telegram_consolidate --from-date 2024-11-17T00:00:00-03:00 "),
+    Rule(
+        r"^airflow backfill create --dag-id telegram_consolidate --from-date 2024-11-17T00:00:00-03:00 ",
+        setup=AIRFLOW_DB,
+    ),
     Rule(
         r"^make loadtest",
         small={"make loadtest": 'make loadtest LOADTEST_ARGS="--seconds 2 --senders 4 --backends local"'},
     ),
     Rule(r"^make fuzz", small={"make fuzz": 'make fuzz FUZZ_ARGS="--minutes 0.1 --scale 1"'}),
-    Rule(r"^make bench", small={"make bench": "make bench BENCH_ARGS=--quick"}),
+    Rule(r"^make bench BENCH_ARGS=--quick$"),
     Rule(r"^aws ", skip=AWS),
     Rule(r"^(\w+=\S* )*\w+=\$\(aws ", skip=AWS),  # REGION=… ACCOUNT=$(aws sts get-caller-identity …)
     Rule(r"^for .*\bdo\b.*\baws ", skip=AWS),
@@ -395,18 +454,20 @@ def users_environment(copy: Path) -> dict[str, str]:
     return env
 
 
-def test_every_readme_command_is_known_here():
-    commands = readme_commands((REPO / "README.md").read_text(encoding="utf-8"))
+def all_commands() -> list[Command]:
+    return [command for page in PAGES for command in page_commands(page)]
+
+
+def test_every_command_of_the_docs_is_known_here():
+    commands = all_commands()
     assert len(commands) > 40
-    unknown = [f"{c.section}: {c.line}" for c in commands if rule_for(c) is None]
-    assert not unknown, "README commands with no line in RULES (run them, or say why they cannot):\n" + "\n".join(
-        unknown
-    )
+    unknown = [f"{c.page}, {c.section}: {c.line}" for c in commands if rule_for(c) is None]
+    assert not unknown, "commands with no line in RULES (run them, or say why they cannot):\n" + "\n".join(unknown)
     for command in commands:
         for old in rule_for(command).small:
-            assert old in command.text, f"{command.line}: no {old!r} to make small"
+            assert old in command.text, f"{command.page}: {command.line}: no {old!r} to make small"
     unused = [rule.pattern for rule in RULES if not any(re.search(rule.pattern, c.line) for c in commands)]
-    assert not unused, f"RULES for commands the README no longer has: {unused}"
+    assert not unused, f"RULES for commands the docs no longer have: {unused}"
 
 
 def test_the_command_splitter_keeps_continuations_and_loops_together():
@@ -418,7 +479,60 @@ def test_the_command_splitter_keeps_continuations_and_loops_together():
     ]
 
 
-def test_the_readme_commands_work_as_written(tmp_path):
+@dataclass(frozen=True)
+class Demo:
+    lake: Path  # data/demo of the copy that ran it
+    output: str
+
+
+@pytest.fixture(scope="session")
+def shared_demo(tmp_path_factory):
+    """`make demo` on DEMO_DAYS, run once for the whole test run: by the first page that needs it, in a copy
+    of its own; the other pages (on this xdist worker or another) wait for it and copy its lake."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = root / "readme-demo"
+    made: list[Demo] = []
+
+    def demo() -> Demo:
+        if made:
+            return made[0]
+        with open(root / "readme-demo.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (folder / "status").exists():
+                _run_the_demo(folder)
+        status = (folder / "status").read_text()
+        output = (folder / "output.txt").read_text()
+        assert status == "ok", f"`make demo`, run once for every page: {status}\n{output[-4000:]}"
+        made.append(Demo(folder / "repo" / "data" / "demo", output))
+        return made[0]
+
+    return demo
+
+
+def _run_the_demo(folder: Path) -> None:
+    folder.mkdir()
+    copy = fresh_copy(folder / "repo")
+    session = Session(copy, users_environment(copy))
+    rule = next(rule for rule in RULES if rule.pattern == r"^make demo$")
+    output, status = "", "ok"
+    try:
+        output = session.run(rule.small["make demo"], timeout=900)
+        rule.check(output, session)
+    except AssertionError as failure:
+        status = f"failed: {failure}"[:4000]
+    finally:
+        session.stop()
+        (folder / "output.txt").write_text(output)
+        (folder / "status").write_text(status)
+
+
+def _with_commands(pages: list[Path]) -> list[Path]:
+    return [page for page in pages if any(not rule_for(c) or not rule_for(c).skip for c in page_commands(page))]
+
+
+@pytest.mark.parametrize("page", _with_commands(PAGES), ids=page_name)
+def test_the_commands_of_each_page_work_as_written(page, tmp_path, shared_demo):
     copy = fresh_copy(tmp_path / "repo")
     pth = sorted((REPO / ".venv").glob("lib/python*/site-packages/*telegram*.pth"))
     assert pth, "no editable install of the package in .venv (make venv)"
@@ -426,14 +540,30 @@ def test_the_readme_commands_work_as_written(tmp_path):
     session = Session(copy, users_environment(copy))
     serve_port = str(free_port())
     seen: set[str] = set()
+    set_up: set[str] = set()
     report = []
     try:
-        for command in readme_commands((copy / "README.md").read_text(encoding="utf-8")):
+        session.run(ACTIVATE, timeout=60)
+        for command in page_commands(page, copy):
             rule = rule_for(command)
+            assert rule, f"no line in RULES for {command.line}"
             if rule.skip or command.line in seen:
                 report.append(f"not run ({rule.skip or 'run above'}): {command.line}")
                 continue
             seen.add(command.line)
+            if rule.needs_demo and not (copy / "data" / "demo").exists():
+                demo = shared_demo()
+                shutil.copytree(demo.lake, copy / "data" / "demo", symlinks=True)
+                if rule.pattern == r"^make demo$":
+                    report.append(f"ran once for every page, {len(demo.output.splitlines())} lines: {command.line}")
+                    continue
+            elif rule.pattern == r"^make demo$":
+                report.append(f"ran once for every page, its lake copied in above: {command.line}")
+                continue
+            if rule.setup and rule.setup[1] not in set_up:
+                set_up.add(rule.setup[1])
+                session.run(rule.setup[1], timeout=300)
+                report.append(f"set up ({rule.setup[0]}): {' '.join(rule.setup[1].split())}")
             text = command.text
             for old, new in rule.small.items():
                 text = text.replace(old, new.format(serve_port=serve_port))
@@ -450,5 +580,5 @@ def test_the_readme_commands_work_as_written(tmp_path):
             report.append(f"ran in {time.monotonic() - started:.0f} s: {' '.join(text.split())}")
     finally:
         session.stop()
-        print("\n".join(report))
+        print(f"{page_name(page)}:\n" + "\n".join(report))
     assert [p.read_text() for p in pth] == pth_before, "the copy's make venv touched the shared .venv"

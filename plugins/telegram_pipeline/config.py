@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import NamedTuple
@@ -20,7 +21,7 @@ from telegram_pipeline.rules.updates import is_chat_id
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_LAKE = rules.DEFAULT_LAKE
 
-# name -> (default, description). The README's configuration table is checked against this.
+# name -> (default, description). The docs' Configuration page renders its table from this.
 SETTINGS: dict[str, tuple[str, str]] = {
     "RAW_URI": (
         str(DEFAULT_LAKE / "raw"),
@@ -185,7 +186,7 @@ class Settings:
         env = os.environ if env is None else env
 
         def get(name: str) -> str:
-            return env.get(name) or SETTINGS[name][0]
+            return setting(name, env)
 
         raw_uri = get("RAW_URI")
         curated_uri = get("CURATED_URI")
@@ -228,6 +229,12 @@ class Settings:
             conversation_gap_minutes=_minutes(get("CONVERSATION_GAP_MINUTES")),
             pseudonymize_key=get("PSEUDONYMIZE_KEY"),
         )
+
+
+def setting(name: str, env: Mapping[str, str] | None = None) -> str:
+    """One setting's text as the environment gives it, else its default; unchecked. For what must read a
+    setting without building the whole ``Settings``: a DAG file at parse time."""
+    return (os.environ if env is None else env).get(name) or SETTINGS[name][0]
 
 
 def load() -> Settings:

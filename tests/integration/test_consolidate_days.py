@@ -13,6 +13,7 @@ from telegram_pipeline.dev import simulate
 from telegram_pipeline.ingest import desktop_export
 from telegram_pipeline.lake import consolidate, layout, storage
 from telegram_pipeline.rules import days as day_rule
+from telegram_pipeline.rules import raw_zone
 
 TZ = "America/Sao_Paulo"
 START = dt.date(2026, 3, 2)
@@ -46,7 +47,7 @@ def exported_messages() -> list[dict]:
 
 
 @pytest.fixture
-def raw_zone(local_lake, monkeypatch, tmp_path):
+def raw_days(local_lake, monkeypatch, tmp_path):
     """Five days of two simulated groups as the webhook stores them, an imported export of the same days,
     a redelivery under another key, an object that is not JSON and one filed under the wrong day."""
     monkeypatch.setenv("TIMEZONE", TZ)
@@ -82,14 +83,14 @@ def comparable(manifests: dict[str, bytes]) -> dict[str, dict]:
     return {key: {k: v for k, v in json.loads(data).items() if k not in drop} for key, data in manifests.items()}
 
 
-def test_a_range_in_one_pass_gives_the_files_of_its_days_one_by_one(raw_zone, monkeypatch):
-    by_day = zones(raw_zone, "by-day")
+def test_a_range_in_one_pass_gives_the_files_of_its_days_one_by_one(raw_days, monkeypatch):
+    by_day = zones(raw_days, "by-day")
     with monkeypatch.context() as patch:
         for name, value in by_day.items():
             patch.setenv(name, value)
         for day in layout.days_between(FIRST, LAST):
             consolidate.consolidate_day(day)
-    together = zones(raw_zone, "together")
+    together = zones(raw_days, "together")
     for name, value in together.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setattr(consolidate, "processes_for", lambda weight: 3)  # runs that cut days in two
@@ -120,7 +121,7 @@ def partitions(uri: str) -> dict[str, bytes]:
     return {k: v for k, v in contents(uri).items() if k.startswith("messages/")}
 
 
-def test_a_range_rerun_changes_nothing_and_a_day_emptied_on_purpose_loses_its_files(raw_zone, monkeypatch):
+def test_a_range_rerun_changes_nothing_and_a_day_emptied_on_purpose_loses_its_files(raw_days, monkeypatch):
     wanted = layout.days_between(FIRST, LAST)
     curated = config.load().curated_uri
     consolidate.consolidate_days(wanted)
@@ -128,7 +129,7 @@ def test_a_range_rerun_changes_nothing_and_a_day_emptied_on_purpose_loses_its_fi
     consolidate.consolidate_days(wanted)
     assert partitions(curated) == {k: v for k, v in before.items() if k.startswith("messages/")}
     raw = storage.raw_store()
-    raw.delete(raw.list(layout.raw_prefix(START)))
+    raw.delete(raw.list(raw_zone.day_folder(START)))
     with pytest.raises(consolidate.RawZoneUnusable, match=f"context_date={START}: .* lists no objects"):
         consolidate.consolidate_days(wanted)
     assert contents(curated) == before  # refused before anything was written

@@ -67,7 +67,9 @@ def catalog_arguments(parser) -> None:
     parser.add_argument("--date", type=date.fromisoformat, help="register this day (YYYY-MM-DD)")
     parser.add_argument("--to", type=date.fromisoformat, help="last day of a range (inclusive)")
     parser.add_argument(
-        "--write-ddl", action="store_true", help="regenerate the Athena DDL files in include/sql/ddl/ from the schema"
+        "--write-ddl",
+        action="store_true",
+        help="regenerate the Athena DDL files in include/sql/generated/athena/ddl/ from the schema",
     )
 
 

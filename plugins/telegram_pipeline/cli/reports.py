@@ -37,7 +37,7 @@ def report_arguments(parser) -> None:
     )
     parser.add_argument("--engine", choices=["duckdb", "athena"], help="default: REPORT_ENGINE")
     parser.add_argument(
-        "--write-athena-sql", action="store_true", help="regenerate include/sql/reports/athena/ and exit"
+        "--write-athena-sql", action="store_true", help="regenerate include/sql/generated/athena/reports/ and exit"
     )
 
 

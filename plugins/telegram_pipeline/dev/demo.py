@@ -42,6 +42,7 @@ from telegram_pipeline.dev import simulate
 from telegram_pipeline.dev.bot_api_standin import BotApiStandIn
 from telegram_pipeline.reports import definitions
 from telegram_pipeline.reports.summary import duration, summarize
+from telegram_pipeline.rules import raw_zone
 
 REPO = config.REPO_ROOT
 TIMEZONE = "America/Sao_Paulo"
@@ -306,7 +307,7 @@ def headline(simulation: simulate.Simulation, lake: Path, first: dt.date, last: 
 
 
 def range_report(env: dict[str, str], lake: Path, first: dt.date, last: dt.date) -> Path:
-    """The same curated table, reported for exactly the simulated days with the CLI the README shows."""
+    """The same curated table, reported for exactly the simulated days with the CLI the docs show."""
     out = lake / "report"
     command = [
         sys.executable,
@@ -449,7 +450,7 @@ def chat_of(update: dict) -> int | None:
 def simulate_raw_keys(lake: Path) -> list[str]:
     from telegram_pipeline.lake import storage
 
-    return [key for key in storage.open_store(str(lake / "raw")).list() if key.startswith("context_date=")]
+    return [key for key in storage.open_store(str(lake / "raw")).list() if key.startswith(raw_zone.DAY_FOLDER_PREFIX)]
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """The catalog of the curated ``messages`` table: Glue (for Athena) or a local DuckDB file.
 
-Everything here comes from ``schema.COLUMNS``: the Glue table, the Athena DDL in ``include/sql/ddl/``
+Everything here comes from ``schema.COLUMNS``: the Glue table, the Athena DDL in ``include/sql/generated/athena/ddl/``
 and the DuckDB views. ``register_days(days)`` is what the DAG calls after a day is written:
 
 - Glue (``CATALOG=glue``, or ``auto`` with an s3:// CURATED_URI): the database and the table are
@@ -22,11 +22,13 @@ from telegram_pipeline import config
 from telegram_pipeline.lake import layout, schema, storage
 
 LATEST_SQL = "messages_latest.sql"
+# Generated files live apart, under include/sql/generated/ (see .gitattributes).
+DDL_FOLDER = "generated/athena/ddl"
 DDL_FILES = {
-    "ddl/messages_partitions.sql": {"projection": False},
-    "ddl/messages_projection.sql": {"projection": True},
+    f"{DDL_FOLDER}/messages_partitions.sql": {"projection": False},
+    f"{DDL_FOLDER}/messages_projection.sql": {"projection": True},
 }
-LATEST_VIEW_DDL = "ddl/messages_latest_view.sql"
+LATEST_VIEW_DDL = f"{DDL_FOLDER}/messages_latest_view.sql"
 # The DDL files in include/sql are generated with this location: replace it with your bucket.
 DDL_FILE_LOCATION = "s3://your-lake-bucket/curated/messages/"
 # Telegram's launch: no update is older, so projection never needs to look earlier.
@@ -97,7 +99,7 @@ def athena_ddl(location: str | None = None, projection: bool = False, database: 
         else "Registered partitions: the consolidation DAG registers each day (or run ALTER TABLE ... ADD PARTITION)."
     )
     return (
-        f"-- Generated from plugins/telegram_pipeline/schema.py by `python -m telegram_pipeline catalog --write-ddl`.\n"
+        f"-- Generated from plugins/telegram_pipeline/lake/schema.py by `python -m telegram_pipeline catalog --write-ddl`.\n"
         f"-- {how}\n"
         f"CREATE EXTERNAL TABLE IF NOT EXISTS `{database}`.`{schema.TABLE_NAME}` (\n{columns}\n)\n"
         f"PARTITIONED BY (`{schema.PARTITION_COLUMN}` string)\n"

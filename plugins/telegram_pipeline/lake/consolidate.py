@@ -44,7 +44,7 @@ from typing import Any
 
 from telegram_pipeline import config
 from telegram_pipeline.lake import layout, parse, privacy, schema, storage, tokens
-from telegram_pipeline.rules import days
+from telegram_pipeline.rules import days, raw_zone
 
 # Bump when parse.py changes what a row holds: every manifest then misses and the days are rewritten.
 PARSER_VERSION = 4
@@ -152,7 +152,7 @@ def _too_many_bad(day: date, result: DayResult, settings: config.Settings) -> st
     return (
         f"context_date={day}: {bad} of {result.updates} raw objects are bad ({bad / result.updates:.1%} > "
         f"MAX_BAD_SHARE {settings.max_bad_share:.1%}); reasons {result.reasons}; copies and reasons are in "
-        f"{storage.quarantine_store(settings).url(layout.raw_prefix(day))}/. The partition was left as it was."
+        f"{storage.quarantine_store(settings).url(raw_zone.day_folder(day))}/. The partition was left as it was."
     )
 
 
@@ -386,7 +386,7 @@ class _DayWriter:
         )
         for reason, _ in rows.bad.values():
             result.reasons[_reason_kind(reason)] = result.reasons.get(_reason_kind(reason), 0) + 1
-        self.quarantine[layout.raw_prefix(day)] = _quarantine_files(day, rows.bad)
+        self.quarantine[raw_zone.day_folder(day)] = _quarantine_files(day, rows.bad)
         self.batch.append(result)
         if result.updates and len(rows.bad) / result.updates > self.settings.max_bad_share:
             self.failures.append(_too_many_bad(day, result, self.settings))
@@ -503,7 +503,7 @@ def _raw_keys(wanted: list[date], settings: config.Settings) -> dict[date, list[
     partition has rows, unless ALLOW_EMPTYING_DAYS: either would otherwise replace it with nothing.
     Checked for every day before anything is written."""
     raw = _usable_raw_zone(settings)
-    listings = dict(zip(wanted, _map(raw, lambda day: list(raw.list(layout.raw_prefix(day))), wanted), strict=True))
+    listings = dict(zip(wanted, _map(raw, lambda day: list(raw.list(raw_zone.day_folder(day))), wanted), strict=True))
     empty = [day for day in wanted if not listings[day]]
     if empty and not settings.allow_emptying_days:
         _refuse_vanished_days(empty, settings)
@@ -532,7 +532,7 @@ def _refuse_vanished_days(empty: list[date], settings: config.Settings) -> None:
         day, rows = vanished[0]
         others = f" (and {len(vanished) - 1} more days like it)" if len(vanished) > 1 else ""
         raise RawZoneUnusable(
-            f"context_date={day}: {storage.raw_store(settings).url(layout.raw_prefix(day))}/ lists no objects, "
+            f"context_date={day}: {storage.raw_store(settings).url(raw_zone.day_folder(day))}/ lists no objects, "
             f"but its curated partition has {rows} rows{others}; nothing was written. If the raw objects are "
             f"somewhere else, fix RAW_URI; if they were removed on purpose, rerun with ALLOW_EMPTYING_DAYS=true."
         )
@@ -556,7 +556,7 @@ def unchanged_since_last_run(day: date, settings: config.Settings) -> DayResult 
         manifest = None
     except ValueError:
         return None
-    keys = list(storage.raw_store(settings).list(layout.raw_prefix(day)))
+    keys = list(storage.raw_store(settings).list(raw_zone.day_folder(day)))
     if manifest is None:
         if keys or curated.exists(layout.partition_key(day)):
             return None

@@ -12,10 +12,6 @@ MANIFEST_PREFIX = f"_manifests/{schema.TABLE_NAME}"
 DATA_FILE = "data.parquet"
 
 
-def raw_prefix(day: date) -> str:
-    return f"context_date={day.isoformat()}"
-
-
 def partition_prefix(day: date) -> str:
     return f"{TABLE_PREFIX}/context_date={day.isoformat()}"
 

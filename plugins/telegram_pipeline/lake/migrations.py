@@ -8,7 +8,8 @@ import json
 import logging
 
 from telegram_pipeline.lake import storage
-from telegram_pipeline.rules.updates import MIGRATIONS_FOLDER, is_chat_id
+from telegram_pipeline.rules.raw_zone import MIGRATIONS_FOLDER
+from telegram_pipeline.rules.updates import is_chat_id
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import stat
-import uuid
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +20,7 @@ from typing import Any
 
 from telegram_pipeline import config
 from telegram_pipeline.lake import aws
+from telegram_pipeline.rules import atomic_write
 from telegram_pipeline.rules import s3 as s3_errors
 
 READ_CHUNK = 64 * 1024  # a Telegram update is a few KiB at most: one read, and one more that finds the end
@@ -176,14 +176,6 @@ class Store:
         return open_store(self.url(prefix.strip("/")), self.settings)
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 @dataclass
 class LocalStore(Store):
     uri: str
@@ -222,40 +214,17 @@ class LocalStore(Store):
     def write(self, key: str, data: bytes) -> None:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex}")
-        try:
-            with open(tmp, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        atomic_write.write_atomically(path, data)
 
     def write_many(self, files: Mapping[str, bytes]) -> None:
-        """Each file to a temporary file, all of them flushed to disk side by side (the file system
-        commits them together: one fsync after another waits for a commit each), then each renamed."""
+        """Each file written safely (``rules/atomic_write.py``), all flushed to disk side by side."""
         if len(files) == 1:
             self.write(*next(iter(files.items())))
             return
-        temporary: dict[Path, Path] = {}
-        try:
-            for key, data in files.items():
-                path = self._path(key)
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = temporary[path] = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex}")
-                with open(tmp, "wb") as handle:
-                    handle.write(data)
-            with ThreadPoolExecutor(max_workers=min(16, max(1, len(temporary)))) as pool:
-                for _ in pool.map(_fsync, temporary.values()):
-                    pass
-            for path, tmp in temporary.items():
-                os.replace(tmp, path)
-        except BaseException:
-            for tmp in temporary.values():
-                tmp.unlink(missing_ok=True)
-            raise
+        paths = {self._path(key): data for key, data in files.items()}
+        for folder in {path.parent for path in paths}:
+            folder.mkdir(parents=True, exist_ok=True)
+        atomic_write.write_many_atomically(paths)
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()

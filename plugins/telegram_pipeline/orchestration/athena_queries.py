@@ -1,4 +1,4 @@
-"""The reports DAG's Athena step: submit a day's 12 report queries, then wait for them deferred.
+"""The reports DAG's Athena step: submit a day's report queries (every report in every window), then wait for them deferred.
 
 Like the Amazon provider's ``AthenaOperator`` in deferrable mode, the worker slot is held only to
 submit (idempotently: see ``reports.athena_engine``) and to check states; the waiting is done by the

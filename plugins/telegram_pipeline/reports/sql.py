@@ -1,5 +1,5 @@
 """The report SQL: written once for DuckDB in ``include/sql/reports/``; the Athena (Trino) text is
-generated from it with sqlglot, committed under ``include/sql/reports/athena/``, and bound at run time.
+generated from it with sqlglot, committed under ``include/sql/generated/athena/reports/``, and bound at run time.
 
 A report names the stages it reads (``counted_messages``, ``replies``, …) as tables. DuckDB builds
 each stage once per span; for Athena each report becomes one statement with the stages it needs,
@@ -19,6 +19,9 @@ from telegram_pipeline.reports.definitions import BOUND_TABLES, RANGE_STAGES, RE
 
 BUILD_ORDER: tuple[str, ...] = (*STAGES, *RANGE_STAGES)
 
+# Generated files live apart, under include/sql/generated/ (see .gitattributes).
+ATHENA_SQL_FOLDER = "generated/athena/reports"
+
 
 def source_sql(name: str) -> str:
     return config.read_sql(f"reports/{name}.sql")
@@ -26,7 +29,7 @@ def source_sql(name: str) -> str:
 
 def athena_sql(name: str) -> str:
     """The committed Athena (Trino) text of a report, with ``:name`` parameters."""
-    return config.read_sql(f"reports/athena/{name}.sql")
+    return config.read_sql(f"{ATHENA_SQL_FOLDER}/{name}.sql")
 
 
 def _athena_dialect():
@@ -146,7 +149,7 @@ def generated_athena_sql(report: str) -> str:
 
 
 def write_athena_sql() -> list[str]:
-    folder = config.sql_dir() / "reports" / "athena"
+    folder = config.sql_dir() / ATHENA_SQL_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for stale in folder.glob("*.sql"):

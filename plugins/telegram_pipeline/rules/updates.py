@@ -8,10 +8,6 @@ EDIT_TYPES = frozenset({"edited_message", "edited_channel_post", "edited_busines
 MESSAGE_TYPES = frozenset({"message", "channel_post", "business_message"}) | EDIT_TYPES
 MEMBER_TYPES = frozenset({"my_chat_member", "chat_member"})
 
-# Where the webhook notes that a group became a supergroup: {RAW_URI}/_migrations/{new_chat_id}.json,
-# {"from_chat_id": old, "to_chat_id": new, ...}. The reports read them back.
-MIGRATIONS_FOLDER = "_migrations"
-
 # Bot API chat ids have at most 52 significant bits; anything longer cannot name a chat.
 MAX_CHAT_ID = 2**53
 

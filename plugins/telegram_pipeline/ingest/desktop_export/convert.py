@@ -15,6 +15,7 @@ import msgspec
 from telegram_pipeline.ingest.desktop_export.errors import ExportError, MalformedMessage
 from telegram_pipeline.ingest.desktop_export.media import dimensions, media_fields
 from telegram_pipeline.lake.parse import utf16_len
+from telegram_pipeline.rules import raw_zone
 
 # Export chat types -> Bot API chat types.
 CHAT_TYPES = {
@@ -323,7 +324,7 @@ class Update:
     @property
     def key(self) -> str:
         """Where the webhook would store this update alone (imports write days of them, ``DayObjects``)."""
-        return f"context_date={self.context_date}/{self.update_id}.json"
+        return raw_zone.update_key(self.context_date, self.update_id)
 
 
 class Converter:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from telegram_pipeline.ingest.desktop_export.convert import Update
 from telegram_pipeline.lake import storage
+from telegram_pipeline.rules import raw_zone
 
 # A day's object holds at most this much; a bigger day (or one whose messages the export does not
 # keep together) continues in another object, named after its own first message.
@@ -23,7 +24,7 @@ PARTS_IN_FLIGHT = 8
 
 def part_folder(day: str, chat_id: int, first_message_id: int) -> str:
     """The folder of one imported object: its day, its chat and the first message in it."""
-    return f"context_date={day}/export-chat{chat_id}-msg{first_message_id}"
+    return f"{raw_zone.day_folder(day)}/export-chat{chat_id}-msg{first_message_id}"
 
 
 @dataclass

@@ -1,5 +1,5 @@
--- Generated from plugins/telegram_pipeline/schema.py by `python -m telegram_pipeline catalog --write-ddl`.
--- Registered partitions: the consolidation DAG registers each day (or run ALTER TABLE ... ADD PARTITION).
+-- Generated from plugins/telegram_pipeline/lake/schema.py by `python -m telegram_pipeline catalog --write-ddl`.
+-- Partition projection: Athena computes each day's location; no partition is ever registered.
 CREATE EXTERNAL TABLE IF NOT EXISTS `telegram_analytics`.`messages` (
   `update_id`             bigint COMMENT 'Telegram\'s update id; negative for updates imported from a Desktop export',
   `update_type`           string COMMENT 'message, edited_message, channel_post, edited_channel_post, message_reaction, my_chat_member, chat_member, …',
@@ -47,5 +47,12 @@ STORED AS PARQUET
 LOCATION 's3://your-lake-bucket/curated/messages/'
 TBLPROPERTIES (
   'classification' = 'parquet',
-  'parquet.compression' = 'ZSTD'
+  'parquet.compression' = 'ZSTD',
+  'projection.enabled' = 'true',
+  'projection.context_date.type' = 'date',
+  'projection.context_date.format' = 'yyyy-MM-dd',
+  'projection.context_date.range' = '2013-08-14,NOW+1DAYS',
+  'projection.context_date.interval' = '1',
+  'projection.context_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://your-lake-bucket/curated/messages/context_date=${context_date}/'
 );

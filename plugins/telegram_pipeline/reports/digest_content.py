@@ -1,6 +1,6 @@
 """What the digest says: one message in Telegram's HTML (every name escaped, within Telegram's 4,096
 characters) and one PNG chart, from a group's ``Summary`` and report tables. No I/O, no Bot API here:
-``delivery/digest.py`` sends them.
+``delivery/digest_posts.py`` sends them.
 
 The chart reuses the report page's own SVG charts (``reports/html.py``) and is rendered by
 vl-convert's resvg, which brings its own fonts: nothing says an MWAA worker has any, and a renderer

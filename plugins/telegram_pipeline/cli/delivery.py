@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from telegram_pipeline import bot_api, config
 from telegram_pipeline.cli.reports import _day
-from telegram_pipeline.delivery import digest as delivery
+from telegram_pipeline.delivery import digest_posts as delivery
 
 
 def digest_arguments(parser) -> None:

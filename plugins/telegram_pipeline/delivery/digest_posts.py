@@ -24,7 +24,7 @@ from typing import Any
 from telegram_pipeline import bot_api, config
 from telegram_pipeline.lake import schema, storage
 from telegram_pipeline.reports import build, html
-from telegram_pipeline.reports import digest as text
+from telegram_pipeline.reports import digest_content as text
 from telegram_pipeline.reports.definitions import ReportRange
 from telegram_pipeline.reports.summary import for_chat, summarize
 
