@@ -6,19 +6,12 @@ late), then checks every rewritten day and registers it in the catalog. It publi
 reports schedule on, with the rewritten days in its extra: {"dates": ["YYYY-MM-DD", ...]}. A day
 without updates gets no file (the reports count it as zero).
 
-A range in one run (history imported, a backfill): **Trigger** with the form's *First day* and *Last
-day* (params `from` and `to`, `YYYY-MM-DD`): every day of the range is consolidated in one pass, and the
-reports DAG then builds each window once. A range that ends before it starts fails at once, without
-retries.
+A range in one run (imported history, a backfill): **Trigger** with the form's *First day* and *Last
+day* (params `from`, `to`): its days are consolidated in one pass, and the reports DAG builds each
+window once. A range that ends before it starts fails at once, without retries.
 
-Runs go one at a time, oldest first: each rewrites the days before its own. A task that fails is
-retried 3 times (1, 2, 4 minutes apart); its last failure logs a line naming the task, the run, the
-error and the log's URL.
-
-Backfill day by day: `airflow backfill create --dag-id telegram_consolidate --from-date 2026-01-01
---to-date 2026-01-31` or, in the UI, the DAG's "Trigger" button → "Backfill" with the date range. A
-backfill runs the days it is given, before START_DATE too; START_DATE only decides where the
-scheduler's catch-up begins.
+Runs go one at a time, oldest first: each rewrites the days before its own. A failed task is retried
+3 times (1, 2, 4 minutes apart); its last failure logs the task, the run, the error and the log's URL.
 """
 
 from __future__ import annotations
@@ -28,8 +21,7 @@ from zoneinfo import ZoneInfo
 
 from airflow.sdk import DAG, Asset, Param, task
 from telegram_pipeline import config
-from telegram_pipeline.orchestration.day_params import DAY_PARAM
-from telegram_pipeline.orchestration.defaults import CURATED_MESSAGES_ASSET, DEFAULT_ARGS, input_errors_fail_at_once
+from telegram_pipeline.orchestration.defaults import CURATED_MESSAGES_ASSET, DAY_PARAM, DEFAULT_ARGS
 from telegram_pipeline.orchestration.timetables import ZonedCronDataIntervalTimetable
 from telegram_pipeline.rules.days import interval_day
 
@@ -71,6 +63,7 @@ with DAG(
     def consolidate(data_interval_start=None, params=None) -> dict:
         from telegram_pipeline.lake import consolidate
         from telegram_pipeline.orchestration.day_params import day_range
+        from telegram_pipeline.orchestration.defaults import input_errors_fail_at_once
         from telegram_pipeline.orchestration.task_logs import log_consolidation
 
         with input_errors_fail_at_once():

@@ -2,18 +2,16 @@
 HTML pages, for the day, the 7 and the 30 days ending on each day to rebuild.
 
 Runs when telegram_consolidate updates the Asset "telegram_curated_messages" (its extra names the
-days it rewrote: {"dates": [...]}) and rebuilds every window containing one of them, each once
-however many events name it: the day's own, and those of the following 29 days that were already
-built. Or on demand: **Trigger** with the form's *First day* and *Last day* (params `from` and `to`,
-`YYYY-MM-DD`) to rebuild every day of a range; a range that ends before it starts fails at once,
-without retries. Output, per window W (1d, 7d, 30d):
-{REPORTS_URI}/{report}/context_date=D/window=W/data.parquet (every group, a chat_id column) and
-{REPORTS_URI}/html/context_date=D/window=W/chat_id=<id>/report.html with index.html beside them,
-each folder replaced whole, so reruns leave the same files. Engine: REPORT_ENGINE (duckdb on the
-worker: each mapped task builds a batch of up to 31 consecutive days in one session, and is named by
-its days; or athena: each day's queries (every report in each window) are submitted with idempotency
-tokens and waited on deferred (no worker slot held, up to 30 minutes), then their results are
-written, each mapped task named by its day).
+days it rewrote: {"dates": [...]}) and rebuilds every window containing one of them, each once: the
+day's own, and those of the following 29 days that were already built. Or on demand: **Trigger** with
+the form's *First day* and *Last day* (params `from`, `to`, `YYYY-MM-DD`) to rebuild every day of a
+range; a range that ends before it starts fails at once, without retries. Output, per window W (1d,
+7d, 30d): {REPORTS_URI}/{report}/context_date=D/window=W/data.parquet (every group, a chat_id column)
+and {REPORTS_URI}/html/context_date=D/window=W/chat_id=<id>/report.html with index.html beside them,
+each folder replaced whole, so reruns leave the same files. REPORT_ENGINE duckdb: each mapped task
+builds up to 31 consecutive days in one session, named by its days; athena: each day's queries are
+submitted with idempotency tokens and waited on deferred (no worker slot held, up to 30 minutes), then
+written, each mapped task named by its day.
 """
 
 from __future__ import annotations
@@ -22,8 +20,7 @@ from datetime import date
 
 from airflow.sdk import DAG, Asset, Param, task
 from telegram_pipeline import config
-from telegram_pipeline.orchestration.day_params import DAY_PARAM
-from telegram_pipeline.orchestration.defaults import CURATED_MESSAGES_ASSET, DEFAULT_ARGS, input_errors_fail_at_once
+from telegram_pipeline.orchestration.defaults import CURATED_MESSAGES_ASSET, DAY_PARAM, DAYS_MAP_INDEX, DEFAULT_ARGS
 
 CURATED_MESSAGES = Asset(CURATED_MESSAGES_ASSET)
 REPORT_ENGINE = config.setting("REPORT_ENGINE").lower()
@@ -57,6 +54,7 @@ with DAG(
     @task
     def days_to_report(params=None, triggering_asset_events=None) -> list:
         from telegram_pipeline.orchestration import asset_events
+        from telegram_pipeline.orchestration.defaults import input_errors_fail_at_once
         from telegram_pipeline.orchestration.task_logs import log_days
 
         with input_errors_fail_at_once():
@@ -64,12 +62,7 @@ with DAG(
         return days if REPORT_ENGINE == "athena" else asset_events.in_batches(days)
 
     # Two batches at a time: each day's windows hold up to 32 days of curated data in DuckDB on the worker.
-    @task(
-        multiple_outputs=False,
-        max_active_tis_per_dagrun=2,
-        map_index_template="{{ task.op_kwargs['days'][0] }}{% if task.op_kwargs['days'] | length > 1 %} .. "
-        "{{ task.op_kwargs['days'][-1] }}{% endif %}",
-    )
+    @task(multiple_outputs=False, max_active_tis_per_dagrun=2, map_index_template=DAYS_MAP_INDEX)
     def build_reports(days: list[str]) -> list:
         from telegram_pipeline.orchestration.task_logs import log_reports
         from telegram_pipeline.reports import build

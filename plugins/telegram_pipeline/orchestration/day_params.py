@@ -7,9 +7,6 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-# The JSON schema of a day in a params form (empty: not given).
-DAY_PARAM = {"type": ["null", "string"], "format": "date"}
-
 
 def param_day(params: Mapping[str, Any], name: str) -> date | None:
     value = params.get(name)
