@@ -144,12 +144,15 @@ def size_results(label: str, peer: dict, ours: dict) -> list[dict]:
     share = our_seconds / peer_seconds
     results = [
         metric(f"chat-analytics ({label})", round(peer_seconds, 2), "s"),
+        metric(f"chat-analytics CPU ({label})", round(peer["steps"]["chat-analytics"].cpu_seconds, 2), "s"),
         metric(f"chat-analytics peak RSS ({label})", round(peer["steps"]["chat-analytics"].peak_rss_mib), "MiB"),
         metric(f"this project, whole path ({label})", round(our_seconds, 2), "s"),
+        metric(f"this project, CPU ({label})", round(sum(m.cpu_seconds for m in ours["steps"].values()), 2), "s"),
     ]
     for step, measured in ours["steps"].items():
         results += [
             metric(f"  {step} ({label})", round(measured.seconds, 2), "s"),
+            metric(f"  {step} CPU ({label})", round(measured.cpu_seconds, 2), "s"),
             metric(
                 f"  {step} peak RSS ({label})",
                 round(measured.peak_rss_mib),
@@ -171,14 +174,17 @@ def size_results(label: str, peer: dict, ours: dict) -> list[dict]:
 
 
 def describe(label: str, size_mib: float, peer: dict, ours: dict) -> str:
-    steps = ", ".join(f"{step} {m.seconds:.1f} s / {m.peak_rss_mib:,.0f} MiB" for step, m in ours["steps"].items())
+    steps = ", ".join(
+        f"{step} {m.seconds:.1f} s ({m.cpu_seconds:.1f} s CPU) / {m.peak_rss_mib:,.0f} MiB"
+        for step, m in ours["steps"].items()
+    )
     peer_step = peer["steps"]["chat-analytics"]
     our_seconds = sum(m.seconds for m in ours["steps"].values())
     return (
         f"{label} messages ({size_mib:,.0f} MiB export; chat-analytics counted {peer['messages']}, the report "
-        f"{ours['messages']}, days {ours['days'][0]} .. {ours['days'][1]}): chat-analytics {peer_step.seconds:.1f} s / "
-        f"{peer_step.peak_rss_mib:,.0f} MiB; this project {our_seconds:.1f} s ({steps}); "
-        f"ratio {our_seconds / peer_step.seconds:.2f}"
+        f"{ours['messages']}, days {ours['days'][0]} .. {ours['days'][1]}): chat-analytics {peer_step.seconds:.1f} s "
+        f"({peer_step.cpu_seconds:.1f} s CPU) / {peer_step.peak_rss_mib:,.0f} MiB; this project {our_seconds:.1f} s "
+        f"({steps}); ratio {our_seconds / peer_step.seconds:.2f}; load average {os.getloadavg()[0]:.1f}"
     )
 
 

@@ -29,6 +29,7 @@ class Measured:
     """A whole process run to its end: wall time, peak memory, output."""
 
     seconds: float
+    cpu_seconds: float  # user and system time of the process and of the processes it waited for
     peak_rss_mib: float  # the largest of: any one process's own peak, the sampled sum over the tree
     returncode: int
     stdout: str
@@ -81,4 +82,5 @@ def run_measured(argv: list[str], env: dict[str, str] | None = None, cwd: str | 
         out.seek(0)
         err.seek(0)
         peak = max(usage.ru_maxrss, sampled) / 1024
-        return Measured(seconds, peak, process.returncode, out.read().decode(), err.read().decode())
+        cpu = usage.ru_utime + usage.ru_stime
+        return Measured(seconds, cpu, peak, process.returncode, out.read().decode(), err.read().decode())

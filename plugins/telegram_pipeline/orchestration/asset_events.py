@@ -49,7 +49,7 @@ def days_containing(rewritten: Iterable[date], settings: config.Settings | None 
 
 
 def in_batches(days: list[str], size: int | None = None) -> list[list[str]]:
-    """The days in batches of consecutive ones, each built by one task (one DuckDB session for all its days)."""
+    """The days, in order, in batches of up to DAYS_PER_TASK, each built by one task (one DuckDB session)."""
     size = size or DAYS_PER_TASK
     return [days[i : i + size] for i in range(0, len(days), size)]
 

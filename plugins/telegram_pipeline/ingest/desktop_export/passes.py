@@ -97,7 +97,8 @@ def learn_names(
 
 
 def _learn(converter: Converter, message: dict[str, Any], seen: set[tuple]) -> None:
-    sender = tuple(message.get(key) for key in NAME_MEMBERS[1:5])
+    get = message.get
+    sender = (get("from"), get("from_id"), get("actor"), get("actor_id"))
     try:
         if sender in seen:
             return
@@ -150,7 +151,8 @@ def _one(element: Any, reader: ExportReader, converter: Converter, result: PartR
 
 
 def _watched(result: PartResult, reader: ExportReader, watch: Watch | None) -> None:
-    if watch is not None:
+    """Progress reported once a chunk of the file has been read (not after every message)."""
+    if watch is not None and result.bytes_read != reader.bytes_read:
         result.bytes_read = reader.bytes_read
         watch(result)
 

@@ -35,7 +35,6 @@ _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _MESSAGE_START = re.compile(r'\{\s*"id"\s*:')
 _ID_NEAR = re.compile(r'"id"\s*:\s*(-?\d+)')
 _END_OF_EXPORT = re.compile(r"\]\s*\}\s*\Z")
-_ABSENT = msgspec.UNSET
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ def _decoder_of(only: tuple[str, ...] | None):
     which skips the rest without building it."""
     if only is None:
         return msgspec.json.Decoder(list).decode
-    fields = [(f"m{i}", Any, msgspec.field(default=_ABSENT, name=name)) for i, name in enumerate(only)]
+    fields = [(f"m{i}", Any, msgspec.field(default=None, name=name)) for i, name in enumerate(only)]
     return msgspec.json.Decoder(list[msgspec.defstruct("Members", fields)]).decode
 
 
@@ -182,7 +181,7 @@ class ExportReader(_ChunkedJson):
     def messages(self) -> Iterator[dict[str, Any] | Broken]:
         """Every element of ``messages`` (of the part, for a reader of one), decoded; a Broken for one
         that is not valid JSON. Raises Truncated when the file ends before the export does. With
-        ``only``, a message decoded with others holds only those of its members."""
+        ``only``, a message decoded with others holds only those of its members, None where it has none."""
         if not self.part.start:
             self._read_header()
         yield from self._elements()
@@ -247,10 +246,8 @@ class ExportReader(_ChunkedJson):
         self.pos = end
         if self.only is None:
             return messages
-        names = self.only
-        return [
-            {k: v for k, v in zip(names, msgspec.structs.astuple(m), strict=True) if v is not _ABSENT} for m in messages
-        ]
+        names, astuple = self.only, msgspec.structs.astuple
+        return [dict(zip(names, astuple(message), strict=True)) for message in messages]
 
     def _elements(self) -> Iterator[dict[str, Any] | Broken]:
         """The elements of ``messages`` up to and including its closing bracket."""
