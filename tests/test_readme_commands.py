@@ -290,10 +290,7 @@ RULES = [
             )
         },
     ),
-    Rule(
-        r"^airflow backfill create --dag-id telegram_consolidate --from-date 2024-11-17T00:00:00-03:00 ",
-        setup=AIRFLOW_DB,
-    ),
+    Rule(r"^airflow dags trigger telegram_consolidate --conf ", setup=AIRFLOW_DB),
     Rule(
         r"^make loadtest",
         small={"make loadtest": 'make loadtest LOADTEST_ARGS="--seconds 2 --senders 4 --backends local"'},
