@@ -1,10 +1,16 @@
 """Daily consolidation: one day's raw JSON updates → one deterministic zstd Parquet file.
 
 ``consolidate_day(day)`` reads every object under ``{RAW_URI}/context_date=D/`` (paginated listing,
-concurrent reads through ``Store.read_many``; a large day split over a few processes), flattens each with ``parse``, keeps one
-row per ``update_id``, sorts by it and
-replaces ``{CURATED_URI}/messages/context_date=D/data.parquet`` in one write. The same raw objects
-always give a byte-identical file, so reruns and retries change nothing.
+concurrent reads through ``Store.read_many``; a large day split over a few processes), flattens each
+with ``parse``, keeps one row per ``update_id``, sorts by it and replaces
+``{CURATED_URI}/messages/context_date=D/data.parquet`` in one write. The same raw objects always give a
+byte-identical file, so reruns and retries change nothing. A day without updates has no file (and no
+manifest): it costs nothing, and the reports count it as zero.
+
+``consolidate_days(days)`` does many days in one pass, with the same files as day by day: their
+objects, in day order, cut into runs of about equal weight over one process per core; rows made Arrow
+tables a batch at a time across days; finished days written a batch of days at a time, their files
+flushed to disk side by side.
 
 Bad objects are copied to ``{QUARANTINE_URI}/context_date=D/`` with a ``.reason.json`` beside each,
 and left out; above ``MAX_BAD_SHARE`` the day fails after quarantining, leaving the previous partition
@@ -373,7 +379,7 @@ class _DayWriter:
         self.batch: list[DayResult] = []
 
     def add(self, rows: DayRows, listing: list[str]) -> None:
-        table, cross_duplicates = rows.merged()
+        table, cross_duplicates = rows.merged() if rows.tables else (None, 0)
         day = rows.day
         result = DayResult(
             day=day.isoformat(),
@@ -391,8 +397,9 @@ class _DayWriter:
         if result.updates and len(rows.bad) / result.updates > self.settings.max_bad_share:
             self.failures.append(_too_many_bad(day, result, self.settings))
             return
-        table = privacy.pseudonymize(table, self.settings.pseudonymize_key)
-        result.rows = table.num_rows
+        if table is not None:
+            table = privacy.pseudonymize(table, self.settings.pseudonymize_key)
+            result.rows = table.num_rows
         if result.rows:
             body = layout.parquet_bytes(table)
             result.parquet_bytes, result.parquet_sha256 = len(body), hashlib.sha256(body).hexdigest()
