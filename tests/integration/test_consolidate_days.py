@@ -137,3 +137,30 @@ def test_a_range_rerun_changes_nothing_and_a_day_emptied_on_purpose_loses_its_fi
     consolidate.consolidate_days(wanted)
     assert not any(f"context_date={START}" in key for key in contents(curated))
     assert partitions(curated) == {k: v for k, v in before.items() if k.startswith("messages/") and str(START) not in k}
+
+
+def test_sparse_history_as_the_import_says_costs_a_file_per_day_with_messages(tmp_path, monkeypatch, capsys):
+    """85 messages over three years, imported and consolidated with the commands the import prints: a
+    partition per day that has messages and nothing else; the catalog says how many days, not which."""
+    from telegram_pipeline import cli
+
+    monkeypatch.setenv("TIMEZONE", TZ)
+    start = int(dt.datetime(2022, 1, 3, 12, tzinfo=dt.UTC).timestamp())
+    messages = [
+        {"id": n, "type": "message", "date": "x", "date_unixtime": str(start + n * 13 * 86_400 + n * 60),
+         "from": "Ana", "from_id": "user7", "text": f"mensagem {n}"}
+        for n in range(1, 86)
+    ]  # fmt: skip
+    export = tmp_path / "result.json"
+    export.write_text(json.dumps({"name": "G", "type": "public_supergroup", "id": 1, "messages": messages}))
+    assert cli.main(["import-export", str(export)]) == 0
+    consolidate_line = next(line for line in capsys.readouterr().out.splitlines() if "consolidate --date" in line)
+    first, last = consolidate_line.split("--date ")[1].split(" --to ")[0], consolidate_line.split("--to ")[1].split()[0]
+    assert (dt.date.fromisoformat(last) - dt.date.fromisoformat(first)).days > 3 * 365 - 10
+    assert cli.main(["consolidate", "--date", first, "--to", last]) == 0
+    curated = contents(config.load().curated_uri)
+    assert len([key for key in curated if key.startswith("messages/")]) == 85
+    assert len([key for key in curated if key.startswith("_manifests/")]) == 85
+    assert cli.main(["catalog", "--date", first, "--to", last]) == 0
+    [summary] = capsys.readouterr().out.strip().splitlines()[-1:]
+    assert json.loads(summary)["days"] > 1_000 and len(summary) < 300
