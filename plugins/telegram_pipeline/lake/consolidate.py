@@ -184,11 +184,20 @@ def _without_cyclic_gc():
 IMPORTED_SUFFIX = ".jsonl"
 
 
-def _lines_of(key: str, data: bytes) -> Iterator[tuple[str, bytes]]:
-    """(name, bytes) of each update in an imported JSON-lines object, named ``<key>#line<n>`` for the quarantine."""
+def _updates_of(key: str, data: bytes) -> Iterator[tuple[int | None, bytes]]:
+    """(line number, bytes) of each update in an object: the lines of an imported JSON-lines object, or
+    the object itself (None)."""
+    if not key.endswith(IMPORTED_SUFFIX):
+        yield None, data
+        return
     for number, line in enumerate(data.split(b"\n"), start=1):
-        if line.strip():
-            yield f"{key}#line{number}", line
+        if line and not line.isspace():
+            yield number, line
+
+
+def _name(key: str, line: int | None) -> str:
+    """What the quarantine calls an update: its object's key, ``<key>#line<n>`` for a line of one."""
+    return key if line is None else f"{key}#line{line}"
 
 
 @dataclass
@@ -236,20 +245,18 @@ def read_run(run: list[tuple[date, str]], settings: config.Settings) -> Iterator
                 continue
             if isinstance(stored, Exception):
                 raise stored
-            for name, data in _lines_of(key, stored) if key.endswith(IMPORTED_SUFFIX) else ((key, stored),):
+            for line, data in _updates_of(key, stored):
                 state.updates += 1
                 try:
                     row = parse.parse(data)
                 except parse.BadUpdate as exc:
-                    state.bad[name] = (exc.reason, data)
+                    state.bad[_name(key, line)] = (exc.reason, data)
                     continue
                 moment = days.event_time(row["update_type"], row["sent_at"], row["edited_at"])
                 if moment is not None and not start <= moment < end:
                     filed_on = days.day_of(moment, settings.tz)
-                    state.bad[name] = (
-                        f"misfiled: its event time is on {filed_on} in {settings.timezone}, not {day}",
-                        data,
-                    )
+                    reason = f"misfiled: its event time is on {filed_on} in {settings.timezone}, not {day}"
+                    state.bad[_name(key, line)] = (reason, data)
                     continue
                 if row["update_id"] in seen:
                     state.duplicates += 1
