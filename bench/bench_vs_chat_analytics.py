@@ -77,7 +77,7 @@ def run_peer(command: Path, export: Path, work: Path) -> dict:
     }
 
 
-def lake_env(lake: Path) -> dict[str, str]:
+def lake_env(lake: Path, plugins: Path) -> dict[str, str]:
     env = {
         **os.environ,
         "TIMEZONE": TIMEZONE,
@@ -85,17 +85,18 @@ def lake_env(lake: Path) -> dict[str, str]:
         "CURATED_URI": str(lake / "curated"),
         "REPORTS_URI": str(lake / "reports"),
         "QUARANTINE_URI": str(lake / "quarantine"),
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO / "plugins"), os.environ.get("PYTHONPATH")])),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(plugins), os.environ.get("PYTHONPATH")])),
     }
     env.pop("PSEUDONYMIZE_KEY", None)
     return env
 
 
-def run_ours(export: Path, work: Path) -> dict:
-    """The documented path, each step a process of its own: import, consolidate the printed range, report it."""
+def run_ours(export: Path, work: Path, plugins: Path = REPO / "plugins") -> dict:
+    """The documented path, each step a process of its own: import, consolidate the printed range, report it
+    (with the package in ``plugins``: this checkout's, or another's to compare)."""
     lake = work / "lake"
     shutil.rmtree(lake, ignore_errors=True)
-    env = lake_env(lake)
+    env = lake_env(lake, plugins)
     cli = [sys.executable, "-m", "telegram_pipeline"]
     steps = {
         "import-export": checked("import-export", run_measured([*cli, "import-export", str(export), "--quiet"], env))
@@ -195,6 +196,9 @@ def main() -> int:
         "--repeat", type=int, default=1, help="runs of both paths per size; the fastest of each is kept"
     )
     parser.add_argument("--keep", help="keep the exports, lakes and reports in this folder")
+    parser.add_argument(
+        "--also", type=Path, help="the plugins folder of another checkout: its path timed too, in the same run"
+    )
     args = parser.parse_args()
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-vs-chat-analytics-") as tmp:
@@ -211,13 +215,17 @@ def main() -> int:
             export = work / "result.json"
             size_mib = generate_export(export, size) / 2**20
             label = f"{size:,}"
-            peers, ours = [], []
+            peers, ours, others = [], [], []
             for _ in range(args.repeat):
                 peers.append(run_peer(command, export, work))
                 ours.append(run_ours(export, work))
+                if args.also:
+                    others.append(run_ours(export, work, args.also))
             peer, our = best(peers), best(ours)
             print(describe(label, size_mib, peer, our), file=sys.stderr, flush=True)
             results += [metric(f"export size ({label})", round(size_mib, 1), "MiB"), *size_results(label, peer, our)]
+            if others:
+                print(f"  {args.also}: " + describe(label, size_mib, peer, best(others)), file=sys.stderr, flush=True)
             if not args.keep:
                 shutil.rmtree(work, ignore_errors=True)
     print(json.dumps({"bench": "vs_chat_analytics", "results": results}))
