@@ -113,7 +113,7 @@ def child(export: str, dry_run: bool) -> None:
     started = time.perf_counter()
     result = desktop_export.import_export(export, dry_run=dry_run)
     seconds = time.perf_counter() - started
-    figures = {"messages": result.messages, "days": len(result.days), "objects": result.objects}
+    figures = {"messages": result.updates, "days": len(result.days), "objects": result.objects}  # service ones too
     print(json.dumps({**figures, "seconds": seconds, "peak_rss_mib": own_peak_mib()}))
 
 

@@ -2,8 +2,9 @@
 
 For every group of DIGEST_CHAT_IDS (`group_id`, or `group_id:target` to post to an admin chat or a
 channel), one mapped task posts the digest of the whole days since the previous run: a message with
-the period's messages and active members against the period before, the top posters, the top topics
-and the best time to post; then the group's report page (report.html) and a PNG chart.
+the period's messages and active members against the period before, the top posters, the top keywords,
+a forum's busiest topics and the best time to post; then the group's report page (report.html) and a PNG
+chart.
 
 Schedule: DIGEST_SCHEDULE, cron in TIMEZONE (default Mondays 09:00: the week Monday..Sunday before).
 Exactly once: each group, day and window has a delivery record under {REPORTS_URI}/digest/, written

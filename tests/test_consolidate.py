@@ -91,9 +91,19 @@ SELECT
   kind AS update_type,
   CAST(p->'chat'->>'id' AS BIGINT) AS chat_id,
   p->'chat'->>'type' AS chat_type,
-  p->'chat'->>'title' AS chat_title,
+  -- a private chat is titled with the person's name
+  COALESCE(
+    p->'chat'->>'title',
+    NULLIF(TRIM(COALESCE(p->'chat'->>'first_name', '') || ' ' || COALESCE(p->'chat'->>'last_name', '')), '')
+  ) AS chat_title,
   CAST(p->>'message_id' AS BIGINT) AS message_id,
   CAST(p->>'message_thread_id' AS BIGINT) AS message_thread_id,
+  -- a forum topic: the thread of a topic message, the General topic (1) for the rest of a forum
+  CASE
+    WHEN kind NOT IN ('message', 'edited_message', 'channel_post', 'edited_channel_post') THEN NULL
+    WHEN CAST(p->>'is_topic_message' AS BOOLEAN) THEN CAST(p->>'message_thread_id' AS BIGINT)
+    WHEN CAST(p->'chat'->>'is_forum' AS BOOLEAN) THEN 1
+  END AS topic_id,
   CAST(p->>'date' AS BIGINT) AS sent_at,
   CAST(p->>'edit_date' AS BIGINT) AS edited_at,
   CAST(json_extract_string(p, '$."' || sender || '".id') AS BIGINT) AS user_id,

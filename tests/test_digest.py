@@ -420,7 +420,7 @@ def test_long_names_keep_the_message_within_telegrams_limit(telegram, capsys):
     message = telegram.delivered(GROUP)[0]
     assert utf16_len(message.params["text"]) <= 4096 and utf16_len(message.text) <= 4096
     assert "<0>&&&" in message.text and "…" in message.text  # names shortened, still escaped right
-    assert "&amp;" not in message.text.split("Top topics")[0]
+    assert "&amp;" not in message.text.split("Top keywords")[0]
 
 
 def test_the_stand_in_refuses_what_telegram_refuses(telegram):

@@ -77,7 +77,10 @@ def text_message(message_id: int, unix: int, text="oi", **extra) -> dict:
 def group_updates(monkeypatch) -> dict[int, tuple[str, dict]]:
     monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
     result = desktop_export.import_export(GROUP)
-    assert result.messages == 9 and result.skipped == 0 and result.not_for_bots == 0
+    exported = [m["type"] for m in json.loads(GROUP.read_text(encoding="utf-8"))["messages"]]
+    # messages people posted and service messages, counted apart (the export's own types, read here)
+    assert (result.messages, result.service_messages) == (exported.count("message"), exported.count("service"))
+    assert result.skipped == 0 and result.not_for_bots == 0
     assert result.chat == desktop_export.Chat(GROUP_CHAT_ID, "supergroup", "Grupo de Corrida SP")
     return by_message_id(raw_updates())
 
@@ -300,7 +303,7 @@ def test_service_messages_name_members_by_id_when_the_export_shows_it(tmp_path):
         text_message(8, 1731845108, **{"from": "Ana", "from_id": "user444444444"}),  # another Ana
     ]
     result = desktop_export.import_export(write_export(tmp_path, messages))
-    assert (result.messages, result.not_for_bots) == (7, 1)
+    assert (result.messages, result.service_messages, result.not_for_bots) == (3, 4, 1)
     found = {m: update["message"] for m, (_, update) in by_message_id(raw_updates()).items()}
     carla = {"id": 333333333, "is_bot": False, "first_name": "Carla"}
     # Zé never posted and two people are called Ana: the export gives no id for them.
@@ -357,7 +360,7 @@ def test_progress_bar_on_a_terminal(capsys):
     assert capsys.readouterr().err == ""
 
 
-def test_whole_account_export_and_unknown_chat_type_are_refused(tmp_path):
+def test_an_account_export_without_chats_and_unknown_chat_type_are_refused(tmp_path):
     account = tmp_path / "account.json"
     account.write_text(json.dumps({"about": "x", "chats": {"list": []}}))
     with pytest.raises(desktop_export.ExportError, match="whole-account"):
@@ -389,7 +392,7 @@ def test_malformed_messages_are_reported_and_skipped(tmp_path, monkeypatch, chun
         text_message(1, 1731845100),
         text_message(2, 1731845101, date_unixtime="yesterday"),
         text_message(3, 1731845102, text=17, text_entities=None),
-        text_message(4, 1731845103, from_id="robot9"),
+        text_message(4, 1731845103, from_id="robot9"),  # a sender id that names nobody: the unknown sender
         "not a message",
         text_message(6, 1731845105),
         text_message(7, 1731845106),
@@ -402,12 +405,13 @@ def test_malformed_messages_are_reported_and_skipped(tmp_path, monkeypatch, chun
     broken = raw[:seventh] + raw[seventh:].replace('"text": "oi"', '"text": "o\\x0Bi"', 1)
     path.write_text(broken, encoding="utf-8")
     result = desktop_export.import_export(path)
-    assert result.messages == 3
-    assert sorted(by_message_id(raw_updates())) == [1, 6, 8]
-    assert result.skipped == 5
+    assert result.messages == 4
+    assert sorted(by_message_id(raw_updates())) == [1, 4, 6, 8]
+    assert "from" not in by_message_id(raw_updates())[4][1]["message"]
+    assert result.skipped == 4
     skipped = dict(result.skipped_details)
-    assert set(skipped) == {"message 2", "message 3", "message 4", "message ?", "message 7"}
-    assert "date_unixtime" in skipped["message 2"] and "robot9" in skipped["message 4"]
+    assert set(skipped) == {"message 2", "message 3", "message ?", "message 7"}
+    assert "date_unixtime" in skipped["message 2"]
     assert "not valid JSON" in skipped["message 7"]
 
 
@@ -427,12 +431,12 @@ def test_cut_short_file_keeps_what_came_before(tmp_path, capsys):
     cut.write_bytes(raw[: raw.index(b'"id": 5')])
     with pytest.raises(desktop_export.CutShortError, match="after message id 4") as error:
         desktop_export.import_export(cut)
-    assert "4 messages" in str(error.value) and "stay imported" in str(error.value)
-    assert error.value.result.messages == 4
+    assert "(messages: 3; service messages: 1)" in str(error.value) and "stays imported" in str(error.value)
+    assert error.value.result.updates == 4
     assert sorted(by_message_id(raw_updates())) == [1, 2, 3, 4]
     assert cli.main(["import-export", str(cut), "--quiet"]) == 1
     out, err = capsys.readouterr()
-    assert "imported 4 messages" in out and "ends early" in err
+    assert "imported 3 messages" in out and "ends early" in err
 
 
 def test_every_cut_point_is_reported_and_counts_whole_messages(tmp_path):
@@ -460,7 +464,7 @@ def test_every_cut_point_is_reported_and_counts_whole_messages(tmp_path):
         cut.write_bytes(raw[:size])
         with pytest.raises(desktop_export.CutShortError) as error:
             desktop_export.import_export(cut, dry_run=True)
-        assert error.value.result.messages == sum(end <= size for end in ends), size
+        assert error.value.result.updates == sum(end <= size for end in ends), size
 
 
 def test_rerun_changes_nothing(lake, monkeypatch):
@@ -470,7 +474,7 @@ def test_rerun_changes_nothing(lake, monkeypatch):
     first = {key: store.read(key) for key in store.list()}
     assert len(first) == 2 and sum(data.count(b"\n") for data in first.values()) == 9
     again = desktop_export.import_export(GROUP)
-    assert again.messages == 9
+    assert again.updates == 9
     assert {key: store.read(key) for key in store.list()} == first
     assert storage.raw_store().uri.startswith("s3://" if lake["backend"] == "s3" else "/")
 
@@ -487,10 +491,11 @@ def test_cli_summary_next_commands_and_dry_run(capsys, monkeypatch):
     assert cli.main(["import-export", str(GROUP), "--dry-run"]) == 0
     out, err = capsys.readouterr()
     assert list(storage.raw_store().list()) == []
-    assert "would import 9 messages" in out and err == ""  # no progress bar when stderr is not a terminal
+    assert "would import 7 messages" in out and err == ""  # no progress bar when stderr is not a terminal
+    assert "also 2 service messages" in out  # the migration and the invitation: not counted as messages
     assert cli.main(["import-export", str(GROUP)]) == 0
     out, _ = capsys.readouterr()
-    assert "imported 9 messages of 'Grupo de Corrida SP' (chat_id -1001234567890, supergroup)" in out
+    assert "imported 7 messages of 'Grupo de Corrida SP' (chat_id -1001234567890, supergroup)" in out
     assert "days: 2, from 2024-11-17 to 2024-11-18 (America/Sao_Paulo); 2 objects written" in out
     assert "python -m telegram_pipeline consolidate --date 2024-11-17 --to 2024-11-18" in out
     assert """airflow dags trigger telegram_consolidate --conf '{"from": "2024-11-17", "to": "2024-11-18"}'""" in out
@@ -672,7 +677,7 @@ def test_an_older_export_imports_with_the_exporting_machines_time_zone(monkeypat
     Z), and "edited" set to the Unix epoch (as a local time) on messages never edited."""
     monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
     result = desktop_export.import_export(OLD_EXPORT, export_timezone="America/Sao_Paulo")
-    assert (result.messages, result.skipped, result.not_for_bots) == (13, 0, 0)
+    assert (result.messages, result.service_messages, result.skipped, result.not_for_bots) == (10, 3, 0, 0)
     assert result.days == {"2019-03-10", "2019-03-11"} and result.objects == 2
     found = {m: (day, update["message"]) for m, (day, update) in by_message_id(raw_updates()).items()}
     assert found[2][1]["from"] == {"id": 111111111, "is_bot": False, "first_name": "Ana Souza"}
@@ -771,13 +776,13 @@ def test_sender_ids_that_name_nobody(from_id):
 
 
 def test_an_import_that_converts_nothing_fails_and_says_why(tmp_path, capsys):
-    broken = [text_message(n, 1731845100 + n, from_id=f"robot{n}") for n in range(1, 4)]
+    broken = [text_message(n, 1731845100 + n, date_unixtime=f"soon{n}") for n in range(1, 4)]
     path = write_export(tmp_path, broken)
     result = desktop_export.import_export(path)
     assert result.messages == 0 and "none of the export's 3 messages became an update" in result.why_nothing()
     assert cli.main(["import-export", str(path), "--quiet"]) == 1
     out, err = capsys.readouterr()
-    assert "nothing imported" in err and "3 could not be read" in err and "robot1" in err
+    assert "nothing imported" in err and "3 could not be read" in err and "soon1" in err
     calls = [{"id": 1, "type": "service", "date_unixtime": "1731845100", "actor": "Ana", "actor_id": "user1",
               "action": "phone_call", "text": ""}]  # fmt: skip
     assert cli.main(["import-export", str(write_export(tmp_path, calls, filename="calls.json")), "--quiet"]) == 1
@@ -893,7 +898,7 @@ def test_s3_gets_one_put_a_day(s3_lake, monkeypatch):
     original = store.write
     monkeypatch.setattr(store, "write", lambda key, data: (puts.append(key), original(key, data))[1])
     result = desktop_export.import_export(OLD_EXPORT, export_timezone="America/Sao_Paulo", store=store)
-    assert result.messages == 13 and len(puts) == len(result.days) == result.objects == 2
+    assert result.updates == 13 and len(puts) == len(result.days) == result.objects == 2
 
 
 def test_updates_are_the_bytes_json_dumps_gives(monkeypatch, tmp_path):

@@ -23,8 +23,18 @@ EXPECTED = {
         "user_id": None,
         "sender_chat_id": -1009876543210,
     },
-    "docs_example_edited_message": {"update_type": "edited_message", "edited_at": 1441646600, "chat_title": None},
-    "docs_example_message_with_entities": {"hashtags": [], "mentions": [], "urls": []},
+    # a private chat is titled with the other person's name, as Telegram shows it
+    "docs_example_edited_message": {
+        "update_type": "edited_message",
+        "edited_at": 1441646600,
+        "chat_title": "Test Firstname Test Lastname",
+    },
+    "docs_example_message_with_entities": {
+        "hashtags": [],
+        "mentions": [],
+        "urls": [],
+        "chat_title": "Test Firstname Test Lastname",
+    },
     "edited_message_supergroup": {
         "update_type": "edited_message",
         "edited_at": 1731899100,
@@ -32,7 +42,7 @@ EXPECTED = {
         "mentions": ["@joaop"],
         "urls": ["https://exemplo.com.br/rota"],
     },
-    "forum_topic_message": {"message_thread_id": 12},
+    "forum_topic_message": {"message_thread_id": 12, "topic_id": 12, "topic_name": None},
     "forwarded_from_channel": {"forward_origin_type": "channel"},
     "group_migrated_to_supergroup": {
         "content_type": "service",
@@ -65,13 +75,13 @@ EXPECTED = {
         "service_action": "new_chat_members",
         "new_member_ids": [333333333],
     },
-    "other_chat_message": {"chat_id": 222222222, "chat_type": "private", "text": "/start"},
+    "other_chat_message": {"chat_id": 222222222, "chat_type": "private", "text": "/start", "chat_title": "João"},
     "photo_with_caption": {
         "content_type": "photo",
         "text": "Resultado da prova de domingo: 42km em 3h58 💪 #maratona",
         "hashtags": ["#maratona"],
     },
-    "reply_and_quote": {"reply_to_message_id": 4202},
+    "reply_and_quote": {"reply_to_message_id": 4202, "topic_id": None},
     "sticker": {"content_type": "sticker", "text": None},
     "voice": {"content_type": "voice", "text": None},
 }

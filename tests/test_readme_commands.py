@@ -283,11 +283,17 @@ RULES = [
     Rule(r"^python -m telegram_pipeline (consolidate|catalog|ddl|report)\b", setup=LOCAL_RAW_ZONE),
     Rule(r"^python -c import duckdb; ", check=showed_the_days),
     Rule(
-        r"^python -m telegram_pipeline import-export ~/Downloads/",
+        r"^python -m telegram_pipeline import-export ~/Downloads/.*/ChatExport_",
         small={
             "~/Downloads/Telegram\\ Desktop/ChatExport_2024-11-20/result.json": (
                 "../shared/fixtures/telegram_export/group_sample.json"
             )
+        },
+    ),
+    Rule(
+        r"^python -m telegram_pipeline import-export ~/Downloads/.*/DataExport_",
+        small={
+            "~/Downloads/Telegram\\ Desktop/DataExport_2024-11-26/result.json": "tests/data/forum_account_export_2024.json"
         },
     ),
     Rule(r"^airflow dags trigger telegram_consolidate --conf ", setup=AIRFLOW_DB),

@@ -237,6 +237,7 @@ def test_the_page_renders_report_tables_with_null_where_the_tables_allow_it():
         "members": {"user_id": None, "user_name": None, "messages": 3, "previous_messages": 0, "status": "new"},
         "content_mix": {"date": DAY, "content_type": None, "messages": 3},
         "conversations": {"user_id": None, "started": 1, "replies_received": 0},
+        "topics": {"topic_id": 1, "topic": None, "messages": 0, "users": 0, "replies": 0},
     }
     schemas = definitions.output_schemas()
     assert set(rows) == set(schemas)

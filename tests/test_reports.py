@@ -321,7 +321,7 @@ def test_a_quiet_range_reports_its_group_at_zero(scenario_lake):
     tables = reports.build(definitions.ReportRange.from_settings(date(2026, 3, 13), date(2026, 3, 14), settings))
     assert tables["chats"].to_pylist() == [
         {"chat_id": CHAT, "title": "Grupo Python", "migrated_from_chat_id": None, "messages": 0, "active_users": 0,
-         "previous_messages": 4, "previous_active_users": 3, "median_reply_seconds": None}
+         "previous_messages": 4, "previous_active_users": 3, "median_reply_seconds": None, "chat_type": "supergroup"}
     ]  # fmt: skip  # 11th: Bob, Carol, Dave; 12th: Dave again
     assert tables["top_posters"].num_rows == 0
     assert [k["keyword"] for k in tables["keywords"].to_pylist()] == ["kotlin", "python"]
@@ -346,7 +346,8 @@ def test_cli_writes_tables_and_page(scenario_lake, tmp_path, capsys):
     html = (out / f"chat_id={CHAT}" / "report.html").read_text()
     assert 'data-chart="activity-heatmap"' in html and "America/Sao_Paulo" in html
     printed = capsys.readouterr().out
-    assert "9 messages from 5 senders; 3 new members" in printed
+    # people 5 and 6 joined on Monday, 6 again on Tuesday: two new members (daily_volume counts 6 on each day)
+    assert "9 messages from 5 senders; 2 new members" in printed
     assert "Alice Souza (3)" in printed and "busiest:" in printed
 
 
@@ -445,7 +446,7 @@ def test_end_to_end_from_real_updates_through_the_consolidation(monkeypatch, tel
     assert chats == {
         group: ("Grupo de Corrida SP", -4012345678),
         channel: ("Notícias da Corrida", None),
-        private: (None, None),
+        private: ("João", None),  # a private chat is named after the person
     }
     posters = {(p["chat_id"], p["user_id"]): (p["user_name"], p["messages"]) for p in tables["top_posters"].to_pylist()}
     assert posters == {

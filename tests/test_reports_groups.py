@@ -165,7 +165,7 @@ def test_a_migration_known_only_from_the_webhook_marker(monkeypatch):
 def test_only_the_groups_asked_for(groups_lake):
     tables = build(chat_ids=[PEDAL["id"]])
     assert {name: set(t.column("chat_id").to_pylist()) for name, t in tables.items()} == {
-        name: set() if name in ("reactions", "emoji") else {PEDAL["id"]} for name in definitions.REPORTS
+        name: set() if name in ("reactions", "emoji", "topics") else {PEDAL["id"]} for name in definitions.REPORTS
     }
 
 
@@ -187,14 +187,19 @@ def test_a_page_per_group_and_an_index(groups_lake, tmp_path, capsys):
     assert index.links == [f"chat_id={c['id']}/report.html" for c in (PEDAL, TRILHAS, CORRIDA)]
     for chat, messages in ((CORRIDA, 6), (TRILHAS, 5), (PEDAL, 5)):
         page = (out / f"chat_id={chat['id']}" / "report.html").read_text()
-        assert f"<h1>{chat['title']}</h1>" in page
-        assert f'data-kpi="messages"><div class="label">Messages</div><div class="value">{messages}</div>' in page
+        assert f"<h1><bdi>{chat['title']}</bdi></h1>" in page
+        assert (
+            f'data-kpi="messages"><div class="label">Messages</div><div class="value" dir="auto">{messages}</div>'
+            in page
+        )
     assert "Trilha" not in (out / f"chat_id={CORRIDA['id']}" / "report.html").read_text()
     for name in definitions.REPORTS:
         table = pq.read_table(out / f"{name}.parquet")
         assert table.schema == definitions.output_schemas()[name] and table.schema.names[0] == "chat_id"
     printed = capsys.readouterr().out
-    assert "3 groups" in printed and "Pedal (-1003000000003)" in printed and "5 messages from 2 senders" in printed
+    assert (
+        "3 groups" in printed and "Pedal (group -1003000000003)" in printed and "5 messages from 2 senders" in printed
+    )
 
     one = tmp_path / "one"
     args = [

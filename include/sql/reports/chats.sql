@@ -1,11 +1,13 @@
 -- The groups of the range: every group with an update in the range or in the period of the same
 -- length before it, under its current id, with its latest title, the id it had before it became a
 -- supergroup, its messages and active members (distinct senders) in the range and in the period
--- before it, and the median wait for a first reply to its messages of the range.
+-- before it, the median wait for a first reply to its messages of the range, and its latest type
+-- (group, supergroup, channel or private: what the page calls it).
 WITH present AS (
   SELECT
     chat_id,
-    ARG_MAX(title, CASE WHEN title IS NOT NULL THEN day END) AS title
+    ARG_MAX(title, CASE WHEN title IS NOT NULL THEN day END) AS title,
+    ARG_MAX(chat_type, CASE WHEN chat_type IS NOT NULL THEN day END) AS chat_type
   FROM group_days
   WHERE day BETWEEN CAST($prev_from AS DATE) AND CAST($to_date AS DATE)
   GROUP BY chat_id
@@ -54,7 +56,8 @@ SELECT
   CAST(COALESCE(p.active_users, 0) AS BIGINT) AS active_users,
   CAST(COALESCE(p.previous_messages, 0) AS BIGINT) AS previous_messages,
   CAST(COALESCE(p.previous_active_users, 0) AS BIGINT) AS previous_active_users,
-  CAST(w.median_reply_seconds AS DOUBLE) AS median_reply_seconds
+  CAST(w.median_reply_seconds AS DOUBLE) AS median_reply_seconds,
+  g.chat_type
 FROM present AS g
 LEFT JOIN posted AS p
   ON p.chat_id = g.chat_id

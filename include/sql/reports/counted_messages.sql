@@ -22,7 +22,8 @@ SELECT
   m.reply_to_message_id,
   CASE WHEN r.message_id IS NOT NULL AND m.local_sent_at >= CAST($text_from AS TIMESTAMP) THEN m.text END AS text,
   CASE WHEN m.local_sent_at >= CAST($text_from AS TIMESTAMP) THEN m.emojis END AS emojis,
-  CASE WHEN m.local_sent_at >= CAST($text_from AS TIMESTAMP) THEN m.mentions END AS mentions
+  CASE WHEN m.local_sent_at >= CAST($text_from AS TIMESTAMP) THEN m.mentions END AS mentions,
+  m.topic_id
 FROM counted_versions AS m
 LEFT JOIN reacted AS r
   ON r.origin_chat_id = m.origin_chat_id AND r.message_id = m.message_id

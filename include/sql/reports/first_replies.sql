@@ -7,7 +7,8 @@ SELECT
   to_id AS sender_id,
   message_day AS day,
   message_local_sent_at AS local_sent_at,
-  EPOCH(MIN(replied_at)) - EPOCH(message_sent_at) AS reply_seconds
+  EPOCH(MIN(replied_at)) - EPOCH(message_sent_at) AS reply_seconds,
+  topic_id
 FROM replies
 WHERE day <= CAST($to_date AS DATE)
-GROUP BY chat_id, origin_chat_id, message_id, to_id, message_day, message_sent_at, message_local_sent_at
+GROUP BY chat_id, origin_chat_id, message_id, to_id, message_day, message_sent_at, message_local_sent_at, topic_id

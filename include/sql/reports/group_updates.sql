@@ -36,7 +36,10 @@ SELECT
   m.reaction_count_emojis,
   m.reaction_count_totals,
   m.keyword_tokens,
-  m.emojis
+  m.emojis,
+  m.chat_type,
+  m.topic_id,
+  m.topic_name
 FROM messages AS m
 LEFT JOIN chat_migrations AS moved
   ON moved.old_chat_id = m.chat_id

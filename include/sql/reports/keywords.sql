@@ -24,20 +24,11 @@ WITH counted AS (
   GROUP BY chat_id, keyword
 ),
 kept AS (
-  -- which terms count depends on the term alone, so it is decided once per distinct term after
-  -- counting, not on each of the tens of millions of token rows
+  -- which terms count depends on the term alone (include/sql/is_keyword.sql), so it is decided once per
+  -- distinct term after counting, not on each of the tens of millions of token rows
   SELECT *
   FROM counted
-  WHERE
-    keyword IN (SELECT keyword FROM tracked_keywords)
-    OR keyword LIKE '#%'
-    OR (
-      keyword NOT LIKE '%@%'
-      AND keyword NOT LIKE '%/%'
-      AND keyword NOT LIKE '%.%'
-      AND LENGTH(keyword) >= 3
-      AND keyword NOT IN (SELECT word FROM stopwords)
-    )
+  WHERE is_keyword(keyword)
 ),
 ranked AS (
   SELECT

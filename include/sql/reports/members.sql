@@ -1,5 +1,6 @@
 -- Members who come and go, per group: everyone who posted in the range or in the period of the same
--- length before it, or joined or left in the range. messages and previous_messages count the two
+-- length before it, or joined or left in the range; not the group itself (its anonymous admins, a
+-- channel's own posts), which is no member. messages and previous_messages count the two
 -- periods; first_message_at is their first message ever (as far as the curated zone goes) and
 -- last_message_at their latest up to the range's end. status: new (first message ever in the range),
 -- returning (posted in the range, and before it), quiet (posted in the period before, not in the
@@ -11,7 +12,11 @@ WITH posted AS (
     COUNT(CASE WHEN day >= CAST($from_date AS DATE) THEN 1 END) AS messages,
     COUNT(CASE WHEN day < CAST($from_date AS DATE) THEN 1 END) AS previous_messages
   FROM counted_messages
-  WHERE day BETWEEN CAST($prev_from AS DATE) AND CAST($to_date AS DATE) AND sender_id IS NOT NULL
+  WHERE
+    day BETWEEN CAST($prev_from AS DATE) AND CAST($to_date AS DATE)
+    AND sender_id IS NOT NULL
+    AND sender_id <> chat_id
+    AND sender_id <> origin_chat_id
   GROUP BY chat_id, sender_id
 ),
 changed AS (

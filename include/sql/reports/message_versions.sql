@@ -27,7 +27,9 @@ SELECT
   emojis_filled(emojis, text) AS emojis,
   content_type,
   reply_to_message_id,
-  mentions
+  mentions,
+  -- the forum topic (NULL outside forums)
+  topic_id
 FROM group_updates
 WHERE
   update_type IN ('message', 'edited_message', 'channel_post', 'edited_channel_post')

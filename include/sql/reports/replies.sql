@@ -1,5 +1,5 @@
 -- Every reply to a message of the same group by someone else (a reply to oneself answers nobody):
--- the reply's day, time and sender, and the message it answers with its sender and time.
+-- the reply's day, time and sender, and the message it answers with its sender, time and forum topic.
 SELECT
   r.chat_id,
   r.day,
@@ -10,7 +10,8 @@ SELECT
   m.day AS message_day,
   m.sent_at AS message_sent_at,
   m.local_sent_at AS message_local_sent_at,
-  m.sender_id AS to_id
+  m.sender_id AS to_id,
+  m.topic_id
 FROM (
   SELECT chat_id, day, sent_at, sender_id, origin_chat_id, reply_to_message_id FROM counted_messages
   WHERE reply_to_message_id IS NOT NULL

@@ -9,10 +9,18 @@ import sys
 from telegram_pipeline import bot_api, config
 from telegram_pipeline.ingest import desktop_export, webhook_setup
 from telegram_pipeline.lake import storage
+from telegram_pipeline.reports.summary import counted
 
 
 def import_export_arguments(parser) -> None:
     parser.add_argument("export", help="the export's result.json, or the folder Telegram Desktop wrote it to")
+    parser.add_argument(
+        "--chat",
+        action="append",
+        metavar="ID|NAME",
+        help="a chat of a whole-account export (its id, in the export or the Bot API, or its name); repeat it for "
+        "several. Without it the file must hold one chat",
+    )
     parser.add_argument(
         "--chat-id",
         type=int,
@@ -36,11 +44,19 @@ def import_export_arguments(parser) -> None:
 
 def _summary(result: desktop_export.ImportResult, settings: config.Settings, dry_run: bool) -> str:
     chat = result.chat
+    kind = f"forum {chat.type}" if chat.is_forum else chat.type
     lines = [
-        f"{'would import' if dry_run else 'imported'} {result.messages:,} messages of "
-        f"{chat.title!r} (chat_id {chat.id}, {chat.type}) into {settings.raw_uri}",
+        f"{'would import' if dry_run else 'imported'} {counted(result.messages, 'message')} of "
+        f"{chat.title!r} (chat_id {chat.id}, {kind}) into {settings.raw_uri}",
+        f"  also {counted(result.service_messages, 'service message')} (joins, pins, topics, …: not counted as "
+        f"messages); {counted(result.reactions, 'reaction')} on {counted(result.reacted_messages, 'message')}",
         f"  skipped (malformed): {result.skipped:,}; not imported (nothing a bot receives): {result.not_for_bots:,}",
     ]
+    if result.unresolved_topics:
+        lines.append(
+            f"  {counted(result.unresolved_topics, 'reply', 'replies')} to messages the export does not hold: "
+            "their topic cannot be told, they are counted in the General topic"
+        )
     for what, reason in result.skipped_details[:20]:
         lines.append(f"  skipped {what}: {reason}")
     if result.skipped > 20:
@@ -65,10 +81,21 @@ def _summary(result: desktop_export.ImportResult, settings: config.Settings, dry
 
 
 def import_export(args) -> int:
+    chats = args.chat or [None]
+    if len(chats) > 1 and args.chat_id is not None:
+        raise ValueError("--chat-id gives one chat its id: give it with one --chat at a time")
+    status = 0
+    for chat in chats:
+        status = max(status, _import_one(args, chat))
+    return status
+
+
+def _import_one(args, chat: str | None) -> int:
     settings = config.load()
     try:
         result = desktop_export.import_export(
             args.export,
+            chat=chat,
             chat_id=args.chat_id,
             export_timezone=args.export_timezone,
             settings=settings,

@@ -11,7 +11,7 @@ from telegram_pipeline import config
 from telegram_pipeline.lake import storage
 from telegram_pipeline.reports import build, sql
 from telegram_pipeline.reports.definitions import ReportRange
-from telegram_pipeline.reports.summary import Summary
+from telegram_pipeline.reports.summary import Summary, counted, duration
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,11 @@ def report_arguments(parser) -> None:
     parser.add_argument(
         "--chat-id", type=int, help="only this group (its current id: a migrated group's supergroup id)"
     )
+    parser.add_argument(
+        "--topic",
+        metavar="ID|NAME",
+        help="only the messages of this forum topic (its id, or its name in any case), in every forum that has it",
+    )
     parser.add_argument("--engine", choices=["duckdb", "athena"], help="default: REPORT_ENGINE")
     parser.add_argument(
         "--write-athena-sql", action="store_true", help="regenerate include/sql/generated/athena/reports/ and exit"
@@ -43,10 +48,10 @@ def report_arguments(parser) -> None:
 
 def print_summary(summary: Summary, stream=None) -> None:
     stream = stream or sys.stdout
-    print(f"{summary.title or 'Group'} ({summary.chat_id})", file=stream)
+    print(f"{summary.name} ({summary.kind} {summary.chat_id})", file=stream)
     print(
-        f"  {summary.messages} messages from {summary.active_users} senders; "
-        f"{summary.new_members} new member{'' if summary.new_members == 1 else 's'}",
+        f"  {counted(summary.messages, 'message')} from {counted(summary.active_users, 'sender')}; "
+        f"{counted(summary.new_members, 'new member')}",
         file=stream,
     )
     print(f"  {summary.change_sentence()}", file=stream)
@@ -54,21 +59,27 @@ def print_summary(summary: Summary, stream=None) -> None:
         print(f"  busiest: {summary.busiest_weekday}s, {summary.busiest_hour:02d}:00", file=stream)
     print(f"  {summary.best_time_sentence()}", file=stream)
     if summary.top_posters:
-        print("  top posters: " + ", ".join(f"{n} ({c})" for n, c in summary.top_posters), file=stream)
+        print("  top posters: " + ", ".join(f"{n} ({c:,})" for n, c in summary.top_posters), file=stream)
     if summary.top_keywords:
-        print("  top keywords: " + ", ".join(f"{k} ({c})" for k, c in summary.top_keywords), file=stream)
+        print("  top keywords: " + ", ".join(f"{k} ({c:,})" for k, c in summary.top_keywords), file=stream)
+    if summary.topics:
+        busiest = ", ".join(f"{t.topic} ({t.messages:,})" for t in summary.busiest_topics[:5]) or "none"
+        quiet = len(summary.topics) - len(summary.busiest_topics)
+        print(f"  busiest topics: {busiest}; {counted(quiet, 'quiet topic')}", file=stream)
+    if summary.median_reply_seconds is not None:
+        print(f"  first replies after {duration(summary.median_reply_seconds)} (median)", file=stream)
     if summary.reactions:
         top = summary.most_reacted[0]
         print(
-            f'  reactions: {summary.reactions}; most: {top.author}\'s "{top.text or "…"}" ({top.reactions})',
+            f'  reactions: {summary.reactions:,}; most: {top.author}\'s "{top.text or "…"}" ({top.reactions:,})',
             file=stream,
         )
     if summary.strongest_pairs:
-        pairs = ", ".join(f"{p.from_name} → {p.to_name} ({p.replies + p.mentions})" for p in summary.strongest_pairs)
+        pairs = ", ".join(f"{p.from_name} → {p.to_name} ({p.replies + p.mentions:,})" for p in summary.strongest_pairs)
         print(f"  who answers whom: {pairs}", file=stream)
     if summary.member_status:
-        statuses = ", ".join(f"{count} {status}" for status, count in sorted(summary.member_status.items()))
-        print(f"  members: {statuses}; {summary.joined} joined, {summary.left} left", file=stream)
+        statuses = ", ".join(f"{count:,} {status}" for status, count in sorted(summary.member_status.items()))
+        print(f"  members: {statuses}; {summary.new_members:,} joined, {summary.left:,} left", file=stream)
 
 
 def report(args) -> int:
@@ -81,15 +92,19 @@ def report(args) -> int:
     settings = config.load()
     first = _day(args.first)
     last = _day(args.last) if args.last else first
-    rng = ReportRange.from_settings(first, last, settings)
+    rng = ReportRange.from_settings(first, last, settings, topic=(args.topic or "").strip())
     started = datetime.now()
     wanted = None if args.chat_id is None else [args.chat_id]
     tables = build.build(rng, settings, engine=args.engine, chat_ids=wanted)
     if args.chat_id is not None and not tables["chats"].num_rows:
         raise ValueError(f"no group {args.chat_id} in {first} .. {last} (nor the {rng.days} days before)")
+    if rng.topic and not any(messages for messages in tables["topics"]["messages"].to_pylist()):
+        raise ValueError(f"no forum topic {rng.topic!r} has messages in {first} .. {last}")
     files, summaries = build.write_range(tables, rng, args.out)
-    groups = f"{len(summaries)} group{'s' if len(summaries) != 1 else ''}"
-    print(f"Reports {first} .. {last} ({rng.days} days, {rng.timezone}): {groups}")
+    topic = f", topic {rng.topic!r}" if rng.topic else ""
+    print(
+        f"Reports {first} .. {last} ({counted(rng.days, 'day')}, {rng.timezone}{topic}): {counted(len(summaries), 'group')}"
+    )
     for summary in summaries:
         print_summary(summary)
         print(f"  page: {storage.open_store(args.out).url(build.page_key(summary.chat_id))}")

@@ -220,6 +220,35 @@ def keyword_text(text: str | None, entity_list: list) -> str | None:
     return encoded.decode("utf-16-le", errors="surrogatepass") if blanked else text
 
 
+# The General topic of a forum: its messages carry no message_thread_id.
+GENERAL_TOPIC_ID = 1
+
+
+def topic(kind: str, payload: dict, chat: dict) -> tuple[int | None, str | None]:
+    """(the forum topic a message belongs to, the topic's name where the message creates or renames it).
+    ``message_thread_id`` alone is no topic: outside forums it names the thread a reply belongs to."""
+    if kind not in MESSAGE_TYPES:
+        return None, None
+    thread = _int(payload.get("message_thread_id"))
+    if payload.get("is_topic_message") is True and thread is not None:
+        topic_id = thread
+    elif chat.get("is_forum") is True:
+        topic_id = GENERAL_TOPIC_ID
+    else:
+        return None, None
+    named = _dict(payload.get("forum_topic_created")) or _dict(payload.get("forum_topic_edited"))
+    return topic_id, _str(named.get("name")) or None
+
+
+def chat_title(chat: dict) -> str | None:
+    """A group's or channel's title; a private chat's is the other person's name, as Telegram shows it."""
+    title = _str(chat.get("title"))
+    if title is None and chat.get("type") == "private":
+        parts = [_str(chat.get("first_name")), _str(chat.get("last_name"))]
+        title = " ".join(part for part in parts if part) or None
+    return title
+
+
 IN_CHAT_STATUSES = {"creator": True, "administrator": True, "member": True, "left": False, "kicked": False}
 
 
@@ -277,13 +306,14 @@ def flatten(update: dict) -> dict[str, Any]:
     message_id = _int(payload.get("message_id"))
     if message_id is None and kind == "callback_query":
         message_id = _int(_dict(payload.get("message")).get("message_id"))
+    topic_id, topic_name = topic(kind, payload, chat)
     return {
         "update_id": update["update_id"],
         "update_type": kind,
         "source": "export" if update.get("x_source") == "export" else "webhook",
         "chat_id": chat_id,
         "chat_type": _str(chat.get("type")),
-        "chat_title": _str(chat.get("title")),
+        "chat_title": chat_title(chat),
         "message_id": message_id,
         "message_thread_id": _int(payload.get("message_thread_id")),
         "sent_at": unix_time(payload.get("date")),
@@ -326,6 +356,8 @@ def flatten(update: dict) -> dict[str, Any]:
         "migrate_chat_id": _int(payload.get("migrate_to_chat_id", payload.get("migrate_from_chat_id"))),
         "keyword_tokens": None,  # computed for a whole batch of rows at once (consolidate.to_table)
         "emojis": None,  # likewise
+        "topic_id": topic_id,
+        "topic_name": topic_name,
     }
 
 

@@ -120,6 +120,13 @@ COLUMNS: tuple[Column, ...] = (
         "the distinct emoji of text (include/sql/emoji.sql), sorted: what the emoji report counts, "
         "computed once at consolidation; NULL where the text holds none",
     ),
+    Column(
+        "topic_id",
+        "bigint",
+        "the forum topic of a message: message_thread_id where is_topic_message, else 1 (the General topic) in "
+        "a forum (chat.is_forum); NULL outside forums, where message_thread_id names a reply thread",
+    ),
+    Column("topic_name", "string", "forum_topic_created / forum_topic_edited: the topic's name, or its new name"),
 )
 
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)

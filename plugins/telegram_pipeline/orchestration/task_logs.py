@@ -10,21 +10,19 @@ import json
 import logging
 from typing import Any
 
+from telegram_pipeline.reports.summary import counted
+
 log = logging.getLogger(__name__)
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _day_line(result: dict[str, Any]) -> str:
     if not result.get("objects") and not result.get("rows"):
         return f"{result['day']}: no updates, nothing written"
     if result.get("skipped"):
-        return f"{result['day']}: unchanged since its last run ({_plural(result['rows'], 'row')}), not rewritten"
-    parts = [f"{_plural(result['rows'], 'row')} from {_plural(result['objects'], 'raw object')}"]
+        return f"{result['day']}: unchanged since its last run ({counted(result['rows'], 'row')}), not rewritten"
+    parts = [f"{counted(result['rows'], 'row')} from {counted(result['objects'], 'raw object')}"]
     if result.get("duplicates"):
-        parts.append(f"{_plural(result['duplicates'], 'duplicate')} dropped")
+        parts.append(f"{counted(result['duplicates'], 'duplicate')} dropped")
     if result.get("quarantined"):
         reasons = ", ".join(f"{kind} {count}" for kind, count in sorted(result.get("reasons", {}).items()))
         parts.append(f"{result['quarantined']} quarantined ({reasons})")
@@ -42,7 +40,7 @@ def log_consolidation(consolidated: dict[str, Any]) -> dict[str, Any]:
 
 def log_quality(checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for check in checks:
-        log.info("%s: %s, every quality check passed", check["day"], _plural(check["rows"], "row"))
+        log.info("%s: %s, every quality check passed", check["day"], counted(check["rows"], "row"))
     if not checks:
         log.info("no day was rewritten: nothing to check")
     return checks
@@ -53,7 +51,7 @@ def _days(registered: dict[str, Any]) -> str:
     if not days:
         return "no day"
     span = registered["first"] if days == 1 else f"{registered['first']} .. {registered['last']}"
-    return f"{_plural(days, 'day')}: {span}"
+    return f"{counted(days, 'day')}: {span}"
 
 
 def log_catalog(registered: dict[str, Any]) -> dict[str, Any]:
@@ -79,13 +77,13 @@ def log_catalog(registered: dict[str, Any]) -> dict[str, Any]:
 
 def log_days(days: list[str]) -> list[str]:
     """The reports DAG's days: what its mapped tasks will build."""
-    log.info("%s to build: %s", _plural(len(days), "day"), ", ".join(days) or "none")
+    log.info("%s to build: %s", counted(len(days), "day"), ", ".join(days) or "none")
     return days
 
 
 def _numbers(numbers: dict[str, Any]) -> str:
-    return _plural(numbers["messages"], "message") + (
-        f" from {_plural(numbers['active_users'], 'member')}" if "active_users" in numbers else ""
+    return counted(numbers["messages"], "message") + (
+        f" from {counted(numbers['active_users'], 'member')}" if "active_users" in numbers else ""
     )
 
 

@@ -30,6 +30,7 @@ REPORTS: tuple[str, ...] = (
     "members",
     "content_mix",
     "conversations",
+    "topics",
 )
 # The stages, in the order they can be built. A view is only a name for a query (DuckDB keeps no copy);
 # a table is computed once per span. Those that read only the lake come first: counted_messages, the
@@ -38,10 +39,12 @@ REPORTS: tuple[str, ...] = (
 STAGES: dict[str, str] = {
     "chat_migrations": "table",
     "group_updates": "view",
+    "forum_topics": "table",
     "message_versions": "view",
     "latest_revisions": "table",
     "counted_versions": "view",
     "keyword_uses": "table",
+    "topic_keyword_uses": "table",
     "sender_names": "table",
     "member_history": "table",
     "usernames": "table",
@@ -88,6 +91,7 @@ def output_schemas():
             ("previous_messages", pa.int64()),
             ("previous_active_users", pa.int64()),
             ("median_reply_seconds", pa.float64()),
+            ("chat_type", pa.string()),
         ),
         "top_posters": table(
             ("user_id", pa.int64()),
@@ -152,6 +156,15 @@ def output_schemas():
             ("replies_received", pa.int64()),
             ("median_reply_seconds", pa.float64()),
         ),
+        "topics": table(
+            ("topic_id", pa.int64()),
+            ("topic", pa.string()),
+            ("messages", pa.int64()),
+            ("users", pa.int64()),
+            ("replies", pa.int64()),
+            ("median_first_reply_seconds", pa.float64()),
+            ("top_keywords", pa.string()),
+        ),
     }
 
 
@@ -166,6 +179,7 @@ class ReportRange:
     tracked_keywords: tuple[str, ...] = ()
     keyword_limit: int = KEYWORD_LIMIT
     conversation_gap_minutes: int = CONVERSATION_GAP_MINUTES
+    topic: str = ""  # only the messages of this forum topic (its id or name); "" for every message
 
     def __post_init__(self) -> None:
         if self.last < self.first:
@@ -235,12 +249,13 @@ class Span:
         for rng in self.ranges:
             if rng.last != first.last:
                 raise ValueError(f"ranges built together must end on the same day: {rng.last} and {first.last}")
-            if (rng.timezone, rng.include_bots, rng.conversation_gap_minutes) != (
+            if (rng.timezone, rng.include_bots, rng.conversation_gap_minutes, rng.topic) != (
                 first.timezone,
                 first.include_bots,
                 first.conversation_gap_minutes,
+                first.topic,
             ):
-                raise ValueError("ranges built together must count alike (time zone, bots, conversation gap)")
+                raise ValueError("ranges built together must count alike (time zone, bots, conversation gap, topic)")
 
     @property
     def scan_first(self) -> date:
@@ -260,4 +275,5 @@ class Span:
             "timezone": rng.timezone,
             "include_bots": rng.include_bots,
             "gap_minutes": rng.conversation_gap_minutes,
+            "topic": rng.topic,
         }

@@ -15,7 +15,7 @@ from html import escape
 from typing import Any
 
 from telegram_pipeline.reports import html
-from telegram_pipeline.reports.summary import Summary
+from telegram_pipeline.reports.summary import Summary, counted
 
 MESSAGE_LIMIT = 4096  # Telegram's, for a message's text
 # Longest name or keyword shown, and how many posters and keywords, tried in turn until the message
@@ -69,7 +69,9 @@ def message(summary: Summary) -> str:
 def _message(summary: Summary, name_size: int, posters: int, keywords: int) -> str:
     days = summary.days
     title = summary.title
-    heading = f"<b>{_short(title, name_size)}</b>: digest of " if title else "<b>Group digest</b>: "
+    heading = (
+        f"<b>{_short(title, name_size)}</b>: digest of " if title else f"<b>{summary.kind.capitalize()} digest</b>: "
+    )
     lines = [
         f"📊 {heading}{period_text(summary.first, summary.last)}",
         f"{days} day{'s' if days > 1 else ''} · times in {escape(summary.timezone)}",
@@ -89,10 +91,14 @@ def _message(summary: Summary, name_size: int, posters: int, keywords: int) -> s
             for i, (name, count) in enumerate(summary.top_posters[:posters], 1)
         ]
     if summary.top_keywords[:keywords]:
-        lines += ["", "🔥 <b>Top topics</b>"]
+        lines += ["", "🔥 <b>Top keywords</b>"]
         lines.append(
             " · ".join(f"{_short(word, name_size)} ({count:,})" for word, count in summary.top_keywords[:keywords])
         )
+    busiest = summary.busiest_topics[: keywords // 2]
+    if busiest:  # forums only
+        lines += ["", "🗂 <b>Busiest topics</b>"]
+        lines.append(" · ".join(f"{_short(t.topic, name_size)} ({t.messages:,})" for t in busiest))
     if summary.best_time:
         lines += ["", "⏰ " + escape(summary.best_time_sentence(), quote=False)]
     if not summary.messages:
@@ -112,8 +118,8 @@ def chart_svg(tables: Mapping[str, Any], summary: Summary) -> str:
     heat_h = round(inner * (20 + 7 * 41 + 34) / (44 + 24 * 41))
     top = 112
     height = top + volume_h + 48 + heat_h + margin
-    heading = escape(summary.title or "Group digest", quote=False)
-    period = f"{period_text(summary.first, summary.last)} · {summary.messages:,} messages · times in {summary.timezone}"
+    heading = escape(summary.name, quote=False)
+    period = f"{period_text(summary.first, summary.last)} · {counted(summary.messages, 'message')} · times in {summary.timezone}"
     style = (
         f"text {{ font-family: '{CHART_FONT}'; font-size: 12px; fill: #1d2433; }} "
         ".muted { fill: #6b7385; } .title { font-size: 26px; font-weight: bold; } .sub { font-size: 16px; fill: #6b7385; }"

@@ -12,7 +12,7 @@ from typing import Any
 
 from telegram_pipeline import config
 from telegram_pipeline.lake import layout, migrations, schema, storage, tokens
-from telegram_pipeline.reports import local_time
+from telegram_pipeline.reports import local_time, macros
 from telegram_pipeline.reports.definitions import (
     BOUND_TABLES,
     RANGE_STAGES,
@@ -186,10 +186,13 @@ class DuckDBReports:
         self._execute(f"CREATE OR REPLACE TEMP {kind.upper()} {stage} AS {sql}", params)
 
     def _prepare(self, span: Span) -> None:
-        """What the span's SQL reads besides the lake: the bound tables, and local_time_of for its days."""
+        """What the span's SQL reads besides the lake: the bound tables, the macros that read them, and
+        local_time_of for its days."""
         rng = span.ranges[0]
         for table, rows in bound_rows(rng, markers=self.markers, firsts=[r.first for r in span.ranges]).items():
             self.con.register(table, _bound_table(BOUND_TABLES[table], rows))
+        for macro in macros.MACROS:
+            self.con.execute(macro.sql())
         self.con.execute(local_time.macro_sql(rng.timezone, span.scan_first, span.scan_last))
 
     def build_span(self, ranges: Sequence[ReportRange]) -> list[dict[str, Any]]:

@@ -2,10 +2,13 @@
 offline and reads well on a laptop or a phone, one per group: headline figures and how they changed,
 the best time to post, top posters, keywords, the weekday × hour heatmap, the volume over time, the
 posts people react to, who answers whom, who starts conversations, members who come and go, the kinds
-of content and the emoji; and an index of the groups linking their pages.
+of content and the emoji; for a forum, its topics, busy and quiet; and an index of the groups linking
+their pages.
 
 Every chart is an ``<svg data-chart="...">``; every bar or cell carries ``data-value`` and a
-``<title>`` tooltip, so the page can be checked by a browser test and read by screen readers.
+``<title>`` tooltip, so the page can be checked by a browser test and read by screen readers. What the
+group wrote (names, titles, texts, keywords) is isolated from the page's own text, so that a name
+written right to left keeps its place: ``<bdi>`` in HTML, the Unicode isolates FSI…PDI in SVG labels.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from datetime import UTC, date, datetime
 from html import escape
 from typing import Any
 
-from telegram_pipeline.reports.summary import duration, names_of, top_starters
+from telegram_pipeline.reports.summary import counted, duration, names_of, top_starters
 
 WEEKDAY_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 TOP_POSTERS_SHOWN = 15
@@ -58,6 +61,9 @@ table.groups { width:100%; border-collapse:collapse; }
 table.groups th, table.groups td { text-align:left; padding:10px 8px; border-bottom:1px solid var(--line); vertical-align:top; }
 table.groups .note, .kpi .note { color:var(--muted); font-size:13px; }
 table.groups a { color:var(--accent); font-weight:600; text-decoration:none; }
+table.groups tr.quiet td { color:var(--muted); }
+.meter { background:var(--line); border-radius:4px; height:8px; min-width:80px; margin-top:6px; }
+.meter span { display:block; height:8px; border-radius:4px; background:var(--accent); }
 footer { max-width:1120px; margin:0 auto 32px; padding:0 20px; color:var(--muted); font-size:12px; }
 @media (max-width: 820px) { .grid { grid-template-columns:1fr; } }
 """.replace("__ACCENT__", ACCENT)
@@ -68,7 +74,26 @@ def _fmt(n: float) -> str:
 
 
 def _count(n: int, one: str, many: str) -> str:
-    return f"{_fmt(n)} {one if n == 1 else many}"
+    return counted(n, one, many)
+
+
+# Unicode's first-strong isolate and its end: what <bdi> does, in text that cannot hold markup (SVG labels).
+FSI, PDI = "\u2068", "\u2069"
+
+
+def isolated(text: str) -> str:
+    return f"{FSI}{text}{PDI}"
+
+
+def _bdi(text: str | None) -> str:
+    """What the group wrote, escaped and isolated from the page's text around it."""
+    return f"<bdi>{escape(text or '')}</bdi>"
+
+
+def page_language(summary: Any) -> str:
+    """The page's ``lang``: the group's language where the lake knows it (``Summary.language``), else the
+    language of the page's own words, English."""
+    return getattr(summary, "language", None) or "en"
 
 
 def _day(d: date) -> str:
@@ -104,9 +129,9 @@ def bar_chart(
         w = max(2.0, plot * value / top) if value > 0 else 0
         fill = color[i] if isinstance(color, list) else color
         parts.append(
-            f'<text x="{label_width - 8}" y="{y + 13}" text-anchor="end">{escape(_truncate(label, label_chars))}</text>'
+            f'<text x="{label_width - 8}" y="{y + 13}" text-anchor="end">{escape(isolated(_truncate(label, label_chars)))}</text>'
             f'<rect class="bar" x="{label_width}" y="{y}" width="{w:.1f}" height="{bar_h}" rx="4" fill="{fill}" data-value="{value:g}">'
-            f"<title>{escape(label or '(unknown)')}: {escape(value_text)}</title></rect>"
+            f"<title>{escape(isolated(label or '(unknown)'))}: {escape(value_text)}</title></rect>"
             f'<text x="{label_width + w + 6:.1f}" y="{y + 13}" class="muted">{escape(value_text)}</text>'
         )
     parts.append("</svg>")
@@ -201,7 +226,7 @@ def volume_chart(days: list[dict[str, Any]]) -> str:
 
 def _kpi(label: str, value: str, note: str = "", name: str = "") -> str:
     note_html = f'<div class="note">{escape(note)}</div>' if note else ""
-    return f'<div class="kpi" data-kpi="{name}"><div class="label">{escape(label)}</div><div class="value">{escape(value)}</div>{note_html}</div>'
+    return f'<div class="kpi" data-kpi="{name}"><div class="label">{escape(label)}</div><div class="value" dir="auto">{escape(value)}</div>{note_html}</div>'
 
 
 def _card(heading: str, sub: str, content: str, wide: bool = False) -> str:
@@ -274,13 +299,13 @@ def _posters_card(posters: list[dict[str, Any]]) -> str:
 def _keywords_card(keywords: list[dict[str, Any]]) -> str:
     used = [k for k in keywords if k["messages"] > 0]
     rows = [
-        (k["keyword"], k["messages"], f"{_fmt(k['messages'])} · {_fmt(k['users'])} people")
+        (k["keyword"], k["messages"], f"{_fmt(k['messages'])} · {counted(k['users'], 'person', 'people')}")
         for k in used[:KEYWORDS_SHOWN]
     ]
     colors = [HASHTAG if k.startswith("#") else ACCENT for k, _, _ in rows]
     chips = "".join(
         f'<span class="chip{" zero" if k["messages"] == 0 else ""}" data-tracked="{escape(k["keyword"])}" data-value="{k["messages"]}">'
-        f"{escape(k['keyword'])} <b>{_fmt(k['messages'])}</b></span>"
+        f"{_bdi(k['keyword'])} <b>{_fmt(k['messages'])}</b></span>"
         for k in keywords
         if k["tracked"]
     )
@@ -303,7 +328,7 @@ ENGAGEMENT_SHOWN = 10
 def _reactions_card(reacted: Any) -> str:
     rows = [
         (
-            f"{r['user_name'] or 'unknown sender'}: {r['text'] or '(no text)'}",
+            f"{isolated(r['user_name'] or 'unknown sender')}: {isolated(r['text'] or '(no text)')}",
             r["reactions"],
             f"{_fmt(r['reactions'])} {r['top_emoji'] or ''}".strip(),
         )
@@ -323,7 +348,7 @@ def _interactions_card(pairs: Any, names: Mapping[int, str]) -> str:
 
     rows = [
         (
-            f"{name(p['from_user_id'])} → {name(p['to_user_id'])}",
+            f"{isolated(name(p['from_user_id']))} → {isolated(name(p['to_user_id']))}",
             p["replies"] + p["mentions"],
             f"{_count(p['replies'], 'reply', 'replies')} · {_count(p['mentions'], 'mention', 'mentions')}",
         )
@@ -338,7 +363,7 @@ def _interactions_card(pairs: Any, names: Mapping[int, str]) -> str:
 
 def _emoji_card(emoji: list[dict[str, Any]]) -> str:
     rows = [
-        (e["emoji"], e["messages"], f"{_fmt(e['messages'])} · {_fmt(e['users'])} people")
+        (e["emoji"], e["messages"], f"{_fmt(e['messages'])} · {counted(e['users'], 'person', 'people')}")
         for e in emoji[: KEYWORDS_SHOWN // 2]
     ]
     return _card(
@@ -356,7 +381,7 @@ def _members_card(members: list[dict[str, Any]], summary: Any) -> str:
     def chips(status: str, key: str) -> str:
         chosen = sorted((m for m in members if m["status"] == status), key=lambda m: (-m[key], m["user_id"]))
         return "".join(
-            f'<span class="chip" data-member="{status}">{escape(m["user_name"] or "unknown sender")} <b>{_fmt(m[key])}</b></span>'
+            f'<span class="chip" data-member="{status}">{_bdi(m["user_name"] or "unknown sender")} <b>{_fmt(m[key])}</b></span>'
             for m in chosen[:ENGAGEMENT_SHOWN]
         )
 
@@ -367,7 +392,8 @@ def _members_card(members: list[dict[str, Any]], summary: Any) -> str:
     return _card(
         "Members who come and go",
         f"new: first message ever; returning; quiet: posted the period before, not now; silent: only joined or left. "
-        f"{_fmt(summary.joined)} joined, {_fmt(summary.left)} left",
+        f'<span data-joined="{summary.new_members}">{counted(summary.new_members, "person", "people")} joined</span>, '
+        f"{_fmt(summary.left)} left",
         chart + lists,
     )
 
@@ -400,11 +426,41 @@ def _conversations_card(conversations: Any, names: Mapping[int, str]) -> str:
     )
 
 
+def _topics_card(topics: list[dict[str, Any]]) -> str:
+    """A forum's topics, busiest first, the quiet ones (no message in the period) last and greyed."""
+    top = max((t["messages"] for t in topics), default=0) or 1
+    rows = "".join(
+        f'<tr class="{"busy" if t["messages"] else "quiet"}" data-topic-id="{t["topic_id"]}" data-messages="{t["messages"]}">'
+        f'<td>{_bdi(t["topic"])}<div class="meter"><span style="width:{100 * t["messages"] / top:.0f}%"></span></div></td>'
+        f'<td data-value="{t["messages"]}">{_fmt(t["messages"]) if t["messages"] else "quiet"}</td>'
+        f'<td data-value="{t["users"]}">{_fmt(t["users"])}</td>'
+        f'<td data-value="{t["replies"]}">{_fmt(t["replies"])}</td>'
+        f"<td>{escape(_wait(t['median_first_reply_seconds']))}</td>"
+        f"<td>{_bdi(t['top_keywords']) if t['top_keywords'] else '–'}</td></tr>"
+        for t in topics
+    )
+    busy = sum(1 for t in topics if t["messages"])
+    table = (
+        '<table class="groups" data-chart="topics"><thead><tr><th>Topic</th><th>Messages</th><th>Members</th>'
+        "<th>Replies</th><th>First reply</th><th>Keywords</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+    )
+    return _card(
+        "Forum topics",
+        f"{counted(busy, 'topic')} with messages in the period, {counted(len(topics) - busy, 'quiet topic')}: "
+        "messages, members who posted, replies, the median wait for a first reply, the words used most",
+        table,
+        wide=True,
+    )
+
+
 def _cards(tables: Mapping[str, Any], summary: Any) -> list[str]:
     """The charts of the page, in reading order."""
     zone = escape(summary.timezone)
     names = names_of(tables)
+    topics = tables["topics"].to_pylist()
     return [
+        *([_topics_card(topics)] if topics else []),  # forums only
         _posters_card(tables["top_posters"].to_pylist()),
         _keywords_card(tables["keywords"].to_pylist()),
         _card(
@@ -428,19 +484,21 @@ def _cards(tables: Mapping[str, Any], summary: Any) -> list[str]:
     ]
 
 
-def _page(heading: str, summary_line: str, range_attr: str, body: str) -> str:
+def _page(heading: str, summary_line: str, range_attr: str, body: str, lang: str = "en", name: str = "") -> str:
+    """A page; ``heading`` is the page's own words, after ``name``, what the group called itself."""
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    shown = _bdi(name) + (f" · {escape(heading)}" if heading else "") if name else escape(heading)
     return f"""<!DOCTYPE html>
-<html lang="en">
+<html lang="{escape(lang)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(heading)} · {escape(summary_line)}</title>
+<title>{escape(" · ".join(part for part in (isolated(name) if name else "", heading, summary_line) if part))}</title>
 <style>{CSS}</style>
 </head>
 <body>
 <header>
-  <h1>{escape(heading)}</h1>
+  <h1>{shown}</h1>
   <p data-range="{range_attr}">{escape(summary_line)}</p>
 </header>
 <main>
@@ -455,8 +513,11 @@ def _page(heading: str, summary_line: str, range_attr: str, body: str) -> str:
 """
 
 
-def _heading(name: str | None, title: str | None) -> str:
-    return (name or "Telegram group report") + (f" · {title}" if title else "")
+def _heading(summary: Any, title: str | None) -> str:
+    """The page's own words after the chat's name: the window; for a chat without a name, what it is (a
+    group, a channel, a private chat) and its id."""
+    what = "" if summary.title else f"Telegram {summary.kind} report ({summary.chat_id})"
+    return " · ".join(part for part in (what, title) if part)
 
 
 def render(tables: Mapping[str, Any], summary: Any, title: str | None = None) -> str:
@@ -466,20 +527,25 @@ def render(tables: Mapping[str, Any], summary: Any, title: str | None = None) ->
         f"{_sentences(summary)}\n"
         f'<section class="grid">{"".join(_cards(tables, summary))}</section>'
     )
-    period = f"{_period(summary)} · times in {summary.timezone}"
+    period = f"{summary.kind.capitalize()} · {_period(summary)} · times in {summary.timezone}"
     return _page(
-        _heading(summary.title, title), period, f"{summary.first.isoformat()}/{summary.last.isoformat()}", body
+        _heading(summary, title),
+        period,
+        f"{summary.first.isoformat()}/{summary.last.isoformat()}",
+        body,
+        lang=page_language(summary),
+        name=summary.title or "",
     )
 
 
 def render_index(entries: list[tuple[Any, str]], rng: Any, title: str | None = None) -> str:
     """The page linking every group's page: (summary, relative link) each, with its headline figures."""
     rows = "".join(
-        f'<tr data-chat-id="{s.chat_id}"><td><a href="{escape(link)}">{escape(s.title or str(s.chat_id))}</a>'
-        f'<div class="note">{s.chat_id}</div></td>'
+        f'<tr data-chat-id="{s.chat_id}"><td><a href="{escape(link)}">{_bdi(s.name)}</a>'
+        f'<div class="note">{escape(s.kind)} {s.chat_id}</div></td>'
         f'<td data-value="{s.messages}">{_fmt(s.messages)} <span class="note">{escape(_change(s.messages_change))}</span></td>'
         f'<td data-value="{s.active_users}">{_fmt(s.active_users)} <span class="note">{escape(_change(s.active_users_change))}</span></td>'
-        f"<td>{escape(', '.join(name for name, _ in s.top_posters[:3]) or '–')}</td></tr>"
+        f"<td>{', '.join(_bdi(name) for name, _ in s.top_posters[:3]) or '–'}</td></tr>"
         for s, link in entries
     )
     table = (
@@ -493,7 +559,7 @@ def render_index(entries: list[tuple[Any, str]], rng: Any, title: str | None = N
     body = f'<section class="card wide">{table}</section>'
     return _page(
         heading,
-        f"{period} · {len(entries)} group{'s' if len(entries) != 1 else ''} · times in {rng.timezone}",
+        f"{period} · {counted(len(entries), 'group')} · times in {rng.timezone}",
         f"{rng.first.isoformat()}/{rng.last.isoformat()}",
         body,
     )

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from telegram_pipeline import config
 from telegram_pipeline.lake import tokens
-from telegram_pipeline.reports import local_time, stopwords
+from telegram_pipeline.reports import local_time, macros, stopwords
 from telegram_pipeline.reports.definitions import BOUND_TABLES, RANGE_STAGES, REPORTS, STAGES, ReportRange
 
 BUILD_ORDER: tuple[str, ...] = (*STAGES, *RANGE_STAGES)
@@ -105,31 +105,37 @@ def _with_stages(report: str):
 
 def _inline_macros(query):
     """The DuckDB macros written out for Athena, which has none: ``keyword_tokens_of(x)`` and
-    ``emojis_of(x)`` (lake/tokens.py) as their expressions over ``x``; ``keyword_tokens_filled(stored, x)``
-    as ``COALESCE(stored, keyword_tokens_of(x))``, and ``emojis_filled`` likewise; ``local_time_of(ts,
-    tz)`` (reports/local_time.py) as ``ts AT TIME ZONE tz``."""
+    ``emojis_of(x)`` (lake/tokens.py), and the report macros (reports/macros.py), as their expressions
+    over ``x``; ``keyword_tokens_filled(stored, x)`` as ``COALESCE(stored, keyword_tokens_of(x))``, and
+    ``emojis_filled`` likewise; ``local_time_of(ts, tz)`` (reports/local_time.py) as ``ts AT TIME ZONE tz``."""
     import sqlglot
     from sqlglot import exp
 
     rules = {rule.macro: rule for rule in tokens.RULES}
     filled = {rule.filled_macro: rule for rule in tokens.RULES}
     bodies = {rule.macro: sqlglot.parse_one(rule.expression(), read="duckdb") for rule in tokens.RULES}
+    report_macros = {macro.name: macro for macro in macros.MACROS}
+    bodies.update({macro.name: sqlglot.parse_one(macro.expression(), read="duckdb") for macro in macros.MACROS})
 
-    def applied(rule, argument):
+    def applied(name, parameter, argument):
         return (
-            bodies[rule.macro]
+            bodies[name]
             .copy()
-            .transform(lambda n: argument.copy() if isinstance(n, exp.Column) and n.name == rule.parameter else n)
+            .transform(lambda n: argument.copy() if isinstance(n, exp.Column) and n.name == parameter else n)
         )
 
     def expand(node):
         name = node.name.lower() if isinstance(node, exp.Anonymous) else None
         if name in rules:
             (argument,) = node.expressions
-            return applied(rules[name], argument)
+            return applied(name, rules[name].parameter, argument)
+        if name in report_macros:
+            (argument,) = node.expressions
+            return exp.Paren(this=applied(name, report_macros[name].parameter, argument))
         if name in filled:
             stored, source = node.expressions
-            return exp.Coalesce(this=stored.copy(), expressions=[applied(filled[name], source)])
+            rule = filled[name]
+            return exp.Coalesce(this=stored.copy(), expressions=[applied(rule.macro, rule.parameter, source)])
         if name == local_time.MACRO:
             instant, zone = node.expressions
             return exp.AtTimeZone(this=instant.copy(), zone=zone.copy())

@@ -74,11 +74,27 @@ def change(now: int, before: int) -> float | None:
 
 
 def duration(seconds: float) -> str:
+    """A wait as people say it: "45 s", "20 min", "3 h 20 min", "81 days"."""
+    seconds = int(seconds + 0.5)
     if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 90 * 60:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
+        return f"{seconds} s"
+    minutes = (seconds + 30) // 60
+    if minutes < 90:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        hours, minutes = divmod(minutes, 60)
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{(seconds + 43_200) // 86_400} days"
+
+
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """A count as people read it, the one rule of every text the pipeline writes (pages, digests, the CLI):
+    the noun singular or plural, thousands written one way ("1 sender", "1,041 messages")."""
+    return f"{n:,} {one if n == 1 else many or one + 's'}"
+
+
+# What a report calls a chat, by its Bot API type.
+CHAT_KINDS = {"channel": "channel", "private": "private chat", "group": "group", "supergroup": "group"}
 
 
 def _percent(value: float) -> str:
@@ -102,6 +118,15 @@ class Pair:
     to_name: str
     replies: int
     mentions: int
+
+
+@dataclass(frozen=True)
+class TopicLine:
+    """One forum topic's headline: its name and its messages of the range."""
+
+    topic_id: int
+    topic: str
+    messages: int
 
 
 @dataclass
@@ -132,6 +157,23 @@ class Summary:
     conversations_started: int = 0
     top_starters: list[tuple[str, int]] = field(default_factory=list)
     content_mix: list[tuple[str, int]] = field(default_factory=list)  # content type -> messages, most first
+    chat_type: str | None = None  # the Bot API's: group, supergroup, channel or private
+    topics: list[TopicLine] = field(default_factory=list)  # a forum's topics, busiest first; [] elsewhere
+    language: str | None = None  # the group's language (ISO 639-1), where the lake knows it
+
+    @property
+    def kind(self) -> str:
+        """What the chat is, in words: group, channel or private chat."""
+        return CHAT_KINDS.get(self.chat_type or "", "group")
+
+    @property
+    def name(self) -> str:
+        """The chat's title, or what it is and its id where it has none."""
+        return self.title or f"{self.kind.capitalize()} {self.chat_id}"
+
+    @property
+    def busiest_topics(self) -> list[TopicLine]:
+        return [t for t in self.topics if t.messages > 0]
 
     @property
     def days(self) -> int:
@@ -153,7 +195,10 @@ class Summary:
         """The change against the period before, in words."""
         period = "day" if self.days == 1 else f"{self.days} days"
         if not self.previous_messages and not self.previous_active_users:
-            return f"{self.messages:,} messages from {self.active_users:,} members; nothing in the {period} before to compare with."
+            return (
+                f"{counted(self.messages, 'message')} from {counted(self.active_users, 'member')}; "
+                f"nothing in the {period} before to compare with."
+            )
         parts = []
         for now, before, label in (
             (self.messages, self.previous_messages, "messages"),
@@ -169,7 +214,7 @@ class Summary:
         best = self.best_time
         if best is None:
             return "No messages yet to tell the best time to post."
-        crowd = f"{best.active_users:,} member{'s' if best.active_users != 1 else ''} posted"
+        crowd = f"{counted(best.active_users, 'member')} posted"
         if best.median_reply_seconds is None:
             return f"Best time to post: {best.weekday}s at {best.hour:02d}:00 ({self.timezone}), when {crowd}."
         return (
@@ -242,6 +287,7 @@ def summarize(tables: Mapping[str, Any], rng: ReportRange, chat_id: int) -> Summ
     """One group's headline from the report tables (of every group, or of that group alone)."""
     tables = for_chat(tables, chat_id)
     chat = next(iter(tables["chats"].to_pylist()), {})
+    engagement = _engagement(tables)
     posters = tables["top_posters"].to_pylist()
     keywords = [k for k in tables["keywords"].to_pylist() if k["messages"] > 0]
     volume = tables["daily_volume"].to_pylist()
@@ -257,7 +303,8 @@ def summarize(tables: Mapping[str, Any], rng: ReportRange, chat_id: int) -> Summ
         timezone=rng.timezone,
         messages=sum(row["messages"] for row in volume),
         active_users=sum(p["user_id"] is not None for p in posters),  # "unknown sender" is nobody in particular
-        new_members=sum(row["new_members"] for row in volume),
+        # people, each once however often they joined: the members section's "joined" (one definition)
+        new_members=engagement["joined"],
         busiest_weekday=WEEKDAYS[max(by_weekday, key=by_weekday.get) - 1] if any_messages else None,
         busiest_hour=max(by_hour, key=by_hour.get) if any_messages else None,
         top_posters=[(p["user_name"], p["messages"]) for p in posters[:5]],
@@ -266,5 +313,7 @@ def summarize(tables: Mapping[str, Any], rng: ReportRange, chat_id: int) -> Summ
         previous_active_users=chat.get("previous_active_users", 0),
         best_times=best_times(heatmap),
         median_reply_seconds=chat.get("median_reply_seconds"),
-        **_engagement(tables),
+        chat_type=chat.get("chat_type"),
+        topics=[TopicLine(t["topic_id"], t["topic"], t["messages"]) for t in tables["topics"].to_pylist()],
+        **engagement,
     )

@@ -1,4 +1,6 @@
-"""Import a Telegram Desktop chat export ("Export chat history", JSON) into the raw zone.
+"""Import a Telegram Desktop export into the raw zone: one chat's ("Export chat history", JSON), or one
+chat of a whole-account export ("Export Telegram data"; ``chat`` chooses it, by id or name, unless the
+file holds only one).
 
 Each exported message becomes one Bot API-shaped update, as the webhook would have stored it, and the
 updates of one chat and day go into one JSON-lines object (one update a line) in that day's folder:
@@ -18,21 +20,30 @@ day on S3, where one object a message was one PUT a message.
   and received live has the same (chat_id, message_id) and is counted once.
 - An edited message is imported as ``message`` with ``edit_date``: it counts once, with the text the
   export holds (its latest).
+- A forum's messages carry their topic as the Bot API marks it (``message_thread_id`` with
+  ``is_topic_message``), found by following each message's replies back to its topic's
+  ``topic_created`` (``topics.py``); the chat carries ``is_forum``.
+- A message's reactions become the ``message_reaction_count`` and ``message_reaction`` updates a bot
+  receives (``reactions.py``), so that they are counted like live ones, and once with them.
+- A sender id that names nobody (0 in older exports) leaves the message without a sender: it is still
+  the group's, under the unknown sender.
 
 The export is one JSON object whose ``messages`` array may hold millions of messages, so it is read
-in chunks and decoded one message at a time, twice: first for the senders' names (service messages
-name the members they add or remove by display name only), then to convert and write. Memory holds
-the names and the days being filled, whatever the file's size.
+in chunks and decoded a chunk of messages at a time, twice: first for the senders' names (service messages
+name the members they add or remove by display name only; and whether the chat is a forum), then to
+convert and write. Memory holds the names and the days being filled, and for a forum 12 bytes a
+message (each message's topic), whatever the file's size.
 
-A large export is read by one process per core, each reading a stretch of its messages (its parts,
-cut between two messages); the updates are written in the file's order all the same, so the objects
-are those of one process reading it all.
+One chat's large export is read by one process per core, each reading a stretch of its messages (its
+parts, cut between two messages), for the names and, unless the chat is a forum, to convert; the updates
+are written in the file's order all the same, so the objects are those of one process reading it all.
 
 The parts, each used only by those after it: ``errors.py``; ``reader.py`` (the file as a stream of
-messages, decoded a chunk at a time; its parts; ``CHUNK_BYTES``); ``media.py`` and ``convert.py`` (a
-message -> an update: ids, times, text, senders, media, service actions); ``days.py`` (updates -> day
+chats and messages, decoded a chunk at a time; one chat's export cut into parts; ``CHUNK_BYTES``);
+``media.py``, ``topics.py``, ``reactions.py`` and ``convert.py`` (a message -> its updates: ids, times,
+text, senders, media, service actions, its forum topic, its reactions); ``days.py`` (updates -> day
 objects in the raw zone; ``PART_BYTES``); ``passes.py`` (the two passes over one part); ``run.py`` (the
-parts side by side, the result, the progress bar).
+parts side by side, the chat chosen, the result, the progress bar).
 """
 
 from telegram_pipeline.ingest.desktop_export.convert import (

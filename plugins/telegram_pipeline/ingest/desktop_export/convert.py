@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
 
+from telegram_pipeline.ingest.desktop_export import reactions
 from telegram_pipeline.ingest.desktop_export.errors import ExportError, MalformedMessage
 from telegram_pipeline.ingest.desktop_export.media import dimensions, media_fields
+from telegram_pipeline.ingest.desktop_export.topics import GENERAL_TOPIC_ID, TopicChains, is_topic_creation
 from telegram_pipeline.lake.parse import utf16_len
 from telegram_pipeline.rules import raw_zone
 
@@ -66,11 +68,13 @@ class Chat:
     id: int
     type: str
     title: str
+    is_forum: bool = False  # a supergroup split into topics: the export holds topic_created messages
 
     def as_bot_api(self) -> dict[str, Any]:
         if self.type == "private":
             return {"id": self.id, "type": "private", "first_name": self.title}
-        return {"id": self.id, "type": self.type, "title": self.title}
+        forum = {"is_forum": True} if self.is_forum else {}
+        return {"id": self.id, "type": self.type, "title": self.title, **forum}
 
 
 def chat_from_header(header: dict[str, Any], chat_id: int | None) -> Chat:
@@ -100,9 +104,12 @@ def bot_api_chat_id(export_id: int, chat_type: str) -> int:
     return export_id
 
 
-def import_update_id(chat_id: int, message_id: int) -> int:
-    """A negative update id, fixed by (chat_id, message_id): never one of Telegram's (positive) ids."""
-    digest = hashlib.blake2b(f"{chat_id}:{message_id}".encode("ascii"), digest_size=8).digest()
+def import_update_id(chat_id: int, message_id: int, *about: str) -> int:
+    """A negative update id, fixed by (chat_id, message_id): never one of Telegram's (positive) ids.
+    ``about`` names another update about the same message (its reactions: "reactions", or "reaction"
+    and who gave them)."""
+    key = ":".join((str(chat_id), str(message_id), *about))
+    digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest()
     return -(1 + (int.from_bytes(digest, "big") >> 1))
 
 
@@ -228,6 +235,16 @@ def _peer(from_id: Any) -> tuple[str, int]:
     raise MalformedMessage(f"sender id {from_id!r} is not user<id>, channel<id>, chat<id> or a user's number")
 
 
+def _readable_peer(from_id: Any) -> tuple[str, int] | None:
+    """``_peer``, or None for an id that names nobody: older exports write 0 for a sender they could not
+    resolve, damaged ones anything. Such a message is still the group's: its sender is unknown."""
+    try:
+        kind, bare = _peer(from_id)
+    except MalformedMessage:
+        return None
+    return (kind, bare) if bare > 0 else None
+
+
 def _user(user_id: int | None, name: Any) -> dict[str, Any]:
     # The export has one display name; it goes whole into first_name. Whether a sender is a bot is not
     # exported either. A member named only in a service message may have no known id.
@@ -242,12 +259,13 @@ def _peer_chat(kind: str, bare: int, title: str) -> dict[str, Any]:
 
 
 def _sender(chat: Chat, message: dict[str, Any]) -> dict[str, Any]:
-    if "from_id" not in message or message["from_id"] is None:
+    peer = _readable_peer(message.get("from_id"))
+    if peer is None:
         # Channel posts of older exports name no sender: the channel itself posted. Elsewhere a
-        # message without a sender id (a damaged export: the key renamed, "ERROR:from_id") gets no
-        # `from`, and the reports count it under "unknown sender".
+        # message without a readable sender id (0 in older exports; a damaged export: the key renamed,
+        # "ERROR:from_id") gets no `from`, and the reports count it under "unknown sender".
         return {"sender_chat": chat.as_bot_api()} if chat.type == "channel" else {}
-    kind, bare = _peer(message["from_id"])
+    kind, bare = peer
     if kind == "user":
         return {"from": _user(bare, message.get("from"))}
     if chat.type == "channel":
@@ -260,9 +278,10 @@ def _sender(chat: Chat, message: dict[str, Any]) -> dict[str, Any]:
 
 
 def _actor(chat: Chat, message: dict[str, Any]) -> dict[str, Any]:
-    if not message.get("actor_id"):
+    peer = _readable_peer(message.get("actor_id"))
+    if peer is None:
         return {}
-    kind, bare = _peer(message["actor_id"])
+    kind, bare = peer
     if kind == "user":
         return {"from": _user(bare, message.get("actor"))}
     if chat.type == "channel":
@@ -283,8 +302,8 @@ def _forward(message: dict[str, Any]) -> dict[str, Any]:
         return {}
     name = message.get("forwarded_from") if isinstance(message.get("forwarded_from"), str) else ""
     # The export does not say when the original was sent.
-    if message.get("forwarded_from_id"):
-        kind, bare = _peer(message["forwarded_from_id"])
+    if (peer := _readable_peer(message.get("forwarded_from_id"))) is not None:
+        kind, bare = peer
         if kind == "user":
             return {"forward_origin": {"type": "user", "sender_user": _user(bare, name)}}
         if kind == "channel":
@@ -320,6 +339,7 @@ class Update:
     context_date: str
     body: bytes
     message_id: int = 0
+    service: bool = False  # a service message (a join, a pin, a topic created, …), not one a person posted
 
     @property
     def key(self) -> str:
@@ -328,13 +348,16 @@ class Update:
 
 
 class Converter:
-    """Turns exported messages of one chat into Bot API updates; remembers senders' names so that
-    service messages, which name members only by display name, can give their user ids."""
+    """Turns exported messages of one chat into Bot API updates. A first pass over the chat (``learn``)
+    remembers senders' names, so that service messages, which name members only by display name, can
+    give their user ids, and whether the chat is a forum; the second converts, following each forum
+    message's replies to its topic (``topics.py``)."""
 
     def __init__(self, chat: Chat, tz: ZoneInfo, export_tz: ZoneInfo | None = None):
         self.chat, self.tz, self.export_tz = chat, tz, export_tz
         self.user_ids_by_name: dict[str, int | None] = {}
         self.chat_object = chat.as_bot_api()  # the same in every update, and only ever serialised
+        self.topics: TopicChains | None = TopicChains() if chat.is_forum else None
         self._days: dict[int, str] = {}
 
     def _day(self, moment: int) -> str:
@@ -347,6 +370,15 @@ class Converter:
                 self._days.clear()
             day = self._days[quarter] = datetime.fromtimestamp(moment, self.tz).date().isoformat()
         return day
+
+    def learn(self, message: dict[str, Any]) -> None:
+        """What the first pass notes of a message: its sender's name, and a topic's creation (the chat is
+        then a forum, every message of it in a topic)."""
+        if self.topics is None and is_topic_creation(message):
+            self.chat = replace(self.chat, is_forum=True)
+            self.chat_object = self.chat.as_bot_api()
+            self.topics = TopicChains()
+        self.learn_names(message)
 
     def learn_names(self, message: dict[str, Any]) -> None:
         for name_key, id_key in (("from", "from_id"), ("actor", "actor_id")):
@@ -371,6 +403,7 @@ class Converter:
         if not isinstance(message, dict):
             raise MalformedMessage(f"a {type(message).__name__} where a message object was expected")
         message_id = _int(message.get("id"), "id")
+        topic = self._topic(message, message_id)  # of every message: a reply to one no bot receives leads on
         kind = message.get("type")
         if kind == "unsupported":
             return None
@@ -382,16 +415,56 @@ class Converter:
             raise MalformedMessage(
                 "no date_unixtime and no date" if found is None else f"date {found!r} is before Telegram (2013-08-14)"
             )
-        body = self._body(message, message_id, sent)
+        body = self._body(message, message_id, sent, topic)
         if body is None:
             return None
         update_id = import_update_id(self.chat.id, message_id)
         update_type = "channel_post" if self.chat.type == "channel" and kind == "message" else "message"
         update = {"update_id": update_id, "x_source": "export", update_type: body}
         day = self._day(sent)
-        return Update(update_id, day, _compact_json(update), message_id)
+        return Update(update_id, day, _compact_json(update), message_id, service=kind == "service")
 
-    def _body(self, message: dict[str, Any], message_id: int, sent: int) -> dict[str, Any] | None:
+    def _topic(self, message: dict[str, Any], message_id: int) -> int | None:
+        """The forum topic of a message (None outside forums): that of the message it replies to."""
+        if self.topics is None:
+            return None
+        reply_to = message.get("reply_to_message_id")
+        in_chat = not message.get("reply_to_peer_id") and type(reply_to) is int
+        return self.topics.topic(message_id, message, reply_to if in_chat else None)
+
+    def reactions(self, message: dict[str, Any], update: Update) -> list[Update]:
+        """The updates of the reactions an exported message holds (``reactions.py``), dated and filed like
+        the message's own ``update``."""
+        held = reactions.counted(message.get("reactions"))
+        if not held:
+            return []
+        date = _timestamp(message, "date", self.export_tz)  # read already by convert: it cannot fail here
+        chat_id, message_id = self.chat.id, update.message_id
+        payloads = [
+            ("reactions", "message_reaction_count", reactions.count_update(self.chat_object, message_id, date, held))
+        ]
+        payloads += [
+            (f"reaction:{who}", "message_reaction", payload)
+            for who, payload in reactions.reactor_updates(self.chat_object, message_id, date, held, self._reactor)
+        ]
+        found = []
+        for about, kind, payload in payloads:
+            update_id = import_update_id(chat_id, message_id, about)
+            body = _compact_json({"update_id": update_id, "x_source": "export", kind: payload})
+            found.append(Update(update_id, update.context_date, body, message_id))
+        return found
+
+    def _reactor(self, from_id: Any, name: Any) -> dict[str, Any] | None:
+        """Who reacted, as a message_reaction names them: a ``user``, or the ``actor_chat`` a chat reacted as."""
+        peer = _readable_peer(from_id)
+        if peer is None:
+            return None
+        kind, bare = peer
+        if kind == "user":
+            return {"user": _user(bare, name)}
+        return {"actor_chat": _peer_chat(kind, bare, name if isinstance(name, str) else "")}
+
+    def _body(self, message: dict[str, Any], message_id: int, sent: int, topic: int | None) -> dict[str, Any] | None:
         """The Bot API Message of an exported message or service message; None for a service message
         no bot receives."""
         service = message.get("type") == "service"
@@ -401,6 +474,9 @@ class Converter:
             "chat": self.chat_object,
             "date": sent,
         }
+        if topic is not None and topic != GENERAL_TOPIC_ID:
+            # as the Bot API marks a message of a topic; a message of the General topic carries neither
+            body.update(message_thread_id=topic, is_topic_message=True)
         if service:
             action = self._service(message, body.get("from"))
             return None if action is None else {**body, **action}
@@ -464,7 +540,9 @@ def _group_call(converter: Converter, message: dict[str, Any], actor: dict[str, 
 
 
 def _topic_edited(converter: Converter, message: dict[str, Any], actor: dict[str, Any] | None) -> dict[str, Any]:
-    return {"forum_topic_edited": {"name": message["new_title"]} if message.get("new_title") else {}}
+    # Telegram Desktop writes no reply_to_message_id on a service message, so an export's topic_edit
+    # does not say which topic it renamed: its new name is not given to any topic.
+    return {"forum_topic_edited": {}}
 
 
 _SERVICE_ACTIONS = {

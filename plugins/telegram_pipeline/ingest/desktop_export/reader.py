@@ -7,8 +7,13 @@ own indentation, where nothing inside a message can be (a string holds no raw li
 message holds is indented deeper). So the complete messages of a chunk are found by one search and
 decoded at once by msgspec; whatever msgspec refuses (``NaN``, a number beyond a double, a lone
 surrogate, a broken message, a file indented otherwise) is read one message at a time by ``json``,
-which decides. Both give the same values for every text both accept.
-"""
+which decides. Both give the same values for every text both accept. The same indentation lets one
+chat's export be cut into parts between two messages (``parts_of``), read by processes side by side.
+
+Two shapes of file: one chat's export ("Export chat history": the chat's name, type and id, then its
+``messages``), and a whole-account export ("Export Telegram data": personal information, contacts, …,
+then ``chats`` and ``left_chats``, each ``{"about", "list": [chat, …]}`` of chats shaped like the first).
+``ExportReader.chats()`` gives the chats of either, one at a time."""
 
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ import functools
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 import msgspec
@@ -28,8 +33,8 @@ CHUNK_BYTES = 1 << 20
 # A JSON error this far before the end of what has been read is in the file, not an effect of
 # reading it in chunks: no string in an export comes near it (a message is at most 4096 characters).
 ERROR_MARGIN_CHARS = 1 << 16
-# Members of a whole-account export (Settings → Advanced → Export Telegram data), which holds no chat's messages.
-ACCOUNT_EXPORT_KEYS = frozenset({"chats", "personal_information", "about", "contacts"})
+# The lists of chats of a whole-account export (Settings → Advanced → Export Telegram data).
+ACCOUNT_CHAT_LISTS = frozenset({"chats", "left_chats"})
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 # Telegram Desktop writes "id" first in every message, and nowhere else: where the next message starts.
 _MESSAGE_START = re.compile(r'\{\s*"id"\s*:')
@@ -83,6 +88,15 @@ class Broken:
 
 class Truncated(Exception):
     """The file ends before the export does."""
+
+
+@dataclass
+class ExportChat:
+    """One chat of an export: its members before ``messages`` (name, type, id) and its messages, which
+    are read from the file as they are iterated (once, before the next chat is read)."""
+
+    header: dict[str, Any]
+    messages: Iterator[dict[str, Any] | Broken] = field(repr=False)
 
 
 class _ChunkedJson:
@@ -154,8 +168,10 @@ class _ChunkedJson:
 class ExportReader(_ChunkedJson):
     """Reads a Telegram Desktop export message by message: the file is read in chunks, the complete
     messages of each decoded together (or one by one with ``json.JSONDecoder.raw_decode`` where msgspec
-    refuses them), so memory does not grow with the file. ``header`` holds the chat's members before
-    ``messages`` (name, type, id)."""
+    refuses them), so memory does not grow with the file. ``header`` holds the members of the export's
+    top-level object other than its chats. A reader of a ``part`` of one chat's export reads that
+    stretch of its messages alone; with ``only``, a message decoded with others holds only those of
+    its members, None where it has none."""
 
     def __init__(self, handle: BinaryIO, part: Part | None = None, only: tuple[str, ...] | None = None):
         super().__init__(handle)
@@ -165,7 +181,7 @@ class ExportReader(_ChunkedJson):
         self.message_end: str | None = None
         self.one_by_one_until = 0  # msgspec refused what is before this position: json reads it
         self.part = part or Part()
-        if self.part.start:  # a part of the messages array, from where one message starts
+        if self.part.start:  # a stretch of one chat's messages, from where one message starts
             handle.seek(self.part.start)
             self.lines_before, self.last_id, self.message_end = part.lines_before, part.last_id, part.message_end
         if self.part.stop is not None:
@@ -178,15 +194,85 @@ class ExportReader(_ChunkedJson):
         super()._fill()
         self.one_by_one_until = max(0, self.one_by_one_until - dropped)
 
-    def messages(self) -> Iterator[dict[str, Any] | Broken]:
-        """Every element of ``messages`` (of the part, for a reader of one), decoded; a Broken for one
-        that is not valid JSON. Raises Truncated when the file ends before the export does. With
-        ``only``, a message decoded with others holds only those of its members, None where it has none."""
-        if not self.part.start:
-            self._read_header()
+    def part_messages(self) -> Iterator[dict[str, Any] | Broken]:
+        """The messages of a part that starts inside the array (``part.start`` > 0); the last part also
+        reads what follows the array to the file's end, to tell a whole file from a cut one."""
         yield from self._elements()
         if self.part.stop is None:
-            self._read_trailer()
+            for _ in self._keys():
+                self._header_value()
+
+    def chats(self) -> Iterator[ExportChat]:
+        """Every chat of the export, in the file's order: the export itself when it is one chat's, else
+        each chat of its ``chats`` and ``left_chats`` lists. Each chat's messages are read while they are
+        iterated; whatever the caller leaves unread is read past before the next chat. Raises Truncated
+        when the file ends before the export does."""
+        self._expect("{")
+        found, account = False, False
+        for key in self._keys():
+            if key == "messages":  # one chat's export: what came before is its header
+                found = True
+                yield from self._chat_messages(dict(self.header))
+                if self.part.stop is not None:
+                    return  # the first part of the export: what follows is the other parts'
+            elif key in ACCOUNT_CHAT_LISTS and self._peek() == "{":
+                account = True
+                for chat in self._chat_list():
+                    found = True
+                    yield chat
+            else:
+                self.header[key] = self._header_value()
+        if account and not found:
+            raise ExportError(
+                "this whole-account export holds no chat: export it again with its chats (Settings → Advanced → "
+                "Export Telegram data → chats), or export the group alone (⋮ → Export chat history, format JSON)"
+            )
+        if not found:
+            raise ExportError('not a Telegram Desktop export: it has no "messages" array and no list of chats')
+
+    def _keys(self) -> Iterator[str]:
+        """The keys of the object whose "{" was just read, each followed by its ":"; the caller reads each
+        value. Ends after the object's closing brace."""
+        while True:
+            if self._peek() == "}":
+                self.pos += 1
+                return
+            key = self._header_value()
+            self._expect(":")
+            yield key
+            if self._peek() == ",":
+                self.pos += 1
+
+    def _chat_list(self) -> Iterator[ExportChat]:
+        """The chats of an account export's ``{"about": …, "list": [chat, …]}``."""
+        self._expect("{")
+        for key in self._keys():
+            if key != "list":
+                self._header_value()
+                continue
+            self._expect("[")
+            while self._peek() != "]":
+                if not self._peek():
+                    raise Truncated
+                self._expect("{")
+                header: dict[str, Any] = {}
+                for chat_key in self._keys():
+                    if chat_key == "messages":
+                        yield from self._chat_messages(header)
+                    else:
+                        header[chat_key] = self._header_value()
+                if self._peek() == ",":
+                    self.pos += 1
+            self.pos += 1
+
+    def _chat_messages(self, header: dict[str, Any]) -> Iterator[ExportChat]:
+        """One chat, its ``messages`` array next in the file."""
+        self._expect("[")
+        self._learn_indentation()
+        messages = self._elements()
+        yield ExportChat(header, messages)
+        for _ in messages:  # what the caller did not read
+            pass
 
     def _header_value(self) -> Any:
         try:
@@ -197,27 +283,6 @@ class ExportReader(_ChunkedJson):
             raise ExportError(
                 f"not a Telegram Desktop export: invalid JSON at line {self.line(exc.pos)}: {exc.msg}"
             ) from None
-
-    def _read_header(self) -> None:
-        """Read the members before ``messages`` into ``header``, up to the array's opening bracket."""
-        self._expect("{")
-        while True:
-            if self._peek() == "}":
-                raise ExportError('not a Telegram Desktop chat export: it has no "messages" array')
-            key = self._header_value()
-            self._expect(":")
-            if key in ACCOUNT_EXPORT_KEYS:
-                raise ExportError(
-                    "this is a whole-account export (Settings → Advanced → Export Telegram data); export one chat "
-                    "instead: open the group, ⋮ → Export chat history, format JSON"
-                )
-            if key == "messages":
-                break
-            self.header[key] = self._header_value()
-            if self._peek() == ",":
-                self.pos += 1
-        self._expect("[")
-        self._learn_indentation()
 
     def _learn_indentation(self) -> None:
         """How the export indents its messages, from the space before the first one."""
@@ -286,15 +351,6 @@ class ExportReader(_ChunkedJson):
                 self.last_id = element.get("id", self.last_id)
             yield element
 
-    def _read_trailer(self) -> None:
-        """What follows the messages is read to its end only to tell a whole file from a cut one."""
-        while self._peek() == ",":
-            self.pos += 1
-            self._header_value()
-            self._expect(":")
-            self._header_value()
-        self._expect("}")
-
     def _resync(self, reason: str) -> Broken:
         """Skip a broken message: move to where the next one starts, or to the end of the array.
         Raises Truncated when neither follows (the file was cut inside this message)."""
@@ -324,11 +380,20 @@ class ExportReader(_ChunkedJson):
 CUT_WINDOW = 1 << 20
 
 
-def probe(handle: BinaryIO) -> ExportReader:
-    """A reader that has read the export's header (its chat, how it indents its messages), no message."""
+def probe(handle: BinaryIO) -> ExportReader | None:
+    """A reader that has read one chat's export up to its first message (the chat's members in
+    ``header``, how it indents its messages); None for a whole-account export."""
     reader = ExportReader(handle)
-    reader._read_header()
-    return reader
+    reader._expect("{")
+    for key in reader._keys():
+        if key == "messages":
+            reader._expect("[")
+            reader._learn_indentation()
+            return reader
+        if key in ACCOUNT_CHAT_LISTS:
+            return None
+        reader.header[key] = reader._header_value()
+    return None
 
 
 def parts_of(handle: BinaryIO, size: int, count: int, message_end: str | None) -> list[Part]:

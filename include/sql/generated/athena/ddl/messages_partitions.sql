@@ -40,7 +40,9 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `telegram_analytics`.`messages` (
   `member_is_in_chat`     boolean COMMENT 'member_user_id is in the chat after the change; a join is false then true, a leave true then false',
   `migrate_chat_id`       bigint COMMENT 'a migration service message\'s other chat: migrate_to_chat_id in the old group, migrate_from_chat_id in the supergroup it became',
   `keyword_tokens`        array<string> COMMENT 'the distinct terms of keyword_text (include/sql/keyword_tokens.sql), sorted: what the keywords report counts, computed once at consolidation; NULL without text',
-  `emojis`                array<string> COMMENT 'the distinct emoji of text (include/sql/emoji.sql), sorted: what the emoji report counts, computed once at consolidation; NULL where the text holds none'
+  `emojis`                array<string> COMMENT 'the distinct emoji of text (include/sql/emoji.sql), sorted: what the emoji report counts, computed once at consolidation; NULL where the text holds none',
+  `topic_id`              bigint COMMENT 'the forum topic of a message: message_thread_id where is_topic_message, else 1 (the General topic) in a forum (chat.is_forum); NULL outside forums, where message_thread_id names a reply thread',
+  `topic_name`            string COMMENT 'forum_topic_created / forum_topic_edited: the topic\'s name, or its new name'
 )
 PARTITIONED BY (`context_date` string)
 STORED AS PARQUET

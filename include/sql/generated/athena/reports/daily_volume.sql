@@ -1,4 +1,4 @@
--- Generated from include/sql/reports/daily_volume.sql and the stages it reads (chat_migrations, group_updates, message_versions, latest_revisions, counted_versions, member_changes, message_reactions, group_days, counted_messages, replies, first_replies, chats) by sqlglot
+-- Generated from include/sql/reports/daily_volume.sql and the stages it reads (chat_migrations, group_updates, forum_topics, message_versions, latest_revisions, counted_versions, member_changes, message_reactions, group_days, counted_messages, replies, first_replies, chats) by sqlglot
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
 -- changing the DuckDB SQL. Parameters (:name) and the tables stopwords(word) / tracked_keywords(keyword) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
 /* Per group and day of the range (every day, zeros included): messages, distinct senders, and the */
@@ -76,10 +76,56 @@ WITH chat_migrations AS (
     m.reaction_count_emojis,
     m.reaction_count_totals,
     m.keyword_tokens,
-    m.emojis
+    m.emojis,
+    m.chat_type,
+    m.topic_id,
+    m.topic_name
   FROM messages AS m
   LEFT JOIN chat_migrations AS moved
     ON moved.old_chat_id = m.chat_id
+), forum_topics AS (
+  /* The forum topics of each group, as far back as the curated zone goes: every topic a */
+  /* forum_topic_created or forum_topic_edited message is about, with the name the latest of them gave */
+  /* it; and the General topic (id 1) of every forum (a group with a message in a topic), "General" until */
+  /* renamed. A forum's messages outside any topic (its messages from before it had topics, too) are the */
+  /* General topic's. */
+  WITH named AS (
+    SELECT
+      chat_id,
+      topic_id,
+      MAX_BY(topic_name, sent_at) AS topic
+    FROM group_updates
+    WHERE
+      context_date <= :scan_to AND NOT topic_name IS NULL AND NOT topic_id IS NULL
+    GROUP BY
+      chat_id,
+      topic_id
+  ), forums AS (
+    SELECT DISTINCT
+      chat_id
+    FROM group_updates
+    WHERE
+      context_date <= :scan_to AND NOT topic_id IS NULL
+  )
+  SELECT
+    chat_id,
+    topic_id,
+    topic
+  FROM named
+  UNION ALL
+  SELECT
+    chat_id,
+    1 AS topic_id,
+    'General' AS topic
+  FROM forums
+  WHERE
+    NOT chat_id IN (
+      SELECT
+        chat_id
+      FROM named
+      WHERE
+        topic_id = 1
+    )
 ), message_versions AS (
   /* Every version of every message, the rows the reports count from. A message is a message or channel */
   /* post (or an edit of one) that is not a service message. Its sender is the user, or the chat it was */
@@ -128,7 +174,8 @@ WITH chat_migrations AS (
     ) AS emojis, /* the same for the emoji (include/sql/emoji.sql) */
     content_type,
     reply_to_message_id,
-    mentions
+    mentions,
+    topic_id /* the forum topic (NULL outside forums) */
   FROM group_updates
   WHERE
     update_type IN ('message', 'edited_message', 'channel_post', 'edited_channel_post')
@@ -178,7 +225,8 @@ WITH chat_migrations AS (
     version = 1
 ), counted_versions AS (
   /* The version every report counts of each message: its latest_revisions row where it has one, else its */
-  /* live original. Bots are left out unless include_bots. With the day and local time of sent_at in the */
+  /* live original. Bots are left out unless include_bots; with a topic parameter (its id, or its name in */
+  /* any case), only the messages of that forum topic count. With the day and local time of sent_at in the */
   /* timezone parameter: partitions are scanned with a margin (scan_from..scan_to), since an edit lands in */
   /* its edit day's partition but counts on the day the message was sent. */
   SELECT
@@ -194,7 +242,8 @@ WITH chat_migrations AS (
     v.text,
     v.keyword_tokens,
     v.emojis,
-    v.mentions
+    v.mentions,
+    v.topic_id
   FROM message_versions AS v
   LEFT JOIN latest_revisions AS l
     ON l.origin_chat_id = v.origin_chat_id AND l.message_id = v.message_id
@@ -208,6 +257,19 @@ WITH chat_migrations AS (
       THEN v.live_original
       ELSE l.context_date = v.context_date AND l.update_id = v.update_id
     END
+    AND (
+      :topic = ''
+      OR COALESCE(v.topic_id, 1) IN (
+        SELECT
+          t.topic_id
+        FROM forum_topics AS t
+        WHERE
+          t.chat_id = v.chat_id
+          AND (
+            CAST(t.topic_id AS VARCHAR) = :topic OR LOWER(t.topic) = LOWER(:topic)
+          )
+      )
+    )
 ), member_changes AS (
   /* Members who joined or left, per group and day (the update's own day), from both sources Telegram */
   /* has, each change once: the new_chat_members and left_chat_member service messages, and chat_member */
@@ -359,12 +421,14 @@ WITH chat_migrations AS (
     AND a.message_id = h.message_id
     AND a.emoji = h.emoji
 ), group_days AS (
-  /* Which groups had updates on which day (the update's own day), and the title each group went by. */
+  /* Which groups had updates on which day (the update's own day), and the title and type (group, */
+  /* supergroup, channel or private chat) each went by. */
   SELECT
     chat_id,
     CAST(context_date AS DATE) AS day,
     COUNT(*) AS updates,
-    MAX_BY(chat_title, CASE WHEN NOT chat_title IS NULL THEN sent_at END) AS title
+    MAX_BY(chat_title, CASE WHEN NOT chat_title IS NULL THEN sent_at END) AS title,
+    MAX_BY(chat_type, CASE WHEN NOT chat_type IS NULL THEN sent_at END) AS chat_type
   FROM group_updates
   WHERE
     context_date BETWEEN :scan_from AND :scan_to
@@ -400,13 +464,14 @@ WITH chat_migrations AS (
       THEN m.text
     END AS text,
     CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.emojis END AS emojis,
-    CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.mentions END AS mentions
+    CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.mentions END AS mentions,
+    m.topic_id
   FROM counted_versions AS m
   LEFT JOIN reacted AS r
     ON r.origin_chat_id = m.origin_chat_id AND r.message_id = m.message_id
 ), replies AS (
   /* Every reply to a message of the same group by someone else (a reply to oneself answers nobody): */
-  /* the reply's day, time and sender, and the message it answers with its sender and time. */
+  /* the reply's day, time and sender, and the message it answers with its sender, time and forum topic. */
   SELECT
     r.chat_id,
     r.day,
@@ -417,7 +482,8 @@ WITH chat_migrations AS (
     m.day AS message_day,
     m.sent_at AS message_sent_at,
     m.local_sent_at AS message_local_sent_at,
-    m.sender_id AS to_id
+    m.sender_id AS to_id,
+    m.topic_id
   FROM (
     SELECT
       chat_id,
@@ -444,7 +510,8 @@ WITH chat_migrations AS (
     to_id AS sender_id,
     message_day AS day,
     message_local_sent_at AS local_sent_at,
-    TO_UNIXTIME(MIN(replied_at)) - TO_UNIXTIME(message_sent_at) AS reply_seconds
+    TO_UNIXTIME(MIN(replied_at)) - TO_UNIXTIME(message_sent_at) AS reply_seconds,
+    topic_id
   FROM replies
   WHERE
     day <= CAST(:to_date AS DATE)
@@ -455,16 +522,19 @@ WITH chat_migrations AS (
     to_id,
     message_day,
     message_sent_at,
-    message_local_sent_at
+    message_local_sent_at,
+    topic_id
 ), chats AS (
   /* The groups of the range: every group with an update in the range or in the period of the same */
   /* length before it, under its current id, with its latest title, the id it had before it became a */
   /* supergroup, its messages and active members (distinct senders) in the range and in the period */
-  /* before it, and the median wait for a first reply to its messages of the range. */
+  /* before it, the median wait for a first reply to its messages of the range, and its latest type */
+  /* (group, supergroup, channel or private: what the page calls it). */
   WITH present AS (
     SELECT
       chat_id,
-      MAX_BY(title, CASE WHEN NOT title IS NULL THEN day END) AS title
+      MAX_BY(title, CASE WHEN NOT title IS NULL THEN day END) AS title,
+      MAX_BY(chat_type, CASE WHEN NOT chat_type IS NULL THEN day END) AS chat_type
     FROM group_days
     WHERE
       day BETWEEN CAST(:prev_from AS DATE) AND CAST(:to_date AS DATE)
@@ -517,7 +587,8 @@ WITH chat_migrations AS (
     CAST(COALESCE(p.active_users, 0) AS BIGINT) AS active_users,
     CAST(COALESCE(p.previous_messages, 0) AS BIGINT) AS previous_messages,
     CAST(COALESCE(p.previous_active_users, 0) AS BIGINT) AS previous_active_users,
-    CAST(w.median_reply_seconds AS DOUBLE) AS median_reply_seconds
+    CAST(w.median_reply_seconds AS DOUBLE) AS median_reply_seconds,
+    g.chat_type
   FROM present AS g
   LEFT JOIN posted AS p
     ON p.chat_id = g.chat_id

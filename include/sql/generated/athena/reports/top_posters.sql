@@ -1,4 +1,4 @@
--- Generated from include/sql/reports/top_posters.sql and the stages it reads (chat_migrations, group_updates, message_versions, latest_revisions, counted_versions, sender_names, message_reactions, counted_messages, sender_labels) by sqlglot
+-- Generated from include/sql/reports/top_posters.sql and the stages it reads (chat_migrations, group_updates, forum_topics, message_versions, latest_revisions, counted_versions, sender_names, message_reactions, counted_messages, sender_labels) by sqlglot
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
 -- changing the DuckDB SQL. Parameters (:name) and the tables stopwords(word) / tracked_keywords(keyword) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
 /* Messages per sender in each group. The sender is the user, or the chat an anonymous admin or a */
@@ -76,10 +76,56 @@ WITH chat_migrations AS (
     m.reaction_count_emojis,
     m.reaction_count_totals,
     m.keyword_tokens,
-    m.emojis
+    m.emojis,
+    m.chat_type,
+    m.topic_id,
+    m.topic_name
   FROM messages AS m
   LEFT JOIN chat_migrations AS moved
     ON moved.old_chat_id = m.chat_id
+), forum_topics AS (
+  /* The forum topics of each group, as far back as the curated zone goes: every topic a */
+  /* forum_topic_created or forum_topic_edited message is about, with the name the latest of them gave */
+  /* it; and the General topic (id 1) of every forum (a group with a message in a topic), "General" until */
+  /* renamed. A forum's messages outside any topic (its messages from before it had topics, too) are the */
+  /* General topic's. */
+  WITH named AS (
+    SELECT
+      chat_id,
+      topic_id,
+      MAX_BY(topic_name, sent_at) AS topic
+    FROM group_updates
+    WHERE
+      context_date <= :scan_to AND NOT topic_name IS NULL AND NOT topic_id IS NULL
+    GROUP BY
+      chat_id,
+      topic_id
+  ), forums AS (
+    SELECT DISTINCT
+      chat_id
+    FROM group_updates
+    WHERE
+      context_date <= :scan_to AND NOT topic_id IS NULL
+  )
+  SELECT
+    chat_id,
+    topic_id,
+    topic
+  FROM named
+  UNION ALL
+  SELECT
+    chat_id,
+    1 AS topic_id,
+    'General' AS topic
+  FROM forums
+  WHERE
+    NOT chat_id IN (
+      SELECT
+        chat_id
+      FROM named
+      WHERE
+        topic_id = 1
+    )
 ), message_versions AS (
   /* Every version of every message, the rows the reports count from. A message is a message or channel */
   /* post (or an edit of one) that is not a service message. Its sender is the user, or the chat it was */
@@ -128,7 +174,8 @@ WITH chat_migrations AS (
     ) AS emojis, /* the same for the emoji (include/sql/emoji.sql) */
     content_type,
     reply_to_message_id,
-    mentions
+    mentions,
+    topic_id /* the forum topic (NULL outside forums) */
   FROM group_updates
   WHERE
     update_type IN ('message', 'edited_message', 'channel_post', 'edited_channel_post')
@@ -178,7 +225,8 @@ WITH chat_migrations AS (
     version = 1
 ), counted_versions AS (
   /* The version every report counts of each message: its latest_revisions row where it has one, else its */
-  /* live original. Bots are left out unless include_bots. With the day and local time of sent_at in the */
+  /* live original. Bots are left out unless include_bots; with a topic parameter (its id, or its name in */
+  /* any case), only the messages of that forum topic count. With the day and local time of sent_at in the */
   /* timezone parameter: partitions are scanned with a margin (scan_from..scan_to), since an edit lands in */
   /* its edit day's partition but counts on the day the message was sent. */
   SELECT
@@ -194,7 +242,8 @@ WITH chat_migrations AS (
     v.text,
     v.keyword_tokens,
     v.emojis,
-    v.mentions
+    v.mentions,
+    v.topic_id
   FROM message_versions AS v
   LEFT JOIN latest_revisions AS l
     ON l.origin_chat_id = v.origin_chat_id AND l.message_id = v.message_id
@@ -208,6 +257,19 @@ WITH chat_migrations AS (
       THEN v.live_original
       ELSE l.context_date = v.context_date AND l.update_id = v.update_id
     END
+    AND (
+      :topic = ''
+      OR COALESCE(v.topic_id, 1) IN (
+        SELECT
+          t.topic_id
+        FROM forum_topics AS t
+        WHERE
+          t.chat_id = v.chat_id
+          AND (
+            CAST(t.topic_id AS VARCHAR) = :topic OR LOWER(t.topic) = LOWER(:topic)
+          )
+      )
+    )
 ), sender_names AS (
   /* What each sender was called, per group and day (the update's own day): the name on their latest */
   /* message or edit that day, latest by when it was sent or edited (update ids alone do not order */
@@ -391,7 +453,8 @@ WITH chat_migrations AS (
       THEN m.text
     END AS text,
     CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.emojis END AS emojis,
-    CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.mentions END AS mentions
+    CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.mentions END AS mentions,
+    m.topic_id
   FROM counted_versions AS m
   LEFT JOIN reacted AS r
     ON r.origin_chat_id = m.origin_chat_id AND r.message_id = m.message_id

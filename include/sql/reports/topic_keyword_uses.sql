@@ -1,0 +1,24 @@
+-- How many counted messages of each forum topic use each term, per group and bucket of days: as
+-- keyword_uses, by topic instead of by sender. Only the messages that name their topic (topic_id set:
+-- every message of a forum the Bot API marks as one): a forum's messages from before it had topics, which
+-- the topics report counts in General, are left out of General's keywords, since finding them would mean
+-- reading every group's messages once more, where topic_id IS NOT NULL skips every other group's files.
+SELECT
+  m.chat_id,
+  m.bucket,
+  m.topic_id,
+  t.keyword,
+  COUNT(*) AS messages
+FROM (
+  SELECT
+    v.chat_id,
+    CAST(d.bucket AS DATE) AS bucket,
+    v.topic_id,
+    v.keyword_tokens
+  FROM counted_versions AS v
+  JOIN text_days AS d
+    ON CAST(d.day AS DATE) = v.day
+  WHERE v.topic_id IS NOT NULL
+) AS m
+CROSS JOIN UNNEST(m.keyword_tokens) AS t(keyword)
+GROUP BY m.chat_id, m.bucket, m.topic_id, t.keyword
