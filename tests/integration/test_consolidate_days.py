@@ -63,7 +63,8 @@ def raw_days(local_lake, monkeypatch, tmp_path):
     export = tmp_path / "result.json"
     header = {"name": "Corrida", "type": "public_supergroup", "id": 1234567890}
     export.write_text(json.dumps({**header, "messages": exported_messages()}, ensure_ascii=False, indent=1))
-    assert desktop_export.import_export(export).messages == 40
+    imported = desktop_export.import_export(export)
+    assert (imported.messages, imported.service_messages) == (35, 5)
     monkeypatch.setenv("MAX_BAD_SHARE", "0.5")
     return local_lake
 

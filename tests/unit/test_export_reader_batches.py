@@ -47,7 +47,7 @@ def read_all(text: str, one_by_one: bool, only=None, cut: int | None = None) -> 
         export._learn_indentation = lambda: None
     found = []
     try:
-        for element in export.messages():
+        for element in (element for chat in export.chats() for element in chat.messages):
             found.append(repr(element) if isinstance(element, reader.Broken) else json.dumps(element, sort_keys=True))
     except reader.Truncated:
         found.append(f"cut at line {export.line()}, after {export.last_id}")
@@ -97,7 +97,8 @@ def test_parts_are_cut_between_messages_and_read_as_the_whole(tmp_path):
             export = reader.ExportReader(
                 handle, reader.Part(part.start, part.stop, lines, part.last_id, part.message_end)
             )
-            for element in export.messages():
+            elements = export.part_messages() if part.start else (e for chat in export.chats() for e in chat.messages)
+            for element in elements:
                 found.append(
                     repr(element) if isinstance(element, reader.Broken) else json.dumps(element, sort_keys=True)
                 )
