@@ -8,8 +8,8 @@ consolidation writes it: ~2,000 members with a long-tailed activity (with 50 gro
 in one of them), a daily rhythm in the group's time zone (quiet nights, busy evenings), Portuguese text
 with hashtags, links, @mentions and emoji, photos with captions, stickers, voice notes, edits (extra
 rows of the same message), replies to recent messages, joins and leaves, and reactions on top (about
-8 % of the messages: added, some removed, some anonymous totals), each message's keyword tokens computed
-as consolidation computes them (lake/tokens.py). Seven distinct days are generated and repeated with
+8 % of the messages: added, some removed, some anonymous totals), each message's language, terms and
+emoji computed as consolidation computes them (lake/tokens.py). Seven distinct days are generated and repeated with
 shifted dates and ids. The reports run in a fresh process, so its peak RSS (ru_maxrss)
 is theirs alone.
 
@@ -214,7 +214,11 @@ def write_lake(curated: Path, first: date, days: int, per_day: int, groups: int,
     from telegram_pipeline.lake import tokens
 
     templates = [
-        Day(first + timedelta(days=n), per_day, seed=n, groups=groups).table() for n in range(min(days, distinct_days))
+        # language, terms and emoji as consolidation computes them (a repeated day's "~n" adds no term)
+        tokens.with_derived_columns(
+            tokens.with_words(Day(first + timedelta(days=n), per_day, seed=n, groups=groups).table())
+        )
+        for n in range(min(days, distinct_days))
     ]
     total = 0
     for n in range(days):
@@ -229,7 +233,6 @@ def write_lake(curated: Path, first: date, days: int, per_day: int, groups: int,
         if n >= len(templates):  # the repeated days' texts differ from the template's, as another day's would
             texts = pc.binary_join_element_wise(table["text"], pa.scalar(f"~{n}"), " ")
             table = table.set_column(table.schema.get_field_index("text"), "text", texts)
-        table = tokens.with_derived_columns(table)  # tokens and emoji, as consolidation does
         folder = curated / "messages" / f"context_date={(first + timedelta(days=n)).isoformat()}"
         folder.mkdir(parents=True, exist_ok=True)
         sink = io.BytesIO()
@@ -320,9 +323,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-reports-") as tmp:
         for groups in [int(g) for g in args.groups.split(",")]:
             lake = Path(args.lake or tmp) / f"{groups}-groups"
-            # "emojis": the lake holds keyword_tokens and emojis (a lake generated before would be reported
-            # through the reports' fallback, taking every text apart again)
-            marker = lake / f"rows-{first}-{args.days}-{args.per_day}-emojis.txt"
+            # "terms": the lake holds each message's terms and emoji (a lake generated before has no terms)
+            marker = lake / f"rows-{first}-{args.days}-{args.per_day}-terms.txt"
             started = time.perf_counter()
             if not marker.exists():
                 lake.mkdir(parents=True, exist_ok=True)

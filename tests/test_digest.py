@@ -20,7 +20,7 @@ import pytest
 from telegram_pipeline import bot_api, cli, config
 from telegram_pipeline.delivery import digest_posts as delivery
 from telegram_pipeline.dev.bot_api_standin import PNG_SIGNATURE, BotApiStandIn, utf16_len
-from telegram_pipeline.lake import layout, schema, storage
+from telegram_pipeline.lake import layout, schema, storage, tokens
 
 from tests.conftest import REPO
 
@@ -73,7 +73,7 @@ class Group:
         for row in [row for group in (self, *others) for row in group.rows]:
             by_day.setdefault(row["sent_at"].astimezone(ZoneInfo(TZ)).date(), []).append(row)
         for day, rows in by_day.items():
-            table = pa.Table.from_pylist(rows, schema=schema.arrow_schema())
+            table = tokens.with_words(pa.Table.from_pylist(rows, schema=schema.arrow_schema()))
             store.write(layout.partition_key(day), layout.parquet_bytes(table))
 
 

@@ -580,8 +580,8 @@ def test_one_day_runs_through_consolidation_catalog_and_reports_from_the_bundle(
 
 def test_mwaas_sqlglot_generates_the_committed_athena_sql(mwaa):
     mwaa.require()
-    committed = REPO / "include" / "sql" / "reports" / "athena"
-    generated = mwaa.home / "dags" / "include" / "sql" / "reports" / "athena"
+    committed = REPO / "include" / "sql" / "generated" / "athena" / "reports"
+    generated = mwaa.home / "dags" / "include" / "sql" / "generated" / "athena" / "reports"
     names = sorted(p.name for p in committed.glob("*.sql"))
     assert names and sorted(p.name for p in generated.glob("*.sql")) == names
     for name in names:

@@ -150,6 +150,10 @@ def _pages_written(out: Path) -> None:
     assert (out / "index.html").is_file() and list(out.glob("chat_id=*/report.html")), sorted(out.rglob("*"))
 
 
+def searched(output: str) -> None:
+    assert " use «" in output or " uses «" in output or '"per_day"' in output, output[-2000:]
+
+
 def stored_the_sticker(output: str, session: Session) -> None:
     assert '"ok": true' in output and '"outcome": "stored"' in output, output
     assert list((session.root / "data" / "raw").glob("context_date=*/*.json")), "nothing in ./data/raw"
@@ -281,6 +285,13 @@ RULES = [
     ),
     Rule(r"^curl -s -X POST localhost:8081/webhook ", small={"8081": "{serve_port}"}, check=stored_the_sticker),
     Rule(r"^python -m telegram_pipeline (consolidate|catalog|ddl|report)\b", setup=LOCAL_RAW_ZONE),
+    # The Reports page's searches, over the demo's lake (its Portuguese running club: the count may be 0)
+    Rule(
+        r"^python -m telegram_pipeline search ",
+        small={"python -m": "RAW_URI=$PWD/data/demo/raw CURATED_URI=$PWD/data/demo/curated python -m"},
+        check=lambda output, session: searched(output),
+        needs_demo=True,
+    ),
     Rule(r"^python -c import duckdb; ", check=showed_the_days),
     Rule(
         r"^python -m telegram_pipeline import-export ~/Downloads/.*/ChatExport_",

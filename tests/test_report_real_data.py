@@ -108,8 +108,8 @@ def test_keywords_leave_out_links_mentions_commands_and_their_parts():
     keywords = {k["keyword"]: (k["messages"], k["users"]) for k in tables_for()["keywords"].to_pylist()}
     for fragment in ("resolve", "domain", "start", "treino", "corrida_bot", "joaop", "usd", "corrida", "aqui",
                      "outro_bot", "prova"):  # fmt: skip
-        assert fragment not in keywords, fragment
-    assert keywords["pace"] == (2, 2) and keywords["ritmo"] == (1, 1) and keywords["entra"] == (1, 1)
+        assert not [k for k in keywords if fragment in k.casefold()], fragment
+    assert keywords["pace"] == (2, 2) and keywords["ritmo"] == (1, 1) and keywords["Entra"] == (1, 1)
     assert keywords["inscrições"] == (1, 1)
 
 
@@ -148,7 +148,8 @@ def test_a_message_without_a_sender_counts_under_unknown_sender_and_the_page_ren
     headline = summary.summarize(tables, rng, CHAT["id"])
     assert (headline.messages, headline.active_users) == (3, 1)  # "unknown sender" is not a member
     keywords = {k["keyword"]: (k["messages"], k["users"]) for k in tables["keywords"].to_pylist()}
-    assert keywords["remetente"] == (3, 1)  # three messages, one member: the unknown sender is nobody
+    remetente = next(counts for keyword, counts in keywords.items() if "remetente" in keyword)
+    assert remetente == (3, 1)  # three messages, one member: the unknown sender is nobody
     assert headline.top_posters == [("unknown sender", 2), ("Ana Souza", 1)]
     page = html.render(summary.for_chat(tables, CHAT["id"]), headline)
     assert "unknown sender" in page
@@ -229,6 +230,15 @@ def test_the_page_renders_report_tables_with_null_where_the_tables_allow_it():
         "chats": {"title": None, "messages": 3, "active_users": 0, "previous_messages": 0, "previous_active_users": 0},
         "top_posters": {"user_id": None, "user_name": None, "messages": 3, "share": 1.0, "rank": 1},
         "keywords": {"keyword": "kotlin", "messages": 0, "users": 0, "rank": None, "tracked": True},
+        "keyword_examples": {
+            "keyword": "pace",
+            "rank": 1,
+            "example": 1,
+            "sent_at": None,
+            "user_name": None,
+            "text": None,
+        },
+        "languages": {"language": "pt", "messages": 3, "users": 0, "share": 1.0},
         "activity_heatmap": {"weekday": 2, "hour": 12, "messages": 3, "active_users": 0},
         "daily_volume": {"date": DAY, "messages": 3, "active_users": 0, "new_members": 0, "left_members": 0},
         "reactions": {"message_id": 7, "user_id": None, "user_name": None, "reactions": 2, "rank": 1},

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from telegram_pipeline import cli, config
-from telegram_pipeline.lake import schema, storage
+from telegram_pipeline.lake import schema, storage, tokens
 from telegram_pipeline.orchestration import asset_events
 from telegram_pipeline.reports import build as reports
 from telegram_pipeline.reports import definitions
@@ -55,7 +55,7 @@ class Lake:
             by_day.setdefault(event.astimezone(ZoneInfo(TZ)).date(), []).append(row)
         store = storage.curated_store(settings)
         for day, rows in by_day.items():
-            table = pa.Table.from_pylist(rows, schema=schema.arrow_schema())
+            table = tokens.with_words(pa.Table.from_pylist(rows, schema=schema.arrow_schema()))
             sink = io.BytesIO()
             pq.write_table(table, sink, compression="zstd")
             store.replace_folder(f"messages/context_date={day.isoformat()}", {"data.parquet": sink.getvalue()})
@@ -214,7 +214,7 @@ def test_bots_are_counted_when_asked(scenario_lake, monkeypatch):
     tables = build(include_bots=True)
     posters = {p["user_id"]: p["messages"] for p in tables["top_posters"].to_pylist()}
     assert posters[99] == 1 and posters[CHAT] == 1 and sum(posters.values()) == 10
-    assert {k["keyword"]: k["messages"] for k in tables["keywords"].to_pylist()}["python"] == 3
+    assert {k["term"]: k["messages"] for k in tables["keywords"].to_pylist()}["python"] == 3
 
 
 def test_daily_volume_in_the_group_time_zone(scenario_lake):
@@ -259,27 +259,29 @@ def test_activity_heatmap_uses_local_weekday_and_hour(scenario_lake):
 
 
 def test_keywords(scenario_lake):
+    """Topics by the word rule (text/words.py), each as the latest message using it wrote it."""
     keywords = {k["keyword"]: k for k in build()["keywords"].to_pylist()}
     counts = {k: (v["messages"], v["users"]) for k, v in keywords.items()}
     assert counts == {
-        "python": (2, 2),  # "Python" upper case; the bot's "python python" is not counted
+        "Python": (2, 2),  # written so twice; the bot's "python python" is not counted
         "evento": (2, 2),
         "pessoal": (2, 1),
-        "ação": (1, 1),  # three spellings in one message: one message
+        "Ação": (1, 1),  # three spellings in one message: one message, shown as first written
         "acao": (1, 1),  # not the same word as ação
-        "#python": (1, 1),  # hashtags are their own keyword, with the #
-        "reunião": (1, 1),
+        "#Python": (1, 1),  # hashtags are their own keyword, with the #
+        "Reunião": (1, 1),
         "adiada": (1, 1),  # the latest edit's text; "amanhã" below is only Dave's
         "amanhã": (1, 1),
-        "foto": (1, 1),  # a caption is text
-        "regras": (1, 1),
-        "grupo": (1, 1),
+        "Foto": (1, 1),  # a caption is text
+        "Regras": (1, 1),
         "kotlin": (0, 0),  # tracked, never mentioned: reported at zero
     }
-    assert keywords["python"]["rank"] == 1 and keywords["evento"]["rank"] == 1 and keywords["pessoal"]["rank"] == 3
-    assert keywords["kotlin"]["rank"] is None and keywords["kotlin"]["tracked"] and keywords["python"]["tracked"]
-    assert not keywords["evento"]["tracked"]
+    assert keywords["Python"]["term"] == "python" and keywords["Regras"]["term"] == "regr"  # the stem
+    assert keywords["Python"]["rank"] == 1 and keywords["evento"]["rank"] == 1 and keywords["pessoal"]["rank"] == 3
+    assert keywords["kotlin"]["rank"] is None and keywords["kotlin"]["tracked"] and keywords["Python"]["tracked"]
+    assert not keywords["evento"]["tracked"] and not any(k["phrase"] for k in keywords.values())
     # stopwords, short tokens, URLs, mentions and e-mail addresses, emoji and excluded messages are absent
+    terms = {k["term"] for k in keywords.values()}
     for absent in (
         "de",
         "no",
@@ -294,15 +296,17 @@ def test_keywords(scenario_lake):
         "🚀",
         "spam",
         "talvez",
-        "domingo",
-        "quinta",
+        "demais",
+        "grupo",
     ):
-        assert absent not in keywords
+        assert absent not in terms
+    assert not terms & {"doming", "quint"}  # outside the range
 
 
-def test_tracked_keyword_counted_even_if_a_stopword_or_short(scenario_lake):
-    keywords = {k["keyword"]: k["messages"] for k in build(tracked_keywords=("dia", "é"))["keywords"].to_pylist()}
-    assert keywords["dia"] == 1 and keywords["é"] == 1
+def test_tracked_keyword_that_is_a_stopword_is_reported_at_zero(scenario_lake):
+    """A stopword of the message's language is never a term, so a tracked one is never counted."""
+    tracked = {k["keyword"]: k["messages"] for k in build(tracked_keywords=("dia", "é"))["keywords"].to_pylist()}
+    assert tracked["dia"] == 0 and tracked["é"] == 0
 
 
 def test_empty_range_gives_empty_reports(scenario_lake):
@@ -324,7 +328,7 @@ def test_a_quiet_range_reports_its_group_at_zero(scenario_lake):
          "previous_messages": 4, "previous_active_users": 3, "median_reply_seconds": None, "chat_type": "supergroup"}
     ]  # fmt: skip  # 11th: Bob, Carol, Dave; 12th: Dave again
     assert tables["top_posters"].num_rows == 0
-    assert [k["keyword"] for k in tables["keywords"].to_pylist()] == ["kotlin", "python"]
+    assert [k["keyword"] for k in tables["keywords"].to_pylist()] == ["kotlin", "python"]  # as configured
     assert [v["messages"] for v in tables["daily_volume"].to_pylist()] == [0, 0]
     assert sum(c["messages"] for c in tables["activity_heatmap"].to_pylist()) == 0
 
@@ -467,8 +471,9 @@ def test_end_to_end_from_real_updates_through_the_consolidation(monkeypatch, tel
             "left_members": 0,
         }
     ]
-    keywords = {k["keyword"]: k["messages"] for k in tables["keywords"].to_pylist() if k["chat_id"] == group}
-    assert keywords["ibirapuera"] >= 1 and keywords["maratona"] == 0
+    keywords = {k["keyword"]: k for k in tables["keywords"].to_pylist() if k["chat_id"] == group}
+    assert keywords["Ibirapuera"]["messages"] >= 1 and keywords["Ibirapuera"]["tracked"]
+    assert keywords["maratona"]["messages"] == 0
     heatmap = tables["activity_heatmap"].to_pylist()
     assert {c: sum(x["messages"] for x in heatmap if x["chat_id"] == c) for c in chats} == {
         group: 8,
@@ -494,4 +499,4 @@ def test_older_partitions_without_newer_columns(backend, request, monkeypatch):
     tables = build()
     assert [v["messages"] for v in tables["daily_volume"].to_pylist()] == [3, 3, 3]
     keywords = {k["keyword"] for k in tables["keywords"].to_pylist()}
-    assert "reunião" in keywords and "foto" not in keywords  # Monday's texts were not there yet
+    assert "Reunião" in keywords and "Foto" not in keywords  # Monday's terms were not there yet

@@ -28,7 +28,9 @@ from tests.conftest import REPO, SHARED
 MWAA = SHARED / "mwaa" / "3.3.1"
 CONSTRAINTS_URL = "https://raw.githubusercontent.com/apache/airflow/constraints-3.3.1/constraints-3.12.txt"
 # Imported by the shipped code, absent from MWAA's image: requirements.txt must bring them.
-NOT_IN_THE_IMAGE = {"pyarrow", "duckdb", "sqlglot", "vl-convert-python"}
+NOT_IN_THE_IMAGE = {
+    "pyarrow", "duckdb", "sqlglot", "vl-convert-python", "pycld2", "regex", "rjieba", "snowballstemmer", "stopwordsiso"
+}  # fmt: skip
 
 
 def canonical(name: str) -> str:

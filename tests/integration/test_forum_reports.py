@@ -150,7 +150,9 @@ def test_the_topics_table_of_a_live_forum(forum_lake):
     # the renamed topic goes by its latest name; the busiest first (on a tie, the older topic), the quiet last
     assert [row["topic"] for row in rows_of(tables, "topics", FORUM["id"])] == ["Perguntas", "General", "Vagas", "Off"]
     assert (
-        "maratona" in got[11]["top_keywords"] and "vaga" in got[10]["top_keywords"] and got[12]["top_keywords"] is None
+        "maratona" in got[11]["top_keywords"].casefold()
+        and "vaga" in got[10]["top_keywords"].casefold()
+        and got[12]["top_keywords"] is None
     )
     # every message is in exactly one topic: the topics add up to the group
     (chat,) = rows_of(tables, "chats", FORUM["id"])

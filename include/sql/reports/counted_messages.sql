@@ -1,8 +1,8 @@
 -- The messages every report counts, each once per (origin_chat_id, message_id) in the version
 -- counted_versions chooses, with its day and local time. From text_from on (the reports' own days; the
 -- period before them is only counted) with its emoji and mentions, and its text where a report shows
--- it: the reacted messages' (reacted_messages). Their terms are counted in keyword_uses, straight from
--- the lake's token lists. Senders' names are in sender_names.
+-- it: the reacted messages' (reacted_messages), and its language. Their terms are counted in keyword_uses,
+-- straight from the lake's term lists. Senders' names are in sender_names.
 WITH reacted AS (
   SELECT DISTINCT
     origin_chat_id,
@@ -23,7 +23,8 @@ SELECT
   CASE WHEN r.message_id IS NOT NULL AND m.local_sent_at >= CAST($text_from AS TIMESTAMP) THEN m.text END AS text,
   CASE WHEN m.local_sent_at >= CAST($text_from AS TIMESTAMP) THEN m.emojis END AS emojis,
   CASE WHEN m.local_sent_at >= CAST($text_from AS TIMESTAMP) THEN m.mentions END AS mentions,
-  m.topic_id
+  m.topic_id,
+  m.language
 FROM counted_versions AS m
 LEFT JOIN reacted AS r
   ON r.origin_chat_id = m.origin_chat_id AND r.message_id = m.message_id

@@ -7,6 +7,7 @@ SELECT
   v.chat_id,
   v.origin_chat_id,
   v.message_id,
+  v.update_id,
   CAST(local_time_of(v.sent_at, $timezone) AS DATE) AS day,
   v.sent_at,
   local_time_of(v.sent_at, $timezone) AS local_sent_at,
@@ -14,7 +15,9 @@ SELECT
   v.content_type,
   v.reply_to_message_id,
   v.text,
-  v.keyword_tokens,
+  v.language,
+  v.terms,
+  v.term_forms,
   v.emojis,
   v.mentions,
   v.topic_id

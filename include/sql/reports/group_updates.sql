@@ -35,11 +35,14 @@ SELECT
   m.reaction_emojis,
   m.reaction_count_emojis,
   m.reaction_count_totals,
-  m.keyword_tokens,
   m.emojis,
   m.chat_type,
   m.topic_id,
-  m.topic_name
+  m.topic_name,
+  m.chat_username,
+  m.language,
+  m.terms,
+  m.term_forms
 FROM messages AS m
 LEFT JOIN chat_migrations AS moved
   ON moved.old_chat_id = m.chat_id

@@ -20,10 +20,13 @@ SELECT
   user_username,
   sender_chat_id IS NULL AND COALESCE(user_is_bot, FALSE) AS sender_is_bot,
   text,
-  -- computed at consolidation; where a partition was written before that column existed, the same
-  -- rule runs on keyword_text, or the text where that column did not exist either (lake/tokens.py)
-  keyword_tokens_filled(keyword_tokens, COALESCE(keyword_text, text)) AS keyword_tokens,
-  -- the same for the emoji (include/sql/emoji.sql)
+  -- the language and the terms as consolidation stored them (text/): a partition written before them has
+  -- NULL, and is consolidated again rather than taken apart here
+  language,
+  terms,
+  term_forms,
+  -- computed at consolidation; where a partition was written before that column existed, the same rule
+  -- runs on the text (include/sql/emoji.sql, lake/tokens.py)
   emojis_filled(emojis, text) AS emojis,
   content_type,
   reply_to_message_id,

@@ -1,4 +1,4 @@
--- How many counted messages of each forum topic use each term, per group and bucket of days: as
+-- How many counted messages of each forum topic use each term (terms: text/words.py), per group and bucket of days: as
 -- keyword_uses, by topic instead of by sender. Only the messages that name their topic (topic_id set:
 -- every message of a forum the Bot API marks as one): a forum's messages from before it had topics, which
 -- the topics report counts in General, are left out of General's keywords, since finding them would mean
@@ -14,11 +14,11 @@ FROM (
     v.chat_id,
     CAST(d.bucket AS DATE) AS bucket,
     v.topic_id,
-    v.keyword_tokens
+    v.terms
   FROM counted_versions AS v
   JOIN text_days AS d
     ON CAST(d.day AS DATE) = v.day
   WHERE v.topic_id IS NOT NULL
 ) AS m
-CROSS JOIN UNNEST(m.keyword_tokens) AS t(keyword)
+CROSS JOIN UNNEST(m.terms) AS t(keyword)
 GROUP BY m.chat_id, m.bucket, m.topic_id, t.keyword

@@ -76,12 +76,15 @@ ranked_terms AS (
 ),
 top_terms AS (
   SELECT
-    chat_id,
-    topic_id,
-    STRING_AGG(keyword, ', ' ORDER BY n) AS top_keywords
-  FROM ranked_terms
-  WHERE n <= 5
-  GROUP BY chat_id, topic_id
+    r.chat_id,
+    r.topic_id,
+    -- each as the group's topics show it (keywords: the latest message of the range that used it)
+    STRING_AGG(COALESCE(w.keyword, r.keyword), ', ' ORDER BY r.n) AS top_keywords
+  FROM ranked_terms AS r
+  LEFT JOIN keywords AS w
+    ON w.chat_id = r.chat_id AND w.term = r.keyword
+  WHERE r.n <= 5
+  GROUP BY r.chat_id, r.topic_id
 ),
 every_topic AS (
   SELECT chat_id, topic_id FROM forum_topics WHERE chat_id IN (SELECT chat_id FROM chats)

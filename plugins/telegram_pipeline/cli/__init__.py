@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "catalog": ("lake", "catalog", "create the catalog table and register days' partitions (Glue or local DuckDB)"),
     "ddl": ("lake", "ddl", "print the Athena DDL of the messages table, generated from the schema"),
     "report": ("reports", "report", "build the reports for a range of days: Parquet tables and an HTML page"),
+    "search": ("reports", "search", "the messages of a range of days that use a term, by the word rule, and their count per day"),
     "import-export": ("ingest", "import_export", "import a chat of a Telegram Desktop export (one chat's, or a whole account's) into the raw zone"),
     "digest": ("delivery", "digest", "post each group's digest of a window of days into Telegram (DIGEST_CHAT_IDS), once"),
     "webhook": ("ingest", "webhook", "register, inspect or delete the bot's webhook with Telegram"),

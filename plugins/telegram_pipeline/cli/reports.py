@@ -1,15 +1,16 @@
 """``report``: the reports of a range of days for every group (or one), written to a folder, with each
-group's headline printed."""
+group's headline printed; ``search``: the messages that use a term, and their count per day."""
 
 from __future__ import annotations
 
 import logging
 import sys
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from telegram_pipeline import config
 from telegram_pipeline.lake import storage
 from telegram_pipeline.reports import build, sql
+from telegram_pipeline.reports import search as search_module
 from telegram_pipeline.reports.definitions import ReportRange
 from telegram_pipeline.reports.summary import Summary, counted, duration
 
@@ -112,4 +113,34 @@ def report(args) -> int:
         if not path.endswith(build.HTML_FILE):
             print(f"wrote {path}")
     log.info("report built in %.1f s", (datetime.now() - started).total_seconds())
+    return 0
+
+
+def search_arguments(parser) -> None:
+    parser.add_argument(
+        "term", help="a word or a phrase, in any script: read by the word rule the topics are counted by"
+    )
+    parser.add_argument("--from", dest="first", help="first day, YYYY-MM-DD in TIMEZONE (default: 30 days before --to)")
+    parser.add_argument("--to", dest="last", help="last day, YYYY-MM-DD (default: today in TIMEZONE)")
+    parser.add_argument("--chat-id", type=int, help="only this group (the id its messages were sent under)")
+    parser.add_argument(
+        "--limit", type=int, default=search_module.DEFAULT_LIMIT, help="messages printed (all are counted)"
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON object instead of text")
+
+
+def search(args) -> int:
+    import json
+
+    settings = config.load()
+    last = _day(args.last) if args.last else datetime.now(settings.tz).date()
+    first = _day(args.first) if args.first else last - timedelta(days=29)
+    if args.limit < 0:
+        raise ValueError(f"--limit must be 0 or more, not {args.limit}")
+    found = search_module.search(args.term, first, last, settings, chat_id=args.chat_id, limit=args.limit)
+    print(
+        json.dumps(search_module.as_json(found), ensure_ascii=False)
+        if args.json
+        else search_module.printed(found, settings.timezone)
+    )
     return 0

@@ -58,7 +58,7 @@ PARSER_VERSION = 5
 # Python, and one process gets one core. Contiguous runs keep "the first key wins" for duplicates.
 PARALLEL_MIN_OBJECTS = 20_000
 MAX_PROCESSES = 4
-BATCH_ROWS = 10_000
+BATCH_ROWS = 5_000  # a row as a dict, with its terms, takes several times its size as Arrow columns
 # What an imported JSON-lines object (a chat's day) weighs beside a single update, when a run of keys is
 # cut into equal shares for the processes: the listing gives no sizes, and a day of a busy group holds
 # about this many updates.
@@ -109,11 +109,18 @@ def listing_fingerprint(keys: list[str]) -> str:
 
 
 def to_table(rows: list[dict[str, Any]]):
-    """Rows (timestamps as Unix seconds) → an Arrow table of exactly ``schema.arrow_schema()``, with
-    the rows' keyword tokens (``lake/tokens.py``) computed."""
+    """Rows (timestamps as Unix seconds) → an Arrow table of exactly ``schema.arrow_schema()``, the
+    columns derived from the text (``lake/tokens.py``) computed as for a day of these rows alone."""
+    return tokens.settled(_unsettled_table(rows))
+
+
+def _unsettled_table(rows: list[dict[str, Any]]):
+    """``to_table`` of a run of a day's rows: the short texts' languages not yet settled, and the
+    working columns ``tokens.settled`` reads once the day is one table."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    working = tokens.fill_words(rows)
     target = schema.arrow_schema()
     # Each row to a tuple in schema order in C, then transposed: gathering one column at a time
     # walks 100,000 scattered dicts 27 times over, which cost 4x more.
@@ -130,7 +137,8 @@ def to_table(rows: list[dict[str, Any]]):
         except (UnicodeEncodeError, pa.ArrowInvalid):
             # A JSON "\ud800" escape gives a lone surrogate, which UTF-8 cannot hold: replace it.
             arrays.append(pa.array(_utf8_safe(list(values)), column.type))
-    return tokens.with_derived_columns(pa.Table.from_arrays(arrays, schema=target))
+    table = tokens.with_derived_columns(pa.Table.from_arrays(arrays, schema=target))
+    return tokens.with_working_columns(table, working)
 
 
 def _utf8_safe(value: Any) -> Any:
@@ -215,8 +223,9 @@ class DayRows:
     pending: int = 0  # rows of this day in the batch not yet made a table
 
     def merged(self) -> tuple[Any, int]:
-        """One table sorted by update_id, and the duplicates found across its tables."""
-        return merge_slices(self.tables) if self.tables else (to_table([]), 0)
+        """One table sorted by update_id (its short texts' languages not yet settled: ``tokens.settled``
+        takes the whole day), and the duplicates found across its tables."""
+        return merge_slices(self.tables) if self.tables else (_unsettled_table([]), 0)
 
 
 def read_run(run: list[tuple[date, str]], settings: config.Settings) -> Iterator[DayRows]:
@@ -286,7 +295,7 @@ def _to_tables(rows: list[dict[str, Any]], waiting: list[DayRows]) -> None:
         offset += state.pending
     if not rows:
         return
-    table = to_table(rows)
+    table = _unsettled_table(rows)
     offset = 0
     for state in waiting:
         if state.pending:
@@ -405,6 +414,7 @@ class _DayWriter:
             self.failures.append(_too_many_bad(day, result, self.settings))
             return
         if table is not None:
+            table = tokens.settled(table)  # the short texts' languages, by their senders' other texts of the day
             table = privacy.pseudonymize(table, self.settings.pseudonymize_key)
             result.rows = table.num_rows
         if result.rows:

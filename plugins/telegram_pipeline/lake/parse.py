@@ -354,10 +354,14 @@ def flatten(update: dict) -> dict[str, Any]:
         "member_was_in_chat": member["member_was_in_chat"],
         "member_is_in_chat": member["member_is_in_chat"],
         "migrate_chat_id": _int(payload.get("migrate_to_chat_id", payload.get("migrate_from_chat_id"))),
-        "keyword_tokens": None,  # computed for a whole batch of rows at once (consolidate.to_table)
-        "emojis": None,  # likewise
+        "keyword_tokens": None,  # retired
+        "emojis": None,  # computed for a whole batch of rows at once (consolidate.to_table)
         "topic_id": topic_id,
         "topic_name": topic_name,
+        "chat_username": _str(chat.get("username")),
+        "language": None,  # likewise (lake/tokens.py)
+        "terms": None,
+        "term_forms": None,
     }
 
 

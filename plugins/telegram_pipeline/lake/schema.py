@@ -111,8 +111,8 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "keyword_tokens",
         "array<string>",
-        "the distinct terms of keyword_text (include/sql/keyword_tokens.sql), sorted: what the keywords "
-        "report counts, computed once at consolidation; NULL without text",
+        "retired: the words of keyword_text by an older rule (parser versions before 5); NULL since, "
+        "superseded by terms",
     ),
     Column(
         "emojis",
@@ -127,6 +127,21 @@ COLUMNS: tuple[Column, ...] = (
         "a forum (chat.is_forum); NULL outside forums, where message_thread_id names a reply thread",
     ),
     Column("topic_name", "string", "forum_topic_created / forum_topic_edited: the topic's name, or its new name"),
+    Column("chat_username", "string", "the group's public @username without @, for t.me links; NULL for a private one"),
+    Column(
+        "language",
+        "string",
+        "ISO 639-1 code of the language of keyword_text (text/language.py): by its script, its words, or for a "
+        "short text its sender's that day; NULL without letters",
+    ),
+    Column(
+        "terms",
+        "array<string>",
+        "the distinct terms of keyword_text by the word rule (text/words.py), sorted: stems of the words that "
+        "count, hashtags, and two-word phrases ('stem stem'); what the keywords report counts and the search "
+        "finds; [] for a text without any, NULL without text",
+    ),
+    Column("term_forms", "array<string>", "each term as this message first wrote it, at the same position as in terms"),
 )
 
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)

@@ -1,25 +1,35 @@
-"""The keyword tokens and the emoji of each message, computed once, when its day is consolidated.
+"""The columns consolidation derives from each message's text, computed once, when its day is
+consolidated: ``language``, ``terms`` and ``term_forms`` by the word rule (``text/``), ``emojis`` by
+a DuckDB expression.
 
-Each is a rule written as one DuckDB expression (``include/sql/keyword_tokens.sql``, the body of the
-macro ``keyword_tokens_of(keyword_text)``; ``include/sql/emoji.sql``, ``emojis_of(text)``):
-consolidation runs it over each batch of rows and stores the result, sorted, in its curated column
-(``keyword_tokens``, ``emojis``); the reports read that column, and run the same macro where a
-partition was consolidated before the column existed. The reports' SQL says so as
-``keyword_tokens_filled(keyword_tokens, text)`` (``emojis_filled`` likewise): on Athena that is
-``COALESCE`` of the column and the expression inlined (see ``reports/sql.py``); on DuckDB it is the
-column alone, because the engine's ``messages`` view already computes it for the files without it,
-and a ``COALESCE`` would make every scan of the column read and decode the texts as well.
+**Words.** Each process that reads a run of the day's keys guesses every text's language and takes
+its terms (``fill_words``, per row, in Python: every step per distinct word is cached); the short
+texts' guesses carry their script, and the basis and weight of the guess, in three working columns. Once the day is
+one table, ``settled`` gives each short text its sender's language of the day (``text/language.py``),
+takes its terms again where that changed the language, and drops the working columns. The reports
+read the stored terms only: a partition written before them is consolidated again (the parser
+version says so), never taken apart in SQL.
 
-Tokenising 2.6 million texts took ~12 s of CPU of every 30-day report, finding their emoji 0.6 s; at
-consolidation both are under a second of CPU for a day of 100,000 messages.
+**Emoji.** A rule written as one DuckDB expression (``include/sql/emoji.sql``, the body of the macro
+``emojis_of(text)``): consolidation runs it over each batch of rows and stores the result, sorted, in
+``emojis``; the reports read that column, and run the same macro where a partition was consolidated
+before the column existed: ``emojis_filled(emojis, text)``, on Athena ``COALESCE`` of the column and
+the expression inlined (``reports/sql.py``); on DuckDB the column alone, because the engine's
+``messages`` view already computes it for the files without it.
 """
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 from telegram_pipeline import config
+from telegram_pipeline.text import language, words
+
+# The working columns the reading processes add for ``settled``.
+SCRIPT, BASIS, WEIGHT = "_script", "_basis", "_weight"
+WORKING_COLUMNS = (SCRIPT, BASIS, WEIGHT)
 
 
 @dataclass(frozen=True)
@@ -46,11 +56,8 @@ class Rule:
         return f"CREATE OR REPLACE {kind} {self.macro}({self.parameter}) AS ({self.expression()})"
 
 
-TOKENS = Rule(
-    "keyword_tokens", "keyword_tokens_of", "keyword_text", "COALESCE(keyword_text, text)", "keyword_tokens.sql"
-)
 EMOJI = Rule("emojis", "emojis_of", "text", "text", "emoji.sql")
-RULES = (TOKENS, EMOJI)
+RULES = (EMOJI,)
 
 
 @functools.cache
@@ -67,7 +74,7 @@ def macro_sql(temporary: bool = True) -> str:
 @functools.cache
 def _connection():
     """One in-memory DuckDB connection per process, the macros defined (consolidation calls this for
-    every batch of 10,000 rows; a new connection each time cost as much as the tokenising)."""
+    every batch of rows; a new connection each time cost as much as the rule)."""
     import duckdb
 
     con = duckdb.connect()
@@ -77,14 +84,13 @@ def _connection():
 
 
 def with_derived_columns(table):
-    """The curated ``table`` (pyarrow) with every rule's column computed: ``keyword_tokens`` from
-    ``keyword_text`` (the text when that is NULL), NULL where there is no text; ``emojis`` from the
-    text, NULL where it holds none. Each list sorted, so that the same rows always give the same file."""
+    """The curated ``table`` (pyarrow) with every rule's column computed: ``emojis`` from the text,
+    NULL where it holds none, each list sorted, so that the same rows always give the same file."""
     import pyarrow as pa
 
     con = _connection().cursor()  # a cursor per call: safe from several threads
     try:
-        con.register("texts", pa.table({"keyword_text": table["keyword_text"], "text": table["text"]}))
+        con.register("texts", pa.table({"text": table["text"]}))
         selected = ", ".join(f"LIST_SORT({rule.macro}({rule.source})) AS {rule.column}" for rule in RULES)
         computed = con.execute(f"SELECT {selected} FROM texts").to_arrow_table()
     finally:
@@ -93,4 +99,121 @@ def with_derived_columns(table):
         index = table.schema.get_field_index(rule.column)
         field = table.schema.field(index)
         table = table.set_column(index, field, computed[rule.column].cast(field.type))
+    return table
+
+
+def _words_source(row: dict[str, Any]) -> str | None:
+    return row["text"] if row["keyword_text"] is None else row["keyword_text"]
+
+
+def fill_words(rows: list[dict[str, Any]]) -> dict[str, list]:
+    """Each row's ``language``, ``terms`` and ``term_forms`` on its own text (rows change in place);
+    returns the working columns for ``settled``: each row's script, and the basis and weight of its
+    language."""
+    scripts, bases, weights = [], [], []
+    guess, terms_of = language.guess, words.terms_of
+    for row in rows:
+        text = _words_source(row)
+        found = guess(text) if text is not None else language.NO_LETTERS
+        if text is not None:
+            row["language"] = found.language
+            row["terms"], row["term_forms"] = terms_of(text, found.language)
+        scripts.append(found.script)
+        bases.append(found.basis)
+        weights.append(found.weight)
+    return {SCRIPT: scripts, BASIS: bases, WEIGHT: weights}
+
+
+def with_working_columns(table, working: dict[str, list]):
+    import pyarrow as pa
+
+    types = {SCRIPT: pa.string(), BASIS: pa.int8(), WEIGHT: pa.float32()}
+    for name, values in working.items():
+        table = table.append_column(name, pa.array(values, types[name]))
+    return table
+
+
+def with_words(table):
+    """``table`` (curated rows of one day, timestamps and all) with ``language``, ``terms`` and
+    ``term_forms`` computed as consolidation computes them: for test lakes and generated ones."""
+    import pyarrow as pa
+
+    rows = table.select(["keyword_text", "text"]).to_pylist()
+    for row in rows:
+        row.update(language=None, terms=None, term_forms=None)
+    working = fill_words(rows)
+    for name in ("language", "terms", "term_forms"):
+        index = table.schema.get_field_index(name)
+        field = table.schema.field(index)
+        table = table.set_column(index, field, pa.array([row[name] for row in rows], field.type))
+    return settled(with_working_columns(table, working))
+
+
+def settled(table):
+    """The day's ``table`` with every short text's language and terms settled by its sender's other
+    texts (``text/language.py``), and the working columns dropped."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if SCRIPT not in table.column_names:
+        return table
+    if not table.num_rows:  # (indices_nonzero of an array of no chunks crashes pyarrow 25)
+        return table.drop_columns(list(WORKING_COLUMNS))
+    short = pc.equal(table[BASIS].combine_chunks(), language.BY_SENDER)
+    rows = pc.indices_nonzero(short).to_pylist()
+    if rows:
+        columns = ["chat_id", "sender", SCRIPT, "language"]
+        everyone = pa.table(
+            {
+                "chat_id": table["chat_id"],
+                "sender": pc.coalesce(table["user_id"], table["sender_chat_id"]),
+                SCRIPT: table[SCRIPT],
+                "language": table["language"],
+            }
+        )
+        longer = everyone.filter(pc.equal(table[BASIS], language.BY_TEXT))
+        counted = longer.group_by(columns, use_threads=False).aggregate([([], "count_all")])
+        mine = everyone.take(rows)
+        weights = table[WEIGHT].take(rows)
+        known = language.Known.of(
+            zip(*(counted[name].to_pylist() for name in [*columns, "count_all"]), strict=True),
+            zip(
+                *(column.to_pylist() for column in (mine["chat_id"], mine[SCRIPT], mine["language"], weights)),
+                strict=True,
+            ),
+        )
+        changed = []
+        for row, chat, sender, script, guessed in zip(rows, *(mine[name].to_pylist() for name in columns), strict=True):
+            settled_language = known.settle(chat, sender, script, guessed)
+            if settled_language != guessed:
+                changed.append((row, settled_language))
+        if changed:
+            table = _with_words_of(table, changed)
+    return table.drop_columns(list(WORKING_COLUMNS))
+
+
+def _with_words_of(table, changed: list[tuple[int, str | None]]):
+    """``table`` with the rows ``changed`` (row, language), in row order, given that language and its
+    terms again. The columns are not copied: each becomes the slices between the changed rows, and the
+    changed rows' new values, as chunks."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    texts = pc.coalesce(table["keyword_text"], table["text"]).take([row for row, _ in changed]).to_pylist()
+    replaced: dict[str, list] = {"language": [], "terms": [], "term_forms": []}
+    for (_, lang), text in zip(changed, texts, strict=True):
+        terms, forms = words.terms_of(text, lang)
+        replaced["language"].append(lang)
+        replaced["terms"].append(terms)
+        replaced["term_forms"].append(forms)
+    for name, values in replaced.items():
+        index = table.schema.get_field_index(name)
+        field = table.schema.field(index)
+        column, new = table[name], pa.array(values, field.type)
+        chunks, start = [], 0
+        for position, (row, _) in enumerate(changed):
+            chunks += [*column.slice(start, row - start).chunks, new.slice(position, 1)]
+            start = row + 1
+        chunks += column.slice(start).chunks
+        table = table.set_column(index, field, pa.chunked_array(chunks, field.type))
     return table

@@ -22,6 +22,8 @@ REPORTS: tuple[str, ...] = (
     "chats",
     "top_posters",
     "keywords",
+    "keyword_examples",
+    "languages",
     "activity_heatmap",
     "daily_volume",
     "reactions",
@@ -58,13 +60,14 @@ STAGES: dict[str, str] = {
     "reacted_messages": "table",
     "message_emoji": "table",
 }
-# Stages of one range's own days, built first for each range: the groups of the range (also a report)
-# and what each sender is called.
-RANGE_STAGES: tuple[str, ...] = ("chats", "sender_labels")
+# Stages of one range's own days, built first for each range: the groups of the range (also a report),
+# what each sender is called, and the top topics (also a report, which the examples under them read).
+RANGE_STAGES: tuple[str, ...] = ("chats", "sender_labels", "keywords")
+# The order a range stage that is also a report is given in (by chat_id where not named here).
+RANGE_REPORT_ORDER: dict[str, str] = {"keywords": "chat_id, messages DESC, users DESC, keyword"}
 # Relations bound at run time rather than read from the lake.
 BOUND_TABLES: dict[str, tuple[str, ...]] = {
-    "stopwords": ("word",),
-    "tracked_keywords": ("keyword",),
+    "tracked_keywords": ("keyword", "term"),
     "migration_markers": ("old_chat_id", "new_chat_id"),
     "text_days": ("day", "bucket"),
 }
@@ -106,6 +109,26 @@ def output_schemas():
             ("users", pa.int64()),
             ("rank", pa.int64()),
             ("tracked", pa.bool_()),
+            ("term", pa.string()),
+            ("phrase", pa.bool_()),
+        ),
+        "keyword_examples": table(
+            ("keyword", pa.string()),
+            ("rank", pa.int64()),
+            ("example", pa.int64()),
+            ("origin_chat_id", pa.int64()),
+            ("message_id", pa.int64()),
+            ("chat_username", pa.string()),
+            ("sent_at", timestamp),
+            ("user_id", pa.int64()),
+            ("user_name", pa.string()),
+            ("text", pa.string()),
+        ),
+        "languages": table(
+            ("language", pa.string()),
+            ("messages", pa.int64()),
+            ("users", pa.int64()),
+            ("share", pa.float64()),
         ),
         "activity_heatmap": table(
             ("weekday", pa.int32()),

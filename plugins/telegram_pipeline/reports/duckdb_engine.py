@@ -3,6 +3,7 @@ then every report of every range in it, for every group at once."""
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 import tempfile
@@ -15,6 +16,7 @@ from telegram_pipeline.lake import layout, migrations, schema, storage, tokens
 from telegram_pipeline.reports import local_time, macros
 from telegram_pipeline.reports.definitions import (
     BOUND_TABLES,
+    RANGE_REPORT_ORDER,
     RANGE_STAGES,
     REPORTS,
     STAGES,
@@ -23,6 +25,8 @@ from telegram_pipeline.reports.definitions import (
     output_schemas,
 )
 from telegram_pipeline.reports.sql import bound_rows, source_sql
+
+log = logging.getLogger(__name__)
 
 # DuckDB's own memory (its temporary tables and operators); past it, it spills to a temporary folder. With
 # Python, pyarrow and the results, the process stays under 1 GiB on 3 million messages.
@@ -65,9 +69,10 @@ def register_messages(con, last: date | None, settings: config.Settings) -> None
     """``messages`` in DuckDB over every curated partition up to ``last`` (the stages that look back
     over all history need them; the others name their days, and DuckDB opens only those files): local
     files through DuckDB's own Parquet reader (leaner and faster), S3 through pyarrow's filesystem (no
-    extension to download). Its ``keyword_tokens`` and ``emojis`` are complete: computed by their rules
-    for the partitions written before the columns existed (lake/tokens.py), read as stored from the
-    others."""
+    extension to download). Its ``emojis`` are complete: computed by their rule for the partitions
+    written before the column existed (lake/tokens.py), read as stored from the others. Its ``terms``
+    and ``language`` are as stored: a partition written before them is logged, to be consolidated
+    again."""
     store = storage.curated_store(settings)
     found = curated_files(store, last)[2] if store.local_root() is not None else []
     derived = frozenset(rule.column for rule in tokens.RULES)
@@ -80,15 +85,31 @@ def register_messages(con, last: date | None, settings: config.Settings) -> None
     stored: dict[str, set[str]] = {path: set() for path in found}
     for path, column in con.execute(
         f"SELECT file_name, STRING_SPLIT(path_in_schema, ',')[1] AS derived FROM parquet_metadata({_file_list(found)}) "
-        f"WHERE derived IN ({', '.join(map(_quote, sorted(derived)))}) "
+        f"WHERE derived IN ({', '.join(map(_quote, sorted(derived | {'text', 'terms'})))}) "
         "GROUP BY ALL HAVING BOOL_OR(stats_null_count < num_values)"
     ).fetchall():
         stored[path].add(column)
+    _warn_without_terms([path for path, columns in stored.items() if "text" in columns and "terms" not in columns])
     groups: dict[frozenset[str], list[str]] = {}
     for path in found:
         groups.setdefault(derived - stored[path], []).append(path)
     parts = [_computed(missing, f"({_messages_select(con, files)})") for missing, files in groups.items()]
     con.execute(f"CREATE OR REPLACE TEMP VIEW messages AS {' UNION ALL '.join(parts)}")
+
+
+def _warn_without_terms(paths: Sequence[str]) -> None:
+    """Partitions with texts but no terms were consolidated before the word rule: their topics and
+    languages are missing from the reports until they are consolidated again."""
+    if paths:
+        days = sorted(
+            layout.partition_day(f"{schema.TABLE_NAME}/" + path.split(f"/{schema.TABLE_NAME}/", 1)[-1])
+            for path in paths
+        )
+        log.warning(
+            "%d partitions (%s to %s) were consolidated before terms and languages were stored: the reports "
+            "count no topics or languages there until they are consolidated again (consolidate --date %s --to %s)",
+            len(days), days[0], days[-1], days[0], days[-1],
+        )  # fmt: skip
 
 
 def _computed(columns: Iterable[str], relation: str) -> str:
@@ -169,7 +190,7 @@ class DuckDBReports:
         self.con.execute(f"SET temp_directory = {_quote(self.spill)}")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
-        self.con.execute(tokens.macro_sql())  # for partitions consolidated before those columns existed
+        self.con.execute(tokens.macro_sql())  # for partitions consolidated before the emoji column existed
         # messages has them filled in already (register_messages): the texts are read only where needed
         for rule in tokens.RULES:
             self.con.execute(f"CREATE OR REPLACE TEMP MACRO {rule.filled_macro}(stored, source) AS stored")
@@ -216,7 +237,8 @@ class DuckDBReports:
         schemas = output_schemas()
         tables = {}
         for report in REPORTS:
-            sql = f"SELECT * FROM {report} ORDER BY chat_id" if report in RANGE_STAGES else source_sql(report)
+            order = RANGE_REPORT_ORDER.get(report, "chat_id")
+            sql = f"SELECT * FROM {report} ORDER BY {order}" if report in RANGE_STAGES else source_sql(report)
             tables[report] = self._execute(sql, params).to_arrow_table().cast(schemas[report])
         for stage in RANGE_STAGES:
             self.con.execute(f"DROP TABLE {stage}")

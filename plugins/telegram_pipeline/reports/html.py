@@ -1,6 +1,7 @@
 """``report.html``: one self-contained page (inline CSS and SVG, no script, no CDN) that opens
 offline and reads well on a laptop or a phone, one per group: headline figures and how they changed,
-the best time to post, top posters, keywords, the weekday × hour heatmap, the volume over time, the
+the best time to post, top posters, the topics (with two example messages under each) and the
+languages the group writes, the weekday × hour heatmap, the volume over time, the
 posts people react to, who answers whom, who starts conversations, members who come and go, the kinds
 of content and the emoji; for a forum, its topics, busy and quiet; and an index of the groups linking
 their pages.
@@ -23,8 +24,19 @@ from telegram_pipeline.reports.summary import counted, duration, names_of, top_s
 WEEKDAY_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 TOP_POSTERS_SHOWN = 15
 KEYWORDS_SHOWN = 25
+TOPICS_WITH_EXAMPLES = 10
+EXAMPLE_CHARACTERS = 220
 ACCENT = "#2a6df4"
 HASHTAG = "#8a4bd6"
+PHRASE = "#1f9d8a"
+# Names of the languages most groups write (ISO 639-1); any other is shown by its code.
+LANGUAGE_NAMES = {
+    "ar": "Arabic", "bn": "Bengali", "de": "German", "el": "Greek", "en": "English", "es": "Spanish",
+    "fa": "Persian", "fr": "French", "he": "Hebrew", "hi": "Hindi", "id": "Indonesian", "it": "Italian",
+    "ja": "Japanese", "ko": "Korean", "ms": "Malay", "nl": "Dutch", "pl": "Polish", "pt": "Portuguese",
+    "ru": "Russian", "si": "Sinhala", "sw": "Swahili", "th": "Thai", "tr": "Turkish", "uk": "Ukrainian",
+    "ur": "Urdu", "vi": "Vietnamese", "zh": "Chinese",
+}  # fmt: skip
 HEAT_SCALE = ("#eef3fe", "#c9dafc", "#94b6f8", "#5a8cf2", "#2a6df4", "#1747b3", "#0b2a73")
 
 CSS = """
@@ -55,6 +67,13 @@ svg .muted { fill:var(--muted); }
 .chip.zero { color:var(--muted); }
 .chip.zero b { color:var(--muted); }
 .empty { color:var(--muted); padding:24px 0; text-align:center; }
+.topics { list-style:none; margin:0; padding:0; display:grid; grid-template-columns:1fr 1fr; gap:10px 22px; }
+.topic h3 { margin:0 0 4px; font-size:15px; }
+.topic h3 .note { color:var(--muted); font-weight:400; font-size:13px; }
+.topic blockquote { margin:0 0 6px; padding:4px 10px; border-left:3px solid var(--line); font-size:13px; }
+.topic blockquote .who { color:var(--muted); font-size:12px; }
+.topic blockquote a { color:var(--accent); text-decoration:none; }
+@media (max-width: 760px) { .topics { grid-template-columns:1fr; } }
 .said { background:var(--card); border-radius:12px; padding:12px 18px; margin-bottom:18px; box-shadow:0 1px 3px rgba(20,30,60,.08); }
 .said p { margin:4px 0; }
 table.groups { width:100%; border-collapse:collapse; }
@@ -302,7 +321,7 @@ def _keywords_card(keywords: list[dict[str, Any]]) -> str:
         (k["keyword"], k["messages"], f"{_fmt(k['messages'])} · {counted(k['users'], 'person', 'people')}")
         for k in used[:KEYWORDS_SHOWN]
     ]
-    colors = [HASHTAG if k.startswith("#") else ACCENT for k, _, _ in rows]
+    colors = [HASHTAG if k["keyword"].startswith("#") else PHRASE if k["phrase"] else ACCENT for k in used]
     chips = "".join(
         f'<span class="chip{" zero" if k["messages"] == 0 else ""}" data-tracked="{escape(k["keyword"])}" data-value="{k["messages"]}">'
         f"{_bdi(k['keyword'])} <b>{_fmt(k['messages'])}</b></span>"
@@ -316,8 +335,57 @@ def _keywords_card(keywords: list[dict[str, Any]]) -> str:
     )
     return _card(
         "What the group talks about",
-        f'Messages mentioning each term (top {KEYWORDS_SHOWN}); <span style="color:{HASHTAG}">hashtags</span> in purple',
+        f"Messages using each word, in any of its forms (top {KEYWORDS_SHOWN}); "
+        f'<span style="color:{PHRASE}">phrases</span> in green, <span style="color:{HASHTAG}">hashtags</span> in purple',
         bar_chart("keywords", rows, colors, label_width=130) + tracked,
+    )
+
+
+def _examples_card(examples: list[dict[str, Any]]) -> str:
+    """The top topics, each with two messages that use it (the latest two senders')."""
+    from telegram_pipeline.reports.search import message_link
+
+    topics: dict[tuple[int, str], list[dict[str, Any]]] = {}
+    for example in examples:
+        if example["rank"] <= TOPICS_WITH_EXAMPLES:
+            topics.setdefault((example["rank"], example["keyword"]), []).append(example)
+    items = []
+    for (rank, keyword), said in sorted(topics.items()):
+        quotes = []
+        for m in said:
+            link = message_link(m["origin_chat_id"], m["chat_username"], m["message_id"])
+            when = _day(m["sent_at"].date()) if m["sent_at"] else ""
+            opened = f' · <a href="{escape(link)}">open</a>' if link else ""
+            quotes.append(
+                f'<blockquote data-example="{m["example"]}">{escape(_truncate(m["text"] or "", EXAMPLE_CHARACTERS))}'
+                f'<div class="who">{escape(m["user_name"] or "")} · {escape(when)}{opened}</div></blockquote>'
+            )
+        items.append(
+            f'<li class="topic" data-topic="{escape(keyword)}"><h3>{escape(keyword)} <span class="note">#{rank}</span></h3>'
+            f"{''.join(quotes)}</li>"
+        )
+    content = f'<ul class="topics">{"".join(items)}</ul>' if items else '<p class="empty">No topics in this range</p>'
+    return _card(
+        "What was said about the top topics",
+        f"Two messages using each of the {TOPICS_WITH_EXAMPLES} most discussed topics, the latest two senders'",
+        content,
+        wide=True,
+    )
+
+
+def _languages_card(languages: list[dict[str, Any]]) -> str:
+    rows = [
+        (
+            LANGUAGE_NAMES.get(row["language"], row["language"]),
+            row["messages"],
+            f"{_fmt(row['messages'])} · {row['share']:.0%} · {_fmt(row['users'])} people",
+        )
+        for row in languages[:KEYWORDS_SHOWN]
+    ]
+    return _card(
+        "Languages the group writes",
+        "Messages per language, detected in each message (a short one takes its sender's language of the day)",
+        bar_chart("languages", rows, "#2a9df4", label_width=110),
     )
 
 
@@ -463,6 +531,8 @@ def _cards(tables: Mapping[str, Any], summary: Any) -> list[str]:
         *([_topics_card(topics)] if topics else []),  # forums only
         _posters_card(tables["top_posters"].to_pylist()),
         _keywords_card(tables["keywords"].to_pylist()),
+        _examples_card(tables["keyword_examples"].to_pylist()),
+        _languages_card(tables["languages"].to_pylist()),
         _card(
             "When members are around",
             f"Messages by weekday and hour ({zone}): schedule posts and events in the dark cells",

@@ -30,5 +30,5 @@ def _expression(name: str) -> str:
     return "\n".join(line for line in lines if not line.lstrip().startswith("--")).strip()
 
 
-IS_KEYWORD = Macro("is_keyword", "term", "is_keyword.sql")
+IS_KEYWORD = Macro("is_keyword", "candidate", "is_keyword.sql")
 MACROS = (IS_KEYWORD,)

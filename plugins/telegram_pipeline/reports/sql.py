@@ -14,8 +14,9 @@ from datetime import date, timedelta
 
 from telegram_pipeline import config
 from telegram_pipeline.lake import tokens
-from telegram_pipeline.reports import local_time, macros, stopwords
+from telegram_pipeline.reports import local_time, macros
 from telegram_pipeline.reports.definitions import BOUND_TABLES, RANGE_STAGES, REPORTS, STAGES, ReportRange
+from telegram_pipeline.text import words
 
 BUILD_ORDER: tuple[str, ...] = (*STAGES, *RANGE_STAGES)
 
@@ -104,10 +105,10 @@ def _with_stages(report: str):
 
 
 def _inline_macros(query):
-    """The DuckDB macros written out for Athena, which has none: ``keyword_tokens_of(x)`` and
-    ``emojis_of(x)`` (lake/tokens.py), and the report macros (reports/macros.py), as their expressions
-    over ``x``; ``keyword_tokens_filled(stored, x)`` as ``COALESCE(stored, keyword_tokens_of(x))``, and
-    ``emojis_filled`` likewise; ``local_time_of(ts, tz)`` (reports/local_time.py) as ``ts AT TIME ZONE tz``."""
+    """The DuckDB macros written out for Athena, which has none: ``emojis_of(x)`` (lake/tokens.py), and the
+    report macros (reports/macros.py), as their expressions over ``x``; ``emojis_filled(stored, x)`` as
+    ``COALESCE(stored, emojis_of(x))``; ``local_time_of(ts, tz)`` (reports/local_time.py) as ``ts AT TIME
+    ZONE tz``."""
     import sqlglot
     from sqlglot import exp
 
@@ -183,9 +184,14 @@ def _values_subquery(columns: Sequence[str], rows: Iterable[Sequence]):
     return exp.select(*columns).from_(values)
 
 
+def tracked_rows(keywords: Iterable[str]) -> list[tuple[str, str]]:
+    """(keyword, term) for each term a tracked keyword has in a language of its script (text/words.py);
+    ("keyword", "") for one without any, which is still reported, at zero."""
+    return [(keyword, term) for keyword in keywords for term in (words.query(keyword).terms or [""])]
+
+
 def bound_rows(
     rng: ReportRange,
-    words: Iterable[str] | None = None,
     markers: Iterable[tuple[int, int]] = (),
     firsts: Iterable[date] = (),
 ):
@@ -194,8 +200,7 @@ def bound_rows(
     cuts = sorted({rng.first, *firsts})
     days = (cuts[0] + timedelta(days=n) for n in range((rng.last - cuts[0]).days + 1))
     return {
-        "stopwords": [(w,) for w in (stopwords.ALL if words is None else words)],
-        "tracked_keywords": [(k,) for k in rng.tracked_keywords],
+        "tracked_keywords": tracked_rows(rng.tracked_keywords),
         "migration_markers": list(markers),
         "text_days": [(day.isoformat(), max(c for c in cuts if c <= day).isoformat()) for day in days],
     }
@@ -204,7 +209,6 @@ def bound_rows(
 def rendered_athena_sql(
     report: str,
     rng: ReportRange,
-    words: Iterable[str] | None = None,
     markers: Iterable[tuple[int, int]] = (),
 ) -> str:
     """The exact text sent to Athena: the committed SQL with its parameters and bound tables inlined
@@ -213,7 +217,7 @@ def rendered_athena_sql(
     from sqlglot import exp
 
     params = rng.params()
-    rows: Mapping[str, list] = bound_rows(rng, words, markers)
+    rows: Mapping[str, list] = bound_rows(rng, markers)
     query = sqlglot.parse_one(athena_sql(report), read="trino")
 
     def bind(node):

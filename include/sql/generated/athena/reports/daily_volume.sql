@@ -1,6 +1,6 @@
 -- Generated from include/sql/reports/daily_volume.sql and the stages it reads (chat_migrations, group_updates, forum_topics, message_versions, latest_revisions, counted_versions, member_changes, message_reactions, group_days, counted_messages, replies, first_replies, chats) by sqlglot
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
--- changing the DuckDB SQL. Parameters (:name) and the tables stopwords(word) / tracked_keywords(keyword) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
+-- changing the DuckDB SQL. Parameters (:name) and the tables tracked_keywords(keyword, term) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
 /* Per group and day of the range (every day, zeros included): messages, distinct senders, and the */
 /* distinct users who joined and who left that day (member_changes: both of Telegram's sources, each */
 /* change once; bots left out unless include_bots), each day in the group's time zone. */
@@ -75,11 +75,14 @@ WITH chat_migrations AS (
     m.reaction_emojis,
     m.reaction_count_emojis,
     m.reaction_count_totals,
-    m.keyword_tokens,
     m.emojis,
     m.chat_type,
     m.topic_id,
-    m.topic_name
+    m.topic_name,
+    m.chat_username,
+    m.language,
+    m.terms,
+    m.term_forms
   FROM messages AS m
   LEFT JOIN chat_migrations AS moved
     ON moved.old_chat_id = m.chat_id
@@ -148,15 +151,9 @@ WITH chat_migrations AS (
     user_username,
     sender_chat_id IS NULL AND COALESCE(user_is_bot, FALSE) AS sender_is_bot,
     text,
-    COALESCE(
-      keyword_tokens,
-      ARRAY_DISTINCT(
-        REGEXP_EXTRACT_ALL(
-          REPLACE(LOWER(COALESCE(keyword_text, text)), '’', ''''),
-          '[a-z][a-z0-9+.-]*://\S+|www\.\S+|t\.me/\S+|[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+|@[\p{L}\p{N}_]+|#[\p{L}\p{M}\p{N}_]+|\p{L}[\p{L}\p{M}]*(?:''\p{L}[\p{L}\p{M}]*)*'
-        )
-      )
-    ) AS keyword_tokens, /* computed at consolidation; where a partition was written before that column existed, the same */ /* rule runs on keyword_text, or the text where that column did not exist either (lake/tokens.py) */
+    language, /* the language and the terms as consolidation stored them (text/): a partition written before them has */ /* NULL, and is consolidated again rather than taken apart here */
+    terms,
+    term_forms,
     COALESCE(
       emojis,
       CASE
@@ -166,12 +163,12 @@ WITH chat_migrations AS (
         )
         THEN ARRAY_DISTINCT(
           REGEXP_EXTRACT_ALL(
-            text,
+            REPLACE(REPLACE(text, CHR(  65038), ''), CHR(  65039), ''),
             '[\x{1F1E6}-\x{1F1FF}]{2}|[0-9#*]\x{FE0F}?\x{20E3}|[\x{1F000}-\x{1FAFF}\x{2300}-\x{23FF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}][\x{FE0E}\x{FE0F}]?[\x{1F3FB}-\x{1F3FF}]?(?:[\x{E0020}-\x{E007E}]+\x{E007F})?(?:\x{200D}[\x{1F000}-\x{1FAFF}\x{2300}-\x{23FF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}][\x{FE0E}\x{FE0F}]?[\x{1F3FB}-\x{1F3FF}]?)*'
           )
         )
       END
-    ) AS emojis, /* the same for the emoji (include/sql/emoji.sql) */
+    ) AS emojis, /* computed at consolidation; where a partition was written before that column existed, the same rule */ /* runs on the text (include/sql/emoji.sql, lake/tokens.py) */
     content_type,
     reply_to_message_id,
     mentions,
@@ -233,6 +230,7 @@ WITH chat_migrations AS (
     v.chat_id,
     v.origin_chat_id,
     v.message_id,
+    v.update_id,
     CAST(v.sent_at AT TIME ZONE :timezone AS DATE) AS day,
     v.sent_at,
     v.sent_at AT TIME ZONE :timezone AS local_sent_at,
@@ -240,7 +238,9 @@ WITH chat_migrations AS (
     v.content_type,
     v.reply_to_message_id,
     v.text,
-    v.keyword_tokens,
+    v.language,
+    v.terms,
+    v.term_forms,
     v.emojis,
     v.mentions,
     v.topic_id
@@ -439,8 +439,8 @@ WITH chat_migrations AS (
   /* The messages every report counts, each once per (origin_chat_id, message_id) in the version */
   /* counted_versions chooses, with its day and local time. From text_from on (the reports' own days; the */
   /* period before them is only counted) with its emoji and mentions, and its text where a report shows */
-  /* it: the reacted messages' (reacted_messages). Their terms are counted in keyword_uses, straight from */
-  /* the lake's token lists. Senders' names are in sender_names. */
+  /* it: the reacted messages' (reacted_messages), and its language. Their terms are counted in keyword_uses, */
+  /* straight from the lake's term lists. Senders' names are in sender_names. */
   WITH reacted AS (
     SELECT DISTINCT
       origin_chat_id,
@@ -465,7 +465,8 @@ WITH chat_migrations AS (
     END AS text,
     CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.emojis END AS emojis,
     CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.mentions END AS mentions,
-    m.topic_id
+    m.topic_id,
+    m.language
   FROM counted_versions AS m
   LEFT JOIN reacted AS r
     ON r.origin_chat_id = m.origin_chat_id AND r.message_id = m.message_id

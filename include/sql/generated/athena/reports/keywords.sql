@@ -1,13 +1,13 @@
 -- Generated from include/sql/reports/keywords.sql and the stages it reads (chat_migrations, group_updates, forum_topics, message_versions, latest_revisions, counted_versions, keyword_uses, message_reactions, group_days, counted_messages, replies, first_replies, chats) by sqlglot
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
--- changing the DuckDB SQL. Parameters (:name) and the tables stopwords(word) / tracked_keywords(keyword) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
-/* The most discussed terms of each group, added up from keyword_uses over the range's buckets: each */
-/* counted message's keyword_tokens (its distinct terms, by the rule of include/sql/keyword_tokens.sql: */
-/* from keyword_text, the text with every span its entities mark as a link, mention, e-mail, phone */
-/* number, bot command or cashtag blanked out; lower-cased with accents kept; URLs, e-mail addresses and */
-/* @mentions no entity marks taken whole). URLs, e-mail addresses and @mentions are dropped; hashtags */
-/* keep their #; words shorter than 3 letters and stopwords are dropped, except tracked keywords, which */
-/* are always reported for every group, at zero when nobody used them. */
+-- changing the DuckDB SQL. Parameters (:name) and the tables tracked_keywords(keyword, term) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
+/* The most discussed topics of each group, added up from keyword_uses over the range's buckets: the terms */
+/* consolidation stored for each counted message (text/words.py: word stems with no stopword of the */
+/* message's language among them, hashtags, and two-word phrases "stem stem"), each shown as the latest */
+/* message of the range that used it wrote it (term_forms). A phrase is a topic where it recurs (3 messages or more) and holds at least half the uses */
+/* of one of its words; a word is then left out where one such phrase holds 80 % of its uses (the phrase */
+/* says it better). Tracked keywords (tracked_keywords: each keyword's terms, as text/words.py reads it in */
+/* every language of its script) are always reported for every group, at zero when nobody used them. */
 WITH chat_migrations AS (
   /* Groups that became supergroups: each old chat id with the id it moved to, so that a group is one */
   /* group across the move. Found in every partition (a migration counts for all time): the old group's */
@@ -79,11 +79,14 @@ WITH chat_migrations AS (
     m.reaction_emojis,
     m.reaction_count_emojis,
     m.reaction_count_totals,
-    m.keyword_tokens,
     m.emojis,
     m.chat_type,
     m.topic_id,
-    m.topic_name
+    m.topic_name,
+    m.chat_username,
+    m.language,
+    m.terms,
+    m.term_forms
   FROM messages AS m
   LEFT JOIN chat_migrations AS moved
     ON moved.old_chat_id = m.chat_id
@@ -152,15 +155,9 @@ WITH chat_migrations AS (
     user_username,
     sender_chat_id IS NULL AND COALESCE(user_is_bot, FALSE) AS sender_is_bot,
     text,
-    COALESCE(
-      keyword_tokens,
-      ARRAY_DISTINCT(
-        REGEXP_EXTRACT_ALL(
-          REPLACE(LOWER(COALESCE(keyword_text, text)), '’', ''''),
-          '[a-z][a-z0-9+.-]*://\S+|www\.\S+|t\.me/\S+|[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+|@[\p{L}\p{N}_]+|#[\p{L}\p{M}\p{N}_]+|\p{L}[\p{L}\p{M}]*(?:''\p{L}[\p{L}\p{M}]*)*'
-        )
-      )
-    ) AS keyword_tokens, /* computed at consolidation; where a partition was written before that column existed, the same */ /* rule runs on keyword_text, or the text where that column did not exist either (lake/tokens.py) */
+    language, /* the language and the terms as consolidation stored them (text/): a partition written before them has */ /* NULL, and is consolidated again rather than taken apart here */
+    terms,
+    term_forms,
     COALESCE(
       emojis,
       CASE
@@ -170,12 +167,12 @@ WITH chat_migrations AS (
         )
         THEN ARRAY_DISTINCT(
           REGEXP_EXTRACT_ALL(
-            text,
+            REPLACE(REPLACE(text, CHR(  65038), ''), CHR(  65039), ''),
             '[\x{1F1E6}-\x{1F1FF}]{2}|[0-9#*]\x{FE0F}?\x{20E3}|[\x{1F000}-\x{1FAFF}\x{2300}-\x{23FF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}][\x{FE0E}\x{FE0F}]?[\x{1F3FB}-\x{1F3FF}]?(?:[\x{E0020}-\x{E007E}]+\x{E007F})?(?:\x{200D}[\x{1F000}-\x{1FAFF}\x{2300}-\x{23FF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}][\x{FE0E}\x{FE0F}]?[\x{1F3FB}-\x{1F3FF}]?)*'
           )
         )
       END
-    ) AS emojis, /* the same for the emoji (include/sql/emoji.sql) */
+    ) AS emojis, /* computed at consolidation; where a partition was written before that column existed, the same rule */ /* runs on the text (include/sql/emoji.sql, lake/tokens.py) */
     content_type,
     reply_to_message_id,
     mentions,
@@ -237,6 +234,7 @@ WITH chat_migrations AS (
     v.chat_id,
     v.origin_chat_id,
     v.message_id,
+    v.update_id,
     CAST(v.sent_at AT TIME ZONE :timezone AS DATE) AS day,
     v.sent_at,
     v.sent_at AT TIME ZONE :timezone AS local_sent_at,
@@ -244,7 +242,9 @@ WITH chat_migrations AS (
     v.content_type,
     v.reply_to_message_id,
     v.text,
-    v.keyword_tokens,
+    v.language,
+    v.terms,
+    v.term_forms,
     v.emojis,
     v.mentions,
     v.topic_id
@@ -275,30 +275,33 @@ WITH chat_migrations AS (
       )
     )
 ), keyword_uses AS (
-  /* How many counted messages of each sender use each term (keyword_tokens: a message's distinct terms, */
-  /* by the rule of include/sql/keyword_tokens.sql), per group and per bucket of days. A bucket is named by */
-  /* its first day; text_days gives each day from text_from on its bucket, and the buckets are cut at the */
-  /* first day of every range built together (they all end on the same day), so each range adds up whole */
-  /* buckets and the terms of the span are unnested and counted once, not once per range. */
+  /* How many counted messages of each sender use each term, per group and per bucket of days, and the */
+  /* latest of them (its update_id: where the report reads the form a topic is shown in, and its examples). */
+  /* The terms are the lake's (terms: text/words.py, stored at consolidation). A bucket is named by its first */
+  /* day; text_days gives each day from text_from on its bucket, and the buckets are cut at the first day of */
+  /* every range built together (they all end on the same day), so each range adds up whole buckets and the */
+  /* terms of the span are unnested and counted once, not once per range. */
   SELECT
     m.chat_id,
     m.bucket,
     m.sender_id,
     t.keyword,
-    COUNT(*) AS messages
-  /* the tokens as a column of a relation first: DuckDB unnests that in one pass (an expression it would */
+    COUNT(*) AS messages,
+    MAX(m.update_id) AS last_update_id
+  /* the terms as a column of a relation first: DuckDB unnests that in one pass (an expression it would */
   /* deduplicate first, which costs more than it saves) */
   FROM (
     SELECT
       v.chat_id,
       CAST(d.bucket AS DATE) AS bucket,
       v.sender_id,
-      v.keyword_tokens
+      v.update_id,
+      v.terms
     FROM counted_versions AS v
     JOIN text_days AS d
       ON CAST(d.day AS DATE) = v.day
   ) AS m
-  CROSS JOIN UNNEST(m.keyword_tokens) AS t(keyword)
+  CROSS JOIN UNNEST(m.terms) AS t(keyword)
   GROUP BY
     m.chat_id,
     m.bucket,
@@ -421,8 +424,8 @@ WITH chat_migrations AS (
   /* The messages every report counts, each once per (origin_chat_id, message_id) in the version */
   /* counted_versions chooses, with its day and local time. From text_from on (the reports' own days; the */
   /* period before them is only counted) with its emoji and mentions, and its text where a report shows */
-  /* it: the reacted messages' (reacted_messages). Their terms are counted in keyword_uses, straight from */
-  /* the lake's token lists. Senders' names are in sender_names. */
+  /* it: the reacted messages' (reacted_messages), and its language. Their terms are counted in keyword_uses, */
+  /* straight from the lake's term lists. Senders' names are in sender_names. */
   WITH reacted AS (
     SELECT DISTINCT
       origin_chat_id,
@@ -447,7 +450,8 @@ WITH chat_migrations AS (
     END AS text,
     CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.emojis END AS emojis,
     CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.mentions END AS mentions,
-    m.topic_id
+    m.topic_id,
+    m.language
   FROM counted_versions AS m
   LEFT JOIN reacted AS r
     ON r.origin_chat_id = m.origin_chat_id AND r.message_id = m.message_id
@@ -580,82 +584,194 @@ WITH chat_migrations AS (
     ON moved.new_chat_id = g.chat_id
   ORDER BY
     chat_id
+), per_sender AS (
+  SELECT
+    chat_id,
+    keyword AS term,
+    sender_id,
+    SUM(messages) AS messages,
+    MAX(last_update_id) AS last_update_id
+  FROM keyword_uses
+  WHERE
+    bucket BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
+  GROUP BY
+    chat_id,
+    keyword,
+    sender_id
 ), counted AS (
   SELECT
     chat_id,
-    keyword,
+    term,
     SUM(messages) AS messages,
     COUNT(sender_id) AS users
-  FROM (
-    SELECT
-      chat_id,
-      keyword,
-      sender_id,
-      SUM(messages) AS messages
-    FROM keyword_uses
-    WHERE
-      bucket BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
-    GROUP BY
-      chat_id,
-      keyword,
-      sender_id
-  ) AS per_sender
+  FROM per_sender
   GROUP BY
     chat_id,
-    keyword
-), kept AS (
-  /* which terms count depends on the term alone (include/sql/is_keyword.sql), so it is decided once per */
-  /* distinct term after counting, not on each of the tens of millions of token rows */
+    term
+), phrases AS (
   SELECT
-    *
-  FROM counted
+    p.chat_id,
+    p.term,
+    p.messages,
+    p.users,
+    w1.term AS first_term,
+    w1.messages AS first_messages,
+    w2.term AS second_term,
+    w2.messages AS second_messages
+  FROM counted AS p
+  JOIN counted AS w1
+    ON w1.chat_id = p.chat_id AND w1.term = SPLIT_PART(p.term, ' ', 1)
+  JOIN counted AS w2
+    ON w2.chat_id = p.chat_id AND w2.term = SPLIT_PART(p.term, ' ', 2)
   WHERE
-    (
-      keyword IN (
-        SELECT
-          keyword
-        FROM tracked_keywords
-      )
-      OR keyword LIKE '#%'
-      OR (
-        keyword NOT LIKE '%@%'
-        AND keyword NOT LIKE '%/%'
-        AND keyword NOT LIKE '%.%'
-        AND LENGTH(keyword) >= 3
-        AND NOT keyword IN (
-          SELECT
-            word
-          FROM stopwords
-        )
-      )
-    )
+    p.term LIKE '% %'
+    AND p.messages >= 3
+    AND 2 * p.messages >= LEAST(w1.messages, w2.messages)
+), covered AS (
+  SELECT
+    chat_id,
+    first_term AS term
+  FROM phrases
+  WHERE
+    5 * messages >= 4 * first_messages
+  UNION
+  SELECT
+    chat_id,
+    second_term AS term
+  FROM phrases
+  WHERE
+    5 * messages >= 4 * second_messages
+), topics AS (
+  SELECT
+    c.chat_id,
+    c.term,
+    c.messages,
+    c.users,
+    FALSE AS phrase
+  FROM counted AS c
+  LEFT JOIN covered AS v
+    ON v.chat_id = c.chat_id AND v.term = c.term
+  WHERE
+    c.term NOT LIKE '% %' AND v.term IS NULL
+  UNION ALL
+  SELECT
+    chat_id,
+    term,
+    messages,
+    users,
+    TRUE AS phrase
+  FROM phrases
 ), ranked AS (
   SELECT
     chat_id,
-    keyword,
+    term,
     messages,
     users,
+    phrase,
     RANK() OVER (PARTITION BY chat_id ORDER BY messages DESC, users DESC) AS rank
-  FROM kept
-), tracked AS (
+  FROM topics
+), shown AS (
+  SELECT
+    r.*,
+    NOT t.term IS NULL AS tracked
+  FROM ranked AS r
+  LEFT JOIN (
+    SELECT DISTINCT
+      term
+    FROM tracked_keywords
+  ) AS t
+    ON t.term = r.term
+  WHERE
+    r.rank <= :keyword_limit
+), tracked_rest /* tracked keywords none of whose terms is among the group's shown topics: reported apart, at zero if unused */ AS (
   SELECT
     g.chat_id,
-    t.keyword
+    k.keyword,
+    k.term
   FROM chats AS g
-  CROSS JOIN tracked_keywords AS t
+  CROSS JOIN tracked_keywords AS k
+  WHERE
+    NOT EXISTS(
+      SELECT
+        1
+      FROM shown AS s
+      JOIN tracked_keywords AS o
+        ON o.term = s.term
+      WHERE
+        s.chat_id = g.chat_id AND o.keyword = k.keyword
+    )
+), tracked_counts AS (
+  SELECT
+    k.chat_id,
+    k.keyword,
+    COALESCE(
+      MAX_BY(k.term, p.messages),
+      MIN(CASE WHEN k.term = LOWER(k.keyword) THEN k.term END),
+      MIN(k.term)
+    ) AS term, /* the term most used, else the keyword as typed (folded), else any of its terms */
+    CAST(COALESCE(SUM(p.messages), 0) AS BIGINT) AS messages,
+    COUNT(DISTINCT p.sender_id) AS users,
+    MAX(p.last_update_id) AS last_update_id
+  FROM tracked_rest AS k
+  LEFT JOIN per_sender AS p
+    ON p.chat_id = k.chat_id AND p.term = k.term
+  GROUP BY
+    k.chat_id,
+    k.keyword
+), latest AS (
+  /* the latest use of each shown term (of each tracked keyword) in the range, as its message wrote it */
+  SELECT
+    c.chat_id,
+    c.term,
+    MAX(p.last_update_id) AS last_update_id
+  FROM shown AS c
+  JOIN per_sender AS p
+    ON p.chat_id = c.chat_id AND p.term = c.term
+  GROUP BY
+    c.chat_id,
+    c.term
+  UNION ALL
+  SELECT
+    chat_id,
+    term,
+    last_update_id
+  FROM tracked_counts
+), forms AS (
+  SELECT
+    l.chat_id,
+    l.term,
+    m.term_forms[ARRAY_POSITION(m.terms, l.term)] AS form
+  FROM latest AS l
+  JOIN group_updates AS m
+    ON m.update_id = l.last_update_id
+  WHERE
+    m.context_date BETWEEN :scan_from AND :scan_to
 )
 SELECT
-  COALESCE(r.chat_id, k.chat_id) AS chat_id,
-  COALESCE(r.keyword, k.keyword) AS keyword,
-  CAST(COALESCE(r.messages, 0) AS BIGINT) AS messages,
-  CAST(COALESCE(r.users, 0) AS BIGINT) AS users,
-  CAST(r.rank AS BIGINT) AS rank,
-  NOT k.keyword IS NULL AS tracked
-FROM ranked AS r
-FULL OUTER JOIN tracked AS k
-  ON r.chat_id = k.chat_id AND r.keyword = k.keyword
-WHERE
-  r.rank <= :keyword_limit OR NOT k.keyword IS NULL
+  s.chat_id,
+  COALESCE(f.form, s.term) AS keyword,
+  CAST(s.messages AS BIGINT) AS messages,
+  CAST(s.users AS BIGINT) AS users,
+  CAST(s.rank AS BIGINT) AS rank,
+  s.tracked,
+  s.term,
+  s.phrase
+FROM shown AS s
+LEFT JOIN forms AS f
+  ON f.chat_id = s.chat_id AND f.term = s.term
+UNION ALL
+SELECT
+  t.chat_id,
+  COALESCE(f.form, t.keyword) AS keyword,
+  t.messages,
+  CAST(t.users AS BIGINT) AS users,
+  CAST(NULL AS BIGINT) AS rank,
+  TRUE AS tracked,
+  t.term,
+  t.term LIKE '% %' AS phrase
+FROM tracked_counts AS t
+LEFT JOIN forms AS f
+  ON f.chat_id = t.chat_id AND f.term = t.term
 ORDER BY
   chat_id,
   messages DESC,

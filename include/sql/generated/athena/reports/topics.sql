@@ -1,6 +1,6 @@
--- Generated from include/sql/reports/topics.sql and the stages it reads (chat_migrations, group_updates, forum_topics, message_versions, latest_revisions, counted_versions, topic_keyword_uses, message_reactions, group_days, counted_messages, replies, first_replies, chats) by sqlglot
+-- Generated from include/sql/reports/topics.sql and the stages it reads (chat_migrations, group_updates, forum_topics, message_versions, latest_revisions, counted_versions, keyword_uses, topic_keyword_uses, message_reactions, group_days, counted_messages, replies, first_replies, chats, keywords) by sqlglot
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
--- changing the DuckDB SQL. Parameters (:name) and the tables stopwords(word) / tracked_keywords(keyword) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
+-- changing the DuckDB SQL. Parameters (:name) and the tables tracked_keywords(keyword, term) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
 /* The topics of each forum group: every topic it ever named (forum_topics) and every topic posted in */
 /* during the range, quiet ones at zero, so that busy and quiet topics show side by side; a forum's */
 /* messages outside any topic are the General topic's (1). Per topic: its */
@@ -79,11 +79,14 @@ WITH chat_migrations AS (
     m.reaction_emojis,
     m.reaction_count_emojis,
     m.reaction_count_totals,
-    m.keyword_tokens,
     m.emojis,
     m.chat_type,
     m.topic_id,
-    m.topic_name
+    m.topic_name,
+    m.chat_username,
+    m.language,
+    m.terms,
+    m.term_forms
   FROM messages AS m
   LEFT JOIN chat_migrations AS moved
     ON moved.old_chat_id = m.chat_id
@@ -152,15 +155,9 @@ WITH chat_migrations AS (
     user_username,
     sender_chat_id IS NULL AND COALESCE(user_is_bot, FALSE) AS sender_is_bot,
     text,
-    COALESCE(
-      keyword_tokens,
-      ARRAY_DISTINCT(
-        REGEXP_EXTRACT_ALL(
-          REPLACE(LOWER(COALESCE(keyword_text, text)), '’', ''''),
-          '[a-z][a-z0-9+.-]*://\S+|www\.\S+|t\.me/\S+|[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+|@[\p{L}\p{N}_]+|#[\p{L}\p{M}\p{N}_]+|\p{L}[\p{L}\p{M}]*(?:''\p{L}[\p{L}\p{M}]*)*'
-        )
-      )
-    ) AS keyword_tokens, /* computed at consolidation; where a partition was written before that column existed, the same */ /* rule runs on keyword_text, or the text where that column did not exist either (lake/tokens.py) */
+    language, /* the language and the terms as consolidation stored them (text/): a partition written before them has */ /* NULL, and is consolidated again rather than taken apart here */
+    terms,
+    term_forms,
     COALESCE(
       emojis,
       CASE
@@ -170,12 +167,12 @@ WITH chat_migrations AS (
         )
         THEN ARRAY_DISTINCT(
           REGEXP_EXTRACT_ALL(
-            text,
+            REPLACE(REPLACE(text, CHR(  65038), ''), CHR(  65039), ''),
             '[\x{1F1E6}-\x{1F1FF}]{2}|[0-9#*]\x{FE0F}?\x{20E3}|[\x{1F000}-\x{1FAFF}\x{2300}-\x{23FF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}][\x{FE0E}\x{FE0F}]?[\x{1F3FB}-\x{1F3FF}]?(?:[\x{E0020}-\x{E007E}]+\x{E007F})?(?:\x{200D}[\x{1F000}-\x{1FAFF}\x{2300}-\x{23FF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}][\x{FE0E}\x{FE0F}]?[\x{1F3FB}-\x{1F3FF}]?)*'
           )
         )
       END
-    ) AS emojis, /* the same for the emoji (include/sql/emoji.sql) */
+    ) AS emojis, /* computed at consolidation; where a partition was written before that column existed, the same rule */ /* runs on the text (include/sql/emoji.sql, lake/tokens.py) */
     content_type,
     reply_to_message_id,
     mentions,
@@ -237,6 +234,7 @@ WITH chat_migrations AS (
     v.chat_id,
     v.origin_chat_id,
     v.message_id,
+    v.update_id,
     CAST(v.sent_at AT TIME ZONE :timezone AS DATE) AS day,
     v.sent_at,
     v.sent_at AT TIME ZONE :timezone AS local_sent_at,
@@ -244,7 +242,9 @@ WITH chat_migrations AS (
     v.content_type,
     v.reply_to_message_id,
     v.text,
-    v.keyword_tokens,
+    v.language,
+    v.terms,
+    v.term_forms,
     v.emojis,
     v.mentions,
     v.topic_id
@@ -274,8 +274,41 @@ WITH chat_migrations AS (
           )
       )
     )
+), keyword_uses AS (
+  /* How many counted messages of each sender use each term, per group and per bucket of days, and the */
+  /* latest of them (its update_id: where the report reads the form a topic is shown in, and its examples). */
+  /* The terms are the lake's (terms: text/words.py, stored at consolidation). A bucket is named by its first */
+  /* day; text_days gives each day from text_from on its bucket, and the buckets are cut at the first day of */
+  /* every range built together (they all end on the same day), so each range adds up whole buckets and the */
+  /* terms of the span are unnested and counted once, not once per range. */
+  SELECT
+    m.chat_id,
+    m.bucket,
+    m.sender_id,
+    t.keyword,
+    COUNT(*) AS messages,
+    MAX(m.update_id) AS last_update_id
+  /* the terms as a column of a relation first: DuckDB unnests that in one pass (an expression it would */
+  /* deduplicate first, which costs more than it saves) */
+  FROM (
+    SELECT
+      v.chat_id,
+      CAST(d.bucket AS DATE) AS bucket,
+      v.sender_id,
+      v.update_id,
+      v.terms
+    FROM counted_versions AS v
+    JOIN text_days AS d
+      ON CAST(d.day AS DATE) = v.day
+  ) AS m
+  CROSS JOIN UNNEST(m.terms) AS t(keyword)
+  GROUP BY
+    m.chat_id,
+    m.bucket,
+    m.sender_id,
+    t.keyword
 ), topic_keyword_uses AS (
-  /* How many counted messages of each forum topic use each term, per group and bucket of days: as */
+  /* How many counted messages of each forum topic use each term (terms: text/words.py), per group and bucket of days: as */
   /* keyword_uses, by topic instead of by sender. Only the messages that name their topic (topic_id set: */
   /* every message of a forum the Bot API marks as one): a forum's messages from before it had topics, which */
   /* the topics report counts in General, are left out of General's keywords, since finding them would mean */
@@ -291,14 +324,14 @@ WITH chat_migrations AS (
       v.chat_id,
       CAST(d.bucket AS DATE) AS bucket,
       v.topic_id,
-      v.keyword_tokens
+      v.terms
     FROM counted_versions AS v
     JOIN text_days AS d
       ON CAST(d.day AS DATE) = v.day
     WHERE
       NOT v.topic_id IS NULL
   ) AS m
-  CROSS JOIN UNNEST(m.keyword_tokens) AS t(keyword)
+  CROSS JOIN UNNEST(m.terms) AS t(keyword)
   GROUP BY
     m.chat_id,
     m.bucket,
@@ -421,8 +454,8 @@ WITH chat_migrations AS (
   /* The messages every report counts, each once per (origin_chat_id, message_id) in the version */
   /* counted_versions chooses, with its day and local time. From text_from on (the reports' own days; the */
   /* period before them is only counted) with its emoji and mentions, and its text where a report shows */
-  /* it: the reacted messages' (reacted_messages). Their terms are counted in keyword_uses, straight from */
-  /* the lake's token lists. Senders' names are in sender_names. */
+  /* it: the reacted messages' (reacted_messages), and its language. Their terms are counted in keyword_uses, */
+  /* straight from the lake's term lists. Senders' names are in sender_names. */
   WITH reacted AS (
     SELECT DISTINCT
       origin_chat_id,
@@ -447,7 +480,8 @@ WITH chat_migrations AS (
     END AS text,
     CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.emojis END AS emojis,
     CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.mentions END AS mentions,
-    m.topic_id
+    m.topic_id,
+    m.language
   FROM counted_versions AS m
   LEFT JOIN reacted AS r
     ON r.origin_chat_id = m.origin_chat_id AND r.message_id = m.message_id
@@ -580,6 +614,207 @@ WITH chat_migrations AS (
     ON moved.new_chat_id = g.chat_id
   ORDER BY
     chat_id
+), keywords AS (
+  /* The most discussed topics of each group, added up from keyword_uses over the range's buckets: the terms */
+  /* consolidation stored for each counted message (text/words.py: word stems with no stopword of the */
+  /* message's language among them, hashtags, and two-word phrases "stem stem"), each shown as the latest */
+  /* message of the range that used it wrote it (term_forms). A phrase is a topic where it recurs (3 messages or more) and holds at least half the uses */
+  /* of one of its words; a word is then left out where one such phrase holds 80 % of its uses (the phrase */
+  /* says it better). Tracked keywords (tracked_keywords: each keyword's terms, as text/words.py reads it in */
+  /* every language of its script) are always reported for every group, at zero when nobody used them. */
+  WITH per_sender AS (
+    SELECT
+      chat_id,
+      keyword AS term,
+      sender_id,
+      SUM(messages) AS messages,
+      MAX(last_update_id) AS last_update_id
+    FROM keyword_uses
+    WHERE
+      bucket BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
+    GROUP BY
+      chat_id,
+      keyword,
+      sender_id
+  ), counted AS (
+    SELECT
+      chat_id,
+      term,
+      SUM(messages) AS messages,
+      COUNT(sender_id) AS users
+    FROM per_sender
+    GROUP BY
+      chat_id,
+      term
+  ), phrases AS (
+    SELECT
+      p.chat_id,
+      p.term,
+      p.messages,
+      p.users,
+      w1.term AS first_term,
+      w1.messages AS first_messages,
+      w2.term AS second_term,
+      w2.messages AS second_messages
+    FROM counted AS p
+    JOIN counted AS w1
+      ON w1.chat_id = p.chat_id AND w1.term = SPLIT_PART(p.term, ' ', 1)
+    JOIN counted AS w2
+      ON w2.chat_id = p.chat_id AND w2.term = SPLIT_PART(p.term, ' ', 2)
+    WHERE
+      p.term LIKE '% %'
+      AND p.messages >= 3
+      AND 2 * p.messages >= LEAST(w1.messages, w2.messages)
+  ), covered AS (
+    SELECT
+      chat_id,
+      first_term AS term
+    FROM phrases
+    WHERE
+      5 * messages >= 4 * first_messages
+    UNION
+    SELECT
+      chat_id,
+      second_term AS term
+    FROM phrases
+    WHERE
+      5 * messages >= 4 * second_messages
+  ), topics AS (
+    SELECT
+      c.chat_id,
+      c.term,
+      c.messages,
+      c.users,
+      FALSE AS phrase
+    FROM counted AS c
+    LEFT JOIN covered AS v
+      ON v.chat_id = c.chat_id AND v.term = c.term
+    WHERE
+      c.term NOT LIKE '% %' AND v.term IS NULL
+    UNION ALL
+    SELECT
+      chat_id,
+      term,
+      messages,
+      users,
+      TRUE AS phrase
+    FROM phrases
+  ), ranked AS (
+    SELECT
+      chat_id,
+      term,
+      messages,
+      users,
+      phrase,
+      RANK() OVER (PARTITION BY chat_id ORDER BY messages DESC, users DESC) AS rank
+    FROM topics
+  ), shown AS (
+    SELECT
+      r.*,
+      NOT t.term IS NULL AS tracked
+    FROM ranked AS r
+    LEFT JOIN (
+      SELECT DISTINCT
+        term
+      FROM tracked_keywords
+    ) AS t
+      ON t.term = r.term
+    WHERE
+      r.rank <= :keyword_limit
+  ), tracked_rest /* tracked keywords none of whose terms is among the group's shown topics: reported apart, at zero if unused */ AS (
+    SELECT
+      g.chat_id,
+      k.keyword,
+      k.term
+    FROM chats AS g
+    CROSS JOIN tracked_keywords AS k
+    WHERE
+      NOT EXISTS(
+        SELECT
+          1
+        FROM shown AS s
+        JOIN tracked_keywords AS o
+          ON o.term = s.term
+        WHERE
+          s.chat_id = g.chat_id AND o.keyword = k.keyword
+      )
+  ), tracked_counts AS (
+    SELECT
+      k.chat_id,
+      k.keyword,
+      COALESCE(
+        MAX_BY(k.term, p.messages),
+        MIN(CASE WHEN k.term = LOWER(k.keyword) THEN k.term END),
+        MIN(k.term)
+      ) AS term, /* the term most used, else the keyword as typed (folded), else any of its terms */
+      CAST(COALESCE(SUM(p.messages), 0) AS BIGINT) AS messages,
+      COUNT(DISTINCT p.sender_id) AS users,
+      MAX(p.last_update_id) AS last_update_id
+    FROM tracked_rest AS k
+    LEFT JOIN per_sender AS p
+      ON p.chat_id = k.chat_id AND p.term = k.term
+    GROUP BY
+      k.chat_id,
+      k.keyword
+  ), latest AS (
+    /* the latest use of each shown term (of each tracked keyword) in the range, as its message wrote it */
+    SELECT
+      c.chat_id,
+      c.term,
+      MAX(p.last_update_id) AS last_update_id
+    FROM shown AS c
+    JOIN per_sender AS p
+      ON p.chat_id = c.chat_id AND p.term = c.term
+    GROUP BY
+      c.chat_id,
+      c.term
+    UNION ALL
+    SELECT
+      chat_id,
+      term,
+      last_update_id
+    FROM tracked_counts
+  ), forms AS (
+    SELECT
+      l.chat_id,
+      l.term,
+      m.term_forms[ARRAY_POSITION(m.terms, l.term)] AS form
+    FROM latest AS l
+    JOIN group_updates AS m
+      ON m.update_id = l.last_update_id
+    WHERE
+      m.context_date BETWEEN :scan_from AND :scan_to
+  )
+  SELECT
+    s.chat_id,
+    COALESCE(f.form, s.term) AS keyword,
+    CAST(s.messages AS BIGINT) AS messages,
+    CAST(s.users AS BIGINT) AS users,
+    CAST(s.rank AS BIGINT) AS rank,
+    s.tracked,
+    s.term,
+    s.phrase
+  FROM shown AS s
+  LEFT JOIN forms AS f
+    ON f.chat_id = s.chat_id AND f.term = s.term
+  UNION ALL
+  SELECT
+    t.chat_id,
+    COALESCE(f.form, t.keyword) AS keyword,
+    t.messages,
+    CAST(t.users AS BIGINT) AS users,
+    CAST(NULL AS BIGINT) AS rank,
+    TRUE AS tracked,
+    t.term,
+    t.term LIKE '% %' AS phrase
+  FROM tracked_counts AS t
+  LEFT JOIN forms AS f
+    ON f.chat_id = t.chat_id AND f.term = t.term
+  ORDER BY
+    chat_id,
+    messages DESC,
+    users DESC,
+    keyword
 ), forums AS (
   SELECT DISTINCT
     chat_id
@@ -660,34 +895,25 @@ WITH chat_migrations AS (
     (
       keyword IN (
         SELECT
-          keyword
+          term
         FROM tracked_keywords
       )
-      OR keyword LIKE '#%'
-      OR (
-        keyword NOT LIKE '%@%'
-        AND keyword NOT LIKE '%/%'
-        AND keyword NOT LIKE '%.%'
-        AND LENGTH(keyword) >= 3
-        AND NOT keyword IN (
-          SELECT
-            word
-          FROM stopwords
-        )
-      )
+      OR keyword NOT LIKE '% %'
     )
 ), top_terms AS (
   SELECT
-    chat_id,
-    topic_id,
-    LISTAGG(keyword, ', ') WITHIN GROUP (ORDER BY
-      n) AS top_keywords
-  FROM ranked_terms
+    r.chat_id,
+    r.topic_id,
+    LISTAGG(COALESCE(w.keyword, r.keyword), ', ') WITHIN GROUP (ORDER BY
+      r.n) AS top_keywords /* each as the group's topics show it (keywords: the latest message of the range that used it) */
+  FROM ranked_terms AS r
+  LEFT JOIN keywords AS w
+    ON w.chat_id = r.chat_id AND w.term = r.keyword
   WHERE
-    n <= 5
+    r.n <= 5
   GROUP BY
-    chat_id,
-    topic_id
+    r.chat_id,
+    r.topic_id
 ), every_topic AS (
   SELECT
     chat_id,

@@ -1,9 +1,7 @@
-"""Portuguese and English stopwords for the keywords report: words too common to say what a group
-talks about. Written here rather than downloaded, so the reports need no network.
-
-Portuguese comes first (the groups this was built for write Portuguese). Chat text often drops the
-accents ("voce", "nao", "entao"), so the common unaccented spellings are stopwords too. Words shorter
-than 3 letters are dropped by the tokeniser anyway and are not listed.
+"""The chat words of the groups this was built for: Portuguese and English words too common in chat
+to say what a group talks about, which the stopword lists (``stopwordsiso``) leave out: greetings,
+laughter ("kkk", "rsrs"), and the unaccented spellings chat uses ("voce", "nao", "entao"). Every
+message's words are checked against them besides its own language's list (``text/words.py``).
 """
 
 from __future__ import annotations
@@ -44,9 +42,10 @@ ENGLISH = frozenset(
     themselves then there there's these they they'd they'll they're they've this those through too
     under until very was wasn't we'd we'll we're we've were weren't what what's when when's where
     where's which while who who's whom why why's will with won't would wouldn't you you'd you'll
-    you're you've your yours yourself yourselves yes yeah yep okay thanks thank please lol haha
+    you're you've your yours yourself yourselves yes yeah yep ok okay thanks thank please lol haha
     one two also even still really well know think want going gonna wanna say said make made
     """.split()
 )
 
-ALL: frozenset[str] = PORTUGUESE | ENGLISH
+# By ISO 639-1 code: the words each language's messages leave out besides its stopword list.
+OF_LANGUAGE: dict[str, frozenset[str]] = {"pt": PORTUGUESE, "en": ENGLISH}

@@ -1,0 +1,178 @@
+"""Keyword search: the messages of a range of days that use a term, by the same word rule the topics
+are counted by (``text/words.py``), and their number per day.
+
+What the user types is read in every language of its script (``words.query``): a message matches when
+its stored terms hold all of one reading's terms: ``диплом`` finds ``диплому`` and ``дипломом``,
+``开源`` every message jieba finds the word in, ``corrida de rua`` the phrase. What holds no term in
+any language (a number, punctuation, a single letter) is looked for in the texts as written, as a
+whole word, case folded. Either way the term is data: it is bound as a parameter, never written into
+the SQL, so quotes, ``%`` and ``*`` are searched for as they are.
+
+Each message is found once, in its latest version (an edit replaces what it said).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from telegram_pipeline import config
+from telegram_pipeline.text import words
+
+DEFAULT_LIMIT = 20
+_SUPERGROUP = -1_000_000_000_000  # Bot API ids of supergroups and channels are -100… (t.me/c/ links)
+
+
+def message_link(chat_id: int | None, username: str | None, message_id: int | None) -> str | None:
+    """The t.me link of a message: public where the group has a username, else the members' link of a
+    supergroup or channel (``t.me/c/…``); None for a basic group or a private chat."""
+    if message_id is None:
+        return None
+    if username:
+        return f"https://t.me/{username}/{message_id}"
+    if chat_id is not None and chat_id < _SUPERGROUP:
+        return f"https://t.me/c/{_SUPERGROUP - chat_id}/{message_id}"
+    return None
+
+
+@dataclass
+class Found:
+    query: words.Query
+    first: date
+    last: date
+    by_terms: bool  # False: looked for in the texts as written
+    total: int = 0
+    per_day: dict[date, int] = field(default_factory=dict)
+    messages: list[dict[str, Any]] = field(default_factory=list)  # the latest first, at most the limit
+
+
+_LATEST_MESSAGES = """
+SELECT
+  chat_id,
+  chat_title,
+  chat_username,
+  message_id,
+  sent_at,
+  CAST(timezone($timezone, sent_at) AS DATE) AS day,
+  COALESCE(
+    sender_chat_title,
+    NULLIF(CONCAT_WS(' ', user_first_name, user_last_name), ''),
+    '@' || user_username,
+    'user ' || CAST(user_id AS VARCHAR)
+  ) AS sender,
+  text,
+  terms
+FROM messages
+WHERE
+  context_date BETWEEN $first AND $last
+  AND update_type IN ('message', 'edited_message', 'channel_post', 'edited_channel_post')
+  AND COALESCE(content_type, '') <> 'service'
+  AND text IS NOT NULL
+  {chat}
+QUALIFY ROW_NUMBER() OVER (PARTITION BY chat_id, message_id ORDER BY COALESCE(edited_at, sent_at) DESC, update_id DESC) = 1
+"""
+
+
+def search(
+    term: str,
+    first: date,
+    last: date,
+    settings: config.Settings | None = None,
+    chat_id: int | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> Found:
+    """The messages of ``first``..``last`` (days in TIMEZONE) that use ``term`` (see the module's docstring)."""
+    import duckdb
+
+    from telegram_pipeline.lake import tokens
+    from telegram_pipeline.reports import duckdb_engine
+
+    if last < first:
+        raise ValueError(f"--to {last} is before --from {first}")
+    if not term.strip():
+        raise ValueError("the term to search for is empty")
+    settings = settings or config.load()
+    found = Found(words.query(term), first, last, by_terms=bool(words.query(term).keys))
+    params: dict[str, Any] = {"first": first.isoformat(), "last": last.isoformat(), "timezone": settings.timezone}
+    if found.by_terms:
+        readings = [f"list_has_all(terms, $reading{n})" for n in range(len(found.query.keys))]
+        params.update({f"reading{n}": sorted(keys) for n, keys in enumerate(found.query.keys)})
+        match = " OR ".join(readings)
+    else:
+        params["needle"] = term.casefold()
+        match = "contains(lower(text), $needle)"  # narrowed to whole words below
+    if chat_id is not None:
+        params["chat_id"] = chat_id
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute(tokens.macro_sql())  # the messages view computes the emoji of older partitions
+        duckdb_engine.register_messages(con, last, settings)
+        sql = _LATEST_MESSAGES.format(chat="AND chat_id = $chat_id" if chat_id is not None else "")
+        rows = con.execute(
+            f"SELECT * EXCLUDE (terms) FROM ({sql}) WHERE {match} ORDER BY sent_at DESC, chat_id, message_id", params
+        ).fetchall()
+        columns = [d[0] for d in con.description]
+    finally:
+        con.close()
+    matching = [dict(zip(columns, row, strict=True)) for row in rows]
+    if not found.by_terms:
+        matching = [m for m in matching if _whole_word(term, m["text"])]
+    found.total = len(matching)
+    found.per_day = dict(sorted(Counter(m["day"] for m in matching).items()))
+    for message in matching[:limit]:
+        message["link"] = message_link(message["chat_id"], message["chat_username"], message["message_id"])
+        found.messages.append(message)
+    return found
+
+
+def _whole_word(term: str, text: str) -> bool:
+    """``term`` in ``text`` (case folded) with no letter or digit right before or after it."""
+    needle, haystack = term.casefold(), text.casefold()
+    start = haystack.find(needle)
+    while start >= 0:
+        end = start + len(needle)
+        before = haystack[start - 1] if start else " "
+        after = haystack[end] if end < len(haystack) else " "
+        if not (before.isalnum() or after.isalnum()):
+            return True
+        start = haystack.find(needle, start + 1)
+    return False
+
+
+def printed(found: Found, timezone: str) -> str:
+    """What the CLI prints: the count, each message (local time, sender, group, text, link), per day."""
+    from zoneinfo import ZoneInfo
+
+    how = "by the word rule" if found.by_terms else "looked for as written: it holds no term"
+    uses = "message uses" if found.total == 1 else "messages use"
+    lines = [f"{found.total} {uses} «{found.query.text}» ({how}), {found.first} to {found.last}"]
+    for m in found.messages:
+        when = m["sent_at"].astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+        lines += ["", f"{when}  {m['sender']}  ·  {m['chat_title'] or m['chat_id']}"]
+        lines += [f"  {line}" for line in m["text"].splitlines() or [""]]
+        if m["link"]:
+            lines.append(f"  {m['link']}")
+    if found.total > len(found.messages):
+        lines += ["", f"… and {found.total - len(found.messages)} more (--limit)"]
+    if found.per_day:
+        lines += ["", "per day:"] + [f"  {day}  {count}" for day, count in found.per_day.items()]
+    return "\n".join(lines)
+
+
+def as_json(found: Found) -> dict[str, Any]:
+    def plain(value):
+        return value.isoformat() if isinstance(value, date | datetime) else value
+
+    return {
+        "query": found.query.text,
+        "by_terms": found.by_terms,
+        "terms": [sorted(keys) for keys in found.query.keys],
+        "from": found.first.isoformat(),
+        "to": found.last.isoformat(),
+        "total": found.total,
+        "per_day": {day.isoformat(): count for day, count in found.per_day.items()},
+        "messages": [{k: plain(v) for k, v in m.items()} for m in found.messages],
+    }

@@ -1,0 +1,3 @@
+"""Text as the reports read it: the language a message is written in (``language``) and the terms it
+uses (``words``). One home for the word rule: consolidation stores its output, and the keyword
+search and the tracked keywords apply the same functions to what a user types."""

@@ -1,0 +1,327 @@
+"""The word rule: how a text becomes the terms the keywords report counts, the search finds and the
+tracked keywords match. Consolidation stores each message's terms (``terms``, with the form each was
+written in at the same position, ``term_forms``); the reports count what is stored and never take a
+text apart again.
+
+A text, in the language ``text/language.py`` found for it:
+
+- **Normalised** as Unicode says: NFKC, case folded; Arabic and Persian vowel marks, Quranic signs
+  and tatweel dropped and the letter variants unified (أ إ آ ٱ → ا, ي ى → ی, ك → ک, ة ۀ → ه), Hebrew
+  points dropped; variation selectors dropped; ’ read as '.
+- **Cut into words** by its script: a word is letters, combining marks and digits, with ' and the
+  zero-width (non-)joiner kept inside it (Persian ``همنشین‌اش`` and Sinhala conjuncts stay whole).
+  Chinese (Han) is segmented by jieba's dictionary (``rjieba``, the Rust port: the same words,
+  0.2 s to load, ~10 µs a message); kana, Thai, Lao, Khmer and Myanmar, written without spaces and
+  with no dictionary here, as overlapping bigrams (Lucene's CJK analyzer). URLs, e-mail addresses
+  and @mentions are no words; hashtags are terms of their own, with their ``#``.
+- **Terms**: words of 3 letters or more and Han words of 2 characters or more, unless they are
+  stopwords of the language (``stopwordsiso``, plus the chat words of ``text/chat_words.py``); and
+  two-letter words written in capitals, acronyms (``ИИ``, ``AI``, ``UX``; the lists hold ``ai`` for
+  other reasons), unless chat words (``OK``). A term is the word's Snowball
+  stem (``snowballstemmer``) where the language has one (Russian's twice: ``диплом``,
+  ``диплому``, ``дипломом`` are one term); the report shows it as the latest message using it wrote it.
+- **Phrases**: two different terms one after the other, or with one stopword between (``corrida de rua``),
+  with nothing but spaces and hyphens around it, are a phrase too: key ``"corr rua"``.
+
+Each term once per message, sorted. Everything per word (normalising, stopword, stem) is computed
+once per distinct word and language, and cached: a day's texts repeat their words.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from dataclasses import dataclass, field
+
+import regex
+
+from telegram_pipeline.text import chat_words, language
+
+# Letters of the scripts written without spaces: Han goes to the dictionary, the others to bigrams.
+_BIGRAM_SCRIPTS = r"\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}ー"
+_NO_SPACES = r"\p{Han}" + _BIGRAM_SCRIPTS
+_TOKEN = regex.compile(
+    r"(?P<skip>(?i:[a-z][a-z0-9+.-]*://\S+|www\.\S+|t\.me/\S+)"
+    r"|[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+|@[\p{L}\p{N}_]+)"
+    r"|(?P<tag>\#[\p{L}\p{M}\p{N}_]*[\p{L}][\p{L}\p{M}\p{N}_]*)"
+    r"|(?P<han>\p{Han}+)"
+    rf"|(?P<grams>[{_BIGRAM_SCRIPTS}][{_BIGRAM_SCRIPTS}\p{{M}}]*)"
+    rf"|(?P<word>[[\p{{L}}]--[{_NO_SPACES}]]"
+    rf"(?:[[\p{{L}}\p{{M}}\p{{N}}]--[{_NO_SPACES}]]|[\u200c\u200d](?=[\p{{L}}\p{{M}}])|'(?=\p{{L}}))*)"
+    r"|(?P<number>\p{N}+)",
+    regex.V1,
+)
+_GRAPHEMES = regex.compile(r"\X")
+_TWO_LETTERS = regex.compile(r"(?<![\p{L}\p{M}\p{N}'])\p{L}\p{M}*\p{L}\p{M}*(?![\p{L}\p{M}\p{N}])")
+# Between the two words of a phrase (and the one stopword a phrase may hold): only these.
+_JOINING = "-"
+# Arabic-script marks (harakat, superscript alef, Quranic signs) and tatweel; Hebrew points.
+_MARKS = {
+    code: None
+    for first, last in ((0x0610, 0x061A), (0x064B, 0x065F), (0x0670, 0x0670), (0x06D6, 0x06ED), (0x0640, 0x0640))
+    + ((0x0591, 0x05C7),)
+    for code in range(first, last + 1)
+    if not (0x05D0 <= code <= 0x05EA)
+}
+# The alef forms are one letter before the stemmer reads a word; yeh, kaf and teh marbuta (which Arabic
+# and Persian write apart) after it, in the term.
+_ALEF = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا"})
+_LETTER_VARIANTS = str.maketrans(
+    {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "ۀ": "ه"}
+)
+_NEEDS_MARKS_DROPPED = regex.compile(r"[\u0590-\u05FF\u0600-\u06FF]")
+
+SNOWBALL = {
+    "ar": "arabic", "hy": "armenian", "eu": "basque", "ca": "catalan", "cs": "czech", "da": "danish",
+    "nl": "dutch", "en": "english", "eo": "esperanto", "et": "estonian", "fi": "finnish", "fr": "french",
+    "de": "german", "el": "greek", "hi": "hindi", "hu": "hungarian", "id": "indonesian",
+    "ms": "indonesian", "ga": "irish", "it": "italian", "lt": "lithuanian", "ne": "nepali",
+    "no": "norwegian", "nb": "norwegian", "fa": "persian", "pl": "polish", "pt": "portuguese",
+    "ro": "romanian", "ru": "russian", "sr": "serbian", "st": "sesotho", "es": "spanish", "sv": "swedish",
+    "ta": "tamil", "tr": "turkish", "yi": "yiddish",
+}  # fmt: skip
+# Snowball's Russian and Serbian take one ending off at a time: диплом → дипл, but дипломом → диплом.
+STEMMED_TWICE = frozenset({"ru", "sr"})
+# The script each language with a stemmer or a stopword list writes, for what a user types.
+SCRIPTS = {
+    "Latn": (
+        "af br ca cs da de en eo es et eu fi fr ga gl ha hr hu id it ku la lt lv ms nl no pl pt ro sk sl so st "
+        "sv sw tl tr vi yo zu"
+    ).split(),
+    "Cyrl": ["ru", "uk", "bg", "sr"],
+    "Arab": ["ar", "fa", "ur"],
+    "Deva": ["hi", "mr", "ne"],
+    "Hani": ["zh", "ja"],
+    "Kana": ["ja"],
+}
+_LATIN = frozenset([*SCRIPTS["Latn"], None])
+
+
+@dataclass
+class Lexicon:
+    """What one language does with a word: its stopwords, its stemmer, and the words already seen."""
+
+    language: str | None
+    stopwords: frozenset[str]  # the language's list and its chat words
+    chat_words: frozenset[str]
+    stem: object | None
+    twice: bool
+    seen: dict[str, str] = field(default_factory=dict)  # written word -> its key, "" for no term
+    pieces: dict[str, tuple] = field(default_factory=dict)  # run of non-space characters -> its pieces
+    strings: dict[tuple, str] = field(default_factory=dict)  # the parts of a phrase -> the phrase
+
+    def key(self, word: str) -> str:
+        """The word's term, "" where it is none (a stopword, too short, no letter). A Latin-script word
+        in a language of another script ("PM" in Arabic, "friends" in Russian) is read as English."""
+        known = self.seen.get(word)
+        if known is None:
+            if word[0] < "\u0250" and self.language not in _LATIN:
+                known = self.seen[word] = lexicon("en").key(word)
+            else:
+                known = self.seen[word] = self._key(word)
+        return known
+
+    def _key(self, word: str) -> str:
+        folded = word.casefold()
+        if _NEEDS_MARKS_DROPPED.search(folded):
+            folded = folded.translate(_MARKS).translate(_ALEF)
+        letters = len(folded) - folded.count("\u200c") - folded.count("\u200d")
+        if letters < 3:
+            # two letters in capitals are an acronym (ИИ, AI, UX): a term unless a chat word (OK)
+            if letters == 2 and word.isupper() and folded not in self.chat_words:
+                return folded
+            return ""
+        if folded.translate(_LETTER_VARIANTS) in self.stopwords:
+            return ""
+        return stemmed(folded, self).translate(_LETTER_VARIANTS)
+
+    def joined(self, parts: tuple[str, str, str]) -> str:
+        """The parts of a phrase (or of its form) as one string, the same object every time: a day's
+        messages repeat their phrases, and a string kept once is memory the day does not take again."""
+        found = self.strings.get(parts)
+        if found is None:
+            if len(self.strings) >= _STRINGS_KEPT:
+                self.strings.clear()
+            found = self.strings[parts] = "".join(parts)
+        return found
+
+    def learn(self, run: str) -> tuple:
+        """The pieces of a run of non-space characters not seen before (``_pieces``), kept."""
+        pieces = self.pieces[run] = _pieces(run, self)
+        return pieces
+
+
+def stemmed(folded: str, words: Lexicon) -> str:
+    """The stem of a folded word (a two-letter one, an acronym, is its own)."""
+    if words.stem is None or len(folded) < 3:
+        return folded
+    stem = words.stem.stemWord(folded)
+    return words.stem.stemWord(stem) if words.twice else stem
+
+
+# Languages whose stopwords are read together: CLD2 tells Indonesian from Malay by a few words only.
+STOPWORDS_TOGETHER = {"id": ("id", "ms"), "ms": ("ms", "id")}
+
+
+@functools.cache
+def lexicon(language: str | None) -> Lexicon:
+    import snowballstemmer
+    import stopwordsiso
+
+    words: set[str] = set()
+    for code in STOPWORDS_TOGETHER.get(language, (language,)):
+        words |= set(stopwordsiso.stopwords(code)) if code and stopwordsiso.has_lang(code) else set()
+    chat = chat_words.OF_LANGUAGE.get(language, frozenset())
+    stopwords = frozenset(word.casefold().translate(_MARKS).translate(_LETTER_VARIANTS) for word in words | chat)
+    stemmer = snowballstemmer.stemmer(SNOWBALL[language]) if language in SNOWBALL else None
+    return Lexicon(language, stopwords, chat, stemmer, language in STEMMED_TWICE)
+
+
+@functools.cache
+def _jieba():
+    import rjieba
+
+    return rjieba
+
+
+_STRINGS_KEPT = 200_000  # phrases a lexicon keeps as one object (a few MiB)
+# What a stretch of text is, for the terms and the phrases (``_pieces``).
+TERM, BETWEEN, ALONE, BREAK = 0, 1, 2, 3
+
+
+def normalized(text: str) -> str:
+    """NFKC (where the text is not ASCII), variation selectors dropped, ’ read as '."""
+    if text.isascii():
+        return text
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    for old, new in _SIMPLIFIED:
+        if old in text:
+            text = text.replace(old, new)
+    return text
+
+
+_SIMPLIFIED = (("\ufe0e", ""), ("\ufe0f", ""), ("’", "'"))
+
+
+def terms_of(text: str | None, language_code: str | None) -> tuple[list[str], list[str]] | None:
+    """(terms, the form each was first written in) of ``text`` in ``language_code``, sorted by term:
+    words, hashtags and two-word phrases; None without text. A text is read a line at a time, a
+    line a run of non-space characters at a time (``_pieces``, cached: chat repeats them)."""
+    if text is None:
+        return None
+    words = lexicon(language_code)
+    known = words.pieces.get
+    joined = words.joined
+    forms: dict[str, str] = {}
+    add = forms.setdefault
+    for line in normalized(text).splitlines():
+        previous = ""  # the term a phrase may start with ("" for none), and its form so far
+        written = ""
+        spanned = False  # a stopword stands between that term and here
+        for run in line.split():
+            pieces = known(run) or words.learn(run)
+            for kind, key, form, joiner in pieces:
+                if kind == TERM:
+                    add(key, form)
+                    if previous and previous != key:
+                        add(joined((previous, " ", key)), joined((written, joiner, form)))
+                    previous, written, spanned = key, form, False
+                elif kind == BETWEEN:
+                    if previous:
+                        if spanned:
+                            previous = ""
+                        else:
+                            written, spanned = joined((written, joiner, form)), True
+                else:
+                    if kind == ALONE:
+                        add(key, form)
+                    previous = ""
+    keys = sorted(forms)
+    return keys, [forms[key] for key in keys]
+
+
+def _pieces(run: str, words: Lexicon) -> tuple[tuple[int, str, str, str], ...]:
+    """A run of non-space characters as (kind, key, form, what joins it to the piece before): terms,
+    the stopwords, short words and numbers a phrase may span (BETWEEN), terms no phrase holds (ALONE:
+    hashtags, bigrams), and BREAK where punctuation, a URL or a mention stands."""
+    pieces: list[tuple[int, str, str, str]] = []
+    last_end = 0
+    for match in _TOKEN.finditer(run):
+        start, end = match.span()
+        gap = run[last_end:start]
+        if gap.strip(_JOINING):
+            pieces.append((BREAK, "", "", ""))
+        joiner = gap if start else " "
+        last_end = end
+        kind, token = match.lastgroup, match.group()
+        if kind == "word":
+            key = words.key(token)
+            pieces.append((TERM, key, token, joiner) if key else (BETWEEN, "", token, joiner))
+        elif kind == "number":
+            pieces.append((BETWEEN, "", token, joiner))
+        elif kind == "han" and words.language != "ja":
+            pieces.extend(_han_words(token, joiner))
+        elif kind in ("han", "grams"):
+            pieces.extend((ALONE, pair, pair, "") for pair in _bigrams(token) if pair not in words.stopwords)
+        elif kind == "tag":
+            pieces.append((ALONE, "#" + token[1:].casefold(), token, joiner))
+        else:
+            pieces.append((BREAK, "", "", ""))
+    if run[last_end:].strip(_JOINING):
+        pieces.append((BREAK, "", "", ""))
+    return tuple(pieces)
+
+
+def _han_words(run: str, joiner: str) -> list[tuple[int, str, str, str]]:
+    """Chinese words by jieba's dictionary: of two characters or more, and no stopword, a term."""
+    stopwords = lexicon("zh").stopwords
+    pieces = []
+    for word in _jieba().cut(run):
+        kind = TERM if len(word) >= 2 and word not in stopwords else BETWEEN
+        pieces.append((kind, word, word, joiner))
+        joiner = ""
+    return pieces
+
+
+def _bigrams(run: str) -> list[str]:
+    """Overlapping pairs of graphemes, for the scripts written without spaces that have no dictionary here."""
+    clusters = _GRAPHEMES.findall(run)
+    return [first + second for first, second in zip(clusters, clusters[1:], strict=False)]
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a user types (a search, a tracked keyword), read by the word rule in every language that
+    writes its script, and in none (folded only): a text matches when, for one of these readings, its
+    terms hold all of its ``keys``. No reading where the words are no terms anywhere (a number, one
+    letter, punctuation): ``keys`` is empty."""
+
+    text: str
+    keys: tuple[frozenset[str], ...]  # one set per reading, distinct
+
+    @property
+    def terms(self) -> list[str]:
+        """Each reading's one term (a word's, or a two-word phrase's), for the tracked keywords."""
+        return sorted({term for keys in self.keys if (term := _main_term(keys))})
+
+
+def _main_term(keys: frozenset[str]) -> str | None:
+    phrases = [key for key in keys if " " in key]
+    if len(phrases) == 1:
+        return phrases[0]
+    return next(iter(keys)) if len(keys) == 1 and not phrases else None
+
+
+def query(text: str) -> Query:
+    """``text`` read as every language of its script reads it, and as no language. A word of two
+    letters is read as written in capitals, the only way it is a term (``ai`` finds ``AI``)."""
+    text = _TWO_LETTERS.sub(lambda match: match.group().upper(), normalized(text))
+    found = language.script_of(text)
+    script, own = found if found is not None else ("Latn", None)
+    readings: list[frozenset[str]] = []
+    for code in [*([own] if own else SCRIPTS.get(script, [])), None]:
+        keys = frozenset(terms_of(text, code)[0])
+        if keys and keys not in readings:
+            readings.append(keys)
+    return Query(text, tuple(readings))

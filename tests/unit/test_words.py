@@ -1,0 +1,123 @@
+"""The word rule (text/words.py) and the language of a text (text/language.py), case by case: how each
+script's words are written, and what is a term."""
+
+from __future__ import annotations
+
+import pytest
+from telegram_pipeline.text import language, words
+
+
+def terms(text: str, code: str | None) -> dict[str, str]:
+    keys, forms = words.terms_of(text, code)
+    return dict(zip(keys, forms, strict=True))
+
+
+def test_arabic_marks_and_tatweel_and_letter_variants_make_one_word():
+    spellings = ["الله", "اللَّه", "اللّٰه", "ٱللَّٰهِ", "اللــه", "اللَّهُ"]
+    found = {key for spelling in spellings for key in terms(f"{spelling} أكبر", "ar") if " " not in key}
+    assert len(found - set(terms("أكبر", "ar"))) == 1
+    assert terms("إسلام", "ar").keys() == terms("اسلام", "ar").keys()  # hamza under alef: the same letter
+
+
+def test_a_zero_width_non_joiner_keeps_a_persian_word_whole():
+    found = terms("همنشین‌اش را دیدم", "fa")
+    assert "همنشین‌اش" in found.values() and "اش" not in found  # not cut into همنشین + اش
+    assert set(terms("کتاب‌ها", "fa")) == set(terms("کتاب", "fa"))  # the plural is the same term
+
+
+def test_a_zero_width_joiner_keeps_a_sinhala_word_whole():
+    assert "ශ්‍රී" in terms("ශ්‍රී ලංකාව", "si").values()
+
+
+def test_two_letter_words_count_in_capitals_only():
+    assert {"ии", "ai", "ux"} <= set(terms("ИИ меняет UX, и AI тоже", "ru"))
+    assert not {"ии", "ai", "ux"} & set(terms("ии и ai и ux", "ru"))
+    assert "ok" not in terms("OK, combinado", "pt")  # a stopword in capitals is still a stopword
+
+
+def test_inflected_forms_are_one_term_shown_as_written():
+    found = {terms(f"{form} готов", "ru").popitem()[0] for form in ("диплом", "диплому", "дипломом", "диплома")}
+    assert len({key.split()[0] for key in found}) == 1  # Russian's stemmer, applied twice
+    assert terms("Diplomas", "en")["diploma"] == "Diplomas"
+
+
+def test_stopwords_are_the_messages_language():
+    assert not set(terms("это все что как вообще уже если будет", "ru"))
+    assert not set(terms("may upon the and", "en"))
+    assert "vai" not in terms("vai ter corrida amanhã", "pt") and "corr" in terms("vai ter corrida amanhã", "pt")
+
+
+def test_chinese_is_cut_by_the_dictionary():
+    found = terms("我喜欢开源软件，开源很好。", "zh")
+    assert {"开源", "软件", "喜欢"} <= set(found) and "我" not in found and "很" not in found
+
+
+def test_japanese_and_thai_are_cut_into_overlapping_bigrams():
+    assert {"りが", "がと", "とう"} <= set(terms("ありがとう", "ja"))
+    assert {"日本", "本語"} <= set(terms("日本語", "ja"))
+    thai = terms("สวัสดีครับ", "th")
+    assert thai and all(len(key) <= 4 for key in thai)  # pairs of graphemes, a vowel mark with its letter
+
+
+def test_urls_mentions_and_e_mails_are_no_words_hashtags_are_terms():
+    found = terms("confira https://t.me/x/1 e www.site.com ou ana@mail.com com @bob #Corrida", "pt")
+    assert set(found.values()) == {"#Corrida", "confira"} and "#corrida" in found
+
+
+def test_two_words_in_a_row_are_a_phrase_too():
+    found = terms("Black Friday na loja; corrida de rua amanhã, pace ritmo", "pt")
+    assert found["black friday"] == "Black Friday"
+    assert found["corr rua"] == "corrida de rua"  # one stopword between
+    assert "loj corr" not in found  # not across a semicolon
+    assert "amanhã pac" not in found and "pac ritm" in found  # nor across a comma
+    assert "friday loj" in found and "rua amanhã" in found
+
+
+def test_variation_selectors_do_not_change_a_word():
+    assert words.normalized("☪️ ok") == "☪ ok" and words.normalized("d’água") == "d'água"
+    assert words.normalized("ｆｕｌｌ") == "full"  # NFKC
+
+
+def test_what_a_user_types_is_read_in_every_language_of_its_script():
+    query = words.query("диплом")
+    message_keys = set(terms("защита дипломом", "ru"))
+    assert any(keys <= message_keys for keys in query.keys)
+    assert words.query("ai").terms == ["ai"]  # two letters: read as capitals
+    assert words.query("开源").terms == ["开源"]
+    assert words.query("corrida de rua").keys and all(
+        any(" " in k for k in keys) for keys in words.query("corrida de rua").keys
+    )
+    assert words.query("50%").keys == () and words.query("'; DROP TABLE x; --").keys  # data, whatever it says
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "script"),
+    [
+        ("안녕하세요 여러분", "ko", "Hang"),
+        ("สวัสดีครับ", "th", "Thai"),
+        ("我喜欢开源软件", "zh", "Hani"),
+        ("日本語を勉強しています", "ja", "Kana"),
+        ("Γεια σας φίλοι", "el", "Grek"),
+    ],
+)
+def test_a_script_one_language_writes_decides_without_a_model(text, code, script):
+    assert language.guess(text) == language.Guess(code, script, language.BY_SCRIPT)
+
+
+def test_longer_texts_are_detected_shorter_ones_wait_for_their_sender():
+    long = language.guess("Amanhã tem treino de corrida no parque às seis horas, quem vai?")
+    assert (long.language, long.basis) == ("pt", language.BY_TEXT)
+    assert language.guess("kkk boa").basis == language.BY_SENDER
+    assert language.guess("🏃‍♀️ 123") == language.NO_LETTERS
+
+
+def test_a_short_text_is_settled_by_its_sender_then_its_group():
+    known = language.Known.of(
+        [(1, "ana", "Latn", "pt", 5), (1, "bob", "Latn", "es", 2), (1, "bob", "Latn", "pt", 2)],
+        [(2, "Latn", "en", 900.0), (2, "Latn", "la", 300.0)],
+    )
+    assert known.settle(1, "ana", "Latn", "en") == "pt"
+    assert known.settle(1, "bob", "Latn", "en") == "es"  # a tie: the first in code order, every time
+    assert known.settle(1, "eva", "Latn", "en") == "pt"  # no longer text of hers: the group's
+    assert known.settle(2, "eva", "Latn", "la") == "en"  # the group's short texts, by the detector's score
+    assert known.settle(3, "eva", "Cyrl", "ru") == "ru"  # nothing else known: its own guess
