@@ -24,11 +24,14 @@ export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export AIRFLOW__CORE__UNIT_TEST_MODE := True
 
-.PHONY: help venv lock test lint docs browser demo airflow loadtest fuzz bench mwaa-bundle lambda-zip deploy destroy clean
+.PHONY: help venv lock test test-fast test-integration test-system lint docs browser demo airflow loadtest fuzz bench mwaa-bundle lambda-zip deploy destroy clean
 
 help:
 	@echo "make venv         create .venv from requirements-dev.lock (uv, bytecode compiled), on Python 3.12 where there is one"
-	@echo "make test         run the whole test suite (throwaway AIRFLOW_HOME, SQLite metadata DB)"
+	@echo "make test         run the whole test suite, every tier (throwaway AIRFLOW_HOME, SQLite metadata DB)"
+	@echo "make test-fast    the unit tier (tests/unit): no servers, no Airflow runs, no installs"
+	@echo "make test-integration  tests/integration: moto, dag.test(), DuckDB over a lake, local HTTP stand-ins"
+	@echo "make test-system  tests/system: the demo, the Airflow UI, MWAA's install, the bundles, the README's commands"
 	@echo "make lint         ruff over the code, Airflow 3 rules (AIR3) included"
 	@echo "make docs         the docs site (MkDocs, Material) into site/, strict: a broken link or anchor fails it"
 	@echo "make lock         re-resolve requirements-dev.lock from requirements-dev.in for Python 3.12, within MWAA 3.3.1's pins"
@@ -68,14 +71,35 @@ venv:
 	case "$$version" in \
 	$(MWAA_PYTHON_VERSION).*) echo "venv: Python $$version (MWAA's $(MWAA_PYTHON_VERSION)), $$base";; \
 	*) echo "venv: Python $$version, $$base: no Python $(MWAA_PYTHON_VERSION) on this machine, so not MWAA's;" \
-		"the MWAA install check (tests/test_mwaa_install.py) will fail";; \
+		"the MWAA install check (tests/system/test_mwaa_install.py) will fail";; \
 	esac
 
-# A throwaway AIRFLOW_HOME per run, so that runs side by side never share a metadata DB.
-test: venv
+# The tiers: unit, integration, system (`make help` says what each holds); `make test` runs all three.
+# A throwaway AIRFLOW_HOME per run, so that runs side by side never share a metadata DB; migrated once
+# where a tier runs DAGs (the unit tier never does), and each pytest-xdist worker works on its own copy
+# (tests/conftest.py). A worker takes a whole module at a time (its module fixtures are set up once),
+# in the order conftest gives: longest first. TEST_WORKERS=0 runs everything in one process;
+# TESTS=path[::name] runs those tests instead of the whole tier.
+TEST_WORKERS ?= auto
+PYTEST_PARALLEL := $(if $(filter 0,$(TEST_WORKERS)),-p no:xdist,-n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder)
+define run_tests
 	@home=$$(mktemp -d -t airflow-test-XXXXXX); trap 'rm -rf "$$home"' EXIT; \
-	AIRFLOW_HOME=$$home $(BIN)/airflow db migrate > $$home/migrate.log 2>&1 || { tail -30 $$home/migrate.log; exit 1; }; \
-	AIRFLOW_HOME=$$home $(BIN)/pytest $(PYTEST_ARGS)
+	if [ "$(2)" = migrate ]; then AIRFLOW_HOME=$$home $(BIN)/airflow db migrate > $$home/migrate.log 2>&1 \
+		|| { tail -30 $$home/migrate.log; exit 1; }; fi; \
+	AIRFLOW_HOME=$$home $(BIN)/pytest $(PYTEST_PARALLEL) $(or $(TESTS),$(1)) $(PYTEST_ARGS)
+endef
+
+test: venv
+	$(call run_tests,tests,migrate)
+
+test-fast: venv
+	$(call run_tests,tests/unit)
+
+test-integration: venv
+	$(call run_tests,tests/integration,migrate)
+
+test-system: venv
+	$(call run_tests,tests/system,migrate)
 
 lint: venv
 	$(BIN)/ruff check dags plugins lambda tests bench include/deploy docs/hooks

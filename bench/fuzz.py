@@ -5,7 +5,7 @@ Two phases sharing the time budget:
    repeated and inserted bytes, numbers swapped for huge ones), fed to ``parse.parse`` + the Parquet
    writer and to the handler: parse either gives a row the table can hold or raises BadUpdate; the
    handler never answers 5xx and stores exactly the bytes it acknowledged;
-2. the hypothesis properties of tests/test_properties.py with RELIABILITY_EXAMPLES_SCALE examples
+2. the hypothesis properties of tests/integration/test_properties.py with RELIABILITY_EXAMPLES_SCALE examples
    per property, round after round with a new seed, until the time is up.
 
 Exit 1 on the first failure, with the input that caused it. Not part of ``make test``.
@@ -70,7 +70,7 @@ def mutation_phase(seconds: float, seed: int) -> dict:
     import handler
     from telegram_pipeline.lake import consolidate, parse
 
-    from tests.reliability_helpers import MemoryStore, event
+    from tests.support.webhook_events import MemoryStore, event
 
     seeds = [p.read_bytes() for p in sorted((REPO.parent / "shared" / "fixtures" / "telegram").glob("*.json"))]
     settings = {
@@ -117,7 +117,7 @@ def hypothesis_phase(seconds: float, scale: int, seed: int) -> dict:
             sys.executable,
             "-m",
             "pytest",
-            str(REPO / "tests" / "test_properties.py"),
+            str(REPO / "tests" / "integration" / "test_properties.py"),
             "-q",
             "-x",
             "-p",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -19,9 +19,8 @@ from types import SimpleNamespace
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-FIXTURES = SHARED / "fixtures"
+from tests.support.paths import FIXTURES, REPO, free_port
+
 IAM_ACCOUNT = "123456789012"  # moto's default account
 
 # Before anything imports boto3 or airflow: fake credentials, and an AIRFLOW_HOME of our own when
@@ -41,23 +40,74 @@ os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "True")
 _OWN_AIRFLOW_HOME = "AIRFLOW_HOME" not in os.environ
 if _OWN_AIRFLOW_HOME:
     os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="airflow-test-")
+# Under pytest-xdist every worker has an AIRFLOW_HOME of its own, so that parallel dag.test() runs never
+# wait on one SQLite file: a copy of the DB `make test` migrated once (a copy takes milliseconds, a
+# migration half a minute), or, without one, the airflow_db fixture migrates the worker's own.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    _shared_home = Path(os.environ["AIRFLOW_HOME"])
+    _worker_home = _shared_home / os.environ["PYTEST_XDIST_WORKER"]
+    _worker_home.mkdir(exist_ok=True)
+    if (_shared_home / "airflow.db").exists() and not (_worker_home / "airflow.db").exists():
+        shutil.copyfile(_shared_home / "airflow.db", _worker_home / "airflow.db")
+    os.environ["AIRFLOW_HOME"] = str(_worker_home)
 
 from hypothesis import settings as hypothesis_settings  # noqa: E402
 from telegram_pipeline import config  # noqa: E402
 from telegram_pipeline.lake import aws  # noqa: E402
 
-from tests.needs import CI  # noqa: E402
+from tests.support.needs import CI  # noqa: E402
 
 # In CI a property test explores the same examples on every run, so a red build is reproducible from its
 # log and never flickers: derandomized, no example database, and no deadline on a shared, noisy machine.
 hypothesis_settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if CI else "default"))
 
+# The order modules start in under pytest-xdist (`make test`: a worker takes one module at a time),
+# longest first, so that a parallel run never ends on one long module alone: these modules, slowest first
+# (`make test PYTEST_ARGS=--durations=40` says how long each test takes), then the system tier, then
+# integration, then unit, each in collection order.
+TIERS = ("system", "integration", "unit")
+LONGEST_FIRST = (
+    "system/test_mwaa_install.py",  # 3 min where its environment is built (a clean clone), else 40 s
+    "system/test_readme_commands.py",
+    "integration/test_athena_queries.py",
+    "system/test_demo.py",
+    "integration/test_reports_engagement.py",
+    "system/test_airflow_ui.py",
+    "integration/test_faults.py",
+    "integration/test_report_sql_athena.py",
+    "system/test_deploy.py",
+)
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+
+# Modules whose tests each go to whichever worker is free, one at a time, rather than the module as one
+# unit: long tests that share no module fixture (the docs' pages share their demo across workers).
+SPREAD = ("tests/system/test_readme_commands.py", "tests/integration/test_athena_queries.py")
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: unknown without it (-p no:xdist)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadscope` (make test): a module is one unit of work, a SPREAD module's test is one."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModulesOrSpreadTests(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return nodeid if module in SPREAD else module
+
+    return ModulesOrSpreadTests(config, log)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> tuple[int, int]:
+        where = Path(item.path).relative_to(REPO / "tests").as_posix()
+        tier = where.split("/", 1)[0]
+        first = LONGEST_FIRST.index(where) if where in LONGEST_FIRST else len(LONGEST_FIRST)
+        return (first, TIERS.index(tier) if tier in TIERS else len(TIERS))
+
+    items.sort(key=rank)  # stable: the collection order within each rank
 
 
 @pytest.fixture(autouse=True)
@@ -121,9 +171,9 @@ def s3_lake(aws_endpoint, monkeypatch) -> dict[str, str]:
 
 @pytest.fixture
 def aws_standin(aws_endpoint, monkeypatch):
-    """moto behind the stand-in of tests/aws_standin.py (IAM's 403s on S3, Athena's idempotency tokens,
+    """moto behind the stand-in of tests/support/aws_standin.py (IAM's 403s on S3, Athena's idempotency tokens,
     injected faults): every AWS client of the test reaches it through AWS_ENDPOINT_URL."""
-    from tests.aws_standin import AwsStandIn
+    from tests.support.aws_standin import AwsStandIn
 
     proxy = AwsStandIn(aws_endpoint)
     monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
@@ -180,6 +230,28 @@ def airflow_db() -> str:
             [sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True, env=os.environ.copy()
         )
     return home
+
+
+@pytest.fixture
+def fresh_handler():
+    """The webhook handler (lambda/handler.py) with its caches (settings, secret, migration markers) empty
+    before the test and after it."""
+    import handler
+
+    handler.reset_caches()
+    yield handler
+    handler.reset_caches()
+
+
+@pytest.fixture
+def webhook_env(fresh_handler, monkeypatch):
+    """The handler set up for tests/support/webhook_envelopes.py's events: their secret, their two
+    groups, São Paulo's time zone."""
+    from tests.support.webhook_envelopes import GROUP, OLD_GROUP, SECRET
+
+    monkeypatch.setenv("WEBHOOK_SECRET", SECRET)
+    monkeypatch.setenv("ALLOWED_CHAT_IDS", f"{GROUP}, {OLD_GROUP}")
+    monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
 
 
 @pytest.fixture

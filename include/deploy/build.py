@@ -101,7 +101,7 @@ def build_mwaa(out: Path, env: dict[str, str]) -> Path:
     (dags / ".airflowignore").write_text("include/\n")
     package = REPO / "plugins" / "telegram_pipeline"
     # The development tools (demo, simulator, local server) and their commands have no business on MWAA;
-    # every module left in the zip imports there (tests/test_mwaa_install.py imports each one).
+    # every module left in the zip imports there (tests/system/test_mwaa_install.py imports each one).
     entries = [
         (f"telegram_pipeline/{p.relative_to(package).as_posix()}", p)
         for p in _files(package)

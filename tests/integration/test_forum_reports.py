@@ -20,8 +20,8 @@ from telegram_pipeline.lake import consolidate
 from telegram_pipeline.reports import build, definitions, digest_content
 from telegram_pipeline.reports.summary import summarize
 
-from tests.groups_lake import USERS, Updates, at, write_and_consolidate
-from tests.test_report_sql_athena import assert_athena_text_gives_the_duckdb_results
+from tests.support.athena_results import assert_athena_text_gives_the_duckdb_results
+from tests.support.groups_lake import USERS, Updates, at, write_and_consolidate
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 FORUM_EXPORT = DATA / "forum_account_export_2024.json"

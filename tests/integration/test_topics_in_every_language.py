@@ -21,7 +21,7 @@ from telegram_pipeline.reports import build as reports
 from telegram_pipeline.reports import definitions
 from telegram_pipeline.reports import search as keyword_search
 
-from tests.groups_lake import FIRST, TZ, Updates, write_and_consolidate
+from tests.support.groups_lake import FIRST, TZ, Updates, write_and_consolidate
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "words"
 LANGUAGES = ("pt", "en", "es", "ru", "fa", "ar", "zh", "id")

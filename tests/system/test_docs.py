@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 DOCS = REPO / "docs"
 LINK = re.compile(r"\]\(([^)#\s]+)(#[^)\s]*)?\)")

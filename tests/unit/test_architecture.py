@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 PACKAGE = REPO / "plugins" / "telegram_pipeline"
 LOWER = {"rules", "config", "bot_api", "text", "lake", "ingest", "reports", "delivery"}

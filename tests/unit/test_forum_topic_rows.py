@@ -11,7 +11,7 @@ import json
 import pytest
 from telegram_pipeline.lake import parse
 
-from tests.conftest import FIXTURES
+from tests.support.paths import FIXTURES
 
 FORUM_MESSAGE = json.loads((FIXTURES / "telegram" / "forum_topic_message.json").read_text(encoding="utf-8"))
 NOT_A_FORUM = json.loads((FIXTURES / "telegram" / "reply_and_quote.json").read_text(encoding="utf-8"))

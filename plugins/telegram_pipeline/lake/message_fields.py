@@ -7,7 +7,7 @@ metadata.
 - **metadata**: describes any message (ids, sender, dates, reply, forward, entities, caption, …).
 
 The list is the Bot API reference's, 10.3 (24 August 2026), in its order, plus the fields older
-versions sent that stored updates may still hold. ``tests/test_message_fields.py`` holds the
+versions sent that stored updates may still hold. ``tests/unit/test_message_fields.py`` holds the
 reference's list and fails when a field is missing here: a field Telegram adds is then classified by
 someone, not counted by accident. A field that is not in this table at all (Telegram added it after
 10.3) makes a message with no known content a service message: most fields Telegram adds are.

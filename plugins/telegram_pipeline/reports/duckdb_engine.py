@@ -220,7 +220,7 @@ class DuckDBReports:
         """The tables of each range (in the order given), the stages built once for all of them."""
         span = Span(ranges)
         self._prepare(span)
-        # every stage, in build order (the reports read them all: tests/test_report_sql_athena.py), named
+        # every stage, in build order (the reports read them all: tests/unit/test_report_sql_athena.py), named
         # rather than found by parsing the SQL, which took half a second of each build
         for stage, kind in STAGES.items():
             self._create_stage(stage, kind, span.params())

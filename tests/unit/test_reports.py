@@ -1,0 +1,46 @@
+"""The reports on curated data made for each counting rule (built directly with the schema's Arrow
+schema), on DuckDB, from a local lake and from moto's S3; the CLI; the DAG's per-day windows."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from telegram_pipeline import cli
+from telegram_pipeline.orchestration import asset_events
+from telegram_pipeline.reports import definitions
+
+from tests.support.curated_scenario import FIRST, LAST
+
+
+def test_cli_rejects_a_bad_range(tmp_path, capsys):
+    assert cli.main(["report", "--from", "2026-03-11", "--to", "2026-03-09", "--out", str(tmp_path)]) == 2
+    assert "before" in capsys.readouterr().err
+    assert cli.main(["report", "--from", "yesterday", "--out", str(tmp_path)]) == 2
+
+
+def test_dates_to_report_from_params_or_asset_events():
+    class Event:
+        def __init__(self, dates):
+            self.extra = {"dates": dates}
+
+    class Asset:
+        name = uri = "telegram_curated_messages"
+
+    events = {Asset(): [Event(["2026-03-10", "2026-03-09"]), Event(["2026-03-10", "2026-03-11"])]}
+    assert asset_events.dates_to_report({}, events) == ["2026-03-09", "2026-03-10", "2026-03-11"]
+    assert asset_events.dates_to_report({"from": "2026-02-27", "to": "2026-03-01"}, events) == [
+        "2026-02-27",
+        "2026-02-28",
+        "2026-03-01",
+    ]
+    assert asset_events.dates_to_report({"from": "2026-03-01", "to": None}, {}) == ["2026-03-01"]
+    assert asset_events.dates_to_report({}, {}) == []
+    with pytest.raises(ValueError):
+        asset_events.dates_to_report({"from": "2026-03-02", "to": "2026-03-01"}, {})
+
+
+def test_scan_covers_the_period_before_and_edits_on_the_next_day():
+    rng = definitions.ReportRange(FIRST, LAST)
+    assert (rng.previous_first, rng.previous_last) == (FIRST - timedelta(days=3), FIRST - timedelta(days=1))
+    assert rng.scan_first == FIRST - timedelta(days=4) and rng.scan_last == LAST + timedelta(days=1)
