@@ -16,6 +16,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from measure import own_peak_mib
+
 TIMEZONE = "America/Sao_Paulo"
 
 
@@ -46,7 +48,10 @@ def main() -> None:
         # CPU time (all of DuckDB's threads) beside the wall time: on a busy machine it drifts far less
         at, cpu_at = time.perf_counter(), time.process_time()
         run(*arguments)
-        print(f"{label:36s} {time.perf_counter() - at:6.2f} s {time.process_time() - cpu_at:6.2f} s CPU")
+        print(
+            f"{label:36s} {time.perf_counter() - at:6.2f} s {time.process_time() - cpu_at:6.2f} s CPU"
+            f"  (peak RSS so far {own_peak_mib():,.0f} MiB)"
+        )
 
     engine = duckdb_engine.DuckDBReports(settings, last=args.last)
     span = definitions.Span(ranges)
