@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from telegram_pipeline.lake import aws, consolidate, layout, quality, storage
 
+from tests.support.dag_runs import asset_dates, task_states
 from tests.support.paths import REPO
 from tests.support.raw_updates import message, put, read_partition, unix
 
@@ -42,19 +43,6 @@ def run_day(dag, day: date, tz: str = "UTC"):
     run = dag.test(logical_date=datetime(following.year, following.month, following.day, tzinfo=ZoneInfo(tz)))
     assert run.data_interval_start.astimezone(ZoneInfo(tz)).date() == day
     return run
-
-
-def asset_dates(run) -> list[list[str]]:
-    from airflow.models.asset import AssetEvent
-    from airflow.utils.session import create_session
-
-    with create_session() as session:
-        events = session.query(AssetEvent).filter(AssetEvent.source_run_id == run.run_id).all()
-        return [event.extra["dates"] for event in events]
-
-
-def task_states(run) -> dict[str, str]:
-    return {ti.task_id: ti.state for ti in run.get_task_instances()}
 
 
 def seed(days: list[date], per_day: int = 5) -> None:

@@ -14,9 +14,9 @@ import pytest
 from telegram_pipeline.lake import consolidate, layout, storage
 from telegram_pipeline.reports import build
 
-from tests.conftest import REPO
-from tests.test_consolidate import edit, message, put, unix
-from tests.test_dag_consolidate import asset_dates, task_states
+from tests.support.dag_runs import asset_dates, task_states
+from tests.support.paths import REPO
+from tests.support.raw_updates import edit, message, put, unix
 
 FIRST, LAST = date(2025, 1, 1), date(2025, 12, 31)
 QUIET = (date(2025, 3, 1), date(2025, 4, 15))  # six weeks without a single update
