@@ -137,7 +137,7 @@ def test_re_consolidating_an_old_day_changes_the_state_and_the_reports(lake):
         raw.write(f"context_date={event_day(update)}/{update['update_id']}.json", json.dumps(update).encode())
     consolidate.consolidate_days([date(2026, 1, 3), date(2026, 4, 19)], settings)
     assert curated.read(old_month) != month_before
-    state = pq.read_table(curated.local_root() / history.day_key(date(2026, 1, 3))).to_pylist()
+    state = pq.read_table(day_state(curated, date(2026, 1, 3))).to_pylist()
     assert {(s["kind"], s["id"]) for s in state} >= {
         ("sender", edu["id"]),
         ("join", fabi["id"]),
@@ -160,6 +160,11 @@ def test_re_consolidating_an_old_day_changes_the_state_and_the_reports(lake):
     assert chats[other_new["id"]]["migrated_from_chat_id"] == other_old["id"]
     without_state(lake)
     assert rows(windows(settings)) == rows(after)
+
+
+def day_state(curated, day: date):
+    (path,) = (curated.local_root() / history.day_prefix(day)).glob("*.parquet")
+    return path
 
 
 def _at(text: str) -> int:
@@ -194,16 +199,15 @@ def test_a_stale_month_state_is_told_apart_and_not_used(lake):
     # another run rewrote a January day's state (bia posted in the forum then), and has not rebuilt the
     # month yet: bia, new in the forum in April as the month says, is returning as the day says
     day = date(2026, 1, 10)
-    state = pq.read_table(curated.local_root() / history.day_key(day))
+    state = pq.read_table(day_state(curated, day))
     sender = {"kind": "sender", "chat_id": FORUM["id"], "id": 2, "is_bot": False, "name": None}
     earlier = history.state_schema().field("first_at").type
     import pyarrow as pa
 
     when = pa.scalar(_at("2026-01-10T05:00") * 1_000_000, pa.int64()).cast(earlier)
     extra = pa.Table.from_pylist([{**sender, "first_at": when.as_py(), "last_at": when.as_py()}], schema=state.schema)
-    curated.replace_folder(
-        history.day_prefix(day), {layout.DATA_FILE: history.parquet_bytes(pa.concat_tables([state, extra]))}
-    )
+    rewritten = history.parquet_bytes(pa.concat_tables([state, extra]))
+    curated.replace_folder(history.day_prefix(day), {history.day_file(rewritten): rewritten})
     partition_days = [layout.partition_day(key) for key in layout.partition_keys(curated)]
     read = history.read_before(curated, partition_days, scan_first())
     assert read.stale_months == ["2026-01"] and read.months == []

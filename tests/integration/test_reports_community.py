@@ -67,6 +67,7 @@ def athena_text_on_duckdb(rng: definitions.ReportRange) -> dict:
     """What the generated Athena SQL gives, transpiled back to DuckDB and run on the same lake."""
     settings = config.load()
     duck = duckdb_engine.DuckDBReports(settings, rng.scan_last)
+    duckdb_engine.register_messages(duck.con, rng.scan_last, settings)  # Athena's text reads every partition
     markers = migrations.markers(storage.raw_store(settings))
     try:
         return {

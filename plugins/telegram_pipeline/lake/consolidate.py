@@ -424,7 +424,7 @@ class _DayWriter:
             self.partitions[layout.partition_prefix(day)] = {layout.DATA_FILE: body}
             # the day's history state (lake/history.py), written with its partition, before its manifest
             state = history.parquet_bytes(history.of_day(table, day))
-            self.partitions[history.day_prefix(day)] = {layout.DATA_FILE: state}
+            self.partitions[history.day_prefix(day)] = {history.day_file(state): state}
         else:
             self.partitions[layout.partition_prefix(day)] = {}
             self.partitions[history.day_prefix(day)] = {}

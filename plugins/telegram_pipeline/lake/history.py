@@ -11,16 +11,18 @@ states of the rest, and the scanned partitions themselves: O(months) small files
 Aggregating state rows again gives the same rows (a first message is the least of the days' first
 messages, a username's user the one of its latest use), so any mix of months and days gives one answer.
 
-A month's state records the fingerprint of each day state it was made of (read before the days were
-read), so one made while another run rewrote a day of that month is told apart: the reader uses a month
-only when its record matches the day states there now, one for each partition of that month; otherwise
-it reads that month's day states. A partition without a day state (consolidated before the state
+A day state's file is named by its content's hash, and a month's state records the names of the day
+states it was made of, so one made while another run rewrote a day of that month is told apart: the
+reader uses a month only when its record matches the day states listed now, one for each partition of
+that month; otherwise it reads that month's day states (a day caught mid-rewrite, with two files, is
+computed from its partition). A partition without a day state (consolidated before the state
 existed) has its state computed from it by the reader, so the reports are right without it; ``python -m
 telegram_pipeline history`` writes the missing states once (docs/consolidation.md).
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import logging
@@ -37,7 +39,7 @@ log = logging.getLogger(__name__)
 
 DAY_PREFIX = "history"
 MONTH_PREFIX = "history_months"
-# the Parquet key-value metadata of a month's state: {day: fingerprint of its day state} it was made of
+# the Parquet key-value metadata of a month's state: {day: file name of its day state} it was made of
 SOURCES = b"history_sources"
 # The stages of include/sql/reports/ that compute the state from ``messages``, in the order they read
 # each other (tests/unit/test_history.py checks it against the reports' dependencies).
@@ -74,8 +76,10 @@ def day_prefix(day: date) -> str:
     return f"{DAY_PREFIX}/{schema.PARTITION_COLUMN}={day.isoformat()}"
 
 
-def day_key(day: date) -> str:
-    return f"{day_prefix(day)}/{layout.DATA_FILE}"
+def day_file(state: bytes) -> str:
+    """A day state's file name: its content's hash, so that a listing tells which state a day has (a
+    month records the names it was made of) and a rerun that gives the same bytes gives the same name."""
+    return f"{hashlib.sha256(state).hexdigest()[:20]}.parquet"
 
 
 def month_of(day: date) -> str:
@@ -95,7 +99,7 @@ def state_day(key: str) -> date | None:
     """The day of a day state's key, else None."""
     prefix, _, name = key.rpartition("/")
     day = prefix.removeprefix(f"{DAY_PREFIX}/{schema.PARTITION_COLUMN}=")
-    if name != layout.DATA_FILE or day == prefix:
+    if not name.endswith(".parquet") or day == prefix:
         return None
     try:
         return date.fromisoformat(day)
@@ -190,28 +194,43 @@ def parquet_bytes(state, sources: Mapping[str, str] | None = None) -> bytes:
     return layout.parquet_bytes(state)
 
 
+def day_states(store: storage.Store, before: date | None = None) -> dict[date, list[str]]:
+    """{day: the keys of its day state} (one, but for the moment a rewrite has written the new file and not
+    yet removed the old one), from one listing."""
+    found: dict[date, list[str]] = {}
+    for key in store.list(DAY_PREFIX):
+        day = state_day(key)
+        if day is not None and (before is None or day < before):
+            found.setdefault(day, []).append(key)
+    return found
+
+
+def _name(key: str) -> str:
+    return key.rpartition("/")[2]
+
+
 def write_months(store: storage.Store, months: Iterable[str]) -> list[str]:
     """Rebuild the state of each of ``months`` from its day states; the keys written (a month without
-    any day state has its state removed)."""
+    any day state has its state removed; one whose days change while it is read is left as it was, to
+    be read past as stale)."""
     months = sorted(set(months))
     if not months:
         return []
     by_month: dict[str, list[tuple[date, str]]] = {}
-    for key in store.list(DAY_PREFIX):
-        day = state_day(key)
-        if day is not None and month_of(day) in months:
-            by_month.setdefault(month_of(day), []).append((day, key))
+    for day, keys in day_states(store).items():
+        if month_of(day) in months and len(keys) == 1:
+            by_month.setdefault(month_of(day), []).append((day, keys[0]))
     written, removed = {}, []
     for month in months:
-        days = by_month.get(month, [])
+        days = sorted(by_month.get(month, []))
         if not days:
             removed.append(month_key(month))
             continue
-        # fingerprints first, then the bytes: a day rewritten in between makes this month's record
-        # disagree with what is there (a stale month, read past), never agree with what is not
-        fingerprints = store.fingerprints(key for _, key in days)
-        tables = [_read_parquet(data, key) for key, data in store.read_many(key for _, key in days)]
-        sources = {day.isoformat(): fingerprints[key] or "" for day, key in days}
+        try:
+            tables = [_read_parquet(data, key) for key, data in store.read_many(key for _, key in days)]
+        except storage.ObjectNotFound:
+            continue
+        sources = {day.isoformat(): _name(key) for day, key in days}
         written[month_key(month)] = parquet_bytes(roll_up(tables), sources)
     store.write_many(written)
     store.delete([key for key in removed if store.exists(key)])
@@ -251,20 +270,18 @@ def read_before(store: storage.Store, partition_days: Iterable[date], before: da
     found = Before(state_schema().empty_table())
     if not wanted:
         return found
-    states = {day: key for key in store.list(DAY_PREFIX) if (day := state_day(key)) is not None and day < before}
-    fingerprints = store.fingerprints(states[day] for day in wanted if day in states)
+    states = {day: keys[0] for day, keys in day_states(store, before).items() if len(keys) == 1}
     tables, day_keys = [], []
     for month, days in itertools.groupby(wanted, month_of):
         days = list(days)
-        if last_day_of(month) < before:
-            expected = {day.isoformat(): fingerprints.get(states.get(day, ""), None) for day in days}
+        if last_day_of(month) < before and all(day in states for day in days):
+            expected = {day.isoformat(): _name(states[day]) for day in days}
             month_state = _current_month(store, month, expected)
             if month_state is not None:
                 tables.append(month_state)
                 found.months.append(month)
                 continue
-            if all(expected.values()):
-                found.stale_months.append(month)
+            found.stale_months.append(month)
         for day in days:
             if day in states:
                 day_keys.append(states[day])
@@ -275,14 +292,12 @@ def read_before(store: storage.Store, partition_days: Iterable[date], before: da
     if tables:
         found.state = pa.concat_tables([t.cast(state_schema()) for t in tables])
     if found.stale_months:
-        log.info("history state of %s older than its days (rewritten since): read from the days", found.stale_months)
+        log.info("history state of %s not made of its days' states now: read from the days", found.stale_months)
     return found
 
 
-def _current_month(store: storage.Store, month: str, expected: Mapping[str, str | None]):
-    """The month's state when it was made of exactly the day states ``expected`` ({day: fingerprint}), else None."""
-    if not all(expected.values()):
-        return None
+def _current_month(store: storage.Store, month: str, expected: Mapping[str, str]):
+    """The month's state when it was made of exactly the day states ``expected`` ({day: file name}), else None."""
     try:
         state = _read_parquet(store.read(month_key(month)), month_key(month))
     except storage.ObjectNotFound:
@@ -304,16 +319,15 @@ def build_missing(settings: config.Settings | None = None, rebuild: bool = False
     settings = settings or config.load()
     store = storage.curated_store(settings)
     partitions = {layout.partition_day(key): key for key in layout.partition_keys(store)}
-    have = {state_day(key) for key in store.list(DAY_PREFIX)}
-    days = sorted(day for day in partitions if rebuild or day not in have)
+    have = day_states(store)
+    days = sorted(day for day in partitions if rebuild or len(have.get(day, [])) != 1)
     for batch in itertools.batched(days, 32):
         files = {}
         for day, (_, data) in zip(batch, store.read_many(partitions[day] for day in batch), strict=True):
             if isinstance(data, Exception):
                 raise data
-            files[day_prefix(day)] = {
-                layout.DATA_FILE: parquet_bytes(of_day(pq.read_table(pa.BufferReader(data)), day))
-            }
+            state = parquet_bytes(of_day(pq.read_table(pa.BufferReader(data)), day))
+            files[day_prefix(day)] = {day_file(state): state}
         store.replace_folders(files)
     months = write_months(store, {month_of(day) for day in days})
     return {"days": [day.isoformat() for day in days], "months": [key.split("month=")[1][:7] for key in months]}
