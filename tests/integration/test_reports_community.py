@@ -321,7 +321,7 @@ def test_pseudonymised_forwards_keep_channels_and_hide_people(community_lake, tm
         consolidate.consolidate_day(day)
     forwarded = [
         r
-        for path in sorted((tmp_path / "curated").rglob("*.parquet"))
+        for path in sorted((tmp_path / "curated" / "messages").rglob("*.parquet"))
         for r in pq.read_table(path).to_pylist()
         if r["forward_origin_type"]
     ]
