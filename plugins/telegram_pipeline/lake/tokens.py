@@ -5,8 +5,8 @@ a DuckDB expression.
 **Words.** Each process that reads a run of the day's keys guesses every text's language and takes
 its terms (``fill_words``, in Python: each distinct text of a batch read once, every step per
 distinct word cached); the short texts' guesses carry their script, and the basis and weight of the
-guess, in three working columns. Once the day is one table, ``settled`` gives each short text its sender's language of the day (``text/language.py``),
-takes its terms again where that changed the language, and drops the working columns. The reports
+guess, in three working columns. Once the day is one table, ``settled`` gives each short text its
+sender's language of the day (``text/language.py``), takes its terms again where that changed the language, and drops the working columns. The reports
 read the stored terms only: a partition written before them is consolidated again (the parser
 version says so), never taken apart in SQL.
 
