@@ -23,6 +23,7 @@ from telegram_pipeline.reports import definitions, duckdb_engine, sql
 from tests.support import community_lake as ref
 from tests.support.community_lake import CHANNEL, FIRST, LAST, LEITURA, LIA, NEIGHBOUR, PY, TZ, U, communities
 from tests.support.groups_lake import write_and_consolidate
+from tests.support.html_elements import parse
 from tests.support.paths import FIXTURES
 
 COMMUNITY = (
@@ -334,8 +335,6 @@ def test_pseudonymised_forwards_keep_channels_and_hide_people(community_lake, tm
 
 
 def test_the_page_draws_every_community_table(lake):
-    from tests.test_report_html import parse
-
     settings = config.load()
     rng = definitions.ReportRange.from_settings(FIRST, LAST, settings)
     tables = reports.build(rng, settings)
