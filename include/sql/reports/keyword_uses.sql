@@ -1,5 +1,5 @@
 -- How many counted messages of each sender use each term, per group and per bucket of days, and the
--- latest of them (its update_id: where the report reads the form a topic is shown in, and its examples).
+-- latest of them (its update_id: where keyword_examples reads a topic's examples).
 -- The terms are the lake's (terms: text/words.py, stored at consolidation). A bucket is named by its first
 -- day; text_days gives each day from text_from on its bucket, and the buckets are cut at the first day of
 -- every range built together (they all end on the same day), so each range adds up whole buckets and the

@@ -61,8 +61,17 @@ STAGES: dict[str, str] = {
     "message_emoji": "table",
 }
 # Stages of one range's own days, built first for each range: the groups of the range (also a report),
-# what each sender is called, and the top topics (also a report, which the examples under them read).
-RANGE_STAGES: tuple[str, ...] = ("chats", "sender_labels", "keywords")
+# what each sender is called, the top topics counted and each forum topic's top keywords, the written
+# form each of those terms is shown in, and the top topics in words (also a report, which the examples
+# under them read).
+RANGE_STAGES: tuple[str, ...] = (
+    "chats",
+    "sender_labels",
+    "keyword_counts",
+    "topic_top_terms",
+    "keyword_forms",
+    "keywords",
+)
 # The order a range stage that is also a report is given in (by chat_id where not named here).
 RANGE_REPORT_ORDER: dict[str, str] = {"keywords": "chat_id, messages DESC, users DESC, keyword"}
 # Relations bound at run time rather than read from the lake.
@@ -250,6 +259,7 @@ class ReportRange:
         return {
             "from_date": self.first.isoformat(),
             "to_date": self.last.isoformat(),
+            "range_scan_from": (self.first - SCAN_MARGIN).isoformat(),  # the first partition with its messages
             "prev_from": self.previous_first.isoformat(),
             "prev_to": self.previous_last.isoformat(),
             "keyword_limit": self.keyword_limit,

@@ -240,7 +240,8 @@ WITH chat_migrations AS (
     v.term_forms,
     v.emojis,
     v.mentions,
-    v.topic_id
+    v.topic_id,
+    v.context_date
   FROM message_versions AS v
   LEFT JOIN latest_revisions AS l
     ON l.origin_chat_id = v.origin_chat_id AND l.message_id = v.message_id

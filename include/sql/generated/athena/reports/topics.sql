@@ -1,4 +1,4 @@
--- Generated from include/sql/reports/topics.sql and the stages it reads (chat_migrations, group_updates, forum_topics, message_versions, latest_revisions, counted_versions, keyword_uses, topic_keyword_uses, message_reactions, group_days, counted_messages, replies, first_replies, chats, keywords) by sqlglot
+-- Generated from include/sql/reports/topics.sql and the stages it reads (chat_migrations, group_updates, forum_topics, message_versions, latest_revisions, counted_versions, keyword_uses, topic_keyword_uses, message_reactions, group_days, counted_messages, replies, first_replies, chats, keyword_counts, topic_top_terms, keyword_forms) by sqlglot
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
 -- changing the DuckDB SQL. Parameters (:name) and the tables tracked_keywords(keyword, term) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
 /* The topics of each forum group: every topic it ever named (forum_topics) and every topic posted in */
@@ -7,7 +7,7 @@
 /* name (the latest it was given; "topic <id>" when the curated zone holds no name for it), the messages */
 /* of the range, the distinct members who posted them, the replies in the range to a message of the topic */
 /* (by someone else, as in interactions), the median wait for a first reply to the topic's messages of the */
-/* range, and its five most used keywords (is_keyword), most used first. Groups without topics have no row. */
+/* range, and its five most used keywords (topic_top_terms), most used first. Groups without topics have no row. */
 WITH chat_migrations AS (
   /* Groups that became supergroups: each old chat id with the id it moved to, so that a group is one */
   /* group across the move. Found in every partition (a migration counts for all time): the old group's */
@@ -247,7 +247,8 @@ WITH chat_migrations AS (
     v.term_forms,
     v.emojis,
     v.mentions,
-    v.topic_id
+    v.topic_id,
+    v.context_date
   FROM message_versions AS v
   LEFT JOIN latest_revisions AS l
     ON l.origin_chat_id = v.origin_chat_id AND l.message_id = v.message_id
@@ -276,7 +277,7 @@ WITH chat_migrations AS (
     )
 ), keyword_uses AS (
   /* How many counted messages of each sender use each term, per group and per bucket of days, and the */
-  /* latest of them (its update_id: where the report reads the form a topic is shown in, and its examples). */
+  /* latest of them (its update_id: where keyword_examples reads a topic's examples). */
   /* The terms are the lake's (terms: text/words.py, stored at consolidation). A bucket is named by its first */
   /* day; text_days gives each day from text_from on its bucket, and the buckets are cut at the first day of */
   /* every range built together (they all end on the same day), so each range adds up whole buckets and the */
@@ -614,21 +615,22 @@ WITH chat_migrations AS (
     ON moved.new_chat_id = g.chat_id
   ORDER BY
     chat_id
-), keywords AS (
-  /* The most discussed topics of each group, added up from keyword_uses over the range's buckets: the terms */
-  /* consolidation stored for each counted message (text/words.py: word stems with no stopword of the */
-  /* message's language among them, hashtags, and two-word phrases "stem stem"), each shown as the latest */
-  /* message of the range that used it wrote it (term_forms). A phrase is a topic where it recurs (3 messages or more) and holds at least half the uses */
-  /* of one of its words; a word is then left out where one such phrase holds 80 % of its uses (the phrase */
-  /* says it better). Tracked keywords (tracked_keywords: each keyword's terms, as text/words.py reads it in */
-  /* every language of its script) are always reported for every group, at zero when nobody used them. */
+), keyword_counts AS (
+  /* The most discussed topics of each group, counted, before they are shown in words (keywords): added up */
+  /* from keyword_uses over the range's buckets, the terms consolidation stored for each counted message */
+  /* (text/words.py: word stems with no stopword of the message's language among them, hashtags, and */
+  /* two-word phrases "stem stem"). A phrase is a topic where it recurs (3 messages or more) and holds at */
+  /* least half the uses of one of its words; a word is then left out where one such phrase holds 80 % of its */
+  /* uses (the phrase says it better). The top keyword_limit ranks, and the tracked keywords (tracked_keywords: */
+  /* each keyword's terms, as text/words.py reads it in every language of its script), always reported for */
+  /* every group, at zero when nobody used them (tracked_keyword: the keyword as configured, for those not */
+  /* among the ranked topics; NULL for the others). */
   WITH per_sender AS (
     SELECT
       chat_id,
       keyword AS term,
       sender_id,
-      SUM(messages) AS messages,
-      MAX(last_update_id) AS last_update_id
+      SUM(messages) AS messages
     FROM keyword_uses
     WHERE
       bucket BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
@@ -748,73 +750,140 @@ WITH chat_migrations AS (
         MIN(k.term)
       ) AS term, /* the term most used, else the keyword as typed (folded), else any of its terms */
       CAST(COALESCE(SUM(p.messages), 0) AS BIGINT) AS messages,
-      COUNT(DISTINCT p.sender_id) AS users,
-      MAX(p.last_update_id) AS last_update_id
+      COUNT(DISTINCT p.sender_id) AS users
     FROM tracked_rest AS k
     LEFT JOIN per_sender AS p
       ON p.chat_id = k.chat_id AND p.term = k.term
     GROUP BY
       k.chat_id,
       k.keyword
-  ), latest AS (
-    /* the latest use of each shown term (of each tracked keyword) in the range, as its message wrote it */
+  )
+  SELECT
+    chat_id,
+    term,
+    CAST(NULL AS VARCHAR) AS tracked_keyword,
+    CAST(messages AS BIGINT) AS messages,
+    CAST(users AS BIGINT) AS users,
+    CAST(rank AS BIGINT) AS rank,
+    tracked,
+    phrase
+  FROM shown
+  UNION ALL
+  SELECT
+    chat_id,
+    term,
+    keyword AS tracked_keyword,
+    messages,
+    CAST(users AS BIGINT) AS users,
+    CAST(NULL AS BIGINT) AS rank,
+    TRUE AS tracked,
+    term LIKE '% %' AS phrase
+  FROM tracked_counts
+), topic_top_terms AS (
+  /* The five most used keywords of each forum topic in the range (topic_keyword_uses; is_keyword: a word or */
+  /* hashtag, not a two-word phrase, or a tracked keyword's term), most used first (n: 1 to 5; ties by the */
+  /* term). What the topics report lists, and what keyword_forms finds a written form for. */
+  WITH terms AS (
     SELECT
-      c.chat_id,
-      c.term,
-      MAX(p.last_update_id) AS last_update_id
-    FROM shown AS c
-    JOIN per_sender AS p
-      ON p.chat_id = c.chat_id AND p.term = c.term
+      chat_id,
+      topic_id,
+      keyword AS term,
+      SUM(messages) AS messages
+    FROM topic_keyword_uses
+    WHERE
+      bucket BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
     GROUP BY
-      c.chat_id,
-      c.term
-    UNION ALL
+      chat_id,
+      topic_id,
+      keyword
+  ), ranked AS (
+    SELECT
+      chat_id,
+      topic_id,
+      term,
+      ROW_NUMBER() OVER (PARTITION BY chat_id, topic_id ORDER BY messages DESC, term) AS n
+    FROM terms
+    WHERE
+      (
+        term IN (
+          SELECT
+            term
+          FROM tracked_keywords
+        ) OR term NOT LIKE '% %'
+      )
+  )
+  SELECT
+    chat_id,
+    topic_id,
+    term,
+    n
+  FROM ranked
+  WHERE
+    n <= 5
+), keyword_forms AS (
+  /* Each term a report shows (the group's topics and tracked keywords, keyword_counts; its forum topics' */
+  /* keywords, topic_top_terms) in the written form most of the range's counted messages using it wrote */
+  /* (term_forms: each term as its message first wrote it, so a message counts once); ties: the form used */
+  /* latest (by update_id, the order Telegram numbers updates in). Only for these terms, a hundred or a few */
+  /* hundred per group, so that only the messages using one of them are counted by form. */
+  WITH shown AS (
+    SELECT
+      chat_id,
+      term
+    FROM keyword_counts
+    UNION
+    SELECT
+      chat_id,
+      term
+    FROM topic_top_terms
+  ), uses AS (
+    SELECT
+      m.chat_id,
+      s.term,
+      m.term_forms[ARRAY_POSITION(m.terms, s.term)] AS form,
+      m.update_id
+    FROM (
+      /* an edit is filed under its edit day, so a message of the range is in a partition from its day on */
+      SELECT
+        chat_id,
+        update_id,
+        terms,
+        term_forms
+      FROM counted_versions
+      WHERE
+        context_date >= :range_scan_from
+        AND day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
+    ) AS m
+    /* each message against its group's few shown terms: cheaper than unnesting every term to match them */
+    JOIN shown AS s
+      ON s.chat_id = m.chat_id AND CONTAINS(m.terms, s.term)
+  ), counted AS (
     SELECT
       chat_id,
       term,
-      last_update_id
-    FROM tracked_counts
-  ), forms AS (
+      form,
+      COUNT(*) AS messages,
+      MAX(update_id) AS last_update_id
+    FROM uses
+    GROUP BY
+      chat_id,
+      term,
+      form
+  ), ranked AS (
     SELECT
-      l.chat_id,
-      l.term,
-      m.term_forms[ARRAY_POSITION(m.terms, l.term)] AS form
-    FROM latest AS l
-    JOIN group_updates AS m
-      ON m.update_id = l.last_update_id
-    WHERE
-      m.context_date BETWEEN :scan_from AND :scan_to
+      chat_id,
+      term,
+      form,
+      ROW_NUMBER() OVER (PARTITION BY chat_id, term ORDER BY messages DESC, last_update_id DESC) AS n
+    FROM counted
   )
   SELECT
-    s.chat_id,
-    COALESCE(f.form, s.term) AS keyword,
-    CAST(s.messages AS BIGINT) AS messages,
-    CAST(s.users AS BIGINT) AS users,
-    CAST(s.rank AS BIGINT) AS rank,
-    s.tracked,
-    s.term,
-    s.phrase
-  FROM shown AS s
-  LEFT JOIN forms AS f
-    ON f.chat_id = s.chat_id AND f.term = s.term
-  UNION ALL
-  SELECT
-    t.chat_id,
-    COALESCE(f.form, t.keyword) AS keyword,
-    t.messages,
-    CAST(t.users AS BIGINT) AS users,
-    CAST(NULL AS BIGINT) AS rank,
-    TRUE AS tracked,
-    t.term,
-    t.term LIKE '% %' AS phrase
-  FROM tracked_counts AS t
-  LEFT JOIN forms AS f
-    ON f.chat_id = t.chat_id AND f.term = t.term
-  ORDER BY
     chat_id,
-    messages DESC,
-    users DESC,
-    keyword
+    term,
+    form
+  FROM ranked
+  WHERE
+    n = 1
 ), forums AS (
   SELECT DISTINCT
     chat_id
@@ -871,49 +940,18 @@ WITH chat_migrations AS (
   GROUP BY
     chat_id,
     topic_id
-), terms AS (
-  SELECT
-    chat_id,
-    topic_id,
-    keyword,
-    SUM(messages) AS messages
-  FROM topic_keyword_uses
-  WHERE
-    bucket BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
-  GROUP BY
-    chat_id,
-    topic_id,
-    keyword
-), ranked_terms AS (
-  SELECT
-    chat_id,
-    topic_id,
-    keyword,
-    ROW_NUMBER() OVER (PARTITION BY chat_id, topic_id ORDER BY messages DESC, keyword) AS n
-  FROM terms
-  WHERE
-    (
-      keyword IN (
-        SELECT
-          term
-        FROM tracked_keywords
-      )
-      OR keyword NOT LIKE '% %'
-    )
 ), top_terms AS (
   SELECT
-    r.chat_id,
-    r.topic_id,
-    LISTAGG(COALESCE(w.keyword, r.keyword), ', ') WITHIN GROUP (ORDER BY
-      r.n) AS top_keywords /* each as the group's topics show it (keywords: the latest message of the range that used it) */
-  FROM ranked_terms AS r
-  LEFT JOIN keywords AS w
-    ON w.chat_id = r.chat_id AND w.term = r.keyword
-  WHERE
-    r.n <= 5
+    t.chat_id,
+    t.topic_id,
+    LISTAGG(COALESCE(f.form, t.term), ', ') WITHIN GROUP (ORDER BY
+      t.n) AS top_keywords /* each as the group's topics show it (keyword_forms: the form most of the range's messages wrote) */
+  FROM topic_top_terms AS t
+  LEFT JOIN keyword_forms AS f
+    ON f.chat_id = t.chat_id AND f.term = t.term
   GROUP BY
-    r.chat_id,
-    r.topic_id
+    t.chat_id,
+    t.topic_id
 ), every_topic AS (
   SELECT
     chat_id,

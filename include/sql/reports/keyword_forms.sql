@@ -1,0 +1,47 @@
+-- Each term a report shows (the group's topics and tracked keywords, keyword_counts; its forum topics'
+-- keywords, topic_top_terms) in the written form most of the range's counted messages using it wrote
+-- (term_forms: each term as its message first wrote it, so a message counts once); ties: the form used
+-- latest (by update_id, the order Telegram numbers updates in). Only for these terms, a hundred or a few
+-- hundred per group, so that only the messages using one of them are counted by form.
+WITH shown AS (
+  SELECT chat_id, term FROM keyword_counts
+  UNION
+  SELECT chat_id, term FROM topic_top_terms
+),
+uses AS (
+  SELECT
+    m.chat_id,
+    s.term,
+    m.term_forms[ARRAY_POSITION(m.terms, s.term)] AS form,
+    m.update_id
+  FROM (
+    -- an edit is filed under its edit day, so a message of the range is in a partition from its day on
+    SELECT chat_id, update_id, terms, term_forms
+    FROM counted_versions
+    WHERE context_date >= $range_scan_from AND day BETWEEN CAST($from_date AS DATE) AND CAST($to_date AS DATE)
+  ) AS m
+  -- each message against its group's few shown terms: cheaper than unnesting every term to match them
+  JOIN shown AS s
+    ON s.chat_id = m.chat_id AND LIST_CONTAINS(m.terms, s.term)
+),
+counted AS (
+  SELECT
+    chat_id,
+    term,
+    form,
+    COUNT(*) AS messages,
+    MAX(update_id) AS last_update_id
+  FROM uses
+  GROUP BY chat_id, term, form
+),
+ranked AS (
+  SELECT
+    chat_id,
+    term,
+    form,
+    ROW_NUMBER() OVER (PARTITION BY chat_id, term ORDER BY messages DESC, last_update_id DESC) AS n
+  FROM counted
+)
+SELECT chat_id, term, form
+FROM ranked
+WHERE n = 1
