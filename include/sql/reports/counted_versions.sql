@@ -1,6 +1,6 @@
 -- The version every report counts of each message: its latest_revisions row where it has one, else its
--- live original. Bots are left out unless include_bots; with a topic parameter (its id, or its name in
--- any case), only the messages of that forum topic count. With the day and local time of sent_at in the
+-- live original. Bots are left out unless include_bots; with a topic parameter, only the messages of
+-- that forum topic count (chosen_topics). With the day and local time of sent_at in the
 -- timezone parameter: partitions are scanned with a margin (scan_from..scan_to), since an edit lands in
 -- its edit day's partition but counts on the day the message was sent.
 SELECT
@@ -32,10 +32,4 @@ WHERE
     WHEN l.message_id IS NULL THEN v.live_original
     ELSE l.context_date = v.context_date AND l.update_id = v.update_id
   END
-  AND (
-    $topic = ''
-    OR COALESCE(v.topic_id, 1) IN (
-      SELECT t.topic_id FROM forum_topics AS t
-      WHERE t.chat_id = v.chat_id AND (CAST(t.topic_id AS VARCHAR) = $topic OR LOWER(t.topic) = LOWER($topic))
-    )
-  )
+  AND ($topic = '' OR COALESCE(v.topic_id, 1) IN (SELECT t.topic_id FROM chosen_topics AS t WHERE t.chat_id = v.chat_id))

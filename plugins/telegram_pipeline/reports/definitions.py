@@ -42,6 +42,7 @@ STAGES: dict[str, str] = {
     "chat_migrations": "table",
     "group_updates": "view",
     "forum_topics": "table",
+    "chosen_topics": "table",
     "message_versions": "view",
     "latest_revisions": "table",
     "counted_versions": "view",

@@ -1,4 +1,4 @@
--- Generated from include/sql/reports/members.sql and the stages it reads (chat_migrations, group_updates, forum_topics, message_versions, latest_revisions, counted_versions, sender_names, member_history, member_changes, message_reactions, counted_messages, sender_labels) by sqlglot
+-- Generated from include/sql/reports/members.sql and the stages it reads (chat_migrations, group_updates, forum_topics, chosen_topics, message_versions, latest_revisions, counted_versions, sender_names, member_history, member_changes, message_reactions, counted_messages, sender_labels) by sqlglot
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
 -- changing the DuckDB SQL. Parameters (:name) and the tables tracked_keywords(keyword, term) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
 /* Members who come and go, per group: everyone who posted in the range or in the period of the same */
@@ -133,6 +133,19 @@ WITH chat_migrations AS (
       WHERE
         topic_id = 1
     )
+), chosen_topics AS (
+  /* The forum topics the counting is limited to (the topic parameter: a topic's id, or its name in any */
+  /* case), in every forum that has one of that id or name; none when the parameter is empty, and then */
+  /* every message counts (counted_versions). The search reads it too, so --topic means the same in both. */
+  SELECT
+    chat_id,
+    topic_id
+  FROM forum_topics
+  WHERE
+    :topic <> ''
+    AND (
+      CAST(topic_id AS VARCHAR) = :topic OR LOWER(topic) = LOWER(:topic)
+    )
 ), message_versions AS (
   /* Every version of every message, the rows the reports count from. A message is a message or channel */
   /* post (or an edit of one) that is not a service message. Its sender is the user, or the chat it was */
@@ -226,8 +239,8 @@ WITH chat_migrations AS (
     version = 1
 ), counted_versions AS (
   /* The version every report counts of each message: its latest_revisions row where it has one, else its */
-  /* live original. Bots are left out unless include_bots; with a topic parameter (its id, or its name in */
-  /* any case), only the messages of that forum topic count. With the day and local time of sent_at in the */
+  /* live original. Bots are left out unless include_bots; with a topic parameter, only the messages of */
+  /* that forum topic count (chosen_topics). With the day and local time of sent_at in the */
   /* timezone parameter: partitions are scanned with a margin (scan_from..scan_to), since an edit lands in */
   /* its edit day's partition but counts on the day the message was sent. */
   SELECT
@@ -267,12 +280,9 @@ WITH chat_migrations AS (
       OR COALESCE(v.topic_id, 1) IN (
         SELECT
           t.topic_id
-        FROM forum_topics AS t
+        FROM chosen_topics AS t
         WHERE
           t.chat_id = v.chat_id
-          AND (
-            CAST(t.topic_id AS VARCHAR) = :topic OR LOWER(t.topic) = LOWER(:topic)
-          )
       )
     )
 ), sender_names AS (
