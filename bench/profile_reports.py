@@ -16,6 +16,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from measure import own_peak_mib
+
 TIMEZONE = "America/Sao_Paulo"
 
 
@@ -45,7 +47,7 @@ def main() -> None:
     def timed(label: str, run, *arguments) -> None:
         at = time.perf_counter()
         run(*arguments)
-        print(f"{label:36s} {time.perf_counter() - at:6.2f} s")
+        print(f"{label:36s} {time.perf_counter() - at:6.2f} s  (peak RSS so far {own_peak_mib():,.0f} MiB)")
 
     engine = duckdb_engine.DuckDBReports(settings, last=args.last)
     span = definitions.Span(ranges)

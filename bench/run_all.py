@@ -23,6 +23,7 @@ QUICK_ARGS = {
     "bench_consolidate": ["--local-sizes", "300", "--s3-sizes", "300", "--skip-naive-above", "300"],
     "bench_import": ["--sizes", "300"],
     "bench_reports": ["--days", "2", "--per-day", "300", "--repeat", "1"],
+    "bench_vs_chat_analytics": ["--sizes", "2000"],
 }
 
 

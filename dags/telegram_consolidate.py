@@ -3,15 +3,15 @@
 The run for the interval [D 00:00, D+1 00:00) in TIMEZONE (the schedule says which zone) consolidates
 day D and re-consolidates the LATE_DAYS days before it whose raw folders changed (updates that arrived
 late), then checks every rewritten day and registers it in the catalog. It publishes the Asset the
-reports schedule on, with the rewritten days in its extra: {"dates": ["YYYY-MM-DD", ...]}.
+reports schedule on, with the rewritten days in its extra: {"dates": ["YYYY-MM-DD", ...]}. A day
+without updates gets no file (the reports count it as zero).
 
-Runs go one at a time, oldest first: each rewrites the days before its own. A task that fails is
-retried 3 times (1, 2, 4 minutes apart); its last failure logs a line naming the task, the run, the
-error and the log's URL.
+A range in one run (imported history, a backfill): **Trigger** with the form's *First day* and *Last
+day* (params `from`, `to`): its days are consolidated in one pass, and the reports DAG builds each
+window once. A range that ends before it starts fails at once, without retries.
 
-Backfill: `airflow backfill create --dag-id telegram_consolidate --from-date 2026-01-01 --to-date 2026-01-31`
-or, in the UI, the DAG's "Trigger" button → "Backfill" with the date range. A backfill runs the days
-it is given, before START_DATE too; START_DATE only decides where the scheduler's catch-up begins.
+Runs go one at a time, oldest first: each rewrites the days before its own. A failed task is retried
+3 times (1, 2, 4 minutes apart); its last failure logs the task, the run, the error and the log's URL.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from airflow.sdk import DAG, Asset, task
+from airflow.sdk import DAG, Asset, Param, task
 from telegram_pipeline import config
-from telegram_pipeline.orchestration.defaults import CURATED_MESSAGES_ASSET, DEFAULT_ARGS
+from telegram_pipeline.orchestration.defaults import CURATED_MESSAGES_ASSET, DAY_PARAM, DEFAULT_ARGS
 from telegram_pipeline.orchestration.timetables import ZonedCronDataIntervalTimetable
 from telegram_pipeline.rules.days import interval_day
 
@@ -40,25 +40,43 @@ with DAG(
     # One run at a time: each run rewrites the LATE_DAYS days before its own, so neighbouring runs
     # touch the same partitions and manifests, and a run must see the manifests its predecessor left.
     max_active_runs=1,
+    params={
+        "from": Param(
+            None,
+            **DAY_PARAM,
+            title="First day",
+            description="First day of a range to consolidate in one run, YYYY-MM-DD (a manual run). Empty: the "
+            "day of the run's interval.",
+        ),
+        "to": Param(
+            None,
+            **DAY_PARAM,
+            title="Last day",
+            description="Last day of the range, YYYY-MM-DD, on or after the first. Empty: the first day alone.",
+        ),
+    },
     default_args=DEFAULT_ARGS,
     tags=["telegram", "consolidation"],
 ) as dag:
 
     @task(multiple_outputs=False)
-    def consolidate(data_interval_start=None) -> dict:
+    def consolidate(data_interval_start=None, params=None) -> dict:
         from telegram_pipeline.lake import consolidate
+        from telegram_pipeline.orchestration.day_params import day_range
+        from telegram_pipeline.orchestration.defaults import input_errors_fail_at_once
         from telegram_pipeline.orchestration.task_logs import log_consolidation
 
-        day = interval_day(data_interval_start, ZoneInfo(TIMEZONE))
-        return log_consolidation(consolidate.consolidate_with_late_days(day))
+        with input_errors_fail_at_once():
+            first, last = day_range(params) or (interval_day(data_interval_start, ZoneInfo(TIMEZONE)),) * 2
+        return log_consolidation(consolidate.consolidate_with_late_days(first, last=last))
 
     @task(multiple_outputs=False)
     def check_quality(consolidated: dict) -> list:
         from telegram_pipeline.lake import quality
         from telegram_pipeline.orchestration.task_logs import log_quality
 
-        rewritten = [r for r in consolidated["results"] if not r["skipped"]]
-        return log_quality([quality.check_day(date.fromisoformat(r["day"]), r["rows"]) for r in rewritten])
+        rewritten = {date.fromisoformat(r["day"]): r["rows"] for r in consolidated["results"] if not r["skipped"]}
+        return log_quality(quality.check_days(rewritten))
 
     @task(multiple_outputs=False, outlets=[CURATED_MESSAGES])
     def register_in_catalog(consolidated: dict, *, outlet_events=None) -> dict:

@@ -97,8 +97,8 @@ def test_the_first_run_of_a_day_reads_a_manifest_not_written_yet(iam_lake, answe
     if answer == "404":
         assert consolidate.unchanged_since_last_run(yesterday, settings) is None  # no manifest: consolidate it
         done = consolidate.consolidate_with_late_days(DAY, settings)
-        assert done["dates"] == [str(DAY - timedelta(days=2)), str(yesterday), str(DAY)]
-        assert [r["rows"] for r in done["results"]] == [0, 5, 5]
+        assert done["dates"] == [str(yesterday), str(DAY)]  # the day before it: nothing then, nothing now
+        assert [(r["rows"], r["skipped"]) for r in done["results"]] == [(0, True), (5, False), (5, False)]
         assert consolidate.unchanged_since_last_run(yesterday, settings).rows == 5  # now it is there
         return
     with pytest.raises(storage.AccessDenied) as denied:

@@ -7,7 +7,7 @@ from datetime import date
 import duckdb
 import pytest
 from telegram_pipeline import cli
-from telegram_pipeline.lake import aws, catalog, consolidate, schema
+from telegram_pipeline.lake import aws, catalog, consolidate, layout, schema, storage
 
 from tests.support.raw_updates import edit, fill_day, put, unix
 
@@ -24,7 +24,13 @@ def test_duckdb_catalog_sees_each_new_day_and_the_latest_versions(local_lake):
     put(DAY, "90.json", edit(90, unix(DAY, 8) + 60, unix(DAY, 9), message_id=1))  # edits message 1
     consolidate.consolidate_day(DAY)
     result = catalog.register_days([DAY])
-    assert result["catalog"] == "duckdb"
+    assert result == {
+        "catalog": "duckdb",
+        "database": str(db_path),
+        "days": 1,
+        "first": "2026-01-10",
+        "last": "2026-01-10",
+    }
     with duckdb.connect(str(db_path), read_only=True) as db:
         assert db.sql("select context_date, count(*) from messages group by 1").fetchall() == [("2026-01-10", 4)]
         latest = dict(db.sql("select message_id, text from messages_latest order by 1").fetchall())
@@ -65,17 +71,28 @@ def partitions(database: str) -> dict[str, str]:
     return {p["Values"][0]: p["StorageDescriptor"]["Location"] for p in found}
 
 
+def written(*days: date) -> None:
+    """A partition for each day (what the Glue registration looks for; its content does not matter)."""
+    curated = storage.curated_store()
+    for day in days:
+        curated.write(layout.partition_key(day), b"PAR1")
+
+
 def test_glue_table_and_partitions_are_idempotent(glue_lake):
     days = [date(2026, 1, 8), date(2026, 1, 9)]
+    written(*days, DAY)
     first = catalog.register_days(days)
     assert first == {
         "catalog": "glue",
         "table": "created",
         "projection": False,
-        "partitions": {"created": 2, "updated": 0},
+        "partitions": {"created": 2, "updated": 0, "removed": 0},
+        "days": 2,
+        "first": "2026-01-08",
+        "last": "2026-01-09",
     }
     again = catalog.register_days([*days, DAY])
-    assert again["table"] == "unchanged" and again["partitions"] == {"created": 1, "updated": 2}
+    assert again["table"] == "unchanged" and again["partitions"] == {"created": 1, "updated": 2, "removed": 0}
     curated = glue_lake["CURATED_URI"]
     assert partitions(glue_lake["database"]) == {
         d.isoformat(): f"{curated}/messages/context_date={d.isoformat()}/" for d in [*days, DAY]
@@ -86,7 +103,20 @@ def test_glue_table_and_partitions_are_idempotent(glue_lake):
     assert table["StorageDescriptor"]["SerdeInfo"]["SerializationLibrary"].endswith("ParquetHiveSerDe")
 
 
+def test_glue_registers_no_partition_for_a_day_without_one(glue_lake):
+    """A day without updates has no partition: none is registered, and one registered before (an older
+    empty partition, a day emptied on purpose) is removed; a range of 60 such days is no error."""
+    written(DAY)
+    quiet = [date(2025, 11, 1 + n) for n in range(30)] + [date(2025, 12, 1 + n) for n in range(30)]
+    assert catalog.register_days([*quiet, DAY])["partitions"] == {"created": 1, "updated": 0, "removed": 0}
+    assert list(partitions(glue_lake["database"])) == [DAY.isoformat()]
+    storage.curated_store().delete([layout.partition_key(DAY)])
+    assert catalog.register_days([DAY])["partitions"] == {"created": 0, "updated": 0, "removed": 1}
+    assert partitions(glue_lake["database"]) == {}
+
+
 def test_glue_table_gains_new_columns(glue_lake, monkeypatch):
+    written(DAY)
     catalog.register_days([DAY])
     grown = (*schema.COLUMNS, schema.Column("is_topic_message", "boolean", "new"))
     monkeypatch.setattr(schema, "COLUMNS", grown)
@@ -108,7 +138,10 @@ def test_glue_partition_projection_registers_no_partitions(glue_lake, monkeypatc
     )
 
 
-def test_catalog_cli_registers_a_range(glue_lake, capsys):
-    assert cli.main(["catalog", "--date", "2026-01-08", "--to", "2026-01-10"]) == 0
-    assert sorted(partitions(glue_lake["database"])) == ["2026-01-08", "2026-01-09", "2026-01-10"]
-    assert '"created": 3' in capsys.readouterr().out
+def test_catalog_cli_registers_a_range_and_prints_a_summary(glue_lake, capsys):
+    written(date(2026, 1, 8), DAY)
+    assert cli.main(["catalog", "--date", "2025-01-01", "--to", "2026-01-10"]) == 0
+    assert sorted(partitions(glue_lake["database"])) == ["2026-01-08", "2026-01-10"]
+    out = capsys.readouterr().out
+    assert '"created": 2' in out and '"days": 375' in out and '"first": "2025-01-01"' in out
+    assert "2025-06-01" not in out  # not every date

@@ -92,13 +92,18 @@ def test_too_many_bad_objects_fail_loudly_and_leave_the_partition(lake):
     assert len(list(storage.quarantine_store().list(f"context_date={DAY}"))) == 6  # quarantined all the same
 
 
-def test_an_empty_day_is_a_valid_empty_partition(lake):
+def test_a_day_without_updates_writes_nothing(lake):
+    """No partition and no manifest for a day whose raw folder holds nothing; the zero-row file an
+    earlier version wrote for it is removed; its quality check passes; it is unchanged next time."""
     fill_day(DAY - timedelta(days=1), 3)  # the raw zone is there; this day has nothing
+    curated = storage.curated_store()
+    curated.write(layout.partition_key(DAY), layout.parquet_bytes(schema.arrow_schema().empty_table()))
     result = consolidate.consolidate_day(DAY)
-    assert (result.objects, result.rows) == (0, 0)
-    table = read_partition(DAY)
-    assert table.num_rows == 0 and table.schema == schema.arrow_schema()
+    assert (result.objects, result.rows, result.parquet_bytes) == (0, 0, 0)
+    assert not curated.exists(layout.partition_key(DAY)) and not curated.exists(layout.manifest_key(DAY))
+    assert list(curated.list(layout.partition_prefix(DAY))) == []
     quality.check_day(DAY, 0)
+    assert consolidate.unchanged_since_last_run(DAY, config.load()).skipped
 
 
 def test_a_raw_zone_moved_away_never_empties_a_day(lake, monkeypatch):
@@ -125,4 +130,5 @@ def test_a_day_listed_empty_keeps_its_rows_unless_emptying_is_allowed(lake, monk
     assert read_partition(DAY).num_rows == 87
     monkeypatch.setenv("ALLOW_EMPTYING_DAYS", "true")
     assert consolidate.consolidate_day(DAY).rows == 0
-    assert read_partition(DAY).num_rows == 0
+    assert not storage.curated_store().exists(layout.partition_key(DAY))  # emptied: no partition, zero rows
+    assert not storage.curated_store().exists(layout.manifest_key(DAY))

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from telegram_pipeline.lake import aws, consolidate, layout, quality, storage
 
+from tests.support.dag_runs import asset_dates, task_states
 from tests.support.paths import REPO
 from tests.support.raw_updates import message, put, read_partition, unix
 
@@ -42,19 +43,6 @@ def run_day(dag, day: date, tz: str = "UTC"):
     run = dag.test(logical_date=datetime(following.year, following.month, following.day, tzinfo=ZoneInfo(tz)))
     assert run.data_interval_start.astimezone(ZoneInfo(tz)).date() == day
     return run
-
-
-def asset_dates(run) -> list[list[str]]:
-    from airflow.models.asset import AssetEvent
-    from airflow.utils.session import create_session
-
-    with create_session() as session:
-        events = session.query(AssetEvent).filter(AssetEvent.source_run_id == run.run_id).all()
-        return [event.extra["dates"] for event in events]
-
-
-def task_states(run) -> dict[str, str]:
-    return {ti.task_id: ti.state for ti in run.get_task_instances()}
 
 
 def seed(days: list[date], per_day: int = 5) -> None:
@@ -101,10 +89,11 @@ def test_late_data_reaches_its_day_in_the_next_run(consolidate_dag):
 def test_a_failed_quality_check_fails_the_run_before_the_catalog(consolidate_dag, monkeypatch):
     seed([FIRST])
 
-    def wrong(day, expected_rows, settings=None):
-        raise quality.QualityCheckFailed(f"context_date={day}: 4 rows written, {expected_rows} read")
+    def wrong(expected_rows, settings=None):
+        day, rows = next(iter(expected_rows.items()))
+        raise quality.QualityCheckFailed(f"context_date={day}: 4 rows written, {rows} read")
 
-    monkeypatch.setattr(quality, "check_day", wrong)
+    monkeypatch.setattr(quality, "check_days", wrong)
     retry_at_once(consolidate_dag, retries=0)
     run = run_day(consolidate_dag, FIRST)
     states = task_states(run)
@@ -159,8 +148,8 @@ def test_each_run_consolidates_its_own_day_in_the_groups_zone(zone, airflow_db, 
         put(day, f"{update_id}.json", message(update_id, unix(day, hour, minute, zone)))
     run = run_day(dag, day, tz=zone)
     assert set(task_states(run).values()) == {"success"}, task_states(run)
-    # the day, and the LATE_DAYS before it (never consolidated, so rewritten)
-    assert asset_dates(run) == [[(day - timedelta(days=n)).isoformat() for n in (2, 1, 0)]]
+    # the day; the LATE_DAYS before it had nothing and have nothing: no file, nothing rewritten
+    assert asset_dates(run) == [[day.isoformat()]]
     assert read_partition(day)["update_id"].to_pylist() == [1, 2, 3]
 
 

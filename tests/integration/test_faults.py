@@ -222,9 +222,9 @@ def _fail_once(monkeypatch, method: str, when) -> dict:
     "method, when",
     [
         ("read", lambda key: key.endswith("/150.json")),  # a raw read in the middle of the day
-        ("write", lambda key: key.endswith("/data.parquet")),  # the partition's own write
+        ("write_many", lambda key: key.endswith("/data.parquet")),  # the partition's own write
         ("delete", lambda key: True),  # cleaning the folder after the write
-        ("write", lambda key: key.startswith("_manifests/")),  # the manifest after the partition
+        ("write_many", lambda key: key.startswith("_manifests/")),  # the manifest after the partition
     ],
     ids=["raw-read", "partition-write", "folder-cleanup", "manifest-write"],
 )
@@ -328,7 +328,7 @@ def test_report_writing_retry_after_a_storage_error_equals_a_clean_run(local_lak
     clean = _reports_files()
     assert any(k.endswith("data.parquet") for k in clean) and any(k.endswith(".html") for k in clean)
     with monkeypatch.context() as patch:
-        state = _fail_once(patch, "write", lambda key: "window=7d" in key)  # half of the windows written
+        state = _fail_once(patch, "write_many", lambda key: "window=7d" in key)  # half of the windows written
         with pytest.raises(storage.StorageError):
             reports.build_day_windows(DAY, config.load())
         assert state["failed"]

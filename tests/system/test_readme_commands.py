@@ -307,10 +307,7 @@ RULES = [
             "~/Downloads/Telegram\\ Desktop/DataExport_2024-11-26/result.json": "tests/data/forum_account_export_2024.json"
         },
     ),
-    Rule(
-        r"^airflow backfill create --dag-id telegram_consolidate --from-date 2024-11-17T00:00:00-03:00 ",
-        setup=AIRFLOW_DB,
-    ),
+    Rule(r"^airflow dags trigger telegram_consolidate --conf ", setup=AIRFLOW_DB),
     Rule(
         r"^make loadtest",
         small={"make loadtest": 'make loadtest LOADTEST_ARGS="--seconds 2 --senders 4 --backends local"'},

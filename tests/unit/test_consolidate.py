@@ -266,8 +266,10 @@ def test_lone_surrogates_do_not_break_the_day():
 def test_cli_consolidates_a_range(capsys):
     fill_day(DAY, 3)
     assert cli.main(["consolidate", "--date", "2026-01-09", "--to", "2026-01-10"]) == 0
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [(r["day"], r["rows"]) for r in lines] == [("2026-01-09", 0), ("2026-01-10", 3)]
+    output = capsys.readouterr()
+    lines = [json.loads(line) for line in output.out.splitlines()]
+    assert [(r["day"], r["rows"]) for r in lines] == [("2026-01-10", 3)]  # a day without updates says nothing
+    assert "consolidated 2 days 2026-01-09 .. 2026-01-10: 3 rows in 1 partition, 1 day without updates" in output.err
     for i in range(3):
         put(DAY, f"junk{i}.json", b"x")
     assert cli.main(["consolidate", "--date", "2026-01-10"]) == 1

@@ -32,12 +32,14 @@ def test_task_log_lines_for_skipped_days_glue_and_projection():
     skipped = {"day": "2026-01-01", "rows": 1, "objects": 1, "skipped": True}
     assert task_logs._day_line(skipped) == "2026-01-01: unchanged since its last run (1 row), not rewritten"
     with recorded(task_logs.__name__) as records:
-        task_logs.log_catalog({"catalog": "glue", "table": "unchanged", "projection": False,
-                               "partitions": {"created": 1, "updated": 2}})  # fmt: skip
+        task_logs.log_catalog({"catalog": "glue", "table": "unchanged", "projection": False, "days": 4,
+                               "first": "2026-01-01", "last": "2026-01-04",
+                               "partitions": {"created": 1, "updated": 2, "removed": 1}})  # fmt: skip
         task_logs.log_catalog({"catalog": "glue", "table": "created", "projection": True, "partitions": {}})
         task_logs.log_quality([])
     assert records.messages == [
-        "Glue table messages unchanged; partitions: 1 created, 2 updated",
+        "Glue table messages unchanged; 4 days: 2026-01-01 .. 2026-01-04; partitions: 1 created, 2 updated, "
+        "1 removed (days without updates)",
         "Glue table messages created; partition projection: no partition to register",
         "no day was rewritten: nothing to check",
     ]

@@ -474,7 +474,7 @@ def test_cli_summary_next_commands_and_dry_run(capsys, monkeypatch):
     assert "imported 7 messages of 'Grupo de Corrida SP' (chat_id -1001234567890, supergroup)" in out
     assert "days: 2, from 2024-11-17 to 2024-11-18 (America/Sao_Paulo); 2 objects written" in out
     assert "python -m telegram_pipeline consolidate --date 2024-11-17 --to 2024-11-18" in out
-    assert "airflow backfill create --dag-id telegram_consolidate" in out
+    assert """airflow dags trigger telegram_consolidate --conf '{"from": "2024-11-17", "to": "2024-11-18"}'""" in out
     assert "python -m telegram_pipeline report --from 2024-11-17 --to 2024-11-18" in out
     assert cli.main(["import-export", str(DM)]) == 2
     assert "--export-timezone" in capsys.readouterr().err

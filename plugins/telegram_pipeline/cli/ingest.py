@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date, datetime
 
 from telegram_pipeline import bot_api, config
 from telegram_pipeline.ingest import desktop_export, webhook_setup
@@ -72,11 +71,12 @@ def _summary(result: desktop_export.ImportResult, settings: config.Settings, dry
         f"  python -m telegram_pipeline consolidate --date {first} --to {last}"
         f" && python -m telegram_pipeline catalog --date {first} --to {last}"
     )
-    lines.append("  or through Airflow (the same steps; the dates are midnights in TIMEZONE):")
-    start = datetime.combine(date.fromisoformat(first), datetime.min.time(), settings.tz).isoformat()
-    end = datetime.combine(date.fromisoformat(last), datetime.min.time(), settings.tz).isoformat()
-    lines.append(f"  airflow backfill create --dag-id telegram_consolidate --from-date {start} --to-date {end}")
     lines.append(f"  python -m telegram_pipeline report --from {first} --to {last} --out reports/")
+    lines.append(
+        "or through Airflow, the range in one run (in the UI: Trigger telegram_consolidate with its First day and "
+        "Last day), the reports DAG following it:"
+    )
+    lines.append(f"""  airflow dags trigger telegram_consolidate --conf '{{"from": "{first}", "to": "{last}"}}'""")
     return "\n".join(lines)
 
 

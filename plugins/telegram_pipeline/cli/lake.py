@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from datetime import date
 
 from telegram_pipeline import config
@@ -23,16 +24,43 @@ def consolidate(args) -> int:
     last = args.to or args.date
     if last < args.date:
         raise ValueError(f"--to {last} is before --date {args.date}")
-    for day in layout.days_between(args.date, last):
+    started = time.perf_counter()
+    try:
+        results = lake_consolidate.consolidate_days(layout.days_between(args.date, last), settings)
+    except lake_consolidate.TooManyBadObjects as exc:
+        _print_results(exc.results)
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except storage.StorageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    _print_results(results)
+    if not args.no_check:
         try:
-            result = lake_consolidate.consolidate_day(day, settings)
-            if not args.no_check:
-                quality.check_day(day, result.rows, settings)
-        except (lake_consolidate.TooManyBadObjects, quality.QualityCheckFailed, storage.StorageError) as exc:
+            quality.check_days({date.fromisoformat(r.day): r.rows for r in results}, settings)
+        except quality.QualityCheckFailed as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
-        print(json.dumps(result.to_dict(), sort_keys=True))
+    with_rows = sum(1 for r in results if r.rows)
+    empty = f", {_count(len(results) - with_rows, 'day')} without updates (no file)" if with_rows < len(results) else ""
+    checked = "" if args.no_check else ", quality checks passed"
+    print(
+        f"consolidated {_count(len(results), 'day')} {args.date} .. {last}: {_count(sum(r.rows for r in results), 'row')} "
+        f"in {_count(with_rows, 'partition')}{empty}{checked}; {time.perf_counter() - started:.1f} s",
+        file=sys.stderr,
+    )
     return 0
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+def _print_results(results: list) -> None:
+    """One JSON line per day that had raw objects (a day without any has nothing to say)."""
+    for result in results:
+        if result.objects:
+            print(json.dumps(result.to_dict(), sort_keys=True))
 
 
 def catalog_arguments(parser) -> None:

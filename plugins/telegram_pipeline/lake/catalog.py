@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from telegram_pipeline import config
-from telegram_pipeline.lake import schema, storage
+from telegram_pipeline.lake import layout, schema, storage
 
 LATEST_SQL = "messages_latest.sql"
 # Generated files live apart, under include/sql/generated/ (see .gitattributes).
@@ -193,20 +193,23 @@ def ensure_glue_table(settings: config.Settings | None = None) -> str:
 
 
 def register_glue_partitions(days: list[date], settings: config.Settings | None = None) -> dict[str, int]:
-    """Create each day's partition, or update it where it exists (reruns do not error)."""
+    """Create the partition of each day that has one, or update it where it exists (reruns do not
+    error); remove it for a day that has none (no updates, or emptied): Athena then reads nothing there."""
     from telegram_pipeline.lake import aws
 
     settings = settings or config.load()
     glue = aws.client("glue", settings)
     descriptor = glue_table_input(settings)["StorageDescriptor"]
-    counts = {"created": 0, "updated": 0}
-    for first in range(0, len(days), 100):  # batch_create_partition takes up to 100
+    stored = set(storage.curated_store(settings).existing([layout.partition_key(day) for day in days]))
+    with_data = [day for day in days if layout.partition_key(day) in stored]
+    counts = {"created": 0, "updated": 0, "removed": 0}
+    for first in range(0, len(with_data), 100):  # batch_create_partition takes up to 100
         inputs = {
             day.isoformat(): {
                 "Values": [day.isoformat()],
                 "StorageDescriptor": {**descriptor, "Location": partition_location(settings, day)},
             }
-            for day in days[first : first + 100]
+            for day in with_data[first : first + 100]
         }
         response = glue.batch_create_partition(
             DatabaseName=settings.glue_database, TableName=schema.TABLE_NAME, PartitionInputList=list(inputs.values())
@@ -225,6 +228,16 @@ def register_glue_partitions(days: list[date], settings: config.Settings | None 
                 PartitionInput=inputs[value],
             )
             counts["updated"] += 1
+    without = [day for day in days if layout.partition_key(day) not in stored]
+    for first in range(0, len(without), 25):  # batch_delete_partition takes up to 25
+        batch = [{"Values": [day.isoformat()]} for day in without[first : first + 25]]
+        response = glue.batch_delete_partition(
+            DatabaseName=settings.glue_database, TableName=schema.TABLE_NAME, PartitionsToDelete=batch
+        )
+        missing = [e for e in response.get("Errors", []) if e["ErrorDetail"]["ErrorCode"] == "EntityNotFoundException"]
+        if len(missing) < len(response.get("Errors", [])):
+            raise RuntimeError(f"Glue refused to remove partitions: {response['Errors'][:3]}")
+        counts["removed"] += len(batch) - len(missing)
     return counts
 
 
@@ -286,5 +299,13 @@ def register_days(days: list[date], settings: config.Settings | None = None) -> 
             "table": table,
             "projection": False,
             "partitions": register_glue_partitions(days, settings),
+            **days_summary(days),
         }
-    return {"catalog": "duckdb", "database": refresh_duckdb_catalog(settings), "days": [d.isoformat() for d in days]}
+    return {"catalog": "duckdb", "database": refresh_duckdb_catalog(settings), **days_summary(days)}
+
+
+def days_summary(days: list[date]) -> dict[str, Any]:
+    """The days registered, as a count and a range (a backfill's thousand dates are no use to read)."""
+    if not days:
+        return {"days": 0}
+    return {"days": len(days), "first": min(days).isoformat(), "last": max(days).isoformat()}

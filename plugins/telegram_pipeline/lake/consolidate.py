@@ -1,10 +1,16 @@
 """Daily consolidation: one day's raw JSON updates → one deterministic zstd Parquet file.
 
 ``consolidate_day(day)`` reads every object under ``{RAW_URI}/context_date=D/`` (paginated listing,
-concurrent reads through ``Store.read_many``; a large day split over a few processes), flattens each with ``parse``, keeps one
-row per ``update_id``, sorts by it and
-replaces ``{CURATED_URI}/messages/context_date=D/data.parquet`` in one write. The same raw objects
-always give a byte-identical file, so reruns and retries change nothing.
+concurrent reads through ``Store.read_many``; a large day split over a few processes), flattens each
+with ``parse``, keeps one row per ``update_id``, sorts by it and replaces
+``{CURATED_URI}/messages/context_date=D/data.parquet`` in one write. The same raw objects always give a
+byte-identical file, so reruns and retries change nothing. A day without updates has no file (and no
+manifest): it costs nothing, and the reports count it as zero.
+
+``consolidate_days(days)`` does many days in one pass, with the same files as day by day: their
+objects, in day order, cut into runs of about equal weight over one process per core; rows made Arrow
+tables a batch at a time across days; finished days written a batch of days at a time, their files
+flushed to disk side by side.
 
 Bad objects are copied to ``{QUARANTINE_URI}/context_date=D/`` with a ``.reason.json`` beside each,
 and left out; above ``MAX_BAD_SHARE`` the day fails after quarantining, leaving the previous partition
@@ -36,9 +42,9 @@ import operator
 import os
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -53,10 +59,21 @@ PARSER_VERSION = 5
 PARALLEL_MIN_OBJECTS = 20_000
 MAX_PROCESSES = 4
 BATCH_ROWS = 5_000  # a row as a dict, with its terms, takes several times its size as Arrow columns
+# What an imported JSON-lines object (a chat's day) weighs beside a single update, when a run of keys is
+# cut into equal shares for the processes: the listing gives no sizes, and a day of a busy group holds
+# about this many updates.
+IMPORTED_WEIGHT = 1_000
+# Finished days written together, their files flushed to disk side by side.
+WRITE_BATCH_DAYS = 32
 
 
 class TooManyBadObjects(RuntimeError):
-    pass
+    """Days with more bad updates than MAX_BAD_SHARE: quarantined, their partitions left as they were.
+    ``results``: the days of the same run that were written."""
+
+    def __init__(self, message: str, results: list[DayResult] | None = None):
+        super().__init__(message)
+        self.results = results or []
 
 
 class RawZoneUnusable(RuntimeError):
@@ -132,8 +149,8 @@ def _utf8_safe(value: Any) -> Any:
     return value
 
 
-def _quarantine(settings: config.Settings, day: date, bad: dict[str, tuple[str, bytes | None]]) -> None:
-    """Make the day's quarantine folder hold exactly the bad objects of this run (rerun-safe)."""
+def _quarantine_files(day: date, bad: dict[str, tuple[str, bytes | None]]) -> dict[str, bytes]:
+    """What the day's quarantine folder holds after this run: exactly its bad objects (rerun-safe)."""
     files: dict[str, bytes] = {}
     for key, (reason, data) in sorted(bad.items()):
         name = key.rsplit("/", 1)[-1]
@@ -141,7 +158,16 @@ def _quarantine(settings: config.Settings, day: date, bad: dict[str, tuple[str, 
             files[name] = data
         note = {"raw_key": key, "day": day.isoformat(), "reason": reason, "bytes": None if data is None else len(data)}
         files[f"{name}.reason.json"] = json.dumps(note, ensure_ascii=False, sort_keys=True).encode()
-    storage.quarantine_store(settings).replace_folder(raw_zone.day_folder(day), files)
+    return files
+
+
+def _too_many_bad(day: date, result: DayResult, settings: config.Settings) -> str:
+    bad = result.quarantined
+    return (
+        f"context_date={day}: {bad} of {result.updates} raw objects are bad ({bad / result.updates:.1%} > "
+        f"MAX_BAD_SHARE {settings.max_bad_share:.1%}); reasons {result.reasons}; copies and reasons are in "
+        f"{storage.quarantine_store(settings).url(raw_zone.day_folder(day))}/. The partition was left as it was."
+    )
 
 
 def _reason_kind(reason: str) -> str:
@@ -166,62 +192,116 @@ def _without_cyclic_gc():
 IMPORTED_SUFFIX = ".jsonl"
 
 
-def _lines_of(key: str, data: bytes) -> Iterator[tuple[str, bytes]]:
-    """(name, bytes) of each update in an imported JSON-lines object, named ``<key>#line<n>`` for the quarantine."""
+def _updates_of(key: str, data: bytes) -> Iterator[tuple[int | None, bytes]]:
+    """(line number, bytes) of each update in an object: the lines of an imported JSON-lines object, or
+    the object itself (None)."""
+    if not key.endswith(IMPORTED_SUFFIX):
+        yield None, data
+        return
     for number, line in enumerate(data.split(b"\n"), start=1):
-        if line.strip():
-            yield f"{key}#line{number}", line
+        if line and not line.isspace():
+            yield number, line
 
 
-def read_slice(
-    day: date, keys: list[str], settings: config.Settings
-) -> tuple[Any, dict[str, tuple[str, bytes | None]], int, int]:
-    """Read and flatten ``keys`` (a contiguous run of the day's keys): (Arrow table sorted by update_id,
-    bad updates {name: (reason, bytes or None)}, duplicates dropped, updates read). The first key with
-    an update_id wins."""
+def _name(key: str, line: int | None) -> str:
+    """What the quarantine calls an update: its object's key, ``<key>#line<n>`` for a line of one."""
+    return key if line is None else f"{key}#line{line}"
+
+
+@dataclass
+class DayRows:
+    """What has been read of one day: its rows as Arrow tables (each sorted by update_id), the bad updates
+    {name: (reason, bytes or None)}, the duplicates dropped, the updates and objects read."""
+
+    day: date
+    tables: list = field(default_factory=list)
+    bad: dict[str, tuple[str, bytes | None]] = field(default_factory=dict)
+    duplicates: int = 0
+    updates: int = 0
+    objects: int = 0
+    seconds: float = 0.0
+    pending: int = 0  # rows of this day in the batch not yet made a table
+
+    def merged(self) -> tuple[Any, int]:
+        """One table sorted by update_id (its short texts' languages not yet settled: ``tokens.settled``
+        takes the whole day), and the duplicates found across its tables."""
+        return merge_slices(self.tables) if self.tables else (_unsettled_table([]), 0)
+
+
+def read_run(run: list[tuple[date, str]], settings: config.Settings) -> Iterator[DayRows]:
+    """Read and flatten a contiguous run of (day, key), days in order and each day's keys in key order:
+    yields each day once all its rows are Arrow tables. The first key with an update_id wins. Rows
+    become tables BATCH_ROWS at a time, across days: a quiet day costs a slice of a batch, not a batch."""
     raw = storage.raw_store(settings)
-    start, end = days.day_bounds(day, settings.tz)
-    seen: set[int] = set()
     rows: list[dict[str, Any]] = []
-    batches = []
-    bad: dict[str, tuple[str, bytes | None]] = {}
-    duplicates = updates = 0
+    waiting: list[DayRows] = []  # read, not yet yielded: the day being read last
+    seen: set[int] = set()
+    state: DayRows | None = None
+    started = time.perf_counter()
     with _without_cyclic_gc():
-        for key, stored in raw.read_many(keys):
+        for (day, key), (_, stored) in zip(run, raw.read_many(key for _, key in run), strict=True):
+            if state is None or state.day != day:
+                if state is not None:
+                    state.seconds += time.perf_counter() - started
+                started = time.perf_counter()
+                state, start, end = DayRows(day), *days.day_bounds(day, settings.tz)
+                waiting.append(state)
+                seen = set()
+            state.objects += 1
             if isinstance(stored, storage.ObjectNotFound):
-                bad[key] = ("missing: listed, then gone when read", None)
-                updates += 1
+                state.bad[key] = ("missing: listed, then gone when read", None)
+                state.updates += 1
                 continue
             if isinstance(stored, Exception):
                 raise stored
-            for name, data in _lines_of(key, stored) if key.endswith(IMPORTED_SUFFIX) else ((key, stored),):
-                updates += 1
+            for line, data in _updates_of(key, stored):
+                state.updates += 1
                 try:
                     row = parse.parse(data)
                 except parse.BadUpdate as exc:
-                    bad[name] = (exc.reason, data)
+                    state.bad[_name(key, line)] = (exc.reason, data)
                     continue
                 moment = days.event_time(row["update_type"], row["sent_at"], row["edited_at"])
                 if moment is not None and not start <= moment < end:
                     filed_on = days.day_of(moment, settings.tz)
-                    bad[name] = (f"misfiled: its event time is on {filed_on} in {settings.timezone}, not {day}", data)
+                    reason = f"misfiled: its event time is on {filed_on} in {settings.timezone}, not {day}"
+                    state.bad[_name(key, line)] = (reason, data)
                     continue
                 if row["update_id"] in seen:
-                    duplicates += 1
+                    state.duplicates += 1
                     continue
                 seen.add(row["update_id"])
                 rows.append(row)
+                state.pending += 1
                 if len(rows) == BATCH_ROWS:  # as Arrow columns, a row takes a fraction of its size as a dict
-                    batches.append(_sorted_table(rows))
+                    _to_tables(rows, waiting)
                     rows = []
-        batches.append(_sorted_table(rows))
-    table, _ = merge_slices(batches)  # no duplicates are left to drop
-    return table, bad, duplicates, updates
+                    yield from waiting[:-1]
+                    del waiting[:-1]
+        if state is not None:
+            state.seconds += time.perf_counter() - started
+        _to_tables(rows, waiting)
+    yield from waiting
 
 
-def _sorted_table(rows: list[dict[str, Any]]):
-    rows.sort(key=operator.itemgetter("update_id"))  # linear when the keys came in update_id order
-    return _unsettled_table(rows)
+def _to_tables(rows: list[dict[str, Any]], waiting: list[DayRows]) -> None:
+    """One table of ``rows`` (the pending rows of ``waiting``'s days, one day after another), each day's
+    rows sorted by update_id; each day gets its slice."""
+    offset = 0
+    for state in waiting:
+        rows[offset : offset + state.pending] = sorted(
+            rows[offset : offset + state.pending], key=operator.itemgetter("update_id")
+        )
+        offset += state.pending
+    if not rows:
+        return
+    table = _unsettled_table(rows)
+    offset = 0
+    for state in waiting:
+        if state.pending:
+            state.tables.append(table.slice(offset, state.pending))
+            offset += state.pending
+            state.pending = 0
 
 
 def merge_slices(tables: list) -> tuple[Any, int]:
@@ -253,112 +333,283 @@ def processes_for(objects: int) -> int:
     return max(1, min(MAX_PROCESSES, len(os.sched_getaffinity(0))))
 
 
+def _weight(key: str) -> int:
+    return IMPORTED_WEIGHT if key.endswith(IMPORTED_SUFFIX) else 1
+
+
+def split_runs(work: list[tuple[date, str]]) -> list[list[tuple[date, str]]]:
+    """``work`` cut into contiguous runs of about equal weight, one per process (see processes_for)."""
+    weights = [_weight(key) for _, key in work]
+    total = sum(weights)
+    processes = min(processes_for(total), len(work)) or 1
+    runs: list[list[tuple[date, str]]] = [[] for _ in range(processes)]
+    done = 0
+    for item, weight in zip(work, weights, strict=True):
+        runs[min(processes - 1, done * processes // total)].append(item)
+        done += weight
+    return [run for run in runs if run] or [[]]
+
+
+@dataclass
+class _RunOutcome:
+    """What one process made of its run: the days it finished and wrote, the messages of those that had
+    too many bad updates, and the days it shares with the runs beside it (to be merged, then written)."""
+
+    results: list[DayResult]
+    failures: list[str]
+    shared: list[DayRows]
+
+
+def _consolidate_run(
+    run: list[tuple[date, str]], settings: config.Settings, shares_first: bool, shares_last: bool
+) -> _RunOutcome:
+    writer = _DayWriter(settings, requests_in_flight=min(storage.raw_store(settings).concurrency, len(run)))
+    listings: dict[date, list[str]] = {}
+    for day, key in run:
+        listings.setdefault(day, []).append(key)
+    shared = []
+    for rows in read_run(run, settings):
+        if (shares_first and rows.day == run[0][0]) or (shares_last and rows.day == run[-1][0]):
+            table, duplicates = rows.merged()
+            shared.append(replace(rows, tables=[table], duplicates=rows.duplicates + duplicates))
+        else:
+            writer.add(rows, listings[rows.day])
+    writer.flush()
+    return _RunOutcome(writer.results, writer.failures, shared)
+
+
+class _DayWriter:
+    """Finishes days (quarantine, the bad share, pseudonyms, Parquet) and writes them WRITE_BATCH_DAYS at a
+    time: the quarantine folders, then the partitions, then the manifests, each batch flushed to disk
+    together. A day with no row has no partition (what it had is removed); one with no object has no
+    manifest either."""
+
+    def __init__(self, settings: config.Settings, requests_in_flight: int = 1):
+        self.settings, self.requests_in_flight = settings, requests_in_flight
+        self.results: list[DayResult] = []
+        self.failures: list[str] = []
+        self.quarantine: dict[str, dict[str, bytes]] = {}
+        self.partitions: dict[str, dict[str, bytes]] = {}
+        self.manifests: dict[str, bytes] = {}
+        self.unmanifested: list[str] = []
+        self.batch: list[DayResult] = []
+
+    def add(self, rows: DayRows, listing: list[str]) -> None:
+        table, cross_duplicates = rows.merged() if rows.tables else (None, 0)
+        day = rows.day
+        result = DayResult(
+            day=day.isoformat(),
+            objects=rows.objects,
+            updates=rows.updates,
+            duplicates=rows.duplicates + cross_duplicates,
+            quarantined=len(rows.bad),
+            requests_in_flight=self.requests_in_flight if rows.objects else 0,
+            seconds=rows.seconds,
+        )
+        for reason, _ in rows.bad.values():
+            result.reasons[_reason_kind(reason)] = result.reasons.get(_reason_kind(reason), 0) + 1
+        self.quarantine[raw_zone.day_folder(day)] = _quarantine_files(day, rows.bad)
+        self.batch.append(result)
+        if result.updates and len(rows.bad) / result.updates > self.settings.max_bad_share:
+            self.failures.append(_too_many_bad(day, result, self.settings))
+            return
+        if table is not None:
+            table = tokens.settled(table)  # the short texts' languages, by their senders' other texts of the day
+            table = privacy.pseudonymize(table, self.settings.pseudonymize_key)
+            result.rows = table.num_rows
+        if result.rows:
+            body = layout.parquet_bytes(table)
+            result.parquet_bytes, result.parquet_sha256 = len(body), hashlib.sha256(body).hexdigest()
+            self.partitions[layout.partition_prefix(day)] = {layout.DATA_FILE: body}
+        else:
+            self.partitions[layout.partition_prefix(day)] = {}
+        if result.objects:
+            manifest = {
+                "day": day.isoformat(),
+                "listing": listing_fingerprint(listing),
+                **result.to_dict(),
+                "seconds": 0.0,
+            }
+            self.manifests[layout.manifest_key(day)] = json.dumps(manifest, sort_keys=True).encode()
+        else:
+            self.unmanifested.append(layout.manifest_key(day))
+        self.results.append(result)
+        if len(self.batch) >= WRITE_BATCH_DAYS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.batch:
+            return
+        started = time.perf_counter()
+        storage.quarantine_store(self.settings).replace_folders(self.quarantine)
+        curated = storage.curated_store(self.settings)
+        curated.replace_folders(self.partitions)
+        curated.write_many(self.manifests)
+        curated.delete(self.unmanifested)
+        share = (time.perf_counter() - started) / len(self.batch)
+        for result in self.batch:
+            result.seconds = round(result.seconds + share, 3)
+        self.quarantine, self.partitions, self.manifests, self.unmanifested, self.batch = {}, {}, {}, [], []
+
+
+def consolidate_days(days_wanted: list[date], settings: config.Settings | None = None) -> list[DayResult]:
+    """Consolidate ``days_wanted`` together (see the module's docstring); one DayResult per day, in day
+    order. Raises RawZoneUnusable before writing anything, StorageError when storage fails (worth a
+    retry), and TooManyBadObjects (with ``results``, the days written) after writing every other day."""
+    settings = settings or config.load()
+    wanted = sorted(set(days_wanted))
+    listings = _raw_keys(wanted, settings)
+    work = [(day, key) for day in wanted for key in listings[day]]
+    runs = split_runs(work) if work else []
+    outcomes = _run_all(runs, settings)
+    writer = _DayWriter(settings)
+    shared: dict[date, list[DayRows]] = {}
+    for outcome in outcomes:
+        for rows in outcome.shared:
+            shared.setdefault(rows.day, []).append(rows)
+    for day, parts in shared.items():  # a day read by more than one process: earlier runs' rows win
+        merged = DayRows(
+            day,
+            tables=[part.tables[0] for part in parts],
+            bad={name: value for part in parts for name, value in part.bad.items()},
+            duplicates=sum(part.duplicates for part in parts),
+            updates=sum(part.updates for part in parts),
+            objects=sum(part.objects for part in parts),
+            seconds=max(part.seconds for part in parts),
+        )
+        writer.requests_in_flight = sum(
+            min(storage.raw_store(settings).concurrency, len(run))
+            for run in runs
+            if run and day in (run[0][0], run[-1][0])
+        )
+        writer.add(merged, listings[day])
+    writer.requests_in_flight = 0
+    for day in wanted:
+        if not listings[day]:
+            writer.add(DayRows(day), [])
+    writer.flush()
+    results = sorted([r for o in outcomes for r in o.results] + writer.results, key=lambda r: r.day)
+    failures = [f for o in outcomes for f in o.failures] + writer.failures
+    if failures:
+        raise TooManyBadObjects("\n".join(sorted(failures)), results)
+    return results
+
+
+def _run_all(runs: list[list[tuple[date, str]]], settings: config.Settings) -> list[_RunOutcome]:
+    """Each run consolidated, the first by this process and the others by processes of their own."""
+    if not runs:
+        return []
+    shares = [
+        (i > 0 and run[0][0] == runs[i - 1][-1][0], i + 1 < len(runs) and run[-1][0] == runs[i + 1][0][0])
+        for i, run in enumerate(runs)
+    ]
+    if len(runs) == 1:
+        return [_consolidate_run(runs[0], settings, *shares[0])]
+    spawn = multiprocessing.get_context("spawn")  # no fork: the parent may hold threads and sockets
+    with ProcessPoolExecutor(max_workers=len(runs) - 1, mp_context=spawn) as pool:
+        others = [
+            pool.submit(_consolidate_run, run, settings, *share)
+            for run, share in zip(runs[1:], shares[1:], strict=True)
+        ]
+        first = _consolidate_run(runs[0], settings, *shares[0])
+        return [first] + [each.result() for each in others]
+
+
 def consolidate_day(day: date, settings: config.Settings | None = None) -> DayResult:
     """Consolidate one day (see the module's docstring). Raises TooManyBadObjects above MAX_BAD_SHARE,
     StorageError when storage fails (worth a retry)."""
-    started = time.perf_counter()
-    settings = settings or config.load()
-    raw = storage.raw_store(settings)
-    keys = _raw_keys(day, raw, settings)
-    result = DayResult(day=day.isoformat(), objects=len(keys))
-    processes = processes_for(len(keys))
-    size = -(-len(keys) // processes) if keys else 0
-    slices = [keys[i : i + size] for i in range(0, len(keys), size)] if keys else [[]]
-    result.requests_in_flight = sum(min(raw.concurrency, len(part)) for part in slices)
-    if len(slices) == 1:
-        parts = [read_slice(day, slices[0], settings)]
-    else:  # this process reads the first slice itself while child processes read the others
-        spawn = multiprocessing.get_context("spawn")  # no fork: the parent may hold threads and sockets
-        with ProcessPoolExecutor(max_workers=len(slices) - 1, mp_context=spawn) as pool:
-            others = [pool.submit(read_slice, day, part, settings) for part in slices[1:]]
-            parts = [read_slice(day, slices[0], settings)] + [each.result() for each in others]
-    table, cross_duplicates = merge_slices([part[0] for part in parts])
-    table = tokens.settled(table)  # the short texts' languages, by their senders' other texts of the day
-    bad = {key: value for part in parts for key, value in part[1].items()}
-    result.duplicates = sum(part[2] for part in parts) + cross_duplicates
-    result.updates = sum(part[3] for part in parts)
-
-    _quarantine(settings, day, bad)
-    result.quarantined = len(bad)
-    for reason, _ in bad.values():
-        result.reasons[_reason_kind(reason)] = result.reasons.get(_reason_kind(reason), 0) + 1
-    if result.updates and len(bad) / result.updates > settings.max_bad_share:
-        raise TooManyBadObjects(
-            f"context_date={day}: {len(bad)} of {result.updates} raw objects are bad ({len(bad) / result.updates:.1%} > "
-            f"MAX_BAD_SHARE {settings.max_bad_share:.1%}); reasons {result.reasons}; copies and reasons are in "
-            f"{storage.quarantine_store(settings).url(raw_zone.day_folder(day))}/. The partition was left as it was."
-        )
-
-    table = privacy.pseudonymize(table, settings.pseudonymize_key)
-    body = layout.parquet_bytes(table)
-    curated = storage.curated_store(settings)
-    curated.replace_folder(layout.partition_prefix(day), {layout.DATA_FILE: body})
-    result.rows = table.num_rows
-    result.parquet_bytes = len(body)
-    result.parquet_sha256 = hashlib.sha256(body).hexdigest()
-    manifest = {"day": day.isoformat(), "listing": listing_fingerprint(keys), **result.to_dict()}
-    curated.write(layout.manifest_key(day), json.dumps(manifest, sort_keys=True).encode())
-    result.seconds = round(time.perf_counter() - started, 3)
-    return result
+    return consolidate_days([day], settings)[0]
 
 
-def _raw_keys(day: date, raw: storage.Store, settings: config.Settings) -> list[str]:
-    """The day's raw keys. A raw zone that is not there (a typo in RAW_URI, a disk not mounted, a
+def _raw_keys(wanted: list[date], settings: config.Settings) -> dict[date, list[str]]:
+    """Each day's raw keys. A raw zone that is not there (a typo in RAW_URI, a disk not mounted, a
     bucket gone) or that may not be listed (AccessDenied) fails; so does a day listed empty whose curated
-    partition has rows, unless ALLOW_EMPTYING_DAYS: either would otherwise replace it with nothing."""
+    partition has rows, unless ALLOW_EMPTYING_DAYS: either would otherwise replace it with nothing.
+    Checked for every day before anything is written."""
+    raw = _usable_raw_zone(settings)
+    listings = dict(zip(wanted, _map(raw, lambda day: list(raw.list(raw_zone.day_folder(day))), wanted), strict=True))
+    empty = [day for day in wanted if not listings[day]]
+    if empty and not settings.allow_emptying_days:
+        _refuse_vanished_days(empty, settings)
+    return listings
+
+
+def _usable_raw_zone(settings: config.Settings) -> storage.Store:
+    raw = storage.raw_store(settings)
     if not raw.root_exists():
         raise RawZoneUnusable(
             f"the raw zone {raw.url()} does not exist (no such folder or bucket): check RAW_URI, or mount "
             f"the disk; nothing was written"
         )
-    keys = list(raw.list(raw_zone.day_folder(day)))
-    if keys or settings.allow_emptying_days:
-        return keys
-    try:
-        data = storage.curated_store(settings).read(layout.partition_key(day))
-    except storage.ObjectNotFound:
-        return keys
+    return raw
+
+
+def _refuse_vanished_days(empty: list[date], settings: config.Settings) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    rows = pq.read_metadata(pa.BufferReader(data)).num_rows
-    if rows:
+    curated = storage.curated_store(settings)
+    stored = curated.existing([layout.partition_key(day) for day in empty])
+    footers = _map(curated, lambda key: pq.read_metadata(pa.BufferReader(curated.read(key))).num_rows, stored)
+    vanished = [(layout.partition_day(key), rows) for key, rows in zip(stored, footers, strict=True) if rows]
+    if vanished:
+        day, rows = vanished[0]
+        others = f" (and {len(vanished) - 1} more days like it)" if len(vanished) > 1 else ""
         raise RawZoneUnusable(
-            f"context_date={day}: {raw.url(raw_zone.day_folder(day))}/ lists no objects, but its curated partition "
-            f"has {rows} rows; the partition was left as it was. If the raw objects are somewhere else, fix "
-            f"RAW_URI; if they were removed on purpose, rerun with ALLOW_EMPTYING_DAYS=true."
+            f"context_date={day}: {storage.raw_store(settings).url(raw_zone.day_folder(day))}/ lists no objects, "
+            f"but its curated partition has {rows} rows{others}; nothing was written. If the raw objects are "
+            f"somewhere else, fix RAW_URI; if they were removed on purpose, rerun with ALLOW_EMPTYING_DAYS=true."
         )
-    return keys
+
+
+def _map(store: storage.Store, function, items: list) -> list:
+    """``function`` over ``items``, side by side on a store whose calls wait on the network."""
+    if store.concurrency <= 1 or len(items) <= 1:
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(store.concurrency, len(items))) as pool:
+        return list(pool.map(function, items))
 
 
 def unchanged_since_last_run(day: date, settings: config.Settings) -> DayResult | None:
-    """The last result of ``day`` when its raw listing is what it was then and the partition is there."""
+    """The last result of ``day`` when its raw listing is what it was then and its partition is there
+    (none when it had no row); a day with nothing listed, no manifest and no partition is unchanged too."""
     curated = storage.curated_store(settings)
     try:
         manifest = json.loads(curated.read(layout.manifest_key(day)))
-    except (storage.ObjectNotFound, ValueError):
+    except storage.ObjectNotFound:
+        manifest = None
+    except ValueError:
         return None
     keys = list(storage.raw_store(settings).list(raw_zone.day_folder(day)))
-    if manifest.get("listing") != listing_fingerprint(keys) or not curated.exists(layout.partition_key(day)):
+    if manifest is None:
+        if keys or curated.exists(layout.partition_key(day)):
+            return None
+        return DayResult(day=day.isoformat(), skipped=True)
+    if manifest.get("listing") != listing_fingerprint(keys):
+        return None
+    if manifest.get("rows", 1) and not curated.exists(layout.partition_key(day)):
         return None
     known = {name: manifest[name] for name in DayResult.__dataclass_fields__ if name in manifest}
     return DayResult(**{**known, "skipped": True, "seconds": 0.0})
 
 
-def days_to_consolidate(day: date, settings: config.Settings) -> list[date]:
-    """The day and the LATE_DAYS days before it (not before START_DATE), oldest first."""
+def days_to_consolidate(day: date, settings: config.Settings, last: date | None = None) -> list[date]:
+    """The LATE_DAYS days before ``day`` (not before START_DATE), then ``day`` .. ``last``, oldest first."""
     first_day = date.fromisoformat(settings.start_date)
     lookback = [day - timedelta(days=n) for n in range(settings.late_days, 0, -1)]
-    return [d for d in lookback if d >= first_day] + [day]
+    return [d for d in lookback if d >= first_day] + layout.days_between(day, last or day)
 
 
-def consolidate_with_late_days(day: date, settings: config.Settings | None = None) -> dict[str, Any]:
-    """What the DAG's task runs: ``day`` always, and each of the LATE_DAYS days before it whose raw
-    listing changed since its last consolidation (late data). Returns {"dates": days rewritten,
-    "results": [DayResult dicts]}."""
+def consolidate_with_late_days(
+    day: date, settings: config.Settings | None = None, last: date | None = None
+) -> dict[str, Any]:
+    """What the DAG's task runs: ``day`` (to ``last``, for a range) always, and each of the LATE_DAYS days
+    before it whose raw listing changed since its last consolidation (late data), all in one pass.
+    Returns {"dates": days rewritten, "results": [DayResult dicts]}."""
     settings = settings or config.load()
-    results = []
-    for each in days_to_consolidate(day, settings):
-        previous = unchanged_since_last_run(each, settings) if each != day else None
-        results.append(previous or consolidate_day(each, settings))
+    _usable_raw_zone(settings)  # a raw zone that is not there lists every day empty: never quiet days
+    wanted = days_to_consolidate(day, settings, last)
+    unchanged = {d: unchanged_since_last_run(d, settings) for d in wanted if d < day}
+    rewritten = consolidate_days([d for d in wanted if unchanged.get(d) is None], settings)
+    results = sorted([r for r in unchanged.values() if r is not None] + rewritten, key=lambda r: r.day)
     return {"dates": [r.day for r in results if not r.skipped], "results": [r.to_dict() for r in results]}

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
 
 from telegram_pipeline import config
-from telegram_pipeline.lake import layout, storage
+from telegram_pipeline.lake import layout, schema, storage
 from telegram_pipeline.rules import days
 from telegram_pipeline.rules.updates import EDIT_TYPES
+
+# What the checks read of a partition.
+CHECKED_COLUMNS = ("update_id", "chat_id", "update_type", "sent_at", "edited_at")
 
 
 class QualityCheckFailed(RuntimeError):
@@ -18,19 +23,46 @@ class QualityCheckFailed(RuntimeError):
 def check_day(day: date, expected_rows: int, settings: config.Settings | None = None) -> dict[str, Any]:
     """Quality checks of the written partition; QualityCheckFailed with the numbers when one fails.
 
-    - rows = ``expected_rows`` (the distinct good updates consolidation read), one per update_id;
+    - rows = ``expected_rows`` (the distinct good updates consolidation read), one per update_id; a day
+      without rows has no partition at all;
     - no NULL update_id or chat_id;
     - each row's event time is inside the day [00:00, next 00:00) in TIMEZONE: ``edited_at`` for
       edited_message / edited_channel_post (their ``sent_at`` is the original send time, often an
       earlier day, and must only not be after the day's end), ``sent_at`` for every other type.
       A NULL event time is allowed: the webhook filed such an update by its receive time.
     """
+    return check_days({day: expected_rows}, settings)[0]
+
+
+def check_days(expected_rows: Mapping[date, int], settings: config.Settings | None = None) -> list[dict[str, Any]]:
+    """``check_day`` for many days (day -> rows expected), their partitions read side by side; the first
+    day that fails raises QualityCheckFailed."""
+    settings = settings or config.load()
+    store = storage.curated_store(settings)
+    days = sorted(expected_rows)
+    # pyarrow decodes without the GIL; S3 reads wait on the network
+    with ThreadPoolExecutor(max_workers=max(4, store.concurrency)) as pool:
+        tables = list(pool.map(lambda day: _read_partition(store, day), days))
+    return [_check(day, expected_rows[day], table, settings) for day, table in zip(days, tables, strict=True)]
+
+
+def _read_partition(store: storage.Store, day: date):
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    settings = settings or config.load()
-    table = pq.read_table(pa.BufferReader(storage.curated_store(settings).read(layout.partition_key(day))))
+    try:
+        data = store.read(layout.partition_key(day))
+    except storage.ObjectNotFound:
+        return None
+    return pq.read_table(pa.BufferReader(data), columns=list(CHECKED_COLUMNS))
+
+
+def _check(day: date, expected_rows: int, table, settings: config.Settings) -> dict[str, Any]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if table is None:  # no partition: the day had no row
+        table = schema.arrow_schema().empty_table().select(list(CHECKED_COLUMNS))
     start, end = days.day_bounds(day, settings.tz)
     tz = pa.timestamp("us", tz="UTC")
     lower, upper = pa.scalar(start * 1_000_000, tz), pa.scalar(end * 1_000_000, tz)

@@ -133,13 +133,38 @@ class Store:
             while window:
                 yield from window.popleft().result()
 
+    def write_many(self, files: Mapping[str, bytes]) -> None:
+        """Write many objects (key -> bytes), each atomically; with concurrency > 1, side by side."""
+        if self.concurrency <= 1 or len(files) <= 1:
+            for key, data in files.items():
+                self.write(key, data)
+            return
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(files))) as pool:
+            for _ in pool.map(lambda item: self.write(*item), files.items()):
+                pass
+
     def replace_folder(self, prefix: str, files: Mapping[str, bytes]) -> None:
         """Make the folder ``prefix`` hold exactly ``files`` (name -> bytes): each written atomically,
         then every other object under it removed. With one file per folder the replacement is atomic."""
-        for name, data in files.items():
-            self.write(f"{prefix.rstrip('/')}/{name}", data)
-        wanted = {f"{prefix.rstrip('/')}/{name}" for name in files}
-        self.delete([key for key in self.list(prefix) if key not in wanted] + self._hidden_leftovers(prefix))
+        self.replace_folders({prefix: files})
+
+    def replace_folders(self, folders: Mapping[str, Mapping[str, bytes]]) -> None:
+        """``replace_folder`` for many folders (prefix -> files): every file written first, then what else
+        each folder held removed (an empty mapping empties the folder)."""
+        self.write_many(
+            {f"{prefix.rstrip('/')}/{name}": data for prefix, files in folders.items() for name, data in files.items()}
+        )
+
+        def leftovers(prefix: str) -> list[str]:
+            wanted = {f"{prefix.rstrip('/')}/{name}" for name in folders[prefix]}
+            return [key for key in self.list(prefix) if key not in wanted] + self._hidden_leftovers(prefix)
+
+        if self.concurrency <= 1 or len(folders) <= 1:
+            unwanted = [key for prefix in folders for key in leftovers(prefix)]
+        else:
+            with ThreadPoolExecutor(max_workers=min(self.concurrency, len(folders))) as pool:
+                unwanted = [key for keys in pool.map(leftovers, folders) for key in keys]
+        self.delete(unwanted)
 
     def _hidden_leftovers(self, prefix: str) -> list[str]:
         return []
@@ -190,6 +215,16 @@ class LocalStore(Store):
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write.write_atomically(path, data)
+
+    def write_many(self, files: Mapping[str, bytes]) -> None:
+        """Each file written safely (``rules/atomic_write.py``), all flushed to disk side by side."""
+        if len(files) == 1:
+            self.write(*next(iter(files.items())))
+            return
+        paths = {self._path(key): data for key, data in files.items()}
+        for folder in {path.parent for path in paths}:
+            folder.mkdir(parents=True, exist_ok=True)
+        atomic_write.write_many_atomically(paths)
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()

@@ -10,10 +10,13 @@ from typing import Any
 
 from telegram_pipeline import config
 from telegram_pipeline.lake import layout, storage
+from telegram_pipeline.orchestration.day_params import day_range
 from telegram_pipeline.orchestration.defaults import CURATED_MESSAGES_ASSET
 from telegram_pipeline.reports.definitions import WINDOWS
 
 log = logging.getLogger(__name__)
+# Days whose windows one task of the reports DAG builds, one after another in one DuckDB session.
+DAYS_PER_TASK = 31
 
 
 def rewritten_dates(triggering_asset_events: Any) -> list[date]:
@@ -28,31 +31,27 @@ def rewritten_dates(triggering_asset_events: Any) -> list[date]:
     return sorted(dates)
 
 
-def _reported(day: date, reports: storage.Store) -> bool:
-    # The first file a day's build writes (build_day_windows: window 1d first).
-    return reports.exists(f"daily_volume/context_date={day.isoformat()}/window=1d/{layout.DATA_FILE}")
-
-
-def _param_day(params: Mapping[str, Any], name: str) -> date | None:
-    value = params.get(name)
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError as exc:
-        raise ValueError(f"param {name!r} is {value!r}, not a day YYYY-MM-DD ({exc})") from None
+def _first_report_key(day: date) -> str:
+    # A file every build of a day writes (build_day_windows: its 1-day volume).
+    return f"daily_volume/context_date={day.isoformat()}/window=1d/{layout.DATA_FILE}"
 
 
 def days_containing(rewritten: Iterable[date], settings: config.Settings | None = None) -> list[date]:
     """The days whose windows contain a rewritten day D: D itself, and every day after it within the
-    longest window (D+1 .. D+29) whose reports already exist and whose partition is consolidated. A late
-    or rerun day changes the 7- and 30-day reports of the days after it, not only its own."""
+    longest window (D+1 .. D+29) whose reports already exist, a day without updates (no partition)
+    included. A late or rerun day changes the 7- and 30-day reports of the days after it, not only its own."""
     settings = settings or config.load()
     rewritten = set(rewritten)
-    reports, curated = storage.reports_store(settings), storage.curated_store(settings)
-    later = {day + timedelta(days=n) for day in rewritten for n in range(1, max(WINDOWS.values()))} - rewritten
-    kept = {day for day in later if _reported(day, reports) and curated.exists(layout.partition_key(day))}
-    return sorted(rewritten | kept)
+    reports = storage.reports_store(settings)
+    later = sorted({day + timedelta(days=n) for day in rewritten for n in range(1, max(WINDOWS.values()))} - rewritten)
+    reported = reports.existing([_first_report_key(day) for day in later])
+    return sorted(rewritten | {date.fromisoformat(key.split("context_date=")[1][:10]) for key in reported})
+
+
+def in_batches(days: list[str], size: int | None = None) -> list[list[str]]:
+    """The days, in order, in batches of up to DAYS_PER_TASK, each built by one task (one DuckDB session)."""
+    size = size or DAYS_PER_TASK
+    return [days[i : i + size] for i in range(0, len(days), size)]
 
 
 def dates_to_report(
@@ -60,10 +59,9 @@ def dates_to_report(
 ) -> list[str]:
     """The days a reports DAG run builds: the params' from..to range when given (a manual run), else
     every day whose windows contain a date named by the curated Asset's triggering events."""
-    params = params or {}
-    first, last = (_param_day(params, name) for name in ("from", "to"))
-    if first or last:
-        return [d.isoformat() for d in layout.days_between(first or last, last or first)]
+    given = day_range(params)
+    if given is not None:
+        return [d.isoformat() for d in layout.days_between(*given)]
     rewritten = rewritten_dates(triggering_asset_events)
     if not rewritten:
         log.warning(

@@ -17,6 +17,15 @@ log = logging.getLogger(__name__)
 # The Asset telegram_consolidate updates (extra {"dates": [...]}) and telegram_reports schedules on.
 CURATED_MESSAGES_ASSET = "telegram_curated_messages"
 
+# The JSON schema of a day in a params form (First day, Last day; empty: not given). The task reads
+# the days with orchestration/day_params.py.
+DAY_PARAM = {"type": ["null", "string"], "format": "date"}
+# A mapped task given a batch of days (``days``) is named by them: "2026-01-01 .. 2026-01-31", or the day.
+DAYS_MAP_INDEX = (
+    "{{ task.op_kwargs['days'][0] }}"
+    "{% if task.op_kwargs['days'] | length > 1 %} .. {{ task.op_kwargs['days'][-1] }}{% endif %}"
+)
+
 # Shown in the Dags list: who to ask about these DAGs.
 OWNER = "data-engineering"
 

@@ -16,6 +16,8 @@ log = logging.getLogger(__name__)
 
 
 def _day_line(result: dict[str, Any]) -> str:
+    if not result.get("objects") and not result.get("rows"):
+        return f"{result['day']}: no updates, nothing written"
     if result.get("skipped"):
         return f"{result['day']}: unchanged since its last run ({counted(result['rows'], 'row')}), not rewritten"
     parts = [f"{counted(result['rows'], 'row')} from {counted(result['objects'], 'raw object')}"]
@@ -44,6 +46,14 @@ def log_quality(checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return checks
 
 
+def _days(registered: dict[str, Any]) -> str:
+    days = registered.get("days", 0)
+    if not days:
+        return "no day"
+    span = registered["first"] if days == 1 else f"{registered['first']} .. {registered['last']}"
+    return f"{counted(days, 'day')}: {span}"
+
+
 def log_catalog(registered: dict[str, Any]) -> dict[str, Any]:
     if registered.get("catalog") == "glue":
         if registered.get("projection"):
@@ -51,19 +61,15 @@ def log_catalog(registered: dict[str, Any]) -> dict[str, Any]:
         else:
             counts = registered.get("partitions", {})
             log.info(
-                "Glue table messages %s; partitions: %d created, %d updated",
+                "Glue table messages %s; %s; partitions: %d created, %d updated, %d removed (days without updates)",
                 registered["table"],
+                _days(registered),
                 counts.get("created", 0),
                 counts.get("updated", 0),
+                counts.get("removed", 0),
             )
     elif registered.get("catalog") == "duckdb":
-        days = registered.get("days", [])
-        log.info(
-            "DuckDB catalog %s refreshed; %s: %s",
-            registered.get("database"),
-            counted(len(days), "day"),
-            ", ".join(days) or "none",
-        )
+        log.info("DuckDB catalog %s refreshed; %s", registered.get("database"), _days(registered))
     else:
         log.info("catalog: %s", json.dumps(registered, sort_keys=True, default=str))
     return registered

@@ -4,7 +4,7 @@ index of them; for the DAG, the 1-, 7- and 30-day windows ending on a day, built
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -123,14 +123,38 @@ def build_day_windows(
     groups apart), each group's page to ``{REPORTS_URI}/html/context_date=D/window=W/chat_id=<id>/report.html``
     with ``index.html`` beside them; every folder replaced whole. ``athena_queries``: as in build_windows."""
     settings = settings or config.load()
-    store = storage.reports_store(settings)
+    return _write_windows(day, build_windows(day, settings, athena_queries), settings)
+
+
+def build_days_windows(days: Sequence[date], settings: config.Settings | None = None) -> list[dict[str, Any]]:
+    """``build_day_windows`` for each of ``days``, one after another; with DuckDB in one session, whose
+    view of the lake is made once for all of them (the partitions up to the last day's scan: each day's
+    stages read only the days they name)."""
+    settings = settings or config.load()
+    if settings.report_engine == "athena":
+        return [build_day_windows(day, settings) for day in days]
+    ranges = {day: window_ranges(day, settings) for day in days}
+    reports = DuckDBReports(settings, max(rng.scan_last for windows in ranges.values() for rng in windows.values()))
+    try:
+        return [
+            _write_windows(day, dict(zip(windows, reports.build_span(list(windows.values())), strict=True)), settings)
+            for day, windows in ranges.items()
+        ]
+    finally:
+        reports.close()
+
+
+def _write_windows(day: date, tables_of: Mapping[str, Mapping[str, Any]], settings: config.Settings) -> dict[str, Any]:
+    """The day's folders, every window's, replaced together (their files flushed to disk side by side)."""
     ranges = window_ranges(day, settings)
+    folders: dict[str, Mapping[str, bytes]] = {}
     written: dict[str, Any] = {}
-    for window, tables in build_windows(day, settings, athena_queries).items():
+    for window, tables in tables_of.items():
         for report in REPORTS:
-            store.replace_folder(window_prefix(report, day, window), {DATA_FILE: layout.parquet_bytes(tables[report])})
+            folders[window_prefix(report, day, window)] = {DATA_FILE: layout.parquet_bytes(tables[report])}
         title = f"Last {WINDOWS[window]} days" if WINDOWS[window] > 1 else None
         files, summaries = pages(tables, ranges[window], title=title)
-        store.replace_folder(window_prefix(HTML_FOLDER, day, window), files)
+        folders[window_prefix(HTML_FOLDER, day, window)] = files
         written[window] = {str(s.chat_id): {"messages": s.messages, "active_users": s.active_users} for s in summaries}
+    storage.reports_store(settings).replace_folders(folders)
     return {"day": day.isoformat(), "windows": written}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 
@@ -27,3 +28,33 @@ def write_atomically(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):  # the folder itself may be unusable: then there is no file
             tmp.unlink(missing_ok=True)
         raise
+
+
+def write_many_atomically(files: dict[Path, bytes]) -> None:
+    """``write_atomically`` for many files (whose folders exist): every temporary file written, then all
+    fsynced side by side (a file system commits them together, where one fsync after another waits for
+    a commit each), then each renamed. On any failure the temporary files are removed and the error
+    raised; the files renamed by then are whole."""
+    temporary = {path: path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex}") for path in files}
+    try:
+        for path, tmp in temporary.items():
+            with open(tmp, "wb") as handle:
+                handle.write(files[path])
+        with ThreadPoolExecutor(max_workers=min(16, max(1, len(temporary)))) as pool:
+            for _ in pool.map(_fsync, temporary.values()):
+                pass
+        for path, tmp in temporary.items():
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp in temporary.values():
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+        raise
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -29,16 +29,21 @@ day on S3, where one object a message was one PUT a message.
   the group's, under the unknown sender.
 
 The export is one JSON object whose ``messages`` array may hold millions of messages, so it is read
-in chunks and decoded one message at a time, twice: first for the senders' names (service messages
+in chunks and decoded a chunk of messages at a time, twice: first for the senders' names (service messages
 name the members they add or remove by display name only; and whether the chat is a forum), then to
 convert and write. Memory holds the names and the days being filled, and for a forum 12 bytes a
 message (each message's topic), whatever the file's size.
 
+One chat's large export is read by one process per core, each reading a stretch of its messages (its
+parts, cut between two messages), for the names and, unless the chat is a forum, to convert; the updates
+are written in the file's order all the same, so the objects are those of one process reading it all.
+
 The parts, each used only by those after it: ``errors.py``; ``reader.py`` (the file as a stream of
-chats and messages; ``CHUNK_BYTES``); ``media.py``, ``topics.py``, ``reactions.py`` and ``convert.py`` (a
-message -> its updates: ids, times, text, senders, media, service actions, its forum topic, its
-reactions); ``days.py`` (updates -> day objects in the raw zone; ``PART_BYTES``); ``run.py`` (the two
-passes, the chat chosen, the result, the progress bar).
+chats and messages, decoded a chunk at a time; one chat's export cut into parts; ``CHUNK_BYTES``);
+``media.py``, ``topics.py``, ``reactions.py`` and ``convert.py`` (a message -> its updates: ids, times,
+text, senders, media, service actions, its forum topic, its reactions); ``days.py`` (updates -> day
+objects in the raw zone; ``PART_BYTES``); ``passes.py`` (the two passes over one part); ``run.py`` (the
+parts side by side, the chat chosen, the result, the progress bar).
 """
 
 from telegram_pipeline.ingest.desktop_export.convert import (

@@ -1,6 +1,14 @@
-"""Reading an export as a stream: the file in chunks, one message decoded at a time, so memory does not grow
-with the file. A message that is not valid JSON is skipped to where the next one starts (Broken); a file
-that ends before the export does raises Truncated.
+"""Reading an export as a stream: the file in chunks, so memory does not grow with the file. A message that
+is not valid JSON is skipped to where the next one starts (Broken); a file that ends before the export
+does raises Truncated.
+
+Telegram Desktop indents its JSON: a message's closing brace is alone on its line at the messages'
+own indentation, where nothing inside a message can be (a string holds no raw line break; what a
+message holds is indented deeper). So the complete messages of a chunk are found by one search and
+decoded at once by msgspec; whatever msgspec refuses (``NaN``, a number beyond a double, a lone
+surrogate, a broken message, a file indented otherwise) is read one message at a time by ``json``,
+which decides. Both give the same values for every text both accept. The same indentation lets one
+chat's export be cut into parts between two messages (``parts_of``), read by processes side by side.
 
 Two shapes of file: one chat's export ("Export chat history": the chat's name, type and id, then its
 ``messages``), and a whole-account export ("Export Telegram data": personal information, contacts, …,
@@ -10,11 +18,14 @@ then ``chats`` and ``left_chats``, each ``{"about", "list": [chat, …]}`` of ch
 from __future__ import annotations
 
 import codecs
+import functools
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
+
+import msgspec
 
 from telegram_pipeline.ingest.desktop_export.errors import ExportError
 
@@ -29,6 +40,41 @@ _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _MESSAGE_START = re.compile(r'\{\s*"id"\s*:')
 _ID_NEAR = re.compile(r'"id"\s*:\s*(-?\d+)')
 _END_OF_EXPORT = re.compile(r"\]\s*\}\s*\Z")
+
+
+@dataclass(frozen=True)
+class Part:
+    """A stretch of an export's messages: from byte ``start`` (0: the whole file, header and all; else
+    where a message starts) to byte ``stop`` (where one ends; None: to the end of the file), with what
+    a reader of the stretches before it would know there."""
+
+    start: int = 0
+    stop: int | None = None
+    lines_before: int = 0
+    last_id: Any = None
+    message_end: str | None = None
+
+
+class _Prefix:
+    """The first ``size`` bytes of a file, read from where it stands."""
+
+    def __init__(self, handle: BinaryIO, size: int):
+        self.handle, self.left = handle, size
+
+    def read(self, size: int) -> bytes:
+        data = self.handle.read(max(0, min(size, self.left)))
+        self.left -= len(data)
+        return data
+
+
+@functools.cache
+def _decoder_of(only: tuple[str, ...] | None):
+    """Decodes a JSON array of messages: as dicts, or (``only``) as structs of those members alone,
+    which skips the rest without building it."""
+    if only is None:
+        return msgspec.json.Decoder(list).decode
+    fields = [(f"m{i}", Any, msgspec.field(default=None, name=name)) for i, name in enumerate(only)]
+    return msgspec.json.Decoder(list[msgspec.defstruct("Members", fields)]).decode
 
 
 @dataclass
@@ -120,14 +166,41 @@ class _ChunkedJson:
 
 
 class ExportReader(_ChunkedJson):
-    """Reads a Telegram Desktop export one message at a time: the file is read in chunks and each
-    message decoded on its own with ``json.JSONDecoder.raw_decode``, so memory does not grow with the
-    file. ``header`` holds the members of the export's top-level object other than its chats."""
+    """Reads a Telegram Desktop export message by message: the file is read in chunks, the complete
+    messages of each decoded together (or one by one with ``json.JSONDecoder.raw_decode`` where msgspec
+    refuses them), so memory does not grow with the file. ``header`` holds the members of the export's
+    top-level object other than its chats. A reader of a ``part`` of one chat's export reads that
+    stretch of its messages alone; with ``only``, a message decoded with others holds only those of
+    its members, None where it has none."""
 
-    def __init__(self, handle: BinaryIO):
+    def __init__(self, handle: BinaryIO, part: Part | None = None, only: tuple[str, ...] | None = None):
         super().__init__(handle)
         self.header: dict[str, Any] = {}
         self.last_id: Any = None
+        # "\n" + the messages' indentation + "}": how each message ends, in an indented export
+        self.message_end: str | None = None
+        self.one_by_one_until = 0  # msgspec refused what is before this position: json reads it
+        self.part = part or Part()
+        if self.part.start:  # a stretch of one chat's messages, from where one message starts
+            handle.seek(self.part.start)
+            self.lines_before, self.last_id, self.message_end = part.lines_before, part.last_id, part.message_end
+        if self.part.stop is not None:
+            self.handle = _Prefix(handle, self.part.stop - self.part.start)
+        self.only = only
+        self._decode_batch = _decoder_of(only)
+
+    def _fill(self) -> None:
+        dropped = self.pos
+        super()._fill()
+        self.one_by_one_until = max(0, self.one_by_one_until - dropped)
+
+    def part_messages(self) -> Iterator[dict[str, Any] | Broken]:
+        """The messages of a part that starts inside the array (``part.start`` > 0); the last part also
+        reads what follows the array to the file's end, to tell a whole file from a cut one."""
+        yield from self._elements()
+        if self.part.stop is None:
+            for _ in self._keys():
+                self._header_value()
 
     def chats(self) -> Iterator[ExportChat]:
         """Every chat of the export, in the file's order: the export itself when it is one chat's, else
@@ -140,6 +213,8 @@ class ExportReader(_ChunkedJson):
             if key == "messages":  # one chat's export: what came before is its header
                 found = True
                 yield from self._chat_messages(dict(self.header))
+                if self.part.stop is not None:
+                    return  # the first part of the export: what follows is the other parts'
             elif key in ACCOUNT_CHAT_LISTS and self._peek() == "{":
                 account = True
                 for chat in self._chat_list():
@@ -193,6 +268,7 @@ class ExportReader(_ChunkedJson):
     def _chat_messages(self, header: dict[str, Any]) -> Iterator[ExportChat]:
         """One chat, its ``messages`` array next in the file."""
         self._expect("[")
+        self._learn_indentation()
         messages = self._elements()
         yield ExportChat(header, messages)
         for _ in messages:  # what the caller did not read
@@ -208,6 +284,36 @@ class ExportReader(_ChunkedJson):
                 f"not a Telegram Desktop export: invalid JSON at line {self.line(exc.pos)}: {exc.msg}"
             ) from None
 
+    def _learn_indentation(self) -> None:
+        """How the export indents its messages, from the space before the first one."""
+        start = self.pos
+        if self._peek() != "{":
+            return
+        space = self.buf[start : self.pos]
+        indentation = space[space.rfind("\n") + 1 :]
+        if "\n" in space and indentation.strip(" \t") == "":
+            self.message_end = f"\n{indentation}}}"
+
+    def _complete_messages(self) -> list[Any] | None:
+        """Every message from ``pos`` (where one starts) to the last one that ends in what has been read,
+        decoded at once, with ``pos`` moved past them; None when there is none or msgspec refuses them."""
+        if self.message_end is None or self.pos < self.one_by_one_until:
+            return None
+        end = self.buf.rfind(self.message_end, self.pos)
+        if end < 0:
+            return None
+        end += len(self.message_end)
+        try:
+            messages = self._decode_batch(f"[{self.buf[self.pos : end]}]")
+        except msgspec.DecodeError:
+            self.one_by_one_until = end
+            return None
+        self.pos = end
+        if self.only is None:
+            return messages
+        names, astuple = self.only, msgspec.structs.astuple
+        return [dict(zip(names, astuple(message), strict=True)) for message in messages]
+
     def _elements(self) -> Iterator[dict[str, Any] | Broken]:
         """The elements of ``messages`` up to and including its closing bracket."""
         need_separator = False
@@ -217,6 +323,8 @@ class ExportReader(_ChunkedJson):
                 self.pos += 1
                 return
             if not char:
+                if need_separator and self.part.stop is not None:
+                    return  # the part ends after a message
                 raise Truncated
             if need_separator:
                 if char != ",":
@@ -224,6 +332,14 @@ class ExportReader(_ChunkedJson):
                     need_separator = False
                     continue
                 self.pos += 1
+                self._peek()
+            if (messages := self._complete_messages()) is not None:
+                for element in messages:
+                    if isinstance(element, dict):
+                        self.last_id = element.get("id", self.last_id)
+                    yield element
+                need_separator = True
+                continue
             try:
                 element = self._value()
             except json.JSONDecodeError as exc:  # self.pos is still where the message starts
@@ -256,3 +372,74 @@ class ExportReader(_ChunkedJson):
             self.pos = max(search_from, len(self.buf) - 32)
             self._fill()
             search_from = 0
+
+
+# -- an export cut into parts, for processes side by side -----------------------------------------
+
+# Bytes of the file searched for a message boundary near each cut.
+CUT_WINDOW = 1 << 20
+
+
+def probe(handle: BinaryIO) -> ExportReader | None:
+    """A reader that has read one chat's export up to its first message (the chat's members in
+    ``header``, how it indents its messages); None for a whole-account export."""
+    reader = ExportReader(handle)
+    reader._expect("{")
+    for key in reader._keys():
+        if key == "messages":
+            reader._expect("[")
+            reader._learn_indentation()
+            return reader
+        if key in ACCOUNT_CHAT_LISTS:
+            return None
+        reader.header[key] = reader._header_value()
+    return None
+
+
+def parts_of(handle: BinaryIO, size: int, count: int, message_end: str | None) -> list[Part]:
+    """The export cut into at most ``count`` parts of about equal size, each cut between two messages
+    (after a message's closing brace, which in an indented export stands alone at the messages'
+    indentation). A cut stands only where the messages on both sides of it decode as messages; without
+    indentation, or without such a place near a cut, there are fewer parts (one: the whole file)."""
+    if message_end is None or count < 2:
+        return [Part()]
+    cuts = []
+    for n in range(1, count):
+        found = _cut_near(handle, size * n // count, message_end.encode())
+        if found is not None and (not cuts or found[1] > cuts[-1][1]):
+            cuts.append(found)
+    parts, start, last_id = [], 0, None
+    for stop, next_start, id_before in cuts:
+        parts.append(Part(start, stop, last_id=last_id, message_end=message_end))
+        start, last_id = next_start, id_before
+    parts.append(Part(start, None, last_id=last_id, message_end=message_end))
+    return parts
+
+
+def _cut_near(handle: BinaryIO, offset: int, end: bytes) -> tuple[int, int, Any] | None:
+    """(where a message ends, where the next starts, the id of the one before) at or after ``offset``."""
+    handle.seek(offset)
+    window = handle.read(CUT_WINDOW)
+    start_of_message = end[:-1] + b"{"  # "\n" + indentation + "{"
+    at = 0
+    while (found := window.find(end + b",", at)) >= 0:
+        at = found + 1
+        after = found + len(end) + 1
+        after += len(window[after:]) - len(window[after:].lstrip())
+        previous = window.rfind(start_of_message, 0, found)
+        following = window.find(end, after)
+        if window[after : after + 1] != b"{" or previous < 0 or following < 0:
+            continue
+        before = _message(window[previous + len(start_of_message) - 1 : found + len(end)])
+        if before is None or _message(window[after : following + len(end)]) is None:
+            continue
+        return offset + found + len(end), offset + after, before["id"]
+    return None
+
+
+def _message(data: bytes) -> dict | None:
+    try:
+        value = msgspec.json.decode(data)
+    except msgspec.DecodeError:
+        return None
+    return value if isinstance(value, dict) and "id" in value else None

@@ -1,20 +1,23 @@
 """The import of one chat of an export: two passes over the file (the senders' names and whether the chat
 is a forum, then convert and write), what it gives (ImportResult), a progress bar, and the error of a
 file cut short. A whole-account export holds many chats: one is chosen (``chat``: its id or name), or
-the file must hold only one."""
+the file must hold only one. One chat's large export is read in parts side by side (``passes.py``)."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
+import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from telegram_pipeline import config
-from telegram_pipeline.ingest.desktop_export import reactions as exported_reactions
+from telegram_pipeline.ingest.desktop_export import passes
 from telegram_pipeline.ingest.desktop_export.convert import (
     CHAT_TYPES,
     Chat,
@@ -25,9 +28,15 @@ from telegram_pipeline.ingest.desktop_export.convert import (
     needs_export_timezone,
 )
 from telegram_pipeline.ingest.desktop_export.days import PARTS_IN_FLIGHT, DayObjects
-from telegram_pipeline.ingest.desktop_export.errors import ExportError, MalformedMessage
-from telegram_pipeline.ingest.desktop_export.reader import Broken, ExportChat, ExportReader, Truncated
+from telegram_pipeline.ingest.desktop_export.errors import ExportError
+from telegram_pipeline.ingest.desktop_export.passes import Cut, PartResult
+from telegram_pipeline.ingest.desktop_export.reader import ExportChat, ExportReader, Part, Truncated, parts_of, probe
 from telegram_pipeline.lake import storage
+
+# One chat's export this large is read by one process per core (at most MAX_PROCESSES), in parts:
+# converting a message is CPU-bound Python, and one process gets one core.
+PARALLEL_MIN_BYTES = 16 << 20
+MAX_PROCESSES = 4
 
 
 @dataclass
@@ -146,10 +155,19 @@ class Progress:
             sys.stderr.write("\n")
 
 
+def processes_for(size: int) -> int:
+    """Processes that read an export of ``size`` bytes side by side."""
+    return 1 if size < PARALLEL_MIN_BYTES else max(1, min(MAX_PROCESSES, len(os.sched_getaffinity(0))))
+
+
 class ExportImport:
     """One import of one export: a first pass over the file learns the senders' names (service messages
     name the members they add or remove by display name only, often before those members ever post),
-    a second converts every message and writes the days."""
+    a second converts every message and writes the days. One chat's large indented export is cut into
+    parts (``reader.parts_of``), one process per core: each pass reads the parts side by side (the
+    second only outside forums, whose topics follow from the messages before), and this process writes
+    the days, its own part's updates first, then each other part's (from its spill file), in the
+    file's order, so the objects are exactly those of one process reading it all."""
 
     def __init__(
         self,
@@ -172,27 +190,69 @@ class ExportImport:
         self.chats: list[ChatInFile] = []  # every chat of the file, as the first pass found them
         self.chosen: int | None = None  # the position in the file of the chat imported
         self.unreadable: ExportError | None = None  # why the chat taken before knowing the file's chats cannot be
+        self.parts: list[Part] = [Part()]
+        self.parts_chat: Chat | None = None  # the chat of a file read in parts
+        self.shared: Any = None  # the other parts' progress: bytes read and messages, two values a part
+        self.added: list[PartResult] = []  # the parts converted, in the file's order
 
     def run(self) -> ImportResult:
-        self._learn_senders()
-        self._convert_and_write()
+        self._cut_into_parts()
+        if len(self.parts) == 1:
+            self._learn_senders(None)
+            self._convert_and_write(None)
+            return self.result
+        spawn = multiprocessing.get_context("spawn")  # no fork: this process may hold threads
+        self.shared = spawn.Array("q", 2 * len(self.parts), lock=False)
+        init = {"initializer": passes.share_progress, "initargs": (self.shared,)}
+        with ProcessPoolExecutor(len(self.parts) - 1, spawn, **init) as pool:
+            self._learn_senders(pool)
+            self._convert_and_write(pool)
         return self.result
+
+    def _cut_into_parts(self) -> None:
+        """Parts to read side by side: only one chat's export (its chat readable), large and indented."""
+        processes = processes_for(self.result.bytes_total)
+        if processes < 2:
+            return
+        with open(self.file, "rb") as handle:
+            try:
+                reader = probe(handle)
+                self.parts_chat = None if reader is None else chat_from_header(reader.header, self.chat_id)
+            except (ExportError, Truncated):
+                return  # the passes say what is wrong with it
+            if reader is not None:
+                self.parts = parts_of(handle, self.result.bytes_total, processes, reader.message_end)
+
+    def _watch(self, part: PartResult) -> None:
+        """The progress of this process's part, with the others' (as far as they have said)."""
+        shared = self.shared if self.shared is not None else [0, 0]
+        self.result.bytes_read = part.bytes_read + sum(shared[0::2])
+        self.result.messages = sum(p.messages for p in self.added) + part.messages + sum(shared[1::2])
+        self.bar.update(self.result)
 
     # -- pass 1 ---------------------------------------------------------------------------------
 
-    def _learn_senders(self) -> None:
+    def _learn_senders(self, pool: ProcessPoolExecutor | None) -> None:
         """Read every message of the chosen chat for its sender's name and whether it opens a topic, and
         check that its time can be read; count the other chats' messages, to list them. What cannot be
-        read is left to the second pass, which reports it."""
+        read is left to the second pass, which reports it. The other parts, read by other processes,
+        add what they learned: together it is what one reader would have learned."""
         self.bar.stage = "senders"
-        with open(self.file, "rb") as handle:
-            reader = ExportReader(handle)
+        tz, chat = self.settings.tz, self.parts_chat
+        others = [
+            pool.submit(passes.learn_apart, n, self.file, part, chat, tz, self.export_tz)
+            for n, part in enumerate(self.parts[1:], start=1)
+        ]
+        with open(self.file, "rb") as handle, passes.NoCyclicGC():
+            reader = ExportReader(handle, self.parts[0], only=passes.NAME_MEMBERS)
             try:
                 for position, chat in enumerate(reader.chats()):
                     self._learn_chat(position, chat, reader)
             except Truncated:
                 if self.converter is None:  # cut before the chat's first message: nothing to import
-                    raise self._cut_short(reader) from None
+                    raise self._cut_short(Cut(reader.line(), reader.bytes_read, reader.last_id)) from None
+        for other in others:
+            self._add_learned(other.result())
         self._check_choice()
 
     def _learn_chat(self, position: int, chat: ExportChat, reader: ExportReader) -> None:
@@ -208,16 +268,30 @@ class ExportImport:
                 # asked for none: if the file holds other chats too, the error is that it does
                 self.unreadable = exc
         chosen = position == self.chosen and self.converter is not None
+        seen: set[tuple] = set()
         for element in chat.messages:
             listed.messages += 1
             if chosen and isinstance(element, dict):
-                self.converter.learn(element)
+                passes.learn(self.converter, element, seen)
                 if self.export_tz is None and needs_export_timezone(element):
                     raise export_timezone_missing(element, "date")
-            self.result.bytes_read = reader.bytes_read
-            self.bar.update(self.result)
+            if listed.messages % 1024 == 0:
+                self.result.bytes_read = reader.bytes_read
+                self.bar.update(self.result)
         if chosen:
             self.result.chat = self.converter.chat  # a forum once a topic was seen
+
+    def _add_learned(self, learned: passes.Learned) -> None:
+        """Another part's names and topics, as if this process had read them after its own."""
+        self.chats[0].messages += learned.result.elements
+        if self.converter is None:
+            return
+        names = self.converter.user_ids_by_name
+        for name, user_id in learned.names.items():
+            names[name] = user_id if names.setdefault(name, user_id) == user_id else None
+        if learned.topic_opening is not None and self.converter.topics is None:
+            self.converter.learn(learned.topic_opening)
+        self.result.chat = self.converter.chat
 
     def _check_choice(self) -> None:
         """The file holds the chat asked for, once; or, asked for none, exactly one chat."""
@@ -244,71 +318,77 @@ class ExportImport:
 
     # -- pass 2 ---------------------------------------------------------------------------------
 
-    def _convert_and_write(self) -> None:
+    def _convert_and_write(self, pool: ProcessPoolExecutor | None) -> None:
         self.bar.stage = "messages"
         days = None if self.dry_run else DayObjects(self._store(), self.result.chat.id, self.workers)
-        with open(self.file, "rb") as handle:
-            reader = ExportReader(handle)
+        add = None if days is None else days.add
+        # a forum's topics follow from the messages before: read in one part
+        parts = self.parts if self.converter.topics is None else [Part()]
+        with tempfile.TemporaryDirectory(prefix="import-parts-") as spills:
+            spill = [None if days is None else Path(spills) / f"part-{n}" for n in range(len(parts))]
+            chat, tz, names = self.converter.chat, self.settings.tz, self.converter.user_ids_by_name
+            others = [
+                pool.submit(passes.convert_apart, n, self.file, part, chat, tz, self.export_tz, names, spill[n])
+                for n, part in enumerate(parts[1:], start=1)
+            ]
             try:
-                for position, chat in enumerate(reader.chats()):
-                    if position != self.chosen:
-                        continue  # read past, unread
-                    for element in chat.messages:
-                        self._one(element, reader, days)
-                        self.result.bytes_read = reader.bytes_read
-                        self.bar.update(self.result)
-            except Truncated:
-                self._finish(days, reader)
-                raise self._cut_short(reader) from None
+                cut = self._add(self._convert_own(parts[0], add))
+                for n, other in enumerate(others, start=1):
+                    result = other.result()
+                    if days is not None:
+                        for update in passes.spilled(spill[n]):
+                            days.add(update)
+                    cut = cut or self._add(result)
             except BaseException:
                 if days is not None:
                     days.wait(raise_error=False)  # the writes already started finish before the error goes up
                 raise
-        self._finish(days, reader)
+        self._finish(days)
+        if cut is not None:  # what came before the end of the file is written; the import fails
+            raise self._cut_short(cut)
+
+    def _convert_own(self, part: Part, add) -> PartResult:
+        """This process's part of the chosen chat, converted; the rest of the file read past (a whole file
+        or a cut one)."""
+        result = PartResult()
+        with open(self.file, "rb") as handle:
+            reader = ExportReader(handle, part)
+            try:
+                for position, chat in enumerate(reader.chats()):
+                    if position == self.chosen:
+                        result = passes.convert(chat.messages, reader, self.converter, add, self._watch)
+                        if result.cut is not None:
+                            return result
+            except Truncated:
+                result.cut = Cut(reader.line(), reader.bytes_read, reader.last_id)
+        return result
+
+    def _add(self, part: PartResult) -> Cut | None:
+        """A part's messages counted in the result (parts in the file's order); where the file ended."""
+        self.added.append(part)
+        result, added = self.result, self.added
+        for name in ("messages", "service_messages", "reacted_messages", "reactions", "skipped", "not_for_bots"):
+            setattr(result, name, sum(getattr(p, name) for p in added))
+        result.skipped_details = [detail for p in added for detail in p.skipped_details][:1000]
+        result.days = set().union(*(p.days for p in added))
+        return part.cut
 
     def _store(self) -> storage.Store:
         return self.store if self.store is not None else storage.raw_store(self.settings)
 
-    def _one(self, element: dict[str, Any] | Broken, reader: ExportReader, days: DayObjects | None) -> None:
-        if isinstance(element, Broken):
-            where = f"message {element.message_id}" if element.message_id else f"a message after id {reader.last_id}"
-            self.result.skip(where, f"line {element.line}: {element.reason}")
-            return
-        try:
-            update = self.converter.convert(element)
-        except MalformedMessage as exc:
-            self.result.skip(f"message {element.get('id') if isinstance(element, dict) else '?'}", str(exc))
-            return
-        if update is None:
-            self.result.not_for_bots += 1
-            return
-        if update.service:
-            self.result.service_messages += 1
-        else:
-            self.result.messages += 1
-        self.result.days.add(update.context_date)
-        reactions = self.converter.reactions(element, update)
-        if reactions:
-            self.result.reacted_messages += 1
-            self.result.reactions += exported_reactions.total(element.get("reactions"))
-        if days is not None:
-            days.add(update)
-            for reaction in reactions:
-                days.add(reaction)
-
-    def _finish(self, days: DayObjects | None, reader: ExportReader) -> None:
+    def _finish(self, days: DayObjects | None) -> None:
         if self.converter.topics is not None:
             self.result.unresolved_topics = self.converter.topics.unresolved
         if days is not None:
             days.close()
             self.result.objects = days.objects
-        self.result.bytes_read = reader.bytes_read
+        self.result.bytes_read = self.result.bytes_total
         self.bar.done(self.result)
 
-    def _cut_short(self, reader: ExportReader) -> CutShortError:
+    def _cut_short(self, cut: Cut) -> CutShortError:
         return CutShortError(
-            f"{self.file} ends early, at line {reader.line()} ({reader.bytes_read:,} bytes), inside the export"
-            + (f", after message id {reader.last_id}" if reader.last_id is not None else "")
+            f"{self.file} ends early, at line {cut.line} ({cut.bytes_read:,} bytes), inside the export"
+            + (f", after message id {cut.last_id}" if cut.last_id is not None else "")
             + ": the file is cut short (an interrupted export or copy). What was read before that point is imported "
             f"and stays imported (messages: {self.result.messages:,}; service messages: {self.result.service_messages:,}); "
             "export the chat again and rerun the import (messages already imported are rewritten unchanged).",
