@@ -1,8 +1,8 @@
 -- Each term a report shows (the group's topics and tracked keywords, keyword_counts; its forum topics'
 -- keywords, topic_top_terms) in the written form most of the range's counted messages using it wrote
 -- (term_forms: each term as its message first wrote it, so a message counts once); ties: the form used
--- latest (by update_id, the order Telegram numbers updates in). Only for these terms, a hundred or a few
--- hundred per group, so that only the messages using one of them are counted by form.
+-- latest (by update_id, the order Telegram numbers updates in). Only these terms, a hundred or a few
+-- hundred per group, are counted by form: the range's terms are matched to them, not grouped.
 WITH shown AS (
   SELECT chat_id, term FROM keyword_counts
   UNION
@@ -10,19 +10,20 @@ WITH shown AS (
 ),
 uses AS (
   SELECT
-    m.chat_id,
-    s.term,
-    m.term_forms[ARRAY_POSITION(m.terms, s.term)] AS form,
-    m.update_id
+    w.chat_id,
+    w.term,
+    w.form,
+    w.update_id
   FROM (
-    -- an edit is filed under its edit day, so a message of the range is in a partition from its day on
-    SELECT chat_id, update_id, terms, term_forms
+    -- each term of a message beside the form it wrote (the two lists are aligned), unnested side by
+    -- side: DuckDB does that in one pass, Athena as UNNEST(terms, term_forms) (reports/sql.py). An edit
+    -- is filed under its edit day, so a message of the range is in a partition from its day on.
+    SELECT chat_id, update_id, UNNEST(terms) AS term, UNNEST(term_forms) AS form
     FROM counted_versions
     WHERE context_date >= $range_scan_from AND day BETWEEN CAST($from_date AS DATE) AND CAST($to_date AS DATE)
-  ) AS m
-  -- each message against its group's few shown terms: cheaper than unnesting every term to match them
+  ) AS w
   JOIN shown AS s
-    ON s.chat_id = m.chat_id AND LIST_CONTAINS(m.terms, s.term)
+    ON s.chat_id = w.chat_id AND s.term = w.term
 ),
 counted AS (
   SELECT

@@ -261,6 +261,9 @@ WITH chat_migrations AS (
   FROM message_versions AS v
   LEFT JOIN latest_revisions AS l
     ON l.origin_chat_id = v.origin_chat_id AND l.message_id = v.message_id
+  /* a join, not a subquery per message: with no topic chosen it matches nothing and costs nothing */
+  LEFT JOIN chosen_topics AS t
+    ON t.chat_id = v.chat_id AND t.topic_id = COALESCE(v.topic_id, 1)
   WHERE
     v.context_date BETWEEN :scan_from AND :scan_to
     AND (
@@ -272,14 +275,7 @@ WITH chat_migrations AS (
       ELSE l.context_date = v.context_date AND l.update_id = v.update_id
     END
     AND (
-      :topic = ''
-      OR COALESCE(v.topic_id, 1) IN (
-        SELECT
-          t.topic_id
-        FROM chosen_topics AS t
-        WHERE
-          t.chat_id = v.chat_id
-      )
+      :topic = '' OR NOT t.topic_id IS NULL
     )
 ), usernames AS (
   /* Whom an @mention names: for each username (lower-cased, without the @), the user who used it last in */

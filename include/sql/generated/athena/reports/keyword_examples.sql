@@ -263,6 +263,9 @@ WITH chat_migrations AS (
   FROM message_versions AS v
   LEFT JOIN latest_revisions AS l
     ON l.origin_chat_id = v.origin_chat_id AND l.message_id = v.message_id
+  /* a join, not a subquery per message: with no topic chosen it matches nothing and costs nothing */
+  LEFT JOIN chosen_topics AS t
+    ON t.chat_id = v.chat_id AND t.topic_id = COALESCE(v.topic_id, 1)
   WHERE
     v.context_date BETWEEN :scan_from AND :scan_to
     AND (
@@ -274,14 +277,7 @@ WITH chat_migrations AS (
       ELSE l.context_date = v.context_date AND l.update_id = v.update_id
     END
     AND (
-      :topic = ''
-      OR COALESCE(v.topic_id, 1) IN (
-        SELECT
-          t.topic_id
-        FROM chosen_topics AS t
-        WHERE
-          t.chat_id = v.chat_id
-      )
+      :topic = '' OR NOT t.topic_id IS NULL
     )
 ), keyword_uses AS (
   /* How many counted messages of each sender use each term, per group and per bucket of days, and the */
@@ -901,8 +897,8 @@ WITH chat_migrations AS (
   /* Each term a report shows (the group's topics and tracked keywords, keyword_counts; its forum topics' */
   /* keywords, topic_top_terms) in the written form most of the range's counted messages using it wrote */
   /* (term_forms: each term as its message first wrote it, so a message counts once); ties: the form used */
-  /* latest (by update_id, the order Telegram numbers updates in). Only for these terms, a hundred or a few */
-  /* hundred per group, so that only the messages using one of them are counted by form. */
+  /* latest (by update_id, the order Telegram numbers updates in). Only these terms, a hundred or a few */
+  /* hundred per group, are counted by form: the range's terms are matched to them, not grouped. */
   WITH shown AS (
     SELECT
       chat_id,
@@ -915,25 +911,27 @@ WITH chat_migrations AS (
     FROM topic_top_terms
   ), uses AS (
     SELECT
-      m.chat_id,
-      s.term,
-      m.term_forms[ARRAY_POSITION(m.terms, s.term)] AS form,
-      m.update_id
+      w.chat_id,
+      w.term,
+      w.form,
+      w.update_id
     FROM (
-      /* an edit is filed under its edit day, so a message of the range is in a partition from its day on */
+      /* each term of a message beside the form it wrote (the two lists are aligned), unnested side by */
+      /* side: DuckDB does that in one pass, Athena as UNNEST(terms, term_forms) (reports/sql.py). An edit */
+      /* is filed under its edit day, so a message of the range is in a partition from its day on. */
       SELECT
         chat_id,
         update_id,
-        terms,
-        term_forms
+        unnested.term AS term,
+        unnested.form AS form
       FROM counted_versions
+      CROSS JOIN UNNEST(terms, term_forms) AS unnested(term, form)
       WHERE
         context_date >= :range_scan_from
         AND day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
-    ) AS m
-    /* each message against its group's few shown terms: cheaper than unnesting every term to match them */
+    ) AS w
     JOIN shown AS s
-      ON s.chat_id = m.chat_id AND CONTAINS(m.terms, s.term)
+      ON s.chat_id = w.chat_id AND s.term = w.term
   ), counted AS (
     SELECT
       chat_id,
