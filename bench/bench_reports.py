@@ -7,9 +7,10 @@ The curated Parquet is generated with the schema's Arrow schema, one zstd file p
 consolidation writes it: ~2,000 members with a long-tailed activity (with 50 groups, each member posts
 in one of them), a daily rhythm in the group's time zone (quiet nights, busy evenings), Portuguese text
 with hashtags, links, @mentions and emoji, photos with captions, stickers, voice notes, edits (extra
-rows of the same message), replies to recent messages, joins and leaves, and reactions on top (about
-8 % of the messages: added, some removed, some anonymous totals), each message's language, terms and
-emoji computed as consolidation computes them (lake/tokens.py). Seven distinct days are generated and repeated with
+rows of the same message), replies to recent messages, joins (some added by another member, some by an
+invite link) and leaves, questions, links and forwards from channels, and reactions on top (about 8 % of
+the messages: added, some removed, some anonymous totals), each message's language, terms and emoji
+computed as consolidation computes them (lake/tokens.py). Seven distinct days are generated and repeated with
 shifted dates and ids. The reports run in a fresh process, so its peak RSS (ru_maxrss)
 is theirs alone.
 
@@ -58,6 +59,9 @@ TOPICS = {
 TOPIC_WORDS = list(TOPICS.values())
 FILLER = "eu você isso que para com uma muito mais hoje gente acho".split()
 HASHTAGS = ["#maratona", "#python", "#evento", "#promoção", "#dados", "#treino"]
+LINK_DOMAINS = ["exemplo.com.br", "youtube.com", "instagram.com", "t.me/corridasp", "strava.com", "g1.globo.com"]
+CHANNELS = [(-1002600000000 - n, f"Canal {n}") for n in range(20)]
+INVITE_LINKS = ["Instagram bio", "Site", "Evento maio", None]
 EMOJI = ["🚀", "🔥", "👏", "😂", "🏃", "✅", "🎉"]
 # share of each hour's traffic (0-23), in the group's time zone: quiet nights, busy lunch and evenings
 HOUR_WEIGHTS = [2, 1, 1, 1, 1, 2, 4, 7, 9, 9, 8, 8, 10, 9, 7, 7, 8, 9, 11, 14, 15, 13, 9, 5]
@@ -106,6 +110,8 @@ class Day:
         self.columns: dict[str, list] = {name: [] for name in schema.COLUMN_NAMES}
         self.message_id = self.update_id = 0
         self.recent: dict[int, list[tuple]] = {chat: [] for chat in self.chats}
+        # questions, links, forwards and how members join, drawn apart so that the rest stays as it was
+        self.community = random.Random(seed + 10_000)
 
     def add(self, **values) -> None:
         self.update_id += 1
@@ -147,9 +153,19 @@ class Day:
         chat = self.chat_of(who)
         self.message_id += 1
         if self.rng.random() < 0.8:
-            self.add(chat_id=chat, update_type="message", message_id=self.message_id, sent_at=sent, user_id=who[0],
-                     user_first_name=who[1], content_type="service", service_action="new_chat_members",
+            # a third added by another member; some also seen as a chat_member update with its invite link
+            adder = self.community.choice(self.members) if self.community.random() < 0.3 else who
+            self.add(chat_id=chat, update_type="message", message_id=self.message_id, sent_at=sent, user_id=adder[0],
+                     user_first_name=adder[1], content_type="service", service_action="new_chat_members",
                      new_member_ids=[who[0]], new_member_bot_ids=[])  # fmt: skip
+            if adder is who and self.community.random() < 0.5:
+                link = self.community.choice(INVITE_LINKS)
+                self.add(chat_id=chat, update_type="chat_member", sent_at=sent, user_id=who[0], content_type="member",
+                         member_user_id=who[0], member_is_bot=False, member_old_status="left",
+                         member_new_status="member", member_was_in_chat=False, member_is_in_chat=True,
+                         member_invite_link=f"https://t.me/+Link{INVITE_LINKS.index(link)}" if link else None,
+                         member_invite_link_name=link,
+                         member_joined_by="request" if self.community.random() < 0.1 else None)  # fmt: skip
         else:
             self.add(chat_id=chat, update_type="message", message_id=self.message_id, sent_at=sent, user_id=who[0],
                      user_first_name=who[1], content_type="service", service_action="left_chat_member",
@@ -184,8 +200,24 @@ class Day:
         self.add(chat_id=chat, update_type="message", message_id=self.message_id, sent_at=sent, user_id=9000 if is_bot else who[0],
                  user_is_bot=is_bot, user_first_name="Bot" if is_bot else who[1], user_last_name=None if is_bot else who[2],
                  user_username=who[3], sender_chat_id=sender_chat, sender_chat_title="Comunidade" if sender_chat else None,
-                 text=words, content_type=content, reply_to_message_id=reply_to, mentions=mentions)  # fmt: skip
+                 content_type=content, reply_to_message_id=reply_to, mentions=mentions,
+                 **self.shared(words))  # fmt: skip
         self.recent[chat] = [*self.recent[chat][-50:], (self.message_id, sent, who, chat)]
+
+    def shared(self, words: str | None) -> dict:
+        """What consolidation finds in a message besides its words: ~12 % ask a question, ~6 % hold a link,
+        ~3 % are forwarded from a channel."""
+        draw = self.community
+        if words is None:
+            return {"text": None}
+        asks = draw.random() < 0.12
+        found: dict = {"text": words + "?" if asks else words, "is_question": asks}
+        if draw.random() < 0.06:
+            found["link_domains"] = [draw.choice(LINK_DOMAINS)]
+        if draw.random() < 0.03:
+            channel, title = draw.choice(CHANNELS)
+            found.update(forward_origin_type="channel", forward_source_id=channel, forward_source_name=title)
+        return found
 
     def reaction(self, sent) -> None:
         """A member reacts to a recent message (or changes their reaction); now and then an anonymous total."""
@@ -323,8 +355,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-reports-") as tmp:
         for groups in [int(g) for g in args.groups.split(",")]:
             lake = Path(args.lake or tmp) / f"{groups}-groups"
-            # "terms": the lake holds each message's terms and emoji (a lake generated before has no terms)
-            marker = lake / f"rows-{first}-{args.days}-{args.per_day}-terms.txt"
+            # the name says what the lake holds: each message's terms and emoji (a lake generated before has
+            # no terms), questions, links (NULL where none), forwards and joins
+            marker = lake / f"rows-{first}-{args.days}-{args.per_day}-terms-questions-links-forwards.txt"
             started = time.perf_counter()
             if not marker.exists():
                 lake.mkdir(parents=True, exist_ok=True)

@@ -82,6 +82,16 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "30",
         "Minutes of silence after which a message opens a new conversation (1–1440; the conversations report).",
     ),
+    "QUESTION_ANSWER_HOURS": (
+        "24",
+        "Hours a question may wait for a reply from another member before it counts as unanswered "
+        "(the questions reports; 1 or more).",
+    ),
+    "SURGE_MIN_MESSAGES": (
+        "5",
+        "Messages a term needs on a day to surge (besides more than three times its mean per day over the "
+        "28 days before; 1 or more).",
+    ),
     "PSEUDONYMIZE_KEY": (
         "",
         "When set, senders become a keyed hash in curated and report layers, and names are dropped.",
@@ -141,6 +151,16 @@ def _minutes(value: str) -> int:
     return minutes
 
 
+def _at_least_one(name: str, value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{name}: {value!r} is not a whole number") from None
+    if number < 1:
+        raise ValueError(f"{name}: {number} must be 1 or more")
+    return number
+
+
 def _join(base: str, *parts: str) -> str:
     return "/".join([base.rstrip("/"), *(p.strip("/") for p in parts)])
 
@@ -175,6 +195,8 @@ class Settings:
     tracked_keywords: tuple[str, ...]
     include_bots: bool
     conversation_gap_minutes: int
+    question_answer_hours: int
+    surge_min_messages: int
     pseudonymize_key: str = field(repr=False)
 
     @property
@@ -227,6 +249,8 @@ class Settings:
             tracked_keywords=tuple(k.lower() for k in rules.csv(get("TRACKED_KEYWORDS"))),
             include_bots=_flag(get("INCLUDE_BOTS")),
             conversation_gap_minutes=_minutes(get("CONVERSATION_GAP_MINUTES")),
+            question_answer_hours=_at_least_one("QUESTION_ANSWER_HOURS", get("QUESTION_ANSWER_HOURS")),
+            surge_min_messages=_at_least_one("SURGE_MIN_MESSAGES", get("SURGE_MIN_MESSAGES")),
             pseudonymize_key=get("PSEUDONYMIZE_KEY"),
         )
 

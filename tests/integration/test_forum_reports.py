@@ -204,10 +204,12 @@ def test_a_search_in_one_topic(forum_lake, capsys):
 
 
 def test_the_athena_text_gives_the_duckdb_topics(forum_lake):
+    # nobody reacts, uses emoji, joins, shares a link or a forward there; nothing surges
+    empty = ("reactions", "emoji", "join_sources", "links", "forward_sources", "surges")
     rng = definitions.ReportRange.from_settings(FIRST, LAST, config.load())
-    assert_athena_text_gives_the_duckdb_results(rng, empty=("reactions", "emoji"))
+    assert_athena_text_gives_the_duckdb_results(rng, empty=empty)
     rng = definitions.ReportRange.from_settings(FIRST, LAST, config.load(), topic="perguntas")
-    assert_athena_text_gives_the_duckdb_results(rng, empty=("reactions", "emoji"))
+    assert_athena_text_gives_the_duckdb_results(rng, empty=empty)
 
 
 def test_the_page_shows_busy_and_quiet_topics_and_the_digest_names_the_busiest(forum_lake):
@@ -220,6 +222,22 @@ def test_the_page_shows_busy_and_quiet_topics_and_the_digest_names_the_busiest(f
     assert "3 topics with messages in the period, 1 quiet topic" in page
     message = digest_content.message(summarize(tables, rng, FORUM["id"]))
     assert "🗂 <b>Busiest topics</b>\nPerguntas (5) · General (2) · Vagas (2)" in message
+
+
+def test_a_forums_questions_name_their_topic(forum_lake):
+    """Perguntas holds both questions: ana's, answered by bia after 2 h, and edu's, which only he answered
+    (nobody else: unanswered). The question still waiting names its topic, on the page too; a report of
+    one topic counts that topic's questions alone."""
+    tables = tables_of(FIRST, LAST)
+    [asked] = rows_of(tables, "questions", FORUM["id"])
+    assert (asked["asked"], asked["answered"], asked["median_answer_seconds"], asked["unanswered"]) == (2, 1, 7200, 1)
+    [waiting] = rows_of(tables, "unanswered_questions", FORUM["id"])
+    assert (waiting["message_id"], waiting["topic_id"]) == (21, 11)
+    page = build.render_html(tables, definitions.ReportRange.from_settings(FIRST, LAST, config.load()), FORUM["id"])
+    assert "in <bdi>Perguntas</bdi>" in page
+    vagas = tables_of(FIRST, LAST, topic="Vagas")
+    assert [(r["asked"], r["unanswered"]) for r in rows_of(vagas, "questions", FORUM["id"])] == [(0, 0)]
+    assert rows_of(vagas, "unanswered_questions", FORUM["id"]) == []
 
 
 def test_groups_without_topics_are_unchanged(forum_lake):
@@ -265,7 +283,9 @@ def test_the_topics_of_a_real_forum_export(monkeypatch):
         "CDE - ENSIA": (0, 0),
     }
     rng = definitions.ReportRange.from_settings(ENSIA_FIRST, ENSIA_LAST, config.load())
-    assert_athena_text_gives_the_duckdb_results(rng, empty=("interactions", "emoji"))
+    # nobody replies to anyone or asks a question there; no emoji, forwards or surges
+    empty = ("interactions", "emoji", "helpers", "unanswered_questions", "forward_sources", "surges")
+    assert_athena_text_gives_the_duckdb_results(rng, empty=empty)
 
 
 # ----------------------------------------------------------------------------------------------

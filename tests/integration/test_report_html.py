@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import subprocess
 from datetime import date
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from telegram_pipeline.reports import definitions
 
 from tests.support import needs
 from tests.support.curated_scenario import CHAT, FIRST, LAST, write_scenario
+from tests.support.html_elements import parse
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHARTS = (
@@ -30,6 +30,12 @@ CHARTS = (
     "members",
     "content-mix",
     "emoji",
+    "activity",
+    "retention",
+    "join-sources",
+    "helpers",
+    "links",
+    "forward-sources",
 )
 
 
@@ -44,26 +50,6 @@ def page(scenario_lake, tmp_path) -> Path:
     rng = definitions.ReportRange.from_settings(FIRST, LAST, settings)
     reports.write_range(reports.build(rng, settings), rng, str(tmp_path / "out"))
     return tmp_path / "out" / f"chat_id={CHAT}" / "report.html"
-
-
-class Elements(HTMLParser):
-    """Every start tag with its attributes, in document order."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-    def find(self, tag: str, **attrs: str) -> list[dict[str, str | None]]:
-        return [a for t, a in self.tags if t == tag and all(a.get(k.replace("_", "-")) == v for k, v in attrs.items())]
-
-
-def parse(html: str) -> Elements:
-    parser = Elements()
-    parser.feed(html)
-    return parser
 
 
 def test_page_is_self_contained(page):

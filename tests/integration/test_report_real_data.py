@@ -248,6 +248,15 @@ def test_the_page_renders_report_tables_with_null_where_the_tables_allow_it():
         "content_mix": {"date": DAY, "content_type": None, "messages": 3},
         "conversations": {"user_id": None, "started": 1, "replies_received": 0},
         "topics": {"topic_id": 1, "topic": None, "messages": 0, "users": 0, "replies": 0},
+        "activity": {"date": DAY, "dau": 0, "wau": 0, "mau": 0, "stickiness": None},
+        "retention": {"cohort_week": DAY, "week": 0, "members": 1, "active": 0, "activated": 0},
+        "join_sources": {"source": None, "joins": 1, "still_members": 1, "posted": 0},
+        "questions": {"asked": 1, "answered": 0, "median_answer_seconds": None, "unanswered": 1},
+        "helpers": {"user_id": None, "user_name": None, "answers": 1, "rank": 1},
+        "unanswered_questions": {"message_id": 7, "user_id": None, "user_name": None, "sent_at": None, "text": None},
+        "links": {"domain": None, "messages": 1, "users": 0, "rank": 1},
+        "forward_sources": {"source_id": None, "source_name": None, "source_type": None, "messages": 1, "rank": 1},
+        "surges": {"keyword": None, "messages": 5, "daily_mean": 0.0, "tracked": False, "rank": 1},
     }
     schemas = definitions.output_schemas()
     assert set(rows) == set(schemas)

@@ -165,7 +165,12 @@ def test_a_migration_known_only_from_the_webhook_marker(monkeypatch):
 def test_only_the_groups_asked_for(groups_lake):
     tables = build(chat_ids=[PEDAL["id"]])
     assert {name: set(t.column("chat_id").to_pylist()) for name, t in tables.items()} == {
-        name: set() if name in ("reactions", "emoji", "topics") else {PEDAL["id"]} for name in definitions.REPORTS
+        # nobody reacts, uses emoji, joins, answers a question, shares a link or a forward there; nothing
+        # surges; it is no forum
+        name: set()
+        if name in ("reactions", "emoji", "topics", "join_sources", "helpers", "links", "forward_sources", "surges")
+        else {PEDAL["id"]}
+        for name in definitions.REPORTS
     }
 
 

@@ -21,6 +21,8 @@ TZ = "Europe/Moscow"
 DAY = date(2026, 3, 9)
 GROUP = {"id": -1007000000007, "title": "Выпускники", "type": "supergroup", "is_forum": True, "username": "vypusk"}
 STUDY = 10  # the forum topic "Учёба": the id of the message that created it
+# the tables this group has no row in: no reaction, reply, emoji, join, answer, link or forward
+EMPTY = ("reactions", "interactions", "emoji", "join_sources", "helpers", "links", "forward_sources")
 ana, bia, caio, duda, edu = (USERS[n] for n in ("ana", "bia", "caio", "duda", "edu"))
 # (sender, time, text), in the order they were sent: `диплом` three times, then `диплому` twice, the
 # latest two; `экзамен` once, then `экзамены` once, the latest
@@ -88,7 +90,7 @@ def test_a_tie_is_shown_in_the_form_used_latest(forum):
     assert (exam["keyword"], exam["messages"]) == ("экзамены", 2)
 
 
-def test_the_examples_and_the_forum_topics_show_the_same_form(forum):
+def test_the_examples_the_forum_topics_and_the_surges_show_the_same_form(forum):
     built = tables()
     examples = [e for e in built["keyword_examples"].to_pylist() if e["rank"] == 1]
     assert {e["keyword"] for e in examples} == {"диплом"} and len(examples) == 2
@@ -96,8 +98,12 @@ def test_the_examples_and_the_forum_topics_show_the_same_form(forum):
     (study,) = [t for t in built["topics"].to_pylist() if t["topic_id"] == STUDY]
     shown = study["top_keywords"].split(", ")
     assert shown[0] == "диплом" and "экзамены" in shown and "диплому" not in shown
+    # five messages in a day with none the 28 days before: it surges (SURGE_MIN_MESSAGES is 5), shown
+    # as most of the day's messages wrote it, though the day's latest two wrote `диплому`
+    (surge,) = built["surges"].to_pylist()
+    assert (surge["keyword"], surge["messages"], surge["example"]) == ("диплом", 5, POSTS[-1][2])
 
 
 def test_the_athena_text_shows_the_same_forms(forum):
     rng = definitions.ReportRange.from_settings(DAY, DAY, config.load())
-    assert_athena_text_gives_the_duckdb_results(rng, empty=("reactions", "interactions", "emoji"))
+    assert_athena_text_gives_the_duckdb_results(rng, empty=EMPTY)

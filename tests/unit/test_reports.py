@@ -43,4 +43,5 @@ def test_dates_to_report_from_params_or_asset_events():
 def test_scan_covers_the_period_before_and_edits_on_the_next_day():
     rng = definitions.ReportRange(FIRST, LAST)
     assert (rng.previous_first, rng.previous_last) == (FIRST - timedelta(days=3), FIRST - timedelta(days=1))
-    assert rng.scan_first == FIRST - timedelta(days=4) and rng.scan_last == LAST + timedelta(days=1)
+    # the 29 days before the first day (its monthly active members) reach further back than the period before
+    assert rng.scan_first == FIRST - timedelta(days=30) and rng.scan_last == LAST + timedelta(days=1)

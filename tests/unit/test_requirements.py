@@ -29,7 +29,8 @@ MWAA = SHARED / "mwaa" / "3.3.1"
 CONSTRAINTS_URL = "https://raw.githubusercontent.com/apache/airflow/constraints-3.3.1/constraints-3.12.txt"
 # Imported by the shipped code, absent from MWAA's image: requirements.txt must bring them.
 NOT_IN_THE_IMAGE = {
-    "pyarrow", "duckdb", "sqlglot", "vl-convert-python", "pycld2", "regex", "rjieba", "snowballstemmer", "stopwordsiso"
+    "pyarrow", "duckdb", "sqlglot", "vl-convert-python", "pycld2", "regex", "rjieba", "snowballstemmer", "stopwordsiso",
+    "publicsuffixlist",
 }  # fmt: skip
 
 

@@ -1,8 +1,9 @@
 -- The messages every report counts, each once per (origin_chat_id, message_id) in the version
--- counted_versions chooses, with its day and local time. From text_from on (the reports' own days; the
--- period before them is only counted) with its emoji and mentions, and its text where a report shows
--- it: the reacted messages' (reacted_messages), and its language. Their terms are counted in keyword_uses,
--- straight from the lake's term lists. Senders' names are in sender_names.
+-- counted_versions chooses, with its day and local time, and whether it asks a question. From text_from
+-- on (the reports' own days; the period before them is only counted) with its emoji, mentions and link
+-- domains, and its text where a report shows it: the reacted messages' (reacted_messages) and the
+-- questions' (unanswered_questions); and its language. Their terms are counted in keyword_uses, straight
+-- from the lake's term lists. Senders' names are in sender_names.
 WITH reacted AS (
   SELECT DISTINCT
     origin_chat_id,
@@ -20,9 +21,13 @@ SELECT
   m.sender_id,
   m.content_type,
   m.reply_to_message_id,
-  CASE WHEN r.message_id IS NOT NULL AND m.local_sent_at >= CAST($text_from AS TIMESTAMP) THEN m.text END AS text,
+  COALESCE(m.is_question, FALSE) AS is_question,
+  CASE
+    WHEN (r.message_id IS NOT NULL OR m.is_question) AND m.local_sent_at >= CAST($text_from AS TIMESTAMP) THEN m.text
+  END AS text,
   CASE WHEN m.local_sent_at >= CAST($text_from AS TIMESTAMP) THEN m.emojis END AS emojis,
   CASE WHEN m.local_sent_at >= CAST($text_from AS TIMESTAMP) THEN m.mentions END AS mentions,
+  CASE WHEN m.local_sent_at >= CAST($text_from AS TIMESTAMP) THEN m.link_domains END AS link_domains,
   m.topic_id,
   m.language
 FROM counted_versions AS m

@@ -21,6 +21,11 @@ SELECT
   v.emojis,
   v.mentions,
   v.topic_id,
+  v.is_question,
+  v.link_domains,
+  v.forward_origin_type,
+  v.forward_source_id,
+  v.forward_source_name,
   v.context_date
 FROM message_versions AS v
 LEFT JOIN latest_revisions AS l

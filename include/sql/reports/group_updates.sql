@@ -42,7 +42,15 @@ SELECT
   m.chat_username,
   m.language,
   m.terms,
-  m.term_forms
+  m.term_forms,
+  m.member_invite_link,
+  m.member_invite_link_name,
+  m.member_joined_by,
+  m.forward_origin_type,
+  m.forward_source_id,
+  m.forward_source_name,
+  m.is_question,
+  m.link_domains
 FROM messages AS m
 LEFT JOIN chat_migrations AS moved
   ON moved.old_chat_id = m.chat_id

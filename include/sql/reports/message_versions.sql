@@ -32,7 +32,13 @@ SELECT
   reply_to_message_id,
   mentions,
   -- the forum topic (NULL outside forums)
-  topic_id
+  topic_id,
+  -- found at consolidation (text/facts.py); NULL in partitions written before these columns existed
+  is_question,
+  link_domains,
+  forward_origin_type,
+  forward_source_id,
+  forward_source_name
 FROM group_updates
 WHERE
   update_type IN ('message', 'edited_message', 'channel_post', 'edited_channel_post')

@@ -1,5 +1,6 @@
 -- Every reply to a message of the same group by someone else (a reply to oneself answers nobody):
--- the reply's day, time and sender, and the message it answers with its sender, time and forum topic.
+-- the reply's day, time and sender, and the message it answers with its sender, time and forum topic,
+-- and whether that message asks a question.
 SELECT
   r.chat_id,
   r.day,
@@ -11,7 +12,8 @@ SELECT
   m.sent_at AS message_sent_at,
   m.local_sent_at AS message_local_sent_at,
   m.sender_id AS to_id,
-  m.topic_id
+  m.topic_id,
+  m.is_question AS to_question
 FROM (
   SELECT chat_id, day, sent_at, sender_id, origin_chat_id, reply_to_message_id FROM counted_messages
   WHERE reply_to_message_id IS NOT NULL

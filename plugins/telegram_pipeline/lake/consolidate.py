@@ -53,7 +53,7 @@ from telegram_pipeline.lake import layout, parse, privacy, schema, storage, toke
 from telegram_pipeline.rules import days, raw_zone
 
 # Bump when parse.py changes what a row holds: every manifest then misses and the days are rewritten.
-PARSER_VERSION = 5
+PARSER_VERSION = 6
 # A day this large is split into contiguous runs of keys, one process each: flattening is CPU-bound
 # Python, and one process gets one core. Contiguous runs keep "the first key wins" for duplicates.
 PARALLEL_MIN_OBJECTS = 20_000

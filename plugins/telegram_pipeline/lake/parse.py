@@ -21,6 +21,7 @@ import msgspec
 from telegram_pipeline.lake import message_fields
 from telegram_pipeline.rules.days import unix_time
 from telegram_pipeline.rules.updates import MEMBER_TYPES, MESSAGE_TYPES
+from telegram_pipeline.text import facts
 
 
 class BadUpdate(ValueError):
@@ -198,6 +199,9 @@ def reaction_counts(payload: dict) -> tuple[list[str], list[int]]:
     return names, totals
 
 
+# How a member joined, as a chat_member update or an imported service message says.
+JOINED_BY = frozenset({"link", "request"})
+
 # Entities whose text is an address or a handle, not words of the conversation.
 NOT_WORDS = frozenset(
     {"url", "text_link", "mention", "text_mention", "email", "phone_number", "bot_command", "cashtag"}
@@ -206,18 +210,61 @@ NOT_WORDS = frozenset(
 
 def keyword_text(text: str | None, entity_list: list) -> str | None:
     """``text`` with every span an entity marks in NOT_WORDS replaced by spaces (offsets in UTF-16)."""
+    return blanked(text, entity_list, NOT_WORDS)
+
+
+def blanked(text: str | None, entity_list: list, kinds: frozenset[str]) -> str | None:
+    """``text`` with every span an entity of one of ``kinds`` marks replaced by spaces (offsets in UTF-16)."""
     if text is None or not entity_list:
         return text
     encoded = bytearray(text.encode("utf-16-le", errors="surrogatepass"))
-    blanked = False
+    changed = False
     for entity in entity_list:
         entity = _dict(entity)
         offset, length = entity.get("offset"), entity.get("length")
-        if _str(entity.get("type")) not in NOT_WORDS or utf16_slice(bytes(encoded), offset, length) is None:
+        if _str(entity.get("type")) not in kinds or utf16_slice(bytes(encoded), offset, length) is None:
             continue
         encoded[2 * offset : 2 * (offset + length)] = " ".encode("utf-16-le") * length
-        blanked = True
-    return encoded.decode("utf-16-le", errors="surrogatepass") if blanked else text
+        changed = True
+    return encoded.decode("utf-16-le", errors="surrogatepass") if changed else text
+
+
+def is_question(text: str | None, entity_list: list) -> bool | None:
+    """Whether the text asks: a question mark of any script outside its links and code
+    (``text/facts.py``); None without a text."""
+    if text is None:
+        return None
+    return facts.may_ask(text) and facts.asks(blanked(text, entity_list, facts.NOT_ASKING))
+
+
+def _person_name(user: dict) -> str | None:
+    """A user's first and last name, else their @username (as the reports name senders)."""
+    name = " ".join(part for part in (_str(user.get("first_name")), _str(user.get("last_name"))) if part).strip()
+    username = _str(user.get("username"))
+    return name or (f"@{username}" if username else None)
+
+
+def forward_source(payload: dict) -> tuple[int | None, str | None]:
+    """(id, name) of whoever a forwarded message comes from: a user (their id and name), a hidden user
+    (only the name they chose to show), a group or channel (its id and title)."""
+    origin = payload.get("forward_origin")
+    if type(origin) is dict:
+        kind = origin.get("type")
+        if kind == "user":
+            user = _dict(origin.get("sender_user"))
+            return _int(user.get("id")), _person_name(user)
+        if kind == "hidden_user":
+            return None, _str(origin.get("sender_user_name"))
+        chat = _dict(origin.get("sender_chat" if kind == "chat" else "chat"))
+        return _int(chat.get("id")), _str(chat.get("title"))
+    # Before Bot API 7.0 (forward_origin_type says which)
+    if "forward_from" in payload:
+        user = _dict(payload["forward_from"])
+        return _int(user.get("id")), _person_name(user)
+    if "forward_sender_name" in payload:
+        return None, _str(payload["forward_sender_name"])
+    chat = _dict(payload.get("forward_from_chat"))
+    return _int(chat.get("id")), _str(chat.get("title"))
 
 
 # The General topic of a forum: its messages carry no message_thread_id.
@@ -284,6 +331,23 @@ def membership(kind: str, payload: dict) -> dict[str, Any]:
     }
 
 
+def joined_by(kind: str, payload: dict, update: dict) -> tuple[str | None, str | None, str | None]:
+    """How a member joined, where Telegram says: (the invite link of a chat_member join, its name,
+    ``request`` for an approved join request or ``link`` for a chat folder's invite link). An imported
+    service message says ``link`` or ``request`` too (ingest/desktop_export/convert.py)."""
+    if kind not in MEMBER_TYPES:
+        way = update.get("x_joined_by")
+        return None, None, way if way in JOINED_BY else None
+    link = _dict(payload.get("invite_link"))
+    if payload.get("via_join_request") is True:
+        way = "request"
+    elif payload.get("via_chat_folder_invite_link") is True:
+        way = "link"
+    else:
+        way = None
+    return _str(link.get("invite_link")), _str(link.get("name")), way
+
+
 def flatten(update: dict) -> dict[str, Any]:
     """The row (column name → value) of a loaded update; timestamps as Unix seconds."""
     kind = update_type(update)
@@ -303,6 +367,8 @@ def flatten(update: dict) -> dict[str, Any]:
     content, service_action = content_type(kind, payload)
     counted_names, counted_totals = reaction_counts(payload) if kind == "message_reaction_count" else ([], [])
     member = membership(kind, payload)
+    invite_link, invite_link_name, way = joined_by(kind, payload, update)
+    forward_id, forward_name = forward_source(payload) if kind in MESSAGE_TYPES else (None, None)
     message_id = _int(payload.get("message_id"))
     if message_id is None and kind == "callback_query":
         message_id = _int(_dict(payload.get("message")).get("message_id"))
@@ -362,6 +428,13 @@ def flatten(update: dict) -> dict[str, Any]:
         "language": None,  # likewise (lake/tokens.py)
         "terms": None,
         "term_forms": None,
+        "member_invite_link": invite_link,
+        "member_invite_link_name": invite_link_name,
+        "member_joined_by": way,
+        "forward_source_id": forward_id,
+        "forward_source_name": forward_name,
+        "is_question": is_question(text, entity_list) if kind in MESSAGE_TYPES else None,
+        "link_domains": facts.link_domains(urls, text) or None,
     }
 
 

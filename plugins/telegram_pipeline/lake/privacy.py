@@ -2,8 +2,9 @@
 
 When a key is set, the curated and report layers never carry who a sender is: ``user_id`` becomes a
 keyed hash (HMAC-SHA256 of the id, cut to a positive int64, so the column keeps its type and the
-same person keeps the same pseudonym across days and reruns), the ids of members who joined or left likewise,
-and the name columns are NULL. Without the key the pseudonyms cannot be reversed or recomputed; with
+same person keeps the same pseudonym across days and reruns), the ids of members who joined or left and
+of the users a message was forwarded from likewise, and the name columns (a forwarded person's name
+too) are NULL. Without the key the pseudonyms cannot be reversed or recomputed; with
 it they can be recomputed for one known id (to honour an access or erasure request), never reversed.
 The raw zone keeps every update as Telegram sent it.
 """
@@ -17,6 +18,8 @@ NAME_COLUMNS = ("user_first_name", "user_last_name", "user_username")
 # The columns that hold a person's user id: each becomes the same person's pseudonym.
 ID_COLUMNS = ("user_id", "member_user_id")
 ID_LIST_COLUMNS = ("new_member_ids", "new_member_bot_ids")
+# forward_origin_type of a forward whose source is a person
+PERSON_FORWARDS = frozenset({"user", "hidden_user"})
 _INT63 = (1 << 63) - 1
 
 
@@ -47,7 +50,30 @@ def pseudonymize(table, key: str):
     for name in NAME_COLUMNS:
         if name in table.column_names:
             columns[name] = pa.nulls(table.num_rows, pa.string())
+    columns.update(_forward_sources(table, key))
     for name, values in columns.items():
         index = table.column_names.index(name)
         table = table.set_column(index, table.schema.field(name).with_type(values.type), values)
     return table
+
+
+def _forward_sources(table, key: str) -> dict:
+    """A forward's source when it is a person: a user's id becomes their pseudonym, a user's or hidden
+    user's name is dropped; groups and channels are kept as they are."""
+    import pyarrow as pa
+
+    if "forward_source_id" not in table.column_names:
+        return {}
+    kinds = table.column("forward_origin_type").to_pylist()
+    ids = table.column("forward_source_id").to_pylist()
+    names = table.column("forward_source_name").to_pylist()
+    person = [kind in PERSON_FORWARDS for kind in kinds]
+    return {
+        "forward_source_id": pa.array(
+            [pseudonym(v, key) if is_person and v is not None else v for v, is_person in zip(ids, person, strict=True)],
+            pa.int64(),
+        ),
+        "forward_source_name": pa.array(
+            [None if is_person else v for v, is_person in zip(names, person, strict=True)], pa.string()
+        ),
+    }

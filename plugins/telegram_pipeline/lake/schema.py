@@ -142,6 +142,44 @@ COLUMNS: tuple[Column, ...] = (
         "finds; [] for a text without any, NULL without text",
     ),
     Column("term_forms", "array<string>", "each term as this message first wrote it, at the same position as in terms"),
+    Column(
+        "member_invite_link",
+        "string",
+        "chat_member joins: the invite link the member joined by (Telegram hides the end of a link the bot "
+        "did not create)",
+    ),
+    Column("member_invite_link_name", "string", "chat_member joins: the invite link's name, when it has one"),
+    Column(
+        "member_joined_by",
+        "string",
+        "how a member joined, where Telegram says: request (an approved join request: chat_member's "
+        "via_join_request, an export's join_group_by_request) or link (a chat folder's invite link, an "
+        "export's join_group_by_link)",
+    ),
+    Column(
+        "forward_source_id",
+        "bigint",
+        "forwarded messages: the id of the user, group or channel the original came from; NULL for a hidden "
+        "user (forward_origin_type says which kind)",
+    ),
+    Column(
+        "forward_source_name",
+        "string",
+        "forwarded messages: the original sender's name (a user's first and last name, the name a hidden "
+        "user shows, a group's or channel's title)",
+    ),
+    Column(
+        "is_question",
+        "boolean",
+        "the text asks: a question mark of any script outside its links and code (text/facts.py); NULL without text",
+    ),
+    Column(
+        "link_domains",
+        "array<string>",
+        "the distinct registered domains of the message's links (url and text_link entities, plain "
+        "addresses), lower-cased, sorted; t.me links with their first path part (text/facts.py); NULL "
+        "where there is none",
+    ),
 )
 
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)

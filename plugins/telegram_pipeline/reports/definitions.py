@@ -33,6 +33,15 @@ REPORTS: tuple[str, ...] = (
     "content_mix",
     "conversations",
     "topics",
+    "activity",
+    "retention",
+    "join_sources",
+    "questions",
+    "helpers",
+    "unanswered_questions",
+    "links",
+    "forward_sources",
+    "surges",
 )
 # The stages, in the order they can be built. A view is only a name for a query (DuckDB keeps no copy);
 # a table is computed once per span. Those that read only the lake come first: counted_messages, the
@@ -48,15 +57,22 @@ STAGES: dict[str, str] = {
     "counted_versions": "view",
     "keyword_uses": "table",
     "topic_keyword_uses": "table",
+    "surging_terms": "table",
     "sender_names": "table",
     "member_history": "table",
-    "usernames": "table",
+    "membership_updates": "view",
     "member_changes": "table",
+    "join_history": "table",
+    "usernames": "table",
     "message_reactions": "table",
     "group_days": "table",
+    "forwarded_messages": "table",
     "counted_messages": "table",
+    "daily_posters": "table",
+    "daily_activity": "table",
     "replies": "table",
     "first_replies": "table",
+    "asked_questions": "table",
     "conversation_starts": "table",
     "reacted_messages": "table",
     "message_emoji": "table",
@@ -85,6 +101,15 @@ WINDOWS: dict[str, int] = {"1d": 1, "7d": 7, "30d": 30}
 SCAN_MARGIN = timedelta(days=1)
 KEYWORD_LIMIT = 100
 CONVERSATION_GAP_MINUTES = 30
+# The monthly active members of a range's first day reach back this far (activity's mau: 30 days).
+ACTIVITY_LOOKBACK = timedelta(days=29)
+QUESTION_ANSWER_HOURS = 24
+UNANSWERED_LIMIT = 20  # the latest unanswered questions listed per group
+SURGE_MIN_MESSAGES = 5
+# A term surges when its messages on the last day exceed SURGE_FACTOR times its mean per day over the
+# SURGE_BASELINE_DAYS days before (include/sql/reports/surging_terms.sql says both numbers in its SQL).
+SURGE_FACTOR = 3
+SURGE_BASELINE_DAYS = 28
 
 
 def output_schemas():
@@ -198,6 +223,67 @@ def output_schemas():
             ("median_first_reply_seconds", pa.float64()),
             ("top_keywords", pa.string()),
         ),
+        "activity": table(
+            ("date", pa.date32()),
+            ("dau", pa.int64()),
+            ("wau", pa.int64()),
+            ("mau", pa.int64()),
+            ("stickiness", pa.float64()),
+        ),
+        "retention": table(
+            ("cohort_week", pa.date32()),
+            ("week", pa.int64()),
+            ("members", pa.int64()),
+            ("active", pa.int64()),
+            ("activated", pa.int64()),
+        ),
+        "join_sources": table(
+            ("source", pa.string()),
+            ("joins", pa.int64()),
+            ("still_members", pa.int64()),
+            ("posted", pa.int64()),
+        ),
+        "questions": table(
+            ("asked", pa.int64()),
+            ("answered", pa.int64()),
+            ("median_answer_seconds", pa.float64()),
+            ("unanswered", pa.int64()),
+        ),
+        "helpers": table(
+            ("user_id", pa.int64()),
+            ("user_name", pa.string()),
+            ("answers", pa.int64()),
+            ("median_answer_seconds", pa.float64()),
+            ("rank", pa.int64()),
+        ),
+        "unanswered_questions": table(
+            ("message_id", pa.int64()),
+            ("user_id", pa.int64()),
+            ("user_name", pa.string()),
+            ("sent_at", timestamp),
+            ("text", pa.string()),
+            ("origin_chat_id", pa.int64()),
+            ("chat_username", pa.string()),
+            ("topic_id", pa.int64()),
+        ),
+        "links": table(("domain", pa.string()), ("messages", pa.int64()), ("users", pa.int64()), ("rank", pa.int64())),
+        "forward_sources": table(
+            ("source_id", pa.int64()),
+            ("source_name", pa.string()),
+            ("source_type", pa.string()),
+            ("messages", pa.int64()),
+            ("rank", pa.int64()),
+        ),
+        "surges": table(
+            ("keyword", pa.string()),
+            ("messages", pa.int64()),
+            ("daily_mean", pa.float64()),
+            ("tracked", pa.bool_()),
+            ("term", pa.string()),
+            ("example", pa.string()),
+            ("second_example", pa.string()),
+            ("rank", pa.int64()),
+        ),
     }
 
 
@@ -213,6 +299,8 @@ class ReportRange:
     keyword_limit: int = KEYWORD_LIMIT
     conversation_gap_minutes: int = CONVERSATION_GAP_MINUTES
     topic: str = ""  # only the messages of this forum topic (its id or name); "" for every message
+    question_answer_hours: int = QUESTION_ANSWER_HOURS
+    surge_min_messages: int = SURGE_MIN_MESSAGES
 
     def __post_init__(self) -> None:
         if self.last < self.first:
@@ -220,6 +308,8 @@ class ReportRange:
         if not 1 <= self.conversation_gap_minutes <= 24 * 60:
             # The stages look one day back for the message before a range's first one.
             raise ValueError(f"the conversation gap must be 1 to 1440 minutes, not {self.conversation_gap_minutes}")
+        if self.question_answer_hours < 1 or self.surge_min_messages < 1:
+            raise ValueError("the hours a question waits and the messages of a surge must each be 1 or more")
 
     @classmethod
     def from_settings(cls, first: date, last: date, settings: config.Settings, **overrides: Any) -> ReportRange:
@@ -228,6 +318,8 @@ class ReportRange:
             include_bots=settings.include_bots,
             tracked_keywords=settings.tracked_keywords,
             conversation_gap_minutes=settings.conversation_gap_minutes,
+            question_answer_hours=settings.question_answer_hours,
+            surge_min_messages=settings.surge_min_messages,
         )
         return cls(first, last, **{**values, **overrides})
 
@@ -246,7 +338,9 @@ class ReportRange:
 
     @property
     def scan_first(self) -> date:
-        return self.previous_first - SCAN_MARGIN
+        """The first partition its stages read: the period before the range (what it is compared with),
+        and the 29 days before its first day (the monthly active members of that day)."""
+        return min(self.previous_first, self.first - ACTIVITY_LOOKBACK) - SCAN_MARGIN
 
     @property
     def scan_last(self) -> date:
@@ -264,6 +358,8 @@ class ReportRange:
             "prev_from": self.previous_first.isoformat(),
             "prev_to": self.previous_last.isoformat(),
             "keyword_limit": self.keyword_limit,
+            "answer_hours": self.question_answer_hours,
+            "unanswered_limit": UNANSWERED_LIMIT,
             **Span([self]).params(),
         }
 
@@ -283,13 +379,16 @@ class Span:
         for rng in self.ranges:
             if rng.last != first.last:
                 raise ValueError(f"ranges built together must end on the same day: {rng.last} and {first.last}")
-            if (rng.timezone, rng.include_bots, rng.conversation_gap_minutes, rng.topic) != (
+            if (rng.timezone, rng.include_bots, rng.conversation_gap_minutes, rng.surge_min_messages, rng.topic) != (
                 first.timezone,
                 first.include_bots,
                 first.conversation_gap_minutes,
+                first.surge_min_messages,
                 first.topic,
             ):
-                raise ValueError("ranges built together must count alike (time zone, bots, conversation gap, topic)")
+                raise ValueError(
+                    "ranges built together must count alike (time zone, bots, conversation gap, surge minimum, topic)"
+                )
 
     @property
     def scan_first(self) -> date:
@@ -310,4 +409,6 @@ class Span:
             "include_bots": rng.include_bots,
             "gap_minutes": rng.conversation_gap_minutes,
             "topic": rng.topic,
+            "surge_from": (rng.last - timedelta(days=SURGE_BASELINE_DAYS)).isoformat(),
+            "surge_min_messages": rng.surge_min_messages,
         }

@@ -15,7 +15,7 @@ from html import escape
 from typing import Any
 
 from telegram_pipeline.reports import html
-from telegram_pipeline.reports.summary import Summary, counted
+from telegram_pipeline.reports.summary import Summary, counted, duration
 
 MESSAGE_LIMIT = 4096  # Telegram's, for a message's text
 # Longest name or keyword shown, and how many posters and keywords, tried in turn until the message
@@ -101,10 +101,36 @@ def _message(summary: Summary, name_size: int, posters: int, keywords: int) -> s
         lines.append(" · ".join(f"{_short(t.topic, name_size)} ({t.messages:,})" for t in busiest))
     if summary.best_time:
         lines += ["", "⏰ " + escape(summary.best_time_sentence(), quote=False)]
+    lines += _community_lines(summary, name_size)
     if not summary.messages:
         lines += ["", f"No messages in these {days} days."]
     lines += ["", "📎 The full report and a chart follow."]
     return "\n".join(lines)
+
+
+def _community_lines(summary: Summary, name_size: int) -> list[str]:
+    """Stickiness, questions, where new members came from, and the terms that took off on the last day."""
+    lines = [""]
+    if summary.stickiness is not None:
+        lines.append(f"📅 Stickiness <b>{summary.stickiness:.0%}</b> (members active a day ÷ in 30 days)")
+    if summary.questions_asked:
+        wait = f" (median wait {duration(summary.median_answer_seconds)})" if summary.median_answer_seconds else ""
+        lines.append(
+            f"🙋 {_count(summary.questions_asked, 'question')} · {summary.questions_answered:,} answered{wait} · "
+            f"<b>{summary.questions_unanswered:,}</b> without an answer within {summary.question_answer_hours} h"
+        )
+    if summary.join_sources:
+        came = " · ".join(f"{_short(source, name_size)} ({joins:,})" for source, joins in summary.join_sources)
+        lines.append(f"🚪 New members came by: {came}")
+    if summary.surges:
+        lines += ["", f"📈 <b>Taking off</b> on {summary.last.day} {summary.last:%b}"]
+        for surge in summary.surges:
+            examples = " · ".join(f"“{_short(e, 2 * name_size)}”" for e in surge.examples)
+            lines.append(
+                f"{_short(surge.keyword, name_size)}: {surge.messages:,} messages, "
+                f"{surge.daily_mean:.2f} a day before" + (f": {examples}" if examples else "")
+            )
+    return lines if len(lines) > 1 else []
 
 
 def chart_svg(tables: Mapping[str, Any], summary: Summary) -> str:

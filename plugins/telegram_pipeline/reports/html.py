@@ -3,8 +3,10 @@ offline and reads well on a laptop or a phone, one per group: headline figures a
 the best time to post, top posters, the topics (with two example messages under each) and the
 languages the group writes, the weekday × hour heatmap, the volume over time, the
 posts people react to, who answers whom, who starts conversations, members who come and go, the kinds
-of content and the emoji; for a forum, its topics, busy and quiet; and an index of the groups linking
-their pages.
+of content and the emoji; for a forum, its topics, busy and quiet; the community's health: daily,
+weekly and monthly active members, weekly cohorts, where new members come from, questions and who
+answers them, the sites and channels shared, and the terms that surge; and an index of the groups
+linking their pages.
 
 Every chart is an ``<svg data-chart="...">``; every bar or cell carries ``data-value`` and a
 ``<title>`` tooltip, so the page can be checked by a browser test and read by screen readers. What the
@@ -88,6 +90,15 @@ table.groups a { color:var(--accent); font-weight:600; text-decoration:none; }
 table.groups tr.quiet td { color:var(--muted); }
 .meter { background:var(--line); border-radius:4px; height:8px; min-width:80px; margin-top:6px; }
 .meter span { display:block; height:8px; border-radius:4px; background:var(--accent); }
+.examples { margin:4px 0 10px; padding-left:18px; color:var(--muted); font-size:13px; }
+ol.questions { margin:8px 0 0; padding-left:20px; }
+ol.questions li { margin:0 0 8px; }
+ol.questions a { color:var(--accent); text-decoration:none; }
+ol.questions .note, .figures .note { color:var(--muted); font-size:13px; }
+.figures { display:flex; flex-wrap:wrap; gap:14px; margin:4px 0 12px; }
+.figures div { min-width:80px; }
+.figures b { display:block; font-size:22px; }
+h2.section { max-width:1120px; margin:26px 0 12px; font-size:20px; }
 footer { max-width:1120px; margin:0 auto 32px; padding:0 20px; color:var(--muted); font-size:12px; }
 @media (max-width: 820px) { .grid { grid-template-columns:1fr; } }
 """.replace("__ACCENT__", ACCENT)
@@ -525,6 +536,257 @@ def _topics_card(topics: list[dict[str, Any]]) -> str:
     )
 
 
+ACTIVE_COLORS = {"dau": ACCENT, "wau": "#f08a24", "mau": "#0f9b8e"}
+SHOWN = 12
+
+
+def activity_chart(days: list[dict[str, Any]]) -> str:
+    """Daily active members as bars, weekly and monthly active members as lines, per day of the range."""
+    width, height, left, right, top, bottom = 1040, 260, 48, 16, 14, 40
+    plot_w, plot_h = width - left - right, height - top - bottom
+    if not days:
+        return f'<svg data-chart="activity" viewBox="0 0 {width} 60"><text x="{width / 2}" y="34" text-anchor="middle" class="muted">No days</text></svg>'
+    tick = next(n * 10**e for e in range(12) for n in (1, 2, 5) if n * 10**e * 4 >= max(d["mau"] for d in days))
+    peak = tick * 4
+    step = plot_w / len(days)
+    bar_w = max(2.0, min(36.0, step * 0.7))
+    parts = [
+        f'<svg data-chart="activity" viewBox="0 0 {width} {height}" role="img" aria-label="active members per day">'
+    ]
+    for i in range(5):
+        y = top + plot_h - plot_h * i / 4
+        parts.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e4e8f0"/>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="muted">{_fmt(tick * i)}</text>'
+        )
+    lines: dict[str, list[str]] = {"wau": [], "mau": []}
+    label_every = max(1, round(len(days) / 10))
+    for i, d in enumerate(days):
+        x = left + step * i + step / 2
+        h = plot_h * d["dau"] / peak
+        stickiness = "–" if d["stickiness"] is None else f"{d['stickiness']:.0%}"
+        parts.append(
+            f'<rect class="active-day" x="{x - bar_w / 2:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w:.1f}" '
+            f'height="{h:.1f}" rx="3" fill="{ACCENT}" fill-opacity="0.85" data-date="{d["date"].isoformat()}" '
+            f'data-value="{d["dau"]}" data-wau="{d["wau"]}" data-mau="{d["mau"]}">'
+            f"<title>{_day(d['date'])}: {_fmt(d['dau'])} active that day, {_fmt(d['wau'])} in 7 days, "
+            f"{_fmt(d['mau'])} in 30 days (stickiness {stickiness})</title></rect>"
+        )
+        for name, points in lines.items():
+            points.append(f"{x:.1f},{top + plot_h - plot_h * d[name] / peak:.1f}")
+        if i % label_every == 0:
+            parts.append(
+                f'<text x="{x:.1f}" y="{height - 18}" text-anchor="middle" class="muted">{d["date"].strftime("%d %b")}</text>'
+            )
+    for name, points in lines.items():
+        if len(points) > 1:
+            parts.append(
+                f'<polyline points="{" ".join(points)}" fill="none" stroke="{ACTIVE_COLORS[name]}" stroke-width="2.5" stroke-linejoin="round"/>'
+            )
+    x = left
+    for name, label in (("dau", "that day"), ("wau", "in 7 days"), ("mau", "in 30 days")):
+        parts.append(
+            f'<rect x="{x}" y="{height - 14}" width="12" height="10" rx="2" fill="{ACTIVE_COLORS[name]}"/>'
+            f'<text x="{x + 16}" y="{height - 4}" class="muted">{label}</text>'
+        )
+        x += 110
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def retention_heatmap(rows: list[dict[str, Any]]) -> str:
+    """Weekly cohorts (rows) by weeks since (columns): the share of each cohort who posted that week."""
+    cohorts = sorted({r["cohort_week"] for r in rows})
+    if not cohorts:
+        return '<svg data-chart="retention" viewBox="0 0 520 60" role="img" aria-label="no data"><text x="260" y="34" text-anchor="middle" class="muted">No new members in this range</text></svg>'
+    weeks = max(r["week"] for r in rows) + 1
+    width, left, gap, head, row = 1040, 250, 4, 22, 28
+    cell = min(110, (width - left) // max(weeks, 1) - gap)
+    height = head + len(cohorts) * (row + gap) + 4
+    parts = [
+        f'<svg data-chart="retention" viewBox="0 0 {width} {height}" role="img" aria-label="weekly cohorts: share active each week">'
+    ]
+    for week in range(weeks):
+        parts.append(
+            f'<text x="{left + week * (cell + gap) + cell / 2}" y="14" text-anchor="middle" class="muted">week {week}</text>'
+        )
+    by_cohort: dict[Any, list[dict[str, Any]]] = {c: [] for c in cohorts}
+    for r in rows:
+        by_cohort[r["cohort_week"]].append(r)
+    for i, cohort in enumerate(cohorts):
+        y = head + i * (row + gap)
+        first = by_cohort[cohort][0]
+        parts.append(
+            f'<text x="{left - 8}" y="{y + 18}" text-anchor="end">{cohort.strftime("%d %b")} · '
+            f"{_count(first['members'], 'member', 'members')} · {_fmt(first['activated'])} activated</text>"
+        )
+        for r in sorted(by_cohort[cohort], key=lambda r: r["week"]):
+            share = r["active"] / r["members"] if r["members"] else 0
+            level = 0 if r["active"] == 0 else 1 + round((len(HEAT_SCALE) - 2) * share)
+            ink = "#ffffff" if level >= 4 else "#1d2433"
+            x = left + r["week"] * (cell + gap)
+            parts.append(
+                f'<rect class="cohort" x="{x}" y="{y}" width="{cell}" height="{row}" rx="4" fill="{HEAT_SCALE[level]}" '
+                f'data-cohort="{cohort.isoformat()}" data-week="{r["week"]}" data-value="{r["active"]}" data-members="{r["members"]}">'
+                f"<title>Joined the week of {_day(cohort)}: {_fmt(r['active'])} of {_fmt(r['members'])} posted in week {r['week']}</title></rect>"
+                f'<text x="{x + cell / 2}" y="{y + 18}" text-anchor="middle" style="fill:{ink}">{share:.0%}</text>'
+            )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _activity_card(days: list[dict[str, Any]], summary: Any) -> str:
+    sticky = "–" if summary.stickiness is None else f"{summary.stickiness:.0%}"
+    return _card(
+        "Active members",
+        f"Members who posted that day (bars), in the 7 and in the 30 days up to it (lines); stickiness, the "
+        f"day's active members over the month's, averages {sticky}",
+        activity_chart(days),
+        wide=True,
+    )
+
+
+def _retention_card(rows: list[dict[str, Any]]) -> str:
+    return _card(
+        "Do new members stay?",
+        "Members first seen (joined or first posted) each week, and the share of them who posted in each week "
+        "since; activated: posted within 7 days of arriving",
+        retention_heatmap(rows),
+        wide=True,
+    )
+
+
+def _join_sources_card(sources: list[dict[str, Any]]) -> str:
+    rows = [
+        (
+            s["source"],
+            s["joins"],
+            f"{_fmt(s['joins'])} · {_fmt(s['still_members'])} stayed · {_fmt(s['posted'])} posted",
+        )
+        for s in sources[:SHOWN]
+    ]
+    return _card(
+        "Where new members come from",
+        "Members who joined, by how (an invite link by its name), how many are still members and how many posted",
+        bar_chart("join-sources", rows, "#1f9d55", label_width=210, empty="Nobody joined in this range"),
+    )
+
+
+def _questions_card(questions: list[dict[str, Any]], helpers: Any, hours: int) -> str:
+    figures = questions[0] if questions else {"asked": 0, "answered": 0, "unanswered": 0, "median_answer_seconds": None}
+    numbers = "".join(
+        f'<div data-question="{key}"><b>{value}</b><span class="note">{label}</span></div>'
+        for key, value, label in (
+            ("asked", _fmt(figures["asked"]), "asked"),
+            ("answered", _fmt(figures["answered"]), "answered"),
+            ("median", _wait(figures["median_answer_seconds"]), "median wait"),
+            ("unanswered", _fmt(figures["unanswered"]), f"no answer in {hours} h"),
+        )
+    )
+    rows = [
+        (
+            h["user_name"],
+            h["answers"],
+            f"{_count(h['answers'], 'answer', 'answers')} · {_wait(h['median_answer_seconds'])}",
+        )
+        for h in helpers.slice(0, ENGAGEMENT_SHOWN).to_pylist()
+    ]
+    chart = bar_chart("helpers", rows, "#0f9b8e", label_width=130, empty="Nobody answered a question in this range")
+    return _card(
+        "Questions and who answers them",
+        "Messages with a question mark (any script, outside links and code), answered by someone else or not; "
+        f"below, the members who answer others' questions most (top {ENGAGEMENT_SHOWN}) and their median wait",
+        f'<div class="figures">{numbers}</div>{chart}',
+    )
+
+
+def _unanswered_card(unanswered: Any, topics: Any, hours: int, zone: str) -> str:
+    """The latest questions nobody answered in time, each linked to where Telegram opens it, and in a
+    forum with the topic it was asked in."""
+    from telegram_pipeline.reports.search import message_link
+
+    topic_names = {t["topic_id"]: t["topic"] for t in topics.select(["topic_id", "topic"]).to_pylist()}
+    items = []
+    for q in unanswered.slice(0, ENGAGEMENT_SHOWN).to_pylist():
+        text = _bdi(_truncate(q["text"], 140))
+        link = message_link(q["origin_chat_id"], q["chat_username"], q["message_id"])
+        topic = f" · in {_bdi(topic_names.get(q['topic_id']))}" if q["topic_id"] in topic_names else ""
+        items.append(
+            f'<li data-unanswered="{q["message_id"]}">'
+            + (f'<a href="{escape(link)}">{text}</a>' if link else text)
+            + f' <span class="note">{_bdi(q["user_name"] or "unknown sender")} · {_local(q["sent_at"], zone)}'
+            + f"{topic}</span></li>"
+        )
+    listed = "".join(items)
+    return _card(
+        "Questions still waiting",
+        f"The latest questions nobody else answered within {hours} h (top {ENGAGEMENT_SHOWN}), with a link to each",
+        f'<ol class="questions">{listed}</ol>' if listed else '<p class="empty">Every question got an answer</p>',
+    )
+
+
+def _local(instant: datetime | None, zone: str) -> str:
+    from zoneinfo import ZoneInfo
+
+    return "–" if instant is None else instant.astimezone(ZoneInfo(zone)).strftime("%d %b %H:%M")
+
+
+def _links_card(domains: list[dict[str, Any]]) -> str:
+    rows = [(d["domain"], d["messages"], f"{_fmt(d['messages'])} · {_fmt(d['users'])} people") for d in domains[:SHOWN]]
+    return _card(
+        "Sites the group shares",
+        f"Messages linking to each site (top {SHOWN}); Telegram links by the channel or group they lead to",
+        bar_chart("links", rows, "#6c5ce7", label_width=170, empty="No links in this range"),
+    )
+
+
+def _forward_sources_card(sources: list[dict[str, Any]]) -> str:
+    rows = [
+        (
+            s["source_name"],
+            s["messages"],
+            f"{_fmt(s['messages'])} · {s['source_type'] or 'unknown'}",
+        )
+        for s in sources[:SHOWN]
+    ]
+    return _card(
+        "Where forwards come from",
+        f"Forwarded messages by the channel, group or person they came from (top {SHOWN})",
+        bar_chart("forward-sources", rows, "#e0457b", label_width=190, empty="No forwards in this range"),
+    )
+
+
+def _surges_card(surges: list[dict[str, Any]], last: date) -> str:
+    items = "".join(
+        f'<div class="surge" data-surge="{escape(s["keyword"] or "")}" data-value="{s["messages"]}">'
+        f'<span class="chip"><b>{_bdi(_truncate(s["keyword"], 60))}</b> {_count(s["messages"], "message", "messages")} '
+        f"· {s['daily_mean']:.2f} a day before</span>"
+        f'<ul class="examples">{"".join(f"<li>{_bdi(_truncate(e, 160))}</li>" for e in (s["example"], s["second_example"]) if e)}</ul></div>'
+        for s in surges[:SHOWN]
+    )
+    return _card(
+        "Taking off",
+        f"Terms used in more messages on {_day(last)} than three times their daily mean over the 28 days before",
+        items or '<p class="empty">Nothing took off on the last day</p>',
+    )
+
+
+def _community_cards(tables: Mapping[str, Any], summary: Any) -> list[str]:
+    """The community's health, in reading order."""
+    return [
+        _activity_card(tables["activity"].to_pylist(), summary),
+        _retention_card(tables["retention"].to_pylist()),
+        _join_sources_card(tables["join_sources"].to_pylist()),
+        _surges_card(tables["surges"].to_pylist(), summary.last),
+        _questions_card(tables["questions"].to_pylist(), tables["helpers"], summary.question_answer_hours),
+        _unanswered_card(
+            tables["unanswered_questions"], tables["topics"], summary.question_answer_hours, summary.timezone
+        ),
+        _links_card(tables["links"].to_pylist()),
+        _forward_sources_card(tables["forward_sources"].to_pylist()),
+    ]
+
+
 def _cards(tables: Mapping[str, Any], summary: Any) -> list[str]:
     """The charts of the page, in reading order."""
     zone = escape(summary.timezone)
@@ -598,7 +860,9 @@ def render(tables: Mapping[str, Any], summary: Any, title: str | None = None) ->
     body = (
         f'<section class="kpis">{_kpis(summary, tables["keywords"].to_pylist())}</section>\n'
         f"{_sentences(summary)}\n"
-        f'<section class="grid">{"".join(_cards(tables, summary))}</section>'
+        f'<section class="grid">{"".join(_cards(tables, summary))}</section>\n'
+        '<h2 class="section">Community health</h2>\n'
+        f'<section class="grid">{"".join(_community_cards(tables, summary))}</section>'
     )
     period = f"{summary.kind.capitalize()} · {_period(summary)} · times in {summary.timezone}"
     return _page(

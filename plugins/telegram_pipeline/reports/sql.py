@@ -15,7 +15,14 @@ from datetime import date, timedelta
 from telegram_pipeline import config
 from telegram_pipeline.lake import tokens
 from telegram_pipeline.reports import local_time, macros
-from telegram_pipeline.reports.definitions import BOUND_TABLES, RANGE_STAGES, REPORTS, STAGES, ReportRange
+from telegram_pipeline.reports.definitions import (
+    BOUND_TABLES,
+    RANGE_STAGES,
+    REPORTS,
+    STAGES,
+    SURGE_BASELINE_DAYS,
+    ReportRange,
+)
 from telegram_pipeline.text import words
 
 BUILD_ORDER: tuple[str, ...] = (*STAGES, *RANGE_STAGES)
@@ -230,7 +237,9 @@ def bound_rows(
 ):
     """The rows of each table bound at run time. ``firsts``: the first days of the other ranges built
     with ``rng`` (they end on the same day); they cut the days into the buckets of text_days."""
-    cuts = sorted({rng.first, *firsts})
+    # the last day and the first of the days before it that surges compare it with are cuts too
+    baseline = rng.last - timedelta(days=SURGE_BASELINE_DAYS)
+    cuts = sorted({rng.first, *firsts, rng.last, baseline})
     days = (cuts[0] + timedelta(days=n) for n in range((rng.last - cuts[0]).days + 1))
     return {
         "tracked_keywords": tracked_rows(rng.tracked_keywords),

@@ -1,6 +1,7 @@
 """The headline of one group's reports: totals and their change against the period before, the busiest
-weekday and hour, the best time to post, the top posters and keywords, and engagement (reactions, who
-answers whom, emoji, members who come and go, who starts conversations and how fast replies come).
+weekday and hour, the best time to post, the top posters and keywords, engagement (reactions, who
+answers whom, emoji, members who come and go, who starts conversations and how fast replies come), and
+the community's health (stickiness, questions, where members come from, what is shared, what surges).
 What the page and the digest say, computed once here from the report tables."""
 
 from __future__ import annotations
@@ -129,6 +130,16 @@ class TopicLine:
     messages: int
 
 
+@dataclass(frozen=True)
+class Surge:
+    """A term that took off on the range's last day."""
+
+    keyword: str
+    messages: int
+    daily_mean: float  # its messages a day over the 28 days before
+    examples: tuple[str, ...]
+
+
 @dataclass
 class Summary:
     chat_id: int
@@ -157,6 +168,16 @@ class Summary:
     conversations_started: int = 0
     top_starters: list[tuple[str, int]] = field(default_factory=list)
     content_mix: list[tuple[str, int]] = field(default_factory=list)  # content type -> messages, most first
+    stickiness: float | None = None  # the mean over the range's days of that day's active members / the month's
+    question_answer_hours: int = 24
+    questions_asked: int = 0
+    questions_answered: int = 0
+    questions_unanswered: int = 0  # no answer from someone else within question_answer_hours
+    median_answer_seconds: float | None = None
+    join_sources: list[tuple[str, int]] = field(default_factory=list)  # source -> members who joined, most first
+    top_domains: list[tuple[str, int]] = field(default_factory=list)
+    top_forward_sources: list[tuple[str, int]] = field(default_factory=list)
+    surges: list[Surge] = field(default_factory=list)
     chat_type: str | None = None  # the Bot API's: group, supergroup, channel or private
     topics: list[TopicLine] = field(default_factory=list)  # a forum's topics, busiest first; [] elsewhere
     language: str | None = None  # the language most of the range's messages were written in (ISO 639-1)
@@ -283,6 +304,31 @@ def _engagement(tables: Mapping[str, Any]) -> dict[str, Any]:
     )
 
 
+def _community(tables: Mapping[str, Any], rng: ReportRange) -> dict[str, Any]:
+    """The community part of one group's headline."""
+    days = [d["stickiness"] for d in tables["activity"].to_pylist() if d["stickiness"] is not None]
+    asked = next(iter(tables["questions"].to_pylist()), {})
+    return dict(
+        stickiness=sum(days) / len(days) if days else None,
+        question_answer_hours=rng.question_answer_hours,
+        questions_asked=asked.get("asked", 0),
+        questions_answered=asked.get("answered", 0),
+        questions_unanswered=asked.get("unanswered", 0),
+        median_answer_seconds=asked.get("median_answer_seconds"),
+        join_sources=[(j["source"], j["joins"]) for j in tables["join_sources"].slice(0, 5).to_pylist()],
+        top_domains=[(d["domain"], d["messages"]) for d in tables["links"].slice(0, 5).to_pylist()],
+        top_forward_sources=[
+            (f["source_name"] or "(unknown)", f["messages"]) for f in tables["forward_sources"].slice(0, 5).to_pylist()
+        ],
+        surges=[
+            Surge(
+                s["keyword"], s["messages"], s["daily_mean"], tuple(e for e in (s["example"], s["second_example"]) if e)
+            )
+            for s in tables["surges"].slice(0, 5).to_pylist()
+        ],
+    )
+
+
 def summarize(tables: Mapping[str, Any], rng: ReportRange, chat_id: int) -> Summary:
     """One group's headline from the report tables (of every group, or of that group alone)."""
     tables = for_chat(tables, chat_id)
@@ -318,4 +364,5 @@ def summarize(tables: Mapping[str, Any], rng: ReportRange, chat_id: int) -> Summ
         topics=[TopicLine(t["topic_id"], t["topic"], t["messages"]) for t in tables["topics"].to_pylist()],
         language=languages[0]["language"] if languages else None,
         **engagement,
+        **_community(tables, rng),
     )

@@ -420,7 +420,10 @@ class Converter:
             return None
         update_id = import_update_id(self.chat.id, message_id)
         update_type = "channel_post" if self.chat.type == "channel" and kind == "message" else "message"
-        update = {"update_id": update_id, "x_source": "export", update_type: body}
+        action = message.get("action") if kind == "service" else None
+        # how a member joined, which no field of the Bot API's service message says: parse.joined_by reads it
+        joined = {"x_joined_by": JOINED_BY[action]} if isinstance(action, str) and action in JOINED_BY else {}
+        update = {"update_id": update_id, "x_source": "export", **joined, update_type: body}
         day = self._day(sent)
         return Update(update_id, day, _compact_json(update), message_id, service=kind == "service")
 
@@ -544,6 +547,9 @@ def _topic_edited(converter: Converter, message: dict[str, Any], actor: dict[str
     # does not say which topic it renamed: its new name is not given to any topic.
     return {"forum_topic_edited": {}}
 
+
+# How a member who joined by themselves came in, which the Bot API's service message does not say.
+JOINED_BY = {"join_group_by_link": "link", "join_group_by_request": "request"}
 
 _SERVICE_ACTIONS = {
     "invite_members": lambda c, m, a: {"new_chat_members": [c.member(name) for name in _members(m)]},

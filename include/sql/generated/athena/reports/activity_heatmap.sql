@@ -82,7 +82,15 @@ WITH chat_migrations AS (
     m.chat_username,
     m.language,
     m.terms,
-    m.term_forms
+    m.term_forms,
+    m.member_invite_link,
+    m.member_invite_link_name,
+    m.member_joined_by,
+    m.forward_origin_type,
+    m.forward_source_id,
+    m.forward_source_name,
+    m.is_question,
+    m.link_domains
   FROM messages AS m
   LEFT JOIN chat_migrations AS moved
     ON moved.old_chat_id = m.chat_id
@@ -185,7 +193,12 @@ WITH chat_migrations AS (
     content_type,
     reply_to_message_id,
     mentions,
-    topic_id /* the forum topic (NULL outside forums) */
+    topic_id, /* the forum topic (NULL outside forums) */
+    is_question, /* found at consolidation (text/facts.py); NULL in partitions written before these columns existed */
+    link_domains,
+    forward_origin_type,
+    forward_source_id,
+    forward_source_name
   FROM group_updates
   WHERE
     update_type IN ('message', 'edited_message', 'channel_post', 'edited_channel_post')
@@ -257,6 +270,11 @@ WITH chat_migrations AS (
     v.emojis,
     v.mentions,
     v.topic_id,
+    v.is_question,
+    v.link_domains,
+    v.forward_origin_type,
+    v.forward_source_id,
+    v.forward_source_name,
     v.context_date
   FROM message_versions AS v
   LEFT JOIN latest_revisions AS l
@@ -376,14 +394,18 @@ WITH chat_migrations AS (
     AND a.message_id = h.message_id
     AND a.emoji = h.emoji
 ), group_days AS (
-  /* Which groups had updates on which day (the update's own day), and the title and type (group, */
-  /* supergroup, channel or private chat) each went by. */
+  /* Which groups had updates on which day (the update's own day), and the title, type (group, */
+  /* supergroup, channel or private chat) and public @username (NULL: none) each went by. */
   SELECT
     chat_id,
     CAST(context_date AS DATE) AS day,
     COUNT(*) AS updates,
     MAX_BY(chat_title, CASE WHEN NOT chat_title IS NULL THEN sent_at END) AS title,
-    MAX_BY(chat_type, CASE WHEN NOT chat_type IS NULL THEN sent_at END) AS chat_type
+    MAX_BY(chat_type, CASE WHEN NOT chat_type IS NULL THEN sent_at END) AS chat_type,
+    NULLIF(
+      MAX_BY(COALESCE(chat_username, ''), CASE WHEN NOT chat_type IS NULL THEN sent_at END),
+      ''
+    ) AS chat_username /* the latest update's, NULL included (a group that made itself private has no public link any more) */
   FROM group_updates
   WHERE
     context_date BETWEEN :scan_from AND :scan_to
@@ -392,10 +414,11 @@ WITH chat_migrations AS (
     CAST(context_date AS DATE)
 ), counted_messages AS (
   /* The messages every report counts, each once per (origin_chat_id, message_id) in the version */
-  /* counted_versions chooses, with its day and local time. From text_from on (the reports' own days; the */
-  /* period before them is only counted) with its emoji and mentions, and its text where a report shows */
-  /* it: the reacted messages' (reacted_messages), and its language. Their terms are counted in keyword_uses, */
-  /* straight from the lake's term lists. Senders' names are in sender_names. */
+  /* counted_versions chooses, with its day and local time, and whether it asks a question. From text_from */
+  /* on (the reports' own days; the period before them is only counted) with its emoji, mentions and link */
+  /* domains, and its text where a report shows it: the reacted messages' (reacted_messages) and the */
+  /* questions' (unanswered_questions); and its language. Their terms are counted in keyword_uses, straight */
+  /* from the lake's term lists. Senders' names are in sender_names. */
   WITH reacted AS (
     SELECT DISTINCT
       origin_chat_id,
@@ -414,12 +437,17 @@ WITH chat_migrations AS (
     m.sender_id,
     m.content_type,
     m.reply_to_message_id,
+    COALESCE(m.is_question, FALSE) AS is_question,
     CASE
-      WHEN NOT r.message_id IS NULL AND m.local_sent_at >= CAST(:text_from AS TIMESTAMP)
+      WHEN (
+        NOT r.message_id IS NULL OR m.is_question
+      )
+      AND m.local_sent_at >= CAST(:text_from AS TIMESTAMP)
       THEN m.text
     END AS text,
     CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.emojis END AS emojis,
     CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.mentions END AS mentions,
+    CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.link_domains END AS link_domains,
     m.topic_id,
     m.language
   FROM counted_versions AS m
@@ -427,7 +455,8 @@ WITH chat_migrations AS (
     ON r.origin_chat_id = m.origin_chat_id AND r.message_id = m.message_id
 ), replies AS (
   /* Every reply to a message of the same group by someone else (a reply to oneself answers nobody): */
-  /* the reply's day, time and sender, and the message it answers with its sender, time and forum topic. */
+  /* the reply's day, time and sender, and the message it answers with its sender, time and forum topic, */
+  /* and whether that message asks a question. */
   SELECT
     r.chat_id,
     r.day,
@@ -439,7 +468,8 @@ WITH chat_migrations AS (
     m.sent_at AS message_sent_at,
     m.local_sent_at AS message_local_sent_at,
     m.sender_id AS to_id,
-    m.topic_id
+    m.topic_id,
+    m.is_question AS to_question
   FROM (
     SELECT
       chat_id,
@@ -458,7 +488,7 @@ WITH chat_migrations AS (
     r.sender_id <> m.sender_id
 ), first_replies AS (
   /* How long each message waited for its first answer: the earliest reply by someone else up to the */
-  /* range's end, in seconds after the message. */
+  /* range's end, in seconds after the message; and whether the message asks a question. */
   SELECT
     chat_id,
     origin_chat_id,
@@ -466,6 +496,7 @@ WITH chat_migrations AS (
     to_id AS sender_id,
     message_day AS day,
     message_local_sent_at AS local_sent_at,
+    to_question AS question,
     TO_UNIXTIME(MIN(replied_at)) - TO_UNIXTIME(message_sent_at) AS reply_seconds,
     topic_id
   FROM replies
@@ -479,6 +510,7 @@ WITH chat_migrations AS (
     message_day,
     message_sent_at,
     message_local_sent_at,
+    to_question,
     topic_id
 ), chats AS (
   /* The groups of the range: every group with an update in the range or in the period of the same */

@@ -1,4 +1,4 @@
--- Generated from include/sql/reports/daily_volume.sql and the stages it reads (chat_migrations, group_updates, forum_topics, chosen_topics, message_versions, latest_revisions, counted_versions, member_changes, message_reactions, group_days, counted_messages, replies, first_replies, chats) by sqlglot
+-- Generated from include/sql/reports/daily_volume.sql and the stages it reads (chat_migrations, group_updates, forum_topics, chosen_topics, message_versions, latest_revisions, counted_versions, membership_updates, member_changes, message_reactions, group_days, counted_messages, replies, first_replies, chats) by sqlglot
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
 -- changing the DuckDB SQL. Parameters (:name) and the tables tracked_keywords(keyword, term) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
 /* Per group and day of the range (every day, zeros included): messages, distinct senders, and the */
@@ -82,7 +82,15 @@ WITH chat_migrations AS (
     m.chat_username,
     m.language,
     m.terms,
-    m.term_forms
+    m.term_forms,
+    m.member_invite_link,
+    m.member_invite_link_name,
+    m.member_joined_by,
+    m.forward_origin_type,
+    m.forward_source_id,
+    m.forward_source_name,
+    m.is_question,
+    m.link_domains
   FROM messages AS m
   LEFT JOIN chat_migrations AS moved
     ON moved.old_chat_id = m.chat_id
@@ -185,7 +193,12 @@ WITH chat_migrations AS (
     content_type,
     reply_to_message_id,
     mentions,
-    topic_id /* the forum topic (NULL outside forums) */
+    topic_id, /* the forum topic (NULL outside forums) */
+    is_question, /* found at consolidation (text/facts.py); NULL in partitions written before these columns existed */
+    link_domains,
+    forward_origin_type,
+    forward_source_id,
+    forward_source_name
   FROM group_updates
   WHERE
     update_type IN ('message', 'edited_message', 'channel_post', 'edited_channel_post')
@@ -257,6 +270,11 @@ WITH chat_migrations AS (
     v.emojis,
     v.mentions,
     v.topic_id,
+    v.is_question,
+    v.link_domains,
+    v.forward_origin_type,
+    v.forward_source_id,
+    v.forward_source_name,
     v.context_date
   FROM message_versions AS v
   LEFT JOIN latest_revisions AS l
@@ -277,58 +295,113 @@ WITH chat_migrations AS (
     AND (
       :topic = '' OR NOT t.topic_id IS NULL
     )
-), member_changes AS (
-  /* Members who joined or left, per group and day (the update's own day), from both sources Telegram */
-  /* has, each change once: the new_chat_members and left_chat_member service messages, and chat_member */
-  /* updates whose member was not in the chat before and is after (a join) or the reverse (a leave); */
-  /* parse.in_chat says who is in the chat (a restricted user only while still a member). Bots joining or */
-  /* leaving are left out unless include_bots. */
+), membership_updates AS (
+  /* Every update of every group that says members joined or left, as far back as the curated zone goes, */
+  /* from both sources Telegram has: the new_chat_members and left_chat_member service messages, and */
+  /* chat_member updates whose member was not in the chat before and is after (a join) or the reverse (a */
+  /* leave); parse.in_chat says who is in the chat (a restricted user only while still a member). One row */
+  /* per update with its members (member_ids) and which of them are bots (bot_ids): the readers pick their */
+  /* days first, then unnest. A join's source is the most that Telegram says of it, in this order: the */
+  /* invite link it came by (its name, else the link), an approved join request, a member who added them */
+  /* (the update's sender is not one of the members), a link (an export's join_group_by_link, a chat */
+  /* folder's link), else unknown; specificity orders them the same way (1 = an invite link). */
   WITH changes AS (
     SELECT
-      u.chat_id,
-      u.context_date,
-      u.sent_at,
-      j.member_id,
-      'join' AS change
-    FROM (
-      SELECT
-        chat_id,
-        context_date,
-        sent_at,
-        new_member_ids,
-        new_member_bot_ids
-      FROM group_updates
-      WHERE
-        service_action = 'new_chat_members'
-        AND context_date BETWEEN :scan_from AND :scan_to
-    ) AS u
-    CROSS JOIN UNNEST(u.new_member_ids) AS j(member_id)
+      chat_id,
+      context_date,
+      sent_at,
+      'join' AS change,
+      user_id,
+      member_joined_by,
+      CAST(NULL AS VARCHAR) AS member_invite_link,
+      CAST(NULL AS VARCHAR) AS member_invite_link_name,
+      new_member_ids AS member_ids,
+      COALESCE(new_member_bot_ids, ARRAY[]) AS bot_ids
+    FROM group_updates
     WHERE
-      :include_bots
-      OR NOT CONTAINS(COALESCE(u.new_member_bot_ids, ARRAY[]), j.member_id)
+      service_action = 'new_chat_members'
     UNION ALL
     SELECT
       chat_id,
       context_date,
       sent_at,
-      member_user_id AS member_id,
-      CASE WHEN member_is_in_chat THEN 'join' ELSE 'leave' END AS change
+      CASE WHEN member_is_in_chat THEN 'join' ELSE 'leave' END AS change,
+      user_id,
+      member_joined_by,
+      member_invite_link,
+      member_invite_link_name,
+      ARRAY[member_user_id] AS member_ids,
+      CASE WHEN member_is_bot THEN ARRAY[member_user_id] ELSE ARRAY[] END AS bot_ids
     FROM group_updates
     WHERE
-      context_date BETWEEN :scan_from AND :scan_to
-      AND NOT member_user_id IS NULL
-      AND member_was_in_chat <> member_is_in_chat
-      AND (
-        :include_bots OR NOT COALESCE(member_is_bot, FALSE)
-      )
+      NOT member_user_id IS NULL AND member_was_in_chat <> member_is_in_chat
+  ), sourced AS (
+    SELECT
+      chat_id,
+      context_date,
+      sent_at,
+      change,
+      member_ids,
+      bot_ids,
+      CASE
+        WHEN change <> 'join'
+        THEN NULL
+        WHEN NOT member_invite_link IS NULL
+        THEN 1
+        WHEN member_joined_by = 'request'
+        THEN 2
+        WHEN NOT user_id IS NULL AND NOT CONTAINS(member_ids, user_id)
+        THEN 3
+        WHEN member_joined_by = 'link'
+        THEN 4
+        ELSE 5
+      END AS specificity,
+      COALESCE(member_invite_link_name, member_invite_link) AS invite_link
+    FROM changes
   )
   SELECT
     chat_id,
-    CAST(context_date AS DATE) AS day,
-    member_id,
+    context_date,
+    sent_at,
     change,
-    sent_at AS changed_at
-  FROM changes
+    member_ids,
+    bot_ids,
+    specificity,
+    CASE specificity
+      WHEN 1
+      THEN CONCAT(CAST('invite link: ' AS VARCHAR), CAST(invite_link AS VARCHAR))
+      WHEN 2
+      THEN 'joined by request'
+      WHEN 3
+      THEN 'added by a member'
+      WHEN 4
+      THEN 'joined by link'
+      WHEN 5
+      THEN 'unknown'
+    END AS source
+  FROM sourced
+), member_changes AS (
+  /* Members who joined or left, per group and day (the update's own day), as membership_updates finds */
+  /* them (both of Telegram's sources: a join it reports both ways is two rows), each join with its */
+  /* source. Bots joining or leaving are left out unless include_bots. */
+  SELECT
+    u.chat_id,
+    CAST(u.context_date AS DATE) AS day,
+    m.member_id,
+    u.change,
+    u.sent_at AS changed_at,
+    u.specificity,
+    u.source
+  FROM (
+    SELECT
+      *
+    FROM membership_updates
+    WHERE
+      context_date BETWEEN :scan_from AND :scan_to
+  ) AS u
+  CROSS JOIN UNNEST(u.member_ids) AS m(member_id)
+  WHERE
+    :include_bots OR NOT CONTAINS(u.bot_ids, m.member_id)
 ), message_reactions AS (
   /* How many of each reaction every message holds at the range's end. Each reactor's latest */
   /* message_reaction counts what it holds then: a change replaces, a removal (an empty new_reaction) */
@@ -428,14 +501,18 @@ WITH chat_migrations AS (
     AND a.message_id = h.message_id
     AND a.emoji = h.emoji
 ), group_days AS (
-  /* Which groups had updates on which day (the update's own day), and the title and type (group, */
-  /* supergroup, channel or private chat) each went by. */
+  /* Which groups had updates on which day (the update's own day), and the title, type (group, */
+  /* supergroup, channel or private chat) and public @username (NULL: none) each went by. */
   SELECT
     chat_id,
     CAST(context_date AS DATE) AS day,
     COUNT(*) AS updates,
     MAX_BY(chat_title, CASE WHEN NOT chat_title IS NULL THEN sent_at END) AS title,
-    MAX_BY(chat_type, CASE WHEN NOT chat_type IS NULL THEN sent_at END) AS chat_type
+    MAX_BY(chat_type, CASE WHEN NOT chat_type IS NULL THEN sent_at END) AS chat_type,
+    NULLIF(
+      MAX_BY(COALESCE(chat_username, ''), CASE WHEN NOT chat_type IS NULL THEN sent_at END),
+      ''
+    ) AS chat_username /* the latest update's, NULL included (a group that made itself private has no public link any more) */
   FROM group_updates
   WHERE
     context_date BETWEEN :scan_from AND :scan_to
@@ -444,10 +521,11 @@ WITH chat_migrations AS (
     CAST(context_date AS DATE)
 ), counted_messages AS (
   /* The messages every report counts, each once per (origin_chat_id, message_id) in the version */
-  /* counted_versions chooses, with its day and local time. From text_from on (the reports' own days; the */
-  /* period before them is only counted) with its emoji and mentions, and its text where a report shows */
-  /* it: the reacted messages' (reacted_messages), and its language. Their terms are counted in keyword_uses, */
-  /* straight from the lake's term lists. Senders' names are in sender_names. */
+  /* counted_versions chooses, with its day and local time, and whether it asks a question. From text_from */
+  /* on (the reports' own days; the period before them is only counted) with its emoji, mentions and link */
+  /* domains, and its text where a report shows it: the reacted messages' (reacted_messages) and the */
+  /* questions' (unanswered_questions); and its language. Their terms are counted in keyword_uses, straight */
+  /* from the lake's term lists. Senders' names are in sender_names. */
   WITH reacted AS (
     SELECT DISTINCT
       origin_chat_id,
@@ -466,12 +544,17 @@ WITH chat_migrations AS (
     m.sender_id,
     m.content_type,
     m.reply_to_message_id,
+    COALESCE(m.is_question, FALSE) AS is_question,
     CASE
-      WHEN NOT r.message_id IS NULL AND m.local_sent_at >= CAST(:text_from AS TIMESTAMP)
+      WHEN (
+        NOT r.message_id IS NULL OR m.is_question
+      )
+      AND m.local_sent_at >= CAST(:text_from AS TIMESTAMP)
       THEN m.text
     END AS text,
     CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.emojis END AS emojis,
     CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.mentions END AS mentions,
+    CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.link_domains END AS link_domains,
     m.topic_id,
     m.language
   FROM counted_versions AS m
@@ -479,7 +562,8 @@ WITH chat_migrations AS (
     ON r.origin_chat_id = m.origin_chat_id AND r.message_id = m.message_id
 ), replies AS (
   /* Every reply to a message of the same group by someone else (a reply to oneself answers nobody): */
-  /* the reply's day, time and sender, and the message it answers with its sender, time and forum topic. */
+  /* the reply's day, time and sender, and the message it answers with its sender, time and forum topic, */
+  /* and whether that message asks a question. */
   SELECT
     r.chat_id,
     r.day,
@@ -491,7 +575,8 @@ WITH chat_migrations AS (
     m.sent_at AS message_sent_at,
     m.local_sent_at AS message_local_sent_at,
     m.sender_id AS to_id,
-    m.topic_id
+    m.topic_id,
+    m.is_question AS to_question
   FROM (
     SELECT
       chat_id,
@@ -510,7 +595,7 @@ WITH chat_migrations AS (
     r.sender_id <> m.sender_id
 ), first_replies AS (
   /* How long each message waited for its first answer: the earliest reply by someone else up to the */
-  /* range's end, in seconds after the message. */
+  /* range's end, in seconds after the message; and whether the message asks a question. */
   SELECT
     chat_id,
     origin_chat_id,
@@ -518,6 +603,7 @@ WITH chat_migrations AS (
     to_id AS sender_id,
     message_day AS day,
     message_local_sent_at AS local_sent_at,
+    to_question AS question,
     TO_UNIXTIME(MIN(replied_at)) - TO_UNIXTIME(message_sent_at) AS reply_seconds,
     topic_id
   FROM replies
@@ -531,6 +617,7 @@ WITH chat_migrations AS (
     message_day,
     message_sent_at,
     message_local_sent_at,
+    to_question,
     topic_id
 ), chats AS (
   /* The groups of the range: every group with an update in the range or in the period of the same */

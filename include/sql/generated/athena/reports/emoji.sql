@@ -79,7 +79,15 @@ WITH chat_migrations AS (
     m.chat_username,
     m.language,
     m.terms,
-    m.term_forms
+    m.term_forms,
+    m.member_invite_link,
+    m.member_invite_link_name,
+    m.member_joined_by,
+    m.forward_origin_type,
+    m.forward_source_id,
+    m.forward_source_name,
+    m.is_question,
+    m.link_domains
   FROM messages AS m
   LEFT JOIN chat_migrations AS moved
     ON moved.old_chat_id = m.chat_id
@@ -182,7 +190,12 @@ WITH chat_migrations AS (
     content_type,
     reply_to_message_id,
     mentions,
-    topic_id /* the forum topic (NULL outside forums) */
+    topic_id, /* the forum topic (NULL outside forums) */
+    is_question, /* found at consolidation (text/facts.py); NULL in partitions written before these columns existed */
+    link_domains,
+    forward_origin_type,
+    forward_source_id,
+    forward_source_name
   FROM group_updates
   WHERE
     update_type IN ('message', 'edited_message', 'channel_post', 'edited_channel_post')
@@ -254,6 +267,11 @@ WITH chat_migrations AS (
     v.emojis,
     v.mentions,
     v.topic_id,
+    v.is_question,
+    v.link_domains,
+    v.forward_origin_type,
+    v.forward_source_id,
+    v.forward_source_name,
     v.context_date
   FROM message_versions AS v
   LEFT JOIN latest_revisions AS l
@@ -374,10 +392,11 @@ WITH chat_migrations AS (
     AND a.emoji = h.emoji
 ), counted_messages AS (
   /* The messages every report counts, each once per (origin_chat_id, message_id) in the version */
-  /* counted_versions chooses, with its day and local time. From text_from on (the reports' own days; the */
-  /* period before them is only counted) with its emoji and mentions, and its text where a report shows */
-  /* it: the reacted messages' (reacted_messages), and its language. Their terms are counted in keyword_uses, */
-  /* straight from the lake's term lists. Senders' names are in sender_names. */
+  /* counted_versions chooses, with its day and local time, and whether it asks a question. From text_from */
+  /* on (the reports' own days; the period before them is only counted) with its emoji, mentions and link */
+  /* domains, and its text where a report shows it: the reacted messages' (reacted_messages) and the */
+  /* questions' (unanswered_questions); and its language. Their terms are counted in keyword_uses, straight */
+  /* from the lake's term lists. Senders' names are in sender_names. */
   WITH reacted AS (
     SELECT DISTINCT
       origin_chat_id,
@@ -396,12 +415,17 @@ WITH chat_migrations AS (
     m.sender_id,
     m.content_type,
     m.reply_to_message_id,
+    COALESCE(m.is_question, FALSE) AS is_question,
     CASE
-      WHEN NOT r.message_id IS NULL AND m.local_sent_at >= CAST(:text_from AS TIMESTAMP)
+      WHEN (
+        NOT r.message_id IS NULL OR m.is_question
+      )
+      AND m.local_sent_at >= CAST(:text_from AS TIMESTAMP)
       THEN m.text
     END AS text,
     CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.emojis END AS emojis,
     CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.mentions END AS mentions,
+    CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.link_domains END AS link_domains,
     m.topic_id,
     m.language
   FROM counted_versions AS m

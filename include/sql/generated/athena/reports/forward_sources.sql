@@ -1,0 +1,358 @@
+-- Generated from include/sql/reports/forward_sources.sql and the stages it reads (chat_migrations, group_updates, forum_topics, chosen_topics, message_versions, latest_revisions, counted_versions, forwarded_messages) by sqlglot
+-- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
+-- changing the DuckDB SQL. Parameters (:name) and the tables tracked_keywords(keyword, term) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
+/* Where the messages each group forwards come from (forwarded_messages): per source (a channel, a group, a user by their id; */
+/* a hidden user, whom Telegram names but does not identify, by that name), its kind, its latest name in */
+/* the range, the forwarded messages of the range, and its rank (ties share one). */
+WITH chat_migrations AS (
+  /* Groups that became supergroups: each old chat id with the id it moved to, so that a group is one */
+  /* group across the move. Found in every partition (a migration counts for all time): the old group's */
+  /* service message carries migrate_to_chat_id, the supergroup's first message migrate_from_chat_id */
+  /* (both in migrate_chat_id); and in the webhook's markers (raw zone _migrations/{new_id}.json), bound */
+  /* at run time as migration_markers(old_chat_id, new_chat_id). */
+  SELECT
+    old_chat_id,
+    MAX(new_chat_id) AS new_chat_id
+  FROM (
+    SELECT
+      chat_id AS old_chat_id,
+      migrate_chat_id AS new_chat_id
+    FROM messages
+    WHERE
+      service_action = 'migrate_to_chat_id' AND NOT migrate_chat_id IS NULL
+    UNION ALL
+    SELECT
+      migrate_chat_id AS old_chat_id,
+      chat_id AS new_chat_id
+    FROM messages
+    WHERE
+      service_action = 'migrate_from_chat_id' AND NOT migrate_chat_id IS NULL
+    UNION ALL
+    SELECT
+      old_chat_id,
+      new_chat_id
+    FROM migration_markers
+  ) AS found
+  WHERE
+    old_chat_id <> new_chat_id
+  GROUP BY
+    old_chat_id
+), group_updates AS (
+  /* Every update with its group: chat_id is the group's current id (a group that became a supergroup */
+  /* is reported under the supergroup's id), origin_chat_id the id the update was sent under. Message ids */
+  /* are only unique within origin_chat_id: a supergroup numbers its messages anew. */
+  SELECT
+    COALESCE(moved.new_chat_id, m.chat_id) AS chat_id,
+    m.chat_id AS origin_chat_id,
+    m.context_date,
+    m.update_id,
+    m.update_type,
+    m.chat_title,
+    m.message_id,
+    m.sent_at,
+    m.edited_at,
+    m.user_id,
+    m.user_is_bot,
+    m.user_first_name,
+    m.user_last_name,
+    m.user_username,
+    m.sender_chat_id,
+    m.sender_chat_title,
+    m.text,
+    m.keyword_text,
+    m.content_type,
+    m.service_action,
+    m.new_member_ids,
+    m.new_member_bot_ids,
+    m.member_user_id,
+    m.member_is_bot,
+    m.member_old_status,
+    m.member_new_status,
+    m.member_was_in_chat,
+    m.member_is_in_chat,
+    m.reply_to_message_id,
+    m.mentions,
+    m.reaction_emojis,
+    m.reaction_count_emojis,
+    m.reaction_count_totals,
+    m.emojis,
+    m.chat_type,
+    m.topic_id,
+    m.topic_name,
+    m.chat_username,
+    m.language,
+    m.terms,
+    m.term_forms,
+    m.member_invite_link,
+    m.member_invite_link_name,
+    m.member_joined_by,
+    m.forward_origin_type,
+    m.forward_source_id,
+    m.forward_source_name,
+    m.is_question,
+    m.link_domains
+  FROM messages AS m
+  LEFT JOIN chat_migrations AS moved
+    ON moved.old_chat_id = m.chat_id
+), forum_topics AS (
+  /* The forum topics of each group, as far back as the curated zone goes: every topic a */
+  /* forum_topic_created or forum_topic_edited message is about, with the name the latest of them gave */
+  /* it; and the General topic (id 1) of every forum (a group with a message in a topic), "General" until */
+  /* renamed. A forum's messages outside any topic (its messages from before it had topics, too) are the */
+  /* General topic's. */
+  WITH named AS (
+    SELECT
+      chat_id,
+      topic_id,
+      MAX_BY(topic_name, sent_at) AS topic
+    FROM group_updates
+    WHERE
+      context_date <= :scan_to AND NOT topic_name IS NULL AND NOT topic_id IS NULL
+    GROUP BY
+      chat_id,
+      topic_id
+  ), forums AS (
+    SELECT DISTINCT
+      chat_id
+    FROM group_updates
+    WHERE
+      context_date <= :scan_to AND NOT topic_id IS NULL
+  )
+  SELECT
+    chat_id,
+    topic_id,
+    topic
+  FROM named
+  UNION ALL
+  SELECT
+    chat_id,
+    1 AS topic_id,
+    'General' AS topic
+  FROM forums
+  WHERE
+    NOT chat_id IN (
+      SELECT
+        chat_id
+      FROM named
+      WHERE
+        topic_id = 1
+    )
+), chosen_topics AS (
+  /* The forum topics the counting is limited to (the topic parameter: a topic's id, or its name in any */
+  /* case), in every forum that has one of that id or name; none when the parameter is empty, and then */
+  /* every message counts (counted_versions). The search reads it too, so --topic means the same in both. */
+  SELECT
+    chat_id,
+    topic_id
+  FROM forum_topics
+  WHERE
+    :topic <> ''
+    AND (
+      CAST(topic_id AS VARCHAR) = :topic OR LOWER(topic) = LOWER(:topic)
+    )
+), message_versions AS (
+  /* Every version of every message, the rows the reports count from. A message is a message or channel */
+  /* post (or an edit of one) that is not a service message. Its sender is the user, or the chat it was */
+  /* sent on behalf of (anonymous admins post as GroupAnonymousBot for the group; channels as themselves). */
+  /* sender_is_bot says whether a bot sent it (the readers leave bots out unless include_bots). */
+  SELECT
+    chat_id,
+    origin_chat_id,
+    context_date,
+    update_id,
+    update_type /* a message as the webhook first received it, and its only version unless an edit or an import of the */ /* same message is also stored (imports have negative update_ids) */ IN ('message', 'channel_post')
+    AND update_id >= 0 AS live_original,
+    message_id,
+    sent_at,
+    edited_at,
+    CASE WHEN NOT sender_chat_id IS NULL THEN sender_chat_id ELSE user_id END AS sender_id,
+    sender_chat_title,
+    user_first_name,
+    user_last_name,
+    user_username,
+    sender_chat_id IS NULL AND COALESCE(user_is_bot, FALSE) AS sender_is_bot,
+    text,
+    language, /* the language and the terms as consolidation stored them (text/): a partition written before them has */ /* NULL, and is consolidated again rather than taken apart here */
+    terms,
+    term_forms,
+    COALESCE(
+      emojis,
+      CASE
+        WHEN REGEXP_LIKE(
+          text,
+          '[\x{1F000}-\x{1FAFF}\x{2300}-\x{23FF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}\x{20E3}]'
+        )
+        THEN ARRAY_DISTINCT(
+          REGEXP_EXTRACT_ALL(
+            REPLACE(REPLACE(text, CHR(  65038), ''), CHR(  65039), ''),
+            '[\x{1F1E6}-\x{1F1FF}]{2}|[0-9#*]\x{FE0F}?\x{20E3}|[\x{1F000}-\x{1FAFF}\x{2300}-\x{23FF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}][\x{FE0E}\x{FE0F}]?[\x{1F3FB}-\x{1F3FF}]?(?:[\x{E0020}-\x{E007E}]+\x{E007F})?(?:\x{200D}[\x{1F000}-\x{1FAFF}\x{2300}-\x{23FF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}][\x{FE0E}\x{FE0F}]?[\x{1F3FB}-\x{1F3FF}]?)*'
+          )
+        )
+      END
+    ) AS emojis, /* computed at consolidation; where a partition was written before that column existed, the same rule */ /* runs on the text (include/sql/emoji.sql, lake/tokens.py) */
+    content_type,
+    reply_to_message_id,
+    mentions,
+    topic_id, /* the forum topic (NULL outside forums) */
+    is_question, /* found at consolidation (text/facts.py); NULL in partitions written before these columns existed */
+    link_domains,
+    forward_origin_type,
+    forward_source_id,
+    forward_source_name
+  FROM group_updates
+  WHERE
+    update_type IN ('message', 'edited_message', 'channel_post', 'edited_channel_post')
+    AND COALESCE(content_type, '') <> 'service'
+    AND NOT message_id IS NULL
+    AND NOT sent_at IS NULL
+), latest_revisions AS (
+  /* The latest version of each message stored more than once: edited (an edit is stored as a row of its */
+  /* own, in its edit day's partition) or imported from an export, which can overlap what the webhook */
+  /* stored. The latest is the greatest coalesce(edited_at, sent_at); on a tie the live update wins over */
+  /* the imported one (imports have negative update_ids). Bots' versions are left out unless include_bots. */
+  /* Every other message is its live original alone (Telegram sends a message once), so only these few */
+  /* are ranked, not every message of the span. */
+  WITH revised AS (
+    SELECT DISTINCT
+      origin_chat_id,
+      message_id
+    FROM message_versions
+    WHERE
+      context_date BETWEEN :scan_from AND :scan_to AND NOT live_original
+  )
+  SELECT
+    origin_chat_id,
+    message_id,
+    context_date,
+    update_id
+  FROM (
+    SELECT
+      v.origin_chat_id,
+      v.message_id,
+      v.context_date,
+      v.update_id,
+      ROW_NUMBER() OVER (
+        PARTITION BY v.origin_chat_id, v.message_id
+        ORDER BY COALESCE(v.edited_at, v.sent_at) DESC, v.update_id DESC
+      ) AS version
+    FROM message_versions AS v
+    JOIN revised AS r
+      ON r.origin_chat_id = v.origin_chat_id AND r.message_id = v.message_id
+    WHERE
+      v.context_date BETWEEN :scan_from AND :scan_to
+      AND (
+        :include_bots OR NOT v.sender_is_bot
+      )
+  ) AS versions
+  WHERE
+    version = 1
+), counted_versions AS (
+  /* The version every report counts of each message: its latest_revisions row where it has one, else its */
+  /* live original. Bots are left out unless include_bots; with a topic parameter, only the messages of */
+  /* that forum topic count (chosen_topics). With the day and local time of sent_at in the */
+  /* timezone parameter: partitions are scanned with a margin (scan_from..scan_to), since an edit lands in */
+  /* its edit day's partition but counts on the day the message was sent. */
+  SELECT
+    v.chat_id,
+    v.origin_chat_id,
+    v.message_id,
+    v.update_id,
+    CAST(v.sent_at AT TIME ZONE :timezone AS DATE) AS day,
+    v.sent_at,
+    v.sent_at AT TIME ZONE :timezone AS local_sent_at,
+    v.sender_id,
+    v.content_type,
+    v.reply_to_message_id,
+    v.text,
+    v.language,
+    v.terms,
+    v.term_forms,
+    v.emojis,
+    v.mentions,
+    v.topic_id,
+    v.is_question,
+    v.link_domains,
+    v.forward_origin_type,
+    v.forward_source_id,
+    v.forward_source_name,
+    v.context_date
+  FROM message_versions AS v
+  LEFT JOIN latest_revisions AS l
+    ON l.origin_chat_id = v.origin_chat_id AND l.message_id = v.message_id
+  /* a join, not a subquery per message: with no topic chosen it matches nothing and costs nothing */
+  LEFT JOIN chosen_topics AS t
+    ON t.chat_id = v.chat_id AND t.topic_id = COALESCE(v.topic_id, 1)
+  WHERE
+    v.context_date BETWEEN :scan_from AND :scan_to
+    AND (
+      :include_bots OR NOT v.sender_is_bot
+    )
+    AND CASE
+      WHEN l.message_id IS NULL
+      THEN v.live_original
+      ELSE l.context_date = v.context_date AND l.update_id = v.update_id
+    END
+    AND (
+      :topic = '' OR NOT t.topic_id IS NULL
+    )
+), forwarded_messages AS (
+  /* The forwarded messages from text_from on (the reports' own days), in the version every report counts */
+  /* (counted_versions: so bots and, with a topic parameter, the other topics are left out as everywhere), */
+  /* with where each was forwarded from. Kept apart rather than carried in counted_messages (three columns */
+  /* over every message, for the few that are forwards). */
+  SELECT
+    chat_id,
+    origin_chat_id,
+    message_id,
+    day,
+    sent_at,
+    forward_origin_type,
+    forward_source_id,
+    forward_source_name
+  FROM counted_versions
+  WHERE
+    NOT forward_origin_type IS NULL AND context_date BETWEEN :text_from AND :scan_to
+), forwarded AS (
+  SELECT
+    chat_id,
+    CASE forward_origin_type
+      WHEN 'chat'
+      THEN 'group'
+      WHEN 'hidden_user'
+      THEN 'hidden user'
+      ELSE forward_origin_type
+    END AS source_type,
+    forward_source_id AS source_id,
+    forward_source_name AS source_name,
+    sent_at
+  FROM forwarded_messages
+  WHERE
+    day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
+), sources AS (
+  SELECT
+    chat_id,
+    source_type,
+    source_id,
+    MAX_BY(source_name, CASE WHEN NOT source_name IS NULL THEN sent_at END) AS source_name,
+    COUNT(*) AS messages
+  FROM forwarded
+  GROUP BY
+    chat_id,
+    source_type,
+    source_id,
+    CASE WHEN source_id IS NULL THEN source_name END
+)
+SELECT
+  chat_id,
+  CAST(source_id AS BIGINT) AS source_id,
+  source_name,
+  source_type,
+  CAST(messages AS BIGINT) AS messages,
+  CAST(RANK() OVER (PARTITION BY chat_id ORDER BY messages DESC) AS BIGINT) AS rank
+FROM sources
+ORDER BY
+  chat_id,
+  rank,
+  source_type,
+  source_id,
+  source_name

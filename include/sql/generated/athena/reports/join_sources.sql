@@ -1,0 +1,322 @@
+-- Generated from include/sql/reports/join_sources.sql and the stages it reads (chat_migrations, group_updates, message_versions, member_history, membership_updates, member_changes) by sqlglot
+-- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
+-- changing the DuckDB SQL. Parameters (:name) and the tables tracked_keywords(keyword, term) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
+/* Where each group's new members come from: every member who joined in the range counts once, under the */
+/* most specific source Telegram gave for any of their joins in the range (membership_updates: an invite */
+/* link by its name, an approved join request, added by a member, a link, unknown), from their first join */
+/* in the range: joins, how many of them are still members at the range's end (their latest join or */
+/* leave up to then is a join), and how many posted at least once after joining (member_history). */
+WITH chat_migrations AS (
+  /* Groups that became supergroups: each old chat id with the id it moved to, so that a group is one */
+  /* group across the move. Found in every partition (a migration counts for all time): the old group's */
+  /* service message carries migrate_to_chat_id, the supergroup's first message migrate_from_chat_id */
+  /* (both in migrate_chat_id); and in the webhook's markers (raw zone _migrations/{new_id}.json), bound */
+  /* at run time as migration_markers(old_chat_id, new_chat_id). */
+  SELECT
+    old_chat_id,
+    MAX(new_chat_id) AS new_chat_id
+  FROM (
+    SELECT
+      chat_id AS old_chat_id,
+      migrate_chat_id AS new_chat_id
+    FROM messages
+    WHERE
+      service_action = 'migrate_to_chat_id' AND NOT migrate_chat_id IS NULL
+    UNION ALL
+    SELECT
+      migrate_chat_id AS old_chat_id,
+      chat_id AS new_chat_id
+    FROM messages
+    WHERE
+      service_action = 'migrate_from_chat_id' AND NOT migrate_chat_id IS NULL
+    UNION ALL
+    SELECT
+      old_chat_id,
+      new_chat_id
+    FROM migration_markers
+  ) AS found
+  WHERE
+    old_chat_id <> new_chat_id
+  GROUP BY
+    old_chat_id
+), group_updates AS (
+  /* Every update with its group: chat_id is the group's current id (a group that became a supergroup */
+  /* is reported under the supergroup's id), origin_chat_id the id the update was sent under. Message ids */
+  /* are only unique within origin_chat_id: a supergroup numbers its messages anew. */
+  SELECT
+    COALESCE(moved.new_chat_id, m.chat_id) AS chat_id,
+    m.chat_id AS origin_chat_id,
+    m.context_date,
+    m.update_id,
+    m.update_type,
+    m.chat_title,
+    m.message_id,
+    m.sent_at,
+    m.edited_at,
+    m.user_id,
+    m.user_is_bot,
+    m.user_first_name,
+    m.user_last_name,
+    m.user_username,
+    m.sender_chat_id,
+    m.sender_chat_title,
+    m.text,
+    m.keyword_text,
+    m.content_type,
+    m.service_action,
+    m.new_member_ids,
+    m.new_member_bot_ids,
+    m.member_user_id,
+    m.member_is_bot,
+    m.member_old_status,
+    m.member_new_status,
+    m.member_was_in_chat,
+    m.member_is_in_chat,
+    m.reply_to_message_id,
+    m.mentions,
+    m.reaction_emojis,
+    m.reaction_count_emojis,
+    m.reaction_count_totals,
+    m.emojis,
+    m.chat_type,
+    m.topic_id,
+    m.topic_name,
+    m.chat_username,
+    m.language,
+    m.terms,
+    m.term_forms,
+    m.member_invite_link,
+    m.member_invite_link_name,
+    m.member_joined_by,
+    m.forward_origin_type,
+    m.forward_source_id,
+    m.forward_source_name,
+    m.is_question,
+    m.link_domains
+  FROM messages AS m
+  LEFT JOIN chat_migrations AS moved
+    ON moved.old_chat_id = m.chat_id
+), message_versions AS (
+  /* Every version of every message, the rows the reports count from. A message is a message or channel */
+  /* post (or an edit of one) that is not a service message. Its sender is the user, or the chat it was */
+  /* sent on behalf of (anonymous admins post as GroupAnonymousBot for the group; channels as themselves). */
+  /* sender_is_bot says whether a bot sent it (the readers leave bots out unless include_bots). */
+  SELECT
+    chat_id,
+    origin_chat_id,
+    context_date,
+    update_id,
+    update_type /* a message as the webhook first received it, and its only version unless an edit or an import of the */ /* same message is also stored (imports have negative update_ids) */ IN ('message', 'channel_post')
+    AND update_id >= 0 AS live_original,
+    message_id,
+    sent_at,
+    edited_at,
+    CASE WHEN NOT sender_chat_id IS NULL THEN sender_chat_id ELSE user_id END AS sender_id,
+    sender_chat_title,
+    user_first_name,
+    user_last_name,
+    user_username,
+    sender_chat_id IS NULL AND COALESCE(user_is_bot, FALSE) AS sender_is_bot,
+    text,
+    language, /* the language and the terms as consolidation stored them (text/): a partition written before them has */ /* NULL, and is consolidated again rather than taken apart here */
+    terms,
+    term_forms,
+    COALESCE(
+      emojis,
+      CASE
+        WHEN REGEXP_LIKE(
+          text,
+          '[\x{1F000}-\x{1FAFF}\x{2300}-\x{23FF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}\x{20E3}]'
+        )
+        THEN ARRAY_DISTINCT(
+          REGEXP_EXTRACT_ALL(
+            REPLACE(REPLACE(text, CHR(  65038), ''), CHR(  65039), ''),
+            '[\x{1F1E6}-\x{1F1FF}]{2}|[0-9#*]\x{FE0F}?\x{20E3}|[\x{1F000}-\x{1FAFF}\x{2300}-\x{23FF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}][\x{FE0E}\x{FE0F}]?[\x{1F3FB}-\x{1F3FF}]?(?:[\x{E0020}-\x{E007E}]+\x{E007F})?(?:\x{200D}[\x{1F000}-\x{1FAFF}\x{2300}-\x{23FF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}][\x{FE0E}\x{FE0F}]?[\x{1F3FB}-\x{1F3FF}]?)*'
+          )
+        )
+      END
+    ) AS emojis, /* computed at consolidation; where a partition was written before that column existed, the same rule */ /* runs on the text (include/sql/emoji.sql, lake/tokens.py) */
+    content_type,
+    reply_to_message_id,
+    mentions,
+    topic_id, /* the forum topic (NULL outside forums) */
+    is_question, /* found at consolidation (text/facts.py); NULL in partitions written before these columns existed */
+    link_domains,
+    forward_origin_type,
+    forward_source_id,
+    forward_source_name
+  FROM group_updates
+  WHERE
+    update_type IN ('message', 'edited_message', 'channel_post', 'edited_channel_post')
+    AND COALESCE(content_type, '') <> 'service'
+    AND NOT message_id IS NULL
+    AND NOT sent_at IS NULL
+), member_history AS (
+  /* Each member's first and last message in each group as far back as the curated zone goes (every */
+  /* partition up to the range's end), so that a member whose first message ever falls in the range is new. */
+  SELECT
+    chat_id,
+    sender_id,
+    MIN(sent_at) AS first_sent_at,
+    MAX(sent_at) AS last_sent_at
+  FROM message_versions
+  WHERE
+    context_date <= :to_date AND (
+      :include_bots OR NOT sender_is_bot
+    )
+  GROUP BY
+    chat_id,
+    sender_id
+), membership_updates AS (
+  /* Every update of every group that says members joined or left, as far back as the curated zone goes, */
+  /* from both sources Telegram has: the new_chat_members and left_chat_member service messages, and */
+  /* chat_member updates whose member was not in the chat before and is after (a join) or the reverse (a */
+  /* leave); parse.in_chat says who is in the chat (a restricted user only while still a member). One row */
+  /* per update with its members (member_ids) and which of them are bots (bot_ids): the readers pick their */
+  /* days first, then unnest. A join's source is the most that Telegram says of it, in this order: the */
+  /* invite link it came by (its name, else the link), an approved join request, a member who added them */
+  /* (the update's sender is not one of the members), a link (an export's join_group_by_link, a chat */
+  /* folder's link), else unknown; specificity orders them the same way (1 = an invite link). */
+  WITH changes AS (
+    SELECT
+      chat_id,
+      context_date,
+      sent_at,
+      'join' AS change,
+      user_id,
+      member_joined_by,
+      CAST(NULL AS VARCHAR) AS member_invite_link,
+      CAST(NULL AS VARCHAR) AS member_invite_link_name,
+      new_member_ids AS member_ids,
+      COALESCE(new_member_bot_ids, ARRAY[]) AS bot_ids
+    FROM group_updates
+    WHERE
+      service_action = 'new_chat_members'
+    UNION ALL
+    SELECT
+      chat_id,
+      context_date,
+      sent_at,
+      CASE WHEN member_is_in_chat THEN 'join' ELSE 'leave' END AS change,
+      user_id,
+      member_joined_by,
+      member_invite_link,
+      member_invite_link_name,
+      ARRAY[member_user_id] AS member_ids,
+      CASE WHEN member_is_bot THEN ARRAY[member_user_id] ELSE ARRAY[] END AS bot_ids
+    FROM group_updates
+    WHERE
+      NOT member_user_id IS NULL AND member_was_in_chat <> member_is_in_chat
+  ), sourced AS (
+    SELECT
+      chat_id,
+      context_date,
+      sent_at,
+      change,
+      member_ids,
+      bot_ids,
+      CASE
+        WHEN change <> 'join'
+        THEN NULL
+        WHEN NOT member_invite_link IS NULL
+        THEN 1
+        WHEN member_joined_by = 'request'
+        THEN 2
+        WHEN NOT user_id IS NULL AND NOT CONTAINS(member_ids, user_id)
+        THEN 3
+        WHEN member_joined_by = 'link'
+        THEN 4
+        ELSE 5
+      END AS specificity,
+      COALESCE(member_invite_link_name, member_invite_link) AS invite_link
+    FROM changes
+  )
+  SELECT
+    chat_id,
+    context_date,
+    sent_at,
+    change,
+    member_ids,
+    bot_ids,
+    specificity,
+    CASE specificity
+      WHEN 1
+      THEN CONCAT(CAST('invite link: ' AS VARCHAR), CAST(invite_link AS VARCHAR))
+      WHEN 2
+      THEN 'joined by request'
+      WHEN 3
+      THEN 'added by a member'
+      WHEN 4
+      THEN 'joined by link'
+      WHEN 5
+      THEN 'unknown'
+    END AS source
+  FROM sourced
+), member_changes AS (
+  /* Members who joined or left, per group and day (the update's own day), as membership_updates finds */
+  /* them (both of Telegram's sources: a join it reports both ways is two rows), each join with its */
+  /* source. Bots joining or leaving are left out unless include_bots. */
+  SELECT
+    u.chat_id,
+    CAST(u.context_date AS DATE) AS day,
+    m.member_id,
+    u.change,
+    u.sent_at AS changed_at,
+    u.specificity,
+    u.source
+  FROM (
+    SELECT
+      *
+    FROM membership_updates
+    WHERE
+      context_date BETWEEN :scan_from AND :scan_to
+  ) AS u
+  CROSS JOIN UNNEST(u.member_ids) AS m(member_id)
+  WHERE
+    :include_bots OR NOT CONTAINS(u.bot_ids, m.member_id)
+), joined AS (
+  SELECT
+    chat_id,
+    member_id,
+    changed_at,
+    specificity,
+    source,
+    MIN(changed_at) OVER (PARTITION BY chat_id, member_id) AS joined_at,
+    ROW_NUMBER() OVER (PARTITION BY chat_id, member_id ORDER BY specificity, changed_at DESC, source) AS choice
+  FROM member_changes
+  WHERE
+    change = 'join'
+    AND day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
+), latest AS (
+  SELECT
+    chat_id,
+    member_id,
+    MAX(CASE WHEN change = 'join' THEN changed_at END) AS joined_at,
+    MAX(CASE WHEN change = 'leave' THEN changed_at END) AS left_at
+  FROM member_changes
+  WHERE
+    day <= CAST(:to_date AS DATE)
+  GROUP BY
+    chat_id,
+    member_id
+)
+SELECT
+  j.chat_id,
+  j.source,
+  CAST(COUNT(*) AS BIGINT) AS joins,
+  CAST(COUNT(CASE WHEN l.left_at IS NULL OR l.joined_at >= l.left_at THEN 1 END) AS BIGINT) AS still_members,
+  CAST(COUNT(CASE WHEN h.last_sent_at >= j.joined_at THEN 1 END) AS BIGINT) AS posted
+FROM joined AS j
+JOIN latest AS l
+  ON l.chat_id = j.chat_id AND l.member_id = j.member_id
+LEFT JOIN member_history AS h
+  ON h.chat_id = j.chat_id AND h.sender_id = j.member_id
+WHERE
+  j.choice = 1
+GROUP BY
+  j.chat_id,
+  j.source
+ORDER BY
+  chat_id,
+  joins DESC,
+  source

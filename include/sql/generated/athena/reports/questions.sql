@@ -1,0 +1,669 @@
+-- Generated from include/sql/reports/questions.sql and the stages it reads (chat_migrations, group_updates, forum_topics, chosen_topics, message_versions, latest_revisions, counted_versions, message_reactions, group_days, counted_messages, replies, first_replies, asked_questions, chats) by sqlglot
+-- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
+-- changing the DuckDB SQL. Parameters (:name) and the tables tracked_keywords(keyword, term) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
+/* The questions of each group's range (asked_questions: counted messages with a question mark of any */
+/* script outside links and code): asked; answered, those someone else replied to by the range's end; */
+/* the median wait for that first reply; and unanswered, those nobody else replied to */
+/* within answer_hours of being asked (a question answered later counts as both). Every group of the */
+/* range, zeros included. */
+WITH chat_migrations AS (
+  /* Groups that became supergroups: each old chat id with the id it moved to, so that a group is one */
+  /* group across the move. Found in every partition (a migration counts for all time): the old group's */
+  /* service message carries migrate_to_chat_id, the supergroup's first message migrate_from_chat_id */
+  /* (both in migrate_chat_id); and in the webhook's markers (raw zone _migrations/{new_id}.json), bound */
+  /* at run time as migration_markers(old_chat_id, new_chat_id). */
+  SELECT
+    old_chat_id,
+    MAX(new_chat_id) AS new_chat_id
+  FROM (
+    SELECT
+      chat_id AS old_chat_id,
+      migrate_chat_id AS new_chat_id
+    FROM messages
+    WHERE
+      service_action = 'migrate_to_chat_id' AND NOT migrate_chat_id IS NULL
+    UNION ALL
+    SELECT
+      migrate_chat_id AS old_chat_id,
+      chat_id AS new_chat_id
+    FROM messages
+    WHERE
+      service_action = 'migrate_from_chat_id' AND NOT migrate_chat_id IS NULL
+    UNION ALL
+    SELECT
+      old_chat_id,
+      new_chat_id
+    FROM migration_markers
+  ) AS found
+  WHERE
+    old_chat_id <> new_chat_id
+  GROUP BY
+    old_chat_id
+), group_updates AS (
+  /* Every update with its group: chat_id is the group's current id (a group that became a supergroup */
+  /* is reported under the supergroup's id), origin_chat_id the id the update was sent under. Message ids */
+  /* are only unique within origin_chat_id: a supergroup numbers its messages anew. */
+  SELECT
+    COALESCE(moved.new_chat_id, m.chat_id) AS chat_id,
+    m.chat_id AS origin_chat_id,
+    m.context_date,
+    m.update_id,
+    m.update_type,
+    m.chat_title,
+    m.message_id,
+    m.sent_at,
+    m.edited_at,
+    m.user_id,
+    m.user_is_bot,
+    m.user_first_name,
+    m.user_last_name,
+    m.user_username,
+    m.sender_chat_id,
+    m.sender_chat_title,
+    m.text,
+    m.keyword_text,
+    m.content_type,
+    m.service_action,
+    m.new_member_ids,
+    m.new_member_bot_ids,
+    m.member_user_id,
+    m.member_is_bot,
+    m.member_old_status,
+    m.member_new_status,
+    m.member_was_in_chat,
+    m.member_is_in_chat,
+    m.reply_to_message_id,
+    m.mentions,
+    m.reaction_emojis,
+    m.reaction_count_emojis,
+    m.reaction_count_totals,
+    m.emojis,
+    m.chat_type,
+    m.topic_id,
+    m.topic_name,
+    m.chat_username,
+    m.language,
+    m.terms,
+    m.term_forms,
+    m.member_invite_link,
+    m.member_invite_link_name,
+    m.member_joined_by,
+    m.forward_origin_type,
+    m.forward_source_id,
+    m.forward_source_name,
+    m.is_question,
+    m.link_domains
+  FROM messages AS m
+  LEFT JOIN chat_migrations AS moved
+    ON moved.old_chat_id = m.chat_id
+), forum_topics AS (
+  /* The forum topics of each group, as far back as the curated zone goes: every topic a */
+  /* forum_topic_created or forum_topic_edited message is about, with the name the latest of them gave */
+  /* it; and the General topic (id 1) of every forum (a group with a message in a topic), "General" until */
+  /* renamed. A forum's messages outside any topic (its messages from before it had topics, too) are the */
+  /* General topic's. */
+  WITH named AS (
+    SELECT
+      chat_id,
+      topic_id,
+      MAX_BY(topic_name, sent_at) AS topic
+    FROM group_updates
+    WHERE
+      context_date <= :scan_to AND NOT topic_name IS NULL AND NOT topic_id IS NULL
+    GROUP BY
+      chat_id,
+      topic_id
+  ), forums AS (
+    SELECT DISTINCT
+      chat_id
+    FROM group_updates
+    WHERE
+      context_date <= :scan_to AND NOT topic_id IS NULL
+  )
+  SELECT
+    chat_id,
+    topic_id,
+    topic
+  FROM named
+  UNION ALL
+  SELECT
+    chat_id,
+    1 AS topic_id,
+    'General' AS topic
+  FROM forums
+  WHERE
+    NOT chat_id IN (
+      SELECT
+        chat_id
+      FROM named
+      WHERE
+        topic_id = 1
+    )
+), chosen_topics AS (
+  /* The forum topics the counting is limited to (the topic parameter: a topic's id, or its name in any */
+  /* case), in every forum that has one of that id or name; none when the parameter is empty, and then */
+  /* every message counts (counted_versions). The search reads it too, so --topic means the same in both. */
+  SELECT
+    chat_id,
+    topic_id
+  FROM forum_topics
+  WHERE
+    :topic <> ''
+    AND (
+      CAST(topic_id AS VARCHAR) = :topic OR LOWER(topic) = LOWER(:topic)
+    )
+), message_versions AS (
+  /* Every version of every message, the rows the reports count from. A message is a message or channel */
+  /* post (or an edit of one) that is not a service message. Its sender is the user, or the chat it was */
+  /* sent on behalf of (anonymous admins post as GroupAnonymousBot for the group; channels as themselves). */
+  /* sender_is_bot says whether a bot sent it (the readers leave bots out unless include_bots). */
+  SELECT
+    chat_id,
+    origin_chat_id,
+    context_date,
+    update_id,
+    update_type /* a message as the webhook first received it, and its only version unless an edit or an import of the */ /* same message is also stored (imports have negative update_ids) */ IN ('message', 'channel_post')
+    AND update_id >= 0 AS live_original,
+    message_id,
+    sent_at,
+    edited_at,
+    CASE WHEN NOT sender_chat_id IS NULL THEN sender_chat_id ELSE user_id END AS sender_id,
+    sender_chat_title,
+    user_first_name,
+    user_last_name,
+    user_username,
+    sender_chat_id IS NULL AND COALESCE(user_is_bot, FALSE) AS sender_is_bot,
+    text,
+    language, /* the language and the terms as consolidation stored them (text/): a partition written before them has */ /* NULL, and is consolidated again rather than taken apart here */
+    terms,
+    term_forms,
+    COALESCE(
+      emojis,
+      CASE
+        WHEN REGEXP_LIKE(
+          text,
+          '[\x{1F000}-\x{1FAFF}\x{2300}-\x{23FF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}\x{20E3}]'
+        )
+        THEN ARRAY_DISTINCT(
+          REGEXP_EXTRACT_ALL(
+            REPLACE(REPLACE(text, CHR(  65038), ''), CHR(  65039), ''),
+            '[\x{1F1E6}-\x{1F1FF}]{2}|[0-9#*]\x{FE0F}?\x{20E3}|[\x{1F000}-\x{1FAFF}\x{2300}-\x{23FF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}][\x{FE0E}\x{FE0F}]?[\x{1F3FB}-\x{1F3FF}]?(?:[\x{E0020}-\x{E007E}]+\x{E007F})?(?:\x{200D}[\x{1F000}-\x{1FAFF}\x{2300}-\x{23FF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}][\x{FE0E}\x{FE0F}]?[\x{1F3FB}-\x{1F3FF}]?)*'
+          )
+        )
+      END
+    ) AS emojis, /* computed at consolidation; where a partition was written before that column existed, the same rule */ /* runs on the text (include/sql/emoji.sql, lake/tokens.py) */
+    content_type,
+    reply_to_message_id,
+    mentions,
+    topic_id, /* the forum topic (NULL outside forums) */
+    is_question, /* found at consolidation (text/facts.py); NULL in partitions written before these columns existed */
+    link_domains,
+    forward_origin_type,
+    forward_source_id,
+    forward_source_name
+  FROM group_updates
+  WHERE
+    update_type IN ('message', 'edited_message', 'channel_post', 'edited_channel_post')
+    AND COALESCE(content_type, '') <> 'service'
+    AND NOT message_id IS NULL
+    AND NOT sent_at IS NULL
+), latest_revisions AS (
+  /* The latest version of each message stored more than once: edited (an edit is stored as a row of its */
+  /* own, in its edit day's partition) or imported from an export, which can overlap what the webhook */
+  /* stored. The latest is the greatest coalesce(edited_at, sent_at); on a tie the live update wins over */
+  /* the imported one (imports have negative update_ids). Bots' versions are left out unless include_bots. */
+  /* Every other message is its live original alone (Telegram sends a message once), so only these few */
+  /* are ranked, not every message of the span. */
+  WITH revised AS (
+    SELECT DISTINCT
+      origin_chat_id,
+      message_id
+    FROM message_versions
+    WHERE
+      context_date BETWEEN :scan_from AND :scan_to AND NOT live_original
+  )
+  SELECT
+    origin_chat_id,
+    message_id,
+    context_date,
+    update_id
+  FROM (
+    SELECT
+      v.origin_chat_id,
+      v.message_id,
+      v.context_date,
+      v.update_id,
+      ROW_NUMBER() OVER (
+        PARTITION BY v.origin_chat_id, v.message_id
+        ORDER BY COALESCE(v.edited_at, v.sent_at) DESC, v.update_id DESC
+      ) AS version
+    FROM message_versions AS v
+    JOIN revised AS r
+      ON r.origin_chat_id = v.origin_chat_id AND r.message_id = v.message_id
+    WHERE
+      v.context_date BETWEEN :scan_from AND :scan_to
+      AND (
+        :include_bots OR NOT v.sender_is_bot
+      )
+  ) AS versions
+  WHERE
+    version = 1
+), counted_versions AS (
+  /* The version every report counts of each message: its latest_revisions row where it has one, else its */
+  /* live original. Bots are left out unless include_bots; with a topic parameter, only the messages of */
+  /* that forum topic count (chosen_topics). With the day and local time of sent_at in the */
+  /* timezone parameter: partitions are scanned with a margin (scan_from..scan_to), since an edit lands in */
+  /* its edit day's partition but counts on the day the message was sent. */
+  SELECT
+    v.chat_id,
+    v.origin_chat_id,
+    v.message_id,
+    v.update_id,
+    CAST(v.sent_at AT TIME ZONE :timezone AS DATE) AS day,
+    v.sent_at,
+    v.sent_at AT TIME ZONE :timezone AS local_sent_at,
+    v.sender_id,
+    v.content_type,
+    v.reply_to_message_id,
+    v.text,
+    v.language,
+    v.terms,
+    v.term_forms,
+    v.emojis,
+    v.mentions,
+    v.topic_id,
+    v.is_question,
+    v.link_domains,
+    v.forward_origin_type,
+    v.forward_source_id,
+    v.forward_source_name,
+    v.context_date
+  FROM message_versions AS v
+  LEFT JOIN latest_revisions AS l
+    ON l.origin_chat_id = v.origin_chat_id AND l.message_id = v.message_id
+  /* a join, not a subquery per message: with no topic chosen it matches nothing and costs nothing */
+  LEFT JOIN chosen_topics AS t
+    ON t.chat_id = v.chat_id AND t.topic_id = COALESCE(v.topic_id, 1)
+  WHERE
+    v.context_date BETWEEN :scan_from AND :scan_to
+    AND (
+      :include_bots OR NOT v.sender_is_bot
+    )
+    AND CASE
+      WHEN l.message_id IS NULL
+      THEN v.live_original
+      ELSE l.context_date = v.context_date AND l.update_id = v.update_id
+    END
+    AND (
+      :topic = '' OR NOT t.topic_id IS NULL
+    )
+), message_reactions AS (
+  /* How many of each reaction every message holds at the range's end. Each reactor's latest */
+  /* message_reaction counts what it holds then: a change replaces, a removal (an empty new_reaction) */
+  /* takes away. Where reactions are anonymous, message_reaction_count gives totals: the latest of those */
+  /* counts where it is larger. Reactions by bots are left out unless include_bots. */
+  WITH reaction_updates AS (
+    /* both kinds of reaction update, read from the lake in one pass */
+    SELECT
+      origin_chat_id,
+      message_id,
+      update_type,
+      update_id,
+      sent_at,
+      sender_chat_id,
+      user_id,
+      user_is_bot,
+      reaction_emojis,
+      reaction_count_emojis,
+      reaction_count_totals
+    FROM group_updates
+    WHERE
+      context_date BETWEEN :scan_from AND :to_date
+      AND update_type IN ('message_reaction', 'message_reaction_count')
+      AND NOT message_id IS NULL
+  ), latest AS (
+    SELECT
+      origin_chat_id,
+      message_id,
+      reaction_emojis,
+      ROW_NUMBER() OVER (
+        PARTITION BY origin_chat_id, message_id, COALESCE(sender_chat_id, user_id)
+        ORDER BY sent_at DESC, update_id DESC
+      ) AS n
+    FROM reaction_updates
+    WHERE
+      update_type = 'message_reaction'
+      AND NOT COALESCE(sender_chat_id, user_id) IS NULL
+      AND (
+        :include_bots OR NOT sender_chat_id IS NULL OR NOT COALESCE(user_is_bot, FALSE)
+      )
+  ), held AS (
+    SELECT
+      l.origin_chat_id,
+      l.message_id,
+      r.emoji,
+      COUNT(*) AS reactions
+    FROM (
+      SELECT
+        origin_chat_id,
+        message_id,
+        reaction_emojis
+      FROM latest
+      WHERE
+        n = 1
+    ) AS l
+    CROSS JOIN UNNEST(l.reaction_emojis) AS r(emoji)
+    GROUP BY
+      l.origin_chat_id,
+      l.message_id,
+      r.emoji
+  ), latest_totals AS (
+    SELECT
+      origin_chat_id,
+      message_id,
+      reaction_count_emojis,
+      reaction_count_totals,
+      ROW_NUMBER() OVER (PARTITION BY origin_chat_id, message_id ORDER BY sent_at DESC, update_id DESC) AS n
+    FROM reaction_updates
+    WHERE
+      update_type = 'message_reaction_count'
+  ), anonymous AS (
+    SELECT
+      t.origin_chat_id,
+      t.message_id,
+      t.reaction_count_emojis[p.i] AS emoji,
+      t.reaction_count_totals[p.i] AS reactions
+    FROM (
+      SELECT
+        origin_chat_id,
+        message_id,
+        reaction_count_emojis,
+        reaction_count_totals
+      FROM latest_totals
+      WHERE
+        n = 1
+    ) AS t
+    CROSS JOIN UNNEST(SEQUENCE(1, CARDINALITY(t.reaction_count_emojis))) AS p(i)
+  )
+  SELECT
+    COALESCE(h.origin_chat_id, a.origin_chat_id) AS origin_chat_id,
+    COALESCE(h.message_id, a.message_id) AS message_id,
+    COALESCE(h.emoji, a.emoji) AS emoji,
+    GREATEST(COALESCE(h.reactions, 0), COALESCE(a.reactions, 0)) AS reactions
+  FROM held AS h
+  FULL OUTER JOIN anonymous AS a
+    ON a.origin_chat_id = h.origin_chat_id
+    AND a.message_id = h.message_id
+    AND a.emoji = h.emoji
+), group_days AS (
+  /* Which groups had updates on which day (the update's own day), and the title, type (group, */
+  /* supergroup, channel or private chat) and public @username (NULL: none) each went by. */
+  SELECT
+    chat_id,
+    CAST(context_date AS DATE) AS day,
+    COUNT(*) AS updates,
+    MAX_BY(chat_title, CASE WHEN NOT chat_title IS NULL THEN sent_at END) AS title,
+    MAX_BY(chat_type, CASE WHEN NOT chat_type IS NULL THEN sent_at END) AS chat_type,
+    NULLIF(
+      MAX_BY(COALESCE(chat_username, ''), CASE WHEN NOT chat_type IS NULL THEN sent_at END),
+      ''
+    ) AS chat_username /* the latest update's, NULL included (a group that made itself private has no public link any more) */
+  FROM group_updates
+  WHERE
+    context_date BETWEEN :scan_from AND :scan_to
+  GROUP BY
+    chat_id,
+    CAST(context_date AS DATE)
+), counted_messages AS (
+  /* The messages every report counts, each once per (origin_chat_id, message_id) in the version */
+  /* counted_versions chooses, with its day and local time, and whether it asks a question. From text_from */
+  /* on (the reports' own days; the period before them is only counted) with its emoji, mentions and link */
+  /* domains, and its text where a report shows it: the reacted messages' (reacted_messages) and the */
+  /* questions' (unanswered_questions); and its language. Their terms are counted in keyword_uses, straight */
+  /* from the lake's term lists. Senders' names are in sender_names. */
+  WITH reacted AS (
+    SELECT DISTINCT
+      origin_chat_id,
+      message_id
+    FROM message_reactions
+    WHERE
+      reactions > 0
+  )
+  SELECT
+    m.chat_id,
+    m.origin_chat_id,
+    m.message_id,
+    m.day,
+    m.sent_at,
+    m.local_sent_at,
+    m.sender_id,
+    m.content_type,
+    m.reply_to_message_id,
+    COALESCE(m.is_question, FALSE) AS is_question,
+    CASE
+      WHEN (
+        NOT r.message_id IS NULL OR m.is_question
+      )
+      AND m.local_sent_at >= CAST(:text_from AS TIMESTAMP)
+      THEN m.text
+    END AS text,
+    CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.emojis END AS emojis,
+    CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.mentions END AS mentions,
+    CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.link_domains END AS link_domains,
+    m.topic_id,
+    m.language
+  FROM counted_versions AS m
+  LEFT JOIN reacted AS r
+    ON r.origin_chat_id = m.origin_chat_id AND r.message_id = m.message_id
+), replies AS (
+  /* Every reply to a message of the same group by someone else (a reply to oneself answers nobody): */
+  /* the reply's day, time and sender, and the message it answers with its sender, time and forum topic, */
+  /* and whether that message asks a question. */
+  SELECT
+    r.chat_id,
+    r.day,
+    r.sent_at AS replied_at,
+    r.sender_id AS from_id,
+    m.origin_chat_id,
+    m.message_id,
+    m.day AS message_day,
+    m.sent_at AS message_sent_at,
+    m.local_sent_at AS message_local_sent_at,
+    m.sender_id AS to_id,
+    m.topic_id,
+    m.is_question AS to_question
+  FROM (
+    SELECT
+      chat_id,
+      day,
+      sent_at,
+      sender_id,
+      origin_chat_id,
+      reply_to_message_id
+    FROM counted_messages
+    WHERE
+      NOT reply_to_message_id IS NULL
+  ) AS r
+  JOIN counted_messages AS m
+    ON m.origin_chat_id = r.origin_chat_id AND m.message_id = r.reply_to_message_id
+  WHERE
+    r.sender_id <> m.sender_id
+), first_replies AS (
+  /* How long each message waited for its first answer: the earliest reply by someone else up to the */
+  /* range's end, in seconds after the message; and whether the message asks a question. */
+  SELECT
+    chat_id,
+    origin_chat_id,
+    message_id,
+    to_id AS sender_id,
+    message_day AS day,
+    message_local_sent_at AS local_sent_at,
+    to_question AS question,
+    TO_UNIXTIME(MIN(replied_at)) - TO_UNIXTIME(message_sent_at) AS reply_seconds,
+    topic_id
+  FROM replies
+  WHERE
+    day <= CAST(:to_date AS DATE)
+  GROUP BY
+    chat_id,
+    origin_chat_id,
+    message_id,
+    to_id,
+    message_day,
+    message_sent_at,
+    message_local_sent_at,
+    to_question,
+    topic_id
+), asked_questions AS (
+  /* The counted messages from text_from on (the reports' own days) that ask a question (a question mark of */
+  /* any script outside links and code, found at consolidation), each with its text and the seconds to its */
+  /* first answer by someone else up to the span's last day (first_replies; NULL: none): joined once for */
+  /* all the ranges, each then takes its own days. */
+  SELECT
+    m.chat_id,
+    m.origin_chat_id,
+    m.message_id,
+    m.day,
+    m.sender_id,
+    m.sent_at,
+    m.text,
+    m.topic_id,
+    f.reply_seconds
+  FROM counted_messages AS m
+  LEFT JOIN (
+    SELECT
+      origin_chat_id,
+      message_id,
+      reply_seconds
+    FROM first_replies
+    WHERE
+      question
+  ) AS f
+    ON f.origin_chat_id = m.origin_chat_id AND f.message_id = m.message_id
+  WHERE
+    m.is_question AND m.day >= CAST(:text_from AS DATE)
+), chats AS (
+  /* The groups of the range: every group with an update in the range or in the period of the same */
+  /* length before it, under its current id, with its latest title, the id it had before it became a */
+  /* supergroup, its messages and active members (distinct senders) in the range and in the period */
+  /* before it, the median wait for a first reply to its messages of the range, and its latest type */
+  /* (group, supergroup, channel or private: what the page calls it). */
+  WITH present AS (
+    SELECT
+      chat_id,
+      MAX_BY(title, CASE WHEN NOT title IS NULL THEN day END) AS title,
+      MAX_BY(chat_type, CASE WHEN NOT chat_type IS NULL THEN day END) AS chat_type
+    FROM group_days
+    WHERE
+      day BETWEEN CAST(:prev_from AS DATE) AND CAST(:to_date AS DATE)
+    GROUP BY
+      chat_id
+  ), posted AS (
+    SELECT
+      chat_id,
+      COUNT(CASE WHEN day >= CAST(:from_date AS DATE) THEN 1 END) AS messages,
+      COUNT(DISTINCT CASE WHEN day >= CAST(:from_date AS DATE) THEN sender_id END) AS active_users,
+      COUNT(CASE WHEN day < CAST(:from_date AS DATE) THEN 1 END) AS previous_messages,
+      COUNT(DISTINCT CASE WHEN day < CAST(:from_date AS DATE) THEN sender_id END) AS previous_active_users
+    FROM counted_messages
+    WHERE
+      day BETWEEN CAST(:prev_from AS DATE) AND CAST(:to_date AS DATE)
+    GROUP BY
+      chat_id
+  ), waits AS (
+    SELECT
+      chat_id,
+      reply_seconds,
+      ROW_NUMBER() OVER (PARTITION BY chat_id ORDER BY reply_seconds) AS n,
+      COUNT(*) OVER (PARTITION BY chat_id) AS total
+    FROM first_replies
+    WHERE
+      day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
+  ), medians AS (
+    /* the middle wait, or the mean of the two middle ones */
+    SELECT
+      chat_id,
+      AVG(reply_seconds) AS median_reply_seconds
+    FROM waits
+    WHERE
+      n * 2 BETWEEN total AND total + 2
+    GROUP BY
+      chat_id
+  ), moved AS (
+    SELECT
+      new_chat_id,
+      MAX(old_chat_id) AS old_chat_id
+    FROM chat_migrations
+    GROUP BY
+      new_chat_id
+  )
+  SELECT
+    g.chat_id,
+    g.title,
+    moved.old_chat_id AS migrated_from_chat_id,
+    CAST(COALESCE(p.messages, 0) AS BIGINT) AS messages,
+    CAST(COALESCE(p.active_users, 0) AS BIGINT) AS active_users,
+    CAST(COALESCE(p.previous_messages, 0) AS BIGINT) AS previous_messages,
+    CAST(COALESCE(p.previous_active_users, 0) AS BIGINT) AS previous_active_users,
+    CAST(w.median_reply_seconds AS DOUBLE) AS median_reply_seconds,
+    g.chat_type
+  FROM present AS g
+  LEFT JOIN posted AS p
+    ON p.chat_id = g.chat_id
+  LEFT JOIN medians AS w
+    ON w.chat_id = g.chat_id
+  LEFT JOIN moved
+    ON moved.new_chat_id = g.chat_id
+  ORDER BY
+    chat_id
+), asked AS (
+  SELECT
+    chat_id,
+    reply_seconds
+  FROM asked_questions
+  WHERE
+    day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
+), waits AS (
+  SELECT
+    chat_id,
+    reply_seconds,
+    ROW_NUMBER() OVER (PARTITION BY chat_id ORDER BY reply_seconds) AS n,
+    COUNT(*) OVER (PARTITION BY chat_id) AS total
+  FROM asked
+  WHERE
+    NOT reply_seconds IS NULL
+), medians AS (
+  /* the middle wait, or the mean of the two middle ones */
+  SELECT
+    chat_id,
+    AVG(reply_seconds) AS median_answer_seconds
+  FROM waits
+  WHERE
+    n * 2 BETWEEN total AND total + 2
+  GROUP BY
+    chat_id
+), counts AS (
+  SELECT
+    chat_id,
+    COUNT(*) AS asked,
+    COUNT(reply_seconds) AS answered,
+    COUNT(
+      CASE WHEN reply_seconds IS NULL OR reply_seconds > :answer_hours * 3600 THEN 1 END
+    ) AS unanswered
+  FROM asked
+  GROUP BY
+    chat_id
+)
+SELECT
+  g.chat_id,
+  CAST(COALESCE(c.asked, 0) AS BIGINT) AS asked,
+  CAST(COALESCE(c.answered, 0) AS BIGINT) AS answered,
+  CAST(w.median_answer_seconds AS DOUBLE) AS median_answer_seconds,
+  CAST(COALESCE(c.unanswered, 0) AS BIGINT) AS unanswered
+FROM chats AS g
+LEFT JOIN counts AS c
+  ON c.chat_id = g.chat_id
+LEFT JOIN medians AS w
+  ON w.chat_id = g.chat_id
+ORDER BY
+  chat_id

@@ -1,0 +1,700 @@
+-- Generated from include/sql/reports/retention.sql and the stages it reads (chat_migrations, group_updates, forum_topics, chosen_topics, message_versions, latest_revisions, counted_versions, member_history, membership_updates, member_changes, join_history, message_reactions, counted_messages, daily_posters) by sqlglot
+-- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
+-- changing the DuckDB SQL. Parameters (:name) and the tables tracked_keywords(keyword, term) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
+/* Whether new members stay, per group, as weekly cohorts: the members first seen in the range (their */
+/* first join or first message ever in the group, whichever came first: join_history, member_history; */
+/* the group itself, its anonymous admins, is no member), by the Monday of that week (cohort_week); for */
+/* each week since (week 0 is the cohort's own) up to the range's end, how many of them posted in it */
+/* (active). members is the cohort's size; activated, how many of them posted within 7 days of being */
+/* first seen (someone first seen posting has). */
+WITH chat_migrations AS (
+  /* Groups that became supergroups: each old chat id with the id it moved to, so that a group is one */
+  /* group across the move. Found in every partition (a migration counts for all time): the old group's */
+  /* service message carries migrate_to_chat_id, the supergroup's first message migrate_from_chat_id */
+  /* (both in migrate_chat_id); and in the webhook's markers (raw zone _migrations/{new_id}.json), bound */
+  /* at run time as migration_markers(old_chat_id, new_chat_id). */
+  SELECT
+    old_chat_id,
+    MAX(new_chat_id) AS new_chat_id
+  FROM (
+    SELECT
+      chat_id AS old_chat_id,
+      migrate_chat_id AS new_chat_id
+    FROM messages
+    WHERE
+      service_action = 'migrate_to_chat_id' AND NOT migrate_chat_id IS NULL
+    UNION ALL
+    SELECT
+      migrate_chat_id AS old_chat_id,
+      chat_id AS new_chat_id
+    FROM messages
+    WHERE
+      service_action = 'migrate_from_chat_id' AND NOT migrate_chat_id IS NULL
+    UNION ALL
+    SELECT
+      old_chat_id,
+      new_chat_id
+    FROM migration_markers
+  ) AS found
+  WHERE
+    old_chat_id <> new_chat_id
+  GROUP BY
+    old_chat_id
+), group_updates AS (
+  /* Every update with its group: chat_id is the group's current id (a group that became a supergroup */
+  /* is reported under the supergroup's id), origin_chat_id the id the update was sent under. Message ids */
+  /* are only unique within origin_chat_id: a supergroup numbers its messages anew. */
+  SELECT
+    COALESCE(moved.new_chat_id, m.chat_id) AS chat_id,
+    m.chat_id AS origin_chat_id,
+    m.context_date,
+    m.update_id,
+    m.update_type,
+    m.chat_title,
+    m.message_id,
+    m.sent_at,
+    m.edited_at,
+    m.user_id,
+    m.user_is_bot,
+    m.user_first_name,
+    m.user_last_name,
+    m.user_username,
+    m.sender_chat_id,
+    m.sender_chat_title,
+    m.text,
+    m.keyword_text,
+    m.content_type,
+    m.service_action,
+    m.new_member_ids,
+    m.new_member_bot_ids,
+    m.member_user_id,
+    m.member_is_bot,
+    m.member_old_status,
+    m.member_new_status,
+    m.member_was_in_chat,
+    m.member_is_in_chat,
+    m.reply_to_message_id,
+    m.mentions,
+    m.reaction_emojis,
+    m.reaction_count_emojis,
+    m.reaction_count_totals,
+    m.emojis,
+    m.chat_type,
+    m.topic_id,
+    m.topic_name,
+    m.chat_username,
+    m.language,
+    m.terms,
+    m.term_forms,
+    m.member_invite_link,
+    m.member_invite_link_name,
+    m.member_joined_by,
+    m.forward_origin_type,
+    m.forward_source_id,
+    m.forward_source_name,
+    m.is_question,
+    m.link_domains
+  FROM messages AS m
+  LEFT JOIN chat_migrations AS moved
+    ON moved.old_chat_id = m.chat_id
+), forum_topics AS (
+  /* The forum topics of each group, as far back as the curated zone goes: every topic a */
+  /* forum_topic_created or forum_topic_edited message is about, with the name the latest of them gave */
+  /* it; and the General topic (id 1) of every forum (a group with a message in a topic), "General" until */
+  /* renamed. A forum's messages outside any topic (its messages from before it had topics, too) are the */
+  /* General topic's. */
+  WITH named AS (
+    SELECT
+      chat_id,
+      topic_id,
+      MAX_BY(topic_name, sent_at) AS topic
+    FROM group_updates
+    WHERE
+      context_date <= :scan_to AND NOT topic_name IS NULL AND NOT topic_id IS NULL
+    GROUP BY
+      chat_id,
+      topic_id
+  ), forums AS (
+    SELECT DISTINCT
+      chat_id
+    FROM group_updates
+    WHERE
+      context_date <= :scan_to AND NOT topic_id IS NULL
+  )
+  SELECT
+    chat_id,
+    topic_id,
+    topic
+  FROM named
+  UNION ALL
+  SELECT
+    chat_id,
+    1 AS topic_id,
+    'General' AS topic
+  FROM forums
+  WHERE
+    NOT chat_id IN (
+      SELECT
+        chat_id
+      FROM named
+      WHERE
+        topic_id = 1
+    )
+), chosen_topics AS (
+  /* The forum topics the counting is limited to (the topic parameter: a topic's id, or its name in any */
+  /* case), in every forum that has one of that id or name; none when the parameter is empty, and then */
+  /* every message counts (counted_versions). The search reads it too, so --topic means the same in both. */
+  SELECT
+    chat_id,
+    topic_id
+  FROM forum_topics
+  WHERE
+    :topic <> ''
+    AND (
+      CAST(topic_id AS VARCHAR) = :topic OR LOWER(topic) = LOWER(:topic)
+    )
+), message_versions AS (
+  /* Every version of every message, the rows the reports count from. A message is a message or channel */
+  /* post (or an edit of one) that is not a service message. Its sender is the user, or the chat it was */
+  /* sent on behalf of (anonymous admins post as GroupAnonymousBot for the group; channels as themselves). */
+  /* sender_is_bot says whether a bot sent it (the readers leave bots out unless include_bots). */
+  SELECT
+    chat_id,
+    origin_chat_id,
+    context_date,
+    update_id,
+    update_type /* a message as the webhook first received it, and its only version unless an edit or an import of the */ /* same message is also stored (imports have negative update_ids) */ IN ('message', 'channel_post')
+    AND update_id >= 0 AS live_original,
+    message_id,
+    sent_at,
+    edited_at,
+    CASE WHEN NOT sender_chat_id IS NULL THEN sender_chat_id ELSE user_id END AS sender_id,
+    sender_chat_title,
+    user_first_name,
+    user_last_name,
+    user_username,
+    sender_chat_id IS NULL AND COALESCE(user_is_bot, FALSE) AS sender_is_bot,
+    text,
+    language, /* the language and the terms as consolidation stored them (text/): a partition written before them has */ /* NULL, and is consolidated again rather than taken apart here */
+    terms,
+    term_forms,
+    COALESCE(
+      emojis,
+      CASE
+        WHEN REGEXP_LIKE(
+          text,
+          '[\x{1F000}-\x{1FAFF}\x{2300}-\x{23FF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}\x{20E3}]'
+        )
+        THEN ARRAY_DISTINCT(
+          REGEXP_EXTRACT_ALL(
+            REPLACE(REPLACE(text, CHR(  65038), ''), CHR(  65039), ''),
+            '[\x{1F1E6}-\x{1F1FF}]{2}|[0-9#*]\x{FE0F}?\x{20E3}|[\x{1F000}-\x{1FAFF}\x{2300}-\x{23FF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}][\x{FE0E}\x{FE0F}]?[\x{1F3FB}-\x{1F3FF}]?(?:[\x{E0020}-\x{E007E}]+\x{E007F})?(?:\x{200D}[\x{1F000}-\x{1FAFF}\x{2300}-\x{23FF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}][\x{FE0E}\x{FE0F}]?[\x{1F3FB}-\x{1F3FF}]?)*'
+          )
+        )
+      END
+    ) AS emojis, /* computed at consolidation; where a partition was written before that column existed, the same rule */ /* runs on the text (include/sql/emoji.sql, lake/tokens.py) */
+    content_type,
+    reply_to_message_id,
+    mentions,
+    topic_id, /* the forum topic (NULL outside forums) */
+    is_question, /* found at consolidation (text/facts.py); NULL in partitions written before these columns existed */
+    link_domains,
+    forward_origin_type,
+    forward_source_id,
+    forward_source_name
+  FROM group_updates
+  WHERE
+    update_type IN ('message', 'edited_message', 'channel_post', 'edited_channel_post')
+    AND COALESCE(content_type, '') <> 'service'
+    AND NOT message_id IS NULL
+    AND NOT sent_at IS NULL
+), latest_revisions AS (
+  /* The latest version of each message stored more than once: edited (an edit is stored as a row of its */
+  /* own, in its edit day's partition) or imported from an export, which can overlap what the webhook */
+  /* stored. The latest is the greatest coalesce(edited_at, sent_at); on a tie the live update wins over */
+  /* the imported one (imports have negative update_ids). Bots' versions are left out unless include_bots. */
+  /* Every other message is its live original alone (Telegram sends a message once), so only these few */
+  /* are ranked, not every message of the span. */
+  WITH revised AS (
+    SELECT DISTINCT
+      origin_chat_id,
+      message_id
+    FROM message_versions
+    WHERE
+      context_date BETWEEN :scan_from AND :scan_to AND NOT live_original
+  )
+  SELECT
+    origin_chat_id,
+    message_id,
+    context_date,
+    update_id
+  FROM (
+    SELECT
+      v.origin_chat_id,
+      v.message_id,
+      v.context_date,
+      v.update_id,
+      ROW_NUMBER() OVER (
+        PARTITION BY v.origin_chat_id, v.message_id
+        ORDER BY COALESCE(v.edited_at, v.sent_at) DESC, v.update_id DESC
+      ) AS version
+    FROM message_versions AS v
+    JOIN revised AS r
+      ON r.origin_chat_id = v.origin_chat_id AND r.message_id = v.message_id
+    WHERE
+      v.context_date BETWEEN :scan_from AND :scan_to
+      AND (
+        :include_bots OR NOT v.sender_is_bot
+      )
+  ) AS versions
+  WHERE
+    version = 1
+), counted_versions AS (
+  /* The version every report counts of each message: its latest_revisions row where it has one, else its */
+  /* live original. Bots are left out unless include_bots; with a topic parameter, only the messages of */
+  /* that forum topic count (chosen_topics). With the day and local time of sent_at in the */
+  /* timezone parameter: partitions are scanned with a margin (scan_from..scan_to), since an edit lands in */
+  /* its edit day's partition but counts on the day the message was sent. */
+  SELECT
+    v.chat_id,
+    v.origin_chat_id,
+    v.message_id,
+    v.update_id,
+    CAST(v.sent_at AT TIME ZONE :timezone AS DATE) AS day,
+    v.sent_at,
+    v.sent_at AT TIME ZONE :timezone AS local_sent_at,
+    v.sender_id,
+    v.content_type,
+    v.reply_to_message_id,
+    v.text,
+    v.language,
+    v.terms,
+    v.term_forms,
+    v.emojis,
+    v.mentions,
+    v.topic_id,
+    v.is_question,
+    v.link_domains,
+    v.forward_origin_type,
+    v.forward_source_id,
+    v.forward_source_name,
+    v.context_date
+  FROM message_versions AS v
+  LEFT JOIN latest_revisions AS l
+    ON l.origin_chat_id = v.origin_chat_id AND l.message_id = v.message_id
+  /* a join, not a subquery per message: with no topic chosen it matches nothing and costs nothing */
+  LEFT JOIN chosen_topics AS t
+    ON t.chat_id = v.chat_id AND t.topic_id = COALESCE(v.topic_id, 1)
+  WHERE
+    v.context_date BETWEEN :scan_from AND :scan_to
+    AND (
+      :include_bots OR NOT v.sender_is_bot
+    )
+    AND CASE
+      WHEN l.message_id IS NULL
+      THEN v.live_original
+      ELSE l.context_date = v.context_date AND l.update_id = v.update_id
+    END
+    AND (
+      :topic = '' OR NOT t.topic_id IS NULL
+    )
+), member_history AS (
+  /* Each member's first and last message in each group as far back as the curated zone goes (every */
+  /* partition up to the range's end), so that a member whose first message ever falls in the range is new. */
+  SELECT
+    chat_id,
+    sender_id,
+    MIN(sent_at) AS first_sent_at,
+    MAX(sent_at) AS last_sent_at
+  FROM message_versions
+  WHERE
+    context_date <= :to_date AND (
+      :include_bots OR NOT sender_is_bot
+    )
+  GROUP BY
+    chat_id,
+    sender_id
+), membership_updates AS (
+  /* Every update of every group that says members joined or left, as far back as the curated zone goes, */
+  /* from both sources Telegram has: the new_chat_members and left_chat_member service messages, and */
+  /* chat_member updates whose member was not in the chat before and is after (a join) or the reverse (a */
+  /* leave); parse.in_chat says who is in the chat (a restricted user only while still a member). One row */
+  /* per update with its members (member_ids) and which of them are bots (bot_ids): the readers pick their */
+  /* days first, then unnest. A join's source is the most that Telegram says of it, in this order: the */
+  /* invite link it came by (its name, else the link), an approved join request, a member who added them */
+  /* (the update's sender is not one of the members), a link (an export's join_group_by_link, a chat */
+  /* folder's link), else unknown; specificity orders them the same way (1 = an invite link). */
+  WITH changes AS (
+    SELECT
+      chat_id,
+      context_date,
+      sent_at,
+      'join' AS change,
+      user_id,
+      member_joined_by,
+      CAST(NULL AS VARCHAR) AS member_invite_link,
+      CAST(NULL AS VARCHAR) AS member_invite_link_name,
+      new_member_ids AS member_ids,
+      COALESCE(new_member_bot_ids, ARRAY[]) AS bot_ids
+    FROM group_updates
+    WHERE
+      service_action = 'new_chat_members'
+    UNION ALL
+    SELECT
+      chat_id,
+      context_date,
+      sent_at,
+      CASE WHEN member_is_in_chat THEN 'join' ELSE 'leave' END AS change,
+      user_id,
+      member_joined_by,
+      member_invite_link,
+      member_invite_link_name,
+      ARRAY[member_user_id] AS member_ids,
+      CASE WHEN member_is_bot THEN ARRAY[member_user_id] ELSE ARRAY[] END AS bot_ids
+    FROM group_updates
+    WHERE
+      NOT member_user_id IS NULL AND member_was_in_chat <> member_is_in_chat
+  ), sourced AS (
+    SELECT
+      chat_id,
+      context_date,
+      sent_at,
+      change,
+      member_ids,
+      bot_ids,
+      CASE
+        WHEN change <> 'join'
+        THEN NULL
+        WHEN NOT member_invite_link IS NULL
+        THEN 1
+        WHEN member_joined_by = 'request'
+        THEN 2
+        WHEN NOT user_id IS NULL AND NOT CONTAINS(member_ids, user_id)
+        THEN 3
+        WHEN member_joined_by = 'link'
+        THEN 4
+        ELSE 5
+      END AS specificity,
+      COALESCE(member_invite_link_name, member_invite_link) AS invite_link
+    FROM changes
+  )
+  SELECT
+    chat_id,
+    context_date,
+    sent_at,
+    change,
+    member_ids,
+    bot_ids,
+    specificity,
+    CASE specificity
+      WHEN 1
+      THEN CONCAT(CAST('invite link: ' AS VARCHAR), CAST(invite_link AS VARCHAR))
+      WHEN 2
+      THEN 'joined by request'
+      WHEN 3
+      THEN 'added by a member'
+      WHEN 4
+      THEN 'joined by link'
+      WHEN 5
+      THEN 'unknown'
+    END AS source
+  FROM sourced
+), member_changes AS (
+  /* Members who joined or left, per group and day (the update's own day), as membership_updates finds */
+  /* them (both of Telegram's sources: a join it reports both ways is two rows), each join with its */
+  /* source. Bots joining or leaving are left out unless include_bots. */
+  SELECT
+    u.chat_id,
+    CAST(u.context_date AS DATE) AS day,
+    m.member_id,
+    u.change,
+    u.sent_at AS changed_at,
+    u.specificity,
+    u.source
+  FROM (
+    SELECT
+      *
+    FROM membership_updates
+    WHERE
+      context_date BETWEEN :scan_from AND :scan_to
+  ) AS u
+  CROSS JOIN UNNEST(u.member_ids) AS m(member_id)
+  WHERE
+    :include_bots OR NOT CONTAINS(u.bot_ids, m.member_id)
+), join_history AS (
+  /* Each member's first join of each group as far back as the curated zone goes, so that a member who */
+  /* first joined in the range is new (retention's cohorts): the scanned days' joins are member_changes', */
+  /* and only the partitions before them are read again. Bots are left out unless include_bots. */
+  SELECT
+    chat_id,
+    member_id,
+    MIN(changed_at) AS first_joined_at
+  FROM (
+    SELECT
+      chat_id,
+      member_id,
+      changed_at
+    FROM member_changes
+    WHERE
+      change = 'join' AND day <= CAST(:to_date AS DATE)
+    UNION ALL
+    SELECT
+      u.chat_id,
+      m.member_id,
+      u.sent_at AS changed_at
+    FROM (
+      SELECT
+        *
+      FROM membership_updates
+      WHERE
+        change = 'join' AND context_date < :scan_from
+    ) AS u
+    CROSS JOIN UNNEST(u.member_ids) AS m(member_id)
+    WHERE
+      :include_bots OR NOT CONTAINS(u.bot_ids, m.member_id)
+  ) AS joins
+  GROUP BY
+    chat_id,
+    member_id
+), message_reactions AS (
+  /* How many of each reaction every message holds at the range's end. Each reactor's latest */
+  /* message_reaction counts what it holds then: a change replaces, a removal (an empty new_reaction) */
+  /* takes away. Where reactions are anonymous, message_reaction_count gives totals: the latest of those */
+  /* counts where it is larger. Reactions by bots are left out unless include_bots. */
+  WITH reaction_updates AS (
+    /* both kinds of reaction update, read from the lake in one pass */
+    SELECT
+      origin_chat_id,
+      message_id,
+      update_type,
+      update_id,
+      sent_at,
+      sender_chat_id,
+      user_id,
+      user_is_bot,
+      reaction_emojis,
+      reaction_count_emojis,
+      reaction_count_totals
+    FROM group_updates
+    WHERE
+      context_date BETWEEN :scan_from AND :to_date
+      AND update_type IN ('message_reaction', 'message_reaction_count')
+      AND NOT message_id IS NULL
+  ), latest AS (
+    SELECT
+      origin_chat_id,
+      message_id,
+      reaction_emojis,
+      ROW_NUMBER() OVER (
+        PARTITION BY origin_chat_id, message_id, COALESCE(sender_chat_id, user_id)
+        ORDER BY sent_at DESC, update_id DESC
+      ) AS n
+    FROM reaction_updates
+    WHERE
+      update_type = 'message_reaction'
+      AND NOT COALESCE(sender_chat_id, user_id) IS NULL
+      AND (
+        :include_bots OR NOT sender_chat_id IS NULL OR NOT COALESCE(user_is_bot, FALSE)
+      )
+  ), held AS (
+    SELECT
+      l.origin_chat_id,
+      l.message_id,
+      r.emoji,
+      COUNT(*) AS reactions
+    FROM (
+      SELECT
+        origin_chat_id,
+        message_id,
+        reaction_emojis
+      FROM latest
+      WHERE
+        n = 1
+    ) AS l
+    CROSS JOIN UNNEST(l.reaction_emojis) AS r(emoji)
+    GROUP BY
+      l.origin_chat_id,
+      l.message_id,
+      r.emoji
+  ), latest_totals AS (
+    SELECT
+      origin_chat_id,
+      message_id,
+      reaction_count_emojis,
+      reaction_count_totals,
+      ROW_NUMBER() OVER (PARTITION BY origin_chat_id, message_id ORDER BY sent_at DESC, update_id DESC) AS n
+    FROM reaction_updates
+    WHERE
+      update_type = 'message_reaction_count'
+  ), anonymous AS (
+    SELECT
+      t.origin_chat_id,
+      t.message_id,
+      t.reaction_count_emojis[p.i] AS emoji,
+      t.reaction_count_totals[p.i] AS reactions
+    FROM (
+      SELECT
+        origin_chat_id,
+        message_id,
+        reaction_count_emojis,
+        reaction_count_totals
+      FROM latest_totals
+      WHERE
+        n = 1
+    ) AS t
+    CROSS JOIN UNNEST(SEQUENCE(1, CARDINALITY(t.reaction_count_emojis))) AS p(i)
+  )
+  SELECT
+    COALESCE(h.origin_chat_id, a.origin_chat_id) AS origin_chat_id,
+    COALESCE(h.message_id, a.message_id) AS message_id,
+    COALESCE(h.emoji, a.emoji) AS emoji,
+    GREATEST(COALESCE(h.reactions, 0), COALESCE(a.reactions, 0)) AS reactions
+  FROM held AS h
+  FULL OUTER JOIN anonymous AS a
+    ON a.origin_chat_id = h.origin_chat_id
+    AND a.message_id = h.message_id
+    AND a.emoji = h.emoji
+), counted_messages AS (
+  /* The messages every report counts, each once per (origin_chat_id, message_id) in the version */
+  /* counted_versions chooses, with its day and local time, and whether it asks a question. From text_from */
+  /* on (the reports' own days; the period before them is only counted) with its emoji, mentions and link */
+  /* domains, and its text where a report shows it: the reacted messages' (reacted_messages) and the */
+  /* questions' (unanswered_questions); and its language. Their terms are counted in keyword_uses, straight */
+  /* from the lake's term lists. Senders' names are in sender_names. */
+  WITH reacted AS (
+    SELECT DISTINCT
+      origin_chat_id,
+      message_id
+    FROM message_reactions
+    WHERE
+      reactions > 0
+  )
+  SELECT
+    m.chat_id,
+    m.origin_chat_id,
+    m.message_id,
+    m.day,
+    m.sent_at,
+    m.local_sent_at,
+    m.sender_id,
+    m.content_type,
+    m.reply_to_message_id,
+    COALESCE(m.is_question, FALSE) AS is_question,
+    CASE
+      WHEN (
+        NOT r.message_id IS NULL OR m.is_question
+      )
+      AND m.local_sent_at >= CAST(:text_from AS TIMESTAMP)
+      THEN m.text
+    END AS text,
+    CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.emojis END AS emojis,
+    CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.mentions END AS mentions,
+    CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.link_domains END AS link_domains,
+    m.topic_id,
+    m.language
+  FROM counted_versions AS m
+  LEFT JOIN reacted AS r
+    ON r.origin_chat_id = m.origin_chat_id AND r.message_id = m.message_id
+), daily_posters AS (
+  /* Who posted in each group on each day of the counted messages (every day the stages scan, which */
+  /* reaches the 29 days before each range: its monthly active members): the distinct senders per day, */
+  /* from which activity counts the daily, weekly and monthly active members and retention who came back. */
+  /* Not the group itself (its anonymous admins), which is no member (as members counts them). */
+  SELECT DISTINCT
+    chat_id,
+    day,
+    sender_id
+  FROM counted_messages
+  WHERE
+    NOT sender_id IS NULL AND sender_id <> chat_id AND sender_id <> origin_chat_id
+), firsts AS (
+  SELECT
+    COALESCE(h.chat_id, j.chat_id) AS chat_id,
+    COALESCE(h.sender_id, j.member_id) AS member_id,
+    h.first_sent_at,
+    CASE
+      WHEN j.first_joined_at IS NULL OR h.first_sent_at < j.first_joined_at
+      THEN h.first_sent_at
+      ELSE j.first_joined_at
+    END AS first_seen_at
+  FROM (
+    SELECT
+      chat_id,
+      sender_id,
+      first_sent_at
+    FROM member_history
+    WHERE
+      sender_id <> chat_id
+  ) AS h
+  FULL OUTER JOIN join_history AS j
+    ON j.chat_id = h.chat_id AND j.member_id = h.sender_id
+), cohorts AS (
+  SELECT
+    chat_id,
+    member_id,
+    CAST(DATE_TRUNC('WEEK', first_seen_day) AS DATE) AS cohort_week,
+    NOT first_sent_at IS NULL
+    AND TO_UNIXTIME(first_sent_at) - TO_UNIXTIME(first_seen_at) <= 7 * 86400 AS activated
+  FROM (
+    SELECT
+      *,
+      CAST(first_seen_at AT TIME ZONE :timezone AS DATE) AS first_seen_day
+    FROM firsts
+  ) AS seen
+  WHERE
+    first_seen_day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
+), sizes AS (
+  SELECT
+    chat_id,
+    cohort_week,
+    COUNT(*) AS members,
+    COUNT(CASE WHEN activated THEN 1 END) AS activated
+  FROM cohorts
+  GROUP BY
+    chat_id,
+    cohort_week
+), weeks AS (
+  SELECT
+    s.chat_id,
+    s.cohort_week,
+    CAST(w.week_start AS DATE) AS week_start
+  FROM sizes AS s
+  CROSS JOIN UNNEST(SEQUENCE(
+    CAST(s.cohort_week AS DATE),
+    CAST(DATE_TRUNC('WEEK', CAST(:to_date AS DATE)) AS DATE),
+    INTERVAL '7' DAY
+  )) AS w(week_start)
+), came_back AS (
+  SELECT
+    c.chat_id,
+    c.cohort_week,
+    CAST(DATE_TRUNC('WEEK', p.day) AS DATE) AS week_start,
+    COUNT(DISTINCT c.member_id) AS active
+  FROM cohorts AS c
+  JOIN daily_posters AS p
+    ON p.chat_id = c.chat_id AND p.sender_id = c.member_id
+  WHERE
+    p.day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
+  GROUP BY
+    c.chat_id,
+    c.cohort_week,
+    CAST(DATE_TRUNC('WEEK', p.day) AS DATE)
+)
+SELECT
+  w.chat_id,
+  w.cohort_week,
+  CAST(CAST(DATE_DIFF('DAY', w.cohort_week, w.week_start) AS DOUBLE) / 7 AS BIGINT) AS week,
+  CAST(s.members AS BIGINT) AS members,
+  CAST(COALESCE(b.active, 0) AS BIGINT) AS active,
+  CAST(s.activated AS BIGINT) AS activated
+FROM weeks AS w
+JOIN sizes AS s
+  ON s.chat_id = w.chat_id AND s.cohort_week = w.cohort_week
+LEFT JOIN came_back AS b
+  ON b.chat_id = w.chat_id
+  AND b.cohort_week = w.cohort_week
+  AND b.week_start = w.week_start
+ORDER BY
+  chat_id,
+  cohort_week,
+  week

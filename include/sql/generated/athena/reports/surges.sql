@@ -1,0 +1,482 @@
+-- Generated from include/sql/reports/surges.sql and the stages it reads (chat_migrations, group_updates, forum_topics, chosen_topics, message_versions, latest_revisions, counted_versions, keyword_uses, surging_terms) by sqlglot
+-- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
+-- changing the DuckDB SQL. Parameters (:name) and the tables tracked_keywords(keyword, term) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
+WITH chat_migrations AS (
+  /* Groups that became supergroups: each old chat id with the id it moved to, so that a group is one */
+  /* group across the move. Found in every partition (a migration counts for all time): the old group's */
+  /* service message carries migrate_to_chat_id, the supergroup's first message migrate_from_chat_id */
+  /* (both in migrate_chat_id); and in the webhook's markers (raw zone _migrations/{new_id}.json), bound */
+  /* at run time as migration_markers(old_chat_id, new_chat_id). */
+  SELECT
+    old_chat_id,
+    MAX(new_chat_id) AS new_chat_id
+  FROM (
+    SELECT
+      chat_id AS old_chat_id,
+      migrate_chat_id AS new_chat_id
+    FROM messages
+    WHERE
+      service_action = 'migrate_to_chat_id' AND NOT migrate_chat_id IS NULL
+    UNION ALL
+    SELECT
+      migrate_chat_id AS old_chat_id,
+      chat_id AS new_chat_id
+    FROM messages
+    WHERE
+      service_action = 'migrate_from_chat_id' AND NOT migrate_chat_id IS NULL
+    UNION ALL
+    SELECT
+      old_chat_id,
+      new_chat_id
+    FROM migration_markers
+  ) AS found
+  WHERE
+    old_chat_id <> new_chat_id
+  GROUP BY
+    old_chat_id
+), group_updates AS (
+  /* Every update with its group: chat_id is the group's current id (a group that became a supergroup */
+  /* is reported under the supergroup's id), origin_chat_id the id the update was sent under. Message ids */
+  /* are only unique within origin_chat_id: a supergroup numbers its messages anew. */
+  SELECT
+    COALESCE(moved.new_chat_id, m.chat_id) AS chat_id,
+    m.chat_id AS origin_chat_id,
+    m.context_date,
+    m.update_id,
+    m.update_type,
+    m.chat_title,
+    m.message_id,
+    m.sent_at,
+    m.edited_at,
+    m.user_id,
+    m.user_is_bot,
+    m.user_first_name,
+    m.user_last_name,
+    m.user_username,
+    m.sender_chat_id,
+    m.sender_chat_title,
+    m.text,
+    m.keyword_text,
+    m.content_type,
+    m.service_action,
+    m.new_member_ids,
+    m.new_member_bot_ids,
+    m.member_user_id,
+    m.member_is_bot,
+    m.member_old_status,
+    m.member_new_status,
+    m.member_was_in_chat,
+    m.member_is_in_chat,
+    m.reply_to_message_id,
+    m.mentions,
+    m.reaction_emojis,
+    m.reaction_count_emojis,
+    m.reaction_count_totals,
+    m.emojis,
+    m.chat_type,
+    m.topic_id,
+    m.topic_name,
+    m.chat_username,
+    m.language,
+    m.terms,
+    m.term_forms,
+    m.member_invite_link,
+    m.member_invite_link_name,
+    m.member_joined_by,
+    m.forward_origin_type,
+    m.forward_source_id,
+    m.forward_source_name,
+    m.is_question,
+    m.link_domains
+  FROM messages AS m
+  LEFT JOIN chat_migrations AS moved
+    ON moved.old_chat_id = m.chat_id
+), forum_topics AS (
+  /* The forum topics of each group, as far back as the curated zone goes: every topic a */
+  /* forum_topic_created or forum_topic_edited message is about, with the name the latest of them gave */
+  /* it; and the General topic (id 1) of every forum (a group with a message in a topic), "General" until */
+  /* renamed. A forum's messages outside any topic (its messages from before it had topics, too) are the */
+  /* General topic's. */
+  WITH named AS (
+    SELECT
+      chat_id,
+      topic_id,
+      MAX_BY(topic_name, sent_at) AS topic
+    FROM group_updates
+    WHERE
+      context_date <= :scan_to AND NOT topic_name IS NULL AND NOT topic_id IS NULL
+    GROUP BY
+      chat_id,
+      topic_id
+  ), forums AS (
+    SELECT DISTINCT
+      chat_id
+    FROM group_updates
+    WHERE
+      context_date <= :scan_to AND NOT topic_id IS NULL
+  )
+  SELECT
+    chat_id,
+    topic_id,
+    topic
+  FROM named
+  UNION ALL
+  SELECT
+    chat_id,
+    1 AS topic_id,
+    'General' AS topic
+  FROM forums
+  WHERE
+    NOT chat_id IN (
+      SELECT
+        chat_id
+      FROM named
+      WHERE
+        topic_id = 1
+    )
+), chosen_topics AS (
+  /* The forum topics the counting is limited to (the topic parameter: a topic's id, or its name in any */
+  /* case), in every forum that has one of that id or name; none when the parameter is empty, and then */
+  /* every message counts (counted_versions). The search reads it too, so --topic means the same in both. */
+  SELECT
+    chat_id,
+    topic_id
+  FROM forum_topics
+  WHERE
+    :topic <> ''
+    AND (
+      CAST(topic_id AS VARCHAR) = :topic OR LOWER(topic) = LOWER(:topic)
+    )
+), message_versions AS (
+  /* Every version of every message, the rows the reports count from. A message is a message or channel */
+  /* post (or an edit of one) that is not a service message. Its sender is the user, or the chat it was */
+  /* sent on behalf of (anonymous admins post as GroupAnonymousBot for the group; channels as themselves). */
+  /* sender_is_bot says whether a bot sent it (the readers leave bots out unless include_bots). */
+  SELECT
+    chat_id,
+    origin_chat_id,
+    context_date,
+    update_id,
+    update_type /* a message as the webhook first received it, and its only version unless an edit or an import of the */ /* same message is also stored (imports have negative update_ids) */ IN ('message', 'channel_post')
+    AND update_id >= 0 AS live_original,
+    message_id,
+    sent_at,
+    edited_at,
+    CASE WHEN NOT sender_chat_id IS NULL THEN sender_chat_id ELSE user_id END AS sender_id,
+    sender_chat_title,
+    user_first_name,
+    user_last_name,
+    user_username,
+    sender_chat_id IS NULL AND COALESCE(user_is_bot, FALSE) AS sender_is_bot,
+    text,
+    language, /* the language and the terms as consolidation stored them (text/): a partition written before them has */ /* NULL, and is consolidated again rather than taken apart here */
+    terms,
+    term_forms,
+    COALESCE(
+      emojis,
+      CASE
+        WHEN REGEXP_LIKE(
+          text,
+          '[\x{1F000}-\x{1FAFF}\x{2300}-\x{23FF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}\x{20E3}]'
+        )
+        THEN ARRAY_DISTINCT(
+          REGEXP_EXTRACT_ALL(
+            REPLACE(REPLACE(text, CHR(  65038), ''), CHR(  65039), ''),
+            '[\x{1F1E6}-\x{1F1FF}]{2}|[0-9#*]\x{FE0F}?\x{20E3}|[\x{1F000}-\x{1FAFF}\x{2300}-\x{23FF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}][\x{FE0E}\x{FE0F}]?[\x{1F3FB}-\x{1F3FF}]?(?:[\x{E0020}-\x{E007E}]+\x{E007F})?(?:\x{200D}[\x{1F000}-\x{1FAFF}\x{2300}-\x{23FF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}][\x{FE0E}\x{FE0F}]?[\x{1F3FB}-\x{1F3FF}]?)*'
+          )
+        )
+      END
+    ) AS emojis, /* computed at consolidation; where a partition was written before that column existed, the same rule */ /* runs on the text (include/sql/emoji.sql, lake/tokens.py) */
+    content_type,
+    reply_to_message_id,
+    mentions,
+    topic_id, /* the forum topic (NULL outside forums) */
+    is_question, /* found at consolidation (text/facts.py); NULL in partitions written before these columns existed */
+    link_domains,
+    forward_origin_type,
+    forward_source_id,
+    forward_source_name
+  FROM group_updates
+  WHERE
+    update_type IN ('message', 'edited_message', 'channel_post', 'edited_channel_post')
+    AND COALESCE(content_type, '') <> 'service'
+    AND NOT message_id IS NULL
+    AND NOT sent_at IS NULL
+), latest_revisions AS (
+  /* The latest version of each message stored more than once: edited (an edit is stored as a row of its */
+  /* own, in its edit day's partition) or imported from an export, which can overlap what the webhook */
+  /* stored. The latest is the greatest coalesce(edited_at, sent_at); on a tie the live update wins over */
+  /* the imported one (imports have negative update_ids). Bots' versions are left out unless include_bots. */
+  /* Every other message is its live original alone (Telegram sends a message once), so only these few */
+  /* are ranked, not every message of the span. */
+  WITH revised AS (
+    SELECT DISTINCT
+      origin_chat_id,
+      message_id
+    FROM message_versions
+    WHERE
+      context_date BETWEEN :scan_from AND :scan_to AND NOT live_original
+  )
+  SELECT
+    origin_chat_id,
+    message_id,
+    context_date,
+    update_id
+  FROM (
+    SELECT
+      v.origin_chat_id,
+      v.message_id,
+      v.context_date,
+      v.update_id,
+      ROW_NUMBER() OVER (
+        PARTITION BY v.origin_chat_id, v.message_id
+        ORDER BY COALESCE(v.edited_at, v.sent_at) DESC, v.update_id DESC
+      ) AS version
+    FROM message_versions AS v
+    JOIN revised AS r
+      ON r.origin_chat_id = v.origin_chat_id AND r.message_id = v.message_id
+    WHERE
+      v.context_date BETWEEN :scan_from AND :scan_to
+      AND (
+        :include_bots OR NOT v.sender_is_bot
+      )
+  ) AS versions
+  WHERE
+    version = 1
+), counted_versions AS (
+  /* The version every report counts of each message: its latest_revisions row where it has one, else its */
+  /* live original. Bots are left out unless include_bots; with a topic parameter, only the messages of */
+  /* that forum topic count (chosen_topics). With the day and local time of sent_at in the */
+  /* timezone parameter: partitions are scanned with a margin (scan_from..scan_to), since an edit lands in */
+  /* its edit day's partition but counts on the day the message was sent. */
+  SELECT
+    v.chat_id,
+    v.origin_chat_id,
+    v.message_id,
+    v.update_id,
+    CAST(v.sent_at AT TIME ZONE :timezone AS DATE) AS day,
+    v.sent_at,
+    v.sent_at AT TIME ZONE :timezone AS local_sent_at,
+    v.sender_id,
+    v.content_type,
+    v.reply_to_message_id,
+    v.text,
+    v.language,
+    v.terms,
+    v.term_forms,
+    v.emojis,
+    v.mentions,
+    v.topic_id,
+    v.is_question,
+    v.link_domains,
+    v.forward_origin_type,
+    v.forward_source_id,
+    v.forward_source_name,
+    v.context_date
+  FROM message_versions AS v
+  LEFT JOIN latest_revisions AS l
+    ON l.origin_chat_id = v.origin_chat_id AND l.message_id = v.message_id
+  /* a join, not a subquery per message: with no topic chosen it matches nothing and costs nothing */
+  LEFT JOIN chosen_topics AS t
+    ON t.chat_id = v.chat_id AND t.topic_id = COALESCE(v.topic_id, 1)
+  WHERE
+    v.context_date BETWEEN :scan_from AND :scan_to
+    AND (
+      :include_bots OR NOT v.sender_is_bot
+    )
+    AND CASE
+      WHEN l.message_id IS NULL
+      THEN v.live_original
+      ELSE l.context_date = v.context_date AND l.update_id = v.update_id
+    END
+    AND (
+      :topic = '' OR NOT t.topic_id IS NULL
+    )
+), keyword_uses AS (
+  /* How many counted messages of each sender use each term, per group and per bucket of days, and the */
+  /* latest of them (its update_id: where keyword_examples reads a topic's examples). */
+  /* The terms are the lake's (terms: text/words.py, stored at consolidation). A bucket is named by its first */
+  /* day; text_days gives each day from text_from on its bucket, and the buckets are cut at the first day of */
+  /* every range built together (they all end on the same day), so each range adds up whole buckets and the */
+  /* terms of the span are unnested and counted once, not once per range. */
+  SELECT
+    m.chat_id,
+    m.bucket,
+    m.sender_id,
+    t.keyword,
+    COUNT(*) AS messages,
+    MAX(m.update_id) AS last_update_id
+  /* the terms as a column of a relation first: DuckDB unnests that in one pass (an expression it would */
+  /* deduplicate first, which costs more than it saves) */
+  FROM (
+    SELECT
+      v.chat_id,
+      CAST(d.bucket AS DATE) AS bucket,
+      v.sender_id,
+      v.update_id,
+      v.terms
+    FROM counted_versions AS v
+    JOIN text_days AS d
+      ON CAST(d.day AS DATE) = v.day
+  ) AS m
+  CROSS JOIN UNNEST(m.terms) AS t(keyword)
+  GROUP BY
+    m.chat_id,
+    m.bucket,
+    m.sender_id,
+    t.keyword
+), surging_terms AS (
+  /* The terms that took off on the span's last day, per group: counted as keywords counts them */
+  /* (keyword_uses: the messages using each of the terms consolidation stored), and only the terms that are */
+  /* a topic's keyword (is_keyword: a word or hashtag, not a two-word phrase, or a tracked keyword's term). A */
+  /* term surges where its messages that day reach surge_min_messages and are more than three times its mean */
+  /* per day over the 28 days before (surge_from up to the day before; a day without it counts as zero). With */
+  /* the two latest messages of the day that use it, and the term as most of the day's messages using it */
+  /* wrote it (keywords' rule: on a tie, the form used latest). */
+  WITH last_day AS (
+    SELECT
+      chat_id,
+      keyword,
+      SUM(messages) AS messages
+    FROM keyword_uses
+    WHERE
+      bucket = CAST(:to_date AS DATE)
+    GROUP BY
+      chat_id,
+      keyword
+    HAVING
+      SUM(messages) >= :surge_min_messages
+  ), candidates AS (
+    SELECT
+      *
+    FROM last_day
+    WHERE
+      (
+        keyword IN (
+          SELECT
+            term
+          FROM tracked_keywords
+        )
+        OR keyword NOT LIKE '% %'
+      )
+  ), before AS (
+    SELECT
+      u.chat_id,
+      u.keyword,
+      SUM(u.messages) AS messages
+    FROM keyword_uses AS u
+    JOIN candidates AS c
+      ON c.chat_id = u.chat_id AND c.keyword = u.keyword
+    WHERE
+      u.bucket >= CAST(:surge_from AS DATE) AND u.bucket < CAST(:to_date AS DATE)
+    GROUP BY
+      u.chat_id,
+      u.keyword
+  ), surging AS (
+    SELECT
+      c.chat_id,
+      c.keyword,
+      c.messages,
+      CAST(COALESCE(b.messages, 0) AS DOUBLE) / 28.0 AS daily_mean
+    FROM candidates AS c
+    LEFT JOIN before AS b
+      ON b.chat_id = c.chat_id AND b.keyword = c.keyword
+    WHERE
+      c.messages > CAST(3 * COALESCE(b.messages, 0) AS DOUBLE) / 28.0
+  ), examples AS (
+    SELECT
+      s.chat_id,
+      s.keyword,
+      v.text,
+      v.term_forms[ARRAY_POSITION(v.terms, s.keyword)] AS form,
+      ROW_NUMBER() OVER (
+        PARTITION BY s.chat_id, s.keyword
+        ORDER BY v.sent_at DESC, v.origin_chat_id, v.message_id DESC
+      ) AS latest
+    FROM (
+      /* the day's messages, from the two partitions that can hold them (an edit lands on its edit day); none */
+      /* on most days, when nothing surges */
+      SELECT
+        chat_id,
+        origin_chat_id,
+        message_id,
+        sent_at,
+        text,
+        terms,
+        term_forms
+      FROM counted_versions
+      WHERE
+        context_date BETWEEN :to_date AND :scan_to
+        AND day = CAST(:to_date AS DATE)
+        AND (
+          SELECT
+            COUNT(*)
+          FROM surging
+        ) > 0
+    ) AS v
+    CROSS JOIN UNNEST(v.terms) AS t(keyword)
+    JOIN surging AS s
+      ON s.chat_id = v.chat_id AND s.keyword = t.keyword
+  ), forms AS (
+    /* the form most of the day's messages using the term wrote, as keyword_forms chooses (ties: the latest) */
+    SELECT
+      chat_id,
+      keyword,
+      form,
+      ROW_NUMBER() OVER (PARTITION BY chat_id, keyword ORDER BY COUNT(*) DESC, MIN(latest)) AS n
+    FROM examples
+    GROUP BY
+      chat_id,
+      keyword,
+      form
+  )
+  SELECT
+    s.chat_id,
+    COALESCE(MAX(f.form), s.keyword) AS keyword,
+    s.keyword AS term,
+    s.messages,
+    s.daily_mean,
+    s.keyword IN (
+      SELECT
+        term
+      FROM tracked_keywords
+    ) AS tracked,
+    MAX(CASE WHEN e.latest = 1 THEN SUBSTR(e.text, 1, 200) END) AS example,
+    MAX(CASE WHEN e.latest = 2 THEN SUBSTR(e.text, 1, 200) END) AS second_example
+  FROM surging AS s
+  LEFT JOIN examples AS e
+    ON e.chat_id = s.chat_id AND e.keyword = s.keyword AND e.latest <= 2
+  LEFT JOIN forms AS f
+    ON f.chat_id = s.chat_id AND f.keyword = s.keyword AND f.n = 1
+  GROUP BY
+    s.chat_id,
+    s.keyword,
+    s.messages,
+    s.daily_mean
+)
+/* Terms that took off on the range's last day (surging_terms: more than three times their mean per day */
+/* over the 28 days before, and at least surge_min_messages messages), each with its messages that day, */
+/* that mean, whether it is a tracked keyword, and two example messages of the day; the steepest first. A */
+/* term is shown as most of the day's messages using it wrote it (keyword; on a tie, the form used latest), */
+/* and as stored (term, as keywords has it). */
+SELECT
+  chat_id,
+  keyword,
+  CAST(messages AS BIGINT) AS messages,
+  CAST(daily_mean AS DOUBLE) AS daily_mean,
+  tracked,
+  term,
+  example,
+  second_example,
+  CAST(RANK() OVER (
+    PARTITION BY chat_id
+    ORDER BY CAST(messages AS DOUBLE) / (
+      daily_mean + 1
+    ) DESC, messages DESC
+  ) AS BIGINT) AS rank
+FROM surging_terms
+ORDER BY
+  chat_id,
+  rank,
+  keyword,
+  term
