@@ -60,7 +60,7 @@ def test_lists_unnested_side_by_side_are_one_unnest_for_athena():
     assert athena == (
         "SELECT id, unnested.x AS x, unnested.y AS y FROM t CROSS JOIN UNNEST(a, b) AS unnested(x, y) WHERE id > 0"
     )
-    assert "CROSS JOIN UNNEST(terms, term_forms) AS unnested(term, form)" in sql.athena_sql("keywords")
+    assert "CROSS JOIN UNNEST(v.terms, v.term_forms) AS unnested(keyword, form)" in sql.athena_sql("keywords")
     assert "AS _u(pos)" not in sql.athena_sql("keywords")  # sqlglot's rewrite
     # DuckDB's side of the equivalence, run here (Trino's is its documented UNNEST of several arrays)
     rows = duckdb.sql(

@@ -47,12 +47,11 @@ examples AS (
     s.chat_id,
     s.keyword,
     v.text,
-    v.term_forms[ARRAY_POSITION(v.terms, s.keyword)] AS form,
     ROW_NUMBER() OVER (PARTITION BY s.chat_id, s.keyword ORDER BY v.sent_at DESC, v.origin_chat_id, v.message_id DESC) AS latest
   FROM (
     -- the day's messages, from the two partitions that can hold them (an edit lands on its edit day); none
     -- on most days, when nothing surges
-    SELECT chat_id, origin_chat_id, message_id, sent_at, text, terms, term_forms FROM counted_versions
+    SELECT chat_id, origin_chat_id, message_id, sent_at, text, terms FROM counted_versions
     WHERE
       context_date BETWEEN $to_date AND $scan_to
       AND day = CAST($to_date AS DATE)
@@ -63,14 +62,19 @@ examples AS (
     ON s.chat_id = v.chat_id AND s.keyword = t.keyword
 ),
 forms AS (
-  -- the form most of the day's messages using the term wrote, as keyword_forms chooses (ties: the latest)
+  -- the form most of the day's messages using the term wrote (keyword_forms' rule: ties, the latest)
   SELECT
-    chat_id,
-    keyword,
-    form,
-    ROW_NUMBER() OVER (PARTITION BY chat_id, keyword ORDER BY COUNT(*) DESC, MIN(latest)) AS n
-  FROM examples
-  GROUP BY chat_id, keyword, form
+    u.chat_id,
+    u.keyword,
+    u.form,
+    ROW_NUMBER() OVER (
+      PARTITION BY u.chat_id, u.keyword ORDER BY SUM(u.messages) DESC, MAX(u.last_update_id) DESC
+    ) AS n
+  FROM keyword_uses AS u
+  JOIN surging AS s
+    ON s.chat_id = u.chat_id AND s.keyword = u.keyword
+  WHERE u.bucket = CAST($to_date AS DATE)
+  GROUP BY u.chat_id, u.keyword, u.form
 )
 SELECT
   s.chat_id,

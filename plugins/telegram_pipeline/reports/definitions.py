@@ -354,7 +354,6 @@ class ReportRange:
         return {
             "from_date": self.first.isoformat(),
             "to_date": self.last.isoformat(),
-            "range_scan_from": (self.first - SCAN_MARGIN).isoformat(),  # the first partition with its messages
             "prev_from": self.previous_first.isoformat(),
             "prev_to": self.previous_last.isoformat(),
             "keyword_limit": self.keyword_limit,

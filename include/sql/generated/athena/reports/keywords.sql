@@ -293,8 +293,9 @@ WITH chat_migrations AS (
       :topic = '' OR NOT t.topic_id IS NULL
     )
 ), keyword_uses AS (
-  /* How many counted messages of each sender use each term, per group and per bucket of days, and the */
-  /* latest of them (its update_id: where keyword_examples reads a topic's examples). */
+  /* How many counted messages of each sender use each term, per group and per bucket of days, in each of */
+  /* the forms they wrote it (term_forms, beside terms: keyword_forms shows a term in its most used form), */
+  /* and the latest of them (its update_id: the examples, and a tie between forms). */
   /* The terms are the lake's (terms: text/words.py, stored at consolidation). A bucket is named by its first */
   /* day; text_days gives each day from text_from on its bucket, and the buckets are cut at the first day of */
   /* every range built together (they all end on the same day), so each range adds up whole buckets and the */
@@ -303,28 +304,31 @@ WITH chat_migrations AS (
     m.chat_id,
     m.bucket,
     m.sender_id,
-    t.keyword,
+    m.keyword,
+    m.form,
     COUNT(*) AS messages,
     MAX(m.update_id) AS last_update_id
-  /* the terms as a column of a relation first: DuckDB unnests that in one pass (an expression it would */
-  /* deduplicate first, which costs more than it saves) */
   FROM (
+    /* each term beside the form it was written in (the two lists are aligned), unnested side by side: */
+    /* DuckDB does that in one pass, Athena as UNNEST(terms, term_forms) (reports/sql.py) */
     SELECT
       v.chat_id,
       CAST(d.bucket AS DATE) AS bucket,
       v.sender_id,
       v.update_id,
-      v.terms
+      unnested.keyword AS keyword,
+      unnested.form AS form
     FROM counted_versions AS v
     JOIN text_days AS d
       ON CAST(d.day AS DATE) = v.day
+    CROSS JOIN UNNEST(v.terms, v.term_forms) AS unnested(keyword, form)
   ) AS m
-  CROSS JOIN UNNEST(m.terms) AS t(keyword)
   GROUP BY
     m.chat_id,
     m.bucket,
     m.sender_id,
-    t.keyword
+    m.keyword,
+    m.form
 ), topic_keyword_uses AS (
   /* How many counted messages of each forum topic use each term (terms: text/words.py), per group and bucket of days: as */
   /* keyword_uses, by topic instead of by sender. Only the messages that name their topic (topic_id set: */
@@ -855,8 +859,9 @@ WITH chat_migrations AS (
   /* Each term a report shows (the group's topics and tracked keywords, keyword_counts; its forum topics' */
   /* keywords, topic_top_terms) in the written form most of the range's counted messages using it wrote */
   /* (term_forms: each term as its message first wrote it, so a message counts once); ties: the form used */
-  /* latest (by update_id, the order Telegram numbers updates in). Only these terms, a hundred or a few */
-  /* hundred per group, are counted by form: the range's terms are matched to them, not grouped. */
+  /* latest (by update_id, the order Telegram numbers updates in). The forms are counted with the terms, in */
+  /* keyword_uses, whose one read of the messages serves every range of the span; a form is chosen here */
+  /* only for these terms, a hundred or a few hundred per group. */
   WITH shown AS (
     SELECT
       chat_id,
@@ -867,41 +872,22 @@ WITH chat_migrations AS (
       chat_id,
       term
     FROM topic_top_terms
-  ), uses AS (
-    SELECT
-      w.chat_id,
-      w.term,
-      w.form,
-      w.update_id
-    FROM (
-      /* each term of a message beside the form it wrote (the two lists are aligned), unnested side by */
-      /* side: DuckDB does that in one pass, Athena as UNNEST(terms, term_forms) (reports/sql.py). An edit */
-      /* is filed under its edit day, so a message of the range is in a partition from its day on. */
-      SELECT
-        chat_id,
-        update_id,
-        unnested.term AS term,
-        unnested.form AS form
-      FROM counted_versions
-      CROSS JOIN UNNEST(terms, term_forms) AS unnested(term, form)
-      WHERE
-        context_date >= :range_scan_from
-        AND day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
-    ) AS w
-    JOIN shown AS s
-      ON s.chat_id = w.chat_id AND s.term = w.term
   ), counted AS (
     SELECT
-      chat_id,
-      term,
-      form,
-      COUNT(*) AS messages,
-      MAX(update_id) AS last_update_id
-    FROM uses
+      u.chat_id,
+      u.keyword AS term,
+      u.form,
+      SUM(u.messages) AS messages,
+      MAX(u.last_update_id) AS last_update_id
+    FROM keyword_uses AS u
+    JOIN shown AS s
+      ON s.chat_id = u.chat_id AND s.term = u.keyword
+    WHERE
+      u.bucket BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
     GROUP BY
-      chat_id,
-      term,
-      form
+      u.chat_id,
+      u.keyword,
+      u.form
   ), ranked AS (
     SELECT
       chat_id,

@@ -293,8 +293,9 @@ WITH chat_migrations AS (
       :topic = '' OR NOT t.topic_id IS NULL
     )
 ), keyword_uses AS (
-  /* How many counted messages of each sender use each term, per group and per bucket of days, and the */
-  /* latest of them (its update_id: where keyword_examples reads a topic's examples). */
+  /* How many counted messages of each sender use each term, per group and per bucket of days, in each of */
+  /* the forms they wrote it (term_forms, beside terms: keyword_forms shows a term in its most used form), */
+  /* and the latest of them (its update_id: the examples, and a tie between forms). */
   /* The terms are the lake's (terms: text/words.py, stored at consolidation). A bucket is named by its first */
   /* day; text_days gives each day from text_from on its bucket, and the buckets are cut at the first day of */
   /* every range built together (they all end on the same day), so each range adds up whole buckets and the */
@@ -303,28 +304,31 @@ WITH chat_migrations AS (
     m.chat_id,
     m.bucket,
     m.sender_id,
-    t.keyword,
+    m.keyword,
+    m.form,
     COUNT(*) AS messages,
     MAX(m.update_id) AS last_update_id
-  /* the terms as a column of a relation first: DuckDB unnests that in one pass (an expression it would */
-  /* deduplicate first, which costs more than it saves) */
   FROM (
+    /* each term beside the form it was written in (the two lists are aligned), unnested side by side: */
+    /* DuckDB does that in one pass, Athena as UNNEST(terms, term_forms) (reports/sql.py) */
     SELECT
       v.chat_id,
       CAST(d.bucket AS DATE) AS bucket,
       v.sender_id,
       v.update_id,
-      v.terms
+      unnested.keyword AS keyword,
+      unnested.form AS form
     FROM counted_versions AS v
     JOIN text_days AS d
       ON CAST(d.day AS DATE) = v.day
+    CROSS JOIN UNNEST(v.terms, v.term_forms) AS unnested(keyword, form)
   ) AS m
-  CROSS JOIN UNNEST(m.terms) AS t(keyword)
   GROUP BY
     m.chat_id,
     m.bucket,
     m.sender_id,
-    t.keyword
+    m.keyword,
+    m.form
 ), surging_terms AS (
   /* The terms that took off on the span's last day, per group: counted as keywords counts them */
   /* (keyword_uses: the messages using each of the terms consolidation stored), and only the terms that are */
@@ -388,7 +392,6 @@ WITH chat_migrations AS (
       s.chat_id,
       s.keyword,
       v.text,
-      v.term_forms[ARRAY_POSITION(v.terms, s.keyword)] AS form,
       ROW_NUMBER() OVER (
         PARTITION BY s.chat_id, s.keyword
         ORDER BY v.sent_at DESC, v.origin_chat_id, v.message_id DESC
@@ -402,8 +405,7 @@ WITH chat_migrations AS (
         message_id,
         sent_at,
         text,
-        terms,
-        term_forms
+        terms
       FROM counted_versions
       WHERE
         context_date BETWEEN :to_date AND :scan_to
@@ -418,17 +420,24 @@ WITH chat_migrations AS (
     JOIN surging AS s
       ON s.chat_id = v.chat_id AND s.keyword = t.keyword
   ), forms AS (
-    /* the form most of the day's messages using the term wrote, as keyword_forms chooses (ties: the latest) */
+    /* the form most of the day's messages using the term wrote (keyword_forms' rule: ties, the latest) */
     SELECT
-      chat_id,
-      keyword,
-      form,
-      ROW_NUMBER() OVER (PARTITION BY chat_id, keyword ORDER BY COUNT(*) DESC, MIN(latest)) AS n
-    FROM examples
+      u.chat_id,
+      u.keyword,
+      u.form,
+      ROW_NUMBER() OVER (
+        PARTITION BY u.chat_id, u.keyword
+        ORDER BY SUM(u.messages) DESC, MAX(u.last_update_id) DESC
+      ) AS n
+    FROM keyword_uses AS u
+    JOIN surging AS s
+      ON s.chat_id = u.chat_id AND s.keyword = u.keyword
+    WHERE
+      u.bucket = CAST(:to_date AS DATE)
     GROUP BY
-      chat_id,
-      keyword,
-      form
+      u.chat_id,
+      u.keyword,
+      u.form
   )
   SELECT
     s.chat_id,
