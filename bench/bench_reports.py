@@ -16,6 +16,11 @@ is theirs alone.
 
     PYTHONPATH=plugins .venv/bin/python bench/bench_reports.py [--days 30] [--per-day 100000] [--groups 1,50]
     PYTHONPATH=plugins .venv/bin/python bench/bench_reports.py --days 14 --per-day 1500 --groups 3 --sample-out DIR
+    PYTHONPATH=plugins .venv/bin/python bench/bench_reports.py --modes history --per-day 10000 [--years 3]
+
+``--modes history``: the windows of the last day over a 30-day lake and over a 3-year one (the same
+generated days repeated), each with the history state consolidation writes beside its partitions, and
+the ratio of the two builds.
 
 Last line: {"bench": "reports", "results": [...]}.
 """
@@ -44,6 +49,7 @@ sys.path.insert(0, str(REPO / "plugins"))
 
 TARGET_SECONDS = 10.0
 TARGET_MIB = 1024
+HISTORY_TARGET_RATIO = 1.25  # a day's windows over years of history, to the same over 30 days
 TIMEZONE = "America/Sao_Paulo"
 CHAT = -1001500000001
 FIRST_NAMES = "Ana Bruno Carla Diego Eduarda Felipe Gabriela Henrique Isabela João Larissa Marcos Natália Otávio Paula Rafael Sofia Thiago Vitória Yuri".split()
@@ -274,6 +280,42 @@ def write_lake(curated: Path, first: date, days: int, per_day: int, groups: int,
     return total
 
 
+def write_history_state(curated: Path) -> int:
+    """Each partition's history state and each month's, as consolidation writes them (lake/history.py);
+    returns the number of day states."""
+    import pyarrow.parquet as pq
+    from telegram_pipeline.lake import history, layout, storage
+
+    store = storage.open_store(str(curated))
+    days = [layout.partition_day(key) for key in layout.partition_keys(store)]
+    for day in days:
+        state = history.of_day(pq.read_table(curated / layout.partition_key(day)), day)
+        state = history.parquet_bytes(state)
+        store.replace_folder(history.day_prefix(day), {history.day_file(state): state})
+    history.write_months(store, {history.month_of(day) for day in days})
+    return len(days)
+
+
+def history_lakes(root: Path, last: date, per_day: int, years: int) -> dict[int, Path]:
+    """{days: lake}: a 30-day lake and a ``years``-year one ending on ``last``, with their history state."""
+    lakes = {}
+    for days in (30, 365 * years):
+        lake = root / f"history-{days}-days-{per_day}"
+        marker = lake / f"ready-{last}.txt"
+        if not marker.exists():
+            started = time.perf_counter()
+            lake.mkdir(parents=True, exist_ok=True)
+            rows = write_lake(lake / "curated", last - timedelta(days=days - 1), days, per_day, 1)
+            states = write_history_state(lake / "curated")
+            marker.write_text(str(rows))
+            print(
+                f"{days}-day lake: {rows:,} rows, {states} day states, {time.perf_counter() - started:.1f} s",
+                file=sys.stderr,
+            )
+        lakes[days] = lake
+    return lakes
+
+
 def child(curated: str, first: str, last: str, out: str, mode: str) -> None:
     """Build in this process and print its figures as JSON: the reports of first..last (``range``), or
     the 1-, 7- and 30-day windows ending on last, from one span (``windows``)."""
@@ -334,8 +376,10 @@ def main() -> int:
     parser.add_argument(
         "--modes",
         default="range,windows",
-        help="range: the reports of the days; windows: the 1-, 7- and 30-day windows of the last day",
+        help="range: the reports of the days; windows: the 1-, 7- and 30-day windows of the last day; "
+        "history (alone): those windows over a 30-day lake and a --years lake, and their ratio",
     )
+    parser.add_argument("--years", type=int, default=3, help="history mode: the long lake's years")
     parser.add_argument("--first", default="2026-10-01")
     parser.add_argument("--repeat", type=int, default=2, help="runs; the best is reported")
     parser.add_argument("--sample-out", help="keep the outputs (tables and pages) in this folder")
@@ -352,6 +396,8 @@ def main() -> int:
     last = first + timedelta(days=args.days - 1)
     loads = [os.getloadavg()[0]]
     results, lakes = [], {}
+    if args.modes == "history":
+        return history_mode(args, last, loads)
     with tempfile.TemporaryDirectory(prefix="bench-reports-") as tmp:
         for groups in [int(g) for g in args.groups.split(",")]:
             lake = Path(args.lake or tmp) / f"{groups}-groups"
@@ -386,6 +432,38 @@ def main() -> int:
         "days": args.days,
         "per_day": args.per_day,
         "curated_rows": lakes,
+        "cpus": os.cpu_count(),
+        "load_average_1m": [round(load, 2) for load in loads],
+        "results": results,
+    }
+    print(json.dumps(payload, ensure_ascii=False))
+    return 0
+
+
+def history_mode(args, last: date, loads: list[float]) -> int:
+    """The 1-, 7- and 30-day windows of the last day over a 30-day lake and over a ``--years`` lake at the
+    same messages a day, and the ratio of their build times: what a long history costs each day."""
+    with tempfile.TemporaryDirectory(prefix="bench-reports-") as tmp:
+        lakes = history_lakes(Path(args.lake or tmp), last, args.per_day, args.years)
+        timed = {}
+        for days, lake in lakes.items():
+            timed[days] = measure(
+                lake, last - timedelta(days=days - 1), last, "windows", args.repeat, str(Path(tmp) / f"out-{days}")
+            )
+            loads.append(os.getloadavg()[0])
+    short, long = timed[30], timed[365 * args.years]
+    ratio = long["build_seconds"] / short["build_seconds"]
+    results = [
+        {"metric": "1-, 7- and 30-day windows, 30-day lake", "value": short["build_seconds"], "unit": "s", "target": "", "ok": None},
+        {"metric": f"1-, 7- and 30-day windows, {args.years}-year lake", "value": long["build_seconds"], "unit": "s", "target": "", "ok": None},
+        {"metric": f"  ratio, {args.years} years to 30 days", "value": round(ratio, 2), "unit": "x", "target": f"<= {HISTORY_TARGET_RATIO}", "ok": ratio <= HISTORY_TARGET_RATIO},
+        {"metric": "  CPU time, 30-day lake", "value": short["build_cpu_seconds"], "unit": "s", "target": "", "ok": None},
+        {"metric": f"  CPU time, {args.years}-year lake", "value": long["build_cpu_seconds"], "unit": "s", "target": "", "ok": None},
+        {"metric": "  messages counted (30-day window)", "value": long["messages_counted"], "unit": "", "target": "", "ok": None},
+    ]  # fmt: skip
+    payload = {
+        "bench": "reports-history",
+        "per_day": args.per_day,
         "cpus": os.cpu_count(),
         "load_average_1m": [round(load, 2) for load in loads],
         "results": results,

@@ -70,3 +70,22 @@ def test_no_text_is_taken_apart_in_the_report_sql():
         assert "\\p{L}" not in sql.athena_sql(name) and "UNNEST(m.terms)" in sql.athena_sql("keywords")
     assert tokens.EMOJI.filled_macro in config.read_sql("reports/message_versions.sql")
     assert tokens.RULES == (tokens.EMOJI,)
+
+
+def test_a_text_repeated_in_a_batch_is_read_once_with_what_each_row_would_get_alone():
+    """fill_words reads each distinct text once per batch: every row still gets what reading its own text
+    alone gives (language.guess, then words.terms_of in that language), and the working columns too."""
+    from telegram_pipeline.text import language, words
+
+    texts = ["ok", "kkk", "Bom dia pessoal, amanhã tem treino longo no parque às seis", "ok", None, "привет всем"]
+    texts += ["Bom dia pessoal, amanhã tem treino longo no parque às seis", "kkk", "ok obrigado"]
+    rows = [row(n, text, sender=n % 3) for n, text in enumerate(texts, 1)]
+    working = tokens.fill_words(rows)
+    for position, (text, filled) in enumerate(zip(texts, rows, strict=True)):
+        alone = language.guess(text) if text is not None else language.NO_LETTERS
+        expected = words.terms_of(text, alone.language) or (None, None)
+        assert (filled["terms"], filled["term_forms"]) == expected
+        assert filled["language"] == (alone.language if text is not None else None)
+        got = (working[tokens.SCRIPT][position], working[tokens.BASIS][position], working[tokens.WEIGHT][position])
+        assert got == (alone.script, alone.basis, alone.weight)
+    assert rows[0]["terms"] is rows[3]["terms"]  # one reading, shared

@@ -94,3 +94,15 @@ def test_link_domains_of_a_message():
     found = row(text, ("url", "github.com/apache/airflow"), ("text_link", "Fim"), url="https://youtu.be/x")
     assert found["link_domains"] == ["github.com", "python.org", "youtu.be"]
     assert row("sem links, ana@exemplo.com", ("email", "ana@exemplo.com"))["link_domains"] is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Veja WWW.Exemplo.com.br/rota!", "ou HTTPS://t.me/corrida_sp/12.", "nada aqui", "hTTp://x.org e www.y.com"],
+)
+def test_plain_addresses_in_any_case_are_found_as_by_reading_the_whole_text(text):
+    """plain_urls looks at a text with PLAIN_URL only when it may hold an address: the same links as
+    reading every text."""
+    reading_all = [match.rstrip(facts.URL_END) for match in facts.PLAIN_URL.findall(text)]
+    assert facts.plain_urls(text) == reading_all
+    assert facts.link_domains([], text) == sorted({facts.link_domain(url) for url in reading_all} - {None})

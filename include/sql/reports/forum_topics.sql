@@ -1,21 +1,40 @@
--- The forum topics of each group, as far back as the curated zone goes: every topic a
--- forum_topic_created or forum_topic_edited message is about, with the name the latest of them gave
--- it; and the General topic (id 1) of every forum (a group with a message in a topic), "General" until
--- renamed. A forum's messages outside any topic (its messages from before it had topics, too) are the
--- General topic's.
+-- The forum topics of each group, as far back as the curated zone goes (the history state of the days
+-- before the scanned ones, then the scanned partitions): every topic a forum_topic_created or
+-- forum_topic_edited message is about, with the name the latest of them gave it; and the General topic
+-- (id 1) of every forum (a group with a message in a topic), "General" until renamed. A forum's messages
+-- outside any topic (its messages from before it had topics, too) are the General topic's.
 WITH named AS (
   SELECT
     chat_id,
     topic_id,
-    ARG_MAX(topic_name, sent_at) AS topic
-  FROM group_updates
-  WHERE context_date <= $scan_to AND topic_name IS NOT NULL AND topic_id IS NOT NULL
+    ARG_MAX(topic, named_at) AS topic
+  FROM (
+    SELECT
+      chat_id,
+      id AS topic_id,
+      name AS topic,
+      last_at AS named_at
+    FROM group_history
+    WHERE kind = 'topic'
+    UNION ALL
+    SELECT
+      chat_id,
+      topic_id,
+      topic_name AS topic,
+      sent_at AS named_at
+    FROM group_updates
+    WHERE context_date BETWEEN $scan_from AND $scan_to AND topic_name IS NOT NULL AND topic_id IS NOT NULL
+  ) AS names
   GROUP BY chat_id, topic_id
 ),
 forums AS (
-  SELECT DISTINCT chat_id
+  SELECT chat_id
+  FROM group_history
+  WHERE kind = 'forum'
+  UNION
+  SELECT chat_id
   FROM group_updates
-  WHERE context_date <= $scan_to AND topic_id IS NOT NULL
+  WHERE context_date BETWEEN $scan_from AND $scan_to AND topic_id IS NOT NULL
 )
 SELECT
   chat_id,

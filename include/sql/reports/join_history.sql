@@ -1,6 +1,6 @@
 -- Each member's first join of each group as far back as the curated zone goes, so that a member who
 -- first joined in the range is new (retention's cohorts): the scanned days' joins are member_changes',
--- and only the partitions before them are read again. Bots are left out unless include_bots.
+-- the days before them the history state's. Bots are left out unless include_bots.
 SELECT
   chat_id,
   member_id,
@@ -10,14 +10,10 @@ FROM (
   WHERE change = 'join' AND day <= CAST($to_date AS DATE)
   UNION ALL
   SELECT
-    u.chat_id,
-    m.member_id,
-    u.sent_at AS changed_at
-  FROM (
-    SELECT * FROM membership_updates
-    WHERE change = 'join' AND context_date < $scan_from
-  ) AS u
-  CROSS JOIN UNNEST(u.member_ids) AS m(member_id)
-  WHERE $include_bots OR NOT LIST_CONTAINS(u.bot_ids, m.member_id)
+    chat_id,
+    id AS member_id,
+    first_at AS changed_at
+  FROM group_history
+  WHERE kind = 'join' AND ($include_bots OR NOT is_bot)
 ) AS joins
 GROUP BY chat_id, member_id

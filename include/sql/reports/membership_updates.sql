@@ -2,14 +2,15 @@
 -- from both sources Telegram has: the new_chat_members and left_chat_member service messages, and
 -- chat_member updates whose member was not in the chat before and is after (a join) or the reverse (a
 -- leave); parse.in_chat says who is in the chat (a restricted user only while still a member). One row
--- per update with its members (member_ids) and which of them are bots (bot_ids): the readers pick their
--- days first, then unnest. A join's source is the most that Telegram says of it, in this order: the
+-- per update with its group (chat_id; origin_chat_id, the id it was sent under), its members
+-- (member_ids) and which of them are bots (bot_ids): the readers pick their days first, then unnest. A join's source is the most that Telegram says of it, in this order: the
 -- invite link it came by (its name, else the link), an approved join request, a member who added them
 -- (the update's sender is not one of the members), a link (an export's join_group_by_link, a chat
 -- folder's link), else unknown; specificity orders them the same way (1 = an invite link).
 WITH changes AS (
   SELECT
     chat_id,
+    origin_chat_id,
     context_date,
     sent_at,
     'join' AS change,
@@ -24,6 +25,7 @@ WITH changes AS (
   UNION ALL
   SELECT
     chat_id,
+    origin_chat_id,
     context_date,
     sent_at,
     CASE WHEN member_is_in_chat THEN 'join' ELSE 'leave' END AS change,
@@ -39,6 +41,7 @@ WITH changes AS (
 sourced AS (
   SELECT
     chat_id,
+    origin_chat_id,
     context_date,
     sent_at,
     change,
@@ -57,6 +60,7 @@ sourced AS (
 )
 SELECT
   chat_id,
+  origin_chat_id,
   context_date,
   sent_at,
   change,

@@ -15,6 +15,7 @@ import sys
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "consolidate": ("lake", "consolidate", "consolidate one day (or a range) of raw updates into the curated Parquet table"),
     "catalog": ("lake", "catalog", "create the catalog table and register days' partitions (Glue or local DuckDB)"),
+    "history": ("lake", "history", "write the history state of the curated partitions that have none (once, after an upgrade)"),
     "ddl": ("lake", "ddl", "print the Athena DDL of the messages table, generated from the schema"),
     "report": ("reports", "report", "build the reports for a range of days: Parquet tables and an HTML page"),
     "search": ("reports", "search", "the messages of a range of days that use a term, by the word rule, and their count per day"),

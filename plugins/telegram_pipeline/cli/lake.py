@@ -1,4 +1,4 @@
-"""``consolidate``, ``catalog`` and ``ddl``: the lake's steps, one day or a range, as the DAG runs them."""
+"""``consolidate``, ``catalog``, ``history`` and ``ddl``: the lake's steps, one day or a range, as the DAG runs them."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from datetime import date
 from telegram_pipeline import config
 from telegram_pipeline.lake import catalog as lake_catalog
 from telegram_pipeline.lake import consolidate as lake_consolidate
+from telegram_pipeline.lake import history as lake_history
 from telegram_pipeline.lake import layout, quality, storage
 
 
@@ -99,4 +100,20 @@ def ddl_arguments(parser) -> None:
 def ddl(args) -> int:
 
     print(lake_catalog.athena_ddl(location=args.location, projection=args.projection))
+    return 0
+
+
+def history_arguments(parser) -> None:
+    parser.add_argument(
+        "--rebuild", action="store_true", help="write every partition's state again, not only the missing"
+    )
+
+
+def history(args) -> int:
+    written = lake_history.build_missing(config.load(), rebuild=args.rebuild)
+    print(json.dumps(written, sort_keys=True))
+    print(
+        f"history state written for {_count(len(written['days']), 'day')}, {_count(len(written['months']), 'month')}",
+        file=sys.stderr,
+    )
     return 0

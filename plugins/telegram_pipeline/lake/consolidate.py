@@ -3,7 +3,8 @@
 ``consolidate_day(day)`` reads every object under ``{RAW_URI}/context_date=D/`` (paginated listing,
 concurrent reads through ``Store.read_many``; a large day split over a few processes), flattens each
 with ``parse``, keeps one row per ``update_id``, sorts by it and replaces
-``{CURATED_URI}/messages/context_date=D/data.parquet`` in one write. The same raw objects always give a
+``{CURATED_URI}/messages/context_date=D/data.parquet`` in one write, with the day's history state beside
+it (``history/``, and its month's: lake/history.py). The same raw objects always give a
 byte-identical file, so reruns and retries change nothing. A day without updates has no file (and no
 manifest): it costs nothing, and the reports count it as zero.
 
@@ -49,7 +50,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from telegram_pipeline import config
-from telegram_pipeline.lake import layout, parse, privacy, schema, storage, tokens
+from telegram_pipeline.lake import history, layout, parse, privacy, schema, storage, tokens
 from telegram_pipeline.rules import days, raw_zone
 
 # Bump when parse.py changes what a row holds: every manifest then misses and the days are rewritten.
@@ -421,8 +422,12 @@ class _DayWriter:
             body = layout.parquet_bytes(table)
             result.parquet_bytes, result.parquet_sha256 = len(body), hashlib.sha256(body).hexdigest()
             self.partitions[layout.partition_prefix(day)] = {layout.DATA_FILE: body}
+            # the day's history state (lake/history.py), written with its partition, before its manifest
+            state = history.parquet_bytes(history.of_day(table, day))
+            self.partitions[history.day_prefix(day)] = {history.day_file(state): state}
         else:
             self.partitions[layout.partition_prefix(day)] = {}
+            self.partitions[history.day_prefix(day)] = {}
         if result.objects:
             manifest = {
                 "day": day.isoformat(),
@@ -488,6 +493,8 @@ def consolidate_days(days_wanted: list[date], settings: config.Settings | None =
         if not listings[day]:
             writer.add(DayRows(day), [])
     writer.flush()
+    # the months of the days written: the state the reports read of whole months (lake/history.py)
+    history.write_months(storage.curated_store(settings), {history.month_of(day) for day in wanted})
     results = sorted([r for o in outcomes for r in o.results] + writer.results, key=lambda r: r.day)
     failures = [f for o in outcomes for f in o.failures] + writer.failures
     if failures:

@@ -107,6 +107,9 @@ def utf16_slice(encoded: bytes, offset: Any, length: Any) -> str | None:
     return encoded[start:end].decode("utf-16-le", errors="replace")
 
 
+_SPANNED_KINDS = frozenset({"hashtag", "mention", "url"})
+
+
 def entities(text: str | None, entity_list: list) -> tuple[list[str], list[str], list[str]]:
     """(hashtags lower-cased with #, mentions with @, urls) found by the message's entities."""
     hashtags: list[str] = []
@@ -114,7 +117,7 @@ def entities(text: str | None, entity_list: list) -> tuple[list[str], list[str],
     urls: list[str] = []
     if not entity_list or text is None:
         return hashtags, mentions, urls
-    encoded = text.encode("utf-16-le", errors="surrogatepass")
+    encoded = None  # the text in UTF-16, once an entity needs it (bold, italic and links do not)
     for entity in entity_list:
         if type(entity) is not dict:
             continue
@@ -124,8 +127,10 @@ def entities(text: str | None, entity_list: list) -> tuple[list[str], list[str],
             if url:
                 urls.append(url)
             continue
-        if kind not in ("hashtag", "mention", "url"):
+        if kind not in _SPANNED_KINDS:
             continue
+        if encoded is None:
+            encoded = text.encode("utf-16-le", errors="surrogatepass")
         value = utf16_slice(encoded, entity.get("offset"), entity.get("length"))
         if value is None:
             continue
@@ -215,7 +220,7 @@ def keyword_text(text: str | None, entity_list: list) -> str | None:
 
 def blanked(text: str | None, entity_list: list, kinds: frozenset[str]) -> str | None:
     """``text`` with every span an entity of one of ``kinds`` marks replaced by spaces (offsets in UTF-16)."""
-    if text is None or not entity_list:
+    if text is None or not any(_str(_dict(entity).get("type")) in kinds for entity in entity_list):
         return text
     encoded = bytearray(text.encode("utf-16-le", errors="surrogatepass"))
     changed = False

@@ -3,10 +3,10 @@ consolidated: ``language``, ``terms`` and ``term_forms`` by the word rule (``tex
 a DuckDB expression.
 
 **Words.** Each process that reads a run of the day's keys guesses every text's language and takes
-its terms (``fill_words``, per row, in Python: every step per distinct word is cached); the short
-texts' guesses carry their script, and the basis and weight of the guess, in three working columns. Once the day is
-one table, ``settled`` gives each short text its sender's language of the day (``text/language.py``),
-takes its terms again where that changed the language, and drops the working columns. The reports
+its terms (``fill_words``, in Python: each distinct text of a batch read once, every step per
+distinct word cached); the short texts' guesses carry their script, and the basis and weight of the
+guess, in three working columns. Once the day is one table, ``settled`` gives each short text its
+sender's language of the day (``text/language.py``), takes its terms again where that changed the language, and drops the working columns. The reports
 read the stored terms only: a partition written before them is consolidated again (the parser
 version says so), never taken apart in SQL.
 
@@ -111,17 +111,34 @@ def fill_words(rows: list[dict[str, Any]]) -> dict[str, list]:
     returns the working columns for ``settled``: each row's script, and the basis and weight of its
     language."""
     scripts, bases, weights = [], [], []
-    guess, terms_of = language.guess, words.terms_of
+    read = _TextReader()
     for row in rows:
         text = _words_source(row)
-        found = guess(text) if text is not None else language.NO_LETTERS
-        if text is not None:
+        if text is None:
+            found = language.NO_LETTERS
+        else:
+            found, row["terms"], row["term_forms"] = read(text)
             row["language"] = found.language
-            row["terms"], row["term_forms"] = terms_of(text, found.language)
         scripts.append(found.script)
         bases.append(found.basis)
         weights.append(found.weight)
     return {SCRIPT: scripts, BASIS: bases, WEIGHT: weights}
+
+
+class _TextReader:
+    """A text's language guess and its terms in it, computed once per distinct text of a batch of rows:
+    chat repeats its short texts ("ok", "kkk", "bom dia"), and both steps depend on the text alone. The
+    rows of one text share its lists of terms, which nothing changes in place."""
+
+    def __init__(self) -> None:
+        self.read: dict[str, tuple[language.Guess, list[str], list[str]]] = {}
+
+    def __call__(self, text: str) -> tuple[language.Guess, list[str], list[str]]:
+        found = self.read.get(text)
+        if found is None:
+            guess = language.guess(text)
+            found = self.read[text] = (guess, *words.terms_of(text, guess.language))
+        return found
 
 
 def with_working_columns(table, working: dict[str, list]):

@@ -44,15 +44,20 @@ REPORTS: tuple[str, ...] = (
     "surges",
 )
 # The stages, in the order they can be built. A view is only a name for a query (DuckDB keeps no copy);
-# a table is computed once per span. Those that read only the lake come first: counted_messages, the
-# largest table (~500 MB of 3 million messages), is built after them, so that their scans and hash
-# tables do not have to share DuckDB's memory limit with it.
+# a table is computed once per span; a state is read from the history state (STATE_STAGES). Those that
+# read only the lake come first: counted_messages, the largest table (~500 MB of 3 million messages), is
+# built after them, so that their scans and hash tables do not have to share DuckDB's memory limit with it.
 STAGES: dict[str, str] = {
+    "migration_messages": "view",
+    "migration_state": "state",
     "chat_migrations": "table",
     "group_updates": "view",
+    "message_versions": "view",
+    "membership_updates": "view",
+    "history_state": "state",
+    "group_history": "table",
     "forum_topics": "table",
     "chosen_topics": "table",
-    "message_versions": "view",
     "latest_revisions": "table",
     "counted_versions": "view",
     "keyword_uses": "table",
@@ -60,7 +65,6 @@ STAGES: dict[str, str] = {
     "surging_terms": "table",
     "sender_names": "table",
     "member_history": "table",
-    "membership_updates": "view",
     "member_changes": "table",
     "join_history": "table",
     "usernames": "table",
@@ -77,6 +81,10 @@ STAGES: dict[str, str] = {
     "reacted_messages": "table",
     "message_emoji": "table",
 }
+# The stages of the days before the scanned ones (kind "state" above): DuckDB reads them from the history
+# state consolidation keeps (lake/history.py) rather than computing them from every partition; Athena
+# computes them from their SQL.
+STATE_STAGES: tuple[str, ...] = tuple(stage for stage, kind in STAGES.items() if kind == "state")
 # Stages of one range's own days, built first for each range: the groups of the range (also a report),
 # what each sender is called, the top topics counted and each forum topic's top keywords, the written
 # form each of those terms is shown in, and the top topics in words (also a report, which the examples

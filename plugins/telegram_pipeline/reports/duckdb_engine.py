@@ -7,12 +7,12 @@ import logging
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from telegram_pipeline import config
-from telegram_pipeline.lake import layout, migrations, schema, storage, tokens
+from telegram_pipeline.lake import history, layout, migrations, schema, storage, tokens
 from telegram_pipeline.reports import local_time, macros
 from telegram_pipeline.reports.definitions import (
     BOUND_TABLES,
@@ -33,20 +33,30 @@ log = logging.getLogger(__name__)
 MEMORY_LIMIT = "600MB"
 
 
-def curated_files(store: storage.Store, last: date | None = None) -> tuple[Any, str, list[str]]:
-    """(pyarrow filesystem, root, the Parquet file of every curated partition up to ``last``), as the
-    store lists them (a denial, S3's 403, is an error, not an empty lake)."""
+def curated_files(
+    store: storage.Store, last: date | None = None, first: date | None = None, days: Collection[date] | None = None
+) -> tuple[Any, str, list[str]]:
+    """(pyarrow filesystem, root, the Parquet file of every curated partition from ``first`` up to
+    ``last``, or of ``days`` alone), as the store lists them (a denial, S3's 403, is an error, not an
+    empty lake)."""
     filesystem, root = store.arrow_filesystem()
-    return filesystem, root, [f"{root}/{key}" for key in layout.partition_keys(store, last)]
+    keys = [
+        key
+        for key in layout.partition_keys(store, last)
+        if (first is None or layout.partition_day(key) >= first) and (days is None or layout.partition_day(key) in days)
+    ]
+    return filesystem, root, [f"{root}/{key}" for key in keys]
 
 
-def messages_dataset(last: date | None, settings: config.Settings):
-    """The curated partitions up to ``last``, as one pyarrow dataset with ``context_date``.
+def messages_dataset(
+    last: date | None, settings: config.Settings, first: date | None = None, days: Collection[date] | None = None
+):
+    """The curated partitions up to ``last`` (from ``first``, or ``days`` alone), as one pyarrow dataset with ``context_date``.
     Columns missing from older files read as NULL (the schema is given, not inferred)."""
     import pyarrow as pa
     import pyarrow.dataset as ds
 
-    filesystem, root, found = curated_files(storage.curated_store(settings), last)
+    filesystem, root, found = curated_files(storage.curated_store(settings), last, first, days)
     partitioning = pa.schema([(schema.PARTITION_COLUMN, pa.string())])
     full_schema = pa.unify_schemas([schema.arrow_schema(), partitioning])
     if not found:
@@ -65,19 +75,25 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def register_messages(con, last: date | None, settings: config.Settings) -> None:
-    """``messages`` in DuckDB over every curated partition up to ``last`` (the stages that look back
-    over all history need them; the others name their days, and DuckDB opens only those files): local
+def register_messages(
+    con,
+    last: date | None,
+    settings: config.Settings,
+    first: date | None = None,
+    days: Collection[date] | None = None,
+) -> None:
+    """``messages`` in DuckDB over every curated partition from ``first`` up to ``last`` (or of ``days``
+    alone; the stages name their days, and DuckDB opens only those files): local
     files through DuckDB's own Parquet reader (leaner and faster), S3 through pyarrow's filesystem (no
     extension to download). Its ``emojis`` are complete: computed by their rule for the partitions
     written before the column existed (lake/tokens.py), read as stored from the others. Its ``terms``
     and ``language`` are as stored: a partition written before them is logged, to be consolidated
     again."""
     store = storage.curated_store(settings)
-    found = curated_files(store, last)[2] if store.local_root() is not None else []
+    found = curated_files(store, last, first, days)[2] if store.local_root() is not None else []
     derived = frozenset(rule.column for rule in tokens.RULES)
     if not found:
-        con.register("stored_messages", messages_dataset(last, settings))
+        con.register("stored_messages", messages_dataset(last, settings, first, days))
         con.execute(f"CREATE OR REPLACE TEMP VIEW messages AS {_computed(derived, 'stored_messages')}")
         return
     # a file holds a derived column when the column has a value at all (by the footers' statistics): a
@@ -167,9 +183,14 @@ def _bound_table(columns: Sequence[str], rows: Iterable[Sequence]):
     )
 
 
+# The stages read from the history state (definitions.STATE_STAGES), and which of its rows each holds.
+STATE_ROWS: dict[str, str] = {"migration_state": "kind = 'migration'", "history_state": "kind <> 'migration'"}
+
+
 class DuckDBReports:
     """One DuckDB connection over the curated partitions up to ``last`` (default: all of them); builds
-    the reports of any span of ranges ending on or before it."""
+    the reports of any span of ranges ending on or before it. Each span reads the partitions it scans
+    (``messages``), and the history state of the days before them (lake/history.py)."""
 
     def __init__(
         self,
@@ -194,13 +215,21 @@ class DuckDBReports:
         # messages has them filled in already (register_messages): the texts are read only where needed
         for rule in tokens.RULES:
             self.con.execute(f"CREATE OR REPLACE TEMP MACRO {rule.filled_macro}(stored, source) AS stored")
-        register_messages(self.con, last, settings)
+        self.last = last
+        self.curated = storage.curated_store(settings)
+        self.partition_days = [layout.partition_day(key) for key in layout.partition_keys(self.curated, last)]
+        self.messages_from: date | None = None
 
     def _execute(self, sql: str, params: Mapping[str, Any]):
         used = set(_PARAMETER.findall(_without_comments(sql)))
         return self.con.execute(sql, {k: v for k, v in params.items() if k in used})
 
     def _create_stage(self, stage: str, kind: str, params: Mapping[str, Any]) -> None:
+        if kind == "state":
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT * FROM stored_history WHERE {STATE_ROWS[stage]}"
+            )
+            return
         sql = source_sql(stage)
         if kind == "view":  # a view keeps its SQL, so it cannot hold prepared parameters: they are written in
             sql = _PARAMETER.sub(lambda m: _literal(params[m.group(1)]), _without_comments(sql))
@@ -215,6 +244,33 @@ class DuckDBReports:
         for macro in macros.MACROS:
             self.con.execute(macro.sql())
         self.con.execute(local_time.macro_sql(rng.timezone, span.scan_first, span.scan_last))
+        self._register_scan(span.scan_first)
+
+    def _register_scan(self, scan_first: date) -> None:
+        """``messages`` over the partitions from ``scan_first`` on, and ``stored_history``: the history
+        state of those before it, computed from the partitions where a day has none (a lake consolidated
+        before the state existed: ``python -m telegram_pipeline history`` writes it once)."""
+        if self.messages_from != scan_first:
+            register_messages(self.con, self.last, self.settings, first=scan_first)
+            self.messages_from = scan_first
+        before = history.read_before(self.curated, self.partition_days, scan_first)
+        state = before.state
+        if before.missing:
+            log.warning(
+                "%d partitions before %s (%s to %s) have no history state: computed from the partitions; "
+                "`python -m telegram_pipeline history` writes it once",
+                len(before.missing), scan_first, before.missing[0], before.missing[-1],
+            )  # fmt: skip
+            con = history.connection()
+            try:
+                register_messages(con, self.last, self.settings, days=set(before.missing))
+                computed = history.compute(con, scan_first)
+            finally:
+                con.close()
+            import pyarrow as pa
+
+            state = pa.concat_tables([state, computed])
+        self.con.register("stored_history", state)
 
     def create_stages(self, rng: ReportRange, names: Sequence[str]) -> None:
         """The stages ``names`` of ``rng`` and those they read, for a caller that reads them itself (the
@@ -238,7 +294,7 @@ class DuckDBReports:
             return [self._build_range(rng) for rng in ranges]
         finally:
             for stage, kind in reversed(STAGES.items()):
-                self.con.execute(f"DROP {kind.upper()} IF EXISTS {stage}")
+                self.con.execute(f"DROP {'VIEW' if kind == 'view' else 'TABLE'} IF EXISTS {stage}")
 
     def _build_range(self, rng: ReportRange) -> dict[str, Any]:
         params = rng.params()

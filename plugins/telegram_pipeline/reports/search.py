@@ -127,10 +127,12 @@ def search(
     # the migration markers (raw zone) only matter to a topic's group
     engine = duckdb_engine.DuckDBReports(settings, last, markers=None if topic else ())
     try:
-        if topic:
+        if topic:  # its stages register the messages too, from a day before the range on
             engine.create_stages(ReportRange(first, last, timezone=settings.timezone, topic=topic), ["chosen_topics"])
             if not engine.con.execute("SELECT COUNT(*) FROM chosen_topics").fetchone()[0]:
                 raise ValueError(f"no forum topic {topic!r} (by id or name) in the curated zone up to {last}")
+        else:
+            duckdb_engine.register_messages(engine.con, last, settings, first=first)
         sql = _LATEST_MESSAGES.format(
             chat="AND chat_id = $chat_id" if chat_id is not None else "", topic=_IN_TOPIC if topic else ""
         )

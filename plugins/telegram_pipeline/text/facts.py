@@ -51,6 +51,8 @@ PLAIN_URL = re.compile(r"(?i)(?:\bhttps?://|\bwww\.)[^\s<>\"']+")
 URL_END = ".,;:!?)]}'\"»…"
 TELEGRAM_HOSTS = frozenset({"t.me", "telegram.me", "telegram.dog"})
 WEB_SCHEMES = frozenset({"http", "https", "ftp"})
+# What every plain address holds (a quick test, before PLAIN_URL reads the text).
+_may_hold_url = re.compile(r"(?i)://|www\.").search
 _has_question_mark = re.compile("[" + re.escape("".join(sorted(QUESTION_MARKS))) + "]").search
 
 
@@ -66,7 +68,7 @@ def asks(text_without_entities: str) -> bool:
 
 
 def plain_urls(text: str | None) -> list[str]:
-    if not text or ("://" not in text and "www." not in text.lower()):
+    if not text or _may_hold_url(text) is None:
         return []
     return [match.rstrip(URL_END) for match in PLAIN_URL.findall(text)]
 
@@ -74,7 +76,10 @@ def plain_urls(text: str | None) -> list[str]:
 def link_domains(urls: list[str], text: str | None) -> list[str]:
     """The distinct domains (sorted) of the message's links: its url and text_link entities' ``urls``
     and the plain addresses of its ``text``; empty when it has none (stored as NULL)."""
-    found = {domain for url in [*urls, *plain_urls(text)] if (domain := link_domain(url)) is not None}
+    plain = plain_urls(text)
+    if not urls and not plain:
+        return []
+    found = {domain for url in [*urls, *plain] if (domain := link_domain(url)) is not None}
     return sorted(found)
 
 

@@ -1,29 +1,67 @@
--- Generated from include/sql/reports/content_mix.sql and the stages it reads (chat_migrations, group_updates, forum_topics, chosen_topics, message_versions, latest_revisions, counted_versions, message_reactions, counted_messages) by sqlglot
+-- Generated from include/sql/reports/content_mix.sql and the stages it reads (migration_messages, migration_state, chat_migrations, group_updates, message_versions, membership_updates, history_state, group_history, forum_topics, chosen_topics, latest_revisions, counted_versions, message_reactions, counted_messages) by sqlglot
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
 -- changing the DuckDB SQL. Parameters (:name) and the tables tracked_keywords(keyword, term) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
-WITH chat_migrations AS (
+WITH migration_messages AS (
+  /* Every migration service message, as (old chat id, new chat id) with its day and time: the old group's carries */
+  /* migrate_to_chat_id, the supergroup's first message migrate_from_chat_id (both in migrate_chat_id). */
+  SELECT
+    context_date,
+    sent_at,
+    CASE
+      WHEN service_action = 'migrate_to_chat_id'
+      THEN chat_id
+      ELSE migrate_chat_id
+    END AS old_chat_id,
+    CASE
+      WHEN service_action = 'migrate_to_chat_id'
+      THEN migrate_chat_id
+      ELSE chat_id
+    END AS new_chat_id
+  FROM messages
+  WHERE
+    service_action IN ('migrate_to_chat_id', 'migrate_from_chat_id')
+    AND NOT migrate_chat_id IS NULL
+), migration_state AS (
+  /* The history state's migrations (see history_state): each group that became a supergroup on a day */
+  /* before the scanned ones, with the id it moved to, as its migration service messages say (the old */
+  /* group's carries migrate_to_chat_id, the supergroup's first message migrate_from_chat_id; both in */
+  /* migrate_chat_id). DuckDB reads it from the state consolidation keeps (lake/history.py); Athena */
+  /* computes it here. */
+  SELECT
+    'migration' AS kind,
+    old_chat_id AS chat_id,
+    new_chat_id AS id,
+    FALSE AS is_bot,
+    CAST(NULL AS VARCHAR) AS name,
+    MIN(sent_at) AS first_at,
+    MAX(sent_at) AS last_at
+  FROM migration_messages
+  WHERE
+    context_date < :scan_from
+  GROUP BY
+    old_chat_id,
+    new_chat_id
+), chat_migrations AS (
   /* Groups that became supergroups: each old chat id with the id it moved to, so that a group is one */
-  /* group across the move. Found in every partition (a migration counts for all time): the old group's */
-  /* service message carries migrate_to_chat_id, the supergroup's first message migrate_from_chat_id */
-  /* (both in migrate_chat_id); and in the webhook's markers (raw zone _migrations/{new_id}.json), bound */
-  /* at run time as migration_markers(old_chat_id, new_chat_id). */
+  /* group across the move. A migration counts for all time: found in the days before the scanned ones */
+  /* (migration_state), in every partition from the scanned days on (migration_messages), and in the */
+  /* webhook's markers (raw zone _migrations/{new_id}.json), bound at run time as */
+  /* migration_markers(old_chat_id, new_chat_id). */
   SELECT
     old_chat_id,
     MAX(new_chat_id) AS new_chat_id
   FROM (
     SELECT
       chat_id AS old_chat_id,
-      migrate_chat_id AS new_chat_id
-    FROM messages
-    WHERE
-      service_action = 'migrate_to_chat_id' AND NOT migrate_chat_id IS NULL
+      id AS new_chat_id
+    FROM migration_state
     UNION ALL
     SELECT
-      migrate_chat_id AS old_chat_id,
-      chat_id AS new_chat_id
-    FROM messages
+      old_chat_id,
+      new_chat_id
+    FROM migration_messages
     WHERE
-      service_action = 'migrate_from_chat_id' AND NOT migrate_chat_id IS NULL
+      context_date >= :scan_from
     UNION ALL
     SELECT
       old_chat_id,
@@ -91,62 +129,6 @@ WITH chat_migrations AS (
   FROM messages AS m
   LEFT JOIN chat_migrations AS moved
     ON moved.old_chat_id = m.chat_id
-), forum_topics AS (
-  /* The forum topics of each group, as far back as the curated zone goes: every topic a */
-  /* forum_topic_created or forum_topic_edited message is about, with the name the latest of them gave */
-  /* it; and the General topic (id 1) of every forum (a group with a message in a topic), "General" until */
-  /* renamed. A forum's messages outside any topic (its messages from before it had topics, too) are the */
-  /* General topic's. */
-  WITH named AS (
-    SELECT
-      chat_id,
-      topic_id,
-      MAX_BY(topic_name, sent_at) AS topic
-    FROM group_updates
-    WHERE
-      context_date <= :scan_to AND NOT topic_name IS NULL AND NOT topic_id IS NULL
-    GROUP BY
-      chat_id,
-      topic_id
-  ), forums AS (
-    SELECT DISTINCT
-      chat_id
-    FROM group_updates
-    WHERE
-      context_date <= :scan_to AND NOT topic_id IS NULL
-  )
-  SELECT
-    chat_id,
-    topic_id,
-    topic
-  FROM named
-  UNION ALL
-  SELECT
-    chat_id,
-    1 AS topic_id,
-    'General' AS topic
-  FROM forums
-  WHERE
-    NOT chat_id IN (
-      SELECT
-        chat_id
-      FROM named
-      WHERE
-        topic_id = 1
-    )
-), chosen_topics AS (
-  /* The forum topics the counting is limited to (the topic parameter: a topic's id, or its name in any */
-  /* case), in every forum that has one of that id or name; none when the parameter is empty, and then */
-  /* every message counts (counted_versions). The search reads it too, so --topic means the same in both. */
-  SELECT
-    chat_id,
-    topic_id
-  FROM forum_topics
-  WHERE
-    :topic <> ''
-    AND (
-      CAST(topic_id AS VARCHAR) = :topic OR LOWER(topic) = LOWER(:topic)
-    )
 ), message_versions AS (
   /* Every version of every message, the rows the reports count from. A message is a message or channel */
   /* post (or an edit of one) that is not a service message. Its sender is the user, or the chat it was */
@@ -202,6 +184,285 @@ WITH chat_migrations AS (
     AND COALESCE(content_type, '') <> 'service'
     AND NOT message_id IS NULL
     AND NOT sent_at IS NULL
+), membership_updates AS (
+  /* Every update of every group that says members joined or left, as far back as the curated zone goes, */
+  /* from both sources Telegram has: the new_chat_members and left_chat_member service messages, and */
+  /* chat_member updates whose member was not in the chat before and is after (a join) or the reverse (a */
+  /* leave); parse.in_chat says who is in the chat (a restricted user only while still a member). One row */
+  /* per update with its group (chat_id; origin_chat_id, the id it was sent under), its members */
+  /* (member_ids) and which of them are bots (bot_ids): the readers pick their days first, then unnest. A join's source is the most that Telegram says of it, in this order: the */
+  /* invite link it came by (its name, else the link), an approved join request, a member who added them */
+  /* (the update's sender is not one of the members), a link (an export's join_group_by_link, a chat */
+  /* folder's link), else unknown; specificity orders them the same way (1 = an invite link). */
+  WITH changes AS (
+    SELECT
+      chat_id,
+      origin_chat_id,
+      context_date,
+      sent_at,
+      'join' AS change,
+      user_id,
+      member_joined_by,
+      CAST(NULL AS VARCHAR) AS member_invite_link,
+      CAST(NULL AS VARCHAR) AS member_invite_link_name,
+      new_member_ids AS member_ids,
+      COALESCE(new_member_bot_ids, ARRAY[]) AS bot_ids
+    FROM group_updates
+    WHERE
+      service_action = 'new_chat_members'
+    UNION ALL
+    SELECT
+      chat_id,
+      origin_chat_id,
+      context_date,
+      sent_at,
+      CASE WHEN member_is_in_chat THEN 'join' ELSE 'leave' END AS change,
+      user_id,
+      member_joined_by,
+      member_invite_link,
+      member_invite_link_name,
+      ARRAY[member_user_id] AS member_ids,
+      CASE WHEN member_is_bot THEN ARRAY[member_user_id] ELSE ARRAY[] END AS bot_ids
+    FROM group_updates
+    WHERE
+      NOT member_user_id IS NULL AND member_was_in_chat <> member_is_in_chat
+  ), sourced AS (
+    SELECT
+      chat_id,
+      origin_chat_id,
+      context_date,
+      sent_at,
+      change,
+      member_ids,
+      bot_ids,
+      CASE
+        WHEN change <> 'join'
+        THEN NULL
+        WHEN NOT member_invite_link IS NULL
+        THEN 1
+        WHEN member_joined_by = 'request'
+        THEN 2
+        WHEN NOT user_id IS NULL AND NOT CONTAINS(member_ids, user_id)
+        THEN 3
+        WHEN member_joined_by = 'link'
+        THEN 4
+        ELSE 5
+      END AS specificity,
+      COALESCE(member_invite_link_name, member_invite_link) AS invite_link
+    FROM changes
+  )
+  SELECT
+    chat_id,
+    origin_chat_id,
+    context_date,
+    sent_at,
+    change,
+    member_ids,
+    bot_ids,
+    specificity,
+    CASE specificity
+      WHEN 1
+      THEN CONCAT(CAST('invite link: ' AS VARCHAR), CAST(invite_link AS VARCHAR))
+      WHEN 2
+      THEN 'joined by request'
+      WHEN 3
+      THEN 'added by a member'
+      WHEN 4
+      THEN 'joined by link'
+      WHEN 5
+      THEN 'unknown'
+    END AS source
+  FROM sourced
+), history_state AS (
+  /* What the reports need of the days before the scanned ones (context_date < scan_from), kept small: one */
+  /* row per kind and key, under the chat id each update was sent under (origin_chat_id; group_history */
+  /* puts it under the group's current id), bots told apart (is_bot) so that include_bots can leave them */
+  /* out later. kind: */
+  /*   sender    a sender's (id) first and last message in a chat (first_at, last_at: member_history) */
+  /*   join      a member's (id) first join of a chat (first_at: join_history) */
+  /*   username  the user (id) who last used a username (name, lower-cased) and when (last_at: usernames) */
+  /*   topic     a forum topic's (id) latest name (name) and when it was given (last_at: forum_topics) */
+  /*   forum     a chat with a message in a forum topic, the first and the last (forum_topics) */
+  /* DuckDB reads it from the state consolidation keeps per day and month (lake/history.py: its rows */
+  /* aggregated again give the same rows); Athena computes it here. migration_state holds the migrations. */
+  /* Every row has its times (first_at, last_at), so that no column is a NULL of a type of its own. */
+  SELECT
+    'sender' AS kind,
+    origin_chat_id AS chat_id,
+    sender_id AS id,
+    sender_is_bot AS is_bot,
+    CAST(NULL AS VARCHAR) AS name,
+    MIN(sent_at) AS first_at,
+    MAX(sent_at) AS last_at
+  FROM message_versions
+  WHERE
+    context_date < :scan_from
+  GROUP BY
+    origin_chat_id,
+    sender_id,
+    sender_is_bot
+  UNION ALL
+  SELECT
+    'join' AS kind,
+    u.origin_chat_id AS chat_id,
+    m.member_id AS id,
+    CONTAINS(u.bot_ids, m.member_id) AS is_bot,
+    CAST(NULL AS VARCHAR) AS name,
+    MIN(u.sent_at) AS first_at,
+    MIN(u.sent_at) AS last_at
+  FROM (
+    SELECT
+      *
+    FROM membership_updates
+    WHERE
+      change = 'join' AND context_date < :scan_from
+  ) AS u
+  CROSS JOIN UNNEST(u.member_ids) AS m(member_id)
+  GROUP BY
+    u.origin_chat_id,
+    m.member_id,
+    CONTAINS(u.bot_ids, m.member_id)
+  UNION ALL
+  SELECT
+    'username' AS kind,
+    CAST(NULL AS BIGINT) AS chat_id,
+    MAX_BY(user_id, sent_at) AS id,
+    COALESCE(user_is_bot, FALSE) AS is_bot,
+    LOWER(user_username) AS name,
+    MIN(sent_at) AS first_at,
+    MAX(sent_at) AS last_at
+  FROM messages
+  WHERE
+    context_date < :scan_from
+    AND NOT user_username IS NULL
+    AND NOT user_id IS NULL
+    AND NOT sent_at IS NULL
+  GROUP BY
+    LOWER(user_username),
+    COALESCE(user_is_bot, FALSE)
+  UNION ALL
+  SELECT
+    'topic' AS kind,
+    origin_chat_id AS chat_id,
+    topic_id AS id,
+    FALSE AS is_bot,
+    MAX_BY(topic_name, sent_at) AS name,
+    MIN(sent_at) AS first_at,
+    MAX(sent_at) AS last_at
+  FROM group_updates
+  WHERE
+    context_date < :scan_from AND NOT topic_name IS NULL AND NOT topic_id IS NULL
+  GROUP BY
+    origin_chat_id,
+    topic_id
+  UNION ALL
+  SELECT
+    'forum' AS kind,
+    origin_chat_id AS chat_id,
+    CAST(NULL AS BIGINT) AS id,
+    FALSE AS is_bot,
+    CAST(NULL AS VARCHAR) AS name,
+    MIN(sent_at) AS first_at,
+    MAX(sent_at) AS last_at
+  FROM group_updates
+  WHERE
+    context_date < :scan_from AND NOT topic_id IS NULL
+  GROUP BY
+    origin_chat_id
+), group_history AS (
+  /* The history state of the days before the scanned ones (history_state) under each group's current id */
+  /* (a group that became a supergroup under the supergroup's). */
+  SELECT
+    s.kind,
+    COALESCE(moved.new_chat_id, s.chat_id) AS chat_id,
+    s.id,
+    s.is_bot,
+    s.name,
+    s.first_at,
+    s.last_at
+  FROM history_state AS s
+  LEFT JOIN chat_migrations AS moved
+    ON moved.old_chat_id = s.chat_id
+), forum_topics AS (
+  /* The forum topics of each group, as far back as the curated zone goes (the history state of the days */
+  /* before the scanned ones, then the scanned partitions): every topic a forum_topic_created or */
+  /* forum_topic_edited message is about, with the name the latest of them gave it; and the General topic */
+  /* (id 1) of every forum (a group with a message in a topic), "General" until renamed. A forum's messages */
+  /* outside any topic (its messages from before it had topics, too) are the General topic's. */
+  WITH named AS (
+    SELECT
+      chat_id,
+      topic_id,
+      MAX_BY(topic, named_at) AS topic
+    FROM (
+      SELECT
+        chat_id,
+        id AS topic_id,
+        name AS topic,
+        last_at AS named_at
+      FROM group_history
+      WHERE
+        kind = 'topic'
+      UNION ALL
+      SELECT
+        chat_id,
+        topic_id,
+        topic_name AS topic,
+        sent_at AS named_at
+      FROM group_updates
+      WHERE
+        context_date BETWEEN :scan_from AND :scan_to
+        AND NOT topic_name IS NULL
+        AND NOT topic_id IS NULL
+    ) AS names
+    GROUP BY
+      chat_id,
+      topic_id
+  ), forums AS (
+    SELECT
+      chat_id
+    FROM group_history
+    WHERE
+      kind = 'forum'
+    UNION
+    SELECT
+      chat_id
+    FROM group_updates
+    WHERE
+      context_date BETWEEN :scan_from AND :scan_to AND NOT topic_id IS NULL
+  )
+  SELECT
+    chat_id,
+    topic_id,
+    topic
+  FROM named
+  UNION ALL
+  SELECT
+    chat_id,
+    1 AS topic_id,
+    'General' AS topic
+  FROM forums
+  WHERE
+    NOT chat_id IN (
+      SELECT
+        chat_id
+      FROM named
+      WHERE
+        topic_id = 1
+    )
+), chosen_topics AS (
+  /* The forum topics the counting is limited to (the topic parameter: a topic's id, or its name in any */
+  /* case), in every forum that has one of that id or name; none when the parameter is empty, and then */
+  /* every message counts (counted_versions). The search reads it too, so --topic means the same in both. */
+  SELECT
+    chat_id,
+    topic_id
+  FROM forum_topics
+  WHERE
+    :topic <> ''
+    AND (
+      CAST(topic_id AS VARCHAR) = :topic OR LOWER(topic) = LOWER(:topic)
+    )
 ), latest_revisions AS (
   /* The latest version of each message stored more than once: edited (an edit is stored as a row of its */
   /* own, in its edit day's partition) or imported from an export, which can overlap what the webhook */

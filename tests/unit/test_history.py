@@ -1,0 +1,53 @@
+"""The history state's SQL (lake/history.py): the stages it runs in consolidation are those the reports'
+state stages read, in their build order; and a month's rows aggregated again are its days' rows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pyarrow as pa
+from telegram_pipeline.lake import history
+from telegram_pipeline.reports import definitions, sql
+
+
+def test_consolidation_runs_the_stages_the_state_reads_in_build_order():
+    needed = sql.dependencies(definitions.STATE_STAGES)
+    assert list(history.STATE_SQL) == [
+        stage for stage in sql.BUILD_ORDER if stage in {*needed, *definitions.STATE_STAGES}
+    ]
+
+
+def test_a_roll_up_keeps_each_key_once_with_the_first_and_the_latest():
+    def at(day: int) -> datetime:
+        return datetime(2026, 1, day, tzinfo=UTC)
+
+    def row(kind, chat_id, id_, name, first, last, is_bot=False):
+        return dict(kind=kind, chat_id=chat_id, id=id_, is_bot=is_bot, name=name, first_at=first, last_at=last)
+
+    days = [
+        [row("sender", -1, 7, None, at(3), at(4)), row("username", None, 7, "ana", at(3), at(3)),
+         row("topic", -1, 5, "Pedais", at(3), at(3)), row("sender", -1, 9, None, at(3), at(3), is_bot=True)],
+        [row("sender", -1, 7, None, at(1), at(2)), row("username", None, 8, "ana", at(5), at(5)),
+         row("topic", -1, 5, "Trilhas", at(6), at(6)), row("migration", -2, -1, None, at(1), at(1))],
+    ]  # fmt: skip
+    rolled = history.roll_up(pa.Table.from_pylist(day, schema=history.state_schema()) for day in days).to_pylist()
+    assert sorted(rolled, key=repr) == sorted(
+        [
+            row("sender", -1, 7, None, at(1), at(4)),
+            row("sender", -1, 9, None, at(3), at(3), is_bot=True),
+            row("username", None, 8, "ana", at(3), at(5)),
+            row("topic", -1, 5, "Trilhas", at(3), at(6)),
+            row("migration", -2, -1, None, at(1), at(1)),
+        ],
+        key=repr,
+    )
+
+
+def test_a_month_ends_on_its_last_day():
+    assert [history.last_day_of(m).day for m in ("2026-01", "2026-02", "2028-02", "2026-04", "2026-12")] == [
+        31,
+        28,
+        29,
+        30,
+        31,
+    ]
