@@ -7,6 +7,7 @@ over the Bot API updates, plain json over the export file, or by hand."""
 
 from __future__ import annotations
 
+import json
 import re
 import statistics
 from collections import defaultdict
@@ -18,6 +19,7 @@ from telegram_pipeline import cli, config
 from telegram_pipeline.ingest import desktop_export
 from telegram_pipeline.lake import consolidate
 from telegram_pipeline.reports import build, definitions, digest_content
+from telegram_pipeline.reports import search as keyword_search
 from telegram_pipeline.reports.summary import summarize
 
 from tests.support.athena_results import assert_athena_text_gives_the_duckdb_results
@@ -171,6 +173,33 @@ def test_a_report_of_one_topic(forum_lake, capsys):
     printed = capsys.readouterr().out
     assert "topic 'Vagas'" in printed and "2 messages from 2 senders" in printed
     assert cli.main(["report", "--from", str(FIRST), "--to", str(LAST), "--out", str(out), "--topic", "nope"]) == 2
+    assert "no forum topic 'nope'" in capsys.readouterr().err
+
+
+def test_a_search_in_one_topic(forum_lake, capsys):
+    """search --topic means what report --topic means: the topic's id or latest name, in any case; a
+    forum's messages outside any topic are General's; a name nobody gives a topic is refused."""
+
+    def found(term, topic):
+        result = keyword_search.search(term, FIRST, LAST, topic=topic)
+        return sorted(m["message_id"] for m in result.messages)
+
+    assert found("maratona", "") == [15, 16, 17, 21]  # "maratona" in these texts, written above by hand
+    assert found("maratona", "perguntas") == found("maratona", "11") == [15, 16, 17, 21]
+    assert found("maratona", "Vagas") == []
+    assert found("corredores", "general") == [18]  # posted outside any topic
+    assert found("corredores", "Perguntas") == []
+    reported = tables_of(FIRST, LAST, topic="perguntas", tracked_keywords=("maratona",))
+    (marathon,) = [k for k in rows_of(reported, "keywords", FORUM["id"]) if k["tracked"]]
+    assert marathon["messages"] == 4  # the report of the topic counts what its search finds
+    with pytest.raises(ValueError, match="no forum topic 'Dúvidas'"):  # renamed: it goes by its latest name
+        keyword_search.search("maratona", FIRST, LAST, topic="Dúvidas")
+    command = ["search", "maratona", "--from", str(FIRST), "--to", str(LAST), "--topic", "Perguntas"]
+    assert cli.main([*command, "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert (printed["topic"], printed["total"]) == ("Perguntas", 4)
+    assert cli.main(command) == 0 and "4 messages use «maratona»" in capsys.readouterr().out
+    assert cli.main([*command[:-1], "nope"]) == 2
     assert "no forum topic 'nope'" in capsys.readouterr().err
 
 
@@ -358,7 +387,8 @@ def test_a_person_who_joins_twice_is_one_new_member_everywhere(monkeypatch):
     page = build.render_html(tables, rng, ENSIA)
     headline = int(
         re.search(
-            r'data-kpi="new_members"><div class="label">New members</div><div class="value" dir="auto">([\d,]+)<', page
+            r'data-kpi="new_members"><div class="label" lang="en">New members</div><div class="value" dir="auto">([\d,]+)<',
+            page,
         )[1]
     )
     section = int(re.search(r'<span data-joined="(\d+)">', page)[1])
@@ -382,7 +412,7 @@ def test_a_channel_is_a_channel_and_no_member_of_itself(monkeypatch):
     assert summary.new_members == 0 and rows_of(tables, "members", chat["chat_id"]) == []
     assert summary.messages == 3  # by hand: posts 6, 278 and the sticker 279; 1 and 5 are service messages
     page = build.render_html(tables, rng, chat["chat_id"])
-    assert f"<h1><bdi>{result.chat.title}</bdi></h1>" in page and '<html lang="en">' in page
+    assert f"<h1><bdi>{result.chat.title}</bdi></h1>" in page and '<html lang="ar">' in page  # its posts are Arabic
     assert ">Channel · 3 Nov 2025 – 27 Jun 2026 · times in UTC<" in page
     assert summary.kind == "channel" and summary.name == result.chat.title
 

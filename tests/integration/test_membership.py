@@ -46,8 +46,9 @@ def test_the_bot_counts_as_a_new_member_only_with_include_bots(membership_lake):
 
 
 def test_athena_text_gives_the_same_joins_and_leaves(membership_lake):
-    import sqlglot
     from telegram_pipeline.reports import duckdb_engine, sql
+
+    from tests.support.athena_results import as_duckdb_sql
 
     settings = config.load()
     for include_bots in (False, True):
@@ -56,8 +57,7 @@ def test_athena_text_gives_the_same_joins_and_leaves(membership_lake):
         duckdb_engine.register_messages(duck.con, rng.scan_last, settings)  # Athena's text reads every partition
         try:
             athena_text = sql.rendered_athena_sql("daily_volume", rng, markers=[])
-            as_duckdb = sqlglot.transpile(athena_text, read="trino", write="duckdb")
-            got = duck.con.execute(as_duckdb[0]).fetch_arrow_table()
+            got = duck.con.execute(as_duckdb_sql(athena_text)).fetch_arrow_table()
         finally:
             duck.close()
         rows = {r["date"]: (r["new_members"], r["left_members"]) for r in got.to_pylist()}

@@ -194,7 +194,7 @@ def test_a_page_per_group_and_an_index(groups_lake, tmp_path, capsys):
         page = (out / f"chat_id={chat['id']}" / "report.html").read_text()
         assert f"<h1><bdi>{chat['title']}</bdi></h1>" in page
         assert (
-            f'data-kpi="messages"><div class="label">Messages</div><div class="value" dir="auto">{messages}</div>'
+            f'data-kpi="messages"><div class="label" lang="en">Messages</div><div class="value" dir="auto">{messages}</div>'
             in page
         )
     assert "Trilha" not in (out / f"chat_id={CORRIDA['id']}" / "report.html").read_text()

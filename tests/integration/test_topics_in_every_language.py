@@ -125,6 +125,21 @@ def test_topics_languages_and_counts(lake, language):
         assert all(m["link"].startswith(f"https://t.me/g_{language}/") for m in found.messages)
 
 
+def test_each_groups_page_is_in_its_language(lake):
+    """The page's lang is the language most of the group's messages were written in; the page's own
+    words (headings, notes) stay English, and say so."""
+    settings = config.load()
+    rng = definitions.ReportRange.from_settings(FIRST, FIRST, settings)
+    files, summaries = reports.pages(reports.build(rng, settings), rng)
+    assert {s.chat_id: s.language for s in summaries} == {chat: language for language, chat in lake.items()}
+    for language, chat in lake.items():
+        page = files[reports.page_key(chat)].decode()
+        assert f'<html lang="{language}">' in page
+        assert '<h2 lang="en">What the group talks about</h2>' in page
+        assert '<div class="value" dir="auto">' in page  # what the group wrote keeps finding its own direction
+    assert '<html lang="en">' in files["index.html"].decode()  # the index of every group is the page's words
+
+
 def test_every_topic_has_two_examples_from_two_members(lake):
     tables = built()
     examples = tables["keyword_examples"].to_pylist()

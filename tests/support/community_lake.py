@@ -175,7 +175,9 @@ def communities() -> Community:
     u.post(PY, caio, "2026-03-22T10:00", "airflow que python kotlin deploy")
     u.post(PY, duda, "2026-03-22T11:00", "airflow que kotlin python deploy")
     u.post(PY, edu, "2026-03-22T12:00", "que airflow python kotlin deploy")
-    u.post(PY, ana, "2026-03-22T13:00", "que python Kotlin deploy que")  # the latest, as kotlin is shown
+    u.post(
+        PY, ana, "2026-03-22T13:00", "que python Kotlin deploy que"
+    )  # the latest; kotlin, as four wrote it, is shown
     u.post(PY, bia, "2026-03-22T14:00", "que legal")
     u.post(PY, hugo, "2026-03-22T23:00", "Alguém vem amanhã que?", asks=True)
     u.post(PY, fabi, "2026-03-14T21:00", "Obrigada")

@@ -3,6 +3,7 @@ DuckDB) giving the DuckDB engine's results on the same data; the Athena engine's
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 import sqlglot
 from telegram_pipeline.reports import definitions, sql
@@ -48,3 +49,24 @@ def test_rendered_parameters_are_literals_not_code():
     text = sql.rendered_athena_sql("keywords", rng)
     assert "'it''s''; DROP TABLE messages; --'" in text
     assert len(sqlglot.parse(text, read="trino")) == 1
+
+
+def test_lists_unnested_side_by_side_are_one_unnest_for_athena():
+    """DuckDB unnests a select list's lists side by side in one pass; Athena gets Trino's UNNEST of several
+    arrays, which zips them the same way (the shorter padded with NULL, a NULL or empty list no row),
+    rather than sqlglot's own rewrite, which pairs every position with every other."""
+    duckdb_sql = "SELECT id, UNNEST(a) AS x, UNNEST(b) AS y FROM t WHERE id > 0"
+    athena = sql._unnests_side_by_side(sqlglot.parse_one(duckdb_sql, read="duckdb")).sql(dialect="trino")
+    assert athena == (
+        "SELECT id, unnested.x AS x, unnested.y AS y FROM t CROSS JOIN UNNEST(a, b) AS unnested(x, y) WHERE id > 0"
+    )
+    assert "CROSS JOIN UNNEST(v.terms, v.term_forms) AS unnested(keyword, form)" in sql.athena_sql("keywords")
+    assert "AS _u(pos)" not in sql.athena_sql("keywords")  # sqlglot's rewrite
+    # DuckDB's side of the equivalence, run here (Trino's is its documented UNNEST of several arrays)
+    rows = duckdb.sql(
+        "SELECT id, UNNEST(a) AS x, UNNEST(b) AS y FROM (VALUES (1, [1, 2], ['p']), (2, [], []), (3, NULL, NULL)) "
+        "AS t(id, a, b) ORDER BY id, x"
+    ).fetchall()
+    assert rows == [(1, 1, "p"), (1, 2, None)]
+    with pytest.raises(ValueError, match="UNNEST in a select list"):
+        sql._unnests_side_by_side(sqlglot.parse_one("SELECT UNNEST(a) + 1 AS x, UNNEST(b) AS y FROM t", read="duckdb"))

@@ -1,6 +1,6 @@
 -- The version every report counts of each message: its latest_revisions row where it has one, else its
--- live original. Bots are left out unless include_bots; with a topic parameter (its id, or its name in
--- any case), only the messages of that forum topic count. With the day and local time of sent_at in the
+-- live original. Bots are left out unless include_bots; with a topic parameter, only the messages of
+-- that forum topic count (chosen_topics). With the day and local time of sent_at in the
 -- timezone parameter: partitions are scanned with a margin (scan_from..scan_to), since an edit lands in
 -- its edit day's partition but counts on the day the message was sent.
 SELECT
@@ -30,6 +30,9 @@ SELECT
 FROM message_versions AS v
 LEFT JOIN latest_revisions AS l
   ON l.origin_chat_id = v.origin_chat_id AND l.message_id = v.message_id
+-- a join, not a subquery per message: with no topic chosen it matches nothing and costs nothing
+LEFT JOIN chosen_topics AS t
+  ON t.chat_id = v.chat_id AND t.topic_id = COALESCE(v.topic_id, 1)
 WHERE
   v.context_date BETWEEN $scan_from AND $scan_to
   AND ($include_bots OR NOT v.sender_is_bot)
@@ -37,10 +40,4 @@ WHERE
     WHEN l.message_id IS NULL THEN v.live_original
     ELSE l.context_date = v.context_date AND l.update_id = v.update_id
   END
-  AND (
-    $topic = ''
-    OR COALESCE(v.topic_id, 1) IN (
-      SELECT t.topic_id FROM forum_topics AS t
-      WHERE t.chat_id = v.chat_id AND (CAST(t.topic_id AS VARCHAR) = $topic OR LOWER(t.topic) = LOWER($topic))
-    )
-  )
+  AND ($topic = '' OR t.topic_id IS NOT NULL)

@@ -1,5 +1,6 @@
--- How many counted messages of each sender use each term, per group and per bucket of days, and the
--- latest of them (its update_id: where the report reads the form a topic is shown in, and its examples).
+-- How many counted messages of each sender use each term, per group and per bucket of days, in each of
+-- the forms they wrote it (term_forms, beside terms: keyword_forms shows a term in its most used form),
+-- and the latest of them (its update_id: the examples, and a tie between forms).
 -- The terms are the lake's (terms: text/words.py, stored at consolidation). A bucket is named by its first
 -- day; text_days gives each day from text_from on its bucket, and the buckets are cut at the first day of
 -- every range built together (they all end on the same day), so each range adds up whole buckets and the
@@ -8,21 +9,22 @@ SELECT
   m.chat_id,
   m.bucket,
   m.sender_id,
-  t.keyword,
+  m.keyword,
+  m.form,
   COUNT(*) AS messages,
   MAX(m.update_id) AS last_update_id
--- the terms as a column of a relation first: DuckDB unnests that in one pass (an expression it would
--- deduplicate first, which costs more than it saves)
 FROM (
+  -- each term beside the form it was written in (the two lists are aligned), unnested side by side:
+  -- DuckDB does that in one pass, Athena as UNNEST(terms, term_forms) (reports/sql.py)
   SELECT
     v.chat_id,
     CAST(d.bucket AS DATE) AS bucket,
     v.sender_id,
     v.update_id,
-    v.terms
+    UNNEST(v.terms) AS keyword,
+    UNNEST(v.term_forms) AS form
   FROM counted_versions AS v
   JOIN text_days AS d
     ON CAST(d.day AS DATE) = v.day
 ) AS m
-CROSS JOIN UNNEST(m.terms) AS t(keyword)
-GROUP BY m.chat_id, m.bucket, m.sender_id, t.keyword
+GROUP BY m.chat_id, m.bucket, m.sender_id, m.keyword, m.form

@@ -1,7 +1,8 @@
 -- Terms that took off on the range's last day (surging_terms: more than three times their mean per day
 -- over the 28 days before, and at least surge_min_messages messages), each with its messages that day,
 -- that mean, whether it is a tracked keyword, and two example messages of the day; the steepest first. A
--- term is shown as the latest of those messages wrote it (keyword), and as stored (term, as keywords has it).
+-- term is shown as most of the day's messages using it wrote it (keyword; on a tie, the form used latest),
+-- and as stored (term, as keywords has it).
 SELECT
   chat_id,
   keyword,

@@ -3,7 +3,8 @@
 -- a topic's keyword (is_keyword: a word or hashtag, not a two-word phrase, or a tracked keyword's term). A
 -- term surges where its messages that day reach surge_min_messages and are more than three times its mean
 -- per day over the 28 days before (surge_from up to the day before; a day without it counts as zero). With
--- the two latest messages of the day that use it, and the term as the latest of them wrote it.
+-- the two latest messages of the day that use it, and the term as most of the day's messages using it
+-- wrote it (keywords' rule: on a tie, the form used latest).
 WITH last_day AS (
   SELECT
     chat_id,
@@ -46,12 +47,11 @@ examples AS (
     s.chat_id,
     s.keyword,
     v.text,
-    v.term_forms[ARRAY_POSITION(v.terms, s.keyword)] AS form,
     ROW_NUMBER() OVER (PARTITION BY s.chat_id, s.keyword ORDER BY v.sent_at DESC, v.origin_chat_id, v.message_id DESC) AS latest
   FROM (
     -- the day's messages, from the two partitions that can hold them (an edit lands on its edit day); none
     -- on most days, when nothing surges
-    SELECT chat_id, origin_chat_id, message_id, sent_at, text, terms, term_forms FROM counted_versions
+    SELECT chat_id, origin_chat_id, message_id, sent_at, text, terms FROM counted_versions
     WHERE
       context_date BETWEEN $to_date AND $scan_to
       AND day = CAST($to_date AS DATE)
@@ -60,10 +60,25 @@ examples AS (
   CROSS JOIN UNNEST(v.terms) AS t(keyword)
   JOIN surging AS s
     ON s.chat_id = v.chat_id AND s.keyword = t.keyword
+),
+forms AS (
+  -- the form most of the day's messages using the term wrote (keyword_forms' rule: ties, the latest)
+  SELECT
+    u.chat_id,
+    u.keyword,
+    u.form,
+    ROW_NUMBER() OVER (
+      PARTITION BY u.chat_id, u.keyword ORDER BY SUM(u.messages) DESC, MAX(u.last_update_id) DESC
+    ) AS n
+  FROM keyword_uses AS u
+  JOIN surging AS s
+    ON s.chat_id = u.chat_id AND s.keyword = u.keyword
+  WHERE u.bucket = CAST($to_date AS DATE)
+  GROUP BY u.chat_id, u.keyword, u.form
 )
 SELECT
   s.chat_id,
-  COALESCE(MAX(CASE WHEN e.latest = 1 THEN e.form END), s.keyword) AS keyword,
+  COALESCE(MAX(f.form), s.keyword) AS keyword,
   s.keyword AS term,
   s.messages,
   s.daily_mean,
@@ -73,4 +88,6 @@ SELECT
 FROM surging AS s
 LEFT JOIN examples AS e
   ON e.chat_id = s.chat_id AND e.keyword = s.keyword AND e.latest <= 2
+LEFT JOIN forms AS f
+  ON f.chat_id = s.chat_id AND f.keyword = s.keyword AND f.n = 1
 GROUP BY s.chat_id, s.keyword, s.messages, s.daily_mean

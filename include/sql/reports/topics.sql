@@ -4,7 +4,7 @@
 -- name (the latest it was given; "topic <id>" when the curated zone holds no name for it), the messages
 -- of the range, the distinct members who posted them, the replies in the range to a message of the topic
 -- (by someone else, as in interactions), the median wait for a first reply to the topic's messages of the
--- range, and its five most used keywords (is_keyword), most used first. Groups without topics have no row.
+-- range, and its five most used keywords (topic_top_terms), most used first. Groups without topics have no row.
 WITH forums AS (
   SELECT DISTINCT chat_id FROM forum_topics
 ),
@@ -55,36 +55,16 @@ medians AS (
   WHERE n * 2 BETWEEN total AND total + 2
   GROUP BY chat_id, topic_id
 ),
-terms AS (
-  SELECT
-    chat_id,
-    topic_id,
-    keyword,
-    SUM(messages) AS messages
-  FROM topic_keyword_uses
-  WHERE bucket BETWEEN CAST($from_date AS DATE) AND CAST($to_date AS DATE)
-  GROUP BY chat_id, topic_id, keyword
-),
-ranked_terms AS (
-  SELECT
-    chat_id,
-    topic_id,
-    keyword,
-    ROW_NUMBER() OVER (PARTITION BY chat_id, topic_id ORDER BY messages DESC, keyword) AS n
-  FROM terms
-  WHERE is_keyword(keyword)
-),
 top_terms AS (
   SELECT
-    r.chat_id,
-    r.topic_id,
-    -- each as the group's topics show it (keywords: the latest message of the range that used it)
-    STRING_AGG(COALESCE(w.keyword, r.keyword), ', ' ORDER BY r.n) AS top_keywords
-  FROM ranked_terms AS r
-  LEFT JOIN keywords AS w
-    ON w.chat_id = r.chat_id AND w.term = r.keyword
-  WHERE r.n <= 5
-  GROUP BY r.chat_id, r.topic_id
+    t.chat_id,
+    t.topic_id,
+    -- each as the group's topics show it (keyword_forms: the form most of the range's messages wrote)
+    STRING_AGG(COALESCE(f.form, t.term), ', ' ORDER BY t.n) AS top_keywords
+  FROM topic_top_terms AS t
+  LEFT JOIN keyword_forms AS f
+    ON f.chat_id = t.chat_id AND f.term = t.term
+  GROUP BY t.chat_id, t.topic_id
 ),
 every_topic AS (
   SELECT chat_id, topic_id FROM forum_topics WHERE chat_id IN (SELECT chat_id FROM chats)

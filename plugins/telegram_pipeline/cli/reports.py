@@ -25,6 +25,9 @@ def _day(value: str) -> date:
         raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
+TOPIC_HELP = "only the messages of this forum topic (its id, or its name in any case), in every forum that has it"
+
+
 def report_arguments(parser) -> None:
     parser.add_argument("--from", dest="first", help="first day, YYYY-MM-DD (in TIMEZONE)")
     parser.add_argument("--to", dest="last", help="last day, YYYY-MM-DD (default: the first)")
@@ -36,11 +39,7 @@ def report_arguments(parser) -> None:
     parser.add_argument(
         "--chat-id", type=int, help="only this group (its current id: a migrated group's supergroup id)"
     )
-    parser.add_argument(
-        "--topic",
-        metavar="ID|NAME",
-        help="only the messages of this forum topic (its id, or its name in any case), in every forum that has it",
-    )
+    parser.add_argument("--topic", metavar="ID|NAME", help=TOPIC_HELP)
     parser.add_argument("--engine", choices=["duckdb", "athena"], help="default: REPORT_ENGINE")
     parser.add_argument(
         "--write-athena-sql", action="store_true", help="regenerate include/sql/generated/athena/reports/ and exit"
@@ -123,6 +122,7 @@ def search_arguments(parser) -> None:
     parser.add_argument("--from", dest="first", help="first day, YYYY-MM-DD in TIMEZONE (default: 30 days before --to)")
     parser.add_argument("--to", dest="last", help="last day, YYYY-MM-DD (default: today in TIMEZONE)")
     parser.add_argument("--chat-id", type=int, help="only this group (the id its messages were sent under)")
+    parser.add_argument("--topic", metavar="ID|NAME", help=TOPIC_HELP)
     parser.add_argument(
         "--limit", type=int, default=search_module.DEFAULT_LIMIT, help="messages printed (all are counted)"
     )
@@ -137,7 +137,9 @@ def search(args) -> int:
     first = _day(args.first) if args.first else last - timedelta(days=29)
     if args.limit < 0:
         raise ValueError(f"--limit must be 0 or more, not {args.limit}")
-    found = search_module.search(args.term, first, last, settings, chat_id=args.chat_id, limit=args.limit)
+    found = search_module.search(
+        args.term, first, last, settings, chat_id=args.chat_id, limit=args.limit, topic=args.topic or ""
+    )
     print(
         json.dumps(search_module.as_json(found), ensure_ascii=False)
         if args.json

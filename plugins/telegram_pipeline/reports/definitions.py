@@ -57,6 +57,7 @@ STAGES: dict[str, str] = {
     "history_state": "state",
     "group_history": "table",
     "forum_topics": "table",
+    "chosen_topics": "table",
     "latest_revisions": "table",
     "counted_versions": "view",
     "keyword_uses": "table",
@@ -85,8 +86,17 @@ STAGES: dict[str, str] = {
 # computes them from their SQL.
 STATE_STAGES: tuple[str, ...] = tuple(stage for stage, kind in STAGES.items() if kind == "state")
 # Stages of one range's own days, built first for each range: the groups of the range (also a report),
-# what each sender is called, and the top topics (also a report, which the examples under them read).
-RANGE_STAGES: tuple[str, ...] = ("chats", "sender_labels", "keywords")
+# what each sender is called, the top topics counted and each forum topic's top keywords, the written
+# form each of those terms is shown in, and the top topics in words (also a report, which the examples
+# under them read).
+RANGE_STAGES: tuple[str, ...] = (
+    "chats",
+    "sender_labels",
+    "keyword_counts",
+    "topic_top_terms",
+    "keyword_forms",
+    "keywords",
+)
 # The order a range stage that is also a report is given in (by chat_id where not named here).
 RANGE_REPORT_ORDER: dict[str, str] = {"keywords": "chat_id, messages DESC, users DESC, keyword"}
 # Relations bound at run time rather than read from the lake.

@@ -24,7 +24,7 @@ from telegram_pipeline.reports.definitions import (
     Span,
     output_schemas,
 )
-from telegram_pipeline.reports.sql import bound_rows, source_sql
+from telegram_pipeline.reports.sql import bound_rows, dependencies, source_sql
 
 log = logging.getLogger(__name__)
 
@@ -271,6 +271,16 @@ class DuckDBReports:
 
             state = pa.concat_tables([state, computed])
         self.con.register("stored_history", state)
+
+    def create_stages(self, rng: ReportRange, names: Sequence[str]) -> None:
+        """The stages ``names`` of ``rng`` and those they read, for a caller that reads them itself (the
+        search reads chosen_topics); they stay until the connection closes."""
+        span = Span([rng])
+        self._prepare(span)
+        wanted = set(names) | set(dependencies(names))
+        for stage, kind in STAGES.items():
+            if stage in wanted:
+                self._create_stage(stage, kind, span.params())
 
     def build_span(self, ranges: Sequence[ReportRange]) -> list[dict[str, Any]]:
         """The tables of each range (in the order given), the stages built once for all of them."""

@@ -12,6 +12,9 @@ Every chart is an ``<svg data-chart="...">``; every bar or cell carries ``data-v
 ``<title>`` tooltip, so the page can be checked by a browser test and read by screen readers. What the
 group wrote (names, titles, texts, keywords) is isolated from the page's own text, so that a name
 written right to left keeps its place: ``<bdi>`` in HTML, the Unicode isolates FSI…PDI in SVG labels.
+A group's page is in the language most of its messages were written in (``lang``: what a browser picks
+fonts, hyphenation and a screen reader's voice by); the page's own words, in English, say so where they
+stand alone (headings, notes, sentences, the footer).
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ LANGUAGE_NAMES = {
     "ru": "Russian", "si": "Sinhala", "sw": "Swahili", "th": "Thai", "tr": "Turkish", "uk": "Ukrainian",
     "ur": "Urdu", "vi": "Vietnamese", "zh": "Chinese",
 }  # fmt: skip
+# The page's own words (headings, notes, the sentences) are English, whatever the group writes.
+OWN_WORDS = 'lang="en"'
 HEAT_SCALE = ("#eef3fe", "#c9dafc", "#94b6f8", "#5a8cf2", "#2a6df4", "#1747b3", "#0b2a73")
 
 CSS = """
@@ -121,8 +126,8 @@ def _bdi(text: str | None) -> str:
 
 
 def page_language(summary: Any) -> str:
-    """The page's ``lang``: the group's language where the lake knows it (``Summary.language``), else the
-    language of the page's own words, English."""
+    """The page's ``lang``: the language most of the group's messages of the range were written in
+    (``Summary.language``, from the ``languages`` table), else English, the page's own words'."""
     return getattr(summary, "language", None) or "en"
 
 
@@ -255,15 +260,13 @@ def volume_chart(days: list[dict[str, Any]]) -> str:
 
 
 def _kpi(label: str, value: str, note: str = "", name: str = "") -> str:
-    note_html = f'<div class="note">{escape(note)}</div>' if note else ""
-    return f'<div class="kpi" data-kpi="{name}"><div class="label">{escape(label)}</div><div class="value" dir="auto">{escape(value)}</div>{note_html}</div>'
+    note_html = f'<div class="note" {OWN_WORDS}>{escape(note)}</div>' if note else ""
+    return f'<div class="kpi" data-kpi="{name}"><div class="label" {OWN_WORDS}>{escape(label)}</div><div class="value" dir="auto">{escape(value)}</div>{note_html}</div>'
 
 
 def _card(heading: str, sub: str, content: str, wide: bool = False) -> str:
     """A chart with its heading; ``sub`` is HTML (already escaped)."""
-    return (
-        f'<div class="card{" wide" if wide else ""}"><h2>{escape(heading)}</h2><p class="sub">{sub}</p>{content}</div>'
-    )
+    return f'<div class="card{" wide" if wide else ""}"><h2 {OWN_WORDS}>{escape(heading)}</h2><p class="sub" {OWN_WORDS}>{sub}</p>{content}</div>'
 
 
 def _period(summary: Any) -> str:
@@ -309,7 +312,7 @@ def _wait(seconds: float | None) -> str:
 
 def _sentences(summary: Any) -> str:
     return (
-        f'<section class="said"><p data-said="change">{escape(summary.change_sentence())}</p>'
+        f'<section class="said" {OWN_WORDS}><p data-said="change">{escape(summary.change_sentence())}</p>'
         f'<p data-said="best-time">{escape(summary.best_time_sentence())}</p></section>'
     )
 
@@ -831,12 +834,12 @@ def _page(heading: str, summary_line: str, range_attr: str, body: str, lang: str
 <body>
 <header>
   <h1>{shown}</h1>
-  <p data-range="{range_attr}">{escape(summary_line)}</p>
+  <p data-range="{range_attr}" {OWN_WORDS}>{escape(summary_line)}</p>
 </header>
 <main>
 {body}
 </main>
-<footer>
+<footer {OWN_WORDS}>
   A message counts once however often it was edited or delivered; joins, leaves and pins are not messages;
   captions count as text. Generated {generated}.
 </footer>

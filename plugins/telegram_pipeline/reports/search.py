@@ -8,7 +8,9 @@ any language (a number, punctuation, a single letter) is looked for in the texts
 whole word, case folded. Either way the term is data: it is bound as a parameter, never written into
 the SQL, so quotes, ``%`` and ``*`` are searched for as they are.
 
-Each message is found once, in its latest version (an edit replaces what it said).
+Each message is found once, in its latest version (an edit replaces what it said). With a forum topic
+(its id, or its name in any case), only the messages of that topic, in every forum that has one of that
+id or name: the reports' ``--topic``, by the same stage (``chosen_topics``).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class Found:
     first: date
     last: date
     by_terms: bool  # False: looked for in the texts as written
+    topic: str = ""  # only the messages of this forum topic (its id or name); "" for every message
     total: int = 0
     per_day: dict[date, int] = field(default_factory=dict)
     messages: list[dict[str, Any]] = field(default_factory=list)  # the latest first, at most the limit
@@ -71,7 +74,22 @@ WHERE
   AND COALESCE(content_type, '') <> 'service'
   AND text IS NOT NULL
   {chat}
+  {topic}
 QUALIFY ROW_NUMBER() OVER (PARTITION BY chat_id, message_id ORDER BY COALESCE(edited_at, sent_at) DESC, update_id DESC) = 1
+"""
+# a message of a forum topic chosen: the group is the one its messages are reported under (a group that
+# became a supergroup is its supergroup), and a forum's messages outside any topic are General's (1)
+_IN_TOPIC = """
+  AND EXISTS (
+    SELECT 1
+    FROM chosen_topics AS t
+    WHERE
+      t.topic_id = COALESCE(messages.topic_id, 1)
+      AND t.chat_id = COALESCE(
+        (SELECT moved.new_chat_id FROM chat_migrations AS moved WHERE moved.old_chat_id = messages.chat_id),
+        messages.chat_id
+      )
+  )
 """
 
 
@@ -82,19 +100,20 @@ def search(
     settings: config.Settings | None = None,
     chat_id: int | None = None,
     limit: int = DEFAULT_LIMIT,
+    topic: str = "",
 ) -> Found:
-    """The messages of ``first``..``last`` (days in TIMEZONE) that use ``term`` (see the module's docstring)."""
-    import duckdb
-
-    from telegram_pipeline.lake import tokens
+    """The messages of ``first``..``last`` (days in TIMEZONE) that use ``term`` (see the module's docstring),
+    of the forum topic ``topic`` where one is given."""
     from telegram_pipeline.reports import duckdb_engine
+    from telegram_pipeline.reports.definitions import ReportRange
 
     if last < first:
         raise ValueError(f"--to {last} is before --from {first}")
     if not term.strip():
         raise ValueError("the term to search for is empty")
     settings = settings or config.load()
-    found = Found(words.query(term), first, last, by_terms=bool(words.query(term).keys))
+    topic = topic.strip()
+    found = Found(words.query(term), first, last, by_terms=bool(words.query(term).keys), topic=topic)
     params: dict[str, Any] = {"first": first.isoformat(), "last": last.isoformat(), "timezone": settings.timezone}
     if found.by_terms:
         readings = [f"list_has_all(terms, $reading{n})" for n in range(len(found.query.keys))]
@@ -105,18 +124,25 @@ def search(
         match = "contains(lower(text), $needle)"  # narrowed to whole words below
     if chat_id is not None:
         params["chat_id"] = chat_id
-    con = duckdb.connect()
+    # the migration markers (raw zone) only matter to a topic's group
+    engine = duckdb_engine.DuckDBReports(settings, last, markers=None if topic else ())
     try:
-        con.execute("SET TimeZone = 'UTC'")
-        con.execute(tokens.macro_sql())  # the messages view computes the emoji of older partitions
-        duckdb_engine.register_messages(con, last, settings)
-        sql = _LATEST_MESSAGES.format(chat="AND chat_id = $chat_id" if chat_id is not None else "")
-        rows = con.execute(
+        if topic:  # its stages register the messages too, from a day before the range on
+            engine.create_stages(ReportRange(first, last, timezone=settings.timezone, topic=topic), ["chosen_topics"])
+            if not engine.con.execute("SELECT COUNT(*) FROM chosen_topics").fetchone()[0]:
+                raise ValueError(f"no forum topic {topic!r} (by id or name) in the curated zone up to {last}")
+        else:
+            duckdb_engine.register_messages(engine.con, last, settings, first=first)
+        sql = _LATEST_MESSAGES.format(
+            chat="AND chat_id = $chat_id" if chat_id is not None else "", topic=_IN_TOPIC if topic else ""
+        )
+        cursor = engine.con.execute(
             f"SELECT * EXCLUDE (terms) FROM ({sql}) WHERE {match} ORDER BY sent_at DESC, chat_id, message_id", params
-        ).fetchall()
-        columns = [d[0] for d in con.description]
+        )
+        rows = cursor.fetchall()
+        columns = [d[0] for d in cursor.description]
     finally:
-        con.close()
+        engine.close()
     matching = [dict(zip(columns, row, strict=True)) for row in rows]
     if not found.by_terms:
         matching = [m for m in matching if _whole_word(term, m["text"])]
@@ -148,7 +174,8 @@ def printed(found: Found, timezone: str) -> str:
 
     how = "by the word rule" if found.by_terms else "looked for as written: it holds no term"
     uses = "message uses" if found.total == 1 else "messages use"
-    lines = [f"{found.total} {uses} «{found.query.text}» ({how}), {found.first} to {found.last}"]
+    topic = f", topic {found.topic!r}" if found.topic else ""
+    lines = [f"{found.total} {uses} «{found.query.text}» ({how}), {found.first} to {found.last}{topic}"]
     for m in found.messages:
         when = m["sent_at"].astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
         lines += ["", f"{when}  {m['sender']}  ·  {m['chat_title'] or m['chat_id']}"]
@@ -172,6 +199,7 @@ def as_json(found: Found) -> dict[str, Any]:
         "terms": [sorted(keys) for keys in found.query.keys],
         "from": found.first.isoformat(),
         "to": found.last.isoformat(),
+        "topic": found.topic or None,
         "total": found.total,
         "per_day": {day.isoformat(): count for day, count in found.per_day.items()},
         "messages": [{k: plain(v) for k, v in m.items()} for m in found.messages],

@@ -152,8 +152,41 @@ def _inline_macros(query):
     return query.transform(expand)
 
 
+UNNESTED = "unnested"
+
+
+def _unnests_side_by_side(query):
+    """DuckDB's UNNESTs in a select list (``SELECT id, UNNEST(a) AS x, UNNEST(b) AS y FROM t``: the lists
+    unnested side by side, in one pass) written as Trino's ``FROM t CROSS JOIN UNNEST(a, b) AS
+    unnested(x, y)``, which means the same (shorter lists padded with NULL, a NULL or empty list no row).
+    sqlglot's own rewrite pairs every element with every other by their positions: n² rows a list."""
+    from sqlglot import exp
+
+    def rewrite(node):
+        if not isinstance(node, exp.Select):
+            return node
+        unnested = [p for p in node.selects if isinstance(p, exp.Alias) and isinstance(p.this, exp.Explode)]
+        if not unnested:
+            return node
+        others = [p for p in node.selects if not (isinstance(p, exp.Alias) and isinstance(p.this, exp.Explode))]
+        source = node.args.get("from_" if "from_" in node.arg_types else "from")
+        if any(p.find(exp.Explode) for p in others) or source is None:
+            raise ValueError(
+                f"UNNEST in a select list is written for Athena only as `UNNEST(list) AS name`: {node.sql()}"
+            )
+        side_by_side = exp.Unnest(
+            expressions=[p.this.this.copy() for p in unnested],
+            alias=exp.TableAlias(this=exp.to_identifier(UNNESTED), columns=[p.args["alias"].copy() for p in unnested]),
+        )
+        for projection in unnested:
+            projection.set("this", exp.column(projection.alias, table=UNNESTED))
+        return node.join(side_by_side, join_type="cross", copy=False)
+
+    return query.transform(rewrite)
+
+
 def generated_athena_sql(report: str) -> str:
-    text = _inline_macros(_with_stages(report)).sql(dialect=_athena_dialect(), pretty=True)
+    text = _unnests_side_by_side(_inline_macros(_with_stages(report))).sql(dialect=_athena_dialect(), pretty=True)
     header = ATHENA_HEADER.format(
         name=report,
         stages=", ".join(dependencies([report])) or "none",

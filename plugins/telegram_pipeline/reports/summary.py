@@ -180,7 +180,7 @@ class Summary:
     surges: list[Surge] = field(default_factory=list)
     chat_type: str | None = None  # the Bot API's: group, supergroup, channel or private
     topics: list[TopicLine] = field(default_factory=list)  # a forum's topics, busiest first; [] elsewhere
-    language: str | None = None  # the group's language (ISO 639-1), where the lake knows it
+    language: str | None = None  # the language most of the range's messages were written in (ISO 639-1)
 
     @property
     def kind(self) -> str:
@@ -341,6 +341,7 @@ def summarize(tables: Mapping[str, Any], rng: ReportRange, chat_id: int) -> Summ
     by_weekday = {d: sum(c["messages"] for c in heatmap if c["weekday"] == d) for d in range(1, 8)}
     by_hour = {h: sum(c["messages"] for c in heatmap if c["hour"] == h) for h in range(24)}
     any_messages = any(by_hour.values())
+    languages = tables["languages"].to_pylist()  # most messages first (ties: by code)
     return Summary(
         chat_id=chat_id,
         title=chat.get("title"),
@@ -361,6 +362,7 @@ def summarize(tables: Mapping[str, Any], rng: ReportRange, chat_id: int) -> Summ
         median_reply_seconds=chat.get("median_reply_seconds"),
         chat_type=chat.get("chat_type"),
         topics=[TopicLine(t["topic_id"], t["topic"], t["messages"]) for t in tables["topics"].to_pylist()],
+        language=languages[0]["language"] if languages else None,
         **engagement,
         **_community(tables, rng),
     )

@@ -1,4 +1,4 @@
--- Generated from include/sql/reports/activity_heatmap.sql and the stages it reads (migration_messages, migration_state, chat_migrations, group_updates, message_versions, membership_updates, history_state, group_history, forum_topics, latest_revisions, counted_versions, message_reactions, group_days, counted_messages, replies, first_replies, chats) by sqlglot
+-- Generated from include/sql/reports/activity_heatmap.sql and the stages it reads (migration_messages, migration_state, chat_migrations, group_updates, message_versions, membership_updates, history_state, group_history, forum_topics, chosen_topics, latest_revisions, counted_versions, message_reactions, group_days, counted_messages, replies, first_replies, chats) by sqlglot
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
 -- changing the DuckDB SQL. Parameters (:name) and the tables tracked_keywords(keyword, term) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
 /* Per group, weekday (1 = Monday … 7 = Sunday) and hour (0–23) of sent_at in the group's time zone: */
@@ -453,6 +453,19 @@ WITH migration_messages AS (
       WHERE
         topic_id = 1
     )
+), chosen_topics AS (
+  /* The forum topics the counting is limited to (the topic parameter: a topic's id, or its name in any */
+  /* case), in every forum that has one of that id or name; none when the parameter is empty, and then */
+  /* every message counts (counted_versions). The search reads it too, so --topic means the same in both. */
+  SELECT
+    chat_id,
+    topic_id
+  FROM forum_topics
+  WHERE
+    :topic <> ''
+    AND (
+      CAST(topic_id AS VARCHAR) = :topic OR LOWER(topic) = LOWER(:topic)
+    )
 ), latest_revisions AS (
   /* The latest version of each message stored more than once: edited (an edit is stored as a row of its */
   /* own, in its edit day's partition) or imported from an export, which can overlap what the webhook */
@@ -496,8 +509,8 @@ WITH migration_messages AS (
     version = 1
 ), counted_versions AS (
   /* The version every report counts of each message: its latest_revisions row where it has one, else its */
-  /* live original. Bots are left out unless include_bots; with a topic parameter (its id, or its name in */
-  /* any case), only the messages of that forum topic count. With the day and local time of sent_at in the */
+  /* live original. Bots are left out unless include_bots; with a topic parameter, only the messages of */
+  /* that forum topic count (chosen_topics). With the day and local time of sent_at in the */
   /* timezone parameter: partitions are scanned with a margin (scan_from..scan_to), since an edit lands in */
   /* its edit day's partition but counts on the day the message was sent. */
   SELECT
@@ -527,6 +540,9 @@ WITH migration_messages AS (
   FROM message_versions AS v
   LEFT JOIN latest_revisions AS l
     ON l.origin_chat_id = v.origin_chat_id AND l.message_id = v.message_id
+  /* a join, not a subquery per message: with no topic chosen it matches nothing and costs nothing */
+  LEFT JOIN chosen_topics AS t
+    ON t.chat_id = v.chat_id AND t.topic_id = COALESCE(v.topic_id, 1)
   WHERE
     v.context_date BETWEEN :scan_from AND :scan_to
     AND (
@@ -538,17 +554,7 @@ WITH migration_messages AS (
       ELSE l.context_date = v.context_date AND l.update_id = v.update_id
     END
     AND (
-      :topic = ''
-      OR COALESCE(v.topic_id, 1) IN (
-        SELECT
-          t.topic_id
-        FROM forum_topics AS t
-        WHERE
-          t.chat_id = v.chat_id
-          AND (
-            CAST(t.topic_id AS VARCHAR) = :topic OR LOWER(t.topic) = LOWER(:topic)
-          )
-      )
+      :topic = '' OR NOT t.topic_id IS NULL
     )
 ), message_reactions AS (
   /* How many of each reaction every message holds at the range's end. Each reactor's latest */

@@ -1,13 +1,6 @@
--- Generated from include/sql/reports/keywords.sql and the stages it reads (migration_messages, migration_state, chat_migrations, group_updates, message_versions, membership_updates, history_state, group_history, forum_topics, latest_revisions, counted_versions, keyword_uses, message_reactions, group_days, counted_messages, replies, first_replies, chats) by sqlglot
+-- Generated from include/sql/reports/keywords.sql and the stages it reads (migration_messages, migration_state, chat_migrations, group_updates, message_versions, membership_updates, history_state, group_history, forum_topics, chosen_topics, latest_revisions, counted_versions, keyword_uses, topic_keyword_uses, message_reactions, group_days, counted_messages, replies, first_replies, chats, keyword_counts, topic_top_terms, keyword_forms) by sqlglot
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
 -- changing the DuckDB SQL. Parameters (:name) and the tables tracked_keywords(keyword, term) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
-/* The most discussed topics of each group, added up from keyword_uses over the range's buckets: the terms */
-/* consolidation stored for each counted message (text/words.py: word stems with no stopword of the */
-/* message's language among them, hashtags, and two-word phrases "stem stem"), each shown as the latest */
-/* message of the range that used it wrote it (term_forms). A phrase is a topic where it recurs (3 messages or more) and holds at least half the uses */
-/* of one of its words; a word is then left out where one such phrase holds 80 % of its uses (the phrase */
-/* says it better). Tracked keywords (tracked_keywords: each keyword's terms, as text/words.py reads it in */
-/* every language of its script) are always reported for every group, at zero when nobody used them. */
 WITH migration_messages AS (
   /* Every migration service message, as (old chat id, new chat id) with its day and time: the old group's carries */
   /* migrate_to_chat_id, the supergroup's first message migrate_from_chat_id (both in migrate_chat_id). */
@@ -457,6 +450,19 @@ WITH migration_messages AS (
       WHERE
         topic_id = 1
     )
+), chosen_topics AS (
+  /* The forum topics the counting is limited to (the topic parameter: a topic's id, or its name in any */
+  /* case), in every forum that has one of that id or name; none when the parameter is empty, and then */
+  /* every message counts (counted_versions). The search reads it too, so --topic means the same in both. */
+  SELECT
+    chat_id,
+    topic_id
+  FROM forum_topics
+  WHERE
+    :topic <> ''
+    AND (
+      CAST(topic_id AS VARCHAR) = :topic OR LOWER(topic) = LOWER(:topic)
+    )
 ), latest_revisions AS (
   /* The latest version of each message stored more than once: edited (an edit is stored as a row of its */
   /* own, in its edit day's partition) or imported from an export, which can overlap what the webhook */
@@ -500,8 +506,8 @@ WITH migration_messages AS (
     version = 1
 ), counted_versions AS (
   /* The version every report counts of each message: its latest_revisions row where it has one, else its */
-  /* live original. Bots are left out unless include_bots; with a topic parameter (its id, or its name in */
-  /* any case), only the messages of that forum topic count. With the day and local time of sent_at in the */
+  /* live original. Bots are left out unless include_bots; with a topic parameter, only the messages of */
+  /* that forum topic count (chosen_topics). With the day and local time of sent_at in the */
   /* timezone parameter: partitions are scanned with a margin (scan_from..scan_to), since an edit lands in */
   /* its edit day's partition but counts on the day the message was sent. */
   SELECT
@@ -531,6 +537,9 @@ WITH migration_messages AS (
   FROM message_versions AS v
   LEFT JOIN latest_revisions AS l
     ON l.origin_chat_id = v.origin_chat_id AND l.message_id = v.message_id
+  /* a join, not a subquery per message: with no topic chosen it matches nothing and costs nothing */
+  LEFT JOIN chosen_topics AS t
+    ON t.chat_id = v.chat_id AND t.topic_id = COALESCE(v.topic_id, 1)
   WHERE
     v.context_date BETWEEN :scan_from AND :scan_to
     AND (
@@ -542,21 +551,12 @@ WITH migration_messages AS (
       ELSE l.context_date = v.context_date AND l.update_id = v.update_id
     END
     AND (
-      :topic = ''
-      OR COALESCE(v.topic_id, 1) IN (
-        SELECT
-          t.topic_id
-        FROM forum_topics AS t
-        WHERE
-          t.chat_id = v.chat_id
-          AND (
-            CAST(t.topic_id AS VARCHAR) = :topic OR LOWER(t.topic) = LOWER(:topic)
-          )
-      )
+      :topic = '' OR NOT t.topic_id IS NULL
     )
 ), keyword_uses AS (
-  /* How many counted messages of each sender use each term, per group and per bucket of days, and the */
-  /* latest of them (its update_id: where the report reads the form a topic is shown in, and its examples). */
+  /* How many counted messages of each sender use each term, per group and per bucket of days, in each of */
+  /* the forms they wrote it (term_forms, beside terms: keyword_forms shows a term in its most used form), */
+  /* and the latest of them (its update_id: the examples, and a tie between forms). */
   /* The terms are the lake's (terms: text/words.py, stored at consolidation). A bucket is named by its first */
   /* day; text_days gives each day from text_from on its bucket, and the buckets are cut at the first day of */
   /* every range built together (they all end on the same day), so each range adds up whole buckets and the */
@@ -565,27 +565,60 @@ WITH migration_messages AS (
     m.chat_id,
     m.bucket,
     m.sender_id,
-    t.keyword,
+    m.keyword,
+    m.form,
     COUNT(*) AS messages,
     MAX(m.update_id) AS last_update_id
-  /* the terms as a column of a relation first: DuckDB unnests that in one pass (an expression it would */
-  /* deduplicate first, which costs more than it saves) */
   FROM (
+    /* each term beside the form it was written in (the two lists are aligned), unnested side by side: */
+    /* DuckDB does that in one pass, Athena as UNNEST(terms, term_forms) (reports/sql.py) */
     SELECT
       v.chat_id,
       CAST(d.bucket AS DATE) AS bucket,
       v.sender_id,
       v.update_id,
+      unnested.keyword AS keyword,
+      unnested.form AS form
+    FROM counted_versions AS v
+    JOIN text_days AS d
+      ON CAST(d.day AS DATE) = v.day
+    CROSS JOIN UNNEST(v.terms, v.term_forms) AS unnested(keyword, form)
+  ) AS m
+  GROUP BY
+    m.chat_id,
+    m.bucket,
+    m.sender_id,
+    m.keyword,
+    m.form
+), topic_keyword_uses AS (
+  /* How many counted messages of each forum topic use each term (terms: text/words.py), per group and bucket of days: as */
+  /* keyword_uses, by topic instead of by sender. Only the messages that name their topic (topic_id set: */
+  /* every message of a forum the Bot API marks as one): a forum's messages from before it had topics, which */
+  /* the topics report counts in General, are left out of General's keywords, since finding them would mean */
+  /* reading every group's messages once more, where topic_id IS NOT NULL skips every other group's files. */
+  SELECT
+    m.chat_id,
+    m.bucket,
+    m.topic_id,
+    t.keyword,
+    COUNT(*) AS messages
+  FROM (
+    SELECT
+      v.chat_id,
+      CAST(d.bucket AS DATE) AS bucket,
+      v.topic_id,
       v.terms
     FROM counted_versions AS v
     JOIN text_days AS d
       ON CAST(d.day AS DATE) = v.day
+    WHERE
+      NOT v.topic_id IS NULL
   ) AS m
   CROSS JOIN UNNEST(m.terms) AS t(keyword)
   GROUP BY
     m.chat_id,
     m.bucket,
-    m.sender_id,
+    m.topic_id,
     t.keyword
 ), message_reactions AS (
   /* How many of each reaction every message holds at the range's end. Each reactor's latest */
@@ -878,194 +911,275 @@ WITH migration_messages AS (
     ON moved.new_chat_id = g.chat_id
   ORDER BY
     chat_id
-), per_sender AS (
-  SELECT
-    chat_id,
-    keyword AS term,
-    sender_id,
-    SUM(messages) AS messages,
-    MAX(last_update_id) AS last_update_id
-  FROM keyword_uses
-  WHERE
-    bucket BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
-  GROUP BY
-    chat_id,
-    keyword,
-    sender_id
-), counted AS (
-  SELECT
-    chat_id,
-    term,
-    SUM(messages) AS messages,
-    COUNT(sender_id) AS users
-  FROM per_sender
-  GROUP BY
-    chat_id,
-    term
-), phrases AS (
-  SELECT
-    p.chat_id,
-    p.term,
-    p.messages,
-    p.users,
-    w1.term AS first_term,
-    w1.messages AS first_messages,
-    w2.term AS second_term,
-    w2.messages AS second_messages
-  FROM counted AS p
-  JOIN counted AS w1
-    ON w1.chat_id = p.chat_id AND w1.term = SPLIT_PART(p.term, ' ', 1)
-  JOIN counted AS w2
-    ON w2.chat_id = p.chat_id AND w2.term = SPLIT_PART(p.term, ' ', 2)
-  WHERE
-    p.term LIKE '% %'
-    AND p.messages >= 3
-    AND 2 * p.messages >= LEAST(w1.messages, w2.messages)
-), covered AS (
-  SELECT
-    chat_id,
-    first_term AS term
-  FROM phrases
-  WHERE
-    5 * messages >= 4 * first_messages
-  UNION
-  SELECT
-    chat_id,
-    second_term AS term
-  FROM phrases
-  WHERE
-    5 * messages >= 4 * second_messages
-), topics AS (
-  SELECT
-    c.chat_id,
-    c.term,
-    c.messages,
-    c.users,
-    FALSE AS phrase
-  FROM counted AS c
-  LEFT JOIN covered AS v
-    ON v.chat_id = c.chat_id AND v.term = c.term
-  WHERE
-    c.term NOT LIKE '% %' AND v.term IS NULL
-  UNION ALL
-  SELECT
-    chat_id,
-    term,
-    messages,
-    users,
-    TRUE AS phrase
-  FROM phrases
-), ranked AS (
-  SELECT
-    chat_id,
-    term,
-    messages,
-    users,
-    phrase,
-    RANK() OVER (PARTITION BY chat_id ORDER BY messages DESC, users DESC) AS rank
-  FROM topics
-), shown AS (
-  SELECT
-    r.*,
-    NOT t.term IS NULL AS tracked
-  FROM ranked AS r
-  LEFT JOIN (
-    SELECT DISTINCT
+), keyword_counts AS (
+  /* The most discussed topics of each group, counted, before they are shown in words (keywords): added up */
+  /* from keyword_uses over the range's buckets, the terms consolidation stored for each counted message */
+  /* (text/words.py: word stems with no stopword of the message's language among them, hashtags, and */
+  /* two-word phrases "stem stem"). A phrase is a topic where it recurs (3 messages or more) and holds at */
+  /* least half the uses of one of its words; a word is then left out where one such phrase holds 80 % of its */
+  /* uses (the phrase says it better). The top keyword_limit ranks, and the tracked keywords (tracked_keywords: */
+  /* each keyword's terms, as text/words.py reads it in every language of its script), always reported for */
+  /* every group, at zero when nobody used them (tracked_keyword: the keyword as configured, for those not */
+  /* among the ranked topics; NULL for the others). */
+  WITH per_sender AS (
+    SELECT
+      chat_id,
+      keyword AS term,
+      sender_id,
+      SUM(messages) AS messages
+    FROM keyword_uses
+    WHERE
+      bucket BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
+    GROUP BY
+      chat_id,
+      keyword,
+      sender_id
+  ), counted AS (
+    SELECT
+      chat_id,
+      term,
+      SUM(messages) AS messages,
+      COUNT(sender_id) AS users
+    FROM per_sender
+    GROUP BY
+      chat_id,
       term
-    FROM tracked_keywords
-  ) AS t
-    ON t.term = r.term
-  WHERE
-    r.rank <= :keyword_limit
-), tracked_rest /* tracked keywords none of whose terms is among the group's shown topics: reported apart, at zero if unused */ AS (
+  ), phrases AS (
+    SELECT
+      p.chat_id,
+      p.term,
+      p.messages,
+      p.users,
+      w1.term AS first_term,
+      w1.messages AS first_messages,
+      w2.term AS second_term,
+      w2.messages AS second_messages
+    FROM counted AS p
+    JOIN counted AS w1
+      ON w1.chat_id = p.chat_id AND w1.term = SPLIT_PART(p.term, ' ', 1)
+    JOIN counted AS w2
+      ON w2.chat_id = p.chat_id AND w2.term = SPLIT_PART(p.term, ' ', 2)
+    WHERE
+      p.term LIKE '% %'
+      AND p.messages >= 3
+      AND 2 * p.messages >= LEAST(w1.messages, w2.messages)
+  ), covered AS (
+    SELECT
+      chat_id,
+      first_term AS term
+    FROM phrases
+    WHERE
+      5 * messages >= 4 * first_messages
+    UNION
+    SELECT
+      chat_id,
+      second_term AS term
+    FROM phrases
+    WHERE
+      5 * messages >= 4 * second_messages
+  ), topics AS (
+    SELECT
+      c.chat_id,
+      c.term,
+      c.messages,
+      c.users,
+      FALSE AS phrase
+    FROM counted AS c
+    LEFT JOIN covered AS v
+      ON v.chat_id = c.chat_id AND v.term = c.term
+    WHERE
+      c.term NOT LIKE '% %' AND v.term IS NULL
+    UNION ALL
+    SELECT
+      chat_id,
+      term,
+      messages,
+      users,
+      TRUE AS phrase
+    FROM phrases
+  ), ranked AS (
+    SELECT
+      chat_id,
+      term,
+      messages,
+      users,
+      phrase,
+      RANK() OVER (PARTITION BY chat_id ORDER BY messages DESC, users DESC) AS rank
+    FROM topics
+  ), shown AS (
+    SELECT
+      r.*,
+      NOT t.term IS NULL AS tracked
+    FROM ranked AS r
+    LEFT JOIN (
+      SELECT DISTINCT
+        term
+      FROM tracked_keywords
+    ) AS t
+      ON t.term = r.term
+    WHERE
+      r.rank <= :keyword_limit
+  ), tracked_rest /* tracked keywords none of whose terms is among the group's shown topics: reported apart, at zero if unused */ AS (
+    SELECT
+      g.chat_id,
+      k.keyword,
+      k.term
+    FROM chats AS g
+    CROSS JOIN tracked_keywords AS k
+    WHERE
+      NOT EXISTS(
+        SELECT
+          1
+        FROM shown AS s
+        JOIN tracked_keywords AS o
+          ON o.term = s.term
+        WHERE
+          s.chat_id = g.chat_id AND o.keyword = k.keyword
+      )
+  ), tracked_counts AS (
+    SELECT
+      k.chat_id,
+      k.keyword,
+      COALESCE(
+        MAX_BY(k.term, p.messages),
+        MIN(CASE WHEN k.term = LOWER(k.keyword) THEN k.term END),
+        MIN(k.term)
+      ) AS term, /* the term most used, else the keyword as typed (folded), else any of its terms */
+      CAST(COALESCE(SUM(p.messages), 0) AS BIGINT) AS messages,
+      COUNT(DISTINCT p.sender_id) AS users
+    FROM tracked_rest AS k
+    LEFT JOIN per_sender AS p
+      ON p.chat_id = k.chat_id AND p.term = k.term
+    GROUP BY
+      k.chat_id,
+      k.keyword
+  )
   SELECT
-    g.chat_id,
-    k.keyword,
-    k.term
-  FROM chats AS g
-  CROSS JOIN tracked_keywords AS k
-  WHERE
-    NOT EXISTS(
-      SELECT
-        1
-      FROM shown AS s
-      JOIN tracked_keywords AS o
-        ON o.term = s.term
-      WHERE
-        s.chat_id = g.chat_id AND o.keyword = k.keyword
-    )
-), tracked_counts AS (
-  SELECT
-    k.chat_id,
-    k.keyword,
-    COALESCE(
-      MAX_BY(k.term, p.messages),
-      MIN(CASE WHEN k.term = LOWER(k.keyword) THEN k.term END),
-      MIN(k.term)
-    ) AS term, /* the term most used, else the keyword as typed (folded), else any of its terms */
-    CAST(COALESCE(SUM(p.messages), 0) AS BIGINT) AS messages,
-    COUNT(DISTINCT p.sender_id) AS users,
-    MAX(p.last_update_id) AS last_update_id
-  FROM tracked_rest AS k
-  LEFT JOIN per_sender AS p
-    ON p.chat_id = k.chat_id AND p.term = k.term
-  GROUP BY
-    k.chat_id,
-    k.keyword
-), latest AS (
-  /* the latest use of each shown term (of each tracked keyword) in the range, as its message wrote it */
-  SELECT
-    c.chat_id,
-    c.term,
-    MAX(p.last_update_id) AS last_update_id
-  FROM shown AS c
-  JOIN per_sender AS p
-    ON p.chat_id = c.chat_id AND p.term = c.term
-  GROUP BY
-    c.chat_id,
-    c.term
+    chat_id,
+    term,
+    CAST(NULL AS VARCHAR) AS tracked_keyword,
+    CAST(messages AS BIGINT) AS messages,
+    CAST(users AS BIGINT) AS users,
+    CAST(rank AS BIGINT) AS rank,
+    tracked,
+    phrase
+  FROM shown
   UNION ALL
   SELECT
     chat_id,
     term,
-    last_update_id
+    keyword AS tracked_keyword,
+    messages,
+    CAST(users AS BIGINT) AS users,
+    CAST(NULL AS BIGINT) AS rank,
+    TRUE AS tracked,
+    term LIKE '% %' AS phrase
   FROM tracked_counts
-), forms AS (
+), topic_top_terms AS (
+  /* The five most used keywords of each forum topic in the range (topic_keyword_uses; is_keyword: a word or */
+  /* hashtag, not a two-word phrase, or a tracked keyword's term), most used first (n: 1 to 5; ties by the */
+  /* term). What the topics report lists, and what keyword_forms finds a written form for. */
+  WITH terms AS (
+    SELECT
+      chat_id,
+      topic_id,
+      keyword AS term,
+      SUM(messages) AS messages
+    FROM topic_keyword_uses
+    WHERE
+      bucket BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
+    GROUP BY
+      chat_id,
+      topic_id,
+      keyword
+  ), ranked AS (
+    SELECT
+      chat_id,
+      topic_id,
+      term,
+      ROW_NUMBER() OVER (PARTITION BY chat_id, topic_id ORDER BY messages DESC, term) AS n
+    FROM terms
+    WHERE
+      (
+        term IN (
+          SELECT
+            term
+          FROM tracked_keywords
+        ) OR term NOT LIKE '% %'
+      )
+  )
   SELECT
-    l.chat_id,
-    l.term,
-    m.term_forms[ARRAY_POSITION(m.terms, l.term)] AS form
-  FROM latest AS l
-  JOIN group_updates AS m
-    ON m.update_id = l.last_update_id
+    chat_id,
+    topic_id,
+    term,
+    n
+  FROM ranked
   WHERE
-    m.context_date BETWEEN :scan_from AND :scan_to
+    n <= 5
+), keyword_forms AS (
+  /* Each term a report shows (the group's topics and tracked keywords, keyword_counts; its forum topics' */
+  /* keywords, topic_top_terms) in the written form most of the range's counted messages using it wrote */
+  /* (term_forms: each term as its message first wrote it, so a message counts once); ties: the form used */
+  /* latest (by update_id, the order Telegram numbers updates in). The forms are counted with the terms, in */
+  /* keyword_uses, whose one read of the messages serves every range of the span; a form is chosen here */
+  /* only for these terms, a hundred or a few hundred per group. */
+  WITH shown AS (
+    SELECT
+      chat_id,
+      term
+    FROM keyword_counts
+    UNION
+    SELECT
+      chat_id,
+      term
+    FROM topic_top_terms
+  ), counted AS (
+    SELECT
+      u.chat_id,
+      u.keyword AS term,
+      u.form,
+      SUM(u.messages) AS messages,
+      MAX(u.last_update_id) AS last_update_id
+    FROM keyword_uses AS u
+    JOIN shown AS s
+      ON s.chat_id = u.chat_id AND s.term = u.keyword
+    WHERE
+      u.bucket BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
+    GROUP BY
+      u.chat_id,
+      u.keyword,
+      u.form
+  ), ranked AS (
+    SELECT
+      chat_id,
+      term,
+      form,
+      ROW_NUMBER() OVER (PARTITION BY chat_id, term ORDER BY messages DESC, last_update_id DESC) AS n
+    FROM counted
+  )
+  SELECT
+    chat_id,
+    term,
+    form
+  FROM ranked
+  WHERE
+    n = 1
 )
+/* The most discussed topics of each group (keyword_counts: the top ranks, and every tracked keyword), each */
+/* shown in the written form most of the range's messages using it wrote (keyword_forms); a tracked keyword */
+/* nobody used as it is configured. */
 SELECT
-  s.chat_id,
-  COALESCE(f.form, s.term) AS keyword,
-  CAST(s.messages AS BIGINT) AS messages,
-  CAST(s.users AS BIGINT) AS users,
-  CAST(s.rank AS BIGINT) AS rank,
-  s.tracked,
-  s.term,
-  s.phrase
-FROM shown AS s
-LEFT JOIN forms AS f
-  ON f.chat_id = s.chat_id AND f.term = s.term
-UNION ALL
-SELECT
-  t.chat_id,
-  COALESCE(f.form, t.keyword) AS keyword,
-  t.messages,
-  CAST(t.users AS BIGINT) AS users,
-  CAST(NULL AS BIGINT) AS rank,
-  TRUE AS tracked,
-  t.term,
-  t.term LIKE '% %' AS phrase
-FROM tracked_counts AS t
-LEFT JOIN forms AS f
-  ON f.chat_id = t.chat_id AND f.term = t.term
+  c.chat_id,
+  COALESCE(f.form, c.tracked_keyword, c.term) AS keyword,
+  c.messages,
+  c.users,
+  c.rank,
+  c.tracked,
+  c.term,
+  c.phrase
+FROM keyword_counts AS c
+LEFT JOIN keyword_forms AS f
+  ON f.chat_id = c.chat_id AND f.term = c.term
 ORDER BY
   chat_id,
   messages DESC,

@@ -1,4 +1,4 @@
--- Generated from include/sql/reports/surges.sql and the stages it reads (migration_messages, migration_state, chat_migrations, group_updates, message_versions, membership_updates, history_state, group_history, forum_topics, latest_revisions, counted_versions, keyword_uses, surging_terms) by sqlglot
+-- Generated from include/sql/reports/surges.sql and the stages it reads (migration_messages, migration_state, chat_migrations, group_updates, message_versions, membership_updates, history_state, group_history, forum_topics, chosen_topics, latest_revisions, counted_versions, keyword_uses, surging_terms) by sqlglot
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
 -- changing the DuckDB SQL. Parameters (:name) and the tables tracked_keywords(keyword, term) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
 WITH migration_messages AS (
@@ -450,6 +450,19 @@ WITH migration_messages AS (
       WHERE
         topic_id = 1
     )
+), chosen_topics AS (
+  /* The forum topics the counting is limited to (the topic parameter: a topic's id, or its name in any */
+  /* case), in every forum that has one of that id or name; none when the parameter is empty, and then */
+  /* every message counts (counted_versions). The search reads it too, so --topic means the same in both. */
+  SELECT
+    chat_id,
+    topic_id
+  FROM forum_topics
+  WHERE
+    :topic <> ''
+    AND (
+      CAST(topic_id AS VARCHAR) = :topic OR LOWER(topic) = LOWER(:topic)
+    )
 ), latest_revisions AS (
   /* The latest version of each message stored more than once: edited (an edit is stored as a row of its */
   /* own, in its edit day's partition) or imported from an export, which can overlap what the webhook */
@@ -493,8 +506,8 @@ WITH migration_messages AS (
     version = 1
 ), counted_versions AS (
   /* The version every report counts of each message: its latest_revisions row where it has one, else its */
-  /* live original. Bots are left out unless include_bots; with a topic parameter (its id, or its name in */
-  /* any case), only the messages of that forum topic count. With the day and local time of sent_at in the */
+  /* live original. Bots are left out unless include_bots; with a topic parameter, only the messages of */
+  /* that forum topic count (chosen_topics). With the day and local time of sent_at in the */
   /* timezone parameter: partitions are scanned with a margin (scan_from..scan_to), since an edit lands in */
   /* its edit day's partition but counts on the day the message was sent. */
   SELECT
@@ -524,6 +537,9 @@ WITH migration_messages AS (
   FROM message_versions AS v
   LEFT JOIN latest_revisions AS l
     ON l.origin_chat_id = v.origin_chat_id AND l.message_id = v.message_id
+  /* a join, not a subquery per message: with no topic chosen it matches nothing and costs nothing */
+  LEFT JOIN chosen_topics AS t
+    ON t.chat_id = v.chat_id AND t.topic_id = COALESCE(v.topic_id, 1)
   WHERE
     v.context_date BETWEEN :scan_from AND :scan_to
     AND (
@@ -535,21 +551,12 @@ WITH migration_messages AS (
       ELSE l.context_date = v.context_date AND l.update_id = v.update_id
     END
     AND (
-      :topic = ''
-      OR COALESCE(v.topic_id, 1) IN (
-        SELECT
-          t.topic_id
-        FROM forum_topics AS t
-        WHERE
-          t.chat_id = v.chat_id
-          AND (
-            CAST(t.topic_id AS VARCHAR) = :topic OR LOWER(t.topic) = LOWER(:topic)
-          )
-      )
+      :topic = '' OR NOT t.topic_id IS NULL
     )
 ), keyword_uses AS (
-  /* How many counted messages of each sender use each term, per group and per bucket of days, and the */
-  /* latest of them (its update_id: where the report reads the form a topic is shown in, and its examples). */
+  /* How many counted messages of each sender use each term, per group and per bucket of days, in each of */
+  /* the forms they wrote it (term_forms, beside terms: keyword_forms shows a term in its most used form), */
+  /* and the latest of them (its update_id: the examples, and a tie between forms). */
   /* The terms are the lake's (terms: text/words.py, stored at consolidation). A bucket is named by its first */
   /* day; text_days gives each day from text_from on its bucket, and the buckets are cut at the first day of */
   /* every range built together (they all end on the same day), so each range adds up whole buckets and the */
@@ -558,35 +565,39 @@ WITH migration_messages AS (
     m.chat_id,
     m.bucket,
     m.sender_id,
-    t.keyword,
+    m.keyword,
+    m.form,
     COUNT(*) AS messages,
     MAX(m.update_id) AS last_update_id
-  /* the terms as a column of a relation first: DuckDB unnests that in one pass (an expression it would */
-  /* deduplicate first, which costs more than it saves) */
   FROM (
+    /* each term beside the form it was written in (the two lists are aligned), unnested side by side: */
+    /* DuckDB does that in one pass, Athena as UNNEST(terms, term_forms) (reports/sql.py) */
     SELECT
       v.chat_id,
       CAST(d.bucket AS DATE) AS bucket,
       v.sender_id,
       v.update_id,
-      v.terms
+      unnested.keyword AS keyword,
+      unnested.form AS form
     FROM counted_versions AS v
     JOIN text_days AS d
       ON CAST(d.day AS DATE) = v.day
+    CROSS JOIN UNNEST(v.terms, v.term_forms) AS unnested(keyword, form)
   ) AS m
-  CROSS JOIN UNNEST(m.terms) AS t(keyword)
   GROUP BY
     m.chat_id,
     m.bucket,
     m.sender_id,
-    t.keyword
+    m.keyword,
+    m.form
 ), surging_terms AS (
   /* The terms that took off on the span's last day, per group: counted as keywords counts them */
   /* (keyword_uses: the messages using each of the terms consolidation stored), and only the terms that are */
   /* a topic's keyword (is_keyword: a word or hashtag, not a two-word phrase, or a tracked keyword's term). A */
   /* term surges where its messages that day reach surge_min_messages and are more than three times its mean */
   /* per day over the 28 days before (surge_from up to the day before; a day without it counts as zero). With */
-  /* the two latest messages of the day that use it, and the term as the latest of them wrote it. */
+  /* the two latest messages of the day that use it, and the term as most of the day's messages using it */
+  /* wrote it (keywords' rule: on a tie, the form used latest). */
   WITH last_day AS (
     SELECT
       chat_id,
@@ -642,7 +653,6 @@ WITH migration_messages AS (
       s.chat_id,
       s.keyword,
       v.text,
-      v.term_forms[ARRAY_POSITION(v.terms, s.keyword)] AS form,
       ROW_NUMBER() OVER (
         PARTITION BY s.chat_id, s.keyword
         ORDER BY v.sent_at DESC, v.origin_chat_id, v.message_id DESC
@@ -656,8 +666,7 @@ WITH migration_messages AS (
         message_id,
         sent_at,
         text,
-        terms,
-        term_forms
+        terms
       FROM counted_versions
       WHERE
         context_date BETWEEN :to_date AND :scan_to
@@ -671,10 +680,29 @@ WITH migration_messages AS (
     CROSS JOIN UNNEST(v.terms) AS t(keyword)
     JOIN surging AS s
       ON s.chat_id = v.chat_id AND s.keyword = t.keyword
+  ), forms AS (
+    /* the form most of the day's messages using the term wrote (keyword_forms' rule: ties, the latest) */
+    SELECT
+      u.chat_id,
+      u.keyword,
+      u.form,
+      ROW_NUMBER() OVER (
+        PARTITION BY u.chat_id, u.keyword
+        ORDER BY SUM(u.messages) DESC, MAX(u.last_update_id) DESC
+      ) AS n
+    FROM keyword_uses AS u
+    JOIN surging AS s
+      ON s.chat_id = u.chat_id AND s.keyword = u.keyword
+    WHERE
+      u.bucket = CAST(:to_date AS DATE)
+    GROUP BY
+      u.chat_id,
+      u.keyword,
+      u.form
   )
   SELECT
     s.chat_id,
-    COALESCE(MAX(CASE WHEN e.latest = 1 THEN e.form END), s.keyword) AS keyword,
+    COALESCE(MAX(f.form), s.keyword) AS keyword,
     s.keyword AS term,
     s.messages,
     s.daily_mean,
@@ -688,6 +716,8 @@ WITH migration_messages AS (
   FROM surging AS s
   LEFT JOIN examples AS e
     ON e.chat_id = s.chat_id AND e.keyword = s.keyword AND e.latest <= 2
+  LEFT JOIN forms AS f
+    ON f.chat_id = s.chat_id AND f.keyword = s.keyword AND f.n = 1
   GROUP BY
     s.chat_id,
     s.keyword,
@@ -697,7 +727,8 @@ WITH migration_messages AS (
 /* Terms that took off on the range's last day (surging_terms: more than three times their mean per day */
 /* over the 28 days before, and at least surge_min_messages messages), each with its messages that day, */
 /* that mean, whether it is a tracked keyword, and two example messages of the day; the steepest first. A */
-/* term is shown as the latest of those messages wrote it (keyword), and as stored (term, as keywords has it). */
+/* term is shown as most of the day's messages using it wrote it (keyword; on a tie, the form used latest), */
+/* and as stored (term, as keywords has it). */
 SELECT
   chat_id,
   keyword,

@@ -1,4 +1,4 @@
--- Generated from include/sql/reports/topics.sql and the stages it reads (migration_messages, migration_state, chat_migrations, group_updates, message_versions, membership_updates, history_state, group_history, forum_topics, latest_revisions, counted_versions, keyword_uses, topic_keyword_uses, message_reactions, group_days, counted_messages, replies, first_replies, chats, keywords) by sqlglot
+-- Generated from include/sql/reports/topics.sql and the stages it reads (migration_messages, migration_state, chat_migrations, group_updates, message_versions, membership_updates, history_state, group_history, forum_topics, chosen_topics, latest_revisions, counted_versions, keyword_uses, topic_keyword_uses, message_reactions, group_days, counted_messages, replies, first_replies, chats, keyword_counts, topic_top_terms, keyword_forms) by sqlglot
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
 -- changing the DuckDB SQL. Parameters (:name) and the tables tracked_keywords(keyword, term) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
 /* The topics of each forum group: every topic it ever named (forum_topics) and every topic posted in */
@@ -7,7 +7,7 @@
 /* name (the latest it was given; "topic <id>" when the curated zone holds no name for it), the messages */
 /* of the range, the distinct members who posted them, the replies in the range to a message of the topic */
 /* (by someone else, as in interactions), the median wait for a first reply to the topic's messages of the */
-/* range, and its five most used keywords (is_keyword), most used first. Groups without topics have no row. */
+/* range, and its five most used keywords (topic_top_terms), most used first. Groups without topics have no row. */
 WITH migration_messages AS (
   /* Every migration service message, as (old chat id, new chat id) with its day and time: the old group's carries */
   /* migrate_to_chat_id, the supergroup's first message migrate_from_chat_id (both in migrate_chat_id). */
@@ -457,6 +457,19 @@ WITH migration_messages AS (
       WHERE
         topic_id = 1
     )
+), chosen_topics AS (
+  /* The forum topics the counting is limited to (the topic parameter: a topic's id, or its name in any */
+  /* case), in every forum that has one of that id or name; none when the parameter is empty, and then */
+  /* every message counts (counted_versions). The search reads it too, so --topic means the same in both. */
+  SELECT
+    chat_id,
+    topic_id
+  FROM forum_topics
+  WHERE
+    :topic <> ''
+    AND (
+      CAST(topic_id AS VARCHAR) = :topic OR LOWER(topic) = LOWER(:topic)
+    )
 ), latest_revisions AS (
   /* The latest version of each message stored more than once: edited (an edit is stored as a row of its */
   /* own, in its edit day's partition) or imported from an export, which can overlap what the webhook */
@@ -500,8 +513,8 @@ WITH migration_messages AS (
     version = 1
 ), counted_versions AS (
   /* The version every report counts of each message: its latest_revisions row where it has one, else its */
-  /* live original. Bots are left out unless include_bots; with a topic parameter (its id, or its name in */
-  /* any case), only the messages of that forum topic count. With the day and local time of sent_at in the */
+  /* live original. Bots are left out unless include_bots; with a topic parameter, only the messages of */
+  /* that forum topic count (chosen_topics). With the day and local time of sent_at in the */
   /* timezone parameter: partitions are scanned with a margin (scan_from..scan_to), since an edit lands in */
   /* its edit day's partition but counts on the day the message was sent. */
   SELECT
@@ -531,6 +544,9 @@ WITH migration_messages AS (
   FROM message_versions AS v
   LEFT JOIN latest_revisions AS l
     ON l.origin_chat_id = v.origin_chat_id AND l.message_id = v.message_id
+  /* a join, not a subquery per message: with no topic chosen it matches nothing and costs nothing */
+  LEFT JOIN chosen_topics AS t
+    ON t.chat_id = v.chat_id AND t.topic_id = COALESCE(v.topic_id, 1)
   WHERE
     v.context_date BETWEEN :scan_from AND :scan_to
     AND (
@@ -542,21 +558,12 @@ WITH migration_messages AS (
       ELSE l.context_date = v.context_date AND l.update_id = v.update_id
     END
     AND (
-      :topic = ''
-      OR COALESCE(v.topic_id, 1) IN (
-        SELECT
-          t.topic_id
-        FROM forum_topics AS t
-        WHERE
-          t.chat_id = v.chat_id
-          AND (
-            CAST(t.topic_id AS VARCHAR) = :topic OR LOWER(t.topic) = LOWER(:topic)
-          )
-      )
+      :topic = '' OR NOT t.topic_id IS NULL
     )
 ), keyword_uses AS (
-  /* How many counted messages of each sender use each term, per group and per bucket of days, and the */
-  /* latest of them (its update_id: where the report reads the form a topic is shown in, and its examples). */
+  /* How many counted messages of each sender use each term, per group and per bucket of days, in each of */
+  /* the forms they wrote it (term_forms, beside terms: keyword_forms shows a term in its most used form), */
+  /* and the latest of them (its update_id: the examples, and a tie between forms). */
   /* The terms are the lake's (terms: text/words.py, stored at consolidation). A bucket is named by its first */
   /* day; text_days gives each day from text_from on its bucket, and the buckets are cut at the first day of */
   /* every range built together (they all end on the same day), so each range adds up whole buckets and the */
@@ -565,28 +572,31 @@ WITH migration_messages AS (
     m.chat_id,
     m.bucket,
     m.sender_id,
-    t.keyword,
+    m.keyword,
+    m.form,
     COUNT(*) AS messages,
     MAX(m.update_id) AS last_update_id
-  /* the terms as a column of a relation first: DuckDB unnests that in one pass (an expression it would */
-  /* deduplicate first, which costs more than it saves) */
   FROM (
+    /* each term beside the form it was written in (the two lists are aligned), unnested side by side: */
+    /* DuckDB does that in one pass, Athena as UNNEST(terms, term_forms) (reports/sql.py) */
     SELECT
       v.chat_id,
       CAST(d.bucket AS DATE) AS bucket,
       v.sender_id,
       v.update_id,
-      v.terms
+      unnested.keyword AS keyword,
+      unnested.form AS form
     FROM counted_versions AS v
     JOIN text_days AS d
       ON CAST(d.day AS DATE) = v.day
+    CROSS JOIN UNNEST(v.terms, v.term_forms) AS unnested(keyword, form)
   ) AS m
-  CROSS JOIN UNNEST(m.terms) AS t(keyword)
   GROUP BY
     m.chat_id,
     m.bucket,
     m.sender_id,
-    t.keyword
+    m.keyword,
+    m.form
 ), topic_keyword_uses AS (
   /* How many counted messages of each forum topic use each term (terms: text/words.py), per group and bucket of days: as */
   /* keyword_uses, by topic instead of by sender. Only the messages that name their topic (topic_id set: */
@@ -908,21 +918,22 @@ WITH migration_messages AS (
     ON moved.new_chat_id = g.chat_id
   ORDER BY
     chat_id
-), keywords AS (
-  /* The most discussed topics of each group, added up from keyword_uses over the range's buckets: the terms */
-  /* consolidation stored for each counted message (text/words.py: word stems with no stopword of the */
-  /* message's language among them, hashtags, and two-word phrases "stem stem"), each shown as the latest */
-  /* message of the range that used it wrote it (term_forms). A phrase is a topic where it recurs (3 messages or more) and holds at least half the uses */
-  /* of one of its words; a word is then left out where one such phrase holds 80 % of its uses (the phrase */
-  /* says it better). Tracked keywords (tracked_keywords: each keyword's terms, as text/words.py reads it in */
-  /* every language of its script) are always reported for every group, at zero when nobody used them. */
+), keyword_counts AS (
+  /* The most discussed topics of each group, counted, before they are shown in words (keywords): added up */
+  /* from keyword_uses over the range's buckets, the terms consolidation stored for each counted message */
+  /* (text/words.py: word stems with no stopword of the message's language among them, hashtags, and */
+  /* two-word phrases "stem stem"). A phrase is a topic where it recurs (3 messages or more) and holds at */
+  /* least half the uses of one of its words; a word is then left out where one such phrase holds 80 % of its */
+  /* uses (the phrase says it better). The top keyword_limit ranks, and the tracked keywords (tracked_keywords: */
+  /* each keyword's terms, as text/words.py reads it in every language of its script), always reported for */
+  /* every group, at zero when nobody used them (tracked_keyword: the keyword as configured, for those not */
+  /* among the ranked topics; NULL for the others). */
   WITH per_sender AS (
     SELECT
       chat_id,
       keyword AS term,
       sender_id,
-      SUM(messages) AS messages,
-      MAX(last_update_id) AS last_update_id
+      SUM(messages) AS messages
     FROM keyword_uses
     WHERE
       bucket BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
@@ -1042,73 +1053,124 @@ WITH migration_messages AS (
         MIN(k.term)
       ) AS term, /* the term most used, else the keyword as typed (folded), else any of its terms */
       CAST(COALESCE(SUM(p.messages), 0) AS BIGINT) AS messages,
-      COUNT(DISTINCT p.sender_id) AS users,
-      MAX(p.last_update_id) AS last_update_id
+      COUNT(DISTINCT p.sender_id) AS users
     FROM tracked_rest AS k
     LEFT JOIN per_sender AS p
       ON p.chat_id = k.chat_id AND p.term = k.term
     GROUP BY
       k.chat_id,
       k.keyword
-  ), latest AS (
-    /* the latest use of each shown term (of each tracked keyword) in the range, as its message wrote it */
+  )
+  SELECT
+    chat_id,
+    term,
+    CAST(NULL AS VARCHAR) AS tracked_keyword,
+    CAST(messages AS BIGINT) AS messages,
+    CAST(users AS BIGINT) AS users,
+    CAST(rank AS BIGINT) AS rank,
+    tracked,
+    phrase
+  FROM shown
+  UNION ALL
+  SELECT
+    chat_id,
+    term,
+    keyword AS tracked_keyword,
+    messages,
+    CAST(users AS BIGINT) AS users,
+    CAST(NULL AS BIGINT) AS rank,
+    TRUE AS tracked,
+    term LIKE '% %' AS phrase
+  FROM tracked_counts
+), topic_top_terms AS (
+  /* The five most used keywords of each forum topic in the range (topic_keyword_uses; is_keyword: a word or */
+  /* hashtag, not a two-word phrase, or a tracked keyword's term), most used first (n: 1 to 5; ties by the */
+  /* term). What the topics report lists, and what keyword_forms finds a written form for. */
+  WITH terms AS (
     SELECT
-      c.chat_id,
-      c.term,
-      MAX(p.last_update_id) AS last_update_id
-    FROM shown AS c
-    JOIN per_sender AS p
-      ON p.chat_id = c.chat_id AND p.term = c.term
+      chat_id,
+      topic_id,
+      keyword AS term,
+      SUM(messages) AS messages
+    FROM topic_keyword_uses
+    WHERE
+      bucket BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
     GROUP BY
-      c.chat_id,
-      c.term
-    UNION ALL
+      chat_id,
+      topic_id,
+      keyword
+  ), ranked AS (
+    SELECT
+      chat_id,
+      topic_id,
+      term,
+      ROW_NUMBER() OVER (PARTITION BY chat_id, topic_id ORDER BY messages DESC, term) AS n
+    FROM terms
+    WHERE
+      (
+        term IN (
+          SELECT
+            term
+          FROM tracked_keywords
+        ) OR term NOT LIKE '% %'
+      )
+  )
+  SELECT
+    chat_id,
+    topic_id,
+    term,
+    n
+  FROM ranked
+  WHERE
+    n <= 5
+), keyword_forms AS (
+  /* Each term a report shows (the group's topics and tracked keywords, keyword_counts; its forum topics' */
+  /* keywords, topic_top_terms) in the written form most of the range's counted messages using it wrote */
+  /* (term_forms: each term as its message first wrote it, so a message counts once); ties: the form used */
+  /* latest (by update_id, the order Telegram numbers updates in). The forms are counted with the terms, in */
+  /* keyword_uses, whose one read of the messages serves every range of the span; a form is chosen here */
+  /* only for these terms, a hundred or a few hundred per group. */
+  WITH shown AS (
+    SELECT
+      chat_id,
+      term
+    FROM keyword_counts
+    UNION
+    SELECT
+      chat_id,
+      term
+    FROM topic_top_terms
+  ), counted AS (
+    SELECT
+      u.chat_id,
+      u.keyword AS term,
+      u.form,
+      SUM(u.messages) AS messages,
+      MAX(u.last_update_id) AS last_update_id
+    FROM keyword_uses AS u
+    JOIN shown AS s
+      ON s.chat_id = u.chat_id AND s.term = u.keyword
+    WHERE
+      u.bucket BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
+    GROUP BY
+      u.chat_id,
+      u.keyword,
+      u.form
+  ), ranked AS (
     SELECT
       chat_id,
       term,
-      last_update_id
-    FROM tracked_counts
-  ), forms AS (
-    SELECT
-      l.chat_id,
-      l.term,
-      m.term_forms[ARRAY_POSITION(m.terms, l.term)] AS form
-    FROM latest AS l
-    JOIN group_updates AS m
-      ON m.update_id = l.last_update_id
-    WHERE
-      m.context_date BETWEEN :scan_from AND :scan_to
+      form,
+      ROW_NUMBER() OVER (PARTITION BY chat_id, term ORDER BY messages DESC, last_update_id DESC) AS n
+    FROM counted
   )
   SELECT
-    s.chat_id,
-    COALESCE(f.form, s.term) AS keyword,
-    CAST(s.messages AS BIGINT) AS messages,
-    CAST(s.users AS BIGINT) AS users,
-    CAST(s.rank AS BIGINT) AS rank,
-    s.tracked,
-    s.term,
-    s.phrase
-  FROM shown AS s
-  LEFT JOIN forms AS f
-    ON f.chat_id = s.chat_id AND f.term = s.term
-  UNION ALL
-  SELECT
-    t.chat_id,
-    COALESCE(f.form, t.keyword) AS keyword,
-    t.messages,
-    CAST(t.users AS BIGINT) AS users,
-    CAST(NULL AS BIGINT) AS rank,
-    TRUE AS tracked,
-    t.term,
-    t.term LIKE '% %' AS phrase
-  FROM tracked_counts AS t
-  LEFT JOIN forms AS f
-    ON f.chat_id = t.chat_id AND f.term = t.term
-  ORDER BY
     chat_id,
-    messages DESC,
-    users DESC,
-    keyword
+    term,
+    form
+  FROM ranked
+  WHERE
+    n = 1
 ), forums AS (
   SELECT DISTINCT
     chat_id
@@ -1165,49 +1227,18 @@ WITH migration_messages AS (
   GROUP BY
     chat_id,
     topic_id
-), terms AS (
-  SELECT
-    chat_id,
-    topic_id,
-    keyword,
-    SUM(messages) AS messages
-  FROM topic_keyword_uses
-  WHERE
-    bucket BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
-  GROUP BY
-    chat_id,
-    topic_id,
-    keyword
-), ranked_terms AS (
-  SELECT
-    chat_id,
-    topic_id,
-    keyword,
-    ROW_NUMBER() OVER (PARTITION BY chat_id, topic_id ORDER BY messages DESC, keyword) AS n
-  FROM terms
-  WHERE
-    (
-      keyword IN (
-        SELECT
-          term
-        FROM tracked_keywords
-      )
-      OR keyword NOT LIKE '% %'
-    )
 ), top_terms AS (
   SELECT
-    r.chat_id,
-    r.topic_id,
-    LISTAGG(COALESCE(w.keyword, r.keyword), ', ') WITHIN GROUP (ORDER BY
-      r.n) AS top_keywords /* each as the group's topics show it (keywords: the latest message of the range that used it) */
-  FROM ranked_terms AS r
-  LEFT JOIN keywords AS w
-    ON w.chat_id = r.chat_id AND w.term = r.keyword
-  WHERE
-    r.n <= 5
+    t.chat_id,
+    t.topic_id,
+    LISTAGG(COALESCE(f.form, t.term), ', ') WITHIN GROUP (ORDER BY
+      t.n) AS top_keywords /* each as the group's topics show it (keyword_forms: the form most of the range's messages wrote) */
+  FROM topic_top_terms AS t
+  LEFT JOIN keyword_forms AS f
+    ON f.chat_id = t.chat_id AND f.term = t.term
   GROUP BY
-    r.chat_id,
-    r.topic_id
+    t.chat_id,
+    t.topic_id
 ), every_topic AS (
   SELECT
     chat_id,
