@@ -232,7 +232,9 @@ def test_make_airflow_serves_both_dags_and_stops_on_ctrl_c(chromium, standalone,
     os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in the terminal does: the whole foreground group
     stopped = threading.Event()
     threading.Thread(target=lambda: (process.wait(), stopped.set()), daemon=True).start()
-    assert stopped.wait(60), "make airflow did not stop within 60 s of Ctrl-C"
+    # alone it stops in seconds; beside the suite's other worker on two cores, shutting the scheduler,
+    # the DAG processor, the triggerer and the API server down has taken over a minute
+    assert stopped.wait(150), "make airflow did not stop within 150 s of Ctrl-C"
     deadline = time.monotonic() + 15
     while processes_of(standalone["home"], process.pid) and time.monotonic() < deadline:
         time.sleep(0.5)

@@ -284,7 +284,7 @@ RULES = [
         background=r"webhook listening on",
     ),
     Rule(r"^curl -s -X POST localhost:8081/webhook ", small={"8081": "{serve_port}"}, check=stored_the_sticker),
-    Rule(r"^python -m telegram_pipeline (consolidate|catalog|ddl|report)\b", setup=LOCAL_RAW_ZONE),
+    Rule(r"^python -m telegram_pipeline (consolidate|catalog|ddl|report|history)\b", setup=LOCAL_RAW_ZONE),
     # The Reports page's searches, over the demo's lake (its Portuguese running club: the count may be 0)
     Rule(
         r"^python -m telegram_pipeline search ",

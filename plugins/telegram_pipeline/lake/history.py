@@ -22,11 +22,13 @@ telegram_pipeline history`` writes the missing states once (docs/consolidation.m
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
 import logging
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -127,6 +129,11 @@ def connection():
 
 def compute(con, before: date):
     """The state of the partitions ``messages`` holds in ``con`` before ``before`` (an Arrow table)."""
+    _define_stages(con, before)
+    return _state_of(con)
+
+
+def _define_stages(con, before: date) -> None:
     import pyarrow as pa
 
     con.register(
@@ -137,27 +144,50 @@ def compute(con, before: date):
     for stage in STATE_SQL:
         text = re.sub(r"--[^\n]*", "", config.read_sql(f"reports/{stage}.sql"))
         con.execute(f"CREATE OR REPLACE TEMP VIEW {stage} AS {_PARAMETER.sub(scan_from, text)}")
+
+
+def _state_of(con):
     state = con.execute(
         "SELECT * FROM migration_state UNION ALL SELECT * FROM history_state ORDER BY ALL"
     ).to_arrow_table()
     return state.cast(state_schema())
 
 
+@functools.cache
+def _day_connection():
+    """One connection per process for the day states, its stages defined once: a range consolidation
+    computes a state for each of its days (1,124 for a three-year export), and defining the stages cost
+    as much as a small day's state. Every row of one day's partition is before the next day, so one
+    bound after any day serves them all."""
+    con = connection()
+    con.register("messages", schema.arrow_schema().empty_table().append_column(_DAY_COLUMN, _no_days()))
+    _define_stages(con, date.max)
+    return con, threading.Lock()
+
+
+_DAY_COLUMN = schema.PARTITION_COLUMN
+
+
+def _no_days():
+    import pyarrow as pa
+
+    return pa.array([], pa.string())
+
+
 def of_day(table, day: date):
     """The state of one day's curated rows (``table``: the partition's columns, as consolidation has them)."""
     import pyarrow as pa
 
-    con = connection()
-    try:
-        # one chunk per column: DuckDB scans a table whose columns are chunked unalike twenty times slower
-        table = conformed(table).combine_chunks()
-        con.register(
-            "messages",
-            table.append_column(schema.PARTITION_COLUMN, pa.repeat(day.isoformat(), table.num_rows).cast(pa.string())),
-        )
-        return compute(con, day + timedelta(days=1))
-    finally:
-        con.close()
+    # one chunk per column: DuckDB scans a table whose columns are chunked unalike twenty times slower
+    table = conformed(table).combine_chunks()
+    day_table = table.append_column(_DAY_COLUMN, pa.repeat(day.isoformat(), table.num_rows).cast(pa.string()))
+    con, lock = _day_connection()
+    with lock:
+        con.register("messages", day_table)
+        try:
+            return _state_of(con)
+        finally:
+            con.unregister("messages")  # the day's rows are not kept alive by the connection
 
 
 def conformed(table):
