@@ -86,16 +86,11 @@ define run_tests
 	@home=$$(mktemp -d -t airflow-test-XXXXXX); trap 'rm -rf "$$home"' EXIT; \
 	if [ "$(2)" = migrate ]; then AIRFLOW_HOME=$$home $(BIN)/airflow db migrate > $$home/migrate.log 2>&1 \
 		|| { tail -30 $$home/migrate.log; exit 1; }; fi; \
-	AIRFLOW_HOME=$$home $(BIN)/pytest $(PYTEST_PARALLEL) $(or $(TESTS),$(1)) $(3) $(PYTEST_ARGS)
+	AIRFLOW_HOME=$$home $(BIN)/pytest $(PYTEST_PARALLEL) $(or $(TESTS),$(1)) $(PYTEST_ARGS)
 endef
-# Tests marked `alone` (a whole Airflow started and stopped with Ctrl-C) run after the rest, in one
-# process: beside the other worker's tests, the Airflow they start has taken minutes to stop.
-ALONE_FIRST := -m "not alone"
-ALONE_THEN := -m alone -n 0
 
 test: venv
-	$(call run_tests,tests,migrate,$(if $(TESTS),,$(ALONE_FIRST)))
-	$(if $(TESTS),,$(call run_tests,tests/system,migrate,$(ALONE_THEN)))
+	$(call run_tests,tests,migrate)
 
 test-fast: venv
 	$(call run_tests,tests/unit)
@@ -104,8 +99,7 @@ test-integration: venv
 	$(call run_tests,tests/integration,migrate)
 
 test-system: venv
-	$(call run_tests,tests/system,migrate,$(if $(TESTS),,$(ALONE_FIRST)))
-	$(if $(TESTS),,$(call run_tests,tests/system,migrate,$(ALONE_THEN)))
+	$(call run_tests,tests/system,migrate)
 
 lint: venv
 	$(BIN)/ruff check dags plugins lambda tests bench include/deploy docs/hooks

@@ -171,7 +171,6 @@ def chromium() -> str:
     return CHROMIUM
 
 
-@pytest.mark.alone
 def test_make_airflow_serves_both_dags_and_stops_on_ctrl_c(chromium, standalone, tmp_path):
     base = f"http://127.0.0.1:{standalone['port']}"
     password = wait_for_password(standalone["log"], standalone["process"])
@@ -233,16 +232,9 @@ def test_make_airflow_serves_both_dags_and_stops_on_ctrl_c(chromium, standalone,
     os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in the terminal does: the whole foreground group
     stopped = threading.Event()
     threading.Thread(target=lambda: (process.wait(), stopped.set()), daemon=True).start()
-    # alone it stops in seconds; beside the suite's other worker on two cores, shutting the scheduler,
-    # the DAG processor, the triggerer and the API server down has taken over a minute
-    assert stopped.wait(150), (
-        "make airflow did not stop within 150 s of Ctrl-C; still running: "
-        + " | ".join(
-            Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")[:200]
-            for pid in processes_of(standalone["home"], process.pid)
-        )
-        + "\n"
-        + standalone["log"].read_text(errors="replace")[-3000:]
+    assert stopped.wait(60), "make airflow did not stop within 60 s of Ctrl-C; still running: " + " | ".join(
+        Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")[:200]
+        for pid in processes_of(standalone["home"], process.pid)
     )
     deadline = time.monotonic() + 15
     while processes_of(standalone["home"], process.pid) and time.monotonic() < deadline:
