@@ -419,11 +419,10 @@ class _DayWriter:
             table = privacy.pseudonymize(table, self.settings.pseudonymize_key)
             result.rows = table.num_rows
         if result.rows:
-            body = layout.parquet_bytes(table)
+            body, state = _partition_files(table, day)
             result.parquet_bytes, result.parquet_sha256 = len(body), hashlib.sha256(body).hexdigest()
             self.partitions[layout.partition_prefix(day)] = {layout.DATA_FILE: body}
             # the day's history state (lake/history.py), written with its partition, before its manifest
-            state = history.parquet_bytes(history.of_day(table, day))
             self.partitions[history.day_prefix(day)] = {history.day_file(state): state}
         else:
             self.partitions[layout.partition_prefix(day)] = {}
@@ -455,6 +454,15 @@ class _DayWriter:
         for result in self.batch:
             result.seconds = round(result.seconds + share, 3)
         self.quarantine, self.partitions, self.manifests, self.unmanifested, self.batch = {}, {}, {}, [], []
+
+
+def _partition_files(table, day: date) -> tuple[bytes, bytes]:
+    """The day's Parquet file and its history state's, made side by side: both are C++ (Parquet's
+    encoder, DuckDB) that lets go of the GIL, and by then the day's other processes are done."""
+    with ThreadPoolExecutor(max_workers=1) as beside:
+        state = beside.submit(lambda: history.parquet_bytes(history.of_day(table, day)))
+        body = layout.parquet_bytes(table)
+        return body, state.result()
 
 
 def consolidate_days(days_wanted: list[date], settings: config.Settings | None = None) -> list[DayResult]:
