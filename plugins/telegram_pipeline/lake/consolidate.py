@@ -42,7 +42,7 @@ import multiprocessing
 import operator
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
@@ -196,12 +196,15 @@ def _without_cyclic_gc():
 IMPORTED_SUFFIX = ".jsonl"
 
 
-def _updates_of(key: str, data: bytes) -> Iterator[tuple[int | None, bytes]]:
+def _updates_of(key: str, data: bytes) -> Iterable[tuple[int | None, bytes]]:
     """(line number, bytes) of each update in an object: the lines of an imported JSON-lines object, or
-    the object itself (None)."""
+    the object itself (None), as a tuple: no generator for each of a day's 100,000 single updates."""
     if not key.endswith(IMPORTED_SUFFIX):
-        yield None, data
-        return
+        return ((None, data),)
+    return _lines_of(data)
+
+
+def _lines_of(data: bytes) -> Iterator[tuple[int, bytes]]:
     for number, line in enumerate(data.split(b"\n"), start=1):
         if line and not line.isspace():
             yield number, line

@@ -317,9 +317,10 @@ def in_chat(chat_member: dict) -> bool | None:
     return IN_CHAT_STATUSES.get(status) if type(status) is str else None
 
 
-_NOT_ABOUT_A_MEMBER: dict[str, Any] = dict.fromkeys(
-    ["member_user_id", "member_is_bot", "member_old_status", "member_new_status", "member_was_in_chat", "member_is_in_chat"]
+_MEMBER_COLUMNS = (
+    "member_user_id member_is_bot member_old_status member_new_status member_was_in_chat member_is_in_chat"
 )
+_NOT_ABOUT_A_MEMBER: dict[str, Any] = dict.fromkeys(_MEMBER_COLUMNS.split())
 
 
 def membership(kind: str, payload: dict) -> dict[str, Any]:
