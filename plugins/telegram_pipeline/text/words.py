@@ -213,7 +213,6 @@ def terms_of(text: str | None, language_code: str | None) -> tuple[list[str], li
     words = lexicon(language_code)
     known = words.pieces.get
     joined = words.joined
-    kept = words.strings.get  # (joined's own lookup, first: a day's texts repeat their phrases)
     forms: dict[str, str] = {}
     add = forms.setdefault
     for line in normalized(text).splitlines():
@@ -221,15 +220,12 @@ def terms_of(text: str | None, language_code: str | None) -> tuple[list[str], li
         written = ""
         spanned = False  # a stopword stands between that term and here
         for run in line.split():
-            pieces = known(run)
-            if pieces is None:
-                pieces = words.learn(run)
+            pieces = known(run) or words.learn(run)
             for kind, key, form, joiner in pieces:
                 if kind == TERM:
                     add(key, form)
                     if previous and previous != key:
-                        phrase, phrase_form = (previous, " ", key), (written, joiner, form)
-                        add(kept(phrase) or joined(phrase), kept(phrase_form) or joined(phrase_form))
+                        add(joined((previous, " ", key)), joined((written, joiner, form)))
                     previous, written, spanned = key, form, False
                 elif kind == BETWEEN:
                     if previous:
