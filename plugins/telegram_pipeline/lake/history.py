@@ -3,21 +3,23 @@
 A member's first message, their first join, whom a username names, a group's migration and a forum
 topic's name are looked for as far back as the curated zone goes. Rather than scan every partition for
 them each day, consolidation writes beside each day's partition that day's state
-(``history/context_date=D/data.parquet``: the rows of include/sql/reports/history_state.sql and
-migration_state.sql over that day alone) and rebuilds the state of the day's month
-(``history_months/month=YYYY-MM/data.parquet``, its days' rows aggregated again by
-include/sql/history_roll_up.sql). The reports read the months wholly before their scanned days, the day
-states of the rest, and the scanned partitions themselves: O(months) small files, not O(days) of messages.
-Aggregating state rows again gives the same rows (a first message is the least of the days' first
-messages, a username's user the one of its latest use), so any mix of months and days gives one answer.
+(``history/context_date=D/<hash>.parquet``: the rows of include/sql/reports/history_state.sql and
+migration_state.sql over that day alone) and rebuilds the state of the lake as of the end of the day's
+month and of each month after it (``history_months/month=YYYY-MM/data.parquet``: every day state up to
+that month's last day, aggregated again by include/sql/history_roll_up.sql, from the month before's
+and the month's own day states). The reports read the latest month state wholly before their scanned
+days, the day states after it, and the scanned partitions themselves: a few small files however many
+years the lake holds. Aggregating state rows again gives the same rows (a first message is the least of
+the days' first messages, a username's user the one of its latest use), so any mix gives one answer.
 
-A day state's file is named by its content's hash, and a month's state records the names of the day
-states it was made of, so one made while another run rewrote a day of that month is told apart: the
-reader uses a month only when its record matches the day states listed now, one for each partition of
-that month; otherwise it reads that month's day states (a day caught mid-rewrite, with two files, is
-computed from its partition). A partition without a day state (consolidated before the state
-existed) has its state computed from it by the reader, so the reports are right without it; ``python -m
-telegram_pipeline history`` writes the missing states once (docs/consolidation.md).
+A day state's file is named by its content's hash, and a month's state records a digest of the names of
+every day state it was made of (``history_through``), so one made while another run rewrote a day is told
+apart: the reader uses a month only when its record matches the day states listed now, one for each
+partition up to that month's end; otherwise it tries the month before, and reads the day states after
+the month it uses (a day caught mid-rewrite, with two files, is computed from its partition). A
+partition without a day state (consolidated before the state existed) has its state computed from it by
+the reader, so the reports are right without it; ``python -m telegram_pipeline history`` writes the
+missing states once (docs/consolidation.md).
 """
 
 from __future__ import annotations
@@ -41,8 +43,10 @@ log = logging.getLogger(__name__)
 
 DAY_PREFIX = "history"
 MONTH_PREFIX = "history_months"
-# the Parquet key-value metadata of a month's state: {day: file name of its day state} it was made of
-SOURCES = b"history_sources"
+# The Parquet key-value metadata of a month's state: {"days": how many day states it was made of,
+# "sha256": the digest of their days and file names, in day order} (a month written before the states
+# were cumulative has none, and is rebuilt by the next consolidation or `history` run).
+THROUGH = b"history_through"
 # The stages of include/sql/reports/ that compute the state from ``messages``, in the order they read
 # each other (tests/unit/test_history.py checks it against the reports' dependencies).
 STATE_SQL: tuple[str, ...] = (
@@ -54,6 +58,10 @@ STATE_SQL: tuple[str, ...] = (
     "membership_updates",
     "history_state",
 )
+# The stages whose rows are the state: grouped by day too when many days' states are made at once.
+STATE_ROWS_SQL: tuple[str, ...] = ("migration_state", "history_state")
+# The day states computed in one query hold at most about this many curated rows (a larger day alone).
+ROWS_PER_QUERY = 250_000
 _PARAMETER = re.compile(r"\$scan_from\b")
 
 
@@ -109,6 +117,12 @@ def state_day(key: str) -> date | None:
         return None
 
 
+def key_month(key: str) -> str | None:
+    """The month of a month state's key, else None."""
+    month = key.removeprefix(f"{MONTH_PREFIX}/month=").removesuffix(f"/{layout.DATA_FILE}")
+    return month if key.startswith(f"{MONTH_PREFIX}/") and re.fullmatch(r"\d{4}-\d{2}", month) else None
+
+
 # -- computing it ---------------------------------------------------------------------------------
 
 
@@ -133,7 +147,7 @@ def compute(con, before: date):
     return _state_of(con)
 
 
-def _define_stages(con, before: date) -> None:
+def _define_stages(con, before: date, by_day: bool = False) -> None:
     import pyarrow as pa
 
     con.register(
@@ -143,51 +157,123 @@ def _define_stages(con, before: date) -> None:
     scan_from = f"'{before.isoformat()}'"
     for stage in STATE_SQL:
         text = re.sub(r"--[^\n]*", "", config.read_sql(f"reports/{stage}.sql"))
+        if by_day and stage in STATE_ROWS_SQL:
+            text = _grouped_by_day(text)
         con.execute(f"CREATE OR REPLACE TEMP VIEW {stage} AS {_PARAMETER.sub(scan_from, text)}")
 
 
+def _grouped_by_day(sql: str) -> str:
+    """``sql`` with the day (the partition column) first in each of its grouped selects' columns and
+    groups: each day's rows are then those of the SQL over that day alone (the stages under the state
+    group nothing across rows but by the chat ids, which the state keeps as sent)."""
+    import sqlglot
+    from sqlglot import exp
+
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    for select in tree.find_all(exp.Select):
+        if select.args.get("group"):
+            select.set("expressions", [exp.column(schema.PARTITION_COLUMN), *select.expressions])
+            group = select.args["group"]
+            group.set("expressions", [exp.column(schema.PARTITION_COLUMN), *group.expressions])
+    return tree.sql(dialect="duckdb")
+
+
+_STATE_QUERY = "SELECT * FROM migration_state UNION ALL SELECT * FROM history_state"
+
+
 def _state_of(con):
-    state = con.execute(
-        "SELECT * FROM migration_state UNION ALL SELECT * FROM history_state ORDER BY ALL"
-    ).to_arrow_table()
-    return state.cast(state_schema())
+    return con.execute(_STATE_QUERY + " ORDER BY ALL").to_arrow_table().cast(state_schema())
 
 
 @functools.cache
-def _day_connection():
-    """One connection per process for the day states, its stages defined once: a range consolidation
-    computes a state for each of its days (1,124 for a three-year export), and defining the stages cost
-    as much as a small day's state. Every row of one day's partition is before the next day, so one
-    bound after any day serves them all."""
+def _days_connection():
+    """One connection per process for the day states, its stages defined once (grouped by day): a range
+    consolidation computes a state for each of its days (1,124 for a three-year export), and defining
+    and planning the stages cost as much as a small day's state. Every row of a partition is before the
+    day after it, so one bound after any day serves them all. ``messages`` is a view over ``state_rows``,
+    which holds the columns the stages read (the others NULL): the stages scan ``messages`` a dozen
+    times, and DuckDB scans a table of its own several times faster than an Arrow table."""
     con = connection()
-    con.register("messages", schema.arrow_schema().empty_table().append_column(_DAY_COLUMN, _no_days()))
-    _define_stages(con, date.max)
-    return con, threading.Lock()
+    empty = _with_day(schema.arrow_schema().empty_table(), date.min)
+    con.register("messages", empty)
+    _define_stages(con, date.max, by_day=True)
+    read = _columns_read(con, empty.column_names)
+    con.execute(f"CREATE TEMP TABLE state_rows AS SELECT {', '.join(read)} FROM messages")
+    con.unregister("messages")
+    unread = [f"CAST(NULL AS {schema.DUCKDB_TYPES[c.type]}) AS {c.name}" for c in schema.COLUMNS if c.name not in read]
+    con.execute(f"CREATE TEMP VIEW messages AS SELECT {', '.join(['*', *unread])} FROM state_rows")
+    return con, threading.Lock(), read
 
 
-_DAY_COLUMN = schema.PARTITION_COLUMN
+def _columns_read(con, columns: list[str]) -> list[str]:
+    """The columns of ``messages`` the state's query reads (by DuckDB's plan: what its scans project);
+    all of them when a scan does not say."""
+    plan = json.loads(con.execute(f"EXPLAIN (FORMAT json) {_STATE_QUERY}").fetchall()[0][1])
+    read: set[str] = set()
+    nodes = list(plan)
+    while nodes:
+        node = nodes.pop()
+        nodes += node.get("children", [])
+        if node.get("name", "").endswith("_SCAN") and node.get("name") != "CTE_SCAN":
+            projected = node.get("extra_info", {}).get("Projections")
+            if not projected:
+                return columns
+            read.update([projected] if isinstance(projected, str) else projected)
+    return [column for column in columns if column in read] or columns
 
 
-def _no_days():
+def _with_day(table, day: date):
     import pyarrow as pa
 
-    return pa.array([], pa.string())
+    return conformed(table).append_column(
+        schema.PARTITION_COLUMN, pa.repeat(day.isoformat(), table.num_rows).cast(pa.string())
+    )
 
 
 def of_day(table, day: date):
-    """The state of one day's curated rows (``table``: the partition's columns, as consolidation has them)."""
+    """The state of one day's curated rows (``table``: the partition's columns, one chunk per column)."""
+    return of_days({day: table})[day]
+
+
+def of_days(tables: Mapping[date, Any]) -> dict[date, Any]:
+    """{day: its state} of each day's curated rows (``tables``: {day: the partition's columns}), a few
+    days to a query (about ROWS_PER_QUERY rows)."""
+    states: dict[date, Any] = {}
+    batch: list[date] = []
+    rows = 0
+    for day in sorted(tables):
+        if batch and rows + tables[day].num_rows > ROWS_PER_QUERY:
+            states.update(_of_batch({d: tables[d] for d in batch}))
+            batch, rows = [], 0
+        batch.append(day)
+        rows += tables[day].num_rows
+    if batch:
+        states.update(_of_batch({d: tables[d] for d in batch}))
+    return states
+
+
+def _of_batch(tables: Mapping[date, Any]) -> dict[date, Any]:
     import pyarrow as pa
 
-    # one chunk per column: DuckDB scans a table whose columns are chunked unalike twenty times slower
-    table = conformed(table).combine_chunks()
-    day_table = table.append_column(_DAY_COLUMN, pa.repeat(day.isoformat(), table.num_rows).cast(pa.string()))
-    con, lock = _day_connection()
+    con, lock, read = _days_connection()
+    rows = pa.concat_tables([_with_day(table, day).select(read) for day, table in tables.items()])
     with lock:
-        con.register("messages", day_table)
+        con.register("batch_rows", rows)
         try:
-            return _state_of(con)
+            con.execute("CREATE OR REPLACE TEMP TABLE state_rows AS SELECT * FROM batch_rows")
+            found = con.execute(_STATE_QUERY + " ORDER BY ALL").to_arrow_table()
         finally:
-            con.unregister("messages")  # the day's rows are not kept alive by the connection
+            con.unregister("batch_rows")
+            con.execute("DELETE FROM state_rows")
+    days = found.column(0).to_pylist()
+    found = found.drop_columns([found.column_names[0]]).cast(state_schema())
+    states = {day: state_schema().empty_table() for day in tables}
+    start = 0
+    for name, group in itertools.groupby(days):
+        count = sum(1 for _ in group)
+        states[date.fromisoformat(name)] = found.slice(start, count)
+        start += count
+    return states
 
 
 def conformed(table):
@@ -217,10 +303,11 @@ def roll_up(tables: Iterable[Any]):
 # -- writing it -----------------------------------------------------------------------------------
 
 
-def parquet_bytes(state, sources: Mapping[str, str] | None = None) -> bytes:
-    if sources is not None:
+def parquet_bytes(state, through: Mapping[str, Any] | None = None) -> bytes:
+    """A state's file; a month's records ``through``: what it was made of (see THROUGH)."""
+    if through is not None:
         metadata = dict(state.schema.metadata or {})
-        metadata[SOURCES] = json.dumps(dict(sorted(sources.items()))).encode()
+        metadata[THROUGH] = json.dumps(dict(sorted(through.items()))).encode()
         state = state.replace_schema_metadata(metadata)
     return layout.parquet_bytes(state)
 
@@ -240,31 +327,57 @@ def _name(key: str) -> str:
     return key.rpartition("/")[2]
 
 
-def write_months(store: storage.Store, months: Iterable[str]) -> list[str]:
-    """Rebuild the state of each of ``months`` from its day states; the keys written (a month without
-    any day state has its state removed; one whose days change while it is read is left as it was, to
-    be read past as stale)."""
-    months = sorted(set(months))
-    if not months:
-        return []
-    by_month: dict[str, list[tuple[date, str]]] = {}
-    for day, keys in day_states(store).items():
-        if month_of(day) in months and len(keys) == 1:
-            by_month.setdefault(month_of(day), []).append((day, keys[0]))
-    written, removed = {}, []
-    for month in months:
-        days = sorted(by_month.get(month, []))
-        if not days:
-            removed.append(month_key(month))
+def _records(names: Mapping[date, str]) -> dict[str, dict[str, Any]]:
+    """{month: what a state as of its end is made of} for each month of ``names`` ({day: its day state's
+    file name}, every day up to the last one's month's end): the number of days and their digest."""
+    digest = hashlib.sha256()
+    records = {}
+    for count, day in enumerate(sorted(names), start=1):
+        digest.update(f"{day.isoformat()}={names[day]}\n".encode())
+        records[month_of(day)] = {"days": count, "sha256": digest.hexdigest()}
+    return records
+
+
+def _recorded(state) -> dict[str, Any] | None:
+    recorded = (state.schema.metadata or {}).get(THROUGH)
+    return json.loads(recorded) if recorded else None
+
+
+def _month_states(store: storage.Store) -> dict[str, str]:
+    """{month: key} of the month states, from one listing."""
+    return {month: key for key in store.list(MONTH_PREFIX) if (month := key_month(key)) is not None}
+
+
+def write_months(store: storage.Store, months: Iterable[str] = ()) -> list[str]:
+    """Rebuild the state as of the end of each month from the earliest of ``months`` on (with no month
+    given, from the first one not current), each from the month before's and its own day states; the
+    keys written. A month without any day state has no state (one left is removed); a day whose state
+    changes while they are rebuilt leaves the months from its own on to be read past as not current."""
+    states = {day: keys[0] for day, keys in sorted(day_states(store).items()) if len(keys) == 1}
+    records = _records({day: _name(key) for day, key in states.items()})
+    listed = _month_states(store)
+    start = min(months, default=None)
+    base_month, base = None, state_schema().empty_table()
+    for month in sorted(listed, reverse=True):
+        if start is not None and month >= start:
+            continue
+        current = _current_month(store, month, records.get(month))
+        if current is not None:
+            base_month, base = month, current
+            break
+    by_month = {month: list(days) for month, days in itertools.groupby(states, month_of)}
+    written = {}
+    for month in sorted(records):
+        if base_month is not None and month <= base_month:
             continue
         try:
-            tables = [_read_parquet(data, key) for key, data in store.read_many(key for _, key in days)]
+            tables = [_read_parquet(data, key) for key, data in store.read_many(states[d] for d in by_month[month])]
         except storage.ObjectNotFound:
-            continue
-        sources = {day.isoformat(): _name(key) for day, key in days}
-        written[month_key(month)] = parquet_bytes(roll_up(tables), sources)
+            break  # a day rewritten meanwhile: this month and those after it are left to be read past
+        base = roll_up([base, *tables])
+        written[month_key(month)] = parquet_bytes(base, records[month])
     store.write_many(written)
-    store.delete([key for key in removed if store.exists(key)])
+    store.delete([key for month, key in listed.items() if month not in records])
     return sorted(written)
 
 
@@ -282,7 +395,7 @@ def _read_parquet(data: bytes | Exception, key: str):
 
 @dataclass
 class Before:
-    """The state of the partitions before a day: as read (``state``, with the months and days it came
+    """The state of the partitions before a day: as read (``state``, with the month and the days it came
     from) and the partition days that have none (``missing``: to be computed from the partitions)."""
 
     state: Any
@@ -293,8 +406,8 @@ class Before:
 
 
 def read_before(store: storage.Store, partition_days: Iterable[date], before: date) -> Before:
-    """The state of the curated partitions of ``partition_days`` before ``before``: each month wholly
-    before it from its month state where that is current, the other days from their day states."""
+    """The state of the curated partitions of ``partition_days`` before ``before``: the latest month
+    state wholly before it that is current, then the day states of the days after that month."""
     import pyarrow as pa
 
     wanted = sorted(day for day in partition_days if day < before)
@@ -302,39 +415,47 @@ def read_before(store: storage.Store, partition_days: Iterable[date], before: da
     if not wanted:
         return found
     states = {day: keys[0] for day, keys in day_states(store, before).items() if len(keys) == 1}
-    tables, day_keys = [], []
-    for month, days in itertools.groupby(wanted, month_of):
-        days = list(days)
-        if last_day_of(month) < before and all(day in states for day in days):
-            expected = {day.isoformat(): _name(states[day]) for day in days}
-            month_state = _current_month(store, month, expected)
-            if month_state is not None:
-                tables.append(month_state)
-                found.months.append(month)
-                continue
-            found.stale_months.append(month)
-        for day in days:
-            if day in states:
-                day_keys.append(states[day])
-                found.days.append(day)
-            else:
-                found.missing.append(day)
+    # the months a state can be current for: those whose every partition, from the first on, has one
+    named = dict(itertools.takewhile(lambda item: item[1] is not None, ((d, states.get(d)) for d in wanted)))
+    records = _records({day: _name(key) for day, key in named.items()})
+    complete = wanted[len(named)] if len(named) < len(wanted) else before
+    tables, after = [], date.min
+    for month in sorted(_month_states(store), reverse=True):
+        if last_day_of(month) >= min(before, complete) or month not in records:
+            continue
+        month_state = _current_month(store, month, records[month])
+        if month_state is not None:
+            tables.append(month_state)
+            found.months.append(month)
+            after = last_day_of(month)
+            break
+        found.stale_months.insert(0, month)
+    day_keys = []
+    for day in wanted:
+        if day <= after:
+            continue
+        if day in states:
+            day_keys.append(states[day])
+            found.days.append(day)
+        else:
+            found.missing.append(day)
     tables += [_read_parquet(data, key) for key, data in store.read_many(day_keys)]
     if tables:
         found.state = pa.concat_tables([t.cast(state_schema()) for t in tables])
     if found.stale_months:
-        log.info("history state of %s not made of its days' states now: read from the days", found.stale_months)
+        log.info("history state of %s not made of the day states now: read past", found.stale_months)
     return found
 
 
-def _current_month(store: storage.Store, month: str, expected: Mapping[str, str]):
-    """The month's state when it was made of exactly the day states ``expected`` ({day: file name}), else None."""
+def _current_month(store: storage.Store, month: str, record: Mapping[str, Any] | None):
+    """The month's state when it was made of exactly the day states ``record`` says, else None."""
+    if record is None:
+        return None
     try:
         state = _read_parquet(store.read(month_key(month)), month_key(month))
     except storage.ObjectNotFound:
         return None
-    recorded = json.loads((state.schema.metadata or {}).get(SOURCES, b"{}"))
-    return state if recorded == dict(expected) else None
+    return state if _recorded(state) == dict(record) else None
 
 
 # -- the one-time build ---------------------------------------------------------------------------
@@ -342,8 +463,9 @@ def _current_month(store: storage.Store, month: str, expected: Mapping[str, str]
 
 def build_missing(settings: config.Settings | None = None, rebuild: bool = False) -> dict[str, Any]:
     """Write the day state of every curated partition that has none (every one with ``rebuild``), then
-    the state of each month with a day written: what a lake consolidated before the state existed needs
-    once. Returns {"days": days written, "months": months written}."""
+    the month states from the first month with a day written (or the first not current): what a lake
+    consolidated before the state existed needs once. Returns {"days": days written, "months": months
+    written}."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -353,12 +475,15 @@ def build_missing(settings: config.Settings | None = None, rebuild: bool = False
     have = day_states(store)
     days = sorted(day for day in partitions if rebuild or len(have.get(day, [])) != 1)
     for batch in itertools.batched(days, 32):
-        files = {}
+        tables = {}
         for day, (_, data) in zip(batch, store.read_many(partitions[day] for day in batch), strict=True):
             if isinstance(data, Exception):
                 raise data
-            state = parquet_bytes(of_day(pq.read_table(pa.BufferReader(data)), day))
-            files[day_prefix(day)] = {day_file(state): state}
+            tables[day] = pq.read_table(pa.BufferReader(data))
+        files = {}
+        for day, state in of_days(tables).items():
+            body = parquet_bytes(state)
+            files[day_prefix(day)] = {day_file(body): body}
         store.replace_folders(files)
     months = write_months(store, {month_of(day) for day in days})
-    return {"days": [day.isoformat() for day in days], "months": [key.split("month=")[1][:7] for key in months]}
+    return {"days": [day.isoformat() for day in days], "months": [key_month(key) for key in months]}
