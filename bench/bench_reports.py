@@ -281,17 +281,18 @@ def write_lake(curated: Path, first: date, days: int, per_day: int, groups: int,
 
 
 def write_history_state(curated: Path) -> int:
-    """Each partition's history state and each month's, as consolidation writes them (lake/history.py);
-    returns the number of day states."""
+    """Each partition's history state and the month states, as consolidation writes them
+    (lake/history.py); returns the number of day states."""
     import pyarrow.parquet as pq
     from telegram_pipeline.lake import history, layout, storage
 
     store = storage.open_store(str(curated))
     days = [layout.partition_day(key) for key in layout.partition_keys(store)]
-    for day in days:
-        state = history.of_day(pq.read_table(curated / layout.partition_key(day)), day)
-        state = history.parquet_bytes(state)
-        store.replace_folder(history.day_prefix(day), {history.day_file(state): state})
+    for batch in itertools.batched(days, 32):
+        tables = {day: pq.read_table(curated / layout.partition_key(day)) for day in batch}
+        for day, state in history.of_days(tables).items():
+            body = history.parquet_bytes(state)
+            store.replace_folder(history.day_prefix(day), {history.day_file(body): body})
     history.write_months(store, {history.month_of(day) for day in days})
     return len(days)
 
