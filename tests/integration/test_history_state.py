@@ -56,7 +56,7 @@ def rows(tables: dict) -> dict:
 
 
 def without_state(folder) -> None:
-    for name in (history.DAY_PREFIX, history.MONTH_PREFIX):
+    for name in (history.DAY_PREFIX, history.MONTH_PREFIX, history.THROUGH_PREFIX):
         shutil.rmtree(folder / "curated" / name, ignore_errors=True)
 
 
@@ -72,7 +72,7 @@ def test_the_reports_from_the_state_are_those_of_the_full_scan(lake, monkeypatch
     curated = storage.curated_store(settings)
     partition_days = [layout.partition_day(key) for key in layout.partition_keys(curated)]
     read = history.read_before(curated, partition_days, scan_first())
-    assert read.months == ["2026-01"] and read.missing == [] and read.stale_months == []
+    assert (read.through, read.months, read.missing, read.stale_months) == ("2026-01", [], [], [])
     assert read.days == [day for day in partition_days if date(2026, 2, 1) <= day < scan_first()]
 
     from_state = windows(settings)
@@ -122,7 +122,7 @@ def test_re_consolidating_an_old_day_changes_the_state_and_the_reports(lake):
     old_month = history.month_key("2026-01")
     curated = storage.curated_store(settings)
     month_before = curated.read(old_month)
-    months_before = {m: curated.read(history.month_key(m)) for m in ("2026-02", "2026-03", "2026-04")}
+    throughs_before = {m: curated.read(history.through_key(m)) for m in ("2026-01", "2026-02", "2026-03", "2026-04")}
     # late data for 2026-01-03: edu's first post ever, fabi's join, and another group's migration
     late = Updates()
     other_old = {"id": -4050000009, "title": "Trilhas", "type": "group"}
@@ -138,10 +138,10 @@ def test_re_consolidating_an_old_day_changes_the_state_and_the_reports(lake):
         raw.write(f"context_date={event_day(update)}/{update['update_id']}.json", json.dumps(update).encode())
     consolidate.consolidate_days([date(2026, 1, 3), date(2026, 4, 19)], settings)
     assert curated.read(old_month) != month_before
-    # each month's state is the lake's as of its end: every one after the day is rebuilt, and current
-    assert all(curated.read(history.month_key(m)) != was for m, was in months_before.items())
+    # the lake's state as of each month's end from the day's on is rebuilt, and current
+    assert all(curated.read(history.through_key(m)) != was for m, was in throughs_before.items())
     partition_days = [layout.partition_day(key) for key in layout.partition_keys(curated)]
-    assert history.read_before(curated, partition_days, date(2026, 4, 1)).months == ["2026-03"]
+    assert history.read_before(curated, partition_days, date(2026, 4, 1)).through == "2026-03"
     state = pq.read_table(day_state(curated, date(2026, 1, 3))).to_pylist()
     assert {(s["kind"], s["id"]) for s in state} >= {
         ("sender", edu["id"]),
@@ -193,6 +193,7 @@ def test_a_backfill_gives_the_state_of_day_by_day(lake, tmp_path, monkeypatch):
     states = sorted(p.relative_to(day_by_day) for p in day_by_day.glob("history*/**/*.parquet"))
     assert states == sorted(p.relative_to(backfilled) for p in backfilled.glob("history*/**/*.parquet"))
     assert len([s for s in states if s.parts[0] == history.MONTH_PREFIX]) == 4  # January to April
+    assert len([s for s in states if s.parts[0] == history.THROUGH_PREFIX]) == 4
     for path in states:
         assert pq.read_table(backfilled / path).equals(pq.read_table(day_by_day / path)), path
 
@@ -215,7 +216,7 @@ def test_a_stale_month_state_is_told_apart_and_not_used(lake):
     curated.replace_folder(history.day_prefix(day), {history.day_file(rewritten): rewritten})
     partition_days = [layout.partition_day(key) for key in layout.partition_keys(curated)]
     read = history.read_before(curated, partition_days, scan_first())
-    assert read.stale_months == ["2026-01"] and read.months == []
+    assert read.stale_months == ["2026-01"] and (read.through, read.months) == (None, [])
     assert date(2026, 1, 10) in read.days
     after = windows(settings)
     status = {(m["chat_id"], m["user_id"]): m["status"] for m in after["30d"]["members"].to_pylist()}
@@ -223,7 +224,7 @@ def test_a_stale_month_state_is_told_apart_and_not_used(lake):
     assert (was[(FORUM["id"], 2)], status[(FORUM["id"], 2)]) == ("new", "returning")
     # rebuilt, the month is current again and read whole
     history.write_months(curated, ["2026-01"])
-    assert history.read_before(curated, partition_days, scan_first()).months == ["2026-01"]
+    assert history.read_before(curated, partition_days, scan_first()).through == "2026-01"
     assert rows(windows(settings)) == rows(after)
 
 
@@ -234,7 +235,7 @@ def test_days_without_state_are_computed_from_their_partitions_and_the_build_wri
     curated = storage.curated_store(settings)
     partition_days = [layout.partition_day(key) for key in layout.partition_keys(curated)]
     read = history.read_before(curated, partition_days, scan_first())
-    assert read.missing == [d for d in partition_days if d < scan_first()] and read.months == []
+    assert read.missing == [d for d in partition_days if d < scan_first()] and read.through is None
     assert rows(windows(settings)) == with_state
     built = history.build_missing(settings)
     assert built["days"] == [d.isoformat() for d in partition_days]
@@ -255,7 +256,7 @@ def test_the_latest_current_month_is_read_and_a_stale_one_read_past(lake):
     partition_days = [layout.partition_day(key) for key in layout.partition_keys(curated)]
     before = date(2026, 4, 1)
     read = history.read_before(curated, partition_days, before)
-    assert (read.months, read.days, read.stale_months) == (["2026-03"], [], [])
+    assert (read.through, read.months, read.days, read.stale_months) == ("2026-03", [], [], [])
     want = all_day_states(curated, before)
     assert history.roll_up([read.state]).to_pylist() == want
 
@@ -265,38 +266,38 @@ def test_the_latest_current_month_is_read_and_a_stale_one_read_past(lake):
     rewritten = history.parquet_bytes(state.replace_schema_metadata({b"rewritten": b"yes"}))
     curated.replace_folder(history.day_prefix(march), {history.day_file(rewritten): rewritten})
     read = history.read_before(curated, partition_days, before)
-    assert read.months == ["2026-02"] and read.stale_months == ["2026-03"]
+    assert (read.through, read.months, read.stale_months) == ("2026-02", [], ["2026-03"])
     assert read.days == [day for day in partition_days if date(2026, 3, 1) <= day < before]
     assert history.roll_up([read.state]).to_pylist() == want
 
-    # a January day rewritten too: no month is current, every day state is read
+    # a January day rewritten too: no state as of a month's end is current; February's own still is
     january = partition_days[0]
     state = pq.read_table(day_state(curated, january))
     rewritten = history.parquet_bytes(state.replace_schema_metadata({b"rewritten": b"yes"}))
     curated.replace_folder(history.day_prefix(january), {history.day_file(rewritten): rewritten})
     read = history.read_before(curated, partition_days, before)
-    assert read.months == [] and read.stale_months == ["2026-01", "2026-02", "2026-03"]
-    assert read.days == [day for day in partition_days if day < before]
+    assert (read.through, read.months) == (None, ["2026-02"])
+    assert read.stale_months == ["2026-01", "2026-02", "2026-03"]
+    assert read.days == [day for day in partition_days if day < before and day.month != 2]
     assert history.roll_up([read.state]).to_pylist() == want
 
     # the next consolidation (here of an April day) rebuilds from the first month not current on
     consolidate.consolidate_days([date(2026, 4, 20)], config.load())
-    assert history.read_before(curated, partition_days, before).months == ["2026-03"]
+    assert history.read_before(curated, partition_days, before).through == "2026-03"
 
 
-def test_month_states_of_an_older_layout_are_not_used_and_the_history_command_rebuilds_them(lake):
+def test_a_lake_with_month_states_of_the_older_layout_reads_them_until_the_history_command(lake):
+    """A lake whose months hold their own days' states alone (no state as of a month's end yet)."""
     settings = config.load()
     curated = storage.curated_store(settings)
+    shutil.rmtree(lake / "curated" / history.THROUGH_PREFIX)
     partition_days = [layout.partition_day(key) for key in layout.partition_keys(curated)]
-    for month in ("2026-01", "2026-02", "2026-03", "2026-04"):
-        # a month made of its own days alone, with no record of the days it was made of
-        days = [pq.read_table(day_state(curated, d)) for d in partition_days if history.month_of(d) == month]
-        curated.write(history.month_key(month), history.parquet_bytes(history.roll_up(days)))
     read = history.read_before(curated, partition_days, scan_first())
-    assert read.months == [] and read.stale_months == ["2026-01"] and read.missing == []
+    assert (read.through, read.months, read.stale_months, read.missing) == (None, ["2026-01"], [], [])
     assert history.roll_up([read.state]).to_pylist() == all_day_states(curated, scan_first())
     assert history.build_missing(settings) == {"days": [], "months": ["2026-01", "2026-02", "2026-03", "2026-04"]}
-    assert history.read_before(curated, partition_days, scan_first()).months == ["2026-01"]
+    assert history.read_before(curated, partition_days, scan_first()).through == "2026-01"
+    assert history.build_missing(settings) == {"days": [], "months": []}
 
 
 def test_the_day_states_of_a_range_in_one_query_are_each_day_s_own(lake, monkeypatch):

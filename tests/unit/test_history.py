@@ -53,17 +53,17 @@ def test_a_month_ends_on_its_last_day():
     ]
 
 
-def test_a_month_s_record_changes_with_any_day_state_up_to_its_end_and_only_those():
+def test_a_state_as_of_a_month_s_end_records_a_change_with_any_day_state_up_to_its_end_and_only_those():
     from datetime import date
 
     names = {date(2026, 1, 5): "a.parquet", date(2026, 2, 3): "b.parquet", date(2026, 3, 1): "c.parquet"}
-    records = history._records(names)
+    records = history._through_records(names)
     assert [records[m]["days"] for m in ("2026-01", "2026-02", "2026-03")] == [1, 2, 3]
-    january_rewritten = history._records({**names, date(2026, 1, 5): "x.parquet"})
+    january_rewritten = history._through_records({**names, date(2026, 1, 5): "x.parquet"})
     assert all(january_rewritten[m] != records[m] for m in records)
-    march_rewritten = history._records({**names, date(2026, 3, 1): "x.parquet"})
+    march_rewritten = history._through_records({**names, date(2026, 3, 1): "x.parquet"})
     assert [march_rewritten[m] == records[m] for m in records] == [True, True, False]
-    day_added = history._records({**names, date(2026, 2, 20): "d.parquet"})
+    day_added = history._through_records({**names, date(2026, 2, 20): "d.parquet"})
     assert [day_added[m] == records[m] for m in records] == [True, False, False]
 
 

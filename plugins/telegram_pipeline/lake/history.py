@@ -42,10 +42,12 @@ from telegram_pipeline.lake import layout, schema, storage, tokens
 log = logging.getLogger(__name__)
 
 DAY_PREFIX = "history"
-MONTH_PREFIX = "history_months"
-# The Parquet key-value metadata of a month's state: {"days": how many day states it was made of,
-# "sha256": the digest of their days and file names, in day order} (a month written before the states
-# were cumulative has none, and is rebuilt by the next consolidation or `history` run).
+MONTH_PREFIX = "history_months"  # a month's own state: its days' states rolled up
+THROUGH_PREFIX = "history_through"  # the lake's state as of a month's end: every day state up to it
+# The Parquet key-value metadata of a month's own state: {day: file name of its day state} it was made of
+SOURCES = b"history_sources"
+# … and of a state as of a month's end: {"days": how many day states it was made of, "sha256": the
+# digest of their days and file names, in day order}
 THROUGH = b"history_through"
 # The stages of include/sql/reports/ that compute the state from ``messages``, in the order they read
 # each other (tests/unit/test_history.py checks it against the reports' dependencies).
@@ -100,6 +102,10 @@ def month_key(month: str) -> str:
     return f"{MONTH_PREFIX}/month={month}/{layout.DATA_FILE}"
 
 
+def through_key(month: str) -> str:
+    return f"{THROUGH_PREFIX}/month={month}/{layout.DATA_FILE}"
+
+
 def last_day_of(month: str) -> date:
     first = date.fromisoformat(f"{month}-01")
     return (first + timedelta(days=31)).replace(day=1) - timedelta(days=1)
@@ -117,10 +123,10 @@ def state_day(key: str) -> date | None:
         return None
 
 
-def key_month(key: str) -> str | None:
-    """The month of a month state's key, else None."""
-    month = key.removeprefix(f"{MONTH_PREFIX}/month=").removesuffix(f"/{layout.DATA_FILE}")
-    return month if key.startswith(f"{MONTH_PREFIX}/") and re.fullmatch(r"\d{4}-\d{2}", month) else None
+def key_month(key: str, prefix: str = MONTH_PREFIX) -> str | None:
+    """The month of a month state's key under ``prefix``, else None."""
+    month = key.removeprefix(f"{prefix}/month=").removesuffix(f"/{layout.DATA_FILE}")
+    return month if key.startswith(f"{prefix}/") and re.fullmatch(r"\d{4}-\d{2}", month) else None
 
 
 # -- computing it ---------------------------------------------------------------------------------
@@ -303,11 +309,11 @@ def roll_up(tables: Iterable[Any]):
 # -- writing it -----------------------------------------------------------------------------------
 
 
-def parquet_bytes(state, through: Mapping[str, Any] | None = None) -> bytes:
-    """A state's file; a month's records ``through``: what it was made of (see THROUGH)."""
-    if through is not None:
+def parquet_bytes(state, record: Mapping[str, Any] | None = None, key: bytes = SOURCES) -> bytes:
+    """A state's file; a month's records what it was made of (``record`` under ``key``: SOURCES or THROUGH)."""
+    if record is not None:
         metadata = dict(state.schema.metadata or {})
-        metadata[THROUGH] = json.dumps(dict(sorted(through.items()))).encode()
+        metadata[key] = json.dumps(dict(sorted(record.items()))).encode()
         state = state.replace_schema_metadata(metadata)
     return layout.parquet_bytes(state)
 
@@ -327,7 +333,7 @@ def _name(key: str) -> str:
     return key.rpartition("/")[2]
 
 
-def _records(names: Mapping[date, str]) -> dict[str, dict[str, Any]]:
+def _through_records(names: Mapping[date, str]) -> dict[str, dict[str, Any]]:
     """{month: what a state as of its end is made of} for each month of ``names`` ({day: its day state's
     file name}, every day up to the last one's month's end): the number of days and their digest."""
     digest = hashlib.sha256()
@@ -338,46 +344,71 @@ def _records(names: Mapping[date, str]) -> dict[str, dict[str, Any]]:
     return records
 
 
-def _recorded(state) -> dict[str, Any] | None:
-    recorded = (state.schema.metadata or {}).get(THROUGH)
-    return json.loads(recorded) if recorded else None
+def _sources(names: Mapping[date, str], month: str) -> dict[str, str]:
+    """What a month's own state is made of: {day: its day state's file name} of the month's days."""
+    return {day.isoformat(): name for day, name in names.items() if month_of(day) == month}
 
 
-def _month_states(store: storage.Store) -> dict[str, str]:
-    """{month: key} of the month states, from one listing."""
-    return {month: key for key in store.list(MONTH_PREFIX) if (month := key_month(key)) is not None}
+def _listed(store: storage.Store, prefix: str) -> dict[str, str]:
+    """{month: key} of the month states under ``prefix``, from one listing."""
+    return {month: key for key in store.list(prefix) if (month := key_month(key, prefix)) is not None}
+
+
+def _current(store: storage.Store, key: str, record_key: bytes, record: Mapping[str, Any] | None):
+    """The state at ``key`` when it records ``record`` (it was made of exactly those day states), else None."""
+    if record is None:
+        return None
+    try:
+        state = _read_parquet(store.read(key), key)
+    except storage.ObjectNotFound:
+        return None
+    recorded = (state.schema.metadata or {}).get(record_key)
+    return state if recorded is not None and json.loads(recorded) == dict(record) else None
 
 
 def write_months(store: storage.Store, months: Iterable[str] = ()) -> list[str]:
-    """Rebuild the state as of the end of each month from the earliest of ``months`` on (with no month
-    given, from the first one not current), each from the month before's and its own day states; the
-    keys written. A month without any day state has no state (one left is removed); a day whose state
-    changes while they are rebuilt leaves the months from its own on to be read past as not current."""
+    """Rebuild the own state of each of ``months`` from its day states, then the state as of each month's
+    end from the earliest of them on (with no month given, from the first one not current): the month
+    before's and the month's own. Returns the keys written. A month without any day state has neither
+    (one left is removed); a day whose state changes meanwhile leaves what it is part of to be read past."""
     states = {day: keys[0] for day, keys in sorted(day_states(store).items()) if len(keys) == 1}
-    records = _records({day: _name(key) for day, key in states.items()})
-    listed = _month_states(store)
+    names = {day: _name(key) for day, key in states.items()}
+    by_month = {month: list(days) for month, days in itertools.groupby(states, month_of)}
+    months = {month for month in months if month in by_month}
+    throughs = _through_records(names)
+    listed = _listed(store, THROUGH_PREFIX)
     start = min(months, default=None)
     base_month, base = None, state_schema().empty_table()
     for month in sorted(listed, reverse=True):
-        if start is not None and month >= start:
-            continue
-        current = _current_month(store, month, records.get(month))
-        if current is not None:
-            base_month, base = month, current
-            break
-    by_month = {month: list(days) for month, days in itertools.groupby(states, month_of)}
-    written = {}
-    for month in sorted(records):
+        if start is None or month < start:
+            current = _current(store, through_key(month), THROUGH, throughs.get(month))
+            if current is not None:
+                base_month, base = month, current
+                break
+    written: dict[str, bytes] = {}
+    for month in sorted(by_month):
         if base_month is not None and month <= base_month:
             continue
-        try:
-            tables = [_read_parquet(data, key) for key, data in store.read_many(states[d] for d in by_month[month])]
-        except storage.ObjectNotFound:
-            break  # a day rewritten meanwhile: this month and those after it are left to be read past
-        base = roll_up([base, *tables])
-        written[month_key(month)] = parquet_bytes(base, records[month])
+        sources = _sources(names, month)
+        own = None if month in months else _current(store, month_key(month), SOURCES, sources)
+        if own is None:
+            try:
+                own = roll_up(
+                    _read_parquet(data, key) for key, data in store.read_many(states[d] for d in by_month[month])
+                )
+            except storage.ObjectNotFound:
+                break  # a day rewritten meanwhile: this month and those after it are left to be read past
+            written[month_key(month)] = parquet_bytes(own, sources, SOURCES)
+        base = roll_up([base, own])
+        written[through_key(month)] = parquet_bytes(base, throughs[month], THROUGH)
     store.write_many(written)
-    store.delete([key for month, key in listed.items() if month not in records])
+    gone = [
+        key
+        for prefix in (MONTH_PREFIX, THROUGH_PREFIX)
+        for month, key in (listed if prefix == THROUGH_PREFIX else _listed(store, prefix)).items()
+        if month not in by_month
+    ]
+    store.delete(gone)
     return sorted(written)
 
 
@@ -395,10 +426,13 @@ def _read_parquet(data: bytes | Exception, key: str):
 
 @dataclass
 class Before:
-    """The state of the partitions before a day: as read (``state``, with the month and the days it came
-    from) and the partition days that have none (``missing``: to be computed from the partitions)."""
+    """The state of the partitions before a day: as read (``state``: the lake's as of the end of the
+    month ``through``, the own states of ``months`` after it, the day states of ``days``) and the partition
+    days that have none (``missing``: to be computed from the partitions); ``stale_months``: the months
+    whose states were not made of the day states listed now, read past."""
 
     state: Any
+    through: str | None = None
     months: list[str] = field(default_factory=list)
     days: list[date] = field(default_factory=list)
     missing: list[date] = field(default_factory=list)
@@ -406,8 +440,9 @@ class Before:
 
 
 def read_before(store: storage.Store, partition_days: Iterable[date], before: date) -> Before:
-    """The state of the curated partitions of ``partition_days`` before ``before``: the latest month
-    state wholly before it that is current, then the day states of the days after that month."""
+    """The state of the curated partitions of ``partition_days`` before ``before``: the latest state as
+    of a month's end wholly before it that is current, then each month after it wholly before ``before``
+    from its own state where that is current, and the other days from their day states."""
     import pyarrow as pa
 
     wanted = sorted(day for day in partition_days if day < before)
@@ -415,47 +450,42 @@ def read_before(store: storage.Store, partition_days: Iterable[date], before: da
     if not wanted:
         return found
     states = {day: keys[0] for day, keys in day_states(store, before).items() if len(keys) == 1}
-    # the months a state can be current for: those whose every partition, from the first on, has one
-    named = dict(itertools.takewhile(lambda item: item[1] is not None, ((d, states.get(d)) for d in wanted)))
-    records = _records({day: _name(key) for day, key in named.items()})
-    complete = wanted[len(named)] if len(named) < len(wanted) else before
+    names = {day: _name(states[day]) for day in wanted if day in states}
+    # a state as of a month's end can be current only when every partition up to that end has a day state
+    complete = min((day for day in wanted if day not in states), default=before)
+    throughs = _through_records({day: name for day, name in names.items() if day < complete})
     tables, after = [], date.min
-    for month in sorted(_month_states(store), reverse=True):
-        if last_day_of(month) >= min(before, complete) or month not in records:
-            continue
-        month_state = _current_month(store, month, records[month])
-        if month_state is not None:
-            tables.append(month_state)
-            found.months.append(month)
-            after = last_day_of(month)
-            break
-        found.stale_months.insert(0, month)
+    for month in sorted(_listed(store, THROUGH_PREFIX), reverse=True):
+        if last_day_of(month) < complete:
+            through = _current(store, through_key(month), THROUGH, throughs.get(month))
+            if through is not None:
+                tables.append(through)
+                found.through, after = month, last_day_of(month)
+                break
+            found.stale_months.insert(0, month)
     day_keys = []
-    for day in wanted:
-        if day <= after:
-            continue
-        if day in states:
-            day_keys.append(states[day])
-            found.days.append(day)
-        else:
-            found.missing.append(day)
+    for month, days in itertools.groupby((day for day in wanted if day > after), month_of):
+        days = list(days)
+        if last_day_of(month) < before and all(day in states for day in days):
+            own = _current(store, month_key(month), SOURCES, _sources(names, month))
+            if own is not None:
+                tables.append(own)
+                found.months.append(month)
+                continue
+            if month not in found.stale_months:
+                found.stale_months.append(month)
+        for day in days:
+            if day in states:
+                day_keys.append(states[day])
+                found.days.append(day)
+            else:
+                found.missing.append(day)
     tables += [_read_parquet(data, key) for key, data in store.read_many(day_keys)]
     if tables:
         found.state = pa.concat_tables([t.cast(state_schema()) for t in tables])
     if found.stale_months:
         log.info("history state of %s not made of the day states now: read past", found.stale_months)
     return found
-
-
-def _current_month(store: storage.Store, month: str, record: Mapping[str, Any] | None):
-    """The month's state when it was made of exactly the day states ``record`` says, else None."""
-    if record is None:
-        return None
-    try:
-        state = _read_parquet(store.read(month_key(month)), month_key(month))
-    except storage.ObjectNotFound:
-        return None
-    return state if _recorded(state) == dict(record) else None
 
 
 # -- the one-time build ---------------------------------------------------------------------------
@@ -485,5 +515,6 @@ def build_missing(settings: config.Settings | None = None, rebuild: bool = False
             body = parquet_bytes(state)
             files[day_prefix(day)] = {day_file(body): body}
         store.replace_folders(files)
-    months = write_months(store, {month_of(day) for day in days})
-    return {"days": [day.isoformat() for day in days], "months": [key_month(key) for key in months]}
+    written = write_months(store, {month_of(day) for day in days})
+    months = {key_month(key, THROUGH_PREFIX) for key in written}
+    return {"days": [day.isoformat() for day in days], "months": sorted(months - {None})}
