@@ -212,8 +212,9 @@ def _days_connection():
 
 
 def _columns_read(con, columns: list[str]) -> list[str]:
-    """The columns of ``messages`` the state's query reads (by DuckDB's plan: what its scans project);
-    all of them when a scan does not say."""
+    """The columns of ``messages`` the state's query reads, by DuckDB's plan: what its scans project and
+    what their filters name (a column a scan only filters on is not among its projections); all of
+    them when a scan does not say."""
     plan = json.loads(con.execute(f"EXPLAIN (FORMAT json) {_STATE_QUERY}").fetchall()[0][1])
     read: set[str] = set()
     nodes = list(plan)
@@ -221,11 +222,13 @@ def _columns_read(con, columns: list[str]) -> list[str]:
         node = nodes.pop()
         nodes += node.get("children", [])
         if node.get("name", "").endswith("_SCAN") and node.get("name") != "CTE_SCAN":
-            projected = node.get("extra_info", {}).get("Projections")
-            if not projected:
+            info = node.get("extra_info", {})
+            if not info.get("Projections"):
                 return columns
-            read.update([projected] if isinstance(projected, str) else projected)
-    return [column for column in columns if column in read] or columns
+            for said in ("Projections", "Filters"):
+                text = json.dumps(info.get(said, []))
+                read.update(column for column in columns if re.search(rf"\b{column}\b", text))
+    return [column for column in columns if column in read]
 
 
 def _with_day(table, day: date):
