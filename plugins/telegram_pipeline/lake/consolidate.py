@@ -424,8 +424,9 @@ class _DayWriter:
             result.parquet_bytes, result.parquet_sha256 = len(body), hashlib.sha256(body).hexdigest()
             self.partitions[layout.partition_prefix(day)] = {layout.DATA_FILE: body}
             # the day's history state (lake/history.py), written with its partition, before its manifest;
-            # its rows in one chunk per column (a settled table is sliced, which DuckDB scans slowly)
-            self.history_rows[day] = table.combine_chunks()
+            # what it reads of the rows kept in one chunk per column (a settled table is sliced, which
+            # DuckDB scans slowly) until the states of a few days are computed together
+            self.history_rows[day] = history.rows_read(table)
             if sum(rows.num_rows for rows in self.history_rows.values()) >= history.ROWS_PER_QUERY:
                 self._add_history_states()
         else:

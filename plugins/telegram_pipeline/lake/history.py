@@ -234,19 +234,32 @@ def _columns_read(con, columns: list[str]) -> list[str]:
 def _with_day(table, day: date):
     import pyarrow as pa
 
-    return conformed(table).append_column(
-        schema.PARTITION_COLUMN, pa.repeat(day.isoformat(), table.num_rows).cast(pa.string())
-    )
+    return table.append_column(schema.PARTITION_COLUMN, pa.repeat(day.isoformat(), table.num_rows).cast(pa.string()))
+
+
+def rows_read(table):
+    """The columns of a day's curated rows that its state reads (those a partition written before them
+    lacks as NULL), one chunk each: what ``of_days`` needs of them, and all it keeps while a range's
+    states wait to be computed together."""
+    import pyarrow as pa
+
+    _, _, read = _days_connection()
+    full = schema.arrow_schema()
+    names = [column for column in read if column != schema.PARTITION_COLUMN]
+    columns = [
+        table[name] if name in table.column_names else pa.nulls(table.num_rows, full.field(name).type) for name in names
+    ]
+    return pa.Table.from_arrays(columns, names=names).combine_chunks()
 
 
 def of_day(table, day: date):
-    """The state of one day's curated rows (``table``: the partition's columns, one chunk per column)."""
+    """The state of one day's curated rows (``table``: the partition's columns)."""
     return of_days({day: table})[day]
 
 
 def of_days(tables: Mapping[date, Any]) -> dict[date, Any]:
-    """{day: its state} of each day's curated rows (``tables``: {day: the partition's columns}), a few
-    days to a query (about ROWS_PER_QUERY rows)."""
+    """{day: its state} of each day's curated rows (``tables``: {day: the partition's columns, or what
+    ``rows_read`` keeps of them}), a few days to a query (about ROWS_PER_QUERY rows)."""
     states: dict[date, Any] = {}
     batch: list[date] = []
     rows = 0
@@ -265,7 +278,7 @@ def _of_batch(tables: Mapping[date, Any]) -> dict[date, Any]:
     import pyarrow as pa
 
     con, lock, read = _days_connection()
-    rows = pa.concat_tables([_with_day(table, day).select(read) for day, table in tables.items()])
+    rows = pa.concat_tables([_with_day(rows_read(table), day) for day, table in tables.items()])
     with lock:
         con.register("batch_rows", rows)
         try:
@@ -283,15 +296,6 @@ def _of_batch(tables: Mapping[date, Any]) -> dict[date, Any]:
         states[date.fromisoformat(name)] = found.slice(start, count)
         start += count
     return states
-
-
-def conformed(table):
-    """``table`` with every curated column, those a partition written before them lacks as NULL."""
-    import pyarrow as pa
-
-    full = schema.arrow_schema()
-    columns = [table[f.name] if f.name in table.column_names else pa.nulls(table.num_rows, f.type) for f in full]
-    return pa.Table.from_arrays(columns, schema=full) if table.schema != full else table
 
 
 def roll_up(tables: Iterable[Any]):
