@@ -427,7 +427,7 @@ class _DayWriter:
             # what it reads of the rows kept in one chunk per column (a settled table is sliced, which
             # DuckDB scans slowly) until the states of a few days are computed together
             self.history_rows[day] = history.rows_read(table)
-            if sum(rows.num_rows for rows in self.history_rows.values()) >= history.ROWS_PER_QUERY:
+            if sum(kept.num_rows for kept in self.history_rows.values()) >= history.ROWS_PER_QUERY:
                 self._add_history_states()
         else:
             self.partitions[layout.partition_prefix(day)] = {}

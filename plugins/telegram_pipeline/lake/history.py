@@ -4,22 +4,25 @@ A member's first message, their first join, whom a username names, a group's mig
 topic's name are looked for as far back as the curated zone goes. Rather than scan every partition for
 them each day, consolidation writes beside each day's partition that day's state
 (``history/context_date=D/<hash>.parquet``: the rows of include/sql/reports/history_state.sql and
-migration_state.sql over that day alone) and rebuilds the state of the lake as of the end of the day's
-month and of each month after it (``history_months/month=YYYY-MM/data.parquet``: every day state up to
-that month's last day, aggregated again by include/sql/history_roll_up.sql, from the month before's
-and the month's own day states). The reports read the latest month state wholly before their scanned
-days, the day states after it, and the scanned partitions themselves: a few small files however many
-years the lake holds. Aggregating state rows again gives the same rows (a first message is the least of
-the days' first messages, a username's user the one of its latest use), so any mix gives one answer.
+migration_state.sql over that day alone), then rebuilds its month's own state
+(``history_months/month=YYYY-MM/data.parquet``: the month's day states aggregated again by
+include/sql/history_roll_up.sql) and the lake's state as of the end of that month and of each month after
+it (``history_through/month=YYYY-MM/data.parquet``: the month before's with the month's own, aggregated
+again). The reports read the latest state as of a month's end wholly before their scanned days, the
+day states after it, and the scanned partitions themselves: one small file and at most a month of day
+states, however many years the lake holds. Aggregating state rows again gives the same rows (a first
+message is the least of the days' first messages, a username's user the one of its latest use), so any
+mix gives one answer.
 
-A day state's file is named by its content's hash, and a month's state records a digest of the names of
-every day state it was made of (``history_through``), so one made while another run rewrote a day is told
-apart: the reader uses a month only when its record matches the day states listed now, one for each
-partition up to that month's end; otherwise it tries the month before, and reads the day states after
-the month it uses (a day caught mid-rewrite, with two files, is computed from its partition). A
-partition without a day state (consolidated before the state existed) has its state computed from it by
-the reader, so the reports are right without it; ``python -m telegram_pipeline history`` writes the
-missing states once (docs/consolidation.md).
+A day state's file is named by its content's hash; a month's own state records the names of its day
+states (``history_sources``), a state as of a month's end a digest of the names of every day state up to
+that end (``history_through``). So one made while another run rewrote a day is told apart: the reader
+uses a state only when its record matches the day states listed now, one for each partition it covers;
+otherwise it tries the month before, then reads each later month from its own state where that is
+current, else from its day states (a day caught mid-rewrite, with two files, is computed from its
+partition). A partition without a day state (consolidated before the state existed) has its state
+computed from it by the reader, so the reports are right without it; ``python -m telegram_pipeline
+history`` writes the missing states once (docs/consolidation.md).
 """
 
 from __future__ import annotations
