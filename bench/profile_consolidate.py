@@ -75,7 +75,9 @@ def main() -> None:
 
         def run_and_files() -> None:
             for day_rows in consolidate.read_run(run, settings):
-                consolidate._DayWriter(settings).add(day_rows, [key for _, key in run])
+                writer = consolidate._DayWriter(settings)
+                writer.add(day_rows, [key for _, key in run])
+                writer.flush()  # the history state, and the files written
 
         per_update = [
             ("decode (msgspec)", len(datas), lambda: [parse.load(data) for data in datas]),
