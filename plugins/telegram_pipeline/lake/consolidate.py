@@ -394,6 +394,7 @@ class _DayWriter:
         self.manifests: dict[str, bytes] = {}
         self.unmanifested: list[str] = []
         self.batch: list[DayResult] = []
+        self.history_rows: dict[date, Any] = {}  # the days whose history states are computed together
 
     def add(self, rows: DayRows, listing: list[str]) -> None:
         table, cross_duplicates = rows.merged() if rows.tables else (None, 0)
@@ -422,9 +423,12 @@ class _DayWriter:
             body = layout.parquet_bytes(table)
             result.parquet_bytes, result.parquet_sha256 = len(body), hashlib.sha256(body).hexdigest()
             self.partitions[layout.partition_prefix(day)] = {layout.DATA_FILE: body}
-            # the day's history state (lake/history.py), written with its partition, before its manifest
-            state = history.parquet_bytes(history.of_day(table, day))
-            self.partitions[history.day_prefix(day)] = {history.day_file(state): state}
+            # the day's history state (lake/history.py), written with its partition, before its manifest;
+            # what it reads of the rows kept in one chunk per column (a settled table is sliced, which
+            # DuckDB scans slowly) until the states of a few days are computed together
+            self.history_rows[day] = history.rows_read(table)
+            if sum(kept.num_rows for kept in self.history_rows.values()) >= history.ROWS_PER_QUERY:
+                self._add_history_states()
         else:
             self.partitions[layout.partition_prefix(day)] = {}
             self.partitions[history.day_prefix(day)] = {}
@@ -442,9 +446,16 @@ class _DayWriter:
         if len(self.batch) >= WRITE_BATCH_DAYS:
             self.flush()
 
+    def _add_history_states(self) -> None:
+        for day, state in history.of_days(self.history_rows).items():
+            body = history.parquet_bytes(state)
+            self.partitions[history.day_prefix(day)] = {history.day_file(body): body}
+        self.history_rows = {}
+
     def flush(self) -> None:
         if not self.batch:
             return
+        self._add_history_states()
         started = time.perf_counter()
         storage.quarantine_store(self.settings).replace_folders(self.quarantine)
         curated = storage.curated_store(self.settings)
