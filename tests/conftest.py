@@ -68,14 +68,21 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" i
 # integration, then unit, each in collection order.
 TIERS = ("system", "integration", "unit")
 LONGEST_FIRST = (
-    "system/test_mwaa_install.py",  # 3 min where its environment is built (a clean clone), else 40 s
+    "system/test_mwaa_install.py",  # 3 min where its environment is built (an empty cache), else about 1 min
     "system/test_readme_commands.py",
     "integration/test_athena_queries.py",
+    "integration/test_reports_community.py",
+    "integration/test_history_state.py",
     "system/test_demo.py",
     "integration/test_reports_engagement.py",
     "system/test_airflow_ui.py",
-    "integration/test_faults.py",
     "integration/test_report_sql_athena.py",
+    "integration/test_forum_reports.py",
+    "integration/test_dag_months.py",
+    "integration/test_handler.py",
+    "integration/test_reports_groups.py",
+    "integration/test_faults.py",
+    "integration/test_digest.py",
     "system/test_deploy.py",
 )
 

@@ -24,6 +24,7 @@ from telegram_pipeline.reports.summary import summarize
 
 from tests.support.athena_results import assert_athena_text_gives_the_duckdb_results
 from tests.support.groups_lake import USERS, Updates, at, write_and_consolidate
+from tests.support.lake_once import built_once, copy_into
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 FORUM_EXPORT = DATA / "forum_account_export_2024.json"
@@ -123,11 +124,20 @@ def rows_of(tables: dict, report: str, chat_id: int) -> list[dict]:
     return [row for row in tables[report].to_pylist() if row["chat_id"] == chat_id]
 
 
-@pytest.fixture
-def forum_lake(monkeypatch) -> Updates:
-    monkeypatch.setenv("TIMEZONE", TZ)
+@pytest.fixture(scope="module")
+def consolidated_forum(tmp_path_factory) -> tuple[Path, Updates]:
+    """The live forum's updates written and consolidated once for the module."""
+    folder = tmp_path_factory.mktemp("forum")
     updates = live_forum()
-    write_and_consolidate(updates)
+    built_once(folder, lambda: write_and_consolidate(updates), TIMEZONE=TZ)
+    return folder, updates
+
+
+@pytest.fixture
+def forum_lake(consolidated_forum, local_lake, monkeypatch) -> Updates:
+    folder, updates = consolidated_forum
+    copy_into(folder, local_lake)
+    monkeypatch.setenv("TIMEZONE", TZ)
     return updates
 
 

@@ -7,15 +7,16 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from telegram_pipeline import config
 from telegram_pipeline.lake import migrations, storage
 from telegram_pipeline.reports import build as reports
-from telegram_pipeline.reports import definitions, duckdb_engine, sql
+from telegram_pipeline.reports import definitions, duckdb_engine
 
-from tests.support.athena_results import as_duckdb_sql
+from tests.support.athena_results import as_duckdb_sql, rendered_athena_sql
 from tests.support.groups_lake import (
     BOT,
     CORRIDA,
@@ -36,17 +37,27 @@ from tests.support.groups_lake import (
     usernames,
     write_and_consolidate,
 )
+from tests.support.lake_once import built_once, copy_into
 
 ANA, BIA, CAIO, DUDA, EDU, FABI = (USERS[n]["id"] for n in ("ana", "bia", "caio", "duda", "edu", "fabi"))
 GAP = 30 * 60
 ENGAGEMENT = ("reactions", "interactions", "emoji", "members", "content_mix", "conversations")
 
 
-@pytest.fixture
-def lake(monkeypatch) -> Engagement:
-    monkeypatch.setenv("TIMEZONE", TZ)
+@pytest.fixture(scope="module")
+def engaged_lake(tmp_path_factory) -> tuple[Path, Engagement]:
+    """The groups' updates written and consolidated once for the module."""
+    folder = tmp_path_factory.mktemp("engaged")
     updates = engaged_groups()
-    write_and_consolidate(updates)
+    built_once(folder, lambda: write_and_consolidate(updates), TIMEZONE=TZ)
+    return folder, updates
+
+
+@pytest.fixture
+def lake(engaged_lake, local_lake, monkeypatch) -> Engagement:
+    folder, updates = engaged_lake
+    copy_into(folder, local_lake)
+    monkeypatch.setenv("TIMEZONE", TZ)
     return updates
 
 
@@ -71,7 +82,7 @@ def engine(request):
         markers = migrations.markers(storage.raw_store(settings))
         try:
             return {
-                name: duck.con.execute(as_duckdb_sql(sql.rendered_athena_sql(name, rng, markers=markers)))
+                name: duck.con.execute(as_duckdb_sql(rendered_athena_sql(name, rng, markers=markers)))
                 .to_arrow_table()
                 .cast(definitions.output_schemas()[name])
                 for name in definitions.REPORTS

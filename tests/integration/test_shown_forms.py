@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 from telegram_pipeline import config
@@ -16,6 +17,7 @@ from telegram_pipeline.reports import build, definitions
 
 from tests.support.athena_results import assert_athena_text_gives_the_duckdb_results
 from tests.support.groups_lake import USERS, Updates, write_and_consolidate
+from tests.support.lake_once import built_once, copy_into
 
 TZ = "Europe/Moscow"
 DAY = date(2026, 3, 9)
@@ -42,9 +44,21 @@ def uses(form: str) -> int:
     return sum(1 for _, _, text in POSTS if re.search(rf"(?<!\w){form}(?!\w)", text))
 
 
+@pytest.fixture(scope="module")
+def consolidated_forum(tmp_path_factory) -> Path:
+    """The forum's topic written and consolidated once for the module."""
+    folder = tmp_path_factory.mktemp("forms")
+    built_once(folder, write_the_forum, TIMEZONE=TZ)
+    return folder
+
+
 @pytest.fixture
-def forum(monkeypatch):
+def forum(consolidated_forum, local_lake, monkeypatch):
+    copy_into(consolidated_forum, local_lake)
     monkeypatch.setenv("TIMEZONE", TZ)
+
+
+def write_the_forum() -> None:
     updates = Updates()
     created = updates.message(
         GROUP,

@@ -22,6 +22,7 @@ from telegram_pipeline.reports import definitions
 from telegram_pipeline.reports import search as keyword_search
 
 from tests.support.groups_lake import FIRST, TZ, Updates, write_and_consolidate
+from tests.support.lake_once import built_once, copy_into
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "words"
 LANGUAGES = ("pt", "en", "es", "ru", "fa", "ar", "zh", "id")
@@ -63,17 +64,26 @@ def post(updates: Updates, chat: dict, lines: list[str]) -> None:
         updates.message(chat, n + 1, MEMBERS[n % 4], f"2026-03-09T{minute // 60:02d}:{minute % 60:02d}", line)
 
 
-@pytest.fixture
-def lake(monkeypatch):
-    """Every language's group, consolidated; returns {language: chat id}."""
-    monkeypatch.setenv("TIMEZONE", TZ)
+@pytest.fixture(scope="module")
+def every_language(tmp_path_factory) -> tuple[Path, dict]:
+    """Every language's group, consolidated once for the module; {language: chat id}."""
+    folder = tmp_path_factory.mktemp("languages")
     updates = Updates()
     chats = {}
     for index, language in enumerate(LANGUAGES):
         chat = chat_of(language, index)
         post(updates, chat, texts(language))
         chats[language] = chat["id"]
-    write_and_consolidate(updates)
+    built_once(folder, lambda: write_and_consolidate(updates), TIMEZONE=TZ)
+    return folder, chats
+
+
+@pytest.fixture
+def lake(every_language, local_lake, monkeypatch):
+    """A copy of every language's lake; returns {language: chat id}."""
+    folder, chats = every_language
+    copy_into(folder, local_lake)
+    monkeypatch.setenv("TIMEZONE", TZ)
     return chats
 
 

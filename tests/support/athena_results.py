@@ -3,6 +3,8 @@ answers as its API gives them, for the tests that stand moto's Athena in for the
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterable
 from datetime import date
 
 import sqlglot
@@ -22,8 +24,7 @@ def assert_athena_text_gives_the_duckdb_results(rng: definitions.ReportRange, em
     duckdb_engine.register_messages(duck.con, rng.scan_last, settings)
     try:
         for report in definitions.REPORTS:
-            athena_text = sql.rendered_athena_sql(report, rng, markers=markers)
-            as_duckdb = as_duckdb_sql(athena_text)
+            as_duckdb = as_duckdb_sql(rendered_athena_sql(report, rng, markers=markers))
             got = duck.con.execute(as_duckdb).to_arrow_table().cast(definitions.output_schemas()[report])
             assert got.to_pylist() == expected[report].to_pylist(), report
             assert (got.num_rows > 0) == (report not in empty), report
@@ -31,6 +32,20 @@ def assert_athena_text_gives_the_duckdb_results(rng: definitions.ReportRange, em
         duck.close()
 
 
+def rendered_athena_sql(report: str, rng: definitions.ReportRange, markers: Iterable[tuple[int, int]] = ()) -> str:
+    """``sql.rendered_athena_sql``, rendered once per process for the same arguments. It is a pure function
+    of them (the committed SQL, the range, the markers), and rendering a report's text takes sqlglot about a
+    quarter of a second: the tests that render the same reports for the same ranges again and again
+    (each retry of a submission, each test of a module on the same lake) render them once."""
+    return _rendered(report, rng, tuple(tuple(marker) for marker in markers))
+
+
+@functools.cache
+def _rendered(report: str, rng: definitions.ReportRange, markers: tuple[tuple[int, int], ...]) -> str:
+    return sql.rendered_athena_sql(report, rng, markers=markers)
+
+
+@functools.cache
 def as_duckdb_sql(athena_text: str) -> str:
     """Athena's text as DuckDB runs it: sqlglot's transpiling, and Trino's lists unnested side by side
     (``CROSS JOIN UNNEST(a, b) AS unnested(x, y)``, which DuckDB has not) as DuckDB's select-list UNNESTs,
