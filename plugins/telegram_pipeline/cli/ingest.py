@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date
 
 from telegram_pipeline import bot_api, config
 from telegram_pipeline.ingest import desktop_export, webhook_setup
@@ -40,9 +41,22 @@ def import_export_arguments(parser) -> None:
     )
     parser.add_argument("--dry-run", action="store_true", help="read and convert everything, write nothing")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--consolidate",
+        action="store_true",
+        help="then, in the same process, consolidate the imported days, check them and register them in the "
+        "catalog (what consolidate and catalog do)",
+    )
+    parser.add_argument(
+        "--report",
+        metavar="DIR",
+        help="then build the reports of the imported days into DIR (or s3:// location), as report does; "
+        "implies --consolidate",
+    )
 
 
-def _summary(result: desktop_export.ImportResult, settings: config.Settings, dry_run: bool) -> str:
+def _summary(result: desktop_export.ImportResult, settings: config.Settings, dry_run: bool, then: str = "") -> str:
+    """What was imported; then the commands to run next, unless ``then`` says what this run does next."""
     chat = result.chat
     kind = f"forum {chat.type}" if chat.is_forum else chat.type
     lines = [
@@ -66,6 +80,9 @@ def _summary(result: desktop_export.ImportResult, settings: config.Settings, dry
     first, last = result.first_day, result.last_day
     written = "" if dry_run else f"; {result.objects:,} objects written (one per chat and day)"
     lines.append(f"  days: {len(result.days):,}, from {first} to {last} ({settings.timezone}){written}")
+    if then:
+        lines.append(then)
+        return "\n".join(lines)
     lines.append("next: consolidate and register those days, then build the reports:")
     lines.append(
         f"  python -m telegram_pipeline consolidate --date {first} --to {last}"
@@ -84,14 +101,30 @@ def import_export(args) -> int:
     chats = args.chat or [None]
     if len(chats) > 1 and args.chat_id is not None:
         raise ValueError("--chat-id gives one chat its id: give it with one --chat at a time")
-    status = 0
-    for chat in chats:
-        status = max(status, _import_one(args, chat))
-    return status
-
-
-def _import_one(args, chat: str | None) -> int:
+    consolidating = (args.consolidate or args.report is not None) and not args.dry_run
     settings = config.load()
+    status, days = 0, set()
+    for chat in chats:
+        chat_status, result = _import_one(args, chat, settings, consolidating)
+        status = max(status, chat_status)
+        days |= result.days if result is not None else set()
+    if status or not consolidating or not days:
+        return status
+    return _consolidate_and_report(min(days), max(days), args.report, settings)
+
+
+def _then(args) -> str:
+    """What the run does after the import, as the summary says it."""
+    if args.dry_run or not (args.consolidate or args.report is not None):
+        return ""
+    return "next, in this process: consolidate, check and register those days" + (
+        f", then their reports into {args.report}" if args.report is not None else ""
+    )
+
+
+def _import_one(
+    args, chat: str | None, settings: config.Settings, consolidating: bool
+) -> tuple[int, desktop_export.ImportResult | None]:
     try:
         result = desktop_export.import_export(
             args.export,
@@ -107,19 +140,38 @@ def _import_one(args, chat: str | None) -> int:
         if exc.result.chat is not None:
             print(_summary(exc.result, settings, args.dry_run))
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return 1, exc.result
     except storage.StorageError as exc:
         print(
             f"error: writing to the raw zone failed: {exc}. Rerun the import when storage is back: it rewrites "
             "the same objects, so nothing is doubled.",
             file=sys.stderr,
         )
-        return 1
-    print(_summary(result, settings, args.dry_run))
+        return 1, None
+    print(_summary(result, settings, args.dry_run, _then(args) if consolidating else ""), flush=True)
     if (why := result.why_nothing()) is not None:
         print(f"error: nothing imported: {why}.", file=sys.stderr)
-        return 1
-    return 0
+        return 1, result
+    return 0, result
+
+
+def _consolidate_and_report(first: str, last: str, out: str | None, settings: config.Settings) -> int:
+    """The imported range consolidated (with its quality checks), registered in the catalog and, with
+    ``out``, its reports built: ``consolidate``, ``catalog`` and ``report`` in this process."""
+    from telegram_pipeline.cli import lake, reports
+    from telegram_pipeline.lake import catalog, layout
+
+    first_day, last_day = date.fromisoformat(first), date.fromisoformat(last)
+    status = lake.consolidate_range(first_day, last_day, settings)
+    if status:
+        return status
+    print(json.dumps(catalog.register_days(layout.days_between(first_day, last_day), settings), sort_keys=True))
+    if out is None:
+        print(
+            f"next: build the reports:\n  python -m telegram_pipeline report --from {first} --to {last} --out reports/"
+        )
+        return 0
+    return reports.write_reports(first_day, last_day, out, settings)
 
 
 def webhook_arguments(parser: argparse.ArgumentParser) -> None:
