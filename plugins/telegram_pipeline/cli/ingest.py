@@ -101,16 +101,25 @@ def import_export(args) -> int:
     chats = args.chat or [None]
     if len(chats) > 1 and args.chat_id is not None:
         raise ValueError("--chat-id gives one chat its id: give it with one --chat at a time")
-    consolidating = (args.consolidate or args.report is not None) and not args.dry_run
     settings = config.load()
-    status, days = 0, set()
-    for chat in chats:
-        chat_status, result = _import_one(args, chat, settings, consolidating)
-        status = max(status, chat_status)
-        days |= result.days if result is not None else set()
-    if status or not consolidating or not days:
+    alongside = None
+    if (args.consolidate or args.report is not None) and not args.dry_run:
+        from telegram_pipeline.ingest.alongside import ConsolidationAlongside
+
+        alongside = ConsolidationAlongside(settings)
+    status, days, imported = 0, set(), False
+    try:
+        for chat in chats:
+            chat_status, result = _import_one(args, chat, settings, alongside)
+            status = max(status, chat_status)
+            days |= result.days if result is not None else set()
+        imported = True
+    finally:
+        if alongside is not None and not (imported and days and not status):
+            alongside.abandon()
+    if status or alongside is None or not days:
         return status
-    return _consolidate_and_report(min(days), max(days), args.report, settings)
+    return _consolidate_and_report(alongside, min(days), max(days), args.report, settings)
 
 
 def _then(args) -> str:
@@ -123,7 +132,7 @@ def _then(args) -> str:
 
 
 def _import_one(
-    args, chat: str | None, settings: config.Settings, consolidating: bool
+    args, chat: str | None, settings: config.Settings, alongside=None
 ) -> tuple[int, desktop_export.ImportResult | None]:
     try:
         result = desktop_export.import_export(
@@ -135,6 +144,8 @@ def _import_one(
             workers=args.workers,
             dry_run=args.dry_run,
             progress=not args.quiet and sys.stderr.isatty(),
+            processes=None if alongside is None else 1,
+            on_write=None if alongside is None else alongside.on_write,
         )
     except desktop_export.CutShortError as exc:
         if exc.result.chat is not None:
@@ -148,21 +159,34 @@ def _import_one(
             file=sys.stderr,
         )
         return 1, None
-    print(_summary(result, settings, args.dry_run, _then(args) if consolidating else ""), flush=True)
+    print(_summary(result, settings, args.dry_run, _then(args)), flush=True)
     if (why := result.why_nothing()) is not None:
         print(f"error: nothing imported: {why}.", file=sys.stderr)
         return 1, result
     return 0, result
 
 
-def _consolidate_and_report(first: str, last: str, out: str | None, settings: config.Settings) -> int:
-    """The imported range consolidated (with its quality checks), registered in the catalog and, with
-    ``out``, its reports built: ``consolidate``, ``catalog`` and ``report`` in this process."""
+def _consolidate_and_report(alongside, first: str, last: str, out: str | None, settings: config.Settings) -> int:
+    """The imported range consolidated (the days the import finished already, alongside it; the rest now)
+    and checked, registered in the catalog and, with ``out``, its reports built: ``consolidate``,
+    ``catalog`` and ``report`` in this process."""
+    import time
+
     from telegram_pipeline.cli import lake, reports
     from telegram_pipeline.lake import catalog, layout
 
+    started = time.perf_counter()
     first_day, last_day = date.fromisoformat(first), date.fromisoformat(last)
-    status = lake.consolidate_range(first_day, last_day, settings)
+    try:
+        done = alongside.finish(first_day, last_day)
+    except storage.StorageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if done.failures:
+        lake.print_results(done.in_order())
+        print("error: " + "\n".join(sorted(done.failures)), file=sys.stderr)
+        return 1
+    status = lake.finish_consolidation(done.in_order(), first_day, last_day, settings, True, started)
     if status:
         return status
     print(json.dumps(catalog.register_days(layout.days_between(first_day, last_day), settings), sort_keys=True))

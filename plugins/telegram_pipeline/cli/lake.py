@@ -34,7 +34,7 @@ def consolidate_range(first: date, last: date, settings: config.Settings, check:
     try:
         results = lake_consolidate.consolidate_days(layout.days_between(first, last), settings)
     except lake_consolidate.TooManyBadObjects as exc:
-        _print_results(exc.results)
+        print_results(exc.results)
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except storage.StorageError as exc:
@@ -47,7 +47,7 @@ def finish_consolidation(
     results: list, first: date, last: date, settings: config.Settings, check: bool, started: float
 ) -> int:
     """The consolidated days' JSON lines, their quality checks and the summary; the exit status."""
-    _print_results(results)
+    print_results(results)
     if check:
         try:
             quality.check_days({date.fromisoformat(r.day): r.rows for r in results}, settings)
@@ -69,7 +69,7 @@ def _count(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
-def _print_results(results: list) -> None:
+def print_results(results: list) -> None:
     """One JSON line per day that had raw objects (a day without any has nothing to say)."""
     for result in results:
         if result.objects:
