@@ -144,7 +144,7 @@ def _import_one(
             workers=args.workers,
             dry_run=args.dry_run,
             progress=not args.quiet and sys.stderr.isatty(),
-            processes=None if alongside is None else 1,
+            cores_kept=0 if alongside is None else alongside.processes,
             on_write=None if alongside is None else alongside.on_write,
         )
     except desktop_export.CutShortError as exc:

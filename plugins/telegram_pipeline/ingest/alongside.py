@@ -10,7 +10,7 @@ every day of the range it never handed over. Each day is consolidated by ``conso
 its raw folder holds once its objects are written, so the files are those of ``consolidate`` run over
 the range after the import: the same bytes (``tests/integration/test_import_consolidated.py``).
 
-The import runs in one process then (its parts side by side would take the core the consolidation uses).
+The import leaves a core to the consolidation: on two cores it reads the export in one process.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from telegram_pipeline import config
 # Days consolidated together by the process alongside: enough that a batch's fixed costs (listing,
 # the month's history state) are shared, few enough that the last batch does not hold up the end.
 BATCH_DAYS = 8
+# The processes consolidating alongside the import: the cores the import leaves them.
+PROCESSES = 1
 
 
 @dataclass
@@ -64,14 +66,14 @@ class ConsolidationAlongside:
     days behind it in a process of its own; ``finish`` consolidates the rest and gives every day's result."""
 
     def __init__(self, settings: config.Settings):
-        self.settings = settings
+        self.settings, self.processes = settings, PROCESSES
         self.written: dict[str, list[Future]] = {}  # days written, not handed over yet: their writes
         self.handed: set[str] = set()  # days handed over (consolidated or being consolidated)
         self.again: set[str] = set()  # days written again after they were handed over
         self.batches: list[Future] = []
         self.done = Consolidated()
         spawn = multiprocessing.get_context("spawn")  # no fork: the import holds threads
-        self.pool = ProcessPoolExecutor(1, spawn)
+        self.pool = ProcessPoolExecutor(self.processes, spawn)
         self.pool.submit(_warm_up)
 
     def on_write(self, day: str, write: Future, open_days: Collection[str]) -> None:
