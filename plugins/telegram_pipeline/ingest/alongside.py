@@ -87,9 +87,10 @@ class ConsolidationAlongside:
             self._hand_over(behind[:BATCH_DAYS])
 
     def _room(self) -> bool:
-        """Whether a batch may be handed over now: none waiting behind the one being consolidated."""
+        """Whether a batch may be handed over now: none is being consolidated (so that the import, once it
+        ends, waits for one batch at most)."""
         self._collect()
-        return len(self.batches) < 2
+        return not self.batches
 
     def _hand_over(self, days: list[str]) -> None:
         for day in days:
