@@ -72,6 +72,7 @@ class ConsolidationAlongside:
         self.again: set[str] = set()  # days written again after they were handed over
         self.batches: list[Future] = []
         self.done = Consolidated()
+        self.error: Exception | None = None
         spawn = multiprocessing.get_context("spawn")  # no fork: the import holds threads
         self.pool = ProcessPoolExecutor(self.processes, spawn)
         self.pool.submit(_warm_up)
@@ -90,7 +91,7 @@ class ConsolidationAlongside:
         """Whether a batch may be handed over now: none is being consolidated (so that the import, once it
         ends, waits for one batch at most)."""
         self._collect()
-        return not self.batches
+        return not self.batches and self.error is None
 
     def _hand_over(self, days: list[str]) -> None:
         for day in days:
@@ -100,9 +101,13 @@ class ConsolidationAlongside:
         self.batches.append(self.pool.submit(consolidate_batch, [date.fromisoformat(d) for d in days], self.settings))
 
     def _collect(self, wait: bool = False) -> None:
-        """The results of the batches finished (of all, with ``wait``); a storage error goes up."""
+        """The results of the batches finished (of all, with ``wait``). A batch that failed (storage, most
+        likely) stops the handing over; ``finish`` raises its error, not the import."""
         while self.batches and (wait or self.batches[0].done()):
-            self.done.add(*self.batches.pop(0).result())
+            try:
+                self.done.add(*self.batches.pop(0).result())
+            except Exception as exc:  # noqa: BLE001 - kept for finish, which raises it
+                self.error = self.error or exc
 
     def finish(self, first: date, last: date) -> Consolidated:
         """Every day of ``first`` .. ``last`` consolidated: those handed over (once their batches end), then the
@@ -113,6 +118,8 @@ class ConsolidationAlongside:
             self._collect(wait=True)
         finally:
             self.pool.shutdown(cancel_futures=True)
+        if self.error is not None:
+            raise self.error
         rest = [day for day in layout.days_between(first, last) if day.isoformat() not in self.handed - self.again]
         if rest:
             self.done.add(*consolidate_batch(rest, self.settings))
