@@ -155,3 +155,17 @@ def test_a_file_cut_short_is_not_consolidated(tmp_path, monkeypatch, capsys):
     out, err = capsys.readouterr()
     assert "ends early" in err and "imported" in out
     assert any((lake / "raw").rglob("*.jsonl")) and not any((lake / "curated").rglob("data.parquet"))
+
+
+def test_a_consolidation_that_fails_is_told_as_the_consolidations(
+    tmp_path, monkeypatch, capsys, aws_endpoint, handed_over
+):
+    monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
+    export = spread_export(tmp_path / "result.json", days=12)
+    lake = lake_at(monkeypatch, tmp_path / "lake")
+    monkeypatch.setenv("CURATED_URI", "s3://no-such-bucket-here/curated")
+    assert cli.main(["import-export", str(export), "--quiet", "--consolidate"]) == 1
+    out, err = capsys.readouterr()
+    assert "imported 133 messages" in out  # the import is done: the raw zone holds the export
+    assert sum(1 for _ in (lake / "raw").rglob("*.jsonl")) == 12
+    assert "NoSuchBucket" in err and "writing to the raw zone" not in err and "Traceback" not in err
