@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from datetime import date
 
 from telegram_pipeline import config
@@ -169,8 +170,6 @@ def _consolidate_and_report(alongside, first: str, last: str, out: str | None, s
     """The imported range consolidated (the days the import finished already, alongside it; the rest now)
     and checked, registered in the catalog and, with ``out``, its reports built: ``consolidate``,
     ``catalog`` and ``report`` in this process."""
-    import time
-
     from telegram_pipeline.cli import lake, reports
     from telegram_pipeline.lake import catalog, layout
 
