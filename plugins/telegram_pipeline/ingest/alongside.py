@@ -1,9 +1,6 @@
 """Consolidation alongside an import (``import-export --consolidate``): the days the import has finished
 writing are consolidated by a process of their own while the import goes on, the rest once it ends.
 
-The days left when the import ends are consolidated in one pass by that process too (with one more
-per core), so that what consolidation keeps of memory is not this process's, where the reports follow.
-
 A day is handed over once the import has written its objects and moved two days past it (Telegram
 Desktop writes messages in order, so the import opens no earlier day again, as a rule), a batch of
 ``BATCH_DAYS`` at a time; one batch waits while another is consolidated, so the import never
@@ -114,24 +111,18 @@ class ConsolidationAlongside:
 
     def finish(self, first: date, last: date) -> Consolidated:
         """Every day of ``first`` .. ``last`` consolidated: those handed over (once their batches end), then the
-        rest in one pass (``consolidate_days``, which may use a process per core) by the process alongside,
-        which keeps what consolidation holds of memory away from this one, where the reports follow."""
+        rest here, in one pass (``consolidate_days``, which may use a process per core)."""
         from telegram_pipeline.lake import layout
 
         try:
             self._collect(wait=True)
-        except BaseException:
-            self.pool.shutdown(cancel_futures=True)
-            raise
-        if self.error is not None:
-            self.pool.shutdown(cancel_futures=True)
-            raise self.error
-        rest = [day for day in layout.days_between(first, last) if day.isoformat() not in self.handed - self.again]
-        try:
-            if rest:  # by the process alongside too: what consolidation keeps of its memory stays there
-                self.done.add(*self.pool.submit(consolidate_batch, rest, self.settings).result())
         finally:
             self.pool.shutdown(cancel_futures=True)
+        if self.error is not None:
+            raise self.error
+        rest = [day for day in layout.days_between(first, last) if day.isoformat() not in self.handed - self.again]
+        if rest:
+            self.done.add(*consolidate_batch(rest, self.settings))
         return self.done
 
     def abandon(self) -> None:
