@@ -7,12 +7,15 @@ other service messages), then both paths run on it, one after the other, each st
 process timed from start to exit with its peak memory (``measure.run_measured``):
 
 - chat-analytics: ``chat-analytics -p telegram -i result.json -o report.html``;
-- this project: ``import-export result.json``, ``consolidate --date FIRST --to LAST`` over the range
-  the import printed, ``report --from FIRST --to LAST --out DIR`` over it (a local lake).
+- this project: its documented path, one process (a local lake):
+  ``import-export result.json --report DIR`` (the import, the imported days consolidated alongside it
+  and after it, checked, registered, then their reports); ``--also DIR --also-steps`` times another
+  checkout's three commands beside it: ``import-export``, ``consolidate --date FIRST --to LAST``,
+  ``report --from --to``, each a process.
 
 Target: this project's whole path in at most half of chat-analytics' time, every step under 1 GiB.
 
-    .venv/bin/python bench/bench_vs_chat_analytics.py [--sizes 100000,1000000] [--repeat 1]
+    .venv/bin/python bench/bench_vs_chat_analytics.py [--sizes 100000,1000000] [--repeat 1] [--also DIR --also-steps]
 
 Last line: {"bench": "vs_chat_analytics", "results": [...]}.
 """
@@ -36,8 +39,8 @@ PEER = "chat-analytics@1.1.2"
 MEMORY_TARGET_MIB = 1024
 TIME_TARGET_SHARE = 0.5
 TIMEZONE = "America/Sao_Paulo"
-# What the import prints as its next step: "consolidate --date FIRST --to LAST".
-NEXT_RANGE = re.compile(r"consolidate --date (\d{4}-\d{2}-\d{2}) --to (\d{4}-\d{2}-\d{2})")
+# What the import prints of the days: "days: 113, from FIRST to LAST (TIMEZONE)".
+DAYS_IMPORTED = re.compile(r"days: [\d,]+, from (\d{4}-\d{2}-\d{2}) to (\d{4}-\d{2}-\d{2})")
 
 
 class StepFailed(RuntimeError):
@@ -91,30 +94,44 @@ def lake_env(lake: Path, plugins: Path) -> dict[str, str]:
     return env
 
 
-def run_ours(export: Path, work: Path, plugins: Path = REPO / "plugins") -> dict:
-    """The documented path, each step a process of its own: import, consolidate the printed range, report it
-    (with the package in ``plugins``: this checkout's, or another's to compare)."""
+def run_ours(export: Path, work: Path, plugins: Path = REPO / "plugins", steps: bool = False) -> dict:
+    """The documented path, one process: the import, its days consolidated, their reports (with the
+    package in ``plugins``: this checkout's, or another's to compare); with ``steps``, the three commands
+    each a process of its own."""
     lake = work / "lake"
     shutil.rmtree(lake, ignore_errors=True)
     env = lake_env(lake, plugins)
     cli = [sys.executable, "-m", "telegram_pipeline"]
-    steps = {
-        "import-export": checked("import-export", run_measured([*cli, "import-export", str(export), "--quiet"], env))
-    }
-    found = NEXT_RANGE.search(steps["import-export"].stdout)
-    if not found:
-        raise StepFailed(f"import-export printed no range to consolidate: {steps['import-export'].stdout[-300:]}")
-    first, last = found.groups()
-    steps["consolidate"] = checked(
-        "consolidate", run_measured([*cli, "consolidate", "--date", first, "--to", last], env)
-    )
     out = work / "report"
-    steps["report"] = checked(
-        "report", run_measured([*cli, "report", "--from", first, "--to", last, "--out", str(out)], env)
-    )
-    counted = re.search(r"([\d,]+) messages from", steps["report"].stdout)
+    if not steps:
+        measured = checked(
+            "import-export --report",
+            run_measured([*cli, "import-export", str(export), "--quiet", "--report", str(out)], env),
+        )
+        timed = {"import-export --report": measured}
+        printed = measured.stdout
+    else:
+        timed = {
+            "import-export": checked(
+                "import-export", run_measured([*cli, "import-export", str(export), "--quiet"], env)
+            )
+        }
+        printed = timed["import-export"].stdout
+    found = DAYS_IMPORTED.search(printed)
+    if not found:
+        raise StepFailed(f"import-export printed no range of days: {printed[-300:]}")
+    first, last = found.groups()
+    if steps:
+        timed["consolidate"] = checked(
+            "consolidate", run_measured([*cli, "consolidate", "--date", first, "--to", last], env)
+        )
+        timed["report"] = checked(
+            "report", run_measured([*cli, "report", "--from", first, "--to", last, "--out", str(out)], env)
+        )
+        printed = timed["report"].stdout
+    counted = re.search(r"([\d,]+) messages from", printed)
     return {
-        "steps": steps,
+        "steps": timed,
         "messages": int(counted.group(1).replace(",", "")) if counted else None,
         "days": (first, last),
     }
@@ -199,6 +216,11 @@ def main() -> int:
     parser.add_argument(
         "--also", type=Path, help="the plugins folder of another checkout: its path timed too, in the same run"
     )
+    parser.add_argument(
+        "--also-steps",
+        action="store_true",
+        help="with --also: time that checkout's three commands (import-export, consolidate, report), each a process",
+    )
     args = parser.parse_args()
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-vs-chat-analytics-") as tmp:
@@ -220,7 +242,7 @@ def main() -> int:
                 peers.append(run_peer(command, export, work))
                 ours.append(run_ours(export, work))
                 if args.also:
-                    others.append(run_ours(export, work, args.also))
+                    others.append(run_ours(export, work, args.also, steps=args.also_steps))
             peer, our = best(peers), best(ours)
             print(describe(label, size_mib, peer, our), file=sys.stderr, flush=True)
             results += [metric(f"export size ({label})", round(size_mib, 1), "MiB"), *size_results(label, peer, our)]

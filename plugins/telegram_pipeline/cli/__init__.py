@@ -21,7 +21,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "search": ("reports", "search", "the messages of a range of days that use a term, by the word rule, and their count per day"),
     "import-export": ("ingest", "import_export", "import a chat of a Telegram Desktop export (one chat's, or a whole account's) into the raw zone"),
     "digest": ("delivery", "digest", "post each group's digest of a window of days into Telegram (DIGEST_CHAT_IDS), once"),
-    "webhook": ("ingest", "webhook", "register, inspect or delete the bot's webhook with Telegram"),
+    "webhook": ("webhook", "webhook", "register, inspect or delete the bot's webhook with Telegram"),
     "serve": ("dev", "serve", "run the webhook handler behind a local HTTP server (development)"),
     "simulate": ("dev", "simulate", "generate a reproducible living group's traffic and send it to a webhook (development)"),
 }  # fmt: skip

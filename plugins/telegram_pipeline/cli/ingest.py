@@ -1,13 +1,14 @@
-"""``import-export`` and ``webhook``: history from a Telegram Desktop export, and the bot's webhook registration."""
+"""``import-export``: history from a Telegram Desktop export, to the raw zone (and on to its reports)."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
+import time
+from datetime import date
 
-from telegram_pipeline import bot_api, config
-from telegram_pipeline.ingest import desktop_export, webhook_setup
+from telegram_pipeline import config
+from telegram_pipeline.ingest import desktop_export
 from telegram_pipeline.lake import storage
 from telegram_pipeline.reports.summary import counted
 
@@ -40,9 +41,22 @@ def import_export_arguments(parser) -> None:
     )
     parser.add_argument("--dry-run", action="store_true", help="read and convert everything, write nothing")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--consolidate",
+        action="store_true",
+        help="then, in the same process, consolidate the imported days, check them and register them in the "
+        "catalog (what consolidate and catalog do)",
+    )
+    parser.add_argument(
+        "--report",
+        metavar="DIR",
+        help="then build the reports of the imported days into DIR (or s3:// location), as report does; "
+        "implies --consolidate",
+    )
 
 
-def _summary(result: desktop_export.ImportResult, settings: config.Settings, dry_run: bool) -> str:
+def _summary(result: desktop_export.ImportResult, settings: config.Settings, dry_run: bool, then: str = "") -> str:
+    """What was imported; then the commands to run next, unless ``then`` says what this run does next."""
     chat = result.chat
     kind = f"forum {chat.type}" if chat.is_forum else chat.type
     lines = [
@@ -66,6 +80,9 @@ def _summary(result: desktop_export.ImportResult, settings: config.Settings, dry
     first, last = result.first_day, result.last_day
     written = "" if dry_run else f"; {result.objects:,} objects written (one per chat and day)"
     lines.append(f"  days: {len(result.days):,}, from {first} to {last} ({settings.timezone}){written}")
+    if then:
+        lines.append(then)
+        return "\n".join(lines)
     lines.append("next: consolidate and register those days, then build the reports:")
     lines.append(
         f"  python -m telegram_pipeline consolidate --date {first} --to {last}"
@@ -84,14 +101,39 @@ def import_export(args) -> int:
     chats = args.chat or [None]
     if len(chats) > 1 and args.chat_id is not None:
         raise ValueError("--chat-id gives one chat its id: give it with one --chat at a time")
-    status = 0
-    for chat in chats:
-        status = max(status, _import_one(args, chat))
-    return status
-
-
-def _import_one(args, chat: str | None) -> int:
     settings = config.load()
+    alongside = None
+    if (args.consolidate or args.report is not None) and not args.dry_run:
+        from telegram_pipeline.ingest.alongside import ConsolidationAlongside
+
+        alongside = ConsolidationAlongside(settings)
+    status, days, imported = 0, set(), False
+    try:
+        for chat in chats:
+            chat_status, result = _import_one(args, chat, settings, alongside)
+            status = max(status, chat_status)
+            days |= result.days if result is not None else set()
+        imported = True
+    finally:
+        if alongside is not None and not (imported and days and not status):
+            alongside.abandon()
+    if status or alongside is None or not days:
+        return status
+    return _consolidate_and_report(alongside, min(days), max(days), args.report, settings)
+
+
+def _then(args) -> str:
+    """What the run does after the import, as the summary says it."""
+    if args.dry_run or not (args.consolidate or args.report is not None):
+        return ""
+    return "next, in this process: consolidate, check and register those days" + (
+        f", then their reports into {args.report}" if args.report is not None else ""
+    )
+
+
+def _import_one(
+    args, chat: str | None, settings: config.Settings, alongside=None
+) -> tuple[int, desktop_export.ImportResult | None]:
     try:
         result = desktop_export.import_export(
             args.export,
@@ -102,94 +144,53 @@ def _import_one(args, chat: str | None) -> int:
             workers=args.workers,
             dry_run=args.dry_run,
             progress=not args.quiet and sys.stderr.isatty(),
+            cores_kept=0 if alongside is None else alongside.processes,
+            on_write=None if alongside is None else alongside.on_write,
         )
     except desktop_export.CutShortError as exc:
         if exc.result.chat is not None:
             print(_summary(exc.result, settings, args.dry_run))
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return 1, exc.result
     except storage.StorageError as exc:
         print(
             f"error: writing to the raw zone failed: {exc}. Rerun the import when storage is back: it rewrites "
             "the same objects, so nothing is doubled.",
             file=sys.stderr,
         )
-        return 1
-    print(_summary(result, settings, args.dry_run))
+        return 1, None
+    print(_summary(result, settings, args.dry_run, _then(args)), flush=True)
     if (why := result.why_nothing()) is not None:
         print(f"error: nothing imported: {why}.", file=sys.stderr)
-        return 1
-    return 0
+        return 1, result
+    return 0, result
 
 
-def webhook_arguments(parser: argparse.ArgumentParser) -> None:
-    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    set_parser = actions.add_parser("set", help="setWebhook: point Telegram at the webhook URL")
-    set_parser.add_argument("url", help="public HTTPS URL of the webhook (API Gateway or function URL)")
-    set_parser.add_argument("--reactions", action="store_true", help="also receive message_reaction(_count)")
-    set_parser.add_argument("--members", action="store_true", help="also receive chat_member (joins, leaves, bans)")
-    set_parser.add_argument(
-        "--allowed-updates",
-        metavar="TYPES",
-        help=f"comma-separated update types, instead of the default {','.join(webhook_setup.BASE_UPDATES)} (+ the flags above)",
-    )
-    set_parser.add_argument(
-        "--max-connections", type=int, default=40, help="simultaneous HTTPS connections, 1-100 (default 40)"
-    )
-    set_parser.add_argument(
-        "--drop-pending-updates", action="store_true", help="discard the updates Telegram is holding"
-    )
-    actions.add_parser("info", help="getWebhookInfo: where Telegram delivers, pending updates, last error")
-    delete_parser = actions.add_parser("delete", help="deleteWebhook: stop deliveries")
-    delete_parser.add_argument(
-        "--drop-pending-updates", action="store_true", help="discard the updates Telegram is holding"
-    )
+def _consolidate_and_report(alongside, first: str, last: str, out: str | None, settings: config.Settings) -> int:
+    """The imported range consolidated (the days the import finished already, alongside it; the rest now)
+    and checked, registered in the catalog and, with ``out``, its reports built: ``consolidate``,
+    ``catalog`` and ``report`` in this process."""
+    from telegram_pipeline.cli import lake, reports
+    from telegram_pipeline.lake import catalog, layout
 
-
-def allowed_updates(args: argparse.Namespace) -> list[str]:
-    if args.allowed_updates:
-        updates = [part.strip() for part in args.allowed_updates.split(",") if part.strip()]
-    else:
-        updates = list(webhook_setup.BASE_UPDATES)
-    for wanted, extra in (
-        (args.reactions, webhook_setup.REACTION_UPDATES),
-        (args.members, webhook_setup.MEMBER_UPDATES),
-    ):
-        if wanted:
-            updates += [name for name in extra if name not in updates]
-    return updates
-
-
-def webhook(args: argparse.Namespace) -> int:
-    settings = config.load()
-    if args.action == "set":
-        if not args.url.startswith("https://"):
-            raise ValueError("Telegram delivers only to an https:// URL")
-        if not 1 <= args.max_connections <= 100:
-            raise ValueError("--max-connections must be between 1 and 100")
-        params = {
-            "url": args.url,
-            "secret_token": webhook_setup.webhook_secret(settings),
-            "allowed_updates": allowed_updates(args),
-            "max_connections": args.max_connections,
-            "drop_pending_updates": args.drop_pending_updates,
-        }
-        method = "setWebhook"
-    elif args.action == "info":
-        method, params = "getWebhookInfo", {}
-    else:
-        method, params = "deleteWebhook", {"drop_pending_updates": args.drop_pending_updates}
+    started = time.perf_counter()
+    first_day, last_day = date.fromisoformat(first), date.fromisoformat(last)
     try:
-        result = bot_api.call(settings, method, params)
-    except bot_api.TelegramError as exc:
+        done = alongside.finish(first_day, last_day)
+    except storage.StorageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    if method == "setWebhook":
-        print(f"webhook set: {args.url} ({', '.join(params['allowed_updates'])})")
-    elif method == "deleteWebhook":
-        print("webhook deleted")
-    else:
-        print(json.dumps(result, indent=2, ensure_ascii=False))
-        if isinstance(result, dict) and result.get("last_error_message"):
-            print(f"last delivery error: {result['last_error_message']}", file=sys.stderr)
-    return 0
+    if done.failures:
+        lake.print_results(done.in_order())
+        print("error: " + "\n".join(sorted(done.failures)), file=sys.stderr)
+        return 1
+    status = lake.finish_consolidation(done.in_order(), first_day, last_day, settings, True, started)
+    if status:
+        return status
+    print(json.dumps(catalog.register_days(layout.days_between(first_day, last_day), settings), sort_keys=True))
+    if out is None:
+        print(
+            f"next: build the reports:\n  python -m telegram_pipeline report --from {first} --to {last} --out reports/"
+        )
+        return 0
+    return reports.write_reports(first_day, last_day, out, settings)

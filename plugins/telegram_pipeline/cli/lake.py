@@ -21,22 +21,34 @@ def consolidate_arguments(parser) -> None:
 
 
 def consolidate(args) -> int:
-    settings = config.load()
     last = args.to or args.date
     if last < args.date:
         raise ValueError(f"--to {last} is before --date {args.date}")
+    return consolidate_range(args.date, last, config.load(), check=not args.no_check)
+
+
+def consolidate_range(first: date, last: date, settings: config.Settings, check: bool = True) -> int:
+    """``consolidate --date FIRST --to LAST``: the days in one pass, a JSON line per day with objects, the
+    quality checks, a summary on stderr; the exit status."""
     started = time.perf_counter()
     try:
-        results = lake_consolidate.consolidate_days(layout.days_between(args.date, last), settings)
+        results = lake_consolidate.consolidate_days(layout.days_between(first, last), settings)
     except lake_consolidate.TooManyBadObjects as exc:
-        _print_results(exc.results)
+        print_results(exc.results)
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except storage.StorageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    _print_results(results)
-    if not args.no_check:
+    return finish_consolidation(results, first, last, settings, check, started)
+
+
+def finish_consolidation(
+    results: list, first: date, last: date, settings: config.Settings, check: bool, started: float
+) -> int:
+    """The consolidated days' JSON lines, their quality checks and the summary; the exit status."""
+    print_results(results)
+    if check:
         try:
             quality.check_days({date.fromisoformat(r.day): r.rows for r in results}, settings)
         except quality.QualityCheckFailed as exc:
@@ -44,9 +56,9 @@ def consolidate(args) -> int:
             return 1
     with_rows = sum(1 for r in results if r.rows)
     empty = f", {_count(len(results) - with_rows, 'day')} without updates (no file)" if with_rows < len(results) else ""
-    checked = "" if args.no_check else ", quality checks passed"
+    checked = ", quality checks passed" if check else ""
     print(
-        f"consolidated {_count(len(results), 'day')} {args.date} .. {last}: {_count(sum(r.rows for r in results), 'row')} "
+        f"consolidated {_count(len(results), 'day')} {first} .. {last}: {_count(sum(r.rows for r in results), 'row')} "
         f"in {_count(with_rows, 'partition')}{empty}{checked}; {time.perf_counter() - started:.1f} s",
         file=sys.stderr,
     )
@@ -57,7 +69,7 @@ def _count(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
-def _print_results(results: list) -> None:
+def print_results(results: list) -> None:
     """One JSON line per day that had raw objects (a day without any has nothing to say)."""
     for result in results:
         if result.objects:

@@ -89,25 +89,39 @@ def report(args) -> int:
         return 0
     if not args.first or not args.out:
         raise ValueError("report needs --from YYYY-MM-DD and --out DIR (and optionally --to)")
-    settings = config.load()
     first = _day(args.first)
     last = _day(args.last) if args.last else first
-    rng = ReportRange.from_settings(first, last, settings, topic=(args.topic or "").strip())
+    return write_reports(first, last, args.out, config.load(), args.chat_id, args.topic or "", args.engine)
+
+
+def write_reports(
+    first: date,
+    last: date,
+    out: str,
+    settings: config.Settings,
+    chat_id: int | None = None,
+    topic: str = "",
+    engine: str | None = None,
+) -> int:
+    """``report --from FIRST --to LAST --out OUT``: the range's tables and pages written, each group's
+    headline printed; the exit status."""
+    rng = ReportRange.from_settings(first, last, settings, topic=topic.strip())
     started = datetime.now()
-    wanted = None if args.chat_id is None else [args.chat_id]
-    tables = build.build(rng, settings, engine=args.engine, chat_ids=wanted)
-    if args.chat_id is not None and not tables["chats"].num_rows:
-        raise ValueError(f"no group {args.chat_id} in {first} .. {last} (nor the {rng.days} days before)")
+    wanted = None if chat_id is None else [chat_id]
+    tables = build.build(rng, settings, engine=engine, chat_ids=wanted)
+    if chat_id is not None and not tables["chats"].num_rows:
+        raise ValueError(f"no group {chat_id} in {first} .. {last} (nor the {rng.days} days before)")
     if rng.topic and not any(messages for messages in tables["topics"]["messages"].to_pylist()):
         raise ValueError(f"no forum topic {rng.topic!r} has messages in {first} .. {last}")
-    files, summaries = build.write_range(tables, rng, args.out)
-    topic = f", topic {rng.topic!r}" if rng.topic else ""
+    files, summaries = build.write_range(tables, rng, out)
+    topic_named = f", topic {rng.topic!r}" if rng.topic else ""
     print(
-        f"Reports {first} .. {last} ({counted(rng.days, 'day')}, {rng.timezone}{topic}): {counted(len(summaries), 'group')}"
+        f"Reports {first} .. {last} ({counted(rng.days, 'day')}, {rng.timezone}{topic_named}): "
+        f"{counted(len(summaries), 'group')}"
     )
     for summary in summaries:
         print_summary(summary)
-        print(f"  page: {storage.open_store(args.out).url(build.page_key(summary.chat_id))}")
+        print(f"  page: {storage.open_store(out).url(build.page_key(summary.chat_id))}")
     for path in files:
         if not path.endswith(build.HTML_FILE):
             print(f"wrote {path}")
