@@ -7,7 +7,6 @@ import threading
 import time
 
 import pytest
-
 from telegram_pipeline.reports import duckdb_engine
 
 
