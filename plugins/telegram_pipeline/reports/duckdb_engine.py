@@ -221,12 +221,12 @@ class DuckDBReports:
         self.con = duckdb.connect()
         self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         self.con.execute(f"SET temp_directory = {_quote(self.spill)}")
-        # The statements of a build run side by side, each on a cursor of its own and one thread, as soon
-        # as the stages they read are built (_Steps): two stages at once on one thread each do the same work
+        # A build's statements run side by side, each on a cursor of its own and one thread, as soon as
+        # the stages they read are built (_Steps): two stages at once on one thread each do the same work
         # in a fifth less CPU time than each in turn on two threads, whose hash tables are partitioned and
-        # merged (the 17 million terms of keyword_uses: 7 s of CPU on one thread, 9-11 s on two).
+        # merged (the 17 million terms of keyword_uses: 7 s of CPU on one thread, 9-11 s on two). Any
+        # other statement (the search's) has every thread.
         self.workers = threads or os.cpu_count() or 1
-        self.con.execute("SET threads = 1")
         # What each connection of the engine holds for itself (DuckDB keeps temporary macros, views and
         # registered tables per connection; the stages are in the database, which they all share): run on
         # this one now, and on each cursor that builds stages beside it (_session).
@@ -332,6 +332,8 @@ class DuckDBReports:
         """The tables of each range (in the order given), the stages built once for all of them."""
         span = Span(ranges)
         self._prepare(span)
+        threads = self.con.execute("SELECT current_setting('threads')").fetchone()[0]
+        self.con.execute("SET threads = 1")
         with _Steps(self, self.workers) as steps:
             try:
                 # every stage (the reports read them all: tests/unit/test_report_sql_athena.py)
@@ -343,6 +345,7 @@ class DuckDBReports:
                 steps.settle()
                 for stage, kind in reversed(STAGES.items()):
                     self.con.execute(f"DROP {'VIEW' if kind == 'view' else 'TABLE'} IF EXISTS {stage}")
+                self.con.execute(f"SET threads = {int(threads)}")
 
     def _build_range(self, rng: ReportRange, steps: _Steps) -> dict[str, Any]:
         params = rng.params()
