@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import date
+from datetime import date, timedelta
 
 import pyarrow.parquet as pq
 import pytest
@@ -56,7 +56,7 @@ def rows(tables: dict) -> dict:
 
 
 def without_state(folder) -> None:
-    for name in (history.DAY_PREFIX, history.MONTH_PREFIX):
+    for name in (history.DAY_PREFIX, history.MONTH_PREFIX, history.THROUGH_PREFIX):
         shutil.rmtree(folder / "curated" / name, ignore_errors=True)
 
 
@@ -72,7 +72,7 @@ def test_the_reports_from_the_state_are_those_of_the_full_scan(lake, monkeypatch
     curated = storage.curated_store(settings)
     partition_days = [layout.partition_day(key) for key in layout.partition_keys(curated)]
     read = history.read_before(curated, partition_days, scan_first())
-    assert read.months == ["2026-01"] and read.missing == [] and read.stale_months == []
+    assert (read.through, read.months, read.missing, read.stale_months) == ("2026-01", [], [], [])
     assert read.days == [day for day in partition_days if date(2026, 2, 1) <= day < scan_first()]
 
     from_state = windows(settings)
@@ -122,6 +122,7 @@ def test_re_consolidating_an_old_day_changes_the_state_and_the_reports(lake):
     old_month = history.month_key("2026-01")
     curated = storage.curated_store(settings)
     month_before = curated.read(old_month)
+    throughs_before = {m: curated.read(history.through_key(m)) for m in ("2026-01", "2026-02", "2026-03", "2026-04")}
     # late data for 2026-01-03: edu's first post ever, fabi's join, and another group's migration
     late = Updates()
     other_old = {"id": -4050000009, "title": "Trilhas", "type": "group"}
@@ -137,6 +138,10 @@ def test_re_consolidating_an_old_day_changes_the_state_and_the_reports(lake):
         raw.write(f"context_date={event_day(update)}/{update['update_id']}.json", json.dumps(update).encode())
     consolidate.consolidate_days([date(2026, 1, 3), date(2026, 4, 19)], settings)
     assert curated.read(old_month) != month_before
+    # the lake's state as of each month's end from the day's on is rebuilt, and current
+    assert all(curated.read(history.through_key(m)) != was for m, was in throughs_before.items())
+    partition_days = [layout.partition_day(key) for key in layout.partition_keys(curated)]
+    assert history.read_before(curated, partition_days, date(2026, 4, 1)).through == "2026-03"
     state = pq.read_table(day_state(curated, date(2026, 1, 3))).to_pylist()
     assert {(s["kind"], s["id"]) for s in state} >= {
         ("sender", edu["id"]),
@@ -188,6 +193,7 @@ def test_a_backfill_gives_the_state_of_day_by_day(lake, tmp_path, monkeypatch):
     states = sorted(p.relative_to(day_by_day) for p in day_by_day.glob("history*/**/*.parquet"))
     assert states == sorted(p.relative_to(backfilled) for p in backfilled.glob("history*/**/*.parquet"))
     assert len([s for s in states if s.parts[0] == history.MONTH_PREFIX]) == 4  # January to April
+    assert len([s for s in states if s.parts[0] == history.THROUGH_PREFIX]) == 4
     for path in states:
         assert pq.read_table(backfilled / path).equals(pq.read_table(day_by_day / path)), path
 
@@ -210,7 +216,7 @@ def test_a_stale_month_state_is_told_apart_and_not_used(lake):
     curated.replace_folder(history.day_prefix(day), {history.day_file(rewritten): rewritten})
     partition_days = [layout.partition_day(key) for key in layout.partition_keys(curated)]
     read = history.read_before(curated, partition_days, scan_first())
-    assert read.stale_months == ["2026-01"] and read.months == []
+    assert read.stale_months == ["2026-01"] and (read.through, read.months) == (None, [])
     assert date(2026, 1, 10) in read.days
     after = windows(settings)
     status = {(m["chat_id"], m["user_id"]): m["status"] for m in after["30d"]["members"].to_pylist()}
@@ -218,7 +224,7 @@ def test_a_stale_month_state_is_told_apart_and_not_used(lake):
     assert (was[(FORUM["id"], 2)], status[(FORUM["id"], 2)]) == ("new", "returning")
     # rebuilt, the month is current again and read whole
     history.write_months(curated, ["2026-01"])
-    assert history.read_before(curated, partition_days, scan_first()).months == ["2026-01"]
+    assert history.read_before(curated, partition_days, scan_first()).through == "2026-01"
     assert rows(windows(settings)) == rows(after)
 
 
@@ -229,7 +235,7 @@ def test_days_without_state_are_computed_from_their_partitions_and_the_build_wri
     curated = storage.curated_store(settings)
     partition_days = [layout.partition_day(key) for key in layout.partition_keys(curated)]
     read = history.read_before(curated, partition_days, scan_first())
-    assert read.missing == [d for d in partition_days if d < scan_first()] and read.months == []
+    assert read.missing == [d for d in partition_days if d < scan_first()] and read.through is None
     assert rows(windows(settings)) == with_state
     built = history.build_missing(settings)
     assert built["days"] == [d.isoformat() for d in partition_days]
@@ -237,3 +243,82 @@ def test_days_without_state_are_computed_from_their_partitions_and_the_build_wri
     assert history.read_before(curated, partition_days, scan_first()).missing == []
     assert rows(windows(settings)) == with_state
     assert history.build_missing(settings) == {"days": [], "months": []}
+
+
+def all_day_states(curated, before: date):
+    """Every day state before ``before`` rolled up: the state read by another route than the months."""
+    tables = [pq.read_table(day_state(curated, day)) for day in sorted(history.day_states(curated, before))]
+    return history.roll_up(tables).to_pylist()
+
+
+def test_the_latest_current_month_is_read_and_a_stale_one_read_past(lake):
+    curated = storage.curated_store(config.load())
+    partition_days = [layout.partition_day(key) for key in layout.partition_keys(curated)]
+    before = date(2026, 4, 1)
+    read = history.read_before(curated, partition_days, before)
+    assert (read.through, read.months, read.days, read.stale_months) == ("2026-03", [], [], [])
+    want = all_day_states(curated, before)
+    assert history.roll_up([read.state]).to_pylist() == want
+
+    # a March day rewritten (the same rows, another file name): February is current, March is not
+    march = next(day for day in partition_days if day.month == 3)
+    state = pq.read_table(day_state(curated, march))
+    rewritten = history.parquet_bytes(state.replace_schema_metadata({b"rewritten": b"yes"}))
+    curated.replace_folder(history.day_prefix(march), {history.day_file(rewritten): rewritten})
+    read = history.read_before(curated, partition_days, before)
+    assert (read.through, read.months, read.stale_months) == ("2026-02", [], ["2026-03"])
+    assert read.days == [day for day in partition_days if date(2026, 3, 1) <= day < before]
+    assert history.roll_up([read.state]).to_pylist() == want
+
+    # a January day rewritten too: no state as of a month's end is current; February's own still is
+    january = partition_days[0]
+    state = pq.read_table(day_state(curated, january))
+    rewritten = history.parquet_bytes(state.replace_schema_metadata({b"rewritten": b"yes"}))
+    curated.replace_folder(history.day_prefix(january), {history.day_file(rewritten): rewritten})
+    read = history.read_before(curated, partition_days, before)
+    assert (read.through, read.months) == (None, ["2026-02"])
+    assert read.stale_months == ["2026-01", "2026-02", "2026-03"]
+    assert read.days == [day for day in partition_days if day < before and day.month != 2]
+    assert history.roll_up([read.state]).to_pylist() == want
+
+    # the next consolidation (here of an April day) rebuilds from the first month not current on
+    consolidate.consolidate_days([date(2026, 4, 20)], config.load())
+    assert history.read_before(curated, partition_days, before).through == "2026-03"
+
+
+def test_a_lake_with_month_states_of_the_older_layout_reads_them_until_the_history_command(lake):
+    """A lake whose months hold their own days' states alone (no state as of a month's end yet)."""
+    settings = config.load()
+    curated = storage.curated_store(settings)
+    shutil.rmtree(lake / "curated" / history.THROUGH_PREFIX)
+    partition_days = [layout.partition_day(key) for key in layout.partition_keys(curated)]
+    read = history.read_before(curated, partition_days, scan_first())
+    assert (read.through, read.months, read.stale_months, read.missing) == (None, ["2026-01"], [], [])
+    assert history.roll_up([read.state]).to_pylist() == all_day_states(curated, scan_first())
+    assert history.build_missing(settings) == {"days": [], "months": ["2026-01", "2026-02", "2026-03", "2026-04"]}
+    assert history.read_before(curated, partition_days, scan_first()).through == "2026-01"
+    assert history.build_missing(settings) == {"days": [], "months": []}
+
+
+def test_the_day_states_of_a_range_in_one_query_are_each_day_s_own(lake, monkeypatch):
+    """By another route: each day's partition alone through the ungrouped state SQL (what the reports
+    run for a day without state), every column as stored."""
+    curated = storage.curated_store(config.load())
+    tables = {
+        layout.partition_day(key): pq.read_table(curated.local_root() / key) for key in layout.partition_keys(curated)
+    }
+    one_query = history.of_days(tables)
+    monkeypatch.setattr(history, "ROWS_PER_QUERY", 1)  # a query a day
+    assert {day: state.to_pylist() for day, state in history.of_days(tables).items()} == {
+        day: state.to_pylist() for day, state in one_query.items()
+    }
+    import pyarrow as pa
+
+    for day, table in tables.items():
+        con = history.connection()
+        con.register("messages", table.append_column("context_date", pa.repeat(day.isoformat(), table.num_rows)))
+        alone = history.compute(con, day + timedelta(days=1))
+        con.close()
+        assert one_query[day].equals(alone), day
+        written = history.day_file(history.parquet_bytes(one_query[day]))
+        assert day_state(curated, day).name == written, day

@@ -51,3 +51,33 @@ def test_a_month_ends_on_its_last_day():
         30,
         31,
     ]
+
+
+def test_a_state_as_of_a_month_s_end_records_a_change_with_any_day_state_up_to_its_end_and_only_those():
+    from datetime import date
+
+    names = {date(2026, 1, 5): "a.parquet", date(2026, 2, 3): "b.parquet", date(2026, 3, 1): "c.parquet"}
+    records = history._through_records(names)
+    assert [records[m]["days"] for m in ("2026-01", "2026-02", "2026-03")] == [1, 2, 3]
+    january_rewritten = history._through_records({**names, date(2026, 1, 5): "x.parquet"})
+    assert all(january_rewritten[m] != records[m] for m in records)
+    march_rewritten = history._through_records({**names, date(2026, 3, 1): "x.parquet"})
+    assert [march_rewritten[m] == records[m] for m in records] == [True, True, False]
+    day_added = history._through_records({**names, date(2026, 2, 20): "d.parquet"})
+    assert [day_added[m] == records[m] for m in records] == [True, False, False]
+
+
+def test_the_state_s_stages_grouped_by_day_read_few_columns():
+    """A range's day states are computed over a table of the columns the state's query reads (by
+    DuckDB's plan): the ids, times and kinds it groups, not the texts."""
+    _, _, read = history._days_connection()
+    grouped = {"chat_id", "user_id", "sent_at", "user_username", "new_member_ids", "topic_name", "context_date"}
+    filtered = {"service_action", "update_type", "content_type", "member_was_in_chat", "member_is_in_chat"}
+    assert grouped | filtered <= set(read)
+    assert not {"text", "terms", "term_forms", "emojis", "chat_title"} & set(read)
+
+
+def test_a_month_key_names_its_month():
+    assert history.key_month(history.month_key("2026-01")) == "2026-01"
+    assert history.key_month("history_months/month=2026-1/data.parquet") is None
+    assert history.key_month("history/context_date=2026-01-01/x.parquet") is None

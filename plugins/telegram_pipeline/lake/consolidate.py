@@ -42,7 +42,7 @@ import multiprocessing
 import operator
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
@@ -64,6 +64,9 @@ BATCH_ROWS = 5_000  # a row as a dict, with its terms, takes several times its s
 # cut into equal shares for the processes: the listing gives no sizes, and a day of a busy group holds
 # about this many updates.
 IMPORTED_WEIGHT = 1_000
+# Updates this process reads while the others start (a new Python, its imports: 0.3-0.5 s, in which
+# one process reads about this many), so that the runs end together.
+HEADSTART = 3_000
 # Finished days written together, their files flushed to disk side by side.
 WRITE_BATCH_DAYS = 32
 
@@ -193,12 +196,15 @@ def _without_cyclic_gc():
 IMPORTED_SUFFIX = ".jsonl"
 
 
-def _updates_of(key: str, data: bytes) -> Iterator[tuple[int | None, bytes]]:
+def _updates_of(key: str, data: bytes) -> Iterable[tuple[int | None, bytes]]:
     """(line number, bytes) of each update in an object: the lines of an imported JSON-lines object, or
-    the object itself (None)."""
+    the object itself (None), as a tuple: no generator for each of a day's 100,000 single updates."""
     if not key.endswith(IMPORTED_SUFFIX):
-        yield None, data
-        return
+        return ((None, data),)
+    return _lines_of(data)
+
+
+def _lines_of(data: bytes) -> Iterator[tuple[int, bytes]]:
     for number, line in enumerate(data.split(b"\n"), start=1):
         if line and not line.isspace():
             yield number, line
@@ -339,14 +345,16 @@ def _weight(key: str) -> int:
 
 
 def split_runs(work: list[tuple[date, str]]) -> list[list[tuple[date, str]]]:
-    """``work`` cut into contiguous runs of about equal weight, one per process (see processes_for)."""
+    """``work`` cut into contiguous runs, one per process (see processes_for): the first, which this
+    process reads while the others start, HEADSTART heavier; the others of equal weight."""
     weights = [_weight(key) for _, key in work]
     total = sum(weights)
     processes = min(processes_for(total), len(work)) or 1
+    first = min(HEADSTART, total // 2) if processes > 1 else 0
     runs: list[list[tuple[date, str]]] = [[] for _ in range(processes)]
     done = 0
     for item, weight in zip(work, weights, strict=True):
-        runs[min(processes - 1, done * processes // total)].append(item)
+        runs[0 if done < first else min(processes - 1, (done - first) * processes // (total - first))].append(item)
         done += weight
     return [run for run in runs if run] or [[]]
 
@@ -394,6 +402,7 @@ class _DayWriter:
         self.manifests: dict[str, bytes] = {}
         self.unmanifested: list[str] = []
         self.batch: list[DayResult] = []
+        self.history_rows: dict[date, Any] = {}  # the days whose history states are computed together
 
     def add(self, rows: DayRows, listing: list[str]) -> None:
         table, cross_duplicates = rows.merged() if rows.tables else (None, 0)
@@ -422,9 +431,12 @@ class _DayWriter:
             body = layout.parquet_bytes(table)
             result.parquet_bytes, result.parquet_sha256 = len(body), hashlib.sha256(body).hexdigest()
             self.partitions[layout.partition_prefix(day)] = {layout.DATA_FILE: body}
-            # the day's history state (lake/history.py), written with its partition, before its manifest
-            state = history.parquet_bytes(history.of_day(table, day))
-            self.partitions[history.day_prefix(day)] = {history.day_file(state): state}
+            # the day's history state (lake/history.py), written with its partition, before its manifest;
+            # what it reads of the rows kept in one chunk per column (a settled table is sliced, which
+            # DuckDB scans slowly) until the states of a few days are computed together
+            self.history_rows[day] = history.rows_read(table)
+            if sum(kept.num_rows for kept in self.history_rows.values()) >= history.ROWS_PER_QUERY:
+                self._add_history_states()
         else:
             self.partitions[layout.partition_prefix(day)] = {}
             self.partitions[history.day_prefix(day)] = {}
@@ -442,9 +454,16 @@ class _DayWriter:
         if len(self.batch) >= WRITE_BATCH_DAYS:
             self.flush()
 
+    def _add_history_states(self) -> None:
+        for day, state in history.of_days(self.history_rows).items():
+            body = history.parquet_bytes(state)
+            self.partitions[history.day_prefix(day)] = {history.day_file(body): body}
+        self.history_rows = {}
+
     def flush(self) -> None:
         if not self.batch:
             return
+        self._add_history_states()
         started = time.perf_counter()
         storage.quarantine_store(self.settings).replace_folders(self.quarantine)
         curated = storage.curated_store(self.settings)

@@ -190,13 +190,29 @@ CONTENT_TYPE_ORDER: tuple[tuple[str, str], ...] = (
 )
 
 
+# What classify found for each sequence of fields seen: a day's messages come in a few shapes.
+_CLASSIFIED: dict[tuple[str, ...], tuple[str, str | None]] = {}
+_SHAPES_KEPT = 4096
+
+
 def classify(payload: dict) -> tuple[str, str | None]:
     """(content_type, service_action) of a message: ``service`` and the field when it carries a service
     field (a current one before a legacy one: Telegram sends new_chat_participant beside
     new_chat_members); else the content type of its first content field; else ``service`` and the first
-    field this table does not know; else ``other`` (a message with nothing in it, counted as before)."""
+    field this table does not know; else ``other`` (a message with nothing in it, counted as before).
+    It reads the fields' names alone, in their order: computed once per sequence of names."""
+    shape = tuple(payload)
+    found = _CLASSIFIED.get(shape)
+    if found is None:
+        if len(_CLASSIFIED) >= _SHAPES_KEPT:
+            _CLASSIFIED.clear()
+        found = _CLASSIFIED[shape] = _classify(shape)
+    return found
+
+
+def _classify(fields: tuple[str, ...]) -> tuple[str, str | None]:
     legacy_service = unknown = None
-    for key in payload:
+    for key in fields:
         role = FIELDS.get(key)
         if role == SERVICE:
             return "service", key
@@ -209,7 +225,7 @@ def classify(payload: dict) -> tuple[str, str | None]:
     if legacy_service is not None:
         return "service", legacy_service
     for key, content_type in CONTENT_TYPE_ORDER:
-        if key in payload:
+        if key in fields:
             return content_type, None
     if unknown is not None:
         return "service", unknown

@@ -158,6 +158,10 @@ def content_type(kind: str, payload: dict) -> tuple[str, str | None]:
     return message_fields.classify(payload)
 
 
+# The fields that say a message is forwarded: without one, forward_origin_type and forward_source are None.
+FORWARD_FIELDS = frozenset({"forward_origin", "forward_from", "forward_sender_name", "forward_from_chat"})
+
+
 def forward_origin_type(payload: dict) -> str | None:
     origin = payload.get("forward_origin")
     if type(origin) is dict:
@@ -220,7 +224,7 @@ def keyword_text(text: str | None, entity_list: list) -> str | None:
 
 def blanked(text: str | None, entity_list: list, kinds: frozenset[str]) -> str | None:
     """``text`` with every span an entity of one of ``kinds`` marks replaced by spaces (offsets in UTF-16)."""
-    if text is None or not any(_str(_dict(entity).get("type")) in kinds for entity in entity_list):
+    if text is None or not entity_list or not any(_str(_dict(entity).get("type")) in kinds for entity in entity_list):
         return text
     encoded = bytearray(text.encode("utf-16-le", errors="surrogatepass"))
     changed = False
@@ -313,9 +317,17 @@ def in_chat(chat_member: dict) -> bool | None:
     return IN_CHAT_STATUSES.get(status) if type(status) is str else None
 
 
+_MEMBER_COLUMNS = (
+    "member_user_id member_is_bot member_old_status member_new_status member_was_in_chat member_is_in_chat"
+)
+_NOT_ABOUT_A_MEMBER: dict[str, Any] = dict.fromkeys(_MEMBER_COLUMNS.split())
+
+
 def membership(kind: str, payload: dict) -> dict[str, Any]:
     """Who a membership change is about, the status it moved from and to, and whether the member was
     in the chat before and is after it (a join: not before, then yes; a leave: the reverse)."""
+    if kind not in MEMBER_TYPES and "left_chat_member" not in payload:
+        return dict(_NOT_ABOUT_A_MEMBER)
     if kind in MEMBER_TYPES:
         old, new = _dict(payload.get("old_chat_member")), _dict(payload.get("new_chat_member"))
         member = _dict(new.get("user"))
@@ -373,7 +385,8 @@ def flatten(update: dict) -> dict[str, Any]:
     counted_names, counted_totals = reaction_counts(payload) if kind == "message_reaction_count" else ([], [])
     member = membership(kind, payload)
     invite_link, invite_link_name, way = joined_by(kind, payload, update)
-    forward_id, forward_name = forward_source(payload) if kind in MESSAGE_TYPES else (None, None)
+    forwarded = not FORWARD_FIELDS.isdisjoint(payload)
+    forward_id, forward_name = forward_source(payload) if forwarded and kind in MESSAGE_TYPES else (None, None)
     message_id = _int(payload.get("message_id"))
     if message_id is None and kind == "callback_query":
         message_id = _int(_dict(payload.get("message")).get("message_id"))
@@ -405,7 +418,7 @@ def flatten(update: dict) -> dict[str, Any]:
             if (member_id := _int(_dict(member).get("id"))) is not None
         ],
         "reply_to_message_id": _int(_dict(payload.get("reply_to_message")).get("message_id")),
-        "forward_origin_type": forward_origin_type(payload),
+        "forward_origin_type": forward_origin_type(payload) if forwarded else None,
         "hashtags": hashtags,
         "mentions": mentions,
         "urls": urls,

@@ -51,8 +51,15 @@ PLAIN_URL = re.compile(r"(?i)(?:\bhttps?://|\bwww\.)[^\s<>\"']+")
 URL_END = ".,;:!?)]}'\"»…"
 TELEGRAM_HOSTS = frozenset({"t.me", "telegram.me", "telegram.dog"})
 WEB_SCHEMES = frozenset({"http", "https", "ftp"})
-# What every plain address holds (a quick test, before PLAIN_URL reads the text).
-_may_hold_url = re.compile(r"(?i)://|www\.").search
+
+
+def _may_hold_url(text: str) -> bool:
+    """Whether ``text`` holds what every plain address does, ``://`` or a ``w.`` (of ``www.``, in any
+    case): a quick test before PLAIN_URL reads the text, three substring searches where a regular
+    expression of both took twice as long as all three."""
+    return "://" in text or "w." in text or "W." in text
+
+
 _has_question_mark = re.compile("[" + re.escape("".join(sorted(QUESTION_MARKS))) + "]").search
 
 
@@ -68,7 +75,7 @@ def asks(text_without_entities: str) -> bool:
 
 
 def plain_urls(text: str | None) -> list[str]:
-    if not text or _may_hold_url(text) is None:
+    if not text or not _may_hold_url(text):
         return []
     return [match.rstrip(URL_END) for match in PLAIN_URL.findall(text)]
 
