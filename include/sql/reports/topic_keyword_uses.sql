@@ -12,12 +12,14 @@ SELECT
 FROM (
   SELECT
     v.chat_id,
-    CAST(d.bucket AS DATE) AS bucket,
+    d.bucket,
     v.topic_id,
     v.terms
   FROM counted_versions AS v
-  JOIN text_days AS d
-    ON CAST(d.day AS DATE) = v.day
+  -- the days as dates before the join: a cast after it would run once per term (17 million times for
+  -- 3 million messages), where it runs once per day here
+  JOIN (SELECT CAST(day AS DATE) AS day, CAST(bucket AS DATE) AS bucket FROM text_days) AS d
+    ON d.day = v.day
   WHERE v.topic_id IS NOT NULL
 ) AS m
 CROSS JOIN UNNEST(m.terms) AS t(keyword)
