@@ -121,7 +121,7 @@ def entities(text: str | None, entity_list: list) -> tuple[list[str], list[str],
     for entity in entity_list:
         if type(entity) is not dict:
             continue
-        kind = entity.get("type")
+        kind = _str(entity.get("type"))  # hashed below: junk such as a list must not raise
         if kind == "text_link":
             url = _str(entity.get("url"))
             if url:
@@ -354,7 +354,7 @@ def joined_by(kind: str, payload: dict, update: dict) -> tuple[str | None, str |
     service message says ``link`` or ``request`` too (ingest/desktop_export/convert.py)."""
     if kind not in MEMBER_TYPES:
         way = update.get("x_joined_by")
-        return None, None, way if way in JOINED_BY else None
+        return None, None, way if _str(way) in JOINED_BY else None
     link = _dict(payload.get("invite_link"))
     if payload.get("via_join_request") is True:
         way = "request"
