@@ -346,8 +346,12 @@ def test_valid_updates_round_trip_into_rows_and_parquet(generated, ensure_ascii)
 @example(data=b'{"update_id": 1, "message": {"chat": {"id": -1}, "message_id": 1180591620717411303424}}')
 @example(data=b'{"update_id": 99999999999999999999999, "message": {"chat": {"id": -1}}}')
 @example(data=b'{"update_id": 1, "message": {"chat": {"id": -1}, "text": "\\ud800 lone surrogate"}}')
-@example(data=b'{"update_id": 1, "message": {"chat": {"id": -1}, "text": "a b", "entities": [{"offset": 0, "length": 1, "type": []}]}}')
-@example(data=b'{"update_id": 1, "x_joined_by": [], "message": {"chat": {"id": -1}, "date": 1, "new_chat_members": [{"id": 5}]}}')
+@example(
+    data=b'{"update_id": 1, "message": {"chat": {"id": -1}, "text": "a b", "entities": [{"offset": 0, "length": 1, "type": []}]}}'
+)
+@example(
+    data=b'{"update_id": 1, "x_joined_by": [], "message": {"chat": {"id": -1}, "date": 1, "new_chat_members": [{"id": 5}]}}'
+)
 @example(data=b'{"update_id": 1, "message": ' + b"[" * 50_000 + b"]" * 50_000 + b"}")
 def test_junk_is_a_bad_update_or_a_row_the_table_can_hold(data):
     try:
