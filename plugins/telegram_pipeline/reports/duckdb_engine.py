@@ -86,21 +86,27 @@ def register_messages(
     settings: config.Settings,
     first: date | None = None,
     days: Collection[date] | None = None,
-) -> None:
+) -> Callable[[Any], None]:
     """``messages`` in DuckDB over every curated partition from ``first`` up to ``last`` (or of ``days``
     alone; the stages name their days, and DuckDB opens only those files): local
     files through DuckDB's own Parquet reader (leaner and faster), S3 through pyarrow's filesystem (no
     extension to download). Its ``emojis`` are complete: computed by their rule for the partitions
     written before the column existed (lake/tokens.py), read as stored from the others. Its ``terms``
     and ``language`` are as stored: a partition written before them is logged, to be consolidated
-    again."""
+    again. Returns the same registration for another cursor of the database, without listing again."""
     store = storage.curated_store(settings)
     found = curated_files(store, last, first, days)[2] if store.local_root() is not None else []
     derived = frozenset(rule.column for rule in tokens.RULES)
     if not found:
-        con.register("stored_messages", messages_dataset(last, settings, first, days))
-        con.execute(f"CREATE OR REPLACE TEMP VIEW messages AS {_computed(derived, 'stored_messages')}")
-        return
+        dataset = messages_dataset(last, settings, first, days)
+        view = f"CREATE OR REPLACE TEMP VIEW messages AS {_computed(derived, 'stored_messages')}"
+
+        def register(on) -> None:
+            on.register("stored_messages", dataset)
+            on.execute(view)
+
+        register(con)
+        return register
     # a file holds a derived column when the column has a value at all (by the footers' statistics): a
     # file consolidated before the column existed, or written without it, has it computed instead
     stored: dict[str, set[str]] = {path: set() for path in found}
@@ -115,7 +121,9 @@ def register_messages(
     for path in found:
         groups.setdefault(derived - stored[path], []).append(path)
     parts = [_computed(missing, f"({_messages_select(con, files)})") for missing, files in groups.items()]
-    con.execute(f"CREATE OR REPLACE TEMP VIEW messages AS {' UNION ALL '.join(parts)}")
+    view = f"CREATE OR REPLACE TEMP VIEW messages AS {' UNION ALL '.join(parts)}"
+    con.execute(view)
+    return lambda on: on.execute(view)
 
 
 def _warn_without_terms(paths: Sequence[str]) -> None:
@@ -288,17 +296,9 @@ class DuckDBReports:
         state of those before it, computed from the partitions where a day has none (a lake consolidated
         before the state existed: ``python -m telegram_pipeline history`` writes it once)."""
         if self.messages_from != scan_first:
-            register_messages(self.con, self.last, self.settings, first=scan_first)
-            self.messages_from = scan_first
             # the cursors get the same view, and the dataset it reads where it reads one (S3)
-            view = self.con.execute(
-                "SELECT sql FROM duckdb_views() WHERE temporary AND view_name = 'messages'"
-            ).fetchone()[0]
-            stored = messages_dataset(self.last, self.settings, first=scan_first) if "stored_messages" in view else None
-            self._session_steps["messages"] = lambda con: (
-                con.register("stored_messages", stored) if stored is not None else None,
-                con.execute(view),
-            )
+            self._session_steps["messages"] = register_messages(self.con, self.last, self.settings, first=scan_first)
+            self.messages_from = scan_first
         before = history.read_before(self.curated, self.partition_days, scan_first)
         state = before.state
         if before.missing:
