@@ -58,7 +58,7 @@ def lake_at(monkeypatch, root: Path) -> Path:
     return root
 
 
-def test_consolidated_in_the_import_is_byte_for_byte_consolidate(tmp_path, monkeypatch, capsys):
+def test_consolidated_in_the_import_is_byte_for_byte_consolidate(tmp_path, monkeypatch, capfd):
     monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
     export = spread_export(tmp_path / "result.json")
     # a live update on the quiet day: the range's consolidation must read it too
@@ -78,14 +78,14 @@ def test_consolidated_in_the_import_is_byte_for_byte_consolidate(tmp_path, monke
 
     lake_at(monkeypatch, tmp_path / "after")
     assert cli.main(["import-export", str(export), "--quiet"]) == 0
-    printed = capsys.readouterr().out
+    printed = capfd.readouterr().out
     assert "consolidate --date 2024-11-17 --to 2024-12-10" in printed
     assert cli.main(["consolidate", "--date", "2024-11-17", "--to", "2024-12-10"]) == 0
-    capsys.readouterr()
+    capfd.readouterr()
 
     lake_at(monkeypatch, tmp_path / "in-import")
     assert cli.main(["import-export", str(export), "--quiet", "--consolidate"]) == 0
-    out, err = capsys.readouterr()
+    out, err = capfd.readouterr()
     assert "next, in this process: consolidate, check and register those days" in out
     assert "consolidated 24 days 2024-11-17 .. 2024-12-10: 278 rows in 24 partitions, quality checks passed" in err
     assert '"catalog": "duckdb"' in out and "report --from 2024-11-17 --to 2024-12-10" in out
@@ -96,47 +96,47 @@ def test_consolidated_in_the_import_is_byte_for_byte_consolidate(tmp_path, monke
     assert [key for key in after if after[key] != along[key]] == []
 
 
-def test_report_builds_the_imported_range(tmp_path, monkeypatch, capsys):
+def test_report_builds_the_imported_range(tmp_path, monkeypatch, capfd):
     monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
     export = spread_export(tmp_path / "result.json", days=6)
     lake_at(monkeypatch, tmp_path / "lake")
     out_dir = tmp_path / "reports-out"
     assert cli.main(["import-export", str(export), "--quiet", "--report", str(out_dir)]) == 0
-    out = capsys.readouterr().out
+    out = capfd.readouterr().out
     assert "Reports 2024-11-17 .. 2024-11-22 (6 days, America/Sao_Paulo): 1 group" in out
     assert "73 messages from 5 senders" in out
     assert (out_dir / "chat_id=-1001234567890" / "report.html").is_file()
     assert (out_dir / "top_posters.parquet").is_file()
 
 
-def test_dry_run_consolidates_nothing(tmp_path, monkeypatch, capsys):
+def test_dry_run_consolidates_nothing(tmp_path, monkeypatch, capfd):
     monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
     export = spread_export(tmp_path / "result.json", days=3)
     lake = lake_at(monkeypatch, tmp_path / "lake")
     assert cli.main(["import-export", str(export), "--quiet", "--dry-run", "--consolidate"]) == 0
-    out = capsys.readouterr().out
+    out = capfd.readouterr().out
     assert "would import 37 messages" in out and "next, in this process" not in out
     assert not (lake / "curated").exists() and not (lake / "raw").exists()
 
 
-def test_a_file_cut_short_is_not_consolidated(tmp_path, monkeypatch, capsys):
+def test_a_file_cut_short_is_not_consolidated(tmp_path, monkeypatch, capfd):
     monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
     export = spread_export(tmp_path / "result.json", days=3)
     export.write_bytes(export.read_bytes()[: export.stat().st_size * 2 // 3])
     lake = lake_at(monkeypatch, tmp_path / "lake")
     assert cli.main(["import-export", str(export), "--quiet", "--consolidate"]) == 1
-    out, err = capsys.readouterr()
+    out, err = capfd.readouterr()
     assert "ends early" in err and "imported" in out
     assert any((lake / "raw").rglob("*.jsonl")) and not any((lake / "curated").rglob("data.parquet"))
 
 
-def test_a_consolidation_that_fails_is_told_as_the_consolidations(tmp_path, monkeypatch, capsys, aws_endpoint):
+def test_a_consolidation_that_fails_is_told_as_the_consolidations(tmp_path, monkeypatch, capfd, aws_endpoint):
     monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
     export = spread_export(tmp_path / "result.json", days=12)
     lake = lake_at(monkeypatch, tmp_path / "lake")
     monkeypatch.setenv("CURATED_URI", "s3://no-such-bucket-here/curated")
     assert cli.main(["import-export", str(export), "--quiet", "--consolidate"]) == 1
-    out, err = capsys.readouterr()
+    out, err = capfd.readouterr()
     assert "imported 133 messages" in out  # the import is done: the raw zone holds the export
     assert sum(1 for _ in (lake / "raw").rglob("*.jsonl")) == 12
     assert "NoSuchBucket" in err and "writing to the raw zone" not in err and "Traceback" not in err

@@ -152,14 +152,13 @@ def _import_one(args, chat: str | None, settings: config.Settings) -> tuple[int,
 
 
 def _consolidate_and_report(first: str, last: str, out: str | None, settings: config.Settings) -> int:
-    """The imported range consolidated in one pass (``consolidate_days``, which reads a large range with a
-    process per core) and checked, registered in the catalog and, with ``out``, its reports built:
-    ``consolidate``, ``catalog`` and ``report`` in this process, the import's raw objects all written."""
-    from telegram_pipeline.cli import lake, reports
+    """The imported range consolidated and checked (``consolidate``, in a process of its own), registered in
+    the catalog and, with ``out``, its reports built (``catalog`` and ``report``, in this process)."""
+    from telegram_pipeline.cli import reports
     from telegram_pipeline.lake import catalog, layout
 
     first_day, last_day = date.fromisoformat(first), date.fromisoformat(last)
-    status = lake.consolidate_range(first_day, last_day, settings)
+    status = consolidate_apart(first_day, last_day, settings)
     if status:
         return status
     print(json.dumps(catalog.register_days(layout.days_between(first_day, last_day), settings), sort_keys=True))
@@ -169,3 +168,23 @@ def _consolidate_and_report(first: str, last: str, out: str | None, settings: co
         )
         return 0
     return reports.write_reports(first_day, last_day, out, settings)
+
+
+def consolidate_apart(first: date, last: date, settings: config.Settings) -> int:
+    """``consolidate --date FIRST --to LAST`` in a process of its own (which reads a large range with a
+    process per core, as the command does): what the consolidation holds at its end (its caches, the heap
+    it grew) goes with that process, so the reports after it start from this small one. Its exit status."""
+    import multiprocessing
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    process = multiprocessing.get_context("spawn").Process(target=_consolidate, args=(first, last, settings))
+    process.start()
+    process.join()
+    return process.exitcode
+
+
+def _consolidate(first: date, last: date, settings: config.Settings) -> None:
+    from telegram_pipeline.cli import lake
+
+    sys.exit(lake.consolidate_range(first, last, settings))
