@@ -181,10 +181,18 @@ def consolidate_apart(first: date, last: date, settings: config.Settings) -> int
     process = multiprocessing.get_context("spawn").Process(target=_consolidate, args=(first, last, settings))
     process.start()
     process.join()
+    if process.exitcode < 0:
+        print(f"error: the consolidation was ended by signal {-process.exitcode}", file=sys.stderr)
+        return 1
     return process.exitcode
 
 
 def _consolidate(first: date, last: date, settings: config.Settings) -> None:
     from telegram_pipeline.cli import lake
 
-    sys.exit(lake.consolidate_range(first, last, settings))
+    try:
+        status = lake.consolidate_range(first, last, settings)
+    except (ValueError, FileNotFoundError) as exc:  # what the command line says as an error, not a traceback
+        print(f"error: {exc}", file=sys.stderr)
+        status = 2
+    sys.exit(status)
