@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from telegram_pipeline import cli
 from telegram_pipeline.lake import storage
 
