@@ -327,9 +327,10 @@ class DuckDBReports:
         self._register_scan(span.scan_first, min(r.first for r in span.ranges))
 
     def _register_scan(self, scan_first: date, texts_from: date | None = None) -> None:
-        """``messages`` over the partitions from ``scan_first`` on, and ``stored_history``: the history
-        state of those before it, computed from the partitions where a day has none (a lake consolidated
-        before the state existed: ``python -m telegram_pipeline history`` writes it once)."""
+        """``messages`` over the partitions from ``scan_first`` on (those before ``texts_from``, the span's
+        first day, without the texts only its own days show: register_messages), and ``stored_history``:
+        the history state of those before it, computed from the partitions where a day has none (a lake
+        consolidated before the state existed: ``python -m telegram_pipeline history`` writes it once)."""
         if self.messages_from != (scan_first, texts_from):
             # the cursors get the same view, and the dataset it reads where it reads one (S3)
             self._session_steps["messages"] = register_messages(
