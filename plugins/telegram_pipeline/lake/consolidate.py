@@ -43,7 +43,7 @@ import operator
 import os
 import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
@@ -340,16 +340,25 @@ def processes_for(objects: int) -> int:
     return max(1, min(MAX_PROCESSES, len(os.sched_getaffinity(0))))
 
 
+def processes_allowed(settings: config.Settings) -> int:
+    """At most how many processes consolidate: CONSOLIDATE_PROCESSES, one per core when ``auto``; one in a
+    daemonic process (a Celery worker's task on MWAA), which may not start processes of its own."""
+    if multiprocessing.current_process().daemon:
+        return 1
+    return settings.consolidate_processes or MAX_PROCESSES
+
+
 def _weight(key: str) -> int:
     return IMPORTED_WEIGHT if key.endswith(IMPORTED_SUFFIX) else 1
 
 
-def split_runs(work: list[tuple[date, str]]) -> list[list[tuple[date, str]]]:
-    """``work`` cut into contiguous runs, one per process (see processes_for): the first, which this
-    process reads while the others start, HEADSTART heavier; the others of equal weight."""
+def split_runs(work: list[tuple[date, str]], most: int = MAX_PROCESSES) -> list[list[tuple[date, str]]]:
+    """``work`` cut into contiguous runs, one per process (see processes_for, and no more than ``most``):
+    the first, which this process reads while the others start, HEADSTART heavier; the others of equal
+    weight."""
     weights = [_weight(key) for _, key in work]
     total = sum(weights)
-    processes = min(processes_for(total), len(work)) or 1
+    processes = min(processes_for(total), len(work), most) or 1
     first = min(HEADSTART, total // 2) if processes > 1 else 0
     runs: list[list[tuple[date, str]]] = [[] for _ in range(processes)]
     done = 0
@@ -403,6 +412,14 @@ class _DayWriter:
         self.unmanifested: list[str] = []
         self.batch: list[DayResult] = []
         self.history_rows: dict[date, Any] = {}  # the days whose history states are computed together
+        self.encoding: list[tuple[DayResult, Future]] = []  # the days whose Parquet files are being encoded
+        self.manifested: list[tuple[DayResult, list[str]]] = []
+        self.encoder: ThreadPoolExecutor | None = None
+
+    def _encoder(self) -> ThreadPoolExecutor:
+        if self.encoder is None:
+            self.encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet")
+        return self.encoder
 
     def add(self, rows: DayRows, listing: list[str]) -> None:
         table, cross_duplicates = rows.merged() if rows.tables else (None, 0)
@@ -428,9 +445,9 @@ class _DayWriter:
             table = privacy.pseudonymize(table, self.settings.pseudonymize_key)
             result.rows = table.num_rows
         if result.rows:
-            body = layout.parquet_bytes(table)
-            result.parquet_bytes, result.parquet_sha256 = len(body), hashlib.sha256(body).hexdigest()
-            self.partitions[layout.partition_prefix(day)] = {layout.DATA_FILE: body}
+            # the Parquet file encoded by a thread while this one computes the history state and the next
+            # days: both run in C without the GIL, so the day's last, serial step takes two cores
+            self.encoding.append((result, self._encoder().submit(_parquet_file, table)))
             # the day's history state (lake/history.py), written with its partition, before its manifest;
             # what it reads of the rows kept in one chunk per column (a settled table is sliced, which
             # DuckDB scans slowly) until the states of a few days are computed together
@@ -441,13 +458,7 @@ class _DayWriter:
             self.partitions[layout.partition_prefix(day)] = {}
             self.partitions[history.day_prefix(day)] = {}
         if result.objects:
-            manifest = {
-                "day": day.isoformat(),
-                "listing": listing_fingerprint(listing),
-                **result.to_dict(),
-                "seconds": 0.0,
-            }
-            self.manifests[layout.manifest_key(day)] = json.dumps(manifest, sort_keys=True).encode()
+            self.manifested.append((result, listing))  # once its file is encoded: it holds its hash
         else:
             self.unmanifested.append(layout.manifest_key(day))
         self.results.append(result)
@@ -460,10 +471,28 @@ class _DayWriter:
             self.partitions[history.day_prefix(day)] = {history.day_file(body): body}
         self.history_rows = {}
 
+    def _add_files(self) -> None:
+        """The encoded Parquet files in their partitions, and the manifests, which hold their hashes."""
+        try:
+            for result, encoded in self.encoding:
+                body, result.parquet_bytes, result.parquet_sha256 = encoded.result()
+                self.partitions[layout.partition_prefix(date.fromisoformat(result.day))] = {layout.DATA_FILE: body}
+        finally:
+            if self.encoder is not None:
+                self.encoder.shutdown(wait=True, cancel_futures=True)
+            self.encoding, self.encoder = [], None
+        for result, listing in self.manifested:
+            manifest = {"day": result.day, "listing": listing_fingerprint(listing), **result.to_dict(), "seconds": 0.0}
+            self.manifests[layout.manifest_key(date.fromisoformat(result.day))] = json.dumps(
+                manifest, sort_keys=True
+            ).encode()
+        self.manifested = []
+
     def flush(self) -> None:
         if not self.batch:
             return
         self._add_history_states()
+        self._add_files()
         started = time.perf_counter()
         storage.quarantine_store(self.settings).replace_folders(self.quarantine)
         curated = storage.curated_store(self.settings)
@@ -476,6 +505,11 @@ class _DayWriter:
         self.quarantine, self.partitions, self.manifests, self.unmanifested, self.batch = {}, {}, {}, [], []
 
 
+def _parquet_file(table) -> tuple[bytes, int, str]:
+    body = layout.parquet_bytes(table)
+    return body, len(body), hashlib.sha256(body).hexdigest()
+
+
 def consolidate_days(days_wanted: list[date], settings: config.Settings | None = None) -> list[DayResult]:
     """Consolidate ``days_wanted`` together (see the module's docstring); one DayResult per day, in day
     order. Raises RawZoneUnusable before writing anything, StorageError when storage fails (worth a
@@ -484,7 +518,7 @@ def consolidate_days(days_wanted: list[date], settings: config.Settings | None =
     wanted = sorted(set(days_wanted))
     listings = _raw_keys(wanted, settings)
     work = [(day, key) for day in wanted for key in listings[day]]
-    runs = split_runs(work) if work else []
+    runs = split_runs(work, processes_allowed(settings)) if work else []
     outcomes = _run_all(runs, settings)
     writer = _DayWriter(settings)
     shared: dict[date, list[DayRows]] = {}
