@@ -41,6 +41,8 @@ import json
 import multiprocessing
 import operator
 import os
+import tempfile
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -423,6 +425,7 @@ class _DayWriter:
 
     def add(self, rows: DayRows, listing: list[str]) -> None:
         table, cross_duplicates = rows.merged() if rows.tables else (None, 0)
+        rows.tables = []  # merged into one: the slices' memory is free for the day's last steps
         day = rows.day
         result = DayResult(
             day=day.isoformat(),
@@ -448,6 +451,7 @@ class _DayWriter:
             # the Parquet file encoded by a thread while this one computes the history state and the next
             # days: both run in C without the GIL, so the day's last, serial step takes two cores
             self.encoding.append((result, self._encoder().submit(_parquet_file, table)))
+            _history_warmed_up()
             # the day's history state (lake/history.py), written with its partition, before its manifest;
             # what it reads of the rows kept in one chunk per column (a settled table is sliced, which
             # DuckDB scans slowly) until the states of a few days are computed together
@@ -510,6 +514,30 @@ def _parquet_file(table) -> tuple[bytes, int, str]:
     return body, len(body), hashlib.sha256(body).hexdigest()
 
 
+_WARMING: list[threading.Thread] = []
+
+
+def _warm_up_history() -> None:
+    """The history state's DuckDB connection made by a thread while this one reads: defining and planning
+    its stages (0.2-0.4 s of CPU, mostly in DuckDB, outside the GIL) otherwise comes after the last
+    update is read, when one core would be idle."""
+
+    def warm() -> None:
+        try:
+            history.rows_read(schema.arrow_schema().empty_table())
+        except Exception:  # noqa: BLE001, S110 (the writer makes it again, and raises what went wrong)
+            pass
+
+    thread = threading.Thread(target=warm, name="history-warm-up", daemon=True)
+    thread.start()
+    _WARMING.append(thread)
+
+
+def _history_warmed_up() -> None:
+    while _WARMING:
+        _WARMING.pop().join()
+
+
 def consolidate_days(days_wanted: list[date], settings: config.Settings | None = None) -> list[DayResult]:
     """Consolidate ``days_wanted`` together (see the module's docstring); one DayResult per day, in day
     order. Raises RawZoneUnusable before writing anything, StorageError when storage fails (worth a
@@ -518,6 +546,8 @@ def consolidate_days(days_wanted: list[date], settings: config.Settings | None =
     wanted = sorted(set(days_wanted))
     listings = _raw_keys(wanted, settings)
     work = [(day, key) for day in wanted for key in listings[day]]
+    if work:
+        _warm_up_history()
     runs = split_runs(work, processes_allowed(settings)) if work else []
     outcomes = _run_all(runs, settings)
     writer = _DayWriter(settings)
@@ -528,7 +558,7 @@ def consolidate_days(days_wanted: list[date], settings: config.Settings | None =
     for day, parts in shared.items():  # a day read by more than one process: earlier runs' rows win
         merged = DayRows(
             day,
-            tables=[part.tables[0] for part in parts],
+            tables=[part.tables.pop() for part in parts],
             bad={name: value for part in parts for name, value in part.bad.items()},
             duplicates=sum(part.duplicates for part in parts),
             updates=sum(part.updates for part in parts),
@@ -547,6 +577,7 @@ def consolidate_days(days_wanted: list[date], settings: config.Settings | None =
             writer.add(DayRows(day), [])
     writer.flush()
     # the months of the days written: the state the reports read of whole months (lake/history.py)
+    _history_warmed_up()
     history.write_months(storage.curated_store(settings), {history.month_of(day) for day in wanted})
     results = sorted([r for o in outcomes for r in o.results] + writer.results, key=lambda r: r.day)
     failures = [f for o in outcomes for f in o.failures] + writer.failures
@@ -566,13 +597,43 @@ def _run_all(runs: list[list[tuple[date, str]]], settings: config.Settings) -> l
     if len(runs) == 1:
         return [_consolidate_run(runs[0], settings, *shares[0])]
     spawn = multiprocessing.get_context("spawn")  # no fork: the parent may hold threads and sockets
-    with ProcessPoolExecutor(max_workers=len(runs) - 1, mp_context=spawn) as pool:
+    with (
+        tempfile.TemporaryDirectory(prefix="consolidate-") as folder,
+        ProcessPoolExecutor(max_workers=len(runs) - 1, mp_context=spawn) as pool,
+    ):
         others = [
-            pool.submit(_consolidate_run, run, settings, *share)
+            pool.submit(_consolidate_run_apart, run, settings, *share, folder)
             for run, share in zip(runs[1:], shares[1:], strict=True)
         ]
         first = _consolidate_run(runs[0], settings, *shares[0])
-        return [first] + [each.result() for each in others]
+        return [first] + [_handed_back(each.result()) for each in others]
+
+
+def _consolidate_run_apart(
+    run: list[tuple[date, str]], settings: config.Settings, shares_first: bool, shares_last: bool, folder: str
+) -> _RunOutcome:
+    """``_consolidate_run`` in a process of its own, the days it shares handed back as Arrow IPC files in
+    ``folder``, which the parent maps: pickled, each would be copied whole into bytes on both sides."""
+    import pyarrow as pa
+
+    outcome = _consolidate_run(run, settings, shares_first, shares_last)
+    for rows in outcome.shared:
+        [table] = rows.tables
+        path = os.path.join(folder, f"{os.getpid()}-{rows.day}.arrow")
+        with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+        rows.tables = [path]
+    return outcome
+
+
+def _handed_back(outcome: _RunOutcome) -> _RunOutcome:
+    import pyarrow as pa
+
+    for rows in outcome.shared:
+        [path] = rows.tables
+        rows.tables = [pa.ipc.open_file(pa.memory_map(path)).read_all()]
+        os.unlink(path)  # its pages stay mapped until the table is merged and let go
+    return outcome
 
 
 def consolidate_day(day: date, settings: config.Settings | None = None) -> DayResult:
