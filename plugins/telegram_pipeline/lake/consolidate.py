@@ -66,9 +66,10 @@ BATCH_ROWS = 5_000  # a row as a dict, with its terms, takes several times its s
 # cut into equal shares for the processes: the listing gives no sizes, and a day of a busy group holds
 # about this many updates.
 IMPORTED_WEIGHT = 1_000
-# Updates this process reads while the others start (a new Python, its imports: 0.3-0.5 s, in which
-# one process reads about this many), so that the runs end together.
-HEADSTART = 3_000
+# Runs a large day or range is cut into for each process: the processes take them as they go, this one
+# from the first and the others from the last, so that a late start (a new Python and its imports take
+# 0.3-0.5 s) or a core shared with other work costs a run's time at most.
+RUNS_PER_PROCESS = 16
 # Finished days written together, their files flushed to disk side by side.
 WRITE_BATCH_DAYS = 32
 
@@ -354,20 +355,26 @@ def _weight(key: str) -> int:
     return IMPORTED_WEIGHT if key.endswith(IMPORTED_SUFFIX) else 1
 
 
-def split_runs(work: list[tuple[date, str]], most: int = MAX_PROCESSES) -> list[list[tuple[date, str]]]:
-    """``work`` cut into contiguous runs, one per process (see processes_for, and no more than ``most``):
-    the first, which this process reads while the others start, HEADSTART heavier; the others of equal
-    weight."""
+def processes_of(work: list[tuple[date, str]], most: int = MAX_PROCESSES) -> int:
+    """How many processes read ``work``: processes_for its weight, no more than ``most`` nor its keys."""
+    return min(processes_for(sum(_weight(key) for _, key in work)), len(work), most) or 1
+
+
+def split_runs(work: list[tuple[date, str]], processes: int = 1) -> list[list[tuple[date, str]]]:
+    """``work`` cut into contiguous runs of about equal weight: one for one process; RUNS_PER_PROCESS for
+    each of several, which take them from either end (``_run_all``), so that a process that started late or
+    shares its core with others reads fewer of them and they all end together."""
+    if processes <= 1 or not work:
+        return [work]
     weights = [_weight(key) for _, key in work]
     total = sum(weights)
-    processes = min(processes_for(total), len(work), most) or 1
-    first = min(HEADSTART, total // 2) if processes > 1 else 0
-    runs: list[list[tuple[date, str]]] = [[] for _ in range(processes)]
+    count = min(len(work), processes * RUNS_PER_PROCESS)
+    runs: list[list[tuple[date, str]]] = [[] for _ in range(count)]
     done = 0
     for item, weight in zip(work, weights, strict=True):
-        runs[0 if done < first else min(processes - 1, (done - first) * processes // (total - first))].append(item)
+        runs[min(count - 1, done * count // total)].append(item)
         done += weight
-    return [run for run in runs if run] or [[]]
+    return [run for run in runs if run]
 
 
 @dataclass
@@ -548,9 +555,11 @@ def consolidate_days(days_wanted: list[date], settings: config.Settings | None =
     work = [(day, key) for day in wanted for key in listings[day]]
     if work:
         _warm_up_history()
-    runs = split_runs(work, processes_allowed(settings)) if work else []
-    outcomes = _run_all(runs, settings)
+    processes = processes_of(work, processes_allowed(settings))
+    runs = split_runs(work, processes) if work else []
+    outcomes = _run_all(runs, settings, processes)
     writer = _DayWriter(settings)
+    concurrency = storage.raw_store(settings).concurrency
     shared: dict[date, list[DayRows]] = {}
     for outcome in outcomes:
         for rows in outcome.shared:
@@ -563,13 +572,10 @@ def consolidate_days(days_wanted: list[date], settings: config.Settings | None =
             duplicates=sum(part.duplicates for part in parts),
             updates=sum(part.updates for part in parts),
             objects=sum(part.objects for part in parts),
-            seconds=max(part.seconds for part in parts),
+            seconds=sum(part.seconds for part in parts) / min(processes, len(parts)),
         )
-        writer.requests_in_flight = sum(
-            min(storage.raw_store(settings).concurrency, len(run))
-            for run in runs
-            if run and day in (run[0][0], run[-1][0])
-        )
+        in_flight = [min(concurrency, len(run)) for run in runs if run and day in (run[0][0], run[-1][0])]
+        writer.requests_in_flight = sum(sorted(in_flight, reverse=True)[:processes])
         writer.add(merged, listings[day])
     writer.requests_in_flight = 0
     for day in wanted:
@@ -586,40 +592,51 @@ def consolidate_days(days_wanted: list[date], settings: config.Settings | None =
     return results
 
 
-def _run_all(runs: list[list[tuple[date, str]]], settings: config.Settings) -> list[_RunOutcome]:
-    """Each run consolidated, the first by this process and the others by processes of their own."""
+def _run_all(runs: list[list[tuple[date, str]]], settings: config.Settings, processes: int = 1) -> list[_RunOutcome]:
+    """Each run consolidated, in run order: by this process alone, or with ``processes - 1`` others that
+    take the runs from the last one back while this one takes them from the first on, until they meet."""
     if not runs:
         return []
     shares = [
         (i > 0 and run[0][0] == runs[i - 1][-1][0], i + 1 < len(runs) and run[-1][0] == runs[i + 1][0][0])
         for i, run in enumerate(runs)
     ]
-    if len(runs) == 1:
-        return [_consolidate_run(runs[0], settings, *shares[0])]
+    if processes <= 1 or len(runs) == 1:
+        return [_consolidate_run(run, settings, *share) for run, share in zip(runs, shares, strict=True)]
     spawn = multiprocessing.get_context("spawn")  # no fork: the parent may hold threads and sockets
+    outcomes: list[_RunOutcome | None] = [None] * len(runs)
     with (
         tempfile.TemporaryDirectory(prefix="consolidate-") as folder,
-        ProcessPoolExecutor(max_workers=len(runs) - 1, mp_context=spawn) as pool,
+        ProcessPoolExecutor(max_workers=min(processes, len(runs)) - 1, mp_context=spawn) as pool,
     ):
-        others = [
-            pool.submit(_consolidate_run_apart, run, settings, *share, folder)
-            for run, share in zip(runs[1:], shares[1:], strict=True)
-        ]
-        first = _consolidate_run(runs[0], settings, *shares[0])
-        return [first] + [_handed_back(each.result()) for each in others]
+        # submitted last first: the pool hands them out in that order
+        others = {
+            i: pool.submit(_consolidate_run_apart, runs[i], settings, *shares[i], os.path.join(folder, str(i)))
+            for i in range(len(runs) - 1, 0, -1)
+        }
+        outcomes[0] = _consolidate_run(runs[0], settings, *shares[0])
+        for i in range(1, len(runs)):
+            if not others[i].cancel():  # started (or about to) elsewhere: so have all the runs after it
+                break
+            outcomes[i] = _consolidate_run(runs[i], settings, *shares[i])
+        for i, other in others.items():
+            if outcomes[i] is None:
+                outcomes[i] = _handed_back(other.result())
+    return outcomes
 
 
 def _consolidate_run_apart(
-    run: list[tuple[date, str]], settings: config.Settings, shares_first: bool, shares_last: bool, folder: str
+    run: list[tuple[date, str]], settings: config.Settings, shares_first: bool, shares_last: bool, prefix: str
 ) -> _RunOutcome:
-    """``_consolidate_run`` in a process of its own, the days it shares handed back as Arrow IPC files in
-    ``folder``, which the parent maps: pickled, each would be copied whole into bytes on both sides."""
+    """``_consolidate_run`` in a process of its own, the days it shares handed back as Arrow IPC files
+    (``<prefix>-<day>.arrow``), which the parent maps: pickled, each would be copied whole into bytes on
+    both sides."""
     import pyarrow as pa
 
     outcome = _consolidate_run(run, settings, shares_first, shares_last)
     for rows in outcome.shared:
         [table] = rows.tables
-        path = os.path.join(folder, f"{os.getpid()}-{rows.day}.arrow")
+        path = f"{prefix}-{rows.day}.arrow"
         with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
             writer.write_table(table)
         rows.tables = [path]
