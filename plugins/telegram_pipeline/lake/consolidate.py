@@ -9,9 +9,10 @@ byte-identical file, so reruns and retries change nothing. A day without updates
 manifest): it costs nothing, and the reports count it as zero.
 
 ``consolidate_days(days)`` does many days in one pass, with the same files as day by day: their
-objects, in day order, cut into runs of about equal weight over one process per core; rows made Arrow
-tables a batch at a time across days; finished days written a batch of days at a time, their files
-flushed to disk side by side.
+objects, in day order, cut into runs of about equal weight, which one process per core takes as it
+goes (this one from the first, the others from the last back; ``_run_all``); rows made Arrow tables a
+batch at a time across days; finished days written a batch of days at a time, their files flushed to
+disk side by side.
 
 Bad objects are copied to ``{QUARANTINE_URI}/context_date=D/`` with a ``.reason.json`` beside each,
 and left out; above ``MAX_BAD_SHARE`` the day fails after quarantining, leaving the previous partition
@@ -35,8 +36,10 @@ manifest under ``{CURATED_URI}/_manifests/``, outside the table's folders).
 
 from __future__ import annotations
 
+import bisect
 import gc
 import hashlib
+import itertools
 import json
 import multiprocessing
 import operator
@@ -361,20 +364,40 @@ def processes_of(work: list[tuple[date, str]], most: int = MAX_PROCESSES) -> int
 
 
 def split_runs(work: list[tuple[date, str]], processes: int = 1) -> list[list[tuple[date, str]]]:
-    """``work`` cut into contiguous runs of about equal weight: one for one process; RUNS_PER_PROCESS for
-    each of several, which take them from either end (``_run_all``), so that a process that started late or
-    shares its core with others reads fewer of them and they all end together."""
+    """``work`` cut into contiguous runs: one for one process. For several, which take the runs from
+    either end (``_run_all``), runs that shrink towards where this process's share (1 / processes of the
+    weight) ends: each half of what is left of its side, (1 / (2 x the other processes)) on the others',
+    down to a smallest run of 1 / (processes x RUNS_PER_PROCESS) of the weight. Where the processes meet,
+    whichever started late or shares its core reads a few small runs fewer; far from it, large runs keep
+    what each run costs (a writer, a history state) few. A cut falls between two days where one is within
+    half a smallest run: a day read whole is finished by the process that read it, where a day cut in two
+    is put together by the consolidating process."""
     if processes <= 1 or not work:
         return [work]
-    weights = [_weight(key) for _, key in work]
-    total = sum(weights)
-    count = min(len(work), processes * RUNS_PER_PROCESS)
-    runs: list[list[tuple[date, str]]] = [[] for _ in range(count)]
-    done = 0
-    for item, weight in zip(work, weights, strict=True):
-        runs[min(count - 1, done * count // total)].append(item)
-        done += weight
-    return [run for run in runs if run]
+    done = list(itertools.accumulate((_weight(key) for _, key in work), initial=0))  # weight before each item
+    total = done[-1]
+    smallest = total / (processes * RUNS_PER_PROCESS)
+    middle = total / processes
+    targets = [middle]
+    edge = 0.0
+    while middle - edge > smallest:  # this process's side, from the first run
+        edge += max(smallest, (middle - edge) / 2)
+        targets.append(min(edge, middle))
+    edge = float(total)
+    while edge - middle > smallest:  # the others' side, from the last run back
+        edge -= max(smallest, (edge - middle) / (2 * (processes - 1)))
+        targets.append(max(edge, middle))
+    between_days = [i for i in range(1, len(work)) if work[i][0] != work[i - 1][0]]
+    cuts = set()
+    for target in targets:
+        cut = bisect.bisect_left(done, target)
+        nearest = bisect.bisect_left(between_days, cut)
+        day_cut = min(
+            between_days[max(0, nearest - 1) : nearest + 1], key=lambda i: abs(done[i] - target), default=None
+        )
+        cuts.add(day_cut if day_cut is not None and abs(done[day_cut] - target) <= smallest / 2 else cut)
+    edges = [0, *sorted(cut for cut in cuts if 0 < cut < len(work)), len(work)]
+    return [work[start:end] for start, end in zip(edges, edges[1:], strict=False) if end > start]
 
 
 @dataclass
