@@ -28,5 +28,8 @@ FROM (
   -- 3 million messages), where it runs once per day here
   JOIN (SELECT CAST(day AS DATE) AS day, CAST(bucket AS DATE) AS bucket FROM text_days) AS d
     ON d.day = v.day
+  -- no message sent more than a day before text_from falls on one of its days (in any time zone): said
+  -- here, the partitions before it are left unread rather than counted and then dropped by the join
+  WHERE v.sent_at >= CAST($text_from AS TIMESTAMP) - INTERVAL '1' DAY
 ) AS m
 GROUP BY m.chat_id, m.bucket, m.sender_id, m.keyword, m.form

@@ -13,7 +13,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import Future, wait
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from telegram_pipeline import config
@@ -86,6 +86,7 @@ def register_messages(
     settings: config.Settings,
     first: date | None = None,
     days: Collection[date] | None = None,
+    texts_from: date | None = None,
 ) -> Callable[[Any], None]:
     """``messages`` in DuckDB over every curated partition from ``first`` up to ``last`` (or of ``days``
     alone; the stages name their days, and DuckDB opens only those files): local
@@ -93,7 +94,9 @@ def register_messages(
     extension to download). Its ``emojis`` are complete: computed by their rule for the partitions
     written before the column existed (lake/tokens.py), read as stored from the others. Its ``terms``
     and ``language`` are as stored: a partition written before them is logged, to be consolidated
-    again. Returns the same registration for another cursor of the database, without listing again."""
+    again. With ``texts_from`` (local files), the partitions before that day are read without the texts
+    and terms of the messages sent before it (LIGHT_COLUMNS; _light_select): the days the reports only
+    count. Returns the same registration for another cursor of the database, without listing again."""
     store = storage.curated_store(settings)
     found = curated_files(store, last, first, days)[2] if store.local_root() is not None else []
     derived = frozenset(rule.column for rule in tokens.RULES)
@@ -120,20 +123,51 @@ def register_messages(
     groups: dict[frozenset[str], list[str]] = {}
     for path in found:
         groups.setdefault(derived - stored[path], []).append(path)
-    parts = [_computed(missing, f"({_messages_select(con, files)})") for missing, files in groups.items()]
+    parts = []
+    for missing, files in groups.items():
+        light = [path for path in files if texts_from is not None and _path_day(path) < texts_from]
+        full = [path for path in files if path not in light]
+        if full:
+            parts.append(_computed(missing, f"({_messages_select(con, full)})"))
+        if light:
+            parts.append(_light_select(con, light, texts_from))
+            parts.append(_computed(missing, f"({_messages_select(con, light)} WHERE sent_at >= {_guard(texts_from)})"))
     view = f"CREATE OR REPLACE TEMP VIEW messages AS {' UNION ALL '.join(parts)}"
     con.execute(view)
     return lambda on: on.execute(view)
+
+
+# What the reports read of a message only from text_from on (counted_messages, keyword_uses, the
+# examples): the widest columns, two thirds of a partition's bytes, left unread on the days before.
+LIGHT_COLUMNS = frozenset({"text", "terms", "term_forms", *(rule.column for rule in tokens.RULES)})
+
+
+def _path_day(path: str) -> date:
+    return layout.partition_day(f"{schema.TABLE_NAME}/" + path.split(f"/{schema.TABLE_NAME}/", 1)[-1])
+
+
+def _guard(texts_from: date) -> str:
+    """The earliest UTC instant a message of local day ``texts_from`` can be sent at in any time zone
+    (UTC+14 at most), with room to spare: from it on, a row keeps its texts wherever it is stored."""
+    return f"TIMESTAMP '{texts_from - timedelta(days=1)} 00:00:00'"
+
+
+def _light_select(con, files: Sequence[str], texts_from: date) -> str:
+    """The rows of ``files`` sent before ``texts_from`` (or with no sent_at), with LIGHT_COLUMNS as NULL,
+    so DuckDB never reads them there. The rows sent later (an import, a clock off by a day) are read in
+    full beside it (register_messages), so what a report counts is the same."""
+    full = _messages_select(con, files)
+    nulls = ", ".join(
+        f"CAST(NULL AS {schema.DUCKDB_TYPES[c.type]}) AS {c.name}" for c in schema.COLUMNS if c.name in LIGHT_COLUMNS
+    )
+    return f"SELECT * REPLACE ({nulls}) FROM ({full}) WHERE sent_at < {_guard(texts_from)} OR sent_at IS NULL"
 
 
 def _warn_without_terms(paths: Sequence[str]) -> None:
     """Partitions with texts but no terms were consolidated before the word rule: their topics and
     languages are missing from the reports until they are consolidated again."""
     if paths:
-        days = sorted(
-            layout.partition_day(f"{schema.TABLE_NAME}/" + path.split(f"/{schema.TABLE_NAME}/", 1)[-1])
-            for path in paths
-        )
+        days = sorted(map(_path_day, paths))
         log.warning(
             "%d partitions (%s to %s) were consolidated before terms and languages were stored: the reports "
             "count no topics or languages there until they are consolidated again (consolidate --date %s --to %s)",
@@ -228,6 +262,7 @@ class DuckDBReports:
         self.spill = tempfile.mkdtemp(prefix="telegram-reports-duckdb-")
         self.con = duckdb.connect()
         self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        self.con.execute("SET parquet_metadata_cache = true")
         self.con.execute(f"SET temp_directory = {_quote(self.spill)}")
         # A build's statements run side by side, each on a cursor of its own and one thread, as soon as
         # the stages they read are built (_Steps): two stages at once on one thread each do the same work
@@ -249,7 +284,7 @@ class DuckDBReports:
         self.last = last
         self.curated = storage.curated_store(settings)
         self.partition_days = [layout.partition_day(key) for key in layout.partition_keys(self.curated, last)]
-        self.messages_from: date | None = None
+        self.messages_from: tuple[date, date | None] | None = None
 
     def _in_session(self, name: str, step: Callable[[Any], Any]) -> None:
         """Run ``step`` on this connection, and on every cursor opened for a build from now on (in place
@@ -289,16 +324,19 @@ class DuckDBReports:
             self._in_session(macro.name, lambda con, macro=macro: con.execute(macro.sql()))
         local = local_time.macro_sql(rng.timezone, span.scan_first, span.scan_last)
         self._in_session(local_time.MACRO, lambda con: con.execute(local))
-        self._register_scan(span.scan_first)
+        self._register_scan(span.scan_first, min(r.first for r in span.ranges))
 
-    def _register_scan(self, scan_first: date) -> None:
-        """``messages`` over the partitions from ``scan_first`` on, and ``stored_history``: the history
-        state of those before it, computed from the partitions where a day has none (a lake consolidated
-        before the state existed: ``python -m telegram_pipeline history`` writes it once)."""
-        if self.messages_from != scan_first:
+    def _register_scan(self, scan_first: date, texts_from: date | None = None) -> None:
+        """``messages`` over the partitions from ``scan_first`` on (those before ``texts_from``, the span's
+        first day, without the texts only its own days show: register_messages), and ``stored_history``:
+        the history state of those before it, computed from the partitions where a day has none (a lake
+        consolidated before the state existed: ``python -m telegram_pipeline history`` writes it once)."""
+        if self.messages_from != (scan_first, texts_from):
             # the cursors get the same view, and the dataset it reads where it reads one (S3)
-            self._session_steps["messages"] = register_messages(self.con, self.last, self.settings, first=scan_first)
-            self.messages_from = scan_first
+            self._session_steps["messages"] = register_messages(
+                self.con, self.last, self.settings, first=scan_first, texts_from=texts_from
+            )
+            self.messages_from = (scan_first, texts_from)
         before = history.read_before(self.curated, self.partition_days, scan_first)
         state = before.state
         if before.missing:

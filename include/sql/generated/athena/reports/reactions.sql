@@ -633,6 +633,9 @@ WITH migration_messages AS (
       context_date BETWEEN :scan_from AND :to_date
       AND update_type IN ('message_reaction', 'message_reaction_count')
       AND NOT message_id IS NULL
+      AND /* only the messages from text_from on are read with their reactions (counted_messages, */ /* reacted_messages), and a reaction is dated at or after its message (an imported one with it): the */ /* partitions before are left unread */ (
+        sent_at IS NULL OR sent_at >= CAST(:text_from AS TIMESTAMP) - INTERVAL '1' DAY
+      )
   ), latest AS (
     SELECT
       origin_chat_id,

@@ -590,6 +590,10 @@ WITH migration_messages AS (
     ) AS d
       ON d.day = v.day
     CROSS JOIN UNNEST(v.terms, v.term_forms) AS unnested(keyword, form)
+    /* no message sent more than a day before text_from falls on one of its days (in any time zone): said */
+    /* here, the partitions before it are left unread rather than counted and then dropped by the join */
+    WHERE
+      v.sent_at >= CAST(:text_from AS TIMESTAMP) - INTERVAL '1' DAY
   ) AS m
   GROUP BY
     m.chat_id,

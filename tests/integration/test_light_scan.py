@@ -1,0 +1,69 @@
+"""The partitions before the reports' own days are read without texts and terms (duckdb_engine's
+texts_from): only for the messages sent before those days, wherever a row is stored."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+from telegram_pipeline import config
+from telegram_pipeline.lake import schema, tokens
+from telegram_pipeline.reports import duckdb_engine
+
+TEXTS_FROM = date(2026, 3, 10)
+
+
+def _row(update_id: int, sent_at: datetime, text: str) -> dict:
+    return {
+        "update_id": update_id,
+        "update_type": "message",
+        "source": "webhook",
+        "chat_id": -1001,
+        "message_id": update_id,
+        "sent_at": sent_at,
+        "user_id": 7,
+        "text": text,
+        "terms": [text],
+        "term_forms": [text.title()],
+        "emojis": [],
+    }
+
+
+def _write(curated, day: date, rows: list[dict]) -> None:
+    folder = curated / schema.TABLE_NAME / f"context_date={day.isoformat()}"
+    folder.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema.arrow_schema()), folder / "data.parquet")
+
+
+def test_only_the_messages_sent_before_the_reports_days_lose_their_texts(tmp_path, monkeypatch):
+    curated = tmp_path / "curated"
+    _write(
+        curated,
+        date(2026, 3, 1),
+        [
+            _row(1, datetime(2026, 3, 1, 12, tzinfo=UTC), "counted"),
+            # stored days before it was sent (an import, a clock off): its day is one of the reports' own
+            _row(2, datetime(2026, 3, 10, 1, tzinfo=UTC), "moved"),
+        ],
+    )
+    _write(curated, date(2026, 3, 9), [_row(3, datetime(2026, 3, 9, 23, tzinfo=UTC), "evening")])
+    _write(curated, TEXTS_FROM, [_row(4, datetime(2026, 3, 10, 9, tzinfo=UTC), "today")])
+    monkeypatch.setenv("CURATED_URI", str(curated))
+    monkeypatch.setenv("RAW_URI", str(tmp_path / "raw"))
+    settings = config.load()
+
+    def read(**light) -> dict:
+        con = duckdb.connect()
+        con.execute(tokens.macro_sql())  # as the engine has it: for files without the emoji column
+        duckdb_engine.register_messages(con, TEXTS_FROM, settings, first=date(2026, 3, 1), **light)
+        found = con.execute("SELECT update_id, text, terms, term_forms, user_id FROM messages ORDER BY 1").fetchall()
+        con.close()
+        return {row[0]: row[1:] for row in found}
+
+    full, light = read(), read(texts_from=TEXTS_FROM)
+    assert light.keys() == full.keys() == {1, 2, 3, 4}
+    assert light[1] == (None, None, None, 7)  # counted on a day before the reports' own: no text needed
+    for update_id in (2, 3, 4):  # sent within a day of TEXTS_FROM or after it: read in full
+        assert light[update_id] == full[update_id]
