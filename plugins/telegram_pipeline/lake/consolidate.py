@@ -45,7 +45,6 @@ import multiprocessing
 import operator
 import os
 import tempfile
-import threading
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -481,7 +480,6 @@ class _DayWriter:
             # the Parquet file encoded by a thread while this one computes the history state and the next
             # days: both run in C without the GIL, so the day's last, serial step takes two cores
             self.encoding.append((result, self._encoder().submit(_parquet_file, table)))
-            _history_warmed_up()
             # the day's history state (lake/history.py), written with its partition, before its manifest;
             # what it reads of the rows kept in one chunk per column (a settled table is sliced, which
             # DuckDB scans slowly) until the states of a few days are computed together
@@ -544,30 +542,6 @@ def _parquet_file(table) -> tuple[bytes, int, str]:
     return body, len(body), hashlib.sha256(body).hexdigest()
 
 
-_WARMING: list[threading.Thread] = []
-
-
-def _warm_up_history() -> None:
-    """The history state's DuckDB connection made by a thread while this one reads: defining and planning
-    its stages (0.2-0.4 s of CPU, mostly in DuckDB, outside the GIL) otherwise comes after the last
-    update is read, when one core would be idle."""
-
-    def warm() -> None:
-        try:
-            history.rows_read(schema.arrow_schema().empty_table())
-        except Exception:  # noqa: BLE001, S110 (the writer makes it again, and raises what went wrong)
-            pass
-
-    thread = threading.Thread(target=warm, name="history-warm-up", daemon=True)
-    thread.start()
-    _WARMING.append(thread)
-
-
-def _history_warmed_up() -> None:
-    while _WARMING:
-        _WARMING.pop().join()
-
-
 def consolidate_days(days_wanted: list[date], settings: config.Settings | None = None) -> list[DayResult]:
     """Consolidate ``days_wanted`` together (see the module's docstring); one DayResult per day, in day
     order. Raises RawZoneUnusable before writing anything, StorageError when storage fails (worth a
@@ -576,8 +550,6 @@ def consolidate_days(days_wanted: list[date], settings: config.Settings | None =
     wanted = sorted(set(days_wanted))
     listings = _raw_keys(wanted, settings)
     work = [(day, key) for day in wanted for key in listings[day]]
-    if work:
-        _warm_up_history()
     processes = processes_of(work, processes_allowed(settings))
     runs = split_runs(work, processes) if work else []
     outcomes = _run_all(runs, settings, processes)
@@ -606,7 +578,6 @@ def consolidate_days(days_wanted: list[date], settings: config.Settings | None =
             writer.add(DayRows(day), [])
     writer.flush()
     # the months of the days written: the state the reports read of whole months (lake/history.py)
-    _history_warmed_up()
     history.write_months(storage.curated_store(settings), {history.month_of(day) for day in wanted})
     results = sorted([r for o in outcomes for r in o.results] + writer.results, key=lambda r: r.day)
     failures = [f for o in outcomes for f in o.failures] + writer.failures
