@@ -8,8 +8,8 @@ process timed from start to exit with its peak memory (``measure.run_measured``)
 
 - chat-analytics: ``chat-analytics -p telegram -i result.json -o report.html``;
 - this project: its documented path, one process (a local lake):
-  ``import-export result.json --report DIR`` (the import, the imported days consolidated alongside it
-  and after it, checked, registered, then their reports); ``--also DIR --also-steps`` times another
+  ``import-export result.json --report DIR`` (the import, then the imported range consolidated in a
+  process of its own, checked, registered, then its reports); ``--also DIR --also-steps`` times another
   checkout's three commands beside it: ``import-export``, ``consolidate --date FIRST --to LAST``,
   ``report --from --to``, each a process.
 

@@ -1,15 +1,12 @@
-"""``import-export --consolidate`` (and ``--report``): the days consolidated alongside the import, the
-rest after it, give byte for byte the curated zone of ``consolidate`` run over the range afterwards."""
+"""``import-export --consolidate`` (and ``--report``): the imported range consolidated in the same process
+gives byte for byte the curated zone of ``consolidate`` run over the range afterwards."""
 
 from __future__ import annotations
 
 import json
-from concurrent import futures
 from pathlib import Path
 
-import pytest
 from telegram_pipeline import cli
-from telegram_pipeline.ingest import alongside
 from telegram_pipeline.lake import storage
 
 DAY = 86_400
@@ -60,29 +57,7 @@ def lake_at(monkeypatch, root: Path) -> Path:
     return root
 
 
-@pytest.fixture
-def handed_over(monkeypatch) -> list[set[str]]:
-    """The days each run handed over to the process alongside the import (its batches of 3 days); each
-    batch consolidated before the import writes another object, so that a day written again after it
-    was handed over is one consolidated already."""
-    monkeypatch.setattr(alongside, "BATCH_DAYS", 3)
-    seen: list[set[str]] = []
-    finish, on_write = alongside.ConsolidationAlongside.finish, alongside.ConsolidationAlongside.on_write
-
-    def waiting(self, day, write, open_days):
-        futures.wait(self.batches)
-        return on_write(self, day, write, open_days)
-
-    def spied(self, first, last):
-        seen.append(set(self.handed))
-        return finish(self, first, last)
-
-    monkeypatch.setattr(alongside.ConsolidationAlongside, "finish", spied)
-    monkeypatch.setattr(alongside.ConsolidationAlongside, "on_write", waiting)
-    return seen
-
-
-def test_consolidated_alongside_is_byte_for_byte_consolidate(tmp_path, monkeypatch, capsys, handed_over):
+def test_consolidated_in_the_import_is_byte_for_byte_consolidate(tmp_path, monkeypatch, capfd):
     monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
     export = spread_export(tmp_path / "result.json")
     # a live update on the quiet day: the range's consolidation must read it too
@@ -96,76 +71,71 @@ def test_consolidated_alongside_is_byte_for_byte_consolidate(tmp_path, monkeypat
             "text": "ao vivo",
         },
     }
-    for root in (tmp_path / "after", tmp_path / "alongside"):
+    for root in (tmp_path / "after", tmp_path / "in-import"):
         raw = storage.open_store(str(root / "raw"))
         raw.write("context_date=2024-11-26/900001.json", json.dumps(live).encode())
 
     lake_at(monkeypatch, tmp_path / "after")
     assert cli.main(["import-export", str(export), "--quiet"]) == 0
-    printed = capsys.readouterr().out
+    printed = capfd.readouterr().out
     assert "consolidate --date 2024-11-17 --to 2024-12-10" in printed
     assert cli.main(["consolidate", "--date", "2024-11-17", "--to", "2024-12-10"]) == 0
-    capsys.readouterr()
+    capfd.readouterr()
 
-    lake_at(monkeypatch, tmp_path / "alongside")
+    lake_at(monkeypatch, tmp_path / "in-import")
     assert cli.main(["import-export", str(export), "--quiet", "--consolidate"]) == 0
-    out, err = capsys.readouterr()
+    out, err = capfd.readouterr()
     assert "next, in this process: consolidate, check and register those days" in out
     assert "consolidated 24 days 2024-11-17 .. 2024-12-10: 278 rows in 24 partitions, quality checks passed" in err
     assert '"catalog": "duckdb"' in out and "report --from 2024-11-17 --to 2024-12-10" in out
 
-    # days went to the process alongside before the import ended (two batches at least: one being
-    # consolidated, one waiting), the day written twice among them
-    assert len(handed_over[0]) >= 6 and "2024-11-19" in handed_over[0]
-    after, along = curated_files(tmp_path / "after" / "curated"), curated_files(tmp_path / "alongside" / "curated")
+    after, along = curated_files(tmp_path / "after" / "curated"), curated_files(tmp_path / "in-import" / "curated")
     assert sum(1 for key in after if key.startswith("messages/") and key.endswith("data.parquet")) == 24
     assert after.keys() == along.keys()
     assert [key for key in after if after[key] != along[key]] == []
 
 
-def test_report_builds_the_imported_range(tmp_path, monkeypatch, capsys, handed_over):
+def test_report_builds_the_imported_range(tmp_path, monkeypatch, capfd):
     monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
     export = spread_export(tmp_path / "result.json", days=6)
     lake_at(monkeypatch, tmp_path / "lake")
     out_dir = tmp_path / "reports-out"
     assert cli.main(["import-export", str(export), "--quiet", "--report", str(out_dir)]) == 0
-    out = capsys.readouterr().out
+    out = capfd.readouterr().out
     assert "Reports 2024-11-17 .. 2024-11-22 (6 days, America/Sao_Paulo): 1 group" in out
     assert "73 messages from 5 senders" in out
     assert (out_dir / "chat_id=-1001234567890" / "report.html").is_file()
     assert (out_dir / "top_posters.parquet").is_file()
 
 
-def test_dry_run_consolidates_nothing(tmp_path, monkeypatch, capsys):
+def test_dry_run_consolidates_nothing(tmp_path, monkeypatch, capfd):
     monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
     export = spread_export(tmp_path / "result.json", days=3)
     lake = lake_at(monkeypatch, tmp_path / "lake")
     assert cli.main(["import-export", str(export), "--quiet", "--dry-run", "--consolidate"]) == 0
-    out = capsys.readouterr().out
+    out = capfd.readouterr().out
     assert "would import 37 messages" in out and "next, in this process" not in out
     assert not (lake / "curated").exists() and not (lake / "raw").exists()
 
 
-def test_a_file_cut_short_is_not_consolidated(tmp_path, monkeypatch, capsys):
+def test_a_file_cut_short_is_not_consolidated(tmp_path, monkeypatch, capfd):
     monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
     export = spread_export(tmp_path / "result.json", days=3)
     export.write_bytes(export.read_bytes()[: export.stat().st_size * 2 // 3])
     lake = lake_at(monkeypatch, tmp_path / "lake")
     assert cli.main(["import-export", str(export), "--quiet", "--consolidate"]) == 1
-    out, err = capsys.readouterr()
+    out, err = capfd.readouterr()
     assert "ends early" in err and "imported" in out
     assert any((lake / "raw").rglob("*.jsonl")) and not any((lake / "curated").rglob("data.parquet"))
 
 
-def test_a_consolidation_that_fails_is_told_as_the_consolidations(
-    tmp_path, monkeypatch, capsys, aws_endpoint, handed_over
-):
+def test_a_consolidation_that_fails_is_told_as_the_consolidations(tmp_path, monkeypatch, capfd, aws_endpoint):
     monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
     export = spread_export(tmp_path / "result.json", days=12)
     lake = lake_at(monkeypatch, tmp_path / "lake")
     monkeypatch.setenv("CURATED_URI", "s3://no-such-bucket-here/curated")
     assert cli.main(["import-export", str(export), "--quiet", "--consolidate"]) == 1
-    out, err = capsys.readouterr()
+    out, err = capfd.readouterr()
     assert "imported 133 messages" in out  # the import is done: the raw zone holds the export
     assert sum(1 for _ in (lake / "raw").rglob("*.jsonl")) == 12
     assert "NoSuchBucket" in err and "writing to the raw zone" not in err and "Traceback" not in err

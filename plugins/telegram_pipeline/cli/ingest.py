@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from datetime import date
 
 from telegram_pipeline import config
@@ -102,24 +101,14 @@ def import_export(args) -> int:
     if len(chats) > 1 and args.chat_id is not None:
         raise ValueError("--chat-id gives one chat its id: give it with one --chat at a time")
     settings = config.load()
-    alongside = None
-    if (args.consolidate or args.report is not None) and not args.dry_run:
-        from telegram_pipeline.ingest.alongside import ConsolidationAlongside
-
-        alongside = ConsolidationAlongside(settings)
-    status, days, imported = 0, set(), False
-    try:
-        for chat in chats:
-            chat_status, result = _import_one(args, chat, settings, alongside)
-            status = max(status, chat_status)
-            days |= result.days if result is not None else set()
-        imported = True
-    finally:
-        if alongside is not None and not (imported and days and not status):
-            alongside.abandon()
-    if status or alongside is None or not days:
+    status, days = 0, set()
+    for chat in chats:
+        chat_status, result = _import_one(args, chat, settings)
+        status = max(status, chat_status)
+        days |= result.days if result is not None else set()
+    if status or args.dry_run or not (args.consolidate or args.report is not None) or not days:
         return status
-    return _consolidate_and_report(alongside, min(days), max(days), args.report, settings)
+    return _consolidate_and_report(min(days), max(days), args.report, settings)
 
 
 def _then(args) -> str:
@@ -131,9 +120,7 @@ def _then(args) -> str:
     )
 
 
-def _import_one(
-    args, chat: str | None, settings: config.Settings, alongside=None
-) -> tuple[int, desktop_export.ImportResult | None]:
+def _import_one(args, chat: str | None, settings: config.Settings) -> tuple[int, desktop_export.ImportResult | None]:
     try:
         result = desktop_export.import_export(
             args.export,
@@ -144,8 +131,6 @@ def _import_one(
             workers=args.workers,
             dry_run=args.dry_run,
             progress=not args.quiet and sys.stderr.isatty(),
-            cores_kept=0 if alongside is None else alongside.processes,
-            on_write=None if alongside is None else alongside.on_write,
         )
     except desktop_export.CutShortError as exc:
         if exc.result.chat is not None:
@@ -166,25 +151,14 @@ def _import_one(
     return 0, result
 
 
-def _consolidate_and_report(alongside, first: str, last: str, out: str | None, settings: config.Settings) -> int:
-    """The imported range consolidated (the days the import finished already, alongside it; the rest now)
-    and checked, registered in the catalog and, with ``out``, its reports built: ``consolidate``,
-    ``catalog`` and ``report`` in this process."""
-    from telegram_pipeline.cli import lake, reports
+def _consolidate_and_report(first: str, last: str, out: str | None, settings: config.Settings) -> int:
+    """The imported range consolidated and checked (``consolidate``, in a process of its own), registered in
+    the catalog and, with ``out``, its reports built (``catalog`` and ``report``, in this process)."""
+    from telegram_pipeline.cli import reports
     from telegram_pipeline.lake import catalog, layout
 
-    started = time.perf_counter()
     first_day, last_day = date.fromisoformat(first), date.fromisoformat(last)
-    try:
-        done = alongside.finish(first_day, last_day)
-    except storage.StorageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    if done.failures:
-        lake.print_results(done.in_order())
-        print("error: " + "\n".join(sorted(done.failures)), file=sys.stderr)
-        return 1
-    status = lake.finish_consolidation(done.in_order(), first_day, last_day, settings, True, started)
+    status = consolidate_apart(first_day, last_day, settings)
     if status:
         return status
     print(json.dumps(catalog.register_days(layout.days_between(first_day, last_day), settings), sort_keys=True))
@@ -194,3 +168,31 @@ def _consolidate_and_report(alongside, first: str, last: str, out: str | None, s
         )
         return 0
     return reports.write_reports(first_day, last_day, out, settings)
+
+
+def consolidate_apart(first: date, last: date, settings: config.Settings) -> int:
+    """``consolidate --date FIRST --to LAST`` in a process of its own (which reads a large range with a
+    process per core, as the command does): what the consolidation holds at its end (its caches, the heap
+    it grew) goes with that process, so the reports after it start from this small one. Its exit status."""
+    import multiprocessing
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    process = multiprocessing.get_context("spawn").Process(target=_consolidate, args=(first, last, settings))
+    process.start()
+    process.join()
+    if process.exitcode < 0:
+        print(f"error: the consolidation was ended by signal {-process.exitcode}", file=sys.stderr)
+        return 1
+    return process.exitcode
+
+
+def _consolidate(first: date, last: date, settings: config.Settings) -> None:
+    from telegram_pipeline.cli import lake
+
+    try:
+        status = lake.consolidate_range(first, last, settings)
+    except (ValueError, FileNotFoundError) as exc:  # what the command line says as an error, not a traceback
+        print(f"error: {exc}", file=sys.stderr)
+        status = 2
+    sys.exit(status)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 from collections import deque
-from collections.abc import Callable, Collection
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -21,8 +20,6 @@ PART_BYTES = 8 << 20
 OPEN_DAYS = 2
 # Objects being written at once: S3 PUTs wait on the network, so a few in flight.
 PARTS_IN_FLIGHT = 8
-
-OnWrite = Callable[[str, Future, Collection[str]], None]
 
 
 def part_folder(day: str, chat_id: int, first_message_id: int) -> str:
@@ -44,19 +41,15 @@ class DayObjects:
     """Writes imported updates as JSON-lines objects, one per chat and day: each update is added to the
     object of its day. A day closes when a third day opens (Telegram Desktop writes messages in order,
     so their days follow one another) or when its object reaches PART_BYTES; a message that arrives for
-    a closed day starts another object of that day. Each object replaces whatever its folder held.
-
-    ``on_write(day, write, open_days)``, if given, hears of each object as its write starts: its day, the
-    write (a Future) and the days still open then (whose objects are not all written yet)."""
+    a closed day starts another object of that day. Each object replaces whatever its folder held."""
 
     def __init__(
         self,
         store: storage.Store,
         chat_id: int,
         workers: int = PARTS_IN_FLIGHT,
-        on_write: OnWrite | None = None,
     ):
-        self.store, self.chat_id, self.on_write = store, chat_id, on_write
+        self.store, self.chat_id = store, chat_id
         self.open: dict[str, _Part] = {}
         self.pool = ThreadPoolExecutor(max_workers=max(1, min(workers, PARTS_IN_FLIGHT)))
         self.writing: deque[Future] = deque()
@@ -96,7 +89,5 @@ class DayObjects:
         write = self.pool.submit(self.store.replace_folder, folder, {name: body})
         self.writing.append(write)
         self.objects += 1
-        if self.on_write is not None:
-            self.on_write(part.day, write, self.open.keys())
         while len(self.writing) > PARTS_IN_FLIGHT:
             self.writing.popleft().result()

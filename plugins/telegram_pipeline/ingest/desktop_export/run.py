@@ -27,7 +27,7 @@ from telegram_pipeline.ingest.desktop_export.convert import (
     export_timezone_missing,
     needs_export_timezone,
 )
-from telegram_pipeline.ingest.desktop_export.days import PARTS_IN_FLIGHT, DayObjects, OnWrite
+from telegram_pipeline.ingest.desktop_export.days import PARTS_IN_FLIGHT, DayObjects
 from telegram_pipeline.ingest.desktop_export.errors import ExportError
 from telegram_pipeline.ingest.desktop_export.passes import Cut, PartResult
 from telegram_pipeline.ingest.desktop_export.reader import ExportChat, ExportReader, Part, Truncated, parts_of, probe
@@ -181,12 +181,9 @@ class ExportImport:
         workers: int,
         dry_run: bool,
         progress: bool,
-        cores_kept: int = 0,
-        on_write: OnWrite | None = None,
     ):
         self.file, self.wanted, self.chat_id, self.export_tz, self.settings = file, chat, chat_id, export_tz, settings
         self.store, self.workers, self.dry_run = store, workers, dry_run
-        self.cores_kept, self.on_write = cores_kept, on_write
         self.result = ImportResult(bytes_total=file.stat().st_size)
         self.bar = Progress(progress)
         self.converter: Converter | None = None
@@ -214,7 +211,7 @@ class ExportImport:
 
     def _cut_into_parts(self) -> None:
         """Parts to read side by side: only one chat's export (its chat readable), large and indented."""
-        processes = max(1, processes_for(self.result.bytes_total) - self.cores_kept)
+        processes = processes_for(self.result.bytes_total)
         if processes < 2:
             return
         with open(self.file, "rb") as handle:
@@ -323,7 +320,7 @@ class ExportImport:
 
     def _convert_and_write(self, pool: ProcessPoolExecutor | None) -> None:
         self.bar.stage = "messages"
-        days = None if self.dry_run else DayObjects(self._store(), self.result.chat.id, self.workers, self.on_write)
+        days = None if self.dry_run else DayObjects(self._store(), self.result.chat.id, self.workers)
         add = None if days is None else days.add
         # a forum's topics follow from the messages before: read in one part
         parts = self.parts if self.converter.topics is None else [Part()]
@@ -428,16 +425,13 @@ def import_export(
     workers: int = PARTS_IN_FLIGHT,
     dry_run: bool = False,
     progress: bool = False,
-    cores_kept: int = 0,
-    on_write: OnWrite | None = None,
 ) -> ImportResult:
     """Import one chat of the export at ``path`` (a result.json, or the folder holding it) into the raw zone.
 
     ``chat``: which chat of a whole-account export (its id, in the export or the Bot API, or its name);
     without it the file must hold one chat. ``chat_id`` overrides the Bot API chat id (a group that migrated to a supergroup has the
     supergroup's id in live data). ``export_timezone`` is required only for exports whose dates name
-    no zone and have no ``date_unixtime``. ``cores_kept``: cores left to other work (a large export is
-    read by a process per core, these aside); ``on_write``: told of each object written (``days.DayObjects``). Raises ExportError for an export that cannot be imported
+    no zone and have no ``date_unixtime``. Raises ExportError for an export that cannot be imported
     (before writing anything), CutShortError (with what was imported before) for a file that ends early.
     """
     export_tz = _export_timezone(export_timezone)
@@ -451,7 +445,5 @@ def import_export(
         workers=workers,
         dry_run=dry_run,
         progress=progress,
-        cores_kept=cores_kept,
-        on_write=on_write,
     )
     return run.run()
