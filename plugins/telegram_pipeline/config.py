@@ -76,6 +76,12 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "`true` lets a day whose raw folder lists nothing replace a curated partition that has rows "
         "(its raw objects were removed on purpose); otherwise that day fails.",
     ),
+    "CONSOLIDATE_PROCESSES": (
+        "auto",
+        "Processes a large day or a range is consolidated over: `auto`, one per core (at most 4) for "
+        "20,000 updates or more and one below that; or a number, `1` for this process alone. A daemonic "
+        "process (a Celery worker's task) always uses one.",
+    ),
     "TRACKED_KEYWORDS": ("", "Comma-separated keywords always reported, even at zero."),
     "INCLUDE_BOTS": ("false", "`true` counts bots' messages in every report (left out by default)."),
     "CONVERSATION_GAP_MINUTES": (
@@ -151,6 +157,10 @@ def _minutes(value: str) -> int:
     return minutes
 
 
+def _processes(value: str) -> int | None:
+    return None if value.strip().lower() == "auto" else _at_least_one("CONSOLIDATE_PROCESSES", value)
+
+
 def _at_least_one(name: str, value: str) -> int:
     try:
         number = int(value)
@@ -192,6 +202,7 @@ class Settings:
     late_days: int
     max_bad_share: float
     allow_emptying_days: bool
+    consolidate_processes: int | None  # None: one per core
     tracked_keywords: tuple[str, ...]
     include_bots: bool
     conversation_gap_minutes: int
@@ -246,6 +257,7 @@ class Settings:
             late_days=int(get("LATE_DAYS")),
             max_bad_share=float(get("MAX_BAD_SHARE")),
             allow_emptying_days=_flag(get("ALLOW_EMPTYING_DAYS")),
+            consolidate_processes=_processes(get("CONSOLIDATE_PROCESSES")),
             tracked_keywords=tuple(k.lower() for k in rules.csv(get("TRACKED_KEYWORDS"))),
             include_bots=_flag(get("INCLUDE_BOTS")),
             conversation_gap_minutes=_minutes(get("CONVERSATION_GAP_MINUTES")),

@@ -294,6 +294,54 @@ def test_a_large_day_split_across_processes_gives_the_same_file(monkeypatch):
     assert split.requests_in_flight == 3 * storage.LocalStore.concurrency
 
 
+def test_one_process_when_the_setting_says_so_or_in_a_daemonic_process(monkeypatch):
+    import multiprocessing
+
+    fill_day(DAY, 30)
+    monkeypatch.setattr(consolidate, "processes_for", lambda objects: 2)
+    split = consolidate.consolidate_day(DAY)
+    body = storage.curated_store().read(layout.partition_key(DAY))
+    pools = []
+    monkeypatch.setattr(consolidate, "ProcessPoolExecutor", lambda *args, **kwargs: pools.append(args))
+    monkeypatch.setenv("CONSOLIDATE_PROCESSES", "1")
+    alone = consolidate.consolidate_day(DAY)
+    assert storage.curated_store().read(layout.partition_key(DAY)) == body
+    assert (alone.rows, alone.requests_in_flight, split.requests_in_flight) == (30, 1, 2)
+    monkeypatch.setenv("CONSOLIDATE_PROCESSES", "auto")
+    # a Celery worker's task runs in a daemonic process, which may not start processes of its own
+    monkeypatch.setattr(multiprocessing.current_process(), "_config", {"daemon": True})
+    assert consolidate.consolidate_day(DAY).rows == 30
+    assert storage.curated_store().read(layout.partition_key(DAY)) == body and not pools
+    monkeypatch.setenv("CONSOLIDATE_PROCESSES", "0")
+    with pytest.raises(ValueError, match="CONSOLIDATE_PROCESSES: 0 must be 1 or more"):
+        config.load()
+
+
+def test_runs_go_to_whichever_process_is_free_and_give_the_same_file(monkeypatch):
+    """The other processes take the runs from the last back, this one from the first on: however many
+    each takes (here this one is slow, and takes few), the rows are merged in run order."""
+    import time
+
+    fill_day(DAY, 60)
+    put(DAY, "999-copy-of-1.json", message(1, unix(DAY, 8) + 60))
+    single = consolidate.consolidate_day(DAY)
+    body = storage.curated_store().read(layout.partition_key(DAY))
+    monkeypatch.setattr(consolidate, "processes_for", lambda objects: 2)
+    taken = []
+    read_here = consolidate._consolidate_run
+
+    def slow(run, *args):
+        taken.append(len(run))
+        time.sleep(0.5)
+        return read_here(run, *args)
+
+    monkeypatch.setattr(consolidate, "_consolidate_run", slow)
+    split = consolidate.consolidate_day(DAY)
+    assert storage.curated_store().read(layout.partition_key(DAY)) == body
+    assert (split.rows, split.duplicates) == (single.rows, single.duplicates) == (60, 1)
+    assert 1 <= len(taken) < 2 * consolidate.RUNS_PER_PROCESS  # the other process read the rest
+
+
 def test_the_cyclic_garbage_collector_is_back_on_after_a_day_even_a_failed_one(monkeypatch):
     import gc
 

@@ -2,7 +2,7 @@
 -- the forms they wrote it (term_forms, beside terms: keyword_forms shows a term in its most used form),
 -- and the latest of them (its update_id: the examples, and a tie between forms).
 -- The terms are the lake's (terms: text/words.py, stored at consolidation). A bucket is named by its first
--- day; text_days gives each day from text_from on its bucket, and the buckets are cut at the first day of
+-- day; text_days gives each day from terms_from on its bucket (the ranges' days and the surges' baseline), and the buckets are cut at the first day of
 -- every range built together (they all end on the same day), so each range adds up whole buckets and the
 -- terms of the span are unnested and counted once, not once per range.
 SELECT
@@ -28,8 +28,8 @@ FROM (
   -- 3 million messages), where it runs once per day here
   JOIN (SELECT CAST(day AS DATE) AS day, CAST(bucket AS DATE) AS bucket FROM text_days) AS d
     ON d.day = v.day
-  -- no message sent more than a day before text_from falls on one of its days (in any time zone): said
+  -- no message sent more than a day before terms_from falls on one of its days (in any time zone): said
   -- here, the partitions before it are left unread rather than counted and then dropped by the join
-  WHERE v.sent_at >= CAST($text_from AS TIMESTAMP) - INTERVAL '1' DAY
+  WHERE v.sent_at >= CAST($terms_from AS TIMESTAMP) - INTERVAL '1' DAY
 ) AS m
 GROUP BY m.chat_id, m.bucket, m.sender_id, m.keyword, m.form

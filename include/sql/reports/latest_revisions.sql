@@ -11,24 +11,15 @@ WITH revised AS (
   FROM message_versions
   WHERE context_date BETWEEN $scan_from AND $scan_to AND NOT live_original
 )
+-- the latest as an aggregate of each message's versions: a window ranking them (ROW_NUMBER) sorts the
+-- 300,000 versions of 3 million messages in twice the time
 SELECT
-  origin_chat_id,
-  message_id,
-  context_date,
-  update_id
-FROM (
-  SELECT
-    v.origin_chat_id,
-    v.message_id,
-    v.context_date,
-    v.update_id,
-    ROW_NUMBER() OVER (
-      PARTITION BY v.origin_chat_id, v.message_id
-      ORDER BY COALESCE(v.edited_at, v.sent_at) DESC, v.update_id DESC
-    ) AS version
-  FROM message_versions AS v
-  JOIN revised AS r
-    ON r.origin_chat_id = v.origin_chat_id AND r.message_id = v.message_id
-  WHERE v.context_date BETWEEN $scan_from AND $scan_to AND ($include_bots OR NOT v.sender_is_bot)
-) AS versions
-WHERE version = 1
+  v.origin_chat_id,
+  v.message_id,
+  ARG_MAX(v.context_date, (COALESCE(v.edited_at, v.sent_at), v.update_id)) AS context_date,
+  ARG_MAX(v.update_id, (COALESCE(v.edited_at, v.sent_at), v.update_id)) AS update_id
+FROM message_versions AS v
+JOIN revised AS r
+  ON r.origin_chat_id = v.origin_chat_id AND r.message_id = v.message_id
+WHERE v.context_date BETWEEN $scan_from AND $scan_to AND ($include_bots OR NOT v.sender_is_bot)
+GROUP BY v.origin_chat_id, v.message_id

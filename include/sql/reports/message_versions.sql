@@ -9,7 +9,7 @@ SELECT
   update_id,
   -- a message as the webhook first received it, and its only version unless an edit or an import of the
   -- same message is also stored (imports have negative update_ids)
-  update_type IN ('message', 'channel_post') AND update_id >= 0 AS live_original,
+  LIST_CONTAINS(['message', 'channel_post'], update_type) AND update_id >= 0 AS live_original,
   message_id,
   sent_at,
   edited_at,
@@ -41,7 +41,9 @@ SELECT
   forward_source_name
 FROM group_updates
 WHERE
-  update_type IN ('message', 'edited_message', 'channel_post', 'edited_channel_post')
+  -- a list, not IN: DuckDB tests IN as one string comparison after another, for each of 3 million rows
+  -- a scan, in twice the time
+  LIST_CONTAINS(['message', 'edited_message', 'channel_post', 'edited_channel_post'], update_type)
   AND COALESCE(content_type, '') <> 'service'
   AND message_id IS NOT NULL
   AND sent_at IS NOT NULL

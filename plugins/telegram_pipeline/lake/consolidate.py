@@ -9,9 +9,10 @@ byte-identical file, so reruns and retries change nothing. A day without updates
 manifest): it costs nothing, and the reports count it as zero.
 
 ``consolidate_days(days)`` does many days in one pass, with the same files as day by day: their
-objects, in day order, cut into runs of about equal weight over one process per core; rows made Arrow
-tables a batch at a time across days; finished days written a batch of days at a time, their files
-flushed to disk side by side.
+objects, in day order, cut into runs of about equal weight, which one process per core takes as it
+goes (this one from the first, the others from the last back; ``_run_all``); rows made Arrow tables a
+batch at a time across days; finished days written a batch of days at a time, their files flushed to
+disk side by side.
 
 Bad objects are copied to ``{QUARANTINE_URI}/context_date=D/`` with a ``.reason.json`` beside each,
 and left out; above ``MAX_BAD_SHARE`` the day fails after quarantining, leaving the previous partition
@@ -35,15 +36,18 @@ manifest under ``{CURATED_URI}/_manifests/``, outside the table's folders).
 
 from __future__ import annotations
 
+import bisect
 import gc
 import hashlib
+import itertools
 import json
 import multiprocessing
 import operator
 import os
+import tempfile
 import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
@@ -64,9 +68,10 @@ BATCH_ROWS = 5_000  # a row as a dict, with its terms, takes several times its s
 # cut into equal shares for the processes: the listing gives no sizes, and a day of a busy group holds
 # about this many updates.
 IMPORTED_WEIGHT = 1_000
-# Updates this process reads while the others start (a new Python, its imports: 0.3-0.5 s, in which
-# one process reads about this many), so that the runs end together.
-HEADSTART = 3_000
+# Runs a large day or range is cut into for each process: the processes take them as they go, this one
+# from the first and the others from the last, so that a late start (a new Python and its imports take
+# 0.3-0.5 s) or a core shared with other work costs a run's time at most.
+RUNS_PER_PROCESS = 16
 # Finished days written together, their files flushed to disk side by side.
 WRITE_BATCH_DAYS = 32
 
@@ -340,23 +345,58 @@ def processes_for(objects: int) -> int:
     return max(1, min(MAX_PROCESSES, len(os.sched_getaffinity(0))))
 
 
+def processes_allowed(settings: config.Settings) -> int:
+    """At most how many processes consolidate: CONSOLIDATE_PROCESSES, one per core when ``auto``; one in a
+    daemonic process (a Celery worker's task on MWAA), which may not start processes of its own."""
+    if multiprocessing.current_process().daemon:
+        return 1
+    return settings.consolidate_processes or MAX_PROCESSES
+
+
 def _weight(key: str) -> int:
     return IMPORTED_WEIGHT if key.endswith(IMPORTED_SUFFIX) else 1
 
 
-def split_runs(work: list[tuple[date, str]]) -> list[list[tuple[date, str]]]:
-    """``work`` cut into contiguous runs, one per process (see processes_for): the first, which this
-    process reads while the others start, HEADSTART heavier; the others of equal weight."""
-    weights = [_weight(key) for _, key in work]
-    total = sum(weights)
-    processes = min(processes_for(total), len(work)) or 1
-    first = min(HEADSTART, total // 2) if processes > 1 else 0
-    runs: list[list[tuple[date, str]]] = [[] for _ in range(processes)]
-    done = 0
-    for item, weight in zip(work, weights, strict=True):
-        runs[0 if done < first else min(processes - 1, (done - first) * processes // (total - first))].append(item)
-        done += weight
-    return [run for run in runs if run] or [[]]
+def processes_of(work: list[tuple[date, str]], most: int = MAX_PROCESSES) -> int:
+    """How many processes read ``work``: processes_for its weight, no more than ``most`` nor its keys."""
+    return min(processes_for(sum(_weight(key) for _, key in work)), len(work), most) or 1
+
+
+def split_runs(work: list[tuple[date, str]], processes: int = 1) -> list[list[tuple[date, str]]]:
+    """``work`` cut into contiguous runs: one for one process. For several, which take the runs from
+    either end (``_run_all``), runs that shrink towards where this process's share (1 / processes of the
+    weight) ends: each half of what is left of its side, (1 / (2 x the other processes)) on the others',
+    down to a smallest run of 1 / (processes x RUNS_PER_PROCESS) of the weight. Where the processes meet,
+    whichever started late or shares its core reads a few small runs fewer; far from it, large runs keep
+    what each run costs (a writer, a history state) few. A cut falls between two days where one is within
+    half a smallest run: a day read whole is finished by the process that read it, where a day cut in two
+    is put together by the consolidating process."""
+    if processes <= 1 or not work:
+        return [work]
+    done = list(itertools.accumulate((_weight(key) for _, key in work), initial=0))  # weight before each item
+    total = done[-1]
+    smallest = total / (processes * RUNS_PER_PROCESS)
+    middle = total / processes
+    targets = [middle]
+    edge = 0.0
+    while middle - edge > smallest:  # this process's side, from the first run
+        edge += max(smallest, (middle - edge) / 2)
+        targets.append(min(edge, middle))
+    edge = float(total)
+    while edge - middle > smallest:  # the others' side, from the last run back
+        edge -= max(smallest, (edge - middle) / (2 * (processes - 1)))
+        targets.append(max(edge, middle))
+    between_days = [i for i in range(1, len(work)) if work[i][0] != work[i - 1][0]]
+    cuts = set()
+    for target in targets:
+        cut = bisect.bisect_left(done, target)
+        nearest = bisect.bisect_left(between_days, cut)
+        day_cut = min(
+            between_days[max(0, nearest - 1) : nearest + 1], key=lambda i: abs(done[i] - target), default=None
+        )
+        cuts.add(day_cut if day_cut is not None and abs(done[day_cut] - target) <= smallest / 2 else cut)
+    edges = [0, *sorted(cut for cut in cuts if 0 < cut < len(work)), len(work)]
+    return [work[start:end] for start, end in zip(edges, edges[1:], strict=False) if end > start]
 
 
 @dataclass
@@ -403,9 +443,18 @@ class _DayWriter:
         self.unmanifested: list[str] = []
         self.batch: list[DayResult] = []
         self.history_rows: dict[date, Any] = {}  # the days whose history states are computed together
+        self.encoding: list[tuple[DayResult, Future]] = []  # the days whose Parquet files are being encoded
+        self.manifested: list[tuple[DayResult, list[str]]] = []
+        self.encoder: ThreadPoolExecutor | None = None
+
+    def _encoder(self) -> ThreadPoolExecutor:
+        if self.encoder is None:
+            self.encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet")
+        return self.encoder
 
     def add(self, rows: DayRows, listing: list[str]) -> None:
         table, cross_duplicates = rows.merged() if rows.tables else (None, 0)
+        rows.tables = []  # merged into one: the slices' memory is free for the day's last steps
         day = rows.day
         result = DayResult(
             day=day.isoformat(),
@@ -428,9 +477,9 @@ class _DayWriter:
             table = privacy.pseudonymize(table, self.settings.pseudonymize_key)
             result.rows = table.num_rows
         if result.rows:
-            body = layout.parquet_bytes(table)
-            result.parquet_bytes, result.parquet_sha256 = len(body), hashlib.sha256(body).hexdigest()
-            self.partitions[layout.partition_prefix(day)] = {layout.DATA_FILE: body}
+            # the Parquet file encoded by a thread while this one computes the history state and the next
+            # days: both run in C without the GIL, so the day's last, serial step takes two cores
+            self.encoding.append((result, self._encoder().submit(_parquet_file, table)))
             # the day's history state (lake/history.py), written with its partition, before its manifest;
             # what it reads of the rows kept in one chunk per column (a settled table is sliced, which
             # DuckDB scans slowly) until the states of a few days are computed together
@@ -441,13 +490,7 @@ class _DayWriter:
             self.partitions[layout.partition_prefix(day)] = {}
             self.partitions[history.day_prefix(day)] = {}
         if result.objects:
-            manifest = {
-                "day": day.isoformat(),
-                "listing": listing_fingerprint(listing),
-                **result.to_dict(),
-                "seconds": 0.0,
-            }
-            self.manifests[layout.manifest_key(day)] = json.dumps(manifest, sort_keys=True).encode()
+            self.manifested.append((result, listing))  # once its file is encoded: it holds its hash
         else:
             self.unmanifested.append(layout.manifest_key(day))
         self.results.append(result)
@@ -460,10 +503,28 @@ class _DayWriter:
             self.partitions[history.day_prefix(day)] = {history.day_file(body): body}
         self.history_rows = {}
 
+    def _add_files(self) -> None:
+        """The encoded Parquet files in their partitions, and the manifests, which hold their hashes."""
+        try:
+            for result, encoded in self.encoding:
+                body, result.parquet_bytes, result.parquet_sha256 = encoded.result()
+                self.partitions[layout.partition_prefix(date.fromisoformat(result.day))] = {layout.DATA_FILE: body}
+        finally:
+            if self.encoder is not None:
+                self.encoder.shutdown(wait=True, cancel_futures=True)
+            self.encoding, self.encoder = [], None
+        for result, listing in self.manifested:
+            manifest = {"day": result.day, "listing": listing_fingerprint(listing), **result.to_dict(), "seconds": 0.0}
+            self.manifests[layout.manifest_key(date.fromisoformat(result.day))] = json.dumps(
+                manifest, sort_keys=True
+            ).encode()
+        self.manifested = []
+
     def flush(self) -> None:
         if not self.batch:
             return
         self._add_history_states()
+        self._add_files()
         started = time.perf_counter()
         storage.quarantine_store(self.settings).replace_folders(self.quarantine)
         curated = storage.curated_store(self.settings)
@@ -476,6 +537,11 @@ class _DayWriter:
         self.quarantine, self.partitions, self.manifests, self.unmanifested, self.batch = {}, {}, {}, [], []
 
 
+def _parquet_file(table) -> tuple[bytes, int, str]:
+    body = layout.parquet_bytes(table)
+    return body, len(body), hashlib.sha256(body).hexdigest()
+
+
 def consolidate_days(days_wanted: list[date], settings: config.Settings | None = None) -> list[DayResult]:
     """Consolidate ``days_wanted`` together (see the module's docstring); one DayResult per day, in day
     order. Raises RawZoneUnusable before writing anything, StorageError when storage fails (worth a
@@ -484,9 +550,11 @@ def consolidate_days(days_wanted: list[date], settings: config.Settings | None =
     wanted = sorted(set(days_wanted))
     listings = _raw_keys(wanted, settings)
     work = [(day, key) for day in wanted for key in listings[day]]
-    runs = split_runs(work) if work else []
-    outcomes = _run_all(runs, settings)
+    processes = processes_of(work, processes_allowed(settings))
+    runs = split_runs(work, processes) if work else []
+    outcomes = _run_all(runs, settings, processes)
     writer = _DayWriter(settings)
+    concurrency = storage.raw_store(settings).concurrency
     shared: dict[date, list[DayRows]] = {}
     for outcome in outcomes:
         for rows in outcome.shared:
@@ -494,18 +562,15 @@ def consolidate_days(days_wanted: list[date], settings: config.Settings | None =
     for day, parts in shared.items():  # a day read by more than one process: earlier runs' rows win
         merged = DayRows(
             day,
-            tables=[part.tables[0] for part in parts],
+            tables=[part.tables.pop() for part in parts],
             bad={name: value for part in parts for name, value in part.bad.items()},
             duplicates=sum(part.duplicates for part in parts),
             updates=sum(part.updates for part in parts),
             objects=sum(part.objects for part in parts),
-            seconds=max(part.seconds for part in parts),
+            seconds=sum(part.seconds for part in parts) / min(processes, len(parts)),
         )
-        writer.requests_in_flight = sum(
-            min(storage.raw_store(settings).concurrency, len(run))
-            for run in runs
-            if run and day in (run[0][0], run[-1][0])
-        )
+        in_flight = [min(concurrency, len(run)) for run in runs if run and day in (run[0][0], run[-1][0])]
+        writer.requests_in_flight = sum(sorted(in_flight, reverse=True)[:processes])
         writer.add(merged, listings[day])
     writer.requests_in_flight = 0
     for day in wanted:
@@ -521,24 +586,65 @@ def consolidate_days(days_wanted: list[date], settings: config.Settings | None =
     return results
 
 
-def _run_all(runs: list[list[tuple[date, str]]], settings: config.Settings) -> list[_RunOutcome]:
-    """Each run consolidated, the first by this process and the others by processes of their own."""
+def _run_all(runs: list[list[tuple[date, str]]], settings: config.Settings, processes: int = 1) -> list[_RunOutcome]:
+    """Each run consolidated, in run order: by this process alone, or with ``processes - 1`` others that
+    take the runs from the last one back while this one takes them from the first on, until they meet."""
     if not runs:
         return []
     shares = [
         (i > 0 and run[0][0] == runs[i - 1][-1][0], i + 1 < len(runs) and run[-1][0] == runs[i + 1][0][0])
         for i, run in enumerate(runs)
     ]
-    if len(runs) == 1:
-        return [_consolidate_run(runs[0], settings, *shares[0])]
+    if processes <= 1 or len(runs) == 1:
+        return [_consolidate_run(run, settings, *share) for run, share in zip(runs, shares, strict=True)]
     spawn = multiprocessing.get_context("spawn")  # no fork: the parent may hold threads and sockets
-    with ProcessPoolExecutor(max_workers=len(runs) - 1, mp_context=spawn) as pool:
-        others = [
-            pool.submit(_consolidate_run, run, settings, *share)
-            for run, share in zip(runs[1:], shares[1:], strict=True)
-        ]
-        first = _consolidate_run(runs[0], settings, *shares[0])
-        return [first] + [each.result() for each in others]
+    outcomes: list[_RunOutcome | None] = [None] * len(runs)
+    with (
+        tempfile.TemporaryDirectory(prefix="consolidate-") as folder,
+        ProcessPoolExecutor(max_workers=min(processes, len(runs)) - 1, mp_context=spawn) as pool,
+    ):
+        # submitted last first: the pool hands them out in that order
+        others = {
+            i: pool.submit(_consolidate_run_apart, runs[i], settings, *shares[i], os.path.join(folder, str(i)))
+            for i in range(len(runs) - 1, 0, -1)
+        }
+        outcomes[0] = _consolidate_run(runs[0], settings, *shares[0])
+        for i in range(1, len(runs)):
+            if not others[i].cancel():  # started (or about to) elsewhere: so have all the runs after it
+                break
+            outcomes[i] = _consolidate_run(runs[i], settings, *shares[i])
+        for i, other in others.items():
+            if outcomes[i] is None:
+                outcomes[i] = _handed_back(other.result())
+    return outcomes
+
+
+def _consolidate_run_apart(
+    run: list[tuple[date, str]], settings: config.Settings, shares_first: bool, shares_last: bool, prefix: str
+) -> _RunOutcome:
+    """``_consolidate_run`` in a process of its own, the days it shares handed back as Arrow IPC files
+    (``<prefix>-<day>.arrow``), which the parent maps: pickled, each would be copied whole into bytes on
+    both sides."""
+    import pyarrow as pa
+
+    outcome = _consolidate_run(run, settings, shares_first, shares_last)
+    for rows in outcome.shared:
+        [table] = rows.tables
+        path = f"{prefix}-{rows.day}.arrow"
+        with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+        rows.tables = [path]
+    return outcome
+
+
+def _handed_back(outcome: _RunOutcome) -> _RunOutcome:
+    import pyarrow as pa
+
+    for rows in outcome.shared:
+        [path] = rows.tables
+        rows.tables = [pa.ipc.open_file(pa.memory_map(path)).read_all()]
+        os.unlink(path)  # its pages stay mapped until the table is merged and let go
+    return outcome
 
 
 def consolidate_day(day: date, settings: config.Settings | None = None) -> DayResult:

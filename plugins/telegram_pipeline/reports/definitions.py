@@ -405,6 +405,12 @@ class Span:
     def scan_last(self) -> date:
         return self.ranges[0].scan_last
 
+    @property
+    def terms_first(self) -> date:
+        """The first day whose terms the span counts (text_days): its ranges' days, and the days before
+        the last that surges compare it with."""
+        return min(min(r.first for r in self.ranges), self.ranges[0].last - timedelta(days=SURGE_BASELINE_DAYS))
+
     def params(self) -> dict[str, Any]:
         rng = self.ranges[0]
         return {
@@ -412,6 +418,7 @@ class Span:
             "scan_from": self.scan_first.isoformat(),
             "scan_to": self.scan_last.isoformat(),
             "text_from": min(r.first for r in self.ranges).isoformat(),
+            "terms_from": self.terms_first.isoformat(),
             "timezone": rng.timezone,
             "include_bots": rng.include_bots,
             "gap_minutes": rng.conversation_gap_minutes,

@@ -139,7 +139,7 @@ def register_messages(
     return lambda on: on.execute(view)
 
 
-# What the reports read of a message only from text_from on (counted_messages, keyword_uses, the
+# What the reports read of a message only from terms_from on (counted_messages, keyword_uses, the
 # examples): the widest columns, two thirds of a partition's bytes, left unread on the days before.
 LIGHT_COLUMNS = frozenset({"text", "terms", "term_forms", *(rule.column for rule in tokens.RULES)})
 
@@ -348,12 +348,12 @@ class DuckDBReports:
             self._in_session(macro.name, lambda con, macro=macro: con.execute(macro.sql()))
         local = local_time.macro_sql(rng.timezone, span.scan_first, span.scan_last)
         self._in_session(local_time.MACRO, lambda con: con.execute(local))
-        self._register_scan(span.scan_first, min(r.first for r in span.ranges))
+        self._register_scan(span.scan_first, span.terms_first)
 
     def _register_scan(self, scan_first: date, texts_from: date | None = None) -> None:
-        """``messages`` over the partitions from ``scan_first`` on (those before ``texts_from``, the span's
-        first day, without the texts only its own days show: register_messages), and ``stored_history``:
-        the history state of those before it, computed from the partitions where a day has none (a lake
+        """``messages`` over the partitions from ``scan_first`` on (those before ``texts_from``, the first
+        day whose terms the span counts, without the texts: register_messages), and ``stored_history``: the
+        history state of those before it, computed from the partitions where a day has none (a lake
         consolidated before the state existed: ``python -m telegram_pipeline history`` writes it once)."""
         if self.messages_from != (scan_first, texts_from):
             # the cursors get the same view, and the dataset it reads where it reads one (S3)

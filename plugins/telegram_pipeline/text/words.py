@@ -212,7 +212,7 @@ def terms_of(text: str | None, language_code: str | None) -> tuple[list[str], li
         return None
     words = lexicon(language_code)
     known = words.pieces.get
-    joined = words.joined
+    joined, kept = words.joined, words.strings.get  # (the lookup inline: a call costs as much as it)
     forms: dict[str, str] = {}
     add = forms.setdefault
     for line in normalized(text).splitlines():
@@ -225,14 +225,16 @@ def terms_of(text: str | None, language_code: str | None) -> tuple[list[str], li
                 if kind == TERM:
                     add(key, form)
                     if previous and previous != key:
-                        add(joined((previous, " ", key)), joined((written, joiner, form)))
+                        phrase, phrase_form = (previous, " ", key), (written, joiner, form)
+                        add(kept(phrase) or joined(phrase), kept(phrase_form) or joined(phrase_form))
                     previous, written, spanned = key, form, False
                 elif kind == BETWEEN:
                     if previous:
                         if spanned:
                             previous = ""
                         else:
-                            written, spanned = joined((written, joiner, form)), True
+                            phrase_form = (written, joiner, form)
+                            written, spanned = kept(phrase_form) or joined(phrase_form), True
                 else:
                     if kind == ALONE:
                         add(key, form)

@@ -142,8 +142,7 @@ WITH migration_messages AS (
     origin_chat_id,
     context_date,
     update_id,
-    update_type /* a message as the webhook first received it, and its only version unless an edit or an import of the */ /* same message is also stored (imports have negative update_ids) */ IN ('message', 'channel_post')
-    AND update_id >= 0 AS live_original,
+    CONTAINS(ARRAY['message', 'channel_post'], update_type) AND update_id >= 0 AS live_original,
     message_id,
     sent_at,
     edited_at,
@@ -183,7 +182,10 @@ WITH migration_messages AS (
     forward_source_name
   FROM group_updates
   WHERE
-    update_type IN ('message', 'edited_message', 'channel_post', 'edited_channel_post')
+    CONTAINS(
+      ARRAY['message', 'edited_message', 'channel_post', 'edited_channel_post'],
+      update_type
+    )
     AND COALESCE(content_type, '') <> 'service'
     AND NOT message_id IS NULL
     AND NOT sent_at IS NULL
@@ -481,32 +483,24 @@ WITH migration_messages AS (
     WHERE
       context_date BETWEEN :scan_from AND :scan_to AND NOT live_original
   )
+  /* the latest as an aggregate of each message's versions: a window ranking them (ROW_NUMBER) sorts the */
+  /* 300,000 versions of 3 million messages in twice the time */
   SELECT
-    origin_chat_id,
-    message_id,
-    context_date,
-    update_id
-  FROM (
-    SELECT
-      v.origin_chat_id,
-      v.message_id,
-      v.context_date,
-      v.update_id,
-      ROW_NUMBER() OVER (
-        PARTITION BY v.origin_chat_id, v.message_id
-        ORDER BY COALESCE(v.edited_at, v.sent_at) DESC, v.update_id DESC
-      ) AS version
-    FROM message_versions AS v
-    JOIN revised AS r
-      ON r.origin_chat_id = v.origin_chat_id AND r.message_id = v.message_id
-    WHERE
-      v.context_date BETWEEN :scan_from AND :scan_to
-      AND (
-        :include_bots OR NOT v.sender_is_bot
-      )
-  ) AS versions
+    v.origin_chat_id,
+    v.message_id,
+    MAX_BY(v.context_date, (COALESCE(v.edited_at, v.sent_at), v.update_id)) AS context_date,
+    MAX_BY(v.update_id, (COALESCE(v.edited_at, v.sent_at), v.update_id)) AS update_id
+  FROM message_versions AS v
+  JOIN revised AS r
+    ON r.origin_chat_id = v.origin_chat_id AND r.message_id = v.message_id
   WHERE
-    version = 1
+    v.context_date BETWEEN :scan_from AND :scan_to
+    AND (
+      :include_bots OR NOT v.sender_is_bot
+    )
+  GROUP BY
+    v.origin_chat_id,
+    v.message_id
 ), counted_versions AS (
   /* The version every report counts of each message: its latest_revisions row where it has one, else its */
   /* live original. Bots are left out unless include_bots; with a topic parameter, only the messages of */

@@ -144,8 +144,7 @@ WITH migration_messages AS (
     origin_chat_id,
     context_date,
     update_id,
-    update_type /* a message as the webhook first received it, and its only version unless an edit or an import of the */ /* same message is also stored (imports have negative update_ids) */ IN ('message', 'channel_post')
-    AND update_id >= 0 AS live_original,
+    CONTAINS(ARRAY['message', 'channel_post'], update_type) AND update_id >= 0 AS live_original,
     message_id,
     sent_at,
     edited_at,
@@ -185,7 +184,10 @@ WITH migration_messages AS (
     forward_source_name
   FROM group_updates
   WHERE
-    update_type IN ('message', 'edited_message', 'channel_post', 'edited_channel_post')
+    CONTAINS(
+      ARRAY['message', 'edited_message', 'channel_post', 'edited_channel_post'],
+      update_type
+    )
     AND COALESCE(content_type, '') <> 'service'
     AND NOT message_id IS NULL
     AND NOT sent_at IS NULL
