@@ -67,3 +67,36 @@ def test_only_the_messages_sent_before_the_reports_days_lose_their_texts(tmp_pat
     assert light[1] == (None, None, None, 7)  # counted on a day before the reports' own: no text needed
     for update_id in (2, 3, 4):  # sent within a day of TEXTS_FROM or after it: read in full
         assert light[update_id] == full[update_id]
+
+
+def test_files_of_different_layouts_read_together_by_name(tmp_path, monkeypatch):
+    """Partitions written with fewer columns, or the same columns in another order, read by name beside
+    the others: the missing columns as NULL, the light read the same on each."""
+    curated = tmp_path / "curated"
+    _write(curated, date(2026, 3, 1), [_row(1, datetime(2026, 3, 1, 12, tzinfo=UTC), "full")])
+    older = pa.Table.from_pylist(
+        [_row(2, datetime(2026, 3, 9, 12, tzinfo=UTC), "older")], schema=schema.arrow_schema()
+    ).drop_columns(["terms", "term_forms", "emojis"])
+    reordered = pa.Table.from_pylist([_row(3, datetime(2026, 3, 10, 9, tzinfo=UTC), "reordered")])
+    reordered = reordered.select(sorted(reordered.column_names, reverse=True)).cast(
+        pa.schema([schema.arrow_schema().field(name) for name in sorted(reordered.column_names, reverse=True)])
+    )
+    for day, table in ((date(2026, 3, 9), older), (TEXTS_FROM, reordered)):
+        folder = curated / schema.TABLE_NAME / f"context_date={day.isoformat()}"
+        folder.mkdir(parents=True)
+        pq.write_table(table, folder / "data.parquet")
+    monkeypatch.setenv("CURATED_URI", str(curated))
+    monkeypatch.setenv("RAW_URI", str(tmp_path / "raw"))
+    settings = config.load()
+    con = duckdb.connect()
+    con.execute(tokens.macro_sql())
+    duckdb_engine.register_messages(con, TEXTS_FROM, settings, first=date(2026, 3, 1))
+    found = con.execute(
+        "SELECT update_id, text, terms, user_id, chat_id, context_date FROM messages ORDER BY 1"
+    ).fetchall()
+    con.close()
+    assert found == [
+        (1, "full", ["full"], 7, -1001, "2026-03-01"),
+        (2, "older", None, 7, -1001, "2026-03-09"),
+        (3, "reordered", ["reordered"], 7, -1001, "2026-03-10"),
+    ]

@@ -120,6 +120,7 @@ def register_messages(
     ).fetchall():
         stored[path].add(column)
     _warn_without_terms([path for path, columns in stored.items() if "text" in columns and "terms" not in columns])
+    layouts = _file_layouts(con, found)
     groups: dict[frozenset[str], list[str]] = {}
     for path in found:
         groups.setdefault(derived - stored[path], []).append(path)
@@ -128,10 +129,11 @@ def register_messages(
         light = [path for path in files if texts_from is not None and _path_day(path) < texts_from]
         full = [path for path in files if path not in light]
         if full:
-            parts.append(_computed(missing, f"({_messages_select(con, full)})"))
+            parts.append(_computed(missing, f"({_messages_select(con, full, layouts)})"))
         if light:
-            parts.append(_light_select(con, light, texts_from))
-            parts.append(_computed(missing, f"({_messages_select(con, light)} WHERE sent_at >= {_guard(texts_from)})"))
+            parts.append(_light_select(con, light, texts_from, layouts))
+            light_rows = f"({_messages_select(con, light, layouts)} WHERE sent_at >= {_guard(texts_from)})"
+            parts.append(_computed(missing, light_rows))
     view = f"CREATE OR REPLACE TEMP VIEW messages AS {' UNION ALL '.join(parts)}"
     con.execute(view)
     return lambda on: on.execute(view)
@@ -152,11 +154,11 @@ def _guard(texts_from: date) -> str:
     return f"TIMESTAMP '{texts_from - timedelta(days=1)} 00:00:00'"
 
 
-def _light_select(con, files: Sequence[str], texts_from: date) -> str:
+def _light_select(con, files: Sequence[str], texts_from: date, layouts: Mapping[str, str]) -> str:
     """The rows of ``files`` sent before ``texts_from`` (or with no sent_at), with LIGHT_COLUMNS as NULL,
     so DuckDB never reads them there. The rows sent later (an import, a clock off by a day) are read in
     full beside it (register_messages), so what a report counts is the same."""
-    full = _messages_select(con, files)
+    full = _messages_select(con, files, layouts)
     nulls = ", ".join(
         f"CAST(NULL AS {schema.DUCKDB_TYPES[c.type]}) AS {c.name}" for c in schema.COLUMNS if c.name in LIGHT_COLUMNS
     )
@@ -189,12 +191,34 @@ def _file_list(paths: Sequence[str]) -> str:
     return "[" + ", ".join(_quote(path) for path in paths) + "]"
 
 
-def _messages_select(con, files: Sequence[str]) -> str:
-    """The curated columns of ``files``, those missing from all of them as NULL (the schema is given)."""
-    source = (
-        f"read_parquet({_file_list(files)}, hive_partitioning = true, union_by_name = true, "
-        "hive_types = {'context_date': VARCHAR})"
+def _file_layouts(con, paths: Sequence[str]) -> dict[str, str]:
+    """Each file's columns and their types, in order, as one string: the files of one layout are read
+    together (_messages_select)."""
+    return dict(
+        con.execute(
+            f"SELECT file_name, STRING_AGG(name || ' ' || COALESCE(duckdb_type, ''), ', ' ORDER BY column_id) "
+            f"FROM parquet_schema({_file_list(paths)}) GROUP BY file_name"
+        ).fetchall()
     )
+
+
+def _messages_select(con, files: Sequence[str], layouts: Mapping[str, str]) -> str:
+    """The curated columns of ``files``, those missing from all of them as NULL (the schema is given).
+    The files of each layout are read by one read_parquet and the layouts put together by UNION ALL:
+    ``union_by_name`` would do the same, but keeps every file's reader for each statement that reads
+    them (most of a build's memory beyond DuckDB's limit with a thousand partitions)."""
+    by_layout: dict[str, list[str]] = {}
+    for path in files:
+        by_layout.setdefault(layouts[path], []).append(path)
+    selects = [_layout_select(con, same) for same in by_layout.values()]
+    if len(selects) == 1:
+        return selects[0]
+    return "SELECT * FROM (" + " UNION ALL ".join(selects) + ")"
+
+
+def _layout_select(con, files: Sequence[str]) -> str:
+    """The curated columns of ``files`` (of one layout), those missing from them as NULL."""
+    source = f"read_parquet({_file_list(files)}, hive_partitioning = true, hive_types = {{'context_date': VARCHAR}})"
     present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
     columns = [
         c.name if c.name in present else f"CAST(NULL AS {schema.DUCKDB_TYPES[c.type]}) AS {c.name}"
