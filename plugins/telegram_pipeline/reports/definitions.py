@@ -406,10 +406,14 @@ class Span:
         return self.ranges[0].scan_last
 
     @property
+    def surge_first(self) -> date:
+        """The first of the days before the last that surges compare it with."""
+        return self.ranges[0].last - timedelta(days=SURGE_BASELINE_DAYS)
+
+    @property
     def terms_first(self) -> date:
-        """The first day whose terms the span counts (text_days): its ranges' days, and the days before
-        the last that surges compare it with."""
-        return min(min(r.first for r in self.ranges), self.ranges[0].last - timedelta(days=SURGE_BASELINE_DAYS))
+        """The first day whose terms the span counts (text_days): its ranges' days and the surges'."""
+        return min(min(r.first for r in self.ranges), self.surge_first)
 
     def params(self) -> dict[str, Any]:
         rng = self.ranges[0]
@@ -423,6 +427,6 @@ class Span:
             "include_bots": rng.include_bots,
             "gap_minutes": rng.conversation_gap_minutes,
             "topic": rng.topic,
-            "surge_from": (rng.last - timedelta(days=SURGE_BASELINE_DAYS)).isoformat(),
+            "surge_from": self.surge_first.isoformat(),
             "surge_min_messages": rng.surge_min_messages,
         }

@@ -341,7 +341,7 @@ class DuckDBReports:
         """What the span's SQL reads besides the lake: the bound tables, the macros that read them, and
         local_time_of for its days."""
         rng = span.ranges[0]
-        for table, rows in bound_rows(rng, markers=self.markers, firsts=[r.first for r in span.ranges]).items():
+        for table, rows in bound_rows(span, markers=self.markers).items():
             bound = _bound_table(BOUND_TABLES[table], rows)
             self._in_session(table, lambda con, table=table, bound=bound: con.register(table, bound))
         for macro in macros.MACROS:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, timedelta
+from datetime import timedelta
 
 from telegram_pipeline import config
 from telegram_pipeline.lake import tokens
@@ -20,8 +20,8 @@ from telegram_pipeline.reports.definitions import (
     RANGE_STAGES,
     REPORTS,
     STAGES,
-    SURGE_BASELINE_DAYS,
     ReportRange,
+    Span,
 )
 from telegram_pipeline.text import words
 
@@ -230,17 +230,13 @@ def tracked_rows(keywords: Iterable[str]) -> list[tuple[str, str]]:
     return [(keyword, term) for keyword in keywords for term in (words.query(keyword).terms or [""])]
 
 
-def bound_rows(
-    rng: ReportRange,
-    markers: Iterable[tuple[int, int]] = (),
-    firsts: Iterable[date] = (),
-):
-    """The rows of each table bound at run time. ``firsts``: the first days of the other ranges built
-    with ``rng`` (they end on the same day); they cut the days into the buckets of text_days."""
+def bound_rows(span: Span, markers: Iterable[tuple[int, int]] = ()):
+    """The rows of each table bound at run time. The first days of the span's ranges (they end on the
+    same day) cut the days whose terms it counts into the buckets of text_days."""
+    rng = span.ranges[0]
     # the last day and the first of the days before it that surges compare it with are cuts too
-    baseline = rng.last - timedelta(days=SURGE_BASELINE_DAYS)
-    cuts = sorted({rng.first, *firsts, rng.last, baseline})
-    days = (cuts[0] + timedelta(days=n) for n in range((rng.last - cuts[0]).days + 1))
+    cuts = sorted({*(r.first for r in span.ranges), rng.last, span.surge_first})
+    days = (span.terms_first + timedelta(days=n) for n in range((rng.last - span.terms_first).days + 1))
     return {
         "tracked_keywords": tracked_rows(rng.tracked_keywords),
         "migration_markers": list(markers),
@@ -259,7 +255,7 @@ def rendered_athena_sql(
     from sqlglot import exp
 
     params = rng.params()
-    rows: Mapping[str, list] = bound_rows(rng, markers)
+    rows: Mapping[str, list] = bound_rows(Span([rng]), markers)
     query = sqlglot.parse_one(athena_sql(report), read="trino")
 
     def bind(node):
