@@ -27,7 +27,8 @@ sed -i -E \
 set -m
 airflow standalone &
 standalone=$!
-trap 'kill -INT "$standalone" 2>/dev/null' INT TERM
+stop_asked_at=""
+trap 'kill -INT "$standalone" 2>/dev/null; stop_asked_at=${stop_asked_at:-$SECONDS}' INT TERM
 
 for _ in $(seq 300); do
     if [ -s "$password_file" ]; then
@@ -35,7 +36,7 @@ for _ in $(seq 300); do
         echo "==> login at http://127.0.0.1:$AIRFLOW__API__PORT as admin, password: $password"
         break
     fi
-    kill -0 "$standalone" 2>/dev/null || break
+    kill -0 "$standalone" 2>/dev/null && [ -z "$stop_asked_at" ] || break
     sleep 1
 done
 # The DAG processor parses the DAG files some seconds after the login exists; until it has, the CLI
@@ -52,10 +53,33 @@ PY
         echo "==> DAGs parsed: ${parsed//,/, } (the CLI finds them now; new DAGs start paused)"
         break
     fi
-    kill -0 "$standalone" 2>/dev/null || break
+    kill -0 "$standalone" 2>/dev/null && [ -z "$stop_asked_at" ] || break
     sleep 1
 done
-# `wait` returns early when a trapped signal arrives: keep waiting until standalone has shut down.
+# Standalone stops each component with one SIGTERM and waits for it without a time limit, and a
+# scheduler's LocalExecutor can wait on its idle worker for ever ("Signal again if you don't want to
+# wait"). So, like a service manager, signal again what is still running 20 s after Ctrl-C, and kill
+# it 15 s later; standalone itself then reports Complete.
+signal_components_left() {
+    local components
+    components=$(pgrep -g "$standalone" | grep -vx "$standalone" | tr '\n' ' ')
+    [ -n "$components" ] || return 0
+    echo "==> still running $1 s after Ctrl-C, sent SIG$2: $(ps -o args= -p "${components// /,}" | cut -c1-50 | paste -sd ';')"
+    kill "-$2" $components 2>/dev/null
+}
+signalled_again=""
 while kill -0 "$standalone" 2>/dev/null; do
-    wait "$standalone"
+    if [ -z "$stop_asked_at" ]; then
+        wait "$standalone"  # returns early when a trapped signal arrives
+        continue
+    fi
+    stopping_for=$((SECONDS - stop_asked_at))
+    if [ "$stopping_for" -ge 35 ] && [ "$signalled_again" = TERM ]; then
+        signal_components_left "$stopping_for" KILL
+        signalled_again=KILL
+    elif [ "$stopping_for" -ge 20 ] && [ -z "$signalled_again" ]; then
+        signal_components_left "$stopping_for" TERM
+        signalled_again=TERM
+    fi
+    sleep 1
 done
