@@ -139,9 +139,26 @@ def register_messages(
     return lambda on: on.execute(view)
 
 
-# What the reports read of a message only from terms_from on (counted_messages, keyword_uses, the
-# examples): the widest columns, two thirds of a partition's bytes, left unread on the days before.
-LIGHT_COLUMNS = frozenset({"text", "terms", "term_forms", *(rule.column for rule in tokens.RULES)})
+# What the reports read of a message only from terms_from on: its texts and terms (counted_messages,
+# keyword_uses, the examples), the widest columns, two thirds of a partition's bytes; and what
+# counted_messages keeps only from text_from on (mentions, link domains), the languages report counts on the
+# ranges' own days, and forwarded_messages reads of the partitions from text_from on. Left unread on the
+# days before (their rows reach the readers through message_versions, which needs a sent_at: a row without
+# one loses nothing a reader wants).
+LIGHT_COLUMNS = frozenset(
+    {
+        "text",
+        "terms",
+        "term_forms",
+        *(rule.column for rule in tokens.RULES),
+        "mentions",
+        "link_domains",
+        "language",
+        "forward_origin_type",
+        "forward_source_id",
+        "forward_source_name",
+    }
+)
 
 
 def _path_day(path: str) -> date:
