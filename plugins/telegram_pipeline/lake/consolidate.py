@@ -613,6 +613,8 @@ def _run_all(runs: list[list[tuple[date, str]]], settings: config.Settings, proc
             if not others[i].cancel():  # started (or about to) elsewhere: so have all the runs after it
                 break
             outcomes[i] = _consolidate_run(runs[i], settings, *shares[i])
+        # every run is taken: while the others finish theirs, what the day's last steps need first
+        history.prepare()
         for i, other in others.items():
             if outcomes[i] is None:
                 outcomes[i] = _handed_back(other.result())
