@@ -67,7 +67,9 @@ def main() -> None:
         ]
         languages = [language.guess(text).language for text in texts]
         batches = [rows[i : i + consolidate.BATCH_ROWS] for i in range(0, len(rows), consolidate.BATCH_ROWS)]
-        tables = [consolidate._unsettled_table(list(batch)) for batch in batches]  # (and warms what is cached)
+        tables = [
+            consolidate._unsettled_table(list(batch), parsed=True) for batch in batches
+        ]  # (and warms what is cached)
 
         def whole_run() -> None:
             for day_rows in consolidate.read_run(run, settings):
@@ -85,7 +87,11 @@ def main() -> None:
             ("language guess", len(texts), lambda: [language.guess(text) for text in texts]),
             ("  CLD2 within it", len(texts), lambda: [language.detected(text) for text in texts]),
             ("terms", len(texts), lambda: [words.terms_of(t, lang) for t, lang in zip(texts, languages, strict=True)]),
-            ("a batch made a table", len(rows), lambda: [consolidate._unsettled_table(list(b)) for b in batches]),
+            (
+                "a batch made a table",
+                len(rows),
+                lambda: [consolidate._unsettled_table(list(b), parsed=True) for b in batches],
+            ),
             ("  emoji rule (DuckDB)", len(rows), lambda: [tokens.with_derived_columns(t) for t in tables]),
         ]
         results = []

@@ -18,7 +18,7 @@ from typing import Any
 
 import msgspec
 
-from telegram_pipeline.lake import message_fields
+from telegram_pipeline.lake import message_fields, schema
 from telegram_pipeline.rules.days import unix_time
 from telegram_pipeline.rules.updates import MEMBER_TYPES, MESSAGE_TYPES
 from telegram_pipeline.text import facts
@@ -112,16 +112,24 @@ _SPANNED_KINDS = frozenset({"hashtag", "mention", "url"})
 
 def entities(text: str | None, entity_list: list) -> tuple[list[str], list[str], list[str]]:
     """(hashtags lower-cased with #, mentions with @, urls) found by the message's entities."""
+    return _read_entities(text, entity_list)[:3]
+
+
+def _read_entities(text: str | None, entity_list: list) -> tuple[list[str], list[str], list[str], set]:
+    """``entities``, and the types of the message's entities (what ``blanked`` looks for: read here in
+    the same pass, so that a text without a span to blank is not read again)."""
     hashtags: list[str] = []
     mentions: list[str] = []
     urls: list[str] = []
+    kinds: set = set()
     if not entity_list or text is None:
-        return hashtags, mentions, urls
+        return hashtags, mentions, urls, kinds
     encoded = None  # the text in UTF-16, once an entity needs it (bold, italic and links do not)
     for entity in entity_list:
         if type(entity) is not dict:
             continue
         kind = _str(entity.get("type"))  # hashed below: junk such as a list must not raise
+        kinds.add(kind)
         if kind == "text_link":
             url = _str(entity.get("url"))
             if url:
@@ -140,7 +148,7 @@ def entities(text: str | None, entity_list: list) -> tuple[list[str], list[str],
             mentions.append(value)
         else:
             urls.append(value)
-    return hashtags, mentions, urls
+    return hashtags, mentions, urls, kinds
 
 
 def content_type(kind: str, payload: dict) -> tuple[str, str | None]:
@@ -319,15 +327,20 @@ def in_chat(chat_member: dict) -> bool | None:
 
 _MEMBER_COLUMNS = (
     "member_user_id member_is_bot member_old_status member_new_status member_was_in_chat member_is_in_chat"
-)
-_NOT_ABOUT_A_MEMBER: dict[str, Any] = dict.fromkeys(_MEMBER_COLUMNS.split())
+).split()
+_NOT_ABOUT_A_MEMBER = (None,) * len(_MEMBER_COLUMNS)
 
 
 def membership(kind: str, payload: dict) -> dict[str, Any]:
     """Who a membership change is about, the status it moved from and to, and whether the member was
     in the chat before and is after it (a join: not before, then yes; a leave: the reverse)."""
+    return dict(zip(_MEMBER_COLUMNS, _membership(kind, payload), strict=True))
+
+
+def _membership(kind: str, payload: dict) -> tuple:
+    """``membership``'s values, in ``_MEMBER_COLUMNS``' order."""
     if kind not in MEMBER_TYPES and "left_chat_member" not in payload:
-        return dict(_NOT_ABOUT_A_MEMBER)
+        return _NOT_ABOUT_A_MEMBER
     if kind in MEMBER_TYPES:
         old, new = _dict(payload.get("old_chat_member")), _dict(payload.get("new_chat_member"))
         member = _dict(new.get("user"))
@@ -338,14 +351,7 @@ def membership(kind: str, payload: dict) -> dict[str, Any]:
         was_in, is_in = True, False
     else:
         member, old_status, new_status, was_in, is_in = {}, None, None, None, None
-    return {
-        "member_user_id": _int(member.get("id")),
-        "member_is_bot": _bool(member.get("is_bot")),
-        "member_old_status": old_status,
-        "member_new_status": new_status,
-        "member_was_in_chat": was_in,
-        "member_is_in_chat": is_in,
-    }
+    return _int(member.get("id")), _bool(member.get("is_bot")), old_status, new_status, was_in, is_in
 
 
 def joined_by(kind: str, payload: dict, update: dict) -> tuple[str | None, str | None, str | None]:
@@ -365,95 +371,99 @@ def joined_by(kind: str, payload: dict, update: dict) -> tuple[str | None, str |
     return _str(link.get("invite_link")), _str(link.get("name")), way
 
 
+# A row before its values: every column of the table, in its order, None; consolidation fills ``emojis``
+# (consolidate.to_table), ``language``, ``terms`` and ``term_forms`` (lake/tokens.py) for a batch of
+# rows at once; ``keyword_tokens`` is retired. A copy of it with the values set costs a quarter of
+# what a dict display of its 60 keys does.
+_EMPTY_ROW: dict[str, Any] = dict.fromkeys(schema.COLUMN_NAMES)
+
+
 def flatten(update: dict) -> dict[str, Any]:
-    """The row (column name → value) of a loaded update; timestamps as Unix seconds."""
+    """The row (column name → value) of a loaded update; timestamps as Unix seconds. What only some
+    kinds of update or some messages hold (members, reactions, forwards, spans to blank) is looked at
+    only where it can be there: this runs for every update of a day."""
     kind = update_type(update)
     payload = update[kind]
     chat = _dict(payload.get("chat")) or _dict(_dict(payload.get("message")).get("chat"))
     chat_id = _int(chat.get("id"))
     if chat_id is None:
         raise BadUpdate(f"no chat: a {kind} update without an integer chat id is not part of the messages table")
-    user = _dict(payload.get("user") if kind == "message_reaction" else payload.get("from"))
-    sender_chat = _dict(payload.get("actor_chat") if kind == "message_reaction" else payload.get("sender_chat"))
+    is_message = kind in MESSAGE_TYPES
+    reacting = kind == "message_reaction"
+    user = _dict(payload.get("user") if reacting else payload.get("from"))
+    sender_chat = _dict(payload.get("actor_chat") if reacting else payload.get("sender_chat"))
     text = _str(payload.get("text"))
     entity_list = _list(payload.get("entities"))
     if text is None:
         text = _str(payload.get("caption"))
         entity_list = _list(payload.get("caption_entities"))
-    hashtags, mentions, urls = entities(text, entity_list)
+    hashtags, mentions, urls, marked = _read_entities(text, entity_list)
     content, service_action = content_type(kind, payload)
     counted_names, counted_totals = reaction_counts(payload) if kind == "message_reaction_count" else ([], [])
-    member = membership(kind, payload)
+    member = _membership(kind, payload)
     invite_link, invite_link_name, way = joined_by(kind, payload, update)
     forwarded = not FORWARD_FIELDS.isdisjoint(payload)
-    forward_id, forward_name = forward_source(payload) if forwarded and kind in MESSAGE_TYPES else (None, None)
     message_id = _int(payload.get("message_id"))
     if message_id is None and kind == "callback_query":
         message_id = _int(_dict(payload.get("message")).get("message_id"))
     topic_id, topic_name = topic(kind, payload, chat)
-    return {
-        "update_id": update["update_id"],
-        "update_type": kind,
-        "source": "export" if update.get("x_source") == "export" else "webhook",
-        "chat_id": chat_id,
-        "chat_type": _str(chat.get("type")),
-        "chat_title": chat_title(chat),
-        "message_id": message_id,
-        "message_thread_id": _int(payload.get("message_thread_id")),
-        "sent_at": unix_time(payload.get("date")),
-        "edited_at": unix_time(payload.get("edit_date")),
-        "user_id": _int(user.get("id")),
-        "user_is_bot": _bool(user.get("is_bot")),
-        "user_first_name": _str(user.get("first_name")),
-        "user_last_name": _str(user.get("last_name")),
-        "user_username": _str(user.get("username")),
-        "sender_chat_id": _int(sender_chat.get("id")),
-        "sender_chat_title": _str(sender_chat.get("title")),
-        "text": text,
-        "content_type": content,
-        "service_action": service_action,
-        "new_member_ids": [
+    joining = payload.get("new_chat_members")
+    if type(joining) is list and joining:
+        new_member_ids = [member_id for person in joining if (member_id := _int(_dict(person).get("id"))) is not None]
+        new_member_bot_ids = [
             member_id
-            for member in _list(payload.get("new_chat_members"))
-            if (member_id := _int(_dict(member).get("id"))) is not None
-        ],
-        "reply_to_message_id": _int(_dict(payload.get("reply_to_message")).get("message_id")),
-        "forward_origin_type": forward_origin_type(payload) if forwarded else None,
-        "hashtags": hashtags,
-        "mentions": mentions,
-        "urls": urls,
-        "reaction_emojis": reaction_emojis(payload) if kind == "message_reaction" else [],
-        "new_member_bot_ids": [
-            member_id
-            for member in _list(payload.get("new_chat_members"))
-            if (member_id := _int(_dict(member).get("id"))) is not None and _dict(member).get("is_bot") is True
-        ],
-        "member_user_id": member["member_user_id"],
-        "member_is_bot": member["member_is_bot"],
-        "member_old_status": member["member_old_status"],
-        "member_new_status": member["member_new_status"],
-        "reaction_count_emojis": counted_names,
-        "reaction_count_totals": counted_totals,
-        "keyword_text": keyword_text(text, entity_list),
-        "member_was_in_chat": member["member_was_in_chat"],
-        "member_is_in_chat": member["member_is_in_chat"],
-        "migrate_chat_id": _int(payload.get("migrate_to_chat_id", payload.get("migrate_from_chat_id"))),
-        "keyword_tokens": None,  # retired
-        "emojis": None,  # computed for a whole batch of rows at once (consolidate.to_table)
-        "topic_id": topic_id,
-        "topic_name": topic_name,
-        "chat_username": _str(chat.get("username")),
-        "language": None,  # likewise (lake/tokens.py)
-        "terms": None,
-        "term_forms": None,
-        "member_invite_link": invite_link,
-        "member_invite_link_name": invite_link_name,
-        "member_joined_by": way,
-        "forward_source_id": forward_id,
-        "forward_source_name": forward_name,
-        "is_question": is_question(text, entity_list) if kind in MESSAGE_TYPES else None,
-        "link_domains": facts.link_domains(urls, text) or None,
-    }
+            for person in joining
+            if (member_id := _int(_dict(person).get("id"))) is not None and _dict(person).get("is_bot") is True
+        ]
+    else:
+        new_member_ids, new_member_bot_ids = [], []
+    row = _EMPTY_ROW.copy()
+    row["update_id"] = update["update_id"]
+    row["update_type"] = kind
+    row["source"] = "export" if update.get("x_source") == "export" else "webhook"
+    row["chat_id"] = chat_id
+    row["chat_type"] = _str(chat.get("type"))
+    row["chat_title"] = chat_title(chat)
+    row["message_id"] = message_id
+    row["message_thread_id"] = _int(payload.get("message_thread_id"))
+    row["sent_at"] = unix_time(payload.get("date"))
+    row["edited_at"] = unix_time(payload.get("edit_date"))
+    row["user_id"] = _int(user.get("id"))
+    row["user_is_bot"] = _bool(user.get("is_bot"))
+    row["user_first_name"] = _str(user.get("first_name"))
+    row["user_last_name"] = _str(user.get("last_name"))
+    row["user_username"] = _str(user.get("username"))
+    row["sender_chat_id"] = _int(sender_chat.get("id"))
+    row["sender_chat_title"] = _str(sender_chat.get("title"))
+    row["text"] = text
+    row["content_type"] = content
+    row["service_action"] = service_action
+    row["new_member_ids"] = new_member_ids
+    row["reply_to_message_id"] = _int(_dict(payload.get("reply_to_message")).get("message_id"))
+    row["hashtags"] = hashtags
+    row["mentions"] = mentions
+    row["urls"] = urls
+    row["reaction_emojis"] = reaction_emojis(payload) if reacting else []
+    row["new_member_bot_ids"] = new_member_bot_ids
+    row["reaction_count_emojis"] = counted_names
+    row["reaction_count_totals"] = counted_totals
+    row["keyword_text"] = text if NOT_WORDS.isdisjoint(marked) else blanked(text, entity_list, NOT_WORDS)
+    row["migrate_chat_id"] = _int(payload.get("migrate_to_chat_id", payload.get("migrate_from_chat_id")))
+    row["topic_id"] = topic_id
+    row["topic_name"] = topic_name
+    row["chat_username"] = _str(chat.get("username"))
+    row["member_invite_link"] = invite_link
+    row["member_invite_link_name"] = invite_link_name
+    row["member_joined_by"] = way
+    row["is_question"] = is_question(text, entity_list) if is_message else None
+    row["link_domains"] = facts.link_domains(urls, text) or None
+    if member is not _NOT_ABOUT_A_MEMBER:
+        row.update(zip(_MEMBER_COLUMNS, member, strict=True))
+    if forwarded:
+        row["forward_origin_type"] = forward_origin_type(payload)
+        if is_message:
+            row["forward_source_id"], row["forward_source_name"] = forward_source(payload)
+    return row
 
 
 def parse(data: bytes) -> dict[str, Any]:

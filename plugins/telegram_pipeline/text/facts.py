@@ -90,9 +90,11 @@ def link_domains(urls: list[str], text: str | None) -> list[str]:
     return sorted(found)
 
 
+@functools.lru_cache(maxsize=65536)
 def link_domain(url: str) -> str | None:
     """The registered domain of one link (``t.me/<first path part>`` for Telegram's), lower-cased;
-    None for what is no web address (``tg://…``, ``mailto:…``, a host that cannot be read)."""
+    None for what is no web address (``tg://…``, ``mailto:…``, a host that cannot be read). Cached:
+    a chat shares the same links again and again."""
     address = url.strip()
     if "://" not in address:
         if ":" in address.split("/", 1)[0] and not address.lower().startswith("www."):
