@@ -1,5 +1,5 @@
-"""The partitions before the reports' own days are read without texts and terms (duckdb_engine's
-texts_from): only for the messages sent before those days, wherever a row is stored."""
+"""The partitions before the reports' own days are read without texts, terms, mentions, languages, …
+(duckdb_engine's texts_from): only for the messages sent before those days, wherever a row is stored."""
 
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ def _row(update_id: int, sent_at: datetime, text: str) -> dict:
         "terms": [text],
         "term_forms": [text.title()],
         "emojis": [],
+        "mentions": ["@bia"],
+        "language": "pt",
     }
 
 
@@ -58,13 +60,15 @@ def test_only_the_messages_sent_before_the_reports_days_lose_their_texts(tmp_pat
         con = duckdb.connect()
         con.execute(tokens.macro_sql())  # as the engine has it: for files without the emoji column
         duckdb_engine.register_messages(con, TEXTS_FROM, settings, first=date(2026, 3, 1), **light)
-        found = con.execute("SELECT update_id, text, terms, term_forms, user_id FROM messages ORDER BY 1").fetchall()
+        found = con.execute(
+            "SELECT update_id, text, terms, term_forms, mentions, language, user_id FROM messages ORDER BY 1"
+        ).fetchall()
         con.close()
         return {row[0]: row[1:] for row in found}
 
     full, light = read(), read(texts_from=TEXTS_FROM)
     assert light.keys() == full.keys() == {1, 2, 3, 4}
-    assert light[1] == (None, None, None, 7)  # counted on a day before the reports' own: no text needed
+    assert light[1] == (None, None, None, None, None, 7)  # counted on a day before the reports' own: no text needed
     for update_id in (2, 3, 4):  # sent within a day of TEXTS_FROM or after it: read in full
         assert light[update_id] == full[update_id]
 

@@ -1,6 +1,6 @@
 -- Groups that became supergroups: each old chat id with the id it moved to, so that a group is one
--- group across the move. A migration counts for all time: found in the days before the scanned ones
--- (migration_state), in every partition from the scanned days on (migration_messages), and in the
+-- group across the move. A migration counts for all time: found in the days before the recent ones
+-- (migration_state), in every partition from the recent days on (migration_messages), and in the
 -- webhook's markers (raw zone _migrations/{new_id}.json), bound at run time as
 -- migration_markers(old_chat_id, new_chat_id).
 SELECT
@@ -16,7 +16,7 @@ FROM (
     old_chat_id,
     new_chat_id
   FROM migration_messages
-  WHERE context_date >= $scan_from
+  WHERE context_date >= $recent_from
   UNION ALL
   SELECT
     old_chat_id,

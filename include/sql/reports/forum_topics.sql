@@ -1,5 +1,5 @@
 -- The forum topics of each group, as far back as the curated zone goes (the history state of the days
--- before the scanned ones, then the scanned partitions): every topic a forum_topic_created or
+-- before the recent ones, then the recent partitions): every topic a forum_topic_created or
 -- forum_topic_edited message is about, with the name the latest of them gave it; and the General topic
 -- (id 1) of every forum (a group with a message in a topic), "General" until renamed. A forum's messages
 -- outside any topic (its messages from before it had topics, too) are the General topic's.
@@ -23,7 +23,7 @@ WITH named AS (
       topic_name AS topic,
       sent_at AS named_at
     FROM group_updates
-    WHERE context_date BETWEEN $scan_from AND $scan_to AND topic_name IS NOT NULL AND topic_id IS NOT NULL
+    WHERE context_date BETWEEN $recent_from AND $scan_to AND topic_name IS NOT NULL AND topic_id IS NOT NULL
   ) AS names
   GROUP BY chat_id, topic_id
 ),
@@ -34,7 +34,7 @@ forums AS (
   UNION
   SELECT chat_id
   FROM group_updates
-  WHERE context_date BETWEEN $scan_from AND $scan_to AND topic_id IS NOT NULL
+  WHERE context_date BETWEEN $recent_from AND $scan_to AND topic_id IS NOT NULL
 )
 SELECT
   chat_id,

@@ -1,4 +1,4 @@
--- The history state of the days before the scanned ones (history_state) under each group's current id
+-- The history state of the days before the recent ones (history_state) under each group's current id
 -- (a group that became a supergroup under the supergroup's).
 SELECT
   s.kind,

@@ -1,4 +1,5 @@
--- What the reports need of the days before the scanned ones (context_date < scan_from), kept small: one
+-- What the reports need of the days before the recent ones (context_date < recent_from: the ranges' own
+-- days and their margin; the periods before them are only counted), kept small: one
 -- row per kind and key, under the chat id each update was sent under (origin_chat_id; group_history
 -- puts it under the group's current id), bots told apart (is_bot) so that include_bots can leave them
 -- out later. kind:
@@ -19,7 +20,7 @@ SELECT
   MIN(sent_at) AS first_at,
   MAX(sent_at) AS last_at
 FROM message_versions
-WHERE context_date < $scan_from
+WHERE context_date < $recent_from
 GROUP BY origin_chat_id, sender_id, sender_is_bot
 UNION ALL
 SELECT
@@ -32,7 +33,7 @@ SELECT
   MIN(u.sent_at) AS last_at
 FROM (
   SELECT * FROM membership_updates
-  WHERE change = 'join' AND context_date < $scan_from
+  WHERE change = 'join' AND context_date < $recent_from
 ) AS u
 CROSS JOIN UNNEST(u.member_ids) AS m(member_id)
 GROUP BY u.origin_chat_id, m.member_id, LIST_CONTAINS(u.bot_ids, m.member_id)
@@ -47,7 +48,7 @@ SELECT
   MAX(sent_at) AS last_at
 FROM messages
 WHERE
-  context_date < $scan_from
+  context_date < $recent_from
   AND user_username IS NOT NULL
   AND user_id IS NOT NULL
   AND sent_at IS NOT NULL
@@ -62,7 +63,7 @@ SELECT
   MIN(sent_at) AS first_at,
   MAX(sent_at) AS last_at
 FROM group_updates
-WHERE context_date < $scan_from AND topic_name IS NOT NULL AND topic_id IS NOT NULL
+WHERE context_date < $recent_from AND topic_name IS NOT NULL AND topic_id IS NOT NULL
 GROUP BY origin_chat_id, topic_id
 UNION ALL
 SELECT
@@ -74,5 +75,5 @@ SELECT
   MIN(sent_at) AS first_at,
   MAX(sent_at) AS last_at
 FROM group_updates
-WHERE context_date < $scan_from AND topic_id IS NOT NULL
+WHERE context_date < $recent_from AND topic_id IS NOT NULL
 GROUP BY origin_chat_id

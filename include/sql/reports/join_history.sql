@@ -1,5 +1,5 @@
 -- Each member's first join of each group as far back as the curated zone goes, so that a member who
--- first joined in the range is new (retention's cohorts): the scanned days' joins are member_changes',
+-- first joined in the range is new (retention's cohorts): the recent days' joins are member_changes',
 -- the days before them the history state's. Bots are left out unless include_bots.
 SELECT
   chat_id,

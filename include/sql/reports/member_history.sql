@@ -1,5 +1,5 @@
 -- Each member's first and last message in each group as far back as the curated zone goes (the history
--- state of the days before the scanned ones, and the scanned partitions up to the range's end), so that
+-- state of the days before the recent ones, and the recent partitions up to the range's end), so that
 -- a member whose first message ever falls in the range is new.
 SELECT
   chat_id,
@@ -21,6 +21,6 @@ FROM (
     sent_at AS first_sent_at,
     sent_at AS last_sent_at
   FROM message_versions
-  WHERE context_date BETWEEN $scan_from AND $to_date AND ($include_bots OR NOT sender_is_bot)
+  WHERE context_date BETWEEN $recent_from AND $to_date AND ($include_bots OR NOT sender_is_bot)
 ) AS seen
 GROUP BY chat_id, sender_id

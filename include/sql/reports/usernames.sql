@@ -1,6 +1,6 @@
 -- Whom an @mention names: for each username (lower-cased, without the @), the user who used it last in
--- any update up to the range's end (the history state of the days before the scanned ones, then the
--- scanned partitions). Pseudonymised lakes have no usernames, so mentions name nobody.
+-- any update up to the range's end (the history state of the days before the recent ones, then the
+-- recent partitions). Pseudonymised lakes have no usernames, so mentions name nobody.
 SELECT
   username,
   ARG_MAX(user_id, used_at) AS user_id
@@ -18,7 +18,7 @@ FROM (
     sent_at AS used_at
   FROM messages
   WHERE
-    context_date BETWEEN $scan_from AND $scan_to
+    context_date BETWEEN $recent_from AND $scan_to
     AND user_username IS NOT NULL
     AND user_id IS NOT NULL
     AND sent_at IS NOT NULL

@@ -67,7 +67,7 @@ STATE_SQL: tuple[str, ...] = (
 STATE_ROWS_SQL: tuple[str, ...] = ("migration_state", "history_state")
 # The day states computed in one query hold at most about this many curated rows (a larger day alone).
 ROWS_PER_QUERY = 250_000
-_PARAMETER = re.compile(r"\$scan_from\b")
+_PARAMETER = re.compile(r"\$recent_from\b")
 
 
 def state_schema():
@@ -163,12 +163,12 @@ def _define_stages(con, before: date, by_day: bool = False) -> None:
         "migration_markers",
         pa.table({"old_chat_id": pa.array([], pa.int64()), "new_chat_id": pa.array([], pa.int64())}),
     )
-    scan_from = f"'{before.isoformat()}'"
+    recent_from = f"'{before.isoformat()}'"
     for stage in STATE_SQL:
         text = re.sub(r"--[^\n]*", "", config.read_sql(f"reports/{stage}.sql"))
         if by_day and stage in STATE_ROWS_SQL:
             text = _grouped_by_day(text)
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {stage} AS {_PARAMETER.sub(scan_from, text)}")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {stage} AS {_PARAMETER.sub(recent_from, text)}")
 
 
 def _grouped_by_day(sql: str) -> str:

@@ -402,6 +402,14 @@ class Span:
         return min(rng.scan_first for rng in self.ranges)
 
     @property
+    def recent_first(self) -> date:
+        """The first partition of the ranges' own days (with the margin an edit or a late delivery needs):
+        the stages that the history state stands in for before it (member_history, usernames,
+        forum_topics, …) scan from it on. The periods before the ranges and the activity's lookback are
+        only counted (counted_messages, from scan_first)."""
+        return min(rng.first for rng in self.ranges) - SCAN_MARGIN
+
+    @property
     def scan_last(self) -> date:
         return self.ranges[0].scan_last
 
@@ -420,6 +428,7 @@ class Span:
         return {
             "to_date": rng.last.isoformat(),
             "scan_from": self.scan_first.isoformat(),
+            "recent_from": self.recent_first.isoformat(),
             "scan_to": self.scan_last.isoformat(),
             "text_from": min(r.first for r in self.ranges).isoformat(),
             "terms_from": self.terms_first.isoformat(),

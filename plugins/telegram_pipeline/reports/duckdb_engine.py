@@ -139,9 +139,26 @@ def register_messages(
     return lambda on: on.execute(view)
 
 
-# What the reports read of a message only from terms_from on (counted_messages, keyword_uses, the
-# examples): the widest columns, two thirds of a partition's bytes, left unread on the days before.
-LIGHT_COLUMNS = frozenset({"text", "terms", "term_forms", *(rule.column for rule in tokens.RULES)})
+# What the reports read of a message only from terms_from on: its texts and terms (counted_messages,
+# keyword_uses, the examples), the widest columns, two thirds of a partition's bytes; and what
+# counted_messages keeps only from text_from on (mentions, link domains), the languages report counts on the
+# ranges' own days, and forwarded_messages reads of the partitions from text_from on. Left unread on the
+# days before (their rows reach the readers through message_versions, which needs a sent_at: a row without
+# one loses nothing a reader wants).
+LIGHT_COLUMNS = frozenset(
+    {
+        "text",
+        "terms",
+        "term_forms",
+        *(rule.column for rule in tokens.RULES),
+        "mentions",
+        "link_domains",
+        "language",
+        "forward_origin_type",
+        "forward_source_id",
+        "forward_source_name",
+    }
+)
 
 
 def _path_day(path: str) -> date:
@@ -348,12 +365,13 @@ class DuckDBReports:
             self._in_session(macro.name, lambda con, macro=macro: con.execute(macro.sql()))
         local = local_time.macro_sql(rng.timezone, span.scan_first, span.scan_last)
         self._in_session(local_time.MACRO, lambda con: con.execute(local))
-        self._register_scan(span.scan_first, span.terms_first)
+        self._register_scan(span.scan_first, span.recent_first, span.terms_first)
 
-    def _register_scan(self, scan_first: date, texts_from: date | None = None) -> None:
+    def _register_scan(self, scan_first: date, recent_first: date, texts_from: date | None = None) -> None:
         """``messages`` over the partitions from ``scan_first`` on (those before ``texts_from``, the first
         day whose terms the span counts, without the texts: register_messages), and ``stored_history``: the
-        history state of those before it, computed from the partitions where a day has none (a lake
+        history state of those before ``recent_first`` (the stages it stands in for scan from there; the
+        days between are only counted), computed from the partitions where a day has none (a lake
         consolidated before the state existed: ``python -m telegram_pipeline history`` writes it once)."""
         if self.messages_from != (scan_first, texts_from):
             # the cursors get the same view, and the dataset it reads where it reads one (S3)
@@ -361,18 +379,18 @@ class DuckDBReports:
                 self.con, self.last, self.settings, first=scan_first, texts_from=texts_from
             )
             self.messages_from = (scan_first, texts_from)
-        before = history.read_before(self.curated, self.partition_days, scan_first)
+        before = history.read_before(self.curated, self.partition_days, recent_first)
         state = before.state
         if before.missing:
             log.warning(
                 "%d partitions before %s (%s to %s) have no history state: computed from the partitions; "
                 "`python -m telegram_pipeline history` writes it once",
-                len(before.missing), scan_first, before.missing[0], before.missing[-1],
+                len(before.missing), recent_first, before.missing[0], before.missing[-1],
             )  # fmt: skip
             con = history.connection()
             try:
                 register_messages(con, self.last, self.settings, days=set(before.missing))
-                computed = history.compute(con, scan_first)
+                computed = history.compute(con, recent_first)
             finally:
                 con.close()
             import pyarrow as pa

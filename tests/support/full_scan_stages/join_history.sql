@@ -1,5 +1,5 @@
 -- Each member's first join of each group as far back as the curated zone goes, so that a member who
--- first joined in the range is new (retention's cohorts): the scanned days' joins are member_changes',
+-- first joined in the range is new (retention's cohorts): the recent days' joins are member_changes',
 -- and only the partitions before them are read again. Bots are left out unless include_bots.
 SELECT
   chat_id,
@@ -15,7 +15,7 @@ FROM (
     u.sent_at AS changed_at
   FROM (
     SELECT * FROM membership_updates
-    WHERE change = 'join' AND context_date < $scan_from
+    WHERE change = 'join' AND context_date < $recent_from
   ) AS u
   CROSS JOIN UNNEST(u.member_ids) AS m(member_id)
   WHERE $include_bots OR NOT LIST_CONTAINS(u.bot_ids, m.member_id)

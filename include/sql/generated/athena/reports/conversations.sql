@@ -27,7 +27,7 @@ WITH migration_messages AS (
     AND NOT migrate_chat_id IS NULL
 ), migration_state AS (
   /* The history state's migrations (see history_state): each group that became a supergroup on a day */
-  /* before the scanned ones, with the id it moved to, as its migration service messages say (the old */
+  /* before the recent ones, with the id it moved to, as its migration service messages say (the old */
   /* group's carries migrate_to_chat_id, the supergroup's first message migrate_from_chat_id; both in */
   /* migrate_chat_id). DuckDB reads it from the state consolidation keeps (lake/history.py); Athena */
   /* computes it here. */
@@ -41,14 +41,14 @@ WITH migration_messages AS (
     MAX(sent_at) AS last_at
   FROM migration_messages
   WHERE
-    context_date < :scan_from
+    context_date < :recent_from
   GROUP BY
     old_chat_id,
     new_chat_id
 ), chat_migrations AS (
   /* Groups that became supergroups: each old chat id with the id it moved to, so that a group is one */
-  /* group across the move. A migration counts for all time: found in the days before the scanned ones */
-  /* (migration_state), in every partition from the scanned days on (migration_messages), and in the */
+  /* group across the move. A migration counts for all time: found in the days before the recent ones */
+  /* (migration_state), in every partition from the recent days on (migration_messages), and in the */
   /* webhook's markers (raw zone _migrations/{new_id}.json), bound at run time as */
   /* migration_markers(old_chat_id, new_chat_id). */
   SELECT
@@ -65,7 +65,7 @@ WITH migration_messages AS (
       new_chat_id
     FROM migration_messages
     WHERE
-      context_date >= :scan_from
+      context_date >= :recent_from
     UNION ALL
     SELECT
       old_chat_id,
@@ -280,7 +280,8 @@ WITH migration_messages AS (
     END AS source
   FROM sourced
 ), history_state AS (
-  /* What the reports need of the days before the scanned ones (context_date < scan_from), kept small: one */
+  /* What the reports need of the days before the recent ones (context_date < recent_from: the ranges' own */
+  /* days and their margin; the periods before them are only counted), kept small: one */
   /* row per kind and key, under the chat id each update was sent under (origin_chat_id; group_history */
   /* puts it under the group's current id), bots told apart (is_bot) so that include_bots can leave them */
   /* out later. kind: */
@@ -302,7 +303,7 @@ WITH migration_messages AS (
     MAX(sent_at) AS last_at
   FROM message_versions
   WHERE
-    context_date < :scan_from
+    context_date < :recent_from
   GROUP BY
     origin_chat_id,
     sender_id,
@@ -321,7 +322,7 @@ WITH migration_messages AS (
       *
     FROM membership_updates
     WHERE
-      change = 'join' AND context_date < :scan_from
+      change = 'join' AND context_date < :recent_from
   ) AS u
   CROSS JOIN UNNEST(u.member_ids) AS m(member_id)
   GROUP BY
@@ -339,7 +340,7 @@ WITH migration_messages AS (
     MAX(sent_at) AS last_at
   FROM messages
   WHERE
-    context_date < :scan_from
+    context_date < :recent_from
     AND NOT user_username IS NULL
     AND NOT user_id IS NULL
     AND NOT sent_at IS NULL
@@ -357,7 +358,7 @@ WITH migration_messages AS (
     MAX(sent_at) AS last_at
   FROM group_updates
   WHERE
-    context_date < :scan_from AND NOT topic_name IS NULL AND NOT topic_id IS NULL
+    context_date < :recent_from AND NOT topic_name IS NULL AND NOT topic_id IS NULL
   GROUP BY
     origin_chat_id,
     topic_id
@@ -372,11 +373,11 @@ WITH migration_messages AS (
     MAX(sent_at) AS last_at
   FROM group_updates
   WHERE
-    context_date < :scan_from AND NOT topic_id IS NULL
+    context_date < :recent_from AND NOT topic_id IS NULL
   GROUP BY
     origin_chat_id
 ), group_history AS (
-  /* The history state of the days before the scanned ones (history_state) under each group's current id */
+  /* The history state of the days before the recent ones (history_state) under each group's current id */
   /* (a group that became a supergroup under the supergroup's). */
   SELECT
     s.kind,
@@ -391,7 +392,7 @@ WITH migration_messages AS (
     ON moved.old_chat_id = s.chat_id
 ), forum_topics AS (
   /* The forum topics of each group, as far back as the curated zone goes (the history state of the days */
-  /* before the scanned ones, then the scanned partitions): every topic a forum_topic_created or */
+  /* before the recent ones, then the recent partitions): every topic a forum_topic_created or */
   /* forum_topic_edited message is about, with the name the latest of them gave it; and the General topic */
   /* (id 1) of every forum (a group with a message in a topic), "General" until renamed. A forum's messages */
   /* outside any topic (its messages from before it had topics, too) are the General topic's. */
@@ -417,7 +418,7 @@ WITH migration_messages AS (
         sent_at AS named_at
       FROM group_updates
       WHERE
-        context_date BETWEEN :scan_from AND :scan_to
+        context_date BETWEEN :recent_from AND :scan_to
         AND NOT topic_name IS NULL
         AND NOT topic_id IS NULL
     ) AS names
@@ -435,7 +436,7 @@ WITH migration_messages AS (
       chat_id
     FROM group_updates
     WHERE
-      context_date BETWEEN :scan_from AND :scan_to AND NOT topic_id IS NULL
+      context_date BETWEEN :recent_from AND :scan_to AND NOT topic_id IS NULL
   )
   SELECT
     chat_id,
