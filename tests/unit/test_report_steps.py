@@ -94,4 +94,10 @@ def test_of_the_steps_ready_the_one_with_the_longest_chain_waiting_on_it_runs_fi
         steps.wait()
     assert ran == ["message_reactions", "sender_names"]
     chain = duckdb_engine._waiting_chain()
-    assert chain["message_reactions"] > chain["counted_messages"] > chain["keyword_uses"] > chain["report top_posters"] == 1
+    assert (
+        chain["message_reactions"]
+        > chain["counted_messages"]
+        > chain["keyword_uses"]
+        > chain["report top_posters"]
+        == 1
+    )
