@@ -139,3 +139,42 @@ def test_a_consolidation_that_fails_is_told_as_the_consolidations(tmp_path, monk
     assert "imported 133 messages" in out  # the import is done: the raw zone holds the export
     assert sum(1 for _ in (lake / "raw").rglob("*.jsonl")) == 12
     assert "NoSuchBucket" in err and "writing to the raw zone" not in err and "Traceback" not in err
+
+
+def test_the_consolidations_process_starts_before_the_import_and_ends_when_it_fails(tmp_path, monkeypatch, capfd):
+    """Its start-up overlaps the import; an import that fails leaves no process waiting behind it."""
+    import multiprocessing
+
+    from telegram_pipeline.ingest import desktop_export
+
+    monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
+    lake_at(monkeypatch, tmp_path / "lake")
+    real_import, waiting = desktop_export.import_export, []
+
+    def import_export(*args, **kwargs):
+        waiting.append(len(multiprocessing.active_children()))
+        return real_import(*args, **kwargs)
+
+    monkeypatch.setattr(desktop_export, "import_export", import_export)
+    export = spread_export(tmp_path / "result.json", days=3)
+    assert cli.main(["import-export", str(export), "--quiet", "--consolidate"]) == 0
+    assert "consolidated 3 days" in capfd.readouterr().err
+    export.write_bytes(export.read_bytes()[: export.stat().st_size * 2 // 3])
+    assert cli.main(["import-export", str(export), "--quiet", "--consolidate"]) == 1
+    assert cli.main(["import-export", str(export), "--quiet"]) == 1  # nothing to consolidate: nothing started
+    assert waiting == [1, 1, 0]
+    assert multiprocessing.active_children() == []
+
+
+def test_a_daemonic_process_consolidates_the_import_itself(tmp_path, monkeypatch, capfd):
+    """A daemonic process (a Celery task) may not start processes: the range is consolidated in it."""
+    import multiprocessing
+
+    monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
+    lake = lake_at(monkeypatch, tmp_path / "lake")
+    monkeypatch.setattr(multiprocessing.current_process(), "daemon", True, raising=False)
+    export = spread_export(tmp_path / "result.json", days=3)
+    assert cli.main(["import-export", str(export), "--quiet", "--consolidate"]) == 0
+    assert "consolidated 3 days" in capfd.readouterr().err
+    assert multiprocessing.active_children() == []
+    assert sum(1 for _ in (lake / "curated" / "messages").rglob("data.parquet")) == 3
