@@ -178,11 +178,11 @@ class ConsolidationApart:
     process per core, as the command does): what the consolidation holds at its end (its caches, the heap
     it grew) goes with that process, so the reports after it start from this small one.
 
-    ``started``: the process is started now, before the import, loads what the consolidation needs (the
-    interpreter, the package, pyarrow, DuckDB, the day states' connection: ~0.7 s of CPU, ~130 MiB) while
-    the import runs, then waits for the range (``run``); leaving the ``with`` block without running it
-    ends it. Otherwise nothing starts before ``run``; in a daemonic process (a Celery task), which may
-    not start processes, the range is consolidated in this one."""
+    ``started``: the process is started now, before the import, and loads what the consolidation needs
+    (the interpreter, pyarrow, DuckDB, the package: ~0.6 s of CPU) while the import runs, then waits for
+    the range (``run``); leaving the ``with`` block without running it ends it. Otherwise (and in a
+    daemonic process, which may not start processes: the range is then consolidated in this one) nothing
+    starts before ``run``."""
 
     def __init__(self, settings: config.Settings, started: bool = False):
         import multiprocessing
@@ -245,9 +245,8 @@ def consolidate_apart(first: date, last: date, settings: config.Settings) -> int
 
 
 def _consolidate_when_told(receiver, settings: config.Settings) -> None:
-    from telegram_pipeline.cli import lake
+    from telegram_pipeline.cli import lake  # what the consolidation needs, loaded while the import runs
 
-    _load_for_consolidation()
     try:
         first, last = receiver.recv()
     except EOFError:  # nothing to consolidate (the import failed, or imported nothing)
@@ -255,17 +254,6 @@ def _consolidate_when_told(receiver, settings: config.Settings) -> None:
     finally:
         receiver.close()
     sys.exit(_consolidated(lake, first, last, settings))
-
-
-def _load_for_consolidation() -> None:
-    """What the consolidation loads on its first days, loaded while the import runs: pyarrow, DuckDB and
-    the connection for the day states (~0.5 s of CPU; the package itself ~0.2 s more)."""
-    import duckdb  # noqa: F401
-    import pyarrow.parquet  # noqa: F401
-
-    from telegram_pipeline.lake import history
-
-    history.prepare()
 
 
 def _consolidated(lake, first: date, last: date, settings: config.Settings) -> int:
