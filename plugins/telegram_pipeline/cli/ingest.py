@@ -102,14 +102,13 @@ def import_export(args) -> int:
         raise ValueError("--chat-id gives one chat its id: give it with one --chat at a time")
     settings = config.load()
     status, days = 0, set()
-    with ConsolidationApart(settings, started=bool(_then(args))) as consolidation:
-        for chat in chats:
-            chat_status, result = _import_one(args, chat, settings)
-            status = max(status, chat_status)
-            days |= result.days if result is not None else set()
-        if status or not _then(args) or not days:
-            return status
-        return _consolidate_and_report(min(days), max(days), args.report, settings, consolidation)
+    for chat in chats:
+        chat_status, result = _import_one(args, chat, settings)
+        status = max(status, chat_status)
+        days |= result.days if result is not None else set()
+    if status or args.dry_run or not (args.consolidate or args.report is not None) or not days:
+        return status
+    return _consolidate_and_report(min(days), max(days), args.report, settings)
 
 
 def _then(args) -> str:
@@ -152,16 +151,14 @@ def _import_one(args, chat: str | None, settings: config.Settings) -> tuple[int,
     return 0, result
 
 
-def _consolidate_and_report(
-    first: str, last: str, out: str | None, settings: config.Settings, consolidation: ConsolidationApart
-) -> int:
+def _consolidate_and_report(first: str, last: str, out: str | None, settings: config.Settings) -> int:
     """The imported range consolidated and checked (``consolidate``, in a process of its own), registered in
     the catalog and, with ``out``, its reports built (``catalog`` and ``report``, in this process)."""
     from telegram_pipeline.cli import reports
     from telegram_pipeline.lake import catalog, layout
 
     first_day, last_day = date.fromisoformat(first), date.fromisoformat(last)
-    status = consolidation.run(first_day, last_day)
+    status = consolidate_apart(first_day, last_day, settings)
     if status:
         return status
     print(json.dumps(catalog.register_days(layout.days_between(first_day, last_day), settings), sort_keys=True))
@@ -173,92 +170,29 @@ def _consolidate_and_report(
     return reports.write_reports(first_day, last_day, out, settings)
 
 
-class ConsolidationApart:
+def consolidate_apart(first: date, last: date, settings: config.Settings) -> int:
     """``consolidate --date FIRST --to LAST`` in a process of its own (which reads a large range with a
     process per core, as the command does): what the consolidation holds at its end (its caches, the heap
-    it grew) goes with that process, so the reports after it start from this small one.
+    it grew) goes with that process, so the reports after it start from this small one. Its exit status."""
+    import multiprocessing
 
-    ``started``: the process is started now, before the import, and loads what the consolidation needs
-    (the interpreter, pyarrow, DuckDB, the package: ~0.6 s of CPU) while the import runs, then waits for
-    the range (``run``); leaving the ``with`` block without running it ends it. Otherwise (and in a
-    daemonic process, which may not start processes: the range is then consolidated in this one) nothing
-    starts before ``run``."""
-
-    def __init__(self, settings: config.Settings, started: bool = False):
-        import multiprocessing
-
-        self.settings = settings
-        self.daemonic = multiprocessing.current_process().daemon
-        self.process, self.sender = None, None
-        if started and not self.daemonic:
-            self._start()
-
-    def _start(self) -> None:
-        import multiprocessing
-
-        spawn = multiprocessing.get_context("spawn")
-        receiver, self.sender = spawn.Pipe(duplex=False)
-        self.process = spawn.Process(target=_consolidate_when_told, args=(receiver, self.settings))
-        self.process.start()
-        receiver.close()
-
-    def __enter__(self) -> ConsolidationApart:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """The waiting process told there is nothing to consolidate (it exits), and waited for."""
-        if self.sender is not None:
-            self.sender.close()  # the waiting process reads the end of the pipe and exits
-            self.sender = None
-        if self.process is not None:
-            self.process.join()
-            self.process = None
-
-    def run(self, first: date, last: date) -> int:
-        """The range consolidated and checked; the exit status."""
-        if self.daemonic:
-            from telegram_pipeline.cli import lake
-
-            return _consolidated(lake, first, last, self.settings)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        if self.process is None:
-            self._start()
-        self.sender.send((first, last))
-        self.sender.close()
-        self.sender = None
-        process, self.process = self.process, None
-        process.join()
-        if process.exitcode < 0:
-            print(f"error: the consolidation was ended by signal {-process.exitcode}", file=sys.stderr)
-            return 1
-        return process.exitcode
+    sys.stdout.flush()
+    sys.stderr.flush()
+    process = multiprocessing.get_context("spawn").Process(target=_consolidate, args=(first, last, settings))
+    process.start()
+    process.join()
+    if process.exitcode < 0:
+        print(f"error: the consolidation was ended by signal {-process.exitcode}", file=sys.stderr)
+        return 1
+    return process.exitcode
 
 
-def consolidate_apart(first: date, last: date, settings: config.Settings) -> int:
-    """``consolidate --date FIRST --to LAST`` in a process of its own (``ConsolidationApart``); its exit status."""
-    with ConsolidationApart(settings) as consolidation:
-        return consolidation.run(first, last)
-
-
-def _consolidate_when_told(receiver, settings: config.Settings) -> None:
-    from telegram_pipeline.cli import lake  # what the consolidation needs, loaded while the import runs
+def _consolidate(first: date, last: date, settings: config.Settings) -> None:
+    from telegram_pipeline.cli import lake
 
     try:
-        first, last = receiver.recv()
-    except EOFError:  # nothing to consolidate (the import failed, or imported nothing)
-        return
-    finally:
-        receiver.close()
-    sys.exit(_consolidated(lake, first, last, settings))
-
-
-def _consolidated(lake, first: date, last: date, settings: config.Settings) -> int:
-    try:
-        return lake.consolidate_range(first, last, settings)
+        status = lake.consolidate_range(first, last, settings)
     except (ValueError, FileNotFoundError) as exc:  # what the command line says as an error, not a traceback
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        status = 2
+    sys.exit(status)
