@@ -27,6 +27,13 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 EXPECTED_DAGS = ("telegram_consolidate", "telegram_reports")
 
 
+NAVIGATING = ("Inspected target navigated or closed", "Execution context was destroyed", "Cannot find context")
+
+
+class PageNavigating(RuntimeError):
+    """Chromium's answer to a call made while the page is being replaced by another."""
+
+
 class Browser:
     """Headless Chromium driven over the DevTools protocol (what Playwright and Selenium speak underneath)."""
 
@@ -57,12 +64,24 @@ class Browser:
             message = json.loads(self.socket.recv(timeout=30))
             if message.get("id") == call_id:
                 if "error" in message:
-                    raise RuntimeError(f"{method}: {message['error']}")
+                    error = f"{method}: {message['error']}"
+                    raise PageNavigating(error) if any(n in error for n in NAVIGATING) else RuntimeError(error)
                 return message.get("result", {})
 
-    def evaluate(self, expression: str):
-        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
-        return result.get("result", {}).get("value")
+    def evaluate(self, expression: str, timeout: float = 30):
+        """The expression's value in the page. While the page navigates (the login's redirect, a reload)
+        Chromium refuses to evaluate ("Inspected target navigated or closed", "Execution context was
+        destroyed"): asked again until the new page is there."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
+            except PageNavigating:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.25)
+                continue
+            return result.get("result", {}).get("value")
 
     def wait_for(self, expression: str, timeout: float = 60):
         deadline = time.monotonic() + timeout
