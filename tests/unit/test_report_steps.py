@@ -80,3 +80,24 @@ def test_each_worker_opens_one_cursor():
             steps.add(name, lambda _cursor: time.sleep(0.05))
         steps.wait()
     assert engine.opened <= 2
+
+
+def test_of_the_steps_ready_the_one_with_the_longest_chain_waiting_on_it_runs_first():
+    ran, release = [], threading.Event()
+    with duckdb_engine._Steps(_Engine(), 1) as steps:
+        steps.add("group_days", lambda _cursor: release.wait(10))  # holds the one cursor while the others queue
+        # added first, but only the sender labels and two reports wait on sender_names; counted_messages
+        # and the chains of replies, questions and reports wait on message_reactions
+        steps.add("sender_names", lambda _cursor: ran.append("sender_names"))
+        steps.add("message_reactions", lambda _cursor: ran.append("message_reactions"))
+        release.set()
+        steps.wait()
+    assert ran == ["message_reactions", "sender_names"]
+    chain = duckdb_engine._waiting_chain()
+    assert (
+        chain["message_reactions"]
+        > chain["counted_messages"]
+        > chain["keyword_uses"]
+        > chain["report top_posters"]
+        == 1
+    )

@@ -260,6 +260,24 @@ def _reads(name: str, candidates: tuple[str, ...]) -> frozenset[str]:
     return frozenset(stage for stage in candidates if re.search(rf"\b{stage}\b", sql))
 
 
+@functools.cache
+def _waiting_chain() -> dict[str, int]:
+    """Of each step of a range's build (the stages, the range stages, then the reports, each waiting on
+    what its SQL reads), the longest chain of steps that wait on it, itself included."""
+    stages = [*STAGES, *RANGE_STAGES]
+    readers: dict[str, set[str]] = {stage: set() for stage in stages}
+    for n, stage in enumerate(stages):
+        for read in _reads(stage, tuple(stages[:n])):
+            readers[read].add(stage)
+    for report in REPORTS:  # a report that is a range stage reads its table
+        for read in _reads(report, tuple(stages)) | ({report} & readers.keys()):
+            readers[read].add(f"report {report}")
+    chain = {f"report {report}": 1 for report in REPORTS}
+    for stage in reversed(stages):
+        chain[stage] = 1 + max((chain[reader] for reader in readers[stage]), default=0)
+    return chain
+
+
 def _literal(value: Any) -> str:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
@@ -457,9 +475,12 @@ class DuckDBReports:
 
 class _Steps:
     """The statements of a build, each run on one of ``workers`` cursors as soon as the stages it reads
-    are built (they are added in build order, so what a step reads was added before it). Of the steps
-    ready to run, the one added first runs first: the stages that the most others wait for come early in
-    STAGES. A step never holds a cursor while it waits."""
+    are built (they are added in build order, so what a step reads was added before it). A step never
+    holds a cursor while it waits. Of the steps ready to run, the one with the longest chain of steps
+    waiting on it runs first (_waiting_chain; a tie: the one added first), so the other cursor is not
+    left idle at the end waiting on a chain that started late: counted_messages and what reads it start
+    as soon as message_reactions, which they wait on, is built, beside keyword_uses rather than after the
+    stages that come before it in STAGES but that little waits on."""
 
     def __init__(self, engine: DuckDBReports, workers: int) -> None:
         self.engine = engine
@@ -477,7 +498,7 @@ class _Steps:
 
     def __exit__(self, *exc) -> None:
         for n, _ in enumerate(self.workers):  # after every step added (ranks are unique: no tie to break)
-            self.ready.put((self.added + n, None, None))
+            self.ready.put(((0, self.added + n), None, None))
         for worker in self.workers:
             worker.join()
 
@@ -505,7 +526,7 @@ class _Steps:
         if sql_name != name and sql_name in self.built:  # a report that is a range stage: its table
             waits.add(self.built[sql_name])
         done: Future = Future()
-        rank, pending = self.added, [len(waits)]
+        rank, pending = (-_waiting_chain().get(name, 1), self.added), [len(waits)]
         self.added += 1
 
         def one_built(_: Future) -> None:
