@@ -225,8 +225,12 @@ NOT_WORDS = frozenset(
 )
 
 
-def keyword_text(text: str | None, entity_list: list) -> str | None:
-    """``text`` with every span an entity marks in NOT_WORDS replaced by spaces (offsets in UTF-16)."""
+def keyword_text(text: str | None, entity_list: list, marked: set | None = None) -> str | None:
+    """``text`` with every span an entity marks in NOT_WORDS replaced by spaces (offsets in UTF-16).
+    ``marked``: the entities' types, where the caller has read them (a text none of whose entities is of
+    those types is then not read again)."""
+    if marked is not None and NOT_WORDS.isdisjoint(marked):
+        return text
     return blanked(text, entity_list, NOT_WORDS)
 
 
@@ -447,7 +451,7 @@ def flatten(update: dict) -> dict[str, Any]:
     row["new_member_bot_ids"] = new_member_bot_ids
     row["reaction_count_emojis"] = counted_names
     row["reaction_count_totals"] = counted_totals
-    row["keyword_text"] = text if NOT_WORDS.isdisjoint(marked) else blanked(text, entity_list, NOT_WORDS)
+    row["keyword_text"] = keyword_text(text, entity_list, marked)
     row["migrate_chat_id"] = _int(payload.get("migrate_to_chat_id", payload.get("migrate_from_chat_id")))
     row["topic_id"] = topic_id
     row["topic_name"] = topic_name
