@@ -402,12 +402,17 @@ class Span:
         return min(rng.scan_first for rng in self.ranges)
 
     @property
+    def first(self) -> date:
+        """The first of the ranges' own days."""
+        return min(rng.first for rng in self.ranges)
+
+    @property
     def recent_first(self) -> date:
         """The first partition of the ranges' own days (with the margin an edit or a late delivery needs):
         the stages that the history state stands in for before it (member_history, usernames,
         forum_topics, …) scan from it on. The periods before the ranges and the activity's lookback are
         only counted (counted_messages, from scan_first)."""
-        return min(rng.first for rng in self.ranges) - SCAN_MARGIN
+        return self.first - SCAN_MARGIN
 
     @property
     def scan_last(self) -> date:
@@ -421,7 +426,7 @@ class Span:
     @property
     def terms_first(self) -> date:
         """The first day whose terms the span counts (text_days): its ranges' days and the surges'."""
-        return min(min(r.first for r in self.ranges), self.surge_first)
+        return min(self.first, self.surge_first)
 
     def params(self) -> dict[str, Any]:
         rng = self.ranges[0]
@@ -430,7 +435,7 @@ class Span:
             "scan_from": self.scan_first.isoformat(),
             "recent_from": self.recent_first.isoformat(),
             "scan_to": self.scan_last.isoformat(),
-            "text_from": min(r.first for r in self.ranges).isoformat(),
+            "text_from": self.first.isoformat(),
             "terms_from": self.terms_first.isoformat(),
             "timezone": rng.timezone,
             "include_bots": rng.include_bots,
