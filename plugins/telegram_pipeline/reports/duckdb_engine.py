@@ -39,29 +39,40 @@ MEMORY_LIMIT = "600MB"
 
 
 def curated_files(
-    store: storage.Store, last: date | None = None, first: date | None = None, days: Collection[date] | None = None
+    store: storage.Store,
+    last: date | None = None,
+    first: date | None = None,
+    days: Collection[date] | None = None,
+    listed: Sequence[str] | None = None,
 ) -> tuple[Any, str, list[str]]:
     """(pyarrow filesystem, root, the Parquet file of every curated partition from ``first`` up to
     ``last``, or of ``days`` alone), as the store lists them (a denial, S3's 403, is an error, not an
-    empty lake)."""
+    empty lake); from ``listed``, the partition keys a caller has listed already, rather than listing
+    again (three years' partitions: 1,095 folders on disk, or a paginated listing on S3)."""
     filesystem, root = store.arrow_filesystem()
     keys = [
         key
-        for key in layout.partition_keys(store, last)
-        if (first is None or layout.partition_day(key) >= first) and (days is None or layout.partition_day(key) in days)
+        for key in (layout.partition_keys(store, last) if listed is None else listed)
+        if (last is None or layout.partition_day(key) <= last)
+        and (first is None or layout.partition_day(key) >= first)
+        and (days is None or layout.partition_day(key) in days)
     ]
     return filesystem, root, [f"{root}/{key}" for key in keys]
 
 
 def messages_dataset(
-    last: date | None, settings: config.Settings, first: date | None = None, days: Collection[date] | None = None
+    last: date | None,
+    settings: config.Settings,
+    first: date | None = None,
+    days: Collection[date] | None = None,
+    listed: Sequence[str] | None = None,
 ):
     """The curated partitions up to ``last`` (from ``first``, or ``days`` alone), as one pyarrow dataset with ``context_date``.
     Columns missing from older files read as NULL (the schema is given, not inferred)."""
     import pyarrow as pa
     import pyarrow.dataset as ds
 
-    filesystem, root, found = curated_files(storage.curated_store(settings), last, first, days)
+    filesystem, root, found = curated_files(storage.curated_store(settings), last, first, days, listed)
     partitioning = pa.schema([(schema.PARTITION_COLUMN, pa.string())])
     full_schema = pa.unify_schemas([schema.arrow_schema(), partitioning])
     if not found:
@@ -87,6 +98,7 @@ def register_messages(
     first: date | None = None,
     days: Collection[date] | None = None,
     texts_from: date | None = None,
+    listed: Sequence[str] | None = None,
 ) -> Callable[[Any], None]:
     """``messages`` in DuckDB over every curated partition from ``first`` up to ``last`` (or of ``days``
     alone; the stages name their days, and DuckDB opens only those files): local
@@ -96,12 +108,13 @@ def register_messages(
     and ``language`` are as stored: a partition written before them is logged, to be consolidated
     again. With ``texts_from`` (local files), the partitions before that day are read without the texts
     and terms of the messages sent before it (LIGHT_COLUMNS; _light_select): the days the reports only
-    count. Returns the same registration for another cursor of the database, without listing again."""
+    count. ``listed``: the curated partitions' keys, listed already. Returns the same registration for
+    another cursor of the database, without listing again."""
     store = storage.curated_store(settings)
-    found = curated_files(store, last, first, days)[2] if store.local_root() is not None else []
+    found = curated_files(store, last, first, days, listed)[2] if store.local_root() is not None else []
     derived = frozenset(rule.column for rule in tokens.RULES)
     if not found:
-        dataset = messages_dataset(last, settings, first, days)
+        dataset = messages_dataset(last, settings, first, days, listed)
         view = f"CREATE OR REPLACE TEMP VIEW messages AS {_computed(derived, 'stored_messages')}"
 
         def register(on) -> None:
@@ -342,7 +355,9 @@ class DuckDBReports:
             self._in_session(rule.filled_macro, lambda con, filled=filled: con.execute(filled))
         self.last = last
         self.curated = storage.curated_store(settings)
-        self.partition_days = [layout.partition_day(key) for key in layout.partition_keys(self.curated, last)]
+        # listed once: the history state and the messages of every span read this listing
+        self.partition_keys = layout.partition_keys(self.curated, last)
+        self.partition_days = [layout.partition_day(key) for key in self.partition_keys]
         self.messages_from: tuple[date, date | None] | None = None
 
     def _in_session(self, name: str, step: Callable[[Any], Any]) -> None:
@@ -394,7 +409,7 @@ class DuckDBReports:
         if self.messages_from != (scan_first, texts_from):
             # the cursors get the same view, and the dataset it reads where it reads one (S3)
             self._session_steps["messages"] = register_messages(
-                self.con, self.last, self.settings, first=scan_first, texts_from=texts_from
+                self.con, self.last, self.settings, first=scan_first, texts_from=texts_from, listed=self.partition_keys
             )
             self.messages_from = (scan_first, texts_from)
         before = history.read_before(self.curated, self.partition_days, recent_first)
@@ -407,7 +422,7 @@ class DuckDBReports:
             )  # fmt: skip
             con = history.connection()
             try:
-                register_messages(con, self.last, self.settings, days=set(before.missing))
+                register_messages(con, self.last, self.settings, days=set(before.missing), listed=self.partition_keys)
                 computed = history.compute(con, recent_first)
             finally:
                 con.close()
