@@ -99,12 +99,14 @@ def utf16_len(text: str) -> int:
 
 def utf16_slice(encoded: bytes, offset: Any, length: Any) -> str | None:
     """The text of an entity: Telegram's offsets and lengths count UTF-16 code units."""
-    if type(offset) is not int or type(length) is not int or offset < 0 or length <= 0:
+    if not _spans(offset, length, len(encoded)):
         return None
-    start, end = 2 * offset, 2 * (offset + length)
-    if end > len(encoded):
-        return None
-    return encoded[start:end].decode("utf-16-le", errors="replace")
+    return encoded[2 * offset : 2 * (offset + length)].decode("utf-16-le", errors="replace")
+
+
+def _spans(offset: Any, length: Any, size: int) -> bool:
+    """Whether an entity's offset and length mark a span of a text of ``size`` bytes in UTF-16."""
+    return type(offset) is int and type(length) is int and offset >= 0 and length > 0 and 2 * (offset + length) <= size
 
 
 _SPANNED_KINDS = frozenset({"hashtag", "mention", "url"})
@@ -243,7 +245,7 @@ def blanked(text: str | None, entity_list: list, kinds: frozenset[str]) -> str |
     for entity in entity_list:
         entity = _dict(entity)
         offset, length = entity.get("offset"), entity.get("length")
-        if _str(entity.get("type")) not in kinds or utf16_slice(bytes(encoded), offset, length) is None:
+        if _str(entity.get("type")) not in kinds or not _spans(offset, length, len(encoded)):
             continue
         encoded[2 * offset : 2 * (offset + length)] = " ".encode("utf-16-le") * length
         changed = True
@@ -380,12 +382,13 @@ def joined_by(kind: str, payload: dict, update: dict) -> tuple[str | None, str |
 # rows at once; ``keyword_tokens`` is retired. A copy of it with the values set costs a quarter of
 # what a dict display of its 60 keys does.
 _EMPTY_ROW: dict[str, Any] = dict.fromkeys(schema.COLUMN_NAMES)
+_NO_KINDS: frozenset[str] = frozenset()
 
 
 def flatten(update: dict) -> dict[str, Any]:
     """The row (column name → value) of a loaded update; timestamps as Unix seconds. What only some
-    kinds of update or some messages hold (members, reactions, forwards, spans to blank) is looked at
-    only where it can be there: this runs for every update of a day."""
+    kinds of update or some messages hold (entities, members, joins, reactions, forwards, forum topics,
+    spans to blank) is looked at only where it can be there: this runs for every update of a day."""
     kind = update_type(update)
     payload = update[kind]
     chat = _dict(payload.get("chat")) or _dict(_dict(payload.get("message")).get("chat"))
@@ -401,16 +404,25 @@ def flatten(update: dict) -> dict[str, Any]:
     if text is None:
         text = _str(payload.get("caption"))
         entity_list = _list(payload.get("caption_entities"))
-    hashtags, mentions, urls, marked = _read_entities(text, entity_list)
+    if entity_list and text is not None:
+        hashtags, mentions, urls, marked = _read_entities(text, entity_list)
+    else:
+        hashtags, mentions, urls, marked = [], [], [], _NO_KINDS
     content, service_action = content_type(kind, payload)
     counted_names, counted_totals = reaction_counts(payload) if kind == "message_reaction_count" else ([], [])
     member = _membership(kind, payload)
-    invite_link, invite_link_name, way = joined_by(kind, payload, update)
+    if kind in MEMBER_TYPES or "x_joined_by" in update:
+        invite_link, invite_link_name, way = joined_by(kind, payload, update)
+    else:
+        invite_link = invite_link_name = way = None
     forwarded = not FORWARD_FIELDS.isdisjoint(payload)
     message_id = _int(payload.get("message_id"))
     if message_id is None and kind == "callback_query":
         message_id = _int(_dict(payload.get("message")).get("message_id"))
-    topic_id, topic_name = topic(kind, payload, chat)
+    if is_message and (payload.get("is_topic_message") is True or chat.get("is_forum") is True):
+        topic_id, topic_name = topic(kind, payload, chat)
+    else:
+        topic_id = topic_name = None  # what topic() says of a message of no forum
     joining = payload.get("new_chat_members")
     if type(joining) is list and joining:
         new_member_ids = [member_id for person in joining if (member_id := _int(_dict(person).get("id"))) is not None]
