@@ -337,14 +337,10 @@ _MEMBER_COLUMNS = (
 _NOT_ABOUT_A_MEMBER = (None,) * len(_MEMBER_COLUMNS)
 
 
-def membership(kind: str, payload: dict) -> dict[str, Any]:
+def membership(kind: str, payload: dict) -> tuple:
     """Who a membership change is about, the status it moved from and to, and whether the member was
-    in the chat before and is after it (a join: not before, then yes; a leave: the reverse)."""
-    return dict(zip(_MEMBER_COLUMNS, _membership(kind, payload), strict=True))
-
-
-def _membership(kind: str, payload: dict) -> tuple:
-    """``membership``'s values, in ``_MEMBER_COLUMNS``' order."""
+    in the chat before and is after it (a join: not before, then yes; a leave: the reverse): the values
+    of ``_MEMBER_COLUMNS``, in their order."""
     if kind not in MEMBER_TYPES and "left_chat_member" not in payload:
         return _NOT_ABOUT_A_MEMBER
     if kind in MEMBER_TYPES:
@@ -410,7 +406,7 @@ def flatten(update: dict) -> dict[str, Any]:
         hashtags, mentions, urls, marked = [], [], [], _NO_KINDS
     content, service_action = content_type(kind, payload)
     counted_names, counted_totals = reaction_counts(payload) if kind == "message_reaction_count" else ([], [])
-    member = _membership(kind, payload)
+    member = membership(kind, payload)
     if kind in MEMBER_TYPES or "x_joined_by" in update:
         invite_link, invite_link_name, way = joined_by(kind, payload, update)
     else:
