@@ -415,6 +415,15 @@ class Span:
         return self.first - SCAN_MARGIN
 
     @property
+    def near_first(self) -> date:
+        """Two days before the first of the ranges' own days: the earliest day of what a message of those
+        days can follow or be followed by that the stages still read. A reaction comes after its message,
+        so its partition (its day in the time zone the lake was consolidated in, whichever that was) is at
+        most two days before the message's day in any other (message_reactions); and a conversation of
+        those days starts after a silence of at most a day (conversation_starts)."""
+        return self.first - timedelta(days=2)
+
+    @property
     def scan_last(self) -> date:
         return self.ranges[0].scan_last
 
@@ -434,6 +443,7 @@ class Span:
             "to_date": rng.last.isoformat(),
             "scan_from": self.scan_first.isoformat(),
             "recent_from": self.recent_first.isoformat(),
+            "near_from": self.near_first.isoformat(),
             "scan_to": self.scan_last.isoformat(),
             "text_from": self.first.isoformat(),
             "terms_from": self.terms_first.isoformat(),
