@@ -415,15 +415,6 @@ class Span:
         return self.first - SCAN_MARGIN
 
     @property
-    def near_first(self) -> date:
-        """Two days before the first of the ranges' own days: the earliest day of what a message of those
-        days can follow or be followed by that the stages still read. A reaction comes after its message,
-        so its partition (its day in the time zone the lake was consolidated in, whichever that was) is at
-        most two days before the message's day in any other (message_reactions); and a conversation of
-        those days starts after a silence of at most a day (conversation_starts)."""
-        return self.first - timedelta(days=2)
-
-    @property
     def scan_last(self) -> date:
         return self.ranges[0].scan_last
 
@@ -436,6 +427,16 @@ class Span:
     def terms_first(self) -> date:
         """The first day whose terms the span counts (text_days): its ranges' days and the surges'."""
         return min(self.first, self.surge_first)
+
+    @property
+    def near_first(self) -> date:
+        """Two days before the first day whose texts the span reads (terms_first): no version of a message
+        of those days, nor a reaction to one, is stored in a partition before it. A partition's day is
+        its update's day in the time zone the lake was consolidated in, whichever that was, which is at
+        most two days before the message's day in any other, and an edit or a reaction comes after its
+        message (message_reactions, topic_keyword_uses). Also the first day a conversation of the
+        ranges' days can follow a silence from: the gap is a day at most (conversation_starts)."""
+        return self.terms_first - timedelta(days=2)
 
     def params(self) -> dict[str, Any]:
         rng = self.ranges[0]
