@@ -12,7 +12,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, wait
 from datetime import date, timedelta
 from typing import Any
 
@@ -406,17 +406,13 @@ class DuckDBReports:
         history state of those before ``recent_first`` (the stages it stands in for scan from there; the
         days between are only counted), computed from the partitions where a day has none (a lake
         consolidated before the state existed: ``python -m telegram_pipeline history`` writes it once)."""
-        # the history state (listings and small files, read in Python) is read while DuckDB reads the
-        # partitions' footers for the view, which leaves the other core idle
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            reading = pool.submit(history.read_before, self.curated, self.partition_days, recent_first)
-            if self.messages_from != (scan_first, texts_from):
-                # the cursors get the same view, and the dataset it reads where it reads one (S3)
-                self._session_steps["messages"] = register_messages(
-                    self.con, self.last, self.settings, first=scan_first, texts_from=texts_from, listed=self.partition_keys
-                )
-                self.messages_from = (scan_first, texts_from)
-            before = reading.result()
+        if self.messages_from != (scan_first, texts_from):
+            # the cursors get the same view, and the dataset it reads where it reads one (S3)
+            self._session_steps["messages"] = register_messages(
+                self.con, self.last, self.settings, first=scan_first, texts_from=texts_from, listed=self.partition_keys
+            )
+            self.messages_from = (scan_first, texts_from)
+        before = history.read_before(self.curated, self.partition_days, recent_first)
         state = before.state
         if before.missing:
             log.warning(
