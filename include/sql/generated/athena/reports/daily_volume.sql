@@ -607,10 +607,10 @@ WITH migration_messages AS (
       reaction_count_totals
     FROM group_updates
     WHERE
-      context_date BETWEEN :scan_from AND :to_date
+      context_date BETWEEN :near_from AND :to_date
       AND update_type IN ('message_reaction', 'message_reaction_count')
       AND NOT message_id IS NULL
-      AND /* only the messages from text_from on are read with their reactions (counted_messages, */ /* reacted_messages), and a reaction is dated at or after its message (an imported one with it): the */ /* partitions before are left unread */ (
+      AND /* only the messages from text_from on are read with their reactions (counted_messages, */ /* reacted_messages), and a reaction is dated (or, undated, received) at or after its message (an */ /* imported one with it): the partitions before near_from are left unopened, and in those after it the */ /* row groups of the updates sent before are skipped by their statistics */ (
         sent_at IS NULL OR sent_at >= CAST(:text_from AS TIMESTAMP) - INTERVAL '1' DAY
       )
   ), latest AS (
@@ -748,8 +748,8 @@ WITH migration_messages AS (
   LEFT JOIN reacted AS r
     ON r.origin_chat_id = m.origin_chat_id AND r.message_id = m.message_id
 ), replies AS (
-  /* Every reply to a message of the same group by someone else (a reply to oneself answers nobody): */
-  /* the reply's day, time and sender, and the message it answers with its sender, time and forum topic, */
+  /* Every reply of the ranges' own days (from text_from on) to a message of the same group by someone */
+  /* else (a reply to oneself answers nobody): the reply's day, time and sender, and the message it answers with its sender, time and forum topic, */
   /* and whether that message asks a question. */
   SELECT
     r.chat_id,
@@ -765,6 +765,8 @@ WITH migration_messages AS (
     m.topic_id,
     m.is_question AS to_question
   FROM (
+    /* every reader counts the replies of the ranges' days alone (first_replies: the first to each message */
+    /* of those days, which comes after it); the messages they answer reach back to the period before */
     SELECT
       chat_id,
       day,
@@ -774,7 +776,7 @@ WITH migration_messages AS (
       reply_to_message_id
     FROM counted_messages
     WHERE
-      NOT reply_to_message_id IS NULL
+      NOT reply_to_message_id IS NULL AND day >= CAST(:text_from AS DATE)
   ) AS r
   JOIN counted_messages AS m
     ON m.origin_chat_id = r.origin_chat_id AND m.message_id = r.reply_to_message_id
