@@ -727,9 +727,10 @@ WITH migration_messages AS (
   LEFT JOIN reacted AS r
     ON r.origin_chat_id = m.origin_chat_id AND r.message_id = m.message_id
 ), replies AS (
-  /* Every reply of the ranges' own days (from text_from on) to a message of the same group by someone */
-  /* else (a reply to oneself answers nobody): the reply's day, time and sender, and the message it answers with its sender, time and forum topic, */
-  /* and whether that message asks a question. */
+  /* Every reply to a message of the same group by someone else (a reply to oneself answers nobody), sent */
+  /* on the ranges' own days (from text_from on) or answering a message of them: the reply's day, time */
+  /* and sender, and the message it answers with its sender, time and forum topic, and whether that */
+  /* message asks a question. */
   SELECT
     r.chat_id,
     r.day,
@@ -744,8 +745,6 @@ WITH migration_messages AS (
     m.topic_id,
     m.is_question AS to_question
   FROM (
-    /* every reader counts the replies of the ranges' days alone (first_replies: the first to each message */
-    /* of those days, which comes after it); the messages they answer reach back to the period before */
     SELECT
       chat_id,
       day,
@@ -755,12 +754,15 @@ WITH migration_messages AS (
       reply_to_message_id
     FROM counted_messages
     WHERE
-      NOT reply_to_message_id IS NULL AND day >= CAST(:text_from AS DATE)
+      NOT reply_to_message_id IS NULL
   ) AS r
   JOIN counted_messages AS m
     ON m.origin_chat_id = r.origin_chat_id AND m.message_id = r.reply_to_message_id
   WHERE
     r.sender_id <> m.sender_id
+    AND /* the readers count the replies of the ranges' days (answering messages as far back as the period */ /* before), and the first reply to each message of those days (first_replies), whenever it is dated: */ /* a reply and the message it answers both before the ranges' days are read by none */ (
+      r.day >= CAST(:text_from AS DATE) OR m.day >= CAST(:text_from AS DATE)
+    )
 ), first_replies AS (
   /* How long each message waited for its first answer: the earliest reply by someone else up to the */
   /* range's end, in seconds after the message; and whether the message asks a question. */
