@@ -408,3 +408,27 @@ def test_windows_built_together_equal_each_built_alone(lake):
         )
         for name in definitions.REPORTS:
             assert together[window][name].equals(alone[name]), (window, name)
+
+
+def test_one_engine_builds_one_day_after_another_and_keeps_no_stage(lake):
+    """The stages kept compressed in databases of their own (counted_messages, keyword_uses) are dropped
+    with the others after each build, and the next build makes them again."""
+    settings = config.load()
+    days = [
+        definitions.ReportRange.from_settings(last - timedelta(days=6), last, settings)
+        for last in (LAST - timedelta(days=1), LAST)
+    ]
+    engine = duckdb_engine.DuckDBReports(settings, days[-1].scan_last)  # as build_days_windows opens it
+    try:
+        for rng in days:
+            built = engine.build(rng)
+            assert engine.con.execute("SELECT database_name, table_name FROM duckdb_tables()").fetchall() == []
+            stages = set(definitions.STAGES) & {
+                v for (v,) in engine.con.execute("SELECT view_name FROM duckdb_views()").fetchall()
+            }
+            assert stages == set()
+            alone = reports.build(rng, settings)
+            for name in definitions.REPORTS:
+                assert built[name].equals(alone[name]), (rng.last, name)
+    finally:
+        engine.close()

@@ -437,6 +437,7 @@ class Span:
             "scan_to": self.scan_last.isoformat(),
             "text_from": self.first.isoformat(),
             "terms_from": self.terms_first.isoformat(),
+            "terms_to": rng.last.isoformat(),
             "timezone": rng.timezone,
             "include_bots": rng.include_bots,
             "gap_minutes": rng.conversation_gap_minutes,
