@@ -432,3 +432,37 @@ def test_one_engine_builds_one_day_after_another_and_keeps_no_stage(lake):
                 assert built[name].equals(alone[name]), (rng.last, name)
     finally:
         engine.close()
+
+
+def test_the_largest_stages_compressed_hold_the_same_rows(lake, monkeypatch):
+    """Compressed from COMPRESSED_FROM rows on (here from the first), counted_messages made a few partitions
+    at a time and keyword_uses a bucket at a time hold what one statement of each gives, uncompressed."""
+    settings = config.load()
+    span = definitions.Span(
+        [definitions.ReportRange.from_settings(LAST - timedelta(days=d - 1), LAST, settings) for d in (7, 1)]
+    )
+
+    def stages_of(engine):
+        engine._prepare(span)
+        for stage, kind in definitions.STAGES.items():
+            engine._create_stage(stage, kind, span.params())
+        return {
+            stage: engine.con.execute(f"SELECT * FROM {stage} ORDER BY ALL").fetchall()
+            for stage in duckdb_engine.COMPRESSED_STAGES
+        }
+
+    whole = duckdb_engine.DuckDBReports(settings, span.scan_last)
+    compressed = duckdb_engine.DuckDBReports(settings, span.scan_last)
+    try:
+        whole._parts = lambda stage, params, con: [{}]  # each stage in one statement, over all its days
+        expected = stages_of(whole)
+        monkeypatch.setattr(duckdb_engine, "COMPRESSED_FROM", 1)
+        assert stages_of(compressed) == expected
+        assert len(compressed._parts("counted_messages", span.params(), compressed.con)) == duckdb_engine.ROW_PARTS
+        assert len(compressed._parts("keyword_uses", span.params(), compressed.con)) == 3  # 7 days cut at the last
+        for stage in duckdb_engine.COMPRESSED_STAGES:
+            storage = f"SELECT DISTINCT compression FROM pragma_storage_info('{stage}_store.{stage}')"
+            assert {c for (c,) in compressed.con.execute(storage).fetchall()} - {"Uncompressed"}, stage
+    finally:
+        compressed.close()
+        whole.close()

@@ -438,6 +438,8 @@ class Span:
             "text_from": self.first.isoformat(),
             "terms_from": self.terms_first.isoformat(),
             "terms_to": rng.last.isoformat(),
+            "rows_from": self.scan_first.isoformat(),
+            "rows_to": self.scan_last.isoformat(),
             "timezone": rng.timezone,
             "include_bots": rng.include_bots,
             "gap_minutes": rng.conversation_gap_minutes,
