@@ -408,3 +408,61 @@ def test_windows_built_together_equal_each_built_alone(lake):
         )
         for name in definitions.REPORTS:
             assert together[window][name].equals(alone[name]), (window, name)
+
+
+def test_one_engine_builds_one_day_after_another_and_keeps_no_stage(lake):
+    """The stages kept compressed in databases of their own (counted_messages, keyword_uses) are dropped
+    with the others after each build, and the next build makes them again."""
+    settings = config.load()
+    days = [
+        definitions.ReportRange.from_settings(last - timedelta(days=6), last, settings)
+        for last in (LAST - timedelta(days=1), LAST)
+    ]
+    engine = duckdb_engine.DuckDBReports(settings, days[-1].scan_last)  # as build_days_windows opens it
+    try:
+        for rng in days:
+            built = engine.build(rng)
+            assert engine.con.execute("SELECT database_name, table_name FROM duckdb_tables()").fetchall() == []
+            stages = set(definitions.STAGES) & {
+                v for (v,) in engine.con.execute("SELECT view_name FROM duckdb_views()").fetchall()
+            }
+            assert stages == set()
+            alone = reports.build(rng, settings)
+            for name in definitions.REPORTS:
+                assert built[name].equals(alone[name]), (rng.last, name)
+    finally:
+        engine.close()
+
+
+def test_the_largest_stages_compressed_hold_the_same_rows(lake, monkeypatch):
+    """Compressed from COMPRESSED_FROM rows on (here from the first), counted_messages made a few partitions
+    at a time and keyword_uses a bucket at a time hold what one statement of each gives, uncompressed."""
+    settings = config.load()
+    span = definitions.Span(
+        [definitions.ReportRange.from_settings(LAST - timedelta(days=d - 1), LAST, settings) for d in (7, 1)]
+    )
+
+    def stages_of(engine):
+        engine._prepare(span)
+        for stage, kind in definitions.STAGES.items():
+            engine._create_stage(stage, kind, span.params())
+        return {
+            stage: engine.con.execute(f"SELECT * FROM {stage} ORDER BY ALL").fetchall()
+            for stage in duckdb_engine.COMPRESSED_STAGES
+        }
+
+    whole = duckdb_engine.DuckDBReports(settings, span.scan_last)
+    compressed = duckdb_engine.DuckDBReports(settings, span.scan_last)
+    try:
+        whole._parts = lambda stage, params, con: [{}]  # each stage in one statement, over all its days
+        expected = stages_of(whole)
+        monkeypatch.setattr(duckdb_engine, "COMPRESSED_FROM", 1)
+        assert stages_of(compressed) == expected
+        assert len(compressed._parts("counted_messages", span.params(), compressed.con)) == duckdb_engine.ROW_PARTS
+        assert len(compressed._parts("keyword_uses", span.params(), compressed.con)) == 3  # 7 days cut at the last
+        for stage in duckdb_engine.COMPRESSED_STAGES:
+            storage = f"SELECT DISTINCT compression FROM pragma_storage_info('{stage}_store.{stage}')"
+            assert {c for (c,) in compressed.con.execute(storage).fetchall()} - {"Uncompressed"}, stage
+    finally:
+        compressed.close()
+        whole.close()

@@ -33,3 +33,6 @@ SELECT
 FROM counted_versions AS m
 LEFT JOIN reacted AS r
   ON r.origin_chat_id = m.origin_chat_id AND r.message_id = m.message_id
+-- the partitions from rows_from to rows_to: all of them in one statement (Athena), or some at a time (DuckDB:
+-- compressed as they come, reports/duckdb_engine.py)
+WHERE m.context_date BETWEEN $rows_from AND $rows_to

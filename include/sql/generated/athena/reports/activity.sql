@@ -725,6 +725,10 @@ WITH migration_messages AS (
   FROM counted_versions AS m
   LEFT JOIN reacted AS r
     ON r.origin_chat_id = m.origin_chat_id AND r.message_id = m.message_id
+  /* the partitions from rows_from to rows_to: all of them in one statement (Athena), or some at a time (DuckDB: */
+  /* compressed as they come, reports/duckdb_engine.py) */
+  WHERE
+    m.context_date BETWEEN :rows_from AND :rows_to
 ), daily_posters AS (
   /* Who posted in each group on each day of the counted messages (every day the stages scan, which */
   /* reaches the 29 days before each range: its monthly active members): the distinct senders per day, */

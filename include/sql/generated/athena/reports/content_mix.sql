@@ -702,6 +702,10 @@ WITH migration_messages AS (
   FROM counted_versions AS m
   LEFT JOIN reacted AS r
     ON r.origin_chat_id = m.origin_chat_id AND r.message_id = m.message_id
+  /* the partitions from rows_from to rows_to: all of them in one statement (Athena), or some at a time (DuckDB: */
+  /* compressed as they come, reports/duckdb_engine.py) */
+  WHERE
+    m.context_date BETWEEN :rows_from AND :rows_to
 )
 /* What kind of content each group shares, per day of the range: messages by content type (text, */
 /* photo, sticker, voice, video, …). Days and types without messages have no row. */

@@ -702,6 +702,10 @@ WITH migration_messages AS (
   FROM counted_versions AS m
   LEFT JOIN reacted AS r
     ON r.origin_chat_id = m.origin_chat_id AND r.message_id = m.message_id
+  /* the partitions from rows_from to rows_to: all of them in one statement (Athena), or some at a time (DuckDB: */
+  /* compressed as they come, reports/duckdb_engine.py) */
+  WHERE
+    m.context_date BETWEEN :rows_from AND :rows_to
 ), message_emoji AS (
   /* Every emoji of the counted messages' texts and captions (kept from text_from on), once per message: */
   /* each message's emojis, found at consolidation by the rule of include/sql/emoji.sql. Unnested once for */

@@ -835,6 +835,10 @@ WITH migration_messages AS (
   FROM counted_versions AS m
   LEFT JOIN reacted AS r
     ON r.origin_chat_id = m.origin_chat_id AND r.message_id = m.message_id
+  /* the partitions from rows_from to rows_to: all of them in one statement (Athena), or some at a time (DuckDB: */
+  /* compressed as they come, reports/duckdb_engine.py) */
+  WHERE
+    m.context_date BETWEEN :rows_from AND :rows_to
 ), sender_labels AS (
   /* What the reports call each sender of the range and of the period before it: the latest name they */
   /* posted under up to the range's end (for anyone who posted in the range, their latest in the range). */

@@ -726,6 +726,10 @@ WITH migration_messages AS (
   FROM counted_versions AS m
   LEFT JOIN reacted AS r
     ON r.origin_chat_id = m.origin_chat_id AND r.message_id = m.message_id
+  /* the partitions from rows_from to rows_to: all of them in one statement (Athena), or some at a time (DuckDB: */
+  /* compressed as they come, reports/duckdb_engine.py) */
+  WHERE
+    m.context_date BETWEEN :rows_from AND :rows_to
 ), replies AS (
   /* Every reply to a message of the same group by someone else (a reply to oneself answers nobody), sent */
   /* on the ranges' own days (from text_from on) or answering a message of them: the reply's day, time */

@@ -574,7 +574,9 @@ WITH migration_messages AS (
   /* The terms are the lake's (terms: text/words.py, stored at consolidation). A bucket is named by its first */
   /* day; text_days gives each day from terms_from on its bucket (the ranges' days and the surges' baseline), and the buckets are cut at the first day of */
   /* every range built together (they all end on the same day), so each range adds up whole buckets and the */
-  /* terms of the span are unnested and counted once, not once per range. */
+  /* terms of the span are unnested and counted once, not once per range. The days counted are those from */
+  /* terms_from to terms_to: all of text_days in one statement (Athena), or one bucket at a time (DuckDB: one */
+  /* bucket's groups in memory at once, reports/duckdb_engine.py). */
   SELECT
     m.chat_id,
     m.bucket,
@@ -603,11 +605,14 @@ WITH migration_messages AS (
       FROM text_days
     ) AS d
       ON d.day = v.day
+      AND d.day BETWEEN CAST(:terms_from AS DATE) AND CAST(:terms_to AS DATE)
     CROSS JOIN UNNEST(v.terms, v.term_forms) AS unnested(keyword, form)
-    /* no message sent more than a day before terms_from falls on one of its days (in any time zone): said */
-    /* here, the partitions before it are left unread rather than counted and then dropped by the join */
+    /* no message sent more than a day before terms_from or after terms_to falls on one of those days (in */
+    /* any time zone): said here, the partitions outside them are left unread rather than counted and then */
+    /* dropped by the join */
     WHERE
       v.sent_at >= CAST(:terms_from AS TIMESTAMP) - INTERVAL '1' DAY
+      AND v.sent_at < CAST(:terms_to AS TIMESTAMP) + INTERVAL '2' DAY
   ) AS m
   GROUP BY
     m.chat_id,
@@ -817,6 +822,10 @@ WITH migration_messages AS (
   FROM counted_versions AS m
   LEFT JOIN reacted AS r
     ON r.origin_chat_id = m.origin_chat_id AND r.message_id = m.message_id
+  /* the partitions from rows_from to rows_to: all of them in one statement (Athena), or some at a time (DuckDB: */
+  /* compressed as they come, reports/duckdb_engine.py) */
+  WHERE
+    m.context_date BETWEEN :rows_from AND :rows_to
 ), replies AS (
   /* Every reply to a message of the same group by someone else (a reply to oneself answers nobody), sent */
   /* on the ranges' own days (from text_from on) or answering a message of them: the reply's day, time */
