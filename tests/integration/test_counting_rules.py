@@ -83,3 +83,33 @@ def test_a_later_edit_still_wins_over_the_live_original(lake):
     )
     keywords = {k["keyword"] for k in tables(lake)["keywords"].to_pylist() if k["messages"]}
     assert "corrigido" in keywords and "original" not in keywords
+
+
+def test_a_quiet_member_is_named_as_on_their_latest_day_of_the_period_before(lake):
+    """The days of the period before the range are read as one (sender_names): the name is still the one
+    on the latest of those days, from the latest message there that names anyone; and a name from before
+    the period (the scan reaches further back) names nobody, as before."""
+    # Bia posts only in the period before (2026-03-06..08), written out of time order
+    lake.add(message_id=12, sent_at=local("2026-03-07T09:00"), text="nova", **lake.user(8, "Bia", "Nova"))
+    lake.add(message_id=11, sent_at=local("2026-03-06T10:00"), text="antiga", **lake.user(8, "Bia", "Antiga"))
+    lake.add(  # later that day, exported: her id and no name
+        update_id=-700,
+        source="export",
+        message_id=13,
+        sent_at=local("2026-03-07T20:00"),
+        text="sem nome",
+        user_id=8,
+    )
+    # Caio posted before the period only, and joins in the range
+    lake.add(message_id=10, sent_at=local("2026-03-05T12:00"), text="cedo", **lake.user(9, "Caio"))
+    lake.add(
+        message_id=14,
+        sent_at=local("2026-03-10T08:00"),
+        content_type="service",
+        service_action="new_chat_members",
+        new_member_ids=[9],
+        **lake.user(9, None),
+    )
+    members = {m["user_id"]: m for m in tables(lake)["members"].to_pylist()}
+    assert (members[8]["user_name"], members[8]["status"], members[8]["previous_messages"]) == ("Bia Nova", "quiet", 3)
+    assert (members[9]["user_name"], members[9]["status"], members[9]["previous_messages"]) == ("user 9", "silent", 0)

@@ -73,6 +73,42 @@ def test_only_the_messages_sent_before_the_reports_days_lose_their_texts(tmp_pat
         assert light[update_id] == full[update_id]
 
 
+def test_each_file_read_the_ways_its_statistics_allow(tmp_path, monkeypatch):
+    """A file before the reports' days is read light, in full, or both (a row of each), as its footer's
+    statistics of sent_at say; one written without statistics both ways: the same rows either way."""
+    curated = tmp_path / "curated"
+    _write(curated, date(2026, 3, 2), [_row(1, datetime(2026, 3, 2, 12, tzinfo=UTC), "before")])
+    _write(curated, date(2026, 3, 9), [_row(2, datetime(2026, 3, 9, 23, tzinfo=UTC), "evening")])
+    _write(
+        curated,
+        date(2026, 3, 8),
+        [_row(3, datetime(2026, 3, 8, 12, tzinfo=UTC), "noon"), _row(4, datetime(2026, 3, 10, 2, tzinfo=UTC), "moved")],
+    )
+    folder = curated / schema.TABLE_NAME / "context_date=2026-03-07"
+    folder.mkdir(parents=True)
+    rows = [
+        _row(5, datetime(2026, 3, 7, 12, tzinfo=UTC), "unknown"),
+        _row(6, datetime(2026, 3, 11, 1, tzinfo=UTC), "late"),
+    ]
+    pq.write_table(
+        pa.Table.from_pylist(rows, schema=schema.arrow_schema()), folder / "data.parquet", write_statistics=False
+    )
+    monkeypatch.setenv("CURATED_URI", str(curated))
+    monkeypatch.setenv("RAW_URI", str(tmp_path / "raw"))
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(tokens.macro_sql())
+    duckdb_engine.register_messages(con, TEXTS_FROM, config.load(), first=date(2026, 3, 1), texts_from=TEXTS_FROM)
+    found = dict(con.execute("SELECT update_id, text FROM messages").fetchall())
+    view = con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'messages'").fetchone()[0]
+    con.close()
+    assert found == {1: None, 2: "evening", 3: None, 4: "moved", 5: None, 6: "late"}
+    opened = {
+        day: view.count(f"context_date={day}/") for day in ("2026-03-02", "2026-03-07", "2026-03-08", "2026-03-09")
+    }
+    assert opened == {"2026-03-02": 1, "2026-03-07": 2, "2026-03-08": 2, "2026-03-09": 1}
+
+
 def test_files_of_different_layouts_read_together_by_name(tmp_path, monkeypatch):
     """Partitions written with fewer columns, or the same columns in another order, read by name beside
     the others: the missing columns as NULL, the light read the same on each."""

@@ -48,5 +48,6 @@ JOIN group_updates AS m
   ON m.update_id = p.update_id
 LEFT JOIN sender_labels AS n
   ON n.chat_id = p.chat_id AND n.sender_id = p.sender_id
-WHERE p.example <= 2 AND m.context_date BETWEEN $scan_from AND $scan_to
+-- an example is a message of the range, stored no earlier than near_from (definitions.Span.near_first)
+WHERE p.example <= 2 AND m.context_date BETWEEN $near_from AND $scan_to
 ORDER BY chat_id, rank, keyword, example

@@ -18,12 +18,13 @@ WITH reaction_updates AS (
     reaction_count_totals
   FROM group_updates
   WHERE
-    context_date BETWEEN $scan_from AND $to_date
+    context_date BETWEEN $near_from AND $to_date
     AND update_type IN ('message_reaction', 'message_reaction_count')
     AND message_id IS NOT NULL
     -- only the messages from text_from on are read with their reactions (counted_messages,
-    -- reacted_messages), and a reaction is dated at or after its message (an imported one with it): the
-    -- partitions before are left unread
+    -- reacted_messages), and a reaction is dated (or, undated, received) at or after its message (an
+    -- imported one with it): the partitions before near_from are left unopened, and in those after it the
+    -- row groups of the updates sent before are skipped by their statistics
     AND (sent_at IS NULL OR sent_at >= CAST($text_from AS TIMESTAMP) - INTERVAL '1' DAY)
 ),
 latest AS (

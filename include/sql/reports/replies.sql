@@ -1,6 +1,7 @@
--- Every reply to a message of the same group by someone else (a reply to oneself answers nobody):
--- the reply's day, time and sender, and the message it answers with its sender, time and forum topic,
--- and whether that message asks a question.
+-- Every reply to a message of the same group by someone else (a reply to oneself answers nobody), sent
+-- on the ranges' own days (from text_from on) or answering a message of them: the reply's day, time
+-- and sender, and the message it answers with its sender, time and forum topic, and whether that
+-- message asks a question.
 SELECT
   r.chat_id,
   r.day,
@@ -20,4 +21,9 @@ FROM (
 ) AS r
 JOIN counted_messages AS m
   ON m.origin_chat_id = r.origin_chat_id AND m.message_id = r.reply_to_message_id
-WHERE r.sender_id <> m.sender_id
+WHERE
+  r.sender_id <> m.sender_id
+  -- the readers count the replies of the ranges' days (answering messages as far back as the period
+  -- before), and the first reply to each message of those days (first_replies), whenever it is dated:
+  -- a reply and the message it answers both before the ranges' days are read by none
+  AND (r.day >= CAST($text_from AS DATE) OR m.day >= CAST($text_from AS DATE))

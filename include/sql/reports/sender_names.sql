@@ -1,7 +1,10 @@
 -- What each sender was called, per group and day (the update's own day): the name on their latest
 -- message or edit that day, latest by when it was sent or edited (update ids alone do not order
 -- imported and live updates). A user's name is their first and last name, else @username; a chat's
--- (an anonymous admin, a channel) its title.
+-- (an anonymous admin, a channel) its title. The days from compare_from up to the ranges' own
+-- (text_from) are one, named by its first: each range compares with those days whole or not at all,
+-- and what a sender was called on the latest of them (a later day's updates are sent later) is what
+-- the days together give (sender_labels reads the latest): one row per sender, not one per day.
 SELECT
   chat_id,
   sender_id,
@@ -20,7 +23,10 @@ FROM (
   SELECT
     chat_id,
     sender_id,
-    CAST(context_date AS DATE) AS day,
+    CASE
+      WHEN context_date >= $compare_from AND context_date < $text_from THEN CAST($compare_from AS DATE)
+      ELSE CAST(context_date AS DATE)
+    END AS day,
     MAX(COALESCE(edited_at, sent_at)) AS named_at,
     ARG_MAX(
       CAST(
@@ -37,5 +43,11 @@ FROM (
     ) AS named
   FROM message_versions
   WHERE context_date BETWEEN $scan_from AND $scan_to
-  GROUP BY chat_id, sender_id, CAST(context_date AS DATE)
+  GROUP BY
+    chat_id,
+    sender_id,
+    CASE
+      WHEN context_date >= $compare_from AND context_date < $text_from THEN CAST($compare_from AS DATE)
+      ELSE CAST(context_date AS DATE)
+    END
 ) AS latest

@@ -20,7 +20,12 @@ FROM (
   -- 3 million messages), where it runs once per day here
   JOIN (SELECT CAST(day AS DATE) AS day, CAST(bucket AS DATE) AS bucket FROM text_days) AS d
     ON d.day = v.day
-  WHERE v.topic_id IS NOT NULL
+  -- as keyword_uses: no message sent more than a day before terms_from falls on one of its days, and
+  -- none of its versions is stored before near_from: the partitions before are left unopened
+  WHERE
+    v.topic_id IS NOT NULL
+    AND v.context_date >= $near_from
+    AND v.sent_at >= CAST($terms_from AS TIMESTAMP) - INTERVAL '1' DAY
 ) AS m
 CROSS JOIN UNNEST(m.terms) AS t(keyword)
 GROUP BY m.chat_id, m.bucket, m.topic_id, t.keyword

@@ -428,12 +428,31 @@ class Span:
         """The first day whose terms the span counts (text_days): its ranges' days and the surges'."""
         return min(self.first, self.surge_first)
 
+    @property
+    def compare_first(self) -> date:
+        """The first day of the latest comparison period (a range's period of the same length before it)
+        that starts before the ranges' own days (``first``, when none does): from it up to those days,
+        every range compares with the days whole or not at all (sender_names)."""
+        return max((rng.previous_first for rng in self.ranges if rng.previous_first < self.first), default=self.first)
+
+    @property
+    def near_first(self) -> date:
+        """Two days before the first day whose texts the span reads (terms_first): no version of a message
+        of those days, nor a reaction to one, is stored in a partition before it. A partition's day is
+        its update's day in the time zone the lake was consolidated in, whichever that was, which is at
+        most two days before the message's day in any other, and an edit or a reaction comes after its
+        message (message_reactions, topic_keyword_uses). Also the first day a conversation of the
+        ranges' days can follow a silence from: the gap is a day at most (conversation_starts)."""
+        return self.terms_first - timedelta(days=2)
+
     def params(self) -> dict[str, Any]:
         rng = self.ranges[0]
         return {
             "to_date": rng.last.isoformat(),
             "scan_from": self.scan_first.isoformat(),
             "recent_from": self.recent_first.isoformat(),
+            "near_from": self.near_first.isoformat(),
+            "compare_from": self.compare_first.isoformat(),
             "scan_to": self.scan_last.isoformat(),
             "text_from": self.first.isoformat(),
             "terms_from": self.terms_first.isoformat(),

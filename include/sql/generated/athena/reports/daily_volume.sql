@@ -607,10 +607,10 @@ WITH migration_messages AS (
       reaction_count_totals
     FROM group_updates
     WHERE
-      context_date BETWEEN :scan_from AND :to_date
+      context_date BETWEEN :near_from AND :to_date
       AND update_type IN ('message_reaction', 'message_reaction_count')
       AND NOT message_id IS NULL
-      AND /* only the messages from text_from on are read with their reactions (counted_messages, */ /* reacted_messages), and a reaction is dated at or after its message (an imported one with it): the */ /* partitions before are left unread */ (
+      AND /* only the messages from text_from on are read with their reactions (counted_messages, */ /* reacted_messages), and a reaction is dated (or, undated, received) at or after its message (an */ /* imported one with it): the partitions before near_from are left unopened, and in those after it the */ /* row groups of the updates sent before are skipped by their statistics */ (
         sent_at IS NULL OR sent_at >= CAST(:text_from AS TIMESTAMP) - INTERVAL '1' DAY
       )
   ), latest AS (
@@ -752,9 +752,10 @@ WITH migration_messages AS (
   WHERE
     m.context_date BETWEEN :rows_from AND :rows_to
 ), replies AS (
-  /* Every reply to a message of the same group by someone else (a reply to oneself answers nobody): */
-  /* the reply's day, time and sender, and the message it answers with its sender, time and forum topic, */
-  /* and whether that message asks a question. */
+  /* Every reply to a message of the same group by someone else (a reply to oneself answers nobody), sent */
+  /* on the ranges' own days (from text_from on) or answering a message of them: the reply's day, time */
+  /* and sender, and the message it answers with its sender, time and forum topic, and whether that */
+  /* message asks a question. */
   SELECT
     r.chat_id,
     r.day,
@@ -784,6 +785,9 @@ WITH migration_messages AS (
     ON m.origin_chat_id = r.origin_chat_id AND m.message_id = r.reply_to_message_id
   WHERE
     r.sender_id <> m.sender_id
+    AND /* the readers count the replies of the ranges' days (answering messages as far back as the period */ /* before), and the first reply to each message of those days (first_replies), whenever it is dated: */ /* a reply and the message it answers both before the ranges' days are read by none */ (
+      r.day >= CAST(:text_from AS DATE) OR m.day >= CAST(:text_from AS DATE)
+    )
 ), first_replies AS (
   /* How long each message waited for its first answer: the earliest reply by someone else up to the */
   /* range's end, in seconds after the message; and whether the message asks a question. */

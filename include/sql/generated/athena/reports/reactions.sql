@@ -564,7 +564,10 @@ WITH migration_messages AS (
   /* What each sender was called, per group and day (the update's own day): the name on their latest */
   /* message or edit that day, latest by when it was sent or edited (update ids alone do not order */
   /* imported and live updates). A user's name is their first and last name, else @username; a chat's */
-  /* (an anonymous admin, a channel) its title. */
+  /* (an anonymous admin, a channel) its title. The days from compare_from up to the ranges' own */
+  /* (text_from) are one, named by its first: each range compares with those days whole or not at all, */
+  /* and what a sender was called on the latest of them (a later day's updates are sent later) is what */
+  /* the days together give (sender_labels reads the latest): one row per sender, not one per day. */
   SELECT
     chat_id,
     sender_id,
@@ -593,7 +596,11 @@ WITH migration_messages AS (
     SELECT
       chat_id,
       sender_id,
-      CAST(context_date AS DATE) AS day,
+      CASE
+        WHEN context_date >= :compare_from AND context_date < :text_from
+        THEN CAST(:compare_from AS DATE)
+        ELSE CAST(context_date AS DATE)
+      END AS day,
       MAX(COALESCE(edited_at, sent_at)) AS named_at,
       MAX_BY(
         CAST(ROW(sender_chat_title, user_first_name, user_last_name, user_username) AS ROW(
@@ -614,7 +621,11 @@ WITH migration_messages AS (
     GROUP BY
       chat_id,
       sender_id,
-      CAST(context_date AS DATE)
+      CASE
+        WHEN context_date >= :compare_from AND context_date < :text_from
+        THEN CAST(:compare_from AS DATE)
+        ELSE CAST(context_date AS DATE)
+      END
   ) AS latest
 ), message_reactions AS (
   /* How many of each reaction every message holds at the range's end. Each reactor's latest */
@@ -637,10 +648,10 @@ WITH migration_messages AS (
       reaction_count_totals
     FROM group_updates
     WHERE
-      context_date BETWEEN :scan_from AND :to_date
+      context_date BETWEEN :near_from AND :to_date
       AND update_type IN ('message_reaction', 'message_reaction_count')
       AND NOT message_id IS NULL
-      AND /* only the messages from text_from on are read with their reactions (counted_messages, */ /* reacted_messages), and a reaction is dated at or after its message (an imported one with it): the */ /* partitions before are left unread */ (
+      AND /* only the messages from text_from on are read with their reactions (counted_messages, */ /* reacted_messages), and a reaction is dated (or, undated, received) at or after its message (an */ /* imported one with it): the partitions before near_from are left unopened, and in those after it the */ /* row groups of the updates sent before are skipped by their statistics */ (
         sent_at IS NULL OR sent_at >= CAST(:text_from AS TIMESTAMP) - INTERVAL '1' DAY
       )
   ), latest AS (
