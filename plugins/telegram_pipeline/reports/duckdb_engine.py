@@ -122,8 +122,9 @@ def register_messages(
     and ``language`` are as stored: a partition written before them is logged, to be consolidated
     again. With ``texts_from`` (local files), the partitions before that day are read without the texts
     and terms of the messages sent before it (LIGHT_COLUMNS; _light_select): the days the reports only
-    count; a file whose statistics say all its rows were sent before (or all after) is read one way. ``listed``: the curated partitions' keys, listed already. Returns the same registration for
-    another cursor of the database, without listing again."""
+    count; a file whose statistics say all its rows were sent before (or all after) is read one way.
+    ``listed``: the curated partitions' keys, listed already. Returns the same registration for another
+    cursor of the database, without listing again."""
     store = storage.curated_store(settings)
     found = curated_files(store, last, first, days, listed)[2] if store.local_root() is not None else []
     derived = frozenset(rule.column for rule in tokens.RULES)
