@@ -418,18 +418,16 @@ class DuckDBReports:
         sql = source_sql(stage)
         if kind == "view":  # a view keeps its SQL, so it cannot hold prepared parameters: they are written in
             sql = _PARAMETER.sub(lambda m: _literal(params[m.group(1)]), _without_comments(sql))
-        table = f"{_store(stage)}.{stage}" if stage in COMPRESSED_STAGES else stage
-        if stage in COMPRESSED_STAGES:
-            con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {_store(stage)} (COMPRESS)")
+        store = _store(stage) if stage in COMPRESSED_STAGES else None
+        table = f"{store}.{stage}" if store else stage
+        if store:
+            con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {store} (COMPRESS)")
         for n, part in enumerate(self._parts(stage, params, con)):
             statement = f"CREATE OR REPLACE {kind.upper()} {table} AS {sql}" if n == 0 else f"INSERT INTO {table} {sql}"
             self._execute(statement, {**params, **part}, con)
-            if (
-                stage in COMPRESSED_STAGES
-                and con.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] >= COMPRESSED_FROM
-            ):
-                con.execute(f"CHECKPOINT {_store(stage)}")
-        if stage in COMPRESSED_STAGES:
+            if store and con.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] >= COMPRESSED_FROM:
+                con.execute(f"CHECKPOINT {store}")
+        if store:
             con.execute(f"CREATE OR REPLACE VIEW {stage} AS SELECT * FROM {table}")
 
     def _drop_stage(self, stage: str, kind: str) -> None:
