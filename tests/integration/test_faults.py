@@ -403,12 +403,13 @@ def test_consolidation_killed_mid_write_then_rerun_equals_a_clean_run(local_lake
     assert partition_bytes() == before  # readers still get the old partition, whole
     assert _readers_see(curated_root) == [600, 600]  # the hidden leftover is read by nobody
 
-    subprocess.run(
+    rerun = subprocess.run(
         [sys.executable, "-m", "telegram_pipeline", "consolidate", "--date", DAY.isoformat()],
         env={**os.environ, "PYTHONPATH": str(REPO / "plugins")},
-        check=True,
         capture_output=True,
+        text=True,
     )
+    assert rerun.returncode == 0, rerun.stderr  # (a native crash's stacks are in it: cli/__init__.py)
     assert sha(partition_bytes()) == reference
     assert sorted(p.name for p in folder.iterdir()) == ["data.parquet"]  # the leftover is gone
     assert _readers_see(curated_root) == [700, 700]

@@ -83,3 +83,26 @@ def test_cli_help_lists_the_subcommands():
     ).stdout
     for command in ["serve", "webhook", "consolidate", "catalog", "report", "simulate", "import-export"]:
         assert command in out
+
+
+def test_a_command_that_dies_in_native_code_leaves_its_stack_and_its_childrens_in_the_log():
+    import subprocess
+    import sys
+
+    # os.abort() raises SIGABRT as a failing assertion in pyarrow's or DuckDB's C++ does
+    child = "import os; os.abort()"
+    command = "\n".join(
+        [
+            "import os, subprocess, sys",
+            "from telegram_pipeline.cli import main",
+            "main(['ddl'])",
+            f"subprocess.run([sys.executable, '-c', {child!r}])",
+            "os.abort()",
+        ]
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO / "plugins")}
+    env.pop("PYTHONFAULTHANDLER", None)
+    died = subprocess.run([sys.executable, "-c", command], capture_output=True, text=True, env=env)
+    assert died.returncode < 0  # killed by the signal
+    assert died.stderr.count("Fatal Python error: Aborted") == 2, died.stderr  # the command's and its child's
+    assert 'File "<string>", line 5' in died.stderr  # where the command was when it died

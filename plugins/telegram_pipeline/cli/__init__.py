@@ -8,7 +8,9 @@ the development commands need nothing that the MWAA bundle leaves out until they
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import importlib
+import os
 import sys
 
 # command -> (module, function, one-line help)
@@ -50,8 +52,18 @@ def _command_module(parser: argparse.ArgumentParser, command: str, module_name: 
         raise
 
 
+def _stacks_on_native_crash() -> None:
+    """A crash in native code (pyarrow, DuckDB, CLD2) kills the process with no Python error: print every
+    thread's stack to stderr then, here and in the processes a command starts (the environment variable
+    reaches them), so that an unattended run's log says where it died."""
+    os.environ.setdefault("PYTHONFAULTHANDLER", "1")
+    if not faulthandler.is_enabled():
+        faulthandler.enable()
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    _stacks_on_native_crash()
     chosen = next((a for a in argv if not a.startswith("-")), None)
     args = build_parser(chosen).parse_args(argv)  # exits here for --help and for usage errors
     try:
