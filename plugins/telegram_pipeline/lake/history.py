@@ -430,12 +430,9 @@ def write_months(store: storage.Store, months: Iterable[str] = ()) -> list[str]:
 
 
 def _read_parquet(data: bytes | Exception, key: str):
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     if isinstance(data, Exception):
         raise data
-    return pq.read_table(pa.BufferReader(data))
+    return layout.read_parquet_bytes(data)
 
 
 # -- reading it -----------------------------------------------------------------------------------
@@ -513,9 +510,6 @@ def build_missing(settings: config.Settings | None = None, rebuild: bool = False
     the month states from the first month with a day written (or the first not current): what a lake
     consolidated before the state existed needs once. Returns {"days": days written, "months": months
     written}."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     settings = settings or config.load()
     store = storage.curated_store(settings)
     partitions = {layout.partition_day(key): key for key in layout.partition_keys(store)}
@@ -526,7 +520,7 @@ def build_missing(settings: config.Settings | None = None, rebuild: bool = False
         for day, (_, data) in zip(batch, store.read_many(partitions[day] for day in batch), strict=True):
             if isinstance(data, Exception):
                 raise data
-            tables[day] = pq.read_table(pa.BufferReader(data))
+            tables[day] = layout.read_parquet_bytes(data)
         files = {}
         for day, state in of_days(tables).items():
             body = parquet_bytes(state)

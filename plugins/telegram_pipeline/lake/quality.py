@@ -47,14 +47,11 @@ def check_days(expected_rows: Mapping[date, int], settings: config.Settings | No
 
 
 def _read_partition(store: storage.Store, day: date):
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     try:
         data = store.read(layout.partition_key(day))
     except storage.ObjectNotFound:
         return None
-    return pq.read_table(pa.BufferReader(data), columns=list(CHECKED_COLUMNS))
+    return layout.read_parquet_bytes(data, columns=list(CHECKED_COLUMNS))
 
 
 def _check(day: date, expected_rows: int, table, settings: config.Settings) -> dict[str, Any]:
