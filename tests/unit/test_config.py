@@ -85,7 +85,7 @@ def test_cli_help_lists_the_subcommands():
         assert command in out
 
 
-def test_a_command_that_dies_in_native_code_leaves_its_stack_and_its_childrens_in_the_log():
+def test_a_command_dying_in_native_code_leaves_its_stack_and_its_child_processes_in_the_log():
     import subprocess
     import sys
 
