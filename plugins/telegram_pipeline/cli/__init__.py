@@ -13,6 +13,7 @@ import importlib
 import os
 import sys
 
+DESCRIPTION = "Telegram group analytics: the same functions the DAGs call, one command each."
 # command -> (module, function, one-line help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "consolidate": ("lake", "consolidate", "consolidate one day (or a range) of raw updates into the curated Parquet table"),
@@ -31,7 +32,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 
 def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
     """Every command listed; only ``chosen``'s module imported, for its own options."""
-    parser = argparse.ArgumentParser(prog="python -m telegram_pipeline", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m telegram_pipeline", description=DESCRIPTION)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module_name, function, help_text) in COMMANDS.items():
         command = sub.add_parser(name, help=help_text, description=help_text)
