@@ -105,3 +105,16 @@ def test_parts_are_cut_between_messages_and_read_as_the_whole(tmp_path):
     assert found == whole
     with open(path, "rb") as handle:  # no indentation to go by: one part
         assert reader.parts_of(handle, path.stat().st_size, 4, None) == [reader.Part()]
+
+
+@pytest.mark.parametrize("indent", [1, 4])
+@pytest.mark.parametrize("chunk", [reader.CHUNK_BYTES, 333])
+def test_a_broken_message_is_reported_at_the_line_where_it_starts(indent, chunk, monkeypatch):
+    monkeypatch.setattr(reader, "CHUNK_BYTES", chunk)
+    text = export_text(messages_for(2), indent)
+    export = reader.ExportReader(io.BytesIO(text.encode("utf-8", errors="surrogatepass")))
+    broken = [element for chat in export.chats() for element in chat.messages if isinstance(element, reader.Broken)]
+    assert [b.message_id for b in broken] == [str(n) for n in range(17, 120, 17)]
+    for found in broken:
+        opening = text.rindex("{", 0, text.index(f'"id": {found.message_id},'))
+        assert found.line == text.count("\n", 0, opening) + 1
