@@ -118,3 +118,63 @@ def test_a_broken_message_is_reported_at_the_line_where_it_starts(indent, chunk,
     for found in broken:
         opening = text.rindex("{", 0, text.index(f'"id": {found.message_id},'))
         assert found.line == text.count("\n", 0, opening) + 1
+
+
+def read_bytes(data: bytes, one_by_one: bool) -> tuple[list, list]:
+    """What the reader gives of ``data``, and how each batch was decoded: (bytes or str, whether msgspec took it).
+    Each batch must be the text from where the reader stands, whichever it is decoded from."""
+    export = reader.ExportReader(io.BytesIO(data))
+    if one_by_one:
+        export._learn_indentation = lambda: None
+    batches, decode = [], export._decode_batch
+
+    def recorded(batch):
+        text = batch[1:-1].decode() if isinstance(batch, bytes) else batch[1:-1]
+        assert export.buf.startswith(text, export.pos)
+        batches.append((type(batch), False))
+        messages = decode(batch)
+        batches[-1] = (type(batch), True)
+        return messages
+
+    export._decode_batch = recorded
+    found = [json.dumps(element, sort_keys=True) for chat in export.chats() for element in chat.messages]
+    return found, batches
+
+
+def plain_export(seed: int) -> bytes:
+    """An indented export whose every message msgspec takes, its texts in several scripts."""
+    texts = ["olá 👋🏽 مرحبا", "привет, как дела?", "你好 🎉🎉", "m"]
+    messages = [
+        {"id": n, "type": "message", "date_unixtime": str(1_700_000_000 + n), "text": f"{texts[(n + seed) % 4]} {n}"}
+        for n in range(1, 200)
+    ]
+    chat = {"name": "Grupo Café ☕", "type": "public_supergroup", "id": 1, "messages": messages}
+    return json.dumps(chat, indent=1, ensure_ascii=False).encode()
+
+
+# The batches are decoded from the file's bytes while the text read is exactly what they say: with a
+# byte-order mark (dropped, as the decoder drops it) and with U+FFFD written in the file; from the
+# text once a chunk holds bytes that are not UTF-8, which the text holds as U+FFFD.
+FILE_BYTES = {
+    "plain": (lambda data: data, True),
+    "byte-order mark": (lambda data: b"\xef\xbb\xbf" + data, True),
+    "U+FFFD in a text": (lambda data: data.replace(b' 10"', ' 10 \ufffd"'.encode()), True),
+    "bytes that are not UTF-8": (lambda data: data.replace(b' 10"', b' 10 \xff\xc3 \xe2\x82"'), False),
+}
+
+
+@pytest.mark.parametrize("variant", FILE_BYTES)
+@pytest.mark.parametrize("chunk", [reader.CHUNK_BYTES, 333, 64])
+def test_batches_from_the_files_bytes_give_what_its_text_gives(variant, chunk, monkeypatch):
+    monkeypatch.setattr(reader, "CHUNK_BYTES", chunk)
+    change, from_bytes = FILE_BYTES[variant]
+    for seed in range(4):
+        data = change(plain_export(seed))
+        batched, batches = read_bytes(data, one_by_one=False)
+        assert batched == read_bytes(data, one_by_one=True)[0]
+        assert len(batched) == 199 and batches and all(taken for _, taken in batches)
+        assert {kind for kind, _ in batches} == ({bytes} if from_bytes else {bytes, str} if chunk < 1000 else {str})
+        if variant == "byte-order mark":
+            assert batched == read_bytes(data[3:], one_by_one=False)[0]
+        if variant == "bytes that are not UTF-8":
+            assert sum("10 \\ufffd\\ufffd \\ufffd" in element for element in batched) == 1
