@@ -105,12 +105,12 @@ class _ChunkedJson:
     Peek at the next character, expect one, decode the next value.
 
     ``raw`` keeps the bytes ``buf`` was decoded from, for the complete messages that msgspec decodes
-    together: from bytes it takes about half the time it takes from the text, which Python holds in 4 bytes a
-    character once one emoji is in it, and which msgspec would encode to UTF-8 again. ``raw_at`` ties a
-    position of ``buf`` to its offset in ``raw``; from it any later position's offset is the length of
-    the text between them in UTF-8. That holds while the text is exactly what the bytes say: once a
-    chunk holds bytes that are not UTF-8 (decoded as U+FFFD), ``raw_at`` is None and the messages are
-    decoded from the text, as everything else is."""
+    together: from bytes it takes about half the time it takes from the text, which Python holds in 4
+    bytes a character once one emoji is in it, and which msgspec would encode to UTF-8 again. ``raw_at``
+    ties a position of ``buf`` to its offset in ``raw``; from it any later position's offset is the
+    length of the text between them in UTF-8. That holds while the text is exactly what the bytes say:
+    once a chunk holds bytes that are not UTF-8 (decoded as U+FFFD), ``raw_at`` is None and the messages
+    are decoded from the text, as everything else is."""
 
     def __init__(self, handle: BinaryIO):
         self.handle = handle
@@ -142,12 +142,12 @@ class _ChunkedJson:
             else:
                 if first and data.startswith(codecs.BOM_UTF8):
                     data = data[len(codecs.BOM_UTF8) :]  # as the utf-8-sig decoder drops it
-                self.raw = self.raw[self.raw_offset(self.pos) :] + data
+                self.raw = self.raw[self._raw_offset(self.pos) :] + data
                 self.raw_at = (0, 0)
         self.buf = self.buf[self.pos :] + text
         self.pos = 0
 
-    def raw_offset(self, pos: int) -> int:
+    def _raw_offset(self, pos: int) -> int:
         """Where position ``pos`` of ``buf`` (at or after ``raw_at``'s) is in ``raw``."""
         at, offset = self.raw_at
         return offset + len(self.buf[at:pos].encode())
@@ -338,7 +338,7 @@ class ExportReader(_ChunkedJson):
             if self.raw_at is None:
                 messages = self._decode_batch(f"[{self.buf[self.pos : end]}]")
             else:  # the same messages, their bytes ending at the same (ASCII) closing line
-                start = self.raw_offset(self.pos)
+                start = self._raw_offset(self.pos)
                 message_end = self.message_end.encode()
                 raw_end = self.raw.rfind(message_end, start) + len(message_end)
                 messages = self._decode_batch(b"[" + self.raw[start:raw_end] + b"]")
