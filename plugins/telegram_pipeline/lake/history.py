@@ -376,7 +376,7 @@ def _current(store: storage.Store, key: str, record_key: bytes, record: Mapping[
     if record is None:
         return None
     try:
-        state = _read_parquet(store.read(key), key)
+        state = _read_parquet(store.read(key))
     except storage.ObjectNotFound:
         return None
     recorded = (state.schema.metadata or {}).get(record_key)
@@ -410,9 +410,7 @@ def write_months(store: storage.Store, months: Iterable[str] = ()) -> list[str]:
         own = None if month in months else _current(store, month_key(month), SOURCES, sources)
         if own is None:
             try:
-                own = roll_up(
-                    _read_parquet(data, key) for key, data in store.read_many(states[d] for d in by_month[month])
-                )
+                own = roll_up(_read_parquet(data) for _, data in store.read_many(states[d] for d in by_month[month]))
             except storage.ObjectNotFound:
                 break  # a day rewritten meanwhile: this month and those after it are left to be read past
             written[month_key(month)] = parquet_bytes(own, sources, SOURCES)
@@ -429,7 +427,8 @@ def write_months(store: storage.Store, months: Iterable[str] = ()) -> list[str]:
     return sorted(written)
 
 
-def _read_parquet(data: bytes | Exception, key: str):
+def _read_parquet(data: bytes | Exception):
+    """A state or partition as ``store.read_many`` gives it: its table, or the error reading it raised."""
     if isinstance(data, Exception):
         raise data
     return layout.read_parquet_bytes(data)
@@ -494,7 +493,7 @@ def read_before(store: storage.Store, partition_days: Iterable[date], before: da
                 found.days.append(day)
             else:
                 found.missing.append(day)
-    tables += [_read_parquet(data, key) for key, data in store.read_many(day_keys)]
+    tables += [_read_parquet(data) for _, data in store.read_many(day_keys)]
     if tables:
         found.state = pa.concat_tables([t.cast(state_schema()) for t in tables])
     if found.stale_months:
@@ -518,9 +517,7 @@ def build_missing(settings: config.Settings | None = None, rebuild: bool = False
     for batch in itertools.batched(days, 32):
         tables = {}
         for day, (_, data) in zip(batch, store.read_many(partitions[day] for day in batch), strict=True):
-            if isinstance(data, Exception):
-                raise data
-            tables[day] = layout.read_parquet_bytes(data)
+            tables[day] = _read_parquet(data)
         files = {}
         for day, state in of_days(tables).items():
             body = parquet_bytes(state)
