@@ -51,6 +51,23 @@ def test_rendered_parameters_are_literals_not_code():
     assert len(sqlglot.parse(text, read="trino")) == 1
 
 
+def test_a_render_leaves_the_parsed_text_as_it_was_for_the_next():
+    """Each report's Athena text is parsed once per process; every render binds its own copy of it."""
+    reports = ("chats", "keywords", "members")  # the migration markers, the tracked keywords, the zone
+    first = definitions.ReportRange(FIRST, LAST, tracked_keywords=("python",))
+    second = definitions.ReportRange(LAST, LAST, timezone="America/Sao_Paulo", tracked_keywords=("rust",))
+    markers = [(-4012345678, -1002345678901)]
+    after_others = [sql.rendered_athena_sql(report, rng, markers) for rng in (first, second) for report in reports]
+    sql._parsed_athena.cache_clear()
+    alone = []
+    for rng in (first, second):
+        for report in reports:
+            alone.append(sql.rendered_athena_sql(report, rng, markers))
+            sql._parsed_athena.cache_clear()
+    assert after_others == alone
+    assert sql.rendered_athena_sql("keywords", first) != sql.rendered_athena_sql("keywords", second)
+
+
 def test_lists_unnested_side_by_side_are_one_unnest_for_athena():
     """DuckDB unnests a select list's lists side by side in one pass; Athena gets Trino's UNNEST of several
     arrays, which zips them the same way (the shorter padded with NULL, a NULL or empty list no row),

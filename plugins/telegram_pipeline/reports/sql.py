@@ -251,12 +251,11 @@ def rendered_athena_sql(
 ) -> str:
     """The exact text sent to Athena: the committed SQL with its parameters and bound tables inlined
     (``markers``: the webhook's migration markers, (old chat id, new chat id))."""
-    import sqlglot
     from sqlglot import exp
 
     params = rng.params()
     rows: Mapping[str, list] = bound_rows(Span([rng]), markers)
-    query = sqlglot.parse_one(athena_sql(report), read="trino")
+    query = _parsed_athena(athena_sql(report))
 
     def bind(node):
         if isinstance(node, exp.Placeholder) and node.name in params:
@@ -277,4 +276,13 @@ def rendered_athena_sql(
     missing = sorted({p.name for p in bound.find_all(exp.Placeholder)})
     if missing:
         raise ValueError(f"{report}: unbound Athena parameters {missing}")
-    return bound.sql(dialect=_athena_dialect())
+    return bound.sql(dialect=_athena_dialect(), copy=False)  # bound is this call's own copy
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_athena(text: str):
+    """The parsed tree of a report's Athena text, which callers never change (``transform`` copies it):
+    the reports DAG renders each report once per window, and parsing was 40 % of a render."""
+    import sqlglot
+
+    return sqlglot.parse_one(text, read="trino")
