@@ -40,6 +40,7 @@ def athena_sql(name: str) -> str:
     return config.read_sql(f"{ATHENA_SQL_FOLDER}/{name}.sql")
 
 
+@functools.cache
 def _athena_dialect():
     from sqlglot import exp
     from sqlglot.dialects.trino import Trino
