@@ -9,9 +9,10 @@ echo "Ctrl-C stops it."
 
 # A second terminal's `airflow backfill create` (or any airflow command given only AIRFLOW_HOME) reads
 # airflow.cfg, not this script's environment: write there what it must share with standalone, the DAGs
-# and plugins folders (the plugin registers the consolidation's timetable), no example DAGs, and a 60 s
-# SQLite busy timeout: the scheduler's catch-up holds the one write lock for longer than SQLite's
-# default 5 s wait, and the command failed with "database is locked".
+# and plugins folders (the plugin registers the consolidation's timetable), no example DAGs, a 60 s
+# SQLite busy timeout (the scheduler's catch-up holds the one write lock for longer than SQLite's
+# default 5 s wait, and the command failed with "database is locked"), and sessions whose savepoints
+# wait for that lock too (orchestration/metadata_db.py: `backfill create` failed at once without).
 cfg="$AIRFLOW_HOME/airflow.cfg"
 [ -f "$cfg" ] || airflow config list > /dev/null  # Airflow writes its default airflow.cfg
 sed -i -E \
@@ -19,6 +20,7 @@ sed -i -E \
     -e "s#^plugins_folder = .*#plugins_folder = $AIRFLOW__CORE__PLUGINS_FOLDER#" \
     -e "s#^load_examples = .*#load_examples = False#" \
     -e "s#^(sql_alchemy_conn = sqlite:///[^?]*)\$#\1?timeout=60#" \
+    -e "s#^(\# )?sql_alchemy_session_maker = .*#sql_alchemy_session_maker = telegram_pipeline.orchestration.metadata_db.session_maker#" \
     "$cfg"
 
 # Ctrl-C sends SIGINT to every process of the terminal's foreground group. Standalone's own components

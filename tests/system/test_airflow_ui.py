@@ -233,6 +233,14 @@ def test_make_airflow_serves_both_dags_and_stops_on_ctrl_c(chromium, standalone,
         )
     )
     assert errors["total_entries"] == 0, errors
+    # What a second terminal's `airflow` command (given only AIRFLOW_HOME) shares with it, in airflow.cfg.
+    cfg = (standalone["home"] / "airflow.cfg").read_text()
+    for line in (
+        f"dags_folder = {REPO / 'dags'}",
+        f"sql_alchemy_conn = sqlite:///{standalone['home'] / 'airflow.db'}?timeout=60",
+        "sql_alchemy_session_maker = telegram_pipeline.orchestration.metadata_db.session_maker",
+    ):
+        assert f"\n{line}\n" in cfg, line
     # Tasks run too: a task's supervisor must reach the Execution API on this port, not on 8080.
     api = Api(base, token)
     api.call("PATCH", "/api/v2/dags/telegram_reports", {"is_paused": False})

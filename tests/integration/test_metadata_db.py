@@ -1,0 +1,111 @@
+"""The local Airflow's sessions on SQLite (orchestration/metadata_db.py): a savepoint's read, then write,
+while another connection holds the write lock, as Airflow's ``backfill create`` does while the
+scheduler writes, waits for the lock where Airflow's own session maker fails at once."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import sessionmaker
+from telegram_pipeline.orchestration import metadata_db
+
+from tests.support.paths import REPO
+
+HELD = 0.5  # seconds the other writer holds the lock
+
+# airflow.settings' session maker when [database] sql_alchemy_session_maker is not set.
+AIRFLOWS_OWN = functools.partial(sessionmaker, autocommit=False, autoflush=False, expire_on_commit=False)
+
+
+def a_backfill_day_while_another_writes(make_session, path) -> float:
+    """Another connection takes the write lock and holds it for HELD seconds; meanwhile a session reads,
+    then inserts in a savepoint (Airflow's ``_create_backfill_dag_run_non_partitioned``). Returns how long
+    the session took."""
+    engine = create_engine(f"sqlite:///{path}?timeout=30")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE IF NOT EXISTS dag_run (day TEXT)")
+    held, done = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO dag_run VALUES ('the scheduler')")
+        held.set()
+        time.sleep(HELD)
+        db.execute("COMMIT")
+        db.close()
+        done.set()
+
+    threading.Thread(target=writer, daemon=True).start()
+    assert held.wait(30)
+    session = make_session(engine)()
+    started = time.monotonic()
+    try:
+        with session.begin_nested():
+            session.execute(text("SELECT count(*) FROM dag_run WHERE day = '2026-11-02'")).scalar()
+            session.execute(text("INSERT INTO dag_run VALUES ('2026-11-02')"))
+        session.commit()
+        return time.monotonic() - started
+    finally:
+        session.rollback()  # a failed session lets go of its read lock, so the writer can commit
+        session.close()
+        assert done.wait(30), "the other writer could not commit"
+        engine.dispose()
+
+
+def test_airflows_own_session_maker_fails_at_once(tmp_path):
+    started = time.monotonic()
+    with pytest.raises(OperationalError, match="database is locked"):
+        a_backfill_day_while_another_writes(AIRFLOWS_OWN, tmp_path / "airflow.db")
+    assert time.monotonic() - started < 30, "failed only after the busy timeout: not this case"
+
+
+def test_the_session_maker_waits_for_the_lock_and_writes(tmp_path):
+    path = tmp_path / "airflow.db"
+    took = a_backfill_day_while_another_writes(metadata_db.session_maker, path)
+    assert took >= HELD * 0.8, took
+    with sqlite3.connect(path) as db:
+        assert sorted(row[0] for row in db.execute("SELECT day FROM dag_run")) == ["2026-11-02", "the scheduler"]
+
+
+def test_a_savepoint_inside_a_transaction_stays_a_savepoint(tmp_path):
+    """Only the savepoint that would start the transaction begins it: a nested one rolls back alone."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'airflow.db'}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE dag_run (day TEXT)")
+    session = metadata_db.session_maker(engine)()
+    session.execute(text("INSERT INTO dag_run VALUES ('kept')"))
+    nested = session.begin_nested()
+    session.execute(text("INSERT INTO dag_run VALUES ('rolled back')"))
+    nested.rollback()
+    session.commit()
+    with engine.connect() as connection:
+        assert [row[0] for row in connection.exec_driver_sql("SELECT day FROM dag_run")] == ["kept"]
+
+
+def test_airflow_uses_it_where_the_config_names_it(tmp_path):
+    """As `make airflow` writes it into airflow.cfg: Airflow's sessions come from it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__")}
+    env.update(
+        AIRFLOW_HOME=str(tmp_path),
+        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{tmp_path / 'airflow.db'}?timeout=60",
+        AIRFLOW__DATABASE__SQL_ALCHEMY_SESSION_MAKER="telegram_pipeline.orchestration.metadata_db.session_maker",
+        PYTHONPATH=str(REPO / "plugins"),
+    )
+    script = (
+        "from airflow import settings; from sqlalchemy import event; "
+        "from telegram_pipeline.orchestration import metadata_db; "
+        "print(event.contains(settings.engine, 'savepoint', metadata_db.write_lock_before_first_savepoint))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == "True", done.stdout + done.stderr[-3000:]
