@@ -95,25 +95,6 @@ def test_a_savepoint_inside_a_transaction_stays_a_savepoint(tmp_path):
         assert [row[0] for row in connection.exec_driver_sql("SELECT day FROM dag_run")] == ["kept"]
 
 
-def test_airflow_uses_it_where_the_config_names_it(tmp_path):
-    """As `make airflow` writes it into airflow.cfg: Airflow's sessions come from it."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__")}
-    env.update(
-        AIRFLOW_HOME=str(tmp_path),
-        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{tmp_path / 'airflow.db'}?timeout=60",
-        AIRFLOW__DATABASE__SQL_ALCHEMY_SESSION_MAKER="telegram_pipeline.orchestration.metadata_db.session_maker",
-        PYTHONPATH=str(REPO / "plugins"),
-    )
-    script = (
-        "from airflow import settings; from sqlalchemy import event; "
-        "from telegram_pipeline.orchestration import metadata_db; "
-        "print(event.contains(settings.engine, 'savepoint', metadata_db.write_lock_before_first_savepoint))"
-    )
-    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.strip().splitlines()[-1] == "True", done.stdout + done.stderr[-3000:]
-
-
 def test_airflows_backfill_creation_waits_for_the_scheduler(airflow_db, tmp_path):
     """Airflow's own ``_create_backfill`` of 30 days while another connection holds the write lock half the
     time, in short transactions (tests/support/backfill_race.py): it fails every time with Airflow's session
