@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 from telegram_pipeline.orchestration import metadata_db
 
+from tests.support.bundles import isolated_env
 from tests.support.paths import REPO
 
 HELD = 0.5  # seconds the other writer holds the lock
@@ -100,13 +101,11 @@ def test_airflows_backfill_creation_waits_for_the_scheduler(airflow_db, tmp_path
     time, in short transactions (tests/support/backfill_race.py): it fails every time with Airflow's session
     maker, and makes its 30 runs every time with this one."""
     shutil.copy(Path(airflow_db) / "airflow.db", tmp_path / "airflow.db")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__")}
-    env.update(
+    env = isolated_env(
         AIRFLOW_HOME=str(tmp_path),
         AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{tmp_path / 'airflow.db'}?timeout=60",
         AIRFLOW__CORE__DAGS_FOLDER=str(REPO / "dags"),
         AIRFLOW__CORE__PLUGINS_FOLDER=str(REPO / "plugins"),
-        AIRFLOW__CORE__LOAD_EXAMPLES="False",
         PYTHONPATH=f"{REPO / 'plugins'}{os.pathsep}{REPO}",
     )
     serialized = subprocess.run(
