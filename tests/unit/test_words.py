@@ -41,6 +41,49 @@ def test_inflected_forms_are_one_term_shown_as_written():
     assert terms("Diplomas", "en")["diploma"] == "Diplomas"
 
 
+def test_the_second_russian_pass_takes_off_an_ending_never_a_stems_own_vowel():
+    assert len({key for form in ("диплом", "дипломы", "дипломом") for key in terms(form, "ru")}) == 1
+    assert set(terms("видео", "ru")) != set(terms("виды", "ru"))  # video and kinds: two terms
+    assert set(terms("начал", "ru")) == set(terms("начала", "ru")) == set()  # chat words, both
+
+
+def test_laughter_is_no_term_at_any_length_in_any_script():
+    laughs = {
+        "pt": "kkkkkk rsrsrs hahaha",
+        "es": "jajajaja jejeje",
+        "en": "hahahah hehe aha",
+        "id": "wkwkwk wkwk",
+        "ru": "Хаахахахахаххахахахахахахаахах ахахах хехе",
+        "fa": "ههههه خخخخخ",
+        "ar": "هههههه",
+        "zh": "哈哈哈哈 呵呵 嘻嘻",
+    }
+    for code, text in laughs.items():
+        assert not terms(text, code), (code, terms(text, code))
+    assert "haha" not in terms("Hahaha, the hash is wrong", "en") and "hash" in terms("the hash", "en")
+
+
+def test_russian_chat_words_and_swearing_are_no_terms():
+    # the top keywords of a real Russian group before (tests/data: malodyschev_supergroup_ru_2026.json)
+    assert not terms("бля нахуй сука пизда Угу щас чё Мужики", "ru")
+    assert list(terms("Скоро диплом", "ru").values()) == ["диплом"]
+
+
+def test_a_content_word_of_the_russian_list_counts_in_every_form():
+    for forms in (("город", "городе", "города"), ("война", "войны", "войне"), ("деньги", "деньгами")):
+        keys = [set(terms(form, "ru")) for form in forms]
+        assert keys[0] and all(key == keys[0] for key in keys), (forms, keys)
+
+
+def test_a_generic_noun_is_no_term_in_any_form():
+    assert not terms("вопрос вопросы вопросов вопросами человек человека люди людей года году время времени", "ru")
+
+
+def test_chinese_chat_words_are_no_terms():
+    found = terms("我觉得今天的香菜一下就没有了", "zh")
+    assert "香菜" in found and not {"觉得", "今天", "一下", "没有"} & set(found)
+
+
 def test_stopwords_are_the_messages_language():
     assert not set(terms("это все что как вообще уже если будет", "ru"))
     assert not set(terms("may upon the and", "en"))

@@ -1,7 +1,16 @@
-"""The chat words of the groups this was built for: Portuguese and English words too common in chat
-to say what a group talks about, which the stopword lists (``stopwordsiso``) leave out: greetings,
-laughter ("kkk", "rsrs"), and the unaccented spellings chat uses ("voce", "nao", "entao"). Every
-message's words are checked against them besides its own language's list (``text/words.py``).
+"""Corrections to the stopword lists (``stopwordsiso``) for chat, by language (``text/words.py`` reads
+them besides the language's list):
+
+- **Chat words**: words too common in chat to say what a group talks about, which the lists leave out:
+  greetings, thanks, fillers, the unaccented spellings chat uses ("voce", "nao", "entao"), Russian
+  chat spellings ("щас", "чё") and swearing used as filler ("бля", "нахуй"), Chinese fillers ("觉得",
+  "一下"). Laughter in any language ("kkkk", "rsrs", "ахахах", "wkwk", "ههههه", "哈哈哈") is a rule of
+  ``text/words.py``, not a list: it is written at any length.
+- **Filler in every form**: generic nouns a list names in one form only (Russian ``вопрос``), whose
+  other forms ("вопросы", "вопросов") would count under the same stem: every form of them is left out.
+- **Content words**: what a list holds that says what a group talks about. stopwordsiso's Russian list
+  is a union of lists, one of them of frequent words, and holds ``война``, ``деньги``, ``москва``,
+  ``работа``: a group about them showed them only where inflected (``городе``, never ``город``).
 """
 
 from __future__ import annotations
@@ -47,5 +56,41 @@ ENGLISH = frozenset(
     """.split()
 )
 
+RUSSIAN = frozenset(
+    """
+    привет приветик приветствую здравствуйте здрасте здрасьте добрый доброе доброго спасибо спасибки
+    спс пасиб благодарю пожалуйста пжлст пжл плиз плз ага угу ок окей оке норм нормально ладно
+    лан давай давайте дай типа короче кароче кстати кст ваще реально прям прямо щас ща чё чо че шо
+    што тож наверное наверно вроде походу видимо конечно понял поняла поняли понятно знаю знаешь знает
+    думаю думаешь хочу хочешь хочет хотел хотела хочется можешь сделал сделала сделали начал начала
+    начали смотри посмотри слушай скажи напиши пиши ребята ребят мужики всем скоро красавчик лол имхо хз
+    бля блин блять блядь сука нахуй нахер нафиг пизда пиздец ебать епта хуй
+    """.split()
+)
+
+CHINESE = frozenset(
+    """
+    觉得 知道 一下 不了 今天 明天 昨天 现在 没有 已经 真的 感觉 应该 可能 好的 谢谢 上次 下次 东西 其实
+    是不是 有点 一点 好像 今年 不要 不会 需要 看看 一起 一直 比较 问题
+    """.split()
+)
+
 # By ISO 639-1 code: the words each language's messages leave out besides its stopword list.
-OF_LANGUAGE: dict[str, frozenset[str]] = {"pt": PORTUGUESE, "en": ENGLISH}
+OF_LANGUAGE: dict[str, frozenset[str]] = {"pt": PORTUGUESE, "en": ENGLISH, "ru": RUSSIAN, "zh": CHINESE}
+
+# Generic nouns left out in every form: whatever shares the stem of one of these (``text/words.py``).
+# Irregular forms (день, дня) are named apart.
+IN_EVERY_FORM: dict[str, frozenset[str]] = {
+    "ru": frozenset("вопрос человек люди год день дня дней раз время дело".split()),
+}
+
+# What the stopword lists hold that says what a group talks about: a term after all.
+CONTENT_WORDS: dict[str, frozenset[str]] = {
+    "ru": frozenset(
+        """
+        белый вода война глаз голова голос город дверь деньги дом дорога душа жена женщина жизнь земля
+        книга комната лицо машина мать мир мира москва народ нога окно отец плечо путь работа работать
+        ребенок россия рука русский сила советский стол страна товарищ улица
+        """.split()
+    ),
+}

@@ -15,11 +15,13 @@ A text, in the language ``text/language.py`` found for it:
   with no dictionary here, as overlapping bigrams (Lucene's CJK analyzer). URLs, e-mail addresses
   and @mentions are no words; hashtags are terms of their own, with their ``#``.
 - **Terms**: words of 3 letters or more and Han words of 2 characters or more, unless they are
-  stopwords of the language (``stopwordsiso``, plus the chat words of ``text/chat_words.py``); and
-  two-letter words written in capitals, acronyms (``ИИ``, ``AI``, ``UX``; the lists hold ``ai`` for
-  other reasons), unless chat words (``OK``). A term is the word's Snowball
-  stem (``snowballstemmer``) where the language has one (Russian's twice: ``диплом``,
-  ``диплому``, ``дипломом`` are one term); the report shows it as the latest message using it wrote it.
+  stopwords of the language (``stopwordsiso``, corrected for chat by ``text/chat_words.py``) or
+  laughter (one or two letters again and again: ``kkkk``, ``ahahah``, ``ахахах``, ``wkwk``, ``ههههه``,
+  ``哈哈哈``); and two-letter words written in capitals, acronyms (``ИИ``, ``AI``, ``UX``; the lists hold
+  ``ai`` for other reasons), unless chat words (``OK``). A term is the word's Snowball
+  stem (``snowballstemmer``) where the language has one (Russian's twice where the second pass takes
+  off an ending, two letters or more: ``диплом``, ``диплому``, ``дипломом`` are one term, ``видео``
+  and ``виды`` two); the report shows it as the latest message using it wrote it.
 - **Phrases**: two different terms one after the other, or with one stopword between (``corrida de rua``),
   with nothing but spaces and hyphens around it, are a phrase too: key ``"corr rua"``.
 
@@ -53,6 +55,13 @@ _TOKEN = regex.compile(
 )
 _GRAPHEMES = regex.compile(r"\X")
 _TWO_LETTERS = regex.compile(r"(?<![\p{L}\p{M}\p{N}'])\p{L}\p{M}*\p{L}\p{M}*(?![\p{L}\p{M}\p{N}])")
+# Laughter: a word of 3 letters or more written with the letters of one of these alone ("kkkk", "rsrs",
+# "hahaha", "jajaja", "hehe", "wkwk", "ахахах", "хехе", "ههههه", "خخخ"); a Chinese word of these
+# characters alone ("哈哈哈", "呵呵", "嘻嘻").
+_LAUGHTER = tuple(
+    frozenset(letters) for letters in ("ah", "k", "rs", "ja", "je", "he", "hi", "wk", "ах", "хе", "хи", "ه", "خ")
+)
+_HAN_LAUGHTER = frozenset("哈呵嘻嘿")
 # Between the two words of a phrase (and the one stopword a phrase may hold): only these.
 _JOINING = "-"
 # Arabic-script marks (harakat, superscript alef, Quranic signs) and tatweel; Hebrew points.
@@ -102,10 +111,11 @@ class Lexicon:
     """What one language does with a word: its stopwords, its stemmer, and the words already seen."""
 
     language: str | None
-    stopwords: frozenset[str]  # the language's list and its chat words
+    stopwords: frozenset[str]  # the language's list and its chat words, but its content words
     chat_words: frozenset[str]
     stem: object | None
     twice: bool
+    filler_stems: frozenset[str]  # every word of one of these stems is no term (chat_words.IN_EVERY_FORM)
     seen: dict[str, str] = field(default_factory=dict)  # written word -> its key, "" for no term
     pieces: dict[str, tuple] = field(default_factory=dict)  # run of non-space characters -> its pieces
     strings: dict[tuple, str] = field(default_factory=dict)  # the parts of a phrase -> the phrase
@@ -131,9 +141,10 @@ class Lexicon:
             if letters == 2 and word.isupper() and folded not in self.chat_words:
                 return folded
             return ""
-        if folded.translate(_LETTER_VARIANTS) in self.stopwords:
+        if folded.translate(_LETTER_VARIANTS) in self.stopwords or laughter(folded):
             return ""
-        return stemmed(folded, self).translate(_LETTER_VARIANTS)
+        stem = stemmed(folded, self)
+        return "" if stem in self.filler_stems else stem.translate(_LETTER_VARIANTS)
 
     def joined(self, parts: tuple[str, str, str]) -> str:
         """The parts of a phrase (or of its form) as one string, the same object every time: a day's
@@ -151,12 +162,23 @@ class Lexicon:
         return pieces
 
 
+def laughter(folded: str) -> bool:
+    return len(folded) >= 3 and any(letters.issuperset(folded) for letters in _LAUGHTER)
+
+
 def stemmed(folded: str, words: Lexicon) -> str:
-    """The stem of a folded word (a two-letter one, an acronym, is its own)."""
+    """The stem of a folded word (a two-letter one, an acronym, is its own). Snowball's Russian reads a
+    word ending like a case ending as inflected (``диплом`` → ``дипл``, but ``дипломом`` → ``диплом``):
+    a second pass takes that ending off too, where it is one (two letters or more); a single letter
+    more is the stem's own (``видео`` → ``виде``, not ``вид``, which is ``виды``)."""
     if words.stem is None or len(folded) < 3:
         return folded
     stem = words.stem.stemWord(folded)
-    return words.stem.stemWord(stem) if words.twice else stem
+    if words.twice:
+        again = words.stem.stemWord(stem)
+        if len(stem) - len(again) >= 2:
+            return again
+    return stem
 
 
 # Languages whose stopwords are read together: CLD2 tells Indonesian from Malay by a few words only.
@@ -172,9 +194,16 @@ def lexicon(language: str | None) -> Lexicon:
     for code in STOPWORDS_TOGETHER.get(language, (language,)):
         words |= set(stopwordsiso.stopwords(code)) if code and stopwordsiso.has_lang(code) else set()
     chat = chat_words.OF_LANGUAGE.get(language, frozenset())
-    stopwords = frozenset(word.casefold().translate(_MARKS).translate(_LETTER_VARIANTS) for word in words | chat)
+    kept = chat_words.CONTENT_WORDS.get(language, frozenset())
+    stopwords = frozenset(
+        word.casefold().translate(_MARKS).translate(_LETTER_VARIANTS) for word in (words - kept) | chat
+    )
     stemmer = snowballstemmer.stemmer(SNOWBALL[language]) if language in SNOWBALL else None
-    return Lexicon(language, stopwords, chat, stemmer, language in STEMMED_TWICE)
+    words_of = Lexicon(language, stopwords, chat, stemmer, language in STEMMED_TWICE, frozenset())
+    words_of.filler_stems = frozenset(
+        stemmed(word, words_of) for word in chat_words.IN_EVERY_FORM.get(language, frozenset())
+    )
+    return words_of
 
 
 @functools.cache
@@ -280,7 +309,7 @@ def _han_words(run: str, joiner: str) -> list[tuple[int, str, str, str]]:
     stopwords = lexicon("zh").stopwords
     pieces = []
     for word in _jieba().cut(run):
-        kind = TERM if len(word) >= 2 and word not in stopwords else BETWEEN
+        kind = TERM if len(word) >= 2 and word not in stopwords and not _HAN_LAUGHTER.issuperset(word) else BETWEEN
         pieces.append((kind, word, word, joiner))
         joiner = ""
     return pieces
