@@ -12,6 +12,7 @@ from telegram_pipeline.ingest import desktop_export
 from telegram_pipeline.lake import quality, storage
 from telegram_pipeline.reports import definitions
 
+from tests.support.paths import REPO
 from tests.support.telegram_exports import DM, GROUP, GROUP_CHAT_ID, OLD_EXPORT, curated_rows
 
 
@@ -222,3 +223,23 @@ def test_s3_gets_one_put_a_day(s3_lake, monkeypatch):
     monkeypatch.setattr(store, "write", lambda key, data: (puts.append(key), original(key, data))[1])
     result = desktop_export.import_export(OLD_EXPORT, export_timezone="America/Sao_Paulo", store=store)
     assert result.updates == 13 and len(puts) == len(result.days) == result.objects == 2
+
+
+# ----------------------------------------------------------------------------------------------
+# Real exports of other projects (tests/data/README.md) through the reports
+
+DATA = REPO / "tests" / "data"
+
+
+def test_a_2020_channel_export_reports_the_channel_and_no_member(monkeypatch):
+    monkeypatch.setenv("TIMEZONE", "UTC")
+    export = DATA / "channel_shifted_ids_2020.json"
+    posts = sum(m["type"] == "message" for m in json.loads(export.read_text(encoding="utf-8"))["messages"])
+    desktop_export.import_export(export, export_timezone="Europe/Moscow")
+    day = date(2020, 11, 12)
+    consolidate_range(day, day)
+    tables = build_reports(day, day)
+    channel = -1001292077344  # the header's 9882011936 less Desktop's 2^33 chat shift, as -100…
+    assert [(c["chat_id"], c["chat_type"], c["messages"]) for c in tables["chats"]] == [(channel, "channel", posts)]
+    assert [(p["user_id"], p["user_name"], p["messages"]) for p in tables["top_posters"]] == [(channel, "test", 12)]
+    assert tables["members"] == []

@@ -1,6 +1,7 @@
 """Real exports through the import, as people really have them: a whole-account export of a forum with
-reactions, a two-chat account export, an older client's export whose senders are sometimes 0, a forum
-fixture of another project (tests/data/README.md says where each comes from).
+reactions, a two-chat account export, an older client's export whose senders are sometimes 0, a 2020
+channel's export whose ids carry Desktop's old peer shift, a forum fixture of another project
+(tests/data/README.md says where each comes from).
 
 Every message lands in its forum topic; reactions become the updates a bot receives for them; the chat is
 chosen out of a whole-account export; a sender that names nobody is the unknown sender, not a skipped
@@ -24,6 +25,7 @@ FORUM = DATA / "forum_account_export_2024.json"
 TWO_CHATS = DATA / "account_export_two_chats.json"
 OLDER = DATA / "older_client_from_id_zero.json"
 TG_PARSER_FORUM = DATA / "forum_topics_tg_parser.json"
+SHIFTED_2020 = DATA / "channel_shifted_ids_2020.json"
 FORUM_CHAT_ID = -1002482670091  # the export's 2482670091, a supergroup
 
 # Read by hand off forum_account_export_2024.json: each message the group's members posted, and the
@@ -324,3 +326,52 @@ def test_a_chat_of_a_type_the_bot_api_has_not_does_not_hide_the_others(tmp_path)
     assert desktop_export.import_export(path, chat="Grupo").messages == 3
     with pytest.raises(desktop_export.ExportError, match="unknown chat type 'replies'"):
         desktop_export.import_export(path, chat="1271266957")
+
+
+# ----------------------------------------------------------------------------------------------
+# Ids of exports made before 2021, shifted by the kind of peer
+
+
+def test_a_2020_channel_export_gives_the_channel_id_and_posts_as_the_channel():
+    header = json.loads(SHIFTED_2020.read_text(encoding="utf-8"))
+    messages = header.pop("messages")
+    assert header["id"] == (2 << 32) + 1292077344  # by hand: Desktop's ChatPeerId of the channel
+    result = desktop_export.import_export(SHIFTED_2020, export_timezone="Europe/Moscow")
+    channel = {"id": -1001292077344, "type": "channel", "title": "test"}
+    assert (result.chat.id, result.messages, result.service_messages) == (channel["id"], 12, 1)
+    updates = stored_updates()
+    posts = by_kind(updates, "channel_post")
+    assert sorted(body["message_id"] for body in posts) == [m["id"] for m in messages if m["type"] == "message"]
+    for body in posts + by_kind(updates, "message"):  # the posts, and create_channel by its actor
+        assert body["chat"] == body["sender_chat"] == channel and "from" not in body, body["message_id"]
+    (created,) = by_kind(updates, "message")
+    assert created["channel_chat_created"] is True
+
+
+@pytest.mark.parametrize(
+    ("from_id", "sender"),
+    [
+        (777000, (777000, None)),  # a user, as every bare number was before
+        ((1 << 32) + 777000, (777000, None)),  # Desktop's old UserPeerId
+        ((2 << 32) + 1234567890, ("GroupAnonymousBot", -1001234567890)),  # its ChatPeerId of the group itself
+        ((2 << 32) + 55, ("Channel_Bot", -1000000000055)),  # of another chat: taken for a channel
+    ],
+)
+def test_numeric_sender_ids_of_older_exports_in_a_supergroup(tmp_path, from_id, sender):
+    message = {"id": 1, "type": "message", "date_unixtime": "1731845100", "from": "X", "from_id": from_id,
+               "text": "oi"}  # fmt: skip
+    header = {"name": "G", "type": "private_supergroup", "id": (2 << 32) + 1234567890, "messages": [message]}
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(header))
+    assert desktop_export.import_export(path).chat.id == -1001234567890
+    (body,) = by_kind(stored_updates(), "message")
+    sent_by = body["from"].get("username", body["from"]["id"])
+    assert (sent_by, body.get("sender_chat", {}).get("id")) == sender
+
+
+def test_a_private_chats_id_is_never_unshifted(tmp_path):
+    user_id = (2 << 32) + 5  # user ids reach 2^33 now: a private chat's id there is no sign of an old export
+    chat = {"name": "Ana", "type": "personal_chat", "id": user_id, "messages": []}
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(chat))
+    assert desktop_export.import_export(path).chat.id == user_id
