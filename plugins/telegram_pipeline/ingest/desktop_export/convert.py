@@ -236,7 +236,7 @@ def _entity(part: dict[str, Any], kind: str, offset: int, length: int) -> dict[s
     elif kind == "pre" and part.get("language"):
         entity["language"] = part["language"]
     elif kind == "custom_emoji":
-        entity["custom_emoji_id"] = str(part.get("document_id", ""))
+        entity["custom_emoji_id"] = reactions.custom_emoji_id(part.get("document_id"))
     elif kind == "blockquote" and part.get("collapsed"):
         entity["type"] = "expandable_blockquote"
     return entity
