@@ -243,3 +243,20 @@ def test_a_2020_channel_export_reports_the_channel_and_no_member(monkeypatch):
     assert [(c["chat_id"], c["chat_type"], c["messages"]) for c in tables["chats"]] == [(channel, "channel", posts)]
     assert [(p["user_id"], p["user_name"], p["messages"]) for p in tables["top_posters"]] == [(channel, "test", 12)]
     assert tables["members"] == []
+
+
+def test_a_custom_emoji_reaction_named_by_a_file_path_is_reported_as_a_custom_emoji(monkeypatch):
+    from telegram_pipeline.reports import build as reports
+
+    monkeypatch.setenv("TIMEZONE", "UTC")
+    export = DATA / "supergroup_custom_emoji_reaction_2026.json"
+    result = desktop_export.import_export(export)
+    day = date(2026, 5, 6)
+    consolidate_range(day, day)
+    settings = config.load()
+    rng = definitions.ReportRange.from_settings(day, day, settings)
+    tables = reports.build(rng, settings)
+    held = {(r["message_id"], r["reactions"], r["top_emoji"]) for r in tables["reactions"].to_pylist()}
+    assert held == {(32933, 1, "custom"), (32936, 1, "🔥")}  # by hand: one reaction each, as the export counts
+    page = reports.render_html(tables, rng, result.chat.id)
+    assert ">1 custom emoji<" in page and ">1 🔥<" in page and "stickers/" not in page
