@@ -260,3 +260,26 @@ def test_a_custom_emoji_reaction_named_by_a_file_path_is_reported_as_a_custom_em
     assert held == {(32933, 1, "custom"), (32936, 1, "🔥")}  # by hand: one reaction each, as the export counts
     page = reports.render_html(tables, rng, result.chat.id)
     assert ">1 custom emoji<" in page and ">1 🔥<" in page and "stickers/" not in page
+
+
+def test_forwards_an_export_names_only_by_name_are_reported_as_name_only(monkeypatch):
+    from telegram_pipeline.reports import build as reports
+
+    monkeypatch.setenv("TIMEZONE", "UTC")
+    export = DATA / "channel_forwards_by_name_2023.json"
+    named = [
+        m["forwarded_from"] for m in json.loads(export.read_text(encoding="utf-8"))["messages"] if "forwarded_from" in m
+    ]
+    result = desktop_export.import_export(export)
+    first, last = date(2023, 5, 9), date(2023, 5, 11)  # the three forwards' days in UTC
+    consolidate_range(first, last)
+    settings = config.load()
+    rng = definitions.ReportRange.from_settings(first, last, settings)
+    tables = reports.build(rng, settings)
+    sources = [
+        (r["source_id"], r["source_name"], r["source_type"], r["messages"])
+        for r in tables["forward_sources"].to_pylist()
+    ]
+    assert sorted(sources) == sorted((None, name, "name only", 1) for name in named) and len(named) == 3
+    page = reports.render_html(tables, rng, result.chat.id)
+    assert page.count(">1 · name only<") == 3 and "hidden user" not in page

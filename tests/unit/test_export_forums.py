@@ -1,7 +1,8 @@
 """Real exports through the import, as people really have them: a whole-account export of a forum with
 reactions, a two-chat account export, an older client's export whose senders are sometimes 0, a 2020
 channel's export whose ids carry Desktop's old peer shift, 2026 exports that name custom emoji by file
-paths, a forum fixture of another project (tests/data/README.md says where each comes from).
+paths, a channel's forwards named only by name, a forum fixture of another project (tests/data/README.md
+says where each comes from).
 
 Every message lands in its forum topic; reactions become the updates a bot receives for them; the chat is
 chosen out of a whole-account export; a sender that names nobody is the unknown sender, not a skipped
@@ -28,6 +29,7 @@ TG_PARSER_FORUM = DATA / "forum_topics_tg_parser.json"
 SHIFTED_2020 = DATA / "channel_shifted_ids_2020.json"
 CUSTOM_REACTION = DATA / "supergroup_custom_emoji_reaction_2026.json"
 CUSTOM_TEXT = DATA / "channel_custom_emoji_paths_2026.json"
+FORWARDS_BY_NAME = DATA / "channel_forwards_by_name_2023.json"
 FORUM_CHAT_ID = -1002482670091  # the export's 2482670091, a supergroup
 
 # Read by hand off forum_account_export_2024.json: each message the group's members posted, and the
@@ -436,3 +438,16 @@ def test_a_private_chats_id_is_never_unshifted(tmp_path):
     path = tmp_path / "result.json"
     path.write_text(json.dumps(chat))
     assert desktop_export.import_export(path).chat.id == user_id
+
+
+# ----------------------------------------------------------------------------------------------
+# Forwards an export names only by name
+
+
+def test_a_forward_named_only_by_name_keeps_the_bot_api_shape_of_a_hidden_user():
+    named = {m["id"]: m["forwarded_from"] for m in exported_messages(FORWARDS_BY_NAME) if "forwarded_from" in m}
+    assert named[1344] == "跨儿之家"  # a channel, which the export names without its id
+    desktop_export.import_export(FORWARDS_BY_NAME)
+    posts = {body["message_id"]: body for body in by_kind(stored_updates(), "channel_post")}
+    forwarded = {m: body["forward_origin"] for m, body in posts.items() if "forward_origin" in body}
+    assert forwarded == {m: {"type": "hidden_user", "sender_user_name": name} for m, name in named.items()}

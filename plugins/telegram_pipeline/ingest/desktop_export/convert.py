@@ -348,7 +348,8 @@ def _forward(message: dict[str, Any]) -> dict[str, Any]:
         if kind == "channel":
             return {"forward_origin": {"type": "channel", "chat": _peer_chat(kind, bare, name)}}
         return {"forward_origin": {"type": "chat", "sender_chat": _peer_chat(kind, bare, name)}}
-    # Only a name: a hidden user, as the Bot API reports senders it cannot link to.
+    # Only a name (older exports name every origin so, channels too): the Bot API has no origin for a
+    # source it names without its id but a hidden user's. The reports call both 'name only'.
     return {"forward_origin": {"type": "hidden_user", "sender_user_name": name}}
 
 
