@@ -12,6 +12,7 @@ from telegram_pipeline.ingest import desktop_export
 from telegram_pipeline.lake import quality, storage
 from telegram_pipeline.reports import definitions
 
+from tests.support.paths import REPO
 from tests.support.telegram_exports import DM, GROUP, GROUP_CHAT_ID, OLD_EXPORT, curated_rows
 
 
@@ -222,3 +223,63 @@ def test_s3_gets_one_put_a_day(s3_lake, monkeypatch):
     monkeypatch.setattr(store, "write", lambda key, data: (puts.append(key), original(key, data))[1])
     result = desktop_export.import_export(OLD_EXPORT, export_timezone="America/Sao_Paulo", store=store)
     assert result.updates == 13 and len(puts) == len(result.days) == result.objects == 2
+
+
+# ----------------------------------------------------------------------------------------------
+# Real exports of other projects (tests/data/README.md) through the reports
+
+DATA = REPO / "tests" / "data"
+
+
+def test_a_2020_channel_export_reports_the_channel_and_no_member(monkeypatch):
+    monkeypatch.setenv("TIMEZONE", "UTC")
+    export = DATA / "channel_shifted_ids_2020.json"
+    posts = sum(m["type"] == "message" for m in json.loads(export.read_text(encoding="utf-8"))["messages"])
+    desktop_export.import_export(export, export_timezone="Europe/Moscow")
+    day = date(2020, 11, 12)
+    consolidate_range(day, day)
+    tables = build_reports(day, day)
+    channel = -1001292077344  # the header's 9882011936 less Desktop's 2^33 chat shift, as -100…
+    assert [(c["chat_id"], c["chat_type"], c["messages"]) for c in tables["chats"]] == [(channel, "channel", posts)]
+    assert [(p["user_id"], p["user_name"], p["messages"]) for p in tables["top_posters"]] == [(channel, "test", 12)]
+    assert tables["members"] == []
+
+
+def test_a_custom_emoji_reaction_named_by_a_file_path_is_reported_as_a_custom_emoji(monkeypatch):
+    from telegram_pipeline.reports import build as reports
+
+    monkeypatch.setenv("TIMEZONE", "UTC")
+    export = DATA / "supergroup_custom_emoji_reaction_2026.json"
+    result = desktop_export.import_export(export)
+    day = date(2026, 5, 6)
+    consolidate_range(day, day)
+    settings = config.load()
+    rng = definitions.ReportRange.from_settings(day, day, settings)
+    tables = reports.build(rng, settings)
+    held = {(r["message_id"], r["reactions"], r["top_emoji"]) for r in tables["reactions"].to_pylist()}
+    assert held == {(32933, 1, "custom"), (32936, 1, "🔥")}  # by hand: one reaction each, as the export counts
+    page = reports.render_html(tables, rng, result.chat.id)
+    assert ">1 custom emoji<" in page and ">1 🔥<" in page and "stickers/" not in page
+
+
+def test_forwards_an_export_names_only_by_name_are_reported_as_name_only(monkeypatch):
+    from telegram_pipeline.reports import build as reports
+
+    monkeypatch.setenv("TIMEZONE", "UTC")
+    export = DATA / "channel_forwards_by_name_2023.json"
+    named = [
+        m["forwarded_from"] for m in json.loads(export.read_text(encoding="utf-8"))["messages"] if "forwarded_from" in m
+    ]
+    result = desktop_export.import_export(export)
+    first, last = date(2023, 5, 9), date(2023, 5, 11)  # the three forwards' days in UTC
+    consolidate_range(first, last)
+    settings = config.load()
+    rng = definitions.ReportRange.from_settings(first, last, settings)
+    tables = reports.build(rng, settings)
+    sources = [
+        (r["source_id"], r["source_name"], r["source_type"], r["messages"])
+        for r in tables["forward_sources"].to_pylist()
+    ]
+    assert sorted(sources) == sorted((None, name, "name only", 1) for name in named) and len(named) == 3
+    page = reports.render_html(tables, rng, result.chat.id)
+    assert page.count(">1 · name only<") == 3 and "hidden user" not in page

@@ -210,7 +210,7 @@ def test_forward_sources_by_hand(lake, engine):
              messages=3, rank=1),
         dict(chat_id=PY["id"], source_id=NEIGHBOUR["id"], source_name="Grupo Vizinho", source_type="group",
              messages=1, rank=2),
-        dict(chat_id=PY["id"], source_id=None, source_name="Zé", source_type="hidden user", messages=1, rank=2),
+        dict(chat_id=PY["id"], source_id=None, source_name="Zé", source_type="name only", messages=1, rank=2),
         dict(chat_id=PY["id"], source_id=LIA["id"], source_name="Lia Lima", source_type="user", messages=1, rank=2),
     ]  # fmt: skip
 
@@ -294,7 +294,7 @@ def test_a_real_export_by_hand(tmp_path, monkeypatch):
         dict(source="joined by request", joins=1, still_members=1, posted=1),  # Tom
     ]
     assert rows(tables["forward_sources"], "source_id", "source_name", "source_type", "messages") == [
-        dict(source_id=None, source_name="Notícias da Corrida", source_type="hidden user", messages=1)
+        dict(source_id=None, source_name="Notícias da Corrida", source_type="name only", messages=1)
     ]
     assert rows(tables["questions"]) == [
         dict(chat_id=chat, asked=2, answered=0, median_answer_seconds=None, unanswered=2)

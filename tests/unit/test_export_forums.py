@@ -1,6 +1,8 @@
 """Real exports through the import, as people really have them: a whole-account export of a forum with
-reactions, a two-chat account export, an older client's export whose senders are sometimes 0, a forum
-fixture of another project (tests/data/README.md says where each comes from).
+reactions, a two-chat account export, an older client's export whose senders are sometimes 0, a 2020
+channel's export whose ids carry Desktop's old peer shift, 2026 exports that name custom emoji by file
+paths, a channel's forwards named only by name, a forum fixture of another project (tests/data/README.md
+says where each comes from).
 
 Every message lands in its forum topic; reactions become the updates a bot receives for them; the chat is
 chosen out of a whole-account export; a sender that names nobody is the unknown sender, not a skipped
@@ -24,6 +26,10 @@ FORUM = DATA / "forum_account_export_2024.json"
 TWO_CHATS = DATA / "account_export_two_chats.json"
 OLDER = DATA / "older_client_from_id_zero.json"
 TG_PARSER_FORUM = DATA / "forum_topics_tg_parser.json"
+SHIFTED_2020 = DATA / "channel_shifted_ids_2020.json"
+CUSTOM_REACTION = DATA / "supergroup_custom_emoji_reaction_2026.json"
+CUSTOM_TEXT = DATA / "channel_custom_emoji_paths_2026.json"
+FORWARDS_BY_NAME = DATA / "channel_forwards_by_name_2023.json"
 FORUM_CHAT_ID = -1002482670091  # the export's 2482670091, a supergroup
 
 # Read by hand off forum_account_export_2024.json: each message the group's members posted, and the
@@ -231,6 +237,65 @@ def test_reactions_of_every_kind_and_a_person_holding_two(tmp_path):
     assert result.reactions == 11 and result.reacted_messages == 1
 
 
+UNKNOWN_CUSTOM_EMOJI = {"type": "custom_emoji", "custom_emoji_id": ""}
+
+
+def test_a_custom_emoji_reaction_named_by_a_file_path_is_one_of_unknown_id():
+    exported = {m["id"]: m for m in exported_messages(CUSTOM_REACTION)}
+    (reaction,) = exported[32933]["reactions"]
+    assert reaction["document_id"] == "stickers/sticker.webp"  # what the export holds: no emoji id
+    result = desktop_export.import_export(CUSTOM_REACTION)
+    updates = stored_updates()
+    totals = {body["message_id"]: body["reactions"] for body in by_kind(updates, "message_reaction_count")}
+    assert totals == {
+        32933: [{"type": UNKNOWN_CUSTOM_EMOJI, "total_count": 1}],
+        32936: [{"type": {"type": "emoji", "emoji": "🔥"}, "total_count": 1}],
+    }
+    named = {(b["message_id"], b["user"]["id"]): b["new_reaction"] for b in by_kind(updates, "message_reaction")}
+    assert named == {(32933, 288635200): [UNKNOWN_CUSTOM_EMOJI], (32936, 788773532): [{"type": "emoji", "emoji": "🔥"}]}
+    rows = [parse.parse(json.dumps(u).encode()) for u in updates if "message_reaction_count" in u]
+    assert sorted(r["reaction_count_emojis"][0] for r in rows) == ["custom", "🔥"]
+    assert (result.reactions, result.reacted_messages) == (2, 2)
+
+
+def test_custom_emoji_text_parts_named_by_file_paths_have_no_id():
+    (post, *_) = exported_messages(CUSTOM_TEXT)
+    parts = [part for part in post["text_entities"] if part["type"] == "custom_emoji"]
+    assert [part["document_id"] for part in parts][:2] == ["stickers/sticker.webp", "stickers/sticker (1).webp"]
+    desktop_export.import_export(CUSTOM_TEXT)
+    body = next(b for b in by_kind(stored_updates(), "channel_post") if b["message_id"] == post["id"])
+    caption = body["caption"].encode("utf-16-le")
+    found = [e for e in body["caption_entities"] if e["type"] == "custom_emoji"]
+    assert [e["custom_emoji_id"] for e in found] == [""] * len(parts) == [""] * 4
+    shown = [caption[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le") for e in found]
+    assert shown == [part["text"] for part in parts] == ["🤪", "📹", "💳", "💬"]
+
+
+def test_custom_emoji_of_unknown_id_are_one_reaction_and_telegrams_ids_stay(tmp_path):
+    recent = [{"from": "Bia", "from_id": "user2"}]
+    message = {
+        "id": 7, "type": "message", "date_unixtime": "1731845107", "from": "Ana", "from_id": "user1", "text": "oi",
+        "reactions": [
+            {"type": "custom_emoji", "count": 2, "document_id": "stickers/sticker.webp", "recent": recent},
+            {"type": "custom_emoji", "count": 3, "document_id": "stickers/sticker (1).webp"},
+            {"type": "custom_emoji", "count": 1,
+             "document_id": "(File not included. Change data exporting settings to download.)"},
+            {"type": "custom_emoji", "count": 4, "document_id": "5368324170671202286"},
+        ],
+    }  # fmt: skip
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps({"name": "G", "type": "private_supergroup", "id": 5, "messages": [message]}))
+    assert desktop_export.import_export(path).reactions == 10
+    updates = stored_updates()
+    (count,) = by_kind(updates, "message_reaction_count")
+    assert count["reactions"] == [
+        {"type": UNKNOWN_CUSTOM_EMOJI, "total_count": 6},
+        {"type": {"type": "custom_emoji", "custom_emoji_id": "5368324170671202286"}, "total_count": 4},
+    ]
+    (bia,) = by_kind(updates, "message_reaction")
+    assert bia["new_reaction"] == [UNKNOWN_CUSTOM_EMOJI]
+
+
 def test_a_rerun_writes_the_same_reaction_updates(forum_import, monkeypatch):
     _, first = forum_import
     desktop_export.import_export(FORUM)
@@ -324,3 +389,65 @@ def test_a_chat_of_a_type_the_bot_api_has_not_does_not_hide_the_others(tmp_path)
     assert desktop_export.import_export(path, chat="Grupo").messages == 3
     with pytest.raises(desktop_export.ExportError, match="unknown chat type 'replies'"):
         desktop_export.import_export(path, chat="1271266957")
+
+
+# ----------------------------------------------------------------------------------------------
+# Ids of exports made before 2021, shifted by the kind of peer
+
+
+def test_a_2020_channel_export_gives_the_channel_id_and_posts_as_the_channel():
+    header = json.loads(SHIFTED_2020.read_text(encoding="utf-8"))
+    messages = header.pop("messages")
+    assert header["id"] == (2 << 32) + 1292077344  # by hand: Desktop's ChatPeerId of the channel
+    result = desktop_export.import_export(SHIFTED_2020, export_timezone="Europe/Moscow")
+    channel = {"id": -1001292077344, "type": "channel", "title": "test"}
+    assert (result.chat.id, result.messages, result.service_messages) == (channel["id"], 12, 1)
+    updates = stored_updates()
+    posts = by_kind(updates, "channel_post")
+    assert sorted(body["message_id"] for body in posts) == [m["id"] for m in messages if m["type"] == "message"]
+    for body in posts + by_kind(updates, "message"):  # the posts, and create_channel by its actor
+        assert body["chat"] == body["sender_chat"] == channel and "from" not in body, body["message_id"]
+    (created,) = by_kind(updates, "message")
+    assert created["channel_chat_created"] is True
+
+
+@pytest.mark.parametrize(
+    ("from_id", "sender"),
+    [
+        (777000, (777000, None)),  # a user, as every bare number was before
+        ((1 << 32) + 777000, (777000, None)),  # Desktop's old UserPeerId
+        ((2 << 32) + 1234567890, ("GroupAnonymousBot", -1001234567890)),  # its ChatPeerId of the group itself
+        ((2 << 32) + 55, ("Channel_Bot", -1000000000055)),  # of another chat: taken for a channel
+    ],
+)
+def test_numeric_sender_ids_of_older_exports_in_a_supergroup(tmp_path, from_id, sender):
+    message = {"id": 1, "type": "message", "date_unixtime": "1731845100", "from": "X", "from_id": from_id,
+               "text": "oi"}  # fmt: skip
+    header = {"name": "G", "type": "private_supergroup", "id": (2 << 32) + 1234567890, "messages": [message]}
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(header))
+    assert desktop_export.import_export(path).chat.id == -1001234567890
+    (body,) = by_kind(stored_updates(), "message")
+    sent_by = body["from"].get("username", body["from"]["id"])
+    assert (sent_by, body.get("sender_chat", {}).get("id")) == sender
+
+
+def test_a_private_chats_id_is_never_unshifted(tmp_path):
+    user_id = (2 << 32) + 5  # user ids reach 2^33 now: a private chat's id there is no sign of an old export
+    chat = {"name": "Ana", "type": "personal_chat", "id": user_id, "messages": []}
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(chat))
+    assert desktop_export.import_export(path).chat.id == user_id
+
+
+# ----------------------------------------------------------------------------------------------
+# Forwards an export names only by name
+
+
+def test_a_forward_named_only_by_name_keeps_the_bot_api_shape_of_a_hidden_user():
+    named = {m["id"]: m["forwarded_from"] for m in exported_messages(FORWARDS_BY_NAME) if "forwarded_from" in m}
+    assert named[1344] == "跨儿之家"  # a channel, which the export names without its id
+    desktop_export.import_export(FORWARDS_BY_NAME)
+    posts = {body["message_id"]: body for body in by_kind(stored_updates(), "channel_post")}
+    forwarded = {m: body["forward_origin"] for m, body in posts.items() if "forward_origin" in body}
+    assert forwarded == {m: {"type": "hidden_user", "sender_user_name": name} for m, name in named.items()}

@@ -195,6 +195,17 @@ def test_legacy_forward_fields():
     )
 
 
+def test_a_custom_emoji_reaction_is_named_by_its_id_or_as_custom_without_one():
+    reaction = json.loads((FIXTURES / "telegram" / "message_reaction.json").read_text(encoding="utf-8"))
+    reaction["message_reaction"]["new_reaction"] = [
+        {"type": "custom_emoji", "custom_emoji_id": "5368324170671202286"},  # live: Telegram's id, as before
+        {"type": "custom_emoji", "custom_emoji_id": ""},  # an export that named it by a file path
+        {"type": "custom_emoji"},
+    ]
+    row = parse.parse(json.dumps(reaction).encode())
+    assert row["reaction_emojis"] == ["custom:5368324170671202286", "custom", "custom"]
+
+
 def test_animation_is_not_a_document():
     assert parse.parse(update(animation={}, document={}))["content_type"] == "animation"
 

@@ -1,4 +1,5 @@
-"""report.html without a lake: what users wrote is escaped, and the index says when there is no group."""
+"""report.html without a lake: what users wrote is escaped, the index says when there is no group, and a
+custom emoji reaction is named as a reader knows it."""
 
 from __future__ import annotations
 
@@ -34,3 +35,28 @@ def test_no_group_gives_an_index_that_says_so():
     files, summaries = reports.pages(reports.build(rng, settings), rng)
     assert summaries == [] and list(files) == ["index.html"]
     assert "No group had any update in this period" in files["index.html"].decode()
+
+
+def test_custom_emoji_reactions_are_shown_as_such_and_kept_apart_in_the_table(monkeypatch):
+    monkeypatch.setenv("TIMEZONE", "UTC")
+    lake = Lake()
+    ana, bia = lake.user(1, "Ana"), lake.user(2, "Bia")
+    # two live custom emoji (Telegram's ids), and one an export named by a file path (its id unknown)
+    held = {1: "custom:5368324170671202286", 2: "custom:5377305978079288312", 3: "custom"}
+    for message_id, emoji in held.items():
+        lake.add(message_id=message_id, sent_at=local("2026-03-09T10:00"), text=f"post {message_id}", **ana)
+        lake.add(
+            update_type="message_reaction",
+            message_id=message_id,
+            content_type="reaction",
+            reaction_emojis=[emoji],
+            sent_at=local("2026-03-09T11:00"),
+            **bia,
+        )
+    lake.write()
+    settings = config.load()
+    rng = definitions.ReportRange.from_settings(FIRST, LAST, settings)
+    tables = reports.build(rng, settings)
+    assert {r["message_id"]: r["top_emoji"] for r in tables["reactions"].to_pylist()} == held
+    html = reports.render_html(tables, rng, CHAT)
+    assert html.count(">1 custom emoji<") == 3 and "custom:" not in html

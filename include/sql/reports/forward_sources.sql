@@ -1,12 +1,14 @@
 -- Where the messages each group forwards come from (forwarded_messages): per source (a channel, a group, a user by their id;
--- a hidden user, whom Telegram names but does not identify, by that name), its kind, its latest name in
--- the range, the forwarded messages of the range, and its rank (ties share one).
+-- a source Telegram names but does not identify, by that name), its kind, its latest name in the range,
+-- the forwarded messages of the range, and its rank (ties share one).
 WITH forwarded AS (
   SELECT
     chat_id,
     CASE forward_origin_type
       WHEN 'chat' THEN 'group'
-      WHEN 'hidden_user' THEN 'hidden user'
+      -- a hidden user, live; imported, any source an export names without its id (a channel too): the
+      -- Bot API has no other origin for either, and 'name only' is what both are
+      WHEN 'hidden_user' THEN 'name only'
       ELSE forward_origin_type
     END AS source_type,
     forward_source_id AS source_id,

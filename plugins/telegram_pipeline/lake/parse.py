@@ -186,13 +186,20 @@ def forward_origin_type(payload: dict) -> str | None:
     return None
 
 
+# How a custom emoji reaction is named: ``custom:<custom_emoji_id>``, or this alone when its id is unknown
+# (an export that wrote a file path where the id belongs).
+CUSTOM_EMOJI = "custom"
+
+
 def reaction_name(reaction: Any) -> str | None:
-    """A ReactionType as one string: the emoji, ``custom:<custom_emoji_id>`` or ``paid``."""
+    """A ReactionType as one string: the emoji, ``custom:<custom_emoji_id>`` (``custom`` without an id)
+    or ``paid``."""
     reaction = _dict(reaction)
     if reaction.get("type") == "emoji" and _str(reaction.get("emoji")):
         return reaction["emoji"]
-    if reaction.get("type") == "custom_emoji" and _str(reaction.get("custom_emoji_id")):
-        return f"custom:{reaction['custom_emoji_id']}"
+    if reaction.get("type") == "custom_emoji":
+        emoji_id = _str(reaction.get("custom_emoji_id"))
+        return f"{CUSTOM_EMOJI}:{emoji_id}" if emoji_id else CUSTOM_EMOJI
     if reaction.get("type") == "paid":
         return "paid"
     return None

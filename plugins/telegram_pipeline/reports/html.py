@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime
 from html import escape
 from typing import Any
 
+from telegram_pipeline.lake.parse import CUSTOM_EMOJI
 from telegram_pipeline.reports.summary import counted, duration, names_of, top_starters
 
 WEEKDAY_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -407,12 +408,20 @@ STATUS_COLORS = {"new": "#1f9d55", "returning": ACCENT, "quiet": "#f08a24", "sil
 ENGAGEMENT_SHOWN = 10
 
 
+def _reaction_shown(name: str | None) -> str:
+    """A reaction as the page names it: a custom emoji's id (``custom:<id>``) or its absence says nothing
+    to a reader, who sees "custom emoji"; an emoji and ``paid`` as they are."""
+    if name == CUSTOM_EMOJI or (name or "").startswith(f"{CUSTOM_EMOJI}:"):
+        return "custom emoji"
+    return name or ""
+
+
 def _reactions_card(reacted: Any) -> str:
     rows = [
         (
             f"{isolated(r['user_name'] or 'unknown sender')}: {isolated(r['text'] or '(no text)')}",
             r["reactions"],
-            f"{_fmt(r['reactions'])} {r['top_emoji'] or ''}".strip(),
+            f"{_fmt(r['reactions'])} {_reaction_shown(r['top_emoji'])}".strip(),
         )
         for r in reacted.slice(0, ENGAGEMENT_SHOWN).to_pylist()
     ]

@@ -87,7 +87,7 @@ def chat_from_header(header: dict[str, Any], chat_id: int | None) -> Chat:
     if chat_id is None:
         if isinstance(header.get("id"), bool) or not isinstance(header.get("id"), int):
             raise ExportError("the export names no chat id before its messages; give the Bot API one with --chat-id")
-        chat_id = bot_api_chat_id(header["id"], chat_type)
+        chat_id = header_chat_id(header["id"], chat_type)
     return Chat(chat_id, chat_type, title)
 
 
@@ -102,6 +102,30 @@ def bot_api_chat_id(export_id: int, chat_type: str) -> int:
     if chat_type == "group":
         return -export_id
     return export_id
+
+
+def export_chat_id(chat: Chat) -> int:
+    """The bare id the export gives a chat: ``bot_api_chat_id`` undone."""
+    if chat.type in {"supergroup", "channel"}:
+        return -chat.id - 10**12
+    return -chat.id if chat.type == "group" else chat.id
+
+
+# Telegram Desktop before 2021 (before its 64-bit ids) wrote numeric peer ids with the kind of peer above
+# the low 32 bits (export_data_types.cpp: UserPeerId(id) = 1 << 32 | id, ChatPeerId(id) = 2 << 32 | id,
+# the latter for basic groups and channels alike): a group's or channel's own id in the header, and the
+# from_id and actor_id of a channel's posts.
+USER_PEER_SHIFT = 1 << 32
+CHAT_PEER_SHIFT = 2 << 32
+
+
+def header_chat_id(export_id: int, chat_type: str) -> int:
+    """The Bot API id of the chat an export's header names. A group's or channel's id that carries Desktop's
+    old chat shift is unshifted: bare ids of groups and channels are far below it. A user's is taken as it
+    is: user ids now reach the shifted range."""
+    if chat_type != "private" and CHAT_PEER_SHIFT <= export_id < CHAT_PEER_SHIFT + USER_PEER_SHIFT:
+        export_id -= CHAT_PEER_SHIFT
+    return bot_api_chat_id(export_id, chat_type)
 
 
 def import_update_id(chat_id: int, message_id: int, *about: str) -> int:
@@ -212,7 +236,7 @@ def _entity(part: dict[str, Any], kind: str, offset: int, length: int) -> dict[s
     elif kind == "pre" and part.get("language"):
         entity["language"] = part["language"]
     elif kind == "custom_emoji":
-        entity["custom_emoji_id"] = str(part.get("document_id", ""))
+        entity["custom_emoji_id"] = reactions.custom_emoji_id(part.get("document_id"))
     elif kind == "blockquote" and part.get("collapsed"):
         entity["type"] = "expandable_blockquote"
     return entity
@@ -224,17 +248,30 @@ def _entity(part: dict[str, Any], kind: str, offset: int, length: int) -> dict[s
 
 def _peer(from_id: Any) -> tuple[str, int]:
     """('user'|'channel'|'chat', bare id) of an export's ``from_id``/``actor_id``: "user123", "channel123",
-    "chat123", or, in exports of older Telegram Desktop versions (which named only users), 123."""
-    if type(from_id) is int and from_id > 0:
+    "chat123", or, in exports of older Telegram Desktop versions, a number: a user's id, or a peer id with
+    its kind shifted above the low 32 bits (``USER_PEER_SHIFT``)."""
+    if type(from_id) is int and 0 < from_id < 1 << 32:  # < USER_PEER_SHIFT, as a constant Python folds
         return "user", from_id
     if type(from_id) is str and from_id.startswith("user") and from_id[4:].isascii() and from_id[4:].isdigit():
         return "user", int(from_id[4:])  # nearly every sender: the loop below reads it too, slower
+    if type(from_id) is int and from_id > 0:
+        return _shifted_peer(from_id)
     if isinstance(from_id, str):
         for kind in ("", "user", "channel", "chat"):
             digits = from_id[len(kind) :]
             if from_id.startswith(kind) and digits.isascii() and digits.isdigit():
                 return kind or "user", int(digits)
     raise MalformedMessage(f"sender id {from_id!r} is not user<id>, channel<id>, chat<id> or a user's number")
+
+
+def _shifted_peer(peer_id: int) -> tuple[str, int]:
+    """A numeric peer id of at least 2^32: Desktop's old shifted user id, or its shifted group or channel
+    id, read as a channel (the export does not tell them apart; ``_sender`` knows the chat's own)."""
+    if peer_id < CHAT_PEER_SHIFT:
+        return "user", peer_id - USER_PEER_SHIFT
+    if peer_id < CHAT_PEER_SHIFT + USER_PEER_SHIFT:
+        return "channel", peer_id - CHAT_PEER_SHIFT
+    return "user", peer_id
 
 
 def _readable_peer(from_id: Any) -> tuple[str, int] | None:
@@ -272,10 +309,10 @@ def _sender(chat: Chat, message: dict[str, Any]) -> dict[str, Any]:
         return {"from": _user(bare, message.get("from"))}
     if chat.type == "channel":
         return {"sender_chat": chat.as_bot_api()}
-    sender_chat = _peer_chat(kind, bare, message.get("from") if isinstance(message.get("from"), str) else "")
-    if sender_chat["id"] == chat.id:
+    if bare == export_chat_id(chat):
         # An anonymous admin: Telegram sends it as GroupAnonymousBot on behalf of the group itself.
         return {"from": dict(GROUP_ANONYMOUS_BOT), "sender_chat": chat.as_bot_api()}
+    sender_chat = _peer_chat(kind, bare, message.get("from") if isinstance(message.get("from"), str) else "")
     return {"from": dict(CHANNEL_BOT), "sender_chat": sender_chat}
 
 
@@ -311,7 +348,8 @@ def _forward(message: dict[str, Any]) -> dict[str, Any]:
         if kind == "channel":
             return {"forward_origin": {"type": "channel", "chat": _peer_chat(kind, bare, name)}}
         return {"forward_origin": {"type": "chat", "sender_chat": _peer_chat(kind, bare, name)}}
-    # Only a name: a hidden user, as the Bot API reports senders it cannot link to.
+    # Only a name (older exports name every origin so, channels too): the Bot API has no origin for a
+    # source it names without its id but a hidden user's. The reports call both 'name only'.
     return {"forward_origin": {"type": "hidden_user", "sender_user_name": name}}
 
 

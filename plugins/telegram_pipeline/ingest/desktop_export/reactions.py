@@ -2,8 +2,8 @@
 
 The export holds, per reaction, its total and (``recent``) some of the people who gave it:
 ``"reactions": [{"type": "emoji", "count": 55, "emoji": "❤", "recent": [{"from", "from_id", "date"}]}]``
-(``custom_emoji`` carries a ``document_id``; ``paid`` nothing more). They become what the webhook
-stores for live reactions, so the reports count both alike:
+(``custom_emoji`` carries a ``document_id``: ``custom_emoji_id``; ``paid`` nothing more). They become
+what the webhook stores for live reactions, so the reports count both alike:
 
 - one ``message_reaction_count``: every reaction with its total, as Telegram sends for reactions it does
   not attribute;
@@ -19,22 +19,33 @@ from __future__ import annotations
 from typing import Any
 
 
+def custom_emoji_id(document_id: Any) -> str:
+    """The ``custom_emoji_id`` of an exported custom emoji (a reaction, or a text part): its
+    ``document_id`` when that is Telegram's number, else "" (unknown). Recent exports write there the
+    path of the sticker file they saved ("stickers/sticker.webp"), or, without media, a "(File not
+    included…)" note: neither names the emoji, and the same path names other emoji in other exports."""
+    digits = str(document_id) if type(document_id) is int else document_id
+    return digits if isinstance(digits, str) and digits.isascii() and digits.isdigit() else ""
+
+
 def reaction_type(entry: dict[str, Any]) -> dict[str, Any] | None:
     """The Bot API ReactionType of an exported reaction; None for one it cannot name. Exports of some
-    versions give an emoji reaction without its ``type``."""
+    versions give an emoji reaction without its ``type``. A custom emoji of unknown id is still one."""
     kind = entry.get("type", "emoji" if "emoji" in entry else None)
     if kind == "emoji" and isinstance(entry.get("emoji"), str) and entry["emoji"]:
         return {"type": "emoji", "emoji": entry["emoji"]}
-    if kind == "custom_emoji" and entry.get("document_id") not in (None, ""):
-        return {"type": "custom_emoji", "custom_emoji_id": str(entry["document_id"])}
+    if kind == "custom_emoji":
+        return {"type": "custom_emoji", "custom_emoji_id": custom_emoji_id(entry.get("document_id"))}
     if kind == "paid":
         return {"type": "paid"}
     return None
 
 
 def counted(reactions: Any) -> list[tuple[dict[str, Any], int, list[Any]]]:
-    """(reaction type, total, the people named) of each reaction the export names and counts."""
-    found = []
+    """(reaction type, total, the people named) of each reaction the export names and counts. Reactions
+    of one type are one, their totals added: custom emoji of unknown id are all alike, and Telegram
+    never lists a reaction twice."""
+    found: list[tuple[dict[str, Any], int, list[Any]]] = []
     for entry in reactions if isinstance(reactions, list) else []:
         if not isinstance(entry, dict):
             continue
@@ -42,7 +53,12 @@ def counted(reactions: Any) -> list[tuple[dict[str, Any], int, list[Any]]]:
         if kind is None or isinstance(count, bool) or not isinstance(count, int) or count <= 0:
             continue
         recent = entry.get("recent") if isinstance(entry.get("recent"), list) else []
-        found.append((kind, count, recent))
+        same = next((i for i, (held, _, _) in enumerate(found) if held == kind), None)
+        if same is None:
+            found.append((kind, count, recent))
+        else:
+            held, total, named = found[same]
+            found[same] = (held, total + count, named + recent)
     return found
 
 

@@ -22,9 +22,9 @@ from telegram_pipeline.ingest.desktop_export.convert import (
     CHAT_TYPES,
     Chat,
     Converter,
-    bot_api_chat_id,
     chat_from_header,
     export_timezone_missing,
+    header_chat_id,
     needs_export_timezone,
 )
 from telegram_pipeline.ingest.desktop_export.days import PARTS_IN_FLIGHT, DayObjects
@@ -103,7 +103,7 @@ class ChatInFile:
         if type(self.export_id) is int:
             ids.add(str(self.export_id))
             if isinstance(self.type, str) and self.type in CHAT_TYPES:
-                ids.add(str(bot_api_chat_id(self.export_id, CHAT_TYPES[self.type])))
+                ids.add(str(header_chat_id(self.export_id, CHAT_TYPES[self.type])))
         return wanted in ids or (isinstance(self.name, str) and self.name.casefold() == wanted.casefold())
 
     def __str__(self) -> str:

@@ -2,8 +2,8 @@
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
 -- changing the DuckDB SQL. Parameters (:name) and the tables tracked_keywords(keyword, term) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
 /* Where the messages each group forwards come from (forwarded_messages): per source (a channel, a group, a user by their id; */
-/* a hidden user, whom Telegram names but does not identify, by that name), its kind, its latest name in */
-/* the range, the forwarded messages of the range, and its rank (ties share one). */
+/* a source Telegram names but does not identify, by that name), its kind, its latest name in the range, */
+/* the forwarded messages of the range, and its rank (ties share one). */
 WITH migration_messages AS (
   /* Every migration service message, as (old chat id, new chat id) with its day and time: the old group's carries */
   /* migrate_to_chat_id, the supergroup's first message migrate_from_chat_id (both in migrate_chat_id). */
@@ -587,7 +587,7 @@ WITH migration_messages AS (
       WHEN 'chat'
       THEN 'group'
       WHEN 'hidden_user'
-      THEN 'hidden user'
+      THEN 'name only'
       ELSE forward_origin_type
     END AS source_type,
     forward_source_id AS source_id,
