@@ -4,12 +4,16 @@ consolidation, then the reports (DuckDB) and the search.
 
 For each language: the top topics hold no stopword of the language (stopwordsiso's list, read here
 directly, but for the content words `text/chat_words.py` takes out of it: Russian `мир`), the inflected forms of a word are one term, and the counts equal an independent count (a
-regular expression over the raw texts, written here by hand, never the word rule).
+regular expression over the raw texts, written here by hand, never the word rule). And a real Russian
+group's export (tests/data/supergroup_ru_chat_2026.json): its top topics hold none of the swearing,
+laughter and chat words it writes.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from datetime import date
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -191,3 +195,28 @@ def test_a_group_writing_two_languages(monkeypatch):
     stopwords = {w.casefold() for w in stopwordsiso.stopwords(["en", "ar"])}
     top = [k["keyword"] for k in tables["keywords"].to_pylist() if k["rank"] <= 15 and not k["phrase"]]
     assert not [k for k in top if k.casefold() in stopwords and not acronym(k)]
+
+
+REAL_RUSSIAN_GROUP = Path(__file__).resolve().parents[1] / "data" / "supergroup_ru_chat_2026.json"
+# What that group writes that says nothing of what it talks about, read off its texts by hand.
+RUSSIAN_FILLER = {"бля", "нахуй", "сука", "пизда", "епта", "угу", "короче", "мужики", "скоро", "красавчик", "сделал"}
+
+
+def test_a_real_russian_groups_topics_are_no_swearing_laughter_or_chat_words(monkeypatch):
+    from telegram_pipeline.ingest import desktop_export
+    from telegram_pipeline.lake import consolidate
+
+    monkeypatch.setenv("TIMEZONE", "UTC")
+    messages = json.loads(REAL_RUSSIAN_GROUP.read_text(encoding="utf-8"))["messages"]
+    texts = [m["text"] for m in messages if isinstance(m.get("text"), str)]
+    days = sorted(date.fromisoformat(day) for day in desktop_export.import_export(REAL_RUSSIAN_GROUP).days)
+    for day in days:
+        consolidate.consolidate_day(day)
+    first, last = days[0], days[-1]
+    settings = config.load()
+    tables = reports.build(definitions.ReportRange.from_settings(first, last, settings), settings)
+    top = [k for k in tables["keywords"].to_pylist() if k["rank"] is not None and k["rank"] <= 10 and not k["phrase"]]
+    written = {k["keyword"].casefold() for k in top}
+    assert not written & RUSSIAN_FILLER and not [w for w in written if set(w) <= set("ахх")], written
+    # its one topic of more than two messages: the acronym, counted here by a regular expression
+    assert (top[0]["keyword"], top[0]["messages"]) == ("ИИ", sum(bool(re.search(r"\bИИ\b", t)) for t in texts))
