@@ -20,7 +20,8 @@ import pyarrow.parquet as pq
 import pytest
 import stopwordsiso
 from telegram_pipeline import config
-from telegram_pipeline.lake import layout, storage
+from telegram_pipeline.ingest import desktop_export
+from telegram_pipeline.lake import consolidate, layout, storage
 from telegram_pipeline.reports import build as reports
 from telegram_pipeline.reports import definitions
 from telegram_pipeline.reports import search as keyword_search
@@ -203,9 +204,6 @@ RUSSIAN_FILLER = {"бля", "нахуй", "сука", "пизда", "епта", 
 
 
 def test_a_real_russian_groups_topics_are_no_swearing_laughter_or_chat_words(monkeypatch):
-    from telegram_pipeline.ingest import desktop_export
-    from telegram_pipeline.lake import consolidate
-
     monkeypatch.setenv("TIMEZONE", "UTC")
     messages = json.loads(REAL_RUSSIAN_GROUP.read_text(encoding="utf-8"))["messages"]
     texts = [m["text"] for m in messages if isinstance(m.get("text"), str)]
