@@ -4,6 +4,7 @@ schema), on DuckDB, from a local lake and from moto's S3; the CLI; the DAG's per
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -185,7 +186,10 @@ def test_cli_writes_tables_and_page(scenario_lake, tmp_path, capsys):
     printed = capsys.readouterr().out
     # people 5 and 6 joined on Monday, 6 again on Tuesday: two new members (daily_volume counts 6 on each day)
     assert "9 messages from 5 senders; 2 new members" in printed
-    assert "Alice Souza (3)" in printed and "busiest:" in printed
+    assert "Alice Souza (3)" in printed
+    # the busiest weekday and the busiest hour, each apart: no reader takes them for one weekday's hour
+    assert re.search(r"busiest: [A-Z][a-z]+days, and the \d\d:00 hour", printed), printed
+    assert re.search(r"[A-Z][a-z]{2} · \d\d:00</div>", html) and "busiest weekday · hour" in html
 
 
 def test_day_windows_layout_and_idempotence(scenario_lake):

@@ -56,7 +56,8 @@ def print_summary(summary: Summary, stream=None) -> None:
     )
     print(f"  {summary.change_sentence()}", file=stream)
     if summary.busiest_weekday is not None:
-        print(f"  busiest: {summary.busiest_weekday}s, {summary.busiest_hour:02d}:00", file=stream)
+        # two busiest, each apart (as the demo and the page say), not one weekday's hour
+        print(f"  busiest: {summary.busiest_weekday}s, and the {summary.busiest_hour:02d}:00 hour", file=stream)
     print(f"  {summary.best_time_sentence()}", file=stream)
     if summary.top_posters:
         print("  top posters: " + ", ".join(f"{n} ({c:,})" for n, c in summary.top_posters), file=stream)

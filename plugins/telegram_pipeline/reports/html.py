@@ -279,7 +279,7 @@ def _change(value: float | None) -> str:
 
 
 def _kpis(summary: Any, keywords: list[dict[str, Any]]) -> str:
-    busiest = f"{summary.busiest_weekday[:3]} {summary.busiest_hour:02d}:00" if summary.busiest_weekday else "–"
+    busiest = f"{summary.busiest_weekday[:3]} · {summary.busiest_hour:02d}:00" if summary.busiest_weekday else "–"
     best = summary.best_time
     best_value = f"{best.weekday[:3]} {best.hour:02d}:00" if best else "–"
     used = [k for k in keywords if k["messages"] > 0]
