@@ -440,6 +440,15 @@ def test_a_private_chats_id_is_never_unshifted(tmp_path):
     assert desktop_export.import_export(path).chat.id == user_id
 
 
+def test_a_header_id_written_as_a_bot_api_id_is_kept(tmp_path):
+    # Desktop writes bare ids; a tool writing its format from Telethon wrote the Bot API's -100… (seen in
+    # lyhoang280592-maker/chatbot-easytrip, telegram_chat.json): negated again it named another chat
+    chat = {"name": "G", "type": "private_supergroup", "id": -1003602997038, "messages": []}
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(chat))
+    assert desktop_export.import_export(path).chat.id == -1003602997038
+
+
 # ----------------------------------------------------------------------------------------------
 # Forwards an export names only by name
 

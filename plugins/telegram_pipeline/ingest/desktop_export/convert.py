@@ -122,7 +122,10 @@ CHAT_PEER_SHIFT = 2 << 32
 def header_chat_id(export_id: int, chat_type: str) -> int:
     """The Bot API id of the chat an export's header names. A group's or channel's id that carries Desktop's
     old chat shift is unshifted: bare ids of groups and channels are far below it. A user's is taken as it
-    is: user ids now reach the shifted range."""
+    is: user ids now reach the shifted range. A negative id is a Bot API id already: Telegram Desktop
+    never writes one, tools that write its format from the Bot API or Telethon do (-100…)."""
+    if export_id < 0:
+        return export_id
     if chat_type != "private" and CHAT_PEER_SHIFT <= export_id < CHAT_PEER_SHIFT + USER_PEER_SHIFT:
         export_id -= CHAT_PEER_SHIFT
     return bot_api_chat_id(export_id, chat_type)
