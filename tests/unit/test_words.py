@@ -84,6 +84,26 @@ def test_chinese_chat_words_are_no_terms():
     assert "香菜" in found and not {"觉得", "今天", "一下", "没有"} & set(found)
 
 
+@pytest.mark.parametrize(
+    ("code", "greeting", "word"),
+    [
+        # a real Persian group's fifth topic was سلام (AidinProgrammer/telegram-tag-clouds, src/data/result.json)
+        ("fa", "سلام دوستان، ممنون", "کتاب"),
+        ("ar", "السلام عليكم يا جماعة، شكرا", "كتاب"),
+        ("id", "Halo guys, terima kasih gan", "kopi"),
+        ("es", "Hola, gracias, vale", "casa"),
+        ("tr", "Merhaba, teşekkürler, evet", "kitap"),
+        ("de", "Hallo Leute, danke", "Haus"),
+        ("fr", "Salut, merci, mdr", "maison"),
+        ("it", "Ciao ragazzi, grazie", "casa"),
+        ("uk", "Привіт, дякую", "книга"),
+    ],
+)
+def test_greetings_and_thanks_are_no_terms(code, greeting, word):
+    assert not terms(greeting, code)
+    assert list(terms(f"{greeting}, {word}", code).values()) == [word]
+
+
 def test_stopwords_are_the_messages_language():
     assert not set(terms("это все что как вообще уже если будет", "ru"))
     assert not set(terms("may upon the and", "en"))

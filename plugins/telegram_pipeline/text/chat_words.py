@@ -2,7 +2,7 @@
 them besides the language's list):
 
 - **Chat words**: words too common in chat to say what a group talks about, which the lists leave out:
-  greetings, thanks, fillers, the unaccented spellings chat uses ("voce", "nao", "entao"), Russian
+  greetings, thanks (in a dozen languages), fillers, the unaccented spellings chat uses ("voce", "nao", "entao"), Russian
   chat spellings ("щас", "чё") and swearing used as filler ("бля", "нахуй"), Chinese fillers ("觉得",
   "一下"). Laughter in any language ("kkkk", "rsrs", "ахахах", "wkwk", "ههههه", "哈哈哈") is a rule of
   ``text/words.py``, not a list: it is written at any length.
@@ -75,8 +75,29 @@ CHINESE = frozenset(
     """.split()
 )
 
+# Other languages' greetings, thanks, yes and no, and how a chat hails its members: a Persian group's
+# "سلام" was its fifth topic.
+GREETINGS = {
+    "fa": "سلام درود مرسی ممنون ممنونم متشکرم مچکرم دوستان عزیز عزیزم باشه اوکی چطورید چطوری",
+    "ar": "السلام عليكم سلام مرحبا اهلا أهلا شكرا شكراً تمام طيب يا جماعة",
+    "id": "halo hai selamat pagi siang sore malam terima kasih makasih thanks thx oke sip iya gan bro sis kak guys",
+    "ms": "halo hai selamat pagi terima kasih oke",
+    "es": "hola gracias saludos vale okey porfa",
+    "tr": "merhaba selam selamlar teşekkürler teşekkür ederim sağol sağolun evet hayır günaydın",
+    "de": "hallo danke bitte okay genau moin servus tschüss leute",
+    "fr": "salut bonjour bonsoir merci oui mdr ptdr",
+    "it": "ciao grazie buongiorno buonasera ragazzi",
+    "uk": "привіт дякую будь ласка добре",
+}
+
 # By ISO 639-1 code: the words each language's messages leave out besides its stopword list.
-OF_LANGUAGE: dict[str, frozenset[str]] = {"pt": PORTUGUESE, "en": ENGLISH, "ru": RUSSIAN, "zh": CHINESE}
+OF_LANGUAGE: dict[str, frozenset[str]] = {
+    "pt": PORTUGUESE,
+    "en": ENGLISH,
+    "ru": RUSSIAN,
+    "zh": CHINESE,
+    **{code: frozenset(words.split()) for code, words in GREETINGS.items()},
+}
 
 # Generic nouns left out in every form: whatever shares the stem of one of these (``text/words.py``).
 # Irregular forms (день, дня) are named apart.
