@@ -132,6 +132,14 @@ def test_dm_sample_end_to_end_reports(monkeypatch):
     volume = {row["date"].isoformat(): row["messages"] for row in tables["daily_volume"] if row["messages"]}
     assert volume == {"2019-07-12": 1, "2022-03-08": 1, "2022-05-09": 2, "2022-06-10": 2}
     assert {row["user_name"]: row["messages"] for row in tables["top_posters"]} == {"Alice": 4, "Bob": 2}
+    # both are members: the other person's id is the private chat's own, which in a group is no member
+    assert {row["user_name"]: row["messages"] for row in tables["members"]} == {"Alice": 4, "Bob": 2}
+    assert {row["date"].isoformat(): row["dau"] for row in tables["activity"] if row["dau"]} == {
+        "2019-07-12": 1,  # Bob
+        "2022-03-08": 1,  # Alice
+        "2022-05-09": 2,  # Bob and Alice
+        "2022-06-10": 1,  # Alice twice
+    }
 
 
 def test_a_message_both_imported_and_received_live_counts_once(lake, monkeypatch):

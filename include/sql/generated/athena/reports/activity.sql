@@ -733,14 +733,18 @@ WITH migration_messages AS (
   /* Who posted in each group on each day of the counted messages (every day the stages scan, which */
   /* reaches the 29 days before each range: its monthly active members): the distinct senders per day, */
   /* from which activity counts the daily, weekly and monthly active members and retention who came back. */
-  /* Not the group itself (its anonymous admins), which is no member (as members counts them). */
+  /* Not the group itself (its anonymous admins), which is no member (as members counts them); a private */
+  /* chat's id is its person's (positive), who is. */
   SELECT DISTINCT
     chat_id,
     day,
     sender_id
   FROM counted_messages
   WHERE
-    NOT sender_id IS NULL AND sender_id <> chat_id AND sender_id <> origin_chat_id
+    NOT sender_id IS NULL
+    AND (
+      NOT sender_id IN (chat_id, origin_chat_id) OR chat_id > 0
+    )
 ), daily_activity AS (
   /* How many members were active in each group on each day the stages scan: dau the distinct members who */
   /* posted that day, wau those who posted in the 7 days ending that day, mau in the 30 days ending that */
