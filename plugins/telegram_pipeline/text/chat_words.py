@@ -8,6 +8,7 @@ them besides the language's list):
   ``text/words.py``, not a list: it is written at any length.
 - **Filler in every form**: generic nouns a list names in one form only (Russian ``вопрос``), whose
   other forms ("вопросы", "вопросов") would count under the same stem: every form of them is left out.
+- **Lists not read**: stopwordsiso's Malay list, a list of the frequent words of news (``LISTS_NOT_READ``).
 - **Content words**: what a list holds that says what a group talks about. stopwordsiso's Russian list
   is a union of lists, one of them of frequent words, and holds ``война``, ``деньги``, ``москва``,
   ``работа``: a group about them showed them only where inflected (``городе``, never ``город``).
@@ -81,7 +82,7 @@ GREETINGS = {
     "fa": "سلام درود مرسی ممنون ممنونم متشکرم مچکرم دوستان عزیز عزیزم باشه اوکی چطورید چطوری",
     "ar": "السلام عليكم سلام مرحبا اهلا أهلا شكرا شكراً تمام طيب يا جماعة",
     "id": "halo hai selamat pagi siang sore malam terima kasih makasih thanks thx oke sip iya gan bro sis kak guys",
-    "ms": "halo hai selamat pagi terima kasih oke",
+    "ms": "halo hai selamat pagi terima kasih oke",  # and MALAY below
     "es": "hola gracias saludos vale okey porfa",
     "tr": "merhaba selam selamlar teşekkürler teşekkür ederim sağol sağolun evet hayır günaydın",
     "de": "hallo danke bitte okay genau moin servus tschüss leute",
@@ -89,6 +90,20 @@ GREETINGS = {
     "it": "ciao grazie buongiorno buonasera ragazzi",
     "uk": "привіт дякую будь ласка добре",
 }
+
+# The stopword lists not read at all. stopwordsiso's Malay list is a list of the frequent words of news:
+# besides its function words it holds "rumah", "makanan", "ekonomi", "politik", "islam", "indonesia",
+# "teknologi", "saham", and Indonesian is read with Malay's stopwords (CLD2 tells the two apart by a few
+# words only): an Indonesian group never saw those as topics. Malay reads the Indonesian list, and these
+# Malay function words it lacks, instead.
+LISTS_NOT_READ = frozenset({"ms"})
+MALAY = frozenset(
+    """
+    bahawa iaitu kerana sahaja tiada mahu selepas semalam sebarang menerusi berbanding berikutan
+    memandangkan ramai mengikut beliau baharu berkaitan berdasarkan hadapan kalangan kali sebahagian segi
+    lepas pelbagai perkara
+    """.split()
+)
 
 # By ISO 639-1 code: the words each language's messages leave out besides its stopword list.
 OF_LANGUAGE: dict[str, frozenset[str]] = {
@@ -98,6 +113,7 @@ OF_LANGUAGE: dict[str, frozenset[str]] = {
     "zh": CHINESE,
     **{code: frozenset(words.split()) for code, words in GREETINGS.items()},
 }
+OF_LANGUAGE["ms"] |= MALAY
 
 # Generic nouns left out in every form: whatever shares the stem of one of these (``text/words.py``).
 # Irregular forms (день, дня) are named apart.

@@ -191,9 +191,11 @@ def lexicon(language: str | None) -> Lexicon:
     import stopwordsiso
 
     words: set[str] = set()
+    chat: frozenset[str] = frozenset()
     for code in STOPWORDS_TOGETHER.get(language, (language,)):
-        words |= set(stopwordsiso.stopwords(code)) if code and stopwordsiso.has_lang(code) else set()
-    chat = chat_words.OF_LANGUAGE.get(language, frozenset())
+        if code and code not in chat_words.LISTS_NOT_READ and stopwordsiso.has_lang(code):
+            words |= set(stopwordsiso.stopwords(code))
+        chat |= chat_words.OF_LANGUAGE.get(code, frozenset())
     kept = chat_words.CONTENT_WORDS.get(language, frozenset())
     stopwords = frozenset(
         word.casefold().translate(_MARKS).translate(_LETTER_VARIANTS) for word in (words - kept) | chat
