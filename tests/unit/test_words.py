@@ -75,6 +75,27 @@ def test_a_content_word_of_the_russian_list_counts_in_every_form():
         assert keys[0] and all(key == keys[0] for key in keys), (forms, keys)
 
 
+@pytest.mark.parametrize(
+    ("code", "forms"),
+    [
+        ("pt", ("trabalho", "trabalhos")),
+        ("es", ("trabajo", "trabajos")),
+        ("it", ("paese", "paesi")),
+        ("no", ("arbeid", "arbeidet")),
+        ("de", ("Gott", "Gottes")),
+    ],
+)
+def test_a_topic_word_of_another_stopword_list_counts_in_every_form(code, forms):
+    keys = [set(terms(form, code)) for form in forms]
+    assert keys[0] and all(key == keys[0] for key in keys), keys
+
+
+def test_greek_and_lithuanian_function_words_are_stopwords_as_their_text_writes_them():
+    # stopwordsiso writes Greek's without accents (αλλα, η∆η) and Lithuanian's misread from Windows-1257 (prieð)
+    assert list(terms("αλλά ακόμα όμως ήδη ίδιο, η θάλασσα", "el").values()) == ["θάλασσα"]
+    assert list(terms("dėl to, prieš šitokia jūra", "lt").values()) == ["jūra"]
+
+
 def test_a_generic_noun_is_no_term_in_any_form():
     assert not terms("вопрос вопросы вопросов вопросами человек человека люди людей года году время времени", "ru")
 

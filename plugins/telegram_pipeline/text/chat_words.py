@@ -11,7 +11,8 @@ them besides the language's list):
 - **Lists not read**: stopwordsiso's Malay list, a list of the frequent words of news (``LISTS_NOT_READ``).
 - **Content words**: what a list holds that says what a group talks about. stopwordsiso's Russian list
   is a union of lists, one of them of frequent words, and holds ``война``, ``деньги``, ``москва``,
-  ``работа``: a group about them showed them only where inflected (``городе``, never ``город``).
+  ``работа``: a group about them showed them only where inflected (``городе``, never ``город``). The
+  other lists hold a few (Portuguese ``trabalho``, Italian ``città``).
 """
 
 from __future__ import annotations
@@ -130,4 +131,18 @@ CONTENT_WORDS: dict[str, frozenset[str]] = {
         ребенок россия рука русский сила советский стол страна товарищ улица
         """.split()
     ),
+    # the other lists, read through whole (2026-12-07): their few topic words (work, travel, a city, a house)
+    "pt": frozenset("trabalho trabalhar viagem".split()),
+    "es": frozenset("trabajo trabajar trabaja trabajan trabajamos trabajas trabajais pais paìs".split()),
+    "it": frozenset("città citta paese comprare ansa piedi".split()),
+    "de": frozenset(["gott"]),
+    "id": frozenset(["bekerja"]),
+    "ar": frozenset(["زيارة"]),
+    "hi": frozenset(["घर"]),
+    "bg": frozenset("евтин новина син юмрук".split()),
+    "no": frozenset(["arbeid"]),
+    "da": frozenset(["far"]),
+    "fi": frozenset(["kukka"]),
+    "he": frozenset(["נגר"]),
+    "ro": frozenset(["halbă"]),
 }

@@ -104,6 +104,22 @@ SCRIPTS = {
     "Kana": ["ja"],
 }
 _LATIN = frozenset([*SCRIPTS["Latn"], None])
+# Stopword lists written otherwise than their language's text: Greek's without its accents (αλλα for
+# αλλά), with ∆ for δ in places, so a word is looked up there without accents too; Lithuanian's in
+# Windows-1257 bytes read as Latin-1 (prieð for prieš), read back as it was written.
+_ACCENTLESS_LISTS = frozenset({"el"})
+_MISREAD_LISTS = {"lt": "cp1257"}
+
+
+def _without_accents(word: str) -> str:
+    return "".join(char for char in unicodedata.normalize("NFD", word) if not unicodedata.combining(char))
+
+
+def _as_written(word: str, encoding: str) -> str:
+    try:
+        return word.encode("latin-1").decode(encoding)
+    except UnicodeError:  # a character beyond Latin-1: the word was not misread
+        return word
 
 
 @dataclass
@@ -116,6 +132,7 @@ class Lexicon:
     stem: object | None
     twice: bool
     filler_stems: frozenset[str]  # every word of one of these stems is no term (chat_words.IN_EVERY_FORM)
+    accentless: bool = False  # its stopword list is written without accents: a word is looked up so too
     seen: dict[str, str] = field(default_factory=dict)  # written word -> its key, "" for no term
     pieces: dict[str, tuple] = field(default_factory=dict)  # run of non-space characters -> its pieces
     strings: dict[tuple, str] = field(default_factory=dict)  # the parts of a phrase -> the phrase
@@ -141,7 +158,10 @@ class Lexicon:
             if letters == 2 and word.isupper() and folded not in self.chat_words:
                 return folded
             return ""
-        if folded.translate(_LETTER_VARIANTS) in self.stopwords or laughter(folded):
+        listed = folded.translate(_LETTER_VARIANTS)
+        if self.accentless:
+            listed = _without_accents(listed)
+        if listed in self.stopwords or laughter(folded):
             return ""
         stem = stemmed(folded, self)
         return "" if stem in self.filler_stems else stem.translate(_LETTER_VARIANTS)
@@ -192,16 +212,21 @@ def lexicon(language: str | None) -> Lexicon:
 
     words: set[str] = set()
     chat: frozenset[str] = frozenset()
+    kept: frozenset[str] = frozenset()
     for code in STOPWORDS_TOGETHER.get(language, (language,)):
         if code and code not in chat_words.LISTS_NOT_READ and stopwordsiso.has_lang(code):
-            words |= set(stopwordsiso.stopwords(code))
+            encoding = _MISREAD_LISTS.get(code)
+            words |= {_as_written(word, encoding) if encoding else word for word in stopwordsiso.stopwords(code)}
         chat |= chat_words.OF_LANGUAGE.get(code, frozenset())
-    kept = chat_words.CONTENT_WORDS.get(language, frozenset())
+        kept |= chat_words.CONTENT_WORDS.get(code, frozenset())
     stopwords = frozenset(
         word.casefold().translate(_MARKS).translate(_LETTER_VARIANTS) for word in (words - kept) | chat
     )
+    accentless = language in _ACCENTLESS_LISTS
+    if accentless:
+        stopwords = frozenset(_without_accents(word.replace("∆", "δ")) for word in stopwords)
     stemmer = snowballstemmer.stemmer(SNOWBALL[language]) if language in SNOWBALL else None
-    words_of = Lexicon(language, stopwords, chat, stemmer, language in STEMMED_TWICE, frozenset())
+    words_of = Lexicon(language, stopwords, chat, stemmer, language in STEMMED_TWICE, frozenset(), accentless)
     words_of.filler_stems = frozenset(
         stemmed(word, words_of) for word in chat_words.IN_EVERY_FORM.get(language, frozenset())
     )
