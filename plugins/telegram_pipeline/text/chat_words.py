@@ -2,9 +2,9 @@
 them besides the language's list):
 
 - **Chat words**: words too common in chat to say what a group talks about, which the lists leave out:
-  greetings, thanks (in a dozen languages), fillers, the unaccented spellings chat uses ("voce", "nao", "entao"), Russian
-  chat spellings ("щас", "чё") and swearing used as filler ("бля", "нахуй"), Chinese fillers ("觉得",
-  "一下"). Laughter in any language ("kkkk", "rsrs", "ахахах", "wkwk", "ههههه", "哈哈哈") is a rule of
+  greetings and thanks (in a dozen languages), fillers, the unaccented spellings chat uses ("voce",
+  "nao", "entao"), Russian chat spellings ("щас", "чё") and swearing used as filler ("бля", "нахуй"),
+  Chinese fillers ("觉得", "一下"). Laughter in any language ("kkkk", "rsrs", "ахахах", "wkwk", "ههههه", "哈哈哈") is a rule of
   ``text/words.py``, not a list: it is written at any length.
 - **Filler in every form**: generic nouns a list names in one form only (Russian ``вопрос``), whose
   other forms ("вопросы", "вопросов") would count under the same stem: every form of them is left out.
@@ -64,8 +64,9 @@ RUSSIAN = frozenset(
     спс пасиб благодарю пожалуйста пжлст пжл плиз плз ага угу ок окей оке норм нормально ладно
     лан давай давайте дай типа короче кароче кстати кст ваще реально прям прямо щас ща чё чо че шо
     што тож наверное наверно вроде походу видимо конечно понял поняла поняли понятно знаю знаешь знает
-    думаю думаешь хочу хочешь хочет хотел хотела хочется можешь сделал сделала сделали начал начала завтра вчера
-    начали смотри посмотри слушай скажи напиши пиши ребята ребят мужики всем скоро красавчик лол имхо хз
+    думаю думаешь хочу хочешь хочет хотел хотела хочется можешь сделал сделала сделали начал начала
+    начали смотри посмотри слушай скажи напиши пиши ребята ребят мужики всем скоро завтра вчера
+    красавчик лол имхо хз
     бля блин блять блядь сука нахуй нахер нафиг пизда пиздец ебать епта хуй
     """.split()
 )
@@ -83,7 +84,7 @@ GREETINGS = {
     "fa": "سلام درود مرسی ممنون ممنونم متشکرم مچکرم دوستان عزیز عزیزم باشه اوکی چطورید چطوری",
     "ar": "السلام عليكم سلام مرحبا اهلا أهلا شكرا شكراً تمام طيب يا جماعة",
     "id": "halo hai selamat pagi siang sore malam terima kasih makasih thanks thx oke sip iya gan bro sis kak guys",
-    "ms": "halo hai selamat pagi terima kasih oke",  # and MALAY below
+    "ms": "halo hai selamat pagi terima kasih oke",
     "es": "hola gracias saludos vale okey porfa",
     "tr": "merhaba selam selamlar teşekkürler teşekkür ederim sağol sağolun evet hayır günaydın",
     "de": "hallo danke bitte okay genau moin servus tschüss leute",
@@ -108,13 +109,13 @@ MALAY = frozenset(
 
 # By ISO 639-1 code: the words each language's messages leave out besides its stopword list.
 OF_LANGUAGE: dict[str, frozenset[str]] = {
+    **{code: frozenset(words.split()) for code, words in GREETINGS.items()},
     "pt": PORTUGUESE,
     "en": ENGLISH,
     "ru": RUSSIAN,
     "zh": CHINESE,
-    **{code: frozenset(words.split()) for code, words in GREETINGS.items()},
+    "ms": frozenset(GREETINGS["ms"].split()) | MALAY,
 }
-OF_LANGUAGE["ms"] |= MALAY
 
 # Generic nouns left out in every form: whatever shares the stem of one of these (``text/words.py``).
 # Irregular forms (день, дня) are named apart.
