@@ -96,6 +96,11 @@ def test_greek_and_lithuanian_function_words_are_stopwords_as_their_text_writes_
     assert list(terms("dėl to, prieš šitokia jūra", "lt").values()) == ["jūra"]
 
 
+def test_urdu_function_words_are_stopwords_though_the_list_is_garbled():
+    found = terms("یہ بہت اچھا ہے اور میں بھی کرکٹ دیکھ رہا ہوں، آپ کا کیا خیال ہے؟", "ur")
+    assert {form for key, form in found.items() if " " not in key} == {"اچھا", "کرکٹ", "دیکھ", "خیال"}
+
+
 def test_a_generic_noun_is_no_term_in_any_form():
     assert not terms("вопрос вопросы вопросов вопросами человек человека люди людей года году время времени", "ru")
 

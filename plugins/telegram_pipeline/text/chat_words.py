@@ -8,7 +8,8 @@ them besides the language's list):
   ``text/words.py``, not a list: it is written at any length.
 - **Filler in every form**: generic nouns a list names in one form only (Russian ``вопрос``), whose
   other forms ("вопросы", "вопросов") would count under the same stem: every form of them is left out.
-- **Lists not read**: stopwordsiso's Malay list, a list of the frequent words of news (``LISTS_NOT_READ``).
+- **Lists not read**: stopwordsiso's Malay list, a list of the frequent words of news (``LISTS_NOT_READ``);
+  Urdu's, garbled, is read, but its function words are named here as Urdu writes them.
 - **Content words**: what a list holds that says what a group talks about. stopwordsiso's Russian list
   is a union of lists, one of them of frequent words, and holds ``война``, ``деньги``, ``москва``,
   ``работа``: a group about them showed them only where inflected (``городе``, never ``город``). The
@@ -107,6 +108,16 @@ MALAY = frozenset(
     """.split()
 )
 
+# stopwordsiso's Urdu list has letters swapped (ثہت for بہت, هیں for میں) that no rule undoes: Urdu's
+# commonest function words, as Urdu writes them.
+URDU = frozenset(
+    """
+    ہے ہیں میں کے کی کا کو سے نے اور یہ وہ بہت سکتا سکتی سکتے تھا تھی تھے ہو ہوں گا گی گے جو کیا کیوں
+    نہیں نہ بھی تو پر ایک اس ان اپنا اپنی اپنے کر کرنا کرتے کرتا کریں رہا رہی رہے ہوا ہوئی ہوئے جب تک اب
+    ہم آپ تم مجھے ہمیں لیکن یا اگر کچھ سب کون کہاں یہاں وہاں کہ
+    """.split()
+)
+
 # By ISO 639-1 code: the words each language's messages leave out besides its stopword list.
 OF_LANGUAGE: dict[str, frozenset[str]] = {
     **{code: frozenset(words.split()) for code, words in GREETINGS.items()},
@@ -115,6 +126,7 @@ OF_LANGUAGE: dict[str, frozenset[str]] = {
     "ru": RUSSIAN,
     "zh": CHINESE,
     "ms": frozenset(GREETINGS["ms"].split()) | MALAY,
+    "ur": URDU,
 }
 
 # Generic nouns left out in every form: whatever shares the stem of one of these (``text/words.py``).
