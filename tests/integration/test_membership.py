@@ -14,14 +14,24 @@ from telegram_pipeline.lake import consolidate, storage
 from telegram_pipeline.reports import build as reports
 from telegram_pipeline.reports import definitions
 
-from tests.support.membership_updates import DAY, TZ, UPDATES
+from tests.support.membership_updates import ADMIN, DAY, TZ, UPDATES, at, service, text
+
+# The day after the others: an admin adds two people by one new_chat_members message (as a Persian
+# group's export names them); one of them then posts under another name, the other never does.
+ADDED_DAY = date(2026, 3, 12)
+MOVAHHED = {"id": 105770407, "is_bot": False, "first_name": "Movahhed", "last_name": "R"}
+FATIMA = {"id": 116344054, "is_bot": False, "first_name": "Fatima"}
+ADDED = [
+    service(900200, 600, at(10, day=ADDED_DAY), ADMIN, new_chat_members=[MOVAHHED, FATIMA]),
+    text(900201, 601, at(11, day=ADDED_DAY), {**FATIMA, "first_name": "Fati", "last_name": "K"}, "سلام"),
+]
 
 
 @pytest.fixture
 def membership_lake(monkeypatch):
     monkeypatch.setenv("TIMEZONE", TZ)
     raw = storage.raw_store()
-    for update in UPDATES:
+    for update in UPDATES + ADDED:
         payload = next(v for v in update.values() if isinstance(v, dict))
         day = datetime.fromtimestamp(payload["date"], ZoneInfo(TZ)).date()
         raw.write(f"context_date={day}/{update['update_id']}.json", json.dumps(update, ensure_ascii=False).encode())
@@ -62,3 +72,38 @@ def test_athena_text_gives_the_same_joins_and_leaves(membership_lake):
             duck.close()
         rows = {r["date"]: (r["new_members"], r["left_members"]) for r in got.to_pylist()}
         assert rows == {DAY: (3 + include_bots, 4), date(2026, 3, 11): (1, 0)}
+
+
+def members(first: date, last: date) -> dict[int, tuple[str, str]]:
+    settings = config.load()
+    tables = reports.build(definitions.ReportRange.from_settings(first, last, settings), settings)
+    return {r["user_id"]: (r["user_name"], r["status"]) for r in tables["members"].to_pylist()}
+
+
+def test_a_member_who_never_posted_is_named_as_their_join_or_leave_named_them(membership_lake):
+    # Dan and Ivo joined only by chat_member updates, Eve left by a service message and an update,
+    # Fred was banned (named as himself, not as the admin who banned him), Gil left: none of them posted.
+    named = members(DAY, DAY)
+    silent = {"Dan", "Eve", "Fred", "Gil", "Ivo"}
+    assert {name for name, status in named.values() if status == "silent"} == silent
+    assert named[UPDATES[7]["chat_member"]["new_chat_member"]["user"]["id"]] == ("Fred", "silent")
+    # Added by a new_chat_members message: the silent one by the name it gave; who posted, by their post's.
+    assert members(ADDED_DAY, ADDED_DAY) == {MOVAHHED["id"]: ("Movahhed R", "silent"), FATIMA["id"]: ("Fati K", "new")}
+
+
+def test_athena_text_names_the_silent_members_the_same(membership_lake):
+    from telegram_pipeline.reports import duckdb_engine, sql
+
+    from tests.support.athena_results import as_duckdb_sql
+
+    settings = config.load()
+    rng = definitions.ReportRange.from_settings(DAY, ADDED_DAY, settings)
+    duck = duckdb_engine.DuckDBReports(settings, rng.scan_last, markers=[])
+    duckdb_engine.register_messages(duck.con, rng.scan_last, settings)
+    try:
+        got = duck.con.execute(as_duckdb_sql(sql.rendered_athena_sql("members", rng, markers=[]))).fetch_arrow_table()
+    finally:
+        duck.close()
+    named = {r["user_id"]: r["user_name"] for r in got.to_pylist()}
+    assert named == {user_id: name for user_id, (name, _) in members(DAY, ADDED_DAY).items()}
+    assert (named[MOVAHHED["id"]], named[UPDATES[2]["chat_member"]["from"]["id"]]) == ("Movahhed R", "Dan")

@@ -49,6 +49,7 @@ def test_pseudonymised_lake_end_to_end_raw_untouched_curated_and_reports_without
     for row in table:
         assert row["user_id"] not in real_ids and row["user_id"] is not None
         assert all(row[name] is None for name in privacy.NAME_COLUMNS)
+        assert (row["member_name"], row["new_member_names"]) == (None, None)
         assert not set(row["new_member_ids"] or []) & joined
     assert {r["user_id"] for r in table} == {privacy.pseudonym(i, key) for i in real_ids}
     # The raw zone is as received.
@@ -63,5 +64,8 @@ def test_pseudonymised_lake_end_to_end_raw_untouched_curated_and_reports_without
         assert poster["user_id"] not in real_ids
         assert "Pessoa" not in (poster["user_name"] or "")  # the senders' first names in the raw zone
         assert poster["user_name"] == f"user {poster['user_id']}"
+    silent = [m for m in tables["members"].to_pylist() if m["status"] == "silent"]
+    assert {m["user_id"] for m in silent} == {privacy.pseudonym(i, key) for i in joined}
+    assert all(m["user_name"] == f"user {m['user_id']}" for m in silent)  # not "Nova", the joiners' name
     html = "".join(reports.pages(tables, rng)[0][name].decode() for name in reports.pages(tables, rng)[0])
     assert "Pessoa" not in html and "Nova" not in html

@@ -218,8 +218,17 @@ def test_emoji_are_graphemes(lake, engine):
 
 
 def membership_changes(updates, rng) -> dict[tuple, dict]:
+    """Each member's latest join and leave in the range, and the name the latest of them gave (``named``:
+    first and last name, else @username)."""
     changes: dict[tuple, dict] = defaultdict(dict)
     moved = {PEDAL_OLD["id"]: PEDAL["id"]}
+
+    def changed(chat: int, user: dict, change: str, when: int) -> None:
+        change_of = changes[(chat, user["id"])]
+        change_of[change] = utc(when)
+        name = " ".join(p for p in (user.get("first_name"), user.get("last_name")) if p) or f"@{user['username']}"
+        change_of["named"] = max(change_of.get("named", (when, name)), (when, name))
+
     for update in updates.items:
         body = update.get("message") or update.get("chat_member")
         if not body or not rng.first <= event_day(update) <= rng.last:
@@ -227,16 +236,14 @@ def membership_changes(updates, rng) -> dict[tuple, dict]:
         chat = moved.get(body["chat"]["id"], body["chat"]["id"])
         if "new_chat_members" in body:
             for user in body["new_chat_members"]:
-                changes[(chat, user["id"])]["joined_at"] = utc(body["date"])
+                changed(chat, user, "joined_at", body["date"])
         elif "left_chat_member" in body:
-            changes[(chat, body["left_chat_member"]["id"])]["left_at"] = utc(body["date"])
+            changed(chat, body["left_chat_member"], "left_at", body["date"])
         elif "new_chat_member" in body and "old_chat_member" in body:
             was = body["old_chat_member"]["status"] not in ("left", "kicked")
             now = body["new_chat_member"]["status"] not in ("left", "kicked")
             if was != now:
-                changes[(chat, body["new_chat_member"]["user"]["id"])]["joined_at" if now else "left_at"] = utc(
-                    body["date"]
-                )
+                changed(chat, body["new_chat_member"]["user"], "joined_at" if now else "left_at", body["date"])
     return changes
 
 
@@ -257,7 +264,11 @@ def expected_members(updates, rng):
             status = "new" if first["day"] >= rng.first else "returning"
         else:
             status = "quiet" if before else "silent"
-        rows.append({"chat_id": chat, "user_id": user, "user_name": max(named, key=lambda m: m["date"])["name"] if named else f"user {user}",
+        if named:
+            name = max(named, key=lambda m: m["date"])["name"]
+        else:  # a member who posted nothing is named as their latest join or leave named them
+            name = changes[(chat, user)]["named"][1] if (chat, user) in changes else f"user {user}"
+        rows.append({"chat_id": chat, "user_id": user, "user_name": name,
                      "messages": len(now), "previous_messages": len(before),
                      "first_message_at": utc(first["date"]) if first else None, "last_message_at": utc(max(m["date"] for m in mine)) if mine else None,
                      "status": status, "joined_at": changes[(chat, user)].get("joined_at") if (chat, user) in changes else None,

@@ -8,7 +8,7 @@ import json
 
 from telegram_pipeline.lake import parse
 
-from tests.support.membership_updates import ADMIN, BOT, CARLA, EVE, FRED, UPDATES
+from tests.support.membership_updates import ADMIN, BOT, CARLA, EVE, FRED, UPDATES, at, service
 from tests.support.paths import FIXTURES
 
 
@@ -64,3 +64,29 @@ def test_a_left_chat_member_message_names_who_left_and_who_removed_them():
     # A message that is not about membership says nothing about it.
     talk = row(UPDATES[12])
     assert [talk[c] for c in ("member_user_id", "member_was_in_chat", "member_is_in_chat")] == [None, None, None]
+
+
+def test_a_membership_change_keeps_the_names_of_the_members_it_is_about():
+    # As the reports name a sender: first and last name, else @username.
+    joined = row(
+        service(
+            900200,
+            600,
+            at(9),
+            ADMIN,
+            new_chat_members=[
+                {"id": 105770407, "is_bot": False, "first_name": "Movahhed", "last_name": "R"},
+                {"is_bot": False, "first_name": "No id"},  # no member without an id, so no name either
+                {"id": 116344054, "is_bot": False, "first_name": "", "username": "fatima_k"},
+                BOT,
+            ],
+        )
+    )
+    assert joined["new_member_ids"] == [105770407, 116344054, BOT["id"]]
+    assert joined["new_member_names"] == ["Movahhed R", "@fatima_k", "Coletor"]
+    # The chat_member update's member (new_chat_member.user), not who made the change (from).
+    assert (row(UPDATES[1])["member_name"], row(UPDATES[7])["member_name"]) == ("Carla", "Fred")
+    assert row(UPDATES[7])["user_first_name"] == ADMIN["first_name"]
+    assert row(UPDATES[5])["member_name"] == "Eve"  # a left_chat_member message
+    talk = row(UPDATES[12])
+    assert (talk["member_name"], talk["new_member_names"]) == (None, [])

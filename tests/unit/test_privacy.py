@@ -33,9 +33,20 @@ ROWS = [
         "user_id": 222,
         "user_first_name": "Bruno",
         "new_member_ids": [333, 444],
+        "new_member_names": ["Carla", "@dan"],
         "content_type": "service",
     },
     {"update_id": 3, "update_type": "message", "source": "webhook", "chat_id": -100123, "sender_chat_id": -100999},
+    {
+        "update_id": 4,
+        "update_type": "chat_member",
+        "source": "webhook",
+        "chat_id": -100123,
+        "user_id": 111,
+        "member_user_id": 555,
+        "member_name": "Eve Lima",
+        "content_type": "member",
+    },
 ]
 
 
@@ -57,14 +68,17 @@ def test_table_gets_pseudonyms_and_no_names():
         privacy.pseudonym(111, "secret-key"),
         privacy.pseudonym(222, "secret-key"),
         None,
+        privacy.pseudonym(111, "secret-key"),
     ]
     assert rows[1]["new_member_ids"] == [privacy.pseudonym(333, "secret-key"), privacy.pseudonym(444, "secret-key")]
     assert rows[0]["new_member_ids"] is None
+    assert rows[3]["member_user_id"] == privacy.pseudonym(555, "secret-key")
     for row in rows:
         for name in privacy.NAME_COLUMNS:
             assert row[name] is None
+        assert (row["member_name"], row["new_member_names"]) == (None, None)
     # What is not about the sender's identity stays as it was.
-    assert [r["text"] for r in rows] == ["oi", None, None]
+    assert [r["text"] for r in rows] == ["oi", None, None, None]
     assert rows[2]["sender_chat_id"] == -100999
     assert {111, 222, 333, 444}.isdisjoint(v for r in rows for v in [r["user_id"], *(r["new_member_ids"] or [])])
 

@@ -30,6 +30,8 @@ SELECT
   m.member_new_status,
   m.member_was_in_chat,
   m.member_is_in_chat,
+  m.new_member_names,
+  m.member_name,
   m.reply_to_message_id,
   m.mentions,
   m.reaction_emojis,

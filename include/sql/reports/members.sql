@@ -5,6 +5,8 @@
 -- last_message_at their latest up to the range's end. status: new (first message ever in the range),
 -- returning (posted in the range, and before it), quiet (posted in the period before, not in the
 -- range), silent (only joined or left). joined_at / left_at: their latest join or leave in the range.
+-- user_name: the latest name they posted under (sender_labels), else the latest a join or leave of
+-- theirs in the range gave (a silent member has posted none), else user <id>.
 WITH posted AS (
   SELECT
     chat_id,
@@ -23,7 +25,8 @@ changed AS (
     chat_id,
     member_id AS user_id,
     MAX(CASE WHEN change = 'join' THEN changed_at END) AS joined_at,
-    MAX(CASE WHEN change = 'leave' THEN changed_at END) AS left_at
+    MAX(CASE WHEN change = 'leave' THEN changed_at END) AS left_at,
+    ARG_MAX(member_name, changed_at) FILTER (WHERE member_name IS NOT NULL) AS member_name
   FROM member_changes
   WHERE day BETWEEN CAST($from_date AS DATE) AND CAST($to_date AS DATE)
   GROUP BY chat_id, member_id
@@ -35,7 +38,8 @@ everyone AS (
     COALESCE(p.messages, 0) AS messages,
     COALESCE(p.previous_messages, 0) AS previous_messages,
     c.joined_at,
-    c.left_at
+    c.left_at,
+    c.member_name
   FROM posted AS p
   FULL OUTER JOIN changed AS c
     ON c.chat_id = p.chat_id AND c.user_id = p.user_id
@@ -45,7 +49,7 @@ SELECT
   CAST(e.user_id AS BIGINT) AS user_id,
   CASE
     WHEN e.user_id IS NULL THEN 'unknown sender'
-    ELSE COALESCE(n.name, 'user ' || CAST(e.user_id AS VARCHAR))
+    ELSE COALESCE(n.name, e.member_name, 'user ' || CAST(e.user_id AS VARCHAR))
   END AS user_name,
   CAST(e.messages AS BIGINT) AS messages,
   CAST(e.previous_messages AS BIGINT) AS previous_messages,

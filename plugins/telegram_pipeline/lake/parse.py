@@ -339,15 +339,15 @@ def in_chat(chat_member: dict) -> bool | None:
 
 
 _MEMBER_COLUMNS = (
-    "member_user_id member_is_bot member_old_status member_new_status member_was_in_chat member_is_in_chat"
+    "member_user_id member_is_bot member_old_status member_new_status member_was_in_chat member_is_in_chat member_name"
 ).split()
 _NOT_ABOUT_A_MEMBER = (None,) * len(_MEMBER_COLUMNS)
 
 
 def membership(kind: str, payload: dict) -> tuple:
-    """Who a membership change is about, the status it moved from and to, and whether the member was
-    in the chat before and is after it (a join: not before, then yes; a leave: the reverse): the values
-    of ``_MEMBER_COLUMNS``, in their order."""
+    """Who a membership change is about, the status it moved from and to, whether the member was in
+    the chat before and is after it (a join: not before, then yes; a leave: the reverse), and their
+    name: the values of ``_MEMBER_COLUMNS``, in their order."""
     if kind not in MEMBER_TYPES and "left_chat_member" not in payload:
         return _NOT_ABOUT_A_MEMBER
     if kind in MEMBER_TYPES:
@@ -360,7 +360,15 @@ def membership(kind: str, payload: dict) -> tuple:
         was_in, is_in = True, False
     else:
         member, old_status, new_status, was_in, is_in = {}, None, None, None, None
-    return _int(member.get("id")), _bool(member.get("is_bot")), old_status, new_status, was_in, is_in
+    return (
+        _int(member.get("id")),
+        _bool(member.get("is_bot")),
+        old_status,
+        new_status,
+        was_in,
+        is_in,
+        _person_name(member),
+    )
 
 
 def joined_by(kind: str, payload: dict, update: dict) -> tuple[str | None, str | None, str | None]:
@@ -428,14 +436,12 @@ def flatten(update: dict) -> dict[str, Any]:
         topic_id = topic_name = None  # what topic() says of a message of no forum
     joining = payload.get("new_chat_members")
     if type(joining) is list and joining:
-        new_member_ids = [member_id for person in joining if (member_id := _int(_dict(person).get("id"))) is not None]
-        new_member_bot_ids = [
-            member_id
-            for person in joining
-            if (member_id := _int(_dict(person).get("id"))) is not None and _dict(person).get("is_bot") is True
-        ]
+        people = [person for person in map(_dict, joining) if _int(person.get("id")) is not None]
+        new_member_ids = [_int(person["id"]) for person in people]
+        new_member_names = [_person_name(person) for person in people]
+        new_member_bot_ids = [_int(person["id"]) for person in people if person.get("is_bot") is True]
     else:
-        new_member_ids, new_member_bot_ids = [], []
+        new_member_ids, new_member_names, new_member_bot_ids = [], [], []
     row = _EMPTY_ROW.copy()
     row["update_id"] = update["update_id"]
     row["update_type"] = kind
@@ -476,6 +482,7 @@ def flatten(update: dict) -> dict[str, Any]:
     row["member_joined_by"] = way
     row["is_question"] = is_question(text, entity_list) if is_message else None
     row["link_domains"] = facts.link_domains(urls, text) or None
+    row["new_member_names"] = new_member_names
     if member is not _NOT_ABOUT_A_MEMBER:
         row.update(zip(_MEMBER_COLUMNS, member, strict=True))
     if forwarded:

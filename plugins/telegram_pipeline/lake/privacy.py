@@ -3,8 +3,8 @@
 When a key is set, the curated and report layers never carry who a sender is: ``user_id`` becomes a
 keyed hash (HMAC-SHA256 of the id, cut to a positive int64, so the column keeps its type and the
 same person keeps the same pseudonym across days and reruns), the ids of members who joined or left and
-of the users a message was forwarded from likewise, and the name columns (a forwarded person's name
-too) are NULL. Without the key the pseudonyms cannot be reversed or recomputed; with
+of the users a message was forwarded from likewise, and the name columns (those of members who joined
+or left, and a forwarded person's name, too) are NULL. Without the key the pseudonyms cannot be reversed or recomputed; with
 it they can be recomputed for one known id (to honour an access or erasure request), never reversed.
 The raw zone keeps every update as Telegram sent it.
 """
@@ -14,7 +14,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-NAME_COLUMNS = ("user_first_name", "user_last_name", "user_username")
+NAME_COLUMNS = ("user_first_name", "user_last_name", "user_username", "member_name")
+NAME_LIST_COLUMNS = ("new_member_names",)
 # The columns that hold a person's user id: each becomes the same person's pseudonym.
 ID_COLUMNS = ("user_id", "member_user_id")
 ID_LIST_COLUMNS = ("new_member_ids", "new_member_bot_ids")
@@ -50,6 +51,9 @@ def pseudonymize(table, key: str):
     for name in NAME_COLUMNS:
         if name in table.column_names:
             columns[name] = pa.nulls(table.num_rows, pa.string())
+    for name in NAME_LIST_COLUMNS:
+        if name in table.column_names:
+            columns[name] = pa.nulls(table.num_rows, pa.list_(pa.string()))
     columns.update(_forward_sources(table, key))
     for name, values in columns.items():
         index = table.column_names.index(name)

@@ -180,6 +180,17 @@ COLUMNS: tuple[Column, ...] = (
         "addresses), lower-cased, sorted; t.me links with their first path part (text/facts.py); NULL "
         "where there is none",
     ),
+    Column(
+        "new_member_names",
+        "array<string>",
+        "the name of each of new_member_ids, at the same position: first and last name, else @username "
+        "(NULL when pseudonymised)",
+    ),
+    Column(
+        "member_name",
+        "string",
+        "member_user_id's name: first and last name, else @username (NULL when pseudonymised)",
+    ),
 )
 
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)

@@ -53,7 +53,9 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `telegram_analytics`.`messages` (
   `forward_source_id`       bigint COMMENT 'forwarded messages: the id of the user, group or channel the original came from; NULL for a hidden user (forward_origin_type says which kind)',
   `forward_source_name`     string COMMENT 'forwarded messages: the original sender\'s name (a user\'s first and last name, the name a hidden user shows, a group\'s or channel\'s title)',
   `is_question`             boolean COMMENT 'the text asks: a question mark of any script outside its links and code (text/facts.py); NULL without text',
-  `link_domains`            array<string> COMMENT 'the distinct registered domains of the message\'s links (url and text_link entities, plain addresses), lower-cased, sorted; t.me links with their first path part (text/facts.py); NULL where there is none'
+  `link_domains`            array<string> COMMENT 'the distinct registered domains of the message\'s links (url and text_link entities, plain addresses), lower-cased, sorted; t.me links with their first path part (text/facts.py); NULL where there is none',
+  `new_member_names`        array<string> COMMENT 'the name of each of new_member_ids, at the same position: first and last name, else @username (NULL when pseudonymised)',
+  `member_name`             string COMMENT 'member_user_id\'s name: first and last name, else @username (NULL when pseudonymised)'
 )
 PARTITIONED BY (`context_date` string)
 STORED AS PARQUET

@@ -109,6 +109,8 @@ WITH migration_messages AS (
     m.member_new_status,
     m.member_was_in_chat,
     m.member_is_in_chat,
+    m.new_member_names,
+    m.member_name,
     m.reply_to_message_id,
     m.mentions,
     m.reaction_emojis,
@@ -196,7 +198,9 @@ WITH migration_messages AS (
   /* chat_member updates whose member was not in the chat before and is after (a join) or the reverse (a */
   /* leave); parse.in_chat says who is in the chat (a restricted user only while still a member). One row */
   /* per update with its group (chat_id; origin_chat_id, the id it was sent under), its members */
-  /* (member_ids) and which of them are bots (bot_ids): the readers pick their days first, then unnest. A join's source is the most that Telegram says of it, in this order: the */
+  /* (member_ids), their names at the same positions (member_names: NULL when pseudonymised, and in a */
+  /* partition consolidated before the names were kept) and which of them are bots (bot_ids): the */
+  /* readers pick their days first, then unnest. A join's source is the most that Telegram says of it, in this order: the */
   /* invite link it came by (its name, else the link), an approved join request, a member who added them */
   /* (the update's sender is not one of the members), a link (an export's join_group_by_link, a chat */
   /* folder's link), else unknown; specificity orders them the same way (1 = an invite link). */
@@ -212,6 +216,7 @@ WITH migration_messages AS (
       CAST(NULL AS VARCHAR) AS member_invite_link,
       CAST(NULL AS VARCHAR) AS member_invite_link_name,
       new_member_ids AS member_ids,
+      new_member_names AS member_names,
       COALESCE(new_member_bot_ids, ARRAY[]) AS bot_ids
     FROM group_updates
     WHERE
@@ -228,6 +233,7 @@ WITH migration_messages AS (
       member_invite_link,
       member_invite_link_name,
       ARRAY[member_user_id] AS member_ids,
+      ARRAY[member_name] AS member_names,
       CASE WHEN member_is_bot THEN ARRAY[member_user_id] ELSE ARRAY[] END AS bot_ids
     FROM group_updates
     WHERE
@@ -240,6 +246,7 @@ WITH migration_messages AS (
       sent_at,
       change,
       member_ids,
+      member_names,
       bot_ids,
       CASE
         WHEN change <> 'join'
@@ -264,6 +271,7 @@ WITH migration_messages AS (
     sent_at,
     change,
     member_ids,
+    member_names,
     bot_ids,
     specificity,
     CASE specificity

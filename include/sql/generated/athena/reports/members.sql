@@ -8,6 +8,8 @@
 /* last_message_at their latest up to the range's end. status: new (first message ever in the range), */
 /* returning (posted in the range, and before it), quiet (posted in the period before, not in the */
 /* range), silent (only joined or left). joined_at / left_at: their latest join or leave in the range. */
+/* user_name: the latest name they posted under (sender_labels), else the latest a join or leave of */
+/* theirs in the range gave (a silent member has posted none), else user <id>. */
 WITH migration_messages AS (
   /* Every migration service message, as (old chat id, new chat id) with its day and time: the old group's carries */
   /* migrate_to_chat_id, the supergroup's first message migrate_from_chat_id (both in migrate_chat_id). */
@@ -112,6 +114,8 @@ WITH migration_messages AS (
     m.member_new_status,
     m.member_was_in_chat,
     m.member_is_in_chat,
+    m.new_member_names,
+    m.member_name,
     m.reply_to_message_id,
     m.mentions,
     m.reaction_emojis,
@@ -199,7 +203,9 @@ WITH migration_messages AS (
   /* chat_member updates whose member was not in the chat before and is after (a join) or the reverse (a */
   /* leave); parse.in_chat says who is in the chat (a restricted user only while still a member). One row */
   /* per update with its group (chat_id; origin_chat_id, the id it was sent under), its members */
-  /* (member_ids) and which of them are bots (bot_ids): the readers pick their days first, then unnest. A join's source is the most that Telegram says of it, in this order: the */
+  /* (member_ids), their names at the same positions (member_names: NULL when pseudonymised, and in a */
+  /* partition consolidated before the names were kept) and which of them are bots (bot_ids): the */
+  /* readers pick their days first, then unnest. A join's source is the most that Telegram says of it, in this order: the */
   /* invite link it came by (its name, else the link), an approved join request, a member who added them */
   /* (the update's sender is not one of the members), a link (an export's join_group_by_link, a chat */
   /* folder's link), else unknown; specificity orders them the same way (1 = an invite link). */
@@ -215,6 +221,7 @@ WITH migration_messages AS (
       CAST(NULL AS VARCHAR) AS member_invite_link,
       CAST(NULL AS VARCHAR) AS member_invite_link_name,
       new_member_ids AS member_ids,
+      new_member_names AS member_names,
       COALESCE(new_member_bot_ids, ARRAY[]) AS bot_ids
     FROM group_updates
     WHERE
@@ -231,6 +238,7 @@ WITH migration_messages AS (
       member_invite_link,
       member_invite_link_name,
       ARRAY[member_user_id] AS member_ids,
+      ARRAY[member_name] AS member_names,
       CASE WHEN member_is_bot THEN ARRAY[member_user_id] ELSE ARRAY[] END AS bot_ids
     FROM group_updates
     WHERE
@@ -243,6 +251,7 @@ WITH migration_messages AS (
       sent_at,
       change,
       member_ids,
+      member_names,
       bot_ids,
       CASE
         WHEN change <> 'join'
@@ -267,6 +276,7 @@ WITH migration_messages AS (
     sent_at,
     change,
     member_ids,
+    member_names,
     bot_ids,
     specificity,
     CASE specificity
@@ -673,26 +683,38 @@ WITH migration_messages AS (
 ), member_changes AS (
   /* Members who joined or left, per group and day (the update's own day), as membership_updates finds */
   /* them (both of Telegram's sources: a join it reports both ways is two rows), each join with its */
-  /* source. Bots joining or leaving are left out unless include_bots. The ranges' own days (from */
-  /* recent_from: the readers count the ranges' changes, join_history the days before from the history state). */
+  /* source, and the member's name as the change gave it (NULL where it gave none). Bots joining or */
+  /* leaving are left out unless include_bots. The ranges' own days (from recent_from: the readers count */
+  /* the ranges' changes, join_history the days before from the history state). */
   SELECT
     u.chat_id,
-    CAST(u.context_date AS DATE) AS day,
-    m.member_id,
+    u.day,
+    u.member_id,
+    u.member_name,
     u.change,
-    u.sent_at AS changed_at,
+    u.changed_at,
     u.specificity,
     u.source
   FROM (
+    /* each member beside their name (the two lists are aligned), unnested side by side: DuckDB does */
+    /* that in one pass, Athena as UNNEST(member_ids, member_names) (reports/sql.py) */
     SELECT
-      *
+      chat_id,
+      CAST(context_date AS DATE) AS day,
+      change,
+      sent_at AS changed_at,
+      specificity,
+      source,
+      bot_ids,
+      unnested.member_id AS member_id,
+      unnested.member_name AS member_name
     FROM membership_updates
+    CROSS JOIN UNNEST(member_ids, member_names) AS unnested(member_id, member_name)
     WHERE
       context_date BETWEEN :recent_from AND :scan_to
   ) AS u
-  CROSS JOIN UNNEST(u.member_ids) AS m(member_id)
   WHERE
-    :include_bots OR NOT CONTAINS(u.bot_ids, m.member_id)
+    :include_bots OR NOT CONTAINS(u.bot_ids, u.member_id)
 ), message_reactions AS (
   /* How many of each reaction every message holds at the range's end. Each reactor's latest */
   /* message_reaction counts what it holds then: a change replaces, a removal (an empty new_reaction) */
@@ -873,7 +895,9 @@ WITH migration_messages AS (
     chat_id,
     member_id AS user_id,
     MAX(CASE WHEN change = 'join' THEN changed_at END) AS joined_at,
-    MAX(CASE WHEN change = 'leave' THEN changed_at END) AS left_at
+    MAX(CASE WHEN change = 'leave' THEN changed_at END) AS left_at,
+    MAX_BY(member_name, changed_at) FILTER(WHERE
+      NOT member_name IS NULL) AS member_name
   FROM member_changes
   WHERE
     day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
@@ -887,7 +911,8 @@ WITH migration_messages AS (
     COALESCE(p.messages, 0) AS messages,
     COALESCE(p.previous_messages, 0) AS previous_messages,
     c.joined_at,
-    c.left_at
+    c.left_at,
+    c.member_name
   FROM posted AS p
   FULL OUTER JOIN changed AS c
     ON c.chat_id = p.chat_id AND c.user_id = p.user_id
@@ -898,7 +923,7 @@ SELECT
   CASE
     WHEN e.user_id IS NULL
     THEN 'unknown sender'
-    ELSE COALESCE(n.name, CONCAT(CAST('user ' AS VARCHAR), CAST(e.user_id AS VARCHAR)))
+    ELSE COALESCE(n.name, e.member_name, CONCAT(CAST('user ' AS VARCHAR), CAST(e.user_id AS VARCHAR)))
   END AS user_name,
   CAST(e.messages AS BIGINT) AS messages,
   CAST(e.previous_messages AS BIGINT) AS previous_messages,

@@ -111,6 +111,8 @@ WITH migration_messages AS (
     m.member_new_status,
     m.member_was_in_chat,
     m.member_is_in_chat,
+    m.new_member_names,
+    m.member_name,
     m.reply_to_message_id,
     m.mentions,
     m.reaction_emojis,
@@ -198,7 +200,9 @@ WITH migration_messages AS (
   /* chat_member updates whose member was not in the chat before and is after (a join) or the reverse (a */
   /* leave); parse.in_chat says who is in the chat (a restricted user only while still a member). One row */
   /* per update with its group (chat_id; origin_chat_id, the id it was sent under), its members */
-  /* (member_ids) and which of them are bots (bot_ids): the readers pick their days first, then unnest. A join's source is the most that Telegram says of it, in this order: the */
+  /* (member_ids), their names at the same positions (member_names: NULL when pseudonymised, and in a */
+  /* partition consolidated before the names were kept) and which of them are bots (bot_ids): the */
+  /* readers pick their days first, then unnest. A join's source is the most that Telegram says of it, in this order: the */
   /* invite link it came by (its name, else the link), an approved join request, a member who added them */
   /* (the update's sender is not one of the members), a link (an export's join_group_by_link, a chat */
   /* folder's link), else unknown; specificity orders them the same way (1 = an invite link). */
@@ -214,6 +218,7 @@ WITH migration_messages AS (
       CAST(NULL AS VARCHAR) AS member_invite_link,
       CAST(NULL AS VARCHAR) AS member_invite_link_name,
       new_member_ids AS member_ids,
+      new_member_names AS member_names,
       COALESCE(new_member_bot_ids, ARRAY[]) AS bot_ids
     FROM group_updates
     WHERE
@@ -230,6 +235,7 @@ WITH migration_messages AS (
       member_invite_link,
       member_invite_link_name,
       ARRAY[member_user_id] AS member_ids,
+      ARRAY[member_name] AS member_names,
       CASE WHEN member_is_bot THEN ARRAY[member_user_id] ELSE ARRAY[] END AS bot_ids
     FROM group_updates
     WHERE
@@ -242,6 +248,7 @@ WITH migration_messages AS (
       sent_at,
       change,
       member_ids,
+      member_names,
       bot_ids,
       CASE
         WHEN change <> 'join'
@@ -266,6 +273,7 @@ WITH migration_messages AS (
     sent_at,
     change,
     member_ids,
+    member_names,
     bot_ids,
     specificity,
     CASE specificity
@@ -605,26 +613,38 @@ WITH migration_messages AS (
 ), member_changes AS (
   /* Members who joined or left, per group and day (the update's own day), as membership_updates finds */
   /* them (both of Telegram's sources: a join it reports both ways is two rows), each join with its */
-  /* source. Bots joining or leaving are left out unless include_bots. The ranges' own days (from */
-  /* recent_from: the readers count the ranges' changes, join_history the days before from the history state). */
+  /* source, and the member's name as the change gave it (NULL where it gave none). Bots joining or */
+  /* leaving are left out unless include_bots. The ranges' own days (from recent_from: the readers count */
+  /* the ranges' changes, join_history the days before from the history state). */
   SELECT
     u.chat_id,
-    CAST(u.context_date AS DATE) AS day,
-    m.member_id,
+    u.day,
+    u.member_id,
+    u.member_name,
     u.change,
-    u.sent_at AS changed_at,
+    u.changed_at,
     u.specificity,
     u.source
   FROM (
+    /* each member beside their name (the two lists are aligned), unnested side by side: DuckDB does */
+    /* that in one pass, Athena as UNNEST(member_ids, member_names) (reports/sql.py) */
     SELECT
-      *
+      chat_id,
+      CAST(context_date AS DATE) AS day,
+      change,
+      sent_at AS changed_at,
+      specificity,
+      source,
+      bot_ids,
+      unnested.member_id AS member_id,
+      unnested.member_name AS member_name
     FROM membership_updates
+    CROSS JOIN UNNEST(member_ids, member_names) AS unnested(member_id, member_name)
     WHERE
       context_date BETWEEN :recent_from AND :scan_to
   ) AS u
-  CROSS JOIN UNNEST(u.member_ids) AS m(member_id)
   WHERE
-    :include_bots OR NOT CONTAINS(u.bot_ids, m.member_id)
+    :include_bots OR NOT CONTAINS(u.bot_ids, u.member_id)
 ), join_history AS (
   /* Each member's first join of each group as far back as the curated zone goes, so that a member who */
   /* first joined in the range is new (retention's cohorts): the recent days' joins are member_changes', */
