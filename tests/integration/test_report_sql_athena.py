@@ -62,6 +62,22 @@ def test_athena_text_gives_the_duckdb_results_for_many_groups(monkeypatch, days,
     assert groups_lake.PEDAL_OLD["id"] in chats
 
 
+def test_anonymous_reactions_all_taken_back_read_alike_on_athena(monkeypatch):
+    """Telegram's latest count of a message's anonymous reactions can hold none (all taken back): an empty
+    list, which Athena's text must not index (Trino's SEQUENCE(1, 0) is [1, 0], not empty)."""
+    monkeypatch.setenv("TIMEZONE", groups_lake.TZ)
+    updates = engaged_groups()
+    last = groups_lake.LAST
+    in_range = groups_lake.at(f"{last}T20:00")
+    counted = [u["message_reaction_count"] for u in updates.items if "message_reaction_count" in u]
+    latest = [body for body in counted if body["date"] < in_range][-1]
+    assert latest["reactions"], latest
+    updates.add("message_reaction_count", {**latest, "date": latest["date"] + 60, "reactions": []})
+    write_and_consolidate(updates)
+    rng = definitions.ReportRange.from_settings(last - timedelta(days=2), last, config.load())
+    assert_athena_text_gives_the_duckdb_results(rng, empty=("topics", "links", "forward_sources", "surges"))
+
+
 def test_athena_engine_submits_the_rendered_queries_and_reads_the_results(s3_lake, scenario_lake, monkeypatch):
     monkeypatch.setattr(athena_engine, "rendered_athena_sql", rendered_athena_sql)  # each text rendered once
     monkeypatch.setenv("ATHENA_WORKGROUP", "primary")

@@ -49,8 +49,23 @@ def _rendered(report: str, rng: definitions.ReportRange, markers: tuple[tuple[in
 def as_duckdb_sql(athena_text: str) -> str:
     """Athena's text as DuckDB runs it: sqlglot's transpiling, and Trino's lists unnested side by side
     (``CROSS JOIN UNNEST(a, b) AS unnested(x, y)``, which DuckDB has not) as DuckDB's select-list UNNESTs,
-    what reports/sql.py wrote them from."""
+    what reports/sql.py wrote them from. Where Trino's lists behave otherwise than DuckDB's, as Trino's:
+    ``SEQUENCE(1, 0)`` is ``[1, 0]`` (DuckDB's series is empty), and a subscript out of a list's bounds
+    fails the query (DuckDB's gives NULL)."""
     from sqlglot import exp
+
+    def as_trino_lists(node):
+        if isinstance(node, exp.GenerateSeries) and node.args.get("step") is None:
+            start, end = node.args["start"], node.args["end"]
+            upwards = exp.If(this=exp.LTE(this=start.copy(), expression=end.copy()), true=exp.Literal.number(1))
+            node.set("step", exp.Case(ifs=[upwards], default=exp.Literal.number(-1)))
+            return node
+        if isinstance(node, exp.Bracket) and len(node.expressions) == 1:
+            array, index = node.this, node.expressions[0]
+            within = exp.Between(this=index.copy(), low=exp.Literal.number(1), high=exp.ArraySize(this=array.copy()))
+            fails = exp.Anonymous(this="error", expressions=[exp.Literal.string("Array subscript out of bounds")])
+            return exp.Case(ifs=[exp.If(this=within, true=node.copy())], default=fails)
+        return node
 
     def select_list_unnests(node):
         if not isinstance(node, exp.Select):
@@ -69,7 +84,8 @@ def as_duckdb_sql(athena_text: str) -> str:
         join.pop()
         return node
 
-    return sqlglot.parse_one(athena_text, read="trino").transform(select_list_unnests).sql(dialect="duckdb")
+    parsed = sqlglot.parse_one(athena_text, read="trino")
+    return parsed.transform(as_trino_lists).transform(select_list_unnests).sql(dialect="duckdb")
 
 
 def athena_rows(table) -> list[dict]:

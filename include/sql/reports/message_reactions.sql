@@ -68,7 +68,13 @@ anonymous AS (
     t.message_id,
     t.reaction_count_emojis[p.i] AS emoji,
     t.reaction_count_totals[p.i] AS reactions
-  FROM (SELECT origin_chat_id, message_id, reaction_count_emojis, reaction_count_totals FROM latest_totals WHERE n = 1) AS t
+  FROM (
+    SELECT origin_chat_id, message_id, reaction_count_emojis, reaction_count_totals
+    FROM latest_totals
+    -- a latest count of none (every anonymous reaction taken back) has nothing to unnest: Athena's
+    -- SEQUENCE(1, 0) would be [1, 0], and its subscripts fail the query
+    WHERE n = 1 AND ARRAY_LENGTH(reaction_count_emojis) > 0
+  ) AS t
   CROSS JOIN UNNEST(GENERATE_SERIES(1, ARRAY_LENGTH(t.reaction_count_emojis))) AS p(i)
 )
 SELECT

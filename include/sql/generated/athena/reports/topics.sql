@@ -755,8 +755,10 @@ WITH migration_messages AS (
         reaction_count_emojis,
         reaction_count_totals
       FROM latest_totals
+      /* a latest count of none (every anonymous reaction taken back) has nothing to unnest: Athena's */
+      /* SEQUENCE(1, 0) would be [1, 0], and its subscripts fail the query */
       WHERE
-        n = 1
+        n = 1 AND CARDINALITY(reaction_count_emojis) > 0
     ) AS t
     CROSS JOIN UNNEST(SEQUENCE(1, CARDINALITY(t.reaction_count_emojis))) AS p(i)
   )
