@@ -391,7 +391,7 @@ def joined_by(kind: str, payload: dict, update: dict) -> tuple[str | None, str |
 # A row before its values: every column of the table, in its order, None; consolidation fills ``emojis``
 # (consolidate.to_table), ``language``, ``terms`` and ``term_forms`` (lake/tokens.py) for a batch of
 # rows at once; ``keyword_tokens`` is retired. A copy of it with the values set costs a quarter of
-# what a dict display of its 60 keys does.
+# what a dict display of all its keys does.
 _EMPTY_ROW: dict[str, Any] = dict.fromkeys(schema.COLUMN_NAMES)
 _NO_KINDS: frozenset[str] = frozenset()
 
