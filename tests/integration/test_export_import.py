@@ -119,7 +119,7 @@ def test_group_sample_end_to_end_reports(lake, monkeypatch, timezone, per_day, l
     assert keywords["#corrida"] == 1
 
 
-def test_dm_sample_end_to_end_reports(monkeypatch):
+def test_dm_sample_end_to_end_reports(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("TIMEZONE", "UTC")
     desktop_export.import_export(DM, export_timezone="America/Sao_Paulo")
     days = sorted(
@@ -140,6 +140,10 @@ def test_dm_sample_end_to_end_reports(monkeypatch):
         "2022-05-09": 2,  # Bob and Alice
         "2022-06-10": 1,  # Alice twice
     }
+    out = tmp_path / "out"
+    assert cli.main(["report", "--from", str(days[0]), "--to", str(days[-1]), "--out", str(out)]) == 0
+    assert "UTC): 1 private chat" in capsys.readouterr().out  # no group
+    assert "· 1 private chat ·" in (out / "index.html").read_text(encoding="utf-8")
 
 
 def test_a_message_both_imported_and_received_live_counts_once(lake, monkeypatch):

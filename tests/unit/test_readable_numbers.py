@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from telegram_pipeline.reports import html
-from telegram_pipeline.reports.summary import counted, duration
+from telegram_pipeline.reports.summary import chats_counted, counted, duration
 
 
 @pytest.mark.parametrize(
@@ -54,3 +54,16 @@ def test_the_page_language_is_the_groups_where_it_is_known():
 
     assert html.page_language(Known()) == "pt"
     assert html.page_language(Unknown()) == "en"
+
+
+@pytest.mark.parametrize(
+    ("kinds", "said"),
+    [
+        (["group"], "1 group"),
+        (["group", "channel", "group"], "2 groups, 1 channel"),
+        (["private chat"], "1 private chat"),  # an imported personal chat is no group
+        ([], "0 groups"),
+    ],
+)
+def test_a_reports_chats_are_counted_by_what_they_are(kinds, said):
+    assert chats_counted(kinds) == said

@@ -12,7 +12,7 @@ from telegram_pipeline.lake import storage
 from telegram_pipeline.reports import build, sql
 from telegram_pipeline.reports import search as search_module
 from telegram_pipeline.reports.definitions import ReportRange
-from telegram_pipeline.reports.summary import Summary, counted, duration
+from telegram_pipeline.reports.summary import Summary, chats_counted, counted, duration
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ def write_reports(
     topic_named = f", topic {rng.topic!r}" if rng.topic else ""
     print(
         f"Reports {first} .. {last} ({counted(rng.days, 'day')}, {rng.timezone}{topic_named}): "
-        f"{counted(len(summaries), 'group')}"
+        f"{chats_counted([summary.kind for summary in summaries])}"
     )
     for summary in summaries:
         print_summary(summary)

@@ -25,7 +25,7 @@ from html import escape
 from typing import Any
 
 from telegram_pipeline.lake.parse import CUSTOM_EMOJI
-from telegram_pipeline.reports.summary import counted, duration, names_of, top_starters
+from telegram_pipeline.reports.summary import chats_counted, counted, duration, names_of, top_starters
 
 WEEKDAY_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 TOP_POSTERS_SHOWN = 15
@@ -905,7 +905,7 @@ def render_index(entries: list[tuple[Any, str]], rng: Any, title: str | None = N
     body = f'<section class="card wide">{table}</section>'
     return _page(
         heading,
-        f"{period} · {counted(len(entries), 'group')} · times in {rng.timezone}",
+        f"{period} · {chats_counted([s.kind for s, _ in entries])} · times in {rng.timezone}",
         f"{rng.first.isoformat()}/{rng.last.isoformat()}",
         body,
     )

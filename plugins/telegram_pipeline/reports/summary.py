@@ -98,6 +98,13 @@ def counted(n: int, one: str, many: str | None = None) -> str:
 CHAT_KINDS = {"channel": "channel", "private": "private chat", "group": "group", "supergroup": "group"}
 
 
+def chats_counted(kinds: list[str]) -> str:
+    """The chats of a report by what they are: "3 groups", "2 groups, 1 channel", "1 private chat" (an
+    imported personal chat is no group); "0 groups" for none."""
+    found = [kind for kind in ("group", "channel", "private chat") if kind in kinds]
+    return ", ".join(counted(kinds.count(kind), kind) for kind in found) or counted(0, "group")
+
+
 def _percent(value: float) -> str:
     return f"{value:+.0%}".replace("+0%", "±0%")
 
