@@ -123,6 +123,11 @@ def test_chinese_chat_words_are_no_terms():
         ("fr", "Salut, merci, mdr", "maison"),
         ("it", "Ciao ragazzi, grazie", "casa"),
         ("uk", "Привіт, дякую", "книга"),
+        (
+            "vi",
+            "Xin chào, cảm ơn nha",
+            "phở",
+        ),  # nha: second topic of a real group (lyhoang280592-maker/chatbot-easytrip)
     ],
 )
 def test_greetings_and_thanks_are_no_terms(code, greeting, word):

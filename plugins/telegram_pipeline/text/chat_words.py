@@ -92,6 +92,8 @@ GREETINGS = {
     "fr": "salut bonjour bonsoir merci oui mdr ptdr",
     "it": "ciao grazie buongiorno buonasera ragazzi",
     "uk": "привіт дякую будь ласка добре",
+    # Vietnamese is written a syllable a word: "xin chào", "cảm ơn" are two each
+    "vi": "chào xin cảm ơn nha oke hả",
 }
 
 # The stopword lists not read at all. stopwordsiso's Malay list is a list of the frequent words of news:
