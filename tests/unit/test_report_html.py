@@ -37,12 +37,12 @@ def test_no_group_gives_an_index_that_says_so():
     assert "No group had any update in this period" in files["index.html"].decode()
 
 
-def test_custom_emoji_reactions_are_shown_as_such_and_kept_apart_in_the_table(monkeypatch):
+def test_custom_emoji_and_paid_reactions_are_shown_as_such_and_kept_apart_in_the_table(monkeypatch):
     monkeypatch.setenv("TIMEZONE", "UTC")
     lake = Lake()
     ana, bia = lake.user(1, "Ana"), lake.user(2, "Bia")
     # two live custom emoji (Telegram's ids), and one an export named by a file path (its id unknown)
-    held = {1: "custom:5368324170671202286", 2: "custom:5377305978079288312", 3: "custom"}
+    held = {1: "custom:5368324170671202286", 2: "custom:5377305978079288312", 3: "custom", 4: "paid"}
     for message_id, emoji in held.items():
         lake.add(message_id=message_id, sent_at=local("2026-03-09T10:00"), text=f"post {message_id}", **ana)
         lake.add(
@@ -60,3 +60,4 @@ def test_custom_emoji_reactions_are_shown_as_such_and_kept_apart_in_the_table(mo
     assert {r["message_id"]: r["top_emoji"] for r in tables["reactions"].to_pylist()} == held
     html = reports.render_html(tables, rng, CHAT)
     assert html.count(">1 custom emoji<") == 3 and "custom:" not in html
+    assert ">1 ⭐ (paid)<" in html  # Telegram Stars, one a star
