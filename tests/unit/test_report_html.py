@@ -60,4 +60,4 @@ def test_custom_emoji_and_paid_reactions_are_shown_as_such_and_kept_apart_in_the
     assert {r["message_id"]: r["top_emoji"] for r in tables["reactions"].to_pylist()} == held
     html = reports.render_html(tables, rng, CHAT)
     assert html.count(">1 custom emoji<") == 3 and "custom:" not in html
-    assert ">1 ⭐ (paid)<" in html  # Telegram Stars, one a star
+    assert ">1 ⭐ (paid)<" in html  # a reaction paid in Telegram Stars

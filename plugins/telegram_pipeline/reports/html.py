@@ -410,7 +410,7 @@ ENGAGEMENT_SHOWN = 10
 
 def _reaction_shown(name: str | None) -> str:
     """A reaction as the page names it: a custom emoji's id (``custom:<id>``) or its absence says nothing
-    to a reader, who sees "custom emoji"; a paid reaction is Telegram Stars, one a star; an emoji as it is."""
+    to a reader, who sees "custom emoji"; a paid reaction is one paid in Telegram Stars; an emoji as it is."""
     if name == CUSTOM_EMOJI or (name or "").startswith(f"{CUSTOM_EMOJI}:"):
         return "custom emoji"
     if name == "paid":
