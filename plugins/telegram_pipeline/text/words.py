@@ -163,7 +163,7 @@ class Lexicon:
             listed = _without_accents(listed)
         if listed in self.stopwords or laughter(folded):
             return ""
-        stem = stemmed(folded, self)
+        stem = stemmed(folded, self.stem, self.twice)
         return "" if stem in self.filler_stems else stem.translate(_LETTER_VARIANTS)
 
     def joined(self, parts: tuple[str, str, str]) -> str:
@@ -186,16 +186,16 @@ def laughter(folded: str) -> bool:
     return len(folded) >= 3 and any(letters.issuperset(folded) for letters in _LAUGHTER)
 
 
-def stemmed(folded: str, words: Lexicon) -> str:
+def stemmed(folded: str, stemmer: object | None, twice: bool) -> str:
     """The stem of a folded word (a two-letter one, an acronym, is its own). Snowball's Russian reads a
     word ending like a case ending as inflected (``диплом`` → ``дипл``, but ``дипломом`` → ``диплом``):
     a second pass takes that ending off too, where it is one (two letters or more); a single letter
     more is the stem's own (``видео`` → ``виде``, not ``вид``, which is ``виды``)."""
-    if words.stem is None or len(folded) < 3:
+    if stemmer is None or len(folded) < 3:
         return folded
-    stem = words.stem.stemWord(folded)
-    if words.twice:
-        again = words.stem.stemWord(stem)
+    stem = stemmer.stemWord(folded)
+    if twice:
+        again = stemmer.stemWord(stem)
         if len(stem) - len(again) >= 2:
             return again
     return stem
@@ -226,11 +226,9 @@ def lexicon(language: str | None) -> Lexicon:
     if accentless:
         stopwords = frozenset(_without_accents(word.replace("∆", "δ")) for word in stopwords)
     stemmer = snowballstemmer.stemmer(SNOWBALL[language]) if language in SNOWBALL else None
-    words_of = Lexicon(language, stopwords, chat, stemmer, language in STEMMED_TWICE, frozenset(), accentless)
-    words_of.filler_stems = frozenset(
-        stemmed(word, words_of) for word in chat_words.IN_EVERY_FORM.get(language, frozenset())
-    )
-    return words_of
+    twice = language in STEMMED_TWICE
+    filler = frozenset(stemmed(word, stemmer, twice) for word in chat_words.IN_EVERY_FORM.get(language, ()))
+    return Lexicon(language, stopwords, chat, stemmer, twice, filler, accentless)
 
 
 @functools.cache
