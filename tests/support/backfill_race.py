@@ -43,11 +43,18 @@ def main(dag_id: str, times: int) -> dict:
     writer.start()
     made: list[int | None] = []
     first = datetime(2025, 1, 1, tzinfo=UTC)
+    last = first + timedelta(days=DAYS - 1)
     try:
         for _ in range(times):
+            # Each creation starts from no run of the DAG in the range: one that failed may have left
+            # some (a backfill whose runs had begun), and Airflow does not make a run twice.
+            with create_session() as session:
+                session.execute(delete(BackfillDagRun))
+                session.execute(delete(DagRun).where(DagRun.dag_id == dag_id, DagRun.logical_date.between(first, last)))
+                session.execute(delete(Backfill).where(Backfill.dag_id == dag_id))
             try:
                 backfill = _create_backfill(
-                    dag_id=dag_id, from_date=first, to_date=first + timedelta(days=DAYS - 1), max_active_runs=1,
+                    dag_id=dag_id, from_date=first, to_date=last, max_active_runs=1,
                     reverse=False, dag_run_conf={}, triggering_user_name="test",
                     reprocess_behavior=ReprocessBehavior.COMPLETED,
                 )  # fmt: skip
@@ -58,9 +65,6 @@ def main(dag_id: str, times: int) -> dict:
                 continue
             with create_session() as session:
                 made.append(session.scalar(select(func.count()).where(DagRun.backfill_id == backfill.id)))
-                session.execute(delete(BackfillDagRun).where(BackfillDagRun.backfill_id == backfill.id))
-                session.execute(delete(DagRun).where(DagRun.backfill_id == backfill.id))
-                session.execute(delete(Backfill).where(Backfill.id == backfill.id))
     finally:
         stop.set()
         writer.join(10)
