@@ -70,11 +70,17 @@ def test_imported_days_consolidate_and_pass_the_quality_checks(lake, monkeypatch
     assert rows[3]["text"] == "Resultado da prova: 42km em 3h58" and rows[3]["reply_to_message_id"] == 2
 
 
-def build_reports(first: date, last: date) -> dict[str, list[dict]]:
+def build_tables(first: date, last: date) -> tuple[definitions.ReportRange, dict]:
+    """The reports of the range as the engine gives them (Arrow tables), with the range, for its page."""
     from telegram_pipeline.reports import build as reports
 
     settings = config.load()
-    tables = reports.build(definitions.ReportRange.from_settings(first, last, settings), settings)
+    rng = definitions.ReportRange.from_settings(first, last, settings)
+    return rng, reports.build(rng, settings)
+
+
+def build_reports(first: date, last: date) -> dict[str, list[dict]]:
+    _, tables = build_tables(first, last)
     return {name: table.to_pylist() for name, table in tables.items()}
 
 
@@ -217,11 +223,7 @@ def test_an_older_export_through_the_reports(monkeypatch):
     ] == [(9, 4, 1, 1)]
     keywords = {k["keyword"] for k in tables["keywords"]}
     assert "#corrida" in keywords and "longão" in keywords and not keywords & {"start", "inscricao", "corrida"}
-    settings = config.load()
-    rng = definitions.ReportRange.from_settings(first, first, settings)
-    from telegram_pipeline.reports import build as reports
-
-    built = reports.build(rng, settings)
+    rng, built = build_tables(first, first)
     [group] = summary.chat_ids(built)
     page = html.render(summary.for_chat(built, group), summary.summarize(built, rng, group))
     assert "unknown sender" in page
@@ -265,9 +267,7 @@ def test_a_custom_emoji_reaction_named_by_a_file_path_is_reported_as_a_custom_em
     result = desktop_export.import_export(export)
     day = date(2026, 5, 6)
     consolidate_range(day, day)
-    settings = config.load()
-    rng = definitions.ReportRange.from_settings(day, day, settings)
-    tables = reports.build(rng, settings)
+    rng, tables = build_tables(day, day)
     held = {(r["message_id"], r["reactions"], r["top_emoji"]) for r in tables["reactions"].to_pylist()}
     assert held == {(32933, 1, "custom"), (32936, 1, "🔥")}  # by hand: one reaction each, as the export counts
     page = reports.render_html(tables, rng, result.chat.id)
@@ -285,9 +285,7 @@ def test_forwards_an_export_names_only_by_name_are_reported_as_name_only(monkeyp
     result = desktop_export.import_export(export)
     first, last = date(2023, 5, 9), date(2023, 5, 11)  # the three forwards' days in UTC
     consolidate_range(first, last)
-    settings = config.load()
-    rng = definitions.ReportRange.from_settings(first, last, settings)
-    tables = reports.build(rng, settings)
+    rng, tables = build_tables(first, last)
     sources = [
         (r["source_id"], r["source_name"], r["source_type"], r["messages"])
         for r in tables["forward_sources"].to_pylist()

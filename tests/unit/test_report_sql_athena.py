@@ -6,7 +6,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 import sqlglot
-from telegram_pipeline.reports import definitions, sql
+from telegram_pipeline.reports import definitions, macros, sql
 
 from tests.support.curated_scenario import FIRST, LAST
 
@@ -87,3 +87,29 @@ def test_lists_unnested_side_by_side_are_one_unnest_for_athena():
     assert rows == [(1, 1, "p"), (1, 2, None)]
     with pytest.raises(ValueError, match="UNNEST in a select list"):
         sql._unnests_side_by_side(sqlglot.parse_one("SELECT UNNEST(a) + 1 AS x, UNNEST(b) AS y FROM t", read="duckdb"))
+
+
+def test_who_is_a_member_is_one_rule_in_duckdb_and_written_out_for_athena():
+    """is_member(sender_id, chat_id, origin_chat_id), the one rule members, daily_posters and retention
+    ask, gives the same answer as a DuckDB macro and as the expression Athena gets in its place, with its
+    arguments in the places of its parameters (whatever the columns are called)."""
+    cases = [
+        # (sender, chat, origin): member?
+        ((7, -1001, -1001), True),  # a person in a supergroup
+        ((-1001, -1001, -1001), False),  # the group itself: its anonymous admins
+        ((-4002, -1001, -4002), False),  # the group under its basic group's id, from before it moved
+        ((None, -1001, -1001), False),  # an unknown sender
+        ((42, 42, 42), True),  # a private chat: its id is its person's
+        ((7, 42, 42), True),  # the account's owner in it
+        ((None, 42, 42), False),  # an unknown sender there too
+    ]
+    values = ", ".join("(" + ", ".join("NULL" if v is None else str(v) for v in args) + ")" for args, _ in cases)
+    query = f"SELECT is_member(s, g, o) AS member FROM (VALUES {values}) AS t(s, g, o)"
+    athena = sql._inline_macros(sqlglot.parse_one(query, read="duckdb")).sql(dialect="trino")
+    assert "is_member" not in athena
+    con = duckdb.connect()
+    con.execute(macros.IS_MEMBER.sql())
+    expected = [member for _, member in cases]
+    assert [member for (member,) in con.execute(query).fetchall()] == expected
+    back = sqlglot.parse_one(athena, read="trino").sql(dialect="duckdb")
+    assert [member for (member,) in con.execute(back).fetchall()] == expected

@@ -1,8 +1,8 @@
 -- Members who come and go, per group: everyone who posted in the range or in the period of the same
--- length before it, or joined or left in the range; not the group itself (its anonymous admins, a
--- channel's own posts), which is no member (a private chat's id is its person's, positive: a member). messages and previous_messages count the two
--- periods; first_message_at is their first message ever (as far as the curated zone goes) and
--- last_message_at their latest up to the range's end. status: new (first message ever in the range),
+-- length before it, or joined or left in the range (is_member: not the group itself, its anonymous
+-- admins, nor a channel's own posts). messages and previous_messages count the two periods;
+-- first_message_at is their first message ever (as far as the curated zone goes) and last_message_at
+-- their latest up to the range's end. status: new (first message ever in the range),
 -- returning (posted in the range, and before it), quiet (posted in the period before, not in the
 -- range), silent (only joined or left). joined_at / left_at: their latest join or leave in the range.
 -- user_name: the latest name they posted under (sender_labels), else the latest a join or leave of
@@ -16,8 +16,7 @@ WITH posted AS (
   FROM counted_messages
   WHERE
     day BETWEEN CAST($prev_from AS DATE) AND CAST($to_date AS DATE)
-    AND sender_id IS NOT NULL
-    AND (sender_id NOT IN (chat_id, origin_chat_id) OR chat_id > 0)
+    AND is_member(sender_id, chat_id, origin_chat_id)
   GROUP BY chat_id, sender_id
 ),
 changed AS (

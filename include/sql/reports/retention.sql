@@ -1,7 +1,7 @@
 -- Whether new members stay, per group, as weekly cohorts: the members first seen in the range (their
--- first join or first message ever in the group, whichever came first: join_history, member_history;
--- the group itself, its anonymous admins, is no member; a private chat's person is), by the Monday of that week (cohort_week); for
--- each week since (week 0 is the cohort's own) up to the range's end, how many of them posted in it
+-- first join or first message ever in the group, whichever came first: join_history, member_history,
+-- whose senders are under the group's current id; is_member), by the Monday of that week (cohort_week);
+-- for each week since (week 0 is the cohort's own) up to the range's end, how many of them posted in it
 -- (active). members is the cohort's size; activated, how many of them posted within 7 days of being
 -- first seen (someone first seen posting has).
 WITH firsts AS (
@@ -13,7 +13,7 @@ WITH firsts AS (
       WHEN j.first_joined_at IS NULL OR h.first_sent_at < j.first_joined_at THEN h.first_sent_at
       ELSE j.first_joined_at
     END AS first_seen_at
-  FROM (SELECT chat_id, sender_id, first_sent_at FROM member_history WHERE sender_id <> chat_id OR chat_id > 0) AS h
+  FROM (SELECT chat_id, sender_id, first_sent_at FROM member_history WHERE is_member(sender_id, chat_id, chat_id)) AS h
   FULL OUTER JOIN join_history AS j
     ON j.chat_id = h.chat_id AND j.member_id = h.sender_id
 ),

@@ -114,7 +114,7 @@ def _with_stages(report: str):
 
 def _inline_macros(query):
     """The DuckDB macros written out for Athena, which has none: ``emojis_of(x)`` (lake/tokens.py), and the
-    report macros (reports/macros.py), as their expressions over ``x``; ``emojis_filled(stored, x)`` as
+    report macros (reports/macros.py), as their expressions over their arguments; ``emojis_filled(stored, x)`` as
     ``COALESCE(stored, emojis_of(x))``; ``local_time_of(ts, tz)`` (reports/local_time.py) as ``ts AT TIME
     ZONE tz``."""
     import sqlglot
@@ -126,25 +126,30 @@ def _inline_macros(query):
     report_macros = {macro.name: macro for macro in macros.MACROS}
     bodies.update({macro.name: sqlglot.parse_one(macro.expression(), read="duckdb") for macro in macros.MACROS})
 
-    def applied(name, parameter, argument):
+    def applied(name, parameters, arguments):
+        by_parameter = dict(zip(parameters, arguments, strict=True))
         return (
             bodies[name]
             .copy()
-            .transform(lambda n: argument.copy() if isinstance(n, exp.Column) and n.name == parameter else n)
+            .transform(
+                lambda n: (
+                    by_parameter[n.name].copy()
+                    if isinstance(n, exp.Column) and not n.table and n.name in by_parameter
+                    else n
+                )
+            )
         )
 
     def expand(node):
         name = node.name.lower() if isinstance(node, exp.Anonymous) else None
         if name in rules:
-            (argument,) = node.expressions
-            return applied(name, rules[name].parameter, argument)
+            return applied(name, (rules[name].parameter,), node.expressions)
         if name in report_macros:
-            (argument,) = node.expressions
-            return exp.Paren(this=applied(name, report_macros[name].parameter, argument))
+            return exp.Paren(this=applied(name, report_macros[name].parameters, node.expressions))
         if name in filled:
             stored, source = node.expressions
             rule = filled[name]
-            return exp.Coalesce(this=stored.copy(), expressions=[applied(rule.macro, rule.parameter, source)])
+            return exp.Coalesce(this=stored.copy(), expressions=[applied(rule.macro, (rule.parameter,), [source])])
         if name == local_time.MACRO:
             instant, zone = node.expressions
             return exp.AtTimeZone(this=instant.copy(), zone=zone.copy())

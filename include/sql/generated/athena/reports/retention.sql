@@ -2,9 +2,9 @@
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
 -- changing the DuckDB SQL. Parameters (:name) and the tables tracked_keywords(keyword, term) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
 /* Whether new members stay, per group, as weekly cohorts: the members first seen in the range (their */
-/* first join or first message ever in the group, whichever came first: join_history, member_history; */
-/* the group itself, its anonymous admins, is no member; a private chat's person is), by the Monday of that week (cohort_week); for */
-/* each week since (week 0 is the cohort's own) up to the range's end, how many of them posted in it */
+/* first join or first message ever in the group, whichever came first: join_history, member_history, */
+/* whose senders are under the group's current id; is_member), by the Monday of that week (cohort_week); */
+/* for each week since (week 0 is the cohort's own) up to the range's end, how many of them posted in it */
 /* (active). members is the cohort's size; activated, how many of them posted within 7 days of being */
 /* first seen (someone first seen posting has). */
 WITH migration_messages AS (
@@ -827,17 +827,18 @@ WITH migration_messages AS (
   /* Who posted in each group on each day of the counted messages (every day the stages scan, which */
   /* reaches the 29 days before each range: its monthly active members): the distinct senders per day, */
   /* from which activity counts the daily, weekly and monthly active members and retention who came back. */
-  /* Not the group itself (its anonymous admins), which is no member (as members counts them); a private */
-  /* chat's id is its person's (positive), who is. */
+  /* Members only (is_member: not the group itself, its anonymous admins), as members counts them. */
   SELECT DISTINCT
     chat_id,
     day,
     sender_id
   FROM counted_messages
   WHERE
-    NOT sender_id IS NULL
-    AND (
-      NOT sender_id IN (chat_id, origin_chat_id) OR chat_id > 0
+    (
+      NOT sender_id IS NULL
+      AND (
+        NOT sender_id IN (chat_id, origin_chat_id) OR chat_id > 0
+      )
     )
 ), firsts AS (
   SELECT
@@ -856,7 +857,12 @@ WITH migration_messages AS (
       first_sent_at
     FROM member_history
     WHERE
-      sender_id <> chat_id OR chat_id > 0
+      (
+        NOT sender_id IS NULL
+        AND (
+          NOT sender_id IN (chat_id, chat_id) OR chat_id > 0
+        )
+      )
   ) AS h
   FULL OUTER JOIN join_history AS j
     ON j.chat_id = h.chat_id AND j.member_id = h.sender_id
