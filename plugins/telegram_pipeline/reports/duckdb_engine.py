@@ -13,6 +13,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import Future, wait
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -129,24 +130,66 @@ def register_messages(
     found = curated_files(store, last, first, days, listed)[2] if store.local_root() is not None else []
     derived = frozenset(rule.column for rule in tokens.RULES)
     if not found:
-        dataset = messages_dataset(last, settings, first, days, listed)
-        view = f"CREATE OR REPLACE TEMP VIEW messages AS {_computed(derived, 'stored_messages')}"
-
-        def register(on) -> None:
-            on.register("stored_messages", dataset)
-            on.execute(view)
-
-        register(con)
-        return register
-    # By the footers' statistics: a file holds a derived column when the column has a value at all (a file
-    # consolidated before the column existed, or written without it, has it computed instead); and a
-    # file before texts_from holds no row sent from _guard on (all_before), or only such rows (all_after):
-    # its rows are then read one way only, and DuckDB opens it once per statement, not twice (~0.5 ms a
-    # file for every stage that reads the 31 days before the windows). Unknown (no statistics): both ways.
+        return _register_dataset(con, messages_dataset(last, settings, first, days, listed), derived)
     guard = _guard(texts_from) if texts_from is not None else "NULL"
-    stored: dict[str, set[str]] = {path: set() for path in found}
-    all_before: set[str] = set()
-    all_after: set[str] = set()
+    footers = _footers(con, found, derived, guard)
+    _warn_without_terms(
+        [path for path, columns in footers.stored.items() if "text" in columns and "terms" not in columns]
+    )
+    layouts = _file_layouts(con, found)
+    groups: dict[frozenset[str], list[str]] = {}
+    for path in found:
+        groups.setdefault(derived - footers.stored[path], []).append(path)
+    parts = []
+    for missing, files in groups.items():
+        light = [
+            path
+            for path in files
+            if texts_from is not None and _path_day(path) < texts_from and path not in footers.all_after
+        ]
+        full = [path for path in files if path not in light]
+        if full:
+            parts.append(_computed(missing, f"({_messages_select(con, full, layouts)})"))
+        if light:
+            parts.append(_light_select(con, light, texts_from, layouts))
+            later = [path for path in light if path not in footers.all_before]
+            if later:
+                light_rows = f"({_messages_select(con, later, layouts)} WHERE sent_at >= {guard})"
+                parts.append(_computed(missing, light_rows))
+    view = f"CREATE OR REPLACE TEMP VIEW messages AS {' UNION ALL '.join(parts)}"
+    con.execute(view)
+    return lambda on: on.execute(view)
+
+
+def _register_dataset(con, dataset, derived: frozenset[str]) -> Callable[[Any], None]:
+    """``messages`` over a pyarrow dataset (the curated zone on S3), its derived columns computed where a
+    file lacks them."""
+    view = f"CREATE OR REPLACE TEMP VIEW messages AS {_computed(derived, 'stored_messages')}"
+
+    def register(on) -> None:
+        on.register("stored_messages", dataset)
+        on.execute(view)
+
+    register(con)
+    return register
+
+
+@dataclass(frozen=True)
+class _Footers:
+    """What the curated files' footers say, per file: which derived columns (and text, terms) hold a value
+    at all (``stored``; a file consolidated before a column existed, or written without it, has it computed
+    instead); whether it holds no row sent from the guard on (``all_before``), or only such rows
+    (``all_after``). Such a file is read one way only, and DuckDB opens it once per statement, not twice
+    (~0.5 ms a file for every stage that reads the 31 days before the windows). Unknown (no statistics):
+    both ways."""
+
+    stored: dict[str, set[str]]
+    all_before: set[str]
+    all_after: set[str]
+
+
+def _footers(con, found: Sequence[str], derived: frozenset[str], guard: str) -> _Footers:
+    footers = _Footers({path: set() for path in found}, set(), set())
     for path, column, has_values, before, after in con.execute(
         f"SELECT file_name, STRING_SPLIT(path_in_schema, ',')[1] AS name, BOOL_OR(stats_null_count < num_values), "
         f"BOOL_AND(COALESCE(stats_null_count = num_values OR TRY_CAST(stats_max_value AS TIMESTAMPTZ) < {guard}, FALSE)), "
@@ -156,33 +199,12 @@ def register_messages(
     ).fetchall():
         if column != "sent_at":
             if has_values:
-                stored[path].add(column)
+                footers.stored[path].add(column)
         elif before:
-            all_before.add(path)
+            footers.all_before.add(path)
         elif after:
-            all_after.add(path)
-    _warn_without_terms([path for path, columns in stored.items() if "text" in columns and "terms" not in columns])
-    layouts = _file_layouts(con, found)
-    groups: dict[frozenset[str], list[str]] = {}
-    for path in found:
-        groups.setdefault(derived - stored[path], []).append(path)
-    parts = []
-    for missing, files in groups.items():
-        light = [
-            path for path in files if texts_from is not None and _path_day(path) < texts_from and path not in all_after
-        ]
-        full = [path for path in files if path not in light]
-        if full:
-            parts.append(_computed(missing, f"({_messages_select(con, full, layouts)})"))
-        if light:
-            parts.append(_light_select(con, light, texts_from, layouts))
-            later = [path for path in light if path not in all_before]
-            if later:
-                light_rows = f"({_messages_select(con, later, layouts)} WHERE sent_at >= {guard})"
-                parts.append(_computed(missing, light_rows))
-    view = f"CREATE OR REPLACE TEMP VIEW messages AS {' UNION ALL '.join(parts)}"
-    con.execute(view)
-    return lambda on: on.execute(view)
+            footers.all_after.add(path)
+    return footers
 
 
 # What the reports read of a message only from terms_from on: its texts and terms (counted_messages,
