@@ -389,22 +389,46 @@ def main(argv: list[str] | None = None) -> int:
     env = demo_env(lake, home, args.start)
     os.environ.update({k: env[k] for k in config.SETTINGS if k in env})
 
-    print(f"1. Airflow metadata DB in {home}")
-    if not (home / "airflow.db").exists():
-        home.mkdir(parents=True, exist_ok=True)
-        done = subprocess.run(
-            [sys.executable, "-m", "airflow", "db", "migrate"], env=env, capture_output=True, text=True
-        )
-        if done.returncode:
-            print(done.stdout[-3000:], done.stderr[-3000:], file=sys.stderr)
-            return 1
-        print("   migrated")
-    else:
-        print("   already migrated")
+    if not migrate_metadata_db(home, env):
+        return 1
+    simulation = simulate_and_ingest(args.seed, first, args.days, env, lake)
 
-    simulation = simulate.generate(args.seed, first, args.days, simulate.DEFAULT_CHAT_ID, TIMEZONE, second_group=True)
+    print(f"3. The DAGs through Airflow (dag.test, log: {shown(lake / 'airflow.log')})")
+    run_dags(first, last, env, lake)
+
+    dag_index = headline(simulation, lake, first, last)
+    print()
+    print(f"HTML reports of the reports DAG (30 days ending {last}), every group: {dag_index}")
+    print(
+        f"HTML reports of exactly these {args.days} days (python -m telegram_pipeline report): {range_report(env, lake, first, last)}"
+    )
+    print()
+    post_digest(env, lake, last, min(7, args.days))
+    print()
+    print(f"(demo took {time.monotonic() - began:.0f} s; run it again and it rebuilds the same results)")
+    return 0
+
+
+def migrate_metadata_db(home: Path, env: dict[str, str]) -> bool:
+    print(f"1. Airflow metadata DB in {home}")
+    if (home / "airflow.db").exists():
+        print("   already migrated")
+        return True
+    home.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env=env, capture_output=True, text=True)
+    if done.returncode:
+        print(done.stdout[-3000:], done.stderr[-3000:], file=sys.stderr)
+        return False
+    print("   migrated")
+    return True
+
+
+def simulate_and_ingest(seed: int, first: dt.date, days: int, env: dict[str, str], lake: Path) -> simulate.Simulation:
+    """Two simulated groups' updates, through the webhook into the raw zone, which must then hold exactly
+    the groups' updates (other chats dropped, a redelivery stored once)."""
+    simulation = simulate.generate(seed, first, days, simulate.DEFAULT_CHAT_ID, TIMEZONE, second_group=True)
     kinds = simulation.kinds
-    print(f"2. Two simulated groups: {args.days} days from {first}, seed {args.seed}")
+    print(f"2. Two simulated groups: {days} days from {first}, seed {seed}")
     for group in simulation.groups.values():
         became = (
             f"; a basic group ({group.migrated_from}) that becomes a supergroup halfway" if group.migrated_from else ""
@@ -425,21 +449,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     if {int(key.rsplit("/", 1)[1].removesuffix(".json")) for key in stored} != expected:
         raise RuntimeError("the raw zone does not hold exactly the groups' updates")
-
-    print(f"3. The DAGs through Airflow (dag.test, log: {shown(lake / 'airflow.log')})")
-    run_dags(first, last, env, lake)
-
-    dag_index = headline(simulation, lake, first, last)
-    print()
-    print(f"HTML reports of the reports DAG (30 days ending {last}), every group: {dag_index}")
-    print(
-        f"HTML reports of exactly these {args.days} days (python -m telegram_pipeline report): {range_report(env, lake, first, last)}"
-    )
-    print()
-    post_digest(env, lake, last, min(7, args.days))
-    print()
-    print(f"(demo took {time.monotonic() - began:.0f} s; run it again and it rebuilds the same results)")
-    return 0
+    return simulation
 
 
 def chat_of(update: dict) -> int | None:
