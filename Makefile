@@ -118,7 +118,7 @@ demo: venv
 # The docs site from docs/ and mkdocs.yml into site/ (git ignores it); strict, as CI builds it
 # (tests/system/test_docs.py). `.venv/bin/mkdocs serve` shows it while you edit.
 docs: venv
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 # Headless Chromium from Debian, for the tests that look at pages in a real browser (skipped without it,
 # failed without it under CI=true). Fails loudly when it cannot install it.
