@@ -372,11 +372,11 @@ def _examples_card(examples: list[dict[str, Any]]) -> str:
             when = _day(m["sent_at"].date()) if m["sent_at"] else ""
             opened = f' · <a href="{escape(link)}">open</a>' if link else ""
             quotes.append(
-                f'<blockquote data-example="{m["example"]}">{escape(_truncate(m["text"] or "", EXAMPLE_CHARACTERS))}'
-                f'<div class="who">{escape(m["user_name"] or "")} · {escape(when)}{opened}</div></blockquote>'
+                f'<blockquote data-example="{m["example"]}">{_bdi(_truncate(m["text"] or "", EXAMPLE_CHARACTERS))}'
+                f'<div class="who">{_bdi(m["user_name"])} · {escape(when)}{opened}</div></blockquote>'
             )
         items.append(
-            f'<li class="topic" data-topic="{escape(keyword)}"><h3>{escape(keyword)} <span class="note">#{rank}</span></h3>'
+            f'<li class="topic" data-topic="{escape(keyword)}"><h3>{_bdi(keyword)} <span class="note">#{rank}</span></h3>'
             f"{''.join(quotes)}</li>"
         )
     content = f'<ul class="topics">{"".join(items)}</ul>' if items else '<p class="empty">No topics in this range</p>'
