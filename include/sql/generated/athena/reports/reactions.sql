@@ -785,21 +785,28 @@ WITH migration_messages AS (
     m.context_date BETWEEN :rows_from AND :rows_to
 ), reacted_messages AS (
   /* Every counted message from text_from on that holds reactions at the end of the ranges built together */
-  /* (they all end on the span's last day), with how many it holds, the reaction it holds most of, and the */
-  /* first 200 characters of its text: joined once for all the ranges, each then takes its own days. */
+  /* (they all end on the span's last day), with how many it holds, the Telegram Stars its paid reaction */
+  /* holds, the reaction it holds most of, and the first 200 characters of its text: joined once for all the */
+  /* ranges, each then takes its own days. A paid reaction's total counts stars, one for each star sent, not */
+  /* people: it is kept apart (stars), so that a post's reactions are what people gave and the reaction it */
+  /* holds most of is never paid. */
   WITH per_message AS (
     SELECT
       origin_chat_id,
       message_id,
-      SUM(reactions) AS reactions,
-      MIN(CASE WHEN top = 1 THEN emoji END) AS top_emoji /* the reaction held most (on a tie, the first in code point order) */
+      SUM(CASE WHEN emoji <> 'paid' THEN reactions ELSE 0 END) AS reactions,
+      SUM(CASE WHEN emoji = 'paid' THEN reactions ELSE 0 END) AS stars,
+      MIN(CASE WHEN top = 1 AND emoji <> 'paid' THEN emoji END) AS top_emoji /* the reaction held most (on a tie, the first in code point order) */
     FROM (
       SELECT
         origin_chat_id,
         message_id,
         emoji,
         reactions,
-        ROW_NUMBER() OVER (PARTITION BY origin_chat_id, message_id ORDER BY reactions DESC, emoji) AS top
+        ROW_NUMBER() OVER (
+          PARTITION BY origin_chat_id, message_id
+          ORDER BY emoji = 'paid', reactions DESC, emoji
+        ) AS top
       FROM message_reactions
       WHERE
         reactions > 0
@@ -817,6 +824,7 @@ WITH migration_messages AS (
     m.sent_at,
     SUBSTR(m.text, 1, 200) AS text,
     r.reactions,
+    r.stars,
     r.top_emoji
   FROM counted_messages AS m
   JOIN per_message AS r
@@ -839,8 +847,8 @@ WITH migration_messages AS (
 )
 /* Which posts people react to: every message of the range that holds reactions at the range's end, */
 /* with its author (and their latest name in the range), the first 200 characters of its text, how many */
-/* reactions it holds, the reaction it holds most of, and its rank in the group (1 = most reactions; */
-/* ties share a rank). */
+/* reactions it holds, the Telegram Stars of its paid reaction, the reaction it holds most of, and its */
+/* rank in the group (1 = most reactions, then most stars; ties share a rank). */
 SELECT
   m.chat_id,
   CAST(m.message_id AS BIGINT) AS message_id,
@@ -853,8 +861,9 @@ SELECT
   m.sent_at,
   m.text,
   CAST(m.reactions AS BIGINT) AS reactions,
+  CAST(m.stars AS BIGINT) AS stars,
   m.top_emoji,
-  CAST(RANK() OVER (PARTITION BY m.chat_id ORDER BY m.reactions DESC) AS BIGINT) AS rank
+  CAST(RANK() OVER (PARTITION BY m.chat_id ORDER BY m.reactions DESC, m.stars DESC) AS BIGINT) AS rank
 FROM reacted_messages AS m
 LEFT JOIN sender_labels AS n
   ON n.chat_id = m.chat_id AND n.sender_id = m.sender_id
