@@ -23,6 +23,7 @@ from telegram_pipeline.reports import build, definitions, digest_content
 from telegram_pipeline.reports import search as keyword_search
 from telegram_pipeline.reports.summary import summarize
 
+from tests.support import raw_updates
 from tests.support.athena_results import assert_athena_text_gives_the_duckdb_results
 from tests.support.groups_lake import USERS, Updates, at, write_and_consolidate
 from tests.support.lake_once import built_once, copy_into
@@ -32,6 +33,7 @@ FORUM_EXPORT = DATA / "forum_account_export_2024.json"
 CHANNEL_EXPORT = DATA / "channel_rtl_2025.json"
 TWO_CHATS = DATA / "account_export_two_chats.json"
 OLDER = DATA / "older_client_from_id_zero.json"
+REAL_FORUM = DATA / "botapi_forum_topic_roots_2023.json"
 
 TZ = "America/Sao_Paulo"
 FORUM = {"id": -1005000000005, "title": "Fórum da Corrida", "type": "supergroup", "is_forum": True}
@@ -268,6 +270,57 @@ def test_groups_without_topics_are_unchanged(forum_lake):
 
 # ----------------------------------------------------------------------------------------------
 # A real forum export
+
+
+SUPPORT_FORUM = -1001854699958
+SUPPORT_DAY = date(2023, 5, 11)
+# the week after: the day is in the period before it, which the reports read from the history state
+LATER_WEEK = (date(2023, 5, 12), date(2023, 5, 18))
+
+
+def consolidate_real_forum(*more: dict) -> None:
+    """The real support forum's updates (and ``more``), filed as the webhook files them (UTC), consolidated."""
+    for update in [*json.loads(REAL_FORUM.read_text(encoding="utf-8")), *more]:
+        raw_updates.put(SUPPORT_DAY, f"{update['update_id']}.json", json.dumps(update, ensure_ascii=False).encode())
+    consolidate.consolidate_day(SUPPORT_DAY)
+
+
+def test_a_topic_created_before_the_bot_joined_is_named_by_the_first_message_its_messages_carry(monkeypatch):
+    monkeypatch.setenv("TIMEZONE", "UTC")
+    consolidate_real_forum()
+    topics = {
+        r["topic_id"]: (r["topic"], r["messages"])
+        for r in rows_of(tables_of(SUPPORT_DAY, SUPPORT_DAY), "topics", SUPPORT_FORUM)
+    }
+    assert topics == {
+        30: ("@pismenny по имени Danil из (/)", 2),  # 40 and 45: its creation (message 30) is not in the lake
+        65: ("#19 @pismenny по имени Danil из Domodedovo (Moscow Oblast/RU)", 0),  # created by message 65
+        1: ("General", 1),  # 58
+    }
+    # the week after, the day is history (its state, kept at consolidation), and the names are the same
+    later = tables_of(*LATER_WEEK)
+    assert {r["topic_id"]: r["topic"] for r in rows_of(later, "topics", SUPPORT_FORUM)} == {
+        topic: name for topic, (name, _) in topics.items()
+    }
+    rng = definitions.ReportRange.from_settings(*LATER_WEEK, config.load())
+    shown = {"activity", "activity_heatmap", "chats", "daily_volume", "members", "questions", "topics"}
+    assert_athena_text_gives_the_duckdb_results(rng, empty=tuple(set(definitions.REPORTS) - shown))
+
+
+def test_a_rename_wins_over_the_first_name_that_later_messages_still_carry(monkeypatch):
+    monkeypatch.setenv("TIMEZONE", "UTC")
+    first = json.loads(REAL_FORUM.read_text(encoding="utf-8"))[0]["message"]
+    renamed = {key: first[key] for key in ("from", "chat", "message_thread_id", "is_topic_message")}
+    # renamed at 15:53:20, between messages 40 (15:53:11) and 45 (15:56:30), which carries the first name
+    consolidate_real_forum(
+        {
+            "update_id": 900000041,
+            "message": {"message_id": 41, "date": 1683820400, **renamed, "forum_topic_edited": {"name": "Danil"}},
+        }
+    )
+    for days in ((SUPPORT_DAY, SUPPORT_DAY), LATER_WEEK):  # recent, then history
+        topics = {r["topic_id"]: r["topic"] for r in rows_of(tables_of(*days), "topics", SUPPORT_FORUM)}
+        assert topics[30] == "Danil", days
 
 
 ENSIA = -1002482670091

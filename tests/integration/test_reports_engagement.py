@@ -108,7 +108,7 @@ def expected_reactions(updates, rng):
         if counts:
             top = min(counts, key=lambda e: (-counts[e], e))
             rows.append({"chat_id": m["chat_id"], "message_id": m["message_id"], "user_id": m["sender"], "user_name": m["name"],
-                         "sent_at": utc(m["date"]), "text": (m["text"] or "")[:200] or None, "reactions": sum(counts.values()), "top_emoji": top})  # fmt: skip
+                         "sent_at": utc(m["date"]), "text": (m["text"] or "")[:200] or None, "reactions": sum(counts.values()), "stars": 0, "top_emoji": top})  # fmt: skip
     for chat in {r["chat_id"] for r in rows}:
         mine = [r for r in rows if r["chat_id"] == chat]
         for r in mine:

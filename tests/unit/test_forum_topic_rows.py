@@ -11,9 +11,12 @@ import json
 import pytest
 from telegram_pipeline.lake import parse
 
-from tests.support.paths import FIXTURES
+from tests.support.paths import FIXTURES, REPO
 
 FORUM_MESSAGE = json.loads((FIXTURES / "telegram" / "forum_topic_message.json").read_text(encoding="utf-8"))
+# Real updates of a support forum (tests/data/README.md): each message of a topic carries the topic's first
+# message, forum_topic_created with the topic's name, as its reply_to_message
+REAL_FORUM = json.loads((REPO / "tests" / "data" / "botapi_forum_topic_roots_2023.json").read_text(encoding="utf-8"))
 NOT_A_FORUM = json.loads((FIXTURES / "telegram" / "reply_and_quote.json").read_text(encoding="utf-8"))
 
 
@@ -79,3 +82,18 @@ def test_an_edit_keeps_its_topic_and_reactions_have_none():
         },
     }
     assert row(reaction)["topic_id"] is None  # the reports find it through its message
+
+
+def test_a_topic_message_is_named_by_the_first_message_of_its_topic_that_it_carries():
+    in_topic = next(u for u in REAL_FORUM if u["message"]["message_id"] == 40)
+    root = in_topic["message"]["reply_to_message"]
+    assert root["message_id"] == in_topic["message"]["message_thread_id"] == 30 and "forum_topic_created" in root
+    got = row(in_topic)
+    assert (got["content_type"], got["topic_id"], got["topic_name"]) == ("text", 30, "@pismenny по имени Danil из (/)")
+    # an explicit reply to another message of the topic carries that message, not the topic's first
+    answer = with_message(in_topic, reply_to_message={**root, "message_id": 40, "text": "12321"})
+    del answer["message"]["reply_to_message"]["forum_topic_created"]
+    assert (row(answer)["topic_id"], row(answer)["topic_name"]) == (30, None)
+    # a reply in General to a topic's first message (not a topic message) names no topic
+    general = with_message(in_topic, drop=("is_topic_message", "message_thread_id"))
+    assert (row(general)["topic_id"], row(general)["topic_name"]) == (1, None)

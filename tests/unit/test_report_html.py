@@ -42,7 +42,7 @@ def test_custom_emoji_and_paid_reactions_are_shown_as_such_and_kept_apart_in_the
     lake = Lake()
     ana, bia = lake.user(1, "Ana"), lake.user(2, "Bia")
     # two live custom emoji (Telegram's ids), and one an export named by a file path (its id unknown)
-    held = {1: "custom:5368324170671202286", 2: "custom:5377305978079288312", 3: "custom", 4: "paid"}
+    held = {1: "custom:5368324170671202286", 2: "custom:5377305978079288312", 3: "custom"}
     for message_id, emoji in held.items():
         lake.add(message_id=message_id, sent_at=local("2026-03-09T10:00"), text=f"post {message_id}", **ana)
         lake.add(
@@ -60,4 +60,33 @@ def test_custom_emoji_and_paid_reactions_are_shown_as_such_and_kept_apart_in_the
     assert {r["message_id"]: r["top_emoji"] for r in tables["reactions"].to_pylist()} == held
     html = reports.render_html(tables, rng, CHAT)
     assert html.count(">1 custom emoji<") == 3 and "custom:" not in html
-    assert ">1 ⭐ (paid)<" in html  # a reaction paid in Telegram Stars
+
+
+def test_a_paid_reaction_counts_its_stars_apart_from_the_reactions(monkeypatch):
+    """A paid reaction's total is Telegram Stars (each star sent adds one to it), not people: a channel
+    post with 3 👍 and 50 stars holds 3 reactions and 50 stars, and ranks below a post with 5 👍."""
+    monkeypatch.setenv("TIMEZONE", "UTC")
+    lake = Lake()
+    ana = lake.user(1, "Ana")
+    counts = {1: (["👍", "paid"], [3, 50]), 2: (["👍"], [5]), 3: (["paid"], [1])}
+    for message_id, (emojis, totals) in counts.items():
+        lake.add(message_id=message_id, sent_at=local("2026-03-09T10:00"), text=f"post {message_id}", **ana)
+        lake.add(
+            update_type="message_reaction_count",
+            message_id=message_id,
+            content_type="reaction_count",
+            reaction_count_emojis=emojis,
+            reaction_count_totals=totals,
+            sent_at=local("2026-03-09T11:00"),
+        )
+    lake.write()
+    settings = config.load()
+    rng = definitions.ReportRange.from_settings(FIRST, LAST, settings)
+    tables = reports.build(rng, settings)
+    got = {
+        r["message_id"]: (r["reactions"], r["stars"], r["top_emoji"], r["rank"])
+        for r in tables["reactions"].to_pylist()
+    }
+    assert got == {2: (5, 0, "👍", 1), 1: (3, 50, "👍", 2), 3: (0, 1, None, 3)}
+    html = reports.render_html(tables, rng, CHAT)
+    assert ">3 👍 · ⭐ 50<" in html and ">⭐ 1<" in html and "(paid)" not in html

@@ -302,7 +302,8 @@ GENERAL_TOPIC_ID = 1
 
 
 def topic(kind: str, payload: dict, chat: dict) -> tuple[int | None, str | None]:
-    """(the forum topic a message belongs to, the topic's name where the message creates or renames it).
+    """(the forum topic a message belongs to, the topic's name where the message creates or renames it,
+    or else the name the topic was created with where the message carries its first message).
     ``message_thread_id`` alone is no topic: outside forums it names the thread a reply belongs to."""
     if kind not in MESSAGE_TYPES:
         return None, None
@@ -310,11 +311,26 @@ def topic(kind: str, payload: dict, chat: dict) -> tuple[int | None, str | None]
     if payload.get("is_topic_message") is True and thread is not None:
         topic_id = thread
     elif chat.get("is_forum") is True:
-        topic_id = GENERAL_TOPIC_ID
+        return GENERAL_TOPIC_ID, _topic_named(payload)
     else:
         return None, None
+    return topic_id, _topic_named(payload) or _topic_created_name(payload, topic_id)
+
+
+def _topic_named(payload: dict) -> str | None:
     named = _dict(payload.get("forum_topic_created")) or _dict(payload.get("forum_topic_edited"))
-    return topic_id, _str(named.get("name")) or None
+    return _str(named.get("name")) or None
+
+
+def _topic_created_name(payload: dict, topic_id: int) -> str | None:
+    """The name a topic was created with, where the message carries the topic's first message: Telegram
+    sends it as the reply_to_message of every message of the topic that answers no other. It names topics
+    created before the bot joined; the reports let any forum_topic_created or forum_topic_edited message
+    of the topic outrank it (include/sql/reports/forum_topics.sql)."""
+    first = _dict(payload.get("reply_to_message"))
+    if _int(first.get("message_id")) != topic_id:
+        return None
+    return _str(_dict(first.get("forum_topic_created")).get("name")) or None
 
 
 def chat_title(chat: dict) -> str | None:

@@ -126,7 +126,12 @@ COLUMNS: tuple[Column, ...] = (
         "the forum topic of a message: message_thread_id where is_topic_message, else 1 (the General topic) in "
         "a forum (chat.is_forum); NULL outside forums, where message_thread_id names a reply thread",
     ),
-    Column("topic_name", "string", "forum_topic_created / forum_topic_edited: the topic's name, or its new name"),
+    Column(
+        "topic_name",
+        "string",
+        "forum_topic_created / forum_topic_edited: the topic's name, or its new name; another message of a topic: "
+        "the name it was created with, where the message carries the topic's first message",
+    ),
     Column("chat_username", "string", "the group's public @username without @, for t.me links; NULL for a private one"),
     Column(
         "language",

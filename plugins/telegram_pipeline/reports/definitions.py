@@ -194,6 +194,7 @@ def output_schemas():
             ("sent_at", timestamp),
             ("text", pa.string()),
             ("reactions", pa.int64()),
+            ("stars", pa.int64()),
             ("top_emoji", pa.string()),
             ("rank", pa.int64()),
         ),

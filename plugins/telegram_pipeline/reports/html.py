@@ -410,12 +410,18 @@ ENGAGEMENT_SHOWN = 10
 
 def _reaction_shown(name: str | None) -> str:
     """A reaction as the page names it: a custom emoji's id (``custom:<id>``) or its absence says nothing
-    to a reader, who sees "custom emoji"; a paid reaction is one paid in Telegram Stars; an emoji as it is."""
+    to a reader, who sees "custom emoji"; an emoji as it is."""
     if name == CUSTOM_EMOJI or (name or "").startswith(f"{CUSTOM_EMOJI}:"):
         return "custom emoji"
-    if name == "paid":
-        return "⭐ (paid)"
     return name or ""
+
+
+def _reactions_held(row: Mapping[str, Any]) -> str:
+    """ "3 👍 · ⭐ 50": the reactions a post holds with the one given most, then the Telegram Stars of its
+    paid reaction, which count stars and not people."""
+    held = f"{_fmt(row['reactions'])} {_reaction_shown(row['top_emoji'])}".strip() if row["reactions"] else ""
+    stars = f"⭐ {_fmt(row['stars'])}" if row["stars"] else ""
+    return " · ".join(part for part in (held, stars) if part)
 
 
 def _reactions_card(reacted: Any) -> str:
@@ -423,13 +429,14 @@ def _reactions_card(reacted: Any) -> str:
         (
             f"{isolated(r['user_name'] or 'unknown sender')}: {isolated(r['text'] or '(no text)')}",
             r["reactions"],
-            f"{_fmt(r['reactions'])} {_reaction_shown(r['top_emoji'])}".strip(),
+            _reactions_held(r),
         )
         for r in reacted.slice(0, ENGAGEMENT_SHOWN).to_pylist()
     ]
     return _card(
         "Posts people react to",
-        f"Reactions each message of the period holds at its end (top {ENGAGEMENT_SHOWN}), with the reaction given most",
+        f"Reactions each message of the period holds at its end (top {ENGAGEMENT_SHOWN}), with the reaction given "
+        "most, and the Telegram Stars of paid reactions",
         bar_chart("reactions", rows, "#e0457b", label_width=560, width=1040, empty="No reactions in this range"),
         wide=True,
     )

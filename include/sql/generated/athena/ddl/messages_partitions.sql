@@ -42,7 +42,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `telegram_analytics`.`messages` (
   `keyword_tokens`          array<string> COMMENT 'retired: the words of keyword_text by an older rule (parser versions before 5); NULL since, superseded by terms',
   `emojis`                  array<string> COMMENT 'the distinct emoji of text (include/sql/emoji.sql), sorted: what the emoji report counts, computed once at consolidation; NULL where the text holds none',
   `topic_id`                bigint COMMENT 'the forum topic of a message: message_thread_id where is_topic_message, else 1 (the General topic) in a forum (chat.is_forum); NULL outside forums, where message_thread_id names a reply thread',
-  `topic_name`              string COMMENT 'forum_topic_created / forum_topic_edited: the topic\'s name, or its new name',
+  `topic_name`              string COMMENT 'forum_topic_created / forum_topic_edited: the topic\'s name, or its new name; another message of a topic: the name it was created with, where the message carries the topic\'s first message',
   `chat_username`           string COMMENT 'the group\'s public @username without @, for t.me links; NULL for a private one',
   `language`                string COMMENT 'ISO 639-1 code of the language of keyword_text (text/language.py): by its script, its words, or for a short text its sender\'s that day; NULL without letters',
   `terms`                   array<string> COMMENT 'the distinct terms of keyword_text by the word rule (text/words.py), sorted: stems of the words that count, hashtags, and two-word phrases (\'stem stem\'); what the keywords report counts and the search finds; [] for a text without any, NULL without text',

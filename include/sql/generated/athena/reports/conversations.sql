@@ -296,7 +296,8 @@ WITH migration_messages AS (
   /*   sender    a sender's (id) first and last message in a chat (first_at, last_at: member_history) */
   /*   join      a member's (id) first join of a chat (first_at: join_history) */
   /*   username  the user (id) who last used a username (name, lower-cased) and when (last_at: usernames) */
-  /*   topic     a forum topic's (id) latest name (name) and when it was given (last_at: forum_topics) */
+  /*   topic     a forum topic's (id) latest name (name) and when it was given (last_at: forum_topics; 1970 for */
+  /*             the first name its messages carry, which any naming outranks) */
   /*   forum     a chat with a message in a forum topic, the first and the last (forum_topics) */
   /* DuckDB reads it from the state consolidation keeps per day and month (lake/history.py: its rows */
   /* aggregated again give the same rows); Athena computes it here. migration_state holds the migrations. */
@@ -361,12 +362,26 @@ WITH migration_messages AS (
     origin_chat_id AS chat_id,
     topic_id AS id,
     FALSE AS is_bot,
-    MAX_BY(topic_name, sent_at) AS name,
+    MAX_BY(topic_name, named_at) AS name,
     MIN(sent_at) AS first_at,
-    MAX(sent_at) AS last_at
-  FROM group_updates
-  WHERE
-    context_date < :recent_from AND NOT topic_name IS NULL AND NOT topic_id IS NULL
+    MAX(named_at) AS last_at
+  FROM (
+    /* a name a message carries from its topic's first message is the oldest of names: any naming wins */
+    SELECT
+      context_date,
+      origin_chat_id,
+      topic_id,
+      topic_name,
+      sent_at,
+      CASE
+        WHEN service_action IN ('forum_topic_created', 'forum_topic_edited')
+        THEN sent_at
+        ELSE CAST('1970-01-01 00:00:00' AS TIMESTAMP)
+      END AS named_at
+    FROM group_updates
+    WHERE
+      context_date < :recent_from AND NOT topic_name IS NULL AND NOT topic_id IS NULL
+  ) AS named
   GROUP BY
     origin_chat_id,
     topic_id
@@ -401,7 +416,9 @@ WITH migration_messages AS (
 ), forum_topics AS (
   /* The forum topics of each group, as far back as the curated zone goes (the history state of the days */
   /* before the recent ones, then the recent partitions): every topic a forum_topic_created or */
-  /* forum_topic_edited message is about, with the name the latest of them gave it; and the General topic */
+  /* forum_topic_edited message is about, with the name the latest of them gave it, else the name it was */
+  /* created with that its messages carry (history_state.sql dates those names at 1970, before any */
+  /* naming: a later message still carries the first name of a topic renamed since); and the General topic */
   /* (id 1) of every forum (a group with a message in a topic), "General" until renamed. A forum's messages */
   /* outside any topic (its messages from before it had topics, too) are the General topic's. */
   WITH named AS (
@@ -423,7 +440,11 @@ WITH migration_messages AS (
         chat_id,
         topic_id,
         topic_name AS topic,
-        sent_at AS named_at
+        CASE
+          WHEN service_action IN ('forum_topic_created', 'forum_topic_edited')
+          THEN sent_at
+          ELSE CAST('1970-01-01 00:00:00' AS TIMESTAMP)
+        END AS named_at
       FROM group_updates
       WHERE
         context_date BETWEEN :recent_from AND :scan_to

@@ -292,7 +292,8 @@ WITH migration_messages AS (
   /*   sender    a sender's (id) first and last message in a chat (first_at, last_at: member_history) */
   /*   join      a member's (id) first join of a chat (first_at: join_history) */
   /*   username  the user (id) who last used a username (name, lower-cased) and when (last_at: usernames) */
-  /*   topic     a forum topic's (id) latest name (name) and when it was given (last_at: forum_topics) */
+  /*   topic     a forum topic's (id) latest name (name) and when it was given (last_at: forum_topics; 1970 for */
+  /*             the first name its messages carry, which any naming outranks) */
   /*   forum     a chat with a message in a forum topic, the first and the last (forum_topics) */
   /* DuckDB reads it from the state consolidation keeps per day and month (lake/history.py: its rows */
   /* aggregated again give the same rows); Athena computes it here. migration_state holds the migrations. */
@@ -357,12 +358,26 @@ WITH migration_messages AS (
     origin_chat_id AS chat_id,
     topic_id AS id,
     FALSE AS is_bot,
-    MAX_BY(topic_name, sent_at) AS name,
+    MAX_BY(topic_name, named_at) AS name,
     MIN(sent_at) AS first_at,
-    MAX(sent_at) AS last_at
-  FROM group_updates
-  WHERE
-    context_date < :recent_from AND NOT topic_name IS NULL AND NOT topic_id IS NULL
+    MAX(named_at) AS last_at
+  FROM (
+    /* a name a message carries from its topic's first message is the oldest of names: any naming wins */
+    SELECT
+      context_date,
+      origin_chat_id,
+      topic_id,
+      topic_name,
+      sent_at,
+      CASE
+        WHEN service_action IN ('forum_topic_created', 'forum_topic_edited')
+        THEN sent_at
+        ELSE CAST('1970-01-01 00:00:00' AS TIMESTAMP)
+      END AS named_at
+    FROM group_updates
+    WHERE
+      context_date < :recent_from AND NOT topic_name IS NULL AND NOT topic_id IS NULL
+  ) AS named
   GROUP BY
     origin_chat_id,
     topic_id
@@ -397,7 +412,9 @@ WITH migration_messages AS (
 ), forum_topics AS (
   /* The forum topics of each group, as far back as the curated zone goes (the history state of the days */
   /* before the recent ones, then the recent partitions): every topic a forum_topic_created or */
-  /* forum_topic_edited message is about, with the name the latest of them gave it; and the General topic */
+  /* forum_topic_edited message is about, with the name the latest of them gave it, else the name it was */
+  /* created with that its messages carry (history_state.sql dates those names at 1970, before any */
+  /* naming: a later message still carries the first name of a topic renamed since); and the General topic */
   /* (id 1) of every forum (a group with a message in a topic), "General" until renamed. A forum's messages */
   /* outside any topic (its messages from before it had topics, too) are the General topic's. */
   WITH named AS (
@@ -419,7 +436,11 @@ WITH migration_messages AS (
         chat_id,
         topic_id,
         topic_name AS topic,
-        sent_at AS named_at
+        CASE
+          WHEN service_action IN ('forum_topic_created', 'forum_topic_edited')
+          THEN sent_at
+          ELSE CAST('1970-01-01 00:00:00' AS TIMESTAMP)
+        END AS named_at
       FROM group_updates
       WHERE
         context_date BETWEEN :recent_from AND :scan_to
@@ -785,21 +806,28 @@ WITH migration_messages AS (
     m.context_date BETWEEN :rows_from AND :rows_to
 ), reacted_messages AS (
   /* Every counted message from text_from on that holds reactions at the end of the ranges built together */
-  /* (they all end on the span's last day), with how many it holds, the reaction it holds most of, and the */
-  /* first 200 characters of its text: joined once for all the ranges, each then takes its own days. */
+  /* (they all end on the span's last day), with how many it holds, the Telegram Stars its paid reaction */
+  /* holds, the reaction it holds most of, and the first 200 characters of its text: joined once for all the */
+  /* ranges, each then takes its own days. A paid reaction's total counts stars, one for each star sent, not */
+  /* people: it is kept apart (stars), so that a post's reactions are what people gave and the reaction it */
+  /* holds most of is never paid. */
   WITH per_message AS (
     SELECT
       origin_chat_id,
       message_id,
-      SUM(reactions) AS reactions,
-      MIN(CASE WHEN top = 1 THEN emoji END) AS top_emoji /* the reaction held most (on a tie, the first in code point order) */
+      SUM(CASE WHEN emoji <> 'paid' THEN reactions ELSE 0 END) AS reactions,
+      SUM(CASE WHEN emoji = 'paid' THEN reactions ELSE 0 END) AS stars,
+      MIN(CASE WHEN top = 1 AND emoji <> 'paid' THEN emoji END) AS top_emoji /* the reaction held most (on a tie, the first in code point order) */
     FROM (
       SELECT
         origin_chat_id,
         message_id,
         emoji,
         reactions,
-        ROW_NUMBER() OVER (PARTITION BY origin_chat_id, message_id ORDER BY reactions DESC, emoji) AS top
+        ROW_NUMBER() OVER (
+          PARTITION BY origin_chat_id, message_id
+          ORDER BY emoji = 'paid', reactions DESC, emoji
+        ) AS top
       FROM message_reactions
       WHERE
         reactions > 0
@@ -817,6 +845,7 @@ WITH migration_messages AS (
     m.sent_at,
     SUBSTR(m.text, 1, 200) AS text,
     r.reactions,
+    r.stars,
     r.top_emoji
   FROM counted_messages AS m
   JOIN per_message AS r
@@ -839,8 +868,8 @@ WITH migration_messages AS (
 )
 /* Which posts people react to: every message of the range that holds reactions at the range's end, */
 /* with its author (and their latest name in the range), the first 200 characters of its text, how many */
-/* reactions it holds, the reaction it holds most of, and its rank in the group (1 = most reactions; */
-/* ties share a rank). */
+/* reactions it holds, the Telegram Stars of its paid reaction, the reaction it holds most of, and its */
+/* rank in the group (1 = most reactions, then most stars; ties share a rank). */
 SELECT
   m.chat_id,
   CAST(m.message_id AS BIGINT) AS message_id,
@@ -853,8 +882,9 @@ SELECT
   m.sent_at,
   m.text,
   CAST(m.reactions AS BIGINT) AS reactions,
+  CAST(m.stars AS BIGINT) AS stars,
   m.top_emoji,
-  CAST(RANK() OVER (PARTITION BY m.chat_id ORDER BY m.reactions DESC) AS BIGINT) AS rank
+  CAST(RANK() OVER (PARTITION BY m.chat_id ORDER BY m.reactions DESC, m.stars DESC) AS BIGINT) AS rank
 FROM reacted_messages AS m
 LEFT JOIN sender_labels AS n
   ON n.chat_id = m.chat_id AND n.sender_id = m.sender_id
