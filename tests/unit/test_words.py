@@ -101,6 +101,12 @@ def test_urdu_function_words_are_stopwords_though_the_list_is_garbled():
     assert {form for key, form in found.items() if " " not in key} == {"اچھا", "کرکٹ", "دیکھ", "خیال"}
 
 
+def test_ukrainian_function_words_are_stopwords_though_the_list_has_73_words():
+    # a real Ukrainian chat's top keywords were Треба, буде, Можна, його, мене (tests/data/personal_chat_uk_2024.json)
+    found = terms("Треба до неділі обрати тему диплому, буде можна? У мене його нема, тому ще й ніхуя", "uk")
+    assert {form for key, form in found.items() if " " not in key} == {"неділі", "обрати", "тему", "диплому"}
+
+
 def test_a_generic_noun_is_no_term_in_any_form():
     assert not terms("вопрос вопросы вопросов вопросами человек человека люди людей года году время времени", "ru")
 

@@ -9,7 +9,8 @@ them besides the language's list):
 - **Filler in every form**: generic nouns a list names in one form only (Russian ``вопрос``), whose
   other forms ("вопросы", "вопросов") would count under the same stem: every form of them is left out.
 - **Lists not read**: stopwordsiso's Malay list, a list of the frequent words of news (``LISTS_NOT_READ``);
-  Urdu's, garbled, is read, but its function words are named here as Urdu writes them.
+  Urdu's, garbled, is read, but its function words are named here as Urdu writes them; Ukrainian's, of
+  73 words, is read with the function words it lacks.
 - **Content words**: what a list holds that says what a group talks about. stopwordsiso's Russian list
   is a union of lists, one of them of frequent words, and holds ``война``, ``деньги``, ``москва``,
   ``работа``: a group about them showed them only where inflected (``городе``, never ``город``). The
@@ -120,6 +121,29 @@ URDU = frozenset(
     """.split()
 )
 
+# stopwordsiso's Ukrainian list has 73 words: none of його, мене, треба, можна, буде, або, там, знов, and a
+# real Ukrainian chat's top keywords were those. Ukrainian's commonest function words, the chat's
+# colloquial ones (шо, всьо, тіко, йой) and its swearing used as filler (хуй знає, ніхуя, йобане).
+UKRAINIAN = frozenset(
+    """
+    я мене мені мною ти тебе тобі тобою він його йому ним нього ньому нім вона її їй нею неї ній воно ми
+    нас нам нами ви вас вам вами вони їх їм ними них собі себе собою мій моя моє мої мого моєї моєму моїм
+    моїх твій твоя твоє твої твого твоєї твоєму твоїм твоїх свій своя своє свої свого своєї своєму своїм
+    своїх наш наша наше наші нашого нашої нашому нашим наших ваш ваша ваше ваші вашого вашої вашому вашим
+    ваших їхній їхня їхнє їхні цей ця це ці цього цієї цьому цим цих цю той те ті того тієї тому тим тих
+    ту такий така таке такі такого такої таким таких хто кого кому ким що чого чому чим яка яке які якого
+    якому яким яких яку куди звідки скільки навіщо вся всі всього всієї всьому всім всю кожен кожна кожне
+    кожного сам сама саме самі самого інший інша інше інші іншого хтось щось десь колись якось ніхто ніщо
+    нічого нікого ніде ніколи ніяк в у на до з із зі від під над за перед між через про для без біля по
+    при після крізь серед щодо і та а але або чи щоб аби якщо бо тому тож теж ніж наче ніби поки доки
+    адже отже не ні ж же би вже ще тільки лише ось тут там туди сюди тоді потім зараз іноді часто трохи
+    дуже багато мало більше менше можна треба потрібно нема немає буде будуть буду будеш будемо будете
+    може можеш знаю знаєш знає хочу хочеш хоче думаю знов знову просто ну ага угу ок окей норм типу
+    короче мабуть напевно звісно шо чо нічо всьо тіко щас зара ваще йой хуй ніхуя нахуй бля блять пиздець
+    піздєц йобаний йобана йобане
+    """.split()
+)
+
 # By ISO 639-1 code: the words each language's messages leave out besides its stopword list.
 OF_LANGUAGE: dict[str, frozenset[str]] = {
     **{code: frozenset(words.split()) for code, words in GREETINGS.items()},
@@ -129,6 +153,7 @@ OF_LANGUAGE: dict[str, frozenset[str]] = {
     "zh": CHINESE,
     "ms": frozenset(GREETINGS["ms"].split()) | MALAY,
     "ur": URDU,
+    "uk": frozenset(GREETINGS["uk"].split()) | UKRAINIAN,
 }
 
 # Generic nouns left out in every form: whatever shares the stem of one of these (``text/words.py``).
