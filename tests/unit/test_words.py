@@ -220,6 +220,18 @@ def test_longer_texts_are_detected_shorter_ones_wait_for_their_sender():
     assert language.guess("🏃‍♀️ 123") == language.NO_LETTERS
 
 
+def test_a_cyrillic_text_with_ukrainian_letters_is_ukrainian_where_cld2_is_not_sure():
+    # CLD2 read a real Ukrainian chat's short texts (tests/data/personal_chat_uk_2024.json) as Macedonian,
+    # Serbian and Russian: Russian, Serbian and Macedonian write none of і ї є ґ
+    for text in ("Кашляєш?", "Треба до неділі обрати тему диплому", "😂😂😂Іван там май знов каламбури правит"):
+        found = language.guess(text)
+        assert (found.language, found.basis) == ("uk", language.BY_TEXT), (text, found)
+    assert language.guess("Ты где?").basis == language.BY_SENDER  # no such letter: its sender's
+    # Belarusian and Kazakh write і too, and letters Ukrainian does not
+    for text in ("Дзякуй, усё добра", "Сәлем, қалайсың?"):
+        assert language.guess(text).language != "uk", text
+
+
 def test_a_short_text_is_settled_by_its_sender_then_its_group():
     known = language.Known.of(
         [(1, "ana", "Latn", "pt", 5), (1, "bob", "Latn", "es", 2), (1, "bob", "Latn", "pt", 2)],
