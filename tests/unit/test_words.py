@@ -187,6 +187,15 @@ def test_variation_selectors_do_not_change_a_word():
     assert words.normalized("ｆｕｌｌ") == "full"  # NFKC
 
 
+def test_an_apostrophe_written_any_way_keeps_a_word_whole():
+    # a real Ukrainian chat wrote обов‘язково (tests/data/personal_chat_uk_2024.json): not обов + язково
+    spellings = ("обов'язково", "обов’язково", "обов‘язково", "обовʼязково")
+    assert [list(terms(f"{spelling} прочитаю", "uk")) for spelling in spellings] == [
+        ["обов'язково", "обов'язково прочитаю", "прочитаю"]
+    ] * 4
+    assert words.normalized("oʻzbek") == words.normalized("o‘zbek") == "o'zbek"  # Uzbek's oʻ and gʻ
+
+
 def test_what_a_user_types_is_read_in_every_language_of_its_script():
     query = words.query("диплом")
     message_keys = set(terms("защита дипломом", "ru"))

@@ -7,7 +7,7 @@ A text, in the language ``text/language.py`` found for it:
 
 - **Normalised** as Unicode says: NFKC, case folded; Arabic and Persian vowel marks, Quranic signs
   and tatweel dropped and the letter variants unified (أ إ آ ٱ → ا, ي ى → ی, ك → ک, ة ۀ → ه), Hebrew
-  points dropped; variation selectors dropped; ’ read as '.
+  points dropped; variation selectors dropped; ’ ‘ ʼ ʻ read as '.
 - **Cut into words** by its script: a word is letters, combining marks and digits, with ' and the
   zero-width (non-)joiner kept inside it (Persian ``همنشین‌اش`` and Sinhala conjuncts stay whole).
   Chinese (Han) is segmented by jieba's dictionary (``rjieba``, the Rust port: the same words,
@@ -244,7 +244,7 @@ TERM, BETWEEN, ALONE, BREAK = 0, 1, 2, 3
 
 
 def normalized(text: str) -> str:
-    """NFKC (where the text is not ASCII), variation selectors dropped, ’ read as '."""
+    """NFKC (where the text is not ASCII), variation selectors dropped, ’ ‘ ʼ ʻ read as '."""
     if text.isascii():
         return text
     if not unicodedata.is_normalized("NFKC", text):
@@ -255,7 +255,9 @@ def normalized(text: str) -> str:
     return text
 
 
-_SIMPLIFIED = (("\ufe0e", ""), ("\ufe0f", ""), ("’", "'"))
+# The apostrophe as languages write it inside a word: ’, ‘ (a real Ukrainian chat's обов‘язково),
+# Ukrainian's ʼ, Uzbek's ʻ (oʻzbek); read as one, so the word is whole and one word however typed.
+_SIMPLIFIED = (("\ufe0e", ""), ("\ufe0f", ""), ("’", "'"), ("‘", "'"), ("ʼ", "'"), ("ʻ", "'"))
 
 
 def terms_of(text: str | None, language_code: str | None) -> tuple[list[str], list[str]] | None:
