@@ -107,6 +107,12 @@ def test_ukrainian_function_words_are_stopwords_though_the_list_has_73_words():
     assert {form for key, form in found.items() if " " not in key} == {"неділі", "обрати", "тему", "диплому"}
 
 
+def test_uzbek_function_words_are_stopwords_though_no_list_has_them():
+    # a real Uzbek channel's first post (github.com/Python-2022I/telegram_channel_lesson, data/result.json)
+    found = terms("Assalomu alaykum hammaga!\n\nBu kanalda kurs uchun kerakli bo'lgan barcha ma'lumotlar", "uz")
+    assert {form for key, form in found.items() if " " not in key} == {"kanalda", "kurs", "kerakli", "ma'lumotlar"}
+
+
 def test_a_generic_noun_is_no_term_in_any_form():
     assert not terms("вопрос вопросы вопросов вопросами человек человека люди людей года году время времени", "ru")
 
@@ -129,6 +135,8 @@ def test_chinese_chat_words_are_no_terms():
         ("fr", "Salut, merci, mdr", "maison"),
         ("it", "Ciao ragazzi, grazie", "casa"),
         ("uk", "Привіт, дякую", "книга"),
+        # a real Uzbek group's top keyword was Assalomu (tests/data/private_group_uz_2022.json)
+        ("uz", "Assalomu alaykum, rahmat", "kitob"),
         (
             "vi",
             "Xin chào, cảm ơn nha",

@@ -2,7 +2,7 @@
 them besides the language's list):
 
 - **Chat words**: words too common in chat to say what a group talks about, which the lists leave out:
-  greetings and thanks (in fifteen languages), fillers, the unaccented spellings chat uses ("voce",
+  greetings and thanks (in sixteen languages), fillers, the unaccented spellings chat uses ("voce",
   "nao", "entao"), Russian chat spellings ("щас", "чё") and swearing used as filler ("бля", "нахуй"),
   Chinese fillers ("觉得", "一下"). Laughter in any language ("kkkk", "rsrs", "ахахах", "wkwk", "ههههه", "哈哈哈") is a rule of
   ``text/words.py``, not a list: it is written at any length.
@@ -10,7 +10,7 @@ them besides the language's list):
   other forms ("вопросы", "вопросов") would count under the same stem: every form of them is left out.
 - **Lists not read**: stopwordsiso's Malay list, a list of the frequent words of news (``LISTS_NOT_READ``);
   Urdu's, garbled, is read, but its function words are named here as Urdu writes them; Ukrainian's, of
-  73 words, is read with the function words it lacks.
+  73 words, is read with the function words it lacks; Uzbek, which has none, has its function words here.
 - **Content words**: what a list holds that says what a group talks about. stopwordsiso's Russian list
   is a union of lists, one of them of frequent words, and holds ``война``, ``деньги``, ``москва``,
   ``работа``: a group about them showed them only where inflected (``городе``, never ``город``). The
@@ -95,6 +95,8 @@ GREETINGS = {
     "uk": "привіт дякую будь ласка добре",
     # Vietnamese is written a syllable a word: "xin chào", "cảm ơn" are two each
     "vi": "chào xin cảm ơn nha oke hả",
+    # a real Uzbek group's top keyword was Assalomu, written with aleykum, alaykum and alekum
+    "uz": "assalomu alaykum aleykum alekum salom rahmat raxmat xayr xop xo'p mayli hammaga",
 }
 
 # The stopword lists not read at all. stopwordsiso's Malay list is a list of the frequent words of news:
@@ -144,6 +146,18 @@ UKRAINIAN = frozenset(
     """.split()
 )
 
+# stopwordsiso has no Uzbek list: Uzbek's commonest function words, as its Latin alphabet writes them.
+UZBEK = frozenset(
+    """
+    men sen biz siz ular meni seni uni bizni sizni ularni menga senga unga bizga sizga ularga mening sening
+    uning bizning sizning ularning o'zi o'zim o'zing o'zimiz o'zingiz o'zlari shu o'sha bular shular
+    ushbu bilan uchun lekin ammo biroq yoki agar chunki shuning shunday balki hamda ya'ni endi hali yana
+    juda eng faqat hatto albatta esa deb emas edi ekan bor yo'q kerak mumkin barcha hamma hammasi har
+    hech nima nega qanday qachon qayerda qayer kim qaysi necha qancha bo'yicha haqida orqali keyin oldin
+    so'ng bir bo'lgan bo'ladi bo'lsa bo'lib bugun
+    """.split()
+)
+
 # By ISO 639-1 code: the words each language's messages leave out besides its stopword list.
 OF_LANGUAGE: dict[str, frozenset[str]] = {
     **{code: frozenset(words.split()) for code, words in GREETINGS.items()},
@@ -154,6 +168,7 @@ OF_LANGUAGE: dict[str, frozenset[str]] = {
     "ms": frozenset(GREETINGS["ms"].split()) | MALAY,
     "ur": URDU,
     "uk": frozenset(GREETINGS["uk"].split()) | UKRAINIAN,
+    "uz": frozenset(GREETINGS["uz"].split()) | UZBEK,
 }
 
 # Generic nouns left out in every form: whatever shares the stem of one of these (``text/words.py``).

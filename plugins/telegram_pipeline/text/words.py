@@ -95,7 +95,7 @@ STEMMED_TWICE = frozenset({"ru", "sr"})
 SCRIPTS = {
     "Latn": (
         "af br ca cs da de en eo es et eu fi fr ga gl ha hr hu id it ku la lt lv ms nl no pl pt ro sk sl so st "
-        "sv sw tl tr vi yo zu"
+        "sv sw tl tr uz vi yo zu"
     ).split(),
     "Cyrl": ["ru", "uk", "bg", "sr"],
     "Arab": ["ar", "fa", "ur"],
