@@ -107,6 +107,13 @@ def test_ukrainian_function_words_are_stopwords_though_the_list_has_73_words():
     assert {form for key, form in found.items() if " " not in key} == {"неділі", "обрати", "тему", "диплому"}
 
 
+def test_ukrainian_chat_says_and_swears_in_no_term():
+    # the same chat two years on (github.com/AdobyY/Telegram-chat-analyzer, result.json): Єбать and каже were
+    # among its top keywords
+    found = terms("Я єбать і забула за то відео. Вона каже шо ми родичі, нормально? Заєбісь, ладно", "uk")
+    assert {form for key, form in found.items() if " " not in key} == {"забула", "відео", "родичі"}
+
+
 def test_uzbek_function_words_are_stopwords_though_no_list_has_them():
     # a real Uzbek channel's first post (github.com/Python-2022I/telegram_channel_lesson, data/result.json)
     found = terms("Assalomu alaykum hammaga!\n\nBu kanalda kurs uchun kerakli bo'lgan barcha ma'lumotlar", "uz")
@@ -134,7 +141,7 @@ def test_chinese_chat_words_are_no_terms():
         ("de", "Hallo Leute, danke", "Haus"),
         ("fr", "Salut, merci, mdr", "maison"),
         ("it", "Ciao ragazzi, grazie", "casa"),
-        ("uk", "Привіт, дякую", "книга"),
+        ("uk", "Привіт, дякую, добраніч", "книга"),
         # a real Uzbek group's top keyword was Assalomu (tests/data/private_group_uz_2022.json)
         ("uz", "Assalomu alaykum, rahmat", "kitob"),
         (

@@ -92,7 +92,7 @@ GREETINGS = {
     "de": "hallo danke bitte okay genau moin servus tschüss leute",
     "fr": "salut bonjour bonsoir merci oui mdr ptdr",
     "it": "ciao grazie buongiorno buonasera ragazzi",
-    "uk": "привіт дякую будь ласка добре",
+    "uk": "привіт дякую будь ласка добре добраніч",
     # Vietnamese is written a syllable a word: "xin chào", "cảm ơn" are two each
     "vi": "chào xin cảm ơn nha oke hả",
     # a real Uzbek group's top keyword was Assalomu, written with aleykum, alaykum and alekum
@@ -125,7 +125,7 @@ URDU = frozenset(
 
 # stopwordsiso's Ukrainian list has 73 words: none of його, мене, треба, можна, буде, або, там, знов, and a
 # real Ukrainian chat's top keywords were those. Ukrainian's commonest function words, the chat's
-# colloquial ones (шо, всьо, тіко, йой) and its swearing used as filler (хуй знає, ніхуя, йобане).
+# colloquial ones (шо, всьо, тіко, йой, каже) and its swearing used as filler (хуй знає, ніхуя, єбать).
 UKRAINIAN = frozenset(
     """
     я мене мені мною ти тебе тобі тобою він його йому ним нього ньому нім вона її їй нею неї ній воно ми
@@ -140,9 +140,10 @@ UKRAINIAN = frozenset(
     при після крізь серед щодо і та а але або чи щоб аби якщо бо тому тож теж ніж наче ніби поки доки
     адже отже не ні ж же би вже ще тільки лише ось тут там туди сюди тоді потім зараз іноді часто трохи
     дуже багато мало більше менше можна треба потрібно нема немає буде будуть буду будеш будемо будете
-    може можеш знаю знаєш знає хочу хочеш хоче думаю знов знову просто ну ага угу ок окей норм типу
-    короче мабуть напевно звісно шо чо нічо всьо тіко щас зара ваще йой хуй ніхуя нахуй бля блять пиздець
-    піздєц йобаний йобана йобане
+    може можеш знаю знаєш знає хочу хочеш хоче думаю каже кажу кажеш казав казала сказав сказала знов
+    знову просто ну ага угу ок окей норм нормально ладно типу короче мабуть напевно звісно шо чо нічо
+    всьо тіко щас зара ваще йой хуй ніхуя нахуй схуя бля блять пиздець піздєц єбать заєбісь йобаний
+    йобана йобане
     """.split()
 )
 
