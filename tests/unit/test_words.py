@@ -211,6 +211,23 @@ def test_an_apostrophe_written_any_way_keeps_a_word_whole():
     assert words.normalized("oʻzbek") == words.normalized("o‘zbek") == "o'zbek"  # Uzbek's oʻ and gʻ
 
 
+def test_an_elided_article_or_pronoun_is_a_word_of_its_own_in_languages_that_elide():
+    # a real Italian group (tests/data/supergroup_it_es_2025.json): l’ho gave the term ho, c'è and
+    # Gliel'ho terms of their own, and its second topic was shown as all'arrivo
+    found = terms("Non l’ho ancora provato, c'è il wifi dell'hotel. Gliel'ho inviata all'arrivo", "it")
+    assert {form for key, form in found.items() if " " not in key} == {"provato", "wifi", "hotel", "inviata", "arrivo"}
+    assert found["wif hotel"] == "wifi dell'hotel"  # a phrase spans the elided word, as it spans a stopword
+    french = terms("C'est vrai, j'ai vu l'hôtel, qu'il est d'accord aujourd'hui", "fr")
+    assert {form for key, form in french.items() if " " not in key} == {"vrai", "hôtel", "accord"}
+    assert {form for key, form in terms("l'aigua de l'escola", "ca").items() if " " not in key} == {"aigua", "escola"}
+    assert terms("don't worry, it's Bob's car", "en") == {
+        "worri": "worry",
+        "bob": "Bob's",
+        "bob car": "Bob's car",
+        "car": "car",
+    }
+
+
 def test_what_a_user_types_is_read_in_every_language_of_its_script():
     query = words.query("диплом")
     message_keys = set(terms("защита дипломом", "ru"))
