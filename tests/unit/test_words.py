@@ -142,6 +142,8 @@ def test_chinese_chat_words_are_no_terms():
         ("fr", "Salut, merci, mdr", "maison"),
         ("it", "Ciao ragazzi, grazie", "casa"),
         ("uk", "Привіт, дякую, добраніч", "книга"),
+        # a real group's English writes Guys, Hey guys (tests/data/supergroup_it_es_2025.json)
+        ("en", "Hey guys, thx", "coffee"),
         # a real Uzbek group's top keyword was Assalomu (tests/data/private_group_uz_2022.json)
         ("uz", "Assalomu alaykum, rahmat", "kitob"),
         (

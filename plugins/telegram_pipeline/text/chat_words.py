@@ -55,8 +55,8 @@ ENGLISH = frozenset(
     themselves then there there's these they they'd they'll they're they've this those through too
     under until very was wasn't we'd we'll we're we've were weren't what what's when when's where
     where's which while who who's whom why why's will with won't would wouldn't you you'd you'll
-    you're you've your yours yourself yourselves yes yeah yep ok okay thanks thank please lol haha
-    one two also even still really well know think want going gonna wanna say said make made
+    you're you've your yours yourself yourselves yes yeah yep ok okay thanks thank please thx lol haha
+    hey guys bye one two also even still really well know think want going gonna wanna say said make made
     """.split()
 )
 
