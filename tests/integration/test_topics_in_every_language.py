@@ -7,7 +7,8 @@ directly, but for the content words `text/chat_words.py` takes out of it: Russia
 regular expression over the raw texts, written here by hand, never the word rule). And a real Russian
 group's export (tests/data/supergroup_ru_chat_2026.json): its top topics hold none of the swearing,
 laughter and chat words it writes; nor do a real Ukrainian chat's (tests/data/personal_chat_uk_2024.json)
-hold its function words.
+hold its function words, nor a real Italian, Spanish and English group's (tests/data/supergroup_it_es_2025.json)
+its elided words and its hails.
 """
 
 from __future__ import annotations
@@ -242,3 +243,26 @@ def test_a_real_ukrainian_chats_topics_are_no_function_words(monkeypatch):
     # a word of its top rank, counted here by a regular expression
     went = next(k for k in top if k["keyword"] == "поїхав")
     assert (went["rank"], went["messages"]) == (1, sum(bool(re.search(r"\bпоїхав\b", t)) for t in texts))
+
+
+REAL_ITALIAN_GROUP = Path(__file__).resolve().parents[1] / "data" / "supergroup_it_es_2025.json"
+
+
+def test_a_real_italian_groups_topics_are_no_elided_words_or_hails(monkeypatch):
+    monkeypatch.setenv("TIMEZONE", "UTC")
+    messages = json.loads(REAL_ITALIAN_GROUP.read_text(encoding="utf-8"))["messages"]
+    texts = [
+        m["text"] if isinstance(m["text"], str) else "".join(p if isinstance(p, str) else p["text"] for p in m["text"])
+        for m in messages
+    ]
+    days = sorted(date.fromisoformat(day) for day in desktop_export.import_export(REAL_ITALIAN_GROUP).days)
+    for day in days:
+        consolidate.consolidate_day(day)
+    settings = config.load()
+    tables = reports.build(definitions.ReportRange.from_settings(days[0], days[-1], settings), settings)
+    top = [k for k in tables["keywords"].to_pylist() if k["rank"] is not None and k["rank"] <= 10]
+    written = {k["keyword"].casefold() for k in top}
+    assert not [w for w in written if "'" in w or "’" in w] and not written & {"ho", "guys", "hey"}, written
+    # its travellers, counted here by a regular expression (3pax is 3 pax: a word starts at a letter)
+    pax = next(k for k in top if k["keyword"] == "pax")
+    assert (pax["rank"], pax["messages"]) == (1, sum(bool(re.search(r"(?<![A-Za-z])pax\b", t)) for t in texts))
