@@ -6,7 +6,9 @@ For each language: the top topics hold no stopword of the language (stopwordsiso
 directly, but for the content words `text/chat_words.py` takes out of it: Russian `мир`), the inflected forms of a word are one term, and the counts equal an independent count (a
 regular expression over the raw texts, written here by hand, never the word rule). And a real Russian
 group's export (tests/data/supergroup_ru_chat_2026.json): its top topics hold none of the swearing,
-laughter and chat words it writes.
+laughter and chat words it writes; nor do a real Ukrainian chat's (tests/data/personal_chat_uk_2024.json)
+hold its function words, nor a real Italian, Spanish and English group's (tests/data/supergroup_it_es_2025.json)
+its elided words and its hails.
 """
 
 from __future__ import annotations
@@ -218,3 +220,49 @@ def test_a_real_russian_groups_topics_are_no_swearing_laughter_or_chat_words(mon
     assert not written & RUSSIAN_FILLER and not [w for w in written if set(w) <= set("ахх")], written
     # its one topic of more than two messages: the acronym, counted here by a regular expression
     assert (top[0]["keyword"], top[0]["messages"]) == ("ИИ", sum(bool(re.search(r"\bИИ\b", t)) for t in texts))
+
+
+REAL_UKRAINIAN_CHAT = Path(__file__).resolve().parents[1] / "data" / "personal_chat_uk_2024.json"
+# Its function words and filler, read off its texts by hand: its top five keywords were буде, Треба, мене,
+# Можна, знов.
+UKRAINIAN_FILLER = {"буде", "треба", "мене", "можна", "знов", "його", "аби", "нього", "там", "тут", "йобане", "йой"}
+
+
+def test_a_real_ukrainian_chats_topics_are_no_function_words(monkeypatch):
+    monkeypatch.setenv("TIMEZONE", "UTC")
+    messages = json.loads(REAL_UKRAINIAN_CHAT.read_text(encoding="utf-8"))["messages"]
+    texts = [m["text"] for m in messages if isinstance(m.get("text"), str)]
+    days = sorted(date.fromisoformat(day) for day in desktop_export.import_export(REAL_UKRAINIAN_CHAT).days)
+    for day in days:
+        consolidate.consolidate_day(day)
+    settings = config.load()
+    tables = reports.build(definitions.ReportRange.from_settings(days[0], days[-1], settings), settings)
+    top = [k for k in tables["keywords"].to_pylist() if k["rank"] is not None and k["rank"] <= 10 and not k["phrase"]]
+    written = {k["keyword"].casefold() for k in top}
+    assert not written & UKRAINIAN_FILLER, written
+    # a word of its top rank, counted here by a regular expression
+    went = next(k for k in top if k["keyword"] == "поїхав")
+    assert (went["rank"], went["messages"]) == (1, sum(bool(re.search(r"\bпоїхав\b", t)) for t in texts))
+
+
+REAL_ITALIAN_GROUP = Path(__file__).resolve().parents[1] / "data" / "supergroup_it_es_2025.json"
+
+
+def test_a_real_italian_groups_topics_are_no_elided_words_or_hails(monkeypatch):
+    monkeypatch.setenv("TIMEZONE", "UTC")
+    messages = json.loads(REAL_ITALIAN_GROUP.read_text(encoding="utf-8"))["messages"]
+    texts = [
+        m["text"] if isinstance(m["text"], str) else "".join(p if isinstance(p, str) else p["text"] for p in m["text"])
+        for m in messages
+    ]
+    days = sorted(date.fromisoformat(day) for day in desktop_export.import_export(REAL_ITALIAN_GROUP).days)
+    for day in days:
+        consolidate.consolidate_day(day)
+    settings = config.load()
+    tables = reports.build(definitions.ReportRange.from_settings(days[0], days[-1], settings), settings)
+    top = [k for k in tables["keywords"].to_pylist() if k["rank"] is not None and k["rank"] <= 10]
+    written = {k["keyword"].casefold() for k in top}
+    assert not [w for w in written if "'" in w or "’" in w] and not written & {"ho", "guys", "hey"}, written
+    # its travellers, counted here by a regular expression (3pax is 3 pax: a word starts at a letter)
+    pax = next(k for k in top if k["keyword"] == "pax")
+    assert (pax["rank"], pax["messages"]) == (1, sum(bool(re.search(r"(?<![A-Za-z])pax\b", t)) for t in texts))

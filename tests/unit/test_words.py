@@ -101,6 +101,25 @@ def test_urdu_function_words_are_stopwords_though_the_list_is_garbled():
     assert {form for key, form in found.items() if " " not in key} == {"اچھا", "کرکٹ", "دیکھ", "خیال"}
 
 
+def test_ukrainian_function_words_are_stopwords_though_the_list_has_73_words():
+    # a real Ukrainian chat's top keywords were Треба, буде, Можна, його, мене (tests/data/personal_chat_uk_2024.json)
+    found = terms("Треба до неділі обрати тему диплому, буде можна? У мене його нема, тому ще й ніхуя", "uk")
+    assert {form for key, form in found.items() if " " not in key} == {"неділі", "обрати", "тему", "диплому"}
+
+
+def test_ukrainian_chat_says_and_swears_in_no_term():
+    # the same chat two years on (github.com/AdobyY/Telegram-chat-analyzer, result.json): Єбать and каже were
+    # among its top keywords
+    found = terms("Я єбать і забула за то відео. Вона каже шо ми родичі, нормально? Заєбісь, ладно", "uk")
+    assert {form for key, form in found.items() if " " not in key} == {"забула", "відео", "родичі"}
+
+
+def test_uzbek_function_words_are_stopwords_though_no_list_has_them():
+    # a real Uzbek channel's first post (github.com/Python-2022I/telegram_channel_lesson, data/result.json)
+    found = terms("Assalomu alaykum hammaga!\n\nBu kanalda kurs uchun kerakli bo'lgan barcha ma'lumotlar", "uz")
+    assert {form for key, form in found.items() if " " not in key} == {"kanalda", "kurs", "kerakli", "ma'lumotlar"}
+
+
 def test_a_generic_noun_is_no_term_in_any_form():
     assert not terms("вопрос вопросы вопросов вопросами человек человека люди людей года году время времени", "ru")
 
@@ -122,7 +141,11 @@ def test_chinese_chat_words_are_no_terms():
         ("de", "Hallo Leute, danke", "Haus"),
         ("fr", "Salut, merci, mdr", "maison"),
         ("it", "Ciao ragazzi, grazie", "casa"),
-        ("uk", "Привіт, дякую", "книга"),
+        ("uk", "Привіт, дякую, добраніч", "книга"),
+        # a real group's English writes Guys, Hey guys (tests/data/supergroup_it_es_2025.json)
+        ("en", "Hey guys, thx", "coffee"),
+        # a real Uzbek group's top keyword was Assalomu (tests/data/private_group_uz_2022.json)
+        ("uz", "Assalomu alaykum, rahmat", "kitob"),
         (
             "vi",
             "Xin chào, cảm ơn nha",
@@ -181,6 +204,32 @@ def test_variation_selectors_do_not_change_a_word():
     assert words.normalized("ｆｕｌｌ") == "full"  # NFKC
 
 
+def test_an_apostrophe_written_any_way_keeps_a_word_whole():
+    # a real Ukrainian chat wrote обов‘язково (tests/data/personal_chat_uk_2024.json): not обов + язково
+    spellings = ("обов'язково", "обов’язково", "обов‘язково", "обовʼязково")
+    assert [list(terms(f"{spelling} прочитаю", "uk")) for spelling in spellings] == [
+        ["обов'язково", "обов'язково прочитаю", "прочитаю"]
+    ] * 4
+    assert words.normalized("oʻzbek") == words.normalized("o‘zbek") == "o'zbek"  # Uzbek's oʻ and gʻ
+
+
+def test_an_elided_article_or_pronoun_is_a_word_of_its_own_in_languages_that_elide():
+    # a real Italian group (tests/data/supergroup_it_es_2025.json): l’ho gave the term ho, c'è and
+    # Gliel'ho terms of their own, and its second topic was shown as all'arrivo
+    found = terms("Non l’ho ancora provato, c'è il wifi dell'hotel. Gliel'ho inviata all'arrivo", "it")
+    assert {form for key, form in found.items() if " " not in key} == {"provato", "wifi", "hotel", "inviata", "arrivo"}
+    assert found["wif hotel"] == "wifi dell'hotel"  # a phrase spans the elided word, as it spans a stopword
+    french = terms("C'est vrai, j'ai vu l'hôtel, qu'il est d'accord aujourd'hui", "fr")
+    assert {form for key, form in french.items() if " " not in key} == {"vrai", "hôtel", "accord"}
+    assert {form for key, form in terms("l'aigua de l'escola", "ca").items() if " " not in key} == {"aigua", "escola"}
+    assert terms("don't worry, it's Bob's car", "en") == {
+        "worri": "worry",
+        "bob": "Bob's",
+        "bob car": "Bob's car",
+        "car": "car",
+    }
+
+
 def test_what_a_user_types_is_read_in_every_language_of_its_script():
     query = words.query("диплом")
     message_keys = set(terms("защита дипломом", "ru"))
@@ -212,6 +261,18 @@ def test_longer_texts_are_detected_shorter_ones_wait_for_their_sender():
     assert (long.language, long.basis) == ("pt", language.BY_TEXT)
     assert language.guess("kkk boa").basis == language.BY_SENDER
     assert language.guess("🏃‍♀️ 123") == language.NO_LETTERS
+
+
+def test_a_cyrillic_text_with_ukrainian_letters_is_ukrainian_where_cld2_is_not_sure():
+    # CLD2 read a real Ukrainian chat's short texts (tests/data/personal_chat_uk_2024.json) as Macedonian,
+    # Serbian and Russian: Russian, Serbian and Macedonian write none of і ї є ґ
+    for text in ("Кашляєш?", "Треба до неділі обрати тему диплому", "😂😂😂Іван там май знов каламбури правит"):
+        found = language.guess(text)
+        assert (found.language, found.basis) == ("uk", language.BY_TEXT), (text, found)
+    assert language.guess("Ты где?").basis == language.BY_SENDER  # no such letter: its sender's
+    # Belarusian and Kazakh write і too, and letters Ukrainian does not
+    for text in ("Дзякуй, усё добра", "Сәлем, қалайсың?"):
+        assert language.guess(text).language != "uk", text
 
 
 def test_a_short_text_is_settled_by_its_sender_then_its_group():

@@ -2,14 +2,15 @@
 them besides the language's list):
 
 - **Chat words**: words too common in chat to say what a group talks about, which the lists leave out:
-  greetings and thanks (in fifteen languages), fillers, the unaccented spellings chat uses ("voce",
+  greetings and thanks (in sixteen languages), fillers, the unaccented spellings chat uses ("voce",
   "nao", "entao"), Russian chat spellings ("щас", "чё") and swearing used as filler ("бля", "нахуй"),
   Chinese fillers ("觉得", "一下"). Laughter in any language ("kkkk", "rsrs", "ахахах", "wkwk", "ههههه", "哈哈哈") is a rule of
   ``text/words.py``, not a list: it is written at any length.
 - **Filler in every form**: generic nouns a list names in one form only (Russian ``вопрос``), whose
   other forms ("вопросы", "вопросов") would count under the same stem: every form of them is left out.
 - **Lists not read**: stopwordsiso's Malay list, a list of the frequent words of news (``LISTS_NOT_READ``);
-  Urdu's, garbled, is read, but its function words are named here as Urdu writes them.
+  Urdu's, garbled, is read, but its function words are named here as Urdu writes them; Ukrainian's, of
+  73 words, is read with the function words it lacks; Uzbek, which has none, has its function words here.
 - **Content words**: what a list holds that says what a group talks about. stopwordsiso's Russian list
   is a union of lists, one of them of frequent words, and holds ``война``, ``деньги``, ``москва``,
   ``работа``: a group about them showed them only where inflected (``городе``, never ``город``). The
@@ -54,8 +55,8 @@ ENGLISH = frozenset(
     themselves then there there's these they they'd they'll they're they've this those through too
     under until very was wasn't we'd we'll we're we've were weren't what what's when when's where
     where's which while who who's whom why why's will with won't would wouldn't you you'd you'll
-    you're you've your yours yourself yourselves yes yeah yep ok okay thanks thank please lol haha
-    one two also even still really well know think want going gonna wanna say said make made
+    you're you've your yours yourself yourselves yes yeah yep ok okay thanks thank please thx lol haha
+    hey guys bye one two also even still really well know think want going gonna wanna say said make made
     """.split()
 )
 
@@ -91,9 +92,11 @@ GREETINGS = {
     "de": "hallo danke bitte okay genau moin servus tschüss leute",
     "fr": "salut bonjour bonsoir merci oui mdr ptdr",
     "it": "ciao grazie buongiorno buonasera ragazzi",
-    "uk": "привіт дякую будь ласка добре",
+    "uk": "привіт дякую будь ласка добре добраніч",
     # Vietnamese is written a syllable a word: "xin chào", "cảm ơn" are two each
     "vi": "chào xin cảm ơn nha oke hả",
+    # a real Uzbek group's top keyword was Assalomu, written with aleykum, alaykum and alekum
+    "uz": "assalomu alaykum aleykum alekum salom rahmat raxmat xayr xop xo'p mayli hammaga",
 }
 
 # The stopword lists not read at all. stopwordsiso's Malay list is a list of the frequent words of news:
@@ -120,6 +123,42 @@ URDU = frozenset(
     """.split()
 )
 
+# stopwordsiso's Ukrainian list has 73 words: none of його, мене, треба, можна, буде, або, там, знов, and a
+# real Ukrainian chat's top keywords were those. Ukrainian's commonest function words, the chat's
+# colloquial ones (шо, всьо, тіко, йой, каже) and its swearing used as filler (хуй знає, ніхуя, єбать).
+UKRAINIAN = frozenset(
+    """
+    я мене мені мною ти тебе тобі тобою він його йому ним нього ньому нім вона її їй нею неї ній воно ми
+    нас нам нами ви вас вам вами вони їх їм ними них собі себе собою мій моя моє мої мого моєї моєму моїм
+    моїх твій твоя твоє твої твого твоєї твоєму твоїм твоїх свій своя своє свої свого своєї своєму своїм
+    своїх наш наша наше наші нашого нашої нашому нашим наших ваш ваша ваше ваші вашого вашої вашому вашим
+    ваших їхній їхня їхнє їхні цей ця це ці цього цієї цьому цим цих цю той те ті того тієї тому тим тих
+    ту такий така таке такі такого такої таким таких хто кого кому ким що чого чому чим яка яке які якого
+    якому яким яких яку куди звідки скільки навіщо вся всі всього всієї всьому всім всю кожен кожна кожне
+    кожного сам сама саме самі самого інший інша інше інші іншого хтось щось десь колись якось ніхто ніщо
+    нічого нікого ніде ніколи ніяк в у на до з із зі від під над за перед між через про для без біля по
+    при після крізь серед щодо і та а але або чи щоб аби якщо бо тому тож теж ніж наче ніби поки доки
+    адже отже не ні ж же би вже ще тільки лише ось тут там туди сюди тоді потім зараз іноді часто трохи
+    дуже багато мало більше менше можна треба потрібно нема немає буде будуть буду будеш будемо будете
+    може можеш знаю знаєш знає хочу хочеш хоче думаю каже кажу кажеш казав казала сказав сказала знов
+    знову просто ну ага угу ок окей норм нормально ладно типу короче мабуть напевно звісно шо чо нічо
+    всьо тіко щас зара ваще йой хуй ніхуя нахуй схуя бля блять пиздець піздєц єбать заєбісь йобаний
+    йобана йобане
+    """.split()
+)
+
+# stopwordsiso has no Uzbek list: Uzbek's commonest function words, as its Latin alphabet writes them.
+UZBEK = frozenset(
+    """
+    men sen biz siz ular meni seni uni bizni sizni ularni menga senga unga bizga sizga ularga mening sening
+    uning bizning sizning ularning o'zi o'zim o'zing o'zimiz o'zingiz o'zlari shu o'sha bular shular
+    ushbu bilan uchun lekin ammo biroq yoki agar chunki shuning shunday balki hamda ya'ni endi hali yana
+    juda eng faqat hatto albatta esa deb emas edi ekan bor yo'q kerak mumkin barcha hamma hammasi har
+    hech nima nega qanday qachon qayerda qayer kim qaysi necha qancha bo'yicha haqida orqali keyin oldin
+    so'ng bir bo'lgan bo'ladi bo'lsa bo'lib bugun
+    """.split()
+)
+
 # By ISO 639-1 code: the words each language's messages leave out besides its stopword list.
 OF_LANGUAGE: dict[str, frozenset[str]] = {
     **{code: frozenset(words.split()) for code, words in GREETINGS.items()},
@@ -129,6 +168,8 @@ OF_LANGUAGE: dict[str, frozenset[str]] = {
     "zh": CHINESE,
     "ms": frozenset(GREETINGS["ms"].split()) | MALAY,
     "ur": URDU,
+    "uk": frozenset(GREETINGS["uk"].split()) | UKRAINIAN,
+    "uz": frozenset(GREETINGS["uz"].split()) | UZBEK,
 }
 
 # Generic nouns left out in every form: whatever shares the stem of one of these (``text/words.py``).

@@ -7,9 +7,11 @@ A text, in the language ``text/language.py`` found for it:
 
 - **Normalised** as Unicode says: NFKC, case folded; Arabic and Persian vowel marks, Quranic signs
   and tatweel dropped and the letter variants unified (أ إ آ ٱ → ا, ي ى → ی, ك → ک, ة ۀ → ه), Hebrew
-  points dropped; variation selectors dropped; ’ read as '.
+  points dropped; variation selectors dropped; ’ ‘ ʼ ʻ read as '.
 - **Cut into words** by its script: a word is letters, combining marks and digits, with ' and the
-  zero-width (non-)joiner kept inside it (Persian ``همنشین‌اش`` and Sinhala conjuncts stay whole).
+  zero-width (non-)joiner kept inside it (Persian ``همنشین‌اش`` and Sinhala conjuncts stay whole); in
+  French, Italian, Catalan and Irish, what an apostrophe ends is an elided word of its own
+  (``l'``, ``dell'``, ``c'``), no term.
   Chinese (Han) is segmented by jieba's dictionary (``rjieba``, the Rust port: the same words,
   0.2 s to load, ~10 µs a message); kana, Thai, Lao, Khmer and Myanmar, written without spaces and
   with no dictionary here, as overlapping bigrams (Lucene's CJK analyzer). URLs, e-mail addresses
@@ -95,7 +97,7 @@ STEMMED_TWICE = frozenset({"ru", "sr"})
 SCRIPTS = {
     "Latn": (
         "af br ca cs da de en eo es et eu fi fr ga gl ha hr hu id it ku la lt lv ms nl no pl pt ro sk sl so st "
-        "sv sw tl tr vi yo zu"
+        "sv sw tl tr uz vi yo zu"
     ).split(),
     "Cyrl": ["ru", "uk", "bg", "sr"],
     "Arab": ["ar", "fa", "ur"],
@@ -109,6 +111,10 @@ _LATIN = frozenset([*SCRIPTS["Latn"], None])
 # Windows-1257 bytes read as Latin-1 (prieð for prieš), read back as it was written.
 _ACCENTLESS_LISTS = frozenset({"el"})
 _MISREAD_LISTS = {"lt": "cp1257"}
+# Languages that elide an article, pronoun or preposition before a vowel (French l'hôtel, c'est, j'ai;
+# Italian dell'hotel, l'ho, c'è; Catalan l'aigua; Irish d'fhág), the ones Lucene's analyzers read with
+# its ElisionFilter: what stands before the apostrophe is a word of its own, and never a term.
+ELIDING = frozenset({"fr", "it", "ca", "ga"})
 
 
 def _without_accents(word: str) -> str:
@@ -133,6 +139,7 @@ class Lexicon:
     twice: bool
     filler_stems: frozenset[str]  # every word of one of these stems is no term (chat_words.IN_EVERY_FORM)
     accentless: bool = False  # its stopword list is written without accents: a word is looked up so too
+    elides: bool = False  # an apostrophe ends an elided word (ELIDING)
     seen: dict[str, str] = field(default_factory=dict)  # written word -> its key, "" for no term
     pieces: dict[str, tuple] = field(default_factory=dict)  # run of non-space characters -> its pieces
     strings: dict[tuple, str] = field(default_factory=dict)  # the parts of a phrase -> the phrase
@@ -158,13 +165,18 @@ class Lexicon:
             if letters == 2 and word.isupper() and folded not in self.chat_words:
                 return folded
             return ""
-        listed = folded.translate(_LETTER_VARIANTS)
-        if self.accentless:
-            listed = _without_accents(listed)
-        if listed in self.stopwords or laughter(folded):
+        if self._as_listed(folded) in self.stopwords or laughter(folded):
             return ""
         stem = stemmed(folded, self.stem, self.twice)
         return "" if stem in self.filler_stems else stem.translate(_LETTER_VARIANTS)
+
+    def _as_listed(self, folded: str) -> str:
+        """A folded word as the stopword list writes it."""
+        listed = folded.translate(_LETTER_VARIANTS)
+        return _without_accents(listed) if self.accentless else listed
+
+    def is_stopword(self, word: str) -> bool:
+        return self._as_listed(word.casefold()) in self.stopwords
 
     def joined(self, parts: tuple[str, str, str]) -> str:
         """The parts of a phrase (or of its form) as one string, the same object every time: a day's
@@ -228,7 +240,7 @@ def lexicon(language: str | None) -> Lexicon:
     stemmer = snowballstemmer.stemmer(SNOWBALL[language]) if language in SNOWBALL else None
     twice = language in STEMMED_TWICE
     filler = frozenset(stemmed(word, stemmer, twice) for word in chat_words.IN_EVERY_FORM.get(language, ()))
-    return Lexicon(language, stopwords, chat, stemmer, twice, filler, accentless)
+    return Lexicon(language, stopwords, chat, stemmer, twice, filler, accentless, language in ELIDING)
 
 
 @functools.cache
@@ -244,7 +256,7 @@ TERM, BETWEEN, ALONE, BREAK = 0, 1, 2, 3
 
 
 def normalized(text: str) -> str:
-    """NFKC (where the text is not ASCII), variation selectors dropped, ’ read as '."""
+    """NFKC (where the text is not ASCII), variation selectors dropped, ’ ‘ ʼ ʻ read as '."""
     if text.isascii():
         return text
     if not unicodedata.is_normalized("NFKC", text):
@@ -255,7 +267,9 @@ def normalized(text: str) -> str:
     return text
 
 
-_SIMPLIFIED = (("\ufe0e", ""), ("\ufe0f", ""), ("’", "'"))
+# The apostrophe as languages write it inside a word: ’, ‘ (a real Ukrainian chat's обов‘язково),
+# Ukrainian's ʼ, Uzbek's ʻ (oʻzbek); read as one, so the word is whole and one word however typed.
+_SIMPLIFIED = (("\ufe0e", ""), ("\ufe0f", ""), ("’", "'"), ("‘", "'"), ("ʼ", "'"), ("ʻ", "'"))
 
 
 def terms_of(text: str | None, language_code: str | None) -> tuple[list[str], list[str]] | None:
@@ -312,6 +326,8 @@ def _pieces(run: str, words: Lexicon) -> tuple[tuple[int, str, str, str], ...]:
         last_end = end
         kind, token = match.lastgroup, match.group()
         if kind == "word":
+            if words.elides and "'" in token:
+                token, joiner = _elided(token, joiner, words, pieces)
             key = words.key(token)
             pieces.append((TERM, key, token, joiner) if key else (BETWEEN, "", token, joiner))
         elif kind == "number":
@@ -327,6 +343,17 @@ def _pieces(run: str, words: Lexicon) -> tuple[tuple[int, str, str, str], ...]:
     if run[last_end:].strip(_JOINING):
         pieces.append((BREAK, "", "", ""))
     return tuple(pieces)
+
+
+def _elided(token: str, joiner: str, words: Lexicon, pieces: list) -> tuple[str, str]:
+    """The word an elided one is written onto (``hotel`` of ``dell'hotel``) and what joins it, the elided
+    words before it added to ``pieces`` as words a phrase may span. A word the list names whole
+    (``aujourd'hui``) is left whole."""
+    while "'" in token and not words.is_stopword(token):
+        elided, _, token = token.partition("'")
+        pieces.append((BETWEEN, "", elided + "'", joiner))
+        joiner = ""
+    return token, joiner
 
 
 def _han_words(run: str, joiner: str) -> list[tuple[int, str, str, str]]:
