@@ -1,8 +1,7 @@
 -- The forum topics of each group, as far back as the curated zone goes (the history state of the days
 -- before the recent ones, then the recent partitions): every topic a forum_topic_created or
 -- forum_topic_edited message is about, with the name the latest of them gave it, else the name it was
--- created with that its messages carry (history_state.sql dates those names at 1970, before any
--- naming: a later message still carries the first name of a topic renamed since); and the General topic
+-- created with that its messages carry (group_updates' topic_named_at); and the General topic
 -- (id 1) of every forum (a group with a message in a topic), "General" until renamed. A forum's messages
 -- outside any topic (its messages from before it had topics, too) are the General topic's.
 WITH named AS (
@@ -23,10 +22,7 @@ WITH named AS (
       chat_id,
       topic_id,
       topic_name AS topic,
-      CASE
-        WHEN service_action IN ('forum_topic_created', 'forum_topic_edited') THEN sent_at
-        ELSE CAST('1970-01-01 00:00:00' AS TIMESTAMP)
-      END AS named_at
+      topic_named_at AS named_at
     FROM group_updates
     WHERE context_date BETWEEN $recent_from AND $scan_to AND topic_name IS NOT NULL AND topic_id IS NOT NULL
   ) AS names

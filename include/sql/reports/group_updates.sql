@@ -41,6 +41,13 @@ SELECT
   m.chat_type,
   m.topic_id,
   m.topic_name,
+  -- when topic_name was given: a forum_topic_created or forum_topic_edited message's time; 1970 for the
+  -- name a topic's other messages carry from its first message, which any naming then outranks (a later
+  -- message still carries the first name of a topic renamed since)
+  CASE
+    WHEN m.service_action IN ('forum_topic_created', 'forum_topic_edited') THEN m.sent_at
+    ELSE CAST('1970-01-01 00:00:00' AS TIMESTAMP)
+  END AS topic_named_at,
   m.chat_username,
   m.language,
   m.terms,

@@ -6,8 +6,8 @@
 --   sender    a sender's (id) first and last message in a chat (first_at, last_at: member_history)
 --   join      a member's (id) first join of a chat (first_at: join_history)
 --   username  the user (id) who last used a username (name, lower-cased) and when (last_at: usernames)
---   topic     a forum topic's (id) latest name (name) and when it was given (last_at: forum_topics; 1970 for
---             the first name its messages carry, which any naming outranks)
+--   topic     a forum topic's (id) latest name (name) and when it was given (last_at: forum_topics;
+--             group_updates' topic_named_at)
 --   forum     a chat with a message in a forum topic, the first and the last (forum_topics)
 -- DuckDB reads it from the state consolidation keeps per day and month (lake/history.py: its rows
 -- aggregated again give the same rows); Athena computes it here. migration_state holds the migrations.
@@ -60,24 +60,11 @@ SELECT
   origin_chat_id AS chat_id,
   topic_id AS id,
   FALSE AS is_bot,
-  ARG_MAX(topic_name, named_at) AS name,
+  ARG_MAX(topic_name, topic_named_at) AS name,
   MIN(sent_at) AS first_at,
-  MAX(named_at) AS last_at
-FROM (
-  -- a name a message carries from its topic's first message is the oldest of names: any naming wins
-  SELECT
-    context_date,
-    origin_chat_id,
-    topic_id,
-    topic_name,
-    sent_at,
-    CASE
-      WHEN service_action IN ('forum_topic_created', 'forum_topic_edited') THEN sent_at
-      ELSE CAST('1970-01-01 00:00:00' AS TIMESTAMP)
-    END AS named_at
-  FROM group_updates
-  WHERE context_date < $recent_from AND topic_name IS NOT NULL AND topic_id IS NOT NULL
-) AS named
+  MAX(topic_named_at) AS last_at
+FROM group_updates
+WHERE context_date < $recent_from AND topic_name IS NOT NULL AND topic_id IS NOT NULL
 GROUP BY origin_chat_id, topic_id
 UNION ALL
 SELECT

@@ -120,6 +120,11 @@ WITH migration_messages AS (
     m.chat_type,
     m.topic_id,
     m.topic_name,
+    CASE
+      WHEN m.service_action IN ('forum_topic_created', 'forum_topic_edited')
+      THEN m.sent_at
+      ELSE CAST('1970-01-01 00:00:00' AS TIMESTAMP)
+    END AS topic_named_at, /* when topic_name was given: a forum_topic_created or forum_topic_edited message's time; 1970 for the */ /* name a topic's other messages carry from its first message, which any naming then outranks (a later */ /* message still carries the first name of a topic renamed since) */
     m.chat_username,
     m.language,
     m.terms,
@@ -296,8 +301,8 @@ WITH migration_messages AS (
   /*   sender    a sender's (id) first and last message in a chat (first_at, last_at: member_history) */
   /*   join      a member's (id) first join of a chat (first_at: join_history) */
   /*   username  the user (id) who last used a username (name, lower-cased) and when (last_at: usernames) */
-  /*   topic     a forum topic's (id) latest name (name) and when it was given (last_at: forum_topics; 1970 for */
-  /*             the first name its messages carry, which any naming outranks) */
+  /*   topic     a forum topic's (id) latest name (name) and when it was given (last_at: forum_topics; */
+  /*             group_updates' topic_named_at) */
   /*   forum     a chat with a message in a forum topic, the first and the last (forum_topics) */
   /* DuckDB reads it from the state consolidation keeps per day and month (lake/history.py: its rows */
   /* aggregated again give the same rows); Athena computes it here. migration_state holds the migrations. */
@@ -362,26 +367,12 @@ WITH migration_messages AS (
     origin_chat_id AS chat_id,
     topic_id AS id,
     FALSE AS is_bot,
-    MAX_BY(topic_name, named_at) AS name,
+    MAX_BY(topic_name, topic_named_at) AS name,
     MIN(sent_at) AS first_at,
-    MAX(named_at) AS last_at
-  FROM (
-    /* a name a message carries from its topic's first message is the oldest of names: any naming wins */
-    SELECT
-      context_date,
-      origin_chat_id,
-      topic_id,
-      topic_name,
-      sent_at,
-      CASE
-        WHEN service_action IN ('forum_topic_created', 'forum_topic_edited')
-        THEN sent_at
-        ELSE CAST('1970-01-01 00:00:00' AS TIMESTAMP)
-      END AS named_at
-    FROM group_updates
-    WHERE
-      context_date < :recent_from AND NOT topic_name IS NULL AND NOT topic_id IS NULL
-  ) AS named
+    MAX(topic_named_at) AS last_at
+  FROM group_updates
+  WHERE
+    context_date < :recent_from AND NOT topic_name IS NULL AND NOT topic_id IS NULL
   GROUP BY
     origin_chat_id,
     topic_id
@@ -417,8 +408,7 @@ WITH migration_messages AS (
   /* The forum topics of each group, as far back as the curated zone goes (the history state of the days */
   /* before the recent ones, then the recent partitions): every topic a forum_topic_created or */
   /* forum_topic_edited message is about, with the name the latest of them gave it, else the name it was */
-  /* created with that its messages carry (history_state.sql dates those names at 1970, before any */
-  /* naming: a later message still carries the first name of a topic renamed since); and the General topic */
+  /* created with that its messages carry (group_updates' topic_named_at); and the General topic */
   /* (id 1) of every forum (a group with a message in a topic), "General" until renamed. A forum's messages */
   /* outside any topic (its messages from before it had topics, too) are the General topic's. */
   WITH named AS (
@@ -440,11 +430,7 @@ WITH migration_messages AS (
         chat_id,
         topic_id,
         topic_name AS topic,
-        CASE
-          WHEN service_action IN ('forum_topic_created', 'forum_topic_edited')
-          THEN sent_at
-          ELSE CAST('1970-01-01 00:00:00' AS TIMESTAMP)
-        END AS named_at
+        topic_named_at AS named_at
       FROM group_updates
       WHERE
         context_date BETWEEN :recent_from AND :scan_to
