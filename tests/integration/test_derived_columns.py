@@ -98,3 +98,23 @@ def test_a_partition_without_terms_is_reported_without_topics_and_named(computed
     assert sum(r["messages"] for r in tables["languages"].to_pylist()) < sum(
         r["messages"] for r in computed["languages"].to_pylist()
     )
+
+
+def test_a_day_whose_texts_hold_no_term_is_no_partition_from_before_terms(computed_lake, caplog):
+    """A day whose every text is filler ("ok", "kkkk") has a terms column without a single term: it was
+    consolidated with the word rule, and the log does not send anyone to consolidate it again."""
+    lake, rng, settings, _ = computed_lake
+    write(lake, derived=True)
+    on_first = [r for r in lake.rows if (r["edited_at"] or r["sent_at"]).astimezone(ZoneInfo(TZ)).date() == FIRST]
+    filler = [
+        {**r, "text": "ok kkkk" if r["text"] else None, "keyword_text": "ok kkkk" if r["text"] else None}
+        for r in on_first
+    ]
+    table = tokens.with_derived_columns(tokens.with_words(pa.Table.from_pylist(filler, schema=schema.arrow_schema())))
+    assert table["text"].null_count < table.num_rows and not any(table["terms"].to_pylist())
+    sink = io.BytesIO()
+    pq.write_table(table, sink)
+    storage.curated_store().replace_folder(f"messages/context_date={FIRST}", {"data.parquet": sink.getvalue()})
+    with caplog.at_level(logging.WARNING):
+        reports.build(rng, settings)
+    assert "consolidated before terms" not in caplog.text

@@ -133,9 +133,7 @@ def register_messages(
         return _register_dataset(con, messages_dataset(last, settings, first, days, listed), derived)
     guard = _guard(texts_from) if texts_from is not None else "NULL"
     footers = _footers(con, found, derived, guard)
-    _warn_without_terms(
-        [path for path, columns in footers.stored.items() if "text" in columns and "terms" not in columns]
-    )
+    _warn_without_terms(footers.without_terms())
     layouts = _file_layouts(con, found)
     groups: dict[frozenset[str], list[str]] = {}
     for path in found:
@@ -178,18 +176,26 @@ def _register_dataset(con, dataset, derived: frozenset[str]) -> Callable[[Any], 
 class _Footers:
     """What the curated files' footers say, per file: which derived columns (and text, terms) hold a value
     at all (``stored``; a file consolidated before a column existed, or written without it, has it computed
-    instead); whether it holds no row sent from the guard on (``all_before``), or only such rows
-    (``all_after``). Such a file is read one way only, and DuckDB opens it once per statement, not twice
-    (~0.5 ms a file for every stage that reads the 31 days before the windows). Unknown (no statistics):
-    both ways."""
+    instead) and which it has, values or not (``written``: a day whose texts all are filler has a terms
+    column without a term); whether it holds no row sent from the guard on (``all_before``), or only such
+    rows (``all_after``). Such a file is read one way only, and DuckDB opens it once per statement, not
+    twice (~0.5 ms a file for every stage that reads the 31 days before the windows). Unknown (no
+    statistics): both ways."""
 
     stored: dict[str, set[str]]
+    written: dict[str, set[str]]
     all_before: set[str]
     all_after: set[str]
 
+    def without_terms(self) -> list[str]:
+        """The files with texts written before the terms column existed (PARSER_VERSION 5)."""
+        return [
+            path for path, columns in self.stored.items() if "text" in columns and "terms" not in self.written[path]
+        ]
+
 
 def _footers(con, found: Sequence[str], derived: frozenset[str], guard: str) -> _Footers:
-    footers = _Footers({path: set() for path in found}, set(), set())
+    footers = _Footers({path: set() for path in found}, {path: set() for path in found}, set(), set())
     for path, column, has_values, before, after in con.execute(
         f"SELECT file_name, STRING_SPLIT(path_in_schema, ',')[1] AS name, BOOL_OR(stats_null_count < num_values), "
         f"BOOL_AND(COALESCE(stats_null_count = num_values OR TRY_CAST(stats_max_value AS TIMESTAMPTZ) < {guard}, FALSE)), "
@@ -198,6 +204,7 @@ def _footers(con, found: Sequence[str], derived: frozenset[str], guard: str) -> 
         f"WHERE name IN ({', '.join(map(_quote, sorted(derived | {'text', 'terms', 'sent_at'})))}) GROUP BY ALL"
     ).fetchall():
         if column != "sent_at":
+            footers.written[path].add(column)
             if has_values:
                 footers.stored[path].add(column)
         elif before:
