@@ -24,8 +24,10 @@ class ReportsOnce:
 
     def tables(self, engine: str, rng: definitions.ReportRange, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         """``build()``'s tables, built by the first test that asks for ``engine`` on ``rng`` with these
-        settings. The lake's place is left out of the settings: each test's lake is a copy of the same one."""
-        settings = dataclasses.replace(config.load(), raw_uri="", curated_uri="", reports_uri="", quarantine_uri="")
+        settings. The lake's place (its zones, the catalog file in it) is left out of the settings: each test's
+        lake is a copy of the same one."""
+        lake = dict.fromkeys(("raw_uri", "curated_uri", "reports_uri", "quarantine_uri", "catalog_db_path"), "")
+        settings = dataclasses.replace(config.load(), **lake)
         key = (engine, rng, settings)
         if key not in self._built:
             self._built[key] = build()
