@@ -25,6 +25,7 @@ from tests.support.community_lake import CHANNEL, FIRST, LAST, LEITURA, LIA, NEI
 from tests.support.groups_lake import write_and_consolidate
 from tests.support.html_elements import parse
 from tests.support.paths import FIXTURES
+from tests.support.reports_once import ReportsOnce
 
 COMMUNITY = (
     "activity",
@@ -81,11 +82,20 @@ def athena_text_on_duckdb(rng: definitions.ReportRange) -> dict:
         duck.close()
 
 
+@pytest.fixture(scope="module")
+def module_reports() -> ReportsOnce:
+    """The tests that ask for ``engine`` read the module's lake and never write it."""
+    return ReportsOnce()
+
+
 @pytest.fixture(params=["duckdb", "athena text on duckdb"])
-def engine(request):
+def engine(request, module_reports):
+    def build(rng: definitions.ReportRange) -> dict:
+        return reports.build(rng) if request.param == "duckdb" else athena_text_on_duckdb(rng)
+
     def tables(first: date = FIRST, last: date = LAST) -> dict:
         rng = definitions.ReportRange.from_settings(first, last, config.load())
-        return reports.build(rng) if request.param == "duckdb" else athena_text_on_duckdb(rng)
+        return module_reports.tables(request.param, rng, lambda: build(rng))
 
     return tables
 

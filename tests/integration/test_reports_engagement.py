@@ -38,6 +38,7 @@ from tests.support.groups_lake import (
     write_and_consolidate,
 )
 from tests.support.lake_once import built_once, copy_into
+from tests.support.reports_once import ReportsOnce
 
 ANA, BIA, CAIO, DUDA, EDU, FABI = (USERS[n]["id"] for n in ("ana", "bia", "caio", "duda", "edu", "fabi"))
 GAP = 30 * 60
@@ -69,11 +70,17 @@ def ranges() -> list[definitions.ReportRange]:
     ]
 
 
+@pytest.fixture(scope="module")
+def module_reports() -> ReportsOnce:
+    """The tests that ask for ``engine`` read the module's lake and never write it."""
+    return ReportsOnce()
+
+
 @pytest.fixture(params=["duckdb", "athena text on duckdb"])
-def engine(request):
+def engine(request, module_reports):
     """The DuckDB engine's tables, or what the generated Athena SQL gives (transpiled back to DuckDB)."""
 
-    def tables(rng: definitions.ReportRange) -> dict:
+    def build(rng: definitions.ReportRange) -> dict:
         settings = config.load()
         if request.param == "duckdb":
             return reports.build(rng, settings)
@@ -90,7 +97,7 @@ def engine(request):
         finally:
             duck.close()
 
-    return tables
+    return lambda rng: module_reports.tables(request.param, rng, lambda: build(rng))
 
 
 def utc(timestamp: int) -> datetime:

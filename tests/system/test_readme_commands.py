@@ -457,7 +457,10 @@ def fresh_copy(destination: Path) -> Path:
 
 
 def users_environment(copy: Path) -> dict[str, str]:
+    # MAKEFLAGS: `make test PYTHONPATH=…` hands its variables to every make below it, so the copy's
+    # `make demo` ran this checkout's code and wrote its lake into this checkout's data/demo
     drop = {*config.setting_names(), "AIRFLOW_HOME", "PYTHONPATH", "VIRTUAL_ENV", "AWS_ENDPOINT_URL"}
+    drop |= {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}
     env = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith(("AIRFLOW__", "PYTEST"))}
     env.update(
         PYTHONPATH=str(copy / "plugins"),
@@ -466,6 +469,18 @@ def users_environment(copy: Path) -> dict[str, str]:
         AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(free_port()),
     )
     return env
+
+
+def test_the_users_shell_gets_no_variable_of_the_make_that_runs_the_tests(tmp_path, monkeypatch):
+    """`make test PYTHONPATH=…` (or any variable) puts it in MAKEFLAGS, which a make in the copy would obey
+    over its own Makefile: the page's `make demo` then ran this checkout's code, not the copy's."""
+    monkeypatch.setenv("MAKEFLAGS", " -- PYTHONPATH=/elsewhere/plugins")
+    monkeypatch.setenv("MAKELEVEL", "1")
+    (tmp_path / "Makefile").write_text("export PYTHONPATH := $(CURDIR)/plugins\nshow:\n\t@echo $$PYTHONPATH\n")
+    shown = subprocess.run(
+        ["make", "-s", "show"], cwd=tmp_path, env=users_environment(tmp_path), capture_output=True, text=True
+    )
+    assert shown.stdout.strip() == str(tmp_path / "plugins"), shown
 
 
 def all_commands() -> list[Command]:
