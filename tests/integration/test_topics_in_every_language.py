@@ -200,6 +200,16 @@ def test_a_group_writing_two_languages(monkeypatch):
     assert not [k for k in top if k.casefold() in stopwords and not acronym(k)]
 
 
+def top_ten_ranks(export: Path) -> list[dict]:
+    """A real export imported, consolidated and reported over its days: its keywords of the top ten ranks."""
+    days = sorted(date.fromisoformat(day) for day in desktop_export.import_export(export).days)
+    for day in days:
+        consolidate.consolidate_day(day)
+    settings = config.load()
+    tables = reports.build(definitions.ReportRange.from_settings(days[0], days[-1], settings), settings)
+    return [k for k in tables["keywords"].to_pylist() if k["rank"] is not None and k["rank"] <= 10]
+
+
 REAL_RUSSIAN_GROUP = Path(__file__).resolve().parents[1] / "data" / "supergroup_ru_chat_2026.json"
 # What that group writes that says nothing of what it talks about, read off its texts by hand.
 RUSSIAN_FILLER = {"бля", "нахуй", "сука", "пизда", "епта", "угу", "короче", "мужики", "скоро", "красавчик", "сделал"}
@@ -209,13 +219,7 @@ def test_a_real_russian_groups_topics_are_no_swearing_laughter_or_chat_words(mon
     monkeypatch.setenv("TIMEZONE", "UTC")
     messages = json.loads(REAL_RUSSIAN_GROUP.read_text(encoding="utf-8"))["messages"]
     texts = [m["text"] for m in messages if isinstance(m.get("text"), str)]
-    days = sorted(date.fromisoformat(day) for day in desktop_export.import_export(REAL_RUSSIAN_GROUP).days)
-    for day in days:
-        consolidate.consolidate_day(day)
-    first, last = days[0], days[-1]
-    settings = config.load()
-    tables = reports.build(definitions.ReportRange.from_settings(first, last, settings), settings)
-    top = [k for k in tables["keywords"].to_pylist() if k["rank"] is not None and k["rank"] <= 10 and not k["phrase"]]
+    top = [k for k in top_ten_ranks(REAL_RUSSIAN_GROUP) if not k["phrase"]]
     written = {k["keyword"].casefold() for k in top}
     assert not written & RUSSIAN_FILLER and not [w for w in written if set(w) <= set("ахх")], written
     # its one topic of more than two messages: the acronym, counted here by a regular expression
@@ -232,12 +236,7 @@ def test_a_real_ukrainian_chats_topics_are_no_function_words(monkeypatch):
     monkeypatch.setenv("TIMEZONE", "UTC")
     messages = json.loads(REAL_UKRAINIAN_CHAT.read_text(encoding="utf-8"))["messages"]
     texts = [m["text"] for m in messages if isinstance(m.get("text"), str)]
-    days = sorted(date.fromisoformat(day) for day in desktop_export.import_export(REAL_UKRAINIAN_CHAT).days)
-    for day in days:
-        consolidate.consolidate_day(day)
-    settings = config.load()
-    tables = reports.build(definitions.ReportRange.from_settings(days[0], days[-1], settings), settings)
-    top = [k for k in tables["keywords"].to_pylist() if k["rank"] is not None and k["rank"] <= 10 and not k["phrase"]]
+    top = [k for k in top_ten_ranks(REAL_UKRAINIAN_CHAT) if not k["phrase"]]
     written = {k["keyword"].casefold() for k in top}
     assert not written & UKRAINIAN_FILLER, written
     # a word of its top rank, counted here by a regular expression
@@ -255,12 +254,7 @@ def test_a_real_italian_groups_topics_are_no_elided_words_or_hails(monkeypatch):
         m["text"] if isinstance(m["text"], str) else "".join(p if isinstance(p, str) else p["text"] for p in m["text"])
         for m in messages
     ]
-    days = sorted(date.fromisoformat(day) for day in desktop_export.import_export(REAL_ITALIAN_GROUP).days)
-    for day in days:
-        consolidate.consolidate_day(day)
-    settings = config.load()
-    tables = reports.build(definitions.ReportRange.from_settings(days[0], days[-1], settings), settings)
-    top = [k for k in tables["keywords"].to_pylist() if k["rank"] is not None and k["rank"] <= 10]
+    top = top_ten_ranks(REAL_ITALIAN_GROUP)
     written = {k["keyword"].casefold() for k in top}
     assert not [w for w in written if "'" in w or "’" in w] and not written & {"ho", "guys", "hey"}, written
     # its travellers, counted here by a regular expression (3pax is 3 pax: a word starts at a letter)
