@@ -12,7 +12,6 @@ import re
 import statistics
 from collections import defaultdict
 from datetime import date
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -26,6 +25,7 @@ from telegram_pipeline.reports.summary import summarize
 from tests.support import raw_updates
 from tests.support.athena_results import assert_athena_text_gives_the_duckdb_results
 from tests.support.groups_lake import USERS, Updates, at, write_and_consolidate
+from tests.support.html_elements import shown_text
 from tests.support.lake_once import built_once, copy_into
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -481,28 +481,6 @@ def test_a_channel_is_a_channel_and_no_member_of_itself(monkeypatch):
     assert summary.kind == "channel" and summary.name == result.chat.title
 
 
-class _ShownText(HTMLParser):
-    """The text a reader sees on a page, each piece with whether it is isolated from the page's own text
-    (inside a <bdi>, or an SVG label between Unicode's isolates)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.open: list[str] = []
-        self.pieces: list[tuple[str, bool]] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.open.append(tag)
-
-    def handle_endtag(self, tag):
-        while self.open and self.open.pop() != tag:
-            pass
-
-    def handle_data(self, data):
-        if data.strip() and not {"style", "title"} & set(self.open):
-            isolated = "bdi" in self.open or (data.startswith("\u2068") and data.endswith("\u2069"))
-            self.pieces.append((data, isolated))
-
-
 def test_every_right_to_left_text_on_a_page_is_isolated(monkeypatch):
     """What the group wrote in Arabic (names, topics, the example messages under them) keeps its own
     direction wherever the page shows it: not one piece of it is laid out as part of an English line."""
@@ -510,9 +488,8 @@ def test_every_right_to_left_text_on_a_page_is_isolated(monkeypatch):
     result = import_and_consolidate(CHANNEL_EXPORT)
     rng = definitions.ReportRange.from_settings(date(2025, 11, 3), date(2026, 6, 27), config.load())
     tables = build.build(rng)
-    page = _ShownText()
-    page.feed(build.render_html(tables, rng, result.chat.id))
-    arabic = [(text, isolated) for text, isolated in page.pieces if re.search("[\u0600-\u06ff]", text)]
+    pieces = shown_text(build.render_html(tables, rng, result.chat.id))
+    arabic = [(text, isolated) for text, isolated in pieces if re.search("[\u0600-\u06ff]", text)]
     examples = [e["text"] for e in tables["keyword_examples"].to_pylist()]
     assert examples and any(re.search("[\u0600-\u06ff]", text) for text in examples)
     assert len(arabic) > len(examples)  # the title, the topics and their examples at least

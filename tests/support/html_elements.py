@@ -1,4 +1,5 @@
-"""A page's start tags with their attributes, to find its charts, bars and cells by what they carry."""
+"""A page's start tags with their attributes, to find its charts, bars and cells by what they carry; and
+the text it shows, to find what is isolated from the page's own words."""
 
 from __future__ import annotations
 
@@ -23,3 +24,32 @@ def parse(html: str) -> Elements:
     parser = Elements()
     parser.feed(html)
     return parser
+
+
+class ShownText(HTMLParser):
+    """The text a reader sees on a page, each piece with whether it is isolated from the page's own text
+    (inside a <bdi>, or an SVG label between Unicode's isolates)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[str] = []
+        self.pieces: list[tuple[str, bool]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.open.append(tag)
+
+    def handle_endtag(self, tag):
+        while self.open and self.open.pop() != tag:
+            pass
+
+    def handle_data(self, data):
+        if data.strip() and not {"style", "title"} & set(self.open):
+            isolated = "bdi" in self.open or (data.startswith("\u2068") and data.endswith("\u2069"))
+            self.pieces.append((data, isolated))
+
+
+def shown_text(html: str) -> list[tuple[str, bool]]:
+    """Each piece of text a reader sees on the page, with whether it is isolated."""
+    parser = ShownText()
+    parser.feed(html)
+    return parser.pieces
