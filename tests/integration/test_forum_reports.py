@@ -18,7 +18,7 @@ import pytest
 from telegram_pipeline import cli, config
 from telegram_pipeline.ingest import desktop_export
 from telegram_pipeline.lake import consolidate
-from telegram_pipeline.reports import build, definitions, digest_content
+from telegram_pipeline.reports import build, definitions, digest_content, html
 from telegram_pipeline.reports import search as keyword_search
 from telegram_pipeline.reports.summary import summarize
 
@@ -481,9 +481,10 @@ def test_a_channel_is_a_channel_and_no_member_of_itself(monkeypatch):
     assert summary.kind == "channel" and summary.name == result.chat.title
 
 
-def test_every_right_to_left_text_on_a_page_is_isolated(monkeypatch):
+def test_every_right_to_left_text_on_a_page_and_in_the_digest_is_isolated(monkeypatch):
     """What the group wrote in Arabic (names, topics, the example messages under them) keeps its own
-    direction wherever the page shows it: not one piece of it is laid out as part of an English line."""
+    direction wherever the page or the digest shows it: not one piece of it is laid out as part of an
+    English line (the digest, which cannot hold <bdi>, isolates with Unicode's FSI … PDI)."""
     monkeypatch.setenv("TIMEZONE", "UTC")
     result = import_and_consolidate(CHANNEL_EXPORT)
     rng = definitions.ReportRange.from_settings(date(2025, 11, 3), date(2026, 6, 27), config.load())
@@ -494,6 +495,10 @@ def test_every_right_to_left_text_on_a_page_is_isolated(monkeypatch):
     assert examples and any(re.search("[\u0600-\u06ff]", text) for text in examples)
     assert len(arabic) > len(examples)  # the title, the topics and their examples at least
     assert [text for text, isolated in arabic if not isolated] == []
+    digest = digest_content.message(summarize(tables, rng, result.chat.id))
+    outside = re.sub(f"{html.FSI}[^{html.PDI}]*{html.PDI}", "", digest)
+    assert re.search("[\u0600-\u06ff]", digest) and not re.search("[\u0600-\u06ff]", outside)
+    assert digest.count(html.FSI) == digest.count(html.PDI)
 
 
 def test_a_private_chat_is_titled_with_the_persons_name(capsys):

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import date
 from html import escape
 from typing import Any
+from unicodedata import bidirectional
 
 from telegram_pipeline.reports import html
 from telegram_pipeline.reports.summary import Summary, counted, duration
@@ -40,8 +41,16 @@ def period_text(first: date, last: date) -> str:
 
 
 def _short(text: str | None, size: int) -> str:
+    """What the group wrote (a name, a keyword, a topic), on one line, shortened and escaped; isolated
+    where it is written right to left, as the page's ``<bdi>`` isolates it: Telegram lays a line out
+    by its first letter, so ``1. علی · 12`` would otherwise read right to left from its number on."""
     text = " ".join((text or "").split()) or "unknown"
-    return escape(text if len(text) <= size else text[: size - 1] + "…", quote=False)
+    shown = escape(text if len(text) <= size else text[: size - 1] + "…", quote=False)
+    return html.isolated(shown) if _right_to_left(text) else shown
+
+
+def _right_to_left(text: str) -> bool:
+    return not text.isascii() and any(bidirectional(char) in ("R", "AL") for char in text)
 
 
 def _count(n: int, noun: str) -> str:
