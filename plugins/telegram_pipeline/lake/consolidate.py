@@ -59,7 +59,7 @@ from telegram_pipeline.rules import days, raw_zone
 
 # Bump when what a row holds changes (parse.py, or the word rule's terms of text/): every manifest then
 # misses, and the days the DAG looks at again are rewritten.
-PARSER_VERSION = 8
+PARSER_VERSION = 9
 # A day this large is split into contiguous runs of keys, one process each: flattening is CPU-bound
 # Python, and one process gets one core. Contiguous runs keep "the first key wins" for duplicates.
 PARALLEL_MIN_OBJECTS = 20_000

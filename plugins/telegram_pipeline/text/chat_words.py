@@ -2,7 +2,8 @@
 them besides the language's list):
 
 - **Chat words**: words too common in chat to say what a group talks about, which the lists leave out:
-  greetings and thanks (in sixteen languages), fillers, the unaccented spellings chat uses ("voce",
+  greetings and thanks (in sixteen languages), how a chat hails its members ("galera", "pessoal", "guys",
+  "ребята"), fillers, the unaccented spellings chat uses ("voce",
   "nao", "entao"), Russian chat spellings ("щас", "чё") and swearing used as filler ("бля", "нахуй"),
   Chinese fillers ("觉得", "一下"). Laughter in any language ("kkkk", "rsrs", "ахахах", "wkwk", "ههههه", "哈哈哈") is a rule of
   ``text/words.py``, not a list: it is written at any length.
@@ -41,6 +42,8 @@ PORTUGUESE = frozenset(
     tá tão tô vcs voces voce você vocês nao não entao então tambem também ate até esta está estao
     estão ja já so só ne né ai aí la lá sao são tb tbm vc pq q kkk kkkk kkkkk rs rsrs haha hahaha
     aqui ali ser sendo ficar fica ficou vai vem veio ver vejo sei saber quer queria quero
+    galera pessoal valeu vlw concordo parabéns parabens fiz fizemos fizeram consigo consegui conseguiu
+    consegue conseguimos
     """.split()
 )
 
