@@ -181,7 +181,7 @@ def test_mapped_report_tasks_are_named_by_their_day_and_log_a_summary(airflow_db
     assert "2 days to build: 2026-03-10, 2026-03-11" in logged["summary"].messages
     summaries = [m for m in logged["summary"].messages if m.startswith("reports for")]
     assert sorted(summaries)[0].startswith(
-        "reports for 2026-03-10 written: 1d: group -1001234567890 3 messages from 2 members; 7d:"
+        "reports for 2026-03-10 written: 1d: group -1001234567890 3 messages from 1 member; 7d:"
     )
     assert not logged["failure"].messages
 

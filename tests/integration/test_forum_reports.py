@@ -184,7 +184,7 @@ def test_a_report_of_one_topic(forum_lake, capsys):
     out = Path(config.load().reports_uri) / "one-topic"
     assert cli.main(["report", "--from", str(FIRST), "--to", str(LAST), "--out", str(out), "--topic", "Vagas"]) == 0
     printed = capsys.readouterr().out
-    assert "topic 'Vagas'" in printed and "2 messages from 2 senders" in printed
+    assert "topic 'Vagas'" in printed and "2 messages from 2 members" in printed
     assert cli.main(["report", "--from", str(FIRST), "--to", str(LAST), "--out", str(out), "--topic", "nope"]) == 2
     assert "no forum topic 'nope'" in capsys.readouterr().err
 
@@ -475,6 +475,7 @@ def test_a_channel_is_a_channel_and_no_member_of_itself(monkeypatch):
     summary = summarize(tables, rng, chat["chat_id"])
     assert summary.new_members == 0 and rows_of(tables, "members", chat["chat_id"]) == []
     assert summary.messages == 3  # by hand: posts 6, 278 and the sticker 279; 1 and 5 are service messages
+    assert summary.active_users == 0 and summary.messages_and_members() == "3 messages"  # the channel's own
     page = build.render_html(tables, rng, chat["chat_id"])
     assert f"<h1><bdi>{result.chat.title}</bdi></h1>" in page and '<html lang="ar">' in page  # its posts are Arabic
     assert ">Channel · 3 Nov 2025 – 27 Jun 2026 · times in UTC<" in page
@@ -506,7 +507,7 @@ def test_a_private_chat_is_titled_with_the_persons_name(capsys):
     out = Path(config.load().reports_uri) / "private"
     assert cli.main(["report", "--from", "2023-01-01", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "Chat One (private chat 700000001)" in printed and "2 messages from 2 senders" in printed
+    assert "Chat One (private chat 700000001)" in printed and "2 messages from 2 members" in printed
     page = (out / "chat_id=700000001" / "report.html").read_text(encoding="utf-8")
     assert "<h1><bdi>Chat One</bdi></h1>" in page and ">Private chat · 1 Jan 2023 · times in UTC<" in page
 

@@ -103,7 +103,7 @@ def test_report_builds_the_imported_range(tmp_path, monkeypatch, capfd):
     assert cli.main(["import-export", str(export), "--quiet", "--report", str(out_dir)]) == 0
     out = capfd.readouterr().out
     assert "Reports 2024-11-17 .. 2024-11-22 (6 days, America/Sao_Paulo): 1 group" in out
-    assert "73 messages from 5 senders" in out
+    assert "73 messages from 5 members" in out
     assert (out_dir / "chat_id=-1001234567890" / "report.html").is_file()
     assert (out_dir / "top_posters.parquet").is_file()
 

@@ -66,7 +66,7 @@ def test_daily_volume_in_the_group_time_zone(scenario_lake):
             "chat_id": CHAT,
             "date": date(2026, 3, 10),
             "messages": 3,
-            "active_users": 2,
+            "active_users": 1,  # Alice; the anonymous admin's message is the group's, no member's
             "new_members": 1,
             "left_members": 0,
         },
@@ -185,7 +185,7 @@ def test_cli_writes_tables_and_page(scenario_lake, tmp_path, capsys):
     assert 'data-chart="activity-heatmap"' in html and "America/Sao_Paulo" in html
     printed = capsys.readouterr().out
     # people 5 and 6 joined on Monday, 6 again on Tuesday: two new members (daily_volume counts 6 on each day)
-    assert "9 messages from 5 senders; 2 new members" in printed
+    assert "9 messages from 4 members; 2 new members" in printed  # the anonymous admin's is the group's
     assert "Alice Souza (3)" in printed
     # the busiest weekday and the busiest hour, each apart: no reader takes them for one weekday's hour
     assert re.search(r"busiest: [A-Z][a-z]+days, and the \d\d:00 hour", printed), printed
@@ -270,11 +270,15 @@ def test_end_to_end_from_real_updates_through_the_consolidation(monkeypatch, tel
             "chat_id": group,
             "date": date(2024, 11, 18),
             "messages": 8,
-            "active_users": 3,
+            "active_users": 2,  # Ana and João; the anonymous admin is the group
             "new_members": 1,
             "left_members": 0,
         }
     ]
+    # one count of active members: the headline's, the day's, the members table's and the channel's none
+    active = {c["chat_id"]: c["active_users"] for c in tables["chats"].to_pylist()}
+    posted = [m for m in tables["members"].to_pylist() if m["chat_id"] == group and m["messages"]]
+    assert active[group] == len(posted) == 2 and active[channel] == 0 and active[private] == 1
     keywords = {k["keyword"]: k for k in tables["keywords"].to_pylist() if k["chat_id"] == group}
     assert keywords["Ibirapuera"]["messages"] >= 1 and keywords["Ibirapuera"]["tracked"]
     assert keywords["maratona"]["messages"] == 0

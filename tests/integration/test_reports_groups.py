@@ -203,7 +203,7 @@ def test_a_page_per_group_and_an_index(groups_lake, tmp_path, capsys):
         assert table.schema == definitions.output_schemas()[name] and table.schema.names[0] == "chat_id"
     printed = capsys.readouterr().out
     assert (
-        "3 groups" in printed and "Pedal (group -1003000000003)" in printed and "5 messages from 2 senders" in printed
+        "3 groups" in printed and "Pedal (group -1003000000003)" in printed and "5 messages from 2 members" in printed
     )
 
     one = tmp_path / "one"

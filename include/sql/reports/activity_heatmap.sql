@@ -1,5 +1,5 @@
 -- Per group, weekday (1 = Monday … 7 = Sunday) and hour (0–23) of sent_at in the group's time zone:
--- the messages, the distinct members who posted, and the median time to a first reply of the
+-- the messages, the distinct members who posted (is_member), and the median time to a first reply of the
 -- messages posted then. All 168 cells, zeros included.
 WITH cells AS (
   SELECT
@@ -7,7 +7,7 @@ WITH cells AS (
     ISODOW(local_sent_at) AS weekday,
     HOUR(local_sent_at) AS hour,
     COUNT(*) AS messages,
-    COUNT(DISTINCT sender_id) AS active_users
+    COUNT(DISTINCT CASE WHEN is_member(sender_id, chat_id, origin_chat_id) THEN sender_id END) AS active_users
   FROM counted_messages
   WHERE day BETWEEN CAST($from_date AS DATE) AND CAST($to_date AS DATE)
   GROUP BY chat_id, ISODOW(local_sent_at), HOUR(local_sent_at)

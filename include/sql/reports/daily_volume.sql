@@ -1,6 +1,7 @@
--- Per group and day of the range (every day, zeros included): messages, distinct senders, and the
--- distinct users who joined and who left that day (member_changes: both of Telegram's sources, each
--- change once; bots left out unless include_bots), each day in the group's time zone.
+-- Per group and day of the range (every day, zeros included): messages, active members (the distinct
+-- senders is_member counts), and the distinct users who joined and who left that day (member_changes:
+-- both of Telegram's sources, each change once; bots left out unless include_bots), each day in the
+-- group's time zone.
 WITH days AS (
   SELECT
     g.chat_id,
@@ -13,7 +14,7 @@ volume AS (
     chat_id,
     day,
     COUNT(*) AS messages,
-    COUNT(DISTINCT sender_id) AS active_users
+    COUNT(DISTINCT CASE WHEN is_member(sender_id, chat_id, origin_chat_id) THEN sender_id END) AS active_users
   FROM counted_messages
   WHERE day BETWEEN CAST($from_date AS DATE) AND CAST($to_date AS DATE)
   GROUP BY chat_id, day

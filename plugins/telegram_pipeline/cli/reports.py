@@ -50,8 +50,7 @@ def print_summary(summary: Summary, stream=None) -> None:
     stream = stream or sys.stdout
     print(f"{summary.name} ({summary.kind} {summary.chat_id})", file=stream)
     print(
-        f"  {counted(summary.messages, 'message')} from {counted(summary.active_users, 'sender')}; "
-        f"{counted(summary.new_members, 'new member')}",
+        f"  {summary.messages_and_members()}; {counted(summary.new_members, 'new member')}",
         file=stream,
     )
     print(f"  {summary.change_sentence()}", file=stream)

@@ -83,7 +83,7 @@ def log_days(days: list[str]) -> list[str]:
 
 def _numbers(numbers: dict[str, Any]) -> str:
     return counted(numbers["messages"], "message") + (
-        f" from {counted(numbers['active_users'], 'member')}" if "active_users" in numbers else ""
+        f" from {counted(numbers['active_users'], 'member')}" if numbers.get("active_users") else ""
     )
 
 

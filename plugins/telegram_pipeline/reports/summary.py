@@ -219,14 +219,17 @@ class Summary:
     def best_time(self) -> BestTime | None:
         return self.best_times[0] if self.best_times else None
 
+    def messages_and_members(self) -> str:
+        """The messages and the members who wrote them ("9 messages from 4 members"); a channel's posts,
+        or a group's that only its anonymous admins wrote, are from no member ("3 messages")."""
+        messages = counted(self.messages, "message")
+        return f"{messages} from {counted(self.active_users, 'member')}" if self.active_users else messages
+
     def change_sentence(self) -> str:
         """The change against the period before, in words."""
         period = "day" if self.days == 1 else f"{self.days} days"
         if not self.previous_messages and not self.previous_active_users:
-            return (
-                f"{counted(self.messages, 'message')} from {counted(self.active_users, 'member')}; "
-                f"nothing in the {period} before to compare with."
-            )
+            return f"{self.messages_and_members()}; nothing in the {period} before to compare with."
         parts = []
         for now, before, label in (
             (self.messages, self.previous_messages, "messages"),
@@ -356,7 +359,7 @@ def summarize(tables: Mapping[str, Any], rng: ReportRange, chat_id: int) -> Summ
         last=rng.last,
         timezone=rng.timezone,
         messages=sum(row["messages"] for row in volume),
-        active_users=sum(p["user_id"] is not None for p in posters),  # "unknown sender" is nobody in particular
+        active_users=chat.get("active_users", 0),
         # people, each once however often they joined: the members section's "joined" (one definition)
         new_members=engagement["joined"],
         busiest_weekday=WEEKDAYS[max(by_weekday, key=by_weekday.get) - 1] if any_messages else None,

@@ -3,9 +3,10 @@
 -- changing the DuckDB SQL. Parameters (:name) and the tables tracked_keywords(keyword, term) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
 /* The groups of the range: every group with an update in the range or in the period of the same */
 /* length before it, under its current id, with its latest title, the id it had before it became a */
-/* supergroup, its messages and active members (distinct senders) in the range and in the period */
-/* before it, the median wait for a first reply to its messages of the range, and its latest type */
-/* (group, supergroup, channel or private: what the page calls it). */
+/* supergroup, its messages and active members (distinct senders that are members: is_member, not the */
+/* group's anonymous admins nor a channel's own posts) in the range and in the period before it, the */
+/* median wait for a first reply to its messages of the range, and its latest type (group, supergroup, */
+/* channel or private: what the page calls it). */
 WITH migration_messages AS (
   /* Every migration service message, as (old chat id, new chat id) with its day and time: the old group's carries */
   /* migrate_to_chat_id, the supergroup's first message migrate_from_chat_id (both in migrate_chat_id). */
@@ -824,9 +825,31 @@ WITH migration_messages AS (
   SELECT
     chat_id,
     COUNT(CASE WHEN day >= CAST(:from_date AS DATE) THEN 1 END) AS messages,
-    COUNT(DISTINCT CASE WHEN day >= CAST(:from_date AS DATE) THEN sender_id END) AS active_users,
+    COUNT(
+      DISTINCT CASE
+        WHEN day >= CAST(:from_date AS DATE)
+        AND (
+          NOT sender_id IS NULL
+          AND (
+            NOT sender_id IN (chat_id, origin_chat_id) OR chat_id > 0
+          )
+        )
+        THEN sender_id
+      END
+    ) AS active_users,
     COUNT(CASE WHEN day < CAST(:from_date AS DATE) THEN 1 END) AS previous_messages,
-    COUNT(DISTINCT CASE WHEN day < CAST(:from_date AS DATE) THEN sender_id END) AS previous_active_users
+    COUNT(
+      DISTINCT CASE
+        WHEN day < CAST(:from_date AS DATE)
+        AND (
+          NOT sender_id IS NULL
+          AND (
+            NOT sender_id IN (chat_id, origin_chat_id) OR chat_id > 0
+          )
+        )
+        THEN sender_id
+      END
+    ) AS previous_active_users
   FROM counted_messages
   WHERE
     day BETWEEN CAST(:prev_from AS DATE) AND CAST(:to_date AS DATE)

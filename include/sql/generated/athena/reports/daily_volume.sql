@@ -1,9 +1,10 @@
 -- Generated from include/sql/reports/daily_volume.sql and the stages it reads (migration_messages, migration_state, chat_migrations, group_updates, message_versions, membership_updates, history_state, group_history, forum_topics, chosen_topics, latest_revisions, counted_versions, member_changes, message_reactions, group_days, counted_messages, replies, first_replies, chats) by sqlglot
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
 -- changing the DuckDB SQL. Parameters (:name) and the tables tracked_keywords(keyword, term) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
-/* Per group and day of the range (every day, zeros included): messages, distinct senders, and the */
-/* distinct users who joined and who left that day (member_changes: both of Telegram's sources, each */
-/* change once; bots left out unless include_bots), each day in the group's time zone. */
+/* Per group and day of the range (every day, zeros included): messages, active members (the distinct */
+/* senders is_member counts), and the distinct users who joined and who left that day (member_changes: */
+/* both of Telegram's sources, each change once; bots left out unless include_bots), each day in the */
+/* group's time zone. */
 WITH migration_messages AS (
   /* Every migration service message, as (old chat id, new chat id) with its day and time: the old group's carries */
   /* migrate_to_chat_id, the supergroup's first message migrate_from_chat_id (both in migrate_chat_id). */
@@ -846,9 +847,10 @@ WITH migration_messages AS (
 ), chats AS (
   /* The groups of the range: every group with an update in the range or in the period of the same */
   /* length before it, under its current id, with its latest title, the id it had before it became a */
-  /* supergroup, its messages and active members (distinct senders) in the range and in the period */
-  /* before it, the median wait for a first reply to its messages of the range, and its latest type */
-  /* (group, supergroup, channel or private: what the page calls it). */
+  /* supergroup, its messages and active members (distinct senders that are members: is_member, not the */
+  /* group's anonymous admins nor a channel's own posts) in the range and in the period before it, the */
+  /* median wait for a first reply to its messages of the range, and its latest type (group, supergroup, */
+  /* channel or private: what the page calls it). */
   WITH present AS (
     SELECT
       chat_id,
@@ -863,9 +865,31 @@ WITH migration_messages AS (
     SELECT
       chat_id,
       COUNT(CASE WHEN day >= CAST(:from_date AS DATE) THEN 1 END) AS messages,
-      COUNT(DISTINCT CASE WHEN day >= CAST(:from_date AS DATE) THEN sender_id END) AS active_users,
+      COUNT(
+        DISTINCT CASE
+          WHEN day >= CAST(:from_date AS DATE)
+          AND (
+            NOT sender_id IS NULL
+            AND (
+              NOT sender_id IN (chat_id, origin_chat_id) OR chat_id > 0
+            )
+          )
+          THEN sender_id
+        END
+      ) AS active_users,
       COUNT(CASE WHEN day < CAST(:from_date AS DATE) THEN 1 END) AS previous_messages,
-      COUNT(DISTINCT CASE WHEN day < CAST(:from_date AS DATE) THEN sender_id END) AS previous_active_users
+      COUNT(
+        DISTINCT CASE
+          WHEN day < CAST(:from_date AS DATE)
+          AND (
+            NOT sender_id IS NULL
+            AND (
+              NOT sender_id IN (chat_id, origin_chat_id) OR chat_id > 0
+            )
+          )
+          THEN sender_id
+        END
+      ) AS previous_active_users
     FROM counted_messages
     WHERE
       day BETWEEN CAST(:prev_from AS DATE) AND CAST(:to_date AS DATE)
@@ -928,7 +952,17 @@ WITH migration_messages AS (
     chat_id,
     day,
     COUNT(*) AS messages,
-    COUNT(DISTINCT sender_id) AS active_users
+    COUNT(
+      DISTINCT CASE
+        WHEN (
+          NOT sender_id IS NULL
+          AND (
+            NOT sender_id IN (chat_id, origin_chat_id) OR chat_id > 0
+          )
+        )
+        THEN sender_id
+      END
+    ) AS active_users
   FROM counted_messages
   WHERE
     day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
