@@ -189,7 +189,8 @@ def test_a_page_per_group_and_an_index(groups_lake, tmp_path, capsys):
     assert cli.main(["report", "--from", FIRST.isoformat(), "--to", LAST.isoformat(), "--out", str(out)]) == 0
     index = Links()
     index.feed((out / "index.html").read_text())
-    assert index.links == [f"chat_id={c['id']}/report.html" for c in (PEDAL, TRILHAS, CORRIDA)]
+    # the busiest first: Corrida's 6 messages, then Pedal's and Trilhas' 5 each, the lower id first
+    assert index.links == [f"chat_id={c['id']}/report.html" for c in (CORRIDA, PEDAL, TRILHAS)]
     for chat, messages in ((CORRIDA, 6), (TRILHAS, 5), (PEDAL, 5)):
         page = (out / f"chat_id={chat['id']}" / "report.html").read_text()
         assert f"<h1><bdi>{chat['title']}</bdi></h1>" in page

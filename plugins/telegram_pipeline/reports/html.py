@@ -894,7 +894,9 @@ def render(tables: Mapping[str, Any], summary: Any, title: str | None = None) ->
 
 
 def render_index(entries: list[tuple[Any, str]], rng: Any, title: str | None = None) -> str:
-    """The page linking every group's page: (summary, relative link) each, with its headline figures."""
+    """The page linking every group's page: (summary, relative link) each, with its headline figures;
+    the busiest group first (most messages; on a tie, the lower id)."""
+    entries = sorted(entries, key=lambda entry: (-entry[0].messages, entry[0].chat_id))
     rows = "".join(
         f'<tr data-chat-id="{s.chat_id}"><td><a href="{escape(link)}">{_bdi(s.name)}</a>'
         f'<div class="note">{escape(s.kind)} {s.chat_id}</div></td>'
