@@ -183,6 +183,8 @@ def test_cli_writes_tables_and_page(scenario_lake, tmp_path, capsys):
     assert f'href="chat_id={CHAT}/report.html"' in (out / "index.html").read_text()
     html = (out / f"chat_id={CHAT}" / "report.html").read_text()
     assert 'data-chart="activity-heatmap"' in html and "America/Sao_Paulo" in html
+    # the example of "amanhã", Dave's message of 22:30 on the 11th in São Paulo (01:30 on the 12th in UTC)
+    assert re.search(r"Até amanhã, pessoal!</bdi><div class=\"who\"><bdi>Dave</bdi> · 11 Mar 2026 ·", html)
     printed = capsys.readouterr().out
     # people 5 and 6 joined on Monday, 6 again on Tuesday: two new members (daily_volume counts 6 on each day)
     assert "9 messages from 4 members; 2 new members" in printed  # the anonymous admin's is the group's

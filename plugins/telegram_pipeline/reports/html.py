@@ -356,8 +356,11 @@ def _keywords_card(keywords: list[dict[str, Any]]) -> str:
     )
 
 
-def _examples_card(examples: list[dict[str, Any]]) -> str:
-    """The top topics, each with two messages that use it (the latest two senders')."""
+def _examples_card(examples: list[dict[str, Any]], zone: str) -> str:
+    """The top topics, each with two messages that use it (the latest two senders'), each dated in the
+    group's time zone, as the rest of the page is."""
+    from zoneinfo import ZoneInfo
+
     from telegram_pipeline.reports.search import message_link
 
     topics: dict[tuple[int, str], list[dict[str, Any]]] = {}
@@ -369,7 +372,7 @@ def _examples_card(examples: list[dict[str, Any]]) -> str:
         quotes = []
         for m in said:
             link = message_link(m["origin_chat_id"], m["chat_username"], m["message_id"])
-            when = _day(m["sent_at"].date()) if m["sent_at"] else ""
+            when = _day(m["sent_at"].astimezone(ZoneInfo(zone)).date()) if m["sent_at"] else ""
             opened = f' · <a href="{escape(link)}">open</a>' if link else ""
             quotes.append(
                 f'<blockquote data-example="{m["example"]}">{_bdi(_truncate(m["text"] or "", EXAMPLE_CHARACTERS))}'
@@ -814,7 +817,7 @@ def _cards(tables: Mapping[str, Any], summary: Any) -> list[str]:
         *([_topics_card(topics)] if topics else []),  # forums only
         _posters_card(tables["top_posters"].to_pylist()),
         _keywords_card(tables["keywords"].to_pylist()),
-        _examples_card(tables["keyword_examples"].to_pylist()),
+        _examples_card(tables["keyword_examples"].to_pylist(), summary.timezone),
         _languages_card(tables["languages"].to_pylist()),
         _card(
             "When members are around",
