@@ -238,12 +238,13 @@ def test_the_page_shows_busy_and_quiet_topics_and_the_digest_names_the_busiest(f
 
 
 def test_a_forums_questions_name_their_topic(forum_lake):
-    """Perguntas holds both questions: ana's, answered by bia after 2 h, and edu's, which only he answered
-    (nobody else: unanswered). The question still waiting names its topic, on the page too; a report of
-    one topic counts that topic's questions alone."""
+    """Perguntas holds both questions: ana's, answered by bia after 2 h, and edu's, on the range's last
+    day, which only he answered (nobody else has yet: waiting). The question still waiting names its
+    topic, on the page too; a report of one topic counts that topic's questions alone."""
     tables = tables_of(FIRST, LAST)
     [asked] = rows_of(tables, "questions", FORUM["id"])
-    assert (asked["asked"], asked["answered"], asked["median_answer_seconds"], asked["unanswered"]) == (2, 1, 7200, 1)
+    figures = ("asked", "answered", "median_answer_seconds", "unanswered", "waiting")
+    assert tuple(asked[key] for key in figures) == (2, 1, 7200, 0, 1)
     [waiting] = rows_of(tables, "unanswered_questions", FORUM["id"])
     assert (waiting["message_id"], waiting["topic_id"]) == (21, 11)
     page = build.render_html(tables, definitions.ReportRange.from_settings(FIRST, LAST, config.load()), FORUM["id"])

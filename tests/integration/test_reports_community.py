@@ -162,14 +162,20 @@ def test_questions(lake, engine):
     got = engine()["questions"]
     assert rows(got) == ref.questions(lake, FIRST, LAST, CHATS)
     # Python: 8 asked; answered after 30 min, 1 h, 2 h and 36 h; kaio's, the Ninguém? of fabi, the Arabic
-    # one, hugo's and (answered after 36 hours) fabi's count as unanswered
-    assert rows(got)[1] == dict(chat_id=PY["id"], asked=8, answered=4, median_answer_seconds=5400.0, unanswered=5)
+    # one and (answered after 36 hours) fabi's count as unanswered; hugo's, at 23:00 on the range's last day,
+    # has not been answered yet
+    assert rows(got)[1] == dict(
+        chat_id=PY["id"], asked=8, answered=4, median_answer_seconds=5400.0, unanswered=4, waiting=1
+    )
 
 
 def test_questions_wait_as_long_as_the_setting_says(lake, engine, monkeypatch):
     monkeypatch.setenv("QUESTION_ANSWER_HOURS", "48")
-    got = {r["chat_id"]: r for r in rows(engine()["questions"])}
-    assert got[PY["id"]]["unanswered"] == 4  # fabi's question, answered after 36 hours, is answered in time
+    built = rows(engine()["questions"])
+    assert built == ref.questions(lake, FIRST, LAST, CHATS, answer_hours=48)
+    got = {r["chat_id"]: r for r in built}
+    # fabi's question, answered after 36 hours, is answered in time; hugo's, of the last day, waits still
+    assert (got[PY["id"]]["unanswered"], got[PY["id"]]["waiting"]) == (3, 1)
 
 
 def test_helpers(lake, engine):
@@ -306,8 +312,8 @@ def test_a_real_export_by_hand(tmp_path, monkeypatch):
     assert rows(tables["forward_sources"], "source_id", "source_name", "source_type", "messages") == [
         dict(source_id=None, source_name="Notícias da Corrida", source_type="name only", messages=1)
     ]
-    assert rows(tables["questions"]) == [
-        dict(chat_id=chat, asked=2, answered=0, median_answer_seconds=None, unanswered=2)
+    assert rows(tables["questions"]) == [  # both asked on the range's last day: not answered yet
+        dict(chat_id=chat, asked=2, answered=0, median_answer_seconds=None, unanswered=0, waiting=2)
     ]
     assert rows(tables["links"], "domain", "messages", "users") == [dict(domain="exemplo.com", messages=1, users=1)]
     assert [r["text"] for r in rows(tables["unanswered_questions"])] == [
@@ -379,7 +385,7 @@ def test_the_digest_says_what_took_off_and_what_waits(lake):
     text = digest_content.message(summary.summarize(tables, rng, PY["id"]))
     assert "<b>Taking off</b> on 22 Mar" in text
     assert "airflow: 5 messages, 0.04 a day before: “que airflow python kotlin deploy” · “airflow que kotlin" in text
-    # the week's questions: kaio's Arabic one and hugo's, nobody answered
-    assert "<b>2</b> questions · 0 answered · <b>2</b> without an answer within 24 h" in text
+    # the week's questions: kaio's Arabic one, and hugo's of 23:00 on the last day, nobody answered
+    assert "<b>2</b> questions · 0 answered · <b>1</b> without an answer within 24 h · 1 not answered yet" in text
     assert "New members came by: unknown (2) · invite link: Instagram (1)" in text  # hugo and ivo; gil
     assert "Stickiness <b>" in text

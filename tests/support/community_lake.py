@@ -287,14 +287,18 @@ def median(values):
 
 
 def questions(u: Community, first: date, last: date, chats: list[int], answer_hours: int = 24) -> list[dict]:
+    """Per group: asked, answered, the median wait, unanswered (no answer within answer_hours, of the
+    questions asked at least answer_hours before the range's end) and waiting (asked later, no answer)."""
     asked, _ = question_rows(u, first, last)
+    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), ZoneInfo(TZ)).timestamp()
     rows = []
     for chat in sorted(chats):
-        waits = [w for m, w in asked if m["chat_id"] == chat]
-        answered = [w for w in waits if w is not None]
-        late = [w for w in waits if w is None or w > answer_hours * 3600]
-        rows.append(dict(chat_id=chat, asked=len(waits), answered=len(answered),
-                         median_answer_seconds=median(answered), unanswered=len(late)))  # fmt: skip
+        waits = [(m["date"] + answer_hours * 3600 > end, w) for m, w in asked if m["chat_id"] == chat]
+        answered = [w for _, w in waits if w is not None]
+        late = [w for recent, w in waits if not recent and (w is None or w > answer_hours * 3600)]
+        waiting = [w for recent, w in waits if recent and w is None]
+        rows.append(dict(chat_id=chat, asked=len(waits), answered=len(answered), median_answer_seconds=median(answered),
+                         unanswered=len(late), waiting=len(waiting)))  # fmt: skip
     return rows
 
 

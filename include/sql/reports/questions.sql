@@ -1,12 +1,15 @@
 -- The questions of each group's range (asked_questions: counted messages with a question mark of any
 -- script outside links and code): asked; answered, those someone else replied to by the range's end;
--- the median wait for that first reply; and unanswered, those nobody else replied to
--- within answer_hours of being asked (a question answered later counts as both). Every group of the
--- range, zeros included.
+-- the median wait for that first reply; unanswered, those nobody else replied to within answer_hours
+-- of being asked (a question answered later counts as both); and waiting, those asked in the range's
+-- last answer_hours that nobody has answered yet: a report never looks past its range's end
+-- (range_end_epoch), so whether they will be answered in time is not known. Every group of the range,
+-- zeros included.
 WITH asked AS (
   SELECT
     chat_id,
-    reply_seconds
+    reply_seconds,
+    EPOCH(sent_at) + $answer_hours * 3600 > $range_end_epoch AS recent
   FROM asked_questions
   WHERE day BETWEEN CAST($from_date AS DATE) AND CAST($to_date AS DATE)
 ),
@@ -33,7 +36,10 @@ counts AS (
     chat_id,
     COUNT(*) AS asked,
     COUNT(reply_seconds) AS answered,
-    COUNT(CASE WHEN reply_seconds IS NULL OR reply_seconds > $answer_hours * 3600 THEN 1 END) AS unanswered
+    COUNT(
+      CASE WHEN (reply_seconds IS NULL OR reply_seconds > $answer_hours * 3600) AND NOT recent THEN 1 END
+    ) AS unanswered,
+    COUNT(CASE WHEN reply_seconds IS NULL AND recent THEN 1 END) AS waiting
   FROM asked
   GROUP BY chat_id
 )
@@ -42,7 +48,8 @@ SELECT
   CAST(COALESCE(c.asked, 0) AS BIGINT) AS asked,
   CAST(COALESCE(c.answered, 0) AS BIGINT) AS answered,
   CAST(w.median_answer_seconds AS DOUBLE) AS median_answer_seconds,
-  CAST(COALESCE(c.unanswered, 0) AS BIGINT) AS unanswered
+  CAST(COALESCE(c.unanswered, 0) AS BIGINT) AS unanswered,
+  CAST(COALESCE(c.waiting, 0) AS BIGINT) AS waiting
 FROM chats AS g
 LEFT JOIN counts AS c
   ON c.chat_id = g.chat_id

@@ -1,8 +1,9 @@
--- The latest questions of each group's range that nobody else answered within answer_hours (as in
--- questions), newest first, at most unanswered_limit a group: who asked, when, the first 200 characters,
--- the forum topic it was asked in (NULL outside forums), and what a t.me link needs: the id the message
--- has in the chat it was sent in, and the group's latest public @username where the message was sent
--- under the group's current id (reports/search.py's message_link makes the link).
+-- The latest questions of each group's range that nobody else answered within answer_hours, or has not
+-- answered yet where they were asked in its last answer_hours (questions' unanswered and waiting),
+-- newest first, at most unanswered_limit a group: who asked, when, the first 200 characters, the forum
+-- topic it was asked in (NULL outside forums), and what a t.me link needs: the id the message has in
+-- the chat it was sent in, and the group's latest public @username where the message was sent under
+-- the group's current id (reports/search.py's message_link makes the link).
 WITH latest AS (
   -- ranked without their texts, which only the few shown need
   SELECT

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from telegram_pipeline import config
@@ -257,6 +257,7 @@ def output_schemas():
             ("answered", pa.int64()),
             ("median_answer_seconds", pa.float64()),
             ("unanswered", pa.int64()),
+            ("waiting", pa.int64()),
         ),
         "helpers": table(
             ("user_id", pa.int64()),
@@ -320,6 +321,13 @@ class ReportRange:
         if self.question_answer_hours < 1 or self.surge_min_messages < 1:
             raise ValueError("the hours a question waits and the messages of a surge must each be 1 or more")
 
+    @property
+    def end_epoch(self) -> int:
+        """The range's end, the midnight after its last day in its time zone, in Unix seconds."""
+        from zoneinfo import ZoneInfo
+
+        return int(datetime.combine(self.last + timedelta(days=1), time(), ZoneInfo(self.timezone)).timestamp())
+
     @classmethod
     def from_settings(cls, first: date, last: date, settings: config.Settings, **overrides: Any) -> ReportRange:
         values = dict(
@@ -367,6 +375,7 @@ class ReportRange:
             "prev_to": self.previous_last.isoformat(),
             "keyword_limit": self.keyword_limit,
             "answer_hours": self.question_answer_hours,
+            "range_end_epoch": self.end_epoch,
             "unanswered_limit": UNANSWERED_LIMIT,
             **Span([self]).params(),
         }

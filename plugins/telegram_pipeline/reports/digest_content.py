@@ -127,6 +127,7 @@ def _community_lines(summary: Summary, name_size: int) -> list[str]:
         lines.append(
             f"🙋 {_count(summary.questions_asked, 'question')} · {summary.questions_answered:,} answered{wait} · "
             f"<b>{summary.questions_unanswered:,}</b> without an answer within {summary.question_answer_hours} h"
+            + (f" · {summary.questions_waiting:,} not answered yet" if summary.questions_waiting else "")
         )
     if summary.join_sources:
         came = " · ".join(f"{_short(source, name_size)} ({joins:,})" for source, joins in summary.join_sources)

@@ -695,6 +695,7 @@ def _join_sources_card(sources: list[dict[str, Any]]) -> str:
 
 def _questions_card(questions: list[dict[str, Any]], helpers: Any, hours: int) -> str:
     figures = questions[0] if questions else {"asked": 0, "answered": 0, "unanswered": 0, "median_answer_seconds": None}
+    waiting = figures.get("waiting") or 0  # asked in the range's last hours: too recent to say
     numbers = "".join(
         f'<div data-question="{key}"><b>{value}</b><span class="note">{label}</span></div>'
         for key, value, label in (
@@ -702,6 +703,7 @@ def _questions_card(questions: list[dict[str, Any]], helpers: Any, hours: int) -
             ("answered", _fmt(figures["answered"]), "answered"),
             ("median", _wait(figures["median_answer_seconds"]), "median wait"),
             ("unanswered", _fmt(figures["unanswered"]), f"no answer in {hours} h"),
+            *([("waiting", _fmt(waiting), f"asked in the last {hours} h, no answer yet")] if waiting else []),
         )
     )
     rows = [
@@ -741,7 +743,8 @@ def _unanswered_card(unanswered: Any, topics: Any, hours: int, zone: str) -> str
     listed = "".join(items)
     return _card(
         "Questions still waiting",
-        f"The latest questions nobody else answered within {hours} h (top {ENGAGEMENT_SHOWN}), with a link to each",
+        f"The latest questions nobody else answered within {hours} h, or has not yet where they were asked in the "
+        f"last {hours} h (top {ENGAGEMENT_SHOWN}), with a link to each",
         f'<ol class="questions">{listed}</ol>' if listed else '<p class="empty">Every question got an answer</p>',
     )
 

@@ -180,6 +180,7 @@ class Summary:
     questions_asked: int = 0
     questions_answered: int = 0
     questions_unanswered: int = 0  # no answer from someone else within question_answer_hours
+    questions_waiting: int = 0  # asked in the range's last question_answer_hours, no answer yet
     median_answer_seconds: float | None = None
     join_sources: list[tuple[str, int]] = field(default_factory=list)  # source -> members who joined, most first
     top_domains: list[tuple[str, int]] = field(default_factory=list)
@@ -324,6 +325,7 @@ def _community(tables: Mapping[str, Any], rng: ReportRange) -> dict[str, Any]:
         questions_asked=asked.get("asked", 0),
         questions_answered=asked.get("answered", 0),
         questions_unanswered=asked.get("unanswered", 0),
+        questions_waiting=asked.get("waiting", 0),
         median_answer_seconds=asked.get("median_answer_seconds"),
         join_sources=[(j["source"], j["joins"]) for j in tables["join_sources"].slice(0, 5).to_pylist()],
         top_domains=[(d["domain"], d["messages"]) for d in tables["links"].slice(0, 5).to_pylist()],

@@ -3,9 +3,11 @@
 -- changing the DuckDB SQL. Parameters (:name) and the tables tracked_keywords(keyword, term) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
 /* The questions of each group's range (asked_questions: counted messages with a question mark of any */
 /* script outside links and code): asked; answered, those someone else replied to by the range's end; */
-/* the median wait for that first reply; and unanswered, those nobody else replied to */
-/* within answer_hours of being asked (a question answered later counts as both). Every group of the */
-/* range, zeros included. */
+/* the median wait for that first reply; unanswered, those nobody else replied to within answer_hours */
+/* of being asked (a question answered later counts as both); and waiting, those asked in the range's */
+/* last answer_hours that nobody has answered yet: a report never looks past its range's end */
+/* (range_end_epoch), so whether they will be answered in time is not known. Every group of the range, */
+/* zeros included. */
 WITH migration_messages AS (
   /* Every migration service message, as (old chat id, new chat id) with its day and time: the old group's carries */
   /* migrate_to_chat_id, the supergroup's first message migrate_from_chat_id (both in migrate_chat_id). */
@@ -938,7 +940,8 @@ WITH migration_messages AS (
 ), asked AS (
   SELECT
     chat_id,
-    reply_seconds
+    reply_seconds,
+    TO_UNIXTIME(sent_at) + :answer_hours * 3600 > :range_end_epoch AS recent
   FROM asked_questions
   WHERE
     day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
@@ -967,8 +970,15 @@ WITH migration_messages AS (
     COUNT(*) AS asked,
     COUNT(reply_seconds) AS answered,
     COUNT(
-      CASE WHEN reply_seconds IS NULL OR reply_seconds > :answer_hours * 3600 THEN 1 END
-    ) AS unanswered
+      CASE
+        WHEN (
+          reply_seconds IS NULL OR reply_seconds > :answer_hours * 3600
+        )
+        AND NOT recent
+        THEN 1
+      END
+    ) AS unanswered,
+    COUNT(CASE WHEN reply_seconds IS NULL AND recent THEN 1 END) AS waiting
   FROM asked
   GROUP BY
     chat_id
@@ -978,7 +988,8 @@ SELECT
   CAST(COALESCE(c.asked, 0) AS BIGINT) AS asked,
   CAST(COALESCE(c.answered, 0) AS BIGINT) AS answered,
   CAST(w.median_answer_seconds AS DOUBLE) AS median_answer_seconds,
-  CAST(COALESCE(c.unanswered, 0) AS BIGINT) AS unanswered
+  CAST(COALESCE(c.unanswered, 0) AS BIGINT) AS unanswered,
+  CAST(COALESCE(c.waiting, 0) AS BIGINT) AS waiting
 FROM chats AS g
 LEFT JOIN counts AS c
   ON c.chat_id = g.chat_id

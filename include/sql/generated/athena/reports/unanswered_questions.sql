@@ -1,11 +1,12 @@
 -- Generated from include/sql/reports/unanswered_questions.sql and the stages it reads (migration_messages, migration_state, chat_migrations, group_updates, message_versions, membership_updates, history_state, group_history, forum_topics, chosen_topics, latest_revisions, counted_versions, sender_names, message_reactions, group_days, counted_messages, replies, first_replies, asked_questions, sender_labels) by sqlglot
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
 -- changing the DuckDB SQL. Parameters (:name) and the tables tracked_keywords(keyword, term) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
-/* The latest questions of each group's range that nobody else answered within answer_hours (as in */
-/* questions), newest first, at most unanswered_limit a group: who asked, when, the first 200 characters, */
-/* the forum topic it was asked in (NULL outside forums), and what a t.me link needs: the id the message */
-/* has in the chat it was sent in, and the group's latest public @username where the message was sent */
-/* under the group's current id (reports/search.py's message_link makes the link). */
+/* The latest questions of each group's range that nobody else answered within answer_hours, or has not */
+/* answered yet where they were asked in its last answer_hours (questions' unanswered and waiting), */
+/* newest first, at most unanswered_limit a group: who asked, when, the first 200 characters, the forum */
+/* topic it was asked in (NULL outside forums), and what a t.me link needs: the id the message has in */
+/* the chat it was sent in, and the group's latest public @username where the message was sent under */
+/* the group's current id (reports/search.py's message_link makes the link). */
 WITH migration_messages AS (
   /* Every migration service message, as (old chat id, new chat id) with its day and time: the old group's carries */
   /* migrate_to_chat_id, the supergroup's first message migrate_from_chat_id (both in migrate_chat_id). */
