@@ -477,9 +477,12 @@ def test_a_channel_is_a_channel_and_no_member_of_itself(monkeypatch):
     assert summary.new_members == 0 and rows_of(tables, "members", chat["chat_id"]) == []
     assert summary.messages == 3  # by hand: posts 6, 278 and the sticker 279; 1 and 5 are service messages
     assert summary.active_users == 0 and summary.messages_and_members() == "3 messages"  # the channel's own
+    assert summary.best_time_sentence() == "No member posted in these days to tell the best time to post."
     page = build.render_html(tables, rng, chat["chat_id"])
     assert f"<h1><bdi>{result.chat.title}</bdi></h1>" in page and '<html lang="ar">' in page  # its posts are Arabic
     assert ">Channel · 3 Nov 2025 – 27 Jun 2026 · times in UTC<" in page
+    # no member, so no active member, and nothing "new" about none
+    assert re.search(r'data-kpi="active_users">.*?<div class="value" dir="auto">0</div></div>', page)
     assert summary.kind == "channel" and summary.name == result.chat.title
 
 

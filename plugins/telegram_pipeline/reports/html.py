@@ -274,8 +274,12 @@ def _period(summary: Any) -> str:
     return f"{_day(summary.first)} – {_day(summary.last)}" if summary.first != summary.last else _day(summary.first)
 
 
-def _change(value: float | None) -> str:
-    return "new" if value is None else f"{value:+.0%} vs. before"
+def _change(value: float | None, now: int) -> str:
+    """The change against the period before; "new" where there was none before, nothing where there is
+    none now either (a channel's active members)."""
+    if value is None:
+        return "new" if now else ""
+    return f"{value:+.0%} vs. before"
 
 
 def _kpis(summary: Any, keywords: list[dict[str, Any]]) -> str:
@@ -288,10 +292,22 @@ def _kpis(summary: Any, keywords: list[dict[str, Any]]) -> str:
             _kpi(
                 "Messages",
                 _fmt(summary.messages),
-                f"{summary.messages / summary.days:,.1f} a day · {_change(summary.messages_change)}",
+                " · ".join(
+                    part
+                    for part in (
+                        f"{summary.messages / summary.days:,.1f} a day",
+                        _change(summary.messages_change, summary.messages),
+                    )
+                    if part
+                ),
                 "messages",
             ),
-            _kpi("Active members", _fmt(summary.active_users), _change(summary.active_users_change), "active_users"),
+            _kpi(
+                "Active members",
+                _fmt(summary.active_users),
+                _change(summary.active_users_change, summary.active_users),
+                "active_users",
+            ),
             _kpi("New members", _fmt(summary.new_members), "joined the group", "new_members"),
             _kpi("Busiest time", busiest, "busiest weekday · hour", "busiest"),
             _kpi("Best time to post", best_value, "most members, fastest replies", "best_time"),
@@ -906,8 +922,8 @@ def render_index(entries: list[tuple[Any, str]], rng: Any, title: str | None = N
     rows = "".join(
         f'<tr data-chat-id="{s.chat_id}"><td><a href="{escape(link)}">{_bdi(s.name)}</a>'
         f'<div class="note">{escape(s.kind)} {s.chat_id}</div></td>'
-        f'<td data-value="{s.messages}">{_fmt(s.messages)} <span class="note">{escape(_change(s.messages_change))}</span></td>'
-        f'<td data-value="{s.active_users}">{_fmt(s.active_users)} <span class="note">{escape(_change(s.active_users_change))}</span></td>'
+        f'<td data-value="{s.messages}">{_fmt(s.messages)} <span class="note">{escape(_change(s.messages_change, s.messages))}</span></td>'
+        f'<td data-value="{s.active_users}">{_fmt(s.active_users)} <span class="note">{escape(_change(s.active_users_change, s.active_users))}</span></td>'
         f"<td>{', '.join(_bdi(name) for name, _ in s.top_posters[:3]) or '–'}</td></tr>"
         for s, link in entries
     )

@@ -244,6 +244,8 @@ class Summary:
 
     def best_time_sentence(self) -> str:
         best = self.best_time
+        if best is None and self.messages:  # a channel's own posts, or only anonymous admins'
+            return "No member posted in these days to tell the best time to post."
         if best is None:
             return "No messages yet to tell the best time to post."
         crowd = f"{counted(best.active_users, 'member')} posted"
