@@ -210,6 +210,15 @@ def top_ten_ranks(export: Path) -> list[dict]:
     return [k for k in tables["keywords"].to_pylist() if k["rank"] is not None and k["rank"] <= 10]
 
 
+def top_words(export: Path) -> tuple[list[str], list[dict], set[str]]:
+    """A real export's plain texts, and its words (no phrases) of the top ten ranks, each with the set
+    of them as written, case folded."""
+    messages = json.loads(export.read_text(encoding="utf-8"))["messages"]
+    texts = [m["text"] for m in messages if isinstance(m.get("text"), str)]
+    top = [k for k in top_ten_ranks(export) if not k["phrase"]]
+    return texts, top, {k["keyword"].casefold() for k in top}
+
+
 REAL_RUSSIAN_GROUP = Path(__file__).resolve().parents[1] / "data" / "supergroup_ru_chat_2026.json"
 # What that group writes that says nothing of what it talks about, read off its texts by hand.
 RUSSIAN_FILLER = {"бля", "нахуй", "сука", "пизда", "епта", "угу", "короче", "мужики", "скоро", "красавчик", "сделал"}
@@ -217,10 +226,7 @@ RUSSIAN_FILLER = {"бля", "нахуй", "сука", "пизда", "епта", 
 
 def test_a_real_russian_groups_topics_are_no_swearing_laughter_or_chat_words(monkeypatch):
     monkeypatch.setenv("TIMEZONE", "UTC")
-    messages = json.loads(REAL_RUSSIAN_GROUP.read_text(encoding="utf-8"))["messages"]
-    texts = [m["text"] for m in messages if isinstance(m.get("text"), str)]
-    top = [k for k in top_ten_ranks(REAL_RUSSIAN_GROUP) if not k["phrase"]]
-    written = {k["keyword"].casefold() for k in top}
+    texts, top, written = top_words(REAL_RUSSIAN_GROUP)
     assert not written & RUSSIAN_FILLER and not [w for w in written if set(w) <= set("ахх")], written
     # its one topic of more than two messages: the acronym, counted here by a regular expression
     assert (top[0]["keyword"], top[0]["messages"]) == ("ИИ", sum(bool(re.search(r"\bИИ\b", t)) for t in texts))
@@ -234,10 +240,7 @@ UKRAINIAN_FILLER = {"буде", "треба", "мене", "можна", "зно�
 
 def test_a_real_ukrainian_chats_topics_are_no_function_words(monkeypatch):
     monkeypatch.setenv("TIMEZONE", "UTC")
-    messages = json.loads(REAL_UKRAINIAN_CHAT.read_text(encoding="utf-8"))["messages"]
-    texts = [m["text"] for m in messages if isinstance(m.get("text"), str)]
-    top = [k for k in top_ten_ranks(REAL_UKRAINIAN_CHAT) if not k["phrase"]]
-    written = {k["keyword"].casefold() for k in top}
+    texts, top, written = top_words(REAL_UKRAINIAN_CHAT)
     assert not written & UKRAINIAN_FILLER, written
     # a word of its top rank, counted here by a regular expression
     went = next(k for k in top if k["keyword"] == "поїхав")

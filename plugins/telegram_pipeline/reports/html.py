@@ -274,6 +274,11 @@ def _period(summary: Any) -> str:
     return f"{_day(summary.first)} – {_day(summary.last)}" if summary.first != summary.last else _day(summary.first)
 
 
+def _dotted(*parts: str) -> str:
+    """The parts that say something, joined as the page joins facts: "32.8 a day · new"."""
+    return " · ".join(part for part in parts if part)
+
+
 def _change(value: float | None, now: int) -> str:
     """The change against the period before; "new" where there was none before, nothing where there is
     none now either (a channel's active members)."""
@@ -292,13 +297,8 @@ def _kpis(summary: Any, keywords: list[dict[str, Any]]) -> str:
             _kpi(
                 "Messages",
                 _fmt(summary.messages),
-                " · ".join(
-                    part
-                    for part in (
-                        f"{summary.messages / summary.days:,.1f} a day",
-                        _change(summary.messages_change, summary.messages),
-                    )
-                    if part
+                _dotted(
+                    f"{summary.messages / summary.days:,.1f} a day", _change(summary.messages_change, summary.messages)
                 ),
                 "messages",
             ),
@@ -440,7 +440,7 @@ def _reactions_held(row: Mapping[str, Any]) -> str:
     paid reaction, which count stars and not people."""
     held = f"{_fmt(row['reactions'])} {_reaction_shown(row['top_emoji'])}".strip() if row["reactions"] else ""
     stars = f"⭐ {_fmt(row['stars'])}" if row["stars"] else ""
-    return " · ".join(part for part in (held, stars) if part)
+    return _dotted(held, stars)
 
 
 def _reactions_card(reacted: Any) -> str:
@@ -868,7 +868,7 @@ def _page(heading: str, summary_line: str, range_attr: str, body: str, lang: str
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(" · ".join(part for part in (isolated(name) if name else "", heading, summary_line) if part))}</title>
+<title>{escape(_dotted(isolated(name) if name else "", heading, summary_line))}</title>
 <style>{CSS}</style>
 </head>
 <body>
@@ -892,7 +892,7 @@ def _heading(summary: Any, title: str | None) -> str:
     """The page's own words after the chat's name: the window; for a chat without a name, what it is (a
     group, a channel, a private chat) and its id."""
     what = "" if summary.title else f"Telegram {summary.kind} report ({summary.chat_id})"
-    return " · ".join(part for part in (what, title) if part)
+    return _dotted(what, title)
 
 
 def render(tables: Mapping[str, Any], summary: Any, title: str | None = None) -> str:

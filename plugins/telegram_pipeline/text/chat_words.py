@@ -2,9 +2,9 @@
 them besides the language's list):
 
 - **Chat words**: words too common in chat to say what a group talks about, which the lists leave out:
-  greetings and thanks (in sixteen languages), how a chat hails its members ("galera", "pessoal", "guys",
-  "ребята"), fillers, the unaccented spellings chat uses ("voce",
-  "nao", "entao"), Russian chat spellings ("щас", "чё") and swearing used as filler ("бля", "нахуй"),
+  greetings and thanks (in sixteen languages), how a chat hails its members ("galera", "pessoal",
+  "guys", "ребята"), fillers, the unaccented spellings chat uses ("voce", "nao", "entao"), Russian chat
+  spellings ("щас", "чё") and swearing used as filler ("бля", "нахуй"),
   Chinese fillers ("觉得", "一下"). Laughter in any language ("kkkk", "rsrs", "ахахах", "wkwk", "ههههه", "哈哈哈") is a rule of
   ``text/words.py``, not a list: it is written at any length.
 - **Filler in every form**: generic nouns a list names in one form only (Russian ``вопрос``), whose
