@@ -17,7 +17,7 @@ from telegram_pipeline.reports import definitions, duckdb_engine
 
 from tests.support.athena_results import assert_athena_text_gives_the_duckdb_results
 from tests.support.groups_lake import TZ, Updates, event_day, write_and_consolidate
-from tests.support.history_lake import FORUM, LAST, NEW, OLD, edu, fabi, history_updates
+from tests.support.history_lake import CHANNEL, FORUM, LAST, NEW, OLD, edu, fabi, history_updates
 from tests.support.paths import REPO
 
 FULL_SCAN = REPO / "tests" / "support" / "full_scan_stages"
@@ -80,6 +80,9 @@ def test_the_reports_from_the_state_are_those_of_the_full_scan(lake, monkeypatch
     members = {m["user_id"]: m for m in from_state["30d"]["members"].to_pylist()}
     assert members[1]["status"] == "returning" and members[1]["first_message_at"].date() == date(2026, 1, 5)
     assert members[5]["status"] == "new"
+    # the channel's posts copied into the group are no member's, before the scan (the state) and in it
+    assert CHANNEL["id"] not in members
+    assert CHANNEL["id"] not in {row["id"] for row in read.state.to_pylist() if row["kind"] == "sender"}
     assert [
         c["migrated_from_chat_id"] for c in from_state["30d"]["chats"].to_pylist() if c["chat_id"] == NEW["id"]
     ] == [OLD["id"]]
@@ -243,6 +246,26 @@ def test_days_without_state_are_computed_from_their_partitions_and_the_build_wri
     assert history.read_before(curated, partition_days, scan_first()).missing == []
     assert rows(windows(settings)) == with_state
     assert history.build_missing(settings) == {"days": [], "months": []}
+
+
+def test_a_day_state_of_the_rules_before_is_read_as_none_and_the_build_writes_it_again(lake):
+    """A day state made by other rules (before 2, a channel's automatic forward was a sender) is computed
+    from its partition, as a day without state is, until ``history`` writes it again."""
+    settings = config.load()
+    curated = storage.curated_store(settings)
+    with_state = rows(windows(settings))
+    day = date(2026, 2, 16)  # the channel's post copied into the group
+    written = day_state(curated, day)
+    written.rename(written.with_name(written.name.removeprefix(f"r{history.STATE_RULES}-")))
+    partition_days = [layout.partition_day(key) for key in layout.partition_keys(curated)]
+    read = history.read_before(curated, partition_days, scan_first())
+    assert (read.through, read.missing, read.stale_months) == ("2026-01", [day], [])
+    assert rows(windows(settings)) == with_state
+    assert history.build_missing(settings)["days"] == [day.isoformat()]
+    assert day_state(curated, day).name == written.name
+    read = history.read_before(curated, partition_days, scan_first())
+    assert (read.through, read.missing) == ("2026-01", [])
+    assert rows(windows(settings)) == with_state
 
 
 def all_day_states(curated, before: date):

@@ -149,6 +149,8 @@ def counted_messages(updates: Updates, include_bots: bool = False) -> list[dict]
         sender = body.get("sender_chat") or body["from"]
         if not include_bots and "sender_chat" not in body and body["from"]["is_bot"]:
             continue
+        if body.get("is_automatic_forward"):  # the channel's post copied into its discussion group
+            continue
         version = (body.get("edit_date") or body["date"], update["update_id"])
         key = (body["chat"]["id"], body["message_id"])
         if key not in latest or version > latest[key][0]:

@@ -2,26 +2,37 @@
 2026-04-20 (its scan starts on 2026-02-19), made the way the pipeline gets them (Bot API updates in the
 raw zone, then the real consolidation). Before the scan: first posts, joins (a service message and a
 chat_member update), a bot, a username that changes hands, a basic group that becomes a supergroup, a
-forum topic created in January and renamed in February. In the window: the same people back, newcomers,
-@mentions of the username, messages in the topic.
+forum topic created in January and renamed in February, a linked channel's post copied into the group
+(an automatic forward: the channel's, no member's). In the window: the same people back, newcomers,
+@mentions of the username, messages in the topic, another of the channel's posts.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from tests.support.groups_lake import BOT, USERS, Engagement, mentioned
+from tests.support.groups_lake import BOT, USERS, Engagement, at, mentioned
 
 LAST = date(2026, 4, 20)
 OLD = {"id": -4050000001, "title": "Pedal", "type": "group"}
 NEW = {"id": -1005000000001, "title": "Pedal", "type": "supergroup"}
 FORUM = {"id": -1005000000002, "title": "Fórum", "type": "supergroup", "is_forum": True}
+CHANNEL = {"id": -1005000000003, "title": "Pedal News", "type": "channel"}
+TELEGRAM = {"id": 777000, "is_bot": False, "first_name": "Telegram"}
 ana, bia, caio, duda, edu, fabi = (USERS[n] for n in ("ana", "bia", "caio", "duda", "edu", "fabi"))
 ANA_NAME = "ana_souza"  # ana's in January; bia's from February
 
 
 def topic(thread: int) -> dict:
     return {"message_thread_id": thread, "is_topic_message": True}
+
+
+def copied_post(u: Engagement, message_id: int, when: str, text: str) -> None:
+    """The channel's post as Telegram copies it into its discussion group."""
+    origin = {"type": "channel", "chat": CHANNEL, "message_id": message_id, "date": at(when)}
+    u.message(
+        NEW, message_id, TELEGRAM, when, text, sender_chat=CHANNEL, forward_origin=origin, is_automatic_forward=True
+    )
 
 
 def history_updates() -> Engagement:
@@ -44,6 +55,7 @@ def history_updates() -> Engagement:
     u.member(NEW, duda, "2026-02-05T10:00", "left", "member")
     u.message(FORUM, 7, ana_plain, "2026-02-12T10:00", forum_topic_edited={"name": "Pedais e trilhas"}, **topic(5))
     u.message(NEW, 5, BOT, "2026-02-14T09:05", "previsão: chuva")
+    copied_post(u, 6, "2026-02-16T08:00", "Pedal de domingo confirmado")
     # the window's scan and the window
     for day in range(1, 21):
         when = f"2026-04-{day:02d}"
@@ -57,4 +69,5 @@ def history_updates() -> Engagement:
     u.message(NEW, 400, fabi, "2026-03-30T10:00", new_chat_members=[fabi])
     u.message(NEW, 401, fabi, "2026-04-18T10:00", "oi")
     u.message(NEW, 402, BOT, "2026-04-19T09:05", "previsão: sol")
+    copied_post(u, 403, "2026-04-19T12:00", "Pedal noturno na quinta")
     return u

@@ -68,6 +68,12 @@ STATE_ROWS_SQL: tuple[str, ...] = ("migration_state", "history_state")
 # The day states computed in one query hold at most about this many curated rows (a larger day alone).
 ROWS_PER_QUERY = 250_000
 _PARAMETER = re.compile(r"\$recent_from\b")
+# What a day state's rows mean, in its file's name: one more whenever the state's SQL counts otherwise
+# (2: a channel's automatic forwards into its discussion group are no sender). A day state made by other
+# rules is read as none: its day is computed from its partition until consolidation or ``history`` writes
+# it again (the names of the states before rules were numbered start with their hash).
+STATE_RULES = 2
+_RULES_MARK = f"r{STATE_RULES}-"
 
 
 def state_schema():
@@ -92,9 +98,10 @@ def day_prefix(day: date) -> str:
 
 
 def day_file(state: bytes) -> str:
-    """A day state's file name: its content's hash, so that a listing tells which state a day has (a
-    month records the names it was made of) and a rerun that gives the same bytes gives the same name."""
-    return f"{hashlib.sha256(state).hexdigest()[:20]}.parquet"
+    """A day state's file name: the rules it was made by and its content's hash, so that a listing tells
+    which state a day has (a month records the names it was made of), a rerun that gives the same bytes
+    gives the same name, and a state made by other rules is told from one made by these."""
+    return f"{_RULES_MARK}{hashlib.sha256(state).hexdigest()[:20]}.parquet"
 
 
 def month_of(day: date) -> str:
@@ -346,6 +353,15 @@ def day_states(store: storage.Store, before: date | None = None) -> dict[date, l
     return found
 
 
+def usable_day_states(store: storage.Store, before: date | None = None) -> dict[date, str]:
+    """{day: the key of its day state} for the days with one state, made by the current rules."""
+    return {
+        day: keys[0]
+        for day, keys in sorted(day_states(store, before).items())
+        if len(keys) == 1 and _name(keys[0]).startswith(_RULES_MARK)
+    }
+
+
 def _name(key: str) -> str:
     return key.rpartition("/")[2]
 
@@ -388,7 +404,7 @@ def write_months(store: storage.Store, months: Iterable[str] = ()) -> list[str]:
     end from the earliest of them on (with no month given, from the first one not current): the month
     before's and the month's own. Returns the keys written. A month without any day state has neither
     (one left is removed); a day whose state changes meanwhile leaves what it is part of to be read past."""
-    states = {day: keys[0] for day, keys in sorted(day_states(store).items()) if len(keys) == 1}
+    states = usable_day_states(store)
     names = {day: _name(key) for day, key in states.items()}
     by_month = {month: list(days) for month, days in itertools.groupby(states, month_of)}
     months = {month for month in months if month in by_month}
@@ -462,7 +478,7 @@ def read_before(store: storage.Store, partition_days: Iterable[date], before: da
     found = Before(state_schema().empty_table())
     if not wanted:
         return found
-    states = {day: keys[0] for day, keys in day_states(store, before).items() if len(keys) == 1}
+    states = usable_day_states(store, before)
     names = {day: _name(states[day]) for day in wanted if day in states}
     # a state as of a month's end can be current only when every partition up to that end has a day state
     complete = min((day for day in wanted if day not in states), default=before)
@@ -505,15 +521,15 @@ def read_before(store: storage.Store, partition_days: Iterable[date], before: da
 
 
 def build_missing(settings: config.Settings | None = None, rebuild: bool = False) -> dict[str, Any]:
-    """Write the day state of every curated partition that has none (every one with ``rebuild``), then
-    the month states from the first month with a day written (or the first not current): what a lake
-    consolidated before the state existed needs once. Returns {"days": days written, "months": months
-    written}."""
+    """Write the day state of every curated partition that has none made by the current rules (every one
+    with ``rebuild``), then the month states from the first month with a day written (or the first not
+    current): what a lake consolidated before the state existed, or before its rules changed, needs once.
+    Returns {"days": days written, "months": months written}."""
     settings = settings or config.load()
     store = storage.curated_store(settings)
     partitions = {layout.partition_day(key): key for key in layout.partition_keys(store)}
-    have = day_states(store)
-    days = sorted(day for day in partitions if rebuild or len(have.get(day, [])) != 1)
+    have = usable_day_states(store)
+    days = sorted(day for day in partitions if rebuild or day not in have)
     for batch in itertools.batched(days, 32):
         tables = {}
         for day, (_, data) in zip(batch, store.read_many(partitions[day] for day in batch), strict=True):

@@ -516,8 +516,9 @@ class DuckDBReports:
         state = before.state
         if before.missing:
             log.warning(
-                "%d partitions before %s (%s to %s) have no history state: computed from the partitions; "
-                "`python -m telegram_pipeline history` writes it once",
+                "%d partitions before %s (%s to %s) have no history state of the current rules: computed from "
+                "the partitions; `python -m telegram_pipeline history` (on MWAA, the range consolidated again) "
+                "writes it once",
                 len(before.missing), recent_first, before.missing[0], before.missing[-1],
             )  # fmt: skip
             con = history.connection()

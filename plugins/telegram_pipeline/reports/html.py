@@ -280,10 +280,11 @@ def _dotted(*parts: str) -> str:
 
 
 def _change(value: float | None, now: int) -> str:
-    """The change against the period before; "new" where there was none before, nothing where there is
-    none now either (a channel's active members)."""
+    """The change against the period before; "none before" where there was none (as the digest says it:
+    a count of 983 beside "new" read as 983 new ones), nothing where there is none now either (a
+    channel's active members)."""
     if value is None:
-        return "new" if now else ""
+        return "none before" if now else ""
     return f"{value:+.0%} vs. before"
 
 

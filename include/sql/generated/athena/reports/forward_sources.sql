@@ -143,7 +143,11 @@ WITH migration_messages AS (
   /* Every version of every message, the rows the reports count from. A message is a message or channel */
   /* post (or an edit of one) that is not a service message. Its sender is the user, or the chat it was */
   /* sent on behalf of (anonymous admins post as GroupAnonymousBot for the group; channels as themselves). */
-  /* sender_is_bot says whether a bot sent it (the readers leave bots out unless include_bots). */
+  /* sender_is_bot says whether a bot sent it (the readers leave bots out unless include_bots). A channel's */
+  /* post that Telegram copies into the channel's discussion group (the Bot API's is_automatic_forward) is */
+  /* the channel's, not the group's: no version of it is counted. It is told by what both the Bot API and */
+  /* an export store: sent on behalf of a chat other than the group, forwarded from that same chat (by its */
+  /* id, or by its name where an older export names the origin only). */
   SELECT
     chat_id,
     origin_chat_id,
@@ -196,6 +200,16 @@ WITH migration_messages AS (
     AND COALESCE(content_type, '') <> 'service'
     AND NOT message_id IS NULL
     AND NOT sent_at IS NULL
+    AND NOT COALESCE(
+      NOT sender_chat_id IN (chat_id, origin_chat_id)
+      AND (
+        sender_chat_id = forward_source_id
+        OR (
+          forward_origin_type = 'hidden_user' AND forward_source_name = sender_chat_title
+        )
+      ),
+      FALSE
+    )
 ), membership_updates AS (
   /* Every update of every group that says members joined or left, as far back as the curated zone goes, */
   /* from both sources Telegram has: the new_chat_members and left_chat_member service messages, and */
