@@ -12,6 +12,7 @@ writes a message sent on behalf of a channel and forwarded from it (``from_id`` 
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -19,7 +20,8 @@ import pytest
 from telegram_pipeline import config
 from telegram_pipeline.ingest import desktop_export
 from telegram_pipeline.lake import consolidate
-from telegram_pipeline.reports import build, definitions
+from telegram_pipeline.reports import build, definitions, digest_content
+from telegram_pipeline.reports.summary import summarize
 
 from tests.support.athena_results import assert_athena_text_gives_the_duckdb_results
 from tests.support.groups_lake import USERS, Updates, at, write_and_consolidate
@@ -47,15 +49,21 @@ def automatic_forward(u: Updates, message_id: int, post_id: int, when: str, text
 def discussion() -> Updates:
     u = Updates()
     post = automatic_forward(u, 1, 50, "2026-03-09T10:00", "Novo percurso da maratona: o que acham?")
-    u.reply(GROUP, 2, ana, "2026-03-09T10:05", "Adorei o percurso", to=post)
-    question = u.reply(GROUP, 3, bia, "2026-03-09T10:10", "Quando abre a inscrição?", to=post)
-    u.reply(GROUP, 4, caio, "2026-03-09T10:30", "Segunda-feira", to=question)
+    # the comments: Telegram keeps them in the post's thread, an answer to a comment too
+    thread = {"message_thread_id": 1}
+    u.message(GROUP, 2, ana, "2026-03-09T10:05", "Adorei o percurso", reply_to_message=post, **thread)
+    question = u.message(GROUP, 3, bia, "2026-03-09T10:10", "Quando abre a inscrição?", reply_to_message=post, **thread)
+    u.message(GROUP, 4, caio, "2026-03-09T10:30", "Segunda-feira", reply_to_message=question, **thread)
     u.edit(post, "2026-03-09T11:00", "Novo percurso da maratona (corrigido): o que acham?")
     # duda posts as her own channel; edu forwards a post of the channel himself
     u.message(GROUP, 5, CHANNEL_BOT, "2026-03-10T08:00", "Meu blog de corrida", sender_chat=DUDA_CHANNEL)
     origin = {"type": "channel", "chat": CHANNEL, "message_id": 50, "date": at("2026-03-09T09:59")}
     u.message(GROUP, 6, edu, "2026-03-10T08:30", "Inscrições abertas na segunda", forward_origin=origin)
     automatic_forward(u, 7, 51, "2026-03-10T12:00", "Treino aberto no sábado")
+    automatic_forward(u, 8, 49, "2026-03-08T12:00", "Resultado da prova de ontem")  # before the range
+    u.message(
+        GROUP, 9, ana, "2026-03-09T12:00", "Parabéns a todos", reply_to_message={"message_id": 8}, message_thread_id=8
+    )
     return u
 
 
@@ -115,11 +123,11 @@ def test_the_channels_copies_are_not_the_groups_messages(lake):
     settings = config.load()
     tables = build.build(definitions.ReportRange.from_settings(FIRST, LAST, settings), settings)
     exported_group = -1000000000000 - EXPORTED_GROUP
-    # live: the comments (2, 3, 4), duda as her channel (5), edu's own forward (6); not the copies 1 and 7
+    # live: the comments (2, 3, 4, 9), duda as her channel (5), edu's own forward (6); not the copies 1, 7, 8
     posters = {row["user_id"]: row["messages"] for row in rows_of(tables, "top_posters", GROUP["id"])}
-    assert posters == {ana["id"]: 1, bia["id"]: 1, caio["id"]: 1, DUDA_CHANNEL["id"]: 1, edu["id"]: 1}
+    assert posters == {ana["id"]: 2, bia["id"]: 1, caio["id"]: 1, DUDA_CHANNEL["id"]: 1, edu["id"]: 1}
     (chat,) = rows_of(tables, "chats", GROUP["id"])
-    assert (chat["messages"], chat["active_users"]) == (5, 5)
+    assert (chat["messages"], chat["active_users"]) == (6, 5)
     members = {row["user_id"] for row in rows_of(tables, "members", GROUP["id"])}
     assert members == set(posters)
     # the channel's question is no member's: bia's is the one asked, and caio answered it
@@ -136,7 +144,52 @@ def test_the_channels_copies_are_not_the_groups_messages(lake):
     assert posters == {1: 1, 2: 1}
 
 
+def test_the_channels_posts_with_their_comments(lake):
+    settings = config.load()
+    tables = build.build(definitions.ReportRange.from_settings(FIRST, LAST, settings), settings)
+    posts = [
+        (
+            p["message_id"],
+            p["channel_id"],
+            p["text"],
+            p["comments"],
+            p["commenters"],
+            p["first_comment_seconds"],
+            p["rank"],
+        )
+        for p in rows_of(tables, "channel_posts", GROUP["id"])
+    ]
+    # the first post: ana's and bia's comments and caio's answer to bia, in its thread, the first after 5
+    # minutes; the second, none; the one sent before the range is not listed (ana's comment on it counts
+    # for the group, not for a post of the range)
+    assert posts == [
+        (1, CHANNEL["id"], "Novo percurso da maratona (corrigido): o que acham?", 3, 3, 300.0, 1),
+        (7, CHANNEL["id"], "Treino aberto no sábado", 0, 0, None, 2),
+    ]
+    # imported: comments are the replies to a post (an export names no thread)
+    exported = -1000000000000 - EXPORTED_GROUP
+    posts = [(p["message_id"], p["comments"], p["rank"]) for p in rows_of(tables, "channel_posts", exported)]
+    assert posts == [(3, 1, 1), (1, 1, 2)]  # a tie: the newest first
+    assert tables["channel_posts"].num_rows == 4  # no other group has any
+
+
 def test_the_athena_text_leaves_them_out_too(lake):
     rng = definitions.ReportRange.from_settings(FIRST, LAST, config.load())
     empty = ("reactions", "emoji", "join_sources", "links", "surges", "topics", "unanswered_questions")
     assert_athena_text_gives_the_duckdb_results(rng, empty=empty)
+
+
+def test_the_page_lists_the_posts_most_commented_first(lake):
+    rng = definitions.ReportRange.from_settings(FIRST, LAST, config.load())
+    tables = build.build(rng)
+    page = build.render_html(tables, rng, GROUP["id"])
+    card = page[page.index("The channel&#x27;s posts") :]
+    card = card[: card.index("</ol>")]
+    items = re.findall(r'<li data-post="(\d+)" data-value="(\d+)">(.*?)</li>', card)
+    assert [(post, comments) for post, comments, _ in items] == [("1", "3"), ("7", "0")]
+    assert "3 comments · 3 members · the first after 5 min · <bdi>Corrida News</bdi>" in items[0][2]
+    assert "0 comments · <bdi>Corrida News</bdi>" in items[1][2]
+    # the digest names the posts that drew comments
+    message = digest_content.message(summarize(tables, rng, GROUP["id"]))
+    expected = "📣 <b>Most discussed posts</b>\n1. “Novo percurso da maratona (corrigido): o que acham?” · <b>3</b> comments\n\n"
+    assert expected in message

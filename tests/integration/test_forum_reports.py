@@ -218,7 +218,7 @@ def test_a_search_in_one_topic(forum_lake, capsys):
 
 def test_the_athena_text_gives_the_duckdb_topics(forum_lake):
     # nobody reacts, uses emoji, joins, shares a link or a forward there; nothing surges
-    empty = ("reactions", "emoji", "join_sources", "links", "forward_sources", "surges")
+    empty = ("reactions", "emoji", "join_sources", "links", "forward_sources", "surges", "channel_posts")
     rng = definitions.ReportRange.from_settings(FIRST, LAST, config.load())
     assert_athena_text_gives_the_duckdb_results(rng, empty=empty)
     rng = definitions.ReportRange.from_settings(FIRST, LAST, config.load(), topic="perguntas")
@@ -349,7 +349,7 @@ def test_the_topics_of_a_real_forum_export(monkeypatch):
     }
     rng = definitions.ReportRange.from_settings(ENSIA_FIRST, ENSIA_LAST, config.load())
     # nobody replies to anyone or asks a question there; no emoji, forwards or surges
-    empty = ("interactions", "emoji", "helpers", "unanswered_questions", "forward_sources", "surges")
+    empty = ("interactions", "emoji", "helpers", "unanswered_questions", "forward_sources", "surges", "channel_posts")
     assert_athena_text_gives_the_duckdb_results(rng, empty=empty)
 
 

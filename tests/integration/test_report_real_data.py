@@ -254,6 +254,17 @@ def test_the_page_renders_report_tables_with_null_where_the_tables_allow_it():
         "questions": {"asked": 1, "answered": 0, "median_answer_seconds": None, "unanswered": 1},
         "helpers": {"user_id": None, "user_name": None, "answers": 1, "rank": 1},
         "unanswered_questions": {"message_id": 7, "user_id": None, "user_name": None, "sent_at": None, "text": None},
+        "channel_posts": {
+            "message_id": 8,
+            "channel_id": None,
+            "channel_title": None,
+            "sent_at": None,
+            "text": None,
+            "content_type": None,
+            "comments": 0,
+            "commenters": 0,
+            "rank": 1,
+        },  # fmt: skip
         "links": {"domain": None, "messages": 1, "users": 0, "rank": 1},
         "forward_sources": {"source_id": None, "source_name": None, "source_type": None, "messages": 1, "rank": 1},
         "surges": {"keyword": None, "messages": 5, "daily_mean": 0.0, "tracked": False, "rank": 1},

@@ -31,10 +31,11 @@ def scenario_lake(monkeypatch):
 @pytest.mark.parametrize("include_bots", [False, True])
 def test_athena_text_transpiled_back_gives_the_duckdb_results(scenario_lake, include_bots):
     rng = definitions.ReportRange.from_settings(FIRST, LAST, config.load(), include_bots=include_bots)
-    # nobody replies there, and it is no forum; its rows are written as curated rows, without what
-    # consolidation finds in texts, forwards and joins (tests/integration/test_reports_community.py has those)
+    # nobody replies there, and it is no forum nor a channel's discussion group; its rows are written as
+    # curated rows, without what consolidation finds in texts, forwards and joins
+    # (tests/integration/test_reports_community.py has those)
     lacking = ("helpers", "unanswered_questions", "links", "forward_sources", "surges")
-    assert_athena_text_gives_the_duckdb_results(rng, empty=("interactions", "topics", *lacking))
+    assert_athena_text_gives_the_duckdb_results(rng, empty=("interactions", "topics", "channel_posts", *lacking))
 
 
 @pytest.mark.parametrize(("days", "known_from"), [(1, "service messages"), (3, "service messages"), (3, "marker")])
@@ -53,10 +54,10 @@ def test_athena_text_gives_the_duckdb_results_for_many_groups(monkeypatch, days,
     write_and_consolidate(updates)
     last = groups_lake.LAST
     rng = definitions.ReportRange.from_settings(last - timedelta(days=days - 1), last, config.load())
-    # no forum among them; nobody shares a link or a forward there, nor talks of one thing all of a
-    # sudden; on the last day alone nobody answers a question (tests/integration/test_reports_community.py
-    # has all of those)
-    absent = ("topics", "links", "forward_sources", "surges") + (("helpers",) if days == 1 else ())
+    # no forum nor discussion group among them; nobody shares a link or a forward there, nor talks of one
+    # thing all of a sudden; on the last day alone nobody answers a question
+    # (tests/integration/test_reports_community.py has all of those)
+    absent = ("topics", "channel_posts", "links", "forward_sources", "surges") + (("helpers",) if days == 1 else ())
     assert_athena_text_gives_the_duckdb_results(rng, empty=absent)
     chats = reports.build(rng)["chats"].column("migrated_from_chat_id").to_pylist()
     assert groups_lake.PEDAL_OLD["id"] in chats
@@ -75,7 +76,8 @@ def test_anonymous_reactions_all_taken_back_read_alike_on_athena(monkeypatch):
     updates.add("message_reaction_count", {**latest, "date": latest["date"] + 60, "reactions": []})
     write_and_consolidate(updates)
     rng = definitions.ReportRange.from_settings(last - timedelta(days=2), last, config.load())
-    assert_athena_text_gives_the_duckdb_results(rng, empty=("topics", "links", "forward_sources", "surges"))
+    empty = ("topics", "channel_posts", "links", "forward_sources", "surges")
+    assert_athena_text_gives_the_duckdb_results(rng, empty=empty)
 
 
 def test_athena_engine_submits_the_rendered_queries_and_reads_the_results(s3_lake, scenario_lake, monkeypatch):

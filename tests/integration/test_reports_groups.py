@@ -166,9 +166,20 @@ def test_only_the_groups_asked_for(groups_lake):
     tables = build(chat_ids=[PEDAL["id"]])
     assert {name: set(t.column("chat_id").to_pylist()) for name, t in tables.items()} == {
         # nobody reacts, uses emoji, joins, answers a question, shares a link or a forward there; nothing
-        # surges; it is no forum
+        # surges; it is no forum nor a channel's discussion group
         name: set()
-        if name in ("reactions", "emoji", "topics", "join_sources", "helpers", "links", "forward_sources", "surges")
+        if name
+        in (
+            "reactions",
+            "emoji",
+            "topics",
+            "join_sources",
+            "helpers",
+            "links",
+            "forward_sources",
+            "surges",
+            "channel_posts",
+        )
         else {PEDAL["id"]}
         for name in definitions.REPORTS
     }

@@ -24,7 +24,7 @@ DAY = date(2026, 3, 9)
 GROUP = {"id": -1007000000007, "title": "Выпускники", "type": "supergroup", "is_forum": True, "username": "vypusk"}
 STUDY = 10  # the forum topic "Учёба": the id of the message that created it
 # the tables this group has no row in: no reaction, reply, emoji, join, answer, link or forward
-EMPTY = ("reactions", "interactions", "emoji", "join_sources", "helpers", "links", "forward_sources")
+EMPTY = ("reactions", "interactions", "emoji", "join_sources", "helpers", "links", "forward_sources", "channel_posts")
 ana, bia, caio, duda, edu = (USERS[n] for n in ("ana", "bia", "caio", "duda", "edu"))
 # (sender, time, text), in the order they were sent: `диплом` three times, then `диплому` twice, the
 # latest two; `экзамен` once, then `экзамены` once, the latest

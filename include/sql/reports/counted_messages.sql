@@ -29,6 +29,7 @@ SELECT
   CASE WHEN m.local_sent_at >= CAST($text_from AS TIMESTAMP) THEN m.mentions END AS mentions,
   CASE WHEN m.local_sent_at >= CAST($text_from AS TIMESTAMP) THEN m.link_domains END AS link_domains,
   m.topic_id,
+  m.message_thread_id,
   m.language
 FROM counted_versions AS m
 LEFT JOIN reacted AS r

@@ -21,6 +21,7 @@ SELECT
   v.emojis,
   v.mentions,
   v.topic_id,
+  v.message_thread_id,
   v.is_question,
   v.link_domains,
   v.forward_origin_type,

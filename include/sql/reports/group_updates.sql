@@ -59,7 +59,20 @@ SELECT
   m.forward_source_id,
   m.forward_source_name,
   m.is_question,
-  m.link_domains
+  m.link_domains,
+  m.message_thread_id,
+  -- a channel's post that Telegram copies into the channel's discussion group (the Bot API's
+  -- is_automatic_forward), told by what both the Bot API and an export store: sent on behalf of a chat
+  -- other than the group, forwarded from that same chat (by its id, or by its name where an older export
+  -- names the origin only)
+  COALESCE(
+    m.sender_chat_id NOT IN (m.chat_id, COALESCE(moved.new_chat_id, m.chat_id))
+    AND (
+      m.sender_chat_id = m.forward_source_id
+      OR (m.forward_origin_type = 'hidden_user' AND m.forward_source_name = m.sender_chat_title)
+    ),
+    FALSE
+  ) AS copied_from_channel
 FROM messages AS m
 LEFT JOIN chat_migrations AS moved
   ON moved.old_chat_id = m.chat_id

@@ -2,10 +2,8 @@
 -- post (or an edit of one) that is not a service message. Its sender is the user, or the chat it was
 -- sent on behalf of (anonymous admins post as GroupAnonymousBot for the group; channels as themselves).
 -- sender_is_bot says whether a bot sent it (the readers leave bots out unless include_bots). A channel's
--- post that Telegram copies into the channel's discussion group (the Bot API's is_automatic_forward) is
--- the channel's, not the group's: no version of it is counted. It is told by what both the Bot API and
--- an export store: sent on behalf of a chat other than the group, forwarded from that same chat (by its
--- id, or by its name where an older export names the origin only).
+-- post that Telegram copies into the channel's discussion group (group_updates' copied_from_channel) is
+-- the channel's, not the group's: no version of it is counted (channel_copies reads them).
 SELECT
   chat_id,
   origin_chat_id,
@@ -35,8 +33,10 @@ SELECT
   content_type,
   reply_to_message_id,
   mentions,
-  -- the forum topic (NULL outside forums)
+  -- the forum topic (NULL outside forums); the thread Telegram keeps a message in (a reply's, a
+  -- comment's on a channel's post), NULL where the update names none (an export's)
   topic_id,
+  message_thread_id,
   -- found at consolidation (text/facts.py); NULL in partitions written before these columns existed
   is_question,
   link_domains,
@@ -51,11 +51,4 @@ WHERE
   AND COALESCE(content_type, '') <> 'service'
   AND message_id IS NOT NULL
   AND sent_at IS NOT NULL
-  AND NOT COALESCE(
-    sender_chat_id NOT IN (chat_id, origin_chat_id)
-    AND (
-      sender_chat_id = forward_source_id
-      OR (forward_origin_type = 'hidden_user' AND forward_source_name = sender_chat_title)
-    ),
-    FALSE
-  )
+  AND NOT copied_from_channel

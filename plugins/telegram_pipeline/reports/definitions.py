@@ -39,6 +39,7 @@ REPORTS: tuple[str, ...] = (
     "questions",
     "helpers",
     "unanswered_questions",
+    "channel_posts",
     "links",
     "forward_sources",
     "surges",
@@ -71,6 +72,7 @@ STAGES: dict[str, str] = {
     "message_reactions": "table",
     "group_days": "table",
     "forwarded_messages": "table",
+    "channel_copies": "table",
     "counted_messages": "table",
     "daily_posters": "table",
     "daily_activity": "table",
@@ -113,6 +115,7 @@ CONVERSATION_GAP_MINUTES = 30
 ACTIVITY_LOOKBACK = timedelta(days=29)
 QUESTION_ANSWER_HOURS = 24
 UNANSWERED_LIMIT = 20  # the latest unanswered questions listed per group
+POSTS_LIMIT = 20  # a discussion group's most commented posts of its channel listed
 SURGE_MIN_MESSAGES = 5
 # A term surges when its messages on the last day exceed SURGE_FACTOR times its mean per day over the
 # SURGE_BASELINE_DAYS days before (include/sql/reports/surging_terms.sql says both numbers in its SQL).
@@ -276,6 +279,20 @@ def output_schemas():
             ("chat_username", pa.string()),
             ("topic_id", pa.int64()),
         ),
+        "channel_posts": table(
+            ("message_id", pa.int64()),
+            ("channel_id", pa.int64()),
+            ("channel_title", pa.string()),
+            ("sent_at", timestamp),
+            ("text", pa.string()),
+            ("content_type", pa.string()),
+            ("comments", pa.int64()),
+            ("commenters", pa.int64()),
+            ("first_comment_seconds", pa.float64()),
+            ("origin_chat_id", pa.int64()),
+            ("chat_username", pa.string()),
+            ("rank", pa.int64()),
+        ),
         "links": table(("domain", pa.string()), ("messages", pa.int64()), ("users", pa.int64()), ("rank", pa.int64())),
         "forward_sources": table(
             ("source_id", pa.int64()),
@@ -377,6 +394,7 @@ class ReportRange:
             "answer_hours": self.question_answer_hours,
             "range_end_epoch": self.end_epoch,
             "unanswered_limit": UNANSWERED_LIMIT,
+            "posts_limit": POSTS_LIMIT,
             **Span([self]).params(),
         }
 

@@ -108,6 +108,12 @@ def _message(summary: Summary, name_size: int, posters: int, keywords: int) -> s
     if busiest:  # forums only
         lines += ["", "🗂 <b>Busiest topics</b>"]
         lines.append(" · ".join(f"{_short(t.topic, name_size)} ({t.messages:,})" for t in busiest))
+    if summary.commented_posts[:posters]:  # a channel's discussion groups only
+        lines += ["", "📣 <b>Most discussed posts</b>"]
+        lines += [
+            f"{i}. “{_short(text, 2 * name_size)}” · {_count(comments, 'comment')}"
+            for i, (text, comments) in enumerate(summary.commented_posts[:posters], 1)
+        ]
     if summary.best_time:
         lines += ["", "⏰ " + escape(summary.best_time_sentence(), quote=False)]
     lines += _community_lines(summary, name_size)

@@ -275,7 +275,7 @@ def _period(summary: Any) -> str:
 
 
 def _dotted(*parts: str) -> str:
-    """The parts that say something, joined as the page joins facts: "32.8 a day · new"."""
+    """The parts that say something, joined as the page joins facts: "32.8 a day · none before"."""
     return " · ".join(part for part in parts if part)
 
 
@@ -766,6 +766,36 @@ def _unanswered_card(unanswered: Any, topics: Any, hours: int, zone: str) -> str
     )
 
 
+def _channel_posts_card(posts: Any, zone: str) -> str:
+    """A discussion group's copies of its channel's posts, the most commented first, each linked to where
+    Telegram opens it and its comments."""
+    from telegram_pipeline.reports.search import message_link
+
+    items = []
+    for post in posts.slice(0, ENGAGEMENT_SHOWN).to_pylist():
+        shown = _bdi(_truncate(post["text"], 140)) if post["text"] else escape(post["content_type"] or "post")
+        link = message_link(post["origin_chat_id"], post["chat_username"], post["message_id"])
+        first = post["first_comment_seconds"]
+        items.append(
+            f'<li data-post="{post["message_id"]}" data-value="{post["comments"]}">'
+            + (f'<a href="{escape(link)}">{shown}</a>' if link else shown)
+            + ' <span class="note">'
+            + _dotted(
+                _count(post["comments"], "comment", "comments"),
+                _count(post["commenters"], "member", "members") if post["comments"] else "",
+                f"the first after {_wait(first)}" if first is not None else "",
+                f"{_bdi(post['channel_title'])} · {_local(post['sent_at'], zone)}",
+            )
+            + "</span></li>"
+        )
+    return _card(
+        "The channel's posts",
+        f"The posts Telegram copied here from the channel, the most commented first (top {ENGAGEMENT_SHOWN}): "
+        "the comments are the group's messages, the posts are not",
+        f'<ol class="questions">{"".join(items)}</ol>',
+    )
+
+
 def _local(instant: datetime | None, zone: str) -> str:
     from zoneinfo import ZoneInfo
 
@@ -833,8 +863,10 @@ def _cards(tables: Mapping[str, Any], summary: Any) -> list[str]:
     zone = escape(summary.timezone)
     names = names_of(tables)
     topics = tables["topics"].to_pylist()
+    posts = tables["channel_posts"]
     return [
         *([_topics_card(topics)] if topics else []),  # forums only
+        *([_channel_posts_card(posts, summary.timezone)] if posts.num_rows else []),  # discussion groups only
         _posters_card(tables["top_posters"].to_pylist()),
         _keywords_card(tables["keywords"].to_pylist()),
         _examples_card(tables["keyword_examples"].to_pylist(), summary.timezone),

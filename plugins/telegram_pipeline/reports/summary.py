@@ -188,6 +188,9 @@ class Summary:
     surges: list[Surge] = field(default_factory=list)
     chat_type: str | None = None  # the Bot API's: group, supergroup, channel or private
     topics: list[TopicLine] = field(default_factory=list)  # a forum's topics, busiest first; [] elsewhere
+    # a channel's discussion group: the channel's posts with comments, the most commented first, as
+    # (excerpt, comments); [] elsewhere
+    commented_posts: list[tuple[str, int]] = field(default_factory=list)
     language: str | None = None  # the language most of the range's messages were written in (ISO 639-1)
 
     @property
@@ -333,6 +336,11 @@ def _community(tables: Mapping[str, Any], rng: ReportRange) -> dict[str, Any]:
         top_domains=[(d["domain"], d["messages"]) for d in tables["links"].slice(0, 5).to_pylist()],
         top_forward_sources=[
             (f["source_name"] or "(unknown)", f["messages"]) for f in tables["forward_sources"].slice(0, 5).to_pylist()
+        ],
+        commented_posts=[
+            ((p["text"] or p["content_type"] or "post")[:EXCERPT], p["comments"])
+            for p in tables["channel_posts"].slice(0, TOP).to_pylist()
+            if p["comments"]
         ],
         surges=[
             Surge(

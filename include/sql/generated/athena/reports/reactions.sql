@@ -132,7 +132,19 @@ WITH migration_messages AS (
     m.forward_source_id,
     m.forward_source_name,
     m.is_question,
-    m.link_domains
+    m.link_domains,
+    m.message_thread_id,
+    COALESCE(
+      NOT m.sender_chat_id IN (m.chat_id, COALESCE(moved.new_chat_id, m.chat_id))
+      AND (
+        m.sender_chat_id = m.forward_source_id
+        OR (
+          m.forward_origin_type = 'hidden_user'
+          AND m.forward_source_name = m.sender_chat_title
+        )
+      ),
+      FALSE
+    ) AS copied_from_channel /* a channel's post that Telegram copies into the channel's discussion group (the Bot API's */ /* is_automatic_forward), told by what both the Bot API and an export store: sent on behalf of a chat */ /* other than the group, forwarded from that same chat (by its id, or by its name where an older export */ /* names the origin only) */
   FROM messages AS m
   LEFT JOIN chat_migrations AS moved
     ON moved.old_chat_id = m.chat_id
@@ -141,10 +153,8 @@ WITH migration_messages AS (
   /* post (or an edit of one) that is not a service message. Its sender is the user, or the chat it was */
   /* sent on behalf of (anonymous admins post as GroupAnonymousBot for the group; channels as themselves). */
   /* sender_is_bot says whether a bot sent it (the readers leave bots out unless include_bots). A channel's */
-  /* post that Telegram copies into the channel's discussion group (the Bot API's is_automatic_forward) is */
-  /* the channel's, not the group's: no version of it is counted. It is told by what both the Bot API and */
-  /* an export store: sent on behalf of a chat other than the group, forwarded from that same chat (by its */
-  /* id, or by its name where an older export names the origin only). */
+  /* post that Telegram copies into the channel's discussion group (group_updates' copied_from_channel) is */
+  /* the channel's, not the group's: no version of it is counted (channel_copies reads them). */
   SELECT
     chat_id,
     origin_chat_id,
@@ -182,7 +192,8 @@ WITH migration_messages AS (
     content_type,
     reply_to_message_id,
     mentions,
-    topic_id, /* the forum topic (NULL outside forums) */
+    topic_id, /* the forum topic (NULL outside forums); the thread Telegram keeps a message in (a reply's, a */ /* comment's on a channel's post), NULL where the update names none (an export's) */
+    message_thread_id,
     is_question, /* found at consolidation (text/facts.py); NULL in partitions written before these columns existed */
     link_domains,
     forward_origin_type,
@@ -197,16 +208,7 @@ WITH migration_messages AS (
     AND COALESCE(content_type, '') <> 'service'
     AND NOT message_id IS NULL
     AND NOT sent_at IS NULL
-    AND NOT COALESCE(
-      NOT sender_chat_id IN (chat_id, origin_chat_id)
-      AND (
-        sender_chat_id = forward_source_id
-        OR (
-          forward_origin_type = 'hidden_user' AND forward_source_name = sender_chat_title
-        )
-      ),
-      FALSE
-    )
+    AND NOT copied_from_channel
 ), membership_updates AS (
   /* Every update of every group that says members joined or left, as far back as the curated zone goes, */
   /* from both sources Telegram has: the new_chat_members and left_chat_member service messages, and */
@@ -564,6 +566,7 @@ WITH migration_messages AS (
     v.emojis,
     v.mentions,
     v.topic_id,
+    v.message_thread_id,
     v.is_question,
     v.link_domains,
     v.forward_origin_type,
@@ -796,6 +799,7 @@ WITH migration_messages AS (
     CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.mentions END AS mentions,
     CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.link_domains END AS link_domains,
     m.topic_id,
+    m.message_thread_id,
     m.language
   FROM counted_versions AS m
   LEFT JOIN reacted AS r

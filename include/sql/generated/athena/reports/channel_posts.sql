@@ -1,0 +1,896 @@
+-- Generated from include/sql/reports/channel_posts.sql and the stages it reads (migration_messages, migration_state, chat_migrations, group_updates, message_versions, membership_updates, history_state, group_history, forum_topics, chosen_topics, latest_revisions, counted_versions, message_reactions, group_days, channel_copies, counted_messages) by sqlglot
+-- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
+-- changing the DuckDB SQL. Parameters (:name) and the tables tracked_keywords(keyword, term) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
+/* The channel's posts copied into each group in the range (channel_copies: the group is the channel's */
+/* discussion group), the most commented first (on a tie, the newest), at most posts_limit a group: the */
+/* channel, when, the first 200 characters, the kind, its comments up to the range's end (the counted */
+/* messages of the thread Telegram keeps for it, or replying to it where a message names no thread, as an */
+/* export's), how many members wrote them, the wait for the first, and what a t.me link needs. */
+WITH migration_messages AS (
+  /* Every migration service message, as (old chat id, new chat id) with its day and time: the old group's carries */
+  /* migrate_to_chat_id, the supergroup's first message migrate_from_chat_id (both in migrate_chat_id). */
+  SELECT
+    context_date,
+    sent_at,
+    CASE
+      WHEN service_action = 'migrate_to_chat_id'
+      THEN chat_id
+      ELSE migrate_chat_id
+    END AS old_chat_id,
+    CASE
+      WHEN service_action = 'migrate_to_chat_id'
+      THEN migrate_chat_id
+      ELSE chat_id
+    END AS new_chat_id
+  FROM messages
+  WHERE
+    service_action IN ('migrate_to_chat_id', 'migrate_from_chat_id')
+    AND NOT migrate_chat_id IS NULL
+), migration_state AS (
+  /* The history state's migrations (see history_state): each group that became a supergroup on a day */
+  /* before the recent ones, with the id it moved to, as its migration service messages say (the old */
+  /* group's carries migrate_to_chat_id, the supergroup's first message migrate_from_chat_id; both in */
+  /* migrate_chat_id). DuckDB reads it from the state consolidation keeps (lake/history.py); Athena */
+  /* computes it here. */
+  SELECT
+    'migration' AS kind,
+    old_chat_id AS chat_id,
+    new_chat_id AS id,
+    FALSE AS is_bot,
+    CAST(NULL AS VARCHAR) AS name,
+    MIN(sent_at) AS first_at,
+    MAX(sent_at) AS last_at
+  FROM migration_messages
+  WHERE
+    context_date < :recent_from
+  GROUP BY
+    old_chat_id,
+    new_chat_id
+), chat_migrations AS (
+  /* Groups that became supergroups: each old chat id with the id it moved to, so that a group is one */
+  /* group across the move. A migration counts for all time: found in the days before the recent ones */
+  /* (migration_state), in every partition from the recent days on (migration_messages), and in the */
+  /* webhook's markers (raw zone _migrations/{new_id}.json), bound at run time as */
+  /* migration_markers(old_chat_id, new_chat_id). */
+  SELECT
+    old_chat_id,
+    MAX(new_chat_id) AS new_chat_id
+  FROM (
+    SELECT
+      chat_id AS old_chat_id,
+      id AS new_chat_id
+    FROM migration_state
+    UNION ALL
+    SELECT
+      old_chat_id,
+      new_chat_id
+    FROM migration_messages
+    WHERE
+      context_date >= :recent_from
+    UNION ALL
+    SELECT
+      old_chat_id,
+      new_chat_id
+    FROM migration_markers
+  ) AS found
+  WHERE
+    old_chat_id <> new_chat_id
+  GROUP BY
+    old_chat_id
+), group_updates AS (
+  /* Every update with its group: chat_id is the group's current id (a group that became a supergroup */
+  /* is reported under the supergroup's id), origin_chat_id the id the update was sent under. Message ids */
+  /* are only unique within origin_chat_id: a supergroup numbers its messages anew. */
+  SELECT
+    COALESCE(moved.new_chat_id, m.chat_id) AS chat_id,
+    m.chat_id AS origin_chat_id,
+    m.context_date,
+    m.update_id,
+    m.update_type,
+    m.chat_title,
+    m.message_id,
+    m.sent_at,
+    m.edited_at,
+    m.user_id,
+    m.user_is_bot,
+    m.user_first_name,
+    m.user_last_name,
+    m.user_username,
+    m.sender_chat_id,
+    m.sender_chat_title,
+    m.text,
+    m.keyword_text,
+    m.content_type,
+    m.service_action,
+    m.new_member_ids,
+    m.new_member_bot_ids,
+    m.member_user_id,
+    m.member_is_bot,
+    m.member_old_status,
+    m.member_new_status,
+    m.member_was_in_chat,
+    m.member_is_in_chat,
+    m.new_member_names,
+    m.member_name,
+    m.reply_to_message_id,
+    m.mentions,
+    m.reaction_emojis,
+    m.reaction_count_emojis,
+    m.reaction_count_totals,
+    m.emojis,
+    m.chat_type,
+    m.topic_id,
+    m.topic_name,
+    CASE
+      WHEN m.service_action IN ('forum_topic_created', 'forum_topic_edited')
+      THEN m.sent_at
+      ELSE CAST('1970-01-01 00:00:00' AS TIMESTAMP)
+    END AS topic_named_at, /* when topic_name was given: a forum_topic_created or forum_topic_edited message's time; 1970 for the */ /* name a topic's other messages carry from its first message, which any naming then outranks (a later */ /* message still carries the first name of a topic renamed since) */
+    m.chat_username,
+    m.language,
+    m.terms,
+    m.term_forms,
+    m.member_invite_link,
+    m.member_invite_link_name,
+    m.member_joined_by,
+    m.forward_origin_type,
+    m.forward_source_id,
+    m.forward_source_name,
+    m.is_question,
+    m.link_domains,
+    m.message_thread_id,
+    COALESCE(
+      NOT m.sender_chat_id IN (m.chat_id, COALESCE(moved.new_chat_id, m.chat_id))
+      AND (
+        m.sender_chat_id = m.forward_source_id
+        OR (
+          m.forward_origin_type = 'hidden_user'
+          AND m.forward_source_name = m.sender_chat_title
+        )
+      ),
+      FALSE
+    ) AS copied_from_channel /* a channel's post that Telegram copies into the channel's discussion group (the Bot API's */ /* is_automatic_forward), told by what both the Bot API and an export store: sent on behalf of a chat */ /* other than the group, forwarded from that same chat (by its id, or by its name where an older export */ /* names the origin only) */
+  FROM messages AS m
+  LEFT JOIN chat_migrations AS moved
+    ON moved.old_chat_id = m.chat_id
+), message_versions AS (
+  /* Every version of every message, the rows the reports count from. A message is a message or channel */
+  /* post (or an edit of one) that is not a service message. Its sender is the user, or the chat it was */
+  /* sent on behalf of (anonymous admins post as GroupAnonymousBot for the group; channels as themselves). */
+  /* sender_is_bot says whether a bot sent it (the readers leave bots out unless include_bots). A channel's */
+  /* post that Telegram copies into the channel's discussion group (group_updates' copied_from_channel) is */
+  /* the channel's, not the group's: no version of it is counted (channel_copies reads them). */
+  SELECT
+    chat_id,
+    origin_chat_id,
+    context_date,
+    update_id,
+    CONTAINS(ARRAY['message', 'channel_post'], update_type) AND update_id >= 0 AS live_original,
+    message_id,
+    sent_at,
+    edited_at,
+    CASE WHEN NOT sender_chat_id IS NULL THEN sender_chat_id ELSE user_id END AS sender_id,
+    sender_chat_title,
+    user_first_name,
+    user_last_name,
+    user_username,
+    sender_chat_id IS NULL AND COALESCE(user_is_bot, FALSE) AS sender_is_bot,
+    text,
+    language, /* the language and the terms as consolidation stored them (text/): a partition written before them has */ /* NULL, and is consolidated again rather than taken apart here */
+    terms,
+    term_forms,
+    COALESCE(
+      emojis,
+      CASE
+        WHEN REGEXP_LIKE(
+          text,
+          '[\x{1F000}-\x{1FAFF}\x{2300}-\x{23FF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}\x{20E3}]'
+        )
+        THEN ARRAY_DISTINCT(
+          REGEXP_EXTRACT_ALL(
+            REPLACE(REPLACE(text, CHR(  65038), ''), CHR(  65039), ''),
+            '[\x{1F1E6}-\x{1F1FF}]{2}|[0-9#*]\x{FE0F}?\x{20E3}|[\x{1F000}-\x{1FAFF}\x{2300}-\x{23FF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}][\x{FE0E}\x{FE0F}]?[\x{1F3FB}-\x{1F3FF}]?(?:[\x{E0020}-\x{E007E}]+\x{E007F})?(?:\x{200D}[\x{1F000}-\x{1FAFF}\x{2300}-\x{23FF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}][\x{FE0E}\x{FE0F}]?[\x{1F3FB}-\x{1F3FF}]?)*'
+          )
+        )
+      END
+    ) AS emojis, /* computed at consolidation; where a partition was written before that column existed, the same rule */ /* runs on the text (include/sql/emoji.sql, lake/tokens.py) */
+    content_type,
+    reply_to_message_id,
+    mentions,
+    topic_id, /* the forum topic (NULL outside forums); the thread Telegram keeps a message in (a reply's, a */ /* comment's on a channel's post), NULL where the update names none (an export's) */
+    message_thread_id,
+    is_question, /* found at consolidation (text/facts.py); NULL in partitions written before these columns existed */
+    link_domains,
+    forward_origin_type,
+    forward_source_id,
+    forward_source_name
+  FROM group_updates
+  WHERE
+    CONTAINS(
+      ARRAY['message', 'edited_message', 'channel_post', 'edited_channel_post'],
+      update_type
+    )
+    AND COALESCE(content_type, '') <> 'service'
+    AND NOT message_id IS NULL
+    AND NOT sent_at IS NULL
+    AND NOT copied_from_channel
+), membership_updates AS (
+  /* Every update of every group that says members joined or left, as far back as the curated zone goes, */
+  /* from both sources Telegram has: the new_chat_members and left_chat_member service messages, and */
+  /* chat_member updates whose member was not in the chat before and is after (a join) or the reverse (a */
+  /* leave); parse.in_chat says who is in the chat (a restricted user only while still a member). One row */
+  /* per update with its group (chat_id; origin_chat_id, the id it was sent under), its members */
+  /* (member_ids), their names at the same positions (member_names: NULL when pseudonymised, and in a */
+  /* partition consolidated before the names were kept) and which of them are bots (bot_ids): the */
+  /* readers pick their days first, then unnest. A join's source is the most that Telegram says of it, in this order: the */
+  /* invite link it came by (its name, else the link), an approved join request, a member who added them */
+  /* (the update's sender is not one of the members), a link (an export's join_group_by_link, a chat */
+  /* folder's link), else unknown; specificity orders them the same way (1 = an invite link). */
+  WITH changes AS (
+    SELECT
+      chat_id,
+      origin_chat_id,
+      context_date,
+      sent_at,
+      'join' AS change,
+      user_id,
+      member_joined_by,
+      CAST(NULL AS VARCHAR) AS member_invite_link,
+      CAST(NULL AS VARCHAR) AS member_invite_link_name,
+      new_member_ids AS member_ids,
+      new_member_names AS member_names,
+      COALESCE(new_member_bot_ids, ARRAY[]) AS bot_ids
+    FROM group_updates
+    WHERE
+      service_action = 'new_chat_members'
+    UNION ALL
+    SELECT
+      chat_id,
+      origin_chat_id,
+      context_date,
+      sent_at,
+      CASE WHEN member_is_in_chat THEN 'join' ELSE 'leave' END AS change,
+      user_id,
+      member_joined_by,
+      member_invite_link,
+      member_invite_link_name,
+      ARRAY[member_user_id] AS member_ids,
+      ARRAY[member_name] AS member_names,
+      CASE WHEN member_is_bot THEN ARRAY[member_user_id] ELSE ARRAY[] END AS bot_ids
+    FROM group_updates
+    WHERE
+      NOT member_user_id IS NULL AND member_was_in_chat <> member_is_in_chat
+  ), sourced AS (
+    SELECT
+      chat_id,
+      origin_chat_id,
+      context_date,
+      sent_at,
+      change,
+      member_ids,
+      member_names,
+      bot_ids,
+      CASE
+        WHEN change <> 'join'
+        THEN NULL
+        WHEN NOT member_invite_link IS NULL
+        THEN 1
+        WHEN member_joined_by = 'request'
+        THEN 2
+        WHEN NOT user_id IS NULL AND NOT CONTAINS(member_ids, user_id)
+        THEN 3
+        WHEN member_joined_by = 'link'
+        THEN 4
+        ELSE 5
+      END AS specificity,
+      COALESCE(member_invite_link_name, member_invite_link) AS invite_link
+    FROM changes
+  )
+  SELECT
+    chat_id,
+    origin_chat_id,
+    context_date,
+    sent_at,
+    change,
+    member_ids,
+    member_names,
+    bot_ids,
+    specificity,
+    CASE specificity
+      WHEN 1
+      THEN CONCAT(CAST('invite link: ' AS VARCHAR), CAST(invite_link AS VARCHAR))
+      WHEN 2
+      THEN 'joined by request'
+      WHEN 3
+      THEN 'added by a member'
+      WHEN 4
+      THEN 'joined by link'
+      WHEN 5
+      THEN 'unknown'
+    END AS source
+  FROM sourced
+), history_state AS (
+  /* What the reports need of the days before the recent ones (context_date < recent_from: the ranges' own */
+  /* days and their margin; the periods before them are only counted), kept small: one */
+  /* row per kind and key, under the chat id each update was sent under (origin_chat_id; group_history */
+  /* puts it under the group's current id), bots told apart (is_bot) so that include_bots can leave them */
+  /* out later. kind: */
+  /*   sender    a sender's (id) first and last message in a chat (first_at, last_at: member_history) */
+  /*   join      a member's (id) first join of a chat (first_at: join_history) */
+  /*   username  the user (id) who last used a username (name, lower-cased) and when (last_at: usernames) */
+  /*   topic     a forum topic's (id) latest name (name) and when it was given (last_at: forum_topics; */
+  /*             group_updates' topic_named_at) */
+  /*   forum     a chat with a message in a forum topic, the first and the last (forum_topics) */
+  /* DuckDB reads it from the state consolidation keeps per day and month (lake/history.py: its rows */
+  /* aggregated again give the same rows); Athena computes it here. migration_state holds the migrations. */
+  /* Every row has its times (first_at, last_at), so that no column is a NULL of a type of its own. */
+  SELECT
+    'sender' AS kind,
+    origin_chat_id AS chat_id,
+    sender_id AS id,
+    sender_is_bot AS is_bot,
+    CAST(NULL AS VARCHAR) AS name,
+    MIN(sent_at) AS first_at,
+    MAX(sent_at) AS last_at
+  FROM message_versions
+  WHERE
+    context_date < :recent_from
+  GROUP BY
+    origin_chat_id,
+    sender_id,
+    sender_is_bot
+  UNION ALL
+  SELECT
+    'join' AS kind,
+    u.origin_chat_id AS chat_id,
+    m.member_id AS id,
+    CONTAINS(u.bot_ids, m.member_id) AS is_bot,
+    CAST(NULL AS VARCHAR) AS name,
+    MIN(u.sent_at) AS first_at,
+    MIN(u.sent_at) AS last_at
+  FROM (
+    SELECT
+      *
+    FROM membership_updates
+    WHERE
+      change = 'join' AND context_date < :recent_from
+  ) AS u
+  CROSS JOIN UNNEST(u.member_ids) AS m(member_id)
+  GROUP BY
+    u.origin_chat_id,
+    m.member_id,
+    CONTAINS(u.bot_ids, m.member_id)
+  UNION ALL
+  SELECT
+    'username' AS kind,
+    CAST(NULL AS BIGINT) AS chat_id,
+    MAX_BY(user_id, sent_at) AS id,
+    COALESCE(user_is_bot, FALSE) AS is_bot,
+    LOWER(user_username) AS name,
+    MIN(sent_at) AS first_at,
+    MAX(sent_at) AS last_at
+  FROM messages
+  WHERE
+    context_date < :recent_from
+    AND NOT user_username IS NULL
+    AND NOT user_id IS NULL
+    AND NOT sent_at IS NULL
+  GROUP BY
+    LOWER(user_username),
+    COALESCE(user_is_bot, FALSE)
+  UNION ALL
+  SELECT
+    'topic' AS kind,
+    origin_chat_id AS chat_id,
+    topic_id AS id,
+    FALSE AS is_bot,
+    MAX_BY(topic_name, topic_named_at) AS name,
+    MIN(sent_at) AS first_at,
+    MAX(topic_named_at) AS last_at
+  FROM group_updates
+  WHERE
+    context_date < :recent_from AND NOT topic_name IS NULL AND NOT topic_id IS NULL
+  GROUP BY
+    origin_chat_id,
+    topic_id
+  UNION ALL
+  SELECT
+    'forum' AS kind,
+    origin_chat_id AS chat_id,
+    CAST(NULL AS BIGINT) AS id,
+    FALSE AS is_bot,
+    CAST(NULL AS VARCHAR) AS name,
+    MIN(sent_at) AS first_at,
+    MAX(sent_at) AS last_at
+  FROM group_updates
+  WHERE
+    context_date < :recent_from AND NOT topic_id IS NULL
+  GROUP BY
+    origin_chat_id
+), group_history AS (
+  /* The history state of the days before the recent ones (history_state) under each group's current id */
+  /* (a group that became a supergroup under the supergroup's). */
+  SELECT
+    s.kind,
+    COALESCE(moved.new_chat_id, s.chat_id) AS chat_id,
+    s.id,
+    s.is_bot,
+    s.name,
+    s.first_at,
+    s.last_at
+  FROM history_state AS s
+  LEFT JOIN chat_migrations AS moved
+    ON moved.old_chat_id = s.chat_id
+), forum_topics AS (
+  /* The forum topics of each group, as far back as the curated zone goes (the history state of the days */
+  /* before the recent ones, then the recent partitions): every topic a forum_topic_created or */
+  /* forum_topic_edited message is about, with the name the latest of them gave it, else the name it was */
+  /* created with that its messages carry (group_updates' topic_named_at); and the General topic */
+  /* (id 1) of every forum (a group with a message in a topic), "General" until renamed. A forum's messages */
+  /* outside any topic (its messages from before it had topics, too) are the General topic's. */
+  WITH named AS (
+    SELECT
+      chat_id,
+      topic_id,
+      MAX_BY(topic, named_at) AS topic
+    FROM (
+      SELECT
+        chat_id,
+        id AS topic_id,
+        name AS topic,
+        last_at AS named_at
+      FROM group_history
+      WHERE
+        kind = 'topic'
+      UNION ALL
+      SELECT
+        chat_id,
+        topic_id,
+        topic_name AS topic,
+        topic_named_at AS named_at
+      FROM group_updates
+      WHERE
+        context_date BETWEEN :recent_from AND :scan_to
+        AND NOT topic_name IS NULL
+        AND NOT topic_id IS NULL
+    ) AS names
+    GROUP BY
+      chat_id,
+      topic_id
+  ), forums AS (
+    SELECT
+      chat_id
+    FROM group_history
+    WHERE
+      kind = 'forum'
+    UNION
+    SELECT
+      chat_id
+    FROM group_updates
+    WHERE
+      context_date BETWEEN :recent_from AND :scan_to AND NOT topic_id IS NULL
+  )
+  SELECT
+    chat_id,
+    topic_id,
+    topic
+  FROM named
+  UNION ALL
+  SELECT
+    chat_id,
+    1 AS topic_id,
+    'General' AS topic
+  FROM forums
+  WHERE
+    NOT chat_id IN (
+      SELECT
+        chat_id
+      FROM named
+      WHERE
+        topic_id = 1
+    )
+), chosen_topics AS (
+  /* The forum topics the counting is limited to (the topic parameter: a topic's id, or its name in any */
+  /* case), in every forum that has one of that id or name; none when the parameter is empty, and then */
+  /* every message counts (counted_versions). The search reads it too, so --topic means the same in both. */
+  SELECT
+    chat_id,
+    topic_id
+  FROM forum_topics
+  WHERE
+    :topic <> ''
+    AND (
+      CAST(topic_id AS VARCHAR) = :topic OR LOWER(topic) = LOWER(:topic)
+    )
+), latest_revisions AS (
+  /* The latest version of each message stored more than once: edited (an edit is stored as a row of its */
+  /* own, in its edit day's partition) or imported from an export, which can overlap what the webhook */
+  /* stored. The latest is the greatest coalesce(edited_at, sent_at); on a tie the live update wins over */
+  /* the imported one (imports have negative update_ids). Bots' versions are left out unless include_bots. */
+  /* Every other message is its live original alone (Telegram sends a message once), so only these few */
+  /* are ranked, not every message of the span. */
+  WITH versions AS (
+    /* the partitions read once for both uses below (DuckDB keeps a query's result that is read twice): */
+    /* reading them is most of this stage's time, and over a long history it reads twice the days the */
+    /* ranges count (the comparison period before them) */
+    SELECT
+      origin_chat_id,
+      message_id,
+      context_date,
+      update_id,
+      live_original,
+      sender_is_bot,
+      COALESCE(edited_at, sent_at) AS versioned_at
+    FROM message_versions
+    WHERE
+      context_date BETWEEN :scan_from AND :scan_to
+  ), revised AS (
+    SELECT DISTINCT
+      origin_chat_id,
+      message_id
+    FROM versions
+    WHERE
+      NOT live_original
+  )
+  /* the latest as an aggregate of each message's versions: a window ranking them (ROW_NUMBER) sorts the */
+  /* 300,000 versions of 3 million messages in twice the time */
+  SELECT
+    v.origin_chat_id,
+    v.message_id,
+    MAX_BY(v.context_date, (v.versioned_at, v.update_id)) AS context_date,
+    MAX_BY(v.update_id, (v.versioned_at, v.update_id)) AS update_id
+  FROM versions AS v
+  JOIN revised AS r
+    ON r.origin_chat_id = v.origin_chat_id AND r.message_id = v.message_id
+  WHERE
+    :include_bots OR NOT v.sender_is_bot
+  GROUP BY
+    v.origin_chat_id,
+    v.message_id
+), counted_versions AS (
+  /* The version every report counts of each message: its latest_revisions row where it has one, else its */
+  /* live original. Bots are left out unless include_bots; with a topic parameter, only the messages of */
+  /* that forum topic count (chosen_topics). With the day and local time of sent_at in the */
+  /* timezone parameter: partitions are scanned with a margin (scan_from..scan_to), since an edit lands in */
+  /* its edit day's partition but counts on the day the message was sent. */
+  SELECT
+    v.chat_id,
+    v.origin_chat_id,
+    v.message_id,
+    v.update_id,
+    CAST(v.sent_at AT TIME ZONE :timezone AS DATE) AS day,
+    v.sent_at,
+    v.sent_at AT TIME ZONE :timezone AS local_sent_at,
+    v.sender_id,
+    v.content_type,
+    v.reply_to_message_id,
+    v.text,
+    v.language,
+    v.terms,
+    v.term_forms,
+    v.emojis,
+    v.mentions,
+    v.topic_id,
+    v.message_thread_id,
+    v.is_question,
+    v.link_domains,
+    v.forward_origin_type,
+    v.forward_source_id,
+    v.forward_source_name,
+    v.context_date
+  FROM message_versions AS v
+  LEFT JOIN latest_revisions AS l
+    ON l.origin_chat_id = v.origin_chat_id AND l.message_id = v.message_id
+  /* a join, not a subquery per message: with no topic chosen it matches nothing and costs nothing */
+  LEFT JOIN chosen_topics AS t
+    ON t.chat_id = v.chat_id AND t.topic_id = COALESCE(v.topic_id, 1)
+  WHERE
+    v.context_date BETWEEN :scan_from AND :scan_to
+    AND (
+      :include_bots OR NOT v.sender_is_bot
+    )
+    AND CASE
+      WHEN l.message_id IS NULL
+      THEN v.live_original
+      ELSE l.context_date = v.context_date AND l.update_id = v.update_id
+    END
+    AND (
+      :topic = '' OR NOT t.topic_id IS NULL
+    )
+), message_reactions AS (
+  /* How many of each reaction every message holds at the range's end. Each reactor's latest */
+  /* message_reaction counts what it holds then: a change replaces, a removal (an empty new_reaction) */
+  /* takes away. Where reactions are anonymous, message_reaction_count gives totals: the latest of those */
+  /* counts where it is larger. Reactions by bots are left out unless include_bots. */
+  WITH reaction_updates AS (
+    /* both kinds of reaction update, read from the lake in one pass */
+    SELECT
+      origin_chat_id,
+      message_id,
+      update_type,
+      update_id,
+      sent_at,
+      sender_chat_id,
+      user_id,
+      user_is_bot,
+      reaction_emojis,
+      reaction_count_emojis,
+      reaction_count_totals
+    FROM group_updates
+    WHERE
+      context_date BETWEEN :near_from AND :to_date
+      AND update_type IN ('message_reaction', 'message_reaction_count')
+      AND NOT message_id IS NULL
+      AND /* only the messages from text_from on are read with their reactions (counted_messages, */ /* reacted_messages), and a reaction is dated (or, undated, received) at or after its message (an */ /* imported one with it): the partitions before near_from are left unopened, and in those after it the */ /* row groups of the updates sent before are skipped by their statistics */ (
+        sent_at IS NULL OR sent_at >= CAST(:text_from AS TIMESTAMP) - INTERVAL '1' DAY
+      )
+  ), latest AS (
+    SELECT
+      origin_chat_id,
+      message_id,
+      reaction_emojis,
+      ROW_NUMBER() OVER (
+        PARTITION BY origin_chat_id, message_id, COALESCE(sender_chat_id, user_id)
+        ORDER BY sent_at DESC, update_id DESC
+      ) AS n
+    FROM reaction_updates
+    WHERE
+      update_type = 'message_reaction'
+      AND NOT COALESCE(sender_chat_id, user_id) IS NULL
+      AND (
+        :include_bots OR NOT sender_chat_id IS NULL OR NOT COALESCE(user_is_bot, FALSE)
+      )
+  ), held AS (
+    SELECT
+      l.origin_chat_id,
+      l.message_id,
+      r.emoji,
+      COUNT(*) AS reactions
+    FROM (
+      SELECT
+        origin_chat_id,
+        message_id,
+        reaction_emojis
+      FROM latest
+      WHERE
+        n = 1
+    ) AS l
+    CROSS JOIN UNNEST(l.reaction_emojis) AS r(emoji)
+    GROUP BY
+      l.origin_chat_id,
+      l.message_id,
+      r.emoji
+  ), latest_totals AS (
+    SELECT
+      origin_chat_id,
+      message_id,
+      reaction_count_emojis,
+      reaction_count_totals,
+      ROW_NUMBER() OVER (PARTITION BY origin_chat_id, message_id ORDER BY sent_at DESC, update_id DESC) AS n
+    FROM reaction_updates
+    WHERE
+      update_type = 'message_reaction_count'
+  ), anonymous AS (
+    SELECT
+      t.origin_chat_id,
+      t.message_id,
+      t.reaction_count_emojis[p.i] AS emoji,
+      t.reaction_count_totals[p.i] AS reactions
+    FROM (
+      SELECT
+        origin_chat_id,
+        message_id,
+        reaction_count_emojis,
+        reaction_count_totals
+      FROM latest_totals
+      /* a latest count of none (every anonymous reaction taken back) has nothing to unnest: Athena's */
+      /* SEQUENCE(1, 0) would be [1, 0], and its subscripts fail the query */
+      WHERE
+        n = 1 AND CARDINALITY(reaction_count_emojis) > 0
+    ) AS t
+    CROSS JOIN UNNEST(SEQUENCE(1, CARDINALITY(t.reaction_count_emojis))) AS p(i)
+  )
+  SELECT
+    COALESCE(h.origin_chat_id, a.origin_chat_id) AS origin_chat_id,
+    COALESCE(h.message_id, a.message_id) AS message_id,
+    COALESCE(h.emoji, a.emoji) AS emoji,
+    GREATEST(COALESCE(h.reactions, 0), COALESCE(a.reactions, 0)) AS reactions
+  FROM held AS h
+  FULL OUTER JOIN anonymous AS a
+    ON a.origin_chat_id = h.origin_chat_id
+    AND a.message_id = h.message_id
+    AND a.emoji = h.emoji
+), group_days AS (
+  /* Which groups had updates on which day (the update's own day), and the title, type (group, */
+  /* supergroup, channel or private chat) and public @username (NULL: none) each went by. */
+  SELECT
+    chat_id,
+    CAST(context_date AS DATE) AS day,
+    COUNT(*) AS updates,
+    MAX_BY(chat_title, CASE WHEN NOT chat_title IS NULL THEN sent_at END) AS title,
+    MAX_BY(chat_type, CASE WHEN NOT chat_type IS NULL THEN sent_at END) AS chat_type,
+    NULLIF(
+      MAX_BY(COALESCE(chat_username, ''), CASE WHEN NOT chat_type IS NULL THEN sent_at END),
+      ''
+    ) AS chat_username /* the latest update's, NULL included (a group that made itself private has no public link any more) */
+  FROM group_updates
+  WHERE
+    context_date BETWEEN :scan_from AND :scan_to
+  GROUP BY
+    chat_id,
+    CAST(context_date AS DATE)
+), channel_copies AS (
+  /* The channel's posts Telegram copied into each group (group_updates' copied_from_channel: the group is */
+  /* the channel's discussion group) sent on the ranges' own days (from text_from on), each once per */
+  /* (origin_chat_id, message_id) in its latest version: the channel, when, its text and kind. No report */
+  /* counts them as the group's messages (message_versions); channel_posts counts their comments. */
+  SELECT
+    chat_id,
+    origin_chat_id,
+    message_id,
+    day,
+    sent_at,
+    channel_id,
+    channel_title,
+    text,
+    content_type
+  FROM (
+    SELECT
+      chat_id,
+      origin_chat_id,
+      message_id,
+      CAST(sent_at AT TIME ZONE :timezone AS DATE) AS day,
+      sent_at,
+      sender_chat_id AS channel_id,
+      sender_chat_title AS channel_title,
+      text,
+      content_type,
+      ROW_NUMBER() OVER (
+        PARTITION BY origin_chat_id, message_id
+        ORDER BY COALESCE(edited_at, sent_at) DESC, update_id DESC
+      ) AS version
+    FROM group_updates
+    WHERE
+      context_date BETWEEN :near_from AND :scan_to
+      AND /* what every copy has and most messages have not, tested first on the columns as stored: a file */ /* with no message sent on behalf of a chat, or none forwarded, is skipped by its statistics */ NOT sender_chat_id IS NULL
+      AND NOT forward_origin_type IS NULL
+      AND copied_from_channel
+      AND CONTAINS(ARRAY['message', 'edited_message'], update_type)
+      AND NOT message_id IS NULL
+      AND NOT sent_at IS NULL
+  ) AS v
+  WHERE
+    version = 1 AND day >= CAST(:text_from AS DATE)
+), counted_messages AS (
+  /* The messages every report counts, each once per (origin_chat_id, message_id) in the version */
+  /* counted_versions chooses, with its day and local time, and whether it asks a question. From text_from */
+  /* on (the reports' own days; the period before them is only counted) with its emoji, mentions and link */
+  /* domains, and its text where a report shows it: the reacted messages' (reacted_messages) and the */
+  /* questions' (unanswered_questions); and its language. Their terms are counted in keyword_uses, straight */
+  /* from the lake's term lists. Senders' names are in sender_names. */
+  WITH reacted AS (
+    SELECT DISTINCT
+      origin_chat_id,
+      message_id
+    FROM message_reactions
+    WHERE
+      reactions > 0
+  )
+  SELECT
+    m.chat_id,
+    m.origin_chat_id,
+    m.message_id,
+    m.day,
+    m.sent_at,
+    m.local_sent_at,
+    m.sender_id,
+    m.content_type,
+    m.reply_to_message_id,
+    COALESCE(m.is_question, FALSE) AS is_question,
+    CASE
+      WHEN (
+        NOT r.message_id IS NULL OR m.is_question
+      )
+      AND m.local_sent_at >= CAST(:text_from AS TIMESTAMP)
+      THEN m.text
+    END AS text,
+    CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.emojis END AS emojis,
+    CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.mentions END AS mentions,
+    CASE WHEN m.local_sent_at >= CAST(:text_from AS TIMESTAMP) THEN m.link_domains END AS link_domains,
+    m.topic_id,
+    m.message_thread_id,
+    m.language
+  FROM counted_versions AS m
+  LEFT JOIN reacted AS r
+    ON r.origin_chat_id = m.origin_chat_id AND r.message_id = m.message_id
+  /* the partitions from rows_from to rows_to: all of them in one statement (Athena), or some at a time (DuckDB: */
+  /* compressed as they come, reports/duckdb_engine.py) */
+  WHERE
+    m.context_date BETWEEN :rows_from AND :rows_to
+), commented AS (
+  SELECT
+    p.origin_chat_id,
+    p.message_id,
+    COUNT(*) AS comments,
+    COUNT(
+      DISTINCT CASE
+        WHEN (
+          NOT m.sender_id IS NULL
+          AND (
+            NOT m.sender_id IN (m.chat_id, m.origin_chat_id) OR m.chat_id > 0
+          )
+        )
+        THEN m.sender_id
+      END
+    ) AS commenters,
+    MIN(m.sent_at) AS first_comment_at
+  FROM channel_copies AS p
+  JOIN counted_messages AS m
+    ON m.origin_chat_id = p.origin_chat_id
+    AND COALESCE(m.message_thread_id, m.reply_to_message_id) = p.message_id
+  WHERE
+    p.day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
+    AND m.day <= CAST(:to_date AS DATE)
+  GROUP BY
+    p.origin_chat_id,
+    p.message_id
+), ranked AS (
+  SELECT
+    p.chat_id,
+    p.origin_chat_id,
+    p.message_id,
+    p.sent_at,
+    p.channel_id,
+    p.channel_title,
+    p.text,
+    p.content_type,
+    COALESCE(c.comments, 0) AS comments,
+    COALESCE(c.commenters, 0) AS commenters,
+    c.first_comment_at,
+    ROW_NUMBER() OVER (
+      PARTITION BY p.chat_id
+      ORDER BY COALESCE(c.comments, 0) DESC, p.sent_at DESC, p.origin_chat_id, p.message_id DESC
+    ) AS n
+  FROM channel_copies AS p
+  LEFT JOIN commented AS c
+    ON c.origin_chat_id = p.origin_chat_id AND c.message_id = p.message_id
+  WHERE
+    p.day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
+), usernames AS (
+  SELECT
+    chat_id,
+    chat_username
+  FROM (
+    SELECT
+      chat_id,
+      chat_username,
+      ROW_NUMBER() OVER (PARTITION BY chat_id ORDER BY day DESC) AS n
+    FROM group_days
+    WHERE
+      day <= CAST(:to_date AS DATE)
+  ) AS d
+  WHERE
+    n = 1
+)
+SELECT
+  r.chat_id,
+  CAST(r.message_id AS BIGINT) AS message_id,
+  CAST(r.channel_id AS BIGINT) AS channel_id,
+  r.channel_title,
+  r.sent_at,
+  SUBSTR(r.text, 1, 200) AS text,
+  r.content_type,
+  CAST(r.comments AS BIGINT) AS comments,
+  CAST(r.commenters AS BIGINT) AS commenters,
+  CAST(TO_UNIXTIME(r.first_comment_at) - TO_UNIXTIME(r.sent_at) AS DOUBLE) AS first_comment_seconds,
+  r.origin_chat_id,
+  CASE WHEN r.origin_chat_id = r.chat_id THEN u.chat_username END AS chat_username,
+  CAST(r.n AS BIGINT) AS rank
+FROM ranked AS r
+LEFT JOIN usernames AS u
+  ON u.chat_id = r.chat_id
+WHERE
+  r.n <= :posts_limit
+ORDER BY
+  chat_id,
+  rank
