@@ -64,9 +64,9 @@ SELECT
   -- a channel's post that Telegram copies into the channel's discussion group (the Bot API's
   -- is_automatic_forward), told by what both the Bot API and an export store: sent on behalf of a chat
   -- other than the group, forwarded from that same chat (by its id, or by its name where an older export
-  -- names the origin only)
+  -- names the origin only). Of the update's own columns alone, so that a scan tests it as it reads.
   COALESCE(
-    m.sender_chat_id NOT IN (m.chat_id, COALESCE(moved.new_chat_id, m.chat_id))
+    m.sender_chat_id <> m.chat_id
     AND (
       m.sender_chat_id = m.forward_source_id
       OR (m.forward_origin_type = 'hidden_user' AND m.forward_source_name = m.sender_chat_title)

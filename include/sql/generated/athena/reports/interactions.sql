@@ -138,7 +138,7 @@ WITH migration_messages AS (
     m.link_domains,
     m.message_thread_id,
     COALESCE(
-      NOT m.sender_chat_id IN (m.chat_id, COALESCE(moved.new_chat_id, m.chat_id))
+      m.sender_chat_id <> m.chat_id
       AND (
         m.sender_chat_id = m.forward_source_id
         OR (
@@ -147,7 +147,7 @@ WITH migration_messages AS (
         )
       ),
       FALSE
-    ) AS copied_from_channel /* a channel's post that Telegram copies into the channel's discussion group (the Bot API's */ /* is_automatic_forward), told by what both the Bot API and an export store: sent on behalf of a chat */ /* other than the group, forwarded from that same chat (by its id, or by its name where an older export */ /* names the origin only) */
+    ) AS copied_from_channel /* a channel's post that Telegram copies into the channel's discussion group (the Bot API's */ /* is_automatic_forward), told by what both the Bot API and an export store: sent on behalf of a chat */ /* other than the group, forwarded from that same chat (by its id, or by its name where an older export */ /* names the origin only). Of the update's own columns alone, so that a scan tests it as it reads. */
   FROM messages AS m
   LEFT JOIN chat_migrations AS moved
     ON moved.old_chat_id = m.chat_id
