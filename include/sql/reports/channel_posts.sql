@@ -39,18 +39,6 @@ ranked AS (
   LEFT JOIN commented AS c
     ON c.origin_chat_id = p.origin_chat_id AND c.message_id = p.message_id
   WHERE p.day BETWEEN CAST($from_date AS DATE) AND CAST($to_date AS DATE)
-),
-usernames AS (
-  SELECT chat_id, chat_username
-  FROM (
-    SELECT
-      chat_id,
-      chat_username,
-      ROW_NUMBER() OVER (PARTITION BY chat_id ORDER BY day DESC) AS n
-    FROM group_days
-    WHERE day <= CAST($to_date AS DATE)
-  ) AS d
-  WHERE n = 1
 )
 SELECT
   r.chat_id,
@@ -67,7 +55,7 @@ SELECT
   CASE WHEN r.origin_chat_id = r.chat_id THEN u.chat_username END AS chat_username,
   CAST(r.n AS BIGINT) AS rank
 FROM ranked AS r
-LEFT JOIN usernames AS u
+LEFT JOIN group_usernames AS u
   ON u.chat_id = r.chat_id
 WHERE r.n <= $posts_limit
 ORDER BY chat_id, rank

@@ -15,18 +15,6 @@ WITH latest AS (
   WHERE
     day BETWEEN CAST($from_date AS DATE) AND CAST($to_date AS DATE)
     AND (reply_seconds IS NULL OR reply_seconds > $answer_hours * 3600)
-),
-usernames AS (
-  SELECT chat_id, chat_username
-  FROM (
-    SELECT
-      chat_id,
-      chat_username,
-      ROW_NUMBER() OVER (PARTITION BY chat_id ORDER BY day DESC) AS n
-    FROM group_days
-    WHERE day <= CAST($to_date AS DATE)
-  ) AS d
-  WHERE n = 1
 )
 SELECT
   q.chat_id,
@@ -46,7 +34,7 @@ JOIN asked_questions AS q
   ON q.origin_chat_id = l.origin_chat_id AND q.message_id = l.message_id
 LEFT JOIN sender_labels AS n
   ON n.chat_id = q.chat_id AND n.sender_id = q.sender_id
-LEFT JOIN usernames AS u
+LEFT JOIN group_usernames AS u
   ON u.chat_id = q.chat_id
 WHERE l.n <= $unanswered_limit
 ORDER BY chat_id, sent_at DESC, message_id DESC

@@ -71,6 +71,7 @@ STAGES: dict[str, str] = {
     "usernames": "table",
     "message_reactions": "table",
     "group_days": "table",
+    "group_usernames": "table",
     "forwarded_messages": "table",
     "channel_copies": "table",
     "counted_messages": "table",

@@ -1,4 +1,4 @@
--- Generated from include/sql/reports/channel_posts.sql and the stages it reads (migration_messages, migration_state, chat_migrations, group_updates, message_versions, membership_updates, history_state, group_history, forum_topics, chosen_topics, latest_revisions, counted_versions, message_reactions, group_days, channel_copies, counted_messages) by sqlglot
+-- Generated from include/sql/reports/channel_posts.sql and the stages it reads (migration_messages, migration_state, chat_migrations, group_updates, message_versions, membership_updates, history_state, group_history, forum_topics, chosen_topics, latest_revisions, counted_versions, message_reactions, group_days, group_usernames, channel_copies, counted_messages) by sqlglot
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
 -- changing the DuckDB SQL. Parameters (:name) and the tables tracked_keywords(keyword, term) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
 /* The channel's posts copied into each group in the range (channel_copies: the group is the channel's */
@@ -719,6 +719,23 @@ WITH migration_messages AS (
   GROUP BY
     chat_id,
     CAST(context_date AS DATE)
+), group_usernames AS (
+  /* Each group's latest public @username up to the last day (NULL: it has none, or made itself private): */
+  /* what a t.me link to one of its messages needs (unanswered_questions, channel_posts). */
+  SELECT
+    chat_id,
+    chat_username
+  FROM (
+    SELECT
+      chat_id,
+      chat_username,
+      ROW_NUMBER() OVER (PARTITION BY chat_id ORDER BY day DESC) AS n
+    FROM group_days
+    WHERE
+      day <= CAST(:to_date AS DATE)
+  ) AS d
+  WHERE
+    n = 1
 ), channel_copies AS (
   /* The channel's posts Telegram copied into each group (group_updates' copied_from_channel: the group is */
   /* the channel's discussion group) sent on the ranges' own days (from text_from on), each once per */
@@ -856,21 +873,6 @@ WITH migration_messages AS (
     ON c.origin_chat_id = p.origin_chat_id AND c.message_id = p.message_id
   WHERE
     p.day BETWEEN CAST(:from_date AS DATE) AND CAST(:to_date AS DATE)
-), usernames AS (
-  SELECT
-    chat_id,
-    chat_username
-  FROM (
-    SELECT
-      chat_id,
-      chat_username,
-      ROW_NUMBER() OVER (PARTITION BY chat_id ORDER BY day DESC) AS n
-    FROM group_days
-    WHERE
-      day <= CAST(:to_date AS DATE)
-  ) AS d
-  WHERE
-    n = 1
 )
 SELECT
   r.chat_id,
@@ -887,7 +889,7 @@ SELECT
   CASE WHEN r.origin_chat_id = r.chat_id THEN u.chat_username END AS chat_username,
   CAST(r.n AS BIGINT) AS rank
 FROM ranked AS r
-LEFT JOIN usernames AS u
+LEFT JOIN group_usernames AS u
   ON u.chat_id = r.chat_id
 WHERE
   r.n <= :posts_limit

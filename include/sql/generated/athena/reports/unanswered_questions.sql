@@ -1,4 +1,4 @@
--- Generated from include/sql/reports/unanswered_questions.sql and the stages it reads (migration_messages, migration_state, chat_migrations, group_updates, message_versions, membership_updates, history_state, group_history, forum_topics, chosen_topics, latest_revisions, counted_versions, sender_names, message_reactions, group_days, counted_messages, replies, first_replies, asked_questions, sender_labels) by sqlglot
+-- Generated from include/sql/reports/unanswered_questions.sql and the stages it reads (migration_messages, migration_state, chat_migrations, group_updates, message_versions, membership_updates, history_state, group_history, forum_topics, chosen_topics, latest_revisions, counted_versions, sender_names, message_reactions, group_days, group_usernames, counted_messages, replies, first_replies, asked_questions, sender_labels) by sqlglot
 -- (Trino dialect). Do not edit: run `python -m telegram_pipeline report --write-athena-sql` after
 -- changing the DuckDB SQL. Parameters (:name) and the tables tracked_keywords(keyword, term) / migration_markers(old_chat_id, new_chat_id) / text_days(day, bucket) are bound at run time.
 /* The latest questions of each group's range that nobody else answered within answer_hours, or has not */
@@ -787,6 +787,23 @@ WITH migration_messages AS (
   GROUP BY
     chat_id,
     CAST(context_date AS DATE)
+), group_usernames AS (
+  /* Each group's latest public @username up to the last day (NULL: it has none, or made itself private): */
+  /* what a t.me link to one of its messages needs (unanswered_questions, channel_posts). */
+  SELECT
+    chat_id,
+    chat_username
+  FROM (
+    SELECT
+      chat_id,
+      chat_username,
+      ROW_NUMBER() OVER (PARTITION BY chat_id ORDER BY day DESC) AS n
+    FROM group_days
+    WHERE
+      day <= CAST(:to_date AS DATE)
+  ) AS d
+  WHERE
+    n = 1
 ), counted_messages AS (
   /* The messages every report counts, each once per (origin_chat_id, message_id) in the version */
   /* counted_versions chooses, with its day and local time, and whether it asks a question. From text_from */
@@ -950,21 +967,6 @@ WITH migration_messages AS (
     AND (
       reply_seconds IS NULL OR reply_seconds > :answer_hours * 3600
     )
-), usernames AS (
-  SELECT
-    chat_id,
-    chat_username
-  FROM (
-    SELECT
-      chat_id,
-      chat_username,
-      ROW_NUMBER() OVER (PARTITION BY chat_id ORDER BY day DESC) AS n
-    FROM group_days
-    WHERE
-      day <= CAST(:to_date AS DATE)
-  ) AS d
-  WHERE
-    n = 1
 )
 SELECT
   q.chat_id,
@@ -985,7 +987,7 @@ JOIN asked_questions AS q
   ON q.origin_chat_id = l.origin_chat_id AND q.message_id = l.message_id
 LEFT JOIN sender_labels AS n
   ON n.chat_id = q.chat_id AND n.sender_id = q.sender_id
-LEFT JOIN usernames AS u
+LEFT JOIN group_usernames AS u
   ON u.chat_id = q.chat_id
 WHERE
   l.n <= :unanswered_limit
