@@ -78,6 +78,10 @@ def test_every_kind_of_traffic_is_there(simulation):
     assert sum("voice" in m for m in messages) >= 5
     assert sum("new_chat_members" in m for m in messages) >= 3
     assert any(m.get("sender_chat", {}).get("id") == CHAT_ID for m in messages), "an anonymous admin"
+    copies = [m for m in messages if m.get("is_automatic_forward")]
+    assert len(copies) >= 5, "the news channel's posts copied into its discussion group"
+    comments = [m for m in messages if m.get("message_thread_id") in {c["message_id"] for c in copies}]
+    assert len(comments) >= 10 and all(m["reply_to_message"]["message_id"] == m["message_thread_id"] for m in comments)
     assert any("🏃" in m.get("text", "") or "💪" in m.get("text", "") for m in messages), "emoji"
     portuguese = " ".join(m.get("text", "") for m in messages)
     for word in ("treino", "longão", "maratona", "Ibirapuera"):
@@ -110,8 +114,8 @@ def test_shapes_match_real_bot_api_updates(simulation):
         return json.loads((FIXTURES / "telegram" / f"{name}.json").read_text())["message"]
 
     messages = group_messages(simulation)
-    first = {
-        kind: next(m for m in messages if kind in m)
+    first = {  # the group's own messages (the channel's copies are shaped below)
+        kind: next(m for m in messages if kind in m and not m.get("is_automatic_forward"))
         for kind in (
             "sticker",
             "voice",
@@ -132,6 +136,10 @@ def test_shapes_match_real_bot_api_updates(simulation):
     assert set(fixture("forwarded_from_channel")["forward_origin"]) <= set(
         next(m for m in messages if m.get("forward_origin", {}).get("type") == "channel")["forward_origin"]
     )
+    # a copy as the Bot API sends one: from Telegram (777000), on behalf of the channel, forwarded from it
+    copy = next(m for m in messages if m.get("is_automatic_forward"))
+    assert copy["from"] == {"id": 777000, "is_bot": False, "first_name": "Telegram"}
+    assert copy["sender_chat"] == copy["forward_origin"]["chat"] == simulate.NEWS_CHANNEL
     for message in messages:
         assert set(message["chat"]) == set(fixture("message_text_supergroup")["chat"])
         assert isinstance(message["date"], int)

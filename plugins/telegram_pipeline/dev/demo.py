@@ -4,7 +4,9 @@
    behind a small gateway that answers 503 to the first try of a few updates, as API Gateway does when
    Lambda is throttled.
 2. Sends it two weeks of two simulated groups the way Telegram does (``simulate``): secret header, one
-   POST per update, several in flight, retries after a 5xx. The second group becomes a supergroup halfway.
+   POST per update, several in flight, retries after a 5xx. The first group is a news channel's
+   discussion group (the channel's posts copied in, the members commenting); the second becomes a
+   supergroup halfway.
 3. Runs the real DAGs through Airflow (``dag.test()``, one run per day): ``telegram_consolidate`` for each
    day, then ``telegram_reports`` for the range.
 4. Prints each group's headline from the report tables the DAG wrote, checks them against what was
@@ -433,6 +435,8 @@ def simulate_and_ingest(seed: int, first: dt.date, days: int, env: dict[str, str
         became = (
             f"; a basic group ({group.migrated_from}) that becomes a supergroup halfway" if group.migrated_from else ""
         )
+        if group.channel_posts:
+            became += f"; a news channel's discussion group ({group.channel_posts} of its posts copied in)"
         print(
             f"   '{group.title}' ({group.chat_id}): {len(group.messages_by_sender)} senders, {group.messages} messages by members{became}"
         )

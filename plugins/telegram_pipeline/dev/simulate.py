@@ -36,6 +36,8 @@ GROUP_TITLE = "Grupo de Corrida SP"
 GROUP_USERNAME = "corrida_sp"
 OTHER_GROUP = {"id": -1005555555555, "title": "Vendas e Trocas", "type": "supergroup"}
 NEWS_CHANNEL = {"id": -1009876543210, "title": "Notícias da Corrida", "username": "noticias_corrida", "type": "channel"}
+# The sender Telegram gives a channel's post it copies into the channel's discussion group.
+TELEGRAM_SERVICE = {"id": 777000, "is_bot": False, "first_name": "Telegram"}
 ANONYMOUS_ADMIN_BOT = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
 COLLECTOR_BOT = {"id": 7000000001, "is_bot": True, "first_name": "Coletor", "username": "coletor_bot"}
 
@@ -196,6 +198,19 @@ TRAIL_TOPICS: dict[str, dict] = {
         ],
     },
 }
+# The news channel whose discussion group the running club is: its posts, copied into the group, and
+# what the members comment on them.
+CHANNEL_POSTS = [
+    "Inscrições abertas para a Meia Maratona de São Paulo 🏃",
+    "5 dicas para o seu primeiro longão",
+    "Calendário de provas de dezembro: escolha a sua",
+    "Como escolher o tênis de corrida certo para você",
+    "Treino aberto no Ibirapuera neste sábado, às 7h",
+    "Hidratação no calor: o que beber antes, durante e depois",
+    "Resultados da Corrida da Primavera 🥇",
+]
+COMMENTS = ["Bora!", "Já me inscrevi 🙌", "Ótima dica", "Vou participar", "Quero ir também", "Muito bom 👏",
+            "Salvei aqui", "Top demais {emoji}"]  # fmt: skip
 OTHER_CHAT_TEXTS = [
     "Vendo bicicleta aro 29",
     "Alguém tem barraca para trocar?",
@@ -240,6 +255,7 @@ class GroupPlan:
     weather_bot: bool = False
     anonymous_admin: bool = False
     becomes: dict | None = None  # the supergroup a basic group becomes halfway through
+    linked_channel: dict | None = None  # the channel whose discussion group it is: its posts copied in
 
 
 @dataclass
@@ -251,6 +267,7 @@ class GroupTraffic:
     migrated_from: int | None = None
     messages_by_sender: Counter = field(default_factory=Counter)
     names: dict[int, str] = field(default_factory=dict)
+    channel_posts: int = 0  # a discussion group's copies of its channel's posts, no member's messages
 
     @property
     def messages(self) -> int:
@@ -319,6 +336,9 @@ class _Clock:
 class _Generator:
     def __init__(self, seed: int, start: dt.date, days: int, plans: list[GroupPlan], timezone: str):
         self.rng = random.Random(seed)
+        # the channel's posts and their comments draw from a stream of their own: the rest of the traffic
+        # is what it was before the running club became the channel's discussion group
+        self.channel_rng = random.Random(seed + 1)
         self.start, self.days, self.tz = start, days, ZoneInfo(timezone)
         self.events: list[tuple[int, int, dict]] = []  # (unix time, order, update without update_id)
         people = self._people()
@@ -493,6 +513,8 @@ class _Generator:
             self._conversation(group, day, clock, present)
             if group.plan.anonymous_admin and index % 5 == 1:
                 self._admin_note(group, index, clock)
+            if group.plan.linked_channel:
+                self._channel_post(group, index, clock, present)
         self._strangers(clock, self.groups[0].present(index))
 
     def _weather(self, group: _Group, clock: _Clock) -> None:
@@ -553,6 +575,27 @@ class _Generator:
             group, ANONYMOUS_ADMIN_BOT_MEMBER, when, sender_chat=group.chat, author_signature="Moderação", text=note
         )
         self._add(when, {"message": anonymous})
+
+    def _channel_post(self, group: _Group, index: int, clock: _Clock, present: list[Member]) -> None:
+        """Most mornings the channel posts; Telegram copies the post into the group (an automatic forward
+        from 777000, on behalf of the channel), and members comment on it in its thread."""
+        rng, channel = self.channel_rng, group.plan.linked_channel
+        if rng.random() < 0.3:
+            return
+        when = clock.at(rng.randrange(7, 10), rng.randrange(60))
+        origin = {"type": "channel", "chat": channel, "message_id": 300 + index, "date": when - 2}
+        text = CHANNEL_POSTS[index % len(CHANNEL_POSTS)]
+        copy = self._message(group, None, when, sender_chat=channel, forward_origin=origin,
+                             is_automatic_forward=True, text=text, **{"from": TELEGRAM_SERVICE})  # fmt: skip
+        self._add(when, {"message": copy})
+        thread = copy["message_id"]
+        quoted = {k: v for k, v in copy.items() if k != "reply_to_message"}
+        for _ in range(rng.choice([0, 1, 2, 3, 4, 6, 9, 12])):
+            author = rng.choices(present, weights=[m.weight for m in present])[0]
+            said = when + rng.randrange(120, 4 * 3600)
+            comment = rng.choice(COMMENTS).replace("{emoji}", rng.choice(EMOJI))
+            self._add(said, {"message": self._message(group, author, said, text=comment, reply_to_message=quoted,
+                                                      message_thread_id=thread)})  # fmt: skip
 
     def _strangers(self, clock: _Clock, present: list[Member]) -> None:
         """What the webhook must drop: /start in private chats, a group nobody allowed."""
@@ -620,6 +663,9 @@ class _Generator:
             if {"new_chat_members", "migrate_to_chat_id", "migrate_from_chat_id"} & set(body):
                 continue
             seen.add((body["chat"]["id"], body["message_id"]))
+            if body.get("is_automatic_forward"):
+                traffic.channel_posts += 1  # the channel's post copied into its discussion group: not the group's
+                continue
             if "sender_chat" in body:
                 sender, name = body["sender_chat"]["id"], body["sender_chat"]["title"]
             elif body["from"]["is_bot"]:
@@ -642,7 +688,8 @@ ANONYMOUS_ADMIN_BOT_MEMBER = Member(
 
 def running_club(chat_id: int = DEFAULT_CHAT_ID) -> GroupPlan:
     chat = {"id": chat_id, "title": GROUP_TITLE, "username": GROUP_USERNAME, "type": "supergroup"}
-    return GroupPlan(chat, TOPICS, WEEKDAY_VOLUME, tuple(range(len(FIRST_NAMES))), JOINERS, weather_bot=True, anonymous_admin=True)  # fmt: skip
+    return GroupPlan(chat, TOPICS, WEEKDAY_VOLUME, tuple(range(len(FIRST_NAMES))), JOINERS, weather_bot=True,
+                     anonymous_admin=True, linked_channel=NEWS_CHANNEL)  # fmt: skip
 
 
 def hiking_group() -> GroupPlan:
