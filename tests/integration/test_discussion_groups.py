@@ -24,7 +24,7 @@ from telegram_pipeline.reports import build, definitions, digest_content
 from telegram_pipeline.reports.summary import summarize
 
 from tests.support.athena_results import assert_athena_text_gives_the_duckdb_results
-from tests.support.groups_lake import USERS, Updates, at, write_and_consolidate
+from tests.support.groups_lake import TELEGRAM, USERS, Updates, at, write_and_consolidate
 from tests.support.lake_once import built_once, copy_into
 
 TZ = "America/Sao_Paulo"
@@ -32,7 +32,6 @@ FIRST, LAST = date(2026, 3, 9), date(2026, 3, 10)
 CHANNEL = {"id": -1007000000001, "title": "Corrida News", "type": "channel"}
 GROUP = {"id": -1007000000002, "title": "Corrida News Chat", "type": "supergroup"}
 DUDA_CHANNEL = {"id": -1007000000003, "title": "Duda Corre", "type": "channel"}
-TELEGRAM = {"id": 777000, "is_bot": False, "first_name": "Telegram"}
 CHANNEL_BOT = {"id": 136817688, "is_bot": True, "first_name": "Channel", "username": "Channel_Bot"}
 ana, bia, caio, duda, edu = (USERS[n] for n in ("ana", "bia", "caio", "duda", "edu"))
 # The imported discussion group: the export's own ids (Telegram Desktop writes them without -100).
@@ -136,6 +135,9 @@ def test_the_channels_copies_are_not_the_groups_messages(lake):
     # the comments answer no member: only caio's reply to bia is one between members
     pairs = {(row["from_user_id"], row["to_user_id"]) for row in rows_of(tables, "interactions", GROUP["id"])}
     assert pairs == {(caio["id"], bia["id"])}
+    # the copies are no forwards of the group's: edu's own forward of the channel's post is the one
+    sources = [(row["source_id"], row["messages"]) for row in rows_of(tables, "forward_sources", GROUP["id"])]
+    assert sources == [(CHANNEL["id"], 1)]
     # the channel's words are not the group's topics ("percurso" is also ana's, "maratona" only the channel's)
     terms = {row["term"] for row in rows_of(tables, "keywords", GROUP["id"])}
     assert "percurs" in terms and not {"maraton", "trein", "sáb"} & terms

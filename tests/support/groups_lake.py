@@ -30,6 +30,8 @@ USERS = {
 USERS["ana"]["username"] = "ana_souza"
 USERS["duda"]["username"] = "Duda"
 BOT = {"id": 999, "is_bot": True, "first_name": "Clima", "username": "clima_bot"}
+# The sender of a channel's post Telegram copies into the channel's discussion group (is_automatic_forward).
+TELEGRAM = {"id": 777000, "is_bot": False, "first_name": "Telegram"}
 MESSAGE_TYPES = ("message", "edited_message", "channel_post", "edited_channel_post")
 SERVICE_KEYS = ("new_chat_members", "left_chat_member", "migrate_to_chat_id", "migrate_from_chat_id", "pinned_message")
 

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.support.groups_lake import BOT, USERS, Engagement, at, mentioned
+from tests.support.groups_lake import BOT, TELEGRAM, USERS, Engagement, at, mentioned
 
 LAST = date(2026, 4, 20)
 OLD = {"id": -4050000001, "title": "Pedal", "type": "group"}
 NEW = {"id": -1005000000001, "title": "Pedal", "type": "supergroup"}
 FORUM = {"id": -1005000000002, "title": "Fórum", "type": "supergroup", "is_forum": True}
 CHANNEL = {"id": -1005000000003, "title": "Pedal News", "type": "channel"}
-TELEGRAM = {"id": 777000, "is_bot": False, "first_name": "Telegram"}
 ana, bia, caio, duda, edu, fabi = (USERS[n] for n in ("ana", "bia", "caio", "duda", "edu", "fabi"))
 ANA_NAME = "ana_souza"  # ana's in January; bia's from February
 

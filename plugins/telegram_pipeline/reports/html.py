@@ -280,8 +280,8 @@ def _dotted(*parts: str) -> str:
 
 
 def _change(value: float | None, now: int) -> str:
-    """The change against the period before; "none before" where there was none (as the digest says it:
-    a count of 983 beside "new" read as 983 new ones), nothing where there is none now either (a
+    """The change against the period before; "none before" where there was none (as the digest says it;
+    "new" beside a count read as that many new ones), nothing where there is none now either (a
     channel's active members)."""
     if value is None:
         return "none before" if now else ""
