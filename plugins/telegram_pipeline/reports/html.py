@@ -740,20 +740,25 @@ def _questions_card(questions: list[dict[str, Any]], helpers: Any, hours: int) -
     )
 
 
+def _opening(shown: str, row: Mapping[str, Any]) -> str:
+    """``shown`` as a link to where Telegram opens the row's message (``origin_chat_id``, ``chat_username``,
+    ``message_id``), or as it is where no link can open it."""
+    from telegram_pipeline.reports.search import message_link
+
+    link = message_link(row["origin_chat_id"], row["chat_username"], row["message_id"])
+    return f'<a href="{escape(link)}">{shown}</a>' if link else shown
+
+
 def _unanswered_card(unanswered: Any, topics: Any, hours: int, zone: str) -> str:
     """The latest questions nobody answered in time, each linked to where Telegram opens it, and in a
     forum with the topic it was asked in."""
-    from telegram_pipeline.reports.search import message_link
-
     topic_names = {t["topic_id"]: t["topic"] for t in topics.select(["topic_id", "topic"]).to_pylist()}
     items = []
     for q in unanswered.slice(0, ENGAGEMENT_SHOWN).to_pylist():
-        text = _bdi(_truncate(q["text"], 140))
-        link = message_link(q["origin_chat_id"], q["chat_username"], q["message_id"])
         topic = f" · in {_bdi(topic_names.get(q['topic_id']))}" if q["topic_id"] in topic_names else ""
         items.append(
             f'<li data-unanswered="{q["message_id"]}">'
-            + (f'<a href="{escape(link)}">{text}</a>' if link else text)
+            + _opening(_bdi(_truncate(q["text"], 140)), q)
             + f' <span class="note">{_bdi(q["user_name"] or "unknown sender")} · {_local(q["sent_at"], zone)}'
             + f"{topic}</span></li>"
         )
@@ -769,16 +774,13 @@ def _unanswered_card(unanswered: Any, topics: Any, hours: int, zone: str) -> str
 def _channel_posts_card(posts: Any, zone: str) -> str:
     """A discussion group's copies of its channel's posts, the most commented first, each linked to where
     Telegram opens it and its comments."""
-    from telegram_pipeline.reports.search import message_link
-
     items = []
     for post in posts.slice(0, ENGAGEMENT_SHOWN).to_pylist():
         shown = _bdi(_truncate(post["text"], 140)) if post["text"] else escape(post["content_type"] or "post")
-        link = message_link(post["origin_chat_id"], post["chat_username"], post["message_id"])
         first = post["first_comment_seconds"]
         items.append(
             f'<li data-post="{post["message_id"]}" data-value="{post["comments"]}">'
-            + (f'<a href="{escape(link)}">{shown}</a>' if link else shown)
+            + _opening(shown, post)
             + ' <span class="note">'
             + _dotted(
                 _count(post["comments"], "comment", "comments"),
