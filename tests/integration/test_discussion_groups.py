@@ -68,7 +68,7 @@ def discussion() -> Updates:
 
 def exported_discussion(path: Path) -> Path:
     """A discussion group's export: two of the channel's posts (one naming its origin's id, one, as older
-    exports do, only its name), a member's comment on each."""
+    exports do, only its name), a member's comment on each, and an answer to the first comment."""
 
     def message(message_id, when, sender, sender_id, text, **extra):
         return {"id": message_id, "type": "message", "date": when, "date_unixtime": str(at(when)),
@@ -88,6 +88,7 @@ def exported_discussion(path: Path) -> Path:
         message(2, "2026-03-09T09:10:00", "Ana", "user1", "Eu vou", reply_to_message_id=1),
         message(3, "2026-03-10T09:00:00", "Trilhas News", channel, "Fotos da trilha", forwarded_from="Trilhas News"),
         message(4, "2026-03-10T09:20:00", "Bia", "user2", "Que lindas", reply_to_message_id=3),
+        message(5, "2026-03-10T09:30:00", "Caio", "user3", "Vou na próxima", reply_to_message_id=2),
     ]
     export = {"name": "Trilhas News Chat", "type": "public_supergroup", "id": EXPORTED_GROUP, "messages": messages}
     path.write_text(json.dumps(export, ensure_ascii=False), encoding="utf-8")
@@ -141,9 +142,9 @@ def test_the_channels_copies_are_not_the_groups_messages(lake):
     # the channel's words are not the group's topics ("percurso" is also ana's, "maratona" only the channel's)
     terms = {row["term"] for row in rows_of(tables, "keywords", GROUP["id"])}
     assert "percurs" in terms and not {"maraton", "trein", "sáb"} & terms
-    # imported: the members' two comments, not the channel's two posts, by id or by name alone
+    # imported: the members' three comments, not the channel's two posts, by id or by name alone
     posters = {row["user_id"]: row["messages"] for row in rows_of(tables, "top_posters", exported_group)}
-    assert posters == {1: 1, 2: 1}
+    assert posters == {1: 1, 2: 1, 3: 1}
 
 
 def test_the_channels_posts_with_their_comments(lake):
@@ -168,10 +169,11 @@ def test_the_channels_posts_with_their_comments(lake):
         (1, CHANNEL["id"], "Novo percurso da maratona (corrigido): o que acham?", 3, 3, 300.0, 1),
         (7, CHANNEL["id"], "Treino aberto no sábado", 0, 0, None, 2),
     ]
-    # imported: comments are the replies to a post (an export names no thread)
+    # imported: the import follows each reply to the top of its thread, as the Bot API names it, so
+    # caio's answer to ana's comment is the first post's too
     exported = -1000000000000 - EXPORTED_GROUP
-    posts = [(p["message_id"], p["comments"], p["rank"]) for p in rows_of(tables, "channel_posts", exported)]
-    assert posts == [(3, 1, 1), (1, 1, 2)]  # a tie: the newest first
+    posts = [(p["message_id"], p["comments"], p["commenters"]) for p in rows_of(tables, "channel_posts", exported)]
+    assert posts == [(1, 2, 2), (3, 1, 1)]
     assert tables["channel_posts"].num_rows == 4  # no other group has any
 
 

@@ -14,7 +14,8 @@ from telegram_pipeline.lake import storage
 def busy_export(tmp_path, messages: int = 600, forum: bool = False) -> tuple:
     """Days of a group, indented as Telegram Desktop writes it: members invited by name before they post
     (a name learned in a later part), two people sharing a name in different parts, a message that is
-    not JSON, one whose date cannot be read, days that run across the parts' cuts."""
+    not JSON, one whose date cannot be read, days that run across the parts' cuts, a chain of replies
+    that runs across them."""
     found = []
     for n in range(1, messages + 1):
         unix = 1_731_800_000 + n * 700
@@ -33,6 +34,8 @@ def busy_export(tmp_path, messages: int = 600, forum: bool = False) -> tuple:
             message["date_unixtime"] = "yesterday"
         if n % 10 == 0:
             message.update(reply_to_message_id=n - 1, edited="2024-11-17T09:01:00", edited_unixtime=str(unix + 60))
+        if n in (11, messages - 20):  # replies to a reply, one from the last part to the first: thread 9
+            message["reply_to_message_id"] = 10 if n == 11 else 11
         if forum and n == messages * 2 // 3:  # a topic opened in the last part: the chat is a forum
             message = {k: message[k] for k in ("id", "date", "date_unixtime")}
             message.update(
@@ -85,6 +88,10 @@ def test_parts_side_by_side_write_what_one_process_writes(tmp_path, monkeypatch,
     assert (error is not None) == cut_short and (error is None or "ends early" in error)
     lines = [json.loads(line) for data in files.values() for line in data.splitlines()]
     members = [u["message"]["new_chat_members"] for u in lines if "new_chat_members" in u["message"]]
+    # a reply's thread is the top of its chain of replies, found in the parts before its own too
+    threads = {u["message"]["message_id"]: u["message"].get("message_thread_id") for u in lines}
+    assert (threads[10], threads[11], threads[12]) == (9, 9, None)
+    assert threads.get(580) == 9 or cut_short
     # the late poster's id comes from the last part; the twins share a name: no id for either
     assert (
         members

@@ -242,6 +242,25 @@ def test_chat_id_override_and_basic_group(tmp_path):
     assert chats == {-4012345678, -1001234567890}
 
 
+def test_a_supergroups_replies_carry_their_thread_as_the_bot_api_gives_it(tmp_path):
+    messages = [
+        text_message(1, 1731845100),
+        text_message(2, 1731845160, reply_to_message_id=1),
+        text_message(3, 1731845220, reply_to_message_id=2),  # a reply to a reply: the thread at the top
+        text_message(4, 1731845280, reply_to_message_id=40),  # a reply to a message the export does not hold
+        text_message(5, 1731845340, reply_to_message_id=4),
+        text_message(6, 1731845400, reply_to_message_id=1, reply_to_peer_id="channel99"),  # another chat's
+    ]
+    desktop_export.import_export(write_export(tmp_path, messages))
+    desktop_export.import_export(write_export(tmp_path, messages, type="private_group", id=4012345678))
+    threads: dict[str, dict] = {"supergroup": {}, "group": {}}
+    for update in raw_updates().values():
+        message = update["message"]
+        threads[message["chat"]["type"]][message["message_id"]] = message.get("message_thread_id")
+    assert threads["supergroup"] == {1: None, 2: 1, 3: 1, 4: 40, 5: 40, 6: None}
+    assert set(threads["group"].values()) == {None}  # a basic group has no threads, in the Bot API either
+
+
 def test_channel_export_gives_channel_posts(tmp_path):
     post = text_message(10, 1731845100, from_id="channel1234567890", **{"from": "Canal"})
     desktop_export.import_export(write_export(tmp_path, [post], type="public_channel", name="Canal"))

@@ -23,6 +23,8 @@ day on S3, where one object a message was one PUT a message.
 - A forum's messages carry their topic as the Bot API marks it (``message_thread_id`` with
   ``is_topic_message``), found by following each message's replies back to its topic's
   ``topic_created`` (``topics.py``); the chat carries ``is_forum``.
+- Any other supergroup's replies carry their thread as the Bot API gives it (``message_thread_id``: the
+  message at the top of the chain of replies; ``threads.py``).
 - A message's reactions become the ``message_reaction_count`` and ``message_reaction`` updates a bot
   receives (``reactions.py``), so that they are counted like live ones, and once with them.
 - A sender id that names nobody (0 in older exports) leaves the message without a sender: it is still
@@ -31,17 +33,18 @@ day on S3, where one object a message was one PUT a message.
 The export is one JSON object whose ``messages`` array may hold millions of messages, so it is read
 in chunks and decoded a chunk of messages at a time, twice: first for the senders' names (service messages
 name the members they add or remove by display name only; and whether the chat is a forum), then to
-convert and write. Memory holds the names and the days being filled, and for a forum 12 bytes a
-message (each message's topic), whatever the file's size.
+convert and write. Memory holds the names and the days being filled, for a forum 12 bytes a message
+(each message's topic), and for another supergroup 16 bytes a reply (its thread), whatever the file's size.
 
 One chat's large export is read by one process per core, each reading a stretch of its messages (its
-parts, cut between two messages), for the names and, unless the chat is a forum, to convert; the updates
-are written in the file's order all the same, so the objects are those of one process reading it all.
+parts, cut between two messages), for the names and replies and, unless the chat is a forum, to
+convert; the updates are written in the file's order all the same, so the objects are those of one
+process reading it all.
 
 The parts, each used only by those after it: ``errors.py``; ``reader.py`` (the file as a stream of
 chats and messages, decoded a chunk at a time; one chat's export cut into parts; ``CHUNK_BYTES``);
-``media.py``, ``topics.py``, ``reactions.py`` and ``convert.py`` (a message -> its updates: ids, times,
-text, senders, media, service actions, its forum topic, its reactions); ``days.py`` (updates -> day
+``media.py``, ``topics.py``, ``threads.py``, ``reactions.py`` and ``convert.py`` (a message -> its
+updates: ids, times, text, senders, media, service actions, its forum topic or reply thread, its reactions); ``days.py`` (updates -> day
 objects in the raw zone; ``PART_BYTES``); ``passes.py`` (the two passes over one part); ``run.py`` (the
 parts side by side, the chat chosen, the result, the progress bar).
 """

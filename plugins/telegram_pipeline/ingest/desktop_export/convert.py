@@ -15,6 +15,7 @@ import msgspec
 from telegram_pipeline.ingest.desktop_export import reactions
 from telegram_pipeline.ingest.desktop_export.errors import ExportError, MalformedMessage
 from telegram_pipeline.ingest.desktop_export.media import dimensions, media_fields
+from telegram_pipeline.ingest.desktop_export.threads import ReplyThreads, replied_to
 from telegram_pipeline.ingest.desktop_export.topics import GENERAL_TOPIC_ID, TopicChains, is_topic_creation
 from telegram_pipeline.lake.parse import utf16_len
 from telegram_pipeline.rules import raw_zone
@@ -393,14 +394,16 @@ class Update:
 class Converter:
     """Turns exported messages of one chat into Bot API updates. A first pass over the chat (``learn``)
     remembers senders' names, so that service messages, which name members only by display name, can
-    give their user ids, and whether the chat is a forum; the second converts, following each forum
-    message's replies to its topic (``topics.py``)."""
+    give their user ids, whether the chat is a forum, and a supergroup's replies; the second converts,
+    following each forum message's replies to its topic (``topics.py``), and each other reply of a
+    supergroup to the top of its thread (``threads.py``)."""
 
     def __init__(self, chat: Chat, tz: ZoneInfo, export_tz: ZoneInfo | None = None):
         self.chat, self.tz, self.export_tz = chat, tz, export_tz
         self.user_ids_by_name: dict[str, int | None] = {}
         self.chat_object = chat.as_bot_api()  # the same in every update, and only ever serialised
         self.topics: TopicChains | None = TopicChains() if chat.is_forum else None
+        self.threads: ReplyThreads | None = ReplyThreads() if chat.type == "supergroup" else None
         self._days: dict[int, str] = {}
 
     def _day(self, moment: int) -> str:
@@ -474,9 +477,7 @@ class Converter:
         """The forum topic of a message (None outside forums): that of the message it replies to."""
         if self.topics is None:
             return None
-        reply_to = message.get("reply_to_message_id")
-        in_chat = not message.get("reply_to_peer_id") and type(reply_to) is int
-        return self.topics.topic(message_id, message, reply_to if in_chat else None)
+        return self.topics.topic(message_id, message, replied_to(message))
 
     def reactions(self, message: dict[str, Any], update: Update) -> list[Update]:
         """The updates of the reactions an exported message holds (``reactions.py``), dated and filed like
@@ -520,9 +521,12 @@ class Converter:
             "chat": self.chat_object,
             "date": sent,
         }
-        if topic is not None and topic != GENERAL_TOPIC_ID:
-            # as the Bot API marks a message of a topic; a message of the General topic carries neither
-            body.update(message_thread_id=topic, is_topic_message=True)
+        if topic is not None:
+            if topic != GENERAL_TOPIC_ID:
+                # as the Bot API marks a message of a topic; a message of the General topic carries neither
+                body.update(message_thread_id=topic, is_topic_message=True)
+        elif self.threads is not None and (reply_to := replied_to(message)) is not None:
+            body["message_thread_id"] = self.threads.thread_of(reply_to)
         if service:
             action = self._service(message, body.get("from"))
             return None if action is None else {**body, **action}

@@ -24,11 +24,13 @@ from telegram_pipeline.ingest.desktop_export.convert import (
 )
 from telegram_pipeline.ingest.desktop_export.errors import MalformedMessage
 from telegram_pipeline.ingest.desktop_export.reader import Broken, ExportReader, Part, Truncated
+from telegram_pipeline.ingest.desktop_export.threads import NotedReplies, ReplyThreads, replied_to
 from telegram_pipeline.ingest.desktop_export.topics import is_topic_creation
 
 # What the first pass reads of a message (the rest of it is skipped, not built): what Converter.learn,
-# needs_export_timezone and export_timezone_missing read.
+# needs_export_timezone, export_timezone_missing and threads.replied_to read.
 NAME_MEMBERS = ("id", "type", "action", "from", "from_id", "actor", "actor_id", "date", "date_unixtime")
+NAME_MEMBERS += ("reply_to_message_id", "reply_to_peer_id")
 SPILL_BATCH = 2_000
 
 
@@ -79,9 +81,16 @@ class NoCyclicGC:
             gc.enable()
 
 
-def learn(converter: Converter, message: dict[str, Any], seen: set[tuple]) -> None:
+def learn(
+    converter: Converter, message: dict[str, Any], seen: set[tuple], replies: ReplyThreads | NotedReplies | None
+) -> None:
     """``converter.learn`` of a message of the first pass, skipped where it would learn nothing new: the
-    same sender under the same name again, in a message that opens no topic."""
+    same sender under the same name again, in a message that opens no topic. A reply is noted in
+    ``replies`` (None: the chat's threads are not kept)."""
+    if replies is not None:
+        reply_to, message_id = replied_to(message), message.get("id")
+        if reply_to is not None and type(message_id) is int:
+            replies.note(message_id, reply_to)
     if converter.topics is None and is_topic_creation(message):
         converter.learn(message)
         return
@@ -98,10 +107,12 @@ def learn(converter: Converter, message: dict[str, Any], seen: set[tuple]) -> No
 
 @dataclass
 class Learned:
-    """What a part's first pass found: the senders' names, the first message that opens a forum topic."""
+    """What a part's first pass found: the senders' names, the first message that opens a forum topic,
+    a supergroup's replies."""
 
     names: dict[str, int | None]
     topic_opening: dict[str, Any] | None
+    replies: NotedReplies | None
     result: PartResult
 
 
@@ -112,6 +123,7 @@ def learn_part(
     first message whose time needs it; a file cut short ends the pass."""
     converter = Converter(chat, tz, export_tz)
     result, seen, opening = PartResult(), set(), None
+    replies = None if converter.threads is None else NotedReplies()
     with open(path, "rb") as handle, NoCyclicGC():
         reader = ExportReader(handle, _counted(path, part), only=NAME_MEMBERS)
         try:
@@ -120,14 +132,14 @@ def learn_part(
                 if isinstance(element, dict):
                     if opening is None and is_topic_creation(element):
                         opening = element
-                    learn(converter, element, seen)
+                    learn(converter, element, seen, replies)
                     if export_tz is None and needs_export_timezone(element):
                         raise export_timezone_missing(element, "date")
                 _watched(result, reader, watch)
         except Truncated:
             result.cut = Cut(reader.line(), part.start + reader.bytes_read, reader.last_id)
     result.bytes_read = reader.bytes_read
-    return Learned(converter.user_ids_by_name, opening, result)
+    return Learned(converter.user_ids_by_name, opening, replies, result)
 
 
 def convert(
@@ -228,12 +240,14 @@ def convert_apart(
     tz: ZoneInfo,
     export_tz: ZoneInfo | None,
     names: dict[str, int | None],
+    threads: ReplyThreads | None,
     spill: Path | None,
 ) -> PartResult:
-    """Pass 2 over a part (of a chat that is no forum) in a process of its own: its updates go to the
-    ``spill`` file (None: counted only), to be written by the process that writes the days."""
+    """Pass 2 over a part (of a chat that is no forum) in a process of its own, with the names and the
+    reply threads the first pass found in the whole chat: its updates go to the ``spill`` file (None:
+    counted only), to be written by the process that writes the days."""
     converter = Converter(chat, tz, export_tz)
-    converter.user_ids_by_name = names
+    converter.user_ids_by_name, converter.threads = names, threads
     with open(path, "rb") as handle:
         reader = ExportReader(handle, _counted(path, part))
         if spill is None:

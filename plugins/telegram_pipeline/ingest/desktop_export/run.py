@@ -272,7 +272,7 @@ class ExportImport:
         for element in chat.messages:
             listed.messages += 1
             if chosen and isinstance(element, dict):
-                passes.learn(self.converter, element, seen)
+                passes.learn(self.converter, element, seen, self.converter.threads)
                 if self.export_tz is None and needs_export_timezone(element):
                     raise export_timezone_missing(element, "date")
             if listed.messages % 1024 == 0:
@@ -291,6 +291,8 @@ class ExportImport:
             names[name] = user_id if names.setdefault(name, user_id) == user_id else None
         if learned.topic_opening is not None and self.converter.topics is None:
             self.converter.learn(learned.topic_opening)
+        if learned.replies is not None and self.converter.threads is not None:
+            learned.replies.into(self.converter.threads)
         self.result.chat = self.converter.chat
 
     def _check_choice(self) -> None:
@@ -327,8 +329,11 @@ class ExportImport:
         with tempfile.TemporaryDirectory(prefix="import-parts-") as spills:
             spill = [None if days is None else Path(spills) / f"part-{n}" for n in range(len(parts))]
             chat, tz, names = self.converter.chat, self.settings.tz, self.converter.user_ids_by_name
+            threads = self.converter.threads
             others = [
-                pool.submit(passes.convert_apart, n, self.file, part, chat, tz, self.export_tz, names, spill[n])
+                pool.submit(
+                    passes.convert_apart, n, self.file, part, chat, tz, self.export_tz, names, threads, spill[n]
+                )
                 for n, part in enumerate(parts[1:], start=1)
             ]
             try:

@@ -4,8 +4,9 @@
 /* The channel's posts copied into each group in the range (channel_copies: the group is the channel's */
 /* discussion group), the most commented first (on a tie, the newest), at most posts_limit a group: the */
 /* channel, when, the first 200 characters, the kind, its comments up to the range's end (the counted */
-/* messages of the thread Telegram keeps for it, or replying to it where a message names no thread, as an */
-/* export's), how many members wrote them, the wait for the first, and what a t.me link needs. */
+/* messages of the thread Telegram keeps for it, or replying to it where a message names no thread, as one */
+/* imported before the import gave replies their thread does), how many members wrote them, the wait for */
+/* the first, and what a t.me link needs. */
 WITH migration_messages AS (
   /* Every migration service message, as (old chat id, new chat id) with its day and time: the old group's carries */
   /* migrate_to_chat_id, the supergroup's first message migrate_from_chat_id (both in migrate_chat_id). */
