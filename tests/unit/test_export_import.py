@@ -261,6 +261,24 @@ def test_a_supergroups_replies_carry_their_thread_as_the_bot_api_gives_it(tmp_pa
     assert set(threads["group"].values()) == {None}  # a basic group has no threads, in the Bot API either
 
 
+def test_a_channels_post_copied_into_its_discussion_group_is_the_bot_apis_automatic_forward(tmp_path):
+    channel = {"from": "Canal", "from_id": "channel777", "forwarded_from": "Canal"}
+    messages = [
+        text_message(1, 1731845100, **channel, forwarded_from_id="channel777"),  # the copy, as exports write it now
+        text_message(2, 1731845160, **channel),  # an older export names the origin by name alone
+        text_message(3, 1731845220, forwarded_from="Canal", forwarded_from_id="channel777"),  # ana forwards it
+        text_message(4, 1731845280, **{"from": "Grupo", "from_id": "channel1234567890"}),  # an anonymous admin
+    ]
+    desktop_export.import_export(write_export(tmp_path, messages))
+    found = {m: u["message"] for m, (_, u) in by_message_id(raw_updates()).items()}
+    copy = found[1]
+    assert copy["from"] == {"id": 777000, "is_bot": False, "first_name": "Telegram"}
+    assert copy["sender_chat"] == {"id": -1000000000777, "type": "channel", "title": "Canal"}
+    assert copy["is_automatic_forward"] is True and copy["forward_origin"]["type"] == "channel"
+    assert [m for m, message in found.items() if "is_automatic_forward" in message] == [1]
+    assert found[2]["from"]["username"] == "Channel_Bot" and found[4]["from"]["username"] == "GroupAnonymousBot"
+
+
 def test_channel_export_gives_channel_posts(tmp_path):
     post = text_message(10, 1731845100, from_id="channel1234567890", **{"from": "Canal"})
     desktop_export.import_export(write_export(tmp_path, [post], type="public_channel", name="Canal"))

@@ -58,6 +58,8 @@ ENTITY_TYPES = {
 # Who Telegram names as `from` when a message is sent on behalf of a chat.
 GROUP_ANONYMOUS_BOT = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
 CHANNEL_BOT = {"id": 136817688, "is_bot": True, "first_name": "Channel", "username": "Channel_Bot"}
+# ... and when it copies a channel's post into the channel's discussion group (an automatic forward).
+TELEGRAM_SERVICE = {"id": 777000, "is_bot": False, "first_name": "Telegram"}
 
 # Telegram's first day (14 August 2013): an earlier time in an export is no time at all. Older
 # Telegram Desktop versions wrote "edited": <the Unix epoch as a local time> for unedited messages.
@@ -357,6 +359,23 @@ def _forward(message: dict[str, Any]) -> dict[str, Any]:
     return {"forward_origin": {"type": "hidden_user", "sender_user_name": name}}
 
 
+def _copied_from_channel(chat: Chat, message: dict[str, Any]) -> bool:
+    """A channel's post copied into its discussion group: in a supergroup, sent on behalf of a channel
+    and forwarded from it (an older export, naming the origin by name alone, does not say; the
+    consolidation tells those by the names, ``group_updates.copied_from_channel``)."""
+    if chat.type != "supergroup":
+        return False
+    sender = _readable_peer(message.get("from_id"))
+    if sender is None or sender[0] != "channel" or sender[1] == export_chat_id(chat):
+        return False
+    return _readable_peer(message.get("forwarded_from_id")) == sender
+
+
+# What the Bot API's automatic forward says beyond a message sent on behalf of the channel: Telegram
+# sent it, and it marks it so.
+AUTOMATIC_FORWARD = {"from": TELEGRAM_SERVICE, "is_automatic_forward": True}
+
+
 # ---------------------------------------------------------------------------------------------
 # One exported message -> one Bot API update
 
@@ -537,6 +556,8 @@ class Converter:
             body["author_signature"] = message["author"]
         body.update(_reply(message))
         body.update(_forward(message))
+        if "forwarded_from_id" in message and _copied_from_channel(self.chat, message):
+            body.update(AUTOMATIC_FORWARD)
         body.update(self._content(message))
         return body
 
