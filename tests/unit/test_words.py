@@ -199,6 +199,19 @@ def test_two_words_in_a_row_are_a_phrase_too():
     assert "friday loj" in found and "rua amanhã" in found
 
 
+def test_a_name_that_begins_with_a_stopword_is_a_phrase_where_a_sentence_does_not_begin_with_it():
+    found = terms("Inscrições abertas para a Meia Maratona de São Paulo e a São Silvestre", "pt")
+    assert found["são paul"] == "São Paulo" and found["são silvestr"] == "São Silvestre"
+    assert "paul" in found and "são" not in found  # the stopword is still no term of its own
+    assert terms("we met in The Hague", "en")["the hagu"] == "The Hague"
+    # at a sentence's start a capital says nothing: "São muitos", "This Saturday"; nor in capitals, nor
+    # where the next word has none, nor in German, where every noun has one ("haben Sie Sorgen")
+    assert "this saturday" not in terms("This Saturday we run", "en")
+    assert "são paul" not in terms("Bom dia. São Paulo amanheceu", "pt")
+    assert not {"ser hoj", "são paul"} & set(terms("VAI SER HOJE em são paulo", "pt"))
+    assert "sie sorg" not in terms("Sie haben Sie Sorgen", "de")
+
+
 def test_variation_selectors_do_not_change_a_word():
     assert words.normalized("☪️ ok") == "☪ ok" and words.normalized("d’água") == "d'água"
     assert words.normalized("ｆｕｌｌ") == "full"  # NFKC

@@ -26,6 +26,8 @@ A text, in the language ``text/language.py`` found for it:
   and ``виды`` two); the report shows it as the latest message using it wrote it.
 - **Phrases**: two different terms one after the other, or with one stopword between (``corrida de rua``),
   with nothing but spaces and hyphens around it, are a phrase too: key ``"corr rua"``.
+- **Names**: a stopword written with a capital inside a sentence, then a term written with one, are a
+  phrase too (``em São Paulo``: key ``"são paul"``), though the stopword is no term.
 
 Each term once per message, sorted. Everything per word (normalising, stopword, stem) is computed
 once per distinct word and language, and cached: a day's texts repeat their words.
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import regex
@@ -178,6 +181,10 @@ class Lexicon:
     def is_stopword(self, word: str) -> bool:
         return self._as_listed(word.casefold()) in self.stopwords
 
+    def name_key(self, word: str) -> str:
+        """The key a stopword has as the first word of a name (``são`` of ``são paul``): folded, not stemmed."""
+        return word.casefold().translate(_LETTER_VARIANTS)
+
     def joined(self, parts: tuple[str, str, str]) -> str:
         """The parts of a phrase (or of its form) as one string, the same object every time: a day's
         messages repeat their phrases, and a string kept once is memory the day does not take again."""
@@ -251,8 +258,12 @@ def _jieba():
 
 
 _STRINGS_KEPT = 200_000  # phrases a lexicon keeps as one object (a few MiB)
-# What a stretch of text is, for the terms and the phrases (``_pieces``).
-TERM, BETWEEN, ALONE, BREAK = 0, 1, 2, 3
+# What a stretch of text is, for the terms and the phrases (``_pieces``); NAMING is a stopword that may
+# begin a name (``São`` of ``São Paulo``).
+TERM, BETWEEN, ALONE, BREAK, NAMING = 0, 1, 2, 3, 4
+# Languages that write every noun with a capital: there a capital says nothing of a name (German's
+# polite ``Sie``, ``Ihr`` before any noun).
+_NOUNS_CAPITALISED = frozenset({"de", "lb"})
 
 
 def normalized(text: str) -> str:
@@ -287,6 +298,7 @@ def terms_of(text: str | None, language_code: str | None) -> tuple[list[str], li
         previous = ""  # the term a phrase may start with ("" for none), and its form so far
         written = ""
         spanned = False  # a stopword stands between that term and here
+        named = False  # the line holds a stopword that may begin a name: its names are read after it
         for run in line.split():
             pieces = known(run) or words.learn(run)
             for kind, key, form, joiner in pieces:
@@ -303,10 +315,20 @@ def terms_of(text: str | None, language_code: str | None) -> tuple[list[str], li
                         else:
                             phrase_form = (written, joiner, form)
                             written, spanned = kept(phrase_form) or joined(phrase_form), True
+                elif kind == NAMING:  # a phrase spans it as it spans any stopword (above)
+                    named = True
+                    if previous:
+                        if spanned:
+                            previous = ""
+                        else:
+                            written, spanned = joined((written, joiner, form)), True
                 else:
                     if kind == ALONE:
                         add(key, form)
                     previous = ""
+        if named:
+            for phrase, phrase_form in _names(line, words):
+                add(kept(phrase) or joined(phrase), kept(phrase_form) or joined(phrase_form))
     keys = sorted(forms)
     return keys, [forms[key] for key in keys]
 
@@ -329,7 +351,12 @@ def _pieces(run: str, words: Lexicon) -> tuple[tuple[int, str, str, str], ...]:
             if words.elides and "'" in token:
                 token, joiner = _elided(token, joiner, words, pieces)
             key = words.key(token)
-            pieces.append((TERM, key, token, joiner) if key else (BETWEEN, "", token, joiner))
+            if key:
+                pieces.append((TERM, key, token, joiner))
+            elif _may_begin_a_name(token, words):
+                pieces.append((NAMING, words.name_key(token), token, joiner))
+            else:
+                pieces.append((BETWEEN, "", token, joiner))
         elif kind == "number":
             pieces.append((BETWEEN, "", token, joiner))
         elif kind == "han" and words.language != "ja":
@@ -343,6 +370,40 @@ def _pieces(run: str, words: Lexicon) -> tuple[tuple[int, str, str, str], ...]:
     if run[last_end:].strip(_JOINING):
         pieces.append((BREAK, "", "", ""))
     return tuple(pieces)
+
+
+def _names(line: str, words: Lexicon) -> Iterator[tuple[tuple[str, str, str], tuple[str, str, str]]]:
+    """The names of a line that begin with a stopword (NAMING): such a stopword inside a sentence (a word
+    before it, no punctuation between), then a term written with a capital. (The phrase's parts, its
+    form's parts.)"""
+    inside, name = False, None
+    for run in line.split():
+        for kind, key, form, joiner in words.pieces.get(run) or words.learn(run):
+            if kind == TERM:
+                if name is not None and _capitalised(form):
+                    yield (name[0], " ", key), (name[1], joiner, form)
+                inside, name = True, None
+            elif kind == BETWEEN or kind == NAMING:
+                name = (key, form) if kind == NAMING and inside else None
+                inside = True
+            else:
+                inside, name = False, None
+
+
+def _capitalised(word: str) -> bool:
+    return word[0].isupper() and not word[1:].isupper()
+
+
+def _may_begin_a_name(word: str, words: Lexicon) -> bool:
+    """A stopword of three letters or more written with a capital, in a language where a capital inside
+    a sentence marks a name: ``São`` (``são``, "are"), ``The``."""
+    return (
+        len(word) >= 3
+        and _capitalised(word)
+        and words.language not in _NOUNS_CAPITALISED
+        and words.is_stopword(word)
+        and not laughter(word.casefold())
+    )
 
 
 def _elided(token: str, joiner: str, words: Lexicon, pieces: list) -> tuple[str, str]:

@@ -1105,7 +1105,8 @@ WITH migration_messages AS (
   /* (text/words.py: word stems with no stopword of the message's language among them, hashtags, and */
   /* two-word phrases "stem stem"). A phrase is a topic where it recurs (3 messages or more) and holds at */
   /* least half the uses of one of its words; a word is then left out where one such phrase holds 80 % of its */
-  /* uses (the phrase says it better). The top keyword_limit ranks, and the tracked keywords (tracked_keywords: */
+  /* uses (the phrase says it better). A name's first word may be no term of its own ("são paul": São is a */
+  /* stopword but in a name), and holds no use outside its names. The top keyword_limit ranks, and the tracked keywords (tracked_keywords: */
   /* each keyword's terms, as text/words.py reads it in every language of its script), always reported for */
   /* every group, at zero when nobody used them (tracked_keyword: the keyword as configured, for those not */
   /* among the ranked topics; NULL for the others). */
@@ -1143,14 +1144,14 @@ WITH migration_messages AS (
       w2.term AS second_term,
       w2.messages AS second_messages
     FROM counted AS p
-    JOIN counted AS w1
+    LEFT JOIN counted AS w1
       ON w1.chat_id = p.chat_id AND w1.term = SPLIT_PART(p.term, ' ', 1)
     JOIN counted AS w2
       ON w2.chat_id = p.chat_id AND w2.term = SPLIT_PART(p.term, ' ', 2)
     WHERE
       p.term LIKE '% %'
       AND p.messages >= 3
-      AND 2 * p.messages >= LEAST(w1.messages, w2.messages)
+      AND 2 * p.messages >= LEAST(COALESCE(w1.messages, p.messages), w2.messages)
   ), covered AS (
     SELECT
       chat_id,
