@@ -11,7 +11,7 @@ replied to is the best guess).
 
 Only replies are kept: 16 bytes each, in two arrays searched by bisection (message ids grow through the
 file; a message out of order goes to a dict). A part of the file read by another process hands its
-replies over as ``pairs``, to be noted after those of the parts before it.
+replies over (``NotedReplies``), to be noted after those of the parts before it.
 """
 
 from __future__ import annotations
@@ -30,13 +30,12 @@ def replied_to(message: dict[str, Any]) -> int | None:
 
 
 class ReplyThreads:
+    """The thread of every reply noted so far."""
+
     def __init__(self) -> None:
         self._ids = array("q")
         self._threads = array("q")
         self._out_of_order: dict[int, int] = {}
-
-    def __len__(self) -> int:
-        return len(self._ids) + len(self._out_of_order)
 
     def note(self, message_id: int, reply_to: int) -> None:
         """A reply, noted after every message before it in the file."""
