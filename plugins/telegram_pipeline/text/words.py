@@ -315,13 +315,14 @@ def terms_of(text: str | None, language_code: str | None) -> tuple[list[str], li
                         else:
                             phrase_form = (written, joiner, form)
                             written, spanned = kept(phrase_form) or joined(phrase_form), True
-                elif kind == NAMING:  # a phrase spans it as it spans any stopword (above)
+                elif kind == NAMING:  # spanned as any stopword (above); a branch of its own costs a BETWEEN nothing
                     named = True
                     if previous:
                         if spanned:
                             previous = ""
                         else:
-                            written, spanned = joined((written, joiner, form)), True
+                            phrase_form = (written, joiner, form)
+                            written, spanned = kept(phrase_form) or joined(phrase_form), True
                 else:
                     if kind == ALONE:
                         add(key, form)
