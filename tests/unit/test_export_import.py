@@ -261,6 +261,28 @@ def test_a_supergroups_replies_carry_their_thread_as_the_bot_api_gives_it(tmp_pa
     assert set(threads["group"].values()) == {None}  # a basic group has no threads, in the Bot API either
 
 
+@pytest.mark.parametrize("forum", [False, True])
+def test_ids_beyond_64_bits_are_imported_and_lead_no_reply(tmp_path, forum):
+    """A damaged export's id too large for the threads' and topics' arrays: the messages are imported, and
+    a reply to such an id is in no thread (or topic) but its own."""
+    messages = [
+        text_message(1, 1731845100),
+        text_message(2, 1731845160, reply_to_message_id=2**70),
+        text_message(2**70, 1731845220, reply_to_message_id=1),
+        text_message(3, 1731845280, reply_to_message_id=2),
+    ]
+    if forum:
+        opened = {"type": "service", "action": "topic_created", "title": "Treinos", "actor": "Ana", "actor_id": "user1"}
+        messages.insert(0, {**text_message(0, 1731845000), **opened})
+    result = desktop_export.import_export(write_export(tmp_path, messages))
+    assert (result.messages, result.skipped) == (4, 0)
+    threads = {m: u["message"].get("message_thread_id") for m, (_, u) in by_message_id(raw_updates()).items()}
+    if forum:  # every message in General: the topic is found through ids the arrays hold only
+        assert {threads[m] for m in (1, 2, 2**70, 3)} == {None}
+    else:  # the reply to 2**70 is in no thread; one to that reply is in its thread
+        assert (threads[2], threads[2**70], threads[3]) == (None, 1, 2)
+
+
 def test_a_channels_post_copied_into_its_discussion_group_is_the_bot_apis_automatic_forward(tmp_path):
     channel = {"from": "Canal", "from_id": "channel777", "forwarded_from": "Canal"}
     messages = [

@@ -43,7 +43,7 @@ process reading it all.
 
 The parts, each used only by those after it: ``errors.py``; ``reader.py`` (the file as a stream of
 chats and messages, decoded a chunk at a time; one chat's export cut into parts; ``CHUNK_BYTES``);
-``media.py``, ``topics.py``, ``threads.py``, ``reactions.py`` and ``convert.py`` (a message -> its
+``media.py``, ``threads.py``, ``topics.py``, ``reactions.py`` and ``convert.py`` (a message -> its
 updates: ids, times, text, senders, media, service actions, its forum topic or reply thread, its
 reactions); ``days.py`` (updates -> day objects in the raw zone; ``PART_BYTES``); ``passes.py`` (the
 two passes over one part); ``run.py`` (the parts side by side, the chat chosen, the result, the

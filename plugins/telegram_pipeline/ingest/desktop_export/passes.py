@@ -24,7 +24,7 @@ from telegram_pipeline.ingest.desktop_export.convert import (
 )
 from telegram_pipeline.ingest.desktop_export.errors import MalformedMessage
 from telegram_pipeline.ingest.desktop_export.reader import Broken, ExportReader, Part, Truncated
-from telegram_pipeline.ingest.desktop_export.threads import NotedReplies, ReplyThreads, replied_to
+from telegram_pipeline.ingest.desktop_export.threads import INT64, NotedReplies, ReplyThreads, replied_to
 from telegram_pipeline.ingest.desktop_export.topics import is_topic_creation
 
 # What the first pass reads of a message (the rest of it is skipped, not built): what Converter.learn,
@@ -89,7 +89,7 @@ def learn(
     ``replies`` (None: the chat's threads are not kept)."""
     if replies is not None:
         reply_to, message_id = replied_to(message), message.get("id")
-        if reply_to is not None and type(message_id) is int:
+        if reply_to is not None and type(message_id) is int and message_id in INT64:
             replies.note(message_id, reply_to)
     if converter.topics is None and is_topic_creation(message):
         converter.learn(message)

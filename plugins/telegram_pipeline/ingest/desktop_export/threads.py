@@ -20,11 +20,14 @@ from array import array
 from bisect import bisect_left
 from typing import Any
 
+# The ids the arrays hold: a damaged export's id beyond them is no message a reply can lead to.
+INT64 = range(-(2**63), 2**63)
+
 
 def replied_to(message: dict[str, Any]) -> int | None:
     """The id of the message of the same chat that ``message`` replies to, if any."""
     reply_to = message.get("reply_to_message_id")
-    if type(reply_to) is not int or message.get("reply_to_peer_id"):
+    if type(reply_to) is not int or reply_to not in INT64 or message.get("reply_to_peer_id"):
         return None
     return reply_to
 

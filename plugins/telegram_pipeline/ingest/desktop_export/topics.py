@@ -19,6 +19,8 @@ from array import array
 from bisect import bisect_left
 from typing import Any
 
+from telegram_pipeline.ingest.desktop_export.threads import INT64
+
 # The General topic's id: every forum has it, and its messages carry no message_thread_id in the Bot API.
 GENERAL_TOPIC_ID = 1
 TOPIC_CREATED = "topic_created"
@@ -63,5 +65,6 @@ class TopicChains:
             if found is None:
                 self.unresolved += 1
             topic = GENERAL_TOPIC_ID if found is None else found
-        self._add(message_id, topic)
+        if message_id in INT64:
+            self._add(message_id, topic)
         return topic
