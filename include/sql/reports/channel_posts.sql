@@ -1,9 +1,9 @@
 -- The channel's posts copied into each group in the range (channel_copies: the group is the channel's
 -- discussion group), the most commented first (on a tie, the newest), at most posts_limit a group: the
 -- channel, when, the first 200 characters, the kind, its comments up to the range's end (the counted
--- messages of the thread Telegram keeps for it, or replying to it where a message names no thread, as one
--- imported before the import gave replies their thread does), how many members wrote them, the wait for
--- the first, and what a t.me link needs.
+-- messages of the thread Telegram keeps for it, or those replying to it where a message names no thread:
+-- a reply imported before the import gave replies their thread), how many members wrote them, the wait
+-- for the first, and what a t.me link needs.
 WITH commented AS (
   SELECT
     p.origin_chat_id,

@@ -4,10 +4,10 @@
 -- two-word phrases "stem stem"). A phrase is a topic where it recurs (3 messages or more) and holds at
 -- least half the uses of one of its words; a word is then left out where one such phrase holds 80 % of its
 -- uses (the phrase says it better). A name's first word may be no term of its own ("são paul": São is a
--- stopword but in a name), and holds no use outside its names. The top keyword_limit ranks, and the tracked keywords (tracked_keywords:
--- each keyword's terms, as text/words.py reads it in every language of its script), always reported for
--- every group, at zero when nobody used them (tracked_keyword: the keyword as configured, for those not
--- among the ranked topics; NULL for the others).
+-- stopword but in a name), and holds no use outside its names. The top keyword_limit ranks, and the
+-- tracked keywords (tracked_keywords: each keyword's terms, as text/words.py reads it in every language of
+-- its script), always reported for every group, at zero when nobody used them (tracked_keyword: the
+-- keyword as configured, for those not among the ranked topics; NULL for the others).
 WITH per_sender AS (
   SELECT
     chat_id,
@@ -43,7 +43,9 @@ phrases AS (
   JOIN counted AS w2
     ON w2.chat_id = p.chat_id AND w2.term = SPLIT_PART(p.term, ' ', 2)
   WHERE
-    p.term LIKE '% %' AND p.messages >= 3 AND 2 * p.messages >= LEAST(COALESCE(w1.messages, p.messages), w2.messages)
+    p.term LIKE '% %'
+    AND p.messages >= 3
+    AND 2 * p.messages >= LEAST(COALESCE(w1.messages, p.messages), w2.messages)
 ),
 covered AS (
   SELECT chat_id, first_term AS term FROM phrases WHERE 5 * messages >= 4 * first_messages

@@ -34,7 +34,8 @@ SELECT
   reply_to_message_id,
   mentions,
   -- the forum topic (NULL outside forums); the thread Telegram keeps a message in (a reply's, a
-  -- comment's on a channel's post), NULL where the update names none (an export's)
+  -- comment's on a channel's post), NULL where the update names none (no reply, or a reply imported
+  -- before the import gave replies their thread)
   topic_id,
   message_thread_id,
   -- found at consolidation (text/facts.py); NULL in partitions written before these columns existed

@@ -4,9 +4,9 @@
 /* The channel's posts copied into each group in the range (channel_copies: the group is the channel's */
 /* discussion group), the most commented first (on a tie, the newest), at most posts_limit a group: the */
 /* channel, when, the first 200 characters, the kind, its comments up to the range's end (the counted */
-/* messages of the thread Telegram keeps for it, or replying to it where a message names no thread, as one */
-/* imported before the import gave replies their thread does), how many members wrote them, the wait for */
-/* the first, and what a t.me link needs. */
+/* messages of the thread Telegram keeps for it, or those replying to it where a message names no thread: */
+/* a reply imported before the import gave replies their thread), how many members wrote them, the wait */
+/* for the first, and what a t.me link needs. */
 WITH migration_messages AS (
   /* Every migration service message, as (old chat id, new chat id) with its day and time: the old group's carries */
   /* migrate_to_chat_id, the supergroup's first message migrate_from_chat_id (both in migrate_chat_id). */
@@ -198,7 +198,7 @@ WITH migration_messages AS (
     content_type,
     reply_to_message_id,
     mentions,
-    topic_id, /* the forum topic (NULL outside forums); the thread Telegram keeps a message in (a reply's, a */ /* comment's on a channel's post), NULL where the update names none (an export's) */
+    topic_id, /* the forum topic (NULL outside forums); the thread Telegram keeps a message in (a reply's, a */ /* comment's on a channel's post), NULL where the update names none (no reply, or a reply imported */ /* before the import gave replies their thread) */
     message_thread_id,
     is_question, /* found at consolidation (text/facts.py); NULL in partitions written before these columns existed */
     link_domains,

@@ -196,7 +196,7 @@ WITH migration_messages AS (
     content_type,
     reply_to_message_id,
     mentions,
-    topic_id, /* the forum topic (NULL outside forums); the thread Telegram keeps a message in (a reply's, a */ /* comment's on a channel's post), NULL where the update names none (an export's) */
+    topic_id, /* the forum topic (NULL outside forums); the thread Telegram keeps a message in (a reply's, a */ /* comment's on a channel's post), NULL where the update names none (no reply, or a reply imported */ /* before the import gave replies their thread) */
     message_thread_id,
     is_question, /* found at consolidation (text/facts.py); NULL in partitions written before these columns existed */
     link_domains,

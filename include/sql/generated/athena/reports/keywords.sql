@@ -192,7 +192,7 @@ WITH migration_messages AS (
     content_type,
     reply_to_message_id,
     mentions,
-    topic_id, /* the forum topic (NULL outside forums); the thread Telegram keeps a message in (a reply's, a */ /* comment's on a channel's post), NULL where the update names none (an export's) */
+    topic_id, /* the forum topic (NULL outside forums); the thread Telegram keeps a message in (a reply's, a */ /* comment's on a channel's post), NULL where the update names none (no reply, or a reply imported */ /* before the import gave replies their thread) */
     message_thread_id,
     is_question, /* found at consolidation (text/facts.py); NULL in partitions written before these columns existed */
     link_domains,
@@ -1021,10 +1021,10 @@ WITH migration_messages AS (
   /* two-word phrases "stem stem"). A phrase is a topic where it recurs (3 messages or more) and holds at */
   /* least half the uses of one of its words; a word is then left out where one such phrase holds 80 % of its */
   /* uses (the phrase says it better). A name's first word may be no term of its own ("são paul": São is a */
-  /* stopword but in a name), and holds no use outside its names. The top keyword_limit ranks, and the tracked keywords (tracked_keywords: */
-  /* each keyword's terms, as text/words.py reads it in every language of its script), always reported for */
-  /* every group, at zero when nobody used them (tracked_keyword: the keyword as configured, for those not */
-  /* among the ranked topics; NULL for the others). */
+  /* stopword but in a name), and holds no use outside its names. The top keyword_limit ranks, and the */
+  /* tracked keywords (tracked_keywords: each keyword's terms, as text/words.py reads it in every language of */
+  /* its script), always reported for every group, at zero when nobody used them (tracked_keyword: the */
+  /* keyword as configured, for those not among the ranked topics; NULL for the others). */
   WITH per_sender AS (
     SELECT
       chat_id,
