@@ -261,6 +261,29 @@ def test_a_supergroups_replies_carry_their_thread_as_the_bot_api_gives_it(tmp_pa
     assert set(threads["group"].values()) == {None}  # a basic group has no threads, in the Bot API either
 
 
+def test_a_real_supergroups_replies_lead_to_the_top_of_their_chain(monkeypatch):
+    """tests/data/supergroup_ru_chat_2026.json (a real Russian supergroup, tests/data/README.md): each
+    reply's thread, found here by following the export's own reply_to_message_id by hand."""
+    monkeypatch.setenv("TIMEZONE", "Europe/Moscow")
+    export = Path(__file__).resolve().parents[1] / "data" / "supergroup_ru_chat_2026.json"
+    replies = {
+        m["id"]: m["reply_to_message_id"]
+        for m in json.loads(export.read_text())["messages"]
+        if "reply_to_message_id" in m
+    }
+
+    def top(message_id: int) -> int:
+        while message_id in replies:
+            message_id = replies[message_id]
+        return message_id
+
+    desktop_export.import_export(export)
+    messages = [u["message"] for u in raw_updates().values() if "message" in u]  # not its reactions' updates
+    threads = {m["message_id"]: m.get("message_thread_id") for m in messages}
+    assert {m: threads[m] for m in replies} == {m: top(m) for m in replies}
+    assert sum(top(m) != replies[m] for m in replies) >= 2  # replies to replies, deeper than one step
+
+
 @pytest.mark.parametrize("forum", [False, True])
 def test_ids_beyond_64_bits_are_imported_and_lead_no_reply(tmp_path, forum):
     """A damaged export's id too large for the threads' and topics' arrays: the messages are imported, and
