@@ -212,6 +212,20 @@ def test_a_name_that_begins_with_a_stopword_is_a_phrase_where_a_sentence_does_no
     assert "sie sorg" not in terms("Sie haben Sie Sorgen", "de")
 
 
+def test_a_name_typed_as_a_keyword_is_the_name_not_its_second_word():
+    # tracked "São Paulo" counted every Paulo too (its terms held ``paul``, what Portuguese reads),
+    # beside the topic "São Paulo" the report shows; typed in any case, it is the name as a text has it
+    assert "são paul" in terms("corri em São Paulo", "pt")
+    for typed in ("são paulo", "São Paulo", "SÃO PAULO"):
+        assert "são paul" in words.query(typed).terms and "paul" not in words.query(typed).terms
+    assert words.query("the hague").names == ("the hagu",)
+    # two words the first of which begins no name, and one word, are read as before
+    assert words.query("corrida de rua").terms == ["corr rua"] and words.query("corrida de rua").names == ()
+    assert words.query("paulo").terms == ["paul", "paulo"] and words.query("são").names == ()
+    # the search still finds every message with the words, a sentence's "São Paulo" too
+    assert any(keys <= set(terms("São Paulo amanheceu", "pt")) for keys in words.query("são paulo").keys)
+
+
 def test_variation_selectors_do_not_change_a_word():
     assert words.normalized("☪️ ok") == "☪ ok" and words.normalized("d’água") == "d'água"
     assert words.normalized("ｆｕｌｌ") == "full"  # NFKC

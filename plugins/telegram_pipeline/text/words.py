@@ -444,11 +444,17 @@ class Query:
 
     text: str
     keys: tuple[frozenset[str], ...]  # one set per reading, distinct
+    names: tuple[str, ...] = ()  # the name the text is in the languages where it begins with a stopword
 
     @property
     def terms(self) -> list[str]:
-        """Each reading's one term (a word's, or a two-word phrase's), for the tracked keywords."""
-        return sorted({term for keys in self.keys if (term := _main_term(keys))})
+        """Each reading's one term (a word's, or a two-word phrase's), for the tracked keywords. A name
+        (``são paulo``) is its phrases: ``são paul`` where ``são`` is a stopword, as the keywords report
+        shows it, not ``paul``, which any Paulo is."""
+        terms = {term for keys in self.keys if (term := _main_term(keys))}
+        if self.names:
+            terms = {term for term in terms if " " in term} | set(self.names)
+        return sorted(terms)
 
 
 def _main_term(keys: frozenset[str]) -> str | None:
@@ -465,8 +471,25 @@ def query(text: str) -> Query:
     found = language.script_of(text)
     script, own = found if found is not None else ("Latn", None)
     readings: list[frozenset[str]] = []
+    names: list[str] = []
     for code in [*([own] if own else SCRIPTS.get(script, [])), None]:
         keys = frozenset(terms_of(text, code)[0])
         if keys and keys not in readings:
             readings.append(keys)
-    return Query(text, tuple(readings))
+        if name := _name(text, lexicon(code)):
+            names.append(name)
+    return Query(text, tuple(readings), tuple(names))
+
+
+def _name(text: str, words: Lexicon) -> str | None:
+    """The name two words are where the first may begin one, as a sentence has it inside it (``são
+    paulo``, ``the hague``: ``são paul``, ``the hagu``), whatever case they were typed in."""
+    parts = text.split()
+    if len(parts) != 2:
+        return None
+    first, second = (part[:1].upper() + part[1:].lower() for part in parts)
+    beginning = words.pieces.get(first) or words.learn(first)
+    rest = words.pieces.get(second) or words.learn(second)
+    if [kind for kind, *_ in beginning + rest] != [NAMING, TERM]:
+        return None
+    return beginning[0][1] + " " + rest[0][1]
