@@ -74,11 +74,15 @@ def test_no_text_is_taken_apart_in_the_report_sql():
 
 def test_a_text_repeated_in_a_batch_is_read_once_with_what_each_row_would_get_alone():
     """fill_words reads each distinct text once per batch: every row still gets what reading its own text
-    alone gives (language.guess, then words.terms_of in that language), and the working columns too."""
+    alone gives (language.guess, then words.terms_of in that language), and the working columns too,
+    where no longer text came before it (here none: every longer text is the group's first)."""
     from telegram_pipeline.text import language, words
 
-    texts = ["ok", "kkk", "Bom dia pessoal, amanhã tem treino longo no parque às seis", "ok", None, "привет всем"]
-    texts += ["Bom dia pessoal, amanhã tem treino longo no parque às seis", "kkk", "ok obrigado"]
+    texts = ["ok", "kkk", "ok", None, "привет всем", "kkk", "ok obrigado"]
+    texts += [
+        "Bom dia pessoal, amanhã tem treino longo no parque às seis",
+        "Bom dia pessoal, amanhã tem treino longo no parque às seis",
+    ]
     rows = [row(n, text, sender=n % 3) for n, text in enumerate(texts, 1)]
     working = tokens.fill_words(rows)
     for position, (text, filled) in enumerate(zip(texts, rows, strict=True)):
@@ -88,4 +92,74 @@ def test_a_text_repeated_in_a_batch_is_read_once_with_what_each_row_would_get_al
         assert filled["language"] == (alone.language if text is not None else None)
         got = (working[tokens.SCRIPT][position], working[tokens.BASIS][position], working[tokens.WEIGHT][position])
         assert got == (alone.script, alone.basis, alone.weight)
-    assert rows[0]["terms"] is rows[3]["terms"]  # one reading, shared
+    assert rows[0]["terms"] is rows[2]["terms"]  # one reading, shared
+
+
+def _chat_day(seed: int) -> list[dict]:
+    """A day of two groups: real sentences in eight languages (tests/data/words) and the short texts of
+    real chats, and the first words of those sentences, from twelve senders writing in two languages
+    each, in a random order."""
+    import random
+
+    from tests.support.paths import REPO
+
+    sentences = {
+        path.stem: path.read_text(encoding="utf-8").splitlines() for path in (REPO / "tests/data/words").glob("*.txt")
+    }
+    chats = []
+    for name in ("supergroup_ru_chat_2026", "personal_chat_uk_2024", "supergroup_it_es_2025"):
+        export = json.loads((REPO / f"tests/data/{name}.json").read_text(encoding="utf-8"))
+        chats += [m["text"] for m in export["messages"] if isinstance(m.get("text"), str) and m["text"]]
+    rng = random.Random(seed)
+    languages = sorted(sentences)
+    rows = []
+    for update_id in range(1, 401):
+        sender = rng.randrange(12)
+        code = languages[(sender + rng.randrange(2)) % len(languages)]
+        kind = rng.random()
+        if kind < 0.3:
+            text = rng.choice(sentences[code])
+        elif kind < 0.7:
+            text = " ".join(rng.choice(sentences[code]).split()[: rng.randrange(1, 4)])
+        else:
+            text = rng.choice(chats)
+        message = row(update_id, text, sender=sender)
+        message["chat_id"] = -100 - sender % 2
+        rows.append(message)
+    return rows
+
+
+def test_short_texts_read_in_their_groups_language_settle_as_the_detector_read_them(monkeypatch):
+    """A short text after a longer one of its group is not given to the detector (``tokens._TextReader``):
+    the day, once settled, is the same table as where every text went to it, and the detector is asked
+    fewer times. Also where the longer text a short one was read by is dropped before the day is settled
+    (a duplicate of an update another run read): its short texts are then given to the detector."""
+    import pyarrow.compute as pc
+    from telegram_pipeline.text import language, words
+
+    def detecting_everything(reader, text, _row):
+        guess = language.guess(text)
+        return (guess, *words.terms_of(text, guess.language))
+
+    asked = []
+    detected = language.detected
+    monkeypatch.setattr(language, "detected", lambda text: asked.append(text) or detected(text))
+    for seed in range(5):
+        rows = _chat_day(seed)
+        asked.clear()
+        read_by_group = consolidate._unsettled_table([dict(r) for r in rows], parsed=True)
+        asked_by_group = len(asked)
+        with monkeypatch.context() as patched:
+            patched.setattr(tokens._TextReader, "__call__", detecting_everything)
+            asked.clear()
+            read_alone = consolidate._unsettled_table([dict(r) for r in rows], parsed=True)
+            assert len(asked) > asked_by_group
+        undetected = pc.equal(read_by_group[tokens.WEIGHT], language.UNDETECTED)
+        assert pc.sum(undetected).as_py() > 40, seed
+        assert tokens.settled(read_by_group) == tokens.settled(read_alone), seed
+
+        # every longer text dropped: each group's short texts settle by the detector's guesses
+        longer = pc.equal(read_alone[tokens.BASIS], language.BY_TEXT)
+        assert tokens.settled(read_by_group.filter(pc.invert(longer))) == tokens.settled(
+            read_alone.filter(pc.invert(longer))
+        ), seed

@@ -5,8 +5,10 @@ a DuckDB expression.
 **Words.** Each process that reads a run of the day's keys guesses every text's language and takes
 its terms (``fill_words``, in Python: each distinct text of a batch read once, every step per
 distinct word cached); the short texts' guesses carry their script, and the basis and weight of the
-guess, in three working columns. Once the day is one table, ``settled`` gives each short text its
-sender's language of the day (``text/language.py``), takes its terms again where that changed the language, and drops the working columns. The reports
+guess, in three working columns (a short text after a longer one of its group is read in that one's
+language, without the detector). Once the day is one table, ``settled`` gives each short text its
+sender's language of the day (``text/language.py``), takes its terms again where that changed the
+language, and drops the working columns. The reports
 read the stored terms only: a partition written before them is consolidated again (the parser
 version says so), never taken apart in SQL.
 
@@ -117,7 +119,7 @@ def fill_words(rows: list[dict[str, Any]]) -> dict[str, list]:
         if text is None:
             found = language.NO_LETTERS
         else:
-            found, row["terms"], row["term_forms"] = read(text)
+            found, row["terms"], row["term_forms"] = read(text, row)
             row["language"] = found.language
         scripts.append(found.script)
         bases.append(found.basis)
@@ -128,17 +130,52 @@ def fill_words(rows: list[dict[str, Any]]) -> dict[str, list]:
 class _TextReader:
     """A text's language guess and its terms in it, computed once per distinct text of a batch of rows:
     chat repeats its short texts ("ok", "kkk", "bom dia"), and both steps depend on the text alone. The
-    rows of one text share its lists of terms, which nothing changes in place."""
+    rows of one text share its lists of terms, which nothing changes in place.
+
+    A short text (``text/language.py``'s step 3) is not given to the detector where its sender, or else
+    its group, wrote a longer text in its script earlier in the batch: it is read in that text's language
+    for now (its weight UNDETECTED). ``settled`` decides it by the whole day and takes its terms again
+    where the day says otherwise; the detector's own guess of a short text counts only where its group
+    wrote no longer text in its script that day, and there none was read this way."""
 
     def __init__(self) -> None:
-        self.read: dict[str, tuple[language.Guess, list[str], list[str]]] = {}
+        self.read: dict[str, tuple[language.Guess, list[str] | None, list[str] | None]] = {}
+        self.detected: dict[str, tuple[language.Guess, list[str], list[str]]] = {}  # short texts, by the detector
+        self.in_language: dict[tuple[str, str], tuple[language.Guess, list[str], list[str]]] = {}
+        self.latest: dict[tuple, str] = {}  # (chat, sender, script), (chat, script) -> its latest longer text's
 
-    def __call__(self, text: str) -> tuple[language.Guess, list[str], list[str]]:
+    def __call__(self, text: str, row: dict[str, Any]) -> tuple[language.Guess, list[str] | None, list[str] | None]:
         found = self.read.get(text)
         if found is None:
-            guess = language.guess(text)
-            found = self.read[text] = (guess, *words.terms_of(text, guess.language))
+            guess = language.guess(text, detect_short=False)
+            terms = (None, None) if guess.weight == language.UNDETECTED else words.terms_of(text, guess.language)
+            found = self.read[text] = (guess, *terms)
+        guess = found[0]
+        if guess.basis == language.BY_TEXT:
+            chat, sender = row["chat_id"], _sender(row)
+            self.latest[chat, sender, guess.script] = self.latest[chat, guess.script] = guess.language
+        elif guess.weight == language.UNDETECTED:
+            found = self._short(text, guess.script, row)
         return found
+
+    def _short(self, text: str, script: str, row: dict[str, Any]) -> tuple[language.Guess, list[str], list[str]]:
+        chat = row["chat_id"]
+        known = self.latest.get((chat, _sender(row), script)) or self.latest.get((chat, script))
+        if known is None:
+            found = self.detected.get(text)
+            if found is None:
+                guess = language.guess(text)
+                found = self.detected[text] = (guess, *words.terms_of(text, guess.language))
+        else:
+            found = self.in_language.get((text, known))
+            if found is None:
+                guess = language.Guess(known, script, language.BY_SENDER, language.UNDETECTED)
+                found = self.in_language[text, known] = (guess, *words.terms_of(text, known))
+        return found
+
+
+def _sender(row: dict[str, Any]):
+    return row["user_id"] if row["user_id"] is not None else row["sender_chat_id"]
 
 
 def with_working_columns(table, working: dict[str, list]):
@@ -155,7 +192,7 @@ def with_words(table):
     ``term_forms`` computed as consolidation computes them: for test lakes and generated ones."""
     import pyarrow as pa
 
-    rows = table.select(["keyword_text", "text"]).to_pylist()
+    rows = table.select(["chat_id", "user_id", "sender_chat_id", "keyword_text", "text"]).to_pylist()
     for row in rows:
         row.update(language=None, terms=None, term_forms=None)
     working = fill_words(rows)
@@ -191,22 +228,40 @@ def settled(table):
         longer = everyone.filter(pc.equal(table[BASIS], language.BY_TEXT))
         counted = longer.group_by(columns, use_threads=False).aggregate([([], "count_all")])
         mine = everyone.take(rows)
-        weights = table[WEIGHT].take(rows)
-        known = language.Known.of(
-            zip(*(counted[name].to_pylist() for name in [*columns, "count_all"]), strict=True),
-            zip(
-                *(column.to_pylist() for column in (mine["chat_id"], mine[SCRIPT], mine["language"], weights)),
-                strict=True,
-            ),
-        )
+        chats, senders, scripts, stored = (mine[name].to_pylist() for name in columns)
+        guesses, weights = list(stored), table[WEIGHT].take(rows).to_pylist()
+        longer_counts = [counted[name].to_pylist() for name in [*columns, "count_all"]]
+        groups_with_longer = set(zip(longer_counts[0], longer_counts[2], strict=True))  # (chat, script)
+        _detect_where_no_longer_text(table, rows, chats, scripts, guesses, weights, groups_with_longer)
+        known = language.Known.of(zip(*longer_counts, strict=True), zip(chats, scripts, guesses, weights, strict=True))
         changed = []
-        for row, chat, sender, script, guessed in zip(rows, *(mine[name].to_pylist() for name in columns), strict=True):
+        for row, chat, sender, script, guessed, language_now in zip(
+            rows, chats, senders, scripts, guesses, stored, strict=True
+        ):
             settled_language = known.settle(chat, sender, script, guessed)
-            if settled_language != guessed:
+            if settled_language != language_now:
                 changed.append((row, settled_language))
         if changed:
             table = _with_words_of(table, changed)
     return table.drop_columns(list(WORKING_COLUMNS))
+
+
+def _detect_where_no_longer_text(table, rows, chats, scripts, guesses, weights, longer: set) -> None:
+    """The detector's guess (in ``guesses`` and ``weights``) of each short text read without it in a
+    group and script with no longer text in the day (``longer``): the batch that read it held one,
+    since dropped as a duplicate of an update another run read."""
+    import pyarrow.compute as pc
+
+    undetected = [
+        position
+        for position, weight in enumerate(weights)
+        if weight == language.UNDETECTED and (chats[position], scripts[position]) not in longer
+    ]
+    if undetected:
+        texts = pc.coalesce(table["keyword_text"], table["text"]).take([rows[p] for p in undetected]).to_pylist()
+        for position, text in zip(undetected, texts, strict=True):
+            own = language.guess(text)
+            guesses[position], weights[position] = own.language, own.weight
 
 
 def _with_words_of(table, changed: list[tuple[int, str | None]]):

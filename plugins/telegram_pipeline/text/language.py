@@ -17,7 +17,9 @@ Three steps, cheapest first:
 
 Step 3 needs the whole day (a day is read by several processes, each a run of keys), so each
 process stores its own guess with a ``basis`` and the script, and ``settle`` decides the short
-texts once the day is one table.
+texts once the day is one table. A short text's own guess matters only where its group wrote no
+longer text in its script that day: where the day's longer texts already say a language, a process
+need not ask the detector (``guess(..., detect_short=False)``, ``lake/tokens.py``).
 """
 
 from __future__ import annotations
@@ -149,8 +151,11 @@ def detected(text: str) -> tuple[str | None, float]:
     return _CODES.get(code, code.split("-")[0]), score
 
 
-def guess(text: str | None) -> Guess:
-    """The language of one text on its own (steps 1 and 2; a short text's guess is marked BY_SENDER)."""
+def guess(text: str | None, detect_short: bool = True) -> Guess:
+    """The language of one text on its own (steps 1 and 2; a short text's guess is marked BY_SENDER).
+    ``detect_short=False``: a short text's guess is ``Guess(None, script, BY_SENDER, UNDETECTED)``, the
+    detector not asked (``settle`` reads a short text's own guess only where its group wrote no longer
+    text in its script that day)."""
     if not text:
         return NO_LETTERS
     found = script_of(text)
@@ -161,11 +166,26 @@ def guess(text: str | None) -> Guess:
         return Guess(language, script, BY_SCRIPT)
     if "/" in text or "@" in text:
         text = _ADDRESSES.sub(" ", text)  # links and handles are no language
+    short = len(text) - text.count(" ") < SHORT_TEXT
+    if short:  # the detector is never sure of it
+        if script == "Cyrl" and _ukrainian(text):
+            return Guess("uk", script, BY_TEXT)
+        if not detect_short:
+            return Guess(None, script, BY_SENDER, UNDETECTED)
     found, score = detected(text)
-    sure = found is not None and score >= SURE_SCORE and len(text) - text.count(" ") >= SHORT_TEXT
-    if not sure and script == "Cyrl" and _UKRAINIAN_LETTERS.search(text) and not _NOT_UKRAINIAN_LETTERS.search(text):
+    sure = found is not None and score >= SURE_SCORE and not short
+    if not sure and script == "Cyrl" and _ukrainian(text):
         return Guess("uk", script, BY_TEXT, score)
     return Guess(found, script, BY_TEXT if sure else BY_SENDER, score)
+
+
+# The weight of a short text's guess made without the detector: the language its group's longer texts
+# gave so far (``lake/tokens.py``), or none yet.
+UNDETECTED = -1.0
+
+
+def _ukrainian(text: str) -> bool:
+    return bool(_UKRAINIAN_LETTERS.search(text)) and not _NOT_UKRAINIAN_LETTERS.search(text)
 
 
 _ADDRESSES = re.compile(r"\S*[/@]\S*")
@@ -191,7 +211,7 @@ class Known:
     @classmethod
     def of(cls, longer, shorter) -> Known:
         """From (chat, sender, script, language, texts) of the longer texts, and (chat, script, guess,
-        weight) of the short ones."""
+        weight) of the short ones (a guess made without the detector, UNDETECTED, weighs nothing)."""
         by_sender: dict[tuple, Counter] = {}
         by_chat: dict[tuple, Counter] = {}
         guessed: dict[tuple, Counter] = {}
@@ -199,7 +219,7 @@ class Known:
             by_sender.setdefault((chat, sender, script), Counter())[language] += texts
             by_chat.setdefault((chat, script), Counter())[language] += texts
         for chat, script, language, weight in shorter:
-            if language is not None:
+            if language is not None and weight != UNDETECTED:
                 guessed.setdefault((chat, script), Counter())[language] += weight
         return cls(by_sender, by_chat, guessed)
 
