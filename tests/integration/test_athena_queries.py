@@ -20,7 +20,7 @@ from telegram_pipeline.orchestration.athena_queries import AthenaReportQueries
 from telegram_pipeline.reports import athena_engine, definitions
 from telegram_pipeline.reports import build as reports
 
-from tests.support.athena_results import athena_rows, rendered_athena_sql
+from tests.support.athena_results import athena_rows
 from tests.support.curated_scenario import write_scenario
 from tests.support.paths import REPO
 
@@ -32,7 +32,6 @@ QUERIES_PER_DAY = len(definitions.REPORTS) * len(definitions.WINDOWS)  # every r
 def athena_lake(s3_lake, aws_standin, monkeypatch):
     """The reports' scenario in the S3 lake, Athena settings, and moto behind the stand-in."""
     write_scenario(monkeypatch)
-    monkeypatch.setattr(athena_engine, "rendered_athena_sql", rendered_athena_sql)  # each text rendered once
     monkeypatch.setenv("GLUE_DATABASE", "telegram_test")
     monkeypatch.setenv("ATHENA_WORKGROUP", "primary")
     monkeypatch.setenv("ATHENA_OUTPUT_URI", f"s3://{s3_lake['bucket']}/athena-results/")

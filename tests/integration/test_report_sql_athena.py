@@ -10,14 +10,13 @@ import pytest
 import requests
 from telegram_pipeline import config
 from telegram_pipeline.lake import aws, storage
-from telegram_pipeline.reports import athena_engine, definitions
 from telegram_pipeline.reports import build as reports
+from telegram_pipeline.reports import definitions, sql
 
 from tests.support import groups_lake
 from tests.support.athena_results import (
     assert_athena_text_gives_the_duckdb_results,
     athena_rows,
-    rendered_athena_sql,
 )
 from tests.support.curated_scenario import FIRST, LAST, write_scenario
 from tests.support.groups_lake import engaged_groups, write_and_consolidate
@@ -81,7 +80,6 @@ def test_anonymous_reactions_all_taken_back_read_alike_on_athena(monkeypatch):
 
 
 def test_athena_engine_submits_the_rendered_queries_and_reads_the_results(s3_lake, scenario_lake, monkeypatch):
-    monkeypatch.setattr(athena_engine, "rendered_athena_sql", rendered_athena_sql)  # each text rendered once
     monkeypatch.setenv("ATHENA_WORKGROUP", "primary")
     monkeypatch.setenv("GLUE_DATABASE", "telegram_test")
     monkeypatch.setenv("ATHENA_OUTPUT_URI", f"s3://{s3_lake['bucket']}/athena-results/")
@@ -107,7 +105,7 @@ def test_athena_engine_submits_the_rendered_queries_and_reads_the_results(s3_lak
         execution = athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]
         submitted[execution["Query"]] = execution
     for report in definitions.REPORTS:
-        execution = submitted[rendered_athena_sql(report, rng)]
+        execution = submitted[sql.rendered_athena_sql(report, rng)]
         assert execution["QueryExecutionContext"]["Database"] == "telegram_test"
         assert execution["ResultConfiguration"]["OutputLocation"].startswith(
             f"s3://{s3_lake['bucket']}/athena-results/"

@@ -17,10 +17,10 @@ from telegram_pipeline import config
 from telegram_pipeline.ingest import desktop_export
 from telegram_pipeline.lake import consolidate, migrations, storage
 from telegram_pipeline.reports import build as reports
-from telegram_pipeline.reports import definitions, duckdb_engine
+from telegram_pipeline.reports import definitions, duckdb_engine, sql
 
 from tests.support import community_lake as ref
-from tests.support.athena_results import as_duckdb_sql, rendered_athena_sql
+from tests.support.athena_results import as_duckdb_sql
 from tests.support.community_lake import CHANNEL, FIRST, LAST, LEITURA, LIA, NEIGHBOUR, PY, TZ, U, communities
 from tests.support.groups_lake import write_and_consolidate
 from tests.support.html_elements import parse
@@ -73,7 +73,7 @@ def athena_text_on_duckdb(rng: definitions.ReportRange) -> dict:
     markers = migrations.markers(storage.raw_store(settings))
     try:
         return {
-            name: duck.con.execute(as_duckdb_sql(rendered_athena_sql(name, rng, markers=markers)))
+            name: duck.con.execute(as_duckdb_sql(sql.rendered_athena_sql(name, rng, markers=markers)))
             .to_arrow_table()
             .cast(definitions.output_schemas()[name])
             for name in COMMUNITY

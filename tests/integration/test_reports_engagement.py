@@ -14,9 +14,9 @@ import pytest
 from telegram_pipeline import config
 from telegram_pipeline.lake import migrations, storage
 from telegram_pipeline.reports import build as reports
-from telegram_pipeline.reports import definitions, duckdb_engine
+from telegram_pipeline.reports import definitions, duckdb_engine, sql
 
-from tests.support.athena_results import as_duckdb_sql, rendered_athena_sql
+from tests.support.athena_results import as_duckdb_sql
 from tests.support.groups_lake import (
     BOT,
     CORRIDA,
@@ -89,7 +89,7 @@ def engine(request, module_reports):
         markers = migrations.markers(storage.raw_store(settings))
         try:
             return {
-                name: duck.con.execute(as_duckdb_sql(rendered_athena_sql(name, rng, markers=markers)))
+                name: duck.con.execute(as_duckdb_sql(sql.rendered_athena_sql(name, rng, markers=markers)))
                 .to_arrow_table()
                 .cast(definitions.output_schemas()[name])
                 for name in definitions.REPORTS

@@ -4,7 +4,6 @@ answers as its API gives them, for the tests that stand moto's Athena in for the
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
 from datetime import date
 
 import sqlglot
@@ -24,25 +23,12 @@ def assert_athena_text_gives_the_duckdb_results(rng: definitions.ReportRange, em
     duckdb_engine.register_messages(duck.con, rng.scan_last, settings)
     try:
         for report in definitions.REPORTS:
-            as_duckdb = as_duckdb_sql(rendered_athena_sql(report, rng, markers=markers))
+            as_duckdb = as_duckdb_sql(sql.rendered_athena_sql(report, rng, markers=markers))
             got = duck.con.execute(as_duckdb).to_arrow_table().cast(definitions.output_schemas()[report])
             assert got.to_pylist() == expected[report].to_pylist(), report
             assert (got.num_rows > 0) == (report not in empty), report
     finally:
         duck.close()
-
-
-def rendered_athena_sql(report: str, rng: definitions.ReportRange, markers: Iterable[tuple[int, int]] = ()) -> str:
-    """``sql.rendered_athena_sql``, rendered once per process for the same arguments. It is a pure function
-    of them (the committed SQL, the range, the markers), and rendering a report's text takes sqlglot about a
-    quarter of a second: the tests that render the same reports for the same ranges again and again
-    (each retry of a submission, each test of a module on the same lake) render them once."""
-    return _rendered(report, rng, tuple(tuple(marker) for marker in markers))
-
-
-@functools.cache
-def _rendered(report: str, rng: definitions.ReportRange, markers: tuple[tuple[int, int], ...]) -> str:
-    return sql.rendered_athena_sql(report, rng, markers=markers)
 
 
 @functools.cache

@@ -30,9 +30,29 @@ def test_every_stage_is_read_and_listed_in_build_order():
             assert list(sql.BUILD_ORDER).index(read) < list(sql.BUILD_ORDER).index(stage), (stage, read)
 
 
+def bound_by_sqlglot(report: str, rng: definitions.ReportRange, markers) -> str:
+    """The Athena text with the values put into sqlglot's tree, then written: what a render gives."""
+    params, rows = rng.params(), sql.bound_rows(definitions.Span([rng]), markers)
+
+    def bind(node):
+        if isinstance(node, sqlglot.exp.Placeholder):
+            return sql._literal(params[node.name])
+        if isinstance(node, sqlglot.exp.Table) and not node.args.get("db") and node.name in definitions.BOUND_TABLES:
+            return sqlglot.exp.Subquery(
+                this=sql._values_subquery(definitions.BOUND_TABLES[node.name], rows[node.name]),
+                alias=sqlglot.exp.TableAlias(this=sqlglot.exp.to_identifier(node.alias_or_name)),
+            )
+        return node
+
+    tree = sqlglot.parse_one(sql.athena_sql(report), read="trino")
+    return tree.transform(bind).sql(dialect=sql._athena_dialect())
+
+
 @pytest.mark.parametrize("report", definitions.REPORTS)
 def test_athena_sql_is_trino(report):
-    rng = definitions.ReportRange(FIRST, LAST, timezone="America/Sao_Paulo", tracked_keywords=("python",))
+    rng = definitions.ReportRange(FIRST, LAST, timezone="America/Sao_Paulo", tracked_keywords=("python", "it's"))
+    markers = [(-4012345678, -1002345678901)]
+    assert sql.rendered_athena_sql(report, rng, markers) == bound_by_sqlglot(report, rng, markers)
     for text in (sql.athena_sql(report), sql.rendered_athena_sql(report, rng)):
         parsed = sqlglot.parse_one(text, read="trino", error_level=sqlglot.ErrorLevel.RAISE)
         assert isinstance(parsed, sqlglot.exp.Query)
@@ -52,18 +72,19 @@ def test_rendered_parameters_are_literals_not_code():
 
 
 def test_a_render_leaves_the_parsed_text_as_it_was_for_the_next():
-    """Each report's Athena text is parsed once per process; every render binds its own copy of it."""
+    """Each report's Athena text is parsed, and written with marks, once per process; every render puts
+    its own values in a copy of it."""
     reports = ("chats", "keywords", "members")  # the migration markers, the tracked keywords, the zone
     first = definitions.ReportRange(FIRST, LAST, tracked_keywords=("python",))
     second = definitions.ReportRange(LAST, LAST, timezone="America/Sao_Paulo", tracked_keywords=("rust",))
     markers = [(-4012345678, -1002345678901)]
     after_others = [sql.rendered_athena_sql(report, rng, markers) for rng in (first, second) for report in reports]
-    sql._parsed_athena.cache_clear()
     alone = []
     for rng in (first, second):
         for report in reports:
-            alone.append(sql.rendered_athena_sql(report, rng, markers))
             sql._parsed_athena.cache_clear()
+            sql._athena_template.cache_clear()
+            alone.append(sql.rendered_athena_sql(report, rng, markers))
     assert after_others == alone
     assert sql.rendered_athena_sql("keywords", first) != sql.rendered_athena_sql("keywords", second)
 
