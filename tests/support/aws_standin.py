@@ -86,6 +86,7 @@ class AwsStandIn:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out as two writes; Nagle held the body ~40 ms
 
             def _any(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
