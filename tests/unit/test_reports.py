@@ -16,7 +16,27 @@ from tests.support.curated_scenario import FIRST, LAST
 def test_cli_rejects_a_bad_range(tmp_path, capsys):
     assert cli.main(["report", "--from", "2026-03-11", "--to", "2026-03-09", "--out", str(tmp_path)]) == 2
     assert "before" in capsys.readouterr().err
-    assert cli.main(["report", "--from", "yesterday", "--out", str(tmp_path)]) == 2
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["report", "--from", "yesterday", "--out", "reports"],
+        ["report", "--from", "2026-03-01", "--to", "2026-02-30", "--out", "reports"],
+        ["search", "python", "--from", "03/01/2026"],
+        ["consolidate", "--date", "2026-02-30"],
+        ["consolidate", "--date", "2026-03-01", "--to", "03-02"],
+        ["catalog", "--date", "2026-3-1"],
+        ["digest", "--date", "today"],
+        ["simulate", "--start", "2026-13-01"],
+    ],
+)
+def test_every_command_names_a_day_that_is_not_one(argv, capsys):
+    with pytest.raises(SystemExit) as exited:
+        cli.main(argv)
+    assert exited.value.code == 2
+    given = argv[-1] if argv[-1] != "reports" else argv[-3]
+    assert f"{given!r} is not a date (YYYY-MM-DD)" in capsys.readouterr().err
 
 
 def test_dates_to_report_from_params_or_asset_events():

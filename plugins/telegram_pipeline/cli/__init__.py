@@ -12,6 +12,7 @@ import faulthandler
 import importlib
 import os
 import sys
+from datetime import date
 
 DESCRIPTION = "Telegram group analytics: the same functions the DAGs call, one command each."
 # command -> (module, function, one-line help)
@@ -28,6 +29,14 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "serve": ("dev", "serve", "run the webhook handler behind a local HTTP server (development)"),
     "simulate": ("dev", "simulate", "generate a reproducible living group's traffic and send it to a webhook (development)"),
 }  # fmt: skip
+
+
+def day_argument(value: str) -> date:
+    """A day on the command line, YYYY-MM-DD (argparse's ``type``: its error is the message argparse prints)."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:

@@ -6,12 +6,14 @@ import sys
 from datetime import datetime, timedelta
 
 from telegram_pipeline import bot_api, config
-from telegram_pipeline.cli.reports import _day
+from telegram_pipeline.cli import day_argument
 from telegram_pipeline.delivery import digest_posts as delivery
 
 
 def digest_arguments(parser) -> None:
-    parser.add_argument("--date", help="last day of the window, YYYY-MM-DD in TIMEZONE (default: yesterday)")
+    parser.add_argument(
+        "--date", type=day_argument, help="last day of the window, YYYY-MM-DD in TIMEZONE (default: yesterday)"
+    )
     parser.add_argument("--days", type=int, default=7, help="days in the window, ending on --date (default 7)")
     parser.add_argument(
         "--chat-id", type=int, action="append", dest="groups", help="only this group of DIGEST_CHAT_IDS (repeatable)"
@@ -32,7 +34,7 @@ def where(target: config.DigestTarget) -> str:
 
 def digest(args) -> int:
     settings = config.load()
-    last = _day(args.date) if args.date else datetime.now(settings.tz).date() - timedelta(days=1)
+    last = args.date or datetime.now(settings.tz).date() - timedelta(days=1)
     failed = 0
     posted = delivery.post_digests(
         last, args.days, settings, groups=args.groups, force=args.force, dry_run=args.dry_run

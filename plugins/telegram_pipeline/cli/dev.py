@@ -11,6 +11,7 @@ import threading
 import time
 
 from telegram_pipeline import config
+from telegram_pipeline.cli import day_argument
 from telegram_pipeline.dev import server
 from telegram_pipeline.dev import simulate as simulation_tool
 
@@ -54,7 +55,7 @@ def simulate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--days", type=int, default=14, help="days of traffic (default 14)")
     parser.add_argument(
         "--start",
-        type=dt.date.fromisoformat,
+        type=day_argument,
         default=dt.date.fromisoformat(simulation_tool.DEFAULT_START),
         help=f"first day, YYYY-MM-DD (default {simulation_tool.DEFAULT_START})",
     )

@@ -8,6 +8,7 @@ import time
 from datetime import date
 
 from telegram_pipeline import config
+from telegram_pipeline.cli import day_argument
 from telegram_pipeline.lake import catalog as lake_catalog
 from telegram_pipeline.lake import consolidate as lake_consolidate
 from telegram_pipeline.lake import history as lake_history
@@ -15,8 +16,8 @@ from telegram_pipeline.lake import layout, quality, storage
 
 
 def consolidate_arguments(parser) -> None:
-    parser.add_argument("--date", required=True, type=date.fromisoformat, help="first (or only) day, YYYY-MM-DD")
-    parser.add_argument("--to", type=date.fromisoformat, help="last day of a range (inclusive), for a backfill")
+    parser.add_argument("--date", required=True, type=day_argument, help="first (or only) day, YYYY-MM-DD")
+    parser.add_argument("--to", type=day_argument, help="last day of a range (inclusive), for a backfill")
     parser.add_argument("--no-check", action="store_true", help="skip the quality checks after each write")
 
 
@@ -77,8 +78,8 @@ def print_results(results: list) -> None:
 
 
 def catalog_arguments(parser) -> None:
-    parser.add_argument("--date", type=date.fromisoformat, help="register this day (YYYY-MM-DD)")
-    parser.add_argument("--to", type=date.fromisoformat, help="last day of a range (inclusive)")
+    parser.add_argument("--date", type=day_argument, help="register this day (YYYY-MM-DD)")
+    parser.add_argument("--to", type=day_argument, help="last day of a range (inclusive)")
     parser.add_argument(
         "--write-ddl",
         action="store_true",

@@ -8,6 +8,7 @@ import sys
 from datetime import date, datetime, timedelta
 
 from telegram_pipeline import config
+from telegram_pipeline.cli import day_argument
 from telegram_pipeline.lake import storage
 from telegram_pipeline.reports import build, sql
 from telegram_pipeline.reports import search as search_module
@@ -17,20 +18,12 @@ from telegram_pipeline.reports.summary import Summary, chats_counted, counted, d
 log = logging.getLogger(__name__)
 
 
-def _day(value: str) -> date:
-    # Not argparse type=: its error raises SystemExit, while cli.main turns a ValueError into status 2.
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
-
-
 TOPIC_HELP = "only the messages of this forum topic (its id, or its name in any case), in every forum that has it"
 
 
 def report_arguments(parser) -> None:
-    parser.add_argument("--from", dest="first", help="first day, YYYY-MM-DD (in TIMEZONE)")
-    parser.add_argument("--to", dest="last", help="last day, YYYY-MM-DD (default: the first)")
+    parser.add_argument("--from", dest="first", type=day_argument, help="first day, YYYY-MM-DD (in TIMEZONE)")
+    parser.add_argument("--to", dest="last", type=day_argument, help="last day, YYYY-MM-DD (default: the first)")
     parser.add_argument(
         "--out",
         help="folder (or s3:// location) for the .parquet tables (every group, with chat_id), "
@@ -89,9 +82,9 @@ def report(args) -> int:
         return 0
     if not args.first or not args.out:
         raise ValueError("report needs --from YYYY-MM-DD and --out DIR (and optionally --to)")
-    first = _day(args.first)
-    last = _day(args.last) if args.last else first
-    return write_reports(first, last, args.out, config.load(), args.chat_id, args.topic or "", args.engine)
+    return write_reports(
+        args.first, args.last or args.first, args.out, config.load(), args.chat_id, args.topic or "", args.engine
+    )
 
 
 def write_reports(
@@ -133,8 +126,15 @@ def search_arguments(parser) -> None:
     parser.add_argument(
         "term", help="a word or a phrase, in any script: read by the word rule the topics are counted by"
     )
-    parser.add_argument("--from", dest="first", help="first day, YYYY-MM-DD in TIMEZONE (default: 30 days before --to)")
-    parser.add_argument("--to", dest="last", help="last day, YYYY-MM-DD (default: today in TIMEZONE)")
+    parser.add_argument(
+        "--from",
+        dest="first",
+        type=day_argument,
+        help="first day, YYYY-MM-DD in TIMEZONE (default: 30 days before --to)",
+    )
+    parser.add_argument(
+        "--to", dest="last", type=day_argument, help="last day, YYYY-MM-DD (default: today in TIMEZONE)"
+    )
     parser.add_argument("--chat-id", type=int, help="only this group (the id its messages were sent under)")
     parser.add_argument("--topic", metavar="ID|NAME", help=TOPIC_HELP)
     parser.add_argument(
@@ -147,8 +147,8 @@ def search(args) -> int:
     import json
 
     settings = config.load()
-    last = _day(args.last) if args.last else datetime.now(settings.tz).date()
-    first = _day(args.first) if args.first else last - timedelta(days=29)
+    last = args.last or datetime.now(settings.tz).date()
+    first = args.first or last - timedelta(days=29)
     if args.limit < 0:
         raise ValueError(f"--limit must be 0 or more, not {args.limit}")
     found = search_module.search(
