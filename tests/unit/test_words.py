@@ -190,6 +190,20 @@ def test_urls_mentions_and_e_mails_are_no_words_hashtags_are_terms():
     assert set(found.values()) == {"#Corrida", "confira"} and "#corrida" in found
 
 
+def test_a_time_zone_with_its_offset_is_no_word_a_time_zone_alone_is():
+    # a Chinese channel's footer made UTC its top topic
+    assert terms("发布时间：2024-01-01 12:00（UTC+8）", "zh") == {
+        "发布": "发布",
+        "时间": "时间",
+        "发布 时间": "发布时间",
+    }
+    assert "gmt" not in terms("reunião às 15h (GMT-3) no parque", "pt")
+    assert "utc" not in terms("Встреча в 18:00 UTC−3", "ru")  # the minus sign, U+2212
+    found = terms("budget UTC+8 meeting; store timestamps in UTC", "en")
+    assert found["utc"] == "UTC" and "timestamp utc" in found
+    assert "budget meet" not in found  # the offset breaks a phrase as punctuation does
+
+
 def test_two_words_in_a_row_are_a_phrase_too():
     found = terms("Black Friday na loja; corrida de rua amanhã, pace ritmo", "pt")
     assert found["black friday"] == "Black Friday"

@@ -59,6 +59,10 @@ _TOKEN = regex.compile(
     regex.V1,
 )
 _GRAPHEMES = regex.compile(r"\X")
+# A time zone written with its offset (a Chinese channel's footer "（UTC+8）" made UTC its top topic);
+# "UTC" alone is still a word (a group may talk about it).
+_TIME_ZONES = frozenset({"utc", "gmt"})
+_ZONE_OFFSET = regex.compile(r"[+\-\u2212\u00b1]\d")
 _TWO_LETTERS = regex.compile(r"(?<![\p{L}\p{M}\p{N}'])\p{L}\p{M}*\p{L}\p{M}*(?![\p{L}\p{M}\p{N}])")
 # Laughter: a word of 3 letters or more written with the letters of one of these alone ("kkkk", "rsrs",
 # "hahaha", "jajaja", "hehe", "wkwk", "ахахах", "хехе", "ههههه", "خخخ"); a Chinese word of these
@@ -349,6 +353,9 @@ def _pieces(run: str, words: Lexicon) -> tuple[tuple[int, str, str, str], ...]:
         last_end = end
         kind, token = match.lastgroup, match.group()
         if kind == "word":
+            if _ZONE_OFFSET.match(run, end) and token.casefold() in _TIME_ZONES:
+                pieces.append((BREAK, "", "", ""))  # "UTC+8", "GMT-3": when something was, not what
+                continue
             if words.elides and "'" in token:
                 token, joiner = _elided(token, joiner, words, pieces)
             key = words.key(token)
