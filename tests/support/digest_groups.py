@@ -102,7 +102,11 @@ def serve_standin(monkeypatch):
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = cli.main(["digest", *argv])
+    """``digest`` with ``argv``: its exit status (a usage error's too, which argparse exits with), out, err."""
+    try:
+        code = cli.main(["digest", *argv])
+    except SystemExit as exited:
+        code = exited.code
     out, err = capsys.readouterr()
     token = os.environ.get("TELEGRAM_BOT_TOKEN") or BotApiStandIn.token
     assert token not in out + err and token.split(":")[1] not in out + err

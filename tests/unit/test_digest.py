@@ -17,7 +17,8 @@ def test_settings_errors(monkeypatch, capsys):
     code, _, err = run(capsys, "--date", LAST.isoformat())
     assert code == 2 and "'-1001111111111:admins' is not group_id or group_id:target" in err
     monkeypatch.setenv("DIGEST_CHAT_IDS", str(GROUP))
-    assert run(capsys, "--date", "15/03/2026")[0] == 2
+    code, _, err = run(capsys, "--date", "15/03/2026")
+    assert code == 2 and "'15/03/2026' is not a date (YYYY-MM-DD)" in err
     code, _, err = run(capsys, "--date", LAST.isoformat(), "--days", "0")
     assert code == 2 and "--days must be 1 or more" in err
 
